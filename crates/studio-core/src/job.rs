@@ -1,0 +1,118 @@
+//! Wire shapes of a render: what a client sends to `ultraRealisticVideoWorkflow` and gets back.
+//!
+//! These are the seed design's JSON shapes (camelCase), kept exactly so a client written against
+//! the original TypeScript design works unchanged against our worker. Every media field is an
+//! artifact URI, never bytes: Temporal payloads are limited to 2 MB.
+
+use serde::{Deserialize, Serialize};
+
+use crate::quality::{AspectRatio, ClipSeconds, Quality};
+
+/// The character every clip is generated from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CharacterSpec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub base_prompt: String,
+    /// Artifact URIs of the creator's reference images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_images: Vec<String>,
+}
+
+/// One scenario: becomes one clip of the final video.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub prompt: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_prompt: Option<String>,
+    #[serde(default)]
+    pub duration_seconds: ClipSeconds,
+}
+
+impl ScenarioSpec {
+    pub fn new(prompt: impl Into<String>) -> Self {
+        ScenarioSpec {
+            prompt: prompt.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Input of `ultraRealisticVideoWorkflow`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoRequest {
+    pub character: CharacterSpec,
+    pub scenarios: Vec<ScenarioSpec>,
+    #[serde(default)]
+    pub quality: Quality,
+    #[serde(default)]
+    pub aspect_ratio: AspectRatio,
+}
+
+/// The three angles generated for a character, as artifact URIs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CharacterImages {
+    pub front: String,
+    pub three_quarter: String,
+    pub profile: String,
+}
+
+impl CharacterImages {
+    pub fn to_vec(&self) -> Vec<String> {
+        vec![
+            self.front.clone(),
+            self.three_quarter.clone(),
+            self.profile.clone(),
+        ]
+    }
+}
+
+/// Result of `ultraRealisticVideoWorkflow`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoResult {
+    pub video_url: String,
+    pub character_images: Vec<String>,
+}
+
+/// Progress of `batchCharacterGenerationWorkflow` across its continue-as-new runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchProgress {
+    pub processed: u32,
+    pub total: u32,
+    /// 1-based index of the current run in the continue-as-new chain.
+    pub run: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_seed_clients_minimal_input() {
+        let json = r#"{"character":{"basePrompt":"a knight"},"scenarios":[{"prompt":"rides"}],"quality":"4k"}"#;
+        let req: VideoRequest = serde_json::from_str(json).unwrap();
+        assert_eq!(req.quality, Quality::FourK);
+        assert_eq!(req.aspect_ratio, AspectRatio::Landscape);
+        assert_eq!(req.scenarios[0].duration_seconds.get(), 8);
+    }
+
+    #[test]
+    fn result_uses_the_seed_field_names() {
+        let r = VideoResult {
+            video_url: "file:///v.mp4".into(),
+            character_images: vec!["file:///a.png".into()],
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"videoUrl": "file:///v.mp4", "characterImages": ["file:///a.png"]})
+        );
+    }
+}

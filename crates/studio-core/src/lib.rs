@@ -1,0 +1,17 @@
+//! The SmokeTech Studio domain model.
+//!
+//! This crate owns what a creator edits and what a render reports: the project file, quality and
+//! aspect ratio, the wire shapes of a render request and its progress. It touches no Temporal,
+//! HTTP or ffmpeg, so every shell (CLI, window, worker) can depend on it cheaply.
+
+pub mod atomic;
+pub mod job;
+pub mod progress;
+pub mod project;
+pub mod quality;
+
+pub use atomic::write_atomic;
+pub use job::{BatchProgress, CharacterImages, CharacterSpec, ScenarioSpec, VideoRequest, VideoResult};
+pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
+pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};
+pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};

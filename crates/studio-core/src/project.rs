@@ -1,0 +1,634 @@
+//! The `*.studio.json` project file: load with validation that names every problem, save
+//! atomically.
+//!
+//! Loading goes through a loose "raw" shape first so that one bad field does not hide the others:
+//! the creator sees the full list of what to fix, each with the JSON path of the field.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::job::{CharacterSpec, ScenarioSpec, VideoRequest};
+use crate::quality::{AspectRatio, ClipSeconds, Quality};
+
+/// The project file format this build reads and writes.
+pub const PROJECT_VERSION: u32 = 1;
+/// Upper bound on scenarios per project (one clip each).
+pub const MAX_SCENARIOS: usize = 50;
+/// Upper bound on a single prompt, in characters. Google's models reject far shorter prompts than
+/// this; the bound keeps a pasted novel from reaching a workflow payload.
+pub const MAX_PROMPT_CHARS: usize = 8_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Character {
+    pub name: String,
+    pub base_prompt: String,
+    /// Paths as written in the file; relative paths are relative to the project file's folder.
+    #[serde(default)]
+    pub reference_images: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scenario {
+    pub id: String,
+    pub prompt: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_prompt: Option<String>,
+    #[serde(default)]
+    pub duration_seconds: ClipSeconds,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub version: u32,
+    pub character: Character,
+    pub scenarios: Vec<Scenario>,
+    #[serde(default)]
+    pub quality: Quality,
+    #[serde(default)]
+    pub aspect_ratio: AspectRatio,
+}
+
+/// One thing wrong with a project, with the JSON path of the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Problem {
+    #[error("{field}: unsupported project version {found} (this studio reads version {PROJECT_VERSION})")]
+    UnsupportedVersion { field: String, found: String },
+    #[error("{field}: missing")]
+    Missing { field: String },
+    #[error("{field}: empty prompt")]
+    EmptyPrompt { field: String },
+    #[error("{field}: prompt is {chars} characters; the limit is {MAX_PROMPT_CHARS}")]
+    PromptTooLong { field: String, chars: usize },
+    #[error("{field}: no scenarios; add at least one")]
+    NoScenarios { field: String },
+    #[error("{field}: {count} scenarios; the limit is {MAX_SCENARIOS}")]
+    TooManyScenarios { field: String, count: usize },
+    #[error("{field}: scenario id {id:?} is used more than once")]
+    DuplicateId { field: String, id: String },
+    #[error("{field}: {message}")]
+    InvalidValue { field: String, message: String },
+    #[error("{field}: reference image {path:?} does not exist")]
+    ReferenceImageMissing { field: String, path: PathBuf },
+    #[error("{field}: reference image {path:?} cannot be read: {reason}")]
+    ReferenceImageUnreadable {
+        field: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("{field}: {path:?} is not a PNG, JPEG or WebP image")]
+    ReferenceImageNotAnImage { field: String, path: PathBuf },
+}
+
+impl Problem {
+    pub fn field(&self) -> &str {
+        match self {
+            Problem::UnsupportedVersion { field, .. }
+            | Problem::Missing { field }
+            | Problem::EmptyPrompt { field }
+            | Problem::PromptTooLong { field, .. }
+            | Problem::NoScenarios { field }
+            | Problem::TooManyScenarios { field, .. }
+            | Problem::DuplicateId { field, .. }
+            | Problem::InvalidValue { field, .. }
+            | Problem::ReferenceImageMissing { field, .. }
+            | Problem::ReferenceImageUnreadable { field, .. }
+            | Problem::ReferenceImageNotAnImage { field, .. } => field,
+        }
+    }
+}
+
+/// Why a project could not be loaded or saved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectError {
+    #[error("cannot read project {path:?}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write project {path:?}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("project {path:?} is not valid JSON for a project at line {line}, column {column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("project {path:?} has {} problem(s):\n{}", problems.len(), ProblemList(problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Loose shape used only while loading, so validation can report every problem at once.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawProject {
+    version: Option<serde_json::Value>,
+    character: Option<RawCharacter>,
+    scenarios: Option<Vec<RawScenario>>,
+    quality: Option<serde_json::Value>,
+    aspect_ratio: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCharacter {
+    name: Option<String>,
+    base_prompt: Option<String>,
+    #[serde(default)]
+    reference_images: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawScenario {
+    id: Option<String>,
+    prompt: Option<String>,
+    negative_prompt: Option<String>,
+    duration_seconds: Option<serde_json::Value>,
+}
+
+/// Reads at most this many bytes of a project file; anything larger is not a project.
+const MAX_PROJECT_BYTES: u64 = 16 * 1024 * 1024;
+
+impl Project {
+    /// A new project with one empty scenario, as the studio's "New" creates it.
+    pub fn new(name: impl Into<String>) -> Self {
+        Project {
+            version: PROJECT_VERSION,
+            character: Character {
+                name: name.into(),
+                base_prompt: String::new(),
+                reference_images: Vec::new(),
+            },
+            scenarios: Vec::new(),
+            quality: Quality::default(),
+            aspect_ratio: AspectRatio::default(),
+        }
+    }
+
+    /// Loads and validates a project file.
+    pub fn load(path: &Path) -> Result<Project, ProjectError> {
+        let read_err = |source| ProjectError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut text = String::new();
+        file.take(MAX_PROJECT_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+        if text.len() as u64 > MAX_PROJECT_BYTES {
+            return Err(ProjectError::Syntax {
+                path: path.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!("file is larger than {MAX_PROJECT_BYTES} bytes"),
+            });
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        Project::from_json(&text, base).map_err(|e| e.with_path(path))
+    }
+
+    /// Parses and validates project JSON; relative reference images resolve against `base_dir`.
+    pub fn from_json(text: &str, base_dir: &Path) -> Result<Project, ProjectError> {
+        let raw: RawProject = serde_json::from_str(text).map_err(|e| ProjectError::Syntax {
+            path: PathBuf::new(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let mut problems = Vec::new();
+        let project = build(raw, &mut problems);
+        if let Some(p) = &project {
+            problems.extend(p.check_files(base_dir));
+        }
+        match project {
+            Some(p) if problems.is_empty() => Ok(p),
+            _ => Err(ProjectError::Invalid {
+                path: PathBuf::new(),
+                problems,
+            }),
+        }
+    }
+
+    /// Every problem with this (already parsed) project, including its reference image files.
+    pub fn problems(&self, base_dir: &Path) -> Vec<Problem> {
+        let raw = serde_json::to_value(self).and_then(serde_json::from_value::<RawProject>);
+        let mut problems = Vec::new();
+        if let Ok(raw) = raw {
+            build(raw, &mut problems);
+        }
+        problems.extend(self.check_files(base_dir));
+        problems
+    }
+
+    fn check_files(&self, base_dir: &Path) -> Vec<Problem> {
+        self.character
+            .reference_images
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rel)| {
+                let field = format!("character.referenceImages[{i}]");
+                check_image(&base_dir.join(rel), rel, field)
+            })
+            .collect()
+    }
+
+    /// Saves atomically, pretty-printed so projects diff well in version control.
+    pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
+        let mut json = serde_json::to_vec_pretty(self).expect("a project always serializes");
+        json.push(b'\n');
+        crate::atomic::write_atomic(path, &json).map_err(|source| ProjectError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Absolute paths of the reference images.
+    pub fn reference_paths(&self, base_dir: &Path) -> Vec<PathBuf> {
+        self.character
+            .reference_images
+            .iter()
+            .map(|p| base_dir.join(p))
+            .collect()
+    }
+
+    /// Total video seconds the project will render.
+    pub fn total_seconds(&self) -> u32 {
+        self.scenarios.iter().map(|s| s.duration_seconds.get()).sum()
+    }
+
+    /// The workflow input for this project, with reference images already turned into artifact
+    /// URIs by the caller (media never travels in workflow payloads).
+    pub fn to_request(&self, reference_uris: Vec<String>) -> VideoRequest {
+        VideoRequest {
+            character: CharacterSpec {
+                name: self.character.name.clone(),
+                base_prompt: self.character.base_prompt.clone(),
+                reference_images: reference_uris,
+            },
+            scenarios: self
+                .scenarios
+                .iter()
+                .map(|s| ScenarioSpec {
+                    id: Some(s.id.clone()),
+                    prompt: s.prompt.clone(),
+                    negative_prompt: s.negative_prompt.clone(),
+                    duration_seconds: s.duration_seconds,
+                })
+                .collect(),
+            quality: self.quality,
+            aspect_ratio: self.aspect_ratio,
+        }
+    }
+}
+
+impl ProjectError {
+    fn with_path(self, p: &Path) -> Self {
+        match self {
+            ProjectError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => ProjectError::Syntax {
+                path: p.to_owned(),
+                line,
+                column,
+                message,
+            },
+            ProjectError::Invalid { problems, .. } => ProjectError::Invalid {
+                path: p.to_owned(),
+                problems,
+            },
+            other => other,
+        }
+    }
+
+    /// The validation problems, when that is what went wrong.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ProjectError::Invalid { problems, .. } => problems,
+            _ => &[],
+        }
+    }
+}
+
+fn check_prompt(field: String, prompt: Option<&str>, problems: &mut Vec<Problem>) {
+    match prompt {
+        None => problems.push(Problem::Missing { field }),
+        Some(p) if p.trim().is_empty() => problems.push(Problem::EmptyPrompt { field }),
+        Some(p) if p.chars().count() > MAX_PROMPT_CHARS => problems.push(Problem::PromptTooLong {
+            field,
+            chars: p.chars().count(),
+        }),
+        Some(_) => {}
+    }
+}
+
+fn parse_enum<T: std::str::FromStr<Err = crate::quality::ParseError> + Default>(
+    field: &str,
+    value: Option<serde_json::Value>,
+    problems: &mut Vec<Problem>,
+) -> T {
+    match value {
+        None => T::default(),
+        Some(serde_json::Value::String(s)) => s.parse().unwrap_or_else(|e: crate::ParseError| {
+            problems.push(Problem::InvalidValue {
+                field: field.into(),
+                message: e.to_string(),
+            });
+            T::default()
+        }),
+        Some(other) => {
+            problems.push(Problem::InvalidValue {
+                field: field.into(),
+                message: format!("expected a string, found {other}"),
+            });
+            T::default()
+        }
+    }
+}
+
+/// Turns the raw shape into a project, pushing every problem found. Returns `None` only when a
+/// required part is absent altogether.
+fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
+    match &raw.version {
+        Some(v) if v.as_u64() == Some(PROJECT_VERSION as u64) => {}
+        Some(v) => problems.push(Problem::UnsupportedVersion {
+            field: "version".into(),
+            found: v.to_string(),
+        }),
+        None => problems.push(Problem::Missing {
+            field: "version".into(),
+        }),
+    }
+    let quality = parse_enum::<Quality>("quality", raw.quality, problems);
+    let aspect_ratio = parse_enum::<AspectRatio>("aspectRatio", raw.aspect_ratio, problems);
+
+    let character = match raw.character {
+        None => {
+            problems.push(Problem::Missing {
+                field: "character".into(),
+            });
+            None
+        }
+        Some(c) => {
+            check_prompt(
+                "character.basePrompt".into(),
+                c.base_prompt.as_deref(),
+                problems,
+            );
+            Some(Character {
+                name: c.name.unwrap_or_default(),
+                base_prompt: c.base_prompt.unwrap_or_default(),
+                reference_images: c.reference_images,
+            })
+        }
+    };
+
+    let raw_scenarios = raw.scenarios.unwrap_or_default();
+    if raw_scenarios.is_empty() {
+        problems.push(Problem::NoScenarios {
+            field: "scenarios".into(),
+        });
+    } else if raw_scenarios.len() > MAX_SCENARIOS {
+        problems.push(Problem::TooManyScenarios {
+            field: "scenarios".into(),
+            count: raw_scenarios.len(),
+        });
+    }
+    let mut seen = HashSet::new();
+    let scenarios = raw_scenarios
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |name: &str| format!("scenarios[{i}].{name}");
+            check_prompt(field("prompt"), s.prompt.as_deref(), problems);
+            let id = match s.id {
+                Some(id) if id.trim().is_empty() => {
+                    problems.push(Problem::InvalidValue {
+                        field: field("id"),
+                        message: "empty id".into(),
+                    });
+                    id
+                }
+                Some(id) => id,
+                None => format!("scene-{}", i + 1),
+            };
+            if !seen.insert(id.clone()) {
+                problems.push(Problem::DuplicateId {
+                    field: field("id"),
+                    id: id.clone(),
+                });
+            }
+            let duration_seconds = match s.duration_seconds {
+                None => ClipSeconds::default(),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| format!("expected 4, 6 or 8 (seconds), found {v}"))
+                    .and_then(|n| ClipSeconds::try_from(n).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|message| {
+                        problems.push(Problem::InvalidValue {
+                            field: field("durationSeconds"),
+                            message,
+                        });
+                        ClipSeconds::default()
+                    }),
+            };
+            Scenario {
+                id,
+                prompt: s.prompt.unwrap_or_default(),
+                negative_prompt: s.negative_prompt,
+                duration_seconds,
+            }
+        })
+        .collect();
+
+    Some(Project {
+        version: PROJECT_VERSION,
+        character: character?,
+        scenarios,
+        quality,
+        aspect_ratio,
+    })
+}
+
+/// Checks a reference image exists, is readable and starts like an image we can send on.
+fn check_image(path: &Path, shown: &Path, field: String) -> Option<Problem> {
+    let mut head = [0u8; 12];
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(Problem::ReferenceImageMissing {
+                field,
+                path: shown.to_owned(),
+            })
+        }
+        Err(e) => {
+            return Some(Problem::ReferenceImageUnreadable {
+                field,
+                path: shown.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let n = match file.read(&mut head) {
+        Ok(n) => n,
+        Err(e) => {
+            return Some(Problem::ReferenceImageUnreadable {
+                field,
+                path: shown.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let head = &head[..n];
+    let is_image = head.starts_with(b"\x89PNG\r\n\x1a\n")
+        || head.starts_with(b"\xff\xd8\xff")
+        || (head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP");
+    (!is_image).then(|| Problem::ReferenceImageNotAnImage {
+        field,
+        path: shown.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\0";
+
+    fn valid_json() -> serde_json::Value {
+        serde_json::json!({
+            "version": 1,
+            "character": {"name": "Ava", "basePrompt": "a pilot", "referenceImages": []},
+            "scenarios": [{"id": "a", "prompt": "takes off"}, {"prompt": "lands", "durationSeconds": 4}],
+            "quality": "high",
+            "aspectRatio": "9:16"
+        })
+    }
+
+    fn load(v: &serde_json::Value, dir: &Path) -> Result<Project, ProjectError> {
+        Project::from_json(&v.to_string(), dir)
+    }
+
+    #[test]
+    fn loads_a_valid_project_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = load(&valid_json(), dir.path()).unwrap();
+        assert_eq!(p.scenarios[1].id, "scene-2");
+        assert_eq!(p.scenarios[0].duration_seconds.get(), 8);
+        assert_eq!(p.total_seconds(), 12);
+        assert_eq!(p.aspect_ratio, AspectRatio::Portrait);
+    }
+
+    #[test]
+    fn names_every_problem_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
+        let mut v = valid_json();
+        v["version"] = 7.into();
+        v["quality"] = "ultra".into();
+        v["character"]["basePrompt"] = "  ".into();
+        v["character"]["referenceImages"] = serde_json::json!(["gone.png", "notes.txt"]);
+        v["scenarios"][1]["prompt"] = "".into();
+        v["scenarios"][1]["durationSeconds"] = 5.into();
+        let err = load(&v, dir.path()).unwrap_err();
+        let fields: Vec<_> = err.problems().iter().map(|p| p.field().to_owned()).collect();
+        assert_eq!(
+            fields,
+            [
+                "version",
+                "quality",
+                "character.basePrompt",
+                "scenarios[1].prompt",
+                "scenarios[1].durationSeconds",
+                "character.referenceImages[0]",
+                "character.referenceImages[1]",
+            ]
+        );
+        let text = err.to_string();
+        assert!(text.contains("unsupported project version 7"), "{text}");
+        assert!(text.contains("\"ultra\""), "{text}");
+        assert!(text.contains("does not exist"), "{text}");
+        assert!(text.contains("not a PNG"), "{text}");
+    }
+
+    #[test]
+    fn rejects_no_scenarios_and_more_than_fifty() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = valid_json();
+        v["scenarios"] = serde_json::json!([]);
+        assert!(matches!(
+            load(&v, dir.path()).unwrap_err().problems(),
+            [Problem::NoScenarios { .. }]
+        ));
+        v["scenarios"] = (0..51)
+            .map(|i| serde_json::json!({"prompt": format!("shot {i}")}))
+            .collect();
+        assert!(matches!(
+            load(&v, dir.path()).unwrap_err().problems(),
+            [Problem::TooManyScenarios { count: 51, .. }]
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = Project::from_json("{\n  \"version\": 1,\n  oops\n}", Path::new(".")).unwrap_err();
+        assert!(matches!(err, ProjectError::Syntax { line: 3, .. }), "{err}");
+        let err = Project::from_json("{\"scenarios\": 3}", Path::new(".")).unwrap_err();
+        assert!(matches!(err, ProjectError::Syntax { .. }), "{err}");
+    }
+
+    #[test]
+    fn save_then_load_round_trips_with_relative_images() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ref with space é.png"), PNG_MAGIC).unwrap();
+        let mut v = valid_json();
+        v["character"]["referenceImages"] = serde_json::json!(["ref with space é.png"]);
+        let p = load(&v, dir.path()).unwrap();
+        let path = dir.path().join("p.studio.json");
+        p.save(&path).unwrap();
+        assert_eq!(Project::load(&path).unwrap(), p);
+        assert!(p.problems(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn load_names_the_file_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.studio.json");
+        std::fs::write(&path, "{").unwrap();
+        let err = Project::load(&path).unwrap_err();
+        assert!(err.to_string().contains("bad.studio.json"), "{err}");
+        let err = Project::load(&dir.path().join("missing.studio.json")).unwrap_err();
+        assert!(matches!(err, ProjectError::Read { .. }));
+    }
+}
