@@ -1,1 +1,22 @@
+//! Media for SmokeTech Studio: providers that make images and clips, ffmpeg for joining and
+//! upscaling, and the artifact store that keeps media out of workflow payloads.
+//!
+//! Nothing here knows about Temporal: long operations take a [`TaskCtx`] (cancel token, progress
+//! channel, resume checkpoint) that the engine bridges to activity heartbeats.
 
+pub mod bench;
+mod draw;
+pub mod error;
+pub mod ffmpeg;
+pub mod offline;
+pub mod provider;
+pub mod store;
+pub mod task;
+
+pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
+pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
+pub use provider::{
+    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ProviderKind, Toolkit,
+};
+pub use store::{ArtifactStore, LocalStore, Scratch};
+pub use task::{TaskCtx, TaskProgress};

@@ -1,0 +1,108 @@
+//! The bench provider: every operation waits a fixed delay and writes a tiny placeholder, so a
+//! benchmark measures orchestration (Temporal, the worker) and nothing else.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use studio_core::AspectRatio;
+
+use crate::error::MediaError;
+use crate::ffmpeg::StitchMode;
+use crate::provider::{ClipRequest, Finisher, ImageRequest, MediaProvider};
+use crate::task::TaskCtx;
+
+pub struct BenchProvider {
+    pub latency: Duration,
+}
+
+impl BenchProvider {
+    /// Latency from `STUDIO_BENCH_LATENCY_MS` (default 0).
+    pub fn from_env() -> Self {
+        let ms = std::env::var("STUDIO_BENCH_LATENCY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        BenchProvider {
+            latency: Duration::from_millis(ms),
+        }
+    }
+
+    async fn produce(&self, out: &Path, body: String, task: &TaskCtx) -> Result<(), MediaError> {
+        tokio::select! {
+            _ = tokio::time::sleep(self.latency) => {}
+            _ = task.cancel.cancelled() => return Err(MediaError::Cancelled),
+        }
+        tokio::fs::write(out, body)
+            .await
+            .map_err(|e| MediaError::io(format!("write {}", out.display()), e))?;
+        task.report(1.0);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl MediaProvider for BenchProvider {
+    fn name(&self) -> &str {
+        "bench"
+    }
+
+    fn image_ext(&self) -> &str {
+        "bench"
+    }
+
+    fn clip_ext(&self) -> &str {
+        "bench"
+    }
+
+    async fn character_image(
+        &self,
+        req: &ImageRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let body = format!("bench image: {} / {:?}\n", req.prompt, req.angle);
+        self.produce(out, body, task).await
+    }
+
+    async fn video_clip(
+        &self,
+        req: &ClipRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let body = format!("bench clip: {} / {}s\n", req.prompt, req.duration.get());
+        self.produce(out, body, task).await
+    }
+}
+
+#[async_trait]
+impl Finisher for BenchProvider {
+    async fn stitch(
+        &self,
+        clips: &[PathBuf],
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<StitchMode, MediaError> {
+        let names: Vec<_> = clips
+            .iter()
+            .filter_map(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        self.produce(out, format!("bench video: {}\n", names.join(" ")), task)
+            .await
+            .map(|()| StitchMode::StreamCopy)
+    }
+
+    async fn enhance(
+        &self,
+        input: &Path,
+        aspect_ratio: AspectRatio,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let (w, h) = aspect_ratio.uhd_size();
+        let name = input.file_name().map(|n| n.to_string_lossy().into_owned());
+        let body = format!("bench enhance {w}x{h}: {}\n", name.unwrap_or_default());
+        self.produce(out, body, task).await
+    }
+}

@@ -1,0 +1,133 @@
+//! Errors of media work, sorted into the classes the engine's retry policy understands.
+//!
+//! The four non-retryable type names are the contract between providers and the workflow's retry
+//! policy: a provider reports a class, the activity turns it into an application failure of that
+//! type, and the retry policy lists the same names as non-retryable. They are named here, once.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The provider rejected our credentials.
+pub const INVALID_API_KEY_ERROR: &str = "InvalidApiKeyError";
+/// The configured model does not exist or cannot do this task.
+pub const UNSUPPORTED_MODEL_ERROR: &str = "UnsupportedModelError";
+/// The prompt or the output was blocked by the provider's safety filters.
+pub const CONTENT_POLICY_ERROR: &str = "ContentPolicyError";
+/// The request itself is wrong: retrying it unchanged cannot succeed.
+pub const INVALID_INPUT_ERROR: &str = "InvalidInputError";
+/// Every error type a retry must not repeat.
+pub const NON_RETRYABLE_ERROR_TYPES: [&str; 4] = [
+    INVALID_API_KEY_ERROR,
+    UNSUPPORTED_MODEL_ERROR,
+    CONTENT_POLICY_ERROR,
+    INVALID_INPUT_ERROR,
+];
+/// Type name of failures worth retrying (rate limits, 5xx, I/O, a crashed ffmpeg).
+pub const TRANSIENT_ERROR: &str = "TransientError";
+
+/// How the engine should treat an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    InvalidApiKey,
+    UnsupportedModel,
+    ContentPolicy,
+    InvalidInput,
+    Transient,
+    Cancelled,
+}
+
+impl ErrorClass {
+    /// The application failure type name reported to Temporal.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ErrorClass::InvalidApiKey => INVALID_API_KEY_ERROR,
+            ErrorClass::UnsupportedModel => UNSUPPORTED_MODEL_ERROR,
+            ErrorClass::ContentPolicy => CONTENT_POLICY_ERROR,
+            ErrorClass::InvalidInput => INVALID_INPUT_ERROR,
+            ErrorClass::Transient | ErrorClass::Cancelled => TRANSIENT_ERROR,
+        }
+    }
+
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorClass::Transient)
+    }
+}
+
+/// Everything that can go wrong making or handling media.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MediaError {
+    /// A provider refused the request; `class` says whether retrying can help.
+    #[error("{provider}: {message}")]
+    Provider {
+        provider: String,
+        class: ErrorClass,
+        message: String,
+        /// Server-suggested delay before the next attempt (HTTP Retry-After).
+        retry_after: Option<Duration>,
+    },
+    #[error("the task was cancelled")]
+    Cancelled,
+    #[error("{program:?} could not be started ({source}); install ffmpeg or set STUDIO_FFMPEG")]
+    ToolMissing {
+        program: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{program} failed ({status}): {stderr}")]
+    Tool {
+        program: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("artifact {uri}: {message}")]
+    Artifact { uri: String, message: String },
+    #[error("image: {0}")]
+    Image(String),
+}
+
+impl MediaError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        MediaError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            MediaError::Provider { class, .. } => *class,
+            MediaError::Cancelled => ErrorClass::Cancelled,
+            MediaError::Artifact { .. } | MediaError::Image(_) => ErrorClass::InvalidInput,
+            MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {
+                ErrorClass::Transient
+            }
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            MediaError::Provider { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_transient_errors_are_retryable() {
+        for name in NON_RETRYABLE_ERROR_TYPES {
+            assert_ne!(name, TRANSIENT_ERROR);
+        }
+        assert!(ErrorClass::Transient.is_retryable());
+        assert!(!ErrorClass::ContentPolicy.is_retryable());
+        assert_eq!(ErrorClass::InvalidApiKey.type_name(), "InvalidApiKeyError");
+    }
+}

@@ -1,0 +1,375 @@
+//! ffmpeg as a child process: argument arrays (never a shell), progress parsed from
+//! `-progress pipe:1`, stderr kept for errors, killed at once on cancellation.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::error::MediaError;
+use crate::task::TaskCtx;
+
+/// Lines of ffmpeg's stderr kept for error messages.
+const STDERR_TAIL_LINES: usize = 20;
+
+/// Where ffmpeg and ffprobe are. `STUDIO_FFMPEG` / `STUDIO_FFPROBE` override the PATH lookup.
+#[derive(Debug, Clone)]
+pub struct Ffmpeg {
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
+}
+
+impl Default for Ffmpeg {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+/// Stream facts needed to decide whether clips can be joined by stream copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeInfo {
+    pub duration: f64,
+    pub video: Option<VideoStream>,
+    pub has_audio: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoStream {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub pix_fmt: String,
+    pub frame_rate: String,
+    pub profile: String,
+}
+
+/// How a stitch was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StitchMode {
+    StreamCopy,
+    Reencode,
+}
+
+#[derive(Deserialize)]
+struct RawProbe {
+    #[serde(default)]
+    streams: Vec<RawStream>,
+    format: Option<RawFormat>,
+}
+
+#[derive(Deserialize)]
+struct RawStream {
+    codec_type: Option<String>,
+    codec_name: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    pix_fmt: Option<String>,
+    r_frame_rate: Option<String>,
+    profile: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawFormat {
+    duration: Option<String>,
+}
+
+/// Arguments that make ffmpeg's output depend only on its input (no encoder version strings, no
+/// creation times), so the same project renders byte-identical files.
+const BITEXACT: &[&str] = &["-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact"];
+
+/// H.264 settings shared by every encode: yuv420p plays everywhere; one thread keeps output
+/// identical across machines with different core counts.
+const H264: &[&str] = &[
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
+];
+
+fn os(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+impl Ffmpeg {
+    pub fn from_env() -> Self {
+        let pick = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(default))
+        };
+        Ffmpeg {
+            ffmpeg: pick("STUDIO_FFMPEG", "ffmpeg"),
+            ffprobe: pick("STUDIO_FFPROBE", "ffprobe"),
+        }
+    }
+
+    /// Runs ffmpeg with `args`, reporting progress against `expected` output duration.
+    /// On cancellation the child is killed and `MediaError::Cancelled` returned.
+    pub async fn run(
+        &self,
+        args: Vec<OsString>,
+        expected: Option<Duration>,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+            .args(["-progress", "pipe:1", "-nostats"])
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        tracing::debug!(program = %self.ffmpeg.display(), ?args, "running ffmpeg");
+        let mut child = cmd.spawn().map_err(|source| MediaError::ToolMissing {
+            program: self.ffmpeg.clone(),
+            source,
+        })?;
+
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let progress_task = {
+            let task = task.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stdout).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let (Some(total), Some(us)) = (expected, line.strip_prefix("out_time_us=")) {
+                        if let Ok(us) = us.trim().parse::<f64>() {
+                            let frac = (us / 1e6) / total.as_secs_f64().max(0.001);
+                            task.report(frac as f32);
+                        }
+                    }
+                }
+            })
+        };
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_task = {
+            let stderr = child.stderr.take().expect("stderr is piped");
+            let tail = tail.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut t = tail.lock().expect("stderr tail lock");
+                    if t.len() == STDERR_TAIL_LINES {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            })
+        };
+
+        let status = tokio::select! {
+            status = child.wait() => status.map_err(|e| MediaError::io("wait for ffmpeg", e))?,
+            _ = task.cancel.cancelled() => {
+                let _ = child.kill().await;
+                tracing::info!("ffmpeg killed on cancellation");
+                return Err(MediaError::Cancelled);
+            }
+        };
+        let _ = progress_task.await;
+        let _ = stderr_task.await;
+        if status.success() {
+            task.report(1.0);
+            Ok(())
+        } else {
+            let stderr = tail
+                .lock()
+                .expect("stderr tail lock")
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(MediaError::Tool {
+                program: "ffmpeg".into(),
+                status: status.to_string(),
+                stderr,
+            })
+        }
+    }
+
+    /// Reads duration and stream parameters with ffprobe.
+    pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
+        let out = Command::new(&self.ffprobe)
+            .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+            .arg(path)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|source| MediaError::ToolMissing {
+                program: self.ffprobe.clone(),
+                source,
+            })?;
+        if !out.status.success() {
+            return Err(MediaError::Tool {
+                program: "ffprobe".into(),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        let raw: RawProbe = serde_json::from_slice(&out.stdout).map_err(|e| MediaError::Tool {
+            program: "ffprobe".into(),
+            status: "unreadable output".into(),
+            stderr: e.to_string(),
+        })?;
+        let video = raw
+            .streams
+            .iter()
+            .find(|s| s.codec_type.as_deref() == Some("video"))
+            .map(|s| VideoStream {
+                codec: s.codec_name.clone().unwrap_or_default(),
+                width: s.width.unwrap_or(0),
+                height: s.height.unwrap_or(0),
+                pix_fmt: s.pix_fmt.clone().unwrap_or_default(),
+                frame_rate: s.r_frame_rate.clone().unwrap_or_default(),
+                profile: s.profile.clone().unwrap_or_default(),
+            });
+        Ok(ProbeInfo {
+            duration: raw
+                .format
+                .and_then(|f| f.duration)
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0.0),
+            has_audio: raw
+                .streams
+                .iter()
+                .any(|s| s.codec_type.as_deref() == Some("audio")),
+            video,
+        })
+    }
+
+    /// Joins clips in order. Stream copy through the concat demuxer when every clip shares codec
+    /// parameters (fast, lossless); a re-encode through the concat filter otherwise.
+    pub async fn stitch(
+        &self,
+        clips: &[PathBuf],
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<StitchMode, MediaError> {
+        let mut probes = Vec::with_capacity(clips.len());
+        for c in clips {
+            probes.push(self.probe(c).await?);
+        }
+        let total = Duration::from_secs_f64(probes.iter().map(|p| p.duration).sum());
+        let first = probes.first().ok_or_else(|| MediaError::Artifact {
+            uri: out.display().to_string(),
+            message: "nothing to stitch".into(),
+        })?;
+        let uniform = first.video.is_some()
+            && probes
+                .iter()
+                .all(|p| p.video == first.video && p.has_audio == first.has_audio);
+        if uniform {
+            let list = out.with_extension("concat.txt");
+            let body: String = clips
+                .iter()
+                .map(|c| format!("file '{}'\n", c.display().to_string().replace('\'', r"'\''")))
+                .collect();
+            tokio::fs::write(&list, body)
+                .await
+                .map_err(|e| MediaError::io("write concat list", e))?;
+            let mut args = os(&["-f", "concat", "-safe", "0", "-i"]);
+            args.push(list.clone().into());
+            args.extend(os(&["-c", "copy", "-movflags", "+faststart"]));
+            args.extend(os(BITEXACT));
+            args.extend(os(&["-f", "mp4"]));
+            args.push(out.into());
+            let result = self.run(args, Some(total), task).await;
+            let _ = tokio::fs::remove_file(&list).await;
+            result.map(|()| StitchMode::StreamCopy)
+        } else {
+            let (w, h) = first
+                .video
+                .as_ref()
+                .map(|v| (v.width, v.height))
+                .unwrap_or((1280, 720));
+            let audio = probes.iter().all(|p| p.has_audio);
+            let mut args = Vec::new();
+            for c in clips {
+                args.push(OsString::from("-i"));
+                args.push(c.into());
+            }
+            let mut filter = String::new();
+            for i in 0..clips.len() {
+                filter.push_str(&format!(
+                    "[{i}:v]scale={w}:{h}:force_original_aspect_ratio=decrease,\
+                     pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p[v{i}];"
+                ));
+            }
+            for i in 0..clips.len() {
+                filter.push_str(&format!("[v{i}]"));
+                if audio {
+                    filter.push_str(&format!("[{i}:a]"));
+                }
+            }
+            let a = u8::from(audio);
+            filter.push_str(&format!("concat=n={}:v=1:a={a}[outv]", clips.len()));
+            if audio {
+                filter.push_str("[outa]");
+            }
+            args.extend(os(&["-filter_complex", &filter, "-map", "[outv]"]));
+            if audio {
+                args.extend(os(&["-map", "[outa]", "-c:a", "aac"]));
+            }
+            args.extend(os(H264));
+            args.extend(os(&["-movflags", "+faststart"]));
+            args.extend(os(BITEXACT));
+            args.extend(os(&["-f", "mp4"]));
+            args.push(out.into());
+            self.run(args, Some(total), task)
+                .await
+                .map(|()| StitchMode::Reencode)
+        }
+    }
+
+    /// Upscales to `size` with the lanczos filter (the 4K enhance).
+    pub async fn upscale(
+        &self,
+        input: &Path,
+        (w, h): (u32, u32),
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let duration = self.probe(input).await?.duration;
+        let mut args = vec![OsString::from("-i"), input.into()];
+        let vf = format!("scale={w}:{h}:flags=lanczos,setsar=1");
+        args.extend(os(&["-vf", &vf, "-c:a", "copy"]));
+        args.extend(os(H264));
+        args.extend(os(&["-movflags", "+faststart"]));
+        args.extend(os(BITEXACT));
+        args.extend(os(&["-f", "mp4"]));
+        args.push(out.into());
+        self.run(args, Some(Duration::from_secs_f64(duration)), task)
+            .await
+    }
+
+    /// Animates a still into an H.264 clip: a slow pan across a slightly enlarged frame, so the
+    /// clip moves (a real decoder test, not a still) while staying deterministic.
+    pub async fn animate_still(
+        &self,
+        image: &Path,
+        (w, h): (u32, u32),
+        seconds: u32,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let (sw, sh) = (w * 6 / 5 / 2 * 2, h * 6 / 5 / 2 * 2);
+        let vf = format!(
+            "scale={sw}:{sh},crop={w}:{h}:x='(iw-ow)*t/{seconds}':y='(ih-oh)*t/{seconds}',\
+             setsar=1,format=yuv420p"
+        );
+        let mut args = os(&["-loop", "1", "-framerate", "24", "-i"]);
+        args.push(image.into());
+        args.extend(os(&["-t", &seconds.to_string(), "-vf", &vf, "-r", "24", "-an"]));
+        args.extend(os(H264));
+        args.extend(os(&["-movflags", "+faststart"]));
+        args.extend(os(BITEXACT));
+        args.extend(os(&["-f", "mp4"]));
+        args.push(out.into());
+        self.run(args, Some(Duration::from_secs(seconds.into())), task)
+            .await
+    }
+}

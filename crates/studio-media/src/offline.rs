@@ -1,0 +1,241 @@
+//! The offline provider: real PNGs and real H.264 clips made locally, deterministic from the
+//! prompt, so the whole pipeline runs and is tested without the internet or keys.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use image::{imageops, Rgb, RgbImage};
+use sha2::{Digest, Sha256};
+
+use crate::draw;
+use crate::error::MediaError;
+use crate::ffmpeg::Ffmpeg;
+use crate::provider::{Angle, ClipRequest, ImageRequest, MediaProvider};
+use crate::task::TaskCtx;
+
+pub struct OfflineProvider {
+    ffmpeg: Ffmpeg,
+}
+
+impl OfflineProvider {
+    pub fn new(ffmpeg: Ffmpeg) -> Self {
+        OfflineProvider { ffmpeg }
+    }
+}
+
+fn digest(parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+const TEXT_SCALE: i32 = 3;
+
+/// Writes wrapped text on a shaded band starting at `y`; returns the band's height.
+fn caption(img: &mut RgbImage, y: i32, label: &str, body: &str) -> i32 {
+    let cols = ((img.width() as i32 - 48) / (8 * TEXT_SCALE)).max(8) as usize;
+    let lines = draw::wrap(body, cols, 4);
+    let line_h = 8 * TEXT_SCALE + 8;
+    let band = line_h * (lines.len() as i32 + 1) + 16;
+    draw::shade_rect(img, 0, y, img.width() as i32, band);
+    draw::text(img, 24, y + 12, TEXT_SCALE, label, Rgb([255, 220, 120]));
+    for (i, l) in lines.iter().enumerate() {
+        draw::text(img, 24, y + 12 + line_h * (i as i32 + 1), TEXT_SCALE, l, WHITE);
+    }
+    band
+}
+
+/// Paints a character sheet: gradient backdrop, a figure turned by angle, the prompt in text and
+/// the creator's references as thumbnails.
+fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
+    let (w, h) = req.aspect_ratio.hd_size();
+    let seed = digest(&[&req.name, &req.prompt]);
+    let mut img = RgbImage::new(w, h);
+    draw::vertical_gradient(&mut img, draw::color(&seed[0..3]), draw::color(&seed[3..6]));
+
+    let (wi, hi) = (w as i32, h as i32);
+    let unit = wi.min(hi) / 8;
+    let cx = wi / 2;
+    let cy = hi / 2;
+    let skin = Rgb([
+        180 + seed[6] % 60,
+        140 + seed[7] % 60,
+        110 + seed[8] % 60,
+    ]);
+    let outfit = draw::color(&seed[9..12]);
+    // Body, then head; the angle moves the facial features and narrows the silhouette.
+    let (body_rx, eye_dx, nose) = match req.angle {
+        Angle::Front => (unit * 3 / 2, [-unit / 3, unit / 3], None),
+        Angle::ThreeQuarter => (unit * 5 / 4, [-unit / 8, unit * 2 / 5], None),
+        Angle::Profile => (unit, [unit * 2 / 5, unit * 2 / 5], Some(unit * 9 / 10)),
+    };
+    draw::fill_ellipse(&mut img, cx, cy + unit * 2, body_rx, unit * 2, outfit);
+    draw::fill_ellipse(&mut img, cx, cy - unit / 2, unit * 4 / 5, unit, skin);
+    if let Some(n) = nose {
+        draw::fill_ellipse(&mut img, cx + n, cy - unit / 3, unit / 5, unit / 8, skin);
+    }
+    for dx in eye_dx {
+        draw::fill_ellipse(&mut img, cx + dx, cy - unit / 2, unit / 10, unit / 8, Rgb([20, 20, 30]));
+    }
+
+    // Reference thumbnails along the right edge, so a reference visibly changes the output.
+    let thumb = (wi.min(hi) / 6) as u32;
+    for (i, path) in req.references.iter().enumerate().take(4) {
+        let r = image::open(path).map_err(|e| {
+            MediaError::Image(format!("reference image {}: {e}", path.display()))
+        })?;
+        let t = imageops::resize(&r.to_rgb8(), thumb, thumb, imageops::FilterType::Triangle);
+        let x = (w - thumb - 16) as i64;
+        let y = 16 + i as i64 * (thumb as i64 + 8);
+        imageops::overlay(&mut img, &t, x, y);
+    }
+
+    let label = format!("{} - {}", req.angle.phrase().to_uppercase(), req.name);
+    caption(&mut img, hi - hi / 4, &label, &req.prompt);
+    Ok(img)
+}
+
+/// The first frame of a clip: the character image, tinted per scenario, with the scenario's
+/// prompt written across the top.
+fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
+    let (w, h) = req.aspect_ratio.hd_size();
+    let base = image::open(&req.image)
+        .map_err(|e| MediaError::Image(format!("character image {}: {e}", req.image.display())))?
+        .to_rgb8();
+    let mut img = if base.dimensions() == (w, h) {
+        base
+    } else {
+        imageops::resize(&base, w, h, imageops::FilterType::Triangle)
+    };
+    let tint = digest(&[&req.prompt]);
+    for px in img.pixels_mut() {
+        for (ch, t) in px.0.iter_mut().zip(&tint[..3]) {
+            *ch = ((*ch as u16 * 3 + *t as u16) / 4) as u8;
+        }
+    }
+    let label = format!("SCENE ({}s)", req.duration.get());
+    caption(&mut img, 0, &label, &req.prompt);
+    Ok(img)
+}
+
+fn save_png(img: &RgbImage, out: &Path) -> Result<(), MediaError> {
+    img.save_with_format(out, image::ImageFormat::Png)
+        .map_err(|e| MediaError::Image(format!("write {}: {e}", out.display())))
+}
+
+#[async_trait]
+impl MediaProvider for OfflineProvider {
+    fn name(&self) -> &str {
+        "offline"
+    }
+
+    async fn character_image(
+        &self,
+        req: &ImageRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let req = req.clone();
+        let out = out.to_owned();
+        let work = tokio::task::spawn_blocking(move || save_png(&paint_character(&req)?, &out));
+        tokio::select! {
+            r = work => r.map_err(|e| MediaError::Image(e.to_string()))?,
+            _ = task.cancel.cancelled() => Err(MediaError::Cancelled),
+        }?;
+        task.report(1.0);
+        Ok(())
+    }
+
+    async fn video_clip(
+        &self,
+        req: &ClipRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let frame_path = out.with_extension("frame.png");
+        let frame = {
+            let req = req.clone();
+            let frame_path = frame_path.clone();
+            tokio::task::spawn_blocking(move || save_png(&paint_scene(&req)?, &frame_path))
+        };
+        let painted = frame.await.map_err(|e| MediaError::Image(e.to_string()));
+        let result = match painted {
+            Ok(Ok(())) => {
+                self.ffmpeg
+                    .animate_still(
+                        &frame_path,
+                        req.aspect_ratio.hd_size(),
+                        req.duration.get(),
+                        out,
+                        task,
+                    )
+                    .await
+            }
+            Ok(Err(e)) | Err(e) => Err(e),
+        };
+        let _ = tokio::fs::remove_file(&frame_path).await;
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_core::AspectRatio;
+
+    fn req(prompt: &str, angle: Angle) -> ImageRequest {
+        ImageRequest {
+            name: "Ava".into(),
+            prompt: prompt.into(),
+            angle,
+            aspect_ratio: AspectRatio::Landscape,
+            references: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn images_are_deterministic_and_differ_by_prompt_and_angle() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = OfflineProvider::new(Ffmpeg::from_env());
+        let task = TaskCtx::detached();
+        let mut bytes = Vec::new();
+        for (i, r) in [
+            req("a pilot", Angle::Front),
+            req("a pilot", Angle::Front),
+            req("a baker", Angle::Front),
+            req("a pilot", Angle::Profile),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let out = dir.path().join(format!("{i}.png"));
+            p.character_image(r, &out, &task).await.unwrap();
+            bytes.push(std::fs::read(&out).unwrap());
+        }
+        assert_eq!(bytes[0], bytes[1]);
+        assert_ne!(bytes[0], bytes[2]);
+        assert_ne!(bytes[0], bytes[3]);
+        let img = image::load_from_memory(&bytes[0]).unwrap();
+        assert_eq!((img.width(), img.height()), (1280, 720));
+    }
+
+    #[tokio::test]
+    async fn a_reference_that_is_not_an_image_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bogus = dir.path().join("notes.png");
+        std::fs::write(&bogus, b"not a picture").unwrap();
+        let mut r = req("a pilot", Angle::Front);
+        r.references.push(bogus);
+        let p = OfflineProvider::new(Ffmpeg::from_env());
+        let err = p
+            .character_image(&r, &dir.path().join("o.png"), &TaskCtx::detached())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("notes.png"), "{err}");
+        assert!(!err.class().is_retryable());
+    }
+}

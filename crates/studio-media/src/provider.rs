@@ -1,0 +1,194 @@
+//! The provider seam: who makes character images and clips, and who finishes the video.
+//!
+//! The offline and bench providers ship here; Google's Nano Banana and Veo 3 come behind the same
+//! traits. Providers write to a path they are given and report progress through [`TaskCtx`]; they
+//! never see Temporal, the artifact store or API keys of other providers.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use studio_core::{AspectRatio, ClipSeconds, Quality};
+
+use crate::error::MediaError;
+use crate::ffmpeg::{Ffmpeg, StitchMode};
+use crate::task::TaskCtx;
+
+/// The three angles of a character sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Angle {
+    Front,
+    ThreeQuarter,
+    Profile,
+}
+
+impl Angle {
+    pub const ALL: [Angle; 3] = [Angle::Front, Angle::ThreeQuarter, Angle::Profile];
+
+    /// The phrase appended to the character prompt for this angle.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Angle::Front => "front view",
+            Angle::ThreeQuarter => "three-quarter view",
+            Angle::Profile => "side profile view",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageRequest {
+    pub name: String,
+    pub prompt: String,
+    pub angle: Angle,
+    pub aspect_ratio: AspectRatio,
+    /// Local paths of the creator's reference images.
+    pub references: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClipRequest {
+    pub prompt: String,
+    pub negative_prompt: Option<String>,
+    pub duration: ClipSeconds,
+    pub aspect_ratio: AspectRatio,
+    pub quality: Quality,
+    /// Local path of the character's front image, the first frame's reference.
+    pub image: PathBuf,
+}
+
+/// Makes character images and video clips.
+#[async_trait]
+pub trait MediaProvider: Send + Sync {
+    /// Short name used in logs and errors.
+    fn name(&self) -> &str;
+    /// File extension of the images this provider writes.
+    fn image_ext(&self) -> &str {
+        "png"
+    }
+    /// File extension of the clips this provider writes.
+    fn clip_ext(&self) -> &str {
+        "mp4"
+    }
+    async fn character_image(
+        &self,
+        req: &ImageRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError>;
+    async fn video_clip(
+        &self,
+        req: &ClipRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError>;
+}
+
+/// Joins clips and enhances the result. Pluggable so enhance can move to a model later.
+#[async_trait]
+pub trait Finisher: Send + Sync {
+    async fn stitch(
+        &self,
+        clips: &[PathBuf],
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<StitchMode, MediaError>;
+    async fn enhance(
+        &self,
+        input: &Path,
+        aspect_ratio: AspectRatio,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError>;
+}
+
+/// The ffmpeg finisher: concat (copy or re-encode) and a lanczos upscale to 4K.
+pub struct FfmpegFinisher {
+    pub ffmpeg: Ffmpeg,
+}
+
+#[async_trait]
+impl Finisher for FfmpegFinisher {
+    async fn stitch(
+        &self,
+        clips: &[PathBuf],
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<StitchMode, MediaError> {
+        self.ffmpeg.stitch(clips, out, task).await
+    }
+
+    async fn enhance(
+        &self,
+        input: &Path,
+        aspect_ratio: AspectRatio,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        self.ffmpeg
+            .upscale(input, aspect_ratio.uhd_size(), out, task)
+            .await
+    }
+}
+
+/// Which provider a worker uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Deterministic local PNGs and H.264 clips; no network, no keys.
+    #[default]
+    Offline,
+    /// Fixed-latency placeholders for measuring orchestration alone.
+    Bench,
+}
+
+impl FromStr for ProviderKind {
+    type Err = studio_core::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "offline" => Ok(ProviderKind::Offline),
+            "bench" => Ok(ProviderKind::Bench),
+            _ => Err(studio_core::ParseError {
+                what: "provider",
+                value: s.into(),
+                expected: "offline, bench",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ProviderKind::Offline => "offline",
+            ProviderKind::Bench => "bench",
+        })
+    }
+}
+
+/// A provider and a finisher, as a worker's activities use them.
+#[derive(Clone)]
+pub struct Toolkit {
+    pub provider: Arc<dyn MediaProvider>,
+    pub finisher: Arc<dyn Finisher>,
+}
+
+impl Toolkit {
+    pub fn new(kind: ProviderKind, ffmpeg: Ffmpeg) -> Self {
+        match kind {
+            ProviderKind::Offline => Toolkit {
+                provider: Arc::new(crate::offline::OfflineProvider::new(ffmpeg.clone())),
+                finisher: Arc::new(FfmpegFinisher { ffmpeg }),
+            },
+            ProviderKind::Bench => {
+                let bench = Arc::new(crate::bench::BenchProvider::from_env());
+                Toolkit {
+                    provider: bench.clone(),
+                    finisher: bench,
+                }
+            }
+        }
+    }
+}

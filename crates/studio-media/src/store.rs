@@ -1,0 +1,240 @@
+//! The artifact store: where media lives, so that workflows only ever carry URIs.
+//!
+//! Activities write into a [`Scratch`] file and [`ArtifactStore::commit`] it; readers ask for a
+//! local path with [`ArtifactStore::local_path`]. Nothing else may assume an artifact is a local
+//! file, so a shared object store can replace the local folder without touching callers.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use crate::error::MediaError;
+
+/// A file being written by an activity. Removed on drop unless committed, so a cancelled or failed
+/// activity leaves no partial file behind.
+#[derive(Debug)]
+pub struct Scratch {
+    path: PathBuf,
+    ext: String,
+    keep: bool,
+}
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn ext(&self) -> &str {
+        &self.ext
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[async_trait]
+pub trait ArtifactStore: Send + Sync {
+    /// A fresh scratch file (not yet created) with the given extension.
+    fn scratch(&self, ext: &str) -> Result<Scratch, MediaError>;
+    /// Moves a finished scratch file into the store and returns its URI.
+    async fn commit(&self, scratch: Scratch) -> Result<String, MediaError>;
+    /// Copies a creator's file (a reference image) into the store.
+    async fn import(&self, path: &Path) -> Result<String, MediaError>;
+    /// A local path holding the artifact's bytes, for reading.
+    async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError>;
+}
+
+/// Content-addressed folder: `objects/<first two hex>/<sha256>.<ext>`, written via temp + rename.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
+        let root = std::path::absolute(root.into())
+            .map_err(|e| MediaError::io("artifact store root", e))?;
+        for sub in ["objects", "tmp"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| MediaError::io(format!("create {}", dir.display()), e))?;
+        }
+        Ok(LocalStore { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    fn object_path(&self, hash: &str, ext: &str) -> PathBuf {
+        self.root
+            .join("objects")
+            .join(&hash[..2])
+            .join(format!("{hash}.{ext}"))
+    }
+}
+
+/// SHA-256 of a file, streamed.
+pub async fn hash_file(path: &Path) -> Result<String, MediaError> {
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| MediaError::io(format!("open {}", path.display()), e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .await
+            .map_err(|e| MediaError::io(format!("read {}", path.display()), e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn file_uri(path: &Path) -> Result<String, MediaError> {
+    url::Url::from_file_path(path)
+        .map(String::from)
+        .map_err(|()| MediaError::Artifact {
+            uri: path.display().to_string(),
+            message: "not an absolute path".into(),
+        })
+}
+
+#[async_trait]
+impl ArtifactStore for LocalStore {
+    fn scratch(&self, ext: &str) -> Result<Scratch, MediaError> {
+        let name = format!(
+            "{}-{}.{ext}",
+            std::process::id(),
+            uuid_like_suffix()
+        );
+        Ok(Scratch {
+            path: self.tmp_dir().join(name),
+            ext: ext.to_owned(),
+            keep: false,
+        })
+    }
+
+    async fn commit(&self, mut scratch: Scratch) -> Result<String, MediaError> {
+        let hash = hash_file(&scratch.path).await?;
+        let target = self.object_path(&hash, &scratch.ext);
+        let dir = target.parent().expect("object paths have a parent");
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| MediaError::io(format!("create {}", dir.display()), e))?;
+        // Durability before visibility: the rename must never expose a file whose bytes are
+        // still in the page cache only.
+        let f = tokio::fs::File::open(&scratch.path)
+            .await
+            .map_err(|e| MediaError::io("open scratch", e))?;
+        f.sync_all()
+            .await
+            .map_err(|e| MediaError::io("sync scratch", e))?;
+        drop(f);
+        if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+            // Same content already stored; the scratch copy is dropped (and deleted).
+            return file_uri(&target);
+        }
+        tokio::fs::rename(&scratch.path, &target)
+            .await
+            .map_err(|e| MediaError::io(format!("store {}", target.display()), e))?;
+        scratch.keep = true;
+        file_uri(&target)
+    }
+
+    async fn import(&self, path: &Path) -> Result<String, MediaError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("bin")
+            .to_ascii_lowercase();
+        let scratch = self.scratch(&ext)?;
+        tokio::fs::copy(path, scratch.path())
+            .await
+            .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
+        self.commit(scratch).await
+    }
+
+    async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError> {
+        let bad = |message: &str| MediaError::Artifact {
+            uri: uri.to_owned(),
+            message: message.to_owned(),
+        };
+        let url = url::Url::parse(uri).map_err(|e| bad(&e.to_string()))?;
+        if url.scheme() != "file" {
+            return Err(bad("the local store only reads file:// URIs"));
+        }
+        let path = url.to_file_path().map_err(|()| bad("not a local path"))?;
+        if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Err(bad("not found in the artifact store"));
+        }
+        Ok(path)
+    }
+}
+
+/// A process-unique suffix for scratch names (no randomness needed: pid + counter + time).
+fn uuid_like_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{t:x}-{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commit_is_content_addressed_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path()).unwrap();
+        let mut uris = Vec::new();
+        for _ in 0..2 {
+            let s = store.scratch("txt").unwrap();
+            std::fs::write(s.path(), b"hello").unwrap();
+            uris.push(store.commit(s).await.unwrap());
+        }
+        assert_eq!(uris[0], uris[1]);
+        let path = store.local_path(&uris[0]).await.unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"hello");
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn dropped_scratch_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path()).unwrap();
+        let s = store.scratch("mp4").unwrap();
+        std::fs::write(s.path(), b"partial").unwrap();
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn unknown_uris_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path()).unwrap();
+        let err = store.local_path("s3://bucket/x").await.unwrap_err();
+        assert!(err.to_string().contains("file://"), "{err}");
+        let err = store.local_path("file:///nope/x.png").await.unwrap_err();
+        assert!(err.to_string().contains("not found"), "{err}");
+    }
+}
