@@ -1,1 +1,338 @@
-fn main() {}
+//! `studio`: the headless shell of SmokeTech Studio. Parses arguments, calls studio-engine,
+//! prints results. No logic lives here.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use studio_core::{CharacterSpec, ClipSeconds, Progress, ScenarioSpec, SegmentStatus};
+use studio_engine::devserver::{find_temporal_cli, DevServer, DevServerOptions};
+use studio_engine::session::{DataDir, Session};
+use studio_engine::settings::resolve_data_dir;
+use studio_engine::worker::{WorkerSpec, WorkerThread};
+use studio_engine::{EngineError, RenderInput, Settings};
+use studio_media::ProviderKind;
+
+#[derive(Parser)]
+#[command(
+    name = "studio",
+    version,
+    about = "SmokeTech Studio: render AI videos on Temporal"
+)]
+struct Cli {
+    /// Folder for the artifact store, the dev server's database and settings.
+    #[arg(long, global = true, env = "STUDIO_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Media provider for workers this command starts.
+    #[arg(long, global = true, env = "STUDIO_PROVIDER")]
+    provider: Option<ProviderKind>,
+    /// Task queue (default: video-generation).
+    #[arg(long, global = true, env = "STUDIO_TASK_QUEUE")]
+    task_queue: Option<String>,
+    /// Temporal frontend `host:port` (default: envconfig, else the embedded dev server).
+    #[arg(long, global = true)]
+    address: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local Temporal dev server (SQLite under the data dir) until interrupted.
+    Server {
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        ui_port: Option<u16>,
+    },
+    /// Run a worker until SIGINT/SIGTERM (then finish running activities and exit 0).
+    Worker,
+    /// Render a project file; with no server configured, starts the embedded one.
+    Render {
+        project: PathBuf,
+        /// Wait for the video and print its path (always on when this command starts the
+        /// embedded server or worker).
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Print a job's progress as JSON.
+    Progress { id: String },
+    /// Hold a job before its next step.
+    Pause { id: String },
+    /// Continue a paused job.
+    Resume { id: String },
+    /// Cancel a job (running activities are stopped).
+    Cancel { id: String },
+    /// Wait for a job and print its result as JSON.
+    Result { id: String },
+    /// Change a running job's quality (standard, high, 4k).
+    Quality { id: String, level: String },
+    /// Add a scenario to a running job; with --project, start the job if it is not running.
+    AddSegment {
+        id: String,
+        prompt: String,
+        #[arg(long, default_value_t = 8)]
+        duration: u32,
+        #[arg(long)]
+        project: Option<PathBuf>,
+    },
+    /// List recent jobs.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Start a batch character generation from a JSON file (array of {name, basePrompt}).
+    Batch { file: PathBuf },
+}
+
+/// Exit codes beyond clap's 2 (usage).
+const EXIT_FAILED: u8 = 1;
+const EXIT_JOB_FAILED: u8 = 3;
+const EXIT_CANCELLED: u8 = 4;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let code = match e.downcast_ref::<EngineError>() {
+                Some(EngineError::JobFailed { .. }) => EXIT_JOB_FAILED,
+                Some(EngineError::JobCancelled { .. }) => EXIT_CANCELLED,
+                _ => EXIT_FAILED,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn settings(cli: &Cli, data_dir: &Path) -> Result<Settings> {
+    let mut s = Settings::load(data_dir)?;
+    if let Some(p) = cli.provider {
+        s.provider = p;
+    }
+    if let Some(q) = &cli.task_queue {
+        s.worker.task_queue = q.clone();
+    }
+    if let Some(a) = &cli.address {
+        s.temporal.address = Some(a.clone());
+    }
+    Ok(s)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn segment_strip(p: &Progress) -> String {
+    p.segments
+        .iter()
+        .map(|s| match s.status {
+            SegmentStatus::Pending => '·',
+            SegmentStatus::Running => '▶',
+            SegmentStatus::Done => '■',
+            SegmentStatus::Failed => '✗',
+        })
+        .collect()
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+    let settings = settings(&cli, &data_dir)?;
+    match cli.command {
+        Command::Server { port, ui_port } => {
+            let dd = DataDir(data_dir.clone());
+            std::fs::create_dir_all(dd.logs())?;
+            let port = port.unwrap_or(settings.temporal.dev_server_port);
+            let mut server = DevServer::start(DevServerOptions {
+                cli: find_temporal_cli(settings.temporal.cli_path.as_deref())?,
+                port,
+                ui_port: Some(ui_port.unwrap_or(settings.temporal.dev_server_ui_port)),
+                db_file: dd.dev_db(),
+                log_file: Some(dd.logs().join("temporal.log")),
+                die_with_parent: true,
+            })
+            .await?;
+            println!(
+                "Temporal dev server on 127.0.0.1:{port}, web UI http://127.0.0.1:{}, db {}",
+                server.ui_port().unwrap_or_default(),
+                dd.dev_db().display()
+            );
+            shutdown_signal().await;
+            server.stop();
+            Ok(())
+        }
+        Command::Worker => {
+            let endpoint =
+                studio_engine::Endpoint::configured(&settings.temporal)?.unwrap_or_else(|| {
+                    studio_engine::Endpoint::local(settings.temporal.dev_server_port)
+                });
+            let worker = WorkerThread::spawn(WorkerSpec {
+                endpoint: endpoint.clone(),
+                settings: settings.worker.clone(),
+                provider: settings.provider,
+                artifacts: DataDir(data_dir.clone()).artifacts(),
+            })?;
+            eprintln!(
+                "worker polling {} on {} (provider {})",
+                settings.worker.task_queue,
+                endpoint.address(),
+                settings.provider
+            );
+            shutdown_signal().await;
+            eprintln!("shutting down: finishing running activities");
+            worker.shutdown()?;
+            Ok(())
+        }
+        Command::Render { project, wait } => {
+            let session = Session::open_embedded(&data_dir, settings).await?;
+            let id = session.render_project(&project).await?;
+            eprintln!("started {id}");
+            if let Some(url) = session.ui_url() {
+                eprintln!("watch it in the Temporal UI: {url}/namespaces/default/workflows/{id}");
+            }
+            if !wait && !session.is_embedded() {
+                println!("{id}");
+                return Ok(());
+            }
+            let bar = ProgressBar::new(100);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30.cyan/blue} {pos:>3}% {prefix} {wide_msg}")
+                    .expect("valid template"),
+            );
+            let result = session
+                .watch(&id, Duration::from_millis(250), |p| {
+                    bar.set_position(p.percentage.into());
+                    bar.set_prefix(segment_strip(p));
+                    let paused = if p.paused { " (paused)" } else { "" };
+                    bar.set_message(format!("{}{paused}", p.current_step));
+                })
+                .await;
+            bar.finish();
+            let closed = session.close();
+            let result = result?;
+            closed?;
+            let path = url::Url::parse(&result.video_url)
+                .ok()
+                .and_then(|u| u.to_file_path().ok())
+                .map(|p| p.display().to_string())
+                .unwrap_or(result.video_url);
+            println!("{path}");
+            Ok(())
+        }
+        Command::Progress { id } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            print_json(&s.client.progress(&id).await?)
+        }
+        Command::Pause { id } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            s.client.pause(&id).await?;
+            eprintln!("paused {id}");
+            Ok(())
+        }
+        Command::Resume { id } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            s.client.resume(&id).await?;
+            eprintln!("resumed {id}");
+            Ok(())
+        }
+        Command::Cancel { id } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            s.client.cancel(&id).await?;
+            eprintln!("cancellation requested for {id}");
+            Ok(())
+        }
+        Command::Result { id } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            print_json(&s.client.result(&id).await?)
+        }
+        Command::Quality { id, level } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            let previous = s.client.change_quality(&id, &level).await?;
+            eprintln!("quality of {id}: {previous} -> {level}");
+            Ok(())
+        }
+        Command::AddSegment {
+            id,
+            prompt,
+            duration,
+            project,
+        } => {
+            let scenario = ScenarioSpec {
+                duration_seconds: ClipSeconds::try_from(duration)?,
+                ..ScenarioSpec::new(prompt)
+            };
+            let s = Session::connect(&data_dir, settings).await?;
+            match project {
+                None => s.client.add_segment(&id, scenario).await?,
+                Some(path) => {
+                    let p = studio_core::Project::load(&path)?;
+                    let input = RenderInput {
+                        request: p.to_request(Vec::new()),
+                        tuning: s.settings.tuning,
+                    };
+                    s.client.add_segment_or_start(&id, scenario, input).await?
+                }
+            }
+            eprintln!("segment added to {id}");
+            Ok(())
+        }
+        Command::List { limit } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            for j in s.client.list(limit).await? {
+                println!("{:<10} {:<34} {}", j.status, j.workflow_type, j.id);
+            }
+            Ok(())
+        }
+        Command::Batch { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let batch: Vec<CharacterSpec> = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a JSON array of {{name, basePrompt}}",
+                    file.display()
+                )
+            })?;
+            anyhow::ensure!(!batch.is_empty(), "{} holds no characters", file.display());
+            let s = Session::connect(&data_dir, settings).await?;
+            let id = format!("batch-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            s.client.start_batch(&id, batch).await?;
+            println!("{id}");
+            Ok(())
+        }
+    }
+}

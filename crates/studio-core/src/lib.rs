@@ -11,7 +11,9 @@ pub mod project;
 pub mod quality;
 
 pub use atomic::write_atomic;
-pub use job::{BatchProgress, CharacterImages, CharacterSpec, ScenarioSpec, VideoRequest, VideoResult};
+pub use job::{
+    BatchProgress, CharacterImages, CharacterSpec, ScenarioSpec, VideoRequest, VideoResult,
+};
 pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};

@@ -127,7 +127,10 @@ pub enum ProjectError {
         message: String,
     },
     #[error("project {path:?} has {} problem(s):\n{}", problems.len(), ProblemList(problems))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 struct ProblemList<'a>(&'a [Problem]);
@@ -281,7 +284,10 @@ impl Project {
 
     /// Total video seconds the project will render.
     pub fn total_seconds(&self) -> u32 {
-        self.scenarios.iter().map(|s| s.duration_seconds.get()).sum()
+        self.scenarios
+            .iter()
+            .map(|s| s.duration_seconds.get())
+            .sum()
     }
 
     /// The workflow input for this project, with reference images already turned into artifact
@@ -562,7 +568,11 @@ mod tests {
         v["scenarios"][1]["prompt"] = "".into();
         v["scenarios"][1]["durationSeconds"] = 5.into();
         let err = load(&v, dir.path()).unwrap_err();
-        let fields: Vec<_> = err.problems().iter().map(|p| p.field().to_owned()).collect();
+        let fields: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|p| p.field().to_owned())
+            .collect();
         assert_eq!(
             fields,
             [
@@ -602,7 +612,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_line_and_column() {
-        let err = Project::from_json("{\n  \"version\": 1,\n  oops\n}", Path::new(".")).unwrap_err();
+        let err =
+            Project::from_json("{\n  \"version\": 1,\n  oops\n}", Path::new(".")).unwrap_err();
         assert!(matches!(err, ProjectError::Syntax { line: 3, .. }), "{err}");
         let err = Project::from_json("{\"scenarios\": 3}", Path::new(".")).unwrap_err();
         assert!(matches!(err, ProjectError::Syntax { .. }), "{err}");

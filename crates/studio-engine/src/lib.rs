@@ -1,1 +1,25 @@
+//! The SmokeTech Studio render engine on Temporal.
+//!
+//! - [`names`] and [`tuning`]: every wire name, timeout and retry policy, once.
+//! - [`workflows`]: deterministic orchestration; [`activities`]: the work itself.
+//! - [`worker`]: a worker process (bundled in the app or headless on many machines).
+//! - [`client`]: start, watch and steer renders; [`devserver`]: the embedded local server.
 
+pub mod activities;
+pub mod messages;
+pub mod names;
+pub mod tuning;
+pub mod workflows;
+
+pub use messages::RenderInput;
+pub use tuning::Tuning;
+pub mod client;
+pub mod devserver;
+pub mod error;
+pub mod session;
+pub mod settings;
+pub mod worker;
+
+pub use client::{Endpoint, StudioClient};
+pub use error::EngineError;
+pub use settings::Settings;

@@ -82,7 +82,14 @@ struct RawFormat {
 
 /// Arguments that make ffmpeg's output depend only on its input (no encoder version strings, no
 /// creation times), so the same project renders byte-identical files.
-const BITEXACT: &[&str] = &["-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact"];
+const BITEXACT: &[&str] = &[
+    "-map_metadata",
+    "-1",
+    "-fflags",
+    "+bitexact",
+    "-flags",
+    "+bitexact",
+];
 
 /// H.264 settings shared by every encode: yuv420p plays everywhere; one thread keeps output
 /// identical across machines with different core counts.
@@ -193,7 +200,14 @@ impl Ffmpeg {
     /// Reads duration and stream parameters with ffprobe.
     pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
         let out = Command::new(&self.ffprobe)
-            .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+            .args([
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_streams",
+                "-show_format",
+            ])
             .arg(path)
             .stdin(Stdio::null())
             .kill_on_drop(true)
@@ -266,7 +280,12 @@ impl Ffmpeg {
             let list = out.with_extension("concat.txt");
             let body: String = clips
                 .iter()
-                .map(|c| format!("file '{}'\n", c.display().to_string().replace('\'', r"'\''")))
+                .map(|c| {
+                    format!(
+                        "file '{}'\n",
+                        c.display().to_string().replace('\'', r"'\''")
+                    )
+                })
                 .collect();
             tokio::fs::write(&list, body)
                 .await
@@ -347,23 +366,38 @@ impl Ffmpeg {
     }
 
     /// Animates a still into an H.264 clip: a slow pan across a slightly enlarged frame, so the
-    /// clip moves (a real decoder test, not a still) while staying deterministic.
+    /// clip moves (a real decoder test, not a still) while staying deterministic. An optional
+    /// transparent `overlay` (a caption) stays fixed on top.
     pub async fn animate_still(
         &self,
         image: &Path,
+        overlay: Option<&Path>,
         (w, h): (u32, u32),
         seconds: u32,
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError> {
         let (sw, sh) = (w * 6 / 5 / 2 * 2, h * 6 / 5 / 2 * 2);
-        let vf = format!(
-            "scale={sw}:{sh},crop={w}:{h}:x='(iw-ow)*t/{seconds}':y='(ih-oh)*t/{seconds}',\
-             setsar=1,format=yuv420p"
+        let pan = format!(
+            "[0:v]scale={sw}:{sh},crop={w}:{h}:x='(iw-ow)*t/{seconds}':y='(ih-oh)*t/{seconds}',setsar=1"
         );
         let mut args = os(&["-loop", "1", "-framerate", "24", "-i"]);
         args.push(image.into());
-        args.extend(os(&["-t", &seconds.to_string(), "-vf", &vf, "-r", "24", "-an"]));
+        let filter = match overlay {
+            Some(o) => {
+                args.extend(os(&["-loop", "1", "-framerate", "24", "-i"]));
+                args.push(o.into());
+                format!("{pan}[bg];[bg][1:v]overlay=0:0,format=yuv420p[v]")
+            }
+            None => format!("{pan},format=yuv420p[v]"),
+        };
+        args.extend(os(&[
+            "-t",
+            &seconds.to_string(),
+            "-filter_complex",
+            &filter,
+        ]));
+        args.extend(os(&["-map", "[v]", "-r", "24", "-an"]));
         args.extend(os(H264));
         args.extend(os(&["-movflags", "+faststart"]));
         args.extend(os(BITEXACT));

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use image::{imageops, Rgb, RgbImage};
+use image::{imageops, Rgb, RgbImage, Rgba, RgbaImage};
 use sha2::{Digest, Sha256};
 
 use crate::draw;
@@ -44,7 +44,14 @@ fn caption(img: &mut RgbImage, y: i32, label: &str, body: &str) -> i32 {
     draw::shade_rect(img, 0, y, img.width() as i32, band);
     draw::text(img, 24, y + 12, TEXT_SCALE, label, Rgb([255, 220, 120]));
     for (i, l) in lines.iter().enumerate() {
-        draw::text(img, 24, y + 12 + line_h * (i as i32 + 1), TEXT_SCALE, l, WHITE);
+        draw::text(
+            img,
+            24,
+            y + 12 + line_h * (i as i32 + 1),
+            TEXT_SCALE,
+            l,
+            WHITE,
+        );
     }
     band
 }
@@ -61,11 +68,7 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
     let unit = wi.min(hi) / 8;
     let cx = wi / 2;
     let cy = hi / 2;
-    let skin = Rgb([
-        180 + seed[6] % 60,
-        140 + seed[7] % 60,
-        110 + seed[8] % 60,
-    ]);
+    let skin = Rgb([180 + seed[6] % 60, 140 + seed[7] % 60, 110 + seed[8] % 60]);
     let outfit = draw::color(&seed[9..12]);
     // Body, then head; the angle moves the facial features and narrows the silhouette.
     let (body_rx, eye_dx, nose) = match req.angle {
@@ -79,15 +82,21 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
         draw::fill_ellipse(&mut img, cx + n, cy - unit / 3, unit / 5, unit / 8, skin);
     }
     for dx in eye_dx {
-        draw::fill_ellipse(&mut img, cx + dx, cy - unit / 2, unit / 10, unit / 8, Rgb([20, 20, 30]));
+        draw::fill_ellipse(
+            &mut img,
+            cx + dx,
+            cy - unit / 2,
+            unit / 10,
+            unit / 8,
+            Rgb([20, 20, 30]),
+        );
     }
 
     // Reference thumbnails along the right edge, so a reference visibly changes the output.
     let thumb = (wi.min(hi) / 6) as u32;
     for (i, path) in req.references.iter().enumerate().take(4) {
-        let r = image::open(path).map_err(|e| {
-            MediaError::Image(format!("reference image {}: {e}", path.display()))
-        })?;
+        let r = image::open(path)
+            .map_err(|e| MediaError::Image(format!("reference image {}: {e}", path.display())))?;
         let t = imageops::resize(&r.to_rgb8(), thumb, thumb, imageops::FilterType::Triangle);
         let x = (w - thumb - 16) as i64;
         let y = 16 + i as i64 * (thumb as i64 + 8);
@@ -99,8 +108,7 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
     Ok(img)
 }
 
-/// The first frame of a clip: the character image, tinted per scenario, with the scenario's
-/// prompt written across the top.
+/// The background of a clip: the character image tinted per scenario.
 fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
     let (w, h) = req.aspect_ratio.hd_size();
     let base = image::open(&req.image)
@@ -117,12 +125,30 @@ fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
             *ch = ((*ch as u16 * 3 + *t as u16) / 4) as u8;
         }
     }
-    let label = format!("SCENE ({}s)", req.duration.get());
-    caption(&mut img, 0, &label, &req.prompt);
     Ok(img)
 }
 
-fn save_png(img: &RgbImage, out: &Path) -> Result<(), MediaError> {
+/// A transparent overlay with the scenario's prompt across the top; it stays put while the
+/// background pans.
+fn paint_caption(req: &ClipRequest) -> RgbaImage {
+    let (w, h) = req.aspect_ratio.hd_size();
+    let mut band = RgbImage::new(w, h / 3);
+    let label = format!("SCENE ({}s)", req.duration.get());
+    let height = caption(&mut band, 0, &label, &req.prompt).min(band.height() as i32) as u32;
+    let mut img = RgbaImage::new(w, h);
+    for (x, y, px) in band.enumerate_pixels() {
+        if y < height {
+            let alpha = if px.0 == [0, 0, 0] { 170 } else { 255 };
+            img.put_pixel(x, y, Rgba([px[0], px[1], px[2], alpha]));
+        }
+    }
+    img
+}
+
+fn save_png<P>(img: &image::ImageBuffer<P, Vec<u8>>, out: &Path) -> Result<(), MediaError>
+where
+    P: image::Pixel<Subpixel = u8> + image::PixelWithColorType,
+{
     img.save_with_format(out, image::ImageFormat::Png)
         .map_err(|e| MediaError::Image(format!("write {}: {e}", out.display())))
 }
@@ -157,10 +183,14 @@ impl MediaProvider for OfflineProvider {
         task: &TaskCtx,
     ) -> Result<(), MediaError> {
         let frame_path = out.with_extension("frame.png");
+        let caption_path = out.with_extension("caption.png");
         let frame = {
             let req = req.clone();
-            let frame_path = frame_path.clone();
-            tokio::task::spawn_blocking(move || save_png(&paint_scene(&req)?, &frame_path))
+            let (frame_path, caption_path) = (frame_path.clone(), caption_path.clone());
+            tokio::task::spawn_blocking(move || {
+                save_png(&paint_scene(&req)?, &frame_path)?;
+                save_png(&paint_caption(&req), &caption_path)
+            })
         };
         let painted = frame.await.map_err(|e| MediaError::Image(e.to_string()));
         let result = match painted {
@@ -168,6 +198,7 @@ impl MediaProvider for OfflineProvider {
                 self.ffmpeg
                     .animate_still(
                         &frame_path,
+                        Some(&caption_path),
                         req.aspect_ratio.hd_size(),
                         req.duration.get(),
                         out,
@@ -177,6 +208,7 @@ impl MediaProvider for OfflineProvider {
             }
             Ok(Err(e)) | Err(e) => Err(e),
         };
+        let _ = tokio::fs::remove_file(&caption_path).await;
         let _ = tokio::fs::remove_file(&frame_path).await;
         result
     }

@@ -117,11 +117,7 @@ fn file_uri(path: &Path) -> Result<String, MediaError> {
 #[async_trait]
 impl ArtifactStore for LocalStore {
     fn scratch(&self, ext: &str) -> Result<Scratch, MediaError> {
-        let name = format!(
-            "{}-{}.{ext}",
-            std::process::id(),
-            uuid_like_suffix()
-        );
+        let name = format!("{}-{}.{ext}", std::process::id(), uuid_like_suffix());
         Ok(Scratch {
             path: self.tmp_dir().join(name),
             ext: ext.to_owned(),
@@ -215,7 +211,10 @@ mod tests {
         assert_eq!(uris[0], uris[1]);
         let path = store.local_path(&uris[0]).await.unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"hello");
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 
     #[tokio::test]
@@ -225,7 +224,10 @@ mod tests {
         let s = store.scratch("mp4").unwrap();
         std::fs::write(s.path(), b"partial").unwrap();
         drop(s);
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 
     #[tokio::test]

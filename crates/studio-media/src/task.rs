@@ -42,7 +42,8 @@ impl TaskCtx {
     }
 
     pub fn report(&self, fraction: f32) {
-        self.progress.send_modify(|p| p.fraction = fraction.clamp(0.0, 1.0));
+        self.progress
+            .send_modify(|p| p.fraction = fraction.clamp(0.0, 1.0));
     }
 
     pub fn checkpoint(&self, value: serde_json::Value) {

@@ -42,7 +42,15 @@ async fn frame_hashes(ff: &Ffmpeg, clip: &Path) -> Vec<String> {
     let out = tokio::process::Command::new(&ff.ffmpeg)
         .args(["-v", "error", "-i"])
         .arg(clip)
-        .args(["-vf", "select='eq(n\\,0)+eq(n\\,90)'", "-vsync", "0", "-f", "framemd5", "-"])
+        .args([
+            "-vf",
+            "select='eq(n\\,0)+eq(n\\,90)'",
+            "-vsync",
+            "0",
+            "-f",
+            "framemd5",
+            "-",
+        ])
         .output()
         .await
         .unwrap();
@@ -61,7 +69,12 @@ async fn offline_clips_are_deterministic_moving_h264() {
     let image = character(dir.path(), AspectRatio::Landscape).await;
     let a = dir.path().join("a.mp4");
     let b = dir.path().join("b.mp4");
-    let req = clip_req(image, "she climbs into the cockpit", 4, AspectRatio::Landscape);
+    let req = clip_req(
+        image,
+        "she climbs into the cockpit",
+        4,
+        AspectRatio::Landscape,
+    );
     let task = TaskCtx::detached();
     provider.video_clip(&req, &a, &task).await.unwrap();
     provider.video_clip(&req, &b, &task).await.unwrap();
@@ -99,17 +112,27 @@ async fn stitch_copies_uniform_clips_and_reencodes_mixed_ones() {
     {
         let out = dir.path().join(format!("c{i}.mp4"));
         provider
-            .video_clip(&clip_req(img.clone(), &format!("shot {i}"), 4, aspect), &out, &task)
+            .video_clip(
+                &clip_req(img.clone(), &format!("shot {i}"), 4, aspect),
+                &out,
+                &task,
+            )
             .await
             .unwrap();
         clips.push(out);
     }
     let copy = dir.path().join("copy.mp4");
-    assert_eq!(ff.stitch(&clips[..2], &copy, &task).await.unwrap(), StitchMode::StreamCopy);
+    assert_eq!(
+        ff.stitch(&clips[..2], &copy, &task).await.unwrap(),
+        StitchMode::StreamCopy
+    );
     assert!((ff.probe(&copy).await.unwrap().duration - 8.0).abs() < 0.1);
 
     let mixed = dir.path().join("mixed.mp4");
-    assert_eq!(ff.stitch(&clips, &mixed, &task).await.unwrap(), StitchMode::Reencode);
+    assert_eq!(
+        ff.stitch(&clips, &mixed, &task).await.unwrap(),
+        StitchMode::Reencode
+    );
     let info = ff.probe(&mixed).await.unwrap();
     assert!((info.duration - 12.0).abs() < 0.1, "{}", info.duration);
     assert_eq!(info.video.unwrap().width, 1280);
@@ -130,11 +153,15 @@ async fn cancel_kills_ffmpeg_promptly() {
     let started = Instant::now();
     // A 4K upscale of a long still runs for many seconds unless killed.
     let err = ff
-        .animate_still(&image, (3840, 2160), 60, &out, &task)
+        .animate_still(&image, None, (3840, 2160), 60, &out, &task)
         .await
         .unwrap_err();
     assert!(matches!(err, studio_media::MediaError::Cancelled), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -144,7 +171,12 @@ async fn ffmpeg_failures_keep_stderr_for_the_error() {
     std::fs::write(&bogus, b"garbage").unwrap();
     let ff = Ffmpeg::from_env();
     let err = ff
-        .upscale(&bogus, (3840, 2160), &dir.path().join("o.mp4"), &TaskCtx::detached())
+        .upscale(
+            &bogus,
+            (3840, 2160),
+            &dir.path().join("o.mp4"),
+            &TaskCtx::detached(),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("ffprobe"), "{err}");

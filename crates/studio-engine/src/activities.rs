@@ -1,0 +1,229 @@
+//! Activities: the non-deterministic half of a render. Each one reads inputs from the artifact
+//! store, runs a provider or ffmpeg, writes its output back to the store and returns a URI.
+//!
+//! Every activity heartbeats while it works: that is how a crashed worker is noticed quickly and
+//! how cancellation reaches a running ffmpeg. Media errors become application failures whose type
+//! is the error's class, so the retry policy can tell a bad key from a busy server.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use studio_core::CharacterImages;
+use studio_media::{
+    Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
+};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use temporalio_sdk::ApplicationFailure;
+use tokio_util::sync::CancellationToken;
+
+use crate::messages::{
+    CharacterInput, EnhanceInput, SegmentInput, SegmentOutput, StitchInput, StitchOutput,
+};
+use crate::names;
+
+/// What a worker's activities need: where media lives and who makes it.
+pub struct StudioActivities {
+    store: Arc<dyn ArtifactStore>,
+    toolkit: Toolkit,
+    /// How often activities heartbeat (the SDK throttles what reaches the server).
+    heartbeat_every: Duration,
+}
+
+impl StudioActivities {
+    pub fn new(store: Arc<dyn ArtifactStore>, toolkit: Toolkit) -> Self {
+        StudioActivities {
+            store,
+            toolkit,
+            heartbeat_every: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Turns a media error into the failure Temporal records, typed by class.
+fn to_activity_error(err: MediaError) -> ActivityError {
+    let class = err.class();
+    if matches!(err, MediaError::Cancelled) {
+        return ActivityError::cancelled();
+    }
+    tracing::warn!(error = %err, class = class.type_name(), "activity failed");
+    let failure = ApplicationFailure::builder(err.to_string())
+        .type_name(class.type_name().to_owned())
+        .non_retryable(!class.is_retryable())
+        .maybe_next_retry_delay(err.retry_after())
+        .build();
+    ActivityError::application(failure)
+}
+
+/// Runs `work` with a [`TaskCtx`] bridged to the activity: heartbeats carry progress and the
+/// provider checkpoint, and an activity cancellation cancels the task.
+async fn run_task<T, F, Fut>(
+    ctx: &ActivityContext,
+    every: Duration,
+    work: F,
+) -> Result<T, ActivityError>
+where
+    F: FnOnce(TaskCtx) -> Fut,
+    Fut: Future<Output = Result<T, MediaError>>,
+{
+    let resume = ctx
+        .heartbeat_details()
+        .deserialize::<serde_json::Value>()
+        .ok()
+        .flatten()
+        .and_then(|v| v.get("checkpoint").cloned())
+        .filter(|v| !v.is_null());
+    let task = TaskCtx::new(CancellationToken::new(), resume);
+    let mut progress = task.subscribe();
+    let cancel = task.cancel.clone();
+    let heartbeat = async {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if ctx.is_cancelled() {
+                cancel.cancel();
+                return;
+            }
+            let TaskProgress {
+                fraction,
+                checkpoint,
+            } = progress.borrow_and_update().clone();
+            let details = serde_json::json!({"fraction": fraction, "checkpoint": checkpoint});
+            if let Err(e) = ctx.record_heartbeat(details).await {
+                tracing::warn!(error = %e, "heartbeat failed");
+            }
+        }
+    };
+    let result = tokio::select! {
+        r = work(task.clone()) => r,
+        () = heartbeat => Err(MediaError::Cancelled),
+    };
+    if ctx.is_cancelled() && result.is_err() {
+        return Err(ActivityError::cancelled());
+    }
+    result.map_err(to_activity_error)
+}
+
+#[activities]
+impl StudioActivities {
+    /// Three angles of the character (front, three-quarter, profile).
+    #[activity(name = names::GENERATE_CHARACTER_IMAGES)]
+    pub async fn generate_character_images(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: CharacterInput,
+    ) -> Result<CharacterImages, ActivityError> {
+        let this = self.clone();
+        run_task(&ctx, self.heartbeat_every, |task| async move {
+            let mut references = Vec::new();
+            for uri in &input.character.reference_images {
+                references.push(this.store.local_path(uri).await?);
+            }
+            let mut uris = Vec::with_capacity(3);
+            for (i, angle) in Angle::ALL.into_iter().enumerate() {
+                let scratch = this.store.scratch(this.toolkit.provider.image_ext())?;
+                let req = ImageRequest {
+                    name: input.character.name.clone(),
+                    prompt: input.character.base_prompt.clone(),
+                    angle,
+                    aspect_ratio: input.aspect_ratio,
+                    references: references.clone(),
+                };
+                let sub = TaskCtx::new(task.cancel.clone(), None);
+                this.toolkit
+                    .provider
+                    .character_image(&req, scratch.path(), &sub)
+                    .await?;
+                uris.push(this.store.commit(scratch).await?);
+                task.report((i + 1) as f32 / 3.0);
+            }
+            let [front, three_quarter, profile]: [String; 3] =
+                uris.try_into().expect("three angles");
+            Ok(CharacterImages {
+                front,
+                three_quarter,
+                profile,
+            })
+        })
+        .await
+    }
+
+    /// One clip for one scenario, from the character's front image.
+    #[activity(name = names::GENERATE_VIDEO_SEGMENT)]
+    pub async fn generate_video_segment(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: SegmentInput,
+    ) -> Result<SegmentOutput, ActivityError> {
+        let this = self.clone();
+        run_task(&ctx, self.heartbeat_every, |task| async move {
+            let image = this.store.local_path(&input.character_image).await?;
+            let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
+            let req = ClipRequest {
+                prompt: input.scenario.prompt.clone(),
+                negative_prompt: input.scenario.negative_prompt.clone(),
+                duration: input.scenario.duration_seconds,
+                aspect_ratio: input.aspect_ratio,
+                quality: input.quality,
+                image,
+            };
+            this.toolkit
+                .provider
+                .video_clip(&req, scratch.path(), &task)
+                .await?;
+            Ok(SegmentOutput {
+                clip_url: this.store.commit(scratch).await?,
+            })
+        })
+        .await
+    }
+
+    /// Joins the clips in order.
+    #[activity(name = names::STITCH_VIDEOS)]
+    pub async fn stitch_videos(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: StitchInput,
+    ) -> Result<StitchOutput, ActivityError> {
+        let this = self.clone();
+        run_task(&ctx, self.heartbeat_every, |task| async move {
+            let mut clips: Vec<PathBuf> = Vec::with_capacity(input.clips.len());
+            for uri in &input.clips {
+                clips.push(this.store.local_path(uri).await?);
+            }
+            let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
+            let mode = this
+                .toolkit
+                .finisher
+                .stitch(&clips, scratch.path(), &task)
+                .await?;
+            Ok(StitchOutput {
+                video_url: this.store.commit(scratch).await?,
+                mode,
+            })
+        })
+        .await
+    }
+
+    /// Upscales the stitched video to 4K.
+    #[activity(name = names::ENHANCE_4K)]
+    pub async fn enhance_4k(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: EnhanceInput,
+    ) -> Result<String, ActivityError> {
+        let this = self.clone();
+        run_task(&ctx, self.heartbeat_every, |task| async move {
+            let video = this.store.local_path(&input.video_url).await?;
+            let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
+            this.toolkit
+                .finisher
+                .enhance(&video, input.aspect_ratio, scratch.path(), &task)
+                .await?;
+            this.store.commit(scratch).await
+        })
+        .await
+    }
+}

@@ -1,0 +1,408 @@
+//! Client operations: start, watch, steer and list renders. The CLI and the window both call
+//! these; neither talks to Temporal directly.
+
+use futures::StreamExt;
+use studio_core::{BatchProgress, CharacterSpec, Progress, Quality, ScenarioSpec, VideoResult};
+use temporalio_client::envconfig::{ClientConfigProfile, LoadClientConfigProfileOptions};
+use temporalio_client::errors::{
+    WorkflowGetResultError, WorkflowInteractionError, WorkflowQueryError, WorkflowStartError,
+    WorkflowUpdateError,
+};
+use temporalio_client::{
+    Client, ClientOptions, Connection, ConnectionOptions, WorkflowCancelOptions,
+    WorkflowExecuteUpdateOptions, WorkflowExecutionStatus, WorkflowFetchHistoryOptions,
+    WorkflowGetResultOptions, WorkflowListOptions, WorkflowQueryOptions, WorkflowSignalOptions,
+    WorkflowStartOptions,
+};
+use temporalio_common::data_converters::MultiArgs2;
+use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
+
+use crate::error::{EngineError, Result};
+use crate::messages::{BatchResult, RenderInput};
+use crate::names;
+use crate::settings::TemporalSettings;
+use crate::workflows::{BatchWorkflow, VideoWorkflow};
+
+/// Where a Temporal frontend is and how to authenticate to it (envconfig profile).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    profile: ClientConfigProfile,
+}
+
+impl Endpoint {
+    /// The dev server on loopback.
+    pub fn local(port: u16) -> Endpoint {
+        let mut profile = ClientConfigProfile::default();
+        profile.address = Some(format!("127.0.0.1:{port}"));
+        profile.namespace = Some("default".into());
+        Endpoint { profile }
+    }
+
+    /// From envconfig (`TEMPORAL_*` variables, `temporal.toml`) with the studio's settings on
+    /// top. Returns None when no address is configured anywhere (use the embedded server).
+    pub fn configured(settings: &TemporalSettings) -> Result<Option<Endpoint>> {
+        let mut opts = LoadClientConfigProfileOptions::default();
+        opts.config_file_profile = settings.profile.clone();
+        let mut profile = temporalio_common::envconfig::load_client_config_profile(opts, None)
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        if let Some(a) = &settings.address {
+            profile.address = Some(a.clone());
+        }
+        if let Some(ns) = &settings.namespace {
+            profile.namespace = Some(ns.clone());
+        }
+        Ok(profile.address.is_some().then_some(Endpoint { profile }))
+    }
+
+    pub fn address(&self) -> &str {
+        self.profile.address.as_deref().unwrap_or("localhost:7233")
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.profile.namespace.as_deref().unwrap_or("default")
+    }
+
+    pub async fn connect(&self) -> Result<Client> {
+        let conn_err = |message: String| EngineError::Connect {
+            address: self.address().to_owned(),
+            message,
+        };
+        let opts = ConnectionOptions::try_from(self.profile.clone())
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let connection = Connection::connect(opts)
+            .await
+            .map_err(|e| conn_err(e.to_string()))?;
+        Client::new(connection, ClientOptions::new(self.namespace()).build())
+            .map_err(|e| conn_err(e.to_string()))
+    }
+}
+
+/// Whether the client's namespace answers (the dev server registers `default` at start-up).
+pub(crate) async fn namespace_ready(client: &Client) -> bool {
+    use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
+    let req = DescribeNamespaceRequest {
+        namespace: client.options().namespace.clone(),
+        ..Default::default()
+    };
+    client
+        .connection()
+        .workflow_service()
+        .describe_namespace(temporalio_client::tonic::Request::new(req))
+        .await
+        .is_ok()
+}
+
+/// One row of `studio list`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub id: String,
+    pub status: String,
+    pub workflow_type: String,
+    pub start_time: Option<String>,
+}
+
+/// A Temporal client bound to the studio's task queue.
+#[derive(Clone)]
+pub struct StudioClient {
+    client: Client,
+    task_queue: String,
+}
+
+fn interaction(id: &str, e: WorkflowInteractionError) -> EngineError {
+    match e {
+        WorkflowInteractionError::NotFound(_) => EngineError::NotFound { id: id.into() },
+        other => EngineError::Rpc(other.to_string()),
+    }
+}
+
+fn status_name(s: WorkflowExecutionStatus) -> String {
+    format!("{s:?}").to_lowercase()
+}
+
+/// The message of a failure, following causes down to the activity's own error.
+fn failure_message(
+    mut f: &temporalio_common::protos::temporal::api::failure::v1::Failure,
+) -> String {
+    let mut parts = vec![f.message.clone()];
+    while let Some(cause) = f.cause.as_deref() {
+        parts.push(cause.message.clone());
+        f = cause;
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.dedup();
+    parts.join(": ")
+}
+
+impl StudioClient {
+    pub fn new(client: Client, task_queue: impl Into<String>) -> Self {
+        StudioClient {
+            client,
+            task_queue: task_queue.into(),
+        }
+    }
+
+    pub async fn connect(endpoint: &Endpoint, task_queue: impl Into<String>) -> Result<Self> {
+        Ok(Self::new(endpoint.connect().await?, task_queue))
+    }
+
+    pub fn raw(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    fn start_options(&self, id: &str) -> WorkflowStartOptions {
+        WorkflowStartOptions::new(self.task_queue.clone(), id.to_owned()).build()
+    }
+
+    /// Starts a render under `id`.
+    pub async fn start_render(&self, id: &str, input: RenderInput) -> Result<()> {
+        self.client
+            .start_workflow(VideoWorkflow::run, input, self.start_options(id))
+            .await
+            .map(|_| ())
+            .map_err(|e| match e {
+                WorkflowStartError::AlreadyStarted { .. } => {
+                    EngineError::AlreadyExists { id: id.into() }
+                }
+                other => EngineError::Rpc(other.to_string()),
+            })
+    }
+
+    /// Adds a scenario to job `id`, starting the job with `start` if it is not running
+    /// (signal-with-start).
+    pub async fn add_segment_or_start(
+        &self,
+        id: &str,
+        scenario: ScenarioSpec,
+        start: RenderInput,
+    ) -> Result<()> {
+        self.client
+            .signal_with_start_workflow(
+                VideoWorkflow::run,
+                start,
+                VideoWorkflow::add_segment,
+                scenario,
+                self.start_options(id),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| EngineError::Rpc(e.to_string()))
+    }
+
+    pub async fn add_segment(&self, id: &str, scenario: ScenarioSpec) -> Result<()> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .signal(
+                VideoWorkflow::add_segment,
+                scenario,
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .map_err(|e| interaction(id, e))
+    }
+
+    pub async fn progress(&self, id: &str) -> Result<Progress> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .query(
+                VideoWorkflow::get_progress,
+                (),
+                WorkflowQueryOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowQueryError::NotFound(_) => EngineError::NotFound { id: id.into() },
+                other => EngineError::Rpc(other.to_string()),
+            })
+    }
+
+    pub async fn pause(&self, id: &str) -> Result<()> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .signal(VideoWorkflow::pause, (), WorkflowSignalOptions::default())
+            .await
+            .map_err(|e| interaction(id, e))
+    }
+
+    pub async fn resume(&self, id: &str) -> Result<()> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .signal(VideoWorkflow::resume, (), WorkflowSignalOptions::default())
+            .await
+            .map_err(|e| interaction(id, e))
+    }
+
+    pub async fn cancel(&self, id: &str) -> Result<()> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .cancel(WorkflowCancelOptions::default())
+            .await
+            .map_err(|e| interaction(id, e))
+    }
+
+    /// Changes the quality of a running job; returns the previous quality. A value the workflow
+    /// refuses comes back as [`EngineError::Rejected`] and never enters history.
+    pub async fn change_quality(&self, id: &str, quality: &str) -> Result<Quality> {
+        let previous = self
+            .client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .execute_update(
+                VideoWorkflow::change_quality,
+                quality.to_owned(),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowUpdateError::NotFound(_) => EngineError::NotFound { id: id.into() },
+                WorkflowUpdateError::Failed(f) => EngineError::Rejected {
+                    id: id.into(),
+                    message: failure_message(&f),
+                },
+                other => EngineError::Rpc(other.to_string()),
+            })?;
+        previous
+            .parse()
+            .map_err(|e: studio_core::ParseError| EngineError::Rpc(e.to_string()))
+    }
+
+    /// Waits for the job to finish and returns its result.
+    pub async fn result(&self, id: &str) -> Result<VideoResult> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| match e {
+                WorkflowGetResultError::Failed(f) => EngineError::JobFailed {
+                    id: id.into(),
+                    message: failure_message(f.failure()),
+                },
+                WorkflowGetResultError::Cancelled { .. } => {
+                    EngineError::JobCancelled { id: id.into() }
+                }
+                other => EngineError::JobFailed {
+                    id: id.into(),
+                    message: other.to_string(),
+                },
+            })
+    }
+
+    /// Status of a job (`running`, `completed`, `failed`, `canceled`, ...).
+    pub async fn status(&self, id: &str) -> Result<String> {
+        let d = self
+            .client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .describe(Default::default())
+            .await
+            .map_err(|e| interaction(id, e))?;
+        Ok(status_name(d.status()))
+    }
+
+    /// Most recent jobs first.
+    pub async fn list(&self, limit: usize) -> Result<Vec<JobSummary>> {
+        let query = format!(
+            "WorkflowType = '{}' OR WorkflowType = '{}'",
+            names::VIDEO_WORKFLOW,
+            names::BATCH_WORKFLOW
+        );
+        let mut stream = self
+            .client
+            .list_workflows(query, WorkflowListOptions::builder().limit(limit).build());
+        let mut jobs = Vec::new();
+        while let Some(item) = stream.next().await {
+            let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
+            jobs.push(JobSummary {
+                id: w.id().to_owned(),
+                status: status_name(w.status()),
+                workflow_type: w.workflow_type().to_owned(),
+                start_time: w.start_time().map(|t| {
+                    let secs = t
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
+                    secs.to_string()
+                }),
+            });
+        }
+        Ok(jobs)
+    }
+
+    /// The event history of a job's latest run.
+    pub async fn history(&self, id: &str) -> Result<Vec<HistoryEvent>> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .into_events()
+            .await
+            .map_err(|e| interaction(id, e))
+    }
+
+    /// Starts `batchCharacterGenerationWorkflow(batch, 0)`.
+    pub async fn start_batch(&self, id: &str, batch: Vec<CharacterSpec>) -> Result<()> {
+        self.client
+            .start_workflow(
+                BatchWorkflow::run,
+                MultiArgs2(batch, 0),
+                self.start_options(id),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| EngineError::Rpc(e.to_string()))
+    }
+
+    pub async fn batch_progress(&self, id: &str) -> Result<BatchProgress> {
+        self.client
+            .get_workflow_handle::<BatchWorkflow>(id)
+            .query(
+                BatchWorkflow::get_progress,
+                (),
+                WorkflowQueryOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowQueryError::NotFound(_) => EngineError::NotFound { id: id.into() },
+                other => EngineError::Rpc(other.to_string()),
+            })
+    }
+
+    pub async fn batch_result(&self, id: &str) -> Result<BatchResult> {
+        self.client
+            .get_workflow_handle::<BatchWorkflow>(id)
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| EngineError::JobFailed {
+                id: id.into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Number of workers polling the task queue for workflow tasks.
+    pub async fn pollers(&self) -> Result<usize> {
+        use temporalio_common::protos::temporal::api::{
+            enums::v1::{TaskQueueKind, TaskQueueType},
+            taskqueue::v1::TaskQueue,
+            workflowservice::v1::DescribeTaskQueueRequest,
+        };
+        let req = DescribeTaskQueueRequest {
+            namespace: self.client.options().namespace.clone(),
+            task_queue: Some(TaskQueue {
+                name: self.task_queue.clone(),
+                kind: TaskQueueKind::Normal as i32,
+                ..Default::default()
+            }),
+            task_queue_type: TaskQueueType::Workflow as i32,
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .connection()
+            .workflow_service()
+            .describe_task_queue(temporalio_client::tonic::Request::new(req))
+            .await
+            .map_err(|e| EngineError::Rpc(e.to_string()))?;
+        Ok(resp.into_inner().pollers.len())
+    }
+}

@@ -1,0 +1,26 @@
+//! Every name a Temporal client or worker sees, in one place.
+//!
+//! These are the seed design's wire names: a client written against the original TypeScript
+//! design starts, queries and steers our workflows by these strings, so they never change.
+
+/// Default task queue for workflows and activities.
+pub const TASK_QUEUE: &str = "video-generation";
+
+/// Workflow types.
+pub const VIDEO_WORKFLOW: &str = "ultraRealisticVideoWorkflow";
+pub const BATCH_WORKFLOW: &str = "batchCharacterGenerationWorkflow";
+
+/// Activity types.
+pub const GENERATE_CHARACTER_IMAGES: &str = "generateCharacterImages";
+pub const GENERATE_VIDEO_SEGMENT: &str = "generateVideoSegment";
+pub const STITCH_VIDEOS: &str = "stitchVideos";
+pub const ENHANCE_4K: &str = "enhance4K";
+
+/// Query answering `{stage, percentage, currentStep}` (and batch progress for batches).
+pub const GET_PROGRESS: &str = "getProgress";
+/// Signals.
+pub const PAUSE: &str = "pause";
+pub const RESUME: &str = "resume";
+pub const ADD_SEGMENT: &str = "addSegment";
+/// Update: takes a quality string, returns the previous one.
+pub const CHANGE_QUALITY: &str = "changeQuality";

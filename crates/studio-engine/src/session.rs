@@ -1,0 +1,218 @@
+//! A studio session: a client on a configured cluster, or the embedded default — a local dev
+//! server (started if nothing listens) and an in-process worker (started if nobody polls).
+//! Plus the operations that combine several client calls, written once for every shell.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use studio_core::{Progress, Project, Stage};
+use studio_media::{ArtifactStore, LocalStore};
+
+use crate::client::{Endpoint, StudioClient};
+use crate::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
+use crate::error::{EngineError, Result};
+use crate::messages::RenderInput;
+use crate::settings::Settings;
+use crate::worker::{WorkerSpec, WorkerThread};
+
+/// Files of a studio data dir.
+#[derive(Debug, Clone)]
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn artifacts(&self) -> PathBuf {
+        self.0.join("artifacts")
+    }
+    pub fn dev_db(&self) -> PathBuf {
+        self.0.join("temporal").join("dev.db")
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.0.join("logs")
+    }
+}
+
+pub struct Session {
+    pub settings: Settings,
+    pub data_dir: DataDir,
+    pub endpoint: Endpoint,
+    pub client: StudioClient,
+    server: Option<DevServer>,
+    worker: Option<WorkerThread>,
+}
+
+impl Session {
+    /// Connects without starting anything (for steering commands).
+    pub async fn connect(data_dir: &Path, settings: Settings) -> Result<Session> {
+        let endpoint = match Endpoint::configured(&settings.temporal)? {
+            Some(e) => e,
+            None => Endpoint::local(settings.temporal.dev_server_port),
+        };
+        let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
+        Ok(Session {
+            settings,
+            data_dir: DataDir(data_dir.to_owned()),
+            endpoint,
+            client,
+            server: None,
+            worker: None,
+        })
+    }
+
+    /// Connects, starting the embedded dev server when no address is configured and nothing
+    /// listens on the local port, and an in-process worker when no worker polls the queue.
+    pub async fn open_embedded(data_dir: &Path, settings: Settings) -> Result<Session> {
+        let dd = DataDir(data_dir.to_owned());
+        let mut server = None;
+        let endpoint = match Endpoint::configured(&settings.temporal)? {
+            Some(e) => e,
+            None => {
+                let port = settings.temporal.dev_server_port;
+                if !port_open(port) {
+                    std::fs::create_dir_all(dd.logs())
+                        .map_err(|e| EngineError::DevServer(e.to_string()))?;
+                    let s = DevServer::start(DevServerOptions {
+                        cli: find_temporal_cli(settings.temporal.cli_path.as_deref())?,
+                        port,
+                        ui_port: Some(settings.temporal.dev_server_ui_port),
+                        db_file: dd.dev_db(),
+                        log_file: Some(dd.logs().join("temporal.log")),
+                        die_with_parent: true,
+                    })
+                    .await?;
+                    server = Some(s);
+                }
+                Endpoint::local(port)
+            }
+        };
+        let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
+        let worker = if client.pollers().await? == 0 {
+            Some(WorkerThread::spawn(WorkerSpec {
+                endpoint: endpoint.clone(),
+                settings: settings.worker.clone(),
+                provider: settings.provider,
+                artifacts: dd.artifacts(),
+            })?)
+        } else {
+            None
+        };
+        Ok(Session {
+            settings,
+            data_dir: dd,
+            endpoint,
+            client,
+            server,
+            worker,
+        })
+    }
+
+    /// Whether this session started the dev server or a worker (so it must stay up until the
+    /// jobs it started are done).
+    pub fn is_embedded(&self) -> bool {
+        self.server.is_some() || self.worker.is_some()
+    }
+
+    pub fn ui_url(&self) -> Option<String> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.ui_port())
+            .map(|p| format!("http://127.0.0.1:{p}"))
+    }
+
+    /// Loads a project, copies its reference images into the artifact store and starts a render.
+    /// Returns the job id.
+    pub async fn render_project(&self, path: &Path) -> Result<String> {
+        let project = Project::load(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let store = LocalStore::open(self.data_dir.artifacts())?;
+        let mut refs = Vec::new();
+        for p in project.reference_paths(base) {
+            refs.push(store.import(&p).await?);
+        }
+        let stem = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
+            .unwrap_or("project");
+        let slug: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let id = format!(
+            "render-{slug}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let input = RenderInput {
+            request: project.to_request(refs),
+            tuning: self.settings.tuning,
+        };
+        self.client.start_render(&id, input).await?;
+        Ok(id)
+    }
+
+    /// Polls progress every `interval`, calling `on_change` only when it changed, until the job
+    /// completes; then returns its result.
+    pub async fn watch(
+        &self,
+        id: &str,
+        interval: Duration,
+        mut on_change: impl FnMut(&Progress),
+    ) -> Result<studio_core::VideoResult> {
+        watch(&self.client, id, interval, &mut on_change).await
+    }
+
+    /// Stops what this session started: the worker first (it finishes its activities), then
+    /// the server.
+    pub fn close(mut self) -> Result<()> {
+        if let Some(w) = self.worker.take() {
+            w.shutdown()?;
+        }
+        if let Some(mut s) = self.server.take() {
+            s.stop();
+        }
+        Ok(())
+    }
+}
+
+/// See [`Session::watch`].
+pub async fn watch(
+    client: &StudioClient,
+    id: &str,
+    interval: Duration,
+    on_change: &mut dyn FnMut(&Progress),
+) -> Result<studio_core::VideoResult> {
+    let mut last: Option<Progress> = None;
+    let result = client.result(id);
+    tokio::pin!(result);
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            r = &mut result => {
+                if r.is_ok() {
+                    if let Ok(p) = client.progress(id).await {
+                        if last.as_ref() != Some(&p) { on_change(&p); }
+                    } else if let Some(mut p) = last.take() {
+                        p.stage = Stage::Completed;
+                        p.percentage = 100;
+                        on_change(&p);
+                    }
+                }
+                return r;
+            }
+            _ = tick.tick() => {
+                if let Ok(p) = client.progress(id).await {
+                    if last.as_ref() != Some(&p) {
+                        on_change(&p);
+                        last = Some(p);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Timeouts, retry policies and concurrency of the render workflows, in one place.
+//!
+//! The defaults are the seed design's values. A client may send overrides inside the workflow
+//! input (settings and tests shorten them), which keeps workflow code deterministic: it reads
+//! only its input, never the environment.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use studio_media::error::NON_RETRYABLE_ERROR_TYPES;
+use temporalio_common::RetryPolicy;
+use temporalio_sdk::{ActivityCancellationType, ActivityOptions};
+
+/// A retry policy as plain numbers (serializable, so it can travel in workflow input).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Retry {
+    pub initial_ms: u64,
+    pub backoff: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_interval_ms: Option<u64>,
+    pub max_attempts: u32,
+}
+
+impl Retry {
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy::builder()
+            .initial_interval(Duration::from_millis(self.initial_ms))
+            .backoff_coefficient(self.backoff)
+            .maybe_maximum_interval(self.max_interval_ms.map(Duration::from_millis))
+            .maximum_attempts(self.max_attempts)
+            .non_retryable_error_types(NON_RETRYABLE_ERROR_TYPES)
+            .build()
+    }
+}
+
+/// Timeouts of one activity type, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityTuning {
+    pub start_to_close_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_to_close_ms: Option<u64>,
+    /// Without a heartbeat timeout a crashed worker's attempt is only noticed at start-to-close,
+    /// and cancellation cannot reach the activity promptly.
+    pub heartbeat_ms: u64,
+    pub retry: Retry,
+}
+
+impl ActivityTuning {
+    pub fn options(&self) -> ActivityOptions {
+        let start = Duration::from_millis(self.start_to_close_ms);
+        let timeouts = match self.schedule_to_close_ms {
+            Some(total) => temporalio_sdk::ActivityCloseTimeouts::ScheduleAndStartToClose {
+                schedule_to_close: Duration::from_millis(total),
+                start_to_close: start,
+            },
+            None => temporalio_sdk::ActivityCloseTimeouts::StartToClose(start),
+        };
+        ActivityOptions::with_close_timeouts(timeouts)
+            .heartbeat_timeout(Duration::from_millis(self.heartbeat_ms))
+            .retry_policy(self.retry.policy())
+            // Wait for the activity to acknowledge cancellation so its cleanup (killing ffmpeg,
+            // deleting partial files) finishes before the workflow reports it cancelled.
+            .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
+            .build()
+    }
+}
+
+/// All tunables of a render.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Tuning {
+    /// Clips generated at once per job.
+    pub max_parallel_segments: u32,
+    pub character: ActivityTuning,
+    pub segment: ActivityTuning,
+    pub stitch: ActivityTuning,
+    pub enhance: ActivityTuning,
+}
+
+const SEC: u64 = 1000;
+const MIN: u64 = 60 * SEC;
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            max_parallel_segments: 4,
+            character: ActivityTuning {
+                start_to_close_ms: 10 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: 2 * MIN,
+                retry: Retry {
+                    initial_ms: 5 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: None,
+                    max_attempts: 3,
+                },
+            },
+            segment: ActivityTuning {
+                start_to_close_ms: 15 * MIN,
+                schedule_to_close_ms: Some(120 * MIN),
+                heartbeat_ms: 2 * MIN,
+                retry: Retry {
+                    initial_ms: 10 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: Some(5 * MIN),
+                    max_attempts: 5,
+                },
+            },
+            stitch: ActivityTuning {
+                start_to_close_ms: 5 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: MIN,
+                retry: Retry {
+                    initial_ms: 5 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: None,
+                    max_attempts: 3,
+                },
+            },
+            enhance: ActivityTuning {
+                start_to_close_ms: 20 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: 2 * MIN,
+                retry: Retry {
+                    initial_ms: 10 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: None,
+                    max_attempts: 3,
+                },
+            },
+        }
+    }
+}
+
+impl Tuning {
+    /// Short timeouts and retries for tests and demos: crashed attempts are retried within
+    /// seconds instead of minutes.
+    pub fn fast() -> Self {
+        let mut t = Tuning::default();
+        for a in [
+            &mut t.character,
+            &mut t.segment,
+            &mut t.stitch,
+            &mut t.enhance,
+        ] {
+            a.heartbeat_ms = 3 * SEC;
+            a.retry.initial_ms = 200;
+            a.retry.max_interval_ms = Some(SEC);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_seed_values() {
+        let t = Tuning::default();
+        assert_eq!(t.max_parallel_segments, 4);
+        assert_eq!(t.character.start_to_close_ms, 600_000);
+        assert_eq!(t.character.retry.max_attempts, 3);
+        assert_eq!(t.segment.schedule_to_close_ms, Some(7_200_000));
+        assert_eq!(t.segment.retry.max_interval_ms, Some(300_000));
+        assert_eq!(t.segment.retry.max_attempts, 5);
+        assert_eq!(t.stitch.start_to_close_ms, 300_000);
+        assert_eq!(t.enhance.start_to_close_ms, 1_200_000);
+    }
+
+    #[test]
+    fn partial_overrides_keep_other_defaults() {
+        let t: Tuning = serde_json::from_str(r#"{"maxParallelSegments": 2}"#).unwrap();
+        assert_eq!(t.max_parallel_segments, 2);
+        assert_eq!(t.segment, Tuning::default().segment);
+    }
+}

@@ -1,0 +1,102 @@
+//! `batchCharacterGenerationWorkflow(batch, processedCount)`: fills a character library ten at a
+//! time, continuing as new after each chunk so history stays small however long the batch is.
+
+use futures::future::join_all;
+use studio_core::{BatchProgress, CharacterSpec};
+use temporalio_common::data_converters::MultiArgs2;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
+};
+
+use crate::activities::StudioActivities;
+use crate::messages::{BatchResult, CharacterInput};
+use crate::names;
+use crate::tuning::Tuning;
+
+/// Characters generated per run before continuing as new.
+pub const BATCH_CHUNK: usize = 10;
+
+#[workflow]
+pub struct BatchWorkflow {
+    batch: Vec<CharacterSpec>,
+    progress: BatchProgress,
+    paused: bool,
+}
+
+#[workflow_methods]
+impl BatchWorkflow {
+    #[init]
+    fn new(_ctx: &WorkflowContextView, input: MultiArgs2<Vec<CharacterSpec>, u32>) -> Self {
+        let MultiArgs2(batch, processed) = input;
+        let total = batch.len() as u32;
+        let processed = processed.min(total);
+        BatchWorkflow {
+            progress: BatchProgress {
+                processed,
+                total,
+                run: processed / BATCH_CHUNK as u32 + 1,
+            },
+            batch,
+            paused: false,
+        }
+    }
+
+    #[run(name = names::BATCH_WORKFLOW)]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BatchResult> {
+        ctx.wait_condition(|s| !s.paused).await?;
+        let (chunk, start) = ctx.state(|s| {
+            let start = s.progress.processed as usize;
+            let end = (start + BATCH_CHUNK).min(s.batch.len());
+            (s.batch[start..end].to_vec(), start)
+        });
+        let opts = Tuning::default().character.options();
+        let results = join_all(chunk.into_iter().map(|character| {
+            ctx.execute_activity(
+                StudioActivities::generate_character_images,
+                CharacterInput {
+                    character,
+                    aspect_ratio: Default::default(),
+                },
+                opts.clone(),
+            )
+        }))
+        .await;
+        let done = results.len();
+        for r in results {
+            r?;
+        }
+        let (processed, total, run) = ctx.state_mut(|s| {
+            s.progress.processed = (start + done) as u32;
+            (s.progress.processed, s.progress.total, s.progress.run)
+        });
+        if processed < total {
+            let batch = ctx.state(|s| s.batch.clone());
+            ctx.continue_as_new(
+                MultiArgs2(batch, processed),
+                ContinueAsNewOptions::default(),
+            )?;
+            unreachable!("continue_as_new always returns Err");
+        }
+        Ok(BatchResult {
+            processed,
+            total,
+            runs: run,
+        })
+    }
+
+    #[query(name = names::GET_PROGRESS)]
+    pub fn get_progress(&self, _ctx: &WorkflowContextView) -> BatchProgress {
+        self.progress.clone()
+    }
+
+    #[signal(name = names::PAUSE)]
+    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        self.paused = true;
+    }
+
+    #[signal(name = names::RESUME)]
+    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        self.paused = false;
+    }
+}

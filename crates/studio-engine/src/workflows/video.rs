@@ -1,0 +1,331 @@
+//! `ultraRealisticVideoWorkflow`: character images → clips in parallel → stitch → optional 4K.
+
+use std::collections::HashSet;
+
+use futures::future::{select, select_all, Either, LocalBoxFuture};
+use studio_core::{
+    CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage,
+    VideoRequest, VideoResult,
+};
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityExecutionError, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
+    WorkflowResult, WorkflowTermination,
+};
+
+use crate::activities::StudioActivities;
+use crate::messages::{CharacterInput, EnhanceInput, RenderInput, SegmentInput, StitchInput};
+use crate::names;
+use crate::tuning::Tuning;
+
+#[workflow]
+pub struct VideoWorkflow {
+    request: VideoRequest,
+    tuning: Tuning,
+    quality: Quality,
+    paused: bool,
+    /// Whether `addSegment` can still extend the job (false once stitching begins).
+    accepting_segments: bool,
+    /// Set once the 4K decision has been taken; quality changes after that are refused.
+    quality_locked: bool,
+    progress: Progress,
+}
+
+impl VideoWorkflow {
+    fn set_stage(&mut self, stage: Stage, step: impl Into<String>) {
+        self.progress.stage = stage;
+        self.progress.percentage = stage.base_percentage();
+        self.progress.current_step = step.into();
+    }
+
+    fn push_scenario(&mut self, mut scenario: ScenarioSpec) {
+        let taken: HashSet<&str> = self
+            .request
+            .scenarios
+            .iter()
+            .filter_map(|s| s.id.as_deref())
+            .collect();
+        let id = match scenario.id.take() {
+            Some(id) if !taken.contains(id.as_str()) => id,
+            _ => (self.request.scenarios.len() + 1..)
+                .map(|n| format!("scene-{n}"))
+                .find(|c| !taken.contains(c.as_str()))
+                .expect("an unused id exists"),
+        };
+        self.progress.segments.push(SegmentState {
+            id: id.clone(),
+            prompt: scenario.prompt.clone(),
+            ..Default::default()
+        });
+        scenario.id = Some(id);
+        self.request.scenarios.push(scenario);
+    }
+
+    fn segments_done(&self) -> usize {
+        self.progress
+            .segments
+            .iter()
+            .filter(|s| s.status == SegmentStatus::Done)
+            .count()
+    }
+}
+
+/// Turns an activity error into the workflow's outcome: cancelled if the workflow itself is being
+/// cancelled, failed (with the activity's message) otherwise.
+fn activity_failed(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    err: ActivityExecutionError,
+) -> WorkflowTermination {
+    if matches!(err, ActivityExecutionError::Cancelled(_))
+        && ctx.cancellation_token().is_cancelled()
+    {
+        WorkflowTermination::cancelled()
+    } else {
+        err.into()
+    }
+}
+
+#[workflow_methods]
+impl VideoWorkflow {
+    #[init]
+    fn new(_ctx: &WorkflowContextView, input: RenderInput) -> Self {
+        let RenderInput { request, tuning } = input;
+        let scenarios = request.scenarios.clone();
+        let mut wf = VideoWorkflow {
+            quality: request.quality,
+            request: VideoRequest {
+                scenarios: Vec::new(),
+                ..request
+            },
+            tuning: tuning.unwrap_or_default(),
+            paused: false,
+            accepting_segments: true,
+            quality_locked: false,
+            progress: Progress::default(),
+        };
+        wf.progress.quality = wf.quality;
+        wf.progress.current_step = "Waiting for a worker".into();
+        for s in scenarios {
+            wf.push_scenario(s);
+        }
+        wf
+    }
+
+    #[run(name = names::VIDEO_WORKFLOW)]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<VideoResult> {
+        // 1. Character images.
+        ctx.wait_condition(|s| !s.paused).await?;
+        let (character_input, tuning) = ctx.state_mut(|s| {
+            s.set_stage(
+                Stage::GeneratingCharacter,
+                "Generating character images (3 angles)",
+            );
+            let input = CharacterInput {
+                character: s.request.character.clone(),
+                aspect_ratio: s.request.aspect_ratio,
+            };
+            (input, s.tuning)
+        });
+        let images: CharacterImages = ctx
+            .execute_activity(
+                StudioActivities::generate_character_images,
+                character_input,
+                tuning.character.options(),
+            )
+            .await
+            .map_err(|e| activity_failed(ctx, e))?;
+
+        // 2. One clip per scenario, at most `max_parallel_segments` at once. Scenarios added by
+        // `addSegment` while this runs join the queue; pause stops new launches only.
+        let max_parallel = tuning.max_parallel_segments.max(1) as usize;
+        let segment_opts = tuning.segment.options();
+        let mut clips: Vec<Option<String>> = Vec::new();
+        let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
+        let mut next = 0usize;
+        ctx.state_mut(|s| {
+            s.set_stage(Stage::GeneratingVideos, "Generating video segments");
+        });
+        loop {
+            while running.len() < max_parallel {
+                let input = ctx.state_mut(|s| {
+                    if s.paused || next >= s.request.scenarios.len() {
+                        return None;
+                    }
+                    s.progress.segments[next].status = SegmentStatus::Running;
+                    Some(SegmentInput {
+                        scenario: s.request.scenarios[next].clone(),
+                        character_image: images.front.clone(),
+                        aspect_ratio: s.request.aspect_ratio,
+                        quality: s.quality,
+                    })
+                });
+                let Some(input) = input else { break };
+                let index = next;
+                let fut = ctx.execute_activity(
+                    StudioActivities::generate_video_segment,
+                    input,
+                    segment_opts.clone(),
+                );
+                running.push(Box::pin(async move { (index, fut.await) }));
+                next += 1;
+            }
+            let total = ctx.state(|s| s.request.scenarios.len());
+            if running.is_empty() && next >= total {
+                break;
+            }
+            let in_flight = running.len();
+            let can_launch = move |s: &VideoWorkflow| {
+                !s.paused && next < s.request.scenarios.len() && in_flight < max_parallel
+            };
+            if running.is_empty() {
+                ctx.wait_condition(can_launch).await?;
+                continue;
+            }
+            // `select_all` rather than `FuturesUnordered`: the latter wakes itself to yield,
+            // which the SDK rightly flags as a non-deterministic wake.
+            let launch = std::pin::pin!(ctx.wait_condition(can_launch));
+            let finished = match select(select_all(std::mem::take(&mut running)), launch).await {
+                Either::Left(((done, _, rest), _)) => {
+                    running = rest;
+                    done
+                }
+                Either::Right((res, pending)) => {
+                    running = pending.into_inner();
+                    res?;
+                    continue;
+                }
+            };
+            let (index, result) = finished;
+            match result {
+                Ok(out) => {
+                    if clips.len() <= index {
+                        clips.resize(index + 1, None);
+                    }
+                    clips[index] = Some(out.clip_url.clone());
+                    ctx.state_mut(|s| {
+                        let seg = &mut s.progress.segments[index];
+                        seg.status = SegmentStatus::Done;
+                        seg.clip_url = Some(out.clip_url);
+                        let done = s.segments_done();
+                        let total = s.progress.segments.len();
+                        s.progress.percentage = Progress::segments_percentage(done, total);
+                        s.progress.current_step = format!("Generated {done} of {total} segments");
+                    });
+                }
+                Err(err) => {
+                    let message = err.to_string();
+                    ctx.state_mut(|s| {
+                        let seg = &mut s.progress.segments[index];
+                        seg.status = SegmentStatus::Failed;
+                        seg.error = Some(message.clone());
+                        s.progress.current_step = format!("Segment {} failed", seg.id);
+                    });
+                    return Err(activity_failed(ctx, err));
+                }
+            }
+        }
+
+        // 3. Stitch, in scenario order.
+        ctx.wait_condition(|s| !s.paused).await?;
+        let stitch_input = ctx.state_mut(|s| {
+            s.accepting_segments = false;
+            let n = s.request.scenarios.len();
+            s.set_stage(Stage::Stitching, format!("Stitching {n} segments"));
+            StitchInput {
+                clips: clips.iter().flatten().cloned().collect(),
+            }
+        });
+        let stitched = ctx
+            .execute_activity(
+                StudioActivities::stitch_videos,
+                stitch_input,
+                tuning.stitch.options(),
+            )
+            .await
+            .map_err(|e| activity_failed(ctx, e))?;
+
+        // 4. Enhance when the quality is 4k at this point (it may have changed while running).
+        ctx.wait_condition(|s| !s.paused).await?;
+        let enhance = ctx.state_mut(|s| {
+            s.quality_locked = true;
+            (s.quality == Quality::FourK).then(|| {
+                s.set_stage(Stage::Enhancing, "Enhancing to 4K");
+                EnhanceInput {
+                    video_url: stitched.video_url.clone(),
+                    aspect_ratio: s.request.aspect_ratio,
+                }
+            })
+        });
+        let video_url = match enhance {
+            Some(input) => ctx
+                .execute_activity(
+                    StudioActivities::enhance_4k,
+                    input,
+                    tuning.enhance.options(),
+                )
+                .await
+                .map_err(|e| activity_failed(ctx, e))?,
+            None => stitched.video_url,
+        };
+
+        ctx.state_mut(|s| s.set_stage(Stage::Completed, "Done"));
+        Ok(VideoResult {
+            video_url,
+            character_images: images.to_vec(),
+        })
+    }
+
+    #[query(name = names::GET_PROGRESS)]
+    pub fn get_progress(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+
+    #[signal(name = names::PAUSE)]
+    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        if self.progress.stage != Stage::Completed {
+            self.paused = true;
+            self.progress.paused = true;
+        }
+    }
+
+    #[signal(name = names::RESUME)]
+    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+        self.paused = false;
+        self.progress.paused = false;
+    }
+
+    #[signal(name = names::ADD_SEGMENT)]
+    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: ScenarioSpec) {
+        if self.accepting_segments && !scenario.prompt.trim().is_empty() {
+            self.push_scenario(scenario);
+        }
+    }
+
+    #[update_validator(change_quality)]
+    fn validate_change_quality(
+        &self,
+        _ctx: &WorkflowContextView,
+        quality: &String,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        quality.parse::<Quality>()?;
+        if self.quality_locked {
+            return Err("too late to change quality: the video is already being finished".into());
+        }
+        Ok(())
+    }
+
+    #[update(name = names::CHANGE_QUALITY)]
+    pub fn change_quality(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        quality: String,
+    ) -> String {
+        let previous = self.quality;
+        // The validator has already accepted the value.
+        if let Ok(q) = quality.parse() {
+            self.quality = q;
+            self.progress.quality = q;
+        }
+        previous.to_string()
+    }
+}
