@@ -206,6 +206,7 @@ async fn run(cli: Cli) -> Result<()> {
                 settings: settings.worker.clone(),
                 provider: settings.provider,
                 artifacts: DataDir(data_dir.clone()).artifacts(),
+                ffmpeg: studio_media::Ffmpeg::from_env(),
             })?;
             eprintln!(
                 "worker polling {} on {} (provider {})",
@@ -218,9 +219,14 @@ async fn run(cli: Cli) -> Result<()> {
             worker.shutdown()?;
             Ok(())
         }
-        Command::Render { project, wait } => {
+        Command::Render {
+            project: path,
+            wait,
+        } => {
+            // Validate before starting anything: a bad file should fail in milliseconds.
+            let project = studio_core::Project::load(&path)?;
             let session = Session::open_embedded(&data_dir, settings).await?;
-            let id = session.render_project(&project).await?;
+            let id = session.render_project(&project, &path).await?;
             eprintln!("started {id}");
             if let Some(url) = session.ui_url() {
                 eprintln!("watch it in the Temporal UI: {url}/namespaces/default/workflows/{id}");

@@ -16,6 +16,7 @@ pub use tuning::Tuning;
 pub mod client;
 pub mod devserver;
 pub mod error;
+pub mod history;
 pub mod session;
 pub mod settings;
 pub mod worker;

@@ -91,6 +91,7 @@ impl Session {
                 settings: settings.worker.clone(),
                 provider: settings.provider,
                 artifacts: dd.artifacts(),
+                ffmpeg: studio_media::Ffmpeg::from_env(),
             })?)
         } else {
             None
@@ -118,10 +119,9 @@ impl Session {
             .map(|p| format!("http://127.0.0.1:{p}"))
     }
 
-    /// Loads a project, copies its reference images into the artifact store and starts a render.
-    /// Returns the job id.
-    pub async fn render_project(&self, path: &Path) -> Result<String> {
-        let project = Project::load(path)?;
+    /// Copies a (loaded, valid) project's reference images into the artifact store and starts
+    /// a render. `path` is where the project was loaded from. Returns the job id.
+    pub async fn render_project(&self, project: &Project, path: &Path) -> Result<String> {
         let base = path.parent().unwrap_or(Path::new("."));
         let store = LocalStore::open(self.data_dir.artifacts())?;
         let mut refs = Vec::new();

@@ -25,6 +25,7 @@ pub struct WorkerSpec {
     pub provider: ProviderKind,
     /// Root of the local artifact store (`<data dir>/artifacts`).
     pub artifacts: PathBuf,
+    pub ffmpeg: Ffmpeg,
 }
 
 fn worker_err(e: impl std::fmt::Display) -> EngineError {
@@ -38,7 +39,7 @@ fn build(
     spec: &WorkerSpec,
 ) -> Result<Worker> {
     let store = Arc::new(LocalStore::open(&spec.artifacts)?);
-    let toolkit = Toolkit::new(spec.provider, Ffmpeg::from_env());
+    let toolkit = Toolkit::new(spec.provider, spec.ffmpeg.clone());
     let s = &spec.settings;
     let tuner = TunerHolder::builder()
         .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(s.max_concurrent_workflow_tasks))

@@ -1,0 +1,641 @@
+//! End-to-end tests of the render engine against a real Temporal dev server (one per test run,
+//! on its own port and SQLite file), real workers, real ffmpeg and real files.
+//!
+//! Each test uses its own task queue and data dir, so tests share the server but nothing else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use studio_core::{
+    AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, SegmentStatus, Stage,
+    VideoRequest,
+};
+use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
+use studio_engine::history::{self, ActivityOutcome};
+use studio_engine::names;
+use studio_engine::settings::WorkerSettings;
+use studio_engine::worker::{WorkerSpec, WorkerThread};
+use studio_engine::{Endpoint, EngineError, RenderInput, StudioClient, Tuning};
+use studio_media::{Ffmpeg, ProviderKind};
+
+/// Port of the dev server shared by this test run. It is started on a thread that lives as long
+/// as the process, and dies with it (PR_SET_PDEATHSIG), so no server outlives the tests.
+fn server_port() -> u16 {
+    static PORT: OnceLock<u16> = OnceLock::new();
+    *PORT.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let dir = std::env::temp_dir().join(format!("studio-e2e-{}", std::process::id()));
+            let server = rt
+                .block_on(DevServer::start(DevServerOptions {
+                    cli: find_temporal_cli(None).expect("temporal CLI (run scripts/setup.sh)"),
+                    port: free_port(),
+                    ui_port: None,
+                    db_file: dir.join("e2e.db"),
+                    log_file: None,
+                    die_with_parent: true,
+                }))
+                .expect("dev server starts");
+            tx.send(server.port()).unwrap();
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv().expect("dev server port")
+    })
+}
+
+struct Env {
+    data: tempfile::TempDir,
+    queue: String,
+    client: StudioClient,
+    worker: Option<WorkerThread>,
+}
+
+impl Env {
+    async fn new(name: &str) -> Env {
+        Self::with_worker(name, ProviderKind::Offline, Ffmpeg::from_env()).await
+    }
+
+    async fn with_worker(name: &str, provider: ProviderKind, ffmpeg: Ffmpeg) -> Env {
+        let mut env = Self::without_worker(name).await;
+        env.worker = Some(env.spawn_worker(provider, ffmpeg));
+        env
+    }
+
+    async fn without_worker(name: &str) -> Env {
+        let port = server_port();
+        let queue = format!(
+            "e2e-{name}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let client = StudioClient::connect(&Endpoint::local(port), queue.clone())
+            .await
+            .expect("client connects");
+        Env {
+            data: tempfile::tempdir().unwrap(),
+            queue,
+            client,
+            worker: None,
+        }
+    }
+
+    fn spec(&self, provider: ProviderKind, ffmpeg: Ffmpeg) -> WorkerSpec {
+        WorkerSpec {
+            endpoint: Endpoint::local(server_port()),
+            settings: WorkerSettings {
+                task_queue: self.queue.clone(),
+                graceful_shutdown_secs: 2,
+                ..Default::default()
+            },
+            provider,
+            artifacts: self.artifacts(),
+            ffmpeg,
+        }
+    }
+
+    fn spawn_worker(&self, provider: ProviderKind, ffmpeg: Ffmpeg) -> WorkerThread {
+        WorkerThread::spawn(self.spec(provider, ffmpeg)).expect("worker starts")
+    }
+
+    fn artifacts(&self) -> PathBuf {
+        self.data.path().join("artifacts")
+    }
+
+    /// `studio worker` as a separate process (for crash tests).
+    fn worker_process(&self) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_studio"))
+            .args([
+                "worker",
+                "--address",
+                &format!("127.0.0.1:{}", server_port()),
+            ])
+            .args(["--task-queue", &self.queue, "--provider", "offline"])
+            .arg("--data-dir")
+            .arg(self.data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("studio worker starts")
+    }
+
+    fn job_id(&self, what: &str) -> String {
+        format!("{}-{what}", self.queue)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(w) = self.worker.take() {
+            let _ = w.shutdown();
+        }
+    }
+}
+
+fn scenario(prompt: &str, secs: u32) -> ScenarioSpec {
+    ScenarioSpec {
+        duration_seconds: ClipSeconds::try_from(secs).unwrap(),
+        ..ScenarioSpec::new(prompt)
+    }
+}
+
+fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
+    RenderInput {
+        request: VideoRequest {
+            character: CharacterSpec {
+                name: "Ava".into(),
+                base_prompt: "a bush pilot in a leather jacket".into(),
+                reference_images: vec![],
+            },
+            scenarios,
+            quality,
+            aspect_ratio: AspectRatio::Landscape,
+        },
+        tuning: Some(Tuning::fast()),
+    }
+}
+
+fn file_path(uri: &str) -> PathBuf {
+    url::Url::parse(uri).unwrap().to_file_path().unwrap()
+}
+
+async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn activities(env: &Env, id: &str) -> Vec<history::ActivityRecord> {
+    history::activities(&env.client.history(id).await.unwrap())
+}
+
+fn count(records: &[history::ActivityRecord], activity: &str) -> usize {
+    records
+        .iter()
+        .filter(|r| r.activity_type == activity)
+        .count()
+}
+
+/// The ffmpeg processes whose command line mentions `needle`.
+fn ffmpeg_processes(needle: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains("ffmpeg") && cmd.contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
+    let env = Env::new("full").await;
+    let id = env.job_id("job");
+    let scenarios = vec![
+        scenario("takes off", 4),
+        scenario("flies", 6),
+        scenario("lands", 4),
+    ];
+    env.client
+        .start_render(&id, input(scenarios, Quality::Standard))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let result =
+        studio_engine::session::watch(&env.client, &id, Duration::from_millis(50), &mut |p| {
+            seen.push(p.clone())
+        })
+        .await
+        .unwrap();
+
+    let video = file_path(&result.video_url);
+    let info = Ffmpeg::from_env().probe(&video).await.unwrap();
+    assert!(
+        (info.duration - 14.0).abs() <= 0.1,
+        "duration {}",
+        info.duration
+    );
+    let v = info.video.unwrap();
+    assert_eq!((v.codec.as_str(), v.width, v.height), ("h264", 1280, 720));
+    assert_eq!(result.character_images.len(), 3);
+    for uri in &result.character_images {
+        let img = image_size(&file_path(uri));
+        assert_eq!(img, (1280, 720));
+    }
+
+    let percentages: Vec<u8> = seen.iter().map(|p| p.percentage).collect();
+    assert!(
+        percentages.windows(2).all(|w| w[0] <= w[1]),
+        "{percentages:?}"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!((last.stage, last.percentage), (Stage::Completed, 100));
+    assert_eq!(last.segments.len(), 3);
+    assert!(last
+        .segments
+        .iter()
+        .all(|s| s.status == SegmentStatus::Done && s.clip_url.is_some()));
+
+    // Media never travels in payloads: every activity input and result is small.
+    for e in env.client.history(&id).await.unwrap() {
+        let len = prost::Message::encoded_len(&e);
+        assert!(len < 16 * 1024, "event {} is {len} bytes", e.event_id);
+    }
+    // No scratch files left behind.
+    assert_eq!(
+        std::fs::read_dir(env.artifacts().join("tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+fn image_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG"),
+        "{} is not a PNG",
+        path.display()
+    );
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_holds_the_job_and_resume_finishes_it() {
+    let env = Env::new("pause").await;
+    let id = env.job_id("job");
+    env.client
+        .start_render(
+            &id,
+            input(vec![scenario("a", 4), scenario("b", 4)], Quality::Standard),
+        )
+        .await
+        .unwrap();
+    env.client.pause(&id).await.unwrap();
+    wait_for("paused", Duration::from_secs(20), || async {
+        env.client
+            .progress(&id)
+            .await
+            .map(|p| p.paused)
+            .unwrap_or(false)
+    })
+    .await;
+    // Let anything already running finish, then watch for new work.
+    wait_for(
+        "in-flight activities to settle",
+        Duration::from_secs(30),
+        || async {
+            activities(&env, &id)
+                .await
+                .iter()
+                .all(|r| r.outcome != ActivityOutcome::Running)
+        },
+    )
+    .await;
+    let before = activities(&env, &id).await.len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = activities(&env, &id).await;
+    assert_eq!(
+        after.len(),
+        before,
+        "no activity may be scheduled while paused"
+    );
+    assert_eq!(env.client.status(&id).await.unwrap(), "running");
+    assert!(count(&after, names::STITCH_VIDEOS) == 0);
+
+    env.client.resume(&id).await.unwrap();
+    let result = env.client.result(&id).await.unwrap();
+    assert!(file_path(&result.video_url).exists());
+    let records = activities(&env, &id).await;
+    assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 2);
+    assert_eq!(count(&records, names::STITCH_VIDEOS), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_quality_update_is_rejected_and_never_enters_history() {
+    let env = Env::new("quality").await;
+    let id = env.job_id("job");
+    env.client
+        .start_render(&id, input(vec![scenario("a", 4)], Quality::Standard))
+        .await
+        .unwrap();
+    env.client.pause(&id).await.unwrap();
+
+    let err = env.client.change_quality(&id, "ultra").await.unwrap_err();
+    match &err {
+        EngineError::Rejected { message, .. } => assert!(message.contains("ultra"), "{message}"),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    let events = env.client.history(&id).await.unwrap();
+    assert_eq!(history::updates_accepted(&events), 0);
+    let bytes: Vec<u8> = events
+        .iter()
+        .flat_map(prost::Message::encode_to_vec)
+        .collect();
+    let needle = b"\"ultra\"";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "the rejected value reached history"
+    );
+
+    let previous = env.client.change_quality(&id, "high").await.unwrap();
+    assert_eq!(previous, Quality::Standard);
+    assert_eq!(
+        env.client.progress(&id).await.unwrap().quality,
+        Quality::High
+    );
+    let events = env.client.history(&id).await.unwrap();
+    assert_eq!(history::updates_accepted(&events), 1);
+    // The same search finds an accepted value, so the check above can fail.
+    let bytes: Vec<u8> = events
+        .iter()
+        .flat_map(prost::Message::encode_to_vec)
+        .collect();
+    assert!(bytes.windows(6).any(|w| w == b"\"high\""));
+
+    env.client.resume(&id).await.unwrap();
+    env.client.result(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_retryable_error_fails_after_exactly_one_attempt() {
+    let env = Env::new("nonretry").await;
+    let id = env.job_id("job");
+    let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
+    inp.request.character.reference_images = vec!["file:///nowhere/missing-reference.png".into()];
+    env.client.start_render(&id, inp).await.unwrap();
+    let err = env.client.result(&id).await.unwrap_err();
+    match &err {
+        EngineError::JobFailed { message, .. } => {
+            assert!(message.contains("missing-reference.png"), "{message}")
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let records = activities(&env, &id).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    let r = &records[0];
+    assert_eq!(r.activity_type, names::GENERATE_CHARACTER_IMAGES);
+    assert_eq!((r.attempts, r.outcome), (1, ActivityOutcome::Failed));
+    assert_eq!(r.failure_type.as_deref(), Some("InvalidInputError"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retryable_error_is_retried_up_to_the_policy() {
+    // A worker whose ffmpeg is missing: clip generation fails with a transient error, retried.
+    let broken = Ffmpeg {
+        ffmpeg: "/nonexistent/ffmpeg".into(),
+        ffprobe: "/nonexistent/ffprobe".into(),
+    };
+    let env = Env::with_worker("retry", ProviderKind::Offline, broken).await;
+    let id = env.job_id("job");
+    let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
+    let tuning = inp.tuning.as_mut().unwrap();
+    tuning.segment.retry.max_attempts = 3;
+    env.client.start_render(&id, inp).await.unwrap();
+    let err = env.client.result(&id).await.unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/ffmpeg"), "{err}");
+    let records = activities(&env, &id).await;
+    let seg: Vec<_> = records
+        .iter()
+        .filter(|r| r.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .collect();
+    assert_eq!(seg.len(), 1);
+    assert_eq!(
+        (seg[0].attempts, seg[0].outcome),
+        (3, ActivityOutcome::Failed)
+    );
+    assert_eq!(seg[0].failure_type.as_deref(), Some("TransientError"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_a_running_ffmpeg_and_leaves_no_partial_files() {
+    let env = Env::new("cancel").await;
+    let id = env.job_id("job");
+    // A 4K enhance of 16 s of video runs long enough to be caught mid-way.
+    env.client
+        .start_render(
+            &id,
+            input(vec![scenario("a", 8), scenario("b", 8)], Quality::FourK),
+        )
+        .await
+        .unwrap();
+    let tmp = env.artifacts().join("tmp");
+    let needle = tmp.to_string_lossy().into_owned();
+    wait_for("the 4K enhance to run", Duration::from_secs(60), || async {
+        let p = env.client.progress(&id).await.unwrap();
+        p.stage == Stage::Enhancing && !ffmpeg_processes(&needle).is_empty()
+    })
+    .await;
+    let running = ffmpeg_processes(&needle);
+    env.client.cancel(&id).await.unwrap();
+    let err = env.client.result(&id).await.unwrap_err();
+    assert!(matches!(err, EngineError::JobCancelled { .. }), "{err:?}");
+    wait_for("ffmpeg to be killed", Duration::from_secs(10), || async {
+        running
+            .iter()
+            .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            || ffmpeg_processes(&needle).is_empty()
+    })
+    .await;
+    assert!(ffmpeg_processes(&needle).is_empty());
+    let records = activities(&env, &id).await;
+    let enhance = records
+        .iter()
+        .find(|r| r.activity_type == names::ENHANCE_4K)
+        .unwrap();
+    assert_eq!(enhance.outcome, ActivityOutcome::Cancelled);
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "partial files left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_25_runs_three_times_through_continue_as_new() {
+    let env = Env::with_worker("batch", ProviderKind::Bench, Ffmpeg::from_env()).await;
+    let id = env.job_id("batch");
+    let batch: Vec<CharacterSpec> = (0..25)
+        .map(|i| CharacterSpec {
+            name: format!("c{i}"),
+            base_prompt: format!("character number {i}"),
+            reference_images: vec![],
+        })
+        .collect();
+    env.client.start_batch(&id, batch).await.unwrap();
+    let result = env.client.batch_result(&id).await.unwrap();
+    assert_eq!((result.processed, result.total, result.runs), (25, 25, 3));
+    let progress = env.client.batch_progress(&id).await.unwrap();
+    assert_eq!((progress.processed, progress.run), (25, 3));
+    let runs = env
+        .client
+        .raw()
+        .count_workflows(
+            format!("WorkflowId = '{id}'"),
+            temporalio_client::WorkflowCountOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(runs.count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signal_with_start_extends_a_running_job_and_starts_a_new_one() {
+    let env = Env::with_worker("sws", ProviderKind::Bench, Ffmpeg::from_env()).await;
+    let running = env.job_id("running");
+    env.client
+        .start_render(
+            &running,
+            input(vec![scenario("first", 4)], Quality::Standard),
+        )
+        .await
+        .unwrap();
+    env.client.pause(&running).await.unwrap();
+    env.client
+        .add_segment_or_start(
+            &running,
+            scenario("added later", 6),
+            input(vec![], Quality::Standard),
+        )
+        .await
+        .unwrap();
+    let fresh = env.job_id("fresh");
+    env.client
+        .add_segment_or_start(
+            &fresh,
+            scenario("added at start", 4),
+            input(vec![scenario("own", 4)], Quality::Standard),
+        )
+        .await
+        .unwrap();
+
+    env.client.resume(&running).await.unwrap();
+    env.client.result(&running).await.unwrap();
+    env.client.result(&fresh).await.unwrap();
+    let p = env.client.progress(&running).await.unwrap();
+    let prompts: Vec<_> = p.segments.iter().map(|s| s.prompt.as_str()).collect();
+    assert_eq!(prompts, ["first", "added later"]);
+    let p = env.client.progress(&fresh).await.unwrap();
+    let prompts: Vec<_> = p.segments.iter().map(|s| s.prompt.as_str()).collect();
+    assert_eq!(prompts, ["own", "added at start"]);
+    assert_eq!(
+        count(
+            &activities(&env, &fresh).await,
+            names::GENERATE_VIDEO_SEGMENT
+        ),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_after_the_character_step_loses_nothing() {
+    let env = Env::without_worker("crash").await;
+    let id = env.job_id("job");
+    let mut first = env.worker_process();
+    env.client
+        .start_render(
+            &id,
+            input(
+                vec![scenario("a", 8), scenario("b", 8), scenario("c", 8)],
+                Quality::Standard,
+            ),
+        )
+        .await
+        .unwrap();
+    wait_for(
+        "the character step to finish",
+        Duration::from_secs(60),
+        || async {
+            activities(&env, &id).await.iter().any(|r| {
+                r.activity_type == names::GENERATE_CHARACTER_IMAGES
+                    && r.outcome == ActivityOutcome::Completed
+            })
+        },
+    )
+    .await;
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let mut second = env.worker_process();
+    let result = env.client.result(&id).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let result = result.unwrap();
+    let info = Ffmpeg::from_env()
+        .probe(&file_path(&result.video_url))
+        .await
+        .unwrap();
+    assert!((info.duration - 24.0).abs() <= 0.1, "{}", info.duration);
+    let records = activities(&env, &id).await;
+    let character: Vec<_> = records
+        .iter()
+        .filter(|r| r.activity_type == names::GENERATE_CHARACTER_IMAGES)
+        .collect();
+    assert_eq!(character.len(), 1);
+    assert_eq!(character[0].attempts, 1, "the character step ran again");
+    assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 3);
+}
+
+#[test]
+fn malformed_projects_fail_fast_with_every_problem_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.studio.json");
+    std::fs::write(
+        &path,
+        r#"{"version": 1, "character": {"basePrompt": ""}, "scenarios": [], "quality": "8k"}"#,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+        .args(["render"])
+        .arg(&path)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "bad.studio.json",
+        "character.basePrompt: empty prompt",
+        "no scenarios",
+        "\"8k\"",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in: {stderr}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "validation must not wait on a server"
+    );
+
+    std::fs::write(&path, "{ not json").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+        .arg("render")
+        .arg(&path)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}
