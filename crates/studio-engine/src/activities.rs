@@ -121,24 +121,32 @@ impl StudioActivities {
             for uri in &input.character.reference_images {
                 references.push(this.store.local_path(uri).await?);
             }
-            let mut uris = Vec::with_capacity(3);
-            for (i, angle) in Angle::ALL.into_iter().enumerate() {
-                let scratch = this.store.scratch(this.toolkit.provider.image_ext())?;
-                let req = ImageRequest {
-                    name: input.character.name.clone(),
-                    prompt: input.character.base_prompt.clone(),
-                    angle,
-                    aspect_ratio: input.aspect_ratio,
-                    references: references.clone(),
-                };
-                let sub = TaskCtx::new(task.cancel.clone(), None);
-                this.toolkit
-                    .provider
-                    .character_image(&req, scratch.path(), &sub)
-                    .await?;
-                uris.push(this.store.commit(scratch).await?);
-                task.report((i + 1) as f32 / 3.0);
-            }
+            // The three angles are independent requests: make them at once.
+            let done = std::sync::atomic::AtomicUsize::new(0);
+            let angles = Angle::ALL.into_iter().map(|angle| {
+                let (this, task, done, input) = (&this, &task, &done, &input);
+                let references = references.clone();
+                async move {
+                    let scratch = this.store.scratch(this.toolkit.provider.image_ext())?;
+                    let req = ImageRequest {
+                        name: input.character.name.clone(),
+                        prompt: input.character.base_prompt.clone(),
+                        angle,
+                        aspect_ratio: input.aspect_ratio,
+                        references,
+                    };
+                    let sub = TaskCtx::new(task.cancel.clone(), None);
+                    this.toolkit
+                        .provider
+                        .character_image(&req, scratch.path(), &sub)
+                        .await?;
+                    let uri = this.store.commit(scratch).await?;
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    task.report(n as f32 / 3.0);
+                    Ok::<_, MediaError>(uri)
+                }
+            });
+            let uris = futures::future::try_join_all(angles).await?;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
             Ok(CharacterImages {

@@ -2,6 +2,7 @@
 //! ended. Tests use it to prove "ran exactly once"; the studio's timeline will use it too.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use temporalio_common::protos::temporal::api::history::v1::{
     history_event::Attributes, HistoryEvent,
@@ -28,6 +29,21 @@ pub struct ActivityRecord {
     pub failure: Option<String>,
     /// Failure type (e.g. `InvalidInputError`), when the failure is an application failure.
     pub failure_type: Option<String>,
+    /// When the last attempt started and when the activity closed.
+    pub started_at: Option<SystemTime>,
+    pub closed_at: Option<SystemTime>,
+}
+
+impl ActivityRecord {
+    /// Duration of the last attempt, when it has closed.
+    pub fn duration(&self) -> Option<Duration> {
+        self.closed_at?.duration_since(self.started_at?).ok()
+    }
+}
+
+fn event_time(e: &HistoryEvent) -> Option<SystemTime> {
+    let t = e.event_time.as_ref()?;
+    Some(UNIX_EPOCH + Duration::new(t.seconds.try_into().ok()?, t.nanos.try_into().ok()?))
 }
 
 fn describe_failure(
@@ -65,12 +81,15 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                         outcome: ActivityOutcome::Running,
                         failure: None,
                         failure_type: None,
+                        started_at: None,
+                        closed_at: None,
                     },
                 );
             }
             Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
                 if let Some(r) = by_id.get_mut(&a.scheduled_event_id) {
                     r.attempts = a.attempt.max(0) as u32;
+                    r.started_at = event_time(e);
                 }
             }
             Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
@@ -99,7 +118,17 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                     r.outcome = ActivityOutcome::Cancelled;
                 }
             }
-            _ => {}
+            _ => continue,
+        }
+        let closing = match &e.attributes {
+            Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => Some(a.scheduled_event_id),
+            Some(Attributes::ActivityTaskFailedEventAttributes(a)) => Some(a.scheduled_event_id),
+            Some(Attributes::ActivityTaskTimedOutEventAttributes(a)) => Some(a.scheduled_event_id),
+            Some(Attributes::ActivityTaskCanceledEventAttributes(a)) => Some(a.scheduled_event_id),
+            _ => None,
+        };
+        if let Some(r) = closing.and_then(|id| by_id.get_mut(&id)) {
+            r.closed_at = event_time(e);
         }
     }
     by_id.into_values().collect()

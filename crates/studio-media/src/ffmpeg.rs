@@ -277,71 +277,89 @@ impl Ffmpeg {
                 .iter()
                 .all(|p| p.video == first.video && p.has_audio == first.has_audio);
         if uniform {
-            let list = out.with_extension("concat.txt");
-            let body: String = clips
-                .iter()
-                .map(|c| {
-                    format!(
-                        "file '{}'\n",
-                        c.display().to_string().replace('\'', r"'\''")
-                    )
-                })
-                .collect();
-            tokio::fs::write(&list, body)
-                .await
-                .map_err(|e| MediaError::io("write concat list", e))?;
-            let mut args = os(&["-f", "concat", "-safe", "0", "-i"]);
-            args.push(list.clone().into());
-            args.extend(os(&["-c", "copy", "-movflags", "+faststart"]));
-            args.extend(os(BITEXACT));
-            args.extend(os(&["-f", "mp4"]));
-            args.push(out.into());
-            let result = self.run(args, Some(total), task).await;
-            let _ = tokio::fs::remove_file(&list).await;
-            result.map(|()| StitchMode::StreamCopy)
+            self.concat_copy(clips, total, out, task).await?;
+            Ok(StitchMode::StreamCopy)
         } else {
-            let (w, h) = first
-                .video
-                .as_ref()
-                .map(|v| (v.width, v.height))
-                .unwrap_or((1280, 720));
-            let audio = probes.iter().all(|p| p.has_audio);
-            let mut args = Vec::new();
-            for c in clips {
-                args.push(OsString::from("-i"));
-                args.push(c.into());
-            }
-            let mut filter = String::new();
-            for i in 0..clips.len() {
-                filter.push_str(&format!(
-                    "[{i}:v]scale={w}:{h}:force_original_aspect_ratio=decrease,\
-                     pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p[v{i}];"
-                ));
-            }
-            for i in 0..clips.len() {
-                filter.push_str(&format!("[v{i}]"));
-                if audio {
-                    filter.push_str(&format!("[{i}:a]"));
-                }
-            }
-            let a = u8::from(audio);
-            filter.push_str(&format!("concat=n={}:v=1:a={a}[outv]", clips.len()));
-            if audio {
-                filter.push_str("[outa]");
-            }
-            args.extend(os(&["-filter_complex", &filter, "-map", "[outv]"]));
-            if audio {
-                args.extend(os(&["-map", "[outa]", "-c:a", "aac"]));
-            }
-            args.extend(os(H264));
-            args.extend(os(&["-movflags", "+faststart"]));
-            args.extend(os(BITEXACT));
-            args.extend(os(&["-f", "mp4"]));
-            args.push(out.into());
-            self.run(args, Some(total), task)
-                .await
-                .map(|()| StitchMode::Reencode)
+            self.concat_reencode(clips, &probes, total, out, task).await?;
+            Ok(StitchMode::Reencode)
         }
+    }
+
+    /// Joins clips with the concat demuxer by stream copy (no decoding).
+    pub async fn concat_copy(
+        &self,
+        clips: &[PathBuf],
+        total: Duration,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let list = out.with_extension("concat.txt");
+        let body: String = clips
+            .iter()
+            .map(|c| format!("file '{}'\n", c.display().to_string().replace('\'', r"'\''")))
+            .collect();
+        tokio::fs::write(&list, body)
+            .await
+            .map_err(|e| MediaError::io("write concat list", e))?;
+        let mut args = os(&["-f", "concat", "-safe", "0", "-i"]);
+        args.push(list.clone().into());
+        args.extend(os(&["-c", "copy", "-movflags", "+faststart"]));
+        args.extend(os(BITEXACT));
+        args.extend(os(&["-f", "mp4"]));
+        args.push(out.into());
+        let result = self.run(args, Some(total), task).await;
+        let _ = tokio::fs::remove_file(&list).await;
+        result
+    }
+
+    /// Joins clips through the concat filter, re-encoding to the first clip's frame size.
+    pub async fn concat_reencode(
+        &self,
+        clips: &[PathBuf],
+        probes: &[ProbeInfo],
+        total: Duration,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let (w, h) = probes
+            .first()
+            .and_then(|p| p.video.as_ref())
+            .map(|v| (v.width, v.height))
+            .unwrap_or((1280, 720));
+        let audio = !probes.is_empty() && probes.iter().all(|p| p.has_audio);
+        let mut args = Vec::new();
+        for c in clips {
+            args.push(OsString::from("-i"));
+            args.push(c.into());
+        }
+        let mut filter = String::new();
+        for i in 0..clips.len() {
+            filter.push_str(&format!(
+                "[{i}:v]scale={w}:{h}:force_original_aspect_ratio=decrease,\
+                 pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p[v{i}];"
+            ));
+        }
+        for i in 0..clips.len() {
+            filter.push_str(&format!("[v{i}]"));
+            if audio {
+                filter.push_str(&format!("[{i}:a]"));
+            }
+        }
+        let a = u8::from(audio);
+        filter.push_str(&format!("concat=n={}:v=1:a={a}[outv]", clips.len()));
+        if audio {
+            filter.push_str("[outa]");
+        }
+        args.extend(os(&["-filter_complex", &filter, "-map", "[outv]"]));
+        if audio {
+            args.extend(os(&["-map", "[outa]", "-c:a", "aac"]));
+        }
+        args.extend(os(H264));
+        args.extend(os(&["-movflags", "+faststart"]));
+        args.extend(os(BITEXACT));
+        args.extend(os(&["-f", "mp4"]));
+        args.push(out.into());
+        self.run(args, Some(total), task).await
     }
 
     /// Upscales to `size` with the lanczos filter (the 4K enhance).

@@ -301,6 +301,8 @@ impl VideoWorkflow {
         }
     }
 
+    // The SDK passes validators a reference to the update's input type, here `String`.
+    #[allow(clippy::ptr_arg)]
     #[update_validator(change_quality)]
     fn validate_change_quality(
         &self,

@@ -1,0 +1,289 @@
+//! `studio-bench`: the render engine's benchmarks, run against a real dev server and a real
+//! `studio worker` process (build with `--release` for meaningful figures).
+//!
+//! 1. throughput: N workflows × 7 zero-latency segments (bench provider) — workflows/s and the
+//!    worker's peak RSS (VmHWM);
+//! 2. critical path: 7 segments of 200 ms each — end-to-end vs character + slowest segment +
+//!    stitch (target ≤ 1.05 × critical path + 300 ms);
+//! 3. stitch: 7 offline 8 s clips joined by stream copy vs re-encode.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
+use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
+use studio_engine::{names, Endpoint, RenderInput, StudioClient, Tuning};
+use studio_media::offline::OfflineProvider;
+use studio_media::{Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, TaskCtx};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of the SmokeTech Studio render engine")]
+struct Args {
+    /// Workflows in the throughput run.
+    #[arg(long, default_value_t = 200)]
+    workflows: usize,
+    /// Segments per workflow.
+    #[arg(long, default_value_t = 7)]
+    segments: usize,
+    /// Latency of each activity in the critical-path run, in ms.
+    #[arg(long, default_value_t = 200)]
+    latency_ms: u64,
+    /// Repetitions of the critical-path run.
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+    /// Skip parts: any of throughput, critical, stitch.
+    #[arg(long, value_delimiter = ',')]
+    skip: Vec<String>,
+}
+
+fn request(segments: usize) -> VideoRequest {
+    VideoRequest {
+        character: CharacterSpec {
+            name: "Bench".into(),
+            base_prompt: "a benchmark character".into(),
+            reference_images: vec![],
+        },
+        scenarios: (0..segments)
+            .map(|i| ScenarioSpec::new(format!("shot {i}")))
+            .collect(),
+        quality: Quality::Standard,
+        aspect_ratio: AspectRatio::Landscape,
+    }
+}
+
+/// A `studio worker` process on `queue` with the bench provider.
+fn worker(port: u16, queue: &str, data: &Path, latency_ms: u64) -> Result<Child> {
+    let studio = std::env::current_exe()?
+        .parent()
+        .context("executable dir")?
+        .join("studio");
+    Command::new(&studio)
+        .args(["worker", "--address", &format!("127.0.0.1:{port}")])
+        .args(["--task-queue", queue, "--provider", "bench"])
+        .arg("--data-dir")
+        .arg(data)
+        .env("STUDIO_BENCH_LATENCY_MS", latency_ms.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start {} (cargo build -p studio-cli first)", studio.display()))
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+async fn wait_for_pollers(client: &StudioClient) -> Result<()> {
+    for _ in 0..100 {
+        if client.pollers().await? > 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the worker never polled")
+}
+
+async fn throughput(port: u16, data: &Path, n: usize, segments: usize) -> Result<()> {
+    let queue = "bench-throughput";
+    let mut w = worker(port, queue, data, 0)?;
+    let client = StudioClient::connect(&Endpoint::local(port), queue).await?;
+    wait_for_pollers(&client).await?;
+    let idle = peak_rss_kib(w.id());
+    let started = Instant::now();
+    let ids: Vec<String> = (0..n).map(|i| format!("bench-tp-{i}-{}", std::process::id())).collect();
+    let starts = ids.iter().map(|id| {
+        client.start_render(
+            id,
+            RenderInput {
+                request: request(segments),
+                tuning: None,
+            },
+        )
+    });
+    for r in futures::future::join_all(starts).await {
+        r?;
+    }
+    let results = futures::future::join_all(ids.iter().map(|id| client.result(id))).await;
+    let elapsed = started.elapsed();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let peak = peak_rss_kib(w.id());
+    w.kill()?;
+    w.wait()?;
+    println!(
+        "throughput: {n} workflows x {segments} segments in {:.2} s = {:.1} workflows/s \
+         ({:.0} activities/s); failed {failed}; worker RSS idle {} MiB, peak {} MiB",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        (n * (segments + 2)) as f64 / elapsed.as_secs_f64(),
+        idle.unwrap_or(0) / 1024,
+        peak.unwrap_or(0) / 1024,
+    );
+    Ok(())
+}
+
+async fn critical_path(
+    port: u16,
+    data: &Path,
+    latency_ms: u64,
+    segments: usize,
+    repeat: usize,
+) -> Result<()> {
+    let queue = "bench-critical";
+    // Enough activity slots for every segment at once (the default is 5 per worker).
+    let dir = data.join("critical-worker");
+    let mut settings = studio_engine::Settings::default();
+    settings.worker.max_concurrent_activities = segments + 1;
+    settings.save(&dir)?;
+    let mut w = worker(port, queue, &dir, latency_ms)?;
+    let client = StudioClient::connect(&Endpoint::local(port), queue).await?;
+    wait_for_pollers(&client).await?;
+    // All segments in parallel, so the critical path is character + one segment + stitch.
+    let tuning = Tuning {
+        max_parallel_segments: segments as u32,
+        ..Tuning::default()
+    };
+    let mut times = Vec::new();
+    let mut criticals = Vec::new();
+    for i in 0..repeat {
+        let id = format!("bench-cp-{i}-{}", std::process::id());
+        let started = Instant::now();
+        client
+            .start_render(
+                &id,
+                RenderInput {
+                    request: request(segments),
+                    tuning: Some(tuning),
+                },
+            )
+            .await?;
+        client.result(&id).await?;
+        times.push(started.elapsed());
+        // The critical path as it actually ran: the character step, the slowest clip and the
+        // stitch, each measured from its start to its completion in history.
+        let records = studio_engine::history::activities(&client.history(&id).await?);
+        let longest = |name: &str| {
+            records
+                .iter()
+                .filter(|r| r.activity_type == name)
+                .filter_map(|r| r.duration())
+                .max()
+                .unwrap_or_default()
+        };
+        criticals.push(
+            longest(names::GENERATE_CHARACTER_IMAGES)
+                + longest(names::GENERATE_VIDEO_SEGMENT)
+                + longest(names::STITCH_VIDEOS),
+        );
+    }
+    w.kill()?;
+    w.wait()?;
+    times.sort();
+    criticals.sort();
+    let median = times[times.len() / 2];
+    let critical = criticals[criticals.len() / 2];
+    let target = critical.mul_f64(1.05) + Duration::from_millis(300);
+    println!(
+        "critical path: {segments} segments, {latency_ms} ms per provider call; critical path \
+         (character + slowest clip + stitch, from history) {} ms; end-to-end median {} ms (min {}, max {}) = {:.2}x + {} ms overhead; target <= {} ms: {}",
+        critical.as_millis(),
+        median.as_millis(),
+        times[0].as_millis(),
+        times[times.len() - 1].as_millis(),
+        median.as_secs_f64() / critical.as_secs_f64(),
+        median.saturating_sub(critical).as_millis(),
+        target.as_millis(),
+        if median <= target { "met" } else { "MISSED" }
+    );
+    Ok(())
+}
+
+async fn stitch(data: &Path, segments: usize) -> Result<()> {
+    let ff = Ffmpeg::from_env();
+    let provider = OfflineProvider::new(ff.clone());
+    let task = TaskCtx::detached();
+    let image = data.join("character.png");
+    provider
+        .character_image(
+            &ImageRequest {
+                name: "Bench".into(),
+                prompt: "a benchmark character".into(),
+                angle: Angle::Front,
+                aspect_ratio: AspectRatio::Landscape,
+                references: vec![],
+            },
+            &image,
+            &task,
+        )
+        .await?;
+    let mut clips: Vec<PathBuf> = Vec::new();
+    for i in 0..segments {
+        let out = data.join(format!("clip{i}.mp4"));
+        let req = ClipRequest {
+            prompt: format!("shot {i}"),
+            negative_prompt: None,
+            duration: ClipSeconds::default(),
+            aspect_ratio: AspectRatio::Landscape,
+            quality: Quality::Standard,
+            image: image.clone(),
+        };
+        provider.video_clip(&req, &out, &task).await?;
+        clips.push(out);
+    }
+    let mut probes = Vec::new();
+    for c in &clips {
+        probes.push(ff.probe(c).await?);
+    }
+    let total = Duration::from_secs_f64(probes.iter().map(|p| p.duration).sum());
+    let t = Instant::now();
+    ff.concat_copy(&clips, total, &data.join("copy.mp4"), &task).await?;
+    let copy = t.elapsed();
+    let t = Instant::now();
+    ff.concat_reencode(&clips, &probes, total, &data.join("reencode.mp4"), &task)
+        .await?;
+    let reencode = t.elapsed();
+    println!(
+        "stitch: {segments} clips x 8 s 1280x720: stream copy {} ms, re-encode {} ms ({:.0}x)",
+        copy.as_millis(),
+        reencode.as_millis(),
+        reencode.as_secs_f64() / copy.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let data = tempfile::tempdir()?;
+    let skip = |part: &str| args.skip.iter().any(|s| s == part);
+    if !skip("throughput") || !skip("critical") {
+        let mut server = DevServer::start(DevServerOptions {
+            cli: find_temporal_cli(None)?,
+            port: free_port(),
+            ui_port: None,
+            db_file: data.path().join("bench.db"),
+            log_file: None,
+            die_with_parent: true,
+        })
+        .await?;
+        let port = server.port();
+        if !skip("throughput") {
+            throughput(port, data.path(), args.workflows, args.segments).await?;
+        }
+        if !skip("critical") {
+            critical_path(port, data.path(), args.latency_ms, args.segments, args.repeat).await?;
+        }
+        server.stop();
+    }
+    if !skip("stitch") {
+        stitch(data.path(), args.segments).await?;
+    }
+    Ok(())
+}

