@@ -69,7 +69,12 @@ fn worker(port: u16, queue: &str, data: &Path, latency_ms: u64) -> Result<Child>
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .with_context(|| format!("start {} (cargo build -p studio-cli first)", studio.display()))
+        .with_context(|| {
+            format!(
+                "start {} (cargo build -p studio-cli first)",
+                studio.display()
+            )
+        })
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -98,7 +103,9 @@ async fn throughput(port: u16, data: &Path, n: usize, segments: usize) -> Result
     wait_for_pollers(&client).await?;
     let idle = peak_rss_kib(w.id());
     let started = Instant::now();
-    let ids: Vec<String> = (0..n).map(|i| format!("bench-tp-{i}-{}", std::process::id())).collect();
+    let ids: Vec<String> = (0..n)
+        .map(|i| format!("bench-tp-{i}-{}", std::process::id()))
+        .collect();
     let starts = ids.iter().map(|id| {
         client.start_render(
             id,
@@ -243,7 +250,8 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
     }
     let total = Duration::from_secs_f64(probes.iter().map(|p| p.duration).sum());
     let t = Instant::now();
-    ff.concat_copy(&clips, total, &data.join("copy.mp4"), &task).await?;
+    ff.concat_copy(&clips, total, &data.join("copy.mp4"), &task)
+        .await?;
     let copy = t.elapsed();
     let t = Instant::now();
     ff.concat_reencode(&clips, &probes, total, &data.join("reencode.mp4"), &task)
@@ -278,7 +286,14 @@ async fn main() -> Result<()> {
             throughput(port, data.path(), args.workflows, args.segments).await?;
         }
         if !skip("critical") {
-            critical_path(port, data.path(), args.latency_ms, args.segments, args.repeat).await?;
+            critical_path(
+                port,
+                data.path(),
+                args.latency_ms,
+                args.segments,
+                args.repeat,
+            )
+            .await?;
         }
         server.stop();
     }

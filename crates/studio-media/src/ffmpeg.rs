@@ -280,7 +280,8 @@ impl Ffmpeg {
             self.concat_copy(clips, total, out, task).await?;
             Ok(StitchMode::StreamCopy)
         } else {
-            self.concat_reencode(clips, &probes, total, out, task).await?;
+            self.concat_reencode(clips, &probes, total, out, task)
+                .await?;
             Ok(StitchMode::Reencode)
         }
     }
@@ -296,7 +297,12 @@ impl Ffmpeg {
         let list = out.with_extension("concat.txt");
         let body: String = clips
             .iter()
-            .map(|c| format!("file '{}'\n", c.display().to_string().replace('\'', r"'\''")))
+            .map(|c| {
+                format!(
+                    "file '{}'\n",
+                    c.display().to_string().replace('\'', r"'\''")
+                )
+            })
             .collect();
         tokio::fs::write(&list, body)
             .await
