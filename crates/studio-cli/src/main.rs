@@ -86,6 +86,18 @@ enum Command {
     },
     /// Start a batch character generation from a JSON file (array of {name, basePrompt}).
     Batch { file: PathBuf },
+    /// Serve a mock of Google's Gemini API and Vertex AI on 127.0.0.1 (tests, key-less demos).
+    /// Point workers at it with STUDIO_GOOGLE_BASE_URL=http://127.0.0.1:PORT.
+    MockGoogle {
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+        /// The Gemini API key the mock accepts.
+        #[arg(long, default_value = "mock-key")]
+        api_key: String,
+        /// Polls before a Veo operation is done (prompts can override with [mock:polls=N]).
+        #[arg(long, default_value_t = 2)]
+        polls: u32,
+    },
 }
 
 /// Exit codes beyond clap's 2 (usage).
@@ -126,7 +138,7 @@ fn main() -> ExitCode {
 fn settings(cli: &Cli, data_dir: &Path) -> Result<Settings> {
     let mut s = Settings::load(data_dir)?;
     if let Some(p) = cli.provider {
-        s.provider = p;
+        s.provider = Some(p);
     }
     if let Some(q) = &cli.task_queue {
         s.worker.task_queue = q.clone();
@@ -204,15 +216,16 @@ async fn run(cli: Cli) -> Result<()> {
             let worker = WorkerThread::spawn(WorkerSpec {
                 endpoint: endpoint.clone(),
                 settings: settings.worker.clone(),
-                provider: settings.provider,
+                provider: settings.provider(),
                 artifacts: DataDir(data_dir.clone()).artifacts(),
                 ffmpeg: studio_media::Ffmpeg::from_env(),
+                google: settings.google.clone(),
             })?;
             eprintln!(
                 "worker polling {} on {} (provider {})",
                 settings.worker.task_queue,
                 endpoint.address(),
-                settings.provider
+                settings.provider()
             );
             shutdown_signal().await;
             eprintln!("shutting down: finishing running activities");
@@ -321,6 +334,27 @@ async fn run(cli: Cli) -> Result<()> {
             let s = Session::connect(&data_dir, settings).await?;
             for j in s.client.list(limit).await? {
                 println!("{:<10} {:<34} {}", j.status, j.workflow_type, j.id);
+            }
+            Ok(())
+        }
+        Command::MockGoogle {
+            port,
+            api_key,
+            polls,
+        } => {
+            let mock = studio_mock_google::MockGoogle::start(
+                port,
+                studio_mock_google::MockOptions { api_key, polls },
+            )
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+            eprintln!(
+                "mock Google on {} (Gemini: /v1beta, Vertex: /v1/projects/..., OAuth: /token, stats: /mock/stats)",
+                mock.base_url()
+            );
+            tokio::select! {
+                _ = mock.wait() => {}
+                _ = shutdown_signal() => {}
             }
             Ok(())
         }

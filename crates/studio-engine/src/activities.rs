@@ -81,7 +81,23 @@ where
     let heartbeat = async {
         let mut tick = tokio::time::interval(every);
         loop {
-            tick.tick().await;
+            // Beat on every tick, and at once when a checkpoint arrives: an operation name must
+            // reach the server before a crash can lose it.
+            let checkpoint_changed = async {
+                let before = progress.borrow().checkpoint.clone();
+                loop {
+                    if progress.changed().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                    if progress.borrow().checkpoint != before {
+                        return;
+                    }
+                }
+            };
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = checkpoint_changed => {}
+            }
             if ctx.is_cancelled() {
                 cancel.cancel();
                 return;

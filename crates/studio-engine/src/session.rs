@@ -89,9 +89,10 @@ impl Session {
             Some(WorkerThread::spawn(WorkerSpec {
                 endpoint: endpoint.clone(),
                 settings: settings.worker.clone(),
-                provider: settings.provider,
+                provider: settings.provider(),
                 artifacts: dd.artifacts(),
                 ffmpeg: studio_media::Ffmpeg::from_env(),
+                google: settings.google.clone(),
             })?)
         } else {
             None

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use studio_media::google::GoogleSettings;
 use studio_media::ProviderKind;
 
 use crate::error::{EngineError, Result};
@@ -69,7 +70,9 @@ impl Default for WorkerSettings {
 pub struct Settings {
     pub temporal: TemporalSettings,
     pub worker: WorkerSettings,
-    pub provider: ProviderKind,
+    /// None: chosen from the environment (see [`ProviderKind::from_google_env`]).
+    pub provider: Option<ProviderKind>,
+    pub google: GoogleSettings,
     /// Overrides sent with every render; None keeps the seed's timeouts and retries.
     pub tuning: Option<Tuning>,
 }
@@ -99,9 +102,9 @@ impl Settings {
     fn apply_env(&mut self) -> Result<()> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let Some(p) = env("STUDIO_PROVIDER") {
-            self.provider = p.parse().map_err(|e: studio_core::ParseError| {
+            self.provider = Some(p.parse().map_err(|e: studio_core::ParseError| {
                 EngineError::Config(format!("STUDIO_PROVIDER: {e}"))
-            })?;
+            })?);
         }
         if let Some(p) = env("STUDIO_TEMPORAL_CLI") {
             self.temporal.cli_path = Some(p.into());
@@ -110,6 +113,11 @@ impl Settings {
             self.worker.task_queue = q;
         }
         Ok(())
+    }
+
+    /// The provider workers started from these settings use.
+    pub fn provider(&self) -> ProviderKind {
+        self.provider.unwrap_or_else(ProviderKind::from_google_env)
     }
 
     /// Writes `settings.json` atomically.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, LocalStore, ProviderKind, Toolkit};
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -26,6 +27,8 @@ pub struct WorkerSpec {
     /// Root of the local artifact store (`<data dir>/artifacts`).
     pub artifacts: PathBuf,
     pub ffmpeg: Ffmpeg,
+    /// Models, endpoints and credential locations of the Google providers.
+    pub google: GoogleSettings,
 }
 
 fn worker_err(e: impl std::fmt::Display) -> EngineError {
@@ -33,13 +36,13 @@ fn worker_err(e: impl std::fmt::Display) -> EngineError {
 }
 
 /// Builds (but does not run) a worker on `spec`'s task queue.
-fn build(
+async fn build(
     runtime: &Runtime,
     client: temporalio_client::Client,
     spec: &WorkerSpec,
 ) -> Result<Worker> {
     let store = Arc::new(LocalStore::open(&spec.artifacts)?);
-    let toolkit = Toolkit::new(spec.provider, spec.ffmpeg.clone());
+    let toolkit = Toolkit::build(spec.provider, &spec.google, spec.ffmpeg.clone()).await?;
     let s = &spec.settings;
     let tuner = TunerHolder::builder()
         .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(s.max_concurrent_workflow_tasks))
@@ -87,7 +90,7 @@ impl WorkerThread {
                         let runtime =
                             Runtime::from_current_tokio(Default::default()).map_err(worker_err)?;
                         let client = spec.endpoint.connect().await?;
-                        let worker = build(&runtime, client, &spec)?;
+                        let worker = build(&runtime, client, &spec).await?;
                         Ok::<_, EngineError>((runtime, worker))
                     }
                     .await;

@@ -8,6 +8,7 @@ pub mod bench;
 mod draw;
 pub mod error;
 pub mod ffmpeg;
+pub mod google;
 pub mod offline;
 pub mod provider;
 pub mod store;

@@ -142,6 +142,32 @@ pub enum ProviderKind {
     Offline,
     /// Fixed-latency placeholders for measuring orchestration alone.
     Bench,
+    /// Nano Banana and Veo 3 on the Gemini Developer API (API key).
+    Gemini,
+    /// Nano Banana and Veo 3 on Vertex AI (OAuth).
+    Vertex,
+}
+
+impl ProviderKind {
+    /// The provider when none is chosen explicitly, following Google's client conventions:
+    /// `GOOGLE_GENAI_USE_VERTEXAI=true` selects Vertex, an API key in `GEMINI_API_KEY` or
+    /// `GOOGLE_API_KEY` selects Gemini, and with no keys the offline provider runs.
+    pub fn from_google_env() -> ProviderKind {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let vertex = env("GOOGLE_GENAI_USE_VERTEXAI")
+            .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+            .unwrap_or(false);
+        if vertex {
+            ProviderKind::Vertex
+        } else if env("GEMINI_API_KEY")
+            .or_else(|| env("GOOGLE_API_KEY"))
+            .is_some()
+        {
+            ProviderKind::Gemini
+        } else {
+            ProviderKind::Offline
+        }
+    }
 }
 
 impl FromStr for ProviderKind {
@@ -150,10 +176,12 @@ impl FromStr for ProviderKind {
         match s {
             "offline" => Ok(ProviderKind::Offline),
             "bench" => Ok(ProviderKind::Bench),
+            "gemini" => Ok(ProviderKind::Gemini),
+            "vertex" => Ok(ProviderKind::Vertex),
             _ => Err(studio_core::ParseError {
                 what: "provider",
                 value: s.into(),
-                expected: "offline, bench",
+                expected: "offline, gemini, vertex, bench",
             }),
         }
     }
@@ -164,6 +192,8 @@ impl std::fmt::Display for ProviderKind {
         f.write_str(match self {
             ProviderKind::Offline => "offline",
             ProviderKind::Bench => "bench",
+            ProviderKind::Gemini => "gemini",
+            ProviderKind::Vertex => "vertex",
         })
     }
 }
@@ -176,11 +206,20 @@ pub struct Toolkit {
 }
 
 impl Toolkit {
-    pub fn new(kind: ProviderKind, ffmpeg: Ffmpeg) -> Self {
-        match kind {
+    /// The toolkit for `kind`. Google providers resolve their settings and credentials here, on
+    /// the worker: keys never travel with a job.
+    pub async fn build(
+        kind: ProviderKind,
+        google: &crate::google::GoogleSettings,
+        ffmpeg: Ffmpeg,
+    ) -> Result<Self, MediaError> {
+        let finisher: Arc<dyn Finisher> = Arc::new(FfmpegFinisher {
+            ffmpeg: ffmpeg.clone(),
+        });
+        Ok(match kind {
             ProviderKind::Offline => Toolkit {
-                provider: Arc::new(crate::offline::OfflineProvider::new(ffmpeg.clone())),
-                finisher: Arc::new(FfmpegFinisher { ffmpeg }),
+                provider: Arc::new(crate::offline::OfflineProvider::new(ffmpeg)),
+                finisher,
             },
             ProviderKind::Bench => {
                 let bench = Arc::new(crate::bench::BenchProvider::from_env());
@@ -189,6 +228,18 @@ impl Toolkit {
                     finisher: bench,
                 }
             }
-        }
+            ProviderKind::Gemini | ProviderKind::Vertex => {
+                let backend = if kind == ProviderKind::Vertex {
+                    crate::google::Backend::Vertex
+                } else {
+                    crate::google::Backend::Gemini
+                };
+                let config = crate::google::GoogleConfig::resolve(backend, google)?;
+                Toolkit {
+                    provider: Arc::new(crate::google::GoogleProvider::new(config).await?),
+                    finisher,
+                }
+            }
+        })
     }
 }

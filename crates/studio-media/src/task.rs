@@ -24,7 +24,12 @@ pub struct TaskCtx {
 
 impl TaskCtx {
     pub fn new(cancel: CancellationToken, resume: Option<serde_json::Value>) -> Self {
-        let (progress, _) = watch::channel(TaskProgress::default());
+        // Carry the previous attempt's checkpoint forward until the provider replaces it, so a
+        // second crash does not lose the first operation.
+        let (progress, _) = watch::channel(TaskProgress {
+            fraction: 0.0,
+            checkpoint: resume.clone(),
+        });
         TaskCtx {
             cancel,
             progress,

@@ -1,0 +1,211 @@
+//! Test harness shared by the end-to-end test files: one real Temporal dev server per test
+//! binary, and per test its own task queue, data dir and workers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
+use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
+use studio_engine::history;
+use studio_engine::settings::WorkerSettings;
+use studio_engine::worker::{WorkerSpec, WorkerThread};
+use studio_engine::{Endpoint, RenderInput, StudioClient, Tuning};
+use studio_media::google::GoogleSettings;
+use studio_media::{Ffmpeg, ProviderKind};
+
+/// Port of the dev server shared by this test run. It is started on a thread that lives as long
+/// as the process, and dies with it (PR_SET_PDEATHSIG), so no server outlives the tests.
+pub fn server_port() -> u16 {
+    static PORT: OnceLock<u16> = OnceLock::new();
+    *PORT.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let dir = std::env::temp_dir().join(format!("studio-e2e-{}", std::process::id()));
+            let server = rt
+                .block_on(DevServer::start(DevServerOptions {
+                    cli: find_temporal_cli(None).expect("temporal CLI (run scripts/setup.sh)"),
+                    port: free_port(),
+                    ui_port: None,
+                    db_file: dir.join("e2e.db"),
+                    log_file: None,
+                    die_with_parent: true,
+                }))
+                .expect("dev server starts");
+            tx.send(server.port()).unwrap();
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv().expect("dev server port")
+    })
+}
+
+pub struct Env {
+    pub google: GoogleSettings,
+    pub data: tempfile::TempDir,
+    pub queue: String,
+    pub client: StudioClient,
+    pub worker: Option<WorkerThread>,
+}
+
+impl Env {
+    pub async fn new(name: &str) -> Env {
+        Self::with_worker(name, ProviderKind::Offline, Ffmpeg::from_env()).await
+    }
+
+    pub async fn with_worker(name: &str, provider: ProviderKind, ffmpeg: Ffmpeg) -> Env {
+        let mut env = Self::without_worker(name).await;
+        env.worker = Some(env.spawn_worker(provider, ffmpeg));
+        env
+    }
+
+    pub async fn without_worker(name: &str) -> Env {
+        let port = server_port();
+        let queue = format!(
+            "e2e-{name}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let client = StudioClient::connect(&Endpoint::local(port), queue.clone())
+            .await
+            .expect("client connects");
+        Env {
+            google: GoogleSettings::default(),
+            data: tempfile::tempdir().unwrap(),
+            queue,
+            client,
+            worker: None,
+        }
+    }
+
+    pub fn spec(&self, provider: ProviderKind, ffmpeg: Ffmpeg) -> WorkerSpec {
+        WorkerSpec {
+            endpoint: Endpoint::local(server_port()),
+            settings: WorkerSettings {
+                task_queue: self.queue.clone(),
+                graceful_shutdown_secs: 2,
+                ..Default::default()
+            },
+            provider,
+            artifacts: self.artifacts(),
+            ffmpeg,
+            google: self.google.clone(),
+        }
+    }
+
+    pub fn spawn_worker(&self, provider: ProviderKind, ffmpeg: Ffmpeg) -> WorkerThread {
+        WorkerThread::spawn(self.spec(provider, ffmpeg)).expect("worker starts")
+    }
+
+    pub fn artifacts(&self) -> PathBuf {
+        self.data.path().join("artifacts")
+    }
+
+    /// `studio worker` as a separate process (for crash tests).
+    pub fn worker_process(&self) -> Child {
+        self.worker_process_with("offline")
+    }
+
+    /// `studio worker --provider PROVIDER` as a process; it reads `settings.json` in the data dir.
+    pub fn worker_process_with(&self, provider: &str) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_studio"))
+            .args([
+                "worker",
+                "--address",
+                &format!("127.0.0.1:{}", server_port()),
+            ])
+            .args(["--task-queue", &self.queue, "--provider", provider])
+            .arg("--data-dir")
+            .arg(self.data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("studio worker starts")
+    }
+
+    pub fn job_id(&self, what: &str) -> String {
+        format!("{}-{what}", self.queue)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(w) = self.worker.take() {
+            let _ = w.shutdown();
+        }
+    }
+}
+
+pub fn scenario(prompt: &str, secs: u32) -> ScenarioSpec {
+    ScenarioSpec {
+        duration_seconds: ClipSeconds::try_from(secs).unwrap(),
+        ..ScenarioSpec::new(prompt)
+    }
+}
+
+pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
+    RenderInput {
+        request: VideoRequest {
+            character: CharacterSpec {
+                name: "Ava".into(),
+                base_prompt: "a bush pilot in a leather jacket".into(),
+                reference_images: vec![],
+            },
+            scenarios,
+            quality,
+            aspect_ratio: AspectRatio::Landscape,
+        },
+        tuning: Some(Tuning::fast()),
+    }
+}
+
+pub fn file_path(uri: &str) -> PathBuf {
+    url::Url::parse(uri).unwrap().to_file_path().unwrap()
+}
+
+pub async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn activities(env: &Env, id: &str) -> Vec<history::ActivityRecord> {
+    history::activities(&env.client.history(id).await.unwrap())
+}
+
+pub fn count(records: &[history::ActivityRecord], activity: &str) -> usize {
+    records
+        .iter()
+        .filter(|r| r.activity_type == activity)
+        .count()
+}
+
+/// The ffmpeg processes whose command line mentions `needle`.
+pub fn ffmpeg_processes(needle: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains("ffmpeg") && cmd.contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}

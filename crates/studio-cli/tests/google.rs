@@ -1,0 +1,419 @@
+//! The real Google providers (Nano Banana, Veo 3) through a loopback mock that speaks Google's
+//! wire format: full renders on the Gemini API and Vertex AI back ends, every failure class with
+//! its attempt count from history, and a worker killed mid-poll resuming the same operation.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use studio_core::Quality;
+use studio_engine::history::{ActivityOutcome, ActivityRecord};
+use studio_engine::{names, EngineError};
+use studio_media::google::GoogleSettings;
+use studio_media::{Ffmpeg, ProviderKind};
+use studio_mock_google::{MockGoogle, MockOptions};
+
+const KEY: &str = "test-key-do-not-leak-123";
+
+async fn mock() -> MockGoogle {
+    MockGoogle::start(
+        0,
+        MockOptions {
+            api_key: KEY.into(),
+            polls: 2,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Google settings pointing at the mock, with fast polls and a short request timeout.
+fn google_settings(mock: &MockGoogle, dir: &Path, key: &str) -> GoogleSettings {
+    let key_file = dir.join("gemini.key");
+    std::fs::write(&key_file, key).unwrap();
+    GoogleSettings {
+        base_url: Some(mock.base_url()),
+        api_key_file: Some(key_file),
+        project: Some("studio-test".into()),
+        location: Some("us-central1".into()),
+        poll_initial_ms: 100,
+        poll_max_ms: 200,
+        request_timeout_secs: 8,
+        ..Default::default()
+    }
+}
+
+async fn google_env(name: &str, mock: &MockGoogle, provider: ProviderKind, key: &str) -> Env {
+    google_env_with(name, mock, provider, key, |_| {}).await
+}
+
+async fn google_env_with(
+    name: &str,
+    mock: &MockGoogle,
+    provider: ProviderKind,
+    key: &str,
+    tweak: impl FnOnce(&mut GoogleSettings),
+) -> Env {
+    let mut env = Env::without_worker(name).await;
+    env.google = google_settings(mock, env.data.path(), key);
+    if provider == ProviderKind::Vertex {
+        env.google.credentials_file = Some(service_account(env.data.path(), mock));
+    }
+    tweak(&mut env.google);
+    env.worker = Some(env.spawn_worker(provider, Ffmpeg::from_env()));
+    env
+}
+
+/// A service-account JSON whose token endpoint is the mock, with a fresh RSA key (made here,
+/// never committed).
+fn service_account(dir: &Path, mock: &MockGoogle) -> std::path::PathBuf {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .output()
+        .expect("openssl");
+    assert!(out.status.success());
+    let sa = serde_json::json!({
+        "type": "service_account",
+        "project_id": "studio-test",
+        "private_key_id": "test",
+        "private_key": String::from_utf8(out.stdout).unwrap(),
+        "client_email": "studio@studio-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": format!("{}/token", mock.base_url()),
+    });
+    let path = dir.join("service-account.json");
+    std::fs::write(&path, sa.to_string()).unwrap();
+    path
+}
+
+fn only(records: &[ActivityRecord], activity: &str) -> ActivityRecord {
+    let matching: Vec<_> = records
+        .iter()
+        .filter(|r| r.activity_type == activity)
+        .collect();
+    assert_eq!(matching.len(), 1, "{records:?}");
+    matching[0].clone()
+}
+
+async fn render_through(provider: ProviderKind) {
+    let mock = mock().await;
+    let env = google_env(&format!("{provider}"), &mock, provider, KEY).await;
+    let id = env.job_id("job");
+    let scenarios = vec![scenario("walks to the plane", 4), scenario("takes off", 8)];
+    env.client
+        .start_render(&id, input(scenarios, Quality::High))
+        .await
+        .unwrap();
+    let result = env.client.result(&id).await.unwrap();
+    let info = Ffmpeg::from_env()
+        .probe(&file_path(&result.video_url))
+        .await
+        .unwrap();
+    assert!((info.duration - 12.0).abs() <= 0.1, "{}", info.duration);
+    assert_eq!(result.character_images.len(), 3);
+
+    let stats = mock.stats();
+    assert_eq!(stats.image_requests.len(), 3, "{stats:?}");
+    assert_eq!(
+        stats.video_submissions.values().sum::<u32>(),
+        2,
+        "{stats:?}"
+    );
+    match provider {
+        ProviderKind::Gemini => assert_eq!(stats.downloads, 2),
+        _ => assert!(stats.token_requests >= 1, "{stats:?}"),
+    }
+    // The key never enters workflow history.
+    let events = env.client.history(&id).await.unwrap();
+    let bytes: Vec<u8> = events
+        .iter()
+        .flat_map(prost::Message::encode_to_vec)
+        .collect();
+    assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_render_through_the_gemini_api() {
+    render_through(ProviderKind::Gemini).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_render_through_vertex_ai() {
+    render_through(ProviderKind::Vertex).await;
+}
+
+/// A scripted fault and what it must end in.
+struct Case {
+    name: &'static str,
+    character: &'static str,
+    clip: &'static str,
+    activity: &'static str,
+    attempts: u32,
+    outcome: ActivityOutcome,
+    failure_type: Option<&'static str>,
+    text: &'static str,
+}
+
+/// One job per scripted fault, all on one worker; each ends in its class after the expected
+/// number of attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_ends_in_its_class() {
+    let mock = mock().await;
+    let env = google_env("faults", &mock, ProviderKind::Gemini, KEY).await;
+    let cases = [
+        Case {
+            name: "throttled",
+            character: "pilot [mock:429]",
+            clip: "flies",
+            activity: names::GENERATE_CHARACTER_IMAGES,
+            attempts: 2,
+            outcome: ActivityOutcome::Completed,
+            failure_type: None,
+            text: "",
+        },
+        Case {
+            name: "img-safety",
+            character: "pilot [mock:safety]",
+            clip: "flies",
+            activity: names::GENERATE_CHARACTER_IMAGES,
+            attempts: 1,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("ContentPolicyError"),
+            text: "SAFETY",
+        },
+        Case {
+            name: "img-malformed",
+            character: "pilot [mock:malformed]",
+            clip: "flies",
+            activity: names::GENERATE_CHARACTER_IMAGES,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "malformed",
+        },
+        Case {
+            name: "img-none",
+            character: "pilot [mock:no-image]",
+            clip: "flies",
+            activity: names::GENERATE_CHARACTER_IMAGES,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "no image",
+        },
+        Case {
+            name: "clip-500",
+            character: "pilot",
+            clip: "flies [mock:500]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "HTTP 500",
+        },
+        Case {
+            name: "clip-hang",
+            character: "pilot",
+            clip: "flies [mock:hang]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "timed out",
+        },
+        Case {
+            name: "clip-400",
+            character: "pilot",
+            clip: "flies [mock:bad-request]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 1,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("InvalidInputError"),
+            text: "HTTP 400",
+        },
+        Case {
+            name: "clip-safety",
+            character: "pilot",
+            clip: "flies [mock:safety]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 1,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("ContentPolicyError"),
+            text: "policies",
+        },
+        Case {
+            name: "clip-op-error",
+            character: "pilot",
+            clip: "flies [mock:op-error]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "code 13",
+        },
+        Case {
+            name: "clip-slow",
+            character: "pilot",
+            clip: "flies [mock:polls=4]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 1,
+            outcome: ActivityOutcome::Completed,
+            failure_type: None,
+            text: "",
+        },
+    ];
+    for Case {
+        name,
+        character,
+        clip,
+        ..
+    } in &cases
+    {
+        let mut inp = input(vec![scenario(clip, 4)], Quality::Standard);
+        inp.request.character.base_prompt = character.to_string();
+        let t = inp.tuning.as_mut().unwrap();
+        t.segment.retry.max_attempts = 3;
+        t.character.retry.max_attempts = 3;
+        env.client
+            .start_render(&env.job_id(name), inp)
+            .await
+            .unwrap();
+    }
+    for Case {
+        name,
+        activity,
+        attempts,
+        outcome,
+        failure_type,
+        text,
+        ..
+    } in cases
+    {
+        let id = env.job_id(name);
+        let result = env.client.result(&id).await;
+        let r = only(&activities(&env, &id).await, activity);
+        assert_eq!(
+            (r.attempts, r.outcome),
+            (attempts, outcome),
+            "{name}: {r:?}"
+        );
+        assert_eq!(r.failure_type.as_deref(), failure_type, "{name}: {r:?}");
+        match outcome {
+            ActivityOutcome::Completed => assert!(result.is_ok(), "{name}: {result:?}"),
+            _ => {
+                let err = result.unwrap_err();
+                let message = err.to_string();
+                assert!(
+                    matches!(err, EngineError::JobFailed { .. }),
+                    "{name}: {err:?}"
+                );
+                assert!(message.contains(text), "{name}: {message}");
+                assert!(
+                    message.contains("gemini ("),
+                    "{name} names the provider: {message}"
+                );
+                assert!(!message.contains(KEY), "{name} leaks the key");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_key_and_an_unknown_model_fail_at_once() {
+    let mock = mock().await;
+    let bad_key = google_env("badkey", &mock, ProviderKind::Gemini, "wrong-key").await;
+    let id = bad_key.job_id("job");
+    bad_key
+        .client
+        .start_render(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+        .await
+        .unwrap();
+    let err = bad_key.client.result(&id).await.unwrap_err().to_string();
+    assert!(
+        err.contains("API key not valid") && !err.contains("wrong-key"),
+        "{err}"
+    );
+    let r = only(
+        &activities(&bad_key, &id).await,
+        names::GENERATE_CHARACTER_IMAGES,
+    );
+    assert_eq!(
+        (r.attempts, r.failure_type.as_deref()),
+        (1, Some("InvalidApiKeyError"))
+    );
+
+    let unknown = google_env_with("model", &mock, ProviderKind::Gemini, KEY, |g| {
+        g.video_model = "veo-9.9-imaginary".into()
+    })
+    .await;
+    let id = unknown.job_id("job");
+    unknown
+        .client
+        .start_render(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+        .await
+        .unwrap();
+    let err = unknown.client.result(&id).await.unwrap_err().to_string();
+    assert!(
+        err.contains("veo-9.9-imaginary") && err.contains("HTTP 404"),
+        "{err}"
+    );
+    let r = only(
+        &activities(&unknown, &id).await,
+        names::GENERATE_VIDEO_SEGMENT,
+    );
+    assert_eq!(
+        (r.attempts, r.failure_type.as_deref()),
+        (1, Some("UnsupportedModelError"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
+    let mock = mock().await;
+    let env = Env::without_worker("resume").await;
+    let mut settings = studio_engine::Settings {
+        google: google_settings(&mock, env.data.path(), KEY),
+        ..Default::default()
+    };
+    settings.google.poll_initial_ms = 200;
+    settings.save(env.data.path()).unwrap();
+
+    let prompt = "a long take [mock:polls=30]";
+    let id = env.job_id("job");
+    let mut first = env.worker_process_with("gemini");
+    env.client
+        .start_render(&id, input(vec![scenario(prompt, 4)], Quality::Standard))
+        .await
+        .unwrap();
+    // Submitted and polled a few times: the operation name has reached a heartbeat.
+    wait_for(
+        "the Veo operation to be polled",
+        Duration::from_secs(60),
+        || async {
+            mock.stats().video_submissions.get(prompt) == Some(&1) && mock.stats().polls >= 10
+        },
+    )
+    .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let mut second = env.worker_process_with("gemini");
+    let result = env.client.result(&id).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    result.unwrap();
+    assert_eq!(
+        mock.stats().video_submissions.get(prompt),
+        Some(&1),
+        "paid twice"
+    );
+    let r = only(&activities(&env, &id).await, names::GENERATE_VIDEO_SEGMENT);
+    assert_eq!((r.attempts, r.outcome), (2, ActivityOutcome::Completed));
+}

@@ -1,0 +1,123 @@
+//! Nano Banana: `generateContent` with the prompt, the creator's references inline and an aspect
+//! ratio; the first inline image of the first candidate is the answer.
+
+use std::path::Path;
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::classify::FILTERED_FINISH_REASONS;
+use super::{b64, mime_of, read_b64_file, GoogleProvider};
+use crate::error::{ErrorClass, MediaError};
+use crate::provider::ImageRequest;
+use crate::task::TaskCtx;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerateContentResponse {
+    #[serde(default)]
+    candidates: Vec<Candidate>,
+    prompt_feedback: Option<PromptFeedback>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    block_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate {
+    content: Option<Content>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Content {
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Part {
+    inline_data: Option<InlineData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InlineData {
+    data: String,
+}
+
+pub(super) async fn generate(
+    p: &GoogleProvider,
+    req: &ImageRequest,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let model = &p.config.image_model;
+    let site = p.site(model);
+    let mut parts = vec![json!({"text": format!("{}, {}", req.prompt, req.angle.phrase())})];
+    for r in &req.references {
+        parts
+            .push(json!({"inlineData": {"mimeType": mime_of(r), "data": read_b64_file(r).await?}}));
+    }
+    let body = json!({
+        "contents": [{"role": "user", "parts": parts}],
+        "generationConfig": {
+            "responseModalities": ["TEXT", "IMAGE"],
+            "imageConfig": {"aspectRatio": req.aspect_ratio.as_str()}
+        }
+    });
+    let url = format!("{}/models/{model}:generateContent", p.config.base);
+    let resp: GenerateContentResponse = p
+        .send_json(&site, task, |c| c.post(&url).json(&body))
+        .await?;
+
+    if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
+        return Err(site.error(
+            ErrorClass::ContentPolicy,
+            format!("prompt blocked: {reason}"),
+            None,
+        ));
+    }
+    let candidate = resp.candidates.into_iter().next();
+    if let Some(reason) = candidate.as_ref().and_then(|c| c.finish_reason.as_deref()) {
+        if FILTERED_FINISH_REASONS.contains(&reason) {
+            return Err(site.error(
+                ErrorClass::ContentPolicy,
+                format!("image filtered: {reason}"),
+                None,
+            ));
+        }
+    }
+    let data = candidate
+        .and_then(|c| c.content)
+        .and_then(|c| c.parts.into_iter().find_map(|p| p.inline_data))
+        .ok_or_else(|| site.error(ErrorClass::Transient, "no image returned".into(), None))?;
+    let bytes = b64().decode(data.data.as_bytes()).map_err(|e| {
+        site.error(
+            ErrorClass::Transient,
+            format!("malformed image data: {e}"),
+            None,
+        )
+    })?;
+    // Check it is really an image, and store PNG whatever format came back.
+    let img = image::load_from_memory(&bytes).map_err(|e| {
+        site.error(
+            ErrorClass::Transient,
+            format!("unreadable image returned: {e}"),
+            None,
+        )
+    })?;
+    let out = out.to_owned();
+    tokio::task::spawn_blocking(move || img.save_with_format(&out, image::ImageFormat::Png))
+        .await
+        .map_err(|e| MediaError::Image(e.to_string()))?
+        .map_err(|e| MediaError::Image(format!("write image: {e}")))?;
+    task.report(1.0);
+    Ok(())
+}
