@@ -160,39 +160,7 @@ async fn gemini_post(
     if let Some(r) = check_gemini_key(&state, &headers) {
         return r;
     }
-    let (model, action) = split_action(&rest);
-    let body: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            return google_error(
-                400,
-                "INVALID_ARGUMENT",
-                &format!("Invalid JSON payload: {e}"),
-                json!([]),
-            )
-        }
-    };
-    match action {
-        "generateContent" => generate_content(&state, model, &body).await,
-        "predictLongRunning" => {
-            let op_prefix = format!("models/{model}");
-            predict(
-                &state,
-                Backend::Gemini,
-                model,
-                &op_prefix,
-                &origin(&headers),
-                &body,
-            )
-            .await
-        }
-        _ => google_error(
-            404,
-            "NOT_FOUND",
-            &format!("unknown method {action}"),
-            json!([]),
-        ),
-    }
+    dispatch(&state, Backend::Gemini, "models", &rest, &headers, &body).await
 }
 
 async fn vertex_post(
@@ -204,46 +172,40 @@ async fn vertex_post(
     if let Some(r) = check_bearer(&headers) {
         return r;
     }
-    let (model, action) = split_action(&rest);
-    let body: Value = match serde_json::from_slice(&body) {
+    let models = format!("projects/{project}/locations/{location}/publishers/google/models");
+    dispatch(&state, Backend::Vertex, &models, &rest, &headers, &body).await
+}
+
+/// `POST .../models/MODEL:ACTION` on either back end, once authenticated.
+async fn dispatch(
+    state: &Shared,
+    backend: Backend,
+    models: &str,
+    rest: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let (model, action) = split_action(rest);
+    let body: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return google_error(
-                400,
-                "INVALID_ARGUMENT",
-                &format!("Invalid JSON payload: {e}"),
-                json!([]),
-            )
+            let message = format!("Invalid JSON payload: {e}");
+            return google_error(400, "INVALID_ARGUMENT", &message, json!([]));
         }
     };
-    match action {
-        "generateContent" => generate_content(&state, model, &body).await,
-        "predictLongRunning" => {
-            let prefix =
-                format!("projects/{project}/locations/{location}/publishers/google/models/{model}");
-            predict(
-                &state,
-                Backend::Vertex,
-                model,
-                &prefix,
-                &origin(&headers),
-                &body,
-            )
-            .await
+    match (backend, action) {
+        (_, "generateContent") => generate_content(state, model, &body).await,
+        (_, "predictLongRunning") => {
+            let prefix = format!("{models}/{model}");
+            predict(state, backend, model, &prefix, &origin(headers), &body).await
         }
-        "fetchPredictOperation" => {
-            let name = body["operationName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            poll(&state, &name)
+        (Backend::Vertex, "fetchPredictOperation") => {
+            poll(state, body["operationName"].as_str().unwrap_or_default())
         }
-        _ => google_error(
-            404,
-            "NOT_FOUND",
-            &format!("unknown method {action}"),
-            json!([]),
-        ),
+        _ => {
+            let message = format!("unknown method {action}");
+            google_error(404, "NOT_FOUND", &message, json!([]))
+        }
     }
 }
 
