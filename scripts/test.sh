@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# One command to set up and run every check: formatting, clippy (warnings are errors) and all
-# tests. The end-to-end tests start their own Temporal dev server on a free port with its own
-# SQLite file, and stop it when they finish.
+# One command to set up and run every check: formatting, clippy (warnings are errors), all Rust
+# tests, and the window's tests (type check, Vitest, end-to-end in a real window under Xvfb).
+# End-to-end tests start their own Temporal dev servers on free ports with their own SQLite
+# files, and stop them when they finish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 cargo fmt --all -- --check
+# The app embeds ui/dist at compile time, so the front end is built before any Rust check.
+npm --prefix ui ci --no-audit --no-fund --loglevel=error
+npm --prefix ui run build
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+./scripts/test-ui.sh

@@ -239,7 +239,13 @@ async fn run(cli: Cli) -> Result<()> {
             // Validate before starting anything: a bad file should fail in milliseconds.
             let project = studio_core::Project::load(&path)?;
             let session = Session::open_embedded(&data_dir, settings).await?;
-            let id = session.render_project(&project, &path).await?;
+            let base = path.parent().unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
+                .unwrap_or("project");
+            let id = session.render_project(&project, base, name).await?;
             eprintln!("started {id}");
             if let Some(url) = session.ui_url() {
                 eprintln!("watch it in the Temporal UI: {url}/namespaces/default/workflows/{id}");

@@ -10,6 +10,7 @@ use crate::quality::{AspectRatio, ClipSeconds, Quality};
 
 /// The character every clip is generated from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct CharacterSpec {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -22,6 +23,7 @@ pub struct CharacterSpec {
 
 /// One scenario: becomes one clip of the final video.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +46,7 @@ impl ScenarioSpec {
 
 /// Input of `ultraRealisticVideoWorkflow`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoRequest {
     pub character: CharacterSpec,
@@ -56,6 +59,7 @@ pub struct VideoRequest {
 
 /// The three angles generated for a character, as artifact URIs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct CharacterImages {
     pub front: String,
@@ -75,6 +79,7 @@ impl CharacterImages {
 
 /// Result of `ultraRealisticVideoWorkflow`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoResult {
     pub video_url: String,
@@ -83,6 +88,7 @@ pub struct VideoResult {
 
 /// Progress of `batchCharacterGenerationWorkflow` across its continue-as-new runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchProgress {
     pub processed: u32,

@@ -23,6 +23,7 @@ pub const MAX_SCENARIOS: usize = 50;
 pub const MAX_PROMPT_CHARS: usize = 8_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Character {
     pub name: String,
@@ -33,6 +34,7 @@ pub struct Character {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Scenario {
     pub id: String,
@@ -44,6 +46,7 @@ pub struct Scenario {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
     pub version: u32,
@@ -57,6 +60,7 @@ pub struct Project {
 
 /// One thing wrong with a project, with the JSON path of the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Problem {
     #[error("{field}: unsupported project version {found} (this studio reads version {PROJECT_VERSION})")]

@@ -15,6 +15,7 @@ pub struct ParseError {
 
 /// Render quality. `standard` renders 720p clips, `high` 1080p, `4k` 1080p plus a 4K upscale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Quality {
     #[default]
     #[serde(rename = "standard")]
@@ -59,6 +60,7 @@ impl FromStr for Quality {
 
 /// Frame shape of every clip and of the stitched video.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum AspectRatio {
     #[default]
     #[serde(rename = "16:9")]
@@ -115,7 +117,9 @@ impl FromStr for AspectRatio {
 
 /// Clip length in seconds. Veo 3 accepts 4, 6 or 8; 8 is the product default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(try_from = "u32", into = "u32")]
+#[cfg_attr(feature = "specta", specta(transparent))]
 pub struct ClipSeconds(u32);
 
 impl ClipSeconds {

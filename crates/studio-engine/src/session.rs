@@ -3,6 +3,7 @@
 //! Plus the operations that combine several client calls, written once for every shell.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use studio_core::{Progress, Project, Stage};
@@ -36,8 +37,8 @@ pub struct Session {
     pub data_dir: DataDir,
     pub endpoint: Endpoint,
     pub client: StudioClient,
-    server: Option<DevServer>,
-    worker: Option<WorkerThread>,
+    server: Mutex<Option<DevServer>>,
+    worker: Mutex<Option<WorkerThread>>,
 }
 
 impl Session {
@@ -53,8 +54,8 @@ impl Session {
             data_dir: DataDir(data_dir.to_owned()),
             endpoint,
             client,
-            server: None,
-            worker: None,
+            server: Mutex::new(None),
+            worker: Mutex::new(None),
         })
     }
 
@@ -102,39 +103,42 @@ impl Session {
             data_dir: dd,
             endpoint,
             client,
-            server,
-            worker,
+            server: Mutex::new(server),
+            worker: Mutex::new(worker),
         })
     }
 
     /// Whether this session started the dev server or a worker (so it must stay up until the
     /// jobs it started are done).
     pub fn is_embedded(&self) -> bool {
-        self.server.is_some() || self.worker.is_some()
+        self.server.lock().expect("server lock").is_some()
+            || self.worker.lock().expect("worker lock").is_some()
     }
 
     pub fn ui_url(&self) -> Option<String> {
         self.server
+            .lock()
+            .expect("server lock")
             .as_ref()
             .and_then(|s| s.ui_port())
             .map(|p| format!("http://127.0.0.1:{p}"))
     }
 
     /// Copies a (loaded, valid) project's reference images into the artifact store and starts
-    /// a render. `path` is where the project was loaded from. Returns the job id.
-    pub async fn render_project(&self, project: &Project, path: &Path) -> Result<String> {
-        let base = path.parent().unwrap_or(Path::new("."));
+    /// a render. Relative reference paths resolve against `base_dir`; `name` goes into the job
+    /// id. Returns the job id.
+    pub async fn render_project(
+        &self,
+        project: &Project,
+        base_dir: &Path,
+        name: &str,
+    ) -> Result<String> {
         let store = LocalStore::open(self.data_dir.artifacts())?;
         let mut refs = Vec::new();
-        for p in project.reference_paths(base) {
+        for p in project.reference_paths(base_dir) {
             refs.push(store.import(&p).await?);
         }
-        let stem = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
-            .unwrap_or("project");
-        let slug: String = stem
+        let slug: String = name
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() {
@@ -143,6 +147,7 @@ impl Session {
                     '-'
                 }
             })
+            .take(40)
             .collect();
         let id = format!(
             "render-{slug}-{}",
@@ -162,18 +167,24 @@ impl Session {
         &self,
         id: &str,
         interval: Duration,
-        mut on_change: impl FnMut(&Progress),
+        mut on_change: impl FnMut(&Progress) + Send,
     ) -> Result<studio_core::VideoResult> {
         watch(&self.client, id, interval, &mut on_change).await
     }
 
     /// Stops what this session started: the worker first (it finishes its activities), then
     /// the server.
-    pub fn close(mut self) -> Result<()> {
-        if let Some(w) = self.worker.take() {
+    pub fn close(self) -> Result<()> {
+        self.shutdown()
+    }
+
+    /// [`Session::close`] for a shared session; later calls do nothing.
+    pub fn shutdown(&self) -> Result<()> {
+        let worker = self.worker.lock().expect("worker lock").take();
+        if let Some(w) = worker {
             w.shutdown()?;
         }
-        if let Some(mut s) = self.server.take() {
+        if let Some(mut s) = self.server.lock().expect("server lock").take() {
             s.stop();
         }
         Ok(())
@@ -185,7 +196,7 @@ pub async fn watch(
     client: &StudioClient,
     id: &str,
     interval: Duration,
-    on_change: &mut dyn FnMut(&Progress),
+    on_change: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<studio_core::VideoResult> {
     let mut last: Option<Progress> = None;
     let result = client.result(id);

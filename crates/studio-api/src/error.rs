@@ -1,0 +1,156 @@
+//! The one error type every shell sees. It crosses the IPC boundary as JSON
+//! `{code, message, problems}` (pinned by a test below), so the window can mark fields and pick
+//! wording by `code` instead of parsing messages.
+
+use serde::{Deserialize, Serialize};
+use studio_core::ProjectError;
+use studio_engine::EngineError;
+use studio_media::MediaError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The project file or the edited project has problems (see `problems`).
+    InvalidProject,
+    /// A file could not be read or written.
+    Io,
+    /// No such job.
+    NotFound,
+    /// The job refused the request (e.g. an invalid quality).
+    Rejected,
+    /// Temporal could not be reached or started.
+    Connection,
+    JobFailed,
+    JobCancelled,
+    /// Settings are invalid.
+    Settings,
+    Internal,
+}
+
+/// One problem with one field, for marking the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblem {
+    /// JSON path of the field, e.g. `scenarios[2].prompt`.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default)]
+    pub problems: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+pub fn problems_of(list: &[studio_core::Problem]) -> Vec<FieldProblem> {
+    list.iter()
+        .map(|p| FieldProblem {
+            field: p.field().to_owned(),
+            message: p.to_string(),
+        })
+        .collect()
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(e: ProjectError) -> Self {
+        let code = match e {
+            ProjectError::Read { .. } | ProjectError::Write { .. } => ErrorCode::Io,
+            _ => ErrorCode::InvalidProject,
+        };
+        ApiError {
+            code,
+            message: e.to_string(),
+            problems: problems_of(e.problems()),
+        }
+    }
+}
+
+impl From<MediaError> for ApiError {
+    fn from(e: MediaError) -> Self {
+        ApiError::new(ErrorCode::Io, e.to_string())
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let code = match &e {
+            EngineError::Project(p) => return ApiError::from(clone_project_error(p, &e)),
+            EngineError::NotFound { .. } => ErrorCode::NotFound,
+            EngineError::Rejected { .. } => ErrorCode::Rejected,
+            EngineError::Connect { .. } | EngineError::DevServer(_) | EngineError::Rpc(_) => {
+                ErrorCode::Connection
+            }
+            EngineError::JobFailed { .. } => ErrorCode::JobFailed,
+            EngineError::JobCancelled { .. } => ErrorCode::JobCancelled,
+            EngineError::Settings { .. } | EngineError::Config(_) => ErrorCode::Settings,
+            EngineError::Media(_) => ErrorCode::Io,
+            _ => ErrorCode::Internal,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+/// `ProjectError` is not `Clone`; rebuild the parts the API needs.
+fn clone_project_error(p: &ProjectError, whole: &EngineError) -> ApiError {
+    ApiError {
+        code: ErrorCode::InvalidProject,
+        message: whole.to_string(),
+        problems: problems_of(p.problems()),
+    }
+}
+
+impl From<ApiError> for String {
+    fn from(e: ApiError) -> String {
+        e.message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ipc_shape_is_pinned() {
+        let e = ApiError {
+            code: ErrorCode::InvalidProject,
+            message: "project has 1 problem(s)".into(),
+            problems: vec![FieldProblem {
+                field: "scenarios[0].prompt".into(),
+                message: "scenarios[0].prompt: empty prompt".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({
+                "code": "invalidProject",
+                "message": "project has 1 problem(s)",
+                "problems": [{"field": "scenarios[0].prompt", "message": "scenarios[0].prompt: empty prompt"}]
+            })
+        );
+    }
+
+    #[test]
+    fn engine_errors_keep_their_kind() {
+        let e: ApiError = EngineError::Rejected {
+            id: "j".into(),
+            message: "unknown quality \"8k\"".into(),
+        }
+        .into();
+        assert_eq!(e.code, ErrorCode::Rejected);
+        assert!(e.message.contains("8k"));
+    }
+}

@@ -1,0 +1,89 @@
+//! The studio's own record of the jobs it started, so reopening the app reattaches to running
+//! jobs and lists finished ones. One small JSON file, written atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRecord {
+    pub id: String,
+    /// The project's name when the job started.
+    pub name: String,
+    pub project_path: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub started_at: u32,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct JobsFile {
+    jobs: Vec<JobRecord>,
+}
+
+pub struct JobLog {
+    path: PathBuf,
+}
+
+impl JobLog {
+    pub fn new(data_dir: &Path) -> Self {
+        JobLog {
+            path: data_dir.join("jobs.json"),
+        }
+    }
+
+    /// Most recent first. A damaged file is reported, never silently replaced.
+    pub fn list(&self) -> Result<Vec<JobRecord>, ApiError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice::<JobsFile>(&bytes)
+                .map(|f| f.jobs)
+                .map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Io,
+                        format!("the job list {:?} is damaged: {e}", self.path),
+                    )
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(ApiError::new(
+                ErrorCode::Io,
+                format!("{:?}: {e}", self.path),
+            )),
+        }
+    }
+
+    pub fn add(&self, record: JobRecord) -> Result<(), ApiError> {
+        let mut jobs = self.list()?;
+        jobs.retain(|j| j.id != record.id);
+        jobs.insert(0, record);
+        let bytes = serde_json::to_vec_pretty(&JobsFile { jobs }).expect("jobs serialize");
+        studio_core::write_atomic(&self.path, &bytes)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("{:?}: {e}", self.path)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = JobLog::new(dir.path());
+        assert!(log.list().unwrap().is_empty());
+        for id in ["a", "b"] {
+            log.add(JobRecord {
+                id: id.into(),
+                name: "p".into(),
+                project_path: None,
+                started_at: 1,
+            })
+            .unwrap();
+        }
+        let ids: Vec<_> = log.list().unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(ids, ["b", "a"]);
+        std::fs::write(dir.path().join("jobs.json"), "{").unwrap();
+        assert_eq!(log.list().unwrap_err().code, ErrorCode::Io);
+    }
+}

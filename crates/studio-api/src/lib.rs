@@ -1,0 +1,11 @@
+//! The operations of SmokeTech Studio, written once for every shell (the window's Tauri commands
+//! and, over time, the CLI), with one typed, serializable error.
+
+pub mod error;
+pub mod jobs;
+pub mod studio;
+pub mod thumbs;
+
+pub use error::{ApiError, ErrorCode, FieldProblem};
+pub use jobs::JobRecord;
+pub use studio::{local_path, JobView, Studio};

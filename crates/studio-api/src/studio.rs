@@ -1,0 +1,216 @@
+//! [`Studio`]: a session with the engine plus the studio's own records. Every operation the
+//! window offers is a method here, so the Tauri commands stay one line each.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use studio_core::{Progress, Project, Quality, Scenario, ScenarioSpec, VideoResult};
+use studio_engine::session::Session;
+use studio_engine::Settings;
+
+use crate::error::{problems_of, ApiError, ErrorCode, FieldProblem};
+use crate::jobs::{JobLog, JobRecord};
+
+/// A job as the Jobs panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    #[serde(flatten)]
+    pub record: JobRecord,
+    /// `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`.
+    pub status: String,
+    /// Local path of the finished video.
+    pub video_path: Option<String>,
+}
+
+pub struct Studio {
+    session: Session,
+    jobs: JobLog,
+}
+
+fn now_secs() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+}
+
+/// The local path of a `file://` artifact URI.
+pub fn local_path(uri: &str) -> Option<String> {
+    url::Url::parse(uri)
+        .ok()?
+        .to_file_path()
+        .ok()
+        .map(|p| p.display().to_string())
+}
+
+impl Studio {
+    /// Opens the studio on `data_dir`: the configured cluster, or the embedded dev server and
+    /// bundled worker.
+    pub async fn open(data_dir: &Path) -> Result<Studio, ApiError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("{data_dir:?}: {e}")))?;
+        let settings = Settings::load(data_dir)?;
+        let session = Session::open_embedded(data_dir, settings).await?;
+        Ok(Studio {
+            session,
+            jobs: JobLog::new(data_dir),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.session.data_dir.0
+    }
+
+    pub fn artifacts_dir(&self) -> PathBuf {
+        self.session.data_dir.artifacts()
+    }
+
+    /// Link to the job in the Temporal Web UI (embedded server only).
+    pub fn web_ui_url(&self, id: &str) -> Option<String> {
+        self.session
+            .ui_url()
+            .map(|u| format!("{u}/namespaces/default/workflows/{id}"))
+    }
+
+    /// A new project with one scenario, as "New" makes it.
+    pub fn new_project() -> Project {
+        let mut p = Project::new("Untitled character");
+        p.scenarios.push(Scenario {
+            id: "scene-1".into(),
+            prompt: String::new(),
+            negative_prompt: None,
+            duration_seconds: Default::default(),
+        });
+        p
+    }
+
+    pub fn load_project(path: &Path) -> Result<Project, ApiError> {
+        Ok(Project::load(path)?)
+    }
+
+    pub fn save_project(path: &Path, project: &Project) -> Result<(), ApiError> {
+        Ok(project.save(path)?)
+    }
+
+    /// Every problem with an edited project; relative references resolve against the project's
+    /// folder (or are taken as they are for a project never saved).
+    pub fn check_project(path: Option<&Path>, project: &Project) -> Vec<FieldProblem> {
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
+        problems_of(&project.problems(base))
+    }
+
+    /// Validates, then starts a render and records the job.
+    pub async fn render(
+        &self,
+        project: &Project,
+        path: Option<&Path>,
+    ) -> Result<JobRecord, ApiError> {
+        let problems = Self::check_project(path, project);
+        if !problems.is_empty() {
+            return Err(ApiError {
+                code: ErrorCode::InvalidProject,
+                message: format!("the project has {} problem(s)", problems.len()),
+                problems,
+            });
+        }
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
+        let name = if project.character.name.trim().is_empty() {
+            "project"
+        } else {
+            project.character.name.as_str()
+        };
+        let id = self.session.render_project(project, base, name).await?;
+        let record = JobRecord {
+            id,
+            name: name.to_owned(),
+            project_path: path.map(|p| p.display().to_string()),
+            started_at: now_secs(),
+        };
+        self.jobs.add(record.clone())?;
+        Ok(record)
+    }
+
+    pub async fn progress(&self, id: &str) -> Result<Progress, ApiError> {
+        Ok(self.session.client.progress(id).await?)
+    }
+
+    /// Pushes progress to `on_change` whenever it changes (polled every `interval`), until the
+    /// job ends.
+    pub async fn watch(
+        &self,
+        id: &str,
+        interval: Duration,
+        mut on_change: impl FnMut(&Progress) + Send,
+    ) -> Result<VideoResult, ApiError> {
+        Ok(self.session.watch(id, interval, &mut on_change).await?)
+    }
+
+    pub async fn pause(&self, id: &str) -> Result<(), ApiError> {
+        Ok(self.session.client.pause(id).await?)
+    }
+
+    pub async fn resume(&self, id: &str) -> Result<(), ApiError> {
+        Ok(self.session.client.resume(id).await?)
+    }
+
+    pub async fn cancel(&self, id: &str) -> Result<(), ApiError> {
+        Ok(self.session.client.cancel(id).await?)
+    }
+
+    /// Returns the previous quality.
+    pub async fn change_quality(&self, id: &str, quality: &str) -> Result<Quality, ApiError> {
+        Ok(self.session.client.change_quality(id, quality).await?)
+    }
+
+    pub async fn add_segment(&self, id: &str, scenario: ScenarioSpec) -> Result<(), ApiError> {
+        if scenario.prompt.trim().is_empty() {
+            return Err(ApiError {
+                code: ErrorCode::InvalidProject,
+                message: "the new scenario's prompt is empty".into(),
+                problems: vec![FieldProblem {
+                    field: "prompt".into(),
+                    message: "empty prompt".into(),
+                }],
+            });
+        }
+        Ok(self.session.client.add_segment(id, scenario).await?)
+    }
+
+    /// The studio's jobs with their current status and, when finished, their video.
+    pub async fn jobs(&self) -> Result<Vec<JobView>, ApiError> {
+        let mut out = Vec::new();
+        for record in self.jobs.list()? {
+            let status = self
+                .session
+                .client
+                .status(&record.id)
+                .await
+                .unwrap_or_else(|_| "unknown".into());
+            let video_path = if status == "completed" {
+                self.session
+                    .client
+                    .result(&record.id)
+                    .await
+                    .ok()
+                    .and_then(|r| local_path(&r.video_url))
+            } else {
+                None
+            };
+            out.push(JobView {
+                record,
+                status,
+                video_path,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stops what the studio started (worker, then dev server). Later calls do nothing.
+    pub fn shutdown(&self) {
+        if let Err(e) = self.session.shutdown() {
+            tracing::warn!(error = %e, "studio shutdown");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The window's tests: type check, Vitest unit tests, then the end-to-end test in a real window
+# under Xvfb driven by tauri-driver + WebKitWebDriver, on the embedded Temporal dev server and the
+# offline provider. Screenshots and measured figures land in target/e2e-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+npm --prefix ui ci --no-audit --no-fund --loglevel=error
+cargo build -q -p smoketech-studio
+# The TypeScript bindings are generated from Rust and committed; they must be current.
+./target/debug/smoketech-studio --export-bindings >/dev/null
+git diff --exit-code -- ui/src/bindings.ts || { echo "ui/src/bindings.ts is stale: commit the regenerated file"; exit 1; }
+npm --prefix ui run build
+npm --prefix ui test
+cargo build -q -p smoketech-studio --features custom-protocol
+
+command -v tauri-driver >/dev/null 2>&1 || cargo install -q tauri-driver --locked
+
+work=$(mktemp -d /tmp/studio-e2e.XXXXXX)
+artifacts="$PWD/target/e2e-artifacts"
+rm -rf "$artifacts" && mkdir -p "$artifacts" "$work/data"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ui_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# One clip at a time so the run is long enough to pause mid-way.
+cat > "$work/data/settings.json" <<JSON
+{"temporal": {"devServerPort": $port, "devServerUiPort": $ui_port},
+ "provider": "offline",
+ "tuning": {"maxParallelSegments": 1}}
+JSON
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pkill -f "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+display=":$((90 + RANDOM % 9))"
+Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
+pids+=($!)
+export DISPLAY="$display"
+driver_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+STUDIO_DATA_DIR="$work/data" STUDIO_PROVIDER=offline tauri-driver --port "$driver_port" >"$artifacts/tauri-driver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$driver_port/status" >/dev/null && break; sleep 0.1; done
+
+STUDIO_APP="$PWD/target/debug/smoketech-studio" \
+WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
+STUDIO_E2E_DIR="$work" STUDIO_E2E_PORT="$port" \
+TEMPORAL_CLI="$PWD/.venv/bin/temporal" E2E_ARTIFACTS="$artifacts" \
+  node ui/e2e/studio.e2e.mjs

@@ -1,0 +1,202 @@
+//! Tauri commands: one line of glue each over `studio_api::Studio`. Errors cross as
+//! `ApiError {code, message, problems}`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use studio_api::{ApiError, ErrorCode, FieldProblem, JobRecord, JobView, Studio};
+use studio_core::{ClipSeconds, Progress, Project, Quality, ScenarioSpec};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::state::AppState;
+
+/// How often the backend queries a running job's progress (pushed only when it changes).
+const PROGRESS_POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StudioStatus {
+    pub data_dir: String,
+    pub artifacts_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobOutcome {
+    pub video_path: Option<String>,
+    pub video_url: Option<String>,
+    pub character_images: Vec<String>,
+}
+
+/// Waits for the studio (embedded server and worker) to be up.
+#[tauri::command]
+#[specta::specta]
+pub async fn studio_status(state: State<'_, AppState>) -> Result<StudioStatus, ApiError> {
+    let studio = state.studio().await?;
+    Ok(StudioStatus {
+        data_dir: studio.data_dir().display().to_string(),
+        artifacts_dir: studio.artifacts_dir().display().to_string(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn new_project() -> Project {
+    Studio::new_project()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn open_project(path: String) -> Result<Project, ApiError> {
+    Studio::load_project(&PathBuf::from(path))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn save_project(path: String, project: Project) -> Result<(), ApiError> {
+    Studio::save_project(&PathBuf::from(path), &project)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn check_project(path: Option<String>, project: Project) -> Vec<FieldProblem> {
+    Studio::check_project(path.map(PathBuf::from).as_deref(), &project)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn render(
+    state: State<'_, AppState>,
+    project: Project,
+    path: Option<String>,
+) -> Result<JobRecord, ApiError> {
+    let path = path.map(PathBuf::from);
+    state
+        .studio()
+        .await?
+        .render(&project, path.as_deref())
+        .await
+}
+
+/// Streams a job's progress over `on_progress` (only changes), until it ends.
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_job(
+    state: State<'_, AppState>,
+    id: String,
+    on_progress: Channel<Progress>,
+) -> Result<JobOutcome, ApiError> {
+    let studio = state.studio().await?;
+    let media = state.media().await?;
+    let result = studio
+        .watch(&id, PROGRESS_POLL, |p| {
+            let _ = on_progress.send(p.clone());
+        })
+        .await?;
+    let video_path = studio_api::local_path(&result.video_url);
+    Ok(JobOutcome {
+        video_url: video_path
+            .as_deref()
+            .and_then(|p| media.url_for(std::path::Path::new(p))),
+        video_path,
+        character_images: result.character_images,
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn pause_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    state.studio().await?.pause(&id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    state.studio().await?.resume(&id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    state.studio().await?.cancel(&id).await
+}
+
+/// Returns the previous quality; a refused value comes back as `code: "rejected"`.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_quality(
+    state: State<'_, AppState>,
+    id: String,
+    quality: String,
+) -> Result<Quality, ApiError> {
+    state.studio().await?.change_quality(&id, &quality).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_segment(
+    state: State<'_, AppState>,
+    id: String,
+    prompt: String,
+    duration_seconds: u32,
+) -> Result<(), ApiError> {
+    let duration = ClipSeconds::try_from(duration_seconds)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidProject, e.to_string()))?;
+    let scenario = ScenarioSpec {
+        duration_seconds: duration,
+        ..ScenarioSpec::new(prompt)
+    };
+    state.studio().await?.add_segment(&id, scenario).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobView>, ApiError> {
+    state.studio().await?.jobs().await
+}
+
+/// The loopback URL of a media file (an artifact) for `<video>` and `<img>`.
+#[tauri::command]
+#[specta::specta]
+pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
+    let path = studio_api::local_path(&path).unwrap_or(path);
+    state
+        .media()
+        .await?
+        .url_for(std::path::Path::new(&path))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("{path} is not a studio artifact"),
+            )
+        })
+}
+
+/// A cached thumbnail of any image (e.g. a reference), as a media URL.
+#[tauri::command]
+#[specta::specta]
+pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
+    let cache = state.data_dir.join("artifacts").join("thumbs");
+    let thumb = tauri::async_runtime::spawn_blocking(move || {
+        studio_api::thumbs::thumbnail(std::path::Path::new(&path), &cache)
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    state
+        .media()
+        .await?
+        .url_for(&thumb)
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "thumbnail outside the media folder"))
+}
+
+/// The project named on the command line, if any.
+#[tauri::command]
+#[specta::specta]
+pub fn initial_project(state: State<'_, AppState>) -> Option<String> {
+    state
+        .initial_project
+        .as_ref()
+        .map(|p| p.display().to_string())
+}

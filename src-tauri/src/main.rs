@@ -1,0 +1,102 @@
+//! `smoketech-studio`: the desktop window. Commands are thin (see `commands`); the work happens
+//! in `studio-api` and the engine behind it.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod media;
+mod state;
+
+use tauri::Manager;
+use tauri_specta::{collect_commands, Builder};
+
+/// The command set, shared by the app and the bindings exporter.
+fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new().commands(collect_commands![
+        commands::studio_status,
+        commands::new_project,
+        commands::open_project,
+        commands::save_project,
+        commands::check_project,
+        commands::render,
+        commands::watch_job,
+        commands::pause_job,
+        commands::resume_job,
+        commands::cancel_job,
+        commands::change_quality,
+        commands::add_segment,
+        commands::list_jobs,
+        commands::media_url,
+        commands::thumbnail,
+        commands::initial_project,
+    ])
+}
+
+/// Writes `ui/src/bindings.ts` (run by `cargo run -p smoketech-studio -- --export-bindings`).
+fn export_bindings() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+    specta_builder().export(
+        specta_typescript::Typescript::default()
+            .header("// Generated from Rust by tauri-specta. Do not edit.\n// @ts-nocheck\n"),
+        &path,
+    )?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    if std::env::args().any(|a| a == "--export-bindings") {
+        if let Err(e) = export_bindings() {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let data_dir = match studio_engine::settings::resolve_data_dir(None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    // `smoketech-studio path/to/project.studio.json` opens that project.
+    let initial = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map(std::path::PathBuf::from)
+        .and_then(|p| std::path::absolute(p).ok());
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state::AppState::new(data_dir, initial))
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            // Start the embedded server, worker and media server while the window paints.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = handle.state::<state::AppState>();
+                if let Err(e) = state.studio().await {
+                    tracing::error!(error = %e, "studio start-up failed");
+                }
+                let _ = state.media().await;
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start the window: {e}");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            handle.state::<state::AppState>().shutdown();
+        }
+    });
+}

@@ -1,0 +1,59 @@
+//! Managed state: the studio (opened in the background so the window appears at once) and the
+//! media server.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use studio_api::{ApiError, ErrorCode, Studio};
+use tokio::sync::OnceCell;
+
+use crate::media::MediaServer;
+
+pub struct AppState {
+    pub data_dir: PathBuf,
+    /// A project named on the command line, opened at start.
+    pub initial_project: Option<PathBuf>,
+    studio: OnceCell<Result<Arc<Studio>, ApiError>>,
+    media: OnceCell<Result<Arc<MediaServer>, ApiError>>,
+}
+
+impl AppState {
+    pub fn new(data_dir: PathBuf, initial_project: Option<PathBuf>) -> Self {
+        AppState {
+            data_dir,
+            initial_project,
+            studio: OnceCell::new(),
+            media: OnceCell::new(),
+        }
+    }
+
+    /// The studio, opening it on first use; concurrent callers wait for the same start-up.
+    pub async fn studio(&self) -> Result<Arc<Studio>, ApiError> {
+        self.studio
+            .get_or_init(|| async { Studio::open(&self.data_dir).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    pub async fn media(&self) -> Result<Arc<MediaServer>, ApiError> {
+        self.media
+            .get_or_init(|| async {
+                let root = self.data_dir.join("artifacts");
+                std::fs::create_dir_all(&root)
+                    .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
+                MediaServer::start(root)
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| ApiError::new(ErrorCode::Io, format!("media server: {e}")))
+            })
+            .await
+            .clone()
+    }
+
+    /// Stops the worker and dev server the studio started, if it started.
+    pub fn shutdown(&self) {
+        if let Some(Ok(studio)) = self.studio.get() {
+            studio.shutdown();
+        }
+    }
+}

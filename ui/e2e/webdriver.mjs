@@ -1,0 +1,83 @@
+// A minimal W3C WebDriver client over fetch (no extra dependencies), for tauri-driver.
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async create(base, capabilities) {
+    const r = await call(base, "POST", "/session", { capabilities: { alwaysMatch: capabilities } });
+    return new Session(base, r.sessionId);
+  }
+
+  cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async find(css) {
+    const r = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return Object.values(r)[0];
+  }
+
+  async findAll(css) {
+    const r = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return r.map((e) => Object.values(e)[0]);
+  }
+
+  click(el) {
+    return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async type(el, text) {
+    await this.cmd("POST", `/element/${el}/clear`, {});
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  exec(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  execAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
+  rect(el) {
+    return this.cmd("GET", `/element/${el}/rect`);
+  }
+
+  actions(actions) {
+    return this.cmd("POST", "/actions", { actions });
+  }
+
+  screenshot() {
+    return this.cmd("GET", "/screenshot");
+  }
+
+  quit() {
+    return call(this.base, "DELETE", `/session/${this.id}`);
+  }
+
+  /** Polls `script` (returning a truthy value when done) until it holds or `ms` passes. */
+  async waitFor(what, script, ms = 60000, args = []) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await this.exec(script, args);
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function call(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok || (json.value && json.value.error)) {
+    throw new Error(`${method} ${path}: ${JSON.stringify(json.value ?? json).slice(0, 500)}`);
+  }
+  return json.value;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { Project_Serialize as Project } from "./bindings";
+import { addScenario, deleteScenario, duplicateScenario, estimate, moveScenario, undoDelete } from "./editor";
+
+function project(prompts: string[]): Project {
+  return {
+    version: 1,
+    character: { name: "Ava", basePrompt: "a pilot", referenceImages: [] },
+    scenarios: prompts.map((prompt, i) => ({ id: `scene-${i + 1}`, prompt, durationSeconds: 8 })),
+    quality: "standard",
+    aspectRatio: "16:9",
+  };
+}
+
+describe("editor", () => {
+  it("moves a scenario and keeps the others in order", () => {
+    const p = moveScenario(project(["a", "b", "c"]), 2, 0);
+    expect(p.scenarios.map((s) => s.prompt)).toEqual(["c", "a", "b"]);
+    expect(moveScenario(p, 0, 5)).toBe(p);
+  });
+
+  it("duplicates with a fresh id next to the original", () => {
+    const p = duplicateScenario(project(["a", "b"]), 0);
+    expect(p.scenarios.map((s) => s.prompt)).toEqual(["a", "a", "b"]);
+    expect(new Set(p.scenarios.map((s) => s.id)).size).toBe(3);
+  });
+
+  it("undoes the last deletion in place", () => {
+    const [p, d] = deleteScenario(project(["a", "b", "c"]), 1);
+    expect(p.scenarios.map((s) => s.prompt)).toEqual(["a", "c"]);
+    expect(undoDelete(p, d).scenarios.map((s) => s.prompt)).toEqual(["a", "b", "c"]);
+  });
+
+  it("adds scenarios with unique ids and totals the seconds and cost", () => {
+    let p = addScenario(project(["a"]), "b");
+    p = { ...p, scenarios: p.scenarios.map((s, i) => (i === 1 ? { ...s, durationSeconds: 4 } : s)) };
+    const e = estimate(p);
+    expect(e.seconds).toBe(12);
+    expect(e.cost).toBeCloseTo(12 * 0.4 + 3 * 0.039);
+    expect(p.scenarios[1].id).toBe("scene-2");
+  });
+});

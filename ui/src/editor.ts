@@ -1,0 +1,68 @@
+// Pure editing logic for a project: kept apart from the DOM so Vitest covers it.
+import type { Project_Serialize as Project, Scenario_Serialize as Scenario } from "./bindings";
+
+export type Duration = 4 | 6 | 8;
+
+/** Estimated price per video second and per image (USD), from Google's public list prices. */
+export const PRICES = { videoSecond: 0.4, image: 0.039 };
+/** Rough wall-clock per clip when clips render four at a time (seconds). */
+const SECONDS_PER_CLIP = 90;
+
+export function nextScenarioId(project: Project): string {
+  const taken = new Set(project.scenarios.map((s) => s.id));
+  for (let n = project.scenarios.length + 1; ; n++) {
+    const id = `scene-${n}`;
+    if (!taken.has(id)) return id;
+  }
+}
+
+export function addScenario(project: Project, prompt = ""): Project {
+  const s: Scenario = { id: nextScenarioId(project), prompt, durationSeconds: 8 };
+  return { ...project, scenarios: [...project.scenarios, s] };
+}
+
+export function duplicateScenario(project: Project, index: number): Project {
+  const copy = { ...project.scenarios[index], id: nextScenarioId(project) };
+  const scenarios = [...project.scenarios];
+  scenarios.splice(index + 1, 0, copy);
+  return { ...project, scenarios };
+}
+
+export interface Deleted {
+  scenario: Scenario;
+  index: number;
+}
+
+export function deleteScenario(project: Project, index: number): [Project, Deleted] {
+  const scenarios = [...project.scenarios];
+  const [scenario] = scenarios.splice(index, 1);
+  return [{ ...project, scenarios }, { scenario, index }];
+}
+
+export function undoDelete(project: Project, d: Deleted): Project {
+  const scenarios = [...project.scenarios];
+  scenarios.splice(Math.min(d.index, scenarios.length), 0, d.scenario);
+  return { ...project, scenarios };
+}
+
+/** Moves the scenario at `from` to `to` (drag and drop, or Alt+Arrow keys). */
+export function moveScenario(project: Project, from: number, to: number): Project {
+  if (from === to || to < 0 || to >= project.scenarios.length) return project;
+  const scenarios = [...project.scenarios];
+  const [s] = scenarios.splice(from, 1);
+  scenarios.splice(to, 0, s);
+  return { ...project, scenarios };
+}
+
+export interface Estimate {
+  seconds: number;
+  cost: number;
+  minutes: number;
+}
+
+export function estimate(project: Project): Estimate {
+  const seconds = project.scenarios.reduce((t, s) => t + s.durationSeconds, 0);
+  const cost = seconds * PRICES.videoSecond + 3 * PRICES.image;
+  const waves = Math.ceil(project.scenarios.length / 4);
+  return { seconds, cost, minutes: Math.max(1, Math.round(((waves + 1) * SECONDS_PER_CLIP) / 60)) };
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from "vite";
+
+// Built into ui/dist and embedded in the app (Tauri's custom-protocol); no dev server needed.
+export default defineConfig({
+  base: "./",
+  clearScreen: false,
+  build: { outDir: "dist", emptyOutDir: true, target: "safari15" },
+  test: { environment: "jsdom", globals: true },
+});
