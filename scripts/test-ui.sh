@@ -42,7 +42,7 @@ Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 export DISPLAY="$display"
 driver_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-STUDIO_DATA_DIR="$work/data" STUDIO_PROVIDER=offline tauri-driver --port "$driver_port" >"$artifacts/tauri-driver.log" 2>&1 &
+STUDIO_LOG="${STUDIO_LOG:-warn}" STUDIO_DATA_DIR="$work/data" STUDIO_PROVIDER=offline tauri-driver --port "$driver_port" >"$artifacts/tauri-driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$driver_port/status" >/dev/null && break; sleep 0.1; done
 

@@ -92,6 +92,7 @@ pub async fn watch_job(
     let media = state.media().await?;
     let result = studio
         .watch(&id, PROGRESS_POLL, |p| {
+            tracing::debug!(percentage = p.percentage, stage = ?p.stage, "progress pushed");
             let _ = on_progress.send(p.clone());
         })
         .await?;

@@ -51,28 +51,34 @@ async function launch() {
   return { s, interactive, ready: Date.now() - t0 };
 }
 
-function treeRss(rootPid) {
-  // Sum RSS over the app's process tree (WebKit helpers, in-process worker), without the
-  // temporal dev server.
+/** RSS and PSS of the app's process tree (WebKit helpers, in-process worker), without the
+ * temporal dev server. PSS splits shared pages (libwebkit, GTK) fairly between processes. */
+function treeMemory(rootPid) {
   const out = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" });
   const procs = out.trim().split("\n").map((l) => l.trim().split(/\s+/));
-  const children = new Map();
+  const byParent = new Map();
   for (const [pid, ppid, rss, comm] of procs) {
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid).push({ pid, rss: Number(rss), comm });
+    if (!byParent.has(ppid)) byParent.set(ppid, []);
+    byParent.get(ppid).push({ pid, rss: Number(rss), comm });
   }
-  let total = 0;
-  const stack = [String(rootPid)];
-  const rootRss = procs.find((p) => p[0] === String(rootPid));
-  if (rootRss) total += Number(rootRss[2]);
-  while (stack.length) {
-    for (const c of children.get(stack.pop()) ?? []) {
-      if (c.comm.startsWith("temporal")) continue;
-      total += c.rss;
-      stack.push(c.pid);
+  const root = procs.find((p) => p[0] === String(rootPid));
+  const tree = [{ pid: String(rootPid), rss: Number(root?.[2] ?? 0), comm: root?.[3] }];
+  for (let i = 0; i < tree.length; i++) {
+    for (const c of byParent.get(tree[i].pid) ?? []) if (!c.comm.startsWith("temporal")) tree.push(c);
+  }
+  const pss = (pid) => {
+    try {
+      const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m);
+      return m ? Number(m[1]) : 0;
+    } catch {
+      return 0;
     }
-  }
-  return total * 1024;
+  };
+  return {
+    rssBytes: tree.reduce((t, p) => t + p.rss, 0) * 1024,
+    pssBytes: tree.reduce((t, p) => t + pss(p.pid), 0) * 1024,
+    processes: tree.map((p) => ({ comm: p.comm, rssMiB: Math.round(p.rss / 1024), pssMiB: Math.round(pss(p.pid) / 1024) })),
+  };
 }
 
 function appPid() {
@@ -154,28 +160,46 @@ const history = JSON.parse(
 const events = history.events ?? history;
 const progress = await s.exec("return window.__progress");
 const latencies = [];
-let seen = 0;
+// Pair the k-th clip completion (history) with the first window update showing k clips done,
+// and the workflow's completion with the first update showing 100 %.
+const attr = (e, name) => e[name] ?? e.attributes ?? {};
+const scheduled = new Map();
 for (const e of events) {
-  if (e.eventType !== "EVENT_TYPE_ACTIVITY_TASK_COMPLETED" && e.eventType !== "ActivityTaskCompleted") continue;
-  const t = Date.parse(e.eventTime);
-  const shown = progress.find((p) => p.t >= t && p.pct > 0 && p.done > seen);
-  if (shown && shown.done > seen) {
-    latencies.push(shown.t - t);
-    seen = shown.done;
+  if (e.eventType.endsWith("ACTIVITY_TASK_SCHEDULED")) {
+    const a = attr(e, "activityTaskScheduledEventAttributes");
+    scheduled.set(String(e.eventId), a.activityType?.name);
   }
 }
+const clipDone = events
+  .filter((e) => e.eventType.endsWith("ACTIVITY_TASK_COMPLETED"))
+  .filter((e) => scheduled.get(String(attr(e, "activityTaskCompletedEventAttributes").scheduledEventId)) === "generateVideoSegment")
+  .map((e) => Date.parse(e.eventTime))
+  .sort((a, b) => a - b);
+clipDone.forEach((t, k) => {
+  const shown = progress.find((p) => p.done >= k + 1);
+  if (shown) latencies.push(shown.t - t);
+});
+const completed = events.find((e) => e.eventType.endsWith("WORKFLOW_EXECUTION_COMPLETED"));
+const shownDone = progress.find((p) => p.pct === 100);
+if (completed && shownDone) latencies.push(shownDone.t - Date.parse(completed.eventTime));
+assert.ok(latencies.length >= 4, `could not pair progress with history: ${JSON.stringify(clipDone)}`);
 latencies.sort((a, b) => a - b);
 metrics.progressLatencyMs = { samples: latencies, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[latencies.length - 1] };
 step(`progress latency ${JSON.stringify(metrics.progressLatencyMs)}`);
 
 await new Promise((r) => setTimeout(r, 3000));
-metrics.idleRssBytes = treeRss(appPid());
-step(`idle RSS of the app's process tree: ${(metrics.idleRssBytes / 1048576).toFixed(0)} MiB`);
+const mib = (b) => (b / 1048576).toFixed(0);
+const memoryLine = (m) => `RSS ${mib(m.rssBytes)} MiB, PSS ${mib(m.pssBytes)} MiB ${JSON.stringify(m.processes)}`;
+metrics.memoryAfterRenderWithPreview = treeMemory(appPid());
+step(`memory after a render with the preview loaded: ${memoryLine(metrics.memoryAfterRenderWithPreview)}`);
 await s.quit();
 
 // ---------- relaunch: the finished job is listed with its output ----------
 ({ s } = await launch());
 await s.waitFor("the finished job", "const li = document.querySelector('#jobs li.job'); return li && li.dataset.status === 'completed' && !li.querySelector('.play').hidden", 30000);
+await new Promise((r) => setTimeout(r, 3000));
+metrics.idleMemory = treeMemory(appPid());
+step(`idle memory of the app's process tree (studio ready, no video loaded): ${memoryLine(metrics.idleMemory)}`);
 await s.exec("document.querySelector('#jobs li.job .play').click()");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
 step("after relaunch the finished job is listed and plays");
