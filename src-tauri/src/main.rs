@@ -57,6 +57,13 @@ fn main() {
         }
         return;
     }
+    // Without a GPU (VMs, Xvfb, remote desktops) WebKitGTK composites with software GL, which
+    // costs about 110 MB and CPU for nothing; plain painting plays our videos just as well.
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && !std::path::Path::new("/dev/dri").exists()
+    {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let data_dir = match studio_engine::settings::resolve_data_dir(None) {
         Ok(d) => d,
         Err(e) => {

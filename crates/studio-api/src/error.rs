@@ -88,7 +88,7 @@ impl From<MediaError> for ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let code = match &e {
-            EngineError::Project(p) => return ApiError::from(clone_project_error(p, &e)),
+            EngineError::Project(p) => return clone_project_error(p, &e),
             EngineError::NotFound { .. } => ErrorCode::NotFound,
             EngineError::Rejected { .. } => ErrorCode::Rejected,
             EngineError::Connect { .. } | EngineError::DevServer(_) | EngineError::Rpc(_) => {
