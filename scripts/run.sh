@@ -8,9 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+target=$(cd "${CARGO_TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/target")
 if [ "${1:-}" = "--cli" ]; then
   cargo build -q -p studio-cli
-  exec ./target/debug/studio render "${2:-examples/pilot/pilot.studio.json}" --wait
+  exec "$target/debug/studio" render "${2:-examples/pilot/pilot.studio.json}" --wait
 fi
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run build
@@ -20,4 +21,4 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   Xvfb :95 -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
   export DISPLAY=:95
 fi
-exec ./target/debug/smoketech-studio "$@"
+exec "$target/debug/smoketech-studio" "$@"

@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+target=$(cd "${CARGO_TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/target")
 
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
 cargo build -q -p smoketech-studio
 # The TypeScript bindings are generated from Rust and committed; they must be current.
-./target/debug/smoketech-studio --export-bindings >/dev/null
+"$target/debug/smoketech-studio" --export-bindings >/dev/null
 git diff --exit-code -- ui/src/bindings.ts || { echo "ui/src/bindings.ts is stale: commit the regenerated file"; exit 1; }
 npm --prefix ui run build
 npm --prefix ui test
@@ -18,7 +19,7 @@ cargo build -q -p smoketech-studio --features custom-protocol
 command -v tauri-driver >/dev/null 2>&1 || cargo install -q tauri-driver --locked
 
 work=$(mktemp -d /tmp/studio-e2e.XXXXXX)
-artifacts="$PWD/target/e2e-artifacts"
+artifacts="$target/e2e-artifacts"
 rm -rf "$artifacts" && mkdir -p "$artifacts" "$work/data"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ui_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -46,7 +47,7 @@ STUDIO_LOG="${STUDIO_LOG:-warn}" STUDIO_DATA_DIR="$work/data" STUDIO_PROVIDER=of
 pids+=($!)
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$driver_port/status" >/dev/null && break; sleep 0.1; done
 
-STUDIO_APP="$PWD/target/debug/smoketech-studio" \
+STUDIO_APP="$target/debug/smoketech-studio" \
 WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
 STUDIO_E2E_DIR="$work" STUDIO_E2E_PORT="$port" \
 TEMPORAL_CLI="$PWD/.venv/bin/temporal" E2E_ARTIFACTS="$artifacts" \
