@@ -25,6 +25,8 @@ pub struct StudioStatus {
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct JobOutcome {
+    /// The job in the Temporal Web UI (embedded server only).
+    pub web_ui_url: Option<String>,
     pub video_path: Option<String>,
     pub video_url: Option<String>,
     pub character_images: Vec<String>,
@@ -98,6 +100,7 @@ pub async fn watch_job(
         .await?;
     let video_path = studio_api::local_path(&result.video_url);
     Ok(JobOutcome {
+        web_ui_url: studio.web_ui_url(&id),
         video_url: video_path
             .as_deref()
             .and_then(|p| media.url_for(std::path::Path::new(p))),
@@ -200,4 +203,19 @@ pub fn initial_project(state: State<'_, AppState>) -> Option<String> {
         .initial_project
         .as_ref()
         .map(|p| p.display().to_string())
+}
+
+/// Copies a finished video to a path the creator chose (atomically: temp file, then rename).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_video(source: String, destination: String) -> Result<(), ApiError> {
+    let (src, dest) = (PathBuf::from(source), PathBuf::from(destination));
+    tauri::async_runtime::spawn_blocking(move || {
+        let bytes = std::fs::read(&src)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {src:?}: {e}")))?;
+        studio_core::write_atomic(&dest, &bytes)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot write {dest:?}: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }

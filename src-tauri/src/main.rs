@@ -28,6 +28,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::media_url,
         commands::thumbnail,
         commands::initial_project,
+        commands::export_video,
     ])
 }
 

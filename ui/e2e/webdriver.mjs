@@ -69,11 +69,15 @@ export class Session {
   }
 }
 
+/** Every WebDriver call is bounded, so a stuck browser fails the test instead of hanging CI. */
+const CALL_TIMEOUT_MS = 60000;
+
 async function call(base, method, path, body) {
   const res = await fetch(base + path, {
     method,
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   });
   const json = await res.json();
   if (!res.ok || (json.value && json.value.error)) {

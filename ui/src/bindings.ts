@@ -29,6 +29,8 @@ export const commands = {
 	thumbnail: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("thumbnail", { path })),
 	/**  The project named on the command line, if any. */
 	initialProject: () => __TAURI_INVOKE<string | null>("initial_project"),
+	/**  Copies a finished video to a path the creator chose (atomically: temp file, then rename). */
+	exportVideo: (source: string, destination: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("export_video", { source, destination })),
 };
 
 /* Types */
@@ -92,12 +94,16 @@ export type FieldProblem = {
 export type JobOutcome = JobOutcome_Serialize | JobOutcome_Deserialize;
 
 export type JobOutcome_Deserialize = {
+	/**  The job in the Temporal Web UI (embedded server only). */
+	webUiUrl?: string | null,
 	videoPath?: string | null,
 	videoUrl?: string | null,
 	characterImages: string[],
 };
 
 export type JobOutcome_Serialize = {
+	/**  The job in the Temporal Web UI (embedded server only). */
+	webUiUrl: string | null,
 	videoPath: string | null,
 	videoUrl: string | null,
 	characterImages: string[],

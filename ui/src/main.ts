@@ -2,7 +2,8 @@
 // All work happens in Rust behind the generated `commands`; this file only renders state.
 import { Channel } from "@tauri-apps/api/core";
 import { ask, open, save } from "@tauri-apps/plugin-dialog";
-import { revealItemInDir } from "@tauri-apps/plugin-opener";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { openUrl, revealItemInDir } from "@tauri-apps/plugin-opener";
 import Sortable from "sortablejs";
 import {
   commands,
@@ -98,13 +99,13 @@ function renderEditor() {
       li.className = "card";
       li.dataset.id = s.id;
       li.tabIndex = 0;
-      li.title = "Drag the handle, or Alt+↑/↓ to move";
+      li.setAttribute("aria-description", "Drag the handle, or press Alt+Up/Down, to move");
       li.innerHTML = `
         <span class="handle" aria-label="Drag to reorder">⋮⋮</span>
         <span class="index">${i + 1}</span>
         <textarea class="prompt" rows="2" placeholder="What happens in this shot?" data-field="scenarios[${i}].prompt"></textarea>
         <select class="duration"><option value="4">4 s</option><option value="6">6 s</option><option value="8">8 s</option></select>
-        <button class="dup small" title="Duplicate">⧉</button>
+        <button class="dup small" title="Duplicate">Copy</button>
         <button class="del small" title="Delete">✕</button>`;
       const prompt = li.querySelector<HTMLTextAreaElement>(".prompt")!;
       prompt.value = s.prompt;
@@ -262,6 +263,7 @@ function jobCard(id: string, name: string): HTMLElement {
       <input class="new-scene" placeholder="Add a scene…" />
       <button class="add small">Add</button>
       <button class="play small" hidden>Preview</button>
+      <button class="web-ui small" hidden>Temporal UI</button>
     </div>
     <div class="job-error warn"></div>`;
   li.querySelector(".name")!.textContent = name;
@@ -316,7 +318,7 @@ function showProgress(li: HTMLElement, p: Progress) {
 
 function finished(li: HTMLElement, status: string, videoUrl: string | null, videoPath: string | null) {
   li.dataset.status = status;
-  li.querySelector(".controls")!.querySelectorAll("button:not(.play), select, input").forEach((el) => ((el as HTMLElement).hidden = true));
+  li.querySelector(".controls")!.querySelectorAll("button:not(.play):not(.web-ui), select, input").forEach((el) => ((el as HTMLElement).hidden = true));
   li.querySelector(".state")!.textContent = status;
   if (videoUrl) {
     const play = li.querySelector<HTMLButtonElement>(".play")!;
@@ -343,10 +345,18 @@ async function watch(id: string, name: string) {
   const r = await commands.watchJob(id, channel as Channel<ProgressIn>);
   watching.delete(id);
   if (r.status === "ok") {
+    const webUi = r.data.webUiUrl;
+    if (webUi) {
+      const b = li.querySelector<HTMLButtonElement>(".web-ui")!;
+      b.onclick = () => void openUrl(webUi);
+      b.hidden = false;
+    }
+    setStatus(`Finished ${name}: ${r.data.videoPath ?? "video ready"}`);
     finished(li, "completed", r.data.videoUrl, r.data.videoPath);
     if (r.data.videoUrl) preview(r.data.videoUrl, r.data.videoPath);
   } else {
     finished(li, r.error.code === "jobCancelled" ? "canceled" : "failed", null, null);
+    setStatus(`${name}: ${r.error.message}`, r.error.code === "jobCancelled" ? "warn" : "error");
     li.querySelector(".job-error")!.textContent = r.error.message;
   }
 }
@@ -395,6 +405,21 @@ async function start() {
   }
   bindEditor();
   $("reveal").onclick = () => currentVideo && void revealItemInDir(currentVideo);
+  $("export").onclick = async () => {
+    if (!currentVideo) return;
+    const dest = await save({ defaultPath: "video.mp4", filters: [{ name: "MP4 video", extensions: ["mp4"] }] });
+    if (!dest) return;
+    const r = await commands.exportVideo(currentVideo, dest);
+    setStatus(r.status === "ok" ? `Exported to ${dest}` : `Export failed: ${r.error.message}`, r.status === "ok" ? "ok" : "error");
+  };
+  // Reference images dropped on the window (Tauri's native file drop).
+  void getCurrentWebview().onDragDropEvent((ev) => {
+    if (ev.payload.type !== "drop") return;
+    const images = ev.payload.paths.filter((p) => /\.(png|jpe?g|webp)$/i.test(p));
+    if (images.length === 0) return setStatus("Only PNG, JPEG or WebP images can be references", "warn");
+    project.character.referenceImages.push(...images);
+    changed({ rerender: true });
+  });
   changed({ rerender: true });
   const status = await commands.studioStatus();
   if (status.status === "error") {
