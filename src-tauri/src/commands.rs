@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use studio_api::{ApiError, ErrorCode, FieldProblem, JobRecord, JobView, Studio};
+use studio_api::{
+    ApiError, ErrorCode, FieldProblem, Health, JobRecord, JobView, Studio, StudioSettings,
+};
 use studio_core::{ClipSeconds, Progress, Project, Quality, ScenarioSpec};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -218,4 +220,34 @@ pub async fn export_video(source: String, destination: String) -> Result<(), Api
     })
     .await
     .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+/// Connection, workers and backlog for the status bar.
+#[tauri::command]
+#[specta::specta]
+pub async fn health(state: State<'_, AppState>) -> Result<Health, ApiError> {
+    Ok(state.studio().await?.health().await)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, ApiError> {
+    let s = studio_engine::Settings::load(&state.data_dir)?;
+    Ok(StudioSettings::from_settings(&s))
+}
+
+/// Validates and saves; takes effect at the next start of the studio.
+#[tauri::command]
+#[specta::specta]
+pub fn save_settings(state: State<'_, AppState>, settings: StudioSettings) -> Result<(), ApiError> {
+    settings.save(&state.data_dir)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    settings: StudioSettings,
+) -> Result<String, ApiError> {
+    studio_api::settings_view::test_connection(&state.data_dir, &settings).await
 }

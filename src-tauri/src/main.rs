@@ -29,6 +29,10 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::thumbnail,
         commands::initial_project,
         commands::export_video,
+        commands::health,
+        commands::get_settings,
+        commands::save_settings,
+        commands::test_connection,
     ])
 }
 
@@ -82,6 +86,7 @@ fn main() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::new(data_dir, initial))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

@@ -91,6 +91,16 @@ function treeMemory(rootPid) {
   };
 }
 
+/** Ends a session and makes sure the app is gone (a WebDriver session delete may leave it up). */
+async function quit(s, pid) {
+  await s.quit();
+  const gone = () => !fs.existsSync(`/proc/${pid}`);
+  for (let i = 0; i < 50 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!gone()) process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 50 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(gone(), `the app (pid ${pid}) did not exit`);
+}
+
 function appPid() {
   const out = execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" });
   return Number(out.trim());
@@ -210,7 +220,7 @@ const mib = (b) => (b / 1048576).toFixed(0);
 const memoryLine = (m) => `RSS ${mib(m.rssBytes)} MiB, PSS ${mib(m.pssBytes)} MiB ${JSON.stringify(m.processes)}`;
 metrics.memoryAfterRenderWithPreview = treeMemory(appPid());
 step(`memory after a render with the preview loaded: ${memoryLine(metrics.memoryAfterRenderWithPreview)}`);
-await s.quit();
+await quit(s, appPid());
 
 // ---------- relaunch: the finished job is listed with its output ----------
 ({ s } = await launch());
@@ -222,8 +232,9 @@ await s.exec("document.querySelector('#jobs li.job .play').click()");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
 step("after relaunch the finished job is listed and plays");
 await shot(s, "6-relaunched");
-await s.quit();
+await quit(s, appPid());
 
 fs.writeFileSync(path.join(artifacts, "metrics.json"), JSON.stringify(metrics, null, 2));
 console.log(JSON.stringify(metrics));
 step("all passed");
+process.exit(0);

@@ -31,6 +31,12 @@ export const commands = {
 	initialProject: () => __TAURI_INVOKE<string | null>("initial_project"),
 	/**  Copies a finished video to a path the creator chose (atomically: temp file, then rename). */
 	exportVideo: (source: string, destination: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("export_video", { source, destination })),
+	/**  Connection, workers and backlog for the status bar. */
+	health: () => typedError<Health_Serialize, ApiError_Serialize>(__TAURI_INVOKE("health")),
+	getSettings: () => typedError<StudioSettings, ApiError_Serialize>(__TAURI_INVOKE("get_settings")),
+	/**  Validates and saves; takes effect at the next start of the studio. */
+	saveSettings: (settings: StudioSettings) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	testConnection: (settings: StudioSettings) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
 };
 
 /* Types */
@@ -89,6 +95,41 @@ export type FieldProblem = {
 	/**  JSON path of the field, e.g. `scenarios[2].prompt`. */
 	field: string,
 	message: string,
+};
+
+/**  What the status bar shows. */
+export type Health = Health_Serialize | Health_Deserialize;
+
+/**  What the status bar shows. */
+export type Health_Deserialize = {
+	connected: boolean,
+	address: string,
+	/**  The studio runs the dev server itself. */
+	embeddedServer: boolean,
+	/**  The studio runs its own worker. */
+	bundledWorker: boolean,
+	/**  Workers polling the task queue (all machines). */
+	workers: number,
+	/**  Activity tasks waiting for a worker, and the oldest one's age. */
+	backlog: number,
+	backlogAgeSecs: number,
+	error?: string | null,
+};
+
+/**  What the status bar shows. */
+export type Health_Serialize = {
+	connected: boolean,
+	address: string,
+	/**  The studio runs the dev server itself. */
+	embeddedServer: boolean,
+	/**  The studio runs its own worker. */
+	bundledWorker: boolean,
+	/**  Workers polling the task queue (all machines). */
+	workers: number,
+	/**  Activity tasks waiting for a worker, and the oldest one's age. */
+	backlog: number,
+	backlogAgeSecs: number,
+	error: string | null,
 };
 
 export type JobOutcome = JobOutcome_Serialize | JobOutcome_Deserialize;
@@ -227,6 +268,18 @@ export type SegmentStatus = "pending" | "running" | "done" | "failed";
 
 /**  Pipeline stage of a render. */
 export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | "completed";
+
+export type StudioSettings = {
+	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */
+	temporalAddress: string,
+	namespace: string,
+	/**  Run the studio's own worker (off: only external workers run activities). */
+	bundledWorker: boolean,
+	/**  `auto` (offline without keys), `offline`, `gemini` or `vertex`. */
+	provider: string,
+	/**  Clips generated at once per job. */
+	maxParallelSegments: number,
+};
 
 export type StudioStatus = {
 	dataDir: string,

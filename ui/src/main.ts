@@ -3,6 +3,7 @@
 import { Channel } from "@tauri-apps/api/core";
 import { ask, open, save } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { openUrl, revealItemInDir } from "@tauri-apps/plugin-opener";
 import Sortable from "sortablejs";
 import {
@@ -13,6 +14,7 @@ import {
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
   type Project_Serialize as Project,
+  type StudioSettings,
 } from "./bindings";
 import * as editor from "./editor";
 
@@ -311,6 +313,13 @@ function showProgress(li: HTMLElement, p: Progress) {
       const b = document.createElement("span");
       b.className = `seg ${s.status}`;
       b.title = `${s.id}: ${s.prompt}`;
+      if (s.clipUrl) {
+        const clip = s.clipUrl;
+        b.onclick = async () => {
+          const u = await commands.mediaUrl(clip);
+          if (u.status === "ok") preview(u.data, null);
+        };
+      }
       return b;
     }),
   );
@@ -352,11 +361,13 @@ async function watch(id: string, name: string) {
       b.hidden = false;
     }
     setStatus(`Finished ${name}: ${r.data.videoPath ?? "video ready"}`);
+    void notify(`${name} is ready`, r.data.videoPath ?? "Your video has finished rendering.");
     finished(li, "completed", r.data.videoUrl, r.data.videoPath);
     if (r.data.videoUrl) preview(r.data.videoUrl, r.data.videoPath);
   } else {
     finished(li, r.error.code === "jobCancelled" ? "canceled" : "failed", null, null);
     setStatus(`${name}: ${r.error.message}`, r.error.code === "jobCancelled" ? "warn" : "error");
+    if (r.error.code !== "jobCancelled") void notify(`${name} failed`, r.error.message);
     li.querySelector(".job-error")!.textContent = r.error.message;
   }
 }
@@ -391,6 +402,75 @@ async function showJob(j: JobView) {
   finished(li, j.status, url, j.videoPath);
 }
 
+async function notify(title: string, body: string) {
+  try {
+    if (!(await isPermissionGranted()) && (await requestPermission()) !== "granted") return;
+    sendNotification({ title, body });
+  } catch {
+    // No notification service (e.g. a bare X server): the status bar already says it.
+  }
+}
+
+// ---------- status bar and settings ----------
+
+async function refreshHealth() {
+  const r = await commands.health();
+  const el = $("health");
+  if (r.status === "error") {
+    el.textContent = "not connected";
+    return;
+  }
+  const h = r.data;
+  const server = h.embeddedServer ? "embedded Temporal" : `Temporal ${h.address}`;
+  const worker = h.bundledWorker ? "bundled worker" : "external workers only";
+  const backlog = h.backlog > 0 ? ` · backlog ${h.backlog} (oldest ${h.backlogAgeSecs} s)` : " · no backlog";
+  el.textContent = h.connected
+    ? `${server} · ${worker} · ${h.workers} worker(s) polling${backlog}`
+    : `disconnected from ${h.address}: ${h.error ?? ""}`;
+  el.dataset.connected = String(h.connected);
+}
+
+function settingsForm(): StudioSettings {
+  return {
+    temporalAddress: ($("set-address") as HTMLInputElement).value,
+    namespace: ($("set-namespace") as HTMLInputElement).value,
+    bundledWorker: ($("set-bundled") as HTMLInputElement).checked,
+    provider: ($("set-provider") as HTMLSelectElement).value,
+    maxParallelSegments: Number(($("set-parallel") as HTMLInputElement).value),
+  };
+}
+
+function bindSettings() {
+  const dialog = $("settings-dialog") as HTMLDialogElement;
+  const result = $("settings-result");
+  const showProblems = (problems: FieldProblem[]) =>
+    document.querySelectorAll<HTMLElement>("[data-setting]").forEach((el) => {
+      el.textContent = problems.filter((p) => p.field === el.dataset.setting).map((p) => p.message).join("; ");
+    });
+  $("settings").onclick = async () => {
+    const r = await commands.getSettings();
+    if (r.status === "error") return setStatus(r.error.message, "error");
+    ($("set-address") as HTMLInputElement).value = r.data.temporalAddress;
+    ($("set-namespace") as HTMLInputElement).value = r.data.namespace;
+    ($("set-bundled") as HTMLInputElement).checked = r.data.bundledWorker;
+    ($("set-provider") as HTMLSelectElement).value = r.data.provider;
+    ($("set-parallel") as HTMLInputElement).value = String(r.data.maxParallelSegments);
+    result.textContent = "";
+    showProblems([]);
+    dialog.showModal();
+  };
+  $("set-save").onclick = async () => {
+    const r = await commands.saveSettings(settingsForm());
+    showProblems(r.status === "error" ? r.error.problems : []);
+    result.textContent = r.status === "ok" ? "Saved. Restart the studio to apply." : r.error.message;
+  };
+  $("set-test").onclick = async () => {
+    result.textContent = "Testing…";
+    const r = await commands.testConnection(settingsForm());
+    result.textContent = r.status === "ok" ? r.data : `Failed: ${r.error.message}`;
+  };
+}
+
 // ---------- start ----------
 
 async function start() {
@@ -404,6 +484,7 @@ async function start() {
     } else setStatus(`Cannot open ${initial}: ${r.error.message}`, "error");
   }
   bindEditor();
+  bindSettings();
   $("reveal").onclick = () => currentVideo && void revealItemInDir(currentVideo);
   $("export").onclick = async () => {
     if (!currentVideo) return;
@@ -430,6 +511,8 @@ async function start() {
   setStatus(`Ready · embedded Temporal · data in ${status.data.dataDir}`);
   document.body.dataset.ready = "true";
   updateRenderButton();
+  void refreshHealth();
+  window.setInterval(() => void refreshHealth(), 5000);
   await loadJobs();
 }
 

@@ -3,9 +3,11 @@
 
 pub mod error;
 pub mod jobs;
+pub mod settings_view;
 pub mod studio;
 pub mod thumbs;
 
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
-pub use studio::{local_path, JobView, Studio};
+pub use settings_view::StudioSettings;
+pub use studio::{local_path, Health, JobView, Studio};

@@ -24,6 +24,24 @@ pub struct JobView {
     pub video_path: Option<String>,
 }
 
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub connected: bool,
+    pub address: String,
+    /// The studio runs the dev server itself.
+    pub embedded_server: bool,
+    /// The studio runs its own worker.
+    pub bundled_worker: bool,
+    /// Workers polling the task queue (all machines).
+    pub workers: u32,
+    /// Activity tasks waiting for a worker, and the oldest one's age.
+    pub backlog: u32,
+    pub backlog_age_secs: u32,
+    pub error: Option<String>,
+}
+
 pub struct Studio {
     session: Session,
     jobs: JobLog,
@@ -65,6 +83,31 @@ impl Studio {
 
     pub fn artifacts_dir(&self) -> PathBuf {
         self.session.data_dir.artifacts()
+    }
+
+    /// Connection, workers and backlog for the status bar.
+    pub async fn health(&self) -> Health {
+        let embedded = self.session.embedded();
+        let mut h = Health {
+            connected: false,
+            address: self.session.endpoint.address().to_owned(),
+            embedded_server: embedded.server,
+            bundled_worker: embedded.worker,
+            workers: 0,
+            backlog: 0,
+            backlog_age_secs: 0,
+            error: None,
+        };
+        match self.session.client.queue_status().await {
+            Ok(q) => {
+                h.connected = true;
+                h.workers = q.workflow_pollers.try_into().unwrap_or(u32::MAX);
+                h.backlog = q.backlog.try_into().unwrap_or(u32::MAX);
+                h.backlog_age_secs = q.backlog_age_secs.try_into().unwrap_or(u32::MAX);
+            }
+            Err(e) => h.error = Some(e.to_string()),
+        }
+        h
     }
 
     /// Link to the job in the Temporal Web UI (embedded server only).

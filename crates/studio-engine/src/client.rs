@@ -92,6 +92,17 @@ pub(crate) async fn namespace_ready(client: &Client) -> bool {
         .is_ok()
 }
 
+/// Who polls the studio's task queue and how much work waits there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStatus {
+    pub workflow_pollers: usize,
+    pub activity_pollers: usize,
+    /// Activity tasks waiting for a worker.
+    pub backlog: u64,
+    pub backlog_age_secs: u64,
+}
+
 /// One row of `studio list`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -379,11 +390,32 @@ impl StudioClient {
             })
     }
 
-    /// Number of workers polling the task queue for workflow tasks.
-    pub async fn pollers(&self) -> Result<usize> {
+    /// Pollers and backlog of the task queue (workflow and activity sides).
+    pub async fn queue_status(&self) -> Result<QueueStatus> {
+        use temporalio_common::protos::temporal::api::enums::v1::TaskQueueType;
+        let wf = self.describe_queue(TaskQueueType::Workflow, false).await?;
+        let act = self.describe_queue(TaskQueueType::Activity, true).await?;
+        let stats = act.stats.unwrap_or_default();
+        Ok(QueueStatus {
+            workflow_pollers: wf.pollers.len(),
+            activity_pollers: act.pollers.len(),
+            backlog: stats.approximate_backlog_count.max(0) as u64,
+            backlog_age_secs: stats
+                .approximate_backlog_age
+                .map(|d| d.seconds.max(0) as u64)
+                .unwrap_or(0),
+        })
+    }
+
+    async fn describe_queue(
+        &self,
+        kind: temporalio_common::protos::temporal::api::enums::v1::TaskQueueType,
+        stats: bool,
+    ) -> Result<
+        temporalio_common::protos::temporal::api::workflowservice::v1::DescribeTaskQueueResponse,
+    > {
         use temporalio_common::protos::temporal::api::{
-            enums::v1::{TaskQueueKind, TaskQueueType},
-            taskqueue::v1::TaskQueue,
+            enums::v1::TaskQueueKind, taskqueue::v1::TaskQueue,
             workflowservice::v1::DescribeTaskQueueRequest,
         };
         let req = DescribeTaskQueueRequest {
@@ -393,16 +425,26 @@ impl StudioClient {
                 kind: TaskQueueKind::Normal as i32,
                 ..Default::default()
             }),
-            task_queue_type: TaskQueueType::Workflow as i32,
+            task_queue_type: kind as i32,
+            report_stats: stats,
             ..Default::default()
         };
-        let resp = self
-            .client
+        self.client
             .connection()
             .workflow_service()
             .describe_task_queue(temporalio_client::tonic::Request::new(req))
             .await
-            .map_err(|e| EngineError::Rpc(e.to_string()))?;
-        Ok(resp.into_inner().pollers.len())
+            .map(|r| r.into_inner())
+            .map_err(|e| EngineError::Rpc(e.to_string()))
+    }
+
+    /// Number of workers polling the task queue for workflow tasks.
+    pub async fn pollers(&self) -> Result<usize> {
+        use temporalio_common::protos::temporal::api::enums::v1::TaskQueueType;
+        Ok(self
+            .describe_queue(TaskQueueType::Workflow, false)
+            .await?
+            .pollers
+            .len())
     }
 }

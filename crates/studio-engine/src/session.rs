@@ -16,6 +16,13 @@ use crate::messages::RenderInput;
 use crate::settings::Settings;
 use crate::worker::{WorkerSpec, WorkerThread};
 
+/// What the studio runs itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Embedded {
+    pub server: bool,
+    pub worker: bool,
+}
+
 /// Files of a studio data dir.
 #[derive(Debug, Clone)]
 pub struct DataDir(pub PathBuf);
@@ -86,7 +93,7 @@ impl Session {
             }
         };
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
-        let worker = if client.pollers().await? == 0 {
+        let worker = if settings.worker.bundled && client.pollers().await? == 0 {
             Some(WorkerThread::spawn(WorkerSpec {
                 endpoint: endpoint.clone(),
                 settings: settings.worker.clone(),
@@ -113,6 +120,13 @@ impl Session {
     pub fn is_embedded(&self) -> bool {
         self.server.lock().expect("server lock").is_some()
             || self.worker.lock().expect("worker lock").is_some()
+    }
+
+    pub fn embedded(&self) -> Embedded {
+        Embedded {
+            server: self.server.lock().expect("server lock").is_some(),
+            worker: self.worker.lock().expect("worker lock").is_some(),
+        }
     }
 
     pub fn ui_url(&self) -> Option<String> {

@@ -51,6 +51,8 @@ pub struct WorkerSettings {
     pub max_cached_workflows: usize,
     /// Seconds running activities get to finish after a shutdown request.
     pub graceful_shutdown_secs: u64,
+    /// Whether the studio runs its own worker (off: only external workers run activities).
+    pub bundled: bool,
 }
 
 impl Default for WorkerSettings {
@@ -61,6 +63,7 @@ impl Default for WorkerSettings {
             max_concurrent_workflow_tasks: 100,
             max_cached_workflows: 200,
             graceful_shutdown_secs: 30,
+            bundled: true,
         }
     }
 }
