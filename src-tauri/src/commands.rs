@@ -251,3 +251,22 @@ pub async fn test_connection(
 ) -> Result<String, ApiError> {
     studio_api::settings_view::test_connection(&state.data_dir, &settings).await
 }
+
+/// A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip.
+#[tauri::command]
+#[specta::specta]
+pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<String, ApiError> {
+    let path = studio_api::local_path(&clip).unwrap_or(clip);
+    let cache = state.data_dir.join("artifacts").join("thumbs");
+    let thumb = studio_api::thumbs::video_thumbnail(
+        std::path::Path::new(&path),
+        &cache,
+        &studio_media::Ffmpeg::from_env(),
+    )
+    .await?;
+    state
+        .media()
+        .await?
+        .url_for(&thumb)
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "thumbnail outside the media folder"))
+}

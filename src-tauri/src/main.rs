@@ -33,6 +33,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::get_settings,
         commands::save_settings,
         commands::test_connection,
+        commands::clip_thumbnail,
     ])
 }
 

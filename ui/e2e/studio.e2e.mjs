@@ -163,6 +163,11 @@ await shot(s, "4-paused");
 await s.exec("document.querySelector('#jobs li.job .resume').click()");
 step("paused and resumed");
 await s.waitFor("the job to complete", "return document.querySelector('#jobs li.job')?.dataset.status === 'completed'", 180000);
+await s.waitFor(
+  "clip thumbnails in the segment strip",
+  "const segs = [...document.querySelectorAll('#jobs li.job .seg.done')]; return segs.length === 3 && segs.every(b => b.style.backgroundImage.includes('http://127.0.0.1:'))",
+  20000,
+);
 const pcts = await s.exec("return window.__progress.map(p => p.pct)");
 assert.equal(Math.max(...pcts), 100, `progress never reached 100: ${pcts}`);
 for (let i = 1; i < pcts.length; i++) assert.ok(pcts[i] >= pcts[i - 1], `progress went backwards: ${pcts}`);

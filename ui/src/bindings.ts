@@ -37,6 +37,8 @@ export const commands = {
 	/**  Validates and saves; takes effect at the next start of the studio. */
 	saveSettings: (settings: StudioSettings) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
 	testConnection: (settings: StudioSettings) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
+	/**  A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip. */
+	clipThumbnail: (clip: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("clip_thumbnail", { clip })),
 };
 
 /* Types */

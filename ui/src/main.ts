@@ -29,6 +29,8 @@ let autosaveTimer: number | undefined;
 let checkTimer: number | undefined;
 let currentVideo: string | null = null;
 const watching = new Set<string>();
+/** Clip URI → thumbnail URL, so the strip does not ask again on every progress update. */
+const thumbCache = new Map<string, string>();
 
 function unwrap<T>(r: { status: "ok"; data: T } | { status: "error"; error: ApiError }): T {
   if (r.status === "error") throw r.error;
@@ -315,6 +317,14 @@ function showProgress(li: HTMLElement, p: Progress) {
       b.title = `${s.id}: ${s.prompt}`;
       if (s.clipUrl) {
         const clip = s.clipUrl;
+        const cached = thumbCache.get(clip);
+        if (cached) b.style.backgroundImage = `url("${cached}")`;
+        else
+          void commands.clipThumbnail(clip).then((t) => {
+            if (t.status !== "ok") return;
+            thumbCache.set(clip, t.data);
+            b.style.backgroundImage = `url("${t.data}")`;
+          });
         b.onclick = async () => {
           const u = await commands.mediaUrl(clip);
           if (u.status === "ok") preview(u.data, null);

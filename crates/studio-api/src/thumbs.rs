@@ -33,3 +33,47 @@ pub fn thumbnail(source: &Path, cache_dir: &Path) -> Result<PathBuf, ApiError> {
         .map_err(|e| ApiError::new(ErrorCode::Io, format!("{out:?}: {e}")))?;
     Ok(out)
 }
+
+/// A cached PNG thumbnail of a video's frame at 1 s (the segment strip), made with ffmpeg.
+pub async fn video_thumbnail(
+    source: &Path,
+    cache_dir: &Path,
+    ffmpeg: &studio_media::Ffmpeg,
+) -> Result<PathBuf, ApiError> {
+    // Artifacts are content-addressed, so the file name is already a content key.
+    let stem = source
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("{source:?} has no name")))?;
+    let out = cache_dir.join(format!("{stem}-frame-{THUMB_EDGE}.png"));
+    if out.exists() {
+        return Ok(out);
+    }
+    std::fs::create_dir_all(cache_dir)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("{cache_dir:?}: {e}")))?;
+    let tmp = cache_dir.join(format!(".{stem}-{}.png", std::process::id()));
+    let scale = format!("scale={THUMB_EDGE}:-2");
+    let args: Vec<std::ffi::OsString> = vec![
+        "-ss".into(),
+        "1".into(),
+        "-i".into(),
+        source.into(),
+        "-frames:v".into(),
+        "1".into(),
+        "-vf".into(),
+        scale.into(),
+        "-f".into(),
+        "image2".into(),
+        tmp.clone().into(),
+    ];
+    let result = ffmpeg
+        .run(args, None, &studio_media::TaskCtx::detached())
+        .await
+        .map_err(ApiError::from)
+        .and_then(|()| {
+            std::fs::rename(&tmp, &out)
+                .map_err(|e| ApiError::new(ErrorCode::Io, format!("{out:?}: {e}")))
+        });
+    let _ = std::fs::remove_file(&tmp);
+    result.map(|()| out)
+}
