@@ -79,6 +79,8 @@ enum Command {
         #[arg(long)]
         project: Option<PathBuf>,
     },
+    /// Show the task queue: workers polling, backlog and its age, and a scale-up hint.
+    Queue,
     /// List recent jobs.
     List {
         #[arg(long, default_value_t = 50)]
@@ -334,6 +336,22 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             eprintln!("segment added to {id}");
+            Ok(())
+        }
+        Command::Queue => {
+            let s = Session::connect(&data_dir, settings).await?;
+            let q = s.client.queue_status().await?;
+            println!(
+                "task queue {}: {} worker(s) polling workflows, {} polling activities; backlog {} task(s), oldest {} s",
+                s.client.task_queue(),
+                q.workflow_pollers,
+                q.activity_pollers,
+                q.backlog,
+                q.backlog_age_secs
+            );
+            if let Some(hint) = q.scale_hint() {
+                println!("hint: {hint}");
+            }
             Ok(())
         }
         Command::List { limit } => {

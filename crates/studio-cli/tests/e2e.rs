@@ -449,3 +449,31 @@ fn malformed_projects_fail_fast_with_every_problem_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
+    let mut env = Env::without_worker("queue").await;
+    let id = env.job_id("job");
+    env.client
+        .start_render(&id, input(vec![scenario("a", 4)], Quality::Standard))
+        .await
+        .unwrap();
+    // No worker yet: the first workflow task waits in the backlog. DescribeTaskQueue stats are
+    // approximate and refreshed by the server every few seconds.
+    wait_for(
+        "the backlog to show the waiting task",
+        Duration::from_secs(30),
+        || async {
+            let q = env.client.queue_status().await.unwrap();
+            q.backlog >= 1 && q.workflow_pollers == 0
+        },
+    )
+    .await;
+    let q = env.client.queue_status().await.unwrap();
+    assert!(q.scale_hint().unwrap().contains("studio worker"), "{q:?}");
+    env.worker = Some(env.spawn_worker(ProviderKind::Bench, Ffmpeg::from_env()));
+    env.client.result(&id).await.unwrap();
+    let q = env.client.queue_status().await.unwrap();
+    assert!(q.workflow_pollers >= 1 && q.activity_pollers >= 1, "{q:?}");
+    assert_eq!(q.scale_hint(), None, "{q:?}");
+}

@@ -98,9 +98,34 @@ pub(crate) async fn namespace_ready(client: &Client) -> bool {
 pub struct QueueStatus {
     pub workflow_pollers: usize,
     pub activity_pollers: usize,
-    /// Activity tasks waiting for a worker.
+    /// Workflow and activity tasks waiting for a worker (approximate, refreshed by the server
+    /// every few seconds).
     pub backlog: u64,
     pub backlog_age_secs: u64,
+}
+
+impl QueueStatus {
+    /// Backlog older than this means workers cannot keep up.
+    pub const SLOW_BACKLOG_SECS: u64 = 30;
+
+    /// A suggestion when work waits: no workers at all, or a backlog that is old.
+    pub fn scale_hint(&self) -> Option<String> {
+        if self.backlog == 0 {
+            return None;
+        }
+        if self.workflow_pollers == 0 && self.activity_pollers == 0 {
+            return Some(format!(
+                "{} task(s) wait and no worker polls this queue: start `studio worker`",
+                self.backlog
+            ));
+        }
+        (self.backlog_age_secs >= Self::SLOW_BACKLOG_SECS).then(|| {
+            format!(
+                "the oldest of {} waiting task(s) is {} s old: add a worker machine",
+                self.backlog, self.backlog_age_secs
+            )
+        })
+    }
 }
 
 /// One row of `studio list`.
@@ -393,17 +418,20 @@ impl StudioClient {
     /// Pollers and backlog of the task queue (workflow and activity sides).
     pub async fn queue_status(&self) -> Result<QueueStatus> {
         use temporalio_common::protos::temporal::api::enums::v1::TaskQueueType;
-        let wf = self.describe_queue(TaskQueueType::Workflow, false).await?;
+        let wf = self.describe_queue(TaskQueueType::Workflow, true).await?;
         let act = self.describe_queue(TaskQueueType::Activity, true).await?;
-        let stats = act.stats.unwrap_or_default();
+        let (ws, acts) = (wf.stats.unwrap_or_default(), act.stats.unwrap_or_default());
+        let age = |s: &temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueueStats| {
+            s.approximate_backlog_age
+                .map(|d| d.seconds.max(0) as u64)
+                .unwrap_or(0)
+        };
         Ok(QueueStatus {
             workflow_pollers: wf.pollers.len(),
             activity_pollers: act.pollers.len(),
-            backlog: stats.approximate_backlog_count.max(0) as u64,
-            backlog_age_secs: stats
-                .approximate_backlog_age
-                .map(|d| d.seconds.max(0) as u64)
-                .unwrap_or(0),
+            backlog: (ws.approximate_backlog_count.max(0) + acts.approximate_backlog_count.max(0))
+                as u64,
+            backlog_age_secs: age(&ws).max(age(&acts)),
         })
     }
 
