@@ -25,10 +25,7 @@ async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
         scenario("flies", 6),
         scenario("lands", 4),
     ];
-    env.client
-        .start_render(&id, input(scenarios, Quality::Standard))
-        .await
-        .unwrap();
+    env.start(&id, input(scenarios, Quality::Standard)).await;
     let mut seen = Vec::new();
     let result =
         studio_engine::session::watch(&env.client, &id, Duration::from_millis(50), &mut |p| {
@@ -95,13 +92,11 @@ fn image_size(path: &Path) -> (u32, u32) {
 async fn pause_holds_the_job_and_resume_finishes_it() {
     let env = Env::new("pause").await;
     let id = env.job_id("job");
-    env.client
-        .start_render(
-            &id,
-            input(vec![scenario("a", 4), scenario("b", 4)], Quality::Standard),
-        )
-        .await
-        .unwrap();
+    env.start(
+        &id,
+        input(vec![scenario("a", 4), scenario("b", 4)], Quality::Standard),
+    )
+    .await;
     env.client.pause(&id).await.unwrap();
     wait_for("paused", Duration::from_secs(20), || async {
         env.client
@@ -146,10 +141,8 @@ async fn pause_holds_the_job_and_resume_finishes_it() {
 async fn invalid_quality_update_is_rejected_and_never_enters_history() {
     let env = Env::new("quality").await;
     let id = env.job_id("job");
-    env.client
-        .start_render(&id, input(vec![scenario("a", 4)], Quality::Standard))
-        .await
-        .unwrap();
+    env.start(&id, input(vec![scenario("a", 4)], Quality::Standard))
+        .await;
     env.client.pause(&id).await.unwrap();
 
     let err = env.client.change_quality(&id, "ultra").await.unwrap_err();
@@ -194,7 +187,7 @@ async fn a_non_retryable_error_fails_after_exactly_one_attempt() {
     let id = env.job_id("job");
     let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
     inp.request.character.reference_images = vec!["file:///nowhere/missing-reference.png".into()];
-    env.client.start_render(&id, inp).await.unwrap();
+    env.start(&id, inp).await;
     let err = env.client.result(&id).await.unwrap_err();
     match &err {
         EngineError::JobFailed { message, .. } => {
@@ -222,7 +215,7 @@ async fn a_retryable_error_is_retried_up_to_the_policy() {
     let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
     let tuning = inp.tuning.as_mut().unwrap();
     tuning.segment.retry.max_attempts = 3;
-    env.client.start_render(&id, inp).await.unwrap();
+    env.start(&id, inp).await;
     let err = env.client.result(&id).await.unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ffmpeg"), "{err}");
     let records = activities(&env, &id).await;
@@ -243,13 +236,11 @@ async fn cancel_stops_a_running_ffmpeg_and_leaves_no_partial_files() {
     let env = Env::new("cancel").await;
     let id = env.job_id("job");
     // A 4K enhance of 16 s of video runs long enough to be caught mid-way.
-    env.client
-        .start_render(
-            &id,
-            input(vec![scenario("a", 8), scenario("b", 8)], Quality::FourK),
-        )
-        .await
-        .unwrap();
+    env.start(
+        &id,
+        input(vec![scenario("a", 8), scenario("b", 8)], Quality::FourK),
+    )
+    .await;
     let tmp = env.artifacts().join("tmp");
     let needle = tmp.to_string_lossy().into_owned();
     wait_for("the 4K enhance to run", Duration::from_secs(60), || async {
@@ -314,13 +305,11 @@ async fn a_batch_of_25_runs_three_times_through_continue_as_new() {
 async fn signal_with_start_extends_a_running_job_and_starts_a_new_one() {
     let env = Env::with_worker("sws", ProviderKind::Bench, Ffmpeg::from_env()).await;
     let running = env.job_id("running");
-    env.client
-        .start_render(
-            &running,
-            input(vec![scenario("first", 4)], Quality::Standard),
-        )
-        .await
-        .unwrap();
+    env.start(
+        &running,
+        input(vec![scenario("first", 4)], Quality::Standard),
+    )
+    .await;
     env.client.pause(&running).await.unwrap();
     env.client
         .add_segment_or_start(
@@ -363,16 +352,14 @@ async fn a_worker_killed_after_the_character_step_loses_nothing() {
     let env = Env::without_worker("crash").await;
     let id = env.job_id("job");
     let mut first = env.worker_process();
-    env.client
-        .start_render(
-            &id,
-            input(
-                vec![scenario("a", 8), scenario("b", 8), scenario("c", 8)],
-                Quality::Standard,
-            ),
-        )
-        .await
-        .unwrap();
+    env.start(
+        &id,
+        input(
+            vec![scenario("a", 8), scenario("b", 8), scenario("c", 8)],
+            Quality::Standard,
+        ),
+    )
+    .await;
     wait_for(
         "the character step to finish",
         Duration::from_secs(60),
@@ -454,10 +441,8 @@ fn malformed_projects_fail_fast_with_every_problem_named() {
 async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     let mut env = Env::without_worker("queue").await;
     let id = env.job_id("job");
-    env.client
-        .start_render(&id, input(vec![scenario("a", 4)], Quality::Standard))
-        .await
-        .unwrap();
+    env.start(&id, input(vec![scenario("a", 4)], Quality::Standard))
+        .await;
     // No worker yet: the first workflow task waits in the backlog. DescribeTaskQueue stats are
     // approximate and refreshed by the server every few seconds.
     wait_for(

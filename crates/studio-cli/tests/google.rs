@@ -108,10 +108,7 @@ async fn render_through(provider: ProviderKind) {
     let env = google_env(&format!("{provider}"), &mock, provider, KEY).await;
     let id = env.job_id("job");
     let scenarios = vec![scenario("walks to the plane", 4), scenario("takes off", 8)];
-    env.client
-        .start_render(&id, input(scenarios, Quality::High))
-        .await
-        .unwrap();
+    env.start(&id, input(scenarios, Quality::High)).await;
     let result = env.client.result(&id).await.unwrap();
     let info = Ffmpeg::from_env()
         .probe(&file_path(&result.video_url))
@@ -282,10 +279,7 @@ async fn every_fault_ends_in_its_class() {
         let t = inp.tuning.as_mut().unwrap();
         t.segment.retry.max_attempts = 3;
         t.character.retry.max_attempts = 3;
-        env.client
-            .start_render(&env.job_id(name), inp)
-            .await
-            .unwrap();
+        env.start(&env.job_id(name), inp).await;
     }
     for Case {
         name,
@@ -332,10 +326,8 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
     let bad_key = google_env("badkey", &mock, ProviderKind::Gemini, "wrong-key").await;
     let id = bad_key.job_id("job");
     bad_key
-        .client
-        .start_render(&id, input(vec![scenario("flies", 4)], Quality::Standard))
-        .await
-        .unwrap();
+        .start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+        .await;
     let err = bad_key.client.result(&id).await.unwrap_err().to_string();
     assert!(
         err.contains("API key not valid") && !err.contains("wrong-key"),
@@ -356,10 +348,8 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
     .await;
     let id = unknown.job_id("job");
     unknown
-        .client
-        .start_render(&id, input(vec![scenario("flies", 4)], Quality::Standard))
-        .await
-        .unwrap();
+        .start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+        .await;
     let err = unknown.client.result(&id).await.unwrap_err().to_string();
     assert!(
         err.contains("veo-9.9-imaginary") && err.contains("HTTP 404"),
@@ -389,10 +379,8 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
     let prompt = "a long take [mock:polls=30]";
     let id = env.job_id("job");
     let mut first = env.worker_process_with("gemini");
-    env.client
-        .start_render(&id, input(vec![scenario(prompt, 4)], Quality::Standard))
-        .await
-        .unwrap();
+    env.start(&id, input(vec![scenario(prompt, 4)], Quality::Standard))
+        .await;
     // Submitted and polled a few times: the operation name has reached a heartbeat.
     wait_for(
         "the Veo operation to be polled",

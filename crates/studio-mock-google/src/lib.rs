@@ -7,7 +7,8 @@
 //! and clips are real PNG and MP4 bytes from the offline provider.
 //!
 //! Faults are scripted per request by a marker in the prompt, e.g. `a knight [mock:429]`:
-//! `429` (once per prompt, with Retry-After: 1, then success), `500`, `503`, `hang`,
+//! `429` (once per prompt — per character for images — with Retry-After: 1, then success),
+//! `500`, `503`, `hang`,
 //! `safety`, `bad-request`, `malformed`, `no-image`, `op-error`, `polls=N` (operation done after
 //! N polls). Keys and models are checked like Google does: a wrong key is a 400
 //! `API_KEY_INVALID`, a missing one a 403, an unknown model a 404.

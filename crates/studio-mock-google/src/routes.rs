@@ -241,7 +241,14 @@ async fn generate_content(state: &State, model: &str, body: &Value) -> Response 
         .entry(prompt.clone())
         .or_default() += 1;
     let faults = Faults::parse(&prompt);
-    if let Some(r) = common_faults(state, &format!("image:{prompt}"), &faults).await {
+    // One scripted 429 per character, whichever of its three angles asks first: the angles are
+    // requested together, so a per-angle 429 would depend on which requests the first failure
+    // cancelled.
+    let character = Angle::ALL
+        .iter()
+        .find_map(|a| prompt.strip_suffix(&format!(", {}", a.phrase())))
+        .unwrap_or(&prompt);
+    if let Some(r) = common_faults(state, &format!("image:{character}"), &faults).await {
         return r;
     }
     if faults.safety {

@@ -129,6 +129,14 @@ impl Env {
             .expect("studio worker starts")
     }
 
+    /// Starts a render under `id` on this test's queue (panics on failure: a test bug).
+    pub async fn start(&self, id: &str, input: RenderInput) {
+        self.client
+            .start_render(id, input)
+            .await
+            .unwrap_or_else(|e| panic!("start {id}: {e}"));
+    }
+
     pub fn job_id(&self, what: &str) -> String {
         format!("{}-{what}", self.queue)
     }
