@@ -168,33 +168,20 @@ pub async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobView>, ApiEr
 #[specta::specta]
 pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
     let path = studio_api::local_path(&path).unwrap_or(path);
-    state
-        .media()
-        .await?
-        .url_for(std::path::Path::new(&path))
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!("{path} is not a studio artifact"),
-            )
-        })
+    state.media_url(std::path::Path::new(&path)).await
 }
 
 /// A cached thumbnail of any image (e.g. a reference), as a media URL.
 #[tauri::command]
 #[specta::specta]
 pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
-    let cache = state.data_dir.join("artifacts").join("thumbs");
+    let cache = state.thumbs_dir();
     let thumb = tauri::async_runtime::spawn_blocking(move || {
         studio_api::thumbs::thumbnail(std::path::Path::new(&path), &cache)
     })
     .await
     .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
-    state
-        .media()
-        .await?
-        .url_for(&thumb)
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "thumbnail outside the media folder"))
+    state.media_url(&thumb).await
 }
 
 /// The project named on the command line, if any.
@@ -257,16 +244,11 @@ pub async fn test_connection(
 #[specta::specta]
 pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<String, ApiError> {
     let path = studio_api::local_path(&clip).unwrap_or(clip);
-    let cache = state.data_dir.join("artifacts").join("thumbs");
     let thumb = studio_api::thumbs::video_thumbnail(
         std::path::Path::new(&path),
-        &cache,
+        &state.thumbs_dir(),
         &studio_media::Ffmpeg::from_env(),
     )
     .await?;
-    state
-        .media()
-        .await?
-        .url_for(&thumb)
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "thumbnail outside the media folder"))
+    state.media_url(&thumb).await
 }

@@ -50,6 +50,21 @@ impl AppState {
             .clone()
     }
 
+    /// Where thumbnails are cached: inside the served folder, so they have media URLs.
+    pub fn thumbs_dir(&self) -> PathBuf {
+        self.data_dir.join("artifacts").join("thumbs")
+    }
+
+    /// The loopback URL of a file in the served folder.
+    pub async fn media_url(&self, path: &std::path::Path) -> Result<String, ApiError> {
+        self.media().await?.url_for(path).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("{} is not a studio artifact", path.display()),
+            )
+        })
+    }
+
     /// Stops the worker and dev server the studio started, if it started.
     pub fn shutdown(&self) {
         if let Some(Ok(studio)) = self.studio.get() {
