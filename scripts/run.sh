@@ -15,7 +15,7 @@ if [ "${1:-}" = "--cli" ]; then
 fi
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run build
-cargo build -q -p smoketech-studio --features custom-protocol
+cargo build -q -p smoketech-studio
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "run: no display; starting the studio under Xvfb :95 (view it with a VNC server, or use --cli)"
   Xvfb :95 -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &

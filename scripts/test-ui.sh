@@ -8,13 +8,12 @@ cd "$(dirname "$0")/.."
 target=$(cd "${CARGO_TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/target")
 
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
-cargo build -q -p smoketech-studio
+npm --prefix ui run build             # type check + the dist the app embeds
+cargo build -q -p smoketech-studio   # custom-protocol is a default feature: no dev server
 # The TypeScript bindings are generated from Rust and committed; they must be current.
 "$target/debug/smoketech-studio" --export-bindings >/dev/null
 git diff --exit-code -- ui/src/bindings.ts || { echo "ui/src/bindings.ts is stale: commit the regenerated file"; exit 1; }
-npm --prefix ui run build
 npm --prefix ui test
-cargo build -q -p smoketech-studio --features custom-protocol
 
 command -v tauri-driver >/dev/null 2>&1 || cargo install -q tauri-driver --locked
 

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+# A one-shot build gains nothing from incremental caches, which would double the target dir.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo fmt --all -- --check
 # The app embeds ui/dist at compile time, so the front end is built before any Rust check.
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
