@@ -98,7 +98,20 @@ impl Studio {
             backlog_age_secs: 0,
             error: None,
         };
-        match self.session.client.queue_status().await {
+        let worker = &self.session.settings.worker;
+        let status = async {
+            let fast = self.session.client.queue_status().await?;
+            if !worker.is_split() {
+                return Ok(fast);
+            }
+            let slow = self
+                .session
+                .client
+                .queue_status_of(&worker.slow_task_queue)
+                .await?;
+            Ok::<_, studio_engine::EngineError>(fast.with_slow(slow))
+        };
+        match status.await {
             Ok(q) => {
                 h.connected = true;
                 h.workers = q.workflow_pollers.try_into().unwrap_or(u32::MAX);

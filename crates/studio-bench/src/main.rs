@@ -112,6 +112,7 @@ async fn throughput(port: u16, data: &Path, n: usize, segments: usize) -> Result
             RenderInput {
                 request: request(segments),
                 tuning: None,
+                slow_queue: None,
             },
         )
     });
@@ -168,6 +169,7 @@ async fn critical_path(
                 RenderInput {
                     request: request(segments),
                     tuning: Some(tuning),
+                    slow_queue: None,
                 },
             )
             .await?;

@@ -11,9 +11,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use studio_core::{CharacterSpec, ClipSeconds, Progress, ScenarioSpec, SegmentStatus};
 use studio_engine::devserver::{find_temporal_cli, DevServer, DevServerOptions};
 use studio_engine::session::{DataDir, Session};
-use studio_engine::settings::resolve_data_dir;
+use studio_engine::settings::{parse_queue_roles, resolve_data_dir};
 use studio_engine::worker::{WorkerSpec, WorkerThread};
-use studio_engine::{EngineError, RenderInput, Settings};
+use studio_engine::{EngineError, Settings};
 use studio_media::ProviderKind;
 
 #[derive(Parser)]
@@ -29,9 +29,12 @@ struct Cli {
     /// Media provider for workers this command starts.
     #[arg(long, global = true, env = "STUDIO_PROVIDER")]
     provider: Option<ProviderKind>,
-    /// Task queue (default: video-generation).
+    /// Task queue of workflows and fast work (default: video-generation).
     #[arg(long, global = true, env = "STUDIO_TASK_QUEUE")]
     task_queue: Option<String>,
+    /// Task queue of slow work, clips and 4K (default: the same queue as --task-queue).
+    #[arg(long, global = true, env = "STUDIO_SLOW_TASK_QUEUE")]
+    slow_task_queue: Option<String>,
     /// Temporal frontend `host:port` (default: envconfig, else the embedded dev server).
     #[arg(long, global = true)]
     address: Option<String>,
@@ -48,8 +51,16 @@ enum Command {
         #[arg(long)]
         ui_port: Option<u16>,
     },
-    /// Run a worker until SIGINT/SIGTERM (then finish running activities and exit 0).
-    Worker,
+    /// Run a worker until SIGINT/SIGTERM (then it stops polling, finishes running activities
+    /// within the graceful period and exits 0).
+    Worker {
+        /// Which queues to poll: fast, slow or fast,slow.
+        #[arg(long, default_value = "fast,slow")]
+        queues: String,
+        /// Serve Prometheus metrics on this address (`0.0.0.0:9464`) or port.
+        #[arg(long, env = "STUDIO_METRICS")]
+        metrics: Option<String>,
+    },
     /// Render a project file; with no server configured, starts the embedded one.
     Render {
         project: PathBuf,
@@ -143,12 +154,25 @@ fn settings(cli: &Cli, data_dir: &Path) -> Result<Settings> {
         s.provider = Some(p);
     }
     if let Some(q) = &cli.task_queue {
-        s.worker.task_queue = q.clone();
+        s.worker.set_task_queue(q.clone());
+    }
+    if let Some(q) = &cli.slow_task_queue {
+        s.worker.slow_task_queue = q.clone();
     }
     if let Some(a) = &cli.address {
         s.temporal.address = Some(a.clone());
     }
     Ok(s)
+}
+
+/// `9464` → `0.0.0.0:9464`; `127.0.0.1:9464` as given.
+fn parse_listen_address(s: &str) -> Result<std::net::SocketAddr> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    s.parse().with_context(|| {
+        format!("--metrics {s:?}: expected a port or an address like 0.0.0.0:9464")
+    })
 }
 
 async fn shutdown_signal() {
@@ -210,25 +234,30 @@ async fn run(cli: Cli) -> Result<()> {
             server.stop();
             Ok(())
         }
-        Command::Worker => {
+        Command::Worker { queues, metrics } => {
             let endpoint =
                 studio_engine::Endpoint::configured(&settings.temporal)?.unwrap_or_else(|| {
                     studio_engine::Endpoint::local(settings.temporal.dev_server_port)
                 });
-            let worker = WorkerThread::spawn(WorkerSpec {
-                endpoint: endpoint.clone(),
-                settings: settings.worker.clone(),
-                provider: settings.provider(),
-                artifacts: DataDir(data_dir.clone()).artifacts(),
-                ffmpeg: studio_media::Ffmpeg::from_env(),
-                google: settings.google.clone(),
-            })?;
+            let mut spec = WorkerSpec::new(
+                endpoint.clone(),
+                &settings,
+                DataDir(data_dir.clone()).artifacts(),
+            );
+            spec.roles = parse_queue_roles(&queues)?;
+            if let Some(m) = metrics {
+                spec.metrics = Some(parse_listen_address(&m)?);
+            }
+            let described = spec.describe();
+            let worker = WorkerThread::spawn(spec)?;
             eprintln!(
-                "worker polling {} on {} (provider {})",
-                settings.worker.task_queue,
+                "worker polling {described} on {} (provider {})",
                 endpoint.address(),
                 settings.provider()
             );
+            if let Some(addr) = worker.metrics_addr() {
+                eprintln!("metrics on http://{addr}/metrics");
+            }
             shutdown_signal().await;
             eprintln!("shutting down: finishing running activities");
             worker.shutdown()?;
@@ -328,10 +357,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None => s.client.add_segment(&id, scenario).await?,
                 Some(path) => {
                     let p = studio_core::Project::load(&path)?;
-                    let input = RenderInput {
-                        request: p.to_request(Vec::new()),
-                        tuning: s.settings.tuning,
-                    };
+                    let input = s.settings.render_input(p.to_request(Vec::new()));
                     s.client.add_segment_or_start(&id, scenario, input).await?
                 }
             }
@@ -340,17 +366,22 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Queue => {
             let s = Session::connect(&data_dir, settings).await?;
-            let q = s.client.queue_status().await?;
-            println!(
-                "task queue {}: {} worker(s) polling workflows, {} polling activities; backlog {} task(s), oldest {} s",
-                s.client.task_queue(),
-                q.workflow_pollers,
-                q.activity_pollers,
-                q.backlog,
-                q.backlog_age_secs
-            );
-            if let Some(hint) = q.scale_hint() {
-                println!("hint: {hint}");
+            let w = &s.settings.worker;
+            let mut queues = vec![(w.task_queue.clone(), "fast")];
+            if w.is_split() {
+                queues.push((w.slow_task_queue.clone(), "slow"));
+            } else {
+                queues[0].1 = "fast+slow";
+            }
+            for (queue, role) in queues {
+                let q = s.client.queue_status_of(&queue).await?;
+                println!(
+                    "task queue {queue} ({role}): {} worker(s) polling workflows, {} polling activities; backlog {} task(s), oldest {} s",
+                    q.workflow_pollers, q.activity_pollers, q.backlog, q.backlog_age_secs
+                );
+                if let Some(hint) = q.scale_hint() {
+                    println!("hint: {hint}");
+                }
             }
             Ok(())
         }

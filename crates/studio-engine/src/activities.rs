@@ -22,23 +22,41 @@ use tokio_util::sync::CancellationToken;
 use crate::messages::{
     CharacterInput, EnhanceInput, SegmentInput, SegmentOutput, StitchInput, StitchOutput,
 };
+use crate::metrics::StudioMetrics;
 use crate::names;
 
-/// What a worker's activities need: where media lives and who makes it.
+/// What a worker's activities need: where media lives, who makes it, what to count.
 pub struct StudioActivities {
     store: Arc<dyn ArtifactStore>,
     toolkit: Toolkit,
+    metrics: StudioMetrics,
     /// How often activities heartbeat (the SDK throttles what reaches the server).
     heartbeat_every: Duration,
 }
 
 impl StudioActivities {
-    pub fn new(store: Arc<dyn ArtifactStore>, toolkit: Toolkit) -> Self {
+    pub fn new(store: Arc<dyn ArtifactStore>, toolkit: Toolkit, metrics: StudioMetrics) -> Self {
         StudioActivities {
             store,
             toolkit,
+            metrics,
             heartbeat_every: Duration::from_millis(500),
         }
+    }
+
+    async fn run_task<T, F, Fut>(&self, ctx: &ActivityContext, work: F) -> Result<T, ActivityError>
+    where
+        F: FnOnce(TaskCtx) -> Fut,
+        Fut: Future<Output = Result<T, MediaError>>,
+    {
+        run_task(ctx, self.heartbeat_every, work)
+            .await
+            .map_err(|err| {
+                if !matches!(err, MediaError::Cancelled) {
+                    self.metrics.provider_error(err.class().type_name());
+                }
+                to_activity_error(err)
+            })
     }
 }
 
@@ -63,7 +81,7 @@ async fn run_task<T, F, Fut>(
     ctx: &ActivityContext,
     every: Duration,
     work: F,
-) -> Result<T, ActivityError>
+) -> Result<T, MediaError>
 where
     F: FnOnce(TaskCtx) -> Fut,
     Fut: Future<Output = Result<T, MediaError>>,
@@ -117,9 +135,9 @@ where
         () = heartbeat => Err(MediaError::Cancelled),
     };
     if ctx.is_cancelled() && result.is_err() {
-        return Err(ActivityError::cancelled());
+        return Err(MediaError::Cancelled);
     }
-    result.map_err(to_activity_error)
+    result
 }
 
 #[activities]
@@ -132,7 +150,7 @@ impl StudioActivities {
         input: CharacterInput,
     ) -> Result<CharacterImages, ActivityError> {
         let this = self.clone();
-        run_task(&ctx, self.heartbeat_every, |task| async move {
+        self.run_task(&ctx, |task| async move {
             let mut references = Vec::new();
             for uri in &input.character.reference_images {
                 references.push(this.store.local_path(uri).await?);
@@ -182,7 +200,7 @@ impl StudioActivities {
         input: SegmentInput,
     ) -> Result<SegmentOutput, ActivityError> {
         let this = self.clone();
-        run_task(&ctx, self.heartbeat_every, |task| async move {
+        self.run_task(&ctx, |task| async move {
             let image = this.store.local_path(&input.character_image).await?;
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
             let req = ClipRequest {
@@ -197,9 +215,9 @@ impl StudioActivities {
                 .provider
                 .video_clip(&req, scratch.path(), &task)
                 .await?;
-            Ok(SegmentOutput {
-                clip_url: this.store.commit(scratch).await?,
-            })
+            let clip_url = this.store.commit(scratch).await?;
+            this.metrics.clip_generated(req.duration.get());
+            Ok(SegmentOutput { clip_url })
         })
         .await
     }
@@ -212,7 +230,7 @@ impl StudioActivities {
         input: StitchInput,
     ) -> Result<StitchOutput, ActivityError> {
         let this = self.clone();
-        run_task(&ctx, self.heartbeat_every, |task| async move {
+        self.run_task(&ctx, |task| async move {
             let mut clips: Vec<PathBuf> = Vec::with_capacity(input.clips.len());
             for uri in &input.clips {
                 clips.push(this.store.local_path(uri).await?);
@@ -239,7 +257,7 @@ impl StudioActivities {
         input: EnhanceInput,
     ) -> Result<String, ActivityError> {
         let this = self.clone();
-        run_task(&ctx, self.heartbeat_every, |task| async move {
+        self.run_task(&ctx, |task| async move {
             let video = this.store.local_path(&input.video_url).await?;
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
             this.toolkit

@@ -108,6 +108,17 @@ impl QueueStatus {
     /// Backlog older than this means workers cannot keep up.
     pub const SLOW_BACKLOG_SECS: u64 = 30;
 
+    /// The fast queue's status with a split-off slow queue folded in: backlogs add up, and
+    /// activity work is only served if both queues have pollers.
+    pub fn with_slow(self, slow: QueueStatus) -> QueueStatus {
+        QueueStatus {
+            workflow_pollers: self.workflow_pollers,
+            activity_pollers: self.activity_pollers.min(slow.activity_pollers),
+            backlog: self.backlog + slow.backlog,
+            backlog_age_secs: self.backlog_age_secs.max(slow.backlog_age_secs),
+        }
+    }
+
     /// A suggestion when work waits: no workers at all, or a backlog that is old.
     pub fn scale_hint(&self) -> Option<String> {
         if self.backlog == 0 {
@@ -415,11 +426,20 @@ impl StudioClient {
             })
     }
 
-    /// Pollers and backlog of the task queue (workflow and activity sides).
+    /// Pollers and backlog of the client's task queue (workflow and activity sides).
     pub async fn queue_status(&self) -> Result<QueueStatus> {
+        self.queue_status_of(&self.task_queue).await
+    }
+
+    /// Pollers and backlog of any task queue (the slow queue, when it is split off).
+    pub async fn queue_status_of(&self, queue: &str) -> Result<QueueStatus> {
         use temporalio_common::protos::temporal::api::enums::v1::TaskQueueType;
-        let wf = self.describe_queue(TaskQueueType::Workflow, true).await?;
-        let act = self.describe_queue(TaskQueueType::Activity, true).await?;
+        let wf = self
+            .describe_queue(queue, TaskQueueType::Workflow, true)
+            .await?;
+        let act = self
+            .describe_queue(queue, TaskQueueType::Activity, true)
+            .await?;
         let (ws, acts) = (wf.stats.unwrap_or_default(), act.stats.unwrap_or_default());
         let age = |s: &temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueueStats| {
             s.approximate_backlog_age
@@ -437,6 +457,7 @@ impl StudioClient {
 
     async fn describe_queue(
         &self,
+        queue: &str,
         kind: temporalio_common::protos::temporal::api::enums::v1::TaskQueueType,
         stats: bool,
     ) -> Result<
@@ -449,7 +470,7 @@ impl StudioClient {
         let req = DescribeTaskQueueRequest {
             namespace: self.client.options().namespace.clone(),
             task_queue: Some(TaskQueue {
-                name: self.task_queue.clone(),
+                name: queue.to_owned(),
                 kind: TaskQueueKind::Normal as i32,
                 ..Default::default()
             }),
@@ -470,7 +491,7 @@ impl StudioClient {
     pub async fn pollers(&self) -> Result<usize> {
         use temporalio_common::protos::temporal::api::enums::v1::TaskQueueType;
         Ok(self
-            .describe_queue(TaskQueueType::Workflow, false)
+            .describe_queue(&self.task_queue, TaskQueueType::Workflow, false)
             .await?
             .pollers
             .len())

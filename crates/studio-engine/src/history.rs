@@ -22,6 +22,10 @@ pub enum ActivityOutcome {
 pub struct ActivityRecord {
     pub activity_type: String,
     pub activity_id: String,
+    /// The task queue it was scheduled on.
+    pub task_queue: String,
+    /// Identity of the worker that ran the last attempt (`pid@host` unless configured).
+    pub worker: Option<String>,
     /// The attempt that produced the outcome (Temporal records only the last start).
     pub attempts: u32,
     pub outcome: ActivityOutcome,
@@ -77,6 +81,12 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                             .map(|t| t.name.clone())
                             .unwrap_or_default(),
                         activity_id: a.activity_id.clone(),
+                        task_queue: a
+                            .task_queue
+                            .as_ref()
+                            .map(|q| q.name.clone())
+                            .unwrap_or_default(),
+                        worker: None,
                         attempts: 0,
                         outcome: ActivityOutcome::Running,
                         failure: None,
@@ -90,6 +100,7 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                 if let Some(r) = by_id.get_mut(&a.scheduled_event_id) {
                     r.attempts = a.attempt.max(0) as u32;
                     r.started_at = event_time(e);
+                    r.worker = Some(a.identity.clone()).filter(|i| !i.is_empty());
                 }
             }
             Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {

@@ -17,6 +17,7 @@ pub mod client;
 pub mod devserver;
 pub mod error;
 pub mod history;
+pub mod metrics;
 pub mod session;
 pub mod settings;
 pub mod worker;

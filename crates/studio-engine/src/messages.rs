@@ -15,6 +15,10 @@ pub struct RenderInput {
     pub request: VideoRequest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
+    /// Task queue for slow activities (clips, enhance) when an operator split it off; None
+    /// keeps every activity on the workflow's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_queue: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +84,7 @@ mod tests {
         let input: RenderInput = serde_json::from_str(json).unwrap();
         assert_eq!(input.request.quality, Quality::High);
         assert!(input.tuning.is_none());
+        assert!(input.slow_queue.is_none());
         let back = serde_json::to_value(&input).unwrap();
         assert!(back.get("tuning").is_none());
         assert_eq!(back["character"]["basePrompt"], "a knight");

@@ -12,7 +12,6 @@ use studio_media::{ArtifactStore, LocalStore};
 use crate::client::{Endpoint, StudioClient};
 use crate::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
 use crate::error::{EngineError, Result};
-use crate::messages::RenderInput;
 use crate::settings::Settings;
 use crate::worker::{WorkerSpec, WorkerThread};
 
@@ -94,14 +93,11 @@ impl Session {
         };
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
         let worker = if settings.worker.bundled && client.pollers().await? == 0 {
-            Some(WorkerThread::spawn(WorkerSpec {
-                endpoint: endpoint.clone(),
-                settings: settings.worker.clone(),
-                provider: settings.provider(),
-                artifacts: dd.artifacts(),
-                ffmpeg: studio_media::Ffmpeg::from_env(),
-                google: settings.google.clone(),
-            })?)
+            Some(WorkerThread::spawn(WorkerSpec::new(
+                endpoint.clone(),
+                &settings,
+                dd.artifacts(),
+            ))?)
         } else {
             None
         };
@@ -167,10 +163,7 @@ impl Session {
             "render-{slug}-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let input = RenderInput {
-            request: project.to_request(refs),
-            tuning: self.settings.tuning,
-        };
+        let input = self.settings.render_input(project.to_request(refs));
         self.client.start_render(&id, input).await?;
         Ok(id)
     }

@@ -1,21 +1,27 @@
-//! A worker: polls the studio's task queue and runs workflows and activities.
+//! A worker: polls the studio's task queues and runs workflows and activities.
 //!
 //! The SDK's worker future is not `Send`, so each worker gets its own thread and tokio runtime.
 //! That also lets the app embed a worker beside its UI and a test run several, each stoppable.
+//! One worker process can poll the fast queue, the slow queue or both (one SDK worker per
+//! distinct queue, each with its own concurrency cap), and serves one metrics endpoint.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, LocalStore, ProviderKind, Toolkit};
+use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
 use crate::client::Endpoint;
 use crate::error::{EngineError, Result};
-use crate::settings::WorkerSettings;
+use crate::metrics::{MetricsEndpoint, StudioMetrics};
+use crate::settings::{QueueRole, WorkerSettings};
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
 
 /// Everything a worker needs to start.
@@ -29,54 +35,133 @@ pub struct WorkerSpec {
     pub ffmpeg: Ffmpeg,
     /// Models, endpoints and credential locations of the Google providers.
     pub google: GoogleSettings,
+    /// Which queues to poll (both by default).
+    pub roles: Vec<QueueRole>,
+    /// Where to serve Prometheus metrics (None: no endpoint).
+    pub metrics: Option<SocketAddr>,
+}
+
+impl WorkerSpec {
+    /// A worker on both queues as `settings` describe it, keeping media under `artifacts`.
+    pub fn new(endpoint: Endpoint, settings: &crate::Settings, artifacts: PathBuf) -> Self {
+        WorkerSpec {
+            endpoint,
+            settings: settings.worker.clone(),
+            provider: settings.provider(),
+            artifacts,
+            ffmpeg: Ffmpeg::from_env(),
+            google: settings.google.clone(),
+            roles: QueueRole::ALL.to_vec(),
+            metrics: settings.worker.metrics_address,
+        }
+    }
+
+    /// The distinct queues this worker polls: `(name, runs workflows, activity slots)`. Fast
+    /// and slow on one queue (the default) is one SDK worker that does everything.
+    fn queues(&self) -> Vec<(String, bool, usize)> {
+        let s = &self.settings;
+        let mut out: Vec<(String, bool, usize)> = Vec::new();
+        for role in QueueRole::ALL
+            .into_iter()
+            .filter(|r| self.roles.contains(r))
+        {
+            let name = s.queue(role).to_owned();
+            if out.iter().any(|(n, ..)| *n == name) {
+                continue;
+            }
+            let fast = name == s.task_queue;
+            let slots = if fast {
+                s.max_concurrent_activities
+            } else {
+                s.max_concurrent_slow_activities
+            };
+            out.push((name, fast, slots));
+        }
+        out
+    }
+
+    /// A short description for logs and the CLI: `video-generation (fast+slow)`.
+    pub fn describe(&self) -> String {
+        let s = &self.settings;
+        self.queues()
+            .iter()
+            .map(|(name, _, slots)| {
+                let roles: Vec<String> = QueueRole::ALL
+                    .into_iter()
+                    .filter(|r| self.roles.contains(r) && s.queue(*r) == name)
+                    .map(|r| r.to_string())
+                    .collect();
+                format!("{name} ({}, {slots} activity slots)", roles.join("+"))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn worker_err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Worker(e.to_string())
 }
 
-/// Builds (but does not run) a worker on `spec`'s task queue.
+/// Builds (but does not run) one SDK worker per queue `spec` polls.
 async fn build(
     runtime: &Runtime,
     client: temporalio_client::Client,
     spec: &WorkerSpec,
-) -> Result<Worker> {
+    metrics: &StudioMetrics,
+) -> Result<Vec<Worker>> {
     let store = Arc::new(LocalStore::open(&spec.artifacts)?);
     let toolkit = Toolkit::build(spec.provider, &spec.google, spec.ffmpeg.clone()).await?;
     let s = &spec.settings;
-    let tuner = TunerHolder::builder()
-        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(s.max_concurrent_workflow_tasks))
-        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(s.max_concurrent_activities))
-        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(10))
-        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-        .build();
-    let options = WorkerOptions::new(s.task_queue.clone())
-        .register_workflow::<VideoWorkflow>()
-        .map_err(worker_err)?
-        .register_workflow::<BatchWorkflow>()
-        .map_err(worker_err)?
-        .register_activities(StudioActivities::new(store, toolkit))
-        .tuner(tuner)
-        .max_cached_workflows(s.max_cached_workflows)
-        // Heartbeats reach the server at least this often, so cancellation reaches activities
-        // within about a second whatever their heartbeat timeout.
-        .max_heartbeat_throttle_interval(Duration::from_secs(1))
-        .default_heartbeat_throttle_interval(Duration::from_secs(1))
-        .graceful_shutdown_period(Duration::from_secs(s.graceful_shutdown_secs))
-        .build();
-    Worker::new(runtime, client, options).map_err(worker_err)
+    let mut workers = Vec::new();
+    for (queue, workflows, slots) in spec.queues() {
+        let tuner = TunerHolder::builder()
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
+                s.max_concurrent_workflow_tasks,
+            ))
+            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(10))
+            .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .build();
+        let mut options = WorkerOptions::new(queue);
+        if workflows {
+            options = options
+                .register_workflow::<VideoWorkflow>()
+                .map_err(worker_err)?
+                .register_workflow::<BatchWorkflow>()
+                .map_err(worker_err)?
+                .workflow_interceptor(metrics.job_interceptor());
+        }
+        // Every activity is registered on every queue: a job started by a client that does not
+        // split queues (the seed's) still runs its clips on the fast queue.
+        let activities = StudioActivities::new(store.clone(), toolkit.clone(), metrics.clone());
+        let options = options
+            .register_activities(activities)
+            .tuner(tuner)
+            .max_cached_workflows(s.max_cached_workflows)
+            // Heartbeats reach the server at least this often, so cancellation reaches activities
+            // within about a second whatever their heartbeat timeout.
+            .max_heartbeat_throttle_interval(Duration::from_secs(1))
+            .default_heartbeat_throttle_interval(Duration::from_secs(1))
+            .graceful_shutdown_period(Duration::from_secs(s.graceful_shutdown_secs))
+            .build();
+        workers.push(Worker::new(runtime, client.clone(), options).map_err(worker_err)?);
+    }
+    Ok(workers)
 }
 
 /// A worker running on its own thread.
 pub struct WorkerThread {
-    shutdown: Box<dyn Fn() + Send>,
+    shutdown: Vec<Box<dyn Fn() + Send>>,
     join: std::thread::JoinHandle<Result<()>>,
+    metrics_addr: Option<SocketAddr>,
 }
+
+type Started = (Vec<Box<dyn Fn() + Send>>, Option<SocketAddr>);
 
 impl WorkerThread {
     /// Connects, starts polling and returns once the worker is running.
     pub fn spawn(spec: WorkerSpec) -> Result<WorkerThread> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Box<dyn Fn() + Send>>>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Started>>();
         let join = std::thread::Builder::new()
             .name(format!("worker-{}", spec.settings.task_queue))
             .spawn(move || -> Result<()> {
@@ -87,28 +172,55 @@ impl WorkerThread {
                     .map_err(worker_err)?;
                 rt.block_on(async move {
                     let started = async {
-                        let runtime =
-                            Runtime::from_current_tokio(Default::default()).map_err(worker_err)?;
+                        let endpoint = spec.metrics.map(MetricsEndpoint::start).transpose()?;
+                        let mut telemetry = TelemetryOptions::builder().build();
+                        let metrics = match &endpoint {
+                            Some(e) => {
+                                telemetry.metrics = Some(e.meter.clone());
+                                e.studio_metrics()
+                            }
+                            None => StudioMetrics::disabled(),
+                        };
+                        let options = RuntimeOptions::builder()
+                            .telemetry_options(telemetry)
+                            .build()
+                            .map_err(worker_err)?;
+                        let runtime = Runtime::from_current_tokio(options).map_err(worker_err)?;
                         let client = spec.endpoint.connect().await?;
-                        let worker = build(&runtime, client, &spec).await?;
-                        Ok::<_, EngineError>((runtime, worker))
+                        let workers = build(&runtime, client, &spec, &metrics).await?;
+                        Ok::<_, EngineError>((runtime, workers, endpoint))
                     }
                     .await;
-                    let (_runtime, mut worker) = match started {
+                    let (_runtime, mut workers, endpoint) = match started {
                         Ok(w) => w,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
                             return Ok(());
                         }
                     };
-                    let _ = ready_tx.send(Ok(Box::new(worker.shutdown_handle())));
-                    tracing::info!(task_queue = %spec.settings.task_queue, provider = %spec.provider, "worker running");
-                    worker.run().await.map_err(worker_err)
+                    let handles: Vec<Box<dyn Fn() + Send>> = workers
+                        .iter()
+                        .map(|w| Box::new(w.shutdown_handle()) as Box<dyn Fn() + Send>)
+                        .collect();
+                    let _ = ready_tx.send(Ok((handles, endpoint.as_ref().map(|e| e.addr))));
+                    tracing::info!(queues = %spec.describe(), provider = %spec.provider, "worker running");
+                    let runs = workers.iter_mut().map(|w| w.run());
+                    let results = futures::future::join_all(runs).await;
+                    drop(endpoint);
+                    results
+                        .into_iter()
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map(drop)
+                        .map_err(worker_err)
                 })
             })
             .map_err(worker_err)?;
         match ready_rx.recv() {
-            Ok(Ok(shutdown)) => Ok(WorkerThread { shutdown, join }),
+            Ok(Ok((shutdown, metrics_addr))) => Ok(WorkerThread {
+                shutdown,
+                join,
+                metrics_addr,
+            }),
             Ok(Err(e)) => {
                 let _ = join.join();
                 Err(e)
@@ -120,9 +232,16 @@ impl WorkerThread {
         }
     }
 
+    /// Where this worker serves Prometheus metrics, if it does.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
     /// Stops polling, lets running activities finish (up to the graceful period) and waits.
     pub fn shutdown(self) -> Result<()> {
-        (self.shutdown)();
+        for stop in &self.shutdown {
+            stop();
+        }
         self.join
             .join()
             .map_err(|_| EngineError::Worker("the worker thread panicked".into()))?

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
+use studio_engine::settings::QueueRole;
 use studio_engine::settings::WorkerSettings;
 use studio_engine::worker::{WorkerSpec, WorkerThread};
 use studio_engine::{Endpoint, RenderInput, StudioClient, Tuning};
@@ -96,6 +97,8 @@ impl Env {
             artifacts: self.artifacts(),
             ffmpeg,
             google: self.google.clone(),
+            roles: QueueRole::ALL.to_vec(),
+            metrics: None,
         }
     }
 
@@ -170,6 +173,7 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
             aspect_ratio: AspectRatio::Landscape,
         },
         tuning: Some(Tuning::fast()),
+        slow_queue: None,
     }
 }
 

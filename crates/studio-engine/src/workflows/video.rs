@@ -22,6 +22,8 @@ use crate::tuning::Tuning;
 pub struct VideoWorkflow {
     request: VideoRequest,
     tuning: Tuning,
+    /// Where clips and enhance run when the slow queue is split off (None: this queue).
+    slow_queue: Option<String>,
     quality: Quality,
     paused: bool,
     /// Whether `addSegment` can still extend the job (false once stitching begins).
@@ -89,7 +91,11 @@ fn activity_failed(
 impl VideoWorkflow {
     #[init]
     fn new(_ctx: &WorkflowContextView, input: RenderInput) -> Self {
-        let RenderInput { request, tuning } = input;
+        let RenderInput {
+            request,
+            tuning,
+            slow_queue,
+        } = input;
         let scenarios = request.scenarios.clone();
         let mut wf = VideoWorkflow {
             quality: request.quality,
@@ -98,6 +104,7 @@ impl VideoWorkflow {
                 ..request
             },
             tuning: tuning.unwrap_or_default(),
+            slow_queue,
             paused: false,
             accepting_segments: true,
             quality_locked: false,
@@ -138,7 +145,9 @@ impl VideoWorkflow {
         // 2. One clip per scenario, at most `max_parallel_segments` at once. Scenarios added by
         // `addSegment` while this runs join the queue; pause stops new launches only.
         let max_parallel = tuning.max_parallel_segments.max(1) as usize;
-        let segment_opts = tuning.segment.options();
+        let slow_queue = ctx.state(|s| s.slow_queue.clone());
+        let mut segment_opts = tuning.segment.options();
+        segment_opts.task_queue = slow_queue.clone();
         let mut clips: Vec<Option<String>> = Vec::new();
         let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
         let mut next = 0usize;
@@ -256,13 +265,11 @@ impl VideoWorkflow {
                 }
             })
         });
+        let mut enhance_opts = tuning.enhance.options();
+        enhance_opts.task_queue = slow_queue;
         let video_url = match enhance {
             Some(input) => ctx
-                .execute_activity(
-                    StudioActivities::enhance_4k,
-                    input,
-                    tuning.enhance.options(),
-                )
+                .execute_activity(StudioActivities::enhance_4k, input, enhance_opts)
                 .await
                 .map_err(|e| activity_failed(ctx, e))?,
             None => stitched.video_url,
