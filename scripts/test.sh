@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 # A one-shot build gains nothing from incremental caches, which would double the target dir.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Test-only: moto's S3-compatible server, for the shared-artifact (bucket) tests.
+.venv/bin/moto_server --help >/dev/null 2>&1 ||
+  .venv/bin/pip install -q --disable-pip-version-check "moto[server]==5.2.5"
 cargo fmt --all -- --check
 # The app embeds ui/dist at compile time, so the front end is built before any Rust check.
 npm --prefix ui ci --no-audit --no-fund --loglevel=error

@@ -100,7 +100,7 @@ pub async fn watch_job(
             let _ = on_progress.send(p.clone());
         })
         .await?;
-    let video_path = studio_api::local_path(&result.video_url);
+    let video_path = studio.local_file(&result.video_url).await;
     Ok(JobOutcome {
         web_ui_url: studio.web_ui_url(&id),
         video_url: video_path
@@ -167,7 +167,8 @@ pub async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobView>, ApiEr
 #[tauri::command]
 #[specta::specta]
 pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
-    let path = studio_api::local_path(&path).unwrap_or(path);
+    let studio = state.studio().await?;
+    let path = studio.local_file(&path).await.unwrap_or(path);
     state.media_url(std::path::Path::new(&path)).await
 }
 
@@ -243,7 +244,12 @@ pub async fn test_connection(
 #[tauri::command]
 #[specta::specta]
 pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<String, ApiError> {
-    let path = studio_api::local_path(&clip).unwrap_or(clip);
+    let path = state
+        .studio()
+        .await?
+        .local_file(&clip)
+        .await
+        .unwrap_or(clip);
     let thumb = studio_api::thumbs::video_thumbnail(
         std::path::Path::new(&path),
         &state.thumbs_dir(),

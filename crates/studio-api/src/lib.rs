@@ -10,4 +10,4 @@ pub mod thumbs;
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
 pub use settings_view::StudioSettings;
-pub use studio::{local_path, Health, JobView, Studio};
+pub use studio::{Health, JobView, Studio};

@@ -54,15 +54,6 @@ fn now_secs() -> u32 {
         .unwrap_or(0)
 }
 
-/// The local path of a `file://` artifact URI.
-pub fn local_path(uri: &str) -> Option<String> {
-    url::Url::parse(uri)
-        .ok()?
-        .to_file_path()
-        .ok()
-        .map(|p| p.display().to_string())
-}
-
 impl Studio {
     /// Opens the studio on `data_dir`: the configured cluster, or the embedded dev server and
     /// bundled worker.
@@ -244,15 +235,12 @@ impl Studio {
                 .status(&record.id)
                 .await
                 .unwrap_or_else(|_| "unknown".into());
-            let video_path = if status == "completed" {
-                self.session
-                    .client
-                    .result(&record.id)
-                    .await
-                    .ok()
-                    .and_then(|r| local_path(&r.video_url))
-            } else {
-                None
+            let video_path = match status.as_str() {
+                "completed" => match self.session.client.result(&record.id).await {
+                    Ok(r) => self.local_file(&r.video_url).await,
+                    Err(_) => None,
+                },
+                _ => None,
             };
             out.push(JobView {
                 record,
@@ -261,6 +249,21 @@ impl Studio {
             });
         }
         Ok(out)
+    }
+
+    /// A local file with an artifact's bytes, for preview: a local artifact as it is, one in a
+    /// shared bucket downloaded (verified, cached) first. None if it cannot be had.
+    pub async fn local_file(&self, uri: &str) -> Option<String> {
+        if !uri.contains("://") {
+            return Some(uri.to_owned()); // already a path
+        }
+        match self.session.fetch(uri).await {
+            Ok(p) => Some(p.display().to_string()),
+            Err(e) => {
+                tracing::warn!(uri, error = %e, "artifact not available locally");
+                None
+            }
+        }
     }
 
     /// Stops what the studio started (worker, then dev server). Later calls do nothing.

@@ -299,15 +299,16 @@ async fn run(cli: Cli) -> Result<()> {
                 })
                 .await;
             bar.finish();
+            let path = match &result {
+                Ok(r) => Some(session.fetch(&r.video_url).await),
+                Err(_) => None,
+            };
             let closed = session.close();
-            let result = result?;
+            result?;
             closed?;
-            let path = url::Url::parse(&result.video_url)
-                .ok()
-                .and_then(|u| u.to_file_path().ok())
-                .map(|p| p.display().to_string())
-                .unwrap_or(result.video_url);
-            println!("{path}");
+            if let Some(path) = path {
+                println!("{}", path?.display());
+            }
             Ok(())
         }
         Command::Progress { id } => {

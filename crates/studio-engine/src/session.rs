@@ -3,11 +3,11 @@
 //! Plus the operations that combine several client calls, written once for every shell.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use studio_core::{Progress, Project, Stage};
-use studio_media::{ArtifactStore, LocalStore};
+use studio_media::ArtifactStore;
 
 use crate::client::{Endpoint, StudioClient};
 use crate::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
@@ -43,6 +43,8 @@ pub struct Session {
     pub data_dir: DataDir,
     pub endpoint: Endpoint,
     pub client: StudioClient,
+    /// The artifact store as this machine sees it (a bucket is fetched from on demand).
+    store: Arc<dyn ArtifactStore>,
     server: Mutex<Option<DevServer>>,
     worker: Mutex<Option<WorkerThread>>,
 }
@@ -55,9 +57,11 @@ impl Session {
             None => Endpoint::local(settings.temporal.dev_server_port),
         };
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
+        let data_dir = DataDir(data_dir.to_owned());
         Ok(Session {
+            store: settings.artifacts.open(&data_dir.artifacts())?,
             settings,
-            data_dir: DataDir(data_dir.to_owned()),
+            data_dir,
             endpoint,
             client,
             server: Mutex::new(None),
@@ -102,6 +106,7 @@ impl Session {
             None
         };
         Ok(Session {
+            store: settings.artifacts.open(&dd.artifacts())?,
             settings,
             data_dir: dd,
             endpoint,
@@ -143,10 +148,9 @@ impl Session {
         base_dir: &Path,
         name: &str,
     ) -> Result<String> {
-        let store = LocalStore::open(self.data_dir.artifacts())?;
         let mut refs = Vec::new();
         for p in project.reference_paths(base_dir) {
-            refs.push(store.import(&p).await?);
+            refs.push(self.store.import(&p).await?);
         }
         let slug: String = name
             .chars()
@@ -166,6 +170,12 @@ impl Session {
         let input = self.settings.render_input(project.to_request(refs));
         self.client.start_render(&id, input).await?;
         Ok(id)
+    }
+
+    /// A local file with an artifact's bytes: the file itself in a local store, a verified
+    /// download (cached) from a shared bucket.
+    pub async fn fetch(&self, uri: &str) -> Result<PathBuf> {
+        Ok(self.store.local_path(uri).await?)
     }
 
     /// Polls progress every `interval`, calling `on_change` only when it changed, until the job

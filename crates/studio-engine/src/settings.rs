@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use studio_media::google::GoogleSettings;
-use studio_media::ProviderKind;
+use studio_media::{ArtifactSettings, ProviderKind};
 
 use crate::error::{EngineError, Result};
 use crate::names;
@@ -170,6 +170,8 @@ pub struct Settings {
     /// None: chosen from the environment (see [`ProviderKind::from_google_env`]).
     pub provider: Option<ProviderKind>,
     pub google: GoogleSettings,
+    /// Where media lives: the data dir's folder, or a bucket shared by every machine.
+    pub artifacts: ArtifactSettings,
     /// Overrides sent with every render; None keeps the seed's timeouts and retries.
     pub tuning: Option<Tuning>,
 }
@@ -211,6 +213,9 @@ impl Settings {
         }
         if let Some(q) = env("STUDIO_SLOW_TASK_QUEUE") {
             self.worker.slow_task_queue = q;
+        }
+        if let Some(url) = env("STUDIO_ARTIFACTS_URL") {
+            self.artifacts.url = Some(url);
         }
         Ok(())
     }

@@ -7,11 +7,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use studio_media::google::GoogleSettings;
-use studio_media::{Ffmpeg, LocalStore, ProviderKind, Toolkit};
+use studio_media::{ArtifactSettings, Ffmpeg, ProviderKind, Toolkit};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::runtime::RuntimeOptions;
@@ -30,8 +29,11 @@ pub struct WorkerSpec {
     pub endpoint: Endpoint,
     pub settings: WorkerSettings,
     pub provider: ProviderKind,
-    /// Root of the local artifact store (`<data dir>/artifacts`).
+    /// Root of the local artifact store (`<data dir>/artifacts`), the bucket's cache when
+    /// `store` names one.
     pub artifacts: PathBuf,
+    /// A shared bucket for artifacts, if configured.
+    pub store: ArtifactSettings,
     pub ffmpeg: Ffmpeg,
     /// Models, endpoints and credential locations of the Google providers.
     pub google: GoogleSettings,
@@ -49,6 +51,7 @@ impl WorkerSpec {
             settings: settings.worker.clone(),
             provider: settings.provider(),
             artifacts,
+            store: settings.artifacts.clone(),
             ffmpeg: Ffmpeg::from_env(),
             google: settings.google.clone(),
             roles: QueueRole::ALL.to_vec(),
@@ -109,7 +112,7 @@ async fn build(
     spec: &WorkerSpec,
     metrics: &StudioMetrics,
 ) -> Result<Vec<Worker>> {
-    let store = Arc::new(LocalStore::open(&spec.artifacts)?);
+    let store = spec.store.open(&spec.artifacts)?;
     let toolkit = Toolkit::build(spec.provider, &spec.google, spec.ffmpeg.clone()).await?;
     let s = &spec.settings;
     let mut workers = Vec::new();

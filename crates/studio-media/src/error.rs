@@ -86,6 +86,14 @@ pub enum MediaError {
     },
     #[error("artifact {uri}: {message}")]
     Artifact { uri: String, message: String },
+    /// The shared object store (S3, GCS, Azure) failed; `class` tells an outage from a bad
+    /// credential.
+    #[error("artifact store, {uri}: {message}")]
+    Remote {
+        uri: String,
+        class: ErrorClass,
+        message: String,
+    },
     #[error("image: {0}")]
     Image(String),
 }
@@ -100,7 +108,7 @@ impl MediaError {
 
     pub fn class(&self) -> ErrorClass {
         match self {
-            MediaError::Provider { class, .. } => *class,
+            MediaError::Provider { class, .. } | MediaError::Remote { class, .. } => *class,
             MediaError::Cancelled => ErrorClass::Cancelled,
             MediaError::Artifact { .. } | MediaError::Image(_) => ErrorClass::InvalidInput,
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {

@@ -11,6 +11,7 @@ pub mod ffmpeg;
 pub mod google;
 pub mod offline;
 pub mod provider;
+pub mod shared;
 pub mod store;
 pub mod task;
 
@@ -19,5 +20,6 @@ pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
 pub use provider::{
     Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ProviderKind, Toolkit,
 };
-pub use store::{ArtifactStore, LocalStore, Scratch};
+pub use shared::SharedStore;
+pub use store::{ArtifactSettings, ArtifactStore, LocalStore, Scratch};
 pub use task::{TaskCtx, TaskProgress};

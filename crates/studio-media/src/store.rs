@@ -51,6 +51,32 @@ pub trait ArtifactStore: Send + Sync {
     async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError>;
 }
 
+/// Where a worker or studio keeps artifacts: a local folder (the default), or a bucket shared by
+/// every machine of a studio team (with the local folder as its cache).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArtifactSettings {
+    /// `s3://bucket/prefix`, `gs://bucket/prefix` or `az://container/prefix`; None: local only.
+    pub url: Option<String>,
+    /// Bucket options (`aws_endpoint`, `aws_region`, `aws_allow_http`, …) over the
+    /// environment's. Keys and secrets belong in the environment, not here.
+    pub options: std::collections::BTreeMap<String, String>,
+}
+
+impl ArtifactSettings {
+    /// Opens the configured store, with `local_root` as the folder (or the bucket's cache).
+    pub fn open(&self, local_root: &Path) -> Result<std::sync::Arc<dyn ArtifactStore>, MediaError> {
+        Ok(match &self.url {
+            None => std::sync::Arc::new(LocalStore::open(local_root)?),
+            Some(url) => std::sync::Arc::new(crate::shared::SharedStore::open(
+                url,
+                &self.options,
+                local_root,
+            )?),
+        })
+    }
+}
+
 /// Content-addressed folder: `objects/<first two hex>/<sha256>.<ext>`, written via temp + rename.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
@@ -77,7 +103,7 @@ impl LocalStore {
         self.root.join("tmp")
     }
 
-    fn object_path(&self, hash: &str, ext: &str) -> PathBuf {
+    pub(crate) fn object_path(&self, hash: &str, ext: &str) -> PathBuf {
         self.root
             .join("objects")
             .join(&hash[..2])

@@ -95,6 +95,7 @@ impl Env {
             },
             provider,
             artifacts: self.artifacts(),
+            store: Default::default(),
             ffmpeg,
             google: self.google.clone(),
             roles: QueueRole::ALL.to_vec(),
