@@ -41,10 +41,28 @@ impl Endpoint {
     /// From envconfig (`TEMPORAL_*` variables, `temporal.toml`) with the studio's settings on
     /// top. Returns None when no address is configured anywhere (use the embedded server).
     pub fn configured(settings: &TemporalSettings) -> Result<Option<Endpoint>> {
+        use temporalio_common::envconfig::DataSource;
         let mut opts = LoadClientConfigProfileOptions::default();
         opts.config_file_profile = settings.profile.clone();
+        opts.config_source = settings
+            .config_file
+            .as_ref()
+            .map(|p| DataSource::Path(p.display().to_string()));
         let mut profile = temporalio_common::envconfig::load_client_config_profile(opts, None)
-            .map_err(|e| EngineError::Config(e.to_string()))?;
+            .map_err(|e| EngineError::Config(format!("Temporal client config: {e}")))?;
+        if let Some(tls) = &settings.tls {
+            let path = |p: &Option<std::path::PathBuf>| {
+                p.as_ref()
+                    .map(|p| DataSource::Path(p.display().to_string()))
+            };
+            let mut t = profile.tls.take().unwrap_or_default();
+            t.disabled = Some(false);
+            t.server_ca_cert = path(&tls.server_ca_cert).or(t.server_ca_cert);
+            t.client_cert = path(&tls.client_cert).or(t.client_cert);
+            t.client_key = path(&tls.client_key).or(t.client_key);
+            t.server_name = tls.server_name.clone().or(t.server_name);
+            profile.tls = Some(t);
+        }
         if let Some(a) = &settings.address {
             profile.address = Some(a.clone());
         }

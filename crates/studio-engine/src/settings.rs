@@ -22,6 +22,11 @@ pub struct TemporalSettings {
     pub namespace: Option<String>,
     /// envconfig profile name in `temporal.toml`.
     pub profile: Option<String>,
+    /// The envconfig file (else `TEMPORAL_CONFIG_FILE`, else Temporal's default location).
+    pub config_file: Option<PathBuf>,
+    /// TLS to a remote cluster, over what the profile says. API keys are not kept here: they
+    /// come from `TEMPORAL_API_KEY` or the profile.
+    pub tls: Option<TlsSettings>,
     /// Path of the `temporal` CLI used for the embedded dev server.
     pub cli_path: Option<PathBuf>,
     pub dev_server_port: u16,
@@ -34,11 +39,26 @@ impl Default for TemporalSettings {
             address: None,
             namespace: None,
             profile: None,
+            config_file: None,
+            tls: None,
             cli_path: None,
             dev_server_port: 7233,
             dev_server_ui_port: 8233,
         }
     }
+}
+
+/// TLS (optionally mutual) to a Temporal frontend: PEM files on this machine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TlsSettings {
+    /// CA that signed the server's certificate (None: the system's roots).
+    pub server_ca_cert: Option<PathBuf>,
+    /// Client certificate and key, for clusters that require mTLS (Temporal Cloud's mTLS auth).
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// Name to verify the server's certificate against, when it differs from the address.
+    pub server_name: Option<String>,
 }
 
 /// The two kinds of work a worker can poll for. Fast work (workflow tasks, character images,
