@@ -5,7 +5,9 @@
 //!    worker's peak RSS (VmHWM);
 //! 2. critical path: 7 segments of 200 ms each — end-to-end vs character + slowest segment +
 //!    stitch (target ≤ 1.05 × critical path + 300 ms);
-//! 3. stitch: 7 offline 8 s clips joined by stream copy vs re-encode.
+//! 3. stitch: 7 offline 8 s clips joined by stream copy vs re-encode;
+//! 4. scale: jobs/s with 1, 2 and 3 worker processes sharing a queue, and the time 3 workers
+//!    take to drain a backlog of 200 jobs queued while no worker ran.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -34,7 +36,10 @@ struct Args {
     /// Repetitions of the critical-path run.
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Skip parts: any of throughput, critical, stitch.
+    /// Jobs per worker count in the scale run, and jobs queued for the drain run.
+    #[arg(long, default_value_t = 200)]
+    scale_jobs: usize,
+    /// Skip parts: any of throughput, critical, stitch, scale.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 }
@@ -214,6 +219,125 @@ async fn critical_path(
     Ok(())
 }
 
+/// Starts `n` renders on `client`'s queue at once.
+async fn start_all(
+    client: &StudioClient,
+    tag: &str,
+    n: usize,
+    segments: usize,
+) -> Result<Vec<String>> {
+    let ids: Vec<String> = (0..n)
+        .map(|i| format!("bench-{tag}-{i}-{}", std::process::id()))
+        .collect();
+    let starts = ids.iter().map(|id| {
+        client.start_render(
+            id,
+            RenderInput {
+                request: request(segments),
+                tuning: None,
+                slow_queue: None,
+            },
+        )
+    });
+    for r in futures::future::join_all(starts).await {
+        r?;
+    }
+    Ok(ids)
+}
+
+async fn finish_all(client: &StudioClient, ids: &[String]) -> Result<usize> {
+    let results = futures::future::join_all(ids.iter().map(|id| client.result(id))).await;
+    Ok(results.iter().filter(|r| r.is_err()).count())
+}
+
+async fn wait_for_activity_pollers(client: &StudioClient, n: usize) -> Result<()> {
+    for _ in 0..200 {
+        if client.queue_status().await?.activity_pollers >= n {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{n} workers never polled")
+}
+
+/// CPU seconds (user + system) a process has used so far (Linux: clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let utime: f64 = rest.get(11)?.parse().ok()?;
+            let stime: f64 = rest.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+async fn scale(port: u16, server_pid: u32, data: &Path, n: usize, segments: usize) -> Result<()> {
+    for workers in 1..=3 {
+        let queue = format!("bench-scale-{workers}");
+        let client = StudioClient::connect(&Endpoint::local(port), queue.as_str()).await?;
+        let mut procs = Vec::new();
+        for w in 0..workers {
+            procs.push(worker(
+                port,
+                &queue,
+                &data.join(format!("scale-{workers}-{w}")),
+                0,
+            )?);
+        }
+        wait_for_activity_pollers(&client, workers).await?;
+        let server_cpu = cpu_secs(server_pid);
+        let worker_cpu: f64 = procs.iter().map(|p| cpu_secs(p.id())).sum();
+        let started = Instant::now();
+        let ids = start_all(&client, &format!("s{workers}"), n, segments).await?;
+        let failed = finish_all(&client, &ids).await?;
+        let elapsed = started.elapsed();
+        let server_cpu = cpu_secs(server_pid) - server_cpu;
+        let worker_cpu = procs.iter().map(|p| cpu_secs(p.id())).sum::<f64>() - worker_cpu;
+        for mut p in procs {
+            p.kill()?;
+            p.wait()?;
+        }
+        println!(
+            "scale: {workers} worker(s): {n} jobs x {segments} segments in {:.2} s = {:.1} jobs/s; \
+             failed {failed}; CPU: dev server {server_cpu:.1} s, workers {worker_cpu:.1} s",
+            elapsed.as_secs_f64(),
+            n as f64 / elapsed.as_secs_f64()
+        );
+    }
+
+    // Backlog drain: queue the jobs with no worker, then start 3 and time until all are done.
+    let queue = "bench-drain";
+    let client = StudioClient::connect(&Endpoint::local(port), queue).await?;
+    let ids = start_all(&client, "drain", n, segments).await?;
+    let mut backlog = 0;
+    for _ in 0..100 {
+        backlog = client.queue_status().await?.backlog;
+        if backlog >= n as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let started = Instant::now();
+    let mut procs = Vec::new();
+    for w in 0..3 {
+        procs.push(worker(port, queue, &data.join(format!("drain-{w}")), 0)?);
+    }
+    let failed = finish_all(&client, &ids).await?;
+    let elapsed = started.elapsed();
+    for mut p in procs {
+        p.kill()?;
+        p.wait()?;
+    }
+    println!(
+        "drain: backlog of {backlog} task(s) from {n} queued jobs, drained by 3 workers (started cold) in {:.2} s; failed {failed}",
+        elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn stitch(data: &Path, segments: usize) -> Result<()> {
     let ff = Ffmpeg::from_env();
     let provider = OfflineProvider::new(ff.clone());
@@ -273,7 +397,7 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let data = tempfile::tempdir()?;
     let skip = |part: &str| args.skip.iter().any(|s| s == part);
-    if !skip("throughput") || !skip("critical") {
+    if !skip("throughput") || !skip("critical") || !skip("scale") {
         let mut server = DevServer::start(DevServerOptions {
             cli: find_temporal_cli(None)?,
             port: free_port(),
@@ -296,6 +420,10 @@ async fn main() -> Result<()> {
                 args.repeat,
             )
             .await?;
+        }
+        if !skip("scale") {
+            let pid = server.pid().context("dev server pid")?;
+            scale(port, pid, data.path(), args.scale_jobs, args.segments).await?;
         }
         server.stop();
     }
