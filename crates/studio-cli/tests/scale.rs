@@ -347,5 +347,37 @@ async fn the_worker_serves_prometheus_metrics_after_a_render() {
         body.contains("temporal_activity_execution_latency"),
         "{body}"
     );
+    // The worker samples its queue's backlog for the shipped alerts.
+    let queue_label = format!("task_queue=\"{}\"", env.queue);
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("studio_task_queue_backlog{") && l.contains(&queue_label)),
+        "{body}"
+    );
+
+    // Every metric the shipped alerts and dashboard use exists: the SDK's ones are in this
+    // scrape, the studio's are ones we define (some only appear once they first count).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    for file in ["prometheus/alerts.yml", "grafana/studio-dashboard.json"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let mut seen = 0;
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.starts_with("temporal_") {
+                assert!(
+                    body.contains(word),
+                    "{file} uses {word}, which the worker does not export"
+                );
+                seen += 1;
+            } else if word.starts_with("studio_") {
+                let base = word.trim_end_matches("_total");
+                assert!(
+                    studio_engine::metrics::names::ALL.contains(&base),
+                    "{file} uses {word}, which the worker does not define"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5, "{file} references only {seen} metrics");
+    }
     worker.shutdown().unwrap();
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use temporalio_common::telemetry::metrics::{
-    CoreMeter, Counter, MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes,
+    CoreMeter, Counter, Gauge, MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes,
     TemporalMeter,
 };
 use temporalio_common::telemetry::{
@@ -32,6 +32,21 @@ pub mod names {
     pub const JOBS_CANCELLED: &str = "studio_jobs_cancelled";
     pub const CLIP_SECONDS: &str = "studio_clip_seconds_generated";
     pub const PROVIDER_ERRORS: &str = "studio_provider_errors";
+    pub const BACKLOG: &str = "studio_task_queue_backlog";
+    pub const BACKLOG_AGE: &str = "studio_task_queue_backlog_age_seconds";
+    pub const POLLERS: &str = "studio_task_queue_pollers";
+    /// Every name above, for checks of the shipped alerts and dashboard.
+    pub const ALL: [&str; 9] = [
+        JOBS_STARTED,
+        JOBS_FINISHED,
+        JOBS_FAILED,
+        JOBS_CANCELLED,
+        CLIP_SECONDS,
+        PROVIDER_ERRORS,
+        BACKLOG,
+        BACKLOG_AGE,
+        POLLERS,
+    ];
 }
 
 /// The studio's own instruments. Cheap to clone; a no-op when metrics are off.
@@ -44,6 +59,9 @@ pub struct StudioMetrics {
     jobs_cancelled: Counter,
     clip_seconds: Counter,
     provider_errors: Counter,
+    backlog: Gauge,
+    backlog_age: Gauge,
+    pollers: Gauge,
 }
 
 impl std::fmt::Debug for StudioMetrics {
@@ -62,14 +80,14 @@ pub enum JobOutcome {
 
 impl StudioMetrics {
     fn on(meter: TemporalMeter) -> Self {
-        let counter = |name: &'static str, description: &'static str| {
-            meter.counter(
-                MetricParameters::builder()
-                    .name(name)
-                    .description(description)
-                    .build(),
-            )
+        let params = |name: &'static str, description: &'static str| {
+            MetricParameters::builder()
+                .name(name)
+                .description(description)
+                .build()
         };
+        let counter = |name, description| meter.counter(params(name, description));
+        let gauge = |name, description| meter.gauge(params(name, description));
         StudioMetrics {
             jobs_started: counter(names::JOBS_STARTED, "Render and batch jobs started"),
             jobs_finished: counter(names::JOBS_FINISHED, "Jobs that completed"),
@@ -80,6 +98,15 @@ impl StudioMetrics {
                 names::PROVIDER_ERRORS,
                 "Failed media work (provider calls, ffmpeg, artifact store), by error class",
             ),
+            backlog: gauge(
+                names::BACKLOG,
+                "Tasks waiting on a task queue (sampled from the server)",
+            ),
+            backlog_age: gauge(
+                names::BACKLOG_AGE,
+                "Age of the oldest task waiting on a task queue, in seconds",
+            ),
+            pollers: gauge(names::POLLERS, "Workers polling a task queue"),
             meter,
         }
     }
@@ -124,6 +151,15 @@ impl StudioMetrics {
     pub fn provider_error(&self, class: &'static str) {
         let a = self.attrs(vec![MetricKeyValue::new("class", class)]);
         self.provider_errors.add(1, &a);
+    }
+
+    /// Records a task queue's state as the server reports it.
+    pub fn queue_sampled(&self, queue: &str, status: &crate::client::QueueStatus) {
+        let a = self.attrs(vec![MetricKeyValue::new("task_queue", queue.to_owned())]);
+        self.backlog.record(status.backlog, &a);
+        self.backlog_age.record(status.backlog_age_secs, &a);
+        let pollers = status.workflow_pollers.max(status.activity_pollers) as u64;
+        self.pollers.record(pollers, &a);
     }
 
     /// The interceptor that counts jobs, for the worker's options.

@@ -152,6 +152,29 @@ async fn build(
     Ok(workers)
 }
 
+/// How often a worker with metrics on samples its queues' backlog.
+const QUEUE_SAMPLE_EVERY: Duration = Duration::from_secs(10);
+
+async fn sample_queues(endpoint: Endpoint, queues: Vec<String>, metrics: StudioMetrics) {
+    let client = match endpoint.connect().await {
+        Ok(c) => crate::StudioClient::new(c, queues[0].clone()),
+        Err(e) => {
+            tracing::warn!(error = %e, "queue sampler cannot connect");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(QUEUE_SAMPLE_EVERY);
+    loop {
+        tick.tick().await;
+        for q in &queues {
+            match client.queue_status_of(q).await {
+                Ok(status) => metrics.queue_sampled(q, &status),
+                Err(e) => tracing::debug!(queue = %q, error = %e, "queue sample failed"),
+            }
+        }
+    }
+}
+
 /// A worker running on its own thread.
 pub struct WorkerThread {
     shutdown: Vec<Box<dyn Fn() + Send>>,
@@ -207,8 +230,19 @@ impl WorkerThread {
                         .collect();
                     let _ = ready_tx.send(Ok((handles, endpoint.as_ref().map(|e| e.addr))));
                     tracing::info!(queues = %spec.describe(), provider = %spec.provider, "worker running");
+                    // With metrics on, sample each polled queue's backlog for the alerts.
+                    let sampler = endpoint.as_ref().map(|e| {
+                        let metrics = e.studio_metrics();
+                        let queues: Vec<String> =
+                            spec.queues().into_iter().map(|(q, ..)| q).collect();
+                        let endpoint = spec.endpoint.clone();
+                        tokio::spawn(sample_queues(endpoint, queues, metrics))
+                    });
                     let runs = workers.iter_mut().map(|w| w.run());
                     let results = futures::future::join_all(runs).await;
+                    if let Some(s) = sampler {
+                        s.abort();
+                    }
                     drop(endpoint);
                     results
                         .into_iter()
