@@ -18,4 +18,7 @@ npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run build
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+# Chaos: 20 jobs while 30 kills hit workers, the Temporal server and clients (seed printed).
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+"$target/debug/studio-chaos" --jobs 20 --kills 30
 ./scripts/test-ui.sh

@@ -68,6 +68,9 @@ enum Command {
         /// embedded server or worker).
         #[arg(long)]
         wait: bool,
+        /// Job id to use; if that job exists already, attach to it instead of starting another.
+        #[arg(long)]
+        id: Option<String>,
     },
     /// Print a job's progress as JSON.
     Progress { id: String },
@@ -266,6 +269,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Render {
             project: path,
             wait,
+            id,
         } => {
             // Validate before starting anything: a bad file should fail in milliseconds.
             let project = studio_core::Project::load(&path)?;
@@ -276,8 +280,21 @@ async fn run(cli: Cli) -> Result<()> {
                 .and_then(|n| n.to_str())
                 .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
                 .unwrap_or("project");
-            let id = session.render_project(&project, base, name).await?;
-            eprintln!("started {id}");
+            let id = match id {
+                Some(id) => {
+                    if session.render_project_as(&project, base, &id).await? {
+                        eprintln!("started {id}");
+                    } else {
+                        eprintln!("attached to {id}");
+                    }
+                    id
+                }
+                None => {
+                    let id = session.render_project(&project, base, name).await?;
+                    eprintln!("started {id}");
+                    id
+                }
+            };
             if let Some(url) = session.ui_url() {
                 eprintln!("watch it in the Temporal UI: {url}/namespaces/default/workflows/{id}");
             }

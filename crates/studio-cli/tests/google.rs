@@ -217,6 +217,26 @@ async fn every_fault_ends_in_its_class() {
             text: "HTTP 500",
         },
         Case {
+            name: "img-reset",
+            character: "pilot [mock:reset]",
+            clip: "flies",
+            activity: names::GENERATE_CHARACTER_IMAGES,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "connection failed",
+        },
+        Case {
+            name: "clip-trickle",
+            character: "pilot",
+            clip: "flies [mock:trickle]",
+            activity: names::GENERATE_VIDEO_SEGMENT,
+            attempts: 3,
+            outcome: ActivityOutcome::Failed,
+            failure_type: Some("TransientError"),
+            text: "timed out",
+        },
+        Case {
             name: "clip-hang",
             character: "pilot",
             clip: "flies [mock:hang]",
@@ -404,4 +424,125 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
     );
     let r = only(&activities(&env, &id).await, names::GENERATE_VIDEO_SEGMENT);
     assert_eq!((r.attempts, r.outcome), (2, ActivityOutcome::Completed));
+}
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle))
+                .unwrap_or(false)
+            {
+                hits.push(p);
+            }
+        }
+    }
+    hits
+}
+
+/// A key given to a worker process in its environment appears nowhere else: not in any job's
+/// history (read through the API), not in the worker's or the client's log at trace level, not
+/// in the data dir (settings, job records, artifacts) and not in the project.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_is_in_no_history_log_settings_or_project() {
+    let mock = mock().await;
+    let env = Env::without_worker("secret").await;
+    let data = env.data.path();
+    let settings = serde_json::json!({
+        "provider": "gemini",
+        "google": {"baseUrl": mock.base_url(), "pollInitialMs": 100, "pollMaxMs": 200,
+                   "requestTimeoutSecs": 8},
+        "worker": {"bundled": false},
+        "tuning": studio_engine::Tuning::fast(),
+    });
+    std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
+    let address = format!("127.0.0.1:{}", server_port());
+    let studio = |log: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_studio"));
+        c.args(["--address", &address, "--task-queue", &env.queue])
+            .arg("--data-dir")
+            .arg(data)
+            .env("GEMINI_API_KEY", KEY)
+            .env("STUDIO_LOG", "trace")
+            .stderr(std::fs::File::create(data.join(log)).unwrap());
+        c
+    };
+    let mut worker = studio("worker.log").arg("worker").spawn().unwrap();
+
+    let project_dir = tempfile::tempdir().unwrap();
+    let project = project_dir.path().join("secret.studio.json");
+    std::fs::write(
+        &project,
+        serde_json::json!({
+            "version": 1,
+            "character": {"name": "Kay", "basePrompt": "a courier"},
+            "scenarios": [{"prompt": "runs", "durationSeconds": 4}],
+            "quality": "standard", "aspectRatio": "16:9"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let ok = studio("render.log")
+        .args(["render", "--id", &env.job_id("ok"), "--wait"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    // A failing job too: error paths are where keys tend to leak.
+    let bad_project = project_dir.path().join("bad.studio.json");
+    std::fs::write(
+        &bad_project,
+        std::fs::read_to_string(&project)
+            .unwrap()
+            .replace("a courier", "a courier [mock:bad-request]"),
+    )
+    .unwrap();
+    let bad = studio("render-bad.log")
+        .args(["render", "--id", &env.job_id("bad"), "--wait"])
+        .arg(&bad_project)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(3), "the job should fail");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    // The key was really used (the mock refuses requests without it)...
+    assert!(mock.stats().image_requests.len() >= 3, "{:?}", mock.stats());
+    // ...and is nowhere it should not be.
+    for id in [env.job_id("ok"), env.job_id("bad")] {
+        let bytes: Vec<u8> = env
+            .client
+            .history(&id)
+            .await
+            .unwrap()
+            .iter()
+            .flat_map(prost::Message::encode_to_vec)
+            .collect();
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "{id}"
+        );
+    }
+    let log = std::fs::read_to_string(data.join("worker.log")).unwrap();
+    assert!(
+        log.lines().count() > 50,
+        "trace logging was on: {} lines",
+        log.lines().count()
+    );
+    for dir in [data, project_dir.path()] {
+        let hits = files_containing(dir, KEY.as_bytes());
+        assert!(hits.is_empty(), "the key leaked into {hits:?}");
+    }
+    assert!(!String::from_utf8_lossy(&ok.stdout).contains(KEY));
+    assert!(!String::from_utf8_lossy(&bad.stdout).contains(KEY));
 }

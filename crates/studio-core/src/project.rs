@@ -89,6 +89,10 @@ pub enum Problem {
     },
     #[error("{field}: {path:?} is not a PNG, JPEG or WebP image")]
     ReferenceImageNotAnImage { field: String, path: PathBuf },
+    /// A relative path must stay inside the project's folder, so a shared project folder is
+    /// self-contained and cannot smuggle in (and upload) files from elsewhere on the disk.
+    #[error("{field}: {path:?} leads outside the project folder (through \"..\" or a symlink); use an absolute path if that file is wanted")]
+    ReferenceOutsideProject { field: String, path: PathBuf },
 }
 
 impl Problem {
@@ -104,7 +108,8 @@ impl Problem {
             | Problem::InvalidValue { field, .. }
             | Problem::ReferenceImageMissing { field, .. }
             | Problem::ReferenceImageUnreadable { field, .. }
-            | Problem::ReferenceImageNotAnImage { field, .. } => field,
+            | Problem::ReferenceImageNotAnImage { field, .. }
+            | Problem::ReferenceOutsideProject { field, .. } => field,
         }
     }
 }
@@ -262,7 +267,14 @@ impl Project {
             .enumerate()
             .filter_map(|(i, rel)| {
                 let field = format!("character.referenceImages[{i}]");
-                check_image(&base_dir.join(rel), rel, field)
+                let path = base_dir.join(rel);
+                if rel.is_relative() && escapes(base_dir, &path) {
+                    return Some(Problem::ReferenceOutsideProject {
+                        field,
+                        path: rel.clone(),
+                    });
+                }
+                check_image(&path, rel, field)
             })
             .collect()
     }
@@ -491,6 +503,31 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
     })
 }
 
+/// Whether `path` (under `base_dir` as written) resolves, symlinks and `..` followed, to a place
+/// outside `base_dir`. A path that does not exist yet is judged by its text alone.
+fn escapes(base_dir: &Path, path: &Path) -> bool {
+    let Ok(base) = base_dir.canonicalize() else {
+        return false;
+    };
+    match path.canonicalize() {
+        Ok(real) => !real.starts_with(&base),
+        Err(_) => {
+            let mut depth = 0i32;
+            for c in path.strip_prefix(base_dir).unwrap_or(path).components() {
+                match c {
+                    std::path::Component::ParentDir => depth -= 1,
+                    std::path::Component::Normal(_) => depth += 1,
+                    _ => {}
+                }
+                if depth < 0 {
+                    return true;
+                }
+            }
+            false
+        }
+    }
+}
+
 /// Checks a reference image exists, is readable and starts like an image we can send on.
 fn check_image(path: &Path, shown: &Path, field: String) -> Option<Problem> {
     let mut head = [0u8; 12];
@@ -637,6 +674,58 @@ mod tests {
     }
 
     #[test]
+    fn hostile_and_odd_inputs_get_named_problems() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("my project ✈ 飛行");
+        std::fs::create_dir(&dir).unwrap();
+        let outside = root.path().join("secret.png");
+        std::fs::write(&outside, PNG_MAGIC).unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("link.png")).unwrap();
+        std::fs::write(dir.join("notes.txt"), "not an image").unwrap();
+        std::fs::write(dir.join("ok ref ü.png"), PNG_MAGIC).unwrap();
+        let mut v = valid_json();
+        v["character"]["basePrompt"] = serde_json::json!("x".repeat(1_000_000));
+        v["character"]["referenceImages"] = serde_json::json!([
+            "link.png",
+            "../secret.png",
+            "notes.txt",
+            "missing.png",
+            "ok ref ü.png",
+            outside.display().to_string()
+        ]);
+        let err = load(&v, &dir).unwrap_err();
+        let problems = err.problems();
+        let kinds: Vec<(&str, String)> = problems
+            .iter()
+            .map(|p| (p.field(), format!("{p}")))
+            .collect();
+        let has =
+            |field: &str, text: &str| kinds.iter().any(|(f, m)| *f == field && m.contains(text));
+        assert!(
+            has("character.basePrompt", "1000000 characters"),
+            "{kinds:?}"
+        );
+        assert!(
+            has("character.referenceImages[0]", "outside the project folder"),
+            "{kinds:?}"
+        );
+        assert!(
+            has("character.referenceImages[1]", "outside the project folder"),
+            "{kinds:?}"
+        );
+        assert!(
+            has("character.referenceImages[2]", "not a PNG"),
+            "{kinds:?}"
+        );
+        assert!(
+            has("character.referenceImages[3]", "does not exist"),
+            "{kinds:?}"
+        );
+        // Spaces and unicode inside the folder, and an explicit absolute path, are fine.
+        assert_eq!(problems.len(), 5, "{kinds:?}");
+    }
+
+    #[test]
     fn load_names_the_file_in_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.studio.json");
@@ -645,5 +734,101 @@ mod tests {
         assert!(err.to_string().contains("bad.studio.json"), "{err}");
         let err = Project::load(&dir.path().join("missing.studio.json")).unwrap_err();
         assert!(matches!(err, ProjectError::Read { .. }));
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "version",
+            "character",
+            "name",
+            "basePrompt",
+            "referenceImages",
+            "scenarios",
+            "id",
+            "prompt",
+            "negativePrompt",
+            "durationSeconds",
+            "quality",
+            "aspectRatio",
+        ];
+
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value;
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                prop_oneof![
+                    ".{0,16}",
+                    Just("4k".to_owned()),
+                    Just("16:9".to_owned()),
+                    Just("../x.png".to_owned())
+                ]
+                .prop_map(Value::String),
+            ];
+            leaf.prop_recursive(5, 64, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    proptest::collection::vec(
+                        (
+                            prop_oneof![
+                                proptest::sample::select(KEYS).prop_map(str::to_owned),
+                                ".{0,6}"
+                            ],
+                            inner
+                        ),
+                        0..8
+                    )
+                    .prop_map(|kvs| Value::Object(kvs.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn check(result: Result<Project, ProjectError>) {
+            if let Err(e) = result {
+                let text = e.to_string();
+                assert!(!text.is_empty());
+                for p in e.problems() {
+                    assert!(!p.field().is_empty(), "{p}");
+                }
+                if matches!(e, ProjectError::Invalid { .. }) {
+                    assert!(!e.problems().is_empty(), "invalid without a named problem");
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in ".{0,256}") {
+                check(Project::from_json(&text, Path::new(".")));
+            }
+
+            #[test]
+            fn arbitrary_json_never_panics(v in json_value()) {
+                check(Project::from_json(&v.to_string(), Path::new(".")));
+            }
+
+            #[test]
+            fn mutated_valid_projects_never_panic(
+                key in proptest::sample::select(KEYS),
+                level in 0usize..3,
+                v in json_value(),
+            ) {
+                // One field of an otherwise valid project replaced by anything.
+                let mut p = valid_json();
+                match level {
+                    0 => p[key] = v,
+                    1 => p["character"][key] = v,
+                    _ => p["scenarios"][0][key] = v,
+                }
+                check(Project::from_json(&p.to_string(), Path::new(".")));
+            }
+        }
     }
 }

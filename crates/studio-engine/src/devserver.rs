@@ -134,16 +134,8 @@ impl DevServer {
                 cmd.stdout(Stdio::null()).stderr(Stdio::null());
             }
         }
-        #[cfg(target_os = "linux")]
         if opts.die_with_parent {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: prctl is async-signal-safe and touches only the child's own state.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
+            studio_media::process::die_with_parent(&mut cmd);
         }
         let child = cmd
             .spawn()

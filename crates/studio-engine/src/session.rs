@@ -148,10 +148,6 @@ impl Session {
         base_dir: &Path,
         name: &str,
     ) -> Result<String> {
-        let mut refs = Vec::new();
-        for p in project.reference_paths(base_dir) {
-            refs.push(self.store.import(&p).await?);
-        }
         let slug: String = name
             .chars()
             .map(|c| {
@@ -167,9 +163,29 @@ impl Session {
             "render-{slug}-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let input = self.settings.render_input(project.to_request(refs));
-        self.client.start_render(&id, input).await?;
+        self.render_project_as(project, base_dir, &id).await?;
         Ok(id)
+    }
+
+    /// [`Session::render_project`] under a job id of the caller's choosing. Idempotent: when a
+    /// job with that id exists already (a client restarted after a crash), nothing new starts
+    /// and the caller attaches to it. Returns whether this call started the job.
+    pub async fn render_project_as(
+        &self,
+        project: &Project,
+        base_dir: &Path,
+        id: &str,
+    ) -> Result<bool> {
+        if self.client.status(id).await.is_ok() {
+            return Ok(false);
+        }
+        let mut refs = Vec::new();
+        for p in project.reference_paths(base_dir) {
+            refs.push(self.store.import(&p).await?);
+        }
+        let input = self.settings.render_input(project.to_request(refs));
+        self.client.start_render(id, input).await?;
+        Ok(true)
     }
 
     /// A local file with an artifact's bytes: the file itself in a local store, a verified

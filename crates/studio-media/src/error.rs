@@ -106,6 +106,17 @@ impl MediaError {
         }
     }
 
+    /// Writing an image failed: a full or failing disk is worth a retry (an I/O error); an
+    /// image that cannot be encoded is not.
+    pub fn image_write(path: &std::path::Path, e: image::ImageError) -> Self {
+        match e {
+            image::ImageError::IoError(source) => {
+                MediaError::io(format!("write {}", path.display()), source)
+            }
+            other => MediaError::Image(format!("write {}: {other}", path.display())),
+        }
+    }
+
     pub fn class(&self) -> ErrorClass {
         match self {
             MediaError::Provider { class, .. } | MediaError::Remote { class, .. } => *class,

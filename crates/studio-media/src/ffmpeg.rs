@@ -131,6 +131,7 @@ impl Ffmpeg {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        crate::process::die_with_parent(cmd.as_std_mut());
         tracing::debug!(program = %self.ffmpeg.display(), ?args, "running ffmpeg");
         let mut child = cmd.spawn().map_err(|source| MediaError::ToolMissing {
             program: self.ffmpeg.clone(),
@@ -199,7 +200,9 @@ impl Ffmpeg {
 
     /// Reads duration and stream parameters with ffprobe.
     pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
-        let out = Command::new(&self.ffprobe)
+        let mut cmd = Command::new(&self.ffprobe);
+        crate::process::die_with_parent(cmd.as_std_mut());
+        let out = cmd
             .args([
                 "-v",
                 "error",

@@ -150,7 +150,7 @@ where
     P: image::Pixel<Subpixel = u8> + image::PixelWithColorType,
 {
     img.save_with_format(out, image::ImageFormat::Png)
-        .map_err(|e| MediaError::Image(format!("write {}: {e}", out.display())))
+        .map_err(|e| MediaError::image_write(out, e))
 }
 
 #[async_trait]

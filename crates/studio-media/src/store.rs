@@ -92,7 +92,35 @@ impl LocalStore {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| MediaError::io(format!("create {}", dir.display()), e))?;
         }
-        Ok(LocalStore { root })
+        let store = LocalStore { root };
+        store.remove_orphaned_scratch();
+        Ok(store)
+    }
+
+    /// Deletes scratch files of processes that no longer exist (a worker killed mid-write):
+    /// they can never be committed. Scratch names start with their writer's PID.
+    pub fn remove_orphaned_scratch(&self) -> usize {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.tmp_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name();
+            let pid = name
+                .to_str()
+                .and_then(|n| n.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok());
+            let orphaned = match pid {
+                Some(pid) => !crate::process::is_alive(pid),
+                None => false, // not ours: leave it
+            };
+            if orphaned && std::fs::remove_file(entry.path()).is_ok() {
+                tracing::info!(file = %entry.path().display(), "removed a dead worker's scratch file");
+                removed += 1;
+            }
+        }
+        removed
     }
 
     pub fn root(&self) -> &Path {
@@ -254,6 +282,26 @@ mod tests {
             std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
             0
         );
+    }
+
+    #[test]
+    fn scratch_of_dead_processes_is_removed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path()).unwrap();
+        let mine = store.scratch("mp4").unwrap();
+        std::fs::write(mine.path(), b"being written").unwrap();
+        // A PID above the kernel's maximum is never alive.
+        let dead = dir.path().join("tmp").join("4294967295-1a2b-0.mp4");
+        std::fs::write(&dead, b"half a clip").unwrap();
+        let foreign = dir.path().join("tmp").join("notes.txt");
+        std::fs::write(&foreign, b"x").unwrap();
+        LocalStore::open(dir.path()).unwrap();
+        assert!(!dead.exists(), "a dead writer's scratch file survived");
+        assert!(
+            mine.path().exists(),
+            "a live writer's scratch file was removed"
+        );
+        assert!(foreign.exists());
     }
 
     #[tokio::test]

@@ -5,6 +5,10 @@ pub struct Faults {
     pub throttle_once: bool,
     pub status: Option<u16>,
     pub hang: bool,
+    /// 200, a few bytes of body, then the connection is cut.
+    pub reset: bool,
+    /// 200, then one byte a second: the body never finishes in time.
+    pub trickle: bool,
     pub safety: bool,
     pub malformed: bool,
     pub no_image: bool,
@@ -27,6 +31,8 @@ impl Faults {
                 "503" => f.status = Some(503),
                 "bad-request" => f.status = Some(400),
                 "hang" => f.hang = true,
+                "reset" => f.reset = true,
+                "trickle" => f.trickle = true,
                 "safety" => f.safety = true,
                 "malformed" => f.malformed = true,
                 "no-image" => f.no_image = true,

@@ -122,6 +122,30 @@ async fn common_faults(state: &State, key: &str, f: &Faults) -> Option<Response>
     if f.hang {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
+    if f.reset || f.trickle {
+        let body = if f.reset {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"candidates\": [")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "scripted connection reset",
+                )),
+            ];
+            axum::body::Body::from_stream(futures::stream::iter(chunks))
+        } else {
+            let drip = futures::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some((Ok::<_, std::io::Error>(Bytes::from_static(b" ")), ()))
+            });
+            axum::body::Body::from_stream(drip)
+        };
+        let mut r = Response::new(body);
+        r.headers_mut().insert(
+            "content-type",
+            "application/json".parse().expect("header value"),
+        );
+        return Some(r);
+    }
     if f.throttle_once && state.throttled.lock().expect("lock").insert(key.to_owned()) {
         let mut r = google_error(
             429,

@@ -54,7 +54,19 @@ impl Auth {
         req: reqwest::RequestBuilder,
     ) -> Result<reqwest::RequestBuilder, MediaError> {
         match self {
-            Auth::ApiKey(key) => Ok(req.header("x-goog-api-key", key.expose_secret())),
+            Auth::ApiKey(key) => {
+                let mut value = reqwest::header::HeaderValue::from_str(key.expose_secret())
+                    .map_err(|_| MediaError::Provider {
+                        provider: "gemini".into(),
+                        class: ErrorClass::InvalidApiKey,
+                        message: "the API key holds characters an HTTP header cannot carry".into(),
+                        retry_after: None,
+                    })?;
+                // Sensitive headers print as "Sensitive" in the HTTP stack's debug and trace
+                // output, so even STUDIO_LOG=trace never writes the key.
+                value.set_sensitive(true);
+                Ok(req.header("x-goog-api-key", value))
+            }
             Auth::OAuth(provider) => {
                 let token = provider
                     .token(SCOPES)

@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::classify::FILTERED_FINISH_REASONS;
+use super::classify::{CallSite, FILTERED_FINISH_REASONS};
 use super::{b64, mime_of, read_b64_file, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::ImageRequest;
@@ -73,10 +73,31 @@ pub(super) async fn generate(
         }
     });
     let url = format!("{}/models/{model}:generateContent", p.config.base);
-    let resp: GenerateContentResponse = p
-        .send_json(&site, task, |c| c.post(&url).json(&body))
-        .await?;
+    let body = p.send(&site, task, |c| c.post(&url).json(&body)).await?;
+    let img = decode_response(&site, &body)?;
+    let out = out.to_owned();
+    let target = out.clone();
+    tokio::task::spawn_blocking(move || img.save_with_format(&out, image::ImageFormat::Png))
+        .await
+        .map_err(|e| MediaError::Image(e.to_string()))?
+        .map_err(|e| MediaError::image_write(&target, e))?;
+    task.report(1.0);
+    Ok(())
+}
 
+/// The image in a `generateContent` answer, or the classified reason there is none. Pure, so it
+/// is fuzzed with arbitrary bodies: whatever comes back, an error, never a panic.
+pub(crate) fn decode_response(
+    site: &CallSite,
+    body: &[u8],
+) -> Result<image::DynamicImage, MediaError> {
+    let resp: GenerateContentResponse = serde_json::from_slice(body).map_err(|e| {
+        site.error(
+            ErrorClass::Transient,
+            format!("malformed response: {e}"),
+            None,
+        )
+    })?;
     if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
         return Err(site.error(
             ErrorClass::ContentPolicy,
@@ -105,19 +126,12 @@ pub(super) async fn generate(
             None,
         )
     })?;
-    // Check it is really an image, and store PNG whatever format came back.
-    let img = image::load_from_memory(&bytes).map_err(|e| {
+    // Check it is really an image; the caller stores PNG whatever format came back.
+    image::load_from_memory(&bytes).map_err(|e| {
         site.error(
             ErrorClass::Transient,
             format!("unreadable image returned: {e}"),
             None,
         )
-    })?;
-    let out = out.to_owned();
-    tokio::task::spawn_blocking(move || img.save_with_format(&out, image::ImageFormat::Png))
-        .await
-        .map_err(|e| MediaError::Image(e.to_string()))?
-        .map_err(|e| MediaError::Image(format!("write image: {e}")))?;
-    task.report(1.0);
-    Ok(())
+    })
 }

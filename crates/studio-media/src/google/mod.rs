@@ -8,6 +8,8 @@
 mod auth;
 mod classify;
 pub mod config;
+#[cfg(test)]
+mod fuzz;
 mod images;
 mod veo;
 

@@ -23,7 +23,7 @@ struct Submitted {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Operation {
+pub(crate) struct Operation {
     #[serde(default)]
     done: bool,
     error: Option<OpError>,
@@ -156,10 +156,10 @@ async fn poll(
     let mut wait = p.config.poll_initial;
     let mut polls = 0u32;
     loop {
-        let op: Operation = match p.config.backend {
+        let body = match p.config.backend {
             Backend::Gemini => {
                 let url = format!("{}/{name}", p.config.base);
-                p.send_json(site, task, |c| c.get(&url)).await?
+                p.send(site, task, |c| c.get(&url)).await?
             }
             Backend::Vertex => {
                 let url = format!(
@@ -167,10 +167,10 @@ async fn poll(
                     p.config.base, site.model
                 );
                 let body = json!({"operationName": name});
-                p.send_json(site, task, |c| c.post(&url).json(&body))
-                    .await?
+                p.send(site, task, |c| c.post(&url).json(&body)).await?
             }
         };
+        let op = parse_operation(site, &body)?;
         if op.done {
             return Ok(op);
         }
@@ -188,13 +188,29 @@ async fn poll(
     }
 }
 
-async fn finish(
-    p: &GoogleProvider,
-    site: &CallSite,
-    op: Operation,
-    out: &Path,
-    task: &TaskCtx,
-) -> Result<(), MediaError> {
+/// A poll's answer, parsed; an unparseable 200 is a retryable "malformed response".
+pub(crate) fn parse_operation(site: &CallSite, body: &[u8]) -> Result<Operation, MediaError> {
+    serde_json::from_slice(body).map_err(|e| {
+        site.error(
+            ErrorClass::Transient,
+            format!("malformed response: {e}"),
+            None,
+        )
+    })
+}
+
+/// Where a finished operation's video is.
+#[derive(Debug)]
+pub(crate) enum VideoSource {
+    /// A Gemini API file URI, downloaded with the same credentials.
+    Download(String),
+    /// Vertex's inline bytes.
+    Inline(Vec<u8>),
+}
+
+/// What a finished operation produced, or the classified reason it produced nothing. Pure, so
+/// it is fuzzed with arbitrary operations.
+pub(crate) fn outcome(site: &CallSite, op: Operation) -> Result<VideoSource, MediaError> {
     if let Some(err) = op.error {
         return Err(site.error(
             rpc_code_class(err.code),
@@ -210,36 +226,36 @@ async fn finish(
         .unwrap_or(0);
     let mut reasons = resp.rai_media_filtered_reasons;
     reasons.extend(gvr.rai_media_filtered_reasons);
-    let bytes = if let Some(uri) = gvr
+    if let Some(uri) = gvr
         .generated_samples
         .into_iter()
         .find_map(|s| s.video.and_then(|v| v.uri))
     {
-        // Files live on Google's side only briefly: download at once, with the same credentials.
-        p.send(site, task, |c| c.get(&uri)).await?.to_vec()
-    } else if let Some(v) = resp.videos.into_iter().next() {
-        match (v.bytes_base64_encoded, v.gcs_uri) {
-            (Some(data), _) => b64().decode(data.as_bytes()).map_err(|e| {
-                site.error(
-                    ErrorClass::Transient,
-                    format!("malformed video data: {e}"),
-                    None,
-                )
-            })?,
-            (None, Some(gcs)) => {
-                return Err(site.error(
-                    ErrorClass::InvalidInput,
-                    format!(
-                        "video delivered to {gcs}; the studio needs inline bytes (no storageUri)"
-                    ),
-                    None,
-                ))
-            }
+        return Ok(VideoSource::Download(uri));
+    }
+    if let Some(v) = resp.videos.into_iter().next() {
+        return match (v.bytes_base64_encoded, v.gcs_uri) {
+            (Some(data), _) => b64()
+                .decode(data.as_bytes())
+                .map(VideoSource::Inline)
+                .map_err(|e| {
+                    site.error(
+                        ErrorClass::Transient,
+                        format!("malformed video data: {e}"),
+                        None,
+                    )
+                }),
+            (None, Some(gcs)) => Err(site.error(
+                ErrorClass::InvalidInput,
+                format!("video delivered to {gcs}; the studio needs inline bytes (no storageUri)"),
+                None,
+            )),
             (None, None) => {
-                return Err(site.error(ErrorClass::Transient, "empty video entry".into(), None))
+                Err(site.error(ErrorClass::Transient, "empty video entry".into(), None))
             }
-        }
-    } else if filtered > 0 {
+        };
+    }
+    if filtered > 0 {
         let why = if reasons.is_empty() {
             "no reason given".to_owned()
         } else {
@@ -250,14 +266,32 @@ async fn finish(
             format!("video blocked by safety filters ({filtered}): {why}"),
             None,
         ));
-    } else {
-        return Err(site.error(
-            ErrorClass::Transient,
-            "operation finished without a video".into(),
-            None,
-        ));
+    }
+    Err(site.error(
+        ErrorClass::Transient,
+        "operation finished without a video".into(),
+        None,
+    ))
+}
+
+/// Whether bytes look like an MP4 (an `ftyp` box first).
+pub(crate) fn is_mp4(bytes: &[u8]) -> bool {
+    bytes.len() >= 12 && &bytes[4..8] == b"ftyp"
+}
+
+async fn finish(
+    p: &GoogleProvider,
+    site: &CallSite,
+    op: Operation,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let bytes = match outcome(site, op)? {
+        // Files live on Google's side only briefly: download at once.
+        VideoSource::Download(uri) => p.send(site, task, |c| c.get(&uri)).await?.to_vec(),
+        VideoSource::Inline(bytes) => bytes,
     };
-    if bytes.len() < 12 || &bytes[4..8] != b"ftyp" {
+    if !is_mp4(&bytes) {
         return Err(site.error(
             ErrorClass::Transient,
             format!("the downloaded video is not an MP4 ({} bytes)", bytes.len()),
