@@ -19,6 +19,7 @@ npm --prefix ui run build
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 # Chaos: 20 jobs while 30 kills hit workers, the Temporal server and clients (seed printed).
+cargo build -q -p studio-chaos -p studio-cli
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 "$target/debug/studio-chaos" --jobs 20 --kills 30
 ./scripts/test-ui.sh
