@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use studio_api::{
-    ApiError, ErrorCode, FieldProblem, Health, JobRecord, JobView, Studio, StudioSettings,
+    ApiError, CacheView, ErrorCode, FieldProblem, Health, JobRecord, JobView, Studio,
+    StudioSettings,
 };
 use studio_core::{ClipSeconds, Progress, Project, Quality, ScenarioSpec};
 use tauri::ipc::Channel;
@@ -238,6 +239,20 @@ pub async fn test_connection(
     settings: StudioSettings,
 ) -> Result<String, ApiError> {
     studio_api::settings_view::test_connection(&state.data_dir, &settings).await
+}
+
+/// Entries and size of the artifact cache (Settings).
+#[tauri::command]
+#[specta::specta]
+pub fn cache_usage(state: State<'_, AppState>) -> Result<CacheView, ApiError> {
+    studio_api::settings_view::cache_usage(&state.data_dir)
+}
+
+/// Forgets the cache entries; returns how many there were.
+#[tauri::command]
+#[specta::specta]
+pub fn clear_cache(state: State<'_, AppState>) -> Result<u32, ApiError> {
+    studio_api::settings_view::clear_cache(&state.data_dir)
 }
 
 /// A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip.

@@ -33,6 +33,8 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::get_settings,
         commands::save_settings,
         commands::test_connection,
+        commands::cache_usage,
+        commands::clear_cache,
         commands::clip_thumbnail,
     ])
 }

@@ -37,6 +37,10 @@ export const commands = {
 	/**  Validates and saves; takes effect at the next start of the studio. */
 	saveSettings: (settings: StudioSettings) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
 	testConnection: (settings: StudioSettings) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
+	/**  Entries and size of the artifact cache (Settings). */
+	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
+	/**  Forgets the cache entries; returns how many there were. */
+	clearCache: () => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("clear_cache")),
 	/**  A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip. */
 	clipThumbnail: (clip: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("clip_thumbnail", { clip })),
 };
@@ -58,6 +62,13 @@ export type ApiError_Serialize = {
 
 /**  Frame shape of every clip and of the stitched video. */
 export type AspectRatio = "16:9" | "9:16";
+
+/**  How much the artifact cache holds, for Settings. */
+export type CacheView = {
+	entries: number,
+	/**  Size of the cached artifacts, in MiB. */
+	mebibytes: number | null,
+};
 
 export type Character = Character_Serialize | Character_Deserialize;
 
@@ -281,6 +292,8 @@ export type StudioSettings = {
 	provider: string,
 	/**  Clips generated at once per job. */
 	maxParallelSegments: number,
+	/**  Reuse artifacts that identical inputs made before. */
+	useCache: boolean,
 };
 
 export type StudioStatus = {

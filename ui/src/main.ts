@@ -447,7 +447,16 @@ function settingsForm(): StudioSettings {
     bundledWorker: ($("set-bundled") as HTMLInputElement).checked,
     provider: ($("set-provider") as HTMLSelectElement).value,
     maxParallelSegments: Number(($("set-parallel") as HTMLInputElement).value),
+    useCache: ($("set-cache") as HTMLInputElement).checked,
   };
+}
+
+async function showCacheUsage() {
+  const r = await commands.cacheUsage();
+  $("cache-usage").textContent =
+    r.status === "ok"
+      ? `Artifact cache: ${r.data.entries} entr${r.data.entries === 1 ? "y" : "ies"}, ${(r.data.mebibytes ?? 0).toFixed(1)} MiB`
+      : r.error.message;
 }
 
 function bindSettings() {
@@ -465,6 +474,8 @@ function bindSettings() {
     ($("set-bundled") as HTMLInputElement).checked = r.data.bundledWorker;
     ($("set-provider") as HTMLSelectElement).value = r.data.provider;
     ($("set-parallel") as HTMLInputElement).value = String(r.data.maxParallelSegments);
+    ($("set-cache") as HTMLInputElement).checked = r.data.useCache;
+    await showCacheUsage();
     result.textContent = "";
     showProblems([]);
     dialog.showModal();
@@ -473,6 +484,12 @@ function bindSettings() {
     const r = await commands.saveSettings(settingsForm());
     showProblems(r.status === "error" ? r.error.problems : []);
     result.textContent = r.status === "ok" ? "Saved. Restart the studio to apply." : r.error.message;
+  };
+  $("cache-clear").onclick = async () => {
+    const r = await commands.clearCache();
+    result.textContent =
+      r.status === "ok" ? `Forgot ${r.data} cached artifact set(s); finished jobs still play.` : r.error.message;
+    await showCacheUsage();
   };
   $("set-test").onclick = async () => {
     result.textContent = "Testing…";

@@ -9,5 +9,5 @@ pub mod thumbs;
 
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
-pub use settings_view::StudioSettings;
+pub use settings_view::{CacheView, StudioSettings};
 pub use studio::{Health, JobView, Studio};

@@ -21,6 +21,50 @@ pub struct StudioSettings {
     pub provider: String,
     /// Clips generated at once per job.
     pub max_parallel_segments: u32,
+    /// Reuse artifacts that identical inputs made before.
+    pub use_cache: bool,
+}
+
+/// How much the artifact cache holds, for Settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheView {
+    pub entries: u32,
+    /// Size of the cached artifacts, in MiB.
+    pub mebibytes: f64,
+}
+
+/// The artifact cache of the data dir's local store. A bucket's cache is shared by the whole
+/// team and is not measured or cleared from one machine.
+fn local_cache(data_dir: &Path) -> Result<studio_media::LocalStore, ApiError> {
+    let s = Settings::load(data_dir)?;
+    if let Some(url) = &s.artifacts.url {
+        return Err(ApiError {
+            code: ErrorCode::Settings,
+            message: format!(
+                "artifacts live in the shared bucket {url}; its cache is managed there"
+            ),
+            problems: vec![],
+        });
+    }
+    Ok(studio_media::LocalStore::open(
+        studio_engine::session::DataDir(data_dir.to_owned()).artifacts(),
+    )?)
+}
+
+/// Entries and size of the artifact cache.
+pub fn cache_usage(data_dir: &Path) -> Result<CacheView, ApiError> {
+    let u = local_cache(data_dir)?.cache_usage();
+    Ok(CacheView {
+        entries: u32::try_from(u.entries).unwrap_or(u32::MAX),
+        mebibytes: u.bytes as f64 / (1024.0 * 1024.0),
+    })
+}
+
+/// Forgets every cache entry (artifacts of finished jobs stay playable); returns how many.
+pub fn clear_cache(data_dir: &Path) -> Result<u32, ApiError> {
+    let n = local_cache(data_dir)?.clear_cache()?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 impl StudioSettings {
@@ -34,6 +78,7 @@ impl StudioSettings {
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "auto".into()),
             max_parallel_segments: s.tuning.unwrap_or_default().max_parallel_segments,
+            use_cache: s.use_cache,
         }
     }
 
@@ -89,6 +134,7 @@ impl StudioSettings {
         } else {
             self.provider.parse().ok()
         };
+        s.use_cache = self.use_cache;
         let mut tuning = s.tuning.unwrap_or_default();
         tuning.max_parallel_segments = self.max_parallel_segments;
         s.tuning = Some(tuning);

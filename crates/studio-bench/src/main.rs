@@ -118,6 +118,7 @@ async fn throughput(port: u16, data: &Path, n: usize, segments: usize) -> Result
                 request: request(segments),
                 tuning: None,
                 slow_queue: None,
+                use_cache: false,
             },
         )
     });
@@ -175,6 +176,7 @@ async fn critical_path(
                     request: request(segments),
                     tuning: Some(tuning),
                     slow_queue: None,
+                    use_cache: false,
                 },
             )
             .await?;
@@ -236,6 +238,7 @@ async fn start_all(
                 request: request(segments),
                 tuning: None,
                 slow_queue: None,
+                use_cache: false,
             },
         )
     });

@@ -106,6 +106,8 @@ fn write_settings(dir: &Path) -> Result<()> {
     // of minutes. No bundled worker in clients: only the harness's workers run activities.
     let settings = serde_json::json!({
         "provider": "offline",
+        // Jobs render the same 4 projects: reuse would skip the very work being tested.
+        "useCache": false,
         "worker": {"taskQueue": QUEUE, "bundled": false, "gracefulShutdownSecs": 5},
         "tuning": studio_engine::Tuning::fast(),
     });

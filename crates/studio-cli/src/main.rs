@@ -95,6 +95,12 @@ enum Command {
     },
     /// Show the task queue: workers polling, backlog and its age, and a scale-up hint.
     Queue,
+    /// Show the artifact cache (entries, size); --clear forgets every entry (artifacts of
+    /// finished jobs stay playable).
+    Cache {
+        #[arg(long)]
+        clear: bool,
+    },
     /// List recent jobs.
     List {
         #[arg(long, default_value_t = 50)]
@@ -401,6 +407,20 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("hint: {hint}");
                 }
             }
+            Ok(())
+        }
+        Command::Cache { clear } => {
+            if clear {
+                let n = studio_api::settings_view::clear_cache(&data_dir)?;
+                println!("forgot {n} cache entr{}", if n == 1 { "y" } else { "ies" });
+            }
+            let u = studio_api::settings_view::cache_usage(&data_dir)?;
+            println!(
+                "artifact cache: {} entr{}, {:.1} MiB",
+                u.entries,
+                if u.entries == 1 { "y" } else { "ies" },
+                u.mebibytes
+            );
             Ok(())
         }
         Command::List { limit } => {

@@ -19,8 +19,10 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;
 use tokio_util::sync::CancellationToken;
 
+use crate::cache::{character_key, segment_key};
 use crate::messages::{
-    CharacterInput, EnhanceInput, SegmentInput, SegmentOutput, StitchInput, StitchOutput,
+    CacheHits, CacheQuery, CharacterInput, EnhanceInput, SegmentInput, SegmentOutput, StitchInput,
+    StitchOutput,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -57,6 +59,26 @@ impl StudioActivities {
                 }
                 to_activity_error(err)
             })
+    }
+}
+
+impl StudioActivities {
+    /// Records what `key`'s inputs made. A cache that cannot be written costs a future re-run,
+    /// never this job.
+    async fn remember(&self, key: &str, uris: &[String]) {
+        if let Err(e) = self.store.cache_put(key, uris).await {
+            tracing::warn!(error = %e, "artifact cache not updated");
+        }
+    }
+
+    async fn recall(&self, key: &str) -> Option<Vec<String>> {
+        match self.store.cache_get(key).await {
+            Ok(hit) => hit,
+            Err(e) => {
+                tracing::warn!(error = %e, "artifact cache lookup failed; treating as a miss");
+                None
+            }
+        }
     }
 }
 
@@ -142,6 +164,48 @@ where
 
 #[activities]
 impl StudioActivities {
+    /// Which of a render's artifacts identical inputs already made (run as a local activity).
+    #[activity(name = names::FIND_CACHED_ARTIFACTS)]
+    pub async fn find_cached_artifacts(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        query: CacheQuery,
+    ) -> Result<CacheHits, ActivityError> {
+        let provider = self.toolkit.provider.cache_identity();
+        let character = self
+            .recall(&character_key(&provider, &query.character))
+            .await
+            .and_then(|uris| <[String; 3]>::try_from(uris).ok())
+            .map(|[front, three_quarter, profile]| CharacterImages {
+                front,
+                three_quarter,
+                profile,
+            });
+        let mut segments = Vec::with_capacity(query.scenarios.len());
+        for scenario in query.scenarios {
+            let hit = match &character {
+                // New character images mean new clips: only a cached character can have them.
+                None => None,
+                Some(images) => {
+                    let input = SegmentInput {
+                        scenario,
+                        character_image: images.front.clone(),
+                        aspect_ratio: query.character.aspect_ratio,
+                        quality: query.quality,
+                    };
+                    self.recall(&segment_key(&provider, &input))
+                        .await
+                        .and_then(|uris| uris.into_iter().next())
+                }
+            };
+            segments.push(hit);
+        }
+        Ok(CacheHits {
+            character,
+            segments,
+        })
+    }
+
     /// Three angles of the character (front, three-quarter, profile).
     #[activity(name = names::GENERATE_CHARACTER_IMAGES)]
     pub async fn generate_character_images(
@@ -181,6 +245,8 @@ impl StudioActivities {
                 }
             });
             let uris = futures::future::try_join_all(angles).await?;
+            let key = character_key(&this.toolkit.provider.cache_identity(), &input);
+            this.remember(&key, &uris).await;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
             Ok(CharacterImages {
@@ -217,6 +283,8 @@ impl StudioActivities {
                 .await?;
             let clip_url = this.store.commit(scratch).await?;
             this.metrics.clip_generated(req.duration.get());
+            let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
+            this.remember(&key, std::slice::from_ref(&clip_url)).await;
             Ok(SegmentOutput { clip_url })
         })
         .await

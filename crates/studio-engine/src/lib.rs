@@ -6,6 +6,7 @@
 //! - [`client`]: start, watch and steer renders; [`devserver`]: the embedded local server.
 
 pub mod activities;
+pub mod cache;
 pub mod messages;
 pub mod names;
 pub mod tuning;

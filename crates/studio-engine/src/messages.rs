@@ -1,14 +1,16 @@
 //! Inputs and outputs of our workflows and activities (camelCase JSON, URIs instead of media).
 
 use serde::{Deserialize, Serialize};
-use studio_core::{AspectRatio, CharacterSpec, Quality, ScenarioSpec, VideoRequest};
+use studio_core::{
+    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, VideoRequest,
+};
 use studio_media::StitchMode;
 
 use crate::tuning::Tuning;
 
 /// Input of `ultraRealisticVideoWorkflow`: the seed's request, plus optional tuning overrides
 /// that a client written against the seed simply never sends.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderInput {
     #[serde(flatten)]
@@ -19,6 +21,46 @@ pub struct RenderInput {
     /// keeps every activity on the workflow's queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_queue: Option<String>,
+    /// Reuse artifacts that identical inputs made before (the default; a client of the seed
+    /// design never sends it).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub use_cache: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl Default for RenderInput {
+    fn default() -> Self {
+        RenderInput {
+            request: VideoRequest::default(),
+            tuning: None,
+            slow_queue: None,
+            use_cache: true,
+        }
+    }
+}
+
+/// What the cache lookup is asked: the render's inputs as they are at its start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheQuery {
+    pub character: CharacterInput,
+    pub scenarios: Vec<ScenarioSpec>,
+    pub quality: Quality,
+}
+
+/// Artifacts found in the cache: the character's images, and a clip per scenario (in order).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheHits {
+    pub character: Option<CharacterImages>,
+    pub segments: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,8 +127,13 @@ mod tests {
         assert_eq!(input.request.quality, Quality::High);
         assert!(input.tuning.is_none());
         assert!(input.slow_queue.is_none());
+        assert!(
+            input.use_cache,
+            "the cache is on unless a client turns it off"
+        );
         let back = serde_json::to_value(&input).unwrap();
         assert!(back.get("tuning").is_none());
+        assert!(back.get("useCache").is_none());
         assert_eq!(back["character"]["basePrompt"], "a knight");
     }
 }

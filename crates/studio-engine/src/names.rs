@@ -15,6 +15,11 @@ pub const GENERATE_CHARACTER_IMAGES: &str = "generateCharacterImages";
 pub const GENERATE_VIDEO_SEGMENT: &str = "generateVideoSegment";
 pub const STITCH_VIDEOS: &str = "stitchVideos";
 pub const ENHANCE_4K: &str = "enhance4K";
+/// Local activity: which of a render's artifacts identical earlier inputs already made.
+pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
+
+/// Patch id guarding the cache lookup, so jobs started before it existed replay unchanged.
+pub const CACHE_PATCH: &str = "artifact-cache-v1";
 
 /// Query answering `{stage, percentage, currentStep}` (and batch progress for batches).
 pub const GET_PROGRESS: &str = "getProgress";

@@ -182,7 +182,7 @@ impl Default for WorkerSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub temporal: TemporalSettings,
@@ -194,6 +194,22 @@ pub struct Settings {
     pub artifacts: ArtifactSettings,
     /// Overrides sent with every render; None keeps the seed's timeouts and retries.
     pub tuning: Option<Tuning>,
+    /// Reuse artifacts that identical inputs made before (on unless turned off).
+    pub use_cache: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            temporal: TemporalSettings::default(),
+            worker: WorkerSettings::default(),
+            provider: None,
+            google: GoogleSettings::default(),
+            artifacts: ArtifactSettings::default(),
+            tuning: None,
+            use_cache: true,
+        }
+    }
 }
 
 impl Settings {
@@ -251,6 +267,7 @@ impl Settings {
             request,
             tuning: self.tuning,
             slow_queue: self.worker.slow_queue_for_input(),
+            use_cache: self.use_cache,
         }
     }
 

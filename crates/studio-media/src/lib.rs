@@ -22,5 +22,5 @@ pub use provider::{
     Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ProviderKind, Toolkit,
 };
 pub use shared::SharedStore;
-pub use store::{ArtifactSettings, ArtifactStore, LocalStore, Scratch};
+pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch};
 pub use task::{TaskCtx, TaskProgress};

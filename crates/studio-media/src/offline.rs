@@ -159,6 +159,11 @@ impl MediaProvider for OfflineProvider {
         "offline"
     }
 
+    /// Bump the version when the drawing or the encoding changes.
+    fn cache_identity(&self) -> String {
+        "offline:v1".into()
+    }
+
     async fn character_image(
         &self,
         req: &ImageRequest,

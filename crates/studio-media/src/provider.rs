@@ -64,6 +64,11 @@ pub struct ClipRequest {
 pub trait MediaProvider: Send + Sync {
     /// Short name used in logs and errors.
     fn name(&self) -> &str;
+    /// What makes this provider's output what it is (provider, models, renderer version): part
+    /// of every artifact-cache key, so a different model never reuses another's take.
+    fn cache_identity(&self) -> String {
+        self.name().to_owned()
+    }
     /// File extension of the images this provider writes.
     fn image_ext(&self) -> &str {
         "png"

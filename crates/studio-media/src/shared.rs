@@ -19,7 +19,7 @@ use object_store::{ObjectStore, ObjectStoreScheme};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{ErrorClass, MediaError};
-use crate::store::{hash_file, ArtifactStore, LocalStore, Scratch};
+use crate::store::{check_cache_key, hash_file, ArtifactStore, CacheEntry, LocalStore, Scratch};
 
 /// Environment variable prefixes whose values configure a bucket (as `object_store`'s
 /// `from_env` builders read them).
@@ -121,6 +121,12 @@ impl SharedStore {
             hash[..2].to_owned(),
             format!("{hash}.{ext}"),
         ]);
+        ObjectPath::from_iter(parts)
+    }
+
+    fn cache_key(&self, key: &str) -> ObjectPath {
+        let mut parts: Vec<String> = self.prefix.parts().map(|p| p.as_ref().to_owned()).collect();
+        parts.extend(["cache".to_owned(), format!("{key}.json")]);
         ObjectPath::from_iter(parts)
     }
 
@@ -259,6 +265,45 @@ impl ArtifactStore for SharedStore {
             .await
             .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
         self.commit(scratch).await
+    }
+
+    async fn cache_get(&self, key: &str) -> Result<Option<Vec<String>>, MediaError> {
+        check_cache_key(key)?;
+        let path = self.cache_key(key);
+        let uri = self.uri(&path);
+        let bytes = match self.store.get(&path).await {
+            Ok(got) => got.bytes().await.map_err(|e| self.remote_error(&uri, e))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.remote_error(&uri, e)),
+        };
+        let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes) else {
+            return Ok(None);
+        };
+        for u in &entry.uris {
+            let Ok((key, ..)) = self.parse_uri(u) else {
+                return Ok(None);
+            };
+            match self.store.head(&key).await {
+                Ok(_) => {}
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(self.remote_error(u, e)),
+            }
+        }
+        Ok(Some(entry.uris))
+    }
+
+    async fn cache_put(&self, key: &str, uris: &[String]) -> Result<(), MediaError> {
+        check_cache_key(key)?;
+        let path = self.cache_key(key);
+        let json = serde_json::to_vec(&CacheEntry {
+            uris: uris.to_vec(),
+        })
+        .map_err(|e| MediaError::Image(e.to_string()))?;
+        self.store
+            .put(&path, json.into())
+            .await
+            .map(drop)
+            .map_err(|e| self.remote_error(&self.uri(&path), e))
     }
 
     async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError> {

@@ -49,6 +49,37 @@ pub trait ArtifactStore: Send + Sync {
     async fn import(&self, path: &Path) -> Result<String, MediaError>;
     /// A local path holding the artifact's bytes, for reading.
     async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError>;
+    /// The artifacts recorded under a cache key (a hash of the inputs that made them), if all
+    /// of them are still in the store.
+    async fn cache_get(&self, key: &str) -> Result<Option<Vec<String>>, MediaError>;
+    /// Records the artifacts made from the inputs hashed into `key`.
+    async fn cache_put(&self, key: &str, uris: &[String]) -> Result<(), MediaError>;
+}
+
+/// A cache entry: what a key's inputs produced.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CacheEntry {
+    pub uris: Vec<String>,
+}
+
+/// Cache keys are hex digests; anything else is refused before it touches a path.
+pub(crate) fn check_cache_key(key: &str) -> Result<(), MediaError> {
+    if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(MediaError::Artifact {
+            uri: key.to_owned(),
+            message: "not a cache key".into(),
+        })
+    }
+}
+
+/// How much the artifact cache holds: entries, and the bytes of the artifacts they name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheUsage {
+    pub entries: u64,
+    pub bytes: u64,
 }
 
 /// Where a worker or studio keeps artifacts: a local folder (the default), or a bucket shared by
@@ -87,7 +118,7 @@ impl LocalStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
         let root = std::path::absolute(root.into())
             .map_err(|e| MediaError::io("artifact store root", e))?;
-        for sub in ["objects", "tmp"] {
+        for sub in ["objects", "tmp", "cache"] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir)
                 .map_err(|e| MediaError::io(format!("create {}", dir.display()), e))?;
@@ -125,6 +156,58 @@ impl LocalStore {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+
+    fn cache_path(&self, key: &str) -> PathBuf {
+        self.cache_dir().join(format!("{key}.json"))
+    }
+
+    /// Entries in the artifact cache and the bytes of the (distinct) artifacts they name.
+    pub fn cache_usage(&self) -> CacheUsage {
+        let mut usage = CacheUsage::default();
+        let mut seen = std::collections::HashSet::new();
+        for e in std::fs::read_dir(self.cache_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(bytes) = std::fs::read(e.path()) else {
+                continue;
+            };
+            let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes) else {
+                continue;
+            };
+            usage.entries += 1;
+            for uri in entry.uris {
+                let path = url::Url::parse(&uri)
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok());
+                if let Some(p) = path.filter(|p| seen.insert(p.clone())) {
+                    usage.bytes += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                }
+            }
+        }
+        usage
+    }
+
+    /// Forgets every cache entry, so the next renders make everything anew. The artifacts stay:
+    /// finished jobs still show and play them.
+    pub fn clear_cache(&self) -> Result<u64, MediaError> {
+        let mut removed = 0;
+        for e in std::fs::read_dir(self.cache_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            std::fs::remove_file(e.path())
+                .map_err(|err| MediaError::io(format!("remove {}", e.path().display()), err))?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     fn tmp_dir(&self) -> PathBuf {
@@ -217,6 +300,35 @@ impl ArtifactStore for LocalStore {
             .await
             .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
         self.commit(scratch).await
+    }
+
+    async fn cache_get(&self, key: &str) -> Result<Option<Vec<String>>, MediaError> {
+        check_cache_key(key)?;
+        let Ok(bytes) = tokio::fs::read(self.cache_path(key)).await else {
+            return Ok(None);
+        };
+        let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes) else {
+            return Ok(None); // unreadable entries are misses, never errors
+        };
+        for uri in &entry.uris {
+            if self.local_path(uri).await.is_err() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(entry.uris))
+    }
+
+    async fn cache_put(&self, key: &str, uris: &[String]) -> Result<(), MediaError> {
+        check_cache_key(key)?;
+        let json = serde_json::to_vec(&CacheEntry {
+            uris: uris.to_vec(),
+        })
+        .map_err(|e| MediaError::Image(e.to_string()))?;
+        let path = self.cache_path(key);
+        tokio::task::spawn_blocking(move || studio_core::write_atomic(&path, &json))
+            .await
+            .map_err(|e| MediaError::io("cache write", std::io::Error::other(e)))?
+            .map_err(|e| MediaError::io("cache write", e))
     }
 
     async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError> {

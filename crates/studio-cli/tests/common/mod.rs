@@ -175,6 +175,8 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
         },
         tuning: Some(Tuning::fast()),
         slow_queue: None,
+        // Tests count activities: reuse is tested on its own.
+        use_cache: false,
     }
 }
 

@@ -9,12 +9,14 @@ use studio_core::{
 };
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
-    WorkflowResult, WorkflowTermination,
+    ActivityExecutionError, LocalActivityOptions, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::StudioActivities;
-use crate::messages::{CharacterInput, EnhanceInput, RenderInput, SegmentInput, StitchInput};
+use crate::messages::{
+    CacheHits, CacheQuery, CharacterInput, EnhanceInput, RenderInput, SegmentInput, StitchInput,
+};
 use crate::names;
 use crate::tuning::Tuning;
 
@@ -24,6 +26,7 @@ pub struct VideoWorkflow {
     tuning: Tuning,
     /// Where clips and enhance run when the slow queue is split off (None: this queue).
     slow_queue: Option<String>,
+    use_cache: bool,
     quality: Quality,
     paused: bool,
     /// Whether `addSegment` can still extend the job (false once stitching begins).
@@ -95,6 +98,7 @@ impl VideoWorkflow {
             request,
             tuning,
             slow_queue,
+            use_cache,
         } = input;
         let scenarios = request.scenarios.clone();
         let mut wf = VideoWorkflow {
@@ -105,6 +109,7 @@ impl VideoWorkflow {
             },
             tuning: tuning.unwrap_or_default(),
             slow_queue,
+            use_cache,
             paused: false,
             accepting_segments: true,
             quality_locked: false,
@@ -120,27 +125,54 @@ impl VideoWorkflow {
 
     #[run(name = names::VIDEO_WORKFLOW)]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<VideoResult> {
-        // 1. Character images.
+        // 0. What identical inputs made before is reused, not paid for again. A local activity:
+        // a marker in history, no task on a queue. A failed lookup is a miss.
         ctx.wait_condition(|s| !s.paused).await?;
-        let (character_input, tuning) = ctx.state_mut(|s| {
-            s.set_stage(
-                Stage::GeneratingCharacter,
-                "Generating character images (3 angles)",
-            );
+        let (character_input, tuning, query) = ctx.state_mut(|s| {
             let input = CharacterInput {
                 character: s.request.character.clone(),
                 aspect_ratio: s.request.aspect_ratio,
             };
-            (input, s.tuning)
+            let query = s.use_cache.then(|| CacheQuery {
+                character: input.clone(),
+                scenarios: s.request.scenarios.clone(),
+                quality: s.quality,
+            });
+            (input, s.tuning, query)
         });
-        let images: CharacterImages = ctx
-            .execute_activity(
-                StudioActivities::generate_character_images,
-                character_input,
-                tuning.character.options(),
-            )
-            .await
-            .map_err(|e| activity_failed(ctx, e))?;
+        let hits = match query {
+            Some(query) if ctx.patched(names::CACHE_PATCH) => ctx
+                .execute_local_activity(
+                    StudioActivities::find_cached_artifacts,
+                    query,
+                    LocalActivityOptions::builder()
+                        .start_to_close_timeout(std::time::Duration::from_secs(60))
+                        .build(),
+                )
+                .await
+                .unwrap_or_default(),
+            _ => CacheHits::default(),
+        };
+
+        // 1. Character images.
+        let images: CharacterImages = match hits.character {
+            Some(images) => images,
+            None => {
+                ctx.state_mut(|s| {
+                    s.set_stage(
+                        Stage::GeneratingCharacter,
+                        "Generating character images (3 angles)",
+                    )
+                });
+                ctx.execute_activity(
+                    StudioActivities::generate_character_images,
+                    character_input,
+                    tuning.character.options(),
+                )
+                .await
+                .map_err(|e| activity_failed(ctx, e))?
+            }
+        };
 
         // 2. One clip per scenario, at most `max_parallel_segments` at once. Scenarios added by
         // `addSegment` while this runs join the queue; pause stops new launches only.
@@ -148,15 +180,33 @@ impl VideoWorkflow {
         let slow_queue = ctx.state(|s| s.slow_queue.clone());
         let mut segment_opts = tuning.segment.options();
         segment_opts.task_queue = slow_queue.clone();
-        let mut clips: Vec<Option<String>> = Vec::new();
+        let mut clips: Vec<Option<String>> = hits.segments.clone();
         let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
         let mut next = 0usize;
         ctx.state_mut(|s| {
             s.set_stage(Stage::GeneratingVideos, "Generating video segments");
+            for (seg, hit) in s.progress.segments.iter_mut().zip(&hits.segments) {
+                if let Some(uri) = hit {
+                    seg.status = SegmentStatus::Done;
+                    seg.clip_url = Some(uri.clone());
+                }
+            }
+            let done = s.segments_done();
+            if done > 0 {
+                let total = s.progress.segments.len();
+                s.progress.percentage = Progress::segments_percentage(done, total);
+                s.progress.current_step = format!("Reused {done} of {total} segments");
+            }
         });
         loop {
             while running.len() < max_parallel {
                 let input = ctx.state_mut(|s| {
+                    // Segments reused from the cache are already done.
+                    while next < s.request.scenarios.len()
+                        && s.progress.segments[next].status == SegmentStatus::Done
+                    {
+                        next += 1;
+                    }
                     if s.paused || next >= s.request.scenarios.len() {
                         return None;
                     }

@@ -174,6 +174,15 @@ impl MediaProvider for GoogleProvider {
         self.provider_name()
     }
 
+    fn cache_identity(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.provider_name(),
+            self.config.image_model,
+            self.config.video_model
+        )
+    }
+
     async fn character_image(
         &self,
         req: &ImageRequest,

@@ -1,0 +1,93 @@
+//! Keys of the artifact cache: a digest of everything that decides what an activity makes, so a
+//! render whose inputs match earlier work reuses it instead of paying for it again.
+//!
+//! Keys are computed on the worker, where the provider and its models are known; workflows
+//! only see the hits (through a local activity, recorded in history as a marker).
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::messages::{CharacterInput, SegmentInput};
+
+/// Bump to invalidate every key (e.g. when what goes into them changes).
+const KEY_VERSION: u32 = 1;
+
+fn digest(value: serde_json::Value) -> String {
+    hex::encode(Sha256::digest(value.to_string().as_bytes()))
+}
+
+/// The character step: provider and models, name, prompt, reference images (content-addressed
+/// URIs, so their bytes count) and aspect ratio.
+pub fn character_key(provider: &str, input: &CharacterInput) -> String {
+    digest(json!({
+        "v": KEY_VERSION,
+        "kind": "character",
+        "provider": provider,
+        "name": input.character.name,
+        "prompt": input.character.base_prompt,
+        "references": input.character.reference_images,
+        "aspectRatio": input.aspect_ratio,
+    }))
+}
+
+/// One clip: provider and models, the character image it animates, the scenario's prompt,
+/// negative prompt and duration, aspect ratio and quality. The scenario's id is left out: moving
+/// or renaming a scene does not change its clip.
+pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
+    digest(json!({
+        "v": KEY_VERSION,
+        "kind": "segment",
+        "provider": provider,
+        "image": input.character_image,
+        "prompt": input.scenario.prompt,
+        "negativePrompt": input.scenario.negative_prompt,
+        "durationSeconds": input.scenario.duration_seconds,
+        "aspectRatio": input.aspect_ratio,
+        "quality": input.quality,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_core::{AspectRatio, CharacterSpec, Quality, ScenarioSpec};
+
+    fn segment(prompt: &str) -> SegmentInput {
+        SegmentInput {
+            scenario: ScenarioSpec::new(prompt),
+            character_image: "file:///a/objects/ab/abc.png".into(),
+            aspect_ratio: AspectRatio::Landscape,
+            quality: Quality::Standard,
+        }
+    }
+
+    #[test]
+    fn keys_follow_what_shapes_the_output_and_nothing_else() {
+        let a = segment_key("offline:v1", &segment("runs"));
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, segment_key("offline:v1", &segment("runs")));
+        let mut moved = segment("runs");
+        moved.scenario.id = Some("renamed".into());
+        assert_eq!(a, segment_key("offline:v1", &moved), "ids do not matter");
+        assert_ne!(a, segment_key("offline:v1", &segment("walks")));
+        assert_ne!(a, segment_key("gemini:m1:m2", &segment("runs")));
+        let mut hq = segment("runs");
+        hq.quality = Quality::High;
+        assert_ne!(a, segment_key("offline:v1", &hq));
+
+        let c = CharacterInput {
+            character: CharacterSpec {
+                name: "Ava".into(),
+                base_prompt: "a pilot".into(),
+                reference_images: vec![],
+            },
+            aspect_ratio: AspectRatio::Landscape,
+        };
+        let mut portrait = c.clone();
+        portrait.aspect_ratio = AspectRatio::Portrait;
+        assert_ne!(
+            character_key("offline:v1", &c),
+            character_key("offline:v1", &portrait)
+        );
+    }
+}
