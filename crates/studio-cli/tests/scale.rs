@@ -75,6 +75,34 @@ async fn all_records(env: &Env, ids: &[String]) -> Vec<ActivityRecord> {
     out
 }
 
+/// Waits until every worker process says it is polling (its own log, not the server's poller
+/// bookkeeping, which lags under load); a worker that died instead fails the test with its log.
+async fn wait_until_polling(env: &Env, workers: &mut [Child]) {
+    let started = Instant::now();
+    loop {
+        let mut ready = 0;
+        for (i, w) in workers.iter_mut().enumerate() {
+            let log = std::fs::read_to_string(env.data.path().join(format!("w{i}.log")))
+                .unwrap_or_default();
+            if let Some(status) = w.try_wait().unwrap() {
+                panic!("worker w{i} exited with {status}:\n{log}");
+            }
+            if log.contains("worker polling") {
+                ready += 1;
+            }
+        }
+        if ready == workers.len() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "only {ready} of {} workers polling after 90 s",
+            workers.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
     let env = Env::without_worker("many").await;
@@ -82,10 +110,7 @@ async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
         .map(|i| worker(&env, &format!("w{i}"), &[]))
         .collect();
     let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
-    wait_for("3 workers polling", Duration::from_secs(30), || async {
-        env.client.queue_status().await.unwrap().activity_pollers >= 3
-    })
-    .await;
+    wait_until_polling(&env, &mut workers).await;
 
     let ids: Vec<String> = (0..20).map(|i| env.job_id(&format!("job{i}"))).collect();
     for (i, id) in ids.iter().enumerate() {
