@@ -103,13 +103,25 @@ fn job_id(job: usize) -> String {
 fn write_settings(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     // Fast tuning: a killed worker's attempt is retried after a 3 s heartbeat timeout instead
-    // of minutes. No bundled worker in clients: only the harness's workers run activities.
+    // of minutes. Every killed attempt counts against the retry policy, and this schedule kills
+    // a worker every few seconds, so the seed's 3 attempts could run out on worker deaths
+    // alone (seen with seed 1795752983419144323): the harness allows 25. No bundled worker in
+    // clients: only the harness's workers run activities.
+    let mut tuning = studio_engine::Tuning::fast();
+    for a in [
+        &mut tuning.character,
+        &mut tuning.segment,
+        &mut tuning.stitch,
+        &mut tuning.enhance,
+    ] {
+        a.retry.max_attempts = 25;
+    }
     let settings = serde_json::json!({
         "provider": "offline",
         // Jobs render the same 4 projects: reuse would skip the very work being tested.
         "useCache": false,
         "worker": {"taskQueue": QUEUE, "bundled": false, "gracefulShutdownSecs": 5},
-        "tuning": studio_engine::Tuning::fast(),
+        "tuning": tuning,
     });
     std::fs::write(
         dir.join("settings.json"),
@@ -293,7 +305,11 @@ impl Run {
             };
             let mut child = self.clients.remove(&job).expect("present");
             child.wait()?; // already reaped by try_wait; returns at once
-            if status.success() {
+            if matches!(status.code(), Some(3 | 4)) {
+                // The job itself failed or was cancelled: relaunching cannot help. Recorded as
+                // done with no video, so the checks report it at once.
+                self.done.insert(job, String::new());
+            } else if status.success() {
                 let mut out = String::new();
                 if let Some(mut stdout) = child.stdout.take() {
                     use std::io::Read;

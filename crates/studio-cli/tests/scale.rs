@@ -16,8 +16,31 @@ use studio_engine::worker::WorkerThread;
 use studio_engine::{names, RenderInput};
 use studio_media::{Ffmpeg, ProviderKind};
 
+/// A child process killed when the test ends, even when it panics.
+struct Proc(Child);
+
+impl std::ops::Deref for Proc {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `studio worker` on this test's queue with extra arguments, logging to a file in the data dir.
-fn worker(env: &Env, name: &str, extra: &[&str]) -> Child {
+fn worker(env: &Env, name: &str, extra: &[&str]) -> Proc {
     let log = std::fs::File::create(env.data.path().join(format!("{name}.log"))).unwrap();
     Command::new(env!("CARGO_BIN_EXE_studio"))
         .args([
@@ -33,6 +56,7 @@ fn worker(env: &Env, name: &str, extra: &[&str]) -> Child {
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
+        .map(Proc)
         .expect("studio worker starts")
 }
 
@@ -77,7 +101,7 @@ async fn all_records(env: &Env, ids: &[String]) -> Vec<ActivityRecord> {
 
 /// Waits until every worker process says it is polling (its own log, not the server's poller
 /// bookkeeping, which lags under load); a worker that died instead fails the test with its log.
-async fn wait_until_polling(env: &Env, workers: &mut [Child]) {
+async fn wait_until_polling(env: &Env, workers: &mut [Proc]) {
     let started = Instant::now();
     loop {
         let mut ready = 0;
@@ -106,7 +130,7 @@ async fn wait_until_polling(env: &Env, workers: &mut [Child]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
     let env = Env::without_worker("many").await;
-    let mut workers: Vec<Child> = (0..3)
+    let mut workers: Vec<Proc> = (0..3)
         .map(|i| worker(&env, &format!("w{i}"), &[]))
         .collect();
     let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
