@@ -103,19 +103,11 @@ fn job_id(job: usize) -> String {
 fn write_settings(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     // Fast tuning: a killed worker's attempt is retried after a 3 s heartbeat timeout instead
-    // of minutes. Every killed attempt counts against the retry policy, and this schedule kills
-    // a worker every few seconds, so the seed's 3 attempts could run out on worker deaths
-    // alone (seen with seed 1795752983419144323): the harness allows 25. No bundled worker in
-    // clients: only the harness's workers run activities.
-    let mut tuning = studio_engine::Tuning::fast();
-    for a in [
-        &mut tuning.character,
-        &mut tuning.segment,
-        &mut tuning.stitch,
-        &mut tuning.enhance,
-    ] {
-        a.retry.max_attempts = 25;
-    }
+    // of minutes; the seed's retry counts are kept (3 attempts). An activity whose attempts all
+    // die with their workers is scheduled anew by the workflow (seed 1795752983419144323 once
+    // failed a job that way). No bundled worker in clients: only the harness's workers run
+    // activities.
+    let tuning = studio_engine::Tuning::fast();
     let settings = serde_json::json!({
         "provider": "offline",
         // Jobs render the same 4 projects: reuse would skip the very work being tested.
@@ -305,11 +297,9 @@ impl Run {
             };
             let mut child = self.clients.remove(&job).expect("present");
             child.wait()?; // already reaped by try_wait; returns at once
-            if matches!(status.code(), Some(3 | 4)) {
-                // The job itself failed or was cancelled: relaunching cannot help. Recorded as
-                // done with no video, so the checks report it at once.
-                self.done.insert(job, String::new());
-            } else if status.success() {
+                           // A client also exits non-zero when the server it watched was killed, so a failure
+                           // is never taken as the job's end: the client is started again and reattaches.
+            if status.success() {
                 let mut out = String::new();
                 if let Some(mut stdout) = child.stdout.take() {
                     use std::io::Read;
@@ -488,13 +478,19 @@ async fn main() -> Result<()> {
     // Check every job from the server's point of view.
     let mut failures: Vec<String> = Vec::new();
     let mut retried = 0usize;
+    let mut rescheduled = 0usize;
     for job in 0..args.jobs {
         let id = job_id(job);
-        let result = with_client(port, deadline, |c| {
-            let id = id.clone();
-            async move { c.result(&id).await }
-        })
-        .await;
+        // Bounded: a job still running here (no workers are left) must not hang the check.
+        let result = tokio::time::timeout(
+            Duration::from_secs(30),
+            with_client(port, deadline, |c| {
+                let id = id.clone();
+                async move { c.result(&id).await }
+            }),
+        )
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("still not finished")));
         let result = match result {
             Ok(r) => r,
             Err(e) => {
@@ -519,12 +515,25 @@ async fn main() -> Result<()> {
             completed(names::GENERATE_CHARACTER_IMAGES),
             completed(names::GENERATE_VIDEO_SEGMENT),
             completed(names::STITCH_VIDEOS),
-            records.len(),
         );
-        if counts != (1, 2, 1, 4) {
+        if counts != (1, 2, 1) {
             failures.push(format!(
-                "{id}: history has (character, clips, stitch, activities) = {counts:?}, expected (1, 2, 1, 4)"
+                "{id}: history has (character, clips, stitch) completed = {counts:?}, expected (1, 2, 1)"
             ));
+        }
+        // Anything else must be an activity whose workers all died, scheduled anew.
+        for r in records
+            .iter()
+            .filter(|r| r.outcome != ActivityOutcome::Completed)
+        {
+            if r.outcome == ActivityOutcome::TimedOut {
+                rescheduled += 1;
+            } else {
+                failures.push(format!(
+                    "{id}: {} ended {:?}: {:?}",
+                    r.activity_type, r.outcome, r.failure
+                ));
+            }
         }
         let name = object_name(&result.video_url)?;
         if name != expected[job % PROJECTS] {
@@ -580,6 +589,7 @@ async fn main() -> Result<()> {
         "clientRestarts": run.client_restarts,
         "workerExitsOnTheirOwn": run.worker_exits,
         "activitiesRetried": retried,
+        "activitiesRescheduledAfterWorkerDeaths": rescheduled,
         "objectsAudited": objects,
         "wallSecs": (wall.as_secs_f64() * 10.0).round() / 10.0,
         "failures": failures,

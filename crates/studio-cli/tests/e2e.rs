@@ -532,3 +532,41 @@ async fn a_rerender_reuses_every_artifact_and_an_edit_remakes_one_clip() {
         "the offline provider is deterministic"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clip_whose_worker_died_is_scheduled_anew_not_failed() {
+    let env = Env::without_worker("reschedule").await;
+    let id = env.job_id("job");
+    let mut first = env.worker_process();
+    let mut inp = input(vec![scenario("a", 8)], Quality::Standard);
+    // One worker death spends the clip's whole retry budget.
+    inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 1;
+    env.start(&id, inp).await;
+    let needle = env.data.path().display().to_string();
+    wait_for(
+        "the clip to be mid-render",
+        Duration::from_secs(60),
+        || async {
+            activities(&env, &id).await.iter().any(|r| {
+                r.activity_type == names::GENERATE_CHARACTER_IMAGES
+                    && r.outcome == ActivityOutcome::Completed
+            }) && !ffmpeg_processes(&needle).is_empty()
+        },
+    )
+    .await;
+    first.kill().unwrap(); // SIGKILL, mid-clip
+    first.wait().unwrap();
+    let mut second = env.worker_process();
+    let result = tokio::time::timeout(Duration::from_secs(90), env.client.result(&id)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    result.expect("the job finishes").expect("the job succeeds");
+    let clips: Vec<_> = activities(&env, &id)
+        .await
+        .into_iter()
+        .filter(|r| r.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .collect();
+    assert_eq!(clips.len(), 2, "{clips:?}");
+    assert_eq!(clips[0].outcome, ActivityOutcome::TimedOut, "{clips:?}");
+    assert_eq!(clips[1].outcome, ActivityOutcome::Completed, "{clips:?}");
+}

@@ -51,7 +51,22 @@ impl StudioActivities {
         F: FnOnce(TaskCtx) -> Fut,
         Fut: Future<Output = Result<T, MediaError>>,
     {
-        run_task(ctx, self.heartbeat_every, work)
+        self.run_task_resuming(ctx, None, work).await
+    }
+
+    /// [`Self::run_task`], resuming from `resume` when this attempt has no heartbeat of its own
+    /// (a fresh activity for work whose worker died).
+    async fn run_task_resuming<T, F, Fut>(
+        &self,
+        ctx: &ActivityContext,
+        resume: Option<serde_json::Value>,
+        work: F,
+    ) -> Result<T, ActivityError>
+    where
+        F: FnOnce(TaskCtx) -> Fut,
+        Fut: Future<Output = Result<T, MediaError>>,
+    {
+        run_task(ctx, self.heartbeat_every, resume, work)
             .await
             .map_err(|err| {
                 if !matches!(err, MediaError::Cancelled) {
@@ -102,6 +117,7 @@ fn to_activity_error(err: MediaError) -> ActivityError {
 async fn run_task<T, F, Fut>(
     ctx: &ActivityContext,
     every: Duration,
+    fallback_resume: Option<serde_json::Value>,
     work: F,
 ) -> Result<T, MediaError>
 where
@@ -114,7 +130,8 @@ where
         .ok()
         .flatten()
         .and_then(|v| v.get("checkpoint").cloned())
-        .filter(|v| !v.is_null());
+        .filter(|v| !v.is_null())
+        .or(fallback_resume);
     let task = TaskCtx::new(CancellationToken::new(), resume);
     let mut progress = task.subscribe();
     let cancel = task.cancel.clone();
@@ -192,6 +209,7 @@ impl StudioActivities {
                         character_image: images.front.clone(),
                         aspect_ratio: query.character.aspect_ratio,
                         quality: query.quality,
+                        resume: None,
                     };
                     self.recall(&segment_key(&provider, &input))
                         .await
@@ -266,7 +284,8 @@ impl StudioActivities {
         input: SegmentInput,
     ) -> Result<SegmentOutput, ActivityError> {
         let this = self.clone();
-        self.run_task(&ctx, |task| async move {
+        let resume = input.resume.clone();
+        self.run_task_resuming(&ctx, resume, |task| async move {
             let image = this.store.local_path(&input.character_image).await?;
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
             let req = ClipRequest {

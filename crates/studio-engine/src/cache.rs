@@ -58,6 +58,7 @@ mod tests {
             character_image: "file:///a/objects/ab/abc.png".into(),
             aspect_ratio: AspectRatio::Landscape,
             quality: Quality::Standard,
+            resume: None,
         }
     }
 

@@ -79,6 +79,10 @@ pub struct SegmentInput {
     pub character_image: String,
     pub aspect_ratio: AspectRatio,
     pub quality: Quality,
+    /// The checkpoint (Veo operation name) a previous activity for this clip heartbeated
+    /// before its worker died: the clip is resumed, not paid for again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

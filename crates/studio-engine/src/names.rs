@@ -20,6 +20,8 @@ pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
 
 /// Patch id guarding the cache lookup, so jobs started before it existed replay unchanged.
 pub const CACHE_PATCH: &str = "artifact-cache-v1";
+/// Patch id guarding the re-scheduling of activities whose workers died.
+pub const CRASH_PATCH: &str = "crash-reschedule-v1";
 
 /// Query answering `{stage, percentage, currentStep}` (and batch progress for batches).
 pub const GET_PROGRESS: &str = "getProgress";

@@ -73,6 +73,10 @@ impl ActivityTuning {
 pub struct Tuning {
     /// Clips generated at once per job.
     pub max_parallel_segments: u32,
+    /// How often a job schedules an activity anew after its retry policy ran out on worker
+    /// deaths alone (every attempt ended in a heartbeat timeout). Retries are for provider
+    /// errors; a crashed machine should not spend them.
+    pub max_crash_reschedules: u32,
     pub character: ActivityTuning,
     pub segment: ActivityTuning,
     pub stitch: ActivityTuning,
@@ -86,6 +90,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             max_parallel_segments: 4,
+            max_crash_reschedules: 10,
             character: ActivityTuning {
                 start_to_close_ms: 10 * MIN,
                 schedule_to_close_ms: None,

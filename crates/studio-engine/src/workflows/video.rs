@@ -90,6 +90,58 @@ fn activity_failed(
     }
 }
 
+/// When an activity ran out of attempts only because its workers died (its last attempt ended
+/// in a heartbeat timeout), the checkpoint it last heartbeated (None inside if none).
+fn worker_died(err: &ActivityExecutionError) -> Option<Option<serde_json::Value>> {
+    use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
+    use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
+    if !matches!(err, ActivityExecutionError::Failed(_)) {
+        return None;
+    }
+    let mut cur = err.failure();
+    while let Some(f) = cur {
+        if let Some(FailureInfo::TimeoutFailureInfo(t)) = &f.failure_info {
+            if t.timeout_type != TimeoutType::Heartbeat as i32 {
+                return None;
+            }
+            let checkpoint = t
+                .last_heartbeat_details
+                .as_ref()
+                .and_then(|d| d.payloads.first())
+                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok())
+                .and_then(|v| v.get("checkpoint").cloned())
+                .filter(|v| !v.is_null());
+            return Some(checkpoint);
+        }
+        cur = f.cause.as_deref();
+    }
+    None
+}
+
+/// Runs an activity (built by `run` from the checkpoint to resume from), scheduling it anew up
+/// to `max` times when its retry policy ran out on worker deaths alone: retries are for provider
+/// errors, and a crashed machine must not fail the job.
+async fn surviving_crashes<T, F, Fut>(max: u32, mut run: F) -> Result<T, ActivityExecutionError>
+where
+    F: FnMut(Option<serde_json::Value>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ActivityExecutionError>>,
+{
+    let mut resume = None;
+    let mut crashes = 0;
+    loop {
+        match run(resume.take()).await {
+            Err(e) if crashes < max => match worker_died(&e) {
+                Some(checkpoint) => {
+                    crashes += 1;
+                    resume = checkpoint;
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
 #[workflow_methods]
 impl VideoWorkflow {
     #[init]
@@ -140,6 +192,12 @@ impl VideoWorkflow {
             });
             (input, s.tuning, query)
         });
+        // Jobs started before crash re-scheduling existed replay as they ran.
+        let crash_reschedules = if ctx.patched(names::CRASH_PATCH) {
+            tuning.max_crash_reschedules
+        } else {
+            0
+        };
         let hits = match query {
             Some(query) if ctx.patched(names::CACHE_PATCH) => ctx
                 .execute_local_activity(
@@ -164,11 +222,14 @@ impl VideoWorkflow {
                         "Generating character images (3 angles)",
                     )
                 });
-                ctx.execute_activity(
-                    StudioActivities::generate_character_images,
-                    character_input,
-                    tuning.character.options(),
-                )
+                let shared = &*ctx;
+                surviving_crashes(crash_reschedules, |_| {
+                    shared.execute_activity(
+                        StudioActivities::generate_character_images,
+                        character_input.clone(),
+                        tuning.character.options(),
+                    )
+                })
                 .await
                 .map_err(|e| activity_failed(ctx, e))?
             }
@@ -216,15 +277,24 @@ impl VideoWorkflow {
                         character_image: images.front.clone(),
                         aspect_ratio: s.request.aspect_ratio,
                         quality: s.quality,
+                        resume: None,
                     })
                 });
                 let Some(input) = input else { break };
                 let index = next;
-                let fut = ctx.execute_activity(
-                    StudioActivities::generate_video_segment,
-                    input,
-                    segment_opts.clone(),
-                );
+                let shared = &*ctx;
+                let opts = segment_opts.clone();
+                let fut = surviving_crashes(crash_reschedules, move |resume| {
+                    let input = SegmentInput {
+                        resume,
+                        ..input.clone()
+                    };
+                    shared.execute_activity(
+                        StudioActivities::generate_video_segment,
+                        input,
+                        opts.clone(),
+                    )
+                });
                 running.push(Box::pin(async move { (index, fut.await) }));
                 next += 1;
             }
@@ -294,14 +364,16 @@ impl VideoWorkflow {
                 clips: clips.iter().flatten().cloned().collect(),
             }
         });
-        let stitched = ctx
-            .execute_activity(
+        let shared = &*ctx;
+        let stitched = surviving_crashes(crash_reschedules, |_| {
+            shared.execute_activity(
                 StudioActivities::stitch_videos,
-                stitch_input,
+                stitch_input.clone(),
                 tuning.stitch.options(),
             )
-            .await
-            .map_err(|e| activity_failed(ctx, e))?;
+        })
+        .await
+        .map_err(|e| activity_failed(ctx, e))?;
 
         // 4. Enhance when the quality is 4k at this point (it may have changed while running).
         ctx.wait_condition(|s| !s.paused).await?;
@@ -318,10 +390,18 @@ impl VideoWorkflow {
         let mut enhance_opts = tuning.enhance.options();
         enhance_opts.task_queue = slow_queue;
         let video_url = match enhance {
-            Some(input) => ctx
-                .execute_activity(StudioActivities::enhance_4k, input, enhance_opts)
+            Some(input) => {
+                let shared = &*ctx;
+                surviving_crashes(crash_reschedules, |_| {
+                    shared.execute_activity(
+                        StudioActivities::enhance_4k,
+                        input.clone(),
+                        enhance_opts.clone(),
+                    )
+                })
                 .await
-                .map_err(|e| activity_failed(ctx, e))?,
+                .map_err(|e| activity_failed(ctx, e))?
+            }
             None => stitched.video_url,
         };
 
