@@ -108,26 +108,9 @@ async fn throughput(port: u16, data: &Path, n: usize, segments: usize) -> Result
     wait_for_pollers(&client).await?;
     let idle = peak_rss_kib(w.id());
     let started = Instant::now();
-    let ids: Vec<String> = (0..n)
-        .map(|i| format!("bench-tp-{i}-{}", std::process::id()))
-        .collect();
-    let starts = ids.iter().map(|id| {
-        client.start_render(
-            id,
-            RenderInput {
-                request: request(segments),
-                tuning: None,
-                slow_queue: None,
-                use_cache: false,
-            },
-        )
-    });
-    for r in futures::future::join_all(starts).await {
-        r?;
-    }
-    let results = futures::future::join_all(ids.iter().map(|id| client.result(id))).await;
+    let ids = start_all(&client, "tp", n, segments).await?;
+    let failed = finish_all(&client, &ids).await?;
     let elapsed = started.elapsed();
-    let failed = results.iter().filter(|r| r.is_err()).count();
     let peak = peak_rss_kib(w.id());
     w.kill()?;
     w.wait()?;

@@ -428,22 +428,14 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
+    files_in(dir)
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(p)
                 .map(|b| b.windows(needle.len()).any(|w| w == needle))
                 .unwrap_or(false)
-            {
-                hits.push(p);
-            }
-        }
-    }
-    hits
+        })
+        .collect()
 }
 
 /// A key given to a worker process in its environment appears nowhere else: not in any job's

@@ -254,19 +254,6 @@ impl ArtifactStore for SharedStore {
         Ok(self.uri(&key))
     }
 
-    async fn import(&self, path: &Path) -> Result<String, MediaError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("bin")
-            .to_ascii_lowercase();
-        let scratch = self.scratch(&ext)?;
-        tokio::fs::copy(path, scratch.path())
-            .await
-            .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
-        self.commit(scratch).await
-    }
-
     async fn cache_get(&self, key: &str) -> Result<Option<Vec<String>>, MediaError> {
         check_cache_key(key)?;
         let path = self.cache_key(key);

@@ -46,7 +46,18 @@ pub trait ArtifactStore: Send + Sync {
     /// Moves a finished scratch file into the store and returns its URI.
     async fn commit(&self, scratch: Scratch) -> Result<String, MediaError>;
     /// Copies a creator's file (a reference image) into the store.
-    async fn import(&self, path: &Path) -> Result<String, MediaError>;
+    async fn import(&self, path: &Path) -> Result<String, MediaError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("bin")
+            .to_ascii_lowercase();
+        let scratch = self.scratch(&ext)?;
+        tokio::fs::copy(path, scratch.path())
+            .await
+            .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
+        self.commit(scratch).await
+    }
     /// A local path holding the artifact's bytes, for reading.
     async fn local_path(&self, uri: &str) -> Result<PathBuf, MediaError>;
     /// The artifacts recorded under a cache key (a hash of the inputs that made them), if all
@@ -287,19 +298,6 @@ impl ArtifactStore for LocalStore {
             .map_err(|e| MediaError::io(format!("store {}", target.display()), e))?;
         scratch.keep = true;
         file_uri(&target)
-    }
-
-    async fn import(&self, path: &Path) -> Result<String, MediaError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("bin")
-            .to_ascii_lowercase();
-        let scratch = self.scratch(&ext)?;
-        tokio::fs::copy(path, scratch.path())
-            .await
-            .map_err(|e| MediaError::io(format!("import {}", path.display()), e))?;
-        self.commit(scratch).await
     }
 
     async fn cache_get(&self, key: &str) -> Result<Option<Vec<String>>, MediaError> {

@@ -207,6 +207,23 @@ pub fn count(records: &[history::ActivityRecord], activity: &str) -> usize {
         .count()
 }
 
+/// Every file under `dir`, recursively.
+pub fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// The ffmpeg processes whose command line mentions `needle`.
 pub fn ffmpeg_processes(needle: &str) -> Vec<u32> {
     let mut pids = Vec::new();
