@@ -90,7 +90,9 @@ impl From<EngineError> for ApiError {
         let code = match &e {
             EngineError::Project(p) => return clone_project_error(p, &e),
             EngineError::NotFound { .. } => ErrorCode::NotFound,
-            EngineError::Rejected { .. } => ErrorCode::Rejected,
+            EngineError::Rejected { .. }
+            | EngineError::Version { .. }
+            | EngineError::NotIterable { .. } => ErrorCode::Rejected,
             EngineError::Connect { .. } | EngineError::DevServer(_) | EngineError::Rpc(_) => {
                 ErrorCode::Connection
             }

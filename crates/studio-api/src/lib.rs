@@ -10,4 +10,4 @@ pub mod thumbs;
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
 pub use settings_view::{CacheView, StudioSettings};
-pub use studio::{Health, JobView, Studio};
+pub use studio::{estimate, Estimate, Health, JobDetail, JobView, Studio, VersionView};

@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use studio_core::PriceTable;
 use studio_engine::{Endpoint, Settings, StudioClient};
 use studio_media::ProviderKind;
 
 use crate::error::{ApiError, ErrorCode, FieldProblem};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct StudioSettings {
     /// `host:port` of a Temporal frontend; empty = the embedded local server.
@@ -23,6 +24,8 @@ pub struct StudioSettings {
     pub max_parallel_segments: u32,
     /// Reuse artifacts that identical inputs made before.
     pub use_cache: bool,
+    /// US dollars per image and per video second, by model.
+    pub prices: PriceTable,
 }
 
 /// How much the artifact cache holds, for Settings.
@@ -79,6 +82,7 @@ impl StudioSettings {
                 .unwrap_or_else(|| "auto".into()),
             max_parallel_segments: s.tuning.unwrap_or_default().max_parallel_segments,
             use_cache: s.use_cache,
+            prices: s.prices.clone(),
         }
     }
 
@@ -111,6 +115,15 @@ impl StudioSettings {
                 format!("{} is outside 1..=16", self.max_parallel_segments),
             );
         }
+        if self.prices.0.keys().any(|m| m.trim().is_empty()) {
+            bad("prices", "a price has no model name".into());
+        }
+        if let Some(model) = self.prices.invalid_model() {
+            bad(
+                &format!("prices.{model}"),
+                "prices must be numbers of 0 or more".into(),
+            );
+        }
         out
     }
 
@@ -135,6 +148,7 @@ impl StudioSettings {
             self.provider.parse().ok()
         };
         s.use_cache = self.use_cache;
+        s.prices = self.prices.clone();
         let mut tuning = s.tuning.unwrap_or_default();
         tuning.max_parallel_segments = self.max_parallel_segments;
         s.tuning = Some(tuning);
@@ -175,11 +189,23 @@ mod tests {
         v.temporal_address = "no-port".into();
         v.provider = "sora".into();
         v.max_parallel_segments = 0;
+        v.prices.0.insert(
+            "veo-x".into(),
+            studio_core::Price {
+                per_image: 0.0,
+                per_video_second: f64::NAN,
+            },
+        );
         let err = v.save(dir.path()).unwrap_err();
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["temporalAddress", "provider", "maxParallelSegments"]
+            [
+                "temporalAddress",
+                "provider",
+                "maxParallelSegments",
+                "prices.veo-x"
+            ]
         );
         assert!(!dir.path().join("settings.json").exists());
     }
@@ -194,6 +220,7 @@ mod tests {
         v.provider = "offline".into();
         v.max_parallel_segments = 2;
         v.bundled_worker = false;
+        v.prices.0.get_mut("offline").unwrap().per_video_second = 0.25;
         v.save(dir.path()).unwrap();
         let back = Settings::load(dir.path()).unwrap();
         assert_eq!(back.temporal.dev_server_port, 17001);

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use studio_core::{Progress, Project, Quality, Scenario, ScenarioSpec, VideoResult};
+use studio_core::{
+    Cost, Iteration, Progress, Project, Quality, Scenario, ScenarioSpec, SegmentState,
+    TimelineEntry, Usage, UsageKind, VideoResult,
+};
 use studio_engine::session::Session;
 use studio_engine::Settings;
 
@@ -20,8 +23,10 @@ pub struct JobView {
     pub record: JobRecord,
     /// `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`.
     pub status: String,
-    /// Local path of the finished video.
+    /// Local path of the finished video (the latest version's).
     pub video_path: Option<String>,
+    /// The latest finished version (1 for a job never iterated on).
+    pub version: u32,
 }
 
 /// What the status bar shows.
@@ -40,6 +45,52 @@ pub struct Health {
     pub backlog: u32,
     pub backlog_age_secs: u32,
     pub error: Option<String>,
+}
+
+/// One version of a job, for the versions list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub number: u32,
+    /// Local path of its video (None if it cannot be had on this machine).
+    pub video_path: Option<String>,
+    /// The take stitched for each scenario.
+    pub takes: Vec<u32>,
+    pub quality: Quality,
+    /// What making this version cost.
+    pub cost: Cost,
+}
+
+/// Everything the job view shows beyond progress: takes, versions, cost and the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    pub id: String,
+    pub status: String,
+    /// The version the latest run is (or makes).
+    pub version: u32,
+    /// Each scenario with its takes and the take in use.
+    pub segments: Vec<SegmentState>,
+    /// Finished versions, oldest first.
+    pub versions: Vec<VersionView>,
+    /// What the job's work has cost so far, all versions included.
+    pub spent: Cost,
+    pub usage: Vec<Usage>,
+    /// The latest run's history, readable.
+    pub timeline: Vec<TimelineEntry>,
+    pub web_ui_url: Option<String>,
+}
+
+/// A render's expected cost, before it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Estimate {
+    pub image_model: String,
+    pub video_model: String,
+    pub images: u32,
+    pub video_seconds: u32,
+    /// At the price table's rates, as if nothing were reused from the cache.
+    pub cost: Cost,
 }
 
 pub struct Studio {
@@ -225,6 +276,90 @@ impl Studio {
         Ok(self.session.client.add_segment(id, scenario).await?)
     }
 
+    /// What rendering `project` is expected to cost with the configured models and prices.
+    pub fn estimate(&self, project: &Project) -> Estimate {
+        estimate(&self.session.settings, project)
+    }
+
+    /// A new take of one scenario: in the running job, or as the finished job's next version.
+    pub async fn regenerate(
+        &self,
+        id: &str,
+        scenario_id: &str,
+        prompt: Option<String>,
+    ) -> Result<Iteration, ApiError> {
+        Ok(self.session.regenerate(id, scenario_id, prompt).await?)
+    }
+
+    /// The finished job's next version, stitched from the takes picked per scenario.
+    pub async fn pick_takes(&self, id: &str, takes: Vec<u32>) -> Result<Iteration, ApiError> {
+        Ok(self.session.pick_takes(id, takes).await?)
+    }
+
+    /// Takes, versions, cost and timeline of one job.
+    pub async fn job_detail(&self, id: &str) -> Result<JobDetail, ApiError> {
+        let client = &self.session.client;
+        let status = client.status(id).await?;
+        let prices = &self.session.settings.prices;
+        let timeline = studio_engine::history::timeline(&client.history(id).await?);
+        let (version, segments, usage, versions) = if status == "completed" {
+            let r = client.result(id).await?;
+            let mut versions = Vec::new();
+            for v in &r.versions {
+                versions.push(VersionView {
+                    number: v.number,
+                    video_path: self.local_file(&v.video_url).await,
+                    takes: v.takes.clone(),
+                    quality: v.quality,
+                    cost: prices.cost(&v.usage),
+                });
+            }
+            (r.version(), r.segments, r.usage, versions)
+        } else {
+            // A running job answers from its state; a failed one may not (no worker to replay).
+            let p = client.progress(id).await.unwrap_or_default();
+            (p.version.max(1), p.segments, p.usage, Vec::new())
+        };
+        Ok(JobDetail {
+            id: id.to_owned(),
+            status,
+            version,
+            segments,
+            versions,
+            spent: prices.cost(&usage),
+            usage,
+            timeline,
+            web_ui_url: self.web_ui_url(id),
+        })
+    }
+
+    /// What every job of the project at `path` has cost.
+    pub async fn project_cost(&self, path: &Path) -> Result<Cost, ApiError> {
+        let path = path.display().to_string();
+        let mut usage = Vec::new();
+        for job in self.jobs.list()? {
+            if job.project_path.as_deref() != Some(path.as_str()) {
+                continue;
+            }
+            Usage::merge(&mut usage, self.job_usage(&job.id).await);
+        }
+        Ok(self.session.settings.prices.cost(&usage))
+    }
+
+    /// What a job has generated (empty when it cannot be told).
+    async fn job_usage(&self, id: &str) -> Vec<Usage> {
+        let client = &self.session.client;
+        match client.status(id).await.as_deref() {
+            Ok("completed") => client.result(id).await.map(|r| r.usage).unwrap_or_default(),
+            Ok(_) => client
+                .progress(id)
+                .await
+                .map(|p| p.usage)
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The studio's jobs with their current status and, when finished, their video.
     pub async fn jobs(&self) -> Result<Vec<JobView>, ApiError> {
         let mut out = Vec::new();
@@ -235,17 +370,18 @@ impl Studio {
                 .status(&record.id)
                 .await
                 .unwrap_or_else(|_| "unknown".into());
-            let video_path = match status.as_str() {
+            let (video_path, version) = match status.as_str() {
                 "completed" => match self.session.client.result(&record.id).await {
-                    Ok(r) => self.local_file(&r.video_url).await,
-                    Err(_) => None,
+                    Ok(r) => (self.local_file(&r.video_url).await, r.version()),
+                    Err(_) => (None, 1),
                 },
-                _ => None,
+                _ => (None, 1),
             };
             out.push(JobView {
                 record,
                 status,
                 video_path,
+                version,
             });
         }
         Ok(out)
@@ -271,5 +407,35 @@ impl Studio {
         if let Err(e) = self.session.shutdown() {
             tracing::warn!(error = %e, "studio shutdown");
         }
+    }
+}
+
+/// See [`Studio::estimate`]; the CLI estimates without opening a session.
+pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
+    let (image_model, video_model) = settings.models();
+    let images = 3;
+    let video_seconds: u32 = project
+        .scenarios
+        .iter()
+        .map(|s| s.duration_seconds.get())
+        .sum();
+    let usage = [
+        Usage {
+            model: image_model.clone(),
+            kind: UsageKind::Image,
+            quantity: images,
+        },
+        Usage {
+            model: video_model.clone(),
+            kind: UsageKind::VideoSecond,
+            quantity: video_seconds,
+        },
+    ];
+    Estimate {
+        cost: settings.prices.cost(&usage),
+        image_model,
+        video_model,
+        images,
+        video_seconds,
     }
 }

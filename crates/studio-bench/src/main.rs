@@ -352,6 +352,7 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
             aspect_ratio: AspectRatio::Landscape,
             quality: Quality::Standard,
             image: image.clone(),
+            variant: 0,
         };
         provider.video_clip(&req, &out, &task).await?;
         clips.push(out);

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::progress::SegmentState;
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
+use crate::takes::{Usage, Version};
 
 /// The character every clip is generated from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -77,13 +79,30 @@ impl CharacterImages {
     }
 }
 
-/// Result of `ultraRealisticVideoWorkflow`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Result of `ultraRealisticVideoWorkflow`: the seed's two fields, plus what the studio needs
+/// to iterate on shots (absent from the JSON when empty, so a seed client sees its own shape).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoResult {
     pub video_url: String,
     pub character_images: Vec<String>,
+    /// Each scenario with every take it got and the take stitched into this version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentState>,
+    /// Every version of the job, oldest first; the last is this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<Version>,
+    /// What the whole job (all versions) had generated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<Usage>,
+}
+
+impl VideoResult {
+    /// The version this result is (1 for a job that never iterated).
+    pub fn version(&self) -> u32 {
+        self.versions.last().map_or(1, |v| v.number)
+    }
 }
 
 /// Progress of `batchCharacterGenerationWorkflow` across its continue-as-new runs.
@@ -115,6 +134,7 @@ mod tests {
         let r = VideoResult {
             video_url: "file:///v.mp4".into(),
             character_images: vec!["file:///a.png".into()],
+            ..Default::default()
         };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),

@@ -9,6 +9,8 @@ pub mod job;
 pub mod progress;
 pub mod project;
 pub mod quality;
+pub mod takes;
+pub mod timeline;
 
 pub use atomic::write_atomic;
 pub use job::{
@@ -17,3 +19,5 @@ pub use job::{
 pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
+pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
+pub use timeline::{TimelineEntry, TimelineKind};

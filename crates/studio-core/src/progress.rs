@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::quality::Quality;
+use crate::takes::{Take, Usage};
 
 /// Pipeline stage of a render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -56,6 +57,16 @@ pub struct SegmentState {
     pub clip_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Every clip made for this scenario, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub takes: Vec<Take>,
+    /// The take in use (`clip_url` is its clip); 0 before the first one is made.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub take: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -71,6 +82,16 @@ pub struct Progress {
     pub paused: bool,
     #[serde(default)]
     pub quality: Quality,
+    /// The version this run makes (1 for a first render).
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// What the job has generated so far, all versions included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<Usage>,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 impl Progress {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use studio_core::CharacterImages;
+use studio_core::{CharacterImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
 };
@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cache::{character_key, segment_key};
 use crate::messages::{
-    CacheHits, CacheQuery, CharacterInput, EnhanceInput, SegmentInput, SegmentOutput, StitchInput,
-    StitchOutput,
+    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, SegmentInput,
+    SegmentOutput, StitchInput, StitchOutput,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -210,6 +210,7 @@ impl StudioActivities {
                         aspect_ratio: query.character.aspect_ratio,
                         quality: query.quality,
                         resume: None,
+                        variant: 0,
                     };
                     self.recall(&segment_key(&provider, &input))
                         .await
@@ -230,7 +231,7 @@ impl StudioActivities {
         self: Arc<Self>,
         ctx: ActivityContext,
         input: CharacterInput,
-    ) -> Result<CharacterImages, ActivityError> {
+    ) -> Result<CharacterOutput, ActivityError> {
         let this = self.clone();
         self.run_task(&ctx, |task| async move {
             let mut references = Vec::new();
@@ -267,10 +268,17 @@ impl StudioActivities {
             this.remember(&key, &uris).await;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
-            Ok(CharacterImages {
-                front,
-                three_quarter,
-                profile,
+            Ok(CharacterOutput {
+                images: CharacterImages {
+                    front,
+                    three_quarter,
+                    profile,
+                },
+                usage: Some(Usage {
+                    model: this.toolkit.provider.image_model(),
+                    kind: UsageKind::Image,
+                    quantity: 3,
+                }),
             })
         })
         .await
@@ -295,6 +303,7 @@ impl StudioActivities {
                 aspect_ratio: input.aspect_ratio,
                 quality: input.quality,
                 image,
+                variant: input.variant,
             };
             this.toolkit
                 .provider
@@ -304,7 +313,14 @@ impl StudioActivities {
             this.metrics.clip_generated(req.duration.get());
             let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
             this.remember(&key, std::slice::from_ref(&clip_url)).await;
-            Ok(SegmentOutput { clip_url })
+            Ok(SegmentOutput {
+                clip_url,
+                usage: Some(Usage {
+                    model: this.toolkit.provider.video_model(),
+                    kind: UsageKind::VideoSecond,
+                    quantity: req.duration.get(),
+                }),
+            })
         })
         .await
     }

@@ -34,7 +34,7 @@ pub fn character_key(provider: &str, input: &CharacterInput) -> String {
 /// negative prompt and duration, aspect ratio and quality. The scenario's id is left out: moving
 /// or renaming a scene does not change its clip.
 pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
-    digest(json!({
+    let mut key = json!({
         "v": KEY_VERSION,
         "kind": "segment",
         "provider": provider,
@@ -44,7 +44,12 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
         "durationSeconds": input.scenario.duration_seconds,
         "aspectRatio": input.aspect_ratio,
         "quality": input.quality,
-    }))
+    });
+    // A retake of the same prompt is its own artifact; first takes keep their old keys.
+    if input.variant > 0 {
+        key["variant"] = input.variant.into();
+    }
+    digest(key)
 }
 
 #[cfg(test)]
@@ -59,6 +64,7 @@ mod tests {
             aspect_ratio: AspectRatio::Landscape,
             quality: Quality::Standard,
             resume: None,
+            variant: 0,
         }
     }
 
@@ -75,6 +81,13 @@ mod tests {
         let mut hq = segment("runs");
         hq.quality = Quality::High;
         assert_ne!(a, segment_key("offline:v1", &hq));
+        let mut retake = segment("runs");
+        retake.variant = 1;
+        assert_ne!(
+            a,
+            segment_key("offline:v1", &retake),
+            "a retake is its own clip"
+        );
 
         let c = CharacterInput {
             character: CharacterSpec {

@@ -18,7 +18,7 @@ use temporalio_common::data_converters::MultiArgs2;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 use crate::error::{EngineError, Result};
-use crate::messages::{BatchResult, RenderInput};
+use crate::messages::{BatchResult, RegenerateRequest, RenderInput};
 use crate::names;
 use crate::settings::TemporalSettings;
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
@@ -223,7 +223,8 @@ impl StudioClient {
         WorkflowStartOptions::new(self.task_queue.clone(), id.to_owned()).build()
     }
 
-    /// Starts a render under `id`.
+    /// Starts a render under `id`. A finished job's id can start again: that run is the job's
+    /// next version (its input carries a `base`), with a history of its own.
     pub async fn start_render(&self, id: &str, input: RenderInput) -> Result<()> {
         self.client
             .start_workflow(VideoWorkflow::run, input, self.start_options(id))
@@ -332,6 +333,43 @@ impl StudioClient {
         previous
             .parse()
             .map_err(|e: studio_core::ParseError| EngineError::Rpc(e.to_string()))
+    }
+
+    /// Asks a running job for a new take of one scenario; returns the take's number. Refusals
+    /// (unknown scenario, empty prompt, already stitching) come back as
+    /// [`EngineError::Rejected`] and never enter history.
+    pub async fn regenerate(&self, id: &str, req: RegenerateRequest) -> Result<u32> {
+        self.client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .execute_update(
+                VideoWorkflow::regenerate_segment,
+                req,
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowUpdateError::NotFound(_) => EngineError::NotFound { id: id.into() },
+                WorkflowUpdateError::Failed(f) => EngineError::Rejected {
+                    id: id.into(),
+                    message: failure_message(&f),
+                },
+                other => EngineError::Rpc(other.to_string()),
+            })
+    }
+
+    /// The input the job's latest run started with (from its first history event).
+    pub async fn input(&self, id: &str) -> Result<RenderInput> {
+        use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+        let events = self.history(id).await?;
+        let started = events.first().and_then(|e| match &e.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => a.input.as_ref(),
+            _ => None,
+        });
+        let payload = started
+            .and_then(|p| p.payloads.first())
+            .ok_or_else(|| EngineError::Rpc(format!("job {id} has no recorded input")))?;
+        serde_json::from_slice(&payload.data)
+            .map_err(|e| EngineError::Rpc(format!("job {id}: its input is not a render: {e}")))
     }
 
     /// Waits for the job to finish and returns its result.

@@ -27,6 +27,13 @@ pub enum EngineError {
     Settings { path: PathBuf, message: String },
     #[error("dev server: {0}")]
     DevServer(String),
+    #[error("job {id:?}: {source}")]
+    Version {
+        id: String,
+        source: crate::versions::VersionError,
+    },
+    #[error("job {id:?} is {status}: only a running or completed job can be iterated on; render the project again (what was made is reused from the cache)")]
+    NotIterable { id: String, status: String },
     #[error(transparent)]
     Project(#[from] studio_core::ProjectError),
     #[error(transparent)]

@@ -1,12 +1,15 @@
 //! Reading a job's event history: which activities ran, how many attempts each took and how they
-//! ended. Tests use it to prove "ran exactly once"; the studio's timeline will use it too.
+//! ended (tests use it to prove "ran exactly once"), and the readable timeline the studio shows.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use studio_core::{TimelineEntry, TimelineKind};
 use temporalio_common::protos::temporal::api::history::v1::{
     history_event::Attributes, HistoryEvent,
 };
+
+use crate::names;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityOutcome {
@@ -36,6 +39,12 @@ pub struct ActivityRecord {
     /// When the last attempt started and when the activity closed.
     pub started_at: Option<SystemTime>,
     pub closed_at: Option<SystemTime>,
+    /// When the workflow scheduled it.
+    pub scheduled_at: Option<SystemTime>,
+    /// Its input (JSON), to say which clip a step was.
+    pub input: Option<serde_json::Value>,
+    /// The error of the attempt before the last one, when there was one.
+    pub earlier_failure: Option<String>,
 }
 
 impl ActivityRecord {
@@ -66,6 +75,12 @@ fn describe_failure(
     }
 }
 
+fn first_json(
+    payloads: Option<&temporalio_common::protos::temporal::api::common::v1::Payloads>,
+) -> Option<serde_json::Value> {
+    serde_json::from_slice(&payloads?.payloads.first()?.data).ok()
+}
+
 /// Every activity in `events`, in scheduling order.
 pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
     let mut by_id: BTreeMap<i64, ActivityRecord> = BTreeMap::new();
@@ -93,6 +108,9 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                         failure_type: None,
                         started_at: None,
                         closed_at: None,
+                        scheduled_at: event_time(e),
+                        input: first_json(a.input.as_ref()),
+                        earlier_failure: None,
                     },
                 );
             }
@@ -101,6 +119,7 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
                     r.attempts = a.attempt.max(0) as u32;
                     r.started_at = event_time(e);
                     r.worker = Some(a.identity.clone()).filter(|i| !i.is_empty());
+                    r.earlier_failure = a.last_failure.as_ref().map(|f| describe_failure(f).0);
                 }
             }
             Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
@@ -158,4 +177,222 @@ pub fn updates_accepted(events: &[HistoryEvent]) -> usize {
             )
         })
         .count()
+}
+
+fn outcome_name(o: ActivityOutcome) -> &'static str {
+    match o {
+        ActivityOutcome::Running => "running",
+        ActivityOutcome::Completed => "completed",
+        ActivityOutcome::Failed => "failed",
+        ActivityOutcome::TimedOut => "timedOut",
+        ActivityOutcome::Cancelled => "cancelled",
+    }
+}
+
+/// What a step was, in a creator's words.
+fn step_title(r: &ActivityRecord) -> String {
+    let field = |path: &[&str]| {
+        let mut v = r.input.as_ref()?;
+        for p in path {
+            v = v.get(p)?;
+        }
+        v.as_str().map(str::to_owned)
+    };
+    match r.activity_type.as_str() {
+        names::GENERATE_CHARACTER_IMAGES => "Character images (3 angles)".into(),
+        names::GENERATE_VIDEO_SEGMENT => {
+            let scene = field(&["scenario", "id"]).unwrap_or_else(|| "?".into());
+            let retake = r
+                .input
+                .as_ref()
+                .and_then(|v| v.get("variant"))
+                .and_then(|v| v.as_u64())
+                .filter(|v| *v > 0)
+                .map(|v| format!(", retake {v}"))
+                .unwrap_or_default();
+            match field(&["scenario", "prompt"]) {
+                Some(p) => format!("Clip {scene}{retake}: {}", ellipsize(&p, 60)),
+                None => format!("Clip {scene}{retake}"),
+            }
+        }
+        names::STITCH_VIDEOS => {
+            let n = r
+                .input
+                .as_ref()
+                .and_then(|v| v.get("clips"))
+                .and_then(|v| v.as_array())
+                .map_or(0, Vec::len);
+            format!("Stitch {n} clips")
+        }
+        names::ENHANCE_4K => "Enhance to 4K".into(),
+        other => other.to_owned(),
+    }
+}
+
+fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
+/// The job's history as a readable timeline, in time order: start, each step with its attempts,
+/// duration, worker and error, pauses and resumes, quality changes, retakes, the end.
+pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
+    let Some(start) = events.first().and_then(event_time) else {
+        return Vec::new();
+    };
+    let since = |t: Option<SystemTime>| {
+        t.and_then(|t| t.duration_since(start).ok())
+            .map_or(0, millis)
+    };
+    let entry = |at: Option<SystemTime>, kind: TimelineKind, title: String| TimelineEntry {
+        at_ms: since(at),
+        kind,
+        title,
+        detail: None,
+        duration_ms: None,
+        outcome: None,
+        error: None,
+    };
+    let mut out = Vec::new();
+    for e in events {
+        let at = event_time(e);
+        let item = match &e.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
+                let input = first_json(a.input.as_ref());
+                let version = input
+                    .as_ref()
+                    .and_then(|v| v.pointer("/base/versions"))
+                    .and_then(|v| v.as_array())
+                    .map_or(1, |v| v.len() + 1);
+                let scenarios = input
+                    .as_ref()
+                    .and_then(|v| v.get("scenarios"))
+                    .and_then(|v| v.as_array())
+                    .map_or(0, Vec::len);
+                let mut it = entry(
+                    at,
+                    TimelineKind::Started,
+                    format!("Render started: version {version}, {scenarios} scenario(s)"),
+                );
+                it.detail = input
+                    .as_ref()
+                    .and_then(|v| v.get("quality"))
+                    .and_then(|q| q.as_str())
+                    .map(|q| format!("quality {q}"));
+                Some(it)
+            }
+            Some(Attributes::MarkerRecordedEventAttributes(m))
+                if m.marker_name.contains("local_activity") =>
+            {
+                Some(entry(
+                    at,
+                    TimelineKind::Cache,
+                    "Checked the artifact cache".into(),
+                ))
+            }
+            Some(Attributes::WorkflowExecutionSignaledEventAttributes(a)) => {
+                let arg = first_json(a.input.as_ref());
+                Some(match a.signal_name.as_str() {
+                    names::PAUSE => entry(at, TimelineKind::Paused, "Paused".into()),
+                    names::RESUME => entry(at, TimelineKind::Resumed, "Resumed".into()),
+                    names::ADD_SEGMENT => {
+                        let prompt = arg
+                            .as_ref()
+                            .and_then(|v| v.get("prompt"))
+                            .and_then(|p| p.as_str())
+                            .unwrap_or_default();
+                        entry(
+                            at,
+                            TimelineKind::ScenarioAdded,
+                            format!("Scenario added: {}", ellipsize(prompt, 60)),
+                        )
+                    }
+                    other => entry(at, TimelineKind::Other, format!("Signal {other}")),
+                })
+            }
+            Some(Attributes::WorkflowExecutionUpdateAcceptedEventAttributes(a)) => {
+                let input = a.accepted_request.as_ref().and_then(|r| r.input.as_ref());
+                let name = input.map(|i| i.name.as_str()).unwrap_or_default();
+                let arg = input.and_then(|i| first_json(i.args.as_ref()));
+                Some(match name {
+                    names::CHANGE_QUALITY => entry(
+                        at,
+                        TimelineKind::QualityChanged,
+                        format!(
+                            "Quality changed to {}",
+                            arg.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
+                        ),
+                    ),
+                    names::REGENERATE_SEGMENT => {
+                        let get = |k: &str| {
+                            arg.as_ref()
+                                .and_then(|v| v.get(k))
+                                .and_then(|v| v.as_str())
+                                .map(str::to_owned)
+                        };
+                        let scene = get("scenarioId").unwrap_or_default();
+                        let title = match get("prompt") {
+                            Some(p) => format!("New take of {scene}: {}", ellipsize(&p, 60)),
+                            None => format!("New take of {scene} (same prompt)"),
+                        };
+                        entry(at, TimelineKind::Regenerate, title)
+                    }
+                    other => entry(at, TimelineKind::Other, format!("Update {other}")),
+                })
+            }
+            Some(Attributes::WorkflowExecutionCompletedEventAttributes(_)) => {
+                Some(entry(at, TimelineKind::Completed, "Completed".into()))
+            }
+            Some(Attributes::WorkflowExecutionFailedEventAttributes(a)) => {
+                let mut it = entry(at, TimelineKind::Failed, "Failed".into());
+                it.error = a.failure.as_ref().map(|f| describe_failure(f).0);
+                Some(it)
+            }
+            Some(Attributes::WorkflowExecutionCanceledEventAttributes(_)) => {
+                Some(entry(at, TimelineKind::Cancelled, "Cancelled".into()))
+            }
+            Some(Attributes::WorkflowExecutionTerminatedEventAttributes(a)) => {
+                let mut it = entry(at, TimelineKind::Other, "Terminated".into());
+                it.error = Some(a.reason.clone()).filter(|r| !r.is_empty());
+                Some(it)
+            }
+            Some(Attributes::WorkflowExecutionTimedOutEventAttributes(_)) => {
+                Some(entry(at, TimelineKind::Other, "Timed out".into()))
+            }
+            Some(Attributes::WorkflowExecutionContinuedAsNewEventAttributes(_)) => Some(entry(
+                at,
+                TimelineKind::Other,
+                "Continued as a new run".into(),
+            )),
+            _ => None,
+        };
+        out.extend(item);
+    }
+    for r in activities(events) {
+        let mut it = entry(r.scheduled_at, TimelineKind::Step, step_title(&r));
+        let mut detail = vec![format!("attempt {}", r.attempts.max(1))];
+        if let Some(w) = &r.worker {
+            detail.push(format!("worker {w}"));
+        }
+        detail.push(format!("queue {}", r.task_queue));
+        it.detail = Some(detail.join(" · "));
+        it.duration_ms = r.duration().map(millis);
+        it.outcome = Some(outcome_name(r.outcome).into());
+        it.error = r.failure.clone().or_else(|| {
+            r.earlier_failure
+                .as_ref()
+                .map(|f| format!("earlier attempt: {f}"))
+        });
+        out.push(it);
+    }
+    // Steps go in where they were scheduled; events at the same moment keep history order.
+    out.sort_by_key(|e| e.at_ms);
+    out
 }

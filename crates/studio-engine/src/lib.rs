@@ -10,6 +10,7 @@ pub mod cache;
 pub mod messages;
 pub mod names;
 pub mod tuning;
+pub mod versions;
 pub mod workflows;
 
 pub use messages::RenderInput;

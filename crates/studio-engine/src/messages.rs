@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use studio_core::{
-    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, VideoRequest,
+    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Version,
+    VideoRequest,
 };
 use studio_media::StitchMode;
 
@@ -25,6 +26,44 @@ pub struct RenderInput {
     /// design never sends it).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub use_cache: bool,
+    /// Set when this run is the next version of a finished job: the takes already made and
+    /// which to reuse. Only the scenarios without a take to reuse are generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseVersion>,
+}
+
+/// What a new version of a job starts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseVersion {
+    pub character_images: CharacterImages,
+    /// Per scenario of the request, in order.
+    pub segments: Vec<BaseSegment>,
+    /// The job's earlier versions, oldest first.
+    pub versions: Vec<Version>,
+    /// What the earlier versions generated.
+    #[serde(default)]
+    pub usage: Vec<Usage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseSegment {
+    /// Every take made so far.
+    #[serde(default)]
+    pub takes: Vec<Take>,
+    /// The take to stitch; None makes a new one from the scenario's (possibly edited) prompt.
+    pub use_take: Option<u32>,
+}
+
+/// `regenerateSegment`: make a new take of one scenario of a running job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegenerateRequest {
+    pub scenario_id: String,
+    /// A new prompt for the scenario; None keeps the prompt and asks for another take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
 }
 
 fn yes() -> bool {
@@ -42,6 +81,7 @@ impl Default for RenderInput {
             tuning: None,
             slow_queue: None,
             use_cache: true,
+            base: None,
         }
     }
 }
@@ -83,12 +123,34 @@ pub struct SegmentInput {
     /// before its worker died: the clip is resumed, not paid for again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<serde_json::Value>,
+    /// How many takes of this scenario with this same prompt came before (0 for a new prompt):
+    /// a retake must differ from them, and is cached apart from them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub variant: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentOutput {
     pub clip_url: String,
+    /// The seconds of video the provider generated (absent in results of older workers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// Result of `generateCharacterImages`: the three angles (the seed's shape) and the images
+/// the provider generated for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CharacterOutput {
+    #[serde(flatten)]
+    pub images: CharacterImages,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -31,3 +31,5 @@ pub const RESUME: &str = "resume";
 pub const ADD_SEGMENT: &str = "addSegment";
 /// Update: takes a quality string, returns the previous one.
 pub const CHANGE_QUALITY: &str = "changeQuality";
+/// Update: a new take of one scenario of a running job; returns the take's number.
+pub const REGENERATE_SEGMENT: &str = "regenerateSegment";

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use studio_core::{Progress, Project, Stage};
+use studio_core::{Iteration, Progress, Project, Stage, VideoResult};
 use studio_media::ArtifactStore;
 
 use crate::client::{Endpoint, StudioClient};
 use crate::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
 use crate::error::{EngineError, Result};
+use crate::messages::RegenerateRequest;
 use crate::settings::Settings;
+use crate::versions::{next_version, VersionChange};
 use crate::worker::{WorkerSpec, WorkerThread};
 
 /// What the studio runs itself.
@@ -186,6 +188,80 @@ impl Session {
         let input = self.settings.render_input(project.to_request(refs));
         self.client.start_render(id, input).await?;
         Ok(true)
+    }
+
+    /// A new take of one scenario: asked of the job itself while it runs (its stitched video
+    /// will use it), or made as the job's next version once it has completed, reusing every
+    /// other take. Returns what was started.
+    pub async fn regenerate(
+        &self,
+        id: &str,
+        scenario_id: &str,
+        prompt: Option<String>,
+    ) -> Result<Iteration> {
+        let status = self.client.status(id).await?;
+        if status == "running" {
+            let req = RegenerateRequest {
+                scenario_id: scenario_id.to_owned(),
+                prompt,
+            };
+            let take = self.client.regenerate(id, req).await?;
+            let version = self.client.progress(id).await?.version;
+            return Ok(Iteration {
+                version,
+                take: Some(take),
+            });
+        }
+        let change = VersionChange::Regenerate {
+            scenario_id: scenario_id.to_owned(),
+            prompt,
+        };
+        let (version, last) = self.start_next_version(id, &status, change).await?;
+        let take = last
+            .segments
+            .iter()
+            .find(|s| s.id == scenario_id)
+            .map(|s| s.takes.len() as u32 + 1);
+        Ok(Iteration { version, take })
+    }
+
+    /// Stitches a finished job again from the takes picked per scenario (in order): its next
+    /// version, with no clip generated.
+    pub async fn pick_takes(&self, id: &str, takes: Vec<u32>) -> Result<Iteration> {
+        let status = self.client.status(id).await?;
+        let (version, _) = self
+            .start_next_version(id, &status, VersionChange::PickTakes(takes))
+            .await?;
+        Ok(Iteration {
+            version,
+            take: None,
+        })
+    }
+
+    /// Starts the run after a completed one; returns its version number and the result it
+    /// continues.
+    async fn start_next_version(
+        &self,
+        id: &str,
+        status: &str,
+        change: VersionChange,
+    ) -> Result<(u32, VideoResult)> {
+        if status != "completed" {
+            return Err(EngineError::NotIterable {
+                id: id.into(),
+                status: status.into(),
+            });
+        }
+        let last = self.client.result(id).await?;
+        let previous = self.client.input(id).await?;
+        // Today's queues and tuning, the job's own request.
+        let input = self.settings.render_input(previous.request);
+        let next = next_version(input, &last, change).map_err(|source| EngineError::Version {
+            id: id.into(),
+            source,
+        })?;
+        self.client.start_render(id, next).await?;
+        Ok((last.version() + 1, last))
     }
 
     /// A local file with an artifact's bytes: the file itself in a local store, a verified

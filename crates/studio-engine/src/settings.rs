@@ -196,6 +196,8 @@ pub struct Settings {
     pub tuning: Option<Tuning>,
     /// Reuse artifacts that identical inputs made before (on unless turned off).
     pub use_cache: bool,
+    /// Price per model, for estimates before a render and the cost of what jobs generated.
+    pub prices: studio_core::PriceTable,
 }
 
 impl Default for Settings {
@@ -208,6 +210,7 @@ impl Default for Settings {
             artifacts: ArtifactSettings::default(),
             tuning: None,
             use_cache: true,
+            prices: studio_core::PriceTable::default(),
         }
     }
 }
@@ -261,6 +264,19 @@ impl Settings {
         self.provider.unwrap_or_else(ProviderKind::from_google_env)
     }
 
+    /// The models (image, video) a worker started from these settings generates with, as
+    /// usage and prices name them.
+    pub fn models(&self) -> (String, String) {
+        match self.provider() {
+            ProviderKind::Offline => ("offline".into(), "offline".into()),
+            ProviderKind::Bench => ("bench".into(), "bench".into()),
+            ProviderKind::Gemini | ProviderKind::Vertex => (
+                self.google.image_model.clone(),
+                self.google.video_model.clone(),
+            ),
+        }
+    }
+
     /// The input of a render of `request` with these settings' tuning and queues.
     pub fn render_input(&self, request: studio_core::VideoRequest) -> crate::RenderInput {
         crate::RenderInput {
@@ -268,6 +284,7 @@ impl Settings {
             tuning: self.tuning,
             slow_queue: self.worker.slow_queue_for_input(),
             use_cache: self.use_cache,
+            base: None,
         }
     }
 

@@ -119,7 +119,13 @@ fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
     } else {
         imageops::resize(&base, w, h, imageops::FilterType::Triangle)
     };
-    let tint = digest(&[&req.prompt]);
+    // A retake of the same prompt gets its own tint; take 0 keeps the original one.
+    let variant = format!("take-{}", req.variant);
+    let tint = if req.variant == 0 {
+        digest(&[&req.prompt])
+    } else {
+        digest(&[&req.prompt, &variant])
+    };
     for px in img.pixels_mut() {
         for (ch, t) in px.0.iter_mut().zip(&tint[..3]) {
             *ch = ((*ch as u16 * 3 + *t as u16) / 4) as u8;
@@ -133,7 +139,10 @@ fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
 fn paint_caption(req: &ClipRequest) -> RgbaImage {
     let (w, h) = req.aspect_ratio.hd_size();
     let mut band = RgbImage::new(w, h / 3);
-    let label = format!("SCENE ({}s)", req.duration.get());
+    let label = match req.variant {
+        0 => format!("SCENE ({}s)", req.duration.get()),
+        v => format!("SCENE ({}s) RETAKE {v}", req.duration.get()),
+    };
     let height = caption(&mut band, 0, &label, &req.prompt).min(band.height() as i32) as u32;
     let mut img = RgbaImage::new(w, h);
     for (x, y, px) in band.enumerate_pixels() {

@@ -57,6 +57,9 @@ pub struct ClipRequest {
     pub quality: Quality,
     /// Local path of the character's front image, the first frame's reference.
     pub image: PathBuf,
+    /// 0 for a prompt's first take; n for the n-th retake of the same prompt, which must not
+    /// come out the same (deterministic providers fold it into their seed).
+    pub variant: u32,
 }
 
 /// Makes character images and video clips.
@@ -67,6 +70,14 @@ pub trait MediaProvider: Send + Sync {
     /// What makes this provider's output what it is (provider, models, renderer version): part
     /// of every artifact-cache key, so a different model never reuses another's take.
     fn cache_identity(&self) -> String {
+        self.name().to_owned()
+    }
+    /// The model that makes character images, as prices and usage name it.
+    fn image_model(&self) -> String {
+        self.name().to_owned()
+    }
+    /// The model that makes clips, as prices and usage name it.
+    fn video_model(&self) -> String {
         self.name().to_owned()
     }
     /// File extension of the images this provider writes.

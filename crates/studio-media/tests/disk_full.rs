@@ -101,6 +101,7 @@ async fn a_full_disk_fails_the_clip_cleanly_and_the_retry_succeeds() {
         aspect_ratio: AspectRatio::Landscape,
         quality: Quality::High,
         image,
+        variant: 0,
     };
 
     // The same clip made where there is room tells how big it is.

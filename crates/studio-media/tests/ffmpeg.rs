@@ -35,6 +35,7 @@ fn clip_req(image: PathBuf, prompt: &str, secs: u32, aspect: AspectRatio) -> Cli
         aspect_ratio: aspect,
         quality: Quality::Standard,
         image,
+        variant: 0,
     }
 }
 

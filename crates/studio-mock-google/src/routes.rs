@@ -473,6 +473,7 @@ async fn render_clip(
             .unwrap_or_default(),
         quality: Quality::Standard,
         image: image_path.clone(),
+        variant: 0,
     };
     let r = state
         .offline

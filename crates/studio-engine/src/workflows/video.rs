@@ -1,11 +1,11 @@
 //! `ultraRealisticVideoWorkflow`: character images → clips in parallel → stitch → optional 4K.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use futures::future::{select, select_all, Either, LocalBoxFuture};
 use studio_core::{
-    CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage,
-    VideoRequest, VideoResult,
+    CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
+    Usage, Version, VideoRequest, VideoResult,
 };
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -15,7 +15,8 @@ use temporalio_sdk::{
 
 use crate::activities::StudioActivities;
 use crate::messages::{
-    CacheHits, CacheQuery, CharacterInput, EnhanceInput, RenderInput, SegmentInput, StitchInput,
+    BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, RegenerateRequest,
+    RenderInput, SegmentInput, StitchInput,
 };
 use crate::names;
 use crate::tuning::Tuning;
@@ -34,6 +35,17 @@ pub struct VideoWorkflow {
     /// Set once the 4K decision has been taken; quality changes after that are refused.
     quality_locked: bool,
     progress: Progress,
+    /// Scenarios (by index) waiting for a clip to be launched, in launch order.
+    queue: VecDeque<usize>,
+    /// Per scenario, the prompt of every take launched so far (earlier versions' included):
+    /// a take's number is its place here.
+    launched: Vec<Vec<String>>,
+    /// The character images of the version this run continues (None: generate them).
+    base_images: Option<CharacterImages>,
+    /// Earlier versions of the job, and what they generated.
+    base_versions: Vec<Version>,
+    /// What this run's activities generated.
+    run_usage: Vec<Usage>,
 }
 
 impl VideoWorkflow {
@@ -63,7 +75,48 @@ impl VideoWorkflow {
             ..Default::default()
         });
         scenario.id = Some(id);
+        self.queue.push_back(self.request.scenarios.len());
+        self.launched.push(Vec::new());
         self.request.scenarios.push(scenario);
+    }
+
+    /// Continues a finished job: its takes are known, the chosen ones are done already.
+    fn apply_base(&mut self, base: BaseVersion) {
+        for (i, seg) in base.segments.into_iter().enumerate() {
+            let Some(state) = self.progress.segments.get_mut(i) else {
+                break;
+            };
+            self.launched[i] = seg.takes.iter().map(|t| t.prompt.clone()).collect();
+            let chosen = seg
+                .use_take
+                .and_then(|n| seg.takes.iter().find(|t| t.number == n).cloned());
+            if let Some(take) = chosen {
+                state.status = SegmentStatus::Done;
+                state.clip_url = Some(take.clip_url);
+                state.take = take.number;
+                self.queue.retain(|&q| q != i);
+            }
+            state.takes = seg.takes;
+        }
+        self.base_images = Some(base.character_images);
+        self.progress.version = base.versions.len() as u32 + 1;
+        self.progress.usage = base.usage;
+        self.base_versions = base.versions;
+    }
+
+    /// Counts what an activity generated, for this run and for the job.
+    fn add_usage(&mut self, usage: Option<Usage>) {
+        if let Some(u) = usage {
+            Usage::merge(&mut self.run_usage, [u.clone()]);
+            Usage::merge(&mut self.progress.usage, [u]);
+        }
+    }
+
+    fn index_of(&self, scenario_id: &str) -> Option<usize> {
+        self.progress
+            .segments
+            .iter()
+            .position(|s| s.id == scenario_id)
     }
 
     fn segments_done(&self) -> usize {
@@ -151,6 +204,7 @@ impl VideoWorkflow {
             tuning,
             slow_queue,
             use_cache,
+            base,
         } = input;
         let scenarios = request.scenarios.clone();
         let mut wf = VideoWorkflow {
@@ -166,11 +220,20 @@ impl VideoWorkflow {
             accepting_segments: true,
             quality_locked: false,
             progress: Progress::default(),
+            queue: VecDeque::new(),
+            launched: Vec::new(),
+            base_images: None,
+            base_versions: Vec::new(),
+            run_usage: Vec::new(),
         };
         wf.progress.quality = wf.quality;
+        wf.progress.version = 1;
         wf.progress.current_step = "Waiting for a worker".into();
         for s in scenarios {
             wf.push_scenario(s);
+        }
+        if let Some(base) = base {
+            wf.apply_base(base);
         }
         wf
     }
@@ -185,7 +248,8 @@ impl VideoWorkflow {
                 character: s.request.character.clone(),
                 aspect_ratio: s.request.aspect_ratio,
             };
-            let query = s.use_cache.then(|| CacheQuery {
+            // A new version knows its takes already; its new takes are new work by design.
+            let query = (s.use_cache && s.base_images.is_none()).then(|| CacheQuery {
                 character: input.clone(),
                 scenarios: s.request.scenarios.clone(),
                 quality: s.quality,
@@ -213,7 +277,8 @@ impl VideoWorkflow {
         };
 
         // 1. Character images.
-        let images: CharacterImages = match hits.character {
+        let known = ctx.state(|s| s.base_images.clone()).or(hits.character);
+        let images: CharacterImages = match known {
             Some(images) => images,
             None => {
                 ctx.state_mut(|s| {
@@ -223,7 +288,7 @@ impl VideoWorkflow {
                     )
                 });
                 let shared = &*ctx;
-                surviving_crashes(crash_reschedules, |_| {
+                let out = surviving_crashes(crash_reschedules, |_| {
                     shared.execute_activity(
                         StudioActivities::generate_character_images,
                         character_input.clone(),
@@ -231,25 +296,34 @@ impl VideoWorkflow {
                     )
                 })
                 .await
-                .map_err(|e| activity_failed(ctx, e))?
+                .map_err(|e| activity_failed(ctx, e))?;
+                ctx.state_mut(|s| s.add_usage(out.usage));
+                out.images
             }
         };
 
-        // 2. One clip per scenario, at most `max_parallel_segments` at once. Scenarios added by
-        // `addSegment` while this runs join the queue; pause stops new launches only.
+        // 2. One clip per queued scenario, at most `max_parallel_segments` at once. Scenarios
+        // added by `addSegment` and retakes asked by `regenerateSegment` while this runs join
+        // the queue; pause stops new launches only.
         let max_parallel = tuning.max_parallel_segments.max(1) as usize;
         let slow_queue = ctx.state(|s| s.slow_queue.clone());
         let mut segment_opts = tuning.segment.options();
         segment_opts.task_queue = slow_queue.clone();
-        let mut clips: Vec<Option<String>> = hits.segments.clone();
         let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
-        let mut next = 0usize;
         ctx.state_mut(|s| {
             s.set_stage(Stage::GeneratingVideos, "Generating video segments");
-            for (seg, hit) in s.progress.segments.iter_mut().zip(&hits.segments) {
-                if let Some(uri) = hit {
+            for (i, hit) in hits.segments.iter().enumerate() {
+                if let (Some(uri), Some(seg)) = (hit, s.progress.segments.get_mut(i)) {
                     seg.status = SegmentStatus::Done;
                     seg.clip_url = Some(uri.clone());
+                    seg.take = 1;
+                    seg.takes = vec![Take {
+                        number: 1,
+                        prompt: seg.prompt.clone(),
+                        clip_url: uri.clone(),
+                    }];
+                    s.launched[i] = vec![seg.prompt.clone()];
+                    s.queue.retain(|&q| q != i);
                 }
             }
             let done = s.segments_done();
@@ -261,27 +335,30 @@ impl VideoWorkflow {
         });
         loop {
             while running.len() < max_parallel {
-                let input = ctx.state_mut(|s| {
-                    // Segments reused from the cache are already done.
-                    while next < s.request.scenarios.len()
-                        && s.progress.segments[next].status == SegmentStatus::Done
-                    {
-                        next += 1;
-                    }
-                    if s.paused || next >= s.request.scenarios.len() {
+                let launch = ctx.state_mut(|s| {
+                    if s.paused {
                         return None;
                     }
-                    s.progress.segments[next].status = SegmentStatus::Running;
-                    Some(SegmentInput {
-                        scenario: s.request.scenarios[next].clone(),
+                    let i = s.queue.pop_front()?;
+                    let prompt = s.request.scenarios[i].prompt.clone();
+                    let variant = s.launched[i].iter().filter(|p| **p == prompt).count() as u32;
+                    s.launched[i].push(prompt.clone());
+                    let take = s.launched[i].len() as u32;
+                    s.progress.segments[i].status = SegmentStatus::Running;
+                    s.progress.segments[i].error = None;
+                    let input = SegmentInput {
+                        scenario: s.request.scenarios[i].clone(),
                         character_image: images.front.clone(),
                         aspect_ratio: s.request.aspect_ratio,
                         quality: s.quality,
                         resume: None,
-                    })
+                        variant,
+                    };
+                    Some((i, take, prompt, input))
                 });
-                let Some(input) = input else { break };
-                let index = next;
+                let Some((index, take, prompt, input)) = launch else {
+                    break;
+                };
                 let shared = &*ctx;
                 let opts = segment_opts.clone();
                 let fut = surviving_crashes(crash_reschedules, move |resume| {
@@ -295,16 +372,14 @@ impl VideoWorkflow {
                         opts.clone(),
                     )
                 });
-                running.push(Box::pin(async move { (index, fut.await) }));
-                next += 1;
+                running.push(Box::pin(async move { (index, take, prompt, fut.await) }));
             }
-            let total = ctx.state(|s| s.request.scenarios.len());
-            if running.is_empty() && next >= total {
+            if running.is_empty() && ctx.state(|s| s.queue.is_empty()) {
                 break;
             }
             let in_flight = running.len();
             let can_launch = move |s: &VideoWorkflow| {
-                !s.paused && next < s.request.scenarios.len() && in_flight < max_parallel
+                !s.paused && !s.queue.is_empty() && in_flight < max_parallel
             };
             if running.is_empty() {
                 ctx.wait_condition(can_launch).await?;
@@ -324,32 +399,55 @@ impl VideoWorkflow {
                     continue;
                 }
             };
-            let (index, result) = finished;
+            let (index, take, prompt, result) = finished;
             match result {
-                Ok(out) => {
-                    if clips.len() <= index {
-                        clips.resize(index + 1, None);
-                    }
-                    clips[index] = Some(out.clip_url.clone());
-                    ctx.state_mut(|s| {
-                        let seg = &mut s.progress.segments[index];
+                Ok(out) => ctx.state_mut(|s| {
+                    s.add_usage(out.usage);
+                    let latest = s.launched[index].len() as u32;
+                    let retake_queued = s.queue.contains(&index);
+                    let seg = &mut s.progress.segments[index];
+                    seg.takes.push(Take {
+                        number: take,
+                        prompt,
+                        clip_url: out.clip_url.clone(),
+                    });
+                    seg.takes.sort_by_key(|t| t.number);
+                    // The newest take asked for wins; an older one finishing late is kept
+                    // among the takes but not used.
+                    if take == latest && !retake_queued {
                         seg.status = SegmentStatus::Done;
                         seg.clip_url = Some(out.clip_url);
-                        let done = s.segments_done();
-                        let total = s.progress.segments.len();
-                        s.progress.percentage = Progress::segments_percentage(done, total);
-                        s.progress.current_step = format!("Generated {done} of {total} segments");
-                    });
-                }
+                        seg.take = take;
+                    }
+                    let done = s.segments_done();
+                    let total = s.progress.segments.len();
+                    s.progress.percentage = Progress::segments_percentage(done, total);
+                    s.progress.current_step = format!("Generated {done} of {total} segments");
+                }),
                 Err(err) => {
                     let message = err.to_string();
-                    ctx.state_mut(|s| {
+                    // A failed retake keeps the take the scenario had; a scenario with no
+                    // take at all fails the job.
+                    let kept = ctx.state_mut(|s| {
                         let seg = &mut s.progress.segments[index];
-                        seg.status = SegmentStatus::Failed;
                         seg.error = Some(message.clone());
+                        if seg.take > 0 {
+                            if seg.status == SegmentStatus::Running {
+                                seg.status = SegmentStatus::Done;
+                            }
+                            s.progress.current_step = format!(
+                                "A new take of {} failed; keeping take {}",
+                                seg.id, seg.take
+                            );
+                            return true;
+                        }
+                        seg.status = SegmentStatus::Failed;
                         s.progress.current_step = format!("Segment {} failed", seg.id);
+                        false
                     });
-                    return Err(activity_failed(ctx, err));
+                    if !kept || ctx.cancellation_token().is_cancelled() {
+                        return Err(activity_failed(ctx, err));
+                    }
                 }
             }
         }
@@ -361,7 +459,12 @@ impl VideoWorkflow {
             let n = s.request.scenarios.len();
             s.set_stage(Stage::Stitching, format!("Stitching {n} segments"));
             StitchInput {
-                clips: clips.iter().flatten().cloned().collect(),
+                clips: s
+                    .progress
+                    .segments
+                    .iter()
+                    .filter_map(|seg| seg.clip_url.clone())
+                    .collect(),
             }
         });
         let shared = &*ctx;
@@ -405,11 +508,25 @@ impl VideoWorkflow {
             None => stitched.video_url,
         };
 
-        ctx.state_mut(|s| s.set_stage(Stage::Completed, "Done"));
-        Ok(VideoResult {
-            video_url,
-            character_images: images.to_vec(),
-        })
+        let result = ctx.state_mut(|s| {
+            s.set_stage(Stage::Completed, "Done");
+            let mut versions = s.base_versions.clone();
+            versions.push(Version {
+                number: s.progress.version,
+                video_url: video_url.clone(),
+                takes: s.progress.segments.iter().map(|seg| seg.take).collect(),
+                usage: s.run_usage.clone(),
+                quality: s.quality,
+            });
+            VideoResult {
+                video_url,
+                character_images: images.to_vec(),
+                segments: s.progress.segments.clone(),
+                versions,
+                usage: s.progress.usage.clone(),
+            }
+        });
+        Ok(result)
     }
 
     #[query(name = names::GET_PROGRESS)]
@@ -451,6 +568,55 @@ impl VideoWorkflow {
             return Err("too late to change quality: the video is already being finished".into());
         }
         Ok(())
+    }
+
+    #[update_validator(regenerate_segment)]
+    fn validate_regenerate_segment(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &RegenerateRequest,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if self.index_of(&req.scenario_id).is_none() {
+            return Err(format!("this job has no scenario {:?}", req.scenario_id).into());
+        }
+        if req.prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err("the new prompt is empty".into());
+        }
+        if !self.accepting_segments {
+            return Err(
+                "too late for this run: the video is already being stitched; regenerate once \
+                 it completes (that makes a new version)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Asks for a new take of one scenario (with a new prompt, or the same one); the stitched
+    /// video uses it. Returns the number the take will have.
+    #[update(name = names::REGENERATE_SEGMENT)]
+    pub fn regenerate_segment(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        req: RegenerateRequest,
+    ) -> u32 {
+        // The validator has already accepted the request.
+        let Some(i) = self.index_of(&req.scenario_id) else {
+            return 0;
+        };
+        if let Some(prompt) = req.prompt {
+            self.request.scenarios[i].prompt = prompt.clone();
+            self.progress.segments[i].prompt = prompt;
+        }
+        let queued_before = self.queue.iter().position(|&q| q == i);
+        if queued_before.is_none() {
+            self.queue.push_back(i);
+        }
+        let seg = &mut self.progress.segments[i];
+        if seg.status != SegmentStatus::Running {
+            seg.status = SegmentStatus::Pending;
+        }
+        self.launched[i].len() as u32 + 1
     }
 
     #[update(name = names::CHANGE_QUALITY)]

@@ -183,6 +183,14 @@ impl MediaProvider for GoogleProvider {
         )
     }
 
+    fn image_model(&self) -> String {
+        self.config.image_model.clone()
+    }
+
+    fn video_model(&self) -> String {
+        self.config.video_model.clone()
+    }
+
     async fn character_image(
         &self,
         req: &ImageRequest,

@@ -1,0 +1,228 @@
+//! Iterating on shots: every clip a scenario ever got (its takes), the versions of a job (which
+//! take of each scenario was stitched), and what the work cost.
+//!
+//! A job's first render is version 1. Regenerating a scenario or picking another take makes the
+//! next version from the takes already made, so nothing that was good is paid for twice.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::quality::Quality;
+
+/// One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Take {
+    pub number: u32,
+    /// The prompt this take was generated from.
+    pub prompt: String,
+    /// Artifact URI of the clip.
+    pub clip_url: String,
+}
+
+/// What a paid unit of work is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum UsageKind {
+    /// Generated images (character angles).
+    Image,
+    /// Seconds of generated video.
+    VideoSecond,
+}
+
+/// Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
+/// the cache or from earlier takes do not appear here: they cost nothing again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub model: String,
+    pub kind: UsageKind,
+    pub quantity: u32,
+}
+
+impl Usage {
+    /// Adds `more` into `total`, one line per (model, kind), in a stable order.
+    pub fn merge(total: &mut Vec<Usage>, more: impl IntoIterator<Item = Usage>) {
+        let mut by_key: BTreeMap<(String, UsageKind), u32> = total
+            .drain(..)
+            .map(|u| ((u.model, u.kind), u.quantity))
+            .collect();
+        for u in more {
+            *by_key.entry((u.model, u.kind)).or_default() += u.quantity;
+        }
+        total.extend(by_key.into_iter().map(|((model, kind), quantity)| Usage {
+            model,
+            kind,
+            quantity,
+        }));
+    }
+}
+
+/// One stitched result of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Version {
+    /// 1 for the first render, then one more per regenerate or take change.
+    pub number: u32,
+    pub video_url: String,
+    /// The take stitched for each scenario, in scenario order.
+    pub takes: Vec<u32>,
+    /// What making this version cost (only the work it did itself).
+    pub usage: Vec<Usage>,
+    /// The quality it was finished at (the next version keeps it).
+    pub quality: Quality,
+}
+
+/// What an iteration on a job started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Iteration {
+    /// The version the new take or take choice will be part of.
+    pub version: u32,
+    /// The number the new take will have (None when only takes were picked).
+    pub take: Option<u32>,
+}
+
+/// Price of one model's output, in US dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Price {
+    #[serde(default)]
+    pub per_image: f64,
+    #[serde(default)]
+    pub per_video_second: f64,
+}
+
+/// Prices per model name, as the provider reports the model it used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(transparent)]
+pub struct PriceTable(pub BTreeMap<String, Price>);
+
+impl Default for PriceTable {
+    /// Google's list prices for the default models (Gemini API, paid tier, as published in
+    /// 2025: Veo 3 $0.40 per second with audio, Veo 3 Fast $0.15, Nano Banana $0.039 per image);
+    /// the offline and bench providers are free. Edit them in Settings when prices change.
+    fn default() -> Self {
+        let p = |per_image, per_video_second| Price {
+            per_image,
+            per_video_second,
+        };
+        PriceTable(BTreeMap::from([
+            ("gemini-2.5-flash-image".into(), p(0.039, 0.0)),
+            ("gemini-2.5-flash-image-preview".into(), p(0.039, 0.0)),
+            ("veo-3.0-generate-001".into(), p(0.0, 0.40)),
+            ("veo-3.0-fast-generate-001".into(), p(0.0, 0.15)),
+            ("offline".into(), p(0.0, 0.0)),
+            ("bench".into(), p(0.0, 0.0)),
+        ]))
+    }
+}
+
+/// An amount of money and what it could not price.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Cost {
+    /// US dollars.
+    pub usd: f64,
+    /// Models that did work but have no price in the table (their work counts as $0 above).
+    pub unpriced_models: Vec<String>,
+}
+
+impl PriceTable {
+    /// What `usage` costs by this table.
+    pub fn cost(&self, usage: &[Usage]) -> Cost {
+        let mut cost = Cost::default();
+        for u in usage {
+            match self.0.get(&u.model) {
+                Some(p) => {
+                    let unit = match u.kind {
+                        UsageKind::Image => p.per_image,
+                        UsageKind::VideoSecond => p.per_video_second,
+                    };
+                    cost.usd += unit * f64::from(u.quantity);
+                }
+                None => {
+                    if !cost.unpriced_models.contains(&u.model) {
+                        cost.unpriced_models.push(u.model.clone());
+                    }
+                }
+            }
+        }
+        cost
+    }
+
+    /// Every price must be a finite, non-negative number; returns the offending model.
+    pub fn invalid_model(&self) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(_, p)| {
+                ![p.per_image, p.per_video_second]
+                    .iter()
+                    .all(|v| v.is_finite() && *v >= 0.0)
+            })
+            .map(|(m, _)| m.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(model: &str, kind: UsageKind, quantity: u32) -> Usage {
+        Usage {
+            model: model.into(),
+            kind,
+            quantity,
+        }
+    }
+
+    #[test]
+    fn usage_merges_per_model_and_kind() {
+        let mut total = vec![u("veo", UsageKind::VideoSecond, 8)];
+        Usage::merge(
+            &mut total,
+            [
+                u("veo", UsageKind::VideoSecond, 4),
+                u("img", UsageKind::Image, 3),
+            ],
+        );
+        assert_eq!(
+            total,
+            [
+                u("img", UsageKind::Image, 3),
+                u("veo", UsageKind::VideoSecond, 12)
+            ]
+        );
+    }
+
+    #[test]
+    fn cost_follows_the_table_and_names_what_it_cannot_price() {
+        let table = PriceTable::default();
+        let c = table.cost(&[
+            u("veo-3.0-generate-001", UsageKind::VideoSecond, 16),
+            u("gemini-2.5-flash-image", UsageKind::Image, 3),
+            u("mystery", UsageKind::Image, 1),
+        ]);
+        assert!((c.usd - (16.0 * 0.40 + 3.0 * 0.039)).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.unpriced_models, ["mystery"]);
+        let mut bad = PriceTable::default();
+        bad.0.insert(
+            "x".into(),
+            Price {
+                per_image: -1.0,
+                per_video_second: 0.0,
+            },
+        );
+        assert_eq!(bad.invalid_model(), Some("x"));
+        assert_eq!(PriceTable::default().invalid_model(), None);
+    }
+}

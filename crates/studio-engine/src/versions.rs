@@ -1,0 +1,222 @@
+//! The next version of a finished job: which takes it reuses and which it makes anew. Pure, so
+//! the rules are tested without a server; [`crate::session::Session`] starts the run.
+
+use studio_core::VideoResult;
+
+use crate::messages::{BaseSegment, BaseVersion, RenderInput};
+
+/// What changes from one version to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionChange {
+    /// A new take of one scenario, from a new prompt or the same one.
+    Regenerate {
+        scenario_id: String,
+        prompt: Option<String>,
+    },
+    /// Stitch these takes (one number per scenario, in order); nothing is generated.
+    PickTakes(Vec<u32>),
+}
+
+/// Why a version cannot be made; the message names the scenario or take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VersionError {
+    #[error("this job has no scenario {0:?}")]
+    NoSuchScenario(String),
+    #[error("the new prompt of {0:?} is empty")]
+    EmptyPrompt(String),
+    #[error("{given} take(s) picked for {expected} scenario(s)")]
+    WrongTakeCount { given: usize, expected: usize },
+    #[error("scenario {scenario:?} has no take {take} (it has {available})")]
+    NoSuchTake {
+        scenario: String,
+        take: u32,
+        available: usize,
+    },
+    #[error("these are the takes of the current version already")]
+    Unchanged,
+    #[error("the job's result has no takes to continue from (it ran on an older worker)")]
+    NoTakes,
+}
+
+/// The input of the run after `last` (the job's latest result, started from `input`).
+pub fn next_version(
+    mut input: RenderInput,
+    last: &VideoResult,
+    change: VersionChange,
+) -> Result<RenderInput, VersionError> {
+    let segments = &last.segments;
+    if segments.is_empty() || segments.len() != input.request.scenarios.len() {
+        return Err(VersionError::NoTakes);
+    }
+    let [front, three_quarter, profile] = <[String; 3]>::try_from(last.character_images.clone())
+        .map_err(|_| VersionError::NoTakes)?;
+    let mut base: Vec<BaseSegment> = segments
+        .iter()
+        .map(|s| BaseSegment {
+            takes: s.takes.clone(),
+            use_take: Some(s.take),
+        })
+        .collect();
+    // Scenario ids as the job assigned them, so progress and takes line up across versions.
+    for (spec, seg) in input.request.scenarios.iter_mut().zip(segments) {
+        spec.id = Some(seg.id.clone());
+        spec.prompt = seg.prompt.clone();
+    }
+    match change {
+        VersionChange::Regenerate {
+            scenario_id,
+            prompt,
+        } => {
+            let i = segments
+                .iter()
+                .position(|s| s.id == scenario_id)
+                .ok_or_else(|| VersionError::NoSuchScenario(scenario_id.clone()))?;
+            if let Some(p) = prompt {
+                if p.trim().is_empty() {
+                    return Err(VersionError::EmptyPrompt(scenario_id));
+                }
+                input.request.scenarios[i].prompt = p;
+            }
+            base[i].use_take = None;
+        }
+        VersionChange::PickTakes(takes) => {
+            if takes.len() != segments.len() {
+                return Err(VersionError::WrongTakeCount {
+                    given: takes.len(),
+                    expected: segments.len(),
+                });
+            }
+            if takes.iter().zip(segments).all(|(t, s)| *t == s.take) {
+                return Err(VersionError::Unchanged);
+            }
+            for ((b, seg), (spec, take)) in base
+                .iter_mut()
+                .zip(segments)
+                .zip(input.request.scenarios.iter_mut().zip(&takes))
+            {
+                let chosen = seg.takes.iter().find(|t| t.number == *take).ok_or(
+                    VersionError::NoSuchTake {
+                        scenario: seg.id.clone(),
+                        take: *take,
+                        available: seg.takes.len(),
+                    },
+                )?;
+                spec.prompt = chosen.prompt.clone();
+                b.use_take = Some(*take);
+            }
+        }
+    }
+    if let Some(v) = last.versions.last() {
+        input.request.quality = v.quality;
+    }
+    input.base = Some(BaseVersion {
+        character_images: studio_core::CharacterImages {
+            front,
+            three_quarter,
+            profile,
+        },
+        segments: base,
+        versions: last.versions.clone(),
+        usage: last.usage.clone(),
+    });
+    Ok(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_core::{Quality, ScenarioSpec, SegmentState, SegmentStatus, Take, Version};
+
+    fn take(n: u32, prompt: &str) -> Take {
+        Take {
+            number: n,
+            prompt: prompt.into(),
+            clip_url: format!("file:///c/{prompt}-{n}.mp4"),
+        }
+    }
+
+    fn job() -> (RenderInput, VideoResult) {
+        let mut input = RenderInput::default();
+        input.request.scenarios = vec![ScenarioSpec::new("walks"), ScenarioSpec::new("runs")];
+        let seg = |id: &str, takes: Vec<Take>, chosen: u32| SegmentState {
+            id: id.into(),
+            prompt: takes[chosen as usize - 1].prompt.clone(),
+            status: SegmentStatus::Done,
+            clip_url: Some(takes[chosen as usize - 1].clip_url.clone()),
+            error: None,
+            takes,
+            take: chosen,
+        };
+        let result = VideoResult {
+            video_url: "file:///v2.mp4".into(),
+            character_images: vec!["a".into(), "b".into(), "c".into()],
+            segments: vec![
+                seg("scene-1", vec![take(1, "walks")], 1),
+                seg("scene-2", vec![take(1, "runs"), take(2, "sprints")], 2),
+            ],
+            versions: vec![Version {
+                number: 2,
+                video_url: "file:///v2.mp4".into(),
+                takes: vec![1, 2],
+                usage: vec![],
+                quality: Quality::High,
+            }],
+            usage: vec![],
+        };
+        (input, result)
+    }
+
+    #[test]
+    fn regenerate_keeps_every_other_take_and_the_current_prompts() {
+        let (input, last) = job();
+        let next = next_version(
+            input,
+            &last,
+            VersionChange::Regenerate {
+                scenario_id: "scene-1".into(),
+                prompt: Some("strolls".into()),
+            },
+        )
+        .unwrap();
+        let base = next.base.as_ref().unwrap();
+        assert_eq!(base.segments[0].use_take, None);
+        assert_eq!(base.segments[1].use_take, Some(2));
+        assert_eq!(next.request.scenarios[0].prompt, "strolls");
+        assert_eq!(next.request.scenarios[1].prompt, "sprints");
+        assert_eq!(next.request.quality, Quality::High);
+        assert_eq!(base.versions.len(), 1);
+    }
+
+    #[test]
+    fn picking_takes_is_checked() {
+        let (input, last) = job();
+        let pick = |t: Vec<u32>| next_version(input.clone(), &last, VersionChange::PickTakes(t));
+        assert_eq!(pick(vec![1, 2]).unwrap_err(), VersionError::Unchanged);
+        assert!(matches!(
+            pick(vec![1]).unwrap_err(),
+            VersionError::WrongTakeCount { .. }
+        ));
+        let err = pick(vec![1, 3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "scenario \"scene-2\" has no take 3 (it has 2)"
+        );
+        let next = pick(vec![1, 1]).unwrap();
+        assert_eq!(next.request.scenarios[1].prompt, "runs");
+        let base = next.base.unwrap();
+        assert!(base.segments.iter().all(|s| s.use_take == Some(1)));
+        let missing = next_version(
+            input,
+            &last,
+            VersionChange::Regenerate {
+                scenario_id: "scene-9".into(),
+                prompt: None,
+            },
+        );
+        assert_eq!(
+            missing.unwrap_err(),
+            VersionError::NoSuchScenario("scene-9".into())
+        );
+    }
+}
