@@ -10,4 +10,4 @@ pub mod thumbs;
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
 pub use settings_view::{CacheView, StudioSettings};
-pub use studio::{estimate, Estimate, Health, JobDetail, JobView, Studio, VersionView};
+pub use studio::{estimate, job_detail, Estimate, Health, JobDetail, JobView, Studio, VersionView};

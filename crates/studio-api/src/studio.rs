@@ -167,9 +167,7 @@ impl Studio {
 
     /// Link to the job in the Temporal Web UI (embedded server only).
     pub fn web_ui_url(&self, id: &str) -> Option<String> {
-        self.session
-            .ui_url()
-            .map(|u| format!("{u}/namespaces/default/workflows/{id}"))
+        web_ui_url(&self.session, id)
     }
 
     /// A new project with one scenario, as "New" makes it.
@@ -298,39 +296,7 @@ impl Studio {
 
     /// Takes, versions, cost and timeline of one job.
     pub async fn job_detail(&self, id: &str) -> Result<JobDetail, ApiError> {
-        let client = &self.session.client;
-        let status = client.status(id).await?;
-        let prices = &self.session.settings.prices;
-        let timeline = studio_engine::history::timeline(&client.history(id).await?);
-        let (version, segments, usage, versions) = if status == "completed" {
-            let r = client.result(id).await?;
-            let mut versions = Vec::new();
-            for v in &r.versions {
-                versions.push(VersionView {
-                    number: v.number,
-                    video_path: self.local_file(&v.video_url).await,
-                    takes: v.takes.clone(),
-                    quality: v.quality,
-                    cost: prices.cost(&v.usage),
-                });
-            }
-            (r.version(), r.segments, r.usage, versions)
-        } else {
-            // A running job answers from its state; a failed one may not (no worker to replay).
-            let p = client.progress(id).await.unwrap_or_default();
-            (p.version.max(1), p.segments, p.usage, Vec::new())
-        };
-        Ok(JobDetail {
-            id: id.to_owned(),
-            status,
-            version,
-            segments,
-            versions,
-            spent: prices.cost(&usage),
-            usage,
-            timeline,
-            web_ui_url: self.web_ui_url(id),
-        })
+        job_detail(&self.session, id).await
     }
 
     /// What every job of the project at `path` has cost.
@@ -390,16 +356,7 @@ impl Studio {
     /// A local file with an artifact's bytes, for preview: a local artifact as it is, one in a
     /// shared bucket downloaded (verified, cached) first. None if it cannot be had.
     pub async fn local_file(&self, uri: &str) -> Option<String> {
-        if !uri.contains("://") {
-            return Some(uri.to_owned()); // already a path
-        }
-        match self.session.fetch(uri).await {
-            Ok(p) => Some(p.display().to_string()),
-            Err(e) => {
-                tracing::warn!(uri, error = %e, "artifact not available locally");
-                None
-            }
-        }
+        local_file(&self.session, uri).await
     }
 
     /// Stops what the studio started (worker, then dev server). Later calls do nothing.
@@ -438,4 +395,61 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
         images,
         video_seconds,
     }
+}
+
+fn web_ui_url(session: &Session, id: &str) -> Option<String> {
+    session
+        .ui_url()
+        .map(|u| format!("{u}/namespaces/default/workflows/{id}"))
+}
+
+/// See [`Studio::local_file`].
+pub async fn local_file(session: &Session, uri: &str) -> Option<String> {
+    if !uri.contains("://") {
+        return Some(uri.to_owned()); // already a path
+    }
+    match session.fetch(uri).await {
+        Ok(p) => Some(p.display().to_string()),
+        Err(e) => {
+            tracing::warn!(uri, error = %e, "artifact not available locally");
+            None
+        }
+    }
+}
+
+/// See [`Studio::job_detail`]; the CLI calls it on its own session.
+pub async fn job_detail(session: &Session, id: &str) -> Result<JobDetail, ApiError> {
+    let client = &session.client;
+    let status = client.status(id).await?;
+    let prices = &session.settings.prices;
+    let timeline = studio_engine::history::timeline(&client.history(id).await?);
+    let (version, segments, usage, versions) = if status == "completed" {
+        let r = client.result(id).await?;
+        let mut versions = Vec::new();
+        for v in &r.versions {
+            versions.push(VersionView {
+                number: v.number,
+                video_path: local_file(session, &v.video_url).await,
+                takes: v.takes.clone(),
+                quality: v.quality,
+                cost: prices.cost(&v.usage),
+            });
+        }
+        (r.version(), r.segments, r.usage, versions)
+    } else {
+        // A running job answers from its state; a failed one may not (no worker to replay).
+        let p = client.progress(id).await.unwrap_or_default();
+        (p.version.max(1), p.segments, p.usage, Vec::new())
+    };
+    Ok(JobDetail {
+        id: id.to_owned(),
+        status,
+        version,
+        segments,
+        versions,
+        spent: prices.cost(&usage),
+        usage,
+        timeline,
+        web_ui_url: web_ui_url(session, id),
+    })
 }

@@ -72,6 +72,40 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// A new take of one scenario of a job (running: the job uses it; finished: the job's next
+    /// version, reusing every other take). Keeps the prompt unless --prompt is given.
+    Regenerate {
+        id: String,
+        /// The scenario's id (e.g. scene-2, as `studio job ID` lists them).
+        scenario: String,
+        #[arg(long)]
+        prompt: Option<String>,
+        /// Wait for the job and print the new video's path.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Stitch a finished job's next version from the takes picked per scenario, in order
+    /// (e.g. `1,2,1`); no clip is generated.
+    Takes {
+        id: String,
+        #[arg(value_delimiter = ',', required = true)]
+        takes: Vec<u32>,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show a job: versions, takes per scenario, what it cost, and its timeline.
+    Job {
+        id: String,
+        /// Print the whole record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What rendering a project is expected to cost with the configured models and prices.
+    Estimate {
+        project: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a job's progress as JSON.
     Progress { id: String },
     /// Hold a job before its next step.
@@ -215,6 +249,83 @@ fn segment_strip(p: &Progress) -> String {
         .collect()
 }
 
+/// Shows a job's progress until it ends, then prints its video's local path.
+async fn watch_and_print(session: Session, id: &str) -> Result<()> {
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30.cyan/blue} {pos:>3}% {prefix} {wide_msg}")
+            .expect("valid template"),
+    );
+    let result = session
+        .watch(id, Duration::from_millis(250), |p| {
+            bar.set_position(p.percentage.into());
+            bar.set_prefix(segment_strip(p));
+            let paused = if p.paused { " (paused)" } else { "" };
+            bar.set_message(format!("{}{paused}", p.current_step));
+        })
+        .await;
+    bar.finish();
+    let path = match &result {
+        Ok(r) => Some(session.fetch(&r.video_url).await),
+        Err(_) => None,
+    };
+    let closed = session.close();
+    result?;
+    closed?;
+    if let Some(path) = path {
+        println!("{}", path?.display());
+    }
+    Ok(())
+}
+
+fn print_job(d: &studio_api::JobDetail) {
+    println!("{}  {}  version {}", d.id, d.status, d.version);
+    println!("spent ${:.2}", d.spent.usd);
+    for v in &d.versions {
+        let takes: Vec<String> = v.takes.iter().map(u32::to_string).collect();
+        println!(
+            "  v{}  takes {}  {}  ${:.2}  {}",
+            v.number,
+            takes.join(","),
+            v.quality,
+            v.cost.usd,
+            v.video_path.as_deref().unwrap_or("-")
+        );
+    }
+    for seg in &d.segments {
+        println!(
+            "  {}  take {} of {}  {}",
+            seg.id,
+            seg.take,
+            seg.takes.len(),
+            seg.prompt
+        );
+    }
+    println!("timeline:");
+    for e in &d.timeline {
+        let secs = f64::from(e.at_ms) / 1000.0;
+        let dur = e
+            .duration_ms
+            .map(|d| format!(" ({:.1} s)", f64::from(d) / 1000.0))
+            .unwrap_or_default();
+        let outcome = e
+            .outcome
+            .as_deref()
+            .map(|o| format!(" [{o}]"))
+            .unwrap_or_default();
+        println!("  {secs:>7.1} s  {}{dur}{outcome}", e.title);
+        if let Some(detail) = &e.detail {
+            println!("             {detail}");
+        }
+        if let Some(err) = &e.error {
+            println!("             error: {err}");
+        }
+    }
+    if let Some(url) = &d.web_ui_url {
+        println!("Temporal UI: {url}");
+    }
+}
+
 async fn run(cli: Cli) -> Result<()> {
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
     std::fs::create_dir_all(&data_dir)
@@ -308,29 +419,55 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{id}");
                 return Ok(());
             }
-            let bar = ProgressBar::new(100);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30.cyan/blue} {pos:>3}% {prefix} {wide_msg}")
-                    .expect("valid template"),
+            watch_and_print(session, &id).await
+        }
+        Command::Regenerate {
+            id,
+            scenario,
+            prompt,
+            wait,
+        } => {
+            let session = Session::open_embedded(&data_dir, settings).await?;
+            let it = session.regenerate(&id, &scenario, prompt).await?;
+            match it.take {
+                Some(t) => eprintln!("{id}: take {t} of {scenario} for version {}", it.version),
+                None => eprintln!("{id}: version {}", it.version),
+            }
+            if !wait && !session.is_embedded() {
+                return Ok(());
+            }
+            watch_and_print(session, &id).await
+        }
+        Command::Takes { id, takes, wait } => {
+            let session = Session::open_embedded(&data_dir, settings).await?;
+            let it = session.pick_takes(&id, takes).await?;
+            eprintln!("{id}: version {} stitches the picked takes", it.version);
+            if !wait && !session.is_embedded() {
+                return Ok(());
+            }
+            watch_and_print(session, &id).await
+        }
+        Command::Job { id, json } => {
+            let s = Session::connect(&data_dir, settings).await?;
+            let d = studio_api::job_detail(&s, &id).await?;
+            if json {
+                return print_json(&d);
+            }
+            print_job(&d);
+            Ok(())
+        }
+        Command::Estimate { project, json } => {
+            let project = studio_core::Project::load(&project)?;
+            let e = studio_api::estimate(&settings, &project);
+            if json {
+                return print_json(&e);
+            }
+            println!(
+                "{} images ({}) + {} s of video ({}): ${:.2}",
+                e.images, e.image_model, e.video_seconds, e.video_model, e.cost.usd
             );
-            let result = session
-                .watch(&id, Duration::from_millis(250), |p| {
-                    bar.set_position(p.percentage.into());
-                    bar.set_prefix(segment_strip(p));
-                    let paused = if p.paused { " (paused)" } else { "" };
-                    bar.set_message(format!("{}{paused}", p.current_step));
-                })
-                .await;
-            bar.finish();
-            let path = match &result {
-                Ok(r) => Some(session.fetch(&r.video_url).await),
-                Err(_) => None,
-            };
-            let closed = session.close();
-            result?;
-            closed?;
-            if let Some(path) = path {
-                println!("{}", path?.display());
+            if !e.cost.unpriced_models.is_empty() {
+                println!("no price set for: {}", e.cost.unpriced_models.join(", "));
             }
             Ok(())
         }

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
+use studio_engine::session::Session;
 use studio_engine::settings::QueueRole;
 use studio_engine::settings::WorkerSettings;
 use studio_engine::worker::{WorkerSpec, WorkerThread};
-use studio_engine::{Endpoint, RenderInput, StudioClient, Tuning};
+use studio_engine::{Endpoint, RenderInput, Settings, StudioClient, Tuning};
 use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, ProviderKind};
 
@@ -141,6 +142,30 @@ impl Env {
             .unwrap_or_else(|e| panic!("start {id}: {e}"));
     }
 
+    /// A client session on this test's server and queue (no server or worker of its own),
+    /// with the tests' tuning and the cache off unless `tweak` turns it on.
+    pub async fn session(&self, tweak: impl FnOnce(&mut Settings)) -> Session {
+        let mut s = Settings::default();
+        s.temporal.address = Some(format!("127.0.0.1:{}", server_port()));
+        s.worker.set_task_queue(self.queue.clone());
+        s.tuning = Some(Tuning::fast());
+        s.use_cache = false;
+        tweak(&mut s);
+        Session::connect(self.data.path(), s)
+            .await
+            .expect("session connects")
+    }
+
+    /// `studio` with this test's server, queue and data dir.
+    pub fn studio(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_studio"));
+        c.args(["--address", &format!("127.0.0.1:{}", server_port())])
+            .args(["--task-queue", &self.queue])
+            .arg("--data-dir")
+            .arg(self.data.path());
+        c
+    }
+
     pub fn job_id(&self, what: &str) -> String {
         format!("{}-{what}", self.queue)
     }
@@ -177,6 +202,7 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
         slow_queue: None,
         // Tests count activities: reuse is tested on its own.
         use_cache: false,
+        base: None,
     }
 }
 
