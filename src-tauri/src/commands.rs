@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use studio_api::{
-    ApiError, CacheView, ErrorCode, FieldProblem, Health, JobRecord, JobView, Studio,
-    StudioSettings,
+    ApiError, CacheView, ErrorCode, Estimate, FieldProblem, Health, JobDetail, JobRecord, JobView,
+    Studio, StudioSettings,
 };
-use studio_core::{ClipSeconds, Progress, Project, Quality, ScenarioSpec};
+use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, ScenarioSpec};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -156,6 +156,61 @@ pub async fn add_segment(
         ..ScenarioSpec::new(prompt)
     };
     state.studio().await?.add_segment(&id, scenario).await
+}
+
+/// A new take of one scenario: in the running job, or as the finished job's next version.
+#[tauri::command]
+#[specta::specta]
+pub async fn regenerate_segment(
+    state: State<'_, AppState>,
+    id: String,
+    scenario_id: String,
+    prompt: Option<String>,
+) -> Result<Iteration, ApiError> {
+    state
+        .studio()
+        .await?
+        .regenerate(&id, &scenario_id, prompt)
+        .await
+}
+
+/// The finished job's next version, stitched from one take per scenario (in order).
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_takes(
+    state: State<'_, AppState>,
+    id: String,
+    takes: Vec<u32>,
+) -> Result<Iteration, ApiError> {
+    state.studio().await?.pick_takes(&id, takes).await
+}
+
+/// Takes, versions, cost and the readable timeline of one job.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_detail(state: State<'_, AppState>, id: String) -> Result<JobDetail, ApiError> {
+    state.studio().await?.job_detail(&id).await
+}
+
+/// The expected cost of rendering a project (configured models, price table).
+#[tauri::command]
+#[specta::specta]
+pub async fn estimate_cost(
+    state: State<'_, AppState>,
+    project: Project,
+) -> Result<Estimate, ApiError> {
+    Ok(state.studio().await?.estimate(&project))
+}
+
+/// What every job of the project saved at `path` has cost.
+#[tauri::command]
+#[specta::specta]
+pub async fn project_cost(state: State<'_, AppState>, path: String) -> Result<Cost, ApiError> {
+    state
+        .studio()
+        .await?
+        .project_cost(std::path::Path::new(&path))
+        .await
 }
 
 #[tauri::command]

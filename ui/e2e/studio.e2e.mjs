@@ -237,6 +237,51 @@ await s.exec("document.querySelector('#jobs li.job .play').click()");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
 step("after relaunch the finished job is listed and plays");
 await shot(s, "6-relaunched");
+
+// Iterate on one shot: the job's takes, timeline and cost; regenerate one scenario with a new
+// prompt (version 2), then pick its first take again (version 3: nothing generated).
+const estimate = await s.waitFor("the cost estimate", "const t = document.getElementById('estimate')?.textContent; return t && t.startsWith('estimated $') ? t : null", 20000);
+assert.match(estimate, /with offline/, estimate);
+await s.exec("document.querySelector('#jobs li.job .details-toggle').click()");
+const timeline = await s.waitFor(
+  "the job's takes and timeline",
+  "const li = document.querySelector('#jobs li.job'); const t = [...li.querySelectorAll('.timeline .title')].map(e => e.textContent); return li.querySelectorAll('.take-row').length === 3 && t.length > 0 ? t : null",
+  30000,
+);
+for (const needle of ["Render started", "Character images", "Paused", "Resumed", "Stitch 3 clips", "Completed"]) {
+  assert.ok(timeline.some((t) => t.startsWith(needle)), `timeline lacks ${needle}: ${JSON.stringify(timeline)}`);
+}
+await s.exec(`
+  const row = document.querySelector('#jobs li.job .take-row[data-scene="first"]');
+  row.querySelector('.retake-prompt').value = 'Ava runs across the dock at night';
+  row.querySelector('.regenerate').click();`);
+const v2 = await s.waitFor(
+  "version 2 with a second take of the scenario",
+  `const li = document.querySelector('#jobs li.job');
+   const d = li.querySelector('.details');
+   const sel = li.querySelector('.take-row[data-scene="first"] .take');
+   return li.dataset.status === 'completed' && d.dataset.version === '2' && sel.options.length === 2
+     ? {take: sel.value, versions: li.querySelectorAll('.version-row').length, spent: li.querySelector('.spent').textContent} : null`,
+  120000,
+);
+assert.equal(v2.take, "2");
+assert.equal(v2.versions, 2);
+assert.match(v2.spent, /^Spent \$/, v2.spent);
+step(`regenerated one scenario: version 2, take ${v2.take}, ${v2.spent}`);
+await shot(s, "7-takes");
+await s.exec(`
+  const li = document.querySelector('#jobs li.job');
+  const sel = li.querySelector('.take-row[data-scene="first"] .take');
+  sel.value = '1';
+  sel.dispatchEvent(new Event('change'));
+  li.querySelector('.stitch-takes').click();`);
+await s.waitFor(
+  "version 3 stitched from the picked takes",
+  "const li = document.querySelector('#jobs li.job'); return li.dataset.status === 'completed' && li.querySelector('.details').dataset.version === '3' && li.querySelectorAll('.version-row').length === 3",
+  120000,
+);
+await s.waitFor("the new version's preview", "return document.getElementById('player').readyState >= 2", 30000);
+step("picked the first take again: version 3 plays");
 await quit(s, appPid());
 
 fs.writeFileSync(path.join(artifacts, "metrics.json"), JSON.stringify(metrics, null, 2));

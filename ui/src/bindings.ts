@@ -23,6 +23,16 @@ export const commands = {
 	changeQuality: (id: string, quality: string) => typedError<Quality, ApiError_Serialize>(__TAURI_INVOKE("change_quality", { id, quality })),
 	addSegment: (id: string, prompt: string, durationSeconds: number) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
 	listJobs: () => typedError<JobView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_jobs")),
+	/**  A new take of one scenario: in the running job, or as the finished job's next version. */
+	regenerateSegment: (id: string, scenarioId: string, prompt: string | null) => typedError<Iteration_Serialize, ApiError_Serialize>(__TAURI_INVOKE("regenerate_segment", { id, scenarioId, prompt })),
+	/**  The finished job's next version, stitched from one take per scenario (in order). */
+	pickTakes: (id: string, takes: number[]) => typedError<Iteration_Serialize, ApiError_Serialize>(__TAURI_INVOKE("pick_takes", { id, takes })),
+	/**  Takes, versions, cost and the readable timeline of one job. */
+	jobDetail: (id: string) => typedError<JobDetail_Serialize, ApiError_Serialize>(__TAURI_INVOKE("job_detail", { id })),
+	/**  The expected cost of rendering a project (configured models, price table). */
+	estimateCost: (project: Project_Deserialize) => typedError<Estimate, ApiError_Serialize>(__TAURI_INVOKE("estimate_cost", { project })),
+	/**  What every job of the project saved at `path` has cost. */
+	projectCost: (path: string) => typedError<Cost, ApiError_Serialize>(__TAURI_INVOKE("project_cost", { path })),
 	/**  The loopback URL of a media file (an artifact) for `<video>` and `<img>`. */
 	mediaUrl: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("media_url", { path })),
 	/**  A cached thumbnail of any image (e.g. a reference), as a media URL. */
@@ -33,10 +43,10 @@ export const commands = {
 	exportVideo: (source: string, destination: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("export_video", { source, destination })),
 	/**  Connection, workers and backlog for the status bar. */
 	health: () => typedError<Health_Serialize, ApiError_Serialize>(__TAURI_INVOKE("health")),
-	getSettings: () => typedError<StudioSettings, ApiError_Serialize>(__TAURI_INVOKE("get_settings")),
+	getSettings: () => typedError<StudioSettings_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_settings")),
 	/**  Validates and saves; takes effect at the next start of the studio. */
-	saveSettings: (settings: StudioSettings) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
-	testConnection: (settings: StudioSettings) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
+	saveSettings: (settings: StudioSettings_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	testConnection: (settings: StudioSettings_Deserialize) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
 	/**  Entries and size of the artifact cache (Settings). */
 	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
 	/**  Forgets the cache entries; returns how many there were. */
@@ -89,6 +99,14 @@ export type Character_Serialize = {
 /**  Clip length in seconds. Veo 3 accepts 4, 6 or 8; 8 is the product default. */
 export type ClipSeconds = number;
 
+/**  An amount of money and what it could not price. */
+export type Cost = {
+	/**  US dollars. */
+	usd: number | null,
+	/**  Models that did work but have no price in the table (their work counts as $0 above). */
+	unpricedModels: string[],
+};
+
 export type ErrorCode = 
 /**  The project file or the edited project has problems (see `problems`). */
 "invalidProject" | 
@@ -102,6 +120,16 @@ export type ErrorCode =
 "connection" | "jobFailed" | "jobCancelled" | 
 /**  Settings are invalid. */
 "settings" | "internal";
+
+/**  A render's expected cost, before it starts. */
+export type Estimate = {
+	imageModel: string,
+	videoModel: string,
+	images: number,
+	videoSeconds: number,
+	/**  At the price table's rates, as if nothing were reused from the cache. */
+	cost: Cost,
+};
 
 /**  One problem with one field, for marking the editor. */
 export type FieldProblem = {
@@ -143,6 +171,64 @@ export type Health_Serialize = {
 	backlog: number,
 	backlogAgeSecs: number,
 	error: string | null,
+};
+
+/**  What an iteration on a job started. */
+export type Iteration = Iteration_Serialize | Iteration_Deserialize;
+
+/**  What an iteration on a job started. */
+export type Iteration_Deserialize = {
+	/**  The version the new take or take choice will be part of. */
+	version: number,
+	/**  The number the new take will have (None when only takes were picked). */
+	take?: number | null,
+};
+
+/**  What an iteration on a job started. */
+export type Iteration_Serialize = {
+	/**  The version the new take or take choice will be part of. */
+	version: number,
+	/**  The number the new take will have (None when only takes were picked). */
+	take: number | null,
+};
+
+/**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
+export type JobDetail = JobDetail_Serialize | JobDetail_Deserialize;
+
+/**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
+export type JobDetail_Deserialize = {
+	id: string,
+	status: string,
+	/**  The version the latest run is (or makes). */
+	version: number,
+	/**  Each scenario with its takes and the take in use. */
+	segments: SegmentState_Deserialize[],
+	/**  Finished versions, oldest first. */
+	versions: VersionView_Deserialize[],
+	/**  What the job's work has cost so far, all versions included. */
+	spent: Cost,
+	usage: Usage[],
+	/**  The latest run's history, readable. */
+	timeline: TimelineEntry_Deserialize[],
+	webUiUrl?: string | null,
+};
+
+/**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
+export type JobDetail_Serialize = {
+	id: string,
+	status: string,
+	/**  The version the latest run is (or makes). */
+	version: number,
+	/**  Each scenario with its takes and the take in use. */
+	segments: SegmentState_Serialize[],
+	/**  Finished versions, oldest first. */
+	versions: VersionView_Serialize[],
+	/**  What the job's work has cost so far, all versions included. */
+	spent: Cost,
+	usage: Usage[],
+	/**  The latest run's history, readable. */
+	timeline: TimelineEntry_Serialize[],
+	webUiUrl: string | null,
 };
 
 export type JobOutcome = JobOutcome_Serialize | JobOutcome_Deserialize;
@@ -190,17 +276,45 @@ export type JobView = JobView_Serialize | JobView_Deserialize;
 export type JobView_Deserialize = {
 	/**  `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`. */
 	status: string,
-	/**  Local path of the finished video. */
+	/**  Local path of the finished video (the latest version's). */
 	videoPath?: string | null,
+	/**  The latest finished version (1 for a job never iterated on). */
+	version: number,
 } & JobRecord_Deserialize;
 
 /**  A job as the Jobs panel shows it. */
 export type JobView_Serialize = {
 	/**  `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`. */
 	status: string,
-	/**  Local path of the finished video. */
+	/**  Local path of the finished video (the latest version's). */
 	videoPath: string | null,
+	/**  The latest finished version (1 for a job never iterated on). */
+	version: number,
 } & JobRecord_Serialize;
+
+/**  Price of one model's output, in US dollars. */
+export type Price = Price_Serialize | Price_Deserialize;
+
+/**  Prices per model name, as the provider reports the model it used. */
+export type PriceTable = PriceTable_Serialize | PriceTable_Deserialize;
+
+/**  Prices per model name, as the provider reports the model it used. */
+export type PriceTable_Deserialize = { [key in string]: Price_Deserialize };
+
+/**  Prices per model name, as the provider reports the model it used. */
+export type PriceTable_Serialize = { [key in string]: Price_Serialize };
+
+/**  Price of one model's output, in US dollars. */
+export type Price_Deserialize = {
+	perImage?: number | null,
+	perVideoSecond?: number | null,
+};
+
+/**  Price of one model's output, in US dollars. */
+export type Price_Serialize = {
+	perImage: number | null,
+	perVideoSecond: number | null,
+};
 
 export type Progress = Progress_Serialize | Progress_Deserialize;
 
@@ -211,6 +325,10 @@ export type Progress_Deserialize = {
 	segments?: SegmentState_Deserialize[],
 	paused?: boolean,
 	quality?: Quality,
+	/**  The version this run makes (1 for a first render). */
+	version?: number,
+	/**  What the job has generated so far, all versions included. */
+	usage?: Usage[],
 };
 
 export type Progress_Serialize = {
@@ -220,6 +338,10 @@ export type Progress_Serialize = {
 	segments: SegmentState_Serialize[],
 	paused: boolean,
 	quality: Quality,
+	/**  The version this run makes (1 for a first render). */
+	version: number,
+	/**  What the job has generated so far, all versions included. */
+	usage?: Usage[],
 };
 
 export type Project = Project_Serialize | Project_Deserialize;
@@ -267,6 +389,10 @@ export type SegmentState_Deserialize = {
 	status: SegmentStatus,
 	clipUrl?: string | null,
 	error?: string | null,
+	/**  Every clip made for this scenario, oldest first. */
+	takes?: Take[],
+	/**  The take in use (`clip_url` is its clip); 0 before the first one is made. */
+	take?: number,
 };
 
 export type SegmentState_Serialize = {
@@ -275,6 +401,10 @@ export type SegmentState_Serialize = {
 	status: SegmentStatus,
 	clipUrl?: string,
 	error?: string,
+	/**  Every clip made for this scenario, oldest first. */
+	takes?: Take[],
+	/**  The take in use (`clip_url` is its clip); 0 before the first one is made. */
+	take?: number,
 };
 
 export type SegmentStatus = "pending" | "running" | "done" | "failed";
@@ -282,7 +412,9 @@ export type SegmentStatus = "pending" | "running" | "done" | "failed";
 /**  Pipeline stage of a render. */
 export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | "completed";
 
-export type StudioSettings = {
+export type StudioSettings = StudioSettings_Serialize | StudioSettings_Deserialize;
+
+export type StudioSettings_Deserialize = {
 	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */
 	temporalAddress: string,
 	namespace: string,
@@ -294,11 +426,130 @@ export type StudioSettings = {
 	maxParallelSegments: number,
 	/**  Reuse artifacts that identical inputs made before. */
 	useCache: boolean,
+	/**  US dollars per image and per video second, by model. */
+	prices: PriceTable_Deserialize,
+};
+
+export type StudioSettings_Serialize = {
+	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */
+	temporalAddress: string,
+	namespace: string,
+	/**  Run the studio's own worker (off: only external workers run activities). */
+	bundledWorker: boolean,
+	/**  `auto` (offline without keys), `offline`, `gemini` or `vertex`. */
+	provider: string,
+	/**  Clips generated at once per job. */
+	maxParallelSegments: number,
+	/**  Reuse artifacts that identical inputs made before. */
+	useCache: boolean,
+	/**  US dollars per image and per video second, by model. */
+	prices: PriceTable_Serialize,
 };
 
 export type StudioStatus = {
 	dataDir: string,
 	artifactsDir: string,
+};
+
+/**  One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped. */
+export type Take = {
+	number: number,
+	/**  The prompt this take was generated from. */
+	prompt: string,
+	/**  Artifact URI of the clip. */
+	clipUrl: string,
+};
+
+export type TimelineEntry = TimelineEntry_Serialize | TimelineEntry_Deserialize;
+
+export type TimelineEntry_Deserialize = {
+	/**  Milliseconds since the job (this version's run) started. */
+	atMs: number,
+	kind: TimelineKind,
+	/**  One line: "Clip scene-2 (take 2)", "Paused", "Quality changed to 4k". */
+	title: string,
+	/**  For steps: attempts, worker, queue. */
+	detail?: string | null,
+	/**  For steps: how long the last attempt took. */
+	durationMs?: number | null,
+	/**  For steps: `running`, `completed`, `failed`, `timedOut`, `cancelled`. */
+	outcome?: string | null,
+	/**
+	 *  Why it failed (the last attempt's error, or an earlier attempt's for a step that
+	 *  succeeded after retries).
+	 */
+	error?: string | null,
+};
+
+export type TimelineEntry_Serialize = {
+	/**  Milliseconds since the job (this version's run) started. */
+	atMs: number,
+	kind: TimelineKind,
+	/**  One line: "Clip scene-2 (take 2)", "Paused", "Quality changed to 4k". */
+	title: string,
+	/**  For steps: attempts, worker, queue. */
+	detail?: string,
+	/**  For steps: how long the last attempt took. */
+	durationMs?: number,
+	/**  For steps: `running`, `completed`, `failed`, `timedOut`, `cancelled`. */
+	outcome?: string,
+	/**
+	 *  Why it failed (the last attempt's error, or an earlier attempt's for a step that
+	 *  succeeded after retries).
+	 */
+	error?: string,
+};
+
+export type TimelineKind = "started" | 
+/**  A step run by a worker (character images, a clip, stitch, 4K). */
+"step" | 
+/**  The artifact cache was consulted. */
+"cache" | "paused" | "resumed" | "scenarioAdded" | "qualityChanged" | "regenerate" | "completed" | "failed" | "cancelled" | 
+/**  Anything else the job recorded (terminated, timed out, continued as new, ...). */
+"other";
+
+/**
+ *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
+ *  the cache or from earlier takes do not appear here: they cost nothing again.
+ */
+export type Usage = {
+	model: string,
+	kind: UsageKind,
+	quantity: number,
+};
+
+/**  What a paid unit of work is counted in. */
+export type UsageKind = 
+/**  Generated images (character angles). */
+"image" | 
+/**  Seconds of generated video. */
+"videoSecond";
+
+/**  One version of a job, for the versions list. */
+export type VersionView = VersionView_Serialize | VersionView_Deserialize;
+
+/**  One version of a job, for the versions list. */
+export type VersionView_Deserialize = {
+	number: number,
+	/**  Local path of its video (None if it cannot be had on this machine). */
+	videoPath?: string | null,
+	/**  The take stitched for each scenario. */
+	takes: number[],
+	quality: Quality,
+	/**  What making this version cost. */
+	cost: Cost,
+};
+
+/**  One version of a job, for the versions list. */
+export type VersionView_Serialize = {
+	number: number,
+	/**  Local path of its video (None if it cannot be had on this machine). */
+	videoPath: string | null,
+	/**  The take stitched for each scenario. */
+	takes: number[],
+	quality: Quality,
+	/**  What making this version cost. */
+	cost: Cost,
 };
 
 /* Tauri Specta runtime */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Project_Serialize as Project } from "./bindings";
-import { addScenario, deleteScenario, duplicateScenario, estimate, moveScenario, undoDelete } from "./editor";
+import { addScenario, deleteScenario, duplicateScenario, moveScenario, takesChanged, timing, undoDelete, usd } from "./editor";
 
 function project(prompts: string[]): Project {
   return {
@@ -31,12 +31,19 @@ describe("editor", () => {
     expect(undoDelete(p, d).scenarios.map((s) => s.prompt)).toEqual(["a", "b", "c"]);
   });
 
-  it("adds scenarios with unique ids and totals the seconds and cost", () => {
+  it("adds scenarios with unique ids and totals the seconds", () => {
     let p = addScenario(project(["a"]), "b");
     p = { ...p, scenarios: p.scenarios.map((s, i) => (i === 1 ? { ...s, durationSeconds: 4 } : s)) };
-    const e = estimate(p);
-    expect(e.seconds).toBe(12);
-    expect(e.cost).toBeCloseTo(12 * 0.4 + 3 * 0.039);
+    expect(timing(p).seconds).toBe(12);
     expect(p.scenarios[1].id).toBe("scene-2");
+  });
+
+  it("formats money and tells when picked takes differ", () => {
+    expect(usd(1.95)).toBe("$1.95");
+    expect(usd(0.039)).toBe("$0.039");
+    expect(usd(0)).toBe("$0.00");
+    expect(takesChanged([1, 2, 1], [1, 2, 1])).toBe(false);
+    expect(takesChanged([1, 2, 1], [1, 1, 1])).toBe(true);
+    expect(takesChanged([1, 2], [1])).toBe(false);
   });
 });

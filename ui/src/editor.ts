@@ -3,8 +3,6 @@ import type { Project_Serialize as Project, Scenario_Serialize as Scenario } fro
 
 export type Duration = 4 | 6 | 8;
 
-/** Estimated price per video second and per image (USD), from Google's public list prices. */
-export const PRICES = { videoSecond: 0.4, image: 0.039 };
 /** Rough wall-clock per clip when clips render four at a time (seconds). */
 const SECONDS_PER_CLIP = 90;
 
@@ -54,15 +52,25 @@ export function moveScenario(project: Project, from: number, to: number): Projec
   return { ...project, scenarios };
 }
 
-export interface Estimate {
+/** Length and rough wall-clock of a render; its price comes from Rust (`estimateCost`), which
+ * knows the configured models and the price table. */
+export interface Timing {
   seconds: number;
-  cost: number;
   minutes: number;
 }
 
-export function estimate(project: Project): Estimate {
+export function timing(project: Project): Timing {
   const seconds = project.scenarios.reduce((t, s) => t + s.durationSeconds, 0);
-  const cost = seconds * PRICES.videoSecond + 3 * PRICES.image;
   const waves = Math.ceil(project.scenarios.length / 4);
-  return { seconds, cost, minutes: Math.max(1, Math.round(((waves + 1) * SECONDS_PER_CLIP) / 60)) };
+  return { seconds, minutes: Math.max(1, Math.round(((waves + 1) * SECONDS_PER_CLIP) / 60)) };
+}
+
+/** Dollars, with cents; sub-cent amounts keep a third digit so small prices do not read $0.00. */
+export function usd(amount: number): string {
+  return amount > 0 && amount < 0.1 ? `$${amount.toFixed(3)}` : `$${amount.toFixed(2)}`;
+}
+
+/** The take numbers a job's segments use now, and whether `picked` differs from them. */
+export function takesChanged(current: number[], picked: number[]): boolean {
+  return current.length === picked.length && current.some((t, i) => t !== picked[i]);
 }

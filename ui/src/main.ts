@@ -10,7 +10,9 @@ import {
   commands,
   type ApiError_Serialize as ApiError,
   type FieldProblem,
+  type JobDetail_Serialize as JobDetail,
   type JobView_Serialize as JobView,
+  type PriceTable_Deserialize as PriceTable,
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
   type Project_Serialize as Project,
@@ -69,6 +71,29 @@ async function check() {
     else el.classList.toggle("invalid", mine.length > 0);
   });
   updateRenderButton();
+  void showEstimate();
+}
+
+/** The price of a render, from the configured models and the price table (Rust side). */
+async function showEstimate() {
+  if (!studioReady) return;
+  const r = await commands.estimateCost(project);
+  if (r.status !== "ok") return;
+  const e = r.data;
+  const unpriced = e.cost.unpricedModels.length ? ` (no price for ${e.cost.unpricedModels.join(", ")})` : "";
+  $("summary").dataset.cost = String(e.cost.usd ?? 0);
+  $("estimate").textContent = `estimated ${editor.usd(e.cost.usd ?? 0)} with ${e.videoModel}${unpriced}`;
+}
+
+/** What every job of the open project has cost. */
+async function showProjectSpent() {
+  const el = $("project-spent");
+  if (!studioReady || !projectPath) return void (el.textContent = "");
+  const r = await commands.projectCost(projectPath);
+  if (r.status === "ok") {
+    el.textContent = `Spent on this project so far: ${editor.usd(r.data.usd ?? 0)}`;
+    el.dataset.usd = String(r.data.usd ?? 0);
+  }
 }
 
 function updateRenderButton() {
@@ -82,10 +107,10 @@ function updateRenderButton() {
 }
 
 function renderSummary() {
-  const e = editor.estimate(project);
-  $("summary").textContent =
-    `${project.scenarios.length} scenario(s), ${e.seconds} s of video · ` +
-    `estimated $${e.cost.toFixed(2)} with Veo 3 · about ${e.minutes} min`;
+  const t = editor.timing(project);
+  const summary = $("summary");
+  if (!summary.querySelector("#estimate")) summary.innerHTML = `<span id="length"></span> · <span id="estimate">estimating…</span>`;
+  $("length").textContent = `${project.scenarios.length} scenario(s), ${t.seconds} s of video, about ${t.minutes} min`;
 }
 
 function renderEditor() {
@@ -255,7 +280,7 @@ function jobCard(id: string, name: string): HTMLElement {
   li.className = "job";
   li.dataset.id = id;
   li.innerHTML = `
-    <div class="row"><strong class="name"></strong><span class="state muted"></span></div>
+    <div class="row"><strong class="name"></strong><span class="state muted"></span><span class="spacer"></span><button class="details-toggle small">Takes &amp; history</button></div>
     <progress max="100" value="0"></progress>
     <div class="step muted"></div>
     <div class="segments"></div>
@@ -269,8 +294,20 @@ function jobCard(id: string, name: string): HTMLElement {
       <button class="play small" hidden>Preview</button>
       <button class="web-ui small" hidden>Temporal UI</button>
     </div>
-    <div class="job-error warn"></div>`;
+    <div class="job-error warn"></div>
+    <div class="details" hidden>
+      <div class="row"><span class="spent"></span><span class="spacer"></span><span class="version muted"></span></div>
+      <h4>Versions</h4><ol class="versions"></ol>
+      <h4>Scenarios and takes</h4><ol class="takes"></ol>
+      <button class="stitch-takes small" disabled>Stitch the picked takes as a new version</button>
+      <h4>Timeline</h4><ol class="timeline"></ol>
+    </div>`;
   li.querySelector(".name")!.textContent = name;
+  li.querySelector<HTMLButtonElement>(".details-toggle")!.onclick = () => {
+    const d = li!.querySelector<HTMLElement>(".details")!;
+    d.hidden = !d.hidden;
+    if (!d.hidden) void loadDetail(li!, id, name);
+  };
   const err = (e: unknown) => (li!.querySelector(".job-error")!.textContent = errorText(e));
   li.querySelector<HTMLButtonElement>(".pause")!.onclick = async () => {
     const r = await commands.pauseJob(id);
@@ -346,6 +383,107 @@ function finished(li: HTMLElement, status: string, videoUrl: string | null, vide
   }
 }
 
+/** Fills the job's details: versions, takes per scenario (pick or regenerate), cost, timeline. */
+async function loadDetail(li: HTMLElement, id: string, name: string) {
+  const r = await commands.jobDetail(id);
+  const err = li.querySelector(".job-error")!;
+  if (r.status === "error") return void (err.textContent = r.error.message);
+  renderDetail(li, id, name, r.data);
+}
+
+function renderDetail(li: HTMLElement, id: string, name: string, d: JobDetail) {
+  const box = li.querySelector<HTMLElement>(".details")!;
+  const err = li.querySelector(".job-error")!;
+  const spent = box.querySelector<HTMLElement>(".spent")!;
+  const unpriced = d.spent.unpricedModels.length ? ` (no price for ${d.spent.unpricedModels.join(", ")})` : "";
+  spent.textContent = `Spent ${editor.usd(d.spent.usd ?? 0)}${unpriced}`;
+  spent.dataset.usd = String(d.spent.usd ?? 0);
+  box.querySelector(".version")!.textContent = `version ${d.version} · ${d.status}`;
+  box.dataset.version = String(d.version);
+  box.querySelector(".versions")!.replaceChildren(
+    ...d.versions.map((v) => {
+      const item = document.createElement("li");
+      item.className = "version-row";
+      item.textContent = `v${v.number} · takes ${v.takes.join(", ")} · ${v.quality} · ${editor.usd(v.cost.usd ?? 0)} `;
+      if (v.videoPath) {
+        const b = document.createElement("button");
+        b.className = "small";
+        b.textContent = "Preview";
+        const path = v.videoPath;
+        b.onclick = async () => {
+          const u = await commands.mediaUrl(path);
+          if (u.status === "ok") preview(u.data, path);
+        };
+        item.append(b);
+      }
+      return item;
+    }),
+  );
+  const current = d.segments.map((s) => s.take ?? 0);
+  const picked = [...current];
+  const stitch = box.querySelector<HTMLButtonElement>(".stitch-takes")!;
+  const finishedJob = d.status === "completed";
+  stitch.disabled = true;
+  stitch.hidden = !finishedJob;
+  stitch.onclick = async () => {
+    const r = await commands.pickTakes(id, picked);
+    if (r.status === "error") return void (err.textContent = r.error.message);
+    err.textContent = `Stitching version ${r.data.version}…`;
+    void watch(id, name);
+  };
+  box.querySelector(".takes")!.replaceChildren(
+    ...d.segments.map((s, i) => {
+      const item = document.createElement("li");
+      item.className = "take-row";
+      item.dataset.scene = s.id;
+      item.innerHTML = `<span class="scene"></span> <select class="take small"></select>
+        <input class="retake-prompt" /> <button class="regenerate small">Regenerate</button>`;
+      item.querySelector(".scene")!.textContent = s.id;
+      const select = item.querySelector<HTMLSelectElement>(".take")!;
+      const takes = s.takes ?? [];
+      select.replaceChildren(
+        ...takes.map((t) => {
+          const o = document.createElement("option");
+          o.value = String(t.number);
+          o.textContent = `take ${t.number}: ${t.prompt.slice(0, 40)}`;
+          return o;
+        }),
+      );
+      select.value = String(s.take ?? 0);
+      select.disabled = !finishedJob || takes.length < 2;
+      select.onchange = () => {
+        picked[i] = Number(select.value);
+        stitch.disabled = !editor.takesChanged(current, picked);
+      };
+      const prompt = item.querySelector<HTMLInputElement>(".retake-prompt")!;
+      prompt.value = s.prompt;
+      prompt.title = "Edit the prompt for the new take, or keep it for another take of the same shot";
+      item.querySelector<HTMLButtonElement>(".regenerate")!.onclick = async () => {
+        const text = prompt.value.trim();
+        const r = await commands.regenerateSegment(id, s.id, text === s.prompt ? null : text);
+        if (r.status === "error") return void (err.textContent = r.error.message);
+        err.textContent = `Take ${r.data.take} of ${s.id} for version ${r.data.version}`;
+        void watch(id, name);
+      };
+      return item;
+    }),
+  );
+  box.querySelector(".timeline")!.replaceChildren(
+    ...d.timeline.map((e) => {
+      const item = document.createElement("li");
+      item.className = `tl ${e.kind}`;
+      const dur = e.durationMs != null ? ` (${(e.durationMs / 1000).toFixed(1)} s)` : "";
+      const outcome = e.outcome && e.outcome !== "completed" ? ` · ${e.outcome}` : "";
+      item.innerHTML = `<span class="at muted"></span> <span class="title"></span><div class="detail muted"></div><div class="warn"></div>`;
+      item.querySelector(".at")!.textContent = `+${(e.atMs / 1000).toFixed(1)} s`;
+      item.querySelector(".title")!.textContent = `${e.title}${dur}${outcome}`;
+      item.querySelector(".detail")!.textContent = e.detail ?? "";
+      item.querySelector(".warn")!.textContent = e.error ?? "";
+      return item;
+    }),
+  );
+}
+
 function preview(url: string, path: string | null) {
   $("preview").hidden = false;
   const player = $("player") as HTMLVideoElement;
@@ -358,6 +496,11 @@ async function watch(id: string, name: string) {
   if (watching.has(id)) return;
   watching.add(id);
   const li = jobCard(id, name);
+  // Running again (a new version): steering controls come back.
+  li.dataset.status = "running";
+  li.querySelectorAll<HTMLElement>(".controls > *").forEach((el) => {
+    el.hidden = el.matches(".play, .web-ui, .resume");
+  });
   // Rust sends the serialized shape (all fields present).
   const channel = new Channel<Progress>();
   channel.onmessage = (p) => showProgress(li, p);
@@ -374,6 +517,8 @@ async function watch(id: string, name: string) {
     void notify(`${name} is ready`, r.data.videoPath ?? "Your video has finished rendering.");
     finished(li, "completed", r.data.videoUrl, r.data.videoPath);
     if (r.data.videoUrl) preview(r.data.videoUrl, r.data.videoPath);
+    if (!li.querySelector<HTMLElement>(".details")!.hidden) void loadDetail(li, id, name);
+    void showProjectSpent();
   } else {
     finished(li, r.error.code === "jobCancelled" ? "canceled" : "failed", null, null);
     setStatus(`${name}: ${r.error.message}`, r.error.code === "jobCancelled" ? "warn" : "error");
@@ -440,8 +585,32 @@ async function refreshHealth() {
   el.dataset.connected = String(h.connected);
 }
 
+function priceRow(model: string, perImage: number, perVideoSecond: number): HTMLTableRowElement {
+  const tr = document.createElement("tr");
+  tr.innerHTML = `<td><input class="model" /></td><td><input class="per-image" type="number" min="0" step="0.001" /></td>
+    <td><input class="per-second" type="number" min="0" step="0.01" /></td>`;
+  tr.querySelector<HTMLInputElement>(".model")!.value = model;
+  tr.querySelector<HTMLInputElement>(".per-image")!.value = String(perImage);
+  tr.querySelector<HTMLInputElement>(".per-second")!.value = String(perVideoSecond);
+  return tr;
+}
+
+function pricesForm(): PriceTable {
+  const table: PriceTable = {};
+  $("prices").querySelectorAll("tr").forEach((tr) => {
+    const model = tr.querySelector<HTMLInputElement>(".model")!.value.trim();
+    const num = (sel: string) => {
+      const v = tr.querySelector<HTMLInputElement>(sel)!.value;
+      return v === "" ? 0 : Number(v);
+    };
+    if (model) table[model] = { perImage: num(".per-image"), perVideoSecond: num(".per-second") };
+  });
+  return table;
+}
+
 function settingsForm(): StudioSettings {
   return {
+    prices: pricesForm(),
     temporalAddress: ($("set-address") as HTMLInputElement).value,
     namespace: ($("set-namespace") as HTMLInputElement).value,
     bundledWorker: ($("set-bundled") as HTMLInputElement).checked,
@@ -464,7 +633,11 @@ function bindSettings() {
   const result = $("settings-result");
   const showProblems = (problems: FieldProblem[]) =>
     document.querySelectorAll<HTMLElement>("[data-setting]").forEach((el) => {
-      el.textContent = problems.filter((p) => p.field === el.dataset.setting).map((p) => p.message).join("; ");
+      const key = el.dataset.setting!;
+      el.textContent = problems
+        .filter((p) => p.field === key || p.field.startsWith(`${key}.`))
+        .map((p) => (p.field === key ? p.message : `${p.field.slice(key.length + 1)}: ${p.message}`))
+        .join("; ");
     });
   $("settings").onclick = async () => {
     const r = await commands.getSettings();
@@ -475,6 +648,9 @@ function bindSettings() {
     ($("set-provider") as HTMLSelectElement).value = r.data.provider;
     ($("set-parallel") as HTMLInputElement).value = String(r.data.maxParallelSegments);
     ($("set-cache") as HTMLInputElement).checked = r.data.useCache;
+    $("prices").replaceChildren(
+      ...Object.entries(r.data.prices).map(([m, p]) => priceRow(m, p?.perImage ?? 0, p?.perVideoSecond ?? 0)),
+    );
     await showCacheUsage();
     result.textContent = "";
     showProblems([]);
@@ -485,6 +661,7 @@ function bindSettings() {
     showProblems(r.status === "error" ? r.error.problems : []);
     result.textContent = r.status === "ok" ? "Saved. Restart the studio to apply." : r.error.message;
   };
+  $("price-add").onclick = () => $("prices").append(priceRow("", 0, 0));
   $("cache-clear").onclick = async () => {
     const r = await commands.clearCache();
     result.textContent =
@@ -540,6 +717,8 @@ async function start() {
   updateRenderButton();
   void refreshHealth();
   window.setInterval(() => void refreshHealth(), 5000);
+  void showEstimate();
+  void showProjectSpent();
   await loadJobs();
 }
 
