@@ -160,6 +160,7 @@ async fn critical_path(
                     tuning: Some(tuning),
                     slow_queue: None,
                     use_cache: false,
+                    base: None,
                 },
             )
             .await?;
@@ -222,6 +223,7 @@ async fn start_all(
                 tuning: None,
                 slow_queue: None,
                 use_cache: false,
+                base: None,
             },
         )
     });
