@@ -185,6 +185,18 @@ fn status_name(s: WorkflowExecutionStatus) -> String {
     format!("{s:?}").to_lowercase()
 }
 
+/// An update's error: a refusal (validator or handler) is the job's answer, not a failure.
+fn update_error(id: &str, e: WorkflowUpdateError) -> EngineError {
+    match e {
+        WorkflowUpdateError::NotFound(_) => EngineError::NotFound { id: id.into() },
+        WorkflowUpdateError::Failed(f) => EngineError::Rejected {
+            id: id.into(),
+            message: failure_message(&f),
+        },
+        other => EngineError::Rpc(other.to_string()),
+    }
+}
+
 /// The message of a failure, following causes down to the activity's own error.
 fn failure_message(
     mut f: &temporalio_common::protos::temporal::api::failure::v1::Failure,
@@ -322,14 +334,7 @@ impl StudioClient {
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
-            .map_err(|e| match e {
-                WorkflowUpdateError::NotFound(_) => EngineError::NotFound { id: id.into() },
-                WorkflowUpdateError::Failed(f) => EngineError::Rejected {
-                    id: id.into(),
-                    message: failure_message(&f),
-                },
-                other => EngineError::Rpc(other.to_string()),
-            })?;
+            .map_err(|e| update_error(id, e))?;
         previous
             .parse()
             .map_err(|e: studio_core::ParseError| EngineError::Rpc(e.to_string()))
@@ -347,14 +352,7 @@ impl StudioClient {
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
-            .map_err(|e| match e {
-                WorkflowUpdateError::NotFound(_) => EngineError::NotFound { id: id.into() },
-                WorkflowUpdateError::Failed(f) => EngineError::Rejected {
-                    id: id.into(),
-                    message: failure_message(&f),
-                },
-                other => EngineError::Rpc(other.to_string()),
-            })
+            .map_err(|e| update_error(id, e))
     }
 
     /// The input the job's latest run started with (from its first history event).
