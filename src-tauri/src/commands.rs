@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use studio_api::{
     ApiError, CacheView, ErrorCode, Estimate, FieldProblem, Health, JobDetail, JobRecord, JobView,
-    Studio, StudioSettings,
+    KeysUpdate, KeysView, Studio, StudioSettings,
 };
 use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, ScenarioSpec};
 use tauri::ipc::Channel;
@@ -294,6 +294,30 @@ pub async fn test_connection(
     settings: StudioSettings,
 ) -> Result<String, ApiError> {
     studio_api::settings_view::test_connection(&state.data_dir, &settings).await
+}
+
+/// Where keys are kept (OS keyring or the private file, and why) and which are set.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_keys(state: State<'_, AppState>) -> Result<KeysView, ApiError> {
+    let dir = state.data_dir.clone();
+    // Secret Service calls block on D-Bus: off the async runtime's threads.
+    tauri::async_runtime::spawn_blocking(move || studio_api::keys::keys(&dir))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+/// Stores or removes keys (None: unchanged, empty: remove); applies at the next start.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_keys(
+    state: State<'_, AppState>,
+    update: KeysUpdate,
+) -> Result<KeysView, ApiError> {
+    let dir = state.data_dir.clone();
+    tauri::async_runtime::spawn_blocking(move || studio_api::keys::save_keys(&dir, &update))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }
 
 /// Entries and size of the artifact cache (Settings).

@@ -39,6 +39,8 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::save_settings,
         commands::test_connection,
         commands::cache_usage,
+        commands::get_keys,
+        commands::save_keys,
         commands::clear_cache,
         commands::clip_thumbnail,
     ])

@@ -49,6 +49,10 @@ export const commands = {
 	testConnection: (settings: StudioSettings_Deserialize) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
 	/**  Entries and size of the artifact cache (Settings). */
 	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
+	/**  Where keys are kept (OS keyring or the private file, and why) and which are set. */
+	getKeys: () => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_keys")),
+	/**  Stores or removes keys (None: unchanged, empty: remove); applies at the next start. */
+	saveKeys: (update: KeysUpdate_Deserialize) => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("save_keys", { update })),
 	/**  Forgets the cache entries; returns how many there were. */
 	clearCache: () => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("clear_cache")),
 	/**  A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip. */
@@ -291,6 +295,50 @@ export type JobView_Serialize = {
 	/**  The latest finished version (1 for a job never iterated on). */
 	version: number,
 } & JobRecord_Serialize;
+
+/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+export type KeysUpdate = KeysUpdate_Serialize | KeysUpdate_Deserialize;
+
+/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+export type KeysUpdate_Deserialize = {
+	geminiApiKey?: string | null,
+	vertexCredentialsFile?: string | null,
+	temporalApiKey?: string | null,
+};
+
+/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+export type KeysUpdate_Serialize = {
+	geminiApiKey: string | null,
+	vertexCredentialsFile: string | null,
+	temporalApiKey: string | null,
+};
+
+/**  Where keys are kept and which are set (values are never sent to the window). */
+export type KeysView = KeysView_Serialize | KeysView_Deserialize;
+
+/**  Where keys are kept and which are set (values are never sent to the window). */
+export type KeysView_Deserialize = {
+	/**  True when the OS keyring keeps them; false for the fallback file. */
+	inKeyring: boolean,
+	/**  What Settings shows: where the keys are, and why when it is the file. */
+	detail: string,
+	geminiApiKey: boolean,
+	/**  A path, not a secret: shown so the creator can check it. */
+	vertexCredentialsFile?: string | null,
+	temporalApiKey: boolean,
+};
+
+/**  Where keys are kept and which are set (values are never sent to the window). */
+export type KeysView_Serialize = {
+	/**  True when the OS keyring keeps them; false for the fallback file. */
+	inKeyring: boolean,
+	/**  What Settings shows: where the keys are, and why when it is the file. */
+	detail: string,
+	geminiApiKey: boolean,
+	/**  A path, not a secret: shown so the creator can check it. */
+	vertexCredentialsFile: string | null,
+	temporalApiKey: boolean,
+};
 
 /**  Price of one model's output, in US dollars. */
 export type Price = Price_Serialize | Price_Deserialize;

@@ -12,6 +12,8 @@ import {
   type FieldProblem,
   type JobDetail_Serialize as JobDetail,
   type JobView_Serialize as JobView,
+  type KeysUpdate,
+  type KeysView,
   type PriceTable_Deserialize as PriceTable,
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
@@ -628,6 +630,22 @@ async function showCacheUsage() {
       : r.error.message;
 }
 
+/** Where keys are kept and which are set; key values never come back from Rust. */
+function showKeys(k: KeysView) {
+  const where = $("keys-where");
+  where.textContent = k.inKeyring ? `Keys are ${k.detail}.` : `Keys: ${k.detail}.`;
+  where.className = k.inKeyring ? "muted" : "warn";
+  where.dataset.inKeyring = String(k.inKeyring);
+  const gemini = $("key-gemini") as HTMLInputElement;
+  gemini.value = "";
+  gemini.placeholder = k.geminiApiKey ? "stored (type to replace)" : "not set";
+  ($("key-vertex") as HTMLInputElement).value = k.vertexCredentialsFile ?? "";
+  const temporal = $("key-temporal") as HTMLInputElement;
+  temporal.value = "";
+  temporal.placeholder = k.temporalApiKey ? "stored (type to replace)" : "not set";
+  ($("key-clear-gemini") as HTMLButtonElement).hidden = !k.geminiApiKey;
+}
+
 function bindSettings() {
   const dialog = $("settings-dialog") as HTMLDialogElement;
   const result = $("settings-result");
@@ -652,6 +670,9 @@ function bindSettings() {
       ...Object.entries(r.data.prices).map(([m, p]) => priceRow(m, p?.perImage ?? 0, p?.perVideoSecond ?? 0)),
     );
     await showCacheUsage();
+    const k = await commands.getKeys();
+    if (k.status === "ok") showKeys(k.data);
+    else $("keys-where").textContent = k.error.message;
     result.textContent = "";
     showProblems([]);
     dialog.showModal();
@@ -662,6 +683,21 @@ function bindSettings() {
     result.textContent = r.status === "ok" ? "Saved. Restart the studio to apply." : r.error.message;
   };
   $("price-add").onclick = () => $("prices").append(priceRow("", 0, 0));
+  const saveKeys = async (update: KeysUpdate) => {
+    const r = await commands.saveKeys(update);
+    showProblems(r.status === "error" ? r.error.problems : []);
+    if (r.status === "error") return void (result.textContent = r.error.message);
+    showKeys(r.data);
+    result.textContent = "Keys saved. Restart the studio to apply.";
+  };
+  $("keys-save").onclick = () => {
+    const value = (id: string) => {
+      const v = ($(id) as HTMLInputElement).value.trim();
+      return v === "" ? null : v; // empty: leave as it is
+    };
+    void saveKeys({ geminiApiKey: value("key-gemini"), vertexCredentialsFile: value("key-vertex"), temporalApiKey: value("key-temporal") });
+  };
+  $("key-clear-gemini").onclick = () => void saveKeys({ geminiApiKey: "", vertexCredentialsFile: null, temporalApiKey: null });
   $("cache-clear").onclick = async () => {
     const r = await commands.clearCache();
     result.textContent =

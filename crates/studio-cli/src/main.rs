@@ -135,6 +135,16 @@ enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// Keys at rest (OS keyring, or a 0600 file where none runs): show where they are and
+    /// which are set; `--set NAME` reads the value from stdin (so it stays out of shell
+    /// history), `--delete NAME` removes it. Names: gemini-api-key, vertex-credentials-file,
+    /// temporal-api-key.
+    Keys {
+        #[arg(long, value_name = "NAME", conflicts_with = "delete")]
+        set: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        delete: Option<String>,
+    },
     /// List recent jobs.
     List {
         #[arg(long, default_value_t = 50)]
@@ -454,6 +464,45 @@ async fn run(cli: Cli) -> Result<()> {
                 return print_json(&d);
             }
             print_job(&d);
+            Ok(())
+        }
+        Command::Keys { set, delete } => {
+            use studio_api::keys::{keys, save_keys};
+            let name = set.as_deref().or(delete.as_deref());
+            let value = match (&set, &delete) {
+                (Some(_), _) => {
+                    let mut v = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut v)?;
+                    anyhow::ensure!(!v.trim().is_empty(), "no key on stdin");
+                    Some(v)
+                }
+                (_, Some(_)) => Some(String::new()),
+                _ => None,
+            };
+            let view = match (name, value) {
+                (Some(name), Some(value)) => {
+                    let mut update = studio_api::KeysUpdate::default();
+                    match name {
+                        "gemini-api-key" => update.gemini_api_key = Some(value),
+                        "vertex-credentials-file" => update.vertex_credentials_file = Some(value),
+                        "temporal-api-key" => update.temporal_api_key = Some(value),
+                        other => anyhow::bail!(
+                            "unknown key {other:?}: gemini-api-key, vertex-credentials-file or \
+                             temporal-api-key"
+                        ),
+                    }
+                    save_keys(&data_dir, &update)?
+                }
+                _ => keys(&data_dir)?,
+            };
+            println!("keys are {}", view.detail);
+            let set = |b: bool| if b { "set" } else { "not set" };
+            println!("  gemini-api-key           {}", set(view.gemini_api_key));
+            println!(
+                "  vertex-credentials-file  {}",
+                view.vertex_credentials_file.as_deref().unwrap_or("not set")
+            );
+            println!("  temporal-api-key         {}", set(view.temporal_api_key));
             Ok(())
         }
         Command::Estimate { project, json } => {

@@ -538,3 +538,83 @@ async fn the_key_is_in_no_history_log_settings_or_project() {
     assert!(!String::from_utf8_lossy(&ok.stdout).contains(KEY));
     assert!(!String::from_utf8_lossy(&bad.stdout).contains(KEY));
 }
+
+/// A key entered once (`studio keys --set`, as Settings does) is what a worker with no key in
+/// its environment uses; it is kept apart from settings. The file backend stands in for the
+/// keyring here (this machine's CI has no desktop session); `studio-secrets` tests the keyring.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_entered_once_is_used_by_a_worker_with_no_key_in_its_environment() {
+    let mock = mock().await;
+    let env = Env::without_worker("stored-key").await;
+    let data = env.data.path();
+    let settings = serde_json::json!({
+        "google": {"baseUrl": mock.base_url(), "pollInitialMs": 100, "pollMaxMs": 200},
+        "worker": {"bundled": false},
+        "tuning": studio_engine::Tuning::fast(),
+    });
+    std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
+    let studio = || {
+        let mut c = env.studio();
+        c.env("STUDIO_SECRETS", "file")
+            .env_remove("GEMINI_API_KEY")
+            .env_remove("GOOGLE_API_KEY")
+            .env_remove("STUDIO_PROVIDER");
+        c
+    };
+    let mut set = studio()
+        .args(["keys", "--set", "gemini-api-key"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut set.stdin.take().unwrap(), KEY.as_bytes()).unwrap();
+    let out = set.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("no keyring service is available"), "{said}");
+    assert!(said.contains("gemini-api-key           set"), "{said}");
+    let key_file = data.join("secrets.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let mut worker = studio()
+        .arg("worker")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let project = data.join("p.studio.json");
+    std::fs::write(
+        &project,
+        serde_json::json!({
+            "version": 1,
+            "character": {"name": "Kay", "basePrompt": "a courier"},
+            "scenarios": [{"prompt": "runs", "durationSeconds": 4}],
+            "quality": "standard", "aspectRatio": "16:9"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let render = studio()
+        .args(["render", "--id", &env.job_id("job"), "--wait"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    // Google's endpoints were called, with the stored key (the mock refuses any other).
+    let stats = mock.stats();
+    assert_eq!(stats.image_requests.len(), 3, "{stats:?}");
+    assert_eq!(stats.video_submissions.values().sum::<u32>(), 1);
+    let settings = std::fs::read_to_string(data.join("settings.json")).unwrap();
+    assert!(!settings.contains(KEY));
+    assert_eq!(files_containing(data, KEY.as_bytes()), [key_file]);
+}

@@ -66,6 +66,14 @@ impl Endpoint {
         if let Some(a) = &settings.address {
             profile.address = Some(a.clone());
         }
+        if profile.api_key.is_none() {
+            use secrecy::ExposeSecret;
+            profile.api_key = settings
+                .stored_api_key
+                .0
+                .as_ref()
+                .map(|k| k.expose_secret().to_owned());
+        }
         if let Some(ns) = &settings.namespace {
             profile.namespace = Some(ns.clone());
         }

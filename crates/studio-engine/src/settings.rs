@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use studio_media::google::GoogleSettings;
+use studio_media::google::{GoogleSettings, StoredSecret};
 use studio_media::{ArtifactSettings, ProviderKind};
+use studio_secrets::{SecretName, Secrets};
 
 use crate::error::{EngineError, Result};
 use crate::names;
@@ -25,12 +26,16 @@ pub struct TemporalSettings {
     /// The envconfig file (else `TEMPORAL_CONFIG_FILE`, else Temporal's default location).
     pub config_file: Option<PathBuf>,
     /// TLS to a remote cluster, over what the profile says. API keys are not kept here: they
-    /// come from `TEMPORAL_API_KEY` or the profile.
+    /// come from `TEMPORAL_API_KEY`, the profile or the OS keyring.
     pub tls: Option<TlsSettings>,
     /// Path of the `temporal` CLI used for the embedded dev server.
     pub cli_path: Option<PathBuf>,
     pub dev_server_port: u16,
     pub dev_server_ui_port: u16,
+    /// A Temporal Cloud API key from the OS keyring, used when neither `TEMPORAL_API_KEY` nor
+    /// the profile gives one.
+    #[serde(skip)]
+    pub stored_api_key: StoredSecret,
 }
 
 impl Default for TemporalSettings {
@@ -44,6 +49,7 @@ impl Default for TemporalSettings {
             cli_path: None,
             dev_server_port: 7233,
             dev_server_ui_port: 8233,
+            stored_api_key: StoredSecret::default(),
         }
     }
 }
@@ -234,7 +240,24 @@ impl Settings {
             }
         };
         settings.apply_env()?;
+        settings.load_secrets(&Secrets::open(data_dir));
         Ok(settings)
+    }
+
+    /// Fills the keys kept in the OS keyring (or the private key file) into memory. A key that
+    /// cannot be read is logged and left unset: the provider then says which key is missing.
+    pub fn load_secrets(&mut self, secrets: &Secrets) {
+        let get = |name: SecretName| match secrets.get(name) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "key not loaded");
+                None
+            }
+        };
+        self.google.stored_api_key = StoredSecret::new(get(SecretName::GeminiApiKey));
+        self.google.stored_credentials_file =
+            get(SecretName::VertexCredentialsFile).map(PathBuf::from);
+        self.temporal.stored_api_key = StoredSecret::new(get(SecretName::TemporalApiKey));
     }
 
     fn apply_env(&mut self) -> Result<()> {
@@ -261,7 +284,14 @@ impl Settings {
 
     /// The provider workers started from these settings use.
     pub fn provider(&self) -> ProviderKind {
-        self.provider.unwrap_or_else(ProviderKind::from_google_env)
+        self.provider
+            .unwrap_or_else(|| match ProviderKind::from_google_env() {
+                // A key entered in Settings counts like one in the environment.
+                ProviderKind::Offline if self.google.stored_api_key.is_set() => {
+                    ProviderKind::Gemini
+                }
+                kind => kind,
+            })
     }
 
     /// The models (image, video) a worker started from these settings generates with, as

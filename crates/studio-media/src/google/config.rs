@@ -1,8 +1,8 @@
 //! Settings of the Google providers, read the way Google's own clients read them.
 //!
 //! Secrets (the API key, the service-account file's contents) are never stored in settings or
-//! workflow input: the key comes from the environment or a key file named in settings, and only
-//! lives in memory as a [`SecretString`].
+//! workflow input: the key comes from the environment, the OS keyring (see `studio-secrets`) or a
+//! key file named in settings, and only lives in memory as a [`SecretString`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +28,38 @@ pub enum Backend {
     Vertex,
 }
 
+/// A key read from the OS keyring (or the studio's private key file) when settings load: held in
+/// memory only, never serialized, never printed.
+#[derive(Clone, Default)]
+pub struct StoredSecret(pub Option<SecretString>);
+
+impl StoredSecret {
+    pub fn new(value: Option<String>) -> Self {
+        StoredSecret(value.map(SecretString::from))
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl PartialEq for StoredSecret {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.as_ref().map(|s| s.expose_secret()) == other.0.as_ref().map(|s| s.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_set() {
+            "StoredSecret(set)"
+        } else {
+            "StoredSecret(none)"
+        })
+    }
+}
+
 /// The `google` section of the worker's settings (no secrets in here).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -48,6 +80,13 @@ pub struct GoogleSettings {
     pub poll_max_ms: u64,
     /// Upper bound on one HTTP request (a hung server becomes a retryable timeout).
     pub request_timeout_secs: u64,
+    /// The Gemini API key from the OS keyring (after `GEMINI_API_KEY`, before `apiKeyFile`).
+    #[serde(skip)]
+    pub stored_api_key: StoredSecret,
+    /// The Vertex service-account path from the OS keyring (after
+    /// `GOOGLE_APPLICATION_CREDENTIALS`, before `credentialsFile`).
+    #[serde(skip)]
+    pub stored_credentials_file: Option<PathBuf>,
 }
 
 impl Default for GoogleSettings {
@@ -63,6 +102,8 @@ impl Default for GoogleSettings {
             poll_initial_ms: 5_000,
             poll_max_ms: 20_000,
             request_timeout_secs: 120,
+            stored_api_key: StoredSecret::default(),
+            stored_credentials_file: None,
         }
     }
 }
@@ -105,7 +146,10 @@ impl GoogleConfig {
             .map(|u| u.trim_end_matches('/').to_owned());
         let (base, api_key, credentials_file) = match backend {
             Backend::Gemini => {
-                let key = match env("GEMINI_API_KEY").or_else(|| env("GOOGLE_API_KEY")) {
+                let from_env = env("GEMINI_API_KEY")
+                    .or_else(|| env("GOOGLE_API_KEY"))
+                    .map(SecretString::from);
+                let key = match from_env.or_else(|| s.stored_api_key.0.clone()) {
                     Some(k) => Some(k),
                     None => match &s.api_key_file {
                         Some(p) => Some(
@@ -114,24 +158,22 @@ impl GoogleConfig {
                                     config_error(format!("cannot read the API key file {p:?}: {e}"))
                                 })?
                                 .trim()
-                                .to_owned(),
+                                .to_owned()
+                                .into(),
                         ),
                         None => None,
                     },
                 };
                 let key = key.ok_or_else(|| {
                     config_error(
-                        "no Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) or \
-                         google.apiKeyFile in settings"
+                        "no Gemini API key: enter it in Settings (kept in the OS keyring), set \
+                         GEMINI_API_KEY (or GOOGLE_API_KEY), or name a key file in \
+                         google.apiKeyFile"
                             .into(),
                     )
                 })?;
                 let origin = origin_override.unwrap_or_else(|| GEMINI_ORIGIN.into());
-                (
-                    format!("{origin}/v1beta"),
-                    Some(SecretString::from(key)),
-                    None,
-                )
+                (format!("{origin}/v1beta"), Some(key), None)
             }
             Backend::Vertex => {
                 let project = env("GOOGLE_CLOUD_PROJECT")
@@ -154,6 +196,7 @@ impl GoogleConfig {
                 });
                 let creds = env("GOOGLE_APPLICATION_CREDENTIALS")
                     .map(PathBuf::from)
+                    .or_else(|| s.stored_credentials_file.clone())
                     .or_else(|| s.credentials_file.clone());
                 (
                     format!(

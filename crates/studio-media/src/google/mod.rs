@@ -19,7 +19,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use base64::Engine;
 
-pub use config::{Backend, GoogleConfig, GoogleSettings};
+pub use config::{Backend, GoogleConfig, GoogleSettings, StoredSecret};
 
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::{ClipRequest, ImageRequest, MediaProvider};

@@ -1,0 +1,318 @@
+//! Keys at rest: provider API keys, the Vertex credentials path and the Temporal API key.
+//!
+//! They live in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on
+//! Windows), never in `settings.json` or a project. Where no keyring service answers (a headless
+//! worker, a desktop without gnome-keyring or KWallet) they go to a file in the data dir that only
+//! the user can read (0600), and [`Secrets::backend`] says so, with the reason, so the window can
+//! tell the creator instead of falling back silently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The keyring service every entry is filed under.
+pub const SERVICE: &str = "smoketech-studio";
+/// The fallback file, in the data dir.
+pub const FILE_NAME: &str = "secrets.json";
+/// `STUDIO_SECRETS=file` keeps keys in the file even where a keyring runs (e.g. a worker
+/// machine whose operator manages that file).
+pub const BACKEND_ENV: &str = "STUDIO_SECRETS";
+
+/// The secrets the studio keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretName {
+    /// Gemini Developer API key (Nano Banana, Veo 3).
+    GeminiApiKey,
+    /// Path of the Vertex AI service-account JSON.
+    VertexCredentialsFile,
+    /// API key of a Temporal Cloud namespace.
+    TemporalApiKey,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 3] = [
+        SecretName::GeminiApiKey,
+        SecretName::VertexCredentialsFile,
+        SecretName::TemporalApiKey,
+    ];
+
+    /// The keyring entry's user name (and the fallback file's key).
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretName::GeminiApiKey => "gemini-api-key",
+            SecretName::VertexCredentialsFile => "vertex-credentials-file",
+            SecretName::TemporalApiKey => "temporal-api-key",
+        }
+    }
+}
+
+/// Where keys are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The OS keyring.
+    Keyring,
+    /// A 0600 file, because `reason`.
+    File { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretsError {
+    #[error("the OS keyring refused {name}: {message}")]
+    Keyring { name: &'static str, message: String },
+    #[error("the key file {path:?}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the key file {path:?} is damaged ({message}); fix or delete it and enter the keys again"
+    )]
+    Damaged { path: PathBuf, message: String },
+    #[error(
+        "the key file {path:?} can be read by other users (mode {mode:o}); run `chmod 600` on it"
+    )]
+    Exposed { path: PathBuf, mode: u32 },
+}
+
+pub type Result<T, E = SecretsError> = std::result::Result<T, E>;
+
+/// The studio's keys, wherever they are kept.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    backend: Backend,
+}
+
+impl Secrets {
+    /// The OS keyring when its service answers, else the 0600 file in `data_dir` (with why).
+    pub fn open(data_dir: &Path) -> Secrets {
+        let file = |reason: String| Secrets {
+            backend: Backend::File {
+                path: data_dir.join(FILE_NAME),
+                reason,
+            },
+        };
+        if std::env::var(BACKEND_ENV).is_ok_and(|v| v == "file") {
+            return file(format!("{BACKEND_ENV}=file"));
+        }
+        match keyring_probe() {
+            Ok(()) => Secrets {
+                backend: Backend::Keyring,
+            },
+            Err(reason) => {
+                tracing::warn!(%reason, "no OS keyring: keys go to a file only this user can read");
+                file(reason)
+            }
+        }
+    }
+
+    /// Keys in the 0600 file of `data_dir`, whatever else runs.
+    pub fn file(data_dir: &Path, reason: impl Into<String>) -> Secrets {
+        Secrets {
+            backend: Backend::File {
+                path: data_dir.join(FILE_NAME),
+                reason: reason.into(),
+            },
+        }
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// A one-line description for Settings and logs.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Keyring => "kept in the OS keyring".into(),
+            Backend::File { path, reason } => format!(
+                "no keyring service is available ({reason}): kept in {} (readable only by you)",
+                path.display()
+            ),
+        }
+    }
+
+    pub fn get(&self, name: SecretName) -> Result<Option<String>> {
+        match &self.backend {
+            Backend::Keyring => match entry(name)?.get_password() {
+                Ok(v) => Ok(Some(v)),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(keyring_error(name, e)),
+            },
+            Backend::File { path, .. } => Ok(read_file(path)?.remove(name.key())),
+        }
+    }
+
+    /// Stores `value` (trimmed); an empty value deletes the key.
+    pub fn set(&self, name: SecretName, value: &str) -> Result<()> {
+        let value = value.trim();
+        if value.is_empty() {
+            return self.delete(name);
+        }
+        match &self.backend {
+            Backend::Keyring => entry(name)?
+                .set_password(value)
+                .map_err(|e| keyring_error(name, e)),
+            Backend::File { path, .. } => {
+                let mut all = read_file(path)?;
+                all.insert(name.key().to_owned(), value.to_owned());
+                write_private(path, &all)
+            }
+        }
+    }
+
+    /// Removes the key; a key that is not there is not an error.
+    pub fn delete(&self, name: SecretName) -> Result<()> {
+        match &self.backend {
+            Backend::Keyring => match entry(name)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(keyring_error(name, e)),
+            },
+            Backend::File { path, .. } => {
+                let mut all = read_file(path)?;
+                if all.remove(name.key()).is_some() {
+                    write_private(path, &all)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn entry(name: SecretName) -> Result<keyring::Entry> {
+    keyring::Entry::new(SERVICE, name.key()).map_err(|e| keyring_error(name, e))
+}
+
+fn keyring_error(name: SecretName, e: keyring::Error) -> SecretsError {
+    SecretsError::Keyring {
+        name: name.key(),
+        message: e.to_string(),
+    }
+}
+
+/// Whether the keyring's service answers: a lookup that finds nothing is an answer.
+fn keyring_probe() -> std::result::Result<(), String> {
+    let probe = keyring::Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
+    match probe.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => {
+            return Err(SecretsError::File {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|source| SecretsError::File {
+                path: path.to_owned(),
+                source,
+            })?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(SecretsError::Exposed {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    serde_json::from_slice(&bytes).map_err(|e| SecretsError::Damaged {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Replaces the file atomically; the new file is 0600 from its creation, never readable by
+/// others even for a moment.
+fn write_private(path: &Path, all: &BTreeMap<String, String>) -> Result<()> {
+    use std::io::Write;
+    let io = |source| SecretsError::File {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secrets-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    let bytes = serde_json::to_vec_pretty(all).expect("a string map serializes");
+    tmp.write_all(&bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_is_private_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Secrets::file(dir.path(), "test");
+        assert_eq!(s.get(SecretName::GeminiApiKey).unwrap(), None);
+        s.set(SecretName::GeminiApiKey, " AIza-one \n").unwrap();
+        s.set(SecretName::TemporalApiKey, "tmprl-two").unwrap();
+        assert_eq!(
+            s.get(SecretName::GeminiApiKey).unwrap().as_deref(),
+            Some("AIza-one")
+        );
+        let path = dir.path().join(FILE_NAME);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        s.set(SecretName::GeminiApiKey, "").unwrap();
+        assert_eq!(s.get(SecretName::GeminiApiKey).unwrap(), None);
+        assert_eq!(
+            s.get(SecretName::TemporalApiKey).unwrap().as_deref(),
+            Some("tmprl-two")
+        );
+        assert!(
+            s.describe().contains("readable only by you"),
+            "{}",
+            s.describe()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_read_or_a_damaged_one_is_refused_by_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = Secrets::file(dir.path(), "test");
+        let err = s.get(SecretName::GeminiApiKey).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(&path, "{ not json").unwrap();
+        let err = s.set(SecretName::GeminiApiKey, "k").unwrap_err();
+        assert!(err.to_string().contains("damaged"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    }
+}

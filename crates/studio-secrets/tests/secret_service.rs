@@ -1,0 +1,125 @@
+#![cfg(target_os = "linux")]
+//! Keys in a real Secret Service: a private D-Bus session bus with gnome-keyring on it (what a
+//! GNOME desktop runs), started by this test and stopped at its end.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use studio_secrets::{Backend, SecretName, Secrets, FILE_NAME, SERVICE};
+
+struct Daemons(Vec<Child>);
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn need(bin: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {bin}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{bin} is missing: install dbus, gnome-keyring and libsecret-tools (scripts/setup.sh does)"
+    );
+}
+
+/// A session bus and an unlocked gnome-keyring on it; returns the bus address.
+fn start_secret_service(home: &std::path::Path) -> (Daemons, String) {
+    for bin in ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"] {
+        need(bin);
+    }
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon starts");
+    let mut line = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line.trim().to_owned();
+    assert!(address.starts_with("unix:"), "bus address {address:?}");
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon starts");
+    // The login keyring's password, on stdin; it is created and unlocked with it.
+    let mut stdin = keyring.stdin.take().unwrap();
+    stdin.write_all(b"test-password").unwrap();
+    drop(stdin);
+    (Daemons(vec![keyring, bus]), address)
+}
+
+#[test]
+fn keys_live_in_the_secret_service_and_nowhere_else() {
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (_daemons, address) = start_secret_service(home.path());
+    // This test binary has one test: the process environment is its own.
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
+    std::env::remove_var(studio_secrets::BACKEND_ENV);
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let secrets = loop {
+        let s = Secrets::open(data.path());
+        if *s.backend() == Backend::Keyring {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no keyring: {}", s.describe());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(secrets.describe(), "kept in the OS keyring");
+
+    secrets
+        .set(SecretName::GeminiApiKey, "AIza-keyring-test-1")
+        .unwrap();
+    secrets
+        .set(SecretName::TemporalApiKey, "tmprl-keyring-test")
+        .unwrap();
+    secrets
+        .set(SecretName::GeminiApiKey, "AIza-keyring-test-2")
+        .unwrap();
+    // A fresh handle (as a restarted app) reads what the service kept.
+    let again = Secrets::open(data.path());
+    assert_eq!(
+        again.get(SecretName::GeminiApiKey).unwrap().as_deref(),
+        Some("AIza-keyring-test-2")
+    );
+    // Another Secret Service client sees the entry under the studio's service name.
+    let lookup = Command::new("secret-tool")
+        .args(["lookup", "service", SERVICE, "username", "gemini-api-key"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&lookup.stdout).trim(),
+        "AIza-keyring-test-2",
+        "{}",
+        String::from_utf8_lossy(&lookup.stderr)
+    );
+    // Nothing was written to the data dir.
+    assert!(!data.path().join(FILE_NAME).exists());
+    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
+
+    again.delete(SecretName::GeminiApiKey).unwrap();
+    again.delete(SecretName::GeminiApiKey).unwrap(); // already gone: fine
+    assert_eq!(secrets.get(SecretName::GeminiApiKey).unwrap(), None);
+    assert_eq!(
+        secrets.get(SecretName::TemporalApiKey).unwrap().as_deref(),
+        Some("tmprl-keyring-test")
+    );
+}
