@@ -23,3 +23,5 @@ cargo build -q -p studio-chaos -p studio-cli
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 "$target/debug/studio-chaos" --jobs 20 --kills 30
 ./scripts/test-ui.sh
+# The installable bundle as a user meets it: .deb built, installed, launched, rendering, removed.
+./scripts/test-bundle.sh

@@ -101,6 +101,16 @@ fn main() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            // An AppImage carries no ffmpeg: say so at once, with how to get it.
+            if let Some(message) = studio_media::Ffmpeg::from_env().missing_tools() {
+                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+                tracing::error!(%message, "ffmpeg missing");
+                app.dialog()
+                    .message(message)
+                    .title("ffmpeg is missing")
+                    .kind(MessageDialogKind::Error)
+                    .show(|_| {});
+            }
             // Start the embedded server, worker and media server while the window paints.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

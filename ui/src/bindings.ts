@@ -159,6 +159,8 @@ export type Health_Deserialize = {
 	backlog: number,
 	backlogAgeSecs: number,
 	error?: string | null,
+	/**  Problems with this machine that stop renders (e.g. ffmpeg missing), with the fix. */
+	warnings: string[],
 };
 
 /**  What the status bar shows. */
@@ -175,6 +177,8 @@ export type Health_Serialize = {
 	backlog: number,
 	backlogAgeSecs: number,
 	error: string | null,
+	/**  Problems with this machine that stop renders (e.g. ffmpeg missing), with the fix. */
+	warnings: string[],
 };
 
 /**  What an iteration on a job started. */

@@ -585,6 +585,7 @@ async function refreshHealth() {
     ? `${server} · ${worker} · ${h.workers} worker(s) polling${backlog}`
     : `disconnected from ${h.address}: ${h.error ?? ""}`;
   el.dataset.connected = String(h.connected);
+  if (h.warnings.length) setStatus(h.warnings.join(" "), "error");
 }
 
 function priceRow(model: string, perImage: number, perVideoSecond: number): HTMLTableRowElement {

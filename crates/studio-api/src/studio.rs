@@ -45,6 +45,8 @@ pub struct Health {
     pub backlog: u32,
     pub backlog_age_secs: u32,
     pub error: Option<String>,
+    /// Problems with this machine that stop renders (e.g. ffmpeg missing), with the fix.
+    pub warnings: Vec<String>,
 }
 
 /// One version of a job, for the versions list.
@@ -139,6 +141,10 @@ impl Studio {
             backlog: 0,
             backlog_age_secs: 0,
             error: None,
+            warnings: studio_media::Ffmpeg::from_env()
+                .missing_tools()
+                .into_iter()
+                .collect(),
         };
         let worker = &self.session.settings.worker;
         let status = async {

@@ -115,6 +115,27 @@ impl Ffmpeg {
         }
     }
 
+    /// When ffmpeg or ffprobe cannot be found, what to tell the creator (which is missing and
+    /// how to get it); None when both are there. An AppImage carries no ffmpeg: this is how the
+    /// studio says so at start-up instead of failing the first render.
+    pub fn missing_tools(&self) -> Option<String> {
+        let missing: Vec<String> = [&self.ffmpeg, &self.ffprobe]
+            .into_iter()
+            .filter(|p| !executable_exists(p))
+            .map(|p| p.display().to_string())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{} not found: renders cannot be made or stitched. Install ffmpeg (Debian/Ubuntu: \
+             sudo apt install ffmpeg; Fedora: sudo dnf install ffmpeg; Arch: sudo pacman -S \
+             ffmpeg; macOS: brew install ffmpeg) or set STUDIO_FFMPEG and STUDIO_FFPROBE, then \
+             restart the studio.",
+            missing.join(" and ")
+        ))
+    }
+
     /// Runs ffmpeg with `args`, reporting progress against `expected` output duration.
     /// On cancellation the child is killed and `MediaError::Cancelled` returned.
     pub async fn run(
@@ -432,5 +453,38 @@ impl Ffmpeg {
         args.push(out.into());
         self.run(args, Some(Duration::from_secs(seconds.into())), task)
             .await
+    }
+}
+
+/// Whether `program` names an existing file: as a path, or found on PATH.
+fn executable_exists(program: &std::path::Path) -> bool {
+    if program.components().count() > 1 {
+        return program.is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+#[cfg(test)]
+mod missing_tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_is_named_with_how_to_get_it() {
+        assert_eq!(
+            Ffmpeg::from_env().missing_tools(),
+            None,
+            "ffmpeg is installed here"
+        );
+        let f = Ffmpeg {
+            ffmpeg: "/nonexistent/ffmpeg".into(),
+            ffprobe: "no-such-ffprobe-here".into(),
+        };
+        let m = f.missing_tools().unwrap();
+        assert!(
+            m.starts_with("/nonexistent/ffmpeg and no-such-ffprobe-here not found"),
+            "{m}"
+        );
+        assert!(m.contains("sudo apt install ffmpeg"), "{m}");
     }
 }
