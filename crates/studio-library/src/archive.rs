@@ -1,0 +1,188 @@
+//! Character archives: an uncompressed tar (the images are compressed already) holding
+//! `manifest.json` and each character's files under `<id>/`.
+
+use std::io::Read;
+use std::path::{Component, Path};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{image_ext, io, Character, Library, LibraryError, Result};
+
+/// The manifest's `format`: what the studio writes and accepts.
+pub const ARCHIVE_FORMAT: &str = "smoketech-characters";
+const VERSION: u32 = 1;
+const MANIFEST: &str = "manifest.json";
+/// No file in an archive is bigger than this (a reference photo is a few MB).
+const MAX_FILE: u64 = 64 << 20;
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    characters: Vec<Character>,
+}
+
+pub(crate) fn write(lib: &Library, characters: &[Character], out: &Path) -> Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".characters-")
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    {
+        let mut tar = tar::Builder::new(tmp.as_file());
+        let manifest = serde_json::to_vec_pretty(&Manifest {
+            format: ARCHIVE_FORMAT.into(),
+            version: VERSION,
+            characters: characters.to_vec(),
+        })
+        .expect("a manifest serializes");
+        append(&mut tar, MANIFEST, &manifest, out)?;
+        for c in characters {
+            let files = c
+                .references
+                .iter()
+                .map(String::as_str)
+                .chain(c.angles.iter().flat_map(|a| a.files()));
+            for name in files {
+                let path = lib.file(&c.id, name);
+                let bytes = std::fs::read(&path).map_err(io(&path))?;
+                append(&mut tar, &format!("{}/{name}", c.id), &bytes, out)?;
+            }
+        }
+        tar.finish().map_err(io(out))?;
+    }
+    tmp.as_file().sync_all().map_err(io(out))?;
+    tmp.persist(out).map_err(|e| io(out)(e.error))?;
+    Ok(())
+}
+
+fn append(
+    tar: &mut tar::Builder<&std::fs::File>,
+    name: &str,
+    bytes: &[u8],
+    out: &Path,
+) -> Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(0); // the same characters make the same archive
+    header.set_cksum();
+    tar.append_data(&mut header, name, bytes).map_err(io(out))
+}
+
+fn safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn safe_name(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty()
+        && p.components().count() == 1
+        && matches!(p.components().next(), Some(Component::Normal(_)))
+}
+
+/// Unpacks and checks an archive into `staging`; returns its characters, whose files are in
+/// `staging/<id>/`.
+pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
+    let bad = |message: String| LibraryError::BadArchive {
+        path: path.to_owned(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    std::fs::create_dir_all(staging).map_err(io(staging))?;
+    let mut manifest: Option<Manifest> = None;
+    let mut archive = tar::Archive::new(file);
+    let entries = archive
+        .entries()
+        .map_err(|e| bad(format!("not a tar archive ({e})")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| {
+            bad(format!(
+                "it is not a character archive, or it is damaged or truncated ({e})"
+            ))
+        })?;
+        let name = entry
+            .path()
+            .map_err(|e| bad(format!("a path is not valid ({e})")))?
+            .to_string_lossy()
+            .into_owned();
+        if entry.header().entry_type().is_dir() {
+            continue;
+        }
+        if !entry.header().entry_type().is_file() {
+            return Err(bad(format!("{name:?} is not a regular file")));
+        }
+        if entry.size() > MAX_FILE {
+            return Err(bad(format!(
+                "{name:?} is larger than {} MiB",
+                MAX_FILE >> 20
+            )));
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("{name:?} is truncated ({e})")))?;
+        if name == MANIFEST {
+            let m: Manifest = serde_json::from_slice(&bytes)
+                .map_err(|e| bad(format!("manifest.json is not valid ({e})")))?;
+            manifest = Some(m);
+            continue;
+        }
+        let (id, file) = name
+            .split_once('/')
+            .filter(|(id, file)| safe_id(id) && safe_name(file))
+            .ok_or_else(|| bad(format!("unexpected path {name:?}")))?;
+        let dir = staging.join(id);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let dest = dir.join(file);
+        std::fs::write(&dest, &bytes).map_err(io(&dest))?;
+    }
+    let m = manifest
+        .ok_or_else(|| bad("it has no manifest.json (is it a character archive?)".into()))?;
+    if m.format != ARCHIVE_FORMAT {
+        return Err(bad(format!(
+            "its format is {:?}, not {ARCHIVE_FORMAT:?}",
+            m.format
+        )));
+    }
+    if m.version != VERSION {
+        return Err(bad(format!(
+            "it is version {} of the format; this studio reads version {VERSION}",
+            m.version
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &m.characters {
+        let who = format!("character {:?}", c.name);
+        if !safe_id(&c.id) || !seen.insert(c.id.clone()) {
+            return Err(bad(format!("{who} has a bad or repeated id {:?}", c.id)));
+        }
+        if c.name.trim().is_empty() || c.base_prompt.trim().is_empty() {
+            return Err(bad(format!("{who} has an empty name or prompt")));
+        }
+        let files = c
+            .references
+            .iter()
+            .map(String::as_str)
+            .chain(c.angles.iter().flat_map(|a| a.files()));
+        for f in files {
+            if !safe_name(f) {
+                return Err(bad(format!("{who} names a bad file {f:?}")));
+            }
+            let p = staging.join(&c.id).join(f);
+            let bytes = std::fs::read(&p).map_err(|_| bad(format!("{who}: {f} is missing")))?;
+            if image_ext(&bytes).is_none() {
+                return Err(bad(format!("{who}: {f} is not an image")));
+            }
+        }
+    }
+    Ok(m.characters)
+}

@@ -1,0 +1,449 @@
+//! The character library: characters built once and reused in every project, so the same
+//! character looks the same everywhere and its images are paid for once.
+//!
+//! A character is a name, a base prompt, the creator's reference images and the three angle
+//! images generated for it (front, three-quarter, profile) with the provider and model that made
+//! them. The library is a folder in the data dir: one sub-folder of files per character and a
+//! small `index.json`, replaced atomically, so a crash mid-edit loses nothing. Deleting moves a
+//! character to a trash folder, so it can be undone until the library is next opened.
+//!
+//! Archives (`*.characters.tar`) carry characters between machines: a manifest plus their files.
+//! Importing validates everything in a staging folder first; a bad archive changes nothing.
+
+mod archive;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use archive::ARCHIVE_FORMAT;
+
+/// Folder of the library inside the data dir.
+pub const LIBRARY_DIR: &str = "characters";
+const INDEX: &str = "index.json";
+const TRASH: &str = ".trash";
+const STAGING: &str = ".staging";
+
+/// The three generated views of a character, as file names inside its folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Angles {
+    pub front: String,
+    pub three_quarter: String,
+    pub profile: String,
+    /// Who made them, e.g. `offline` or `gemini-2.5-flash-image`.
+    pub model: String,
+}
+
+impl Angles {
+    pub fn files(&self) -> [&str; 3] {
+        [&self.front, &self.three_quarter, &self.profile]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Character {
+    pub id: String,
+    pub name: String,
+    pub base_prompt: String,
+    /// Reference images, as file names inside the character's folder.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// None until generated (and again after the prompt or references change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub angles: Option<Angles>,
+    /// Seconds since the Unix epoch.
+    pub created_at: u32,
+    pub updated_at: u32,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    version: u32,
+    characters: Vec<Character>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LibraryError {
+    #[error("no character {0:?} in the library")]
+    NotFound(String),
+    #[error("the character's name is empty")]
+    EmptyName,
+    #[error("the character's prompt is empty")]
+    EmptyPrompt,
+    #[error("{path:?}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the library index {path:?} is damaged ({message}); it was left as it is")]
+    Damaged { path: PathBuf, message: String },
+    #[error("{path:?} is not a PNG, JPEG or WebP image")]
+    NotAnImage { path: PathBuf },
+    #[error("the archive {path:?} cannot be imported: {message}")]
+    BadArchive { path: PathBuf, message: String },
+    #[error("nothing to undo for {0:?}")]
+    NothingToUndo(String),
+}
+
+pub type Result<T, E = LibraryError> = std::result::Result<T, E>;
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
+    move |source| LibraryError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+}
+
+/// The image kind of `bytes` by its magic number, as a file extension.
+pub(crate) fn image_ext(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
+}
+
+/// The library of one data dir.
+pub struct Library {
+    root: PathBuf,
+}
+
+impl Library {
+    /// Opens (creating) the library in `data_dir`; empties the trash of the last session.
+    pub fn open(data_dir: &Path) -> Result<Library> {
+        let root = data_dir.join(LIBRARY_DIR);
+        std::fs::create_dir_all(&root).map_err(io(&root))?;
+        for leftover in [TRASH, STAGING] {
+            let p = root.join(leftover);
+            if p.exists() {
+                std::fs::remove_dir_all(&p).map_err(io(&p))?;
+            }
+        }
+        Ok(Library { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A character's folder.
+    pub fn dir(&self, id: &str) -> PathBuf {
+        self.root.join(id)
+    }
+
+    /// The path of one of a character's files.
+    pub fn file(&self, id: &str, name: &str) -> PathBuf {
+        self.dir(id).join(name)
+    }
+
+    fn read(&self) -> Result<Index> {
+        let path = self.root.join(INDEX);
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| LibraryError::Damaged {
+                path,
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index {
+                version: 1,
+                characters: Vec::new(),
+            }),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    fn write(&self, index: &Index) -> Result<()> {
+        let path = self.root.join(INDEX);
+        let bytes = serde_json::to_vec_pretty(index).expect("the index serializes");
+        studio_core::write_atomic(&path, &bytes).map_err(io(&path))
+    }
+
+    fn update<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        let mut index = self.read()?;
+        let out = f(&mut index)?;
+        self.write(&index)?;
+        Ok(out)
+    }
+
+    /// Every character whose name or prompt contains `query` (any case), newest first.
+    pub fn list(&self, query: &str) -> Result<Vec<Character>> {
+        let q = query.trim().to_lowercase();
+        let mut all: Vec<Character> = self
+            .read()?
+            .characters
+            .into_iter()
+            .filter(|c| {
+                q.is_empty()
+                    || c.name.to_lowercase().contains(&q)
+                    || c.base_prompt.to_lowercase().contains(&q)
+            })
+            .collect();
+        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.name.cmp(&b.name)));
+        Ok(all)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Character> {
+        self.read()?
+            .characters
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
+    }
+
+    /// A new character from a name, a prompt and reference images (copied in).
+    pub fn create(
+        &self,
+        name: &str,
+        base_prompt: &str,
+        references: &[PathBuf],
+    ) -> Result<Character> {
+        let (name, base_prompt) = (name.trim(), base_prompt.trim());
+        if name.is_empty() {
+            return Err(LibraryError::EmptyName);
+        }
+        if base_prompt.is_empty() {
+            return Err(LibraryError::EmptyPrompt);
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let dir = self.dir(&id);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let refs = match self.copy_references(&id, references) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let t = now();
+        let c = Character {
+            id,
+            name: name.to_owned(),
+            base_prompt: base_prompt.to_owned(),
+            references: refs,
+            angles: None,
+            created_at: t,
+            updated_at: t,
+        };
+        self.update(|i| {
+            i.characters.push(c.clone());
+            Ok(())
+        })?;
+        Ok(c)
+    }
+
+    fn copy_references(&self, id: &str, references: &[PathBuf]) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for (n, src) in references.iter().enumerate() {
+            let bytes = std::fs::read(src).map_err(io(src))?;
+            let ext =
+                image_ext(&bytes).ok_or_else(|| LibraryError::NotAnImage { path: src.clone() })?;
+            let name = format!("reference-{}.{ext}", n + 1);
+            let dest = self.file(id, &name);
+            studio_core::write_atomic(&dest, &bytes).map_err(io(&dest))?;
+            names.push(name);
+        }
+        Ok(names)
+    }
+
+    /// Renames a character.
+    pub fn rename(&self, id: &str, name: &str) -> Result<Character> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(LibraryError::EmptyName);
+        }
+        self.edit(id, |c| c.name = name.to_owned())
+    }
+
+    /// Changes the prompt; the angles no longer match it and are dropped (regenerate them).
+    pub fn set_prompt(&self, id: &str, base_prompt: &str) -> Result<Character> {
+        let p = base_prompt.trim();
+        if p.is_empty() {
+            return Err(LibraryError::EmptyPrompt);
+        }
+        self.edit(id, |c| {
+            if c.base_prompt != p {
+                c.base_prompt = p.to_owned();
+                c.angles = None;
+            }
+        })
+    }
+
+    fn edit(&self, id: &str, f: impl FnOnce(&mut Character)) -> Result<Character> {
+        self.update(|i| {
+            let c = i
+                .characters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| LibraryError::NotFound(id.to_owned()))?;
+            f(c);
+            c.updated_at = now();
+            Ok(c.clone())
+        })
+    }
+
+    /// Stores the three generated angles (copied in, in front, three-quarter, profile order).
+    pub fn set_angles(&self, id: &str, images: [&Path; 3], model: &str) -> Result<Character> {
+        self.get(id)?;
+        let mut names = Vec::with_capacity(3);
+        for (src, label) in images.iter().zip(["front", "three-quarter", "profile"]) {
+            let bytes = std::fs::read(src).map_err(io(src))?;
+            let ext = image_ext(&bytes).ok_or_else(|| LibraryError::NotAnImage {
+                path: src.to_path_buf(),
+            })?;
+            let name = format!("{label}.{ext}");
+            let dest = self.file(id, &name);
+            studio_core::write_atomic(&dest, &bytes).map_err(io(&dest))?;
+            names.push(name);
+        }
+        let [front, three_quarter, profile]: [String; 3] = names.try_into().expect("three");
+        self.edit(id, |c| {
+            c.angles = Some(Angles {
+                front,
+                three_quarter,
+                profile,
+                model: model.to_owned(),
+            })
+        })
+    }
+
+    /// A copy under a new name (files and all), to edit without touching the original.
+    pub fn duplicate(&self, id: &str, name: &str) -> Result<Character> {
+        let src = self.get(id)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(LibraryError::EmptyName);
+        }
+        let new_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        copy_dir(&self.dir(id), &self.dir(&new_id))?;
+        let t = now();
+        let copy = Character {
+            id: new_id,
+            name: name.to_owned(),
+            created_at: t,
+            updated_at: t,
+            ..src
+        };
+        self.update(|i| {
+            i.characters.push(copy.clone());
+            Ok(())
+        })?;
+        Ok(copy)
+    }
+
+    /// Removes a character; [`Library::undo_delete`] brings it back until the library is next
+    /// opened.
+    pub fn delete(&self, id: &str) -> Result<()> {
+        let c = self.get(id)?;
+        let trash = self.root.join(TRASH).join(id);
+        std::fs::create_dir_all(trash.parent().expect("has a parent")).map_err(io(&trash))?;
+        if trash.exists() {
+            std::fs::remove_dir_all(&trash).map_err(io(&trash))?;
+        }
+        std::fs::rename(self.dir(id), &trash).map_err(io(&trash))?;
+        let record = serde_json::to_vec(&c).expect("a character serializes");
+        let rec_path = trash.with_extension("json");
+        std::fs::write(&rec_path, record).map_err(io(&rec_path))?;
+        self.update(|i| {
+            i.characters.retain(|c| c.id != id);
+            Ok(())
+        })
+    }
+
+    pub fn undo_delete(&self, id: &str) -> Result<Character> {
+        let trash = self.root.join(TRASH).join(id);
+        let rec_path = trash.with_extension("json");
+        let record =
+            std::fs::read(&rec_path).map_err(|_| LibraryError::NothingToUndo(id.to_owned()))?;
+        let c: Character = serde_json::from_slice(&record).map_err(|e| LibraryError::Damaged {
+            path: rec_path.clone(),
+            message: e.to_string(),
+        })?;
+        std::fs::rename(&trash, self.dir(id)).map_err(io(&trash))?;
+        let _ = std::fs::remove_file(&rec_path);
+        self.update(|i| {
+            i.characters.push(c.clone());
+            Ok(())
+        })?;
+        Ok(c)
+    }
+
+    /// Writes `ids` (every character when empty) into one archive at `out`, atomically.
+    pub fn export(&self, ids: &[String], out: &Path) -> Result<usize> {
+        let all = self.read()?.characters;
+        let chosen: Vec<Character> = if ids.is_empty() {
+            all
+        } else {
+            ids.iter()
+                .map(|id| {
+                    all.iter()
+                        .find(|c| &c.id == id)
+                        .cloned()
+                        .ok_or_else(|| LibraryError::NotFound(id.clone()))
+                })
+                .collect::<Result<_>>()?
+        };
+        archive::write(self, &chosen, out)?;
+        Ok(chosen.len())
+    }
+
+    /// Adds the characters of an archive (new ids where one is taken). Everything is checked
+    /// before anything is added: a bad archive leaves the library as it was.
+    pub fn import(&self, archive_path: &Path) -> Result<Vec<Character>> {
+        let staging = self
+            .root
+            .join(STAGING)
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let result = self.import_via(archive_path, &staging);
+        let _ = std::fs::remove_dir_all(&staging);
+        result
+    }
+
+    fn import_via(&self, archive_path: &Path, staging: &Path) -> Result<Vec<Character>> {
+        let incoming = archive::read(archive_path, staging)?;
+        let mut index = self.read()?;
+        let mut added = Vec::new();
+        for mut c in incoming {
+            let from = staging.join(&c.id);
+            if index.characters.iter().any(|x| x.id == c.id) || self.dir(&c.id).exists() {
+                c.id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+            }
+            let to = self.dir(&c.id);
+            if from.is_dir() {
+                std::fs::rename(&from, &to).map_err(io(&from))?;
+            } else {
+                // A character with no files (no references, no angles yet).
+                std::fs::create_dir_all(&to).map_err(io(&to))?;
+            }
+            index.characters.push(c.clone());
+            added.push(c);
+        }
+        // The index is written last: until then the new folders are not part of the library.
+        self.write(&index)?;
+        Ok(added)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let dest = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &dest).map_err(io(&dest))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! The character library on real files: edits, undo, and archives that round-trip byte for byte
+//! while bad ones change nothing.
+
+use std::path::{Path, PathBuf};
+
+use studio_library::{Library, LibraryError};
+
+fn png(dir: &Path, name: &str, seed: u8) -> PathBuf {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..2048u32).map(|i| (i as u8).wrapping_mul(seed)));
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Every file under the library, with its bytes (what "changed nothing" compares).
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn characters_are_created_edited_searched_duplicated_and_undeleted() {
+    let data = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let lib = Library::open(data.path()).unwrap();
+    let ava = lib
+        .create("Ava", "a bush pilot", &[png(src.path(), "r.png", 3)])
+        .unwrap();
+    let kay = lib.create("Kay", "a bike courier", &[]).unwrap();
+    assert_eq!(ava.references, ["reference-1.png"]);
+    assert_eq!(
+        std::fs::read(lib.file(&ava.id, "reference-1.png")).unwrap(),
+        std::fs::read(src.path().join("r.png")).unwrap()
+    );
+    assert!(matches!(
+        lib.create(" ", "x", &[]),
+        Err(LibraryError::EmptyName)
+    ));
+    let text = src.path().join("notes.png");
+    std::fs::write(&text, "not a picture").unwrap();
+    let err = lib.create("Bad", "x", &[text]).unwrap_err();
+    assert!(err.to_string().contains("notes.png"), "{err}");
+    assert_eq!(
+        lib.list("").unwrap().len(),
+        2,
+        "a failed create adds nothing"
+    );
+
+    assert_eq!(
+        lib.list("PILOT").unwrap()[0].id,
+        ava.id,
+        "search by prompt, any case"
+    );
+    assert_eq!(lib.list("kay").unwrap()[0].id, kay.id);
+    assert!(lib.list("nobody").unwrap().is_empty());
+
+    let angles = [
+        png(src.path(), "f.png", 5),
+        png(src.path(), "t.png", 7),
+        png(src.path(), "p.png", 11),
+    ];
+    let with = lib
+        .set_angles(&ava.id, [&angles[0], &angles[1], &angles[2]], "offline")
+        .unwrap();
+    assert_eq!(with.angles.as_ref().unwrap().model, "offline");
+    assert_eq!(lib.rename(&ava.id, "Ava Lind").unwrap().name, "Ava Lind");
+    assert!(
+        lib.get(&ava.id).unwrap().angles.is_some(),
+        "a rename keeps the angles"
+    );
+
+    let copy = lib.duplicate(&ava.id, "Ava (night)").unwrap();
+    assert_ne!(copy.id, ava.id);
+    assert_eq!(copy.angles, lib.get(&ava.id).unwrap().angles);
+    assert_eq!(
+        std::fs::read(lib.file(&copy.id, "front.png")).unwrap(),
+        std::fs::read(&angles[0]).unwrap()
+    );
+    let edited = lib.set_prompt(&copy.id, "a bush pilot at night").unwrap();
+    assert!(edited.angles.is_none(), "new prompt, stale angles dropped");
+    assert!(
+        lib.get(&ava.id).unwrap().angles.is_some(),
+        "the original is untouched"
+    );
+
+    lib.delete(&ava.id).unwrap();
+    assert!(matches!(lib.get(&ava.id), Err(LibraryError::NotFound(_))));
+    let back = lib.undo_delete(&ava.id).unwrap();
+    assert_eq!(back.name, "Ava Lind");
+    assert!(lib.file(&ava.id, "front.png").is_file());
+    lib.delete(&kay.id).unwrap();
+    // Reopening the library empties the trash: undo is for the session.
+    let lib = Library::open(data.path()).unwrap();
+    assert!(matches!(
+        lib.undo_delete(&kay.id),
+        Err(LibraryError::NothingToUndo(_))
+    ));
+    assert_eq!(lib.list("").unwrap().len(), 2);
+
+    // A damaged index is reported, not replaced.
+    std::fs::write(lib.root().join("index.json"), "{").unwrap();
+    let err = lib.list("").unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(lib.root().join("index.json")).unwrap(),
+        "{"
+    );
+}
+
+#[test]
+fn an_archive_round_trips_byte_identical_images_and_bad_ones_change_nothing() {
+    let src = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let lib = Library::open(a.path()).unwrap();
+    let ava = lib
+        .create("Ava", "a bush pilot", &[png(src.path(), "r.png", 3)])
+        .unwrap();
+    let f = png(src.path(), "f.png", 5);
+    let t = png(src.path(), "t.png", 7);
+    let p = png(src.path(), "p.png", 9);
+    lib.set_angles(&ava.id, [&f, &t, &p], "offline").unwrap();
+    lib.create("Kay", "a bike courier", &[]).unwrap();
+    let out = src.path().join("all.characters.tar");
+    assert_eq!(lib.export(&[], &out).unwrap(), 2);
+    let one = src.path().join("ava.characters.tar");
+    assert_eq!(lib.export(std::slice::from_ref(&ava.id), &one).unwrap(), 1);
+
+    // Another machine's library.
+    let b = tempfile::tempdir().unwrap();
+    let other = Library::open(b.path()).unwrap();
+    let imported = other.import(&out).unwrap();
+    assert_eq!(imported.len(), 2);
+    let ava2 = other.get(&ava.id).unwrap();
+    assert_eq!(ava2.name, "Ava");
+    for name in [
+        "reference-1.png",
+        "front.png",
+        "three-quarter.png",
+        "profile.png",
+    ] {
+        assert_eq!(
+            std::fs::read(other.file(&ava.id, name)).unwrap(),
+            std::fs::read(lib.file(&ava.id, name)).unwrap(),
+            "{name} is byte-identical"
+        );
+    }
+    // Importing again: same characters, new ids, nothing overwritten.
+    let again = other.import(&one).unwrap();
+    assert_ne!(again[0].id, ava.id);
+    assert_eq!(other.list("ava").unwrap().len(), 2);
+
+    // Bad archives: each named, and the library unchanged.
+    let before = snapshot(other.root());
+    let mut cases: Vec<(&str, PathBuf)> = Vec::new();
+    let garbage = src.path().join("garbage.tar");
+    std::fs::write(&garbage, b"this is not a tar archive at all, just text").unwrap();
+    cases.push(("not a character archive", garbage));
+    let truncated = src.path().join("truncated.tar");
+    let bytes = std::fs::read(&out).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    cases.push(("", truncated));
+    let tar_with = |name: &str, entries: &[(&str, &[u8])]| {
+        let path = src.path().join(name);
+        let mut b = tar::Builder::new(std::fs::File::create(&path).unwrap());
+        for (n, data) in entries {
+            // The name goes in raw: the tar crate would (rightly) refuse to write `..`.
+            let mut h = tar::Header::new_gnu();
+            h.as_old_mut().name[..n.len()].copy_from_slice(n.as_bytes());
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.finish().unwrap();
+        path
+    };
+    let manifest = |chars: &str| {
+        format!(r#"{{"format":"smoketech-characters","version":1,"characters":[{chars}]}}"#)
+    };
+    let ch = r#"{"id":"abc","name":"Zed","basePrompt":"a diver","references":["reference-1.png"],"createdAt":1,"updatedAt":1}"#;
+    cases.push((
+        "is missing",
+        tar_with("missing.tar", &[("manifest.json", manifest(ch).as_bytes())]),
+    ));
+    cases.push((
+        "not an image",
+        tar_with(
+            "text.tar",
+            &[
+                ("manifest.json", manifest(ch).as_bytes()),
+                ("abc/reference-1.png", b"hello"),
+            ],
+        ),
+    ));
+    cases.push((
+        "unexpected path",
+        tar_with(
+            "escape.tar",
+            &[("abc/../../evil.png", b"\x89PNG\r\n\x1a\n")],
+        ),
+    ));
+    cases.push((
+        "format",
+        tar_with(
+            "format.tar",
+            &[(
+                "manifest.json",
+                br#"{"format":"zip-of-cats","version":1,"characters":[]}"#,
+            )],
+        ),
+    ));
+    for (needle, path) in &cases {
+        let err = other.import(path).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("cannot be imported"), "{path:?}: {msg}");
+        assert!(msg.contains(needle), "{path:?}: {msg}");
+        assert_eq!(
+            snapshot(other.root()),
+            before,
+            "{path:?} changed the library"
+        );
+    }
+    assert!(!src.path().join("evil.png").exists());
+}
