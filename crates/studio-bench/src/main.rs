@@ -161,6 +161,7 @@ async fn critical_path(
                     slow_queue: None,
                     use_cache: false,
                     base: None,
+                    character_images: None,
                 },
             )
             .await?;
@@ -224,6 +225,7 @@ async fn start_all(
                 slow_queue: None,
                 use_cache: false,
                 base: None,
+                character_images: None,
             },
         )
     });

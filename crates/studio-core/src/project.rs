@@ -31,6 +31,10 @@ pub struct Character {
     /// Paths as written in the file; relative paths are relative to the project file's folder.
     #[serde(default)]
     pub reference_images: Vec<PathBuf>,
+    /// A character from the library: its stored angle images are used as they are (no
+    /// character step), so it looks the same in every project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +178,7 @@ struct RawCharacter {
     base_prompt: Option<String>,
     #[serde(default)]
     reference_images: Vec<PathBuf>,
+    library_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +202,7 @@ impl Project {
                 name: name.into(),
                 base_prompt: String::new(),
                 reference_images: Vec::new(),
+                library_id: None,
             },
             scenarios: Vec::new(),
             quality: Quality::default(),
@@ -431,6 +437,7 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
                 name: c.name.unwrap_or_default(),
                 base_prompt: c.base_prompt.unwrap_or_default(),
                 reference_images: c.reference_images,
+                library_id: c.library_id.filter(|id| !id.trim().is_empty()),
             })
         }
     };

@@ -189,15 +189,18 @@ impl StudioActivities {
         query: CacheQuery,
     ) -> Result<CacheHits, ActivityError> {
         let provider = self.toolkit.provider.cache_identity();
-        let character = self
-            .recall(&character_key(&provider, &query.character))
-            .await
-            .and_then(|uris| <[String; 3]>::try_from(uris).ok())
-            .map(|[front, three_quarter, profile]| CharacterImages {
-                front,
-                three_quarter,
-                profile,
-            });
+        let character = match query.known_character {
+            Some(known) => Some(known),
+            None => self
+                .recall(&character_key(&provider, &query.character))
+                .await
+                .and_then(|uris| <[String; 3]>::try_from(uris).ok())
+                .map(|[front, three_quarter, profile]| CharacterImages {
+                    front,
+                    three_quarter,
+                    profile,
+                }),
+        };
         let mut segments = Vec::with_capacity(query.scenarios.len());
         for scenario in query.scenarios {
             let hit = match &character {

@@ -18,7 +18,9 @@ use temporalio_common::data_converters::MultiArgs2;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 use crate::error::{EngineError, Result};
-use crate::messages::{BatchResult, RegenerateRequest, RenderInput};
+use crate::messages::{
+    BatchResult, CharacterInput, CharacterOutput, RegenerateRequest, RenderInput,
+};
 use crate::names;
 use crate::settings::TemporalSettings;
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
@@ -447,6 +449,71 @@ impl StudioClient {
             .into_events()
             .await
             .map_err(|e| interaction(id, e))
+    }
+
+    /// The characters a batch has finished so far, across all its continue-as-new runs, read
+    /// from their histories: each completed `generateCharacterImages` with its input and output.
+    pub async fn batch_characters(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(CharacterSpec, CharacterOutput)>> {
+        use temporalio_client::WorkflowExecutionInfo;
+        use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+        let mut stream = self.client.list_workflows(
+            format!("WorkflowId = '{}'", id.replace('\'', "")),
+            WorkflowListOptions::builder().limit(1000).build(),
+        );
+        let mut runs = Vec::new();
+        while let Some(item) = stream.next().await {
+            let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
+            runs.push(w.run_id().to_owned());
+        }
+        let mut out = Vec::new();
+        for run in runs {
+            let events = WorkflowExecutionInfo::builder()
+                .namespace(self.client.options().namespace.clone())
+                .workflow_id(id)
+                .run_id(run)
+                .build()
+                .bind_untyped(self.client.clone())
+                .fetch_history(WorkflowFetchHistoryOptions::default())
+                .into_events()
+                .await
+                .map_err(|e| interaction(id, e))?;
+            let mut inputs = std::collections::HashMap::new();
+            for e in &events {
+                match &e.attributes {
+                    Some(Attributes::ActivityTaskScheduledEventAttributes(a))
+                        if a.activity_type
+                            .as_ref()
+                            .is_some_and(|t| t.name == names::GENERATE_CHARACTER_IMAGES) =>
+                    {
+                        let input = a
+                            .input
+                            .as_ref()
+                            .and_then(|p| p.payloads.first())
+                            .and_then(|p| serde_json::from_slice::<CharacterInput>(&p.data).ok());
+                        if let Some(input) = input {
+                            inputs.insert(e.event_id, input.character);
+                        }
+                    }
+                    Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
+                        let output = a
+                            .result
+                            .as_ref()
+                            .and_then(|p| p.payloads.first())
+                            .and_then(|p| serde_json::from_slice::<CharacterOutput>(&p.data).ok());
+                        if let (Some(spec), Some(output)) =
+                            (inputs.remove(&a.scheduled_event_id), output)
+                        {
+                            out.push((spec, output));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Starts `batchCharacterGenerationWorkflow(batch, 0)`.

@@ -38,6 +38,8 @@ pub enum EngineError {
     Project(#[from] studio_core::ProjectError),
     #[error(transparent)]
     Media(#[from] studio_media::MediaError),
+    #[error(transparent)]
+    Library(#[from] studio_library::LibraryError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

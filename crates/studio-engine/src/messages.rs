@@ -30,6 +30,9 @@ pub struct RenderInput {
     /// which to reuse. Only the scenarios without a take to reuse are generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseVersion>,
+    /// A library character's stored angles: used as they are, with no character step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub character_images: Option<CharacterImages>,
 }
 
 /// What a new version of a job starts from.
@@ -82,6 +85,7 @@ impl Default for RenderInput {
             slow_queue: None,
             use_cache: true,
             base: None,
+            character_images: None,
         }
     }
 }
@@ -91,6 +95,10 @@ impl Default for RenderInput {
 #[serde(rename_all = "camelCase")]
 pub struct CacheQuery {
     pub character: CharacterInput,
+    /// Character images the render already has (a library character): clips are looked up
+    /// for these instead of the cached character's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_character: Option<CharacterImages>,
     pub scenarios: Vec<ScenarioSpec>,
     pub quality: Quality,
 }

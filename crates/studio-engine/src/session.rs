@@ -181,13 +181,44 @@ impl Session {
         if self.client.status(id).await.is_ok() {
             return Ok(false);
         }
-        let mut refs = Vec::new();
-        for p in project.reference_paths(base_dir) {
-            refs.push(self.store.import(&p).await?);
-        }
-        let input = self.settings.render_input(project.to_request(refs));
+        let input = match &project.character.library_id {
+            Some(lib_id) => self.library_render_input(project, lib_id).await?,
+            None => {
+                let mut refs = Vec::new();
+                for p in project.reference_paths(base_dir) {
+                    refs.push(self.store.import(&p).await?);
+                }
+                self.settings.render_input(project.to_request(refs))
+            }
+        };
         self.client.start_render(id, input).await?;
         Ok(true)
+    }
+
+    /// A render of `project` with the library character `lib_id`: its references and stored
+    /// angles go into the artifact store, and the angles are used as they are.
+    async fn library_render_input(
+        &self,
+        project: &Project,
+        lib_id: &str,
+    ) -> Result<crate::RenderInput> {
+        let lib = studio_library::Library::open(&self.data_dir.0)?;
+        let c = lib.get(lib_id)?;
+        let [front, three_quarter, profile] = lib.angle_paths(&c)?;
+        let mut refs = Vec::new();
+        for r in &c.references {
+            refs.push(self.store.import(&lib.file(&c.id, r)).await?);
+        }
+        let mut request = project.to_request(refs);
+        request.character.name = c.name.clone();
+        request.character.base_prompt = c.base_prompt.clone();
+        let mut input = self.settings.render_input(request);
+        input.character_images = Some(studio_core::CharacterImages {
+            front: self.store.import(&front).await?,
+            three_quarter: self.store.import(&three_quarter).await?,
+            profile: self.store.import(&profile).await?,
+        });
+        Ok(input)
     }
 
     /// A new take of one scenario: asked of the job itself while it runs (its stitched video

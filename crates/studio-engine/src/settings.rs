@@ -315,6 +315,7 @@ impl Settings {
             slow_queue: self.worker.slow_queue_for_input(),
             use_cache: self.use_cache,
             base: None,
+            character_images: None,
         }
     }
 

@@ -88,6 +88,10 @@ pub enum LibraryError {
     BadArchive { path: PathBuf, message: String },
     #[error("nothing to undo for {0:?}")]
     NothingToUndo(String),
+    #[error("the library character {0:?} has no angle images yet: generate them first")]
+    NoAngles(String),
+    #[error("the character list, line {line}: {message}")]
+    BadList { line: usize, message: String },
 }
 
 pub type Result<T, E = LibraryError> = std::result::Result<T, E>;
@@ -119,23 +123,103 @@ pub(crate) fn image_ext(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A batch generation the studio started: the library entries it fills, in batch order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRecord {
+    /// The batch workflow's id.
+    pub id: String,
+    pub character_ids: Vec<String>,
+    pub started_at: u32,
+}
+
+const BATCHES: &str = "batches.json";
+
+/// Parses a pasted or imported list of characters: a JSON array of `{name, basePrompt}` (the
+/// batch workflow's own input shape), or CSV / plain lines of `name, prompt` (the first comma
+/// splits; quotes are removed; a `name,prompt` header and blank lines are skipped).
+pub fn parse_list(text: &str) -> Result<Vec<(String, String)>> {
+    let bad = |line: usize, message: &str| LibraryError::BadList {
+        line,
+        message: message.to_owned(),
+    };
+    let text = text.trim();
+    let mut out = Vec::new();
+    if text.starts_with('[') {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Item {
+            name: Option<String>,
+            base_prompt: Option<String>,
+        }
+        let items: Vec<Item> =
+            serde_json::from_str(text).map_err(|e| bad(e.line(), &e.to_string()))?;
+        for (i, it) in items.into_iter().enumerate() {
+            let name = it.name.unwrap_or_default();
+            let prompt = it.base_prompt.unwrap_or_default();
+            if name.trim().is_empty() || prompt.trim().is_empty() {
+                return Err(bad(i + 1, "each item needs a name and a basePrompt"));
+            }
+            out.push((name.trim().to_owned(), prompt.trim().to_owned()));
+        }
+    } else {
+        let unquote = |s: &str| s.trim().trim_matches('"').trim().replace("\"\"", "\"");
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty()
+                || (i == 0 && line.to_ascii_lowercase().replace(' ', "") == "name,prompt")
+            {
+                continue;
+            }
+            let (name, prompt) = line
+                .split_once(',')
+                .ok_or_else(|| bad(i + 1, "expected `name, prompt`"))?;
+            let (name, prompt) = (unquote(name), unquote(prompt));
+            if name.is_empty() || prompt.is_empty() {
+                return Err(bad(i + 1, "the name or the prompt is empty"));
+            }
+            out.push((name, prompt));
+        }
+    }
+    if out.is_empty() {
+        return Err(bad(1, "no characters in the list"));
+    }
+    Ok(out)
+}
+
 /// The library of one data dir.
 pub struct Library {
     root: PathBuf,
 }
 
 impl Library {
-    /// Opens (creating) the library in `data_dir`; empties the trash of the last session.
+    /// Opens (creating) the library in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Library> {
         let root = data_dir.join(LIBRARY_DIR);
         std::fs::create_dir_all(&root).map_err(io(&root))?;
+        Ok(Library { root })
+    }
+
+    /// Empties the trash (and any import interrupted by a crash): what the studio does when it
+    /// starts, so undo is for the session.
+    pub fn purge_trash(&self) -> Result<()> {
         for leftover in [TRASH, STAGING] {
-            let p = root.join(leftover);
+            let p = self.root.join(leftover);
             if p.exists() {
                 std::fs::remove_dir_all(&p).map_err(io(&p))?;
             }
         }
-        Ok(Library { root })
+        Ok(())
+    }
+
+    /// The character's angle images as paths, in front, three-quarter, profile order.
+    pub fn angle_paths(&self, c: &Character) -> Result<[PathBuf; 3]> {
+        let a = c
+            .angles
+            .as_ref()
+            .ok_or_else(|| LibraryError::NoAngles(c.name.clone()))?;
+        Ok(a.files().map(|f| self.file(&c.id, f)))
     }
 
     pub fn root(&self) -> &Path {
@@ -380,6 +464,28 @@ impl Library {
             Ok(())
         })?;
         Ok(c)
+    }
+
+    /// Batches started from this library, oldest first.
+    pub fn batches(&self) -> Result<Vec<BatchRecord>> {
+        let path = self.root.join(BATCHES);
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| LibraryError::Damaged {
+                path,
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    pub fn record_batch(&self, record: BatchRecord) -> Result<()> {
+        let mut all = self.batches()?;
+        all.retain(|b| b.id != record.id);
+        all.push(record);
+        let path = self.root.join(BATCHES);
+        let bytes = serde_json::to_vec_pretty(&all).expect("batches serialize");
+        studio_core::write_atomic(&path, &bytes).map_err(io(&path))
     }
 
     /// Writes `ids` (every character when empty) into one archive at `out`, atomically.

@@ -102,8 +102,9 @@ fn characters_are_created_edited_searched_duplicated_and_undeleted() {
     assert_eq!(back.name, "Ava Lind");
     assert!(lib.file(&ava.id, "front.png").is_file());
     lib.delete(&kay.id).unwrap();
-    // Reopening the library empties the trash: undo is for the session.
+    // A new session empties the trash: undo is for the session.
     let lib = Library::open(data.path()).unwrap();
+    lib.purge_trash().unwrap();
     assert!(matches!(
         lib.undo_delete(&kay.id),
         Err(LibraryError::NothingToUndo(_))
@@ -234,4 +235,33 @@ fn an_archive_round_trips_byte_identical_images_and_bad_ones_change_nothing() {
         );
     }
     assert!(!src.path().join("evil.png").exists());
+}
+
+#[test]
+fn character_lists_parse_from_json_csv_and_lines_with_named_errors() {
+    use studio_library::parse_list;
+    let json =
+        r#"[{"name":"Ava","basePrompt":"a pilot"},{"name":"Kay","basePrompt":"a courier, fast"}]"#;
+    assert_eq!(
+        parse_list(json).unwrap(),
+        [
+            ("Ava".to_owned(), "a pilot".to_owned()),
+            ("Kay".to_owned(), "a courier, fast".to_owned())
+        ]
+    );
+    let csv = "name,prompt\n\"Ava\", \"a pilot, with goggles\"\n\nKay, a courier\n";
+    assert_eq!(
+        parse_list(csv).unwrap(),
+        [
+            ("Ava".to_owned(), "a pilot, with goggles".to_owned()),
+            ("Kay".to_owned(), "a courier".to_owned())
+        ]
+    );
+    let err = parse_list("Ava, a pilot\nno comma here").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the character list, line 2: expected `name, prompt`"
+    );
+    assert!(parse_list(r#"[{"name":"Ava"}]"#).is_err());
+    assert!(parse_list("  ").is_err());
 }

@@ -203,6 +203,7 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
         // Tests count activities: reuse is tested on its own.
         use_cache: false,
         base: None,
+        character_images: None,
     }
 }
 

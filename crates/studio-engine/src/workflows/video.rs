@@ -205,6 +205,7 @@ impl VideoWorkflow {
             slow_queue,
             use_cache,
             base,
+            character_images,
         } = input;
         let scenarios = request.scenarios.clone();
         let mut wf = VideoWorkflow {
@@ -222,7 +223,7 @@ impl VideoWorkflow {
             progress: Progress::default(),
             queue: VecDeque::new(),
             launched: Vec::new(),
-            base_images: None,
+            base_images: character_images,
             base_versions: Vec::new(),
             run_usage: Vec::new(),
         };
@@ -249,8 +250,9 @@ impl VideoWorkflow {
                 aspect_ratio: s.request.aspect_ratio,
             };
             // A new version knows its takes already; its new takes are new work by design.
-            let query = (s.use_cache && s.base_images.is_none()).then(|| CacheQuery {
+            let query = (s.use_cache && s.progress.version == 1).then(|| CacheQuery {
                 character: input.clone(),
+                known_character: s.base_images.clone(),
                 scenarios: s.request.scenarios.clone(),
                 quality: s.quality,
             });
