@@ -1,6 +1,7 @@
 //! The operations of SmokeTech Studio, written once for every shell (the window's Tauri commands
 //! and, over time, the CLI), with one typed, serializable error.
 
+pub mod characters;
 pub mod error;
 pub mod jobs;
 pub mod keys;

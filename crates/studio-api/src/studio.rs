@@ -100,7 +100,7 @@ pub struct Studio {
     jobs: JobLog,
 }
 
-fn now_secs() -> u32 {
+pub(crate) fn now_secs() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
@@ -115,10 +115,17 @@ impl Studio {
             .map_err(|e| ApiError::new(ErrorCode::Io, format!("{data_dir:?}: {e}")))?;
         let settings = Settings::load(data_dir)?;
         let session = Session::open_embedded(data_dir, settings).await?;
+        // Undo of deleted characters is for one session.
+        studio_library::Library::open(data_dir)?.purge_trash()?;
         Ok(Studio {
             session,
             jobs: JobLog::new(data_dir),
         })
+    }
+
+    /// The engine session, for operations written as free functions (characters, jobs).
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -145,6 +145,11 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         delete: Option<String>,
     },
+    /// The character library: list, generate in bulk, export, import, rename, delete.
+    Characters {
+        #[command(subcommand)]
+        action: CharactersCmd,
+    },
     /// List recent jobs.
     List {
         #[arg(long, default_value_t = 50)]
@@ -164,6 +169,67 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         polls: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum CharactersCmd {
+    /// Characters whose name or prompt contains SEARCH (all without it).
+    List {
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a list of characters (JSON array of {name, basePrompt}, or CSV `name, prompt`) and
+    /// generate their angles as one batch; --wait files each into the library as it finishes.
+    Generate {
+        file: PathBuf,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// File what a batch has finished into the library; show its progress.
+    Sync {
+        batch: String,
+    },
+    /// Generate a character's angles again.
+    Regenerate {
+        id: String,
+        #[arg(long)]
+        wait: bool,
+    },
+    Rename {
+        id: String,
+        name: String,
+    },
+    Delete {
+        id: String,
+    },
+    /// Write characters (all without --id) into one archive.
+    Export {
+        out: PathBuf,
+        #[arg(long)]
+        id: Vec<String>,
+    },
+    /// Add the characters of an archive; a bad archive changes nothing.
+    Import {
+        archive: PathBuf,
+    },
+}
+
+/// Files a batch's characters into the library until it ends, showing progress.
+async fn follow_batch(session: &Session, data_dir: &Path, id: &str) -> Result<()> {
+    use studio_api::characters::sync_batch;
+    loop {
+        let b = sync_batch(session, data_dir, id).await?;
+        eprintln!(
+            "{id}: {} of {} generated (run {}), {} in the library, {}",
+            b.processed, b.total, b.run, b.in_library, b.status
+        );
+        if b.status != "running" {
+            anyhow::ensure!(b.status == "completed", "batch {id} ended {}", b.status);
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// Exit codes beyond clap's 2 (usage).
@@ -504,6 +570,78 @@ async fn run(cli: Cli) -> Result<()> {
             );
             println!("  temporal-api-key         {}", set(view.temporal_api_key));
             Ok(())
+        }
+        Command::Characters { action } => {
+            use studio_api::characters;
+            use studio_library::Library;
+            match action {
+                CharactersCmd::List { search, json } => {
+                    let all = characters::list(&data_dir, search.as_deref().unwrap_or(""))?;
+                    if json {
+                        return print_json(&all);
+                    }
+                    for c in &all {
+                        let angles = c
+                            .character
+                            .angles
+                            .as_ref()
+                            .map_or("no angles".to_owned(), |a| format!("angles by {}", a.model));
+                        println!(
+                            "{}  {}  ({angles})  {}",
+                            c.character.id, c.character.name, c.character.base_prompt
+                        );
+                    }
+                    Ok(())
+                }
+                CharactersCmd::Generate { file, wait } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let session = Session::open_embedded(&data_dir, settings).await?;
+                    let b = characters::generate(&session, &data_dir, &text).await?;
+                    eprintln!("started {} ({} characters)", b.id, b.total);
+                    println!("{}", b.id);
+                    if wait || session.is_embedded() {
+                        follow_batch(&session, &data_dir, &b.id).await?;
+                    }
+                    session.close()?;
+                    Ok(())
+                }
+                CharactersCmd::Sync { batch } => {
+                    let session = Session::connect(&data_dir, settings).await?;
+                    let b = characters::sync_batch(&session, &data_dir, &batch).await?;
+                    print_json(&b)
+                }
+                CharactersCmd::Regenerate { id, wait } => {
+                    let session = Session::open_embedded(&data_dir, settings).await?;
+                    let b = characters::regenerate_angles(&session, &data_dir, &id).await?;
+                    println!("{}", b.id);
+                    if wait || session.is_embedded() {
+                        follow_batch(&session, &data_dir, &b.id).await?;
+                    }
+                    session.close()?;
+                    Ok(())
+                }
+                CharactersCmd::Rename { id, name } => {
+                    Library::open(&data_dir)?.rename(&id, &name)?;
+                    Ok(())
+                }
+                CharactersCmd::Delete { id } => {
+                    Library::open(&data_dir)?.delete(&id)?;
+                    Ok(())
+                }
+                CharactersCmd::Export { out, id } => {
+                    let n = Library::open(&data_dir)?.export(&id, &out)?;
+                    eprintln!("exported {n} character(s) to {}", out.display());
+                    Ok(())
+                }
+                CharactersCmd::Import { archive } => {
+                    let added = Library::open(&data_dir)?.import(&archive)?;
+                    for c in &added {
+                        println!("{}  {}", c.id, c.name);
+                    }
+                    Ok(())
+                }
+            }
         }
         Command::Estimate { project, json } => {
             let project = studio_core::Project::load(&project)?;

@@ -295,6 +295,11 @@ impl Session {
         Ok((last.version() + 1, last))
     }
 
+    /// Copies a local file into the artifact store (content-addressed); returns its URI.
+    pub async fn import(&self, path: &Path) -> Result<String> {
+        Ok(self.store.import(path).await?)
+    }
+
     /// A local file with an artifact's bytes: the file itself in a local store, a verified
     /// download (cached) from a shared bucket.
     pub async fn fetch(&self, uri: &str) -> Result<PathBuf> {

@@ -1,0 +1,213 @@
+//! The Characters view's operations: the library (`studio-library`) plus what needs Temporal —
+//! generating angles in bulk with `batchCharacterGenerationWorkflow` and filing each character
+//! into the library as its images are made. Free functions over a [`Session`], so the window and
+//! the CLI call the same code.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use studio_core::CharacterSpec;
+use studio_engine::session::Session;
+use studio_library::{BatchRecord, Character, Library, LibraryError};
+
+use crate::error::{ApiError, ErrorCode};
+
+impl From<LibraryError> for ApiError {
+    fn from(e: LibraryError) -> Self {
+        let code = match &e {
+            LibraryError::NotFound(_) => ErrorCode::NotFound,
+            LibraryError::Io { .. } => ErrorCode::Io,
+            _ => ErrorCode::Rejected,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+/// A character as the view shows it: the record plus where its images are on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CharacterView {
+    #[serde(flatten)]
+    pub character: Character,
+    /// Front, three-quarter and profile images (empty until generated).
+    pub angle_paths: Vec<String>,
+    pub reference_paths: Vec<String>,
+}
+
+/// A batch generation and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchView {
+    pub id: String,
+    /// `running`, `completed`, `failed`, `canceled`, ... (the latest run's status).
+    pub status: String,
+    pub processed: u32,
+    pub total: u32,
+    /// 1-based index of the run in the continue-as-new chain.
+    pub run: u32,
+    pub paused: bool,
+    /// Characters of this batch whose angles are in the library.
+    pub in_library: u32,
+}
+
+pub fn view(lib: &Library, c: Character) -> CharacterView {
+    let path = |f: &str| lib.file(&c.id, f).display().to_string();
+    CharacterView {
+        angle_paths: c.angles.iter().flat_map(|a| a.files()).map(path).collect(),
+        reference_paths: c.references.iter().map(|r| path(r)).collect(),
+        character: c,
+    }
+}
+
+pub fn list(data_dir: &Path, query: &str) -> Result<Vec<CharacterView>, ApiError> {
+    let lib = Library::open(data_dir)?;
+    Ok(lib
+        .list(query)?
+        .into_iter()
+        .map(|c| view(&lib, c))
+        .collect())
+}
+
+/// Starts generating the angles of `ids` (library characters) as one batch.
+async fn start_batch(
+    session: &Session,
+    lib: &Library,
+    ids: Vec<String>,
+) -> Result<BatchView, ApiError> {
+    let mut specs = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let c = lib.get(id)?;
+        let mut refs = Vec::new();
+        for r in &c.references {
+            refs.push(session.import(&lib.file(&c.id, r)).await?);
+        }
+        specs.push(CharacterSpec {
+            name: c.name.clone(),
+            base_prompt: c.base_prompt.clone(),
+            reference_images: refs,
+        });
+    }
+    let batch_id = format!(
+        "characters-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    );
+    let total = specs.len() as u32;
+    // Recorded first: a crash right after the start still finds the batch on the next launch.
+    lib.record_batch(BatchRecord {
+        id: batch_id.clone(),
+        character_ids: ids,
+        started_at: crate::studio::now_secs(),
+    })?;
+    session.client.start_batch(&batch_id, specs).await?;
+    Ok(BatchView {
+        id: batch_id,
+        status: "running".into(),
+        processed: 0,
+        total,
+        run: 1,
+        paused: false,
+        in_library: 0,
+    })
+}
+
+/// Adds the characters of a pasted or imported list (JSON or CSV) to the library and starts
+/// generating their angles as one batch.
+pub async fn generate(
+    session: &Session,
+    data_dir: &Path,
+    list: &str,
+) -> Result<BatchView, ApiError> {
+    let entries = studio_library::parse_list(list)?;
+    let lib = Library::open(data_dir)?;
+    let mut ids = Vec::with_capacity(entries.len());
+    for (name, prompt) in entries {
+        ids.push(lib.create(&name, &prompt, &[])?.id);
+    }
+    start_batch(session, &lib, ids).await
+}
+
+/// Generates one character's angles again.
+pub async fn regenerate_angles(
+    session: &Session,
+    data_dir: &Path,
+    id: &str,
+) -> Result<BatchView, ApiError> {
+    let lib = Library::open(data_dir)?;
+    start_batch(session, &lib, vec![id.to_owned()]).await
+}
+
+/// Files every character the batch has finished into the library (idempotent), and says how
+/// far the batch is.
+pub async fn sync_batch(
+    session: &Session,
+    data_dir: &Path,
+    batch_id: &str,
+) -> Result<BatchView, ApiError> {
+    let lib = Library::open(data_dir)?;
+    let record = lib
+        .batches()?
+        .into_iter()
+        .find(|b| b.id == batch_id)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no batch {batch_id:?}")))?;
+    let client = &session.client;
+    let status = client.status(batch_id).await?;
+    let finished = client.batch_characters(batch_id).await?;
+    // Pair outputs with the batch's characters in order: the n-th output of a given name and
+    // prompt belongs to the n-th such character.
+    let mut pending: Vec<Option<Character>> = record
+        .character_ids
+        .iter()
+        .map(|id| lib.get(id).ok())
+        .collect();
+    let mut in_library = 0u32;
+    for (spec, output) in finished {
+        let slot = pending.iter_mut().find(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.name == spec.name && c.base_prompt == spec.base_prompt)
+        });
+        let Some(c) = slot.and_then(Option::take) else {
+            continue;
+        };
+        in_library += 1;
+        let mut paths: Vec<PathBuf> = Vec::with_capacity(3);
+        for uri in output.images.to_vec() {
+            paths.push(session.fetch(&uri).await?);
+        }
+        if let Some(current) = lib.angle_paths(&c).ok() {
+            // Angles set after this batch started are newer work; the same images need no
+            // copy. Otherwise this batch regenerated them.
+            let same = std::fs::read(&current[0]).ok() == std::fs::read(&paths[0]).ok();
+            if c.updated_at > record.started_at || same {
+                continue;
+            }
+        }
+        let model = output
+            .usage
+            .map(|u| u.model)
+            .unwrap_or_else(|| "unknown".into());
+        lib.set_angles(&c.id, [&paths[0], &paths[1], &paths[2]], &model)?;
+    }
+    let progress = match status.as_str() {
+        "running" => client.batch_progress(batch_id).await.ok(),
+        _ => None,
+    };
+    let total = record.character_ids.len() as u32;
+    Ok(BatchView {
+        id: batch_id.to_owned(),
+        processed: progress.as_ref().map_or(in_library, |p| p.processed),
+        run: progress
+            .as_ref()
+            .map_or(1 + total.saturating_sub(1) / 10, |p| p.run),
+        paused: false,
+        status,
+        total,
+        in_library,
+    })
+}
+
+/// Batches the library knows, newest first (the view resumes watching running ones).
+pub fn batches(data_dir: &Path) -> Result<Vec<BatchRecord>, ApiError> {
+    let mut all = Library::open(data_dir)?.batches()?;
+    all.reverse();
+    Ok(all)
+}
