@@ -13,6 +13,9 @@ use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, Scen
 use tauri::ipc::Channel;
 use tauri::State;
 
+use studio_api::characters::{self, BatchView, CharacterView};
+use studio_library::{BatchRecord, Library};
+
 use crate::state::AppState;
 
 /// How often the backend queries a running job's progress (pushed only when it changes).
@@ -351,4 +354,164 @@ pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<
     )
     .await?;
     state.media_url(&thumb).await
+}
+
+// ---------- the character library ----------
+
+fn library(state: &AppState) -> Result<Library, ApiError> {
+    Ok(Library::open(&state.data_dir)?)
+}
+
+/// Characters whose name or prompt contains `query`, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_characters(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<CharacterView>, ApiError> {
+    characters::list(&state.data_dir, &query)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_character(
+    state: State<'_, AppState>,
+    name: String,
+    base_prompt: String,
+    references: Vec<String>,
+) -> Result<CharacterView, ApiError> {
+    let lib = library(&state)?;
+    let refs: Vec<PathBuf> = references.into_iter().map(PathBuf::from).collect();
+    let c = lib.create(&name, &base_prompt, &refs)?;
+    Ok(characters::view(&lib, c))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rename_character(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> Result<CharacterView, ApiError> {
+    let lib = library(&state)?;
+    let c = lib.rename(&id, &name)?;
+    Ok(characters::view(&lib, c))
+}
+
+/// A new prompt drops the angles made from the old one (regenerate them).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_character_prompt(
+    state: State<'_, AppState>,
+    id: String,
+    base_prompt: String,
+) -> Result<CharacterView, ApiError> {
+    let lib = library(&state)?;
+    let c = lib.set_prompt(&id, &base_prompt)?;
+    Ok(characters::view(&lib, c))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn duplicate_character(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> Result<CharacterView, ApiError> {
+    let lib = library(&state)?;
+    let c = lib.duplicate(&id, &name)?;
+    Ok(characters::view(&lib, c))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_character(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    Ok(library(&state)?.delete(&id)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_delete_character(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<CharacterView, ApiError> {
+    let lib = library(&state)?;
+    let c = lib.undo_delete(&id)?;
+    Ok(characters::view(&lib, c))
+}
+
+/// Writes the characters `ids` (all when empty) into one archive; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_characters(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    path: String,
+) -> Result<u32, ApiError> {
+    let n = library(&state)?.export(&ids, std::path::Path::new(&path))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Adds an archive's characters; a bad archive is refused and changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_characters(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<Vec<CharacterView>, ApiError> {
+    let lib = library(&state)?;
+    let added = lib.import(std::path::Path::new(&path))?;
+    Ok(added
+        .into_iter()
+        .map(|c| characters::view(&lib, c))
+        .collect())
+}
+
+/// Adds a pasted list (JSON or CSV) and generates the characters' angles as one batch.
+#[tauri::command]
+#[specta::specta]
+pub async fn generate_characters(
+    state: State<'_, AppState>,
+    list: String,
+) -> Result<BatchView, ApiError> {
+    let studio = state.studio().await?;
+    characters::generate(studio.session(), &state.data_dir, &list).await
+}
+
+/// [`generate_characters`] from a CSV or JSON file the creator picked.
+#[tauri::command]
+#[specta::specta]
+pub async fn generate_characters_file(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<BatchView, ApiError> {
+    let list = std::fs::read_to_string(&path)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {path:?}: {e}")))?;
+    let studio = state.studio().await?;
+    characters::generate(studio.session(), &state.data_dir, &list).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn regenerate_angles(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<BatchView, ApiError> {
+    let studio = state.studio().await?;
+    characters::regenerate_angles(studio.session(), &state.data_dir, &id).await
+}
+
+/// Files what the batch has finished into the library and reports its progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_status(state: State<'_, AppState>, id: String) -> Result<BatchView, ApiError> {
+    let studio = state.studio().await?;
+    characters::sync_batch(studio.session(), &state.data_dir, &id).await
+}
+
+/// Batches started from this library, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_batches(state: State<'_, AppState>) -> Result<Vec<BatchRecord>, ApiError> {
+    characters::batches(&state.data_dir)
 }

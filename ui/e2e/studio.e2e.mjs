@@ -282,6 +282,57 @@ await s.waitFor(
 );
 await s.waitFor("the new version's preview", "return document.getElementById('player').readyState >= 2", 30000);
 step("picked the first take again: version 3 plays");
+
+// The character library: generate three in bulk, search, rename, delete and undo, then use one
+// in the project and render with no character step.
+await s.exec("document.getElementById('characters').click()");
+await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
+await s.exec(`
+  document.getElementById('lib-list').value = 'Nova, a deep-sea diver in a brass helmet\nRex, a retired boxer with a broken nose\nMira, a street violinist in a red coat';
+  document.getElementById('lib-generate').click();`);
+await s.waitFor(
+  "three characters with their angles",
+  "const g = document.getElementById('lib-grid'); const cards = [...g.querySelectorAll('.lib-card')]; return document.getElementById('lib-batch').dataset.status === 'completed' && cards.length === 3 && cards.every(c => c.dataset.hasAngles === 'true' && c.querySelector('img').src.startsWith('http://127.0.0.1:'))",
+  120000,
+);
+step("generated 3 characters in bulk; each shows its front angle");
+await s.exec("const i = document.getElementById('lib-search'); i.value = 'boxer'; i.dispatchEvent(new Event('input'));");
+await s.waitFor("a search by prompt", "const c = document.querySelectorAll('#lib-grid .lib-card'); return c.length === 1 && c[0].dataset.name === 'Rex'", 10000);
+await s.exec(`
+  const n = document.querySelector('#lib-grid .lib-card .lib-name');
+  n.value = 'Rex Stone'; n.dispatchEvent(new Event('change'));
+  const i = document.getElementById('lib-search'); i.value = ''; i.dispatchEvent(new Event('input'));`);
+await s.waitFor("the rename", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone') && document.querySelectorAll('#lib-grid .lib-card').length === 3", 10000);
+await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira').querySelector('.del').click()");
+await s.waitFor("the delete", "return document.querySelectorAll('#lib-grid .lib-card').length === 2 && !document.getElementById('lib-undo').hidden", 10000);
+await s.exec("document.querySelector('#lib-undo button').click()");
+await s.waitFor("the undo", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Mira')", 10000);
+step("searched, renamed, deleted and undid the delete");
+await shot(s, "8-characters");
+await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Nova').querySelector('.use').click()");
+await s.waitFor("the library badge in the editor", "return !document.getElementById('char-library').hidden && document.getElementById('char-name').value === 'Nova'", 10000);
+const saved = await (async () => {
+  for (let i = 0; i < 50; i++) {
+    const c = JSON.parse(fs.readFileSync(projectPath, "utf8")).character;
+    if (c.libraryId) return c;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+})();
+assert.ok(saved?.libraryId, "the project file names the library character");
+await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
+const jobsBefore = await s.exec("return document.querySelectorAll('#jobs li.job').length");
+await s.exec("document.getElementById('render').click()");
+await s.waitFor(
+  "the render with the library character",
+  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBefore} + 1 && j[0].dataset.status === 'completed'`,
+  120000,
+);
+const libJob = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
+const libHistory = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", libJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8" });
+assert.ok(!libHistory.includes("generateCharacterImages"), "a library character needs no character step");
+assert.ok(libHistory.includes("generateVideoSegment"));
+step("rendered with a library character: no character step in its history");
 await quit(s, appPid());
 
 fs.writeFileSync(path.join(artifacts, "metrics.json"), JSON.stringify(metrics, null, 2));

@@ -51,6 +51,28 @@ export const commands = {
 	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
 	/**  Where keys are kept (OS keyring or the private file, and why) and which are set. */
 	getKeys: () => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_keys")),
+	/**  Characters whose name or prompt contains `query`, newest first. */
+	listCharacters: (query: string) => typedError<CharacterView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_characters", { query })),
+	createCharacter: (name: string, basePrompt: string, references: string[]) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("create_character", { name, basePrompt, references })),
+	renameCharacter: (id: string, name: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("rename_character", { id, name })),
+	/**  A new prompt drops the angles made from the old one (regenerate them). */
+	setCharacterPrompt: (id: string, basePrompt: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("set_character_prompt", { id, basePrompt })),
+	duplicateCharacter: (id: string, name: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("duplicate_character", { id, name })),
+	deleteCharacter: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("delete_character", { id })),
+	undoDeleteCharacter: (id: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("undo_delete_character", { id })),
+	/**  Writes the characters `ids` (all when empty) into one archive; returns how many. */
+	exportCharacters: (ids: string[], path: string) => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("export_characters", { ids, path })),
+	/**  Adds an archive's characters; a bad archive is refused and changes nothing. */
+	importCharacters: (path: string) => typedError<CharacterView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("import_characters", { path })),
+	/**  Adds a pasted list (JSON or CSV) and generates the characters' angles as one batch. */
+	generateCharacters: (list: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("generate_characters", { list })),
+	/**  [`generate_characters`] from a CSV or JSON file the creator picked. */
+	generateCharactersFile: (path: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("generate_characters_file", { path })),
+	regenerateAngles: (id: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("regenerate_angles", { id })),
+	/**  Files what the batch has finished into the library and reports its progress. */
+	batchStatus: (id: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("batch_status", { id })),
+	/**  Batches started from this library, newest first. */
+	listBatches: () => typedError<BatchRecord[], ApiError_Serialize>(__TAURI_INVOKE("list_batches")),
 	/**  Stores or removes keys (None: unchanged, empty: remove); applies at the next start. */
 	saveKeys: (update: KeysUpdate_Deserialize) => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("save_keys", { update })),
 	/**  Forgets the cache entries; returns how many there were. */
@@ -60,6 +82,15 @@ export const commands = {
 };
 
 /* Types */
+/**  The three generated views of a character, as file names inside its folder. */
+export type Angles = {
+	front: string,
+	threeQuarter: string,
+	profile: string,
+	/**  Who made them, e.g. `offline` or `gemini-2.5-flash-image`. */
+	model: string,
+};
+
 export type ApiError = ApiError_Serialize | ApiError_Deserialize;
 
 export type ApiError_Deserialize = {
@@ -77,6 +108,28 @@ export type ApiError_Serialize = {
 /**  Frame shape of every clip and of the stitched video. */
 export type AspectRatio = "16:9" | "9:16";
 
+/**  A batch generation the studio started: the library entries it fills, in batch order. */
+export type BatchRecord = {
+	/**  The batch workflow's id. */
+	id: string,
+	characterIds: string[],
+	startedAt: number,
+};
+
+/**  A batch generation and how far it got. */
+export type BatchView = {
+	id: string,
+	/**  `running`, `completed`, `failed`, `canceled`, ... (the latest run's status). */
+	status: string,
+	processed: number,
+	total: number,
+	/**  1-based index of the run in the continue-as-new chain. */
+	run: number,
+	paused: boolean,
+	/**  Characters of this batch whose angles are in the library. */
+	inLibrary: number,
+};
+
 /**  How much the artifact cache holds, for Settings. */
 export type CacheView = {
 	entries: number,
@@ -86,11 +139,33 @@ export type CacheView = {
 
 export type Character = Character_Serialize | Character_Deserialize;
 
+/**  A character as the view shows it: the record plus where its images are on disk. */
+export type CharacterView = CharacterView_Serialize | CharacterView_Deserialize;
+
+/**  A character as the view shows it: the record plus where its images are on disk. */
+export type CharacterView_Deserialize = {
+	/**  Front, three-quarter and profile images (empty until generated). */
+	anglePaths: string[],
+	referencePaths: string[],
+} & LibraryCharacter_Deserialize;
+
+/**  A character as the view shows it: the record plus where its images are on disk. */
+export type CharacterView_Serialize = {
+	/**  Front, three-quarter and profile images (empty until generated). */
+	anglePaths: string[],
+	referencePaths: string[],
+} & LibraryCharacter_Serialize;
+
 export type Character_Deserialize = {
 	name: string,
 	basePrompt: string,
 	/**  Paths as written in the file; relative paths are relative to the project file's folder. */
 	referenceImages?: string[],
+	/**
+	 *  A character from the library: its stored angle images are used as they are (no
+	 *  character step), so it looks the same in every project.
+	 */
+	libraryId?: string | null,
 };
 
 export type Character_Serialize = {
@@ -98,6 +173,11 @@ export type Character_Serialize = {
 	basePrompt: string,
 	/**  Paths as written in the file; relative paths are relative to the project file's folder. */
 	referenceImages: string[],
+	/**
+	 *  A character from the library: its stored angle images are used as they are (no
+	 *  character step), so it looks the same in every project.
+	 */
+	libraryId?: string,
 };
 
 /**  Clip length in seconds. Veo 3 accepts 4, 6 or 8; 8 is the product default. */
@@ -342,6 +422,34 @@ export type KeysView_Serialize = {
 	/**  A path, not a secret: shown so the creator can check it. */
 	vertexCredentialsFile: string | null,
 	temporalApiKey: boolean,
+};
+
+export type LibraryCharacter = LibraryCharacter_Serialize | LibraryCharacter_Deserialize;
+
+export type LibraryCharacter_Deserialize = {
+	id: string,
+	name: string,
+	basePrompt: string,
+	/**  Reference images, as file names inside the character's folder. */
+	references?: string[],
+	/**  None until generated (and again after the prompt or references change). */
+	angles?: Angles | null,
+	/**  Seconds since the Unix epoch. */
+	createdAt: number,
+	updatedAt: number,
+};
+
+export type LibraryCharacter_Serialize = {
+	id: string,
+	name: string,
+	basePrompt: string,
+	/**  Reference images, as file names inside the character's folder. */
+	references: string[],
+	/**  None until generated (and again after the prompt or references change). */
+	angles?: Angles,
+	/**  Seconds since the Unix epoch. */
+	createdAt: number,
+	updatedAt: number,
 };
 
 /**  Price of one model's output, in US dollars. */

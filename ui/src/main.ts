@@ -9,6 +9,8 @@ import Sortable from "sortablejs";
 import {
   commands,
   type ApiError_Serialize as ApiError,
+  type BatchView,
+  type CharacterView_Serialize as CharacterView,
   type FieldProblem,
   type JobDetail_Serialize as JobDetail,
   type JobView_Serialize as JobView,
@@ -116,6 +118,7 @@ function renderSummary() {
 }
 
 function renderEditor() {
+  renderLibraryBadge();
   ($("char-name") as HTMLInputElement).value = project.character.name;
   ($("char-prompt") as HTMLTextAreaElement).value = project.character.basePrompt;
   ($("quality") as HTMLSelectElement).value = project.quality;
@@ -200,6 +203,12 @@ function bindEditor() {
   };
   $("char-prompt").oninput = (e) => {
     project.character.basePrompt = (e.target as HTMLTextAreaElement).value;
+    // An edited prompt is no longer the library character's: it is generated anew.
+    if (project.character.libraryId) {
+      const { libraryId: _edited, ...rest } = project.character;
+      project.character = rest;
+      renderLibraryBadge();
+    }
     changed();
   };
   $("quality").onchange = (e) => {
@@ -568,6 +577,225 @@ async function notify(title: string, body: string) {
   }
 }
 
+// ---------- characters ----------
+
+/** The batch being watched (at most one at a time in the view). */
+let watchedBatch: string | null = null;
+let batchTimer: number | undefined;
+let lastDeletedCharacter: { id: string; name: string } | null = null;
+
+async function mediaUrlOf(path: string): Promise<string | null> {
+  const r = await commands.mediaUrl(path);
+  return r.status === "ok" ? r.data : null;
+}
+
+function libStatus(text: string, kind: "ok" | "error" = "ok") {
+  const el = $("lib-status");
+  el.textContent = text;
+  el.className = kind === "error" ? "warn" : "muted";
+}
+
+async function renderLibrary() {
+  const q = ($("lib-search") as HTMLInputElement).value;
+  const r = await commands.listCharacters(q);
+  if (r.status === "error") return libStatus(r.error.message, "error");
+  const grid = $("lib-grid");
+  grid.dataset.count = String(r.data.length);
+  const cards = await Promise.all(r.data.map(characterCard));
+  grid.replaceChildren(...cards);
+}
+
+async function characterCard(c: CharacterView): Promise<HTMLElement> {
+  const li = document.createElement("li");
+  li.className = "lib-card";
+  li.dataset.id = c.id;
+  li.dataset.name = c.name;
+  const front = c.anglePaths[0];
+  const url = front ? await mediaUrlOf(front) : null;
+  li.innerHTML = `
+    ${url ? `<img alt="front view">` : `<div class="no-angles">${watchedBatch ? "generating…" : "no angles yet"}</div>`}
+    <input class="lib-name" />
+    <div class="lib-prompt"></div>
+    <div class="muted small-text lib-model"></div>
+    <div class="row">
+      <button type="button" class="use small">Use in project</button>
+      <button type="button" class="dup small">Duplicate</button>
+      <button type="button" class="regen small">Regenerate angles</button>
+      <button type="button" class="exp small">Export…</button>
+      <button type="button" class="del small">Delete</button>
+    </div>`;
+  if (url) li.querySelector<HTMLImageElement>("img")!.src = url;
+  li.dataset.hasAngles = String(Boolean(url));
+  const name = li.querySelector<HTMLInputElement>(".lib-name")!;
+  name.value = c.name;
+  name.onchange = async () => {
+    const r = await commands.renameCharacter(c.id, name.value);
+    if (r.status === "error") libStatus(r.error.message, "error");
+    else li.dataset.name = r.data.name;
+  };
+  li.querySelector(".lib-prompt")!.textContent = c.basePrompt;
+  li.querySelector(".lib-model")!.textContent = c.angles ? `angles by ${c.angles.model}` : "";
+  const use = li.querySelector<HTMLButtonElement>(".use")!;
+  use.disabled = !url;
+  use.title = url ? "Use this character (its angles are reused, not generated again)" : "Generate its angles first";
+  use.onclick = () => {
+    project.character = { name: c.name, basePrompt: c.basePrompt, referenceImages: [], libraryId: c.id };
+    ($("characters-dialog") as HTMLDialogElement).close();
+    changed({ rerender: true });
+    setStatus(`Using ${c.name} from the library`);
+  };
+  li.querySelector<HTMLButtonElement>(".dup")!.onclick = async () => {
+    const r = await commands.duplicateCharacter(c.id, `${c.name} (copy)`);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    await renderLibrary();
+  };
+  li.querySelector<HTMLButtonElement>(".regen")!.onclick = async () => {
+    const r = await commands.regenerateAngles(c.id);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    watchBatch(r.data);
+  };
+  li.querySelector<HTMLButtonElement>(".exp")!.onclick = async () => {
+    const path = await save({ defaultPath: `${c.name}.characters.tar`, filters: [{ name: "Character archive", extensions: ["tar"] }] });
+    if (!path) return;
+    const r = await commands.exportCharacters([c.id], path);
+    libStatus(r.status === "ok" ? `Exported ${c.name} to ${path}` : r.error.message, r.status === "ok" ? "ok" : "error");
+  };
+  li.querySelector<HTMLButtonElement>(".del")!.onclick = async () => {
+    const r = await commands.deleteCharacter(c.id);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    lastDeletedCharacter = { id: c.id, name: c.name };
+    const undo = $("lib-undo");
+    undo.hidden = false;
+    undo.querySelector("span")!.textContent = `Deleted ${c.name}.`;
+    await renderLibrary();
+  };
+  return li;
+}
+
+function showBatch(b: BatchView) {
+  const box = $("lib-batch");
+  box.hidden = false;
+  box.dataset.status = b.status;
+  box.dataset.inLibrary = String(b.inLibrary);
+  box.querySelector<HTMLProgressElement>("progress")!.value = b.total ? (100 * b.inLibrary) / b.total : 0;
+  box.querySelector(".batch-text")!.textContent =
+    `${b.inLibrary} of ${b.total} characters in the library · ${b.processed} generated · run ${b.run} · ${b.status}`;
+  const running = b.status === "running";
+  box.querySelectorAll<HTMLButtonElement>("button").forEach((el) => (el.hidden = !running));
+  box.querySelector<HTMLButtonElement>(".batch-resume")!.hidden = true;
+}
+
+function watchBatch(b: BatchView) {
+  watchedBatch = b.id;
+  showBatch(b);
+  window.clearTimeout(batchTimer);
+  let shown = -1;
+  const tick = async () => {
+    const r = await commands.batchStatus(b.id);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    showBatch(r.data);
+    if (r.data.inLibrary !== shown) {
+      shown = r.data.inLibrary;
+      await renderLibrary();
+    }
+    if (r.data.status === "running") batchTimer = window.setTimeout(tick, 1000);
+    else {
+      watchedBatch = null;
+      await renderLibrary();
+    }
+  };
+  void tick();
+}
+
+function bindCharacters() {
+  const dialog = $("characters-dialog") as HTMLDialogElement;
+  $("characters").onclick = async () => {
+    dialog.showModal();
+    await renderLibrary();
+    // Resume watching the newest batch if it still runs (after an app restart, say).
+    if (!watchedBatch) {
+      const b = await commands.listBatches();
+      if (b.status === "ok" && b.data.length) {
+        const st = await commands.batchStatus(b.data[0].id);
+        if (st.status === "ok" && st.data.status === "running") watchBatch(st.data);
+      }
+    }
+  };
+  let searchTimer: number | undefined;
+  $("lib-search").oninput = () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => void renderLibrary(), 150);
+  };
+  const started = (r: Awaited<ReturnType<typeof commands.generateCharacters>>) => {
+    const err = $("lib-list-error");
+    if (r.status === "error") return void (err.textContent = r.error.message);
+    err.textContent = "";
+    ($("lib-list") as HTMLTextAreaElement).value = "";
+    watchBatch(r.data);
+  };
+  $("lib-generate").onclick = async () => started(await commands.generateCharacters(($("lib-list") as HTMLTextAreaElement).value));
+  $("lib-generate-file").onclick = async () => {
+    const path = await open({ filters: [{ name: "Character list", extensions: ["csv", "json", "txt"] }] });
+    if (typeof path === "string") started(await commands.generateCharactersFile(path));
+  };
+  const box = $("lib-batch");
+  box.querySelector<HTMLButtonElement>(".batch-pause")!.onclick = async () => {
+    if (!watchedBatch) return;
+    await commands.pauseJob(watchedBatch);
+    box.querySelector<HTMLButtonElement>(".batch-pause")!.hidden = true;
+    box.querySelector<HTMLButtonElement>(".batch-resume")!.hidden = false;
+  };
+  box.querySelector<HTMLButtonElement>(".batch-resume")!.onclick = async () => {
+    if (!watchedBatch) return;
+    await commands.resumeJob(watchedBatch);
+    box.querySelector<HTMLButtonElement>(".batch-pause")!.hidden = false;
+    box.querySelector<HTMLButtonElement>(".batch-resume")!.hidden = true;
+  };
+  box.querySelector<HTMLButtonElement>(".batch-cancel")!.onclick = async () => {
+    if (watchedBatch && (await ask("Cancel the batch? Characters already made stay in the library.", { kind: "warning" })))
+      await commands.cancelJob(watchedBatch);
+  };
+  $("lib-undo").querySelector("button")!.onclick = async () => {
+    if (!lastDeletedCharacter) return;
+    const r = await commands.undoDeleteCharacter(lastDeletedCharacter.id);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    lastDeletedCharacter = null;
+    $("lib-undo").hidden = true;
+    await renderLibrary();
+  };
+  $("lib-import").onclick = async () => {
+    const path = await open({ filters: [{ name: "Character archive", extensions: ["tar"] }] });
+    if (typeof path !== "string") return;
+    const r = await commands.importCharacters(path);
+    libStatus(r.status === "ok" ? `Imported ${r.data.length} character(s)` : r.error.message, r.status === "ok" ? "ok" : "error");
+    await renderLibrary();
+  };
+  $("lib-export").onclick = async () => {
+    const path = await save({ defaultPath: "characters.tar", filters: [{ name: "Character archive", extensions: ["tar"] }] });
+    if (!path) return;
+    const r = await commands.exportCharacters([], path);
+    libStatus(r.status === "ok" ? `Exported ${r.data} character(s) to ${path}` : r.error.message, r.status === "ok" ? "ok" : "error");
+  };
+}
+
+/** The editor's note when the project uses a library character. */
+function renderLibraryBadge() {
+  const badge = $("char-library");
+  const id = project.character.libraryId;
+  badge.hidden = !id;
+  if (!id) return;
+  badge.textContent = `From the character library: its stored angles are reused (no character step). `;
+  const detach = document.createElement("button");
+  detach.className = "small";
+  detach.textContent = "Detach";
+  detach.onclick = () => {
+    const { libraryId: _detached, ...rest } = project.character;
+    project.character = rest;
+    changed({ rerender: true });
+  };
+  badge.append(detach);
+}
+
 // ---------- status bar and settings ----------
 
 async function refreshHealth() {
@@ -726,6 +954,7 @@ async function start() {
   }
   bindEditor();
   bindSettings();
+  bindCharacters();
   $("reveal").onclick = () => currentVideo && void revealItemInDir(currentVideo);
   $("export").onclick = async () => {
     if (!currentVideo) return;

@@ -173,7 +173,7 @@ pub async fn sync_batch(
         for uri in output.images.to_vec() {
             paths.push(session.fetch(&uri).await?);
         }
-        if let Some(current) = lib.angle_paths(&c).ok() {
+        if let Ok(current) = lib.angle_paths(&c) {
             // Angles set after this batch started are newer work; the same images need no
             // copy. Otherwise this batch regenerated them.
             let same = std::fs::read(&current[0]).ok() == std::fs::read(&paths[0]).ok();

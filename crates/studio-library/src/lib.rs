@@ -44,6 +44,7 @@ impl Angles {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename = "LibraryCharacter")] // the TypeScript name (the project has its own Character)
 #[serde(rename_all = "camelCase")]
 pub struct Character {
     pub id: String,
