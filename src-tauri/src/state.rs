@@ -38,10 +38,15 @@ impl AppState {
     pub async fn media(&self) -> Result<Arc<MediaServer>, ApiError> {
         self.media
             .get_or_init(|| async {
-                let root = self.data_dir.join("artifacts");
-                std::fs::create_dir_all(&root)
-                    .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
-                MediaServer::start(root)
+                let roots = vec![
+                    ("a", self.data_dir.join("artifacts")),
+                    ("c", self.data_dir.join(studio_library::LIBRARY_DIR)),
+                ];
+                for (_, root) in &roots {
+                    std::fs::create_dir_all(root)
+                        .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
+                }
+                MediaServer::start(roots)
                     .await
                     .map(Arc::new)
                     .map_err(|e| ApiError::new(ErrorCode::Io, format!("media server: {e}")))
@@ -60,7 +65,10 @@ impl AppState {
         self.media().await?.url_for(path).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::NotFound,
-                format!("{} is not a studio artifact", path.display()),
+                format!(
+                    "{} is neither a studio artifact nor a library image",
+                    path.display()
+                ),
             )
         })
     }

@@ -288,7 +288,7 @@ step("picked the first take again: version 3 plays");
 await s.exec("document.getElementById('characters').click()");
 await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
 await s.exec(`
-  document.getElementById('lib-list').value = 'Nova, a deep-sea diver in a brass helmet\nRex, a retired boxer with a broken nose\nMira, a street violinist in a red coat';
+  document.getElementById('lib-list').value = 'Nova, a deep-sea diver in a brass helmet\\nRex, a retired boxer with a broken nose\\nMira, a street violinist in a red coat';
   document.getElementById('lib-generate').click();`);
 await s.waitFor(
   "three characters with their angles",
