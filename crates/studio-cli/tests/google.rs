@@ -469,17 +469,10 @@ async fn the_key_is_in_no_history_log_settings_or_project() {
 
     let project_dir = tempfile::tempdir().unwrap();
     let project = project_dir.path().join("secret.studio.json");
-    std::fs::write(
+    write_project(
         &project,
-        serde_json::json!({
-            "version": 1,
-            "character": {"name": "Kay", "basePrompt": "a courier"},
-            "scenarios": [{"prompt": "runs", "durationSeconds": 4}],
-            "quality": "standard", "aspectRatio": "16:9"
-        })
-        .to_string(),
-    )
-    .unwrap();
+        serde_json::json!([{"prompt": "runs", "durationSeconds": 4}]),
+    );
     let ok = studio("render.log")
         .args(["render", "--id", &env.job_id("ok"), "--wait"])
         .arg(&project)
@@ -587,17 +580,10 @@ async fn a_key_entered_once_is_used_by_a_worker_with_no_key_in_its_environment()
         .spawn()
         .unwrap();
     let project = data.join("p.studio.json");
-    std::fs::write(
+    write_project(
         &project,
-        serde_json::json!({
-            "version": 1,
-            "character": {"name": "Kay", "basePrompt": "a courier"},
-            "scenarios": [{"prompt": "runs", "durationSeconds": 4}],
-            "quality": "standard", "aspectRatio": "16:9"
-        })
-        .to_string(),
-    )
-    .unwrap();
+        serde_json::json!([{"prompt": "runs", "durationSeconds": 4}]),
+    );
     let render = studio()
         .args(["render", "--id", &env.job_id("job"), "--wait"])
         .arg(&project)

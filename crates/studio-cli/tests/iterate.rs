@@ -250,21 +250,14 @@ async fn cost_figures_match_the_price_table() {
     )
     .unwrap();
     let project = data.join("p.studio.json");
-    std::fs::write(
+    write_project(
         &project,
-        serde_json::json!({
-            "version": 1,
-            "character": {"name": "Kay", "basePrompt": "a courier"},
-            "scenarios": [
-                {"id": "one", "prompt": "runs", "durationSeconds": 4},
-                {"id": "two", "prompt": "jumps", "durationSeconds": 6},
-                {"id": "three", "prompt": "lands", "durationSeconds": 8}
-            ],
-            "quality": "standard", "aspectRatio": "16:9"
-        })
-        .to_string(),
-    )
-    .unwrap();
+        serde_json::json!([
+            {"id": "one", "prompt": "runs", "durationSeconds": 4},
+            {"id": "two", "prompt": "jumps", "durationSeconds": 6},
+            {"id": "three", "prompt": "lands", "durationSeconds": 8}
+        ]),
+    );
     let json = |args: &[&str]| -> serde_json::Value {
         let out = env.studio().args(args).output().unwrap();
         assert!(

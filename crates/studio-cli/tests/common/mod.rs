@@ -207,6 +207,17 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
     }
 }
 
+/// Writes a project file at `path`: Kay the courier, with `scenarios` (a JSON array).
+pub fn write_project(path: &std::path::Path, scenarios: serde_json::Value) {
+    let project = serde_json::json!({
+        "version": 1,
+        "character": {"name": "Kay", "basePrompt": "a courier"},
+        "scenarios": scenarios,
+        "quality": "standard", "aspectRatio": "16:9"
+    });
+    std::fs::write(path, project.to_string()).unwrap();
+}
+
 pub fn file_path(uri: &str) -> PathBuf {
     url::Url::parse(uri).unwrap().to_file_path().unwrap()
 }
