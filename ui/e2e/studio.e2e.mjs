@@ -57,7 +57,13 @@ async function launch() {
   const s = await Session.create(driver, { "tauri:options": { application: app, args: [projectPath] } });
   await s.waitFor("the editor", "return document.querySelectorAll('#scenarios li').length === 3", 30000);
   const interactive = Date.now() - t0;
-  await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
+  try {
+    await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
+  } catch (e) {
+    // Say what the window says: the studio's own start-up error, if it has one.
+    const status = await s.exec("return document.getElementById('status').textContent").catch(() => "?");
+    throw new Error(`${e.message}; the status bar says: ${status}`);
+  }
   return { s, interactive, ready: Date.now() - t0 };
 }
 
