@@ -125,7 +125,6 @@ export type BatchView = {
 	total: number,
 	/**  1-based index of the run in the continue-as-new chain. */
 	run: number,
-	paused: boolean,
 	/**  Characters of this batch whose angles are in the library. */
 	inLibrary: number,
 };

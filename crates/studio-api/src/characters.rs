@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use studio_core::CharacterSpec;
 use studio_engine::session::Session;
+use studio_engine::workflows::batch::BATCH_CHUNK;
 use studio_library::{BatchRecord, Character, Library, LibraryError};
 
 use crate::error::{ApiError, ErrorCode};
@@ -45,7 +46,6 @@ pub struct BatchView {
     pub total: u32,
     /// 1-based index of the run in the continue-as-new chain.
     pub run: u32,
-    pub paused: bool,
     /// Characters of this batch whose angles are in the library.
     pub in_library: u32,
 }
@@ -105,7 +105,6 @@ async fn start_batch(
         processed: 0,
         total,
         run: 1,
-        paused: false,
         in_library: 0,
     })
 }
@@ -195,10 +194,10 @@ pub async fn sync_batch(
     Ok(BatchView {
         id: batch_id.to_owned(),
         processed: progress.as_ref().map_or(in_library, |p| p.processed),
+        // A finished batch ran one run per chunk.
         run: progress
             .as_ref()
-            .map_or(1 + total.saturating_sub(1) / 10, |p| p.run),
-        paused: false,
+            .map_or(1 + total.saturating_sub(1) / BATCH_CHUNK as u32, |p| p.run),
         status,
         total,
         in_library,

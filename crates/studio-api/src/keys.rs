@@ -85,6 +85,11 @@ impl KeysUpdate {
 
 /// Validates, then stores (or removes) the given keys; nothing is stored when any is invalid.
 pub fn save_keys(data_dir: &Path, update: &KeysUpdate) -> Result<KeysView, ApiError> {
+    save_keys_in(&Secrets::open(data_dir), update)
+}
+
+/// [`save_keys`] into a given store (tests pass the file store explicitly).
+pub fn save_keys_in(s: &Secrets, update: &KeysUpdate) -> Result<KeysView, ApiError> {
     let problems = update.problems();
     if !problems.is_empty() {
         return Err(ApiError {
@@ -93,7 +98,6 @@ pub fn save_keys(data_dir: &Path, update: &KeysUpdate) -> Result<KeysView, ApiEr
             problems,
         });
     }
-    let s = Secrets::open(data_dir);
     for (name, value) in [
         (SecretName::GeminiApiKey, &update.gemini_api_key),
         (
@@ -106,7 +110,7 @@ pub fn save_keys(data_dir: &Path, update: &KeysUpdate) -> Result<KeysView, ApiEr
             s.set(name, v)?;
         }
     }
-    view(&s)
+    view(s)
 }
 
 #[cfg(test)]
@@ -116,20 +120,20 @@ mod tests {
     /// The file fallback (the keyring itself is tested in `studio-secrets`).
     #[test]
     fn keys_are_stored_apart_from_settings_and_never_sent_back() {
-        std::env::set_var(studio_secrets::BACKEND_ENV, "file");
         let dir = tempfile::tempdir().unwrap();
+        let store = Secrets::file(dir.path(), "test");
         let bad = KeysUpdate {
             gemini_api_key: Some("two words".into()),
             vertex_credentials_file: Some("/no/such/sa.json".into()),
             temporal_api_key: None,
         };
-        let err = save_keys(dir.path(), &bad).unwrap_err();
+        let err = save_keys_in(&store, &bad).unwrap_err();
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["geminiApiKey", "vertexCredentialsFile"]);
         assert!(!dir.path().join(studio_secrets::FILE_NAME).exists());
 
-        let v = save_keys(
-            dir.path(),
+        let v = save_keys_in(
+            &store,
             &KeysUpdate {
                 gemini_api_key: Some("AIza-view-test".into()),
                 ..Default::default()
@@ -147,12 +151,13 @@ mod tests {
             .unwrap();
         let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
         assert!(!settings.contains("AIza-view-test"));
-        let loaded = studio_engine::Settings::load(dir.path()).unwrap();
+        let mut loaded = studio_engine::Settings::load(dir.path()).unwrap();
+        loaded.load_secrets(&store);
         assert!(loaded.google.stored_api_key.is_set());
         assert_eq!(loaded.provider(), studio_media::ProviderKind::Gemini);
 
-        let v = save_keys(
-            dir.path(),
+        let v = save_keys_in(
+            &store,
             &KeysUpdate {
                 gemini_api_key: Some(String::new()),
                 ..Default::default()
