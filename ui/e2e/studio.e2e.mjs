@@ -314,6 +314,18 @@ await s.waitFor("the delete", "return document.querySelectorAll('#lib-grid .lib-
 await s.exec("document.querySelector('#lib-undo button').click()");
 await s.waitFor("the undo", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Mira')", 10000);
 step("searched, renamed, deleted and undid the delete");
+// Edit a prompt: the old angles are dropped; regenerate them on demand.
+await s.exec(`
+  const card = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira');
+  const p = card.querySelector('.lib-prompt'); p.value = 'a street violinist in a green coat'; p.dispatchEvent(new Event('change'));`);
+await s.waitFor("the stale angles dropped", "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return c && c.dataset.hasAngles === 'false' && c.querySelector('.use').disabled", 10000);
+await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira').querySelector('.regen').click()");
+await s.waitFor(
+  "the regenerated angles",
+  "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return document.getElementById('lib-batch').dataset.status === 'completed' && c && c.dataset.hasAngles === 'true'",
+  60000,
+);
+step("edited a prompt (angles dropped) and regenerated the angles");
 await shot(s, "8-characters");
 await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Nova').querySelector('.use').click()");
 await s.waitFor("the library badge in the editor", "return !document.getElementById('char-library').hidden && document.getElementById('char-name').value === 'Nova'", 10000);

@@ -615,7 +615,7 @@ async function characterCard(c: CharacterView): Promise<HTMLElement> {
   li.innerHTML = `
     ${url ? `<img alt="front view">` : `<div class="no-angles">${watchedBatch ? "generating…" : "no angles yet"}</div>`}
     <input class="lib-name" />
-    <div class="lib-prompt"></div>
+    <textarea class="lib-prompt" rows="2" title="Editing the prompt drops the angles made from the old one: regenerate them"></textarea>
     <div class="muted small-text lib-model"></div>
     <div class="row">
       <button type="button" class="use small">Use in project</button>
@@ -633,7 +633,13 @@ async function characterCard(c: CharacterView): Promise<HTMLElement> {
     if (r.status === "error") libStatus(r.error.message, "error");
     else li.dataset.name = r.data.name;
   };
-  li.querySelector(".lib-prompt")!.textContent = c.basePrompt;
+  const prompt = li.querySelector<HTMLTextAreaElement>(".lib-prompt")!;
+  prompt.value = c.basePrompt;
+  prompt.onchange = async () => {
+    const r = await commands.setCharacterPrompt(c.id, prompt.value);
+    if (r.status === "error") return libStatus(r.error.message, "error");
+    await renderLibrary();
+  };
   li.querySelector(".lib-model")!.textContent = c.angles ? `angles by ${c.angles.model}` : "";
   const use = li.querySelector<HTMLButtonElement>(".use")!;
   use.disabled = !url;
