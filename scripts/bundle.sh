@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds SmokeTech Studio's installable bundle with the `temporal` CLI inside as a Tauri sidecar
-# (bundle.externalBin, named by target triple), icons from icons/source.png.
+# (bundle.externalBin, named by target triple). Icons are committed; scripts/icons.sh makes every
+# size from icons/source.png.
 #
 #   scripts/bundle.sh [--release] [--bundles deb|appimage|deb,appimage]
 #
@@ -30,9 +31,6 @@ install -m 0755 "$(readlink -f .venv/bin/temporal)" "src-tauri/binaries/temporal
 
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run build
-# All icon sizes from the one source image.
-ui/node_modules/.bin/tauri icon icons/source.png -o icons >/dev/null
-rm -rf icons/android icons/ios
 
 args=(--bundles "$bundles" --config tauri.bundle.json)
 [ "$profile" = debug ] && args+=(--debug)
