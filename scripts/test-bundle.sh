@@ -18,6 +18,12 @@ deb=$(ls -t "$target/$profile/bundle/deb/"*.deb | head -1)
 echo "bundle: built $(basename "$deb") in $(( ($(ms) - t) / 1000 )) s, $(du -m "$deb" | cut -f1) MiB" \
   "(installed: $(dpkg-deb -f "$deb" Installed-Size) KiB)"
 pkg=$(dpkg-deb -f "$deb" Package)
+# The test installs and then removes the package: never touch a studio someone installed.
+if dpkg -s "$pkg" >/dev/null 2>&1; then
+  echo "bundle: $pkg is already installed here; the bundle test would replace and remove it." >&2
+  echo "bundle: remove it first (apt-get remove $pkg) or run the test on another machine." >&2
+  exit 1
+fi
 
 work=$(mktemp -d /tmp/studio-bundle.XXXXXX)
 pids=()
