@@ -153,10 +153,12 @@ pub async fn sync_batch(
     let finished = client.batch_characters(batch_id).await?;
     // Pair outputs with the batch's characters in order: the n-th output of a given name and
     // prompt belongs to the n-th such character.
+    // One read of the index, not one per character (this runs every second while watched).
+    let all = lib.list("")?;
     let mut pending: Vec<Option<Character>> = record
         .character_ids
         .iter()
-        .map(|id| lib.get(id).ok())
+        .map(|id| all.iter().find(|c| &c.id == id).cloned())
         .collect();
     let mut in_library = 0u32;
     for (spec, output) in finished {
@@ -168,15 +170,18 @@ pub async fn sync_batch(
             continue;
         };
         in_library += 1;
+        // Angles set after this batch started are newer work (or this batch's, filed already):
+        // nothing to fetch or compare.
+        if c.angles.is_some() && c.updated_at > record.started_at {
+            continue;
+        }
         let mut paths: Vec<PathBuf> = Vec::with_capacity(3);
         for uri in output.images.to_vec() {
             paths.push(session.fetch(&uri).await?);
         }
         if let Ok(current) = lib.angle_paths(&c) {
-            // Angles set after this batch started are newer work; the same images need no
-            // copy. Otherwise this batch regenerated them.
-            let same = std::fs::read(&current[0]).ok() == std::fs::read(&paths[0]).ok();
-            if c.updated_at > record.started_at || same {
+            // The same images need no copy; otherwise this batch regenerated them.
+            if std::fs::read(&current[0]).ok() == std::fs::read(&paths[0]).ok() {
                 continue;
             }
         }
