@@ -322,7 +322,7 @@ impl Studio {
             }
             Usage::merge(&mut usage, self.job_usage(&job.id).await);
         }
-        Ok(self.session.settings.prices.cost(&usage))
+        Ok(price(&self.session.settings.prices, &usage))
     }
 
     /// What a job has generated (empty when it cannot be told).
@@ -382,32 +382,66 @@ impl Studio {
 
 /// See [`Studio::estimate`]; the CLI estimates without opening a session.
 pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
-    let (image_model, video_model) = settings.models();
+    let plan = settings.models(project.quality);
     let images = 3;
     let video_seconds: u32 = project
         .scenarios
         .iter()
         .map(|s| s.duration_seconds.get())
         .sum();
-    let usage = [
-        Usage {
-            model: image_model.clone(),
-            kind: UsageKind::Image,
-            quantity: images,
-        },
-        Usage {
-            model: video_model.clone(),
-            kind: UsageKind::VideoSecond,
-            quantity: video_seconds,
-        },
-    ];
+    // Until the key's models have been listed the choice is unknown: say so, price nothing.
+    let unknown = || "(not yet listed: Settings → Test key)".to_owned();
+    let image_model = plan
+        .as_ref()
+        .map_or_else(unknown, |p| p.image_model.clone());
+    let video_model = plan
+        .as_ref()
+        .map_or_else(unknown, |p| p.video.model.clone());
+    let mut usage = vec![Usage {
+        model: image_model.clone(),
+        kind: UsageKind::Image,
+        quantity: images,
+        resolution: None,
+    }];
+    for s in &project.scenarios {
+        let resolution = plan.as_ref().map(|p| {
+            studio_models::clip_plan(
+                &p.video.family,
+                project.quality,
+                s.duration_seconds.get(),
+                3,
+            )
+            .resolution
+        });
+        Usage::merge(
+            &mut usage,
+            [Usage {
+                model: video_model.clone(),
+                kind: UsageKind::VideoSecond,
+                quantity: s.duration_seconds.get(),
+                resolution,
+            }],
+        );
+    }
     Estimate {
-        cost: settings.prices.cost(&usage),
+        cost: price(&settings.prices, &usage),
         image_model,
         video_model,
         images,
         video_seconds,
     }
+}
+
+/// What `usage` costs: the creator's own prices where set, else the model table's list prices
+/// for the model and resolution used.
+pub fn price(prices: &studio_core::PriceTable, usage: &[Usage]) -> studio_core::Cost {
+    prices.cost_with(usage, |u| {
+        studio_models::Catalog::builtin().unit_price(
+            &u.model,
+            u.kind == UsageKind::VideoSecond,
+            u.resolution.as_deref(),
+        )
+    })
 }
 
 fn web_ui_url(session: &Session, id: &str) -> Option<String> {
@@ -445,7 +479,7 @@ pub async fn job_detail(session: &Session, id: &str) -> Result<JobDetail, ApiErr
                 video_path: local_file(session, &v.video_url).await,
                 takes: v.takes.clone(),
                 quality: v.quality,
-                cost: prices.cost(&v.usage),
+                cost: price(prices, &v.usage),
             });
         }
         (r.version(), r.segments, r.usage, versions)
@@ -460,7 +494,7 @@ pub async fn job_detail(session: &Session, id: &str) -> Result<JobDetail, ApiErr
         version,
         segments,
         versions,
-        spent: prices.cost(&usage),
+        spent: price(prices, &usage),
         usage,
         timeline,
         web_ui_url: web_ui_url(session, id),

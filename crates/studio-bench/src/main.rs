@@ -341,6 +341,7 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
                 angle: Angle::Front,
                 aspect_ratio: AspectRatio::Landscape,
                 references: vec![],
+                model: None,
             },
             &image,
             &task,
@@ -356,6 +357,8 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
             aspect_ratio: AspectRatio::Landscape,
             quality: Quality::Standard,
             image: image.clone(),
+            references: vec![],
+            model: None,
             variant: 0,
         };
         provider.video_clip(&req, &out, &task).await?;

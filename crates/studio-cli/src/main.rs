@@ -761,7 +761,11 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let mock = studio_mock_google::MockGoogle::start(
                 port,
-                studio_mock_google::MockOptions { api_key, polls },
+                studio_mock_google::MockOptions {
+                    api_key,
+                    polls,
+                    ..Default::default()
+                },
             )
             .await
             .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;

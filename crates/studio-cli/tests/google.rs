@@ -23,6 +23,7 @@ async fn mock() -> MockGoogle {
         MockOptions {
             api_key: KEY.into(),
             polls: 2,
+            ..Default::default()
         },
     )
     .await
@@ -363,7 +364,7 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
     );
 
     let unknown = google_env_with("model", &mock, ProviderKind::Gemini, KEY, |g| {
-        g.video_model = "veo-9.9-imaginary".into()
+        g.pinned_video_model = Some("veo-9.9-imaginary".into())
     })
     .await;
     let id = unknown.job_id("job");

@@ -33,6 +33,7 @@ fn offline(kind: UsageKind, quantity: u32) -> Usage {
         model: "offline".into(),
         kind,
         quantity,
+        resolution: None,
     }
 }
 

@@ -482,7 +482,7 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
                 Some(v) => v
                     .as_u64()
                     .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| format!("expected 4, 6 or 8 (seconds), found {v}"))
+                    .ok_or_else(|| format!("expected whole seconds, found {v}"))
                     .and_then(|n| ClipSeconds::try_from(n).map_err(|e| e.to_string()))
                     .unwrap_or_else(|message| {
                         problems.push(Problem::InvalidValue {
@@ -614,7 +614,7 @@ mod tests {
         v["character"]["basePrompt"] = "  ".into();
         v["character"]["referenceImages"] = serde_json::json!(["gone.png", "notes.txt"]);
         v["scenarios"][1]["prompt"] = "".into();
-        v["scenarios"][1]["durationSeconds"] = 5.into();
+        v["scenarios"][1]["durationSeconds"] = 61.into();
         let err = load(&v, dir.path()).unwrap_err();
         let fields: Vec<_> = err
             .problems()

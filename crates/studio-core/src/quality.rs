@@ -115,7 +115,9 @@ impl FromStr for AspectRatio {
     }
 }
 
-/// Clip length in seconds. Veo 3 accepts 4, 6 or 8; 8 is the product default.
+/// Clip length in whole seconds, 1 to 60; 8 is the product default. Which lengths a model
+/// makes (4, 6 or 8 for Veo, 3 to 10 for Omni) is a rule of the model table, checked against
+/// the job's chosen model before anything is paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(try_from = "u32", into = "u32")]
@@ -123,7 +125,8 @@ impl FromStr for AspectRatio {
 pub struct ClipSeconds(u32);
 
 impl ClipSeconds {
-    pub const ALLOWED: [u32; 3] = [4, 6, 8];
+    pub const MIN: u32 = 1;
+    pub const MAX: u32 = 60;
 
     pub fn get(self) -> u32 {
         self.0
@@ -139,13 +142,13 @@ impl Default for ClipSeconds {
 impl TryFrom<u32> for ClipSeconds {
     type Error = ParseError;
     fn try_from(v: u32) -> Result<Self, Self::Error> {
-        if Self::ALLOWED.contains(&v) {
+        if (Self::MIN..=Self::MAX).contains(&v) {
             Ok(ClipSeconds(v))
         } else {
             Err(ParseError {
                 what: "clip duration",
                 value: v.to_string(),
-                expected: "4, 6, 8 (seconds)",
+                expected: "whole seconds from 1 to 60",
             })
         }
     }
@@ -172,9 +175,10 @@ mod tests {
     }
 
     #[test]
-    fn clip_seconds_rejects_lengths_veo_cannot_make() {
-        assert!(ClipSeconds::try_from(5).is_err());
-        assert_eq!(ClipSeconds::try_from(6).unwrap().get(), 6);
-        assert!(serde_json::from_str::<ClipSeconds>("7").is_err());
+    fn clip_seconds_are_whole_seconds_in_range() {
+        assert_eq!(ClipSeconds::try_from(5).unwrap().get(), 5);
+        assert!(ClipSeconds::try_from(0).is_err());
+        assert!(ClipSeconds::try_from(61).is_err());
+        assert!(serde_json::from_str::<ClipSeconds>("7.5").is_err());
     }
 }

@@ -42,23 +42,33 @@ pub struct Usage {
     pub model: String,
     pub kind: UsageKind,
     pub quantity: u32,
+    /// The resolution (video) the work was done at, which prices it; absent where it does
+    /// not matter and in records of older releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
 }
 
 impl Usage {
-    /// Adds `more` into `total`, one line per (model, kind), in a stable order.
+    /// Adds `more` into `total`, one line per (model, kind, resolution), in a stable order.
     pub fn merge(total: &mut Vec<Usage>, more: impl IntoIterator<Item = Usage>) {
-        let mut by_key: BTreeMap<(String, UsageKind), u32> = total
+        type Key = (String, UsageKind, Option<String>);
+        let mut by_key: BTreeMap<Key, u32> = total
             .drain(..)
-            .map(|u| ((u.model, u.kind), u.quantity))
+            .map(|u| ((u.model, u.kind, u.resolution), u.quantity))
             .collect();
         for u in more {
-            *by_key.entry((u.model, u.kind)).or_default() += u.quantity;
+            *by_key.entry((u.model, u.kind, u.resolution)).or_default() += u.quantity;
         }
-        total.extend(by_key.into_iter().map(|((model, kind), quantity)| Usage {
-            model,
-            kind,
-            quantity,
-        }));
+        total.extend(
+            by_key
+                .into_iter()
+                .map(|((model, kind, resolution), quantity)| Usage {
+                    model,
+                    kind,
+                    quantity,
+                    resolution,
+                }),
+        );
     }
 }
 
@@ -100,29 +110,19 @@ pub struct Price {
     pub per_video_second: f64,
 }
 
-/// Prices per model name, as the provider reports the model it used.
+/// Prices per model name, as the provider reports the model it used: the creator's own
+/// overrides. Google's list prices come from the model table (`studio-models`), which callers
+/// pass to [`PriceTable::cost_with`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct PriceTable(pub BTreeMap<String, Price>);
 
 impl Default for PriceTable {
-    /// Google's list prices for the default models (Gemini API, paid tier, as published in
-    /// 2025: Veo 3 $0.40 per second with audio, Veo 3 Fast $0.15, Nano Banana $0.039 per image);
-    /// the offline and bench providers are free. Edit them in Settings when prices change.
+    /// No overrides: every price comes from the model table, which knows Google's list
+    /// prices per model family and resolution (and that offline and bench work is free).
     fn default() -> Self {
-        let p = |per_image, per_video_second| Price {
-            per_image,
-            per_video_second,
-        };
-        PriceTable(BTreeMap::from([
-            ("gemini-2.5-flash-image".into(), p(0.039, 0.0)),
-            ("gemini-2.5-flash-image-preview".into(), p(0.039, 0.0)),
-            ("veo-3.0-generate-001".into(), p(0.0, 0.40)),
-            ("veo-3.0-fast-generate-001".into(), p(0.0, 0.15)),
-            ("offline".into(), p(0.0, 0.0)),
-            ("bench".into(), p(0.0, 0.0)),
-        ]))
+        PriceTable(BTreeMap::new())
     }
 }
 
@@ -138,16 +138,25 @@ pub struct Cost {
 }
 
 impl PriceTable {
-    /// What `usage` costs by this table.
+    /// What `usage` costs by this table alone.
     pub fn cost(&self, usage: &[Usage]) -> Cost {
+        self.cost_with(usage, |_| None)
+    }
+
+    /// What `usage` costs: this table's price where it names the model, else `list_price`
+    /// (the model table's price of one unit of that usage).
+    pub fn cost_with(&self, usage: &[Usage], list_price: impl Fn(&Usage) -> Option<f64>) -> Cost {
         let mut cost = Cost::default();
         for u in usage {
-            match self.0.get(&u.model) {
-                Some(p) => {
-                    let unit = match u.kind {
-                        UsageKind::Image => p.per_image,
-                        UsageKind::VideoSecond => p.per_video_second,
-                    };
+            let unit = match self.0.get(&u.model) {
+                Some(p) => Some(match u.kind {
+                    UsageKind::Image => p.per_image,
+                    UsageKind::VideoSecond => p.per_video_second,
+                }),
+                None => list_price(u),
+            };
+            match unit {
+                Some(unit) => {
                     cost.usd += unit * f64::from(u.quantity);
                 }
                 None => {
@@ -182,6 +191,7 @@ mod tests {
             model: model.into(),
             kind,
             quantity,
+            resolution: None,
         }
     }
 
@@ -206,13 +216,29 @@ mod tests {
 
     #[test]
     fn cost_follows_the_table_and_names_what_it_cannot_price() {
-        let table = PriceTable::default();
-        let c = table.cost(&[
-            u("veo-3.0-generate-001", UsageKind::VideoSecond, 16),
-            u("gemini-2.5-flash-image", UsageKind::Image, 3),
+        let p = |per_image, per_video_second| Price {
+            per_image,
+            per_video_second,
+        };
+        let table = PriceTable(BTreeMap::from([
+            ("video-model".into(), p(0.0, 0.40)),
+            ("image-model".into(), p(0.039, 0.0)),
+        ]));
+        let usage = [
+            u("video-model", UsageKind::VideoSecond, 16),
+            u("image-model", UsageKind::Image, 3),
             u("mystery", UsageKind::Image, 1),
-        ]);
+            u("listed", UsageKind::VideoSecond, 4),
+        ];
+        let c = table.cost(&usage);
         assert!((c.usd - (16.0 * 0.40 + 3.0 * 0.039)).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.unpriced_models, ["mystery", "listed"]);
+        // The list price fills in where the creator set none; an override wins.
+        let c = table.cost_with(&usage, |u| (u.model != "mystery").then_some(0.5));
+        assert!(
+            (c.usd - (16.0 * 0.40 + 3.0 * 0.039 + 4.0 * 0.5)).abs() < 1e-9,
+            "{c:?}"
+        );
         assert_eq!(c.unpriced_models, ["mystery"]);
         let mut bad = PriceTable::default();
         bad.0.insert(

@@ -14,6 +14,7 @@ use studio_core::{CharacterImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
 };
+use studio_models::{check_clip, clip_plan, Catalog};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;
@@ -21,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cache::{character_key, segment_key};
 use crate::messages::{
-    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, SegmentInput,
-    SegmentOutput, StitchInput, StitchOutput,
+    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, RenderPlan,
+    SegmentInput, SegmentOutput, StitchInput, StitchOutput,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -181,6 +182,38 @@ where
 
 #[activities]
 impl StudioActivities {
+    /// The models a render uses, chosen by this worker's provider from what its key can use,
+    /// and every rule of theirs the render's clips break (run as a local activity, before
+    /// anything is paid for).
+    #[activity(name = names::PLAN_RENDER)]
+    pub async fn plan_render(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        query: PlanQuery,
+    ) -> Result<RenderPlan, ActivityError> {
+        let this = self.clone();
+        self.run_task(&ctx, |task| async move {
+            let models = this.toolkit.provider.plan(query.quality, &task).await?;
+            let problems = query
+                .scenarios
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| {
+                    let label = s.id.clone().unwrap_or_else(|| format!("scene {}", i + 1));
+                    check_clip(
+                        &models.video,
+                        Some(&label),
+                        query.quality,
+                        s.duration_seconds.get(),
+                        query.aspect_ratio,
+                    )
+                })
+                .collect();
+            Ok(RenderPlan { models, problems })
+        })
+        .await
+    }
+
     /// Which of a render's artifacts identical inputs already made (run as a local activity).
     #[activity(name = names::FIND_CACHED_ARTIFACTS)]
     pub async fn find_cached_artifacts(
@@ -214,6 +247,12 @@ impl StudioActivities {
                         quality: query.quality,
                         resume: None,
                         variant: 0,
+                        model: query.video_model.clone(),
+                        references: if query.video_model.is_some() {
+                            images.to_vec()
+                        } else {
+                            Vec::new()
+                        },
                     };
                     self.recall(&segment_key(&provider, &input))
                         .await
@@ -254,6 +293,7 @@ impl StudioActivities {
                         angle,
                         aspect_ratio: input.aspect_ratio,
                         references,
+                        model: input.model.clone(),
                     };
                     let sub = TaskCtx::new(task.cancel.clone(), None);
                     this.toolkit
@@ -278,9 +318,13 @@ impl StudioActivities {
                     profile,
                 },
                 usage: Some(Usage {
-                    model: this.toolkit.provider.image_model(),
+                    model: input
+                        .model
+                        .clone()
+                        .unwrap_or_else(|| this.toolkit.provider.image_model()),
                     kind: UsageKind::Image,
                     quantity: 3,
+                    resolution: None,
                 }),
             })
         })
@@ -298,6 +342,10 @@ impl StudioActivities {
         let resume = input.resume.clone();
         self.run_task_resuming(&ctx, resume, |task| async move {
             let image = this.store.local_path(&input.character_image).await?;
+            let mut references = Vec::with_capacity(input.references.len());
+            for uri in &input.references {
+                references.push(this.store.local_path(uri).await?);
+            }
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
             let req = ClipRequest {
                 prompt: input.scenario.prompt.clone(),
@@ -306,6 +354,8 @@ impl StudioActivities {
                 aspect_ratio: input.aspect_ratio,
                 quality: input.quality,
                 image,
+                references,
+                model: input.model.clone(),
                 variant: input.variant,
             };
             this.toolkit
@@ -316,13 +366,24 @@ impl StudioActivities {
             this.metrics.clip_generated(req.duration.get());
             let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
             this.remember(&key, std::slice::from_ref(&clip_url)).await;
+            // What the clip was asked as, by the same rules the provider followed: the
+            // resolution prices it, and a native 4k clip needs no upscale.
+            let model = input
+                .model
+                .clone()
+                .unwrap_or_else(|| this.toolkit.provider.video_model());
+            let plan = Catalog::builtin()
+                .family_of(&model)
+                .map(|f| clip_plan(f, req.quality, req.duration.get(), req.references.len()));
             Ok(SegmentOutput {
                 clip_url,
                 usage: Some(Usage {
-                    model: this.toolkit.provider.video_model(),
+                    model,
                     kind: UsageKind::VideoSecond,
                     quantity: req.duration.get(),
+                    resolution: plan.as_ref().map(|p| p.resolution.clone()),
                 }),
+                native_4k: plan.is_some_and(|p| p.resolution == "4k"),
             })
         })
         .await

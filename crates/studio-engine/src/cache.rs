@@ -19,7 +19,7 @@ fn digest(value: serde_json::Value) -> String {
 /// The character step: provider and models, name, prompt, reference images (content-addressed
 /// URIs, so their bytes count) and aspect ratio.
 pub fn character_key(provider: &str, input: &CharacterInput) -> String {
-    digest(json!({
+    let mut key = json!({
         "v": KEY_VERSION,
         "kind": "character",
         "provider": provider,
@@ -27,7 +27,12 @@ pub fn character_key(provider: &str, input: &CharacterInput) -> String {
         "prompt": input.character.base_prompt,
         "references": input.character.reference_images,
         "aspectRatio": input.aspect_ratio,
-    }))
+    });
+    // The model of the job's plan; absent for jobs without one (their old keys stand).
+    if let Some(model) = &input.model {
+        key["model"] = model.as_str().into();
+    }
+    digest(key)
 }
 
 /// One clip: provider and models, the character image it animates, the scenario's prompt,
@@ -49,6 +54,13 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
     if input.variant > 0 {
         key["variant"] = input.variant.into();
     }
+    // The model of the job's plan, and the angles it may take as references.
+    if let Some(model) = &input.model {
+        key["model"] = model.as_str().into();
+    }
+    if !input.references.is_empty() {
+        key["references"] = json!(input.references);
+    }
     digest(key)
 }
 
@@ -65,6 +77,8 @@ mod tests {
             quality: Quality::Standard,
             resume: None,
             variant: 0,
+            model: None,
+            references: vec![],
         }
     }
 
@@ -96,12 +110,20 @@ mod tests {
                 reference_images: vec![],
             },
             aspect_ratio: AspectRatio::Landscape,
+            model: None,
         };
         let mut portrait = c.clone();
         portrait.aspect_ratio = AspectRatio::Portrait;
         assert_ne!(
             character_key("offline:v1", &c),
             character_key("offline:v1", &portrait)
+        );
+        let mut planned = c.clone();
+        planned.model = Some("image-model".into());
+        assert_ne!(
+            character_key("offline:v1", &c),
+            character_key("offline:v1", &planned),
+            "another model makes another character"
         );
     }
 }

@@ -5,7 +5,8 @@ use studio_core::{
     AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Version,
     VideoRequest,
 };
-use studio_media::StitchMode;
+use studio_media::{ModelPlan, StitchMode};
+use studio_models::Problem;
 
 use crate::tuning::Tuning;
 
@@ -101,6 +102,9 @@ pub struct CacheQuery {
     pub known_character: Option<CharacterImages>,
     pub scenarios: Vec<ScenarioSpec>,
     pub quality: Quality,
+    /// The video model of the job's plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_model: Option<String>,
 }
 
 /// Artifacts found in the cache: the character's images, and a clip per scenario (in order).
@@ -111,12 +115,35 @@ pub struct CacheHits {
     pub segments: Vec<Option<String>>,
 }
 
+/// What the plan is asked: the clips the render will make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanQuery {
+    pub quality: Quality,
+    pub aspect_ratio: AspectRatio,
+    /// The scenarios that will get a clip (not those a new version reuses).
+    pub scenarios: Vec<ScenarioSpec>,
+}
+
+/// The models a render uses, and every rule of theirs the job breaks (then nothing is paid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderPlan {
+    #[serde(flatten)]
+    pub models: ModelPlan,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CharacterInput {
     pub character: CharacterSpec,
     #[serde(default)]
     pub aspect_ratio: AspectRatio,
+    /// The image model of the job's plan (None: the worker's own choice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +162,13 @@ pub struct SegmentInput {
     /// a retake must differ from them, and is cached apart from them.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub variant: u32,
+    /// The video model of the job's plan (None: the worker's own choice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Artifact URIs of all the character's angles, sent as reference images where the model
+    /// takes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -148,6 +182,9 @@ pub struct SegmentOutput {
     /// The seconds of video the provider generated (absent in results of older workers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The model rendered the clip in 4k itself: the video needs no upscale.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub native_4k: bool,
 }
 
 /// Result of `generateCharacterImages`: the three angles (the seed's shape) and the images

@@ -17,11 +17,16 @@ pub const STITCH_VIDEOS: &str = "stitchVideos";
 pub const ENHANCE_4K: &str = "enhance4K";
 /// Local activity: which of a render's artifacts identical earlier inputs already made.
 pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
+/// Local activity: the models a render uses (chosen from what the worker's key can use) and
+/// every rule of theirs the job breaks, before anything is paid for.
+pub const PLAN_RENDER: &str = "planRender";
 
 /// Patch id guarding the cache lookup, so jobs started before it existed replay unchanged.
 pub const CACHE_PATCH: &str = "artifact-cache-v1";
 /// Patch id guarding the re-scheduling of activities whose workers died.
 pub const CRASH_PATCH: &str = "crash-reschedule-v1";
+/// Patch id guarding the model plan and rule check, so jobs started before it replay unchanged.
+pub const RULES_PATCH: &str = "model-rules-v1";
 
 /// Query answering `{stage, percentage, currentStep}` (and batch progress for batches).
 pub const GET_PROGRESS: &str = "getProgress";
@@ -31,5 +36,8 @@ pub const RESUME: &str = "resume";
 pub const ADD_SEGMENT: &str = "addSegment";
 /// Update: takes a quality string, returns the previous one.
 pub const CHANGE_QUALITY: &str = "changeQuality";
+/// Update: adds a scenario like `addSegment`, but refused (by its validator, so never in
+/// history) when the scenario breaks the job's model rules; returns the scenario's id.
+pub const ADD_SCENARIO: &str = "addScenario";
 /// Update: a new take of one scenario of a running job; returns the take's number.
 pub const REGENERATE_SEGMENT: &str = "regenerateSegment";

@@ -241,6 +241,8 @@ impl Settings {
         };
         settings.apply_env()?;
         settings.load_secrets(&Secrets::open(data_dir));
+        // Discovered model lists live beside the settings, shared by window and worker.
+        settings.google.models_cache_dir = Some(data_dir.to_owned());
         Ok(settings)
     }
 
@@ -294,17 +296,17 @@ impl Settings {
             })
     }
 
-    /// The models (image, video) a worker started from these settings generates with, as
-    /// usage and prices name them.
-    pub fn models(&self) -> (String, String) {
-        match self.provider() {
-            ProviderKind::Offline => ("offline".into(), "offline".into()),
-            ProviderKind::Bench => ("bench".into(), "bench".into()),
-            ProviderKind::Gemini | ProviderKind::Vertex => (
-                self.google.image_model.clone(),
-                self.google.video_model.clone(),
-            ),
-        }
+    /// The models (image, video) a worker started from these settings would generate with at
+    /// `quality`, as usage and prices name them: for Google, the pins, else the choice from
+    /// the last listing cached in the data dir (None until the key's models were listed).
+    pub fn models(&self, quality: studio_core::Quality) -> Option<studio_media::ModelPlan> {
+        let backend = match self.provider() {
+            ProviderKind::Offline => return studio_media::ModelPlan::local("offline").ok(),
+            ProviderKind::Bench => return studio_media::ModelPlan::local("bench").ok(),
+            ProviderKind::Gemini => studio_media::google::Backend::Gemini,
+            ProviderKind::Vertex => studio_media::google::Backend::Vertex,
+        };
+        studio_media::google::discovery::cached_plan(&self.google, backend, quality)
     }
 
     /// The input of a render of `request` with these settings' tuning and queues.

@@ -67,6 +67,26 @@ impl ActivityTuning {
     }
 }
 
+/// Timeouts of a local activity (the plan, the cache lookup): it runs on the workflow's worker,
+/// retried there with the policy below until `schedule_to_close_ms` runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalTuning {
+    pub start_to_close_ms: u64,
+    pub schedule_to_close_ms: u64,
+    pub retry: Retry,
+}
+
+impl LocalTuning {
+    pub fn local_options(&self) -> temporalio_sdk::LocalActivityOptions {
+        temporalio_sdk::LocalActivityOptions::builder()
+            .start_to_close_timeout(Duration::from_millis(self.start_to_close_ms))
+            .schedule_to_close_timeout(Duration::from_millis(self.schedule_to_close_ms))
+            .retry_policy(self.retry.policy())
+            .build()
+    }
+}
+
 /// All tunables of a render.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -81,6 +101,8 @@ pub struct Tuning {
     pub segment: ActivityTuning,
     pub stitch: ActivityTuning,
     pub enhance: ActivityTuning,
+    /// The plan: listing the key's models (once per worker, then cached) and checking rules.
+    pub plan: LocalTuning,
 }
 
 const SEC: u64 = 1000;
@@ -135,6 +157,16 @@ impl Default for Tuning {
                     max_attempts: 3,
                 },
             },
+            plan: LocalTuning {
+                start_to_close_ms: 2 * MIN,
+                schedule_to_close_ms: 5 * MIN,
+                retry: Retry {
+                    initial_ms: SEC,
+                    backoff: 2.0,
+                    max_interval_ms: Some(30 * SEC),
+                    max_attempts: 4,
+                },
+            },
         }
     }
 }
@@ -154,6 +186,8 @@ impl Tuning {
             a.retry.initial_ms = 200;
             a.retry.max_interval_ms = Some(SEC);
         }
+        t.plan.retry.initial_ms = 200;
+        t.plan.retry.max_interval_ms = Some(SEC);
         t
     }
 }

@@ -15,12 +15,16 @@ pub const UNSUPPORTED_MODEL_ERROR: &str = "UnsupportedModelError";
 pub const CONTENT_POLICY_ERROR: &str = "ContentPolicyError";
 /// The request itself is wrong: retrying it unchanged cannot succeed.
 pub const INVALID_INPUT_ERROR: &str = "InvalidInputError";
+/// A quota that cannot refill soon (per day, or a free tier with limit 0): retries would only
+/// fail again.
+pub const QUOTA_EXCEEDED_ERROR: &str = "QuotaExceededError";
 /// Every error type a retry must not repeat.
-pub const NON_RETRYABLE_ERROR_TYPES: [&str; 4] = [
+pub const NON_RETRYABLE_ERROR_TYPES: [&str; 5] = [
     INVALID_API_KEY_ERROR,
     UNSUPPORTED_MODEL_ERROR,
     CONTENT_POLICY_ERROR,
     INVALID_INPUT_ERROR,
+    QUOTA_EXCEEDED_ERROR,
 ];
 /// Type name of failures worth retrying (rate limits, 5xx, I/O, a crashed ffmpeg).
 pub const TRANSIENT_ERROR: &str = "TransientError";
@@ -32,6 +36,7 @@ pub enum ErrorClass {
     UnsupportedModel,
     ContentPolicy,
     InvalidInput,
+    QuotaExceeded,
     Transient,
     Cancelled,
 }
@@ -44,6 +49,7 @@ impl ErrorClass {
             ErrorClass::UnsupportedModel => UNSUPPORTED_MODEL_ERROR,
             ErrorClass::ContentPolicy => CONTENT_POLICY_ERROR,
             ErrorClass::InvalidInput => INVALID_INPUT_ERROR,
+            ErrorClass::QuotaExceeded => QUOTA_EXCEEDED_ERROR,
             ErrorClass::Transient | ErrorClass::Cancelled => TRANSIENT_ERROR,
         }
     }
@@ -63,7 +69,8 @@ pub enum MediaError {
         provider: String,
         class: ErrorClass,
         message: String,
-        /// Server-suggested delay before the next attempt (HTTP Retry-After).
+        /// Server-suggested delay before the next attempt (`google.rpc.RetryInfo.retryDelay`,
+        /// or a Retry-After header should Google ever send one).
         retry_after: Option<Duration>,
     },
     #[error("the task was cancelled")]

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +18,16 @@ use crate::task::TaskCtx;
 
 /// Lines of ffmpeg's stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 20;
+
+/// What ffmpeg prints when it could not write its output. ffmpeg 5.x can still exit with 0 after
+/// these (a full disk met while muxing, during stream copy or at the trailer), leaving a truncated
+/// file, so any of them fails the run whatever the exit status.
+const WRITE_FAILURES: &[&str] = &[
+    "No space left on device",
+    "Error writing trailer",
+    "Error closing file",
+    "av_interleaved_write_frame()",
+];
 
 /// Where ffmpeg and ffprobe are. `STUDIO_FFMPEG` / `STUDIO_FFPROBE` override the PATH lookup.
 #[derive(Debug, Clone)]
@@ -34,9 +45,18 @@ impl Default for Ffmpeg {
 /// Stream facts needed to decide whether clips can be joined by stream copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeInfo {
+    /// The container's duration in seconds (the longest stream).
     pub duration: f64,
+    /// The first video stream.
     pub video: Option<VideoStream>,
-    pub has_audio: bool,
+    /// The first audio stream.
+    pub audio: Option<AudioStream>,
+}
+
+impl ProbeInfo {
+    pub fn has_audio(&self) -> bool {
+        self.audio.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +67,28 @@ pub struct VideoStream {
     pub pix_fmt: String,
     pub frame_rate: String,
     pub profile: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioStream {
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    /// As ffprobe names it ("stereo", "mono"); empty when the file does not say.
+    pub channel_layout: String,
+}
+
+/// What [`Ffmpeg::animate`] makes: `image` panned for `seconds` at `size`, an optional
+/// transparent `overlay` fixed on top, and an optional tone as its sound.
+#[derive(Debug, Clone, Copy)]
+pub struct StillClip<'a> {
+    pub image: &'a Path,
+    pub overlay: Option<&'a Path>,
+    pub size: (u32, u32),
+    pub seconds: u32,
+    /// A sine tone of this frequency (Hz), as a 48 kHz stereo AAC track as long as the video;
+    /// None: no audio track.
+    pub tone_hz: Option<u32>,
 }
 
 /// How a stitch was done.
@@ -73,6 +115,9 @@ struct RawStream {
     pix_fmt: Option<String>,
     r_frame_rate: Option<String>,
     profile: Option<String>,
+    sample_rate: Option<String>,
+    channels: Option<u32>,
+    channel_layout: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +141,50 @@ const BITEXACT: &[&str] = &[
 const H264: &[&str] = &[
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
 ];
+
+/// AAC settings shared by every audio encode (ffmpeg's own encoder, deterministic under
+/// `+bitexact`).
+const AAC: &[&str] = &["-c:a", "aac", "-b:a", "128k"];
+
+/// Audio made or normalised here: 48 kHz stereo, as Veo delivers it.
+const SAMPLE_RATE: u32 = 48_000;
+const LAYOUT: &str = "stereo";
+
+/// The filter graph that turns every clip's audio into one track: each clip's own audio, or
+/// silence where it has none, padded or cut to exactly the clip's duration (the offset at which
+/// the next clip starts), then joined. Clip `i` is ffmpeg input `first_input + i`. The segments
+/// are labelled `[a{i}]`; with `join`, they are concatenated into `[outa]`.
+fn audio_graph(
+    probes: &[ProbeInfo],
+    first_input: usize,
+    sample_rate: u32,
+    layout: &str,
+    join: bool,
+) -> String {
+    let mut graph = String::new();
+    for (i, p) in probes.iter().enumerate() {
+        let samples = (p.duration * f64::from(sample_rate)).round() as u64;
+        if p.has_audio() {
+            graph.push_str(&format!(
+                "[{k}:a:0]asetpts=PTS-STARTPTS,aresample={sample_rate},\
+                 aformat=sample_fmts=fltp:channel_layouts={layout},\
+                 apad=whole_len={samples},atrim=end_sample={samples}[a{i}];",
+                k = first_input + i
+            ));
+        } else {
+            graph.push_str(&format!(
+                "anullsrc=r={sample_rate}:cl={layout},atrim=end_sample={samples}[a{i}];"
+            ));
+        }
+    }
+    if join {
+        for i in 0..probes.len() {
+            graph.push_str(&format!("[a{i}]"));
+        }
+        graph.push_str(&format!("concat=n={}:v=0:a=1[outa]", probes.len()));
+    }
+    graph
+}
 
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
@@ -175,12 +264,17 @@ impl Ffmpeg {
             })
         };
         let tail = Arc::new(Mutex::new(VecDeque::new()));
+        let write_failed = Arc::new(AtomicBool::new(false));
         let stderr_task = {
             let stderr = child.stderr.take().expect("stderr is piped");
             let tail = tail.clone();
+            let write_failed = write_failed.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    if WRITE_FAILURES.iter().any(|w| line.contains(w)) {
+                        write_failed.store(true, Ordering::Relaxed);
+                    }
                     let mut t = tail.lock().expect("stderr tail lock");
                     if t.len() == STDERR_TAIL_LINES {
                         t.pop_front();
@@ -200,7 +294,7 @@ impl Ffmpeg {
         };
         let _ = progress_task.await;
         let _ = stderr_task.await;
-        if status.success() {
+        if status.success() && !write_failed.load(Ordering::Relaxed) {
             task.report(1.0);
             Ok(())
         } else {
@@ -213,7 +307,11 @@ impl Ffmpeg {
                 .join("\n");
             Err(MediaError::Tool {
                 program: "ffmpeg".into(),
-                status: status.to_string(),
+                status: if status.success() {
+                    format!("{status}, but the output could not be written")
+                } else {
+                    status.to_string()
+                },
                 stderr,
             })
         }
@@ -271,16 +369,29 @@ impl Ffmpeg {
                 .and_then(|f| f.duration)
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(0.0),
-            has_audio: raw
+            audio: raw
                 .streams
                 .iter()
-                .any(|s| s.codec_type.as_deref() == Some("audio")),
+                .find(|s| s.codec_type.as_deref() == Some("audio"))
+                .map(|s| AudioStream {
+                    codec: s.codec_name.clone().unwrap_or_default(),
+                    sample_rate: s
+                        .sample_rate
+                        .as_deref()
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or(0),
+                    channels: s.channels.unwrap_or(0),
+                    channel_layout: s.channel_layout.clone().unwrap_or_default(),
+                }),
             video,
         })
     }
 
-    /// Joins clips in order. Stream copy through the concat demuxer when every clip shares codec
-    /// parameters (fast, lossless); a re-encode through the concat filter otherwise.
+    /// Joins clips in order. Stream copy through the concat demuxer when every clip shares video
+    /// parameters and audio parameters (or none has audio): fast and lossless for the video. A
+    /// re-encode through the concat filter otherwise. Audio is kept whenever any clip has it:
+    /// clips without audio contribute silence of their exact duration, so the sound stays in
+    /// sync and no clip's sound is dropped.
     pub async fn stitch(
         &self,
         clips: &[PathBuf],
@@ -299,9 +410,10 @@ impl Ffmpeg {
         let uniform = first.video.is_some()
             && probes
                 .iter()
-                .all(|p| p.video == first.video && p.has_audio == first.has_audio);
+                .all(|p| p.video == first.video && p.audio == first.audio);
         if uniform {
-            self.concat_copy(clips, total, out, task).await?;
+            self.concat_copy_probed(clips, &probes, total, out, task)
+                .await?;
             Ok(StitchMode::StreamCopy)
         } else {
             self.concat_reencode(clips, &probes, total, out, task)
@@ -310,10 +422,30 @@ impl Ffmpeg {
         }
     }
 
-    /// Joins clips with the concat demuxer by stream copy (no decoding).
+    /// Joins clips with the concat demuxer, copying the video stream (no decoding).
+    ///
+    /// When the clips carry audio, the audio alone is decoded per clip and re-encoded: AAC
+    /// frames do not end where a clip ends and every AAC clip starts with encoder priming, so a
+    /// stream copy of the audio gains some 20-30 ms at every join and drifts out of sync.
     pub async fn concat_copy(
         &self,
         clips: &[PathBuf],
+        total: Duration,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let mut probes = Vec::with_capacity(clips.len());
+        for c in clips {
+            probes.push(self.probe(c).await?);
+        }
+        self.concat_copy_probed(clips, &probes, total, out, task)
+            .await
+    }
+
+    async fn concat_copy_probed(
+        &self,
+        clips: &[PathBuf],
+        probes: &[ProbeInfo],
         total: Duration,
         out: &Path,
         task: &TaskCtx,
@@ -331,9 +463,38 @@ impl Ffmpeg {
         tokio::fs::write(&list, body)
             .await
             .map_err(|e| MediaError::io("write concat list", e))?;
-        let mut args = os(&["-f", "concat", "-safe", "0", "-i"]);
+        let audio = probes.iter().find_map(|p| p.audio.as_ref());
+        let mut args = Vec::new();
+        if audio.is_some() {
+            // The demuxer would otherwise shift the video by the AAC priming of the first clip.
+            args.push(OsString::from("-copyts"));
+        }
+        args.extend(os(&["-f", "concat", "-safe", "0", "-i"]));
         args.push(list.clone().into());
-        args.extend(os(&["-c", "copy", "-movflags", "+faststart"]));
+        match audio {
+            None => args.extend(os(&["-c", "copy"])),
+            Some(a) => {
+                for c in clips {
+                    args.push(OsString::from("-i"));
+                    args.push(c.into());
+                }
+                let rate = if a.sample_rate > 0 {
+                    a.sample_rate
+                } else {
+                    SAMPLE_RATE
+                };
+                let layout = match (a.channel_layout.as_str(), a.channels) {
+                    ("", 1) => "mono",
+                    ("", _) => LAYOUT,
+                    (named, _) => named,
+                };
+                let graph = audio_graph(probes, 1, rate, layout, true);
+                args.extend(os(&["-filter_complex", &graph]));
+                args.extend(os(&["-map", "0:v:0", "-map", "[outa]", "-c:v", "copy"]));
+                args.extend(os(AAC));
+            }
+        }
+        args.extend(os(&["-movflags", "+faststart"]));
         args.extend(os(BITEXACT));
         args.extend(os(&["-f", "mp4"]));
         args.push(out.into());
@@ -342,7 +503,9 @@ impl Ffmpeg {
         result
     }
 
-    /// Joins clips through the concat filter, re-encoding to the first clip's frame size.
+    /// Joins clips through the concat filter, re-encoding to the first clip's frame size. When
+    /// any clip has audio the output has a 48 kHz stereo track, with silence for the clips
+    /// without.
     pub async fn concat_reencode(
         &self,
         clips: &[PathBuf],
@@ -356,7 +519,7 @@ impl Ffmpeg {
             .and_then(|p| p.video.as_ref())
             .map(|v| (v.width, v.height))
             .unwrap_or((1280, 720));
-        let audio = !probes.is_empty() && probes.iter().all(|p| p.has_audio);
+        let audio = probes.iter().any(ProbeInfo::has_audio);
         let mut args = Vec::new();
         for c in clips {
             args.push(OsString::from("-i"));
@@ -369,10 +532,13 @@ impl Ffmpeg {
                  pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p[v{i}];"
             ));
         }
+        if audio {
+            filter.push_str(&audio_graph(probes, 0, SAMPLE_RATE, LAYOUT, false));
+        }
         for i in 0..clips.len() {
             filter.push_str(&format!("[v{i}]"));
             if audio {
-                filter.push_str(&format!("[{i}:a]"));
+                filter.push_str(&format!("[a{i}]"));
             }
         }
         let a = u8::from(audio);
@@ -382,7 +548,8 @@ impl Ffmpeg {
         }
         args.extend(os(&["-filter_complex", &filter, "-map", "[outv]"]));
         if audio {
-            args.extend(os(&["-map", "[outa]", "-c:a", "aac"]));
+            args.extend(os(&["-map", "[outa]"]));
+            args.extend(os(AAC));
         }
         args.extend(os(H264));
         args.extend(os(&["-movflags", "+faststart"]));
@@ -392,7 +559,7 @@ impl Ffmpeg {
         self.run(args, Some(total), task).await
     }
 
-    /// Upscales to `size` with the lanczos filter (the 4K enhance).
+    /// Upscales to `size` with the lanczos filter (the 4K enhance). The audio, if any, is copied.
     pub async fn upscale(
         &self,
         input: &Path,
@@ -403,6 +570,7 @@ impl Ffmpeg {
         let duration = self.probe(input).await?.duration;
         let mut args = vec![OsString::from("-i"), input.into()];
         let vf = format!("scale={w}:{h}:flags=lanczos,setsar=1");
+        args.extend(os(&["-map", "0:v:0", "-map", "0:a:0?"]));
         args.extend(os(&["-vf", &vf, "-c:a", "copy"]));
         args.extend(os(H264));
         args.extend(os(&["-movflags", "+faststart"]));
@@ -413,25 +581,50 @@ impl Ffmpeg {
             .await
     }
 
-    /// Animates a still into an H.264 clip: a slow pan across a slightly enlarged frame, so the
-    /// clip moves (a real decoder test, not a still) while staying deterministic. An optional
-    /// transparent `overlay` (a caption) stays fixed on top.
+    /// Animates a still into a silent H.264 clip; see [`Ffmpeg::animate`].
     pub async fn animate_still(
         &self,
         image: &Path,
         overlay: Option<&Path>,
-        (w, h): (u32, u32),
+        size: (u32, u32),
         seconds: u32,
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError> {
+        let clip = StillClip {
+            image,
+            overlay,
+            size,
+            seconds,
+            tone_hz: None,
+        };
+        self.animate(&clip, out, task).await
+    }
+
+    /// Animates a still into an H.264 clip: a slow pan across a slightly enlarged frame, so the
+    /// clip moves (a real decoder test, not a still) while staying deterministic. An optional
+    /// transparent overlay (a caption) stays fixed on top; an optional sine tone becomes an AAC
+    /// track exactly as long as the video.
+    pub async fn animate(
+        &self,
+        clip: &StillClip<'_>,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let StillClip {
+            image,
+            overlay,
+            size: (w, h),
+            seconds,
+            tone_hz,
+        } = *clip;
         let (sw, sh) = (w * 6 / 5 / 2 * 2, h * 6 / 5 / 2 * 2);
         let pan = format!(
             "[0:v]scale={sw}:{sh},crop={w}:{h}:x='(iw-ow)*t/{seconds}':y='(ih-oh)*t/{seconds}',setsar=1"
         );
         let mut args = os(&["-loop", "1", "-framerate", "24", "-i"]);
         args.push(image.into());
-        let filter = match overlay {
+        let mut filter = match overlay {
             Some(o) => {
                 args.extend(os(&["-loop", "1", "-framerate", "24", "-i"]));
                 args.push(o.into());
@@ -439,13 +632,26 @@ impl Ffmpeg {
             }
             None => format!("{pan},format=yuv420p[v]"),
         };
+        if let Some(hz) = tone_hz {
+            filter.push_str(&format!(
+                ";sine=frequency={hz}:sample_rate={SAMPLE_RATE}:duration={seconds},\
+                 aformat=sample_fmts=fltp:channel_layouts={LAYOUT}[a]"
+            ));
+        }
         args.extend(os(&[
             "-t",
             &seconds.to_string(),
             "-filter_complex",
             &filter,
         ]));
-        args.extend(os(&["-map", "[v]", "-r", "24", "-an"]));
+        args.extend(os(&["-map", "[v]", "-r", "24"]));
+        match tone_hz {
+            Some(_) => {
+                args.extend(os(&["-map", "[a]"]));
+                args.extend(os(AAC));
+            }
+            None => args.push("-an".into()),
+        }
         args.extend(os(H264));
         args.extend(os(&["-movflags", "+faststart"]));
         args.extend(os(BITEXACT));

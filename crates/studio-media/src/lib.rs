@@ -19,7 +19,7 @@ pub mod task;
 pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
 pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
 pub use provider::{
-    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ProviderKind, Toolkit,
+    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, ProviderKind, Toolkit,
 };
 pub use shared::SharedStore;
 pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch};

@@ -1,5 +1,6 @@
-//! The offline provider: real PNGs and real H.264 clips made locally, deterministic from the
-//! prompt, so the whole pipeline runs and is tested without the internet or keys.
+//! The offline provider: real PNGs and real H.264 clips with an AAC tone made locally,
+//! deterministic from the prompt, so the whole pipeline (audio included) runs and is tested
+//! without the internet or keys.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::draw;
 use crate::error::MediaError;
-use crate::ffmpeg::Ffmpeg;
+use crate::ffmpeg::{Ffmpeg, StillClip};
 use crate::provider::{Angle, ClipRequest, ImageRequest, MediaProvider};
 use crate::task::TaskCtx;
 
@@ -134,6 +135,14 @@ fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
     Ok(img)
 }
 
+/// The pitch of a clip's sound, in Hz (220-880): a sine tone stands in for Veo's audio, fixed by
+/// the prompt and the take like the tint, so a clip's sound is as deterministic as its picture.
+pub fn tone_hz(req: &ClipRequest) -> u32 {
+    let variant = req.variant.to_string();
+    let seed = digest(&["tone", &req.prompt, &variant]);
+    220 + u32::from(u16::from_be_bytes([seed[0], seed[1]])) % 661
+}
+
 /// A transparent overlay with the scenario's prompt across the top; it stays put while the
 /// background pans.
 fn paint_caption(req: &ClipRequest) -> RgbaImage {
@@ -168,9 +177,9 @@ impl MediaProvider for OfflineProvider {
         "offline"
     }
 
-    /// Bump the version when the drawing or the encoding changes.
+    /// Bump the version when the drawing or the encoding changes (v2: clips carry a tone).
     fn cache_identity(&self) -> String {
-        "offline:v1".into()
+        "offline:v2".into()
     }
 
     async fn character_image(
@@ -209,16 +218,14 @@ impl MediaProvider for OfflineProvider {
         let painted = frame.await.map_err(|e| MediaError::Image(e.to_string()));
         let result = match painted {
             Ok(Ok(())) => {
-                self.ffmpeg
-                    .animate_still(
-                        &frame_path,
-                        Some(&caption_path),
-                        req.aspect_ratio.hd_size(),
-                        req.duration.get(),
-                        out,
-                        task,
-                    )
-                    .await
+                let clip = StillClip {
+                    image: &frame_path,
+                    overlay: Some(&caption_path),
+                    size: req.aspect_ratio.hd_size(),
+                    seconds: req.duration.get(),
+                    tone_hz: Some(tone_hz(req)),
+                };
+                self.ffmpeg.animate(&clip, out, task).await
             }
             Ok(Err(e)) | Err(e) => Err(e),
         };
@@ -240,6 +247,7 @@ mod tests {
             angle,
             aspect_ratio: AspectRatio::Landscape,
             references: vec![],
+            model: None,
         }
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use studio_core::{AspectRatio, ClipSeconds, Quality};
+use studio_models::{Catalog, Choice, VideoRules};
 
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};
@@ -46,6 +47,9 @@ pub struct ImageRequest {
     pub aspect_ratio: AspectRatio,
     /// Local paths of the creator's reference images.
     pub references: Vec<PathBuf>,
+    /// The model the job's plan chose (None: the provider's own choice, for jobs started before
+    /// plans existed).
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,9 +61,47 @@ pub struct ClipRequest {
     pub quality: Quality,
     /// Local path of the character's front image, the first frame's reference.
     pub image: PathBuf,
+    /// All of the character's angles, sent as reference images where the model takes them.
+    pub references: Vec<PathBuf>,
+    /// The video model the job's plan chose (None: the provider's own choice).
+    pub model: Option<String>,
     /// 0 for a prompt's first take; n for the n-th retake of the same prompt, which must not
     /// come out the same (deterministic providers fold it into their seed).
     pub variant: u32,
+}
+
+/// The models a job renders with, chosen once when it starts (and recorded in its history, so
+/// every clip of the job uses the same ones and the workflow checks updates against the same
+/// rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPlan {
+    pub image_model: String,
+    pub video: VideoRules,
+}
+
+impl ModelPlan {
+    /// The plan of a provider that has one model for everything (offline, bench): the family
+    /// named like the provider in the table.
+    pub fn local(name: &str) -> Result<ModelPlan, MediaError> {
+        let family =
+            Catalog::builtin()
+                .family_of(name)
+                .cloned()
+                .ok_or_else(|| MediaError::Provider {
+                    provider: name.to_owned(),
+                    class: crate::ErrorClass::UnsupportedModel,
+                    message: format!("models.toml has no family for the {name} provider"),
+                    retry_after: None,
+                })?;
+        Ok(ModelPlan {
+            image_model: name.to_owned(),
+            video: Choice {
+                model: name.to_owned(),
+                family,
+            },
+        })
+    }
 }
 
 /// Makes character images and video clips.
@@ -79,6 +121,11 @@ pub trait MediaProvider: Send + Sync {
     /// The model that makes clips, as prices and usage name it.
     fn video_model(&self) -> String {
         self.name().to_owned()
+    }
+    /// The models a job at `quality` would render with, and the video model's rules.
+    async fn plan(&self, quality: Quality, task: &TaskCtx) -> Result<ModelPlan, MediaError> {
+        let _ = (quality, task);
+        ModelPlan::local(self.name())
     }
     /// File extension of the images this provider writes.
     fn image_ext(&self) -> &str {
@@ -158,9 +205,9 @@ pub enum ProviderKind {
     Offline,
     /// Fixed-latency placeholders for measuring orchestration alone.
     Bench,
-    /// Nano Banana and Veo 3 on the Gemini Developer API (API key).
+    /// Nano Banana and Gemini Omni (or Veo, where listed) on the Gemini Developer API (API key).
     Gemini,
-    /// Nano Banana and Veo 3 on Vertex AI (OAuth).
+    /// Nano Banana, Veo and Gemini Omni on Vertex AI (OAuth).
     Vertex,
 }
 

@@ -88,6 +88,7 @@ async fn a_full_disk_fails_the_clip_cleanly_and_the_retry_succeeds() {
                 angle: Angle::Front,
                 aspect_ratio: AspectRatio::Landscape,
                 references: vec![],
+                model: None,
             },
             &image,
             &task,
@@ -101,6 +102,8 @@ async fn a_full_disk_fails_the_clip_cleanly_and_the_retry_succeeds() {
         aspect_ratio: AspectRatio::Landscape,
         quality: Quality::High,
         image,
+        references: vec![],
+        model: None,
         variant: 0,
     };
 

@@ -18,6 +18,7 @@ async fn character(dir: &Path, aspect: AspectRatio) -> PathBuf {
                 angle: Angle::Front,
                 aspect_ratio: aspect,
                 references: vec![],
+                model: None,
             },
             &out,
             &TaskCtx::detached(),
@@ -35,6 +36,8 @@ fn clip_req(image: PathBuf, prompt: &str, secs: u32, aspect: AspectRatio) -> Cli
         aspect_ratio: aspect,
         quality: Quality::Standard,
         image,
+        references: vec![],
+        model: None,
         variant: 0,
     }
 }

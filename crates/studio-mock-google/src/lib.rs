@@ -1,40 +1,127 @@
 //! A mock of Google's generative endpoints for tests and key-less demos, speaking the wire
-//! contract of `../shared/providers.md` over real HTTP on loopback.
+//! contract of `shared/google-2026.md` (and `shared/providers.md`) over real HTTP on loopback.
+//! It is meant to be at least as strict as Google: whatever Google refuses, it refuses, with
+//! Google's error body `{"error":{"code","message","status","details":[...]}}`.
 //!
-//! It serves both back ends — Gemini API (`/v1beta/...`, `x-goog-api-key`) and Vertex AI
-//! (`/v1/projects/P/locations/L/publishers/google/...`, OAuth bearer from its own `/token`) —
-//! for `generateContent`, `predictLongRunning`, the operation poll and the file download. Images
-//! and clips are real PNG and MP4 bytes from the offline provider.
+//! Back ends and routes:
+//! - Gemini API (`x-goog-api-key`): `GET /v1beta/models` (paged ListModels), `GET
+//!   /v1beta/models/ID`, `POST /v1beta/models/ID:generateContent`, `POST
+//!   /v1beta/models/ID:predictLongRunning`, `GET /v1beta/models/ID/operations/OP`, `GET
+//!   /v1beta/files/ID[:download]`, `POST /v1beta/interactions`, `GET /v1beta/interactions/ID`.
+//! - Vertex AI (OAuth bearer from the mock's own `POST /token`): `GET
+//!   /v1beta1/publishers/google/models` (paged), `POST
+//!   /{v1,v1beta1}/projects/P/locations/L/publishers/google/models/ID:{generateContent,
+//!   predictLongRunning,fetchPredictOperation}`, `POST /v1beta1/projects/P/locations/L/interactions`,
+//!   `GET .../interactions/ID`, and Cloud Storage downloads of `gs://` results (`GET
+//!   /storage/v1/b/B/o/OBJECT?alt=media`, also under `/download/`).
+//! - `GET /mock/stats`: the [`Stats`], as JSON.
 //!
-//! Faults are scripted per request by a marker in the prompt, e.g. `a knight [mock:429]`:
-//! `429` (once per prompt — per character for images — with Retry-After: 1, then success),
-//! `500`, `503`, `hang`,
-//! `safety`, `bad-request`, `malformed`, `no-image`, `op-error`, `polls=N` (operation done after
-//! N polls). Keys and models are checked like Google does: a wrong key is a 400
-//! `API_KEY_INVALID`, a missing one a 403, an unknown model a 404.
+//! Models: only the ids in [`MockOptions::gemini_models`] / [`MockOptions::vertex_models`]
+//! exist (404 with Google's message otherwise, on every route); a listed model called through a
+//! route its family in `studio-models`' table does not serve (or, on the Gemini API, whose
+//! listed methods lack the method) is a 404 too. Requests are checked against the family's rules
+//! (durations, resolutions, durations per resolution/references, aspect ratios, reference
+//! images, image sizes, Vertex-only parameters, `personGeneration`) with Google's 400s.
+//! Images and clips are real PNG/JPEG and MP4 bytes from the offline provider.
+//!
+//! Faults are scripted per request by a marker in the prompt, e.g. `a knight [mock:429]`
+//! (several markers: `[mock:429, polls=3]`):
+//! - `429`: one 429 per prompt (per character for images), `RetryInfo.retryDelay` `"1.5s"`; a
+//!   retry sooner than the delay gets another 429 with the time left; after it, success.
+//!   `429=2.25`: the same with that delay. 429s carry no `Retry-After` header, only a body with
+//!   `QuotaFailure`, `Help` and `RetryInfo` details, like Google's.
+//! - `quota-day`: always 429 with quota id `GenerateRequestsPerDayPerProjectPerModel` (and a
+//!   RetryInfo the client must ignore).
+//! - `free-tier`: always 429 with quota id `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`
+//!   and `limit: 0` in the message.
+//! - `500`, `503`, `bad-request` (400): that status, every time.
+//! - `hang` (no answer), `reset` (200, a few bytes, then the connection is cut), `trickle` (200,
+//!   then a byte a second), `malformed` (200 with truncated JSON).
+//! - `safety`: images: `promptFeedback.blockReason: SAFETY`, no candidates; operations: done
+//!   with `raiMediaFilteredCount`/`raiMediaFilteredReasons`; interactions: `failed` with a
+//!   policy message.
+//! - `no-image`: a candidate with `finishReason: NO_IMAGE` and empty content.
+//! - `op-error`: every operation of the prompt ends `done: true, error: {code: 13}`
+//!   (interactions: `status: failed`). `op-error-once`: only the first one does. `op-invalid`:
+//!   error code 3. `no-video`: done with an empty `response` (interactions: completed with no
+//!   video).
+//! - `polls=N`: the operation (or background interaction) is done after N polls.
+//! - `inline` (Gemini API): the video comes as `encodedVideo` instead of a file `uri`.
+//!   `gcs-key` (Vertex): the video comes as `videoGcsUri: gs://mock-bucket/ID.mp4`.
+//!
+//! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
+//! 403; a wrong bearer token a 401.
+
+// Checks return the refusal itself (an HTTP response) as their error: it is built once per
+// refused request, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 mod faults;
+mod images;
+mod interactions;
 mod routes;
+mod rules;
+mod veo;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use faults::Faults;
+pub use faults::{Faults, DEFAULT_RETRY_DELAY_MS};
+
+/// One request the mock answered (after authentication), for tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    /// When the request arrived, in milliseconds since the mock started.
+    pub at_ms: u64,
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The model the request named (in its path or body), if any.
+    pub model: Option<String>,
+    /// The prompt the request carried (or, for a poll, the prompt of its operation), if any.
+    pub prompt: Option<String>,
+    /// The HTTP status of the answer.
+    pub status: u16,
+}
 
 /// What the mock has seen, for tests (`GET /mock/stats`).
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// `generateContent` calls by prompt text.
     pub image_requests: HashMap<String, u32>,
-    /// `predictLongRunning` submissions by prompt text (each one would be paid for).
+    /// Accepted `predictLongRunning` and interaction submissions by prompt text (each one would
+    /// be paid for).
     pub video_submissions: HashMap<String, u32>,
+    /// Operation and interaction polls.
     pub polls: u32,
+    /// File and Cloud Storage downloads.
     pub downloads: u32,
     pub token_requests: u32,
+    /// Every request after authentication, in order of arrival.
+    pub requests: Vec<LoggedRequest>,
+}
+
+/// A model on the Gemini API's list, with its `supportedGenerationMethods`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockModel {
+    pub id: String,
+    pub methods: Vec<String>,
+}
+
+impl MockModel {
+    pub fn new(id: &str, methods: &[&str]) -> MockModel {
+        MockModel {
+            id: id.to_owned(),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +130,44 @@ pub struct MockOptions {
     pub api_key: String,
     /// Default number of polls before an operation is done.
     pub polls: u32,
+    /// What the Gemini API lists (and serves), with each model's methods.
+    pub gemini_models: Vec<MockModel>,
+    /// What Vertex lists (and serves).
+    pub vertex_models: Vec<String>,
+    /// The most models one page of a listing holds (also the default page size), so clients
+    /// must page.
+    pub page_size: u32,
+}
+
+impl MockOptions {
+    /// The Gemini API's models of late 2026: Nano Banana, Gemini Omni (listed with
+    /// `generateContent` only; video is through Interactions), a text and an embedding model.
+    /// No Veo.
+    pub fn default_gemini_models() -> Vec<MockModel> {
+        vec![
+            MockModel::new("gemini-3.5-flash", &["generateContent", "countTokens"]),
+            MockModel::new("gemini-3.1-flash-image", &["generateContent"]),
+            MockModel::new("gemini-3-pro-image", &["generateContent"]),
+            MockModel::new("gemini-nano-banana-2.1", &["generateContent"]),
+            MockModel::new("gemini-omni-1.1-flash", &["generateContent"]),
+            MockModel::new("gemini-omni-1.2-flash", &["generateContent"]),
+            MockModel::new("text-embedding-004", &["embedContent"]),
+        ]
+    }
+
+    /// Vertex's publisher models of late 2026: Veo 3.1, Gemini Omni and Nano Banana.
+    pub fn default_vertex_models() -> Vec<String> {
+        [
+            "veo-3.1-generate-001",
+            "veo-3.1-fast-generate-001",
+            "veo-3.1-lite-generate-001",
+            "gemini-omni-1.2-flash",
+            "gemini-3.1-flash-image",
+            "gemini-3-pro-image",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
 }
 
 impl Default for MockOptions {
@@ -50,6 +175,9 @@ impl Default for MockOptions {
         MockOptions {
             api_key: "mock-key".into(),
             polls: 1,
+            gemini_models: MockOptions::default_gemini_models(),
+            vertex_models: MockOptions::default_vertex_models(),
+            page_size: 2,
         }
     }
 }
@@ -59,11 +187,16 @@ pub const ACCESS_TOKEN: &str = "mock-access-token";
 
 pub(crate) struct State {
     options: MockOptions,
+    started: Instant,
     stats: Mutex<Stats>,
-    ops: Mutex<HashMap<String, routes::Op>>,
+    ops: Mutex<HashMap<String, veo::Op>>,
+    interactions: Mutex<HashMap<String, interactions::Stored>>,
+    /// Finished videos: Gemini file ids, and `gs://bucket/object` URIs.
     files: Mutex<HashMap<String, Vec<u8>>>,
-    /// Prompts that already got their one scripted 429.
-    throttled: Mutex<std::collections::HashSet<String>>,
+    /// Prompts that got their one scripted 429, and until when they stay throttled.
+    throttled: Mutex<HashMap<String, Instant>>,
+    /// Prompts whose first operation already failed (`op-error-once`).
+    failed_once: Mutex<HashSet<String>>,
     work: tempfile::TempDir,
     offline: studio_media::offline::OfflineProvider,
 }
@@ -82,10 +215,13 @@ impl MockGoogle {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             options,
+            started: Instant::now(),
             stats: Mutex::default(),
             ops: Mutex::default(),
+            interactions: Mutex::default(),
             files: Mutex::default(),
             throttled: Mutex::default(),
+            failed_once: Mutex::default(),
             work: tempfile::tempdir()?,
             offline: studio_media::offline::OfflineProvider::new(studio_media::Ffmpeg::from_env()),
         });
@@ -117,5 +253,28 @@ impl MockGoogle {
 impl Drop for MockGoogle {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_default_model_is_retired_and_each_has_a_family_or_is_noise() {
+        let catalog = studio_models::Catalog::builtin();
+        let o = MockOptions::default();
+        let ids = o
+            .gemini_models
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(o.vertex_models.iter().map(String::as_str));
+        for id in ids {
+            assert!(catalog.retired(id).is_none(), "{id} is retired");
+        }
+        for id in &o.vertex_models {
+            assert!(catalog.family_of(id).is_some(), "{id}");
+        }
+        assert!(!o.gemini_models.iter().any(|m| m.id.starts_with("veo-")));
     }
 }

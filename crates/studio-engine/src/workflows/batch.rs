@@ -57,6 +57,7 @@ impl BatchWorkflow {
                 CharacterInput {
                     character,
                     aspect_ratio: Default::default(),
+                    model: None,
                 },
                 opts.clone(),
             )

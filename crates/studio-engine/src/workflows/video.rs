@@ -7,15 +7,17 @@ use studio_core::{
     CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
     Usage, Version, VideoRequest, VideoResult,
 };
+use studio_media::error::INVALID_INPUT_ERROR;
+use studio_models::{check_clip, Problem, VideoRules};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, LocalActivityOptions, SyncWorkflowContext, WorkflowContext,
-    WorkflowContextView, WorkflowResult, WorkflowTermination,
+    ActivityExecutionError, ApplicationFailure, LocalActivityOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::StudioActivities;
 use crate::messages::{
-    BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, RegenerateRequest,
+    BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, RegenerateRequest,
     RenderInput, SegmentInput, StitchInput,
 };
 use crate::names;
@@ -46,6 +48,13 @@ pub struct VideoWorkflow {
     base_versions: Vec<Version>,
     /// What this run's activities generated.
     run_usage: Vec<Usage>,
+    /// The video model of the job's plan and its rules (None: a job from before plans, or not
+    /// yet planned): updates that would break them are refused.
+    rules: Option<VideoRules>,
+    /// The image model of the job's plan.
+    image_model: Option<String>,
+    /// Clips the model rendered in 4k itself: a video made only of these needs no upscale.
+    native_4k_clips: HashSet<String>,
 }
 
 impl VideoWorkflow {
@@ -117,6 +126,31 @@ impl VideoWorkflow {
             .segments
             .iter()
             .position(|s| s.id == scenario_id)
+    }
+
+    /// What `scenario` would break of the job's rules at `quality` (nothing without a plan).
+    fn problems_of(&self, scenario: &ScenarioSpec, label: &str, quality: Quality) -> Vec<Problem> {
+        match &self.rules {
+            Some(rules) => check_clip(
+                rules,
+                Some(label),
+                quality,
+                scenario.duration_seconds.get(),
+                self.request.aspect_ratio,
+            ),
+            None => Vec::new(),
+        }
+    }
+
+    /// The scenarios still to be generated, by index.
+    fn pending(&self) -> impl Iterator<Item = usize> + '_ {
+        self.progress
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, seg)| seg.status != SegmentStatus::Done)
+            .map(|(i, _)| i)
+            .chain(self.queue.iter().copied())
     }
 
     fn segments_done(&self) -> usize {
@@ -226,6 +260,9 @@ impl VideoWorkflow {
             base_images: character_images,
             base_versions: Vec::new(),
             run_usage: Vec::new(),
+            rules: None,
+            image_model: None,
+            native_4k_clips: HashSet::new(),
         };
         wf.progress.quality = wf.quality;
         wf.progress.version = 1;
@@ -244,10 +281,57 @@ impl VideoWorkflow {
         // 0. What identical inputs made before is reused, not paid for again. A local activity:
         // a marker in history, no task on a queue. A failed lookup is a miss.
         ctx.wait_condition(|s| !s.paused).await?;
+        // The models and their rules, before anything is paid for: a job whose clips the
+        // chosen model would refuse fails here, naming each scenario and rule. Jobs started
+        // before plans existed replay without one.
+        if ctx.patched(names::RULES_PATCH) {
+            let query = ctx.state(|s| {
+                let mut pending: Vec<usize> = s.pending().collect();
+                pending.sort_unstable();
+                pending.dedup();
+                PlanQuery {
+                    quality: s.quality,
+                    aspect_ratio: s.request.aspect_ratio,
+                    scenarios: pending
+                        .into_iter()
+                        .map(|i| s.request.scenarios[i].clone())
+                        .collect(),
+                }
+            });
+            let plan = ctx
+                .execute_local_activity(
+                    StudioActivities::plan_render,
+                    query,
+                    ctx.state(|s| s.tuning).plan.local_options(),
+                )
+                .await
+                .map_err(|e| activity_failed(ctx, e))?;
+            if !plan.problems.is_empty() {
+                let list: Vec<String> = plan.problems.iter().map(|p| p.to_string()).collect();
+                let message = format!(
+                    "{} cannot make this job as it is; nothing was generated: {}",
+                    plan.models.video.model,
+                    list.join("; ")
+                );
+                ctx.state_mut(|s| {
+                    s.progress.current_step = message.clone();
+                });
+                return Err(ApplicationFailure::builder(message)
+                    .type_name(INVALID_INPUT_ERROR.to_owned())
+                    .non_retryable(true)
+                    .build()
+                    .into());
+            }
+            ctx.state_mut(|s| {
+                s.image_model = Some(plan.models.image_model);
+                s.rules = Some(plan.models.video);
+            });
+        }
         let (character_input, tuning, query) = ctx.state_mut(|s| {
             let input = CharacterInput {
                 character: s.request.character.clone(),
                 aspect_ratio: s.request.aspect_ratio,
+                model: s.image_model.clone(),
             };
             // A new version knows its takes already; its new takes are new work by design.
             let query = (s.use_cache && s.progress.version == 1).then(|| CacheQuery {
@@ -255,6 +339,7 @@ impl VideoWorkflow {
                 known_character: s.base_images.clone(),
                 scenarios: s.request.scenarios.clone(),
                 quality: s.quality,
+                video_model: s.rules.as_ref().map(|r| r.model.clone()),
             });
             (input, s.tuning, query)
         });
@@ -348,6 +433,7 @@ impl VideoWorkflow {
                     let take = s.launched[i].len() as u32;
                     s.progress.segments[i].status = SegmentStatus::Running;
                     s.progress.segments[i].error = None;
+                    let model = s.rules.as_ref().map(|r| r.model.clone());
                     let input = SegmentInput {
                         scenario: s.request.scenarios[i].clone(),
                         character_image: images.front.clone(),
@@ -355,6 +441,13 @@ impl VideoWorkflow {
                         quality: s.quality,
                         resume: None,
                         variant,
+                        // Jobs planned send the angles; the model's rules decide their use.
+                        references: if model.is_some() {
+                            images.to_vec()
+                        } else {
+                            Vec::new()
+                        },
+                        model,
                     };
                     Some((i, take, prompt, input))
                 });
@@ -405,6 +498,9 @@ impl VideoWorkflow {
             match result {
                 Ok(out) => ctx.state_mut(|s| {
                     s.add_usage(out.usage);
+                    if out.native_4k {
+                        s.native_4k_clips.insert(out.clip_url.clone());
+                    }
                     let latest = s.launched[index].len() as u32;
                     let retake_queued = s.queue.contains(&index);
                     let seg = &mut s.progress.segments[index];
@@ -484,7 +580,13 @@ impl VideoWorkflow {
         ctx.wait_condition(|s| !s.paused).await?;
         let enhance = ctx.state_mut(|s| {
             s.quality_locked = true;
-            (s.quality == Quality::FourK).then(|| {
+            // A video made only of clips the model rendered in 4k is 4k already.
+            let native = s.progress.segments.iter().all(|seg| {
+                seg.clip_url
+                    .as_ref()
+                    .is_some_and(|c| s.native_4k_clips.contains(c))
+            });
+            (s.quality == Quality::FourK && !native).then(|| {
                 s.set_stage(Stage::Enhancing, "Enhancing to 4K");
                 EnhanceInput {
                     video_url: stitched.video_url.clone(),
@@ -552,9 +654,60 @@ impl VideoWorkflow {
 
     #[signal(name = names::ADD_SEGMENT)]
     pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: ScenarioSpec) {
-        if self.accepting_segments && !scenario.prompt.trim().is_empty() {
-            self.push_scenario(scenario);
+        if !self.accepting_segments || scenario.prompt.trim().is_empty() {
+            return;
         }
+        // A signal cannot be refused: a scenario the model would refuse is dropped, and said.
+        let label = scenario
+            .id
+            .clone()
+            .unwrap_or_else(|| "the new scenario".into());
+        let problems = self.problems_of(&scenario, &label, self.quality);
+        if let Some(p) = problems.first() {
+            self.progress.current_step = format!("Scenario not added: {p}");
+            return;
+        }
+        self.push_scenario(scenario);
+    }
+
+    #[update_validator(add_scenario)]
+    fn validate_add_scenario(
+        &self,
+        _ctx: &WorkflowContextView,
+        scenario: &ScenarioSpec,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if scenario.prompt.trim().is_empty() {
+            return Err("the new scenario's prompt is empty".into());
+        }
+        if !self.accepting_segments {
+            return Err("too late to add a scenario: the video is already being stitched".into());
+        }
+        let label = scenario
+            .id
+            .clone()
+            .unwrap_or_else(|| "the new scenario".into());
+        let problems = self.problems_of(scenario, &label, self.quality);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            return Err(list.join("; ").into());
+        }
+        Ok(())
+    }
+
+    /// Adds a scenario to the running job (refused when it breaks the job's model rules);
+    /// returns its id.
+    #[update(name = names::ADD_SCENARIO)]
+    pub fn add_scenario(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        scenario: ScenarioSpec,
+    ) -> String {
+        self.push_scenario(scenario);
+        self.progress
+            .segments
+            .last()
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
     }
 
     // The SDK passes validators a reference to the update's input type, here `String`.
@@ -565,9 +718,26 @@ impl VideoWorkflow {
         _ctx: &WorkflowContextView,
         quality: &String,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        quality.parse::<Quality>()?;
+        let q = quality.parse::<Quality>()?;
         if self.quality_locked {
             return Err("too late to change quality: the video is already being finished".into());
+        }
+        // The clips still to come must be makeable at the new quality.
+        let mut pending: Vec<usize> = self.pending().collect();
+        pending.sort_unstable();
+        pending.dedup();
+        let problems: Vec<String> = pending
+            .into_iter()
+            .flat_map(|i| {
+                let label = self.progress.segments[i].id.clone();
+                self.problems_of(&self.request.scenarios[i], &label, q)
+            })
+            .map(|p| p.to_string())
+            .collect();
+        if !problems.is_empty() {
+            return Err(
+                format!("{q} is not possible for this job: {}", problems.join("; ")).into(),
+            );
         }
         Ok(())
     }

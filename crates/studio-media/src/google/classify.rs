@@ -49,6 +49,63 @@ impl CallSite {
     }
 }
 
+fn detail<'a>(
+    body: &'a ErrorBody,
+    type_suffix: &str,
+) -> impl Iterator<Item = &'a serde_json::Value> {
+    let suffix = format!("google.rpc.{type_suffix}");
+    body.details.iter().filter(move |d| {
+        d.get("@type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.ends_with(&suffix))
+    })
+}
+
+/// `google.rpc.RetryInfo.retryDelay` ("34.4s", "26s", "45.837906927s"): the only place a 429
+/// from Google says how long to wait (no Retry-After header is sent).
+pub(crate) fn retry_delay(body: &ErrorBody) -> Option<Duration> {
+    detail(body, "RetryInfo")
+        .filter_map(|d| d.get("retryDelay"))
+        .find_map(|v| match v {
+            serde_json::Value::String(s) => s.trim().strip_suffix('s')?.parse::<f64>().ok(),
+            // The proto JSON form of a Duration is a string, but take {seconds, nanos} too.
+            serde_json::Value::Object(o) => Some(
+                o.get("seconds")
+                    .and_then(|s| s.as_f64().or_else(|| s.as_str()?.parse().ok()))?
+                    + o.get("nanos").and_then(|n| n.as_f64()).unwrap_or(0.0) / 1e9,
+            ),
+            _ => None,
+        })
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// The quota a 429 names when it cannot refill soon: a per-day quota, or a free tier whose
+/// limit is 0 (the model has no free tier). Per-minute quotas refill: those are waited out.
+pub(crate) fn exhausted_quota(body: &ErrorBody) -> Option<String> {
+    let ids: Vec<String> = detail(body, "QuotaFailure")
+        .filter_map(|d| d.get("violations")?.as_array())
+        .flatten()
+        .filter_map(|v| {
+            v.get("quotaId")
+                .or_else(|| v.get("quotaMetric"))
+                .and_then(|q| q.as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    if let Some(day) = ids.iter().find(|q| q.contains("PerDay")) {
+        return Some(day.clone());
+    }
+    if body.message.contains("limit: 0") {
+        return Some(
+            ids.first()
+                .cloned()
+                .unwrap_or_else(|| "free tier (limit 0)".into()),
+        );
+    }
+    None
+}
+
 /// Class of a non-2xx HTTP answer.
 pub(crate) fn http_status_class(status: u16, body: &ErrorBody) -> ErrorClass {
     let api_key_invalid = body
@@ -60,6 +117,7 @@ pub(crate) fn http_status_class(status: u16, body: &ErrorBody) -> ErrorClass {
         400 => ErrorClass::InvalidInput,
         401 | 403 => ErrorClass::InvalidApiKey,
         404 => ErrorClass::UnsupportedModel,
+        429 if exhausted_quota(body).is_some() => ErrorClass::QuotaExceeded,
         _ => ErrorClass::Transient,
     }
 }
@@ -73,6 +131,19 @@ pub(crate) fn http_error(
 ) -> MediaError {
     let env: ErrorEnvelope = serde_json::from_str(body).unwrap_or_default();
     let class = http_status_class(status, &env.error);
+    // A header wins should one ever come; Google puts the wait in the body.
+    let retry_after = retry_after.or_else(|| retry_delay(&env.error));
+    if class == ErrorClass::QuotaExceeded {
+        let quota = exhausted_quota(&env.error).unwrap_or_default();
+        return site.error(
+            class,
+            format!(
+                "HTTP {status} quota {quota} is used up and will not refill soon: {}",
+                env.error.message.trim()
+            ),
+            None,
+        );
+    }
     let server_message = if env.error.message.is_empty() {
         body.chars().take(300).collect::<String>()
     } else {
@@ -91,11 +162,13 @@ pub(crate) fn http_error(
 }
 
 /// Class of a failed long-running operation, by its google.rpc.Code.
+/// Input errors (3, 9) are not retried; 13 INTERNAL, 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED and
+/// 8 RESOURCE_EXHAUSTED are worth a new submission (failed generations are not billed).
 pub(crate) fn rpc_code_class(code: i64) -> ErrorClass {
     match code {
-        3 => ErrorClass::InvalidInput,       // INVALID_ARGUMENT
-        5 => ErrorClass::UnsupportedModel,   // NOT_FOUND
-        7 | 16 => ErrorClass::InvalidApiKey, // PERMISSION_DENIED, UNAUTHENTICATED
+        3 | 9 | 11 => ErrorClass::InvalidInput, // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
+        5 => ErrorClass::UnsupportedModel,      // NOT_FOUND
+        7 | 16 => ErrorClass::InvalidApiKey,    // PERMISSION_DENIED, UNAUTHENTICATED
         _ => ErrorClass::Transient,
     }
 }
@@ -124,7 +197,7 @@ mod tests {
     fn site() -> CallSite {
         CallSite {
             provider: "gemini",
-            model: "veo-3.0-generate-001".into(),
+            model: "some-video-model".into(),
         }
     }
 
@@ -173,7 +246,7 @@ mod tests {
             assert_eq!(err.class(), class, "{status} {body}");
             let text = err.to_string();
             assert!(text.contains(&format!("HTTP {status}")), "{text}");
-            assert!(text.contains("gemini (veo-3.0-generate-001)"), "{text}");
+            assert!(text.contains("gemini (some-video-model)"), "{text}");
         }
     }
 
@@ -185,9 +258,38 @@ mod tests {
     }
 
     #[test]
+    fn retry_info_sets_the_wait_and_a_daily_quota_is_not_retried() {
+        let per_minute = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"You exceeded your current quota. Please retry in 34.4s.","details":[
+            {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_requests_per_model","quotaId":"GenerateRequestsPerMinutePerProjectPerModel"}]},
+            {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}"#;
+        let err = http_error(&site(), 429, per_minute, None);
+        assert_eq!(err.class(), ErrorClass::Transient);
+        assert_eq!(err.retry_after(), Some(Duration::from_millis(34_400)));
+        let per_day = per_minute.replace("PerMinute", "PerDay");
+        let err = http_error(&site(), 429, &per_day, None);
+        assert_eq!(err.class(), ErrorClass::QuotaExceeded);
+        assert_eq!(err.retry_after(), None);
+        assert!(
+            err.to_string()
+                .contains("GenerateRequestsPerDayPerProjectPerModel"),
+            "{err}"
+        );
+        let free = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"Quota exceeded for metric: generate_content_free_tier_requests, limit: 0, model: x","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"45.837906927s"}]}}"#;
+        assert_eq!(
+            http_error(&site(), 429, free, None).class(),
+            ErrorClass::QuotaExceeded
+        );
+        // No body detail and no header: the retry policy's own backoff.
+        assert_eq!(http_error(&site(), 429, "{}", None).retry_after(), None);
+    }
+
+    #[test]
     fn operation_codes() {
         assert_eq!(rpc_code_class(3), ErrorClass::InvalidInput);
         assert_eq!(rpc_code_class(7), ErrorClass::InvalidApiKey);
         assert_eq!(rpc_code_class(13), ErrorClass::Transient);
+        assert_eq!(rpc_code_class(14), ErrorClass::Transient);
+        assert_eq!(rpc_code_class(4), ErrorClass::Transient);
+        assert_eq!(rpc_code_class(9), ErrorClass::InvalidInput);
     }
 }

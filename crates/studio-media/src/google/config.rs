@@ -12,21 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorClass, MediaError};
 
-pub const DEFAULT_IMAGE_MODEL: &str = "gemini-2.5-flash-image";
-pub const DEFAULT_VIDEO_MODEL: &str = "veo-3.0-generate-001";
-pub const FAST_VIDEO_MODEL: &str = "veo-3.0-fast-generate-001";
-const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
+pub use studio_models::Backend;
 
-/// Which Google API serves the models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// The Gemini Developer API, with an API key.
-    #[default]
-    Gemini,
-    /// Vertex AI, with OAuth (service account or application-default credentials).
-    Vertex,
-}
+const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
+/// How long a discovered model list is trusted before it is listed again.
+const MODELS_MAX_AGE_SECS: u64 = 6 * 3600;
 
 /// A key read from the OS keyring (or the studio's private key file) when settings load: held in
 /// memory only, never serialized, never printed.
@@ -64,9 +54,15 @@ impl std::fmt::Debug for StoredSecret {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct GoogleSettings {
-    pub image_model: String,
-    /// `veo-3.0-generate-001`, or `veo-3.0-fast-generate-001` for the fast model.
-    pub video_model: String,
+    /// A Nano Banana model to use whatever the key lists (None: the newest one it lists).
+    /// Named apart from the 2025 `imageModel` key, whose saved defaults are all shut down.
+    pub pinned_image_model: Option<String>,
+    /// A video model to use whatever the key lists (None: the best one it lists).
+    pub pinned_video_model: Option<String>,
+    /// Whether Standard-quality renders may use a fast or lite video model (cheaper drafts).
+    pub fast_drafts: bool,
+    /// How long a discovered model list is trusted, in seconds.
+    pub models_max_age_secs: u64,
     /// Replaces scheme, host and port of either back end (a mock server in tests and demos).
     pub base_url: Option<String>,
     /// A file holding the Gemini API key (keep it 0600); `GEMINI_API_KEY` wins over it.
@@ -87,13 +83,19 @@ pub struct GoogleSettings {
     /// `GOOGLE_APPLICATION_CREDENTIALS`, before `credentialsFile`).
     #[serde(skip)]
     pub stored_credentials_file: Option<PathBuf>,
+    /// Where discovered model lists are cached (the data dir), shared by the window and the
+    /// worker so both use the same choice. None: in memory only.
+    #[serde(skip)]
+    pub models_cache_dir: Option<PathBuf>,
 }
 
 impl Default for GoogleSettings {
     fn default() -> Self {
         GoogleSettings {
-            image_model: DEFAULT_IMAGE_MODEL.into(),
-            video_model: DEFAULT_VIDEO_MODEL.into(),
+            pinned_image_model: None,
+            pinned_video_model: None,
+            fast_drafts: false,
+            models_max_age_secs: MODELS_MAX_AGE_SECS,
             base_url: None,
             api_key_file: None,
             project: None,
@@ -104,6 +106,7 @@ impl Default for GoogleSettings {
             request_timeout_secs: 120,
             stored_api_key: StoredSecret::default(),
             stored_credentials_file: None,
+            models_cache_dir: None,
         }
     }
 }
@@ -112,10 +115,20 @@ impl Default for GoogleSettings {
 #[derive(Debug, Clone)]
 pub struct GoogleConfig {
     pub backend: Backend,
-    pub image_model: String,
-    pub video_model: String,
+    pub pinned_image_model: Option<String>,
+    pub pinned_video_model: Option<String>,
+    pub fast_drafts: bool,
+    /// Scheme, host and port: the only place the API key is ever sent.
+    pub origin: String,
     /// Base of model paths: `{origin}/v1beta` or `{origin}/v1/projects/P/locations/L/publishers/google`.
     pub base: String,
+    /// Where model lists are read: `{origin}/v1beta/models` or `{origin}/v1beta1/publishers/google/models`.
+    pub models_url: String,
+    /// Where interactions are created: `{origin}/v1beta/interactions` or
+    /// `{origin}/v1beta1/projects/P/locations/L/interactions`.
+    pub interactions_url: String,
+    pub models_cache_file: Option<PathBuf>,
+    pub models_max_age: Duration,
     pub api_key: Option<SecretString>,
     pub credentials_file: Option<PathBuf>,
     pub poll_initial: Duration,
@@ -144,7 +157,8 @@ impl GoogleConfig {
         let origin_override = env("STUDIO_GOOGLE_BASE_URL")
             .or_else(|| s.base_url.clone())
             .map(|u| u.trim_end_matches('/').to_owned());
-        let (base, api_key, credentials_file) = match backend {
+        let (origin, base, models_url, interactions_url, api_key, credentials_file) = match backend
+        {
             Backend::Gemini => {
                 let from_env = env("GEMINI_API_KEY")
                     .or_else(|| env("GOOGLE_API_KEY"))
@@ -173,7 +187,14 @@ impl GoogleConfig {
                     )
                 })?;
                 let origin = origin_override.unwrap_or_else(|| GEMINI_ORIGIN.into());
-                (format!("{origin}/v1beta"), Some(key), None)
+                (
+                    origin.clone(),
+                    format!("{origin}/v1beta"),
+                    format!("{origin}/v1beta/models"),
+                    format!("{origin}/v1beta/interactions"),
+                    Some(key),
+                    None,
+                )
             }
             Backend::Vertex => {
                 let project = env("GOOGLE_CLOUD_PROJECT")
@@ -199,19 +220,38 @@ impl GoogleConfig {
                     .or_else(|| s.stored_credentials_file.clone())
                     .or_else(|| s.credentials_file.clone());
                 (
+                    origin.clone(),
                     format!(
                         "{origin}/v1/projects/{project}/locations/{location}/publishers/google"
+                    ),
+                    format!("{origin}/v1beta1/publishers/google/models"),
+                    format!(
+                        "{origin}/v1beta1/projects/{project}/locations/{location}/interactions"
                     ),
                     None,
                     creds,
                 )
             }
         };
+        let pin = |m: &Option<String>| {
+            m.as_ref()
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+        };
         Ok(GoogleConfig {
             backend,
-            image_model: s.image_model.clone(),
-            video_model: s.video_model.clone(),
+            pinned_image_model: pin(&s.pinned_image_model),
+            pinned_video_model: pin(&s.pinned_video_model),
+            fast_drafts: s.fast_drafts,
+            origin,
             base,
+            models_url,
+            interactions_url,
+            models_cache_file: s
+                .models_cache_dir
+                .as_ref()
+                .map(|d| d.join(format!("models-{}.json", backend.as_str()))),
+            models_max_age: Duration::from_secs(s.models_max_age_secs),
             api_key,
             credentials_file,
             poll_initial: Duration::from_millis(s.poll_initial_ms.max(10)),

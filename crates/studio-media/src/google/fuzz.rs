@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::classify::{http_error, CallSite};
 use super::images::decode_response;
+use super::omni;
 use super::veo::{is_mp4, outcome, parse_operation};
 use crate::error::MediaError;
 
@@ -39,6 +40,16 @@ const KEYS: &[&str] = &[
     "raiMediaFilteredCount",
     "raiMediaFilteredReasons",
     "name",
+    "encodedVideo",
+    "encoding",
+    "videoGcsUri",
+    "thought",
+    "status",
+    "steps",
+    "type",
+    "model_output",
+    "errors",
+    "mime_type",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -112,6 +123,15 @@ proptest! {
     fn operations_never_panic(v in json_value()) {
         let body = serde_json::to_vec(&v).unwrap();
         match parse_operation(&site(), &body).and_then(|op| outcome(&site(), op)) {
+            Ok(_) => {}
+            Err(e) => names_the_call(&e),
+        }
+    }
+
+    #[test]
+    fn interactions_never_panic(v in json_value()) {
+        let body = serde_json::to_vec(&v).unwrap();
+        match omni::parse(&site(), &body).and_then(|i| omni::outcome(&site(), i)) {
             Ok(_) => {}
             Err(e) => names_the_call(&e),
         }

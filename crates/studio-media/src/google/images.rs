@@ -1,5 +1,6 @@
 //! Nano Banana: `generateContent` with the prompt, the creator's references inline and an aspect
-//! ratio; the first inline image of the first candidate is the answer.
+//! ratio. Today's models think first: parts marked `thought: true` (reasoning text and interim
+//! images) are skipped and the last remaining image is the answer, PNG or JPEG.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::classify::{CallSite, FILTERED_FINISH_REASONS};
-use super::{b64, mime_of, read_b64_file, GoogleProvider};
+use super::{b64, read_image, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::ImageRequest;
 use crate::task::TaskCtx;
@@ -44,6 +45,8 @@ struct Content {
 #[serde(rename_all = "camelCase")]
 struct Part {
     inline_data: Option<InlineData>,
+    #[serde(default)]
+    thought: bool,
 }
 
 #[derive(Deserialize)]
@@ -54,16 +57,16 @@ struct InlineData {
 
 pub(super) async fn generate(
     p: &GoogleProvider,
+    model: &str,
     req: &ImageRequest,
     out: &Path,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
-    let model = &p.config.image_model;
     let site = p.site(model);
     let mut parts = vec![json!({"text": format!("{}, {}", req.prompt, req.angle.phrase())})];
     for r in &req.references {
-        parts
-            .push(json!({"inlineData": {"mimeType": mime_of(r), "data": read_b64_file(r).await?}}));
+        let (data, mime) = read_image(r).await?;
+        parts.push(json!({"inlineData": {"mimeType": mime, "data": data}}));
     }
     let body = json!({
         "contents": [{"role": "user", "parts": parts}],
@@ -117,7 +120,13 @@ pub(crate) fn decode_response(
     }
     let data = candidate
         .and_then(|c| c.content)
-        .and_then(|c| c.parts.into_iter().find_map(|p| p.inline_data))
+        .and_then(|c| {
+            c.parts
+                .into_iter()
+                .filter(|p| !p.thought)
+                .filter_map(|p| p.inline_data)
+                .last()
+        })
         .ok_or_else(|| site.error(ErrorClass::Transient, "no image returned".into(), None))?;
     let bytes = b64().decode(data.data.as_bytes()).map_err(|e| {
         site.error(

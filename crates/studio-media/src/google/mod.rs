@@ -1,16 +1,21 @@
-//! The real providers: Nano Banana (Gemini 2.5 Flash Image) for character images and Veo 3 for
-//! clips, on the Gemini Developer API or Vertex AI, over HTTP with reqwest (rustls).
+//! The real providers: Nano Banana for character images, Veo (`predictLongRunning`) or Gemini
+//! Omni (Interactions) for clips, on the Gemini Developer API or Vertex AI, over HTTP with
+//! reqwest (rustls).
 //!
-//! The wire formats and failure classes follow `../shared/providers.md`. Every request can be
-//! cancelled mid-flight, every error names provider, model, HTTP status and the server's
-//! message, and no error or log line ever carries a key.
+//! No model is named here: the key's models are listed ([`discovery`]) and matched to the
+//! families of `studio-models`' table, whose route decides how a clip is asked for. The wire
+//! formats and failure classes follow `../shared/google-2026.md`. Every request can be cancelled
+//! mid-flight, every error names provider, model, HTTP status and the server's message, the key
+//! goes only to the configured origin or Google's hosts, and no error or log line carries a key.
 
 mod auth;
 mod classify;
 pub mod config;
+pub mod discovery;
 #[cfg(test)]
 mod fuzz;
 mod images;
+mod omni;
 mod veo;
 
 use std::future::Future;
@@ -20,17 +25,22 @@ use async_trait::async_trait;
 use base64::Engine;
 
 pub use config::{Backend, GoogleConfig, GoogleSettings, StoredSecret};
+pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
-use crate::provider::{ClipRequest, ImageRequest, MediaProvider};
+use crate::provider::{ClipRequest, ImageRequest, MediaProvider, ModelPlan};
 use crate::task::TaskCtx;
 use auth::Auth;
 use classify::CallSite;
+use studio_core::Quality;
+use studio_models::{Catalog, Choice, Role, Route};
 
 pub struct GoogleProvider {
     config: GoogleConfig,
     http: reqwest::Client,
     auth: Auth,
+    /// The last listing, shared by every job of this worker.
+    discovered: tokio::sync::Mutex<Option<Discovered>>,
 }
 
 pub(crate) fn b64() -> base64::engine::GeneralPurpose {
@@ -56,7 +66,68 @@ impl GoogleProvider {
             }
             Backend::Vertex => Auth::vertex(config.credentials_file.as_deref()).await?,
         };
-        Ok(GoogleProvider { config, http, auth })
+        Ok(GoogleProvider {
+            config,
+            http,
+            auth,
+            discovered: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.config.backend
+    }
+
+    /// Whether credentials may go to `url`: the configured origin (Google's, or the base URL
+    /// set for a mock), or a Google API host. A response naming any other host (a file URI, a
+    /// redirect) gets no key.
+    fn trusted(&self, url: &reqwest::Url) -> bool {
+        let origin = url.origin().ascii_serialization();
+        if origin == self.config.origin {
+            return true;
+        }
+        url.scheme() == "https"
+            && url
+                .host_str()
+                .is_some_and(|h| h == "googleapis.com" || h.ends_with(".googleapis.com"))
+    }
+
+    /// The video model and its rules for a request: the job's plan when it has one, else this
+    /// worker's own choice.
+    async fn video_choice(
+        &self,
+        model: Option<&str>,
+        quality: Quality,
+        task: &TaskCtx,
+    ) -> Result<Choice, MediaError> {
+        match model {
+            Some(m) => Catalog::builtin()
+                .family_of(m)
+                .filter(|f| f.role == Role::Video)
+                .map(|f| Choice {
+                    model: m.to_owned(),
+                    family: f.clone(),
+                })
+                .ok_or_else(|| {
+                    self.site(m).error(
+                        ErrorClass::UnsupportedModel,
+                        format!("{m} is not a video model the studio knows (models.toml)"),
+                        None,
+                    )
+                }),
+            None => Ok(self.plan_models(quality, task).await?.video),
+        }
+    }
+
+    async fn image_choice(
+        &self,
+        model: Option<&str>,
+        task: &TaskCtx,
+    ) -> Result<String, MediaError> {
+        match model {
+            Some(m) => Ok(m.to_owned()),
+            None => Ok(self.plan_models(Quality::High, task).await?.image_model),
+        }
     }
 
     fn provider_name(&self) -> &'static str {
@@ -81,7 +152,31 @@ impl GoogleProvider {
         task: &TaskCtx,
         build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<bytes::Bytes, MediaError> {
-        let req = self.auth.apply(build(&self.http)).await?;
+        let req = build(&self.http);
+        let url = req
+            .try_clone()
+            .and_then(|r| r.build().ok())
+            .map(|r| r.url().clone());
+        let req = match url {
+            Some(u) if self.trusted(&u) => self.auth.apply(req).await?,
+            Some(u) => {
+                return Err(site.error(
+                    ErrorClass::InvalidInput,
+                    format!(
+                        "refusing to send credentials to {} (not Google and not the configured base URL)",
+                        u.host_str().unwrap_or("an unknown host")
+                    ),
+                    None,
+                ))
+            }
+            None => {
+                return Err(site.error(
+                    ErrorClass::InvalidInput,
+                    "could not build the request".into(),
+                    None,
+                ))
+            }
+        };
         let call = async {
             let resp = req.send().await.map_err(|e| transport_error(site, e))?;
             let status = resp.status();
@@ -148,13 +243,6 @@ fn transport_error(site: &CallSite, e: reqwest::Error) -> MediaError {
     site.error(ErrorClass::Transient, format!("{kind}: {e}"), None)
 }
 
-async fn read_b64_file(path: &Path) -> Result<String, MediaError> {
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| MediaError::io(format!("read {}", path.display()), e))?;
-    Ok(b64().encode(bytes))
-}
-
 fn mime_of(path: &Path) -> &'static str {
     match path
         .extension()
@@ -168,27 +256,41 @@ fn mime_of(path: &Path) -> &'static str {
     }
 }
 
+/// The MIME type of image bytes, by their magic numbers (a name can lie; Google checks).
+pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// An image file as Google's inline parts carry it: base64 and its sniffed MIME type.
+pub(crate) async fn read_image(path: &Path) -> Result<(String, &'static str), MediaError> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| MediaError::io(format!("read {}", path.display()), e))?;
+    let mime = sniff_image(&bytes).unwrap_or_else(|| mime_of(path));
+    Ok((b64().encode(bytes), mime))
+}
+
 #[async_trait]
 impl MediaProvider for GoogleProvider {
     fn name(&self) -> &str {
         self.provider_name()
     }
 
+    /// The models are part of each job's plan, and so of its cache keys.
     fn cache_identity(&self) -> String {
-        format!(
-            "{}:{}:{}",
-            self.provider_name(),
-            self.config.image_model,
-            self.config.video_model
-        )
+        self.provider_name().to_owned()
     }
 
-    fn image_model(&self) -> String {
-        self.config.image_model.clone()
-    }
-
-    fn video_model(&self) -> String {
-        self.config.video_model.clone()
+    async fn plan(&self, quality: Quality, task: &TaskCtx) -> Result<ModelPlan, MediaError> {
+        self.plan_models(quality, task).await
     }
 
     async fn character_image(
@@ -197,7 +299,13 @@ impl MediaProvider for GoogleProvider {
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError> {
-        images::generate(self, req, out, task).await
+        let model = self.image_choice(req.model.as_deref(), task).await?;
+        match images::generate(self, &model, req, out, task).await {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Image).await)
+            }
+            other => other,
+        }
     }
 
     async fn video_clip(
@@ -206,6 +314,18 @@ impl MediaProvider for GoogleProvider {
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError> {
-        veo::generate(self, req, out, task).await
+        let choice = self
+            .video_choice(req.model.as_deref(), req.quality, task)
+            .await?;
+        let result = match choice.family.route {
+            Route::Interactions => omni::generate(self, &choice, req, out, task).await,
+            _ => veo::generate(self, &choice, req, out, task).await,
+        };
+        match result {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Video).await)
+            }
+            other => other,
+        }
     }
 }

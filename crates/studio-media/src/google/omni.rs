@@ -1,0 +1,377 @@
+//! Gemini Omni through the Interactions API: `POST …/interactions` in the background, poll
+//! `GET …/interactions/{id}` until it is no longer running, take the last video block of the
+//! model's output steps. Everything on this route is snake_case on the wire
+//! (`../shared/google-2026.md` §6). The interaction id is checkpointed like a Veo operation, so a
+//! crashed attempt resumes it instead of paying again.
+
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use studio_models::{clip_plan, Choice};
+
+use super::classify::{rpc_code_class, CallSite};
+use super::veo::{save, VideoSource};
+use super::{b64, cancellable, read_image, GoogleProvider};
+use crate::error::{ErrorClass, MediaError};
+use crate::provider::ClipRequest;
+use crate::task::TaskCtx;
+
+pub(crate) const ROUTE: &str = "interactions";
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Interaction {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    steps: Vec<Step>,
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Deserialize, Default)]
+struct Step {
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    content: Vec<Block>,
+    error: Option<ErrorEntry>,
+}
+
+#[derive(Deserialize, Default)]
+struct Block {
+    #[serde(default, rename = "type")]
+    kind: String,
+    data: Option<String>,
+    uri: Option<String>,
+}
+
+/// `code` is a URI string in the SDK's types and an integer in `google.rpc.Status`: take both.
+#[derive(Deserialize, Default)]
+struct ErrorEntry {
+    #[serde(default)]
+    code: Value,
+    #[serde(default)]
+    message: String,
+}
+
+impl ErrorEntry {
+    fn class(&self) -> ErrorClass {
+        match &self.code {
+            Value::Number(n) => rpc_code_class(n.as_i64().unwrap_or(0)),
+            Value::String(s) => {
+                let s = s.to_ascii_lowercase();
+                let m = self.message.to_ascii_lowercase();
+                if s.contains("invalid") || s.contains("failed_precondition") {
+                    ErrorClass::InvalidInput
+                } else if s.contains("safety") || s.contains("policy") || m.contains("safety") {
+                    ErrorClass::ContentPolicy
+                } else {
+                    ErrorClass::Transient
+                }
+            }
+            _ => ErrorClass::Transient,
+        }
+    }
+}
+
+fn checkpoint_interaction(task: &TaskCtx) -> Option<String> {
+    let cp = task.resume.as_ref()?;
+    if cp.get("route").and_then(Value::as_str) != Some(ROUTE) {
+        return None;
+    }
+    cp.get("interaction")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The create body for `req`, as `choice`'s rules shape it.
+pub(crate) async fn request_body(choice: &Choice, req: &ClipRequest) -> Result<Value, MediaError> {
+    let family = &choice.family;
+    let plan = clip_plan(
+        family,
+        req.quality,
+        req.duration.get(),
+        req.references.len(),
+    );
+    let mut content = Vec::new();
+    let task = if plan.references {
+        for path in req
+            .references
+            .iter()
+            .take(family.max_reference_images as usize)
+        {
+            let (data, mime) = read_image(path).await?;
+            content.push(json!({"type": "image", "data": data, "mime_type": mime}));
+        }
+        "reference_to_video"
+    } else if family.first_frame {
+        let (data, mime) = read_image(&req.image).await?;
+        content.push(json!({"type": "image", "data": data, "mime_type": mime}));
+        "image_to_video"
+    } else {
+        "text_to_video"
+    };
+    // The route has no negative-prompt field: say it in the prompt.
+    let text = match req
+        .negative_prompt
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        Some(neg) => format!("{}\n\nAvoid: {neg}", req.prompt),
+        None => req.prompt.clone(),
+    };
+    content.push(json!({"type": "text", "text": text}));
+    Ok(json!({
+        "model": choice.model,
+        "input": [{"type": "user_input", "content": content}],
+        "response_format": {
+            "type": "video",
+            "aspect_ratio": req.aspect_ratio.as_str(),
+            "resolution": plan.resolution,
+            "duration": format!("{}s", req.duration.get()),
+            "delivery": "inline"
+        },
+        "generation_config": {"video_config": {"task": task}},
+        "background": true,
+        "store": true
+    }))
+}
+
+pub(super) async fn generate(
+    p: &GoogleProvider,
+    choice: &Choice,
+    req: &ClipRequest,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let model = choice.model.as_str();
+    let site = p.site(model);
+    if let Some(id) = checkpoint_interaction(task) {
+        tracing::info!(interaction = %id, "resuming Omni interaction from the last heartbeat");
+        match poll(p, &site, &id, task).await {
+            Ok(done) => match outcome(&site, done) {
+                Ok(source) => return save(p, &site, source, out, task).await,
+                Err(e) if e.class() == ErrorClass::Transient => {
+                    tracing::warn!(error = %e, "the resumed interaction failed; submitting anew")
+                }
+                Err(e) => return Err(e),
+            },
+            Err(MediaError::Cancelled) => return Err(MediaError::Cancelled),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not resume the interaction; submitting anew")
+            }
+        }
+    }
+    let body = request_body(choice, req).await?;
+    let url = p.config.interactions_url.clone();
+    let mut submissions = 0;
+    loop {
+        submissions += 1;
+        let created: Interaction = p
+            .send_json(&site, task, |c| c.post(&url).json(&body))
+            .await?;
+        if created.id.is_empty() {
+            return Err(site.error(
+                ErrorClass::Transient,
+                "the interaction was created without an id".into(),
+                None,
+            ));
+        }
+        tracing::info!(interaction = %created.id, "Omni interaction created");
+        task.checkpoint(json!({"route": ROUTE, "interaction": created.id, "model": model}));
+        let done = if is_running(&created.status) {
+            poll(p, &site, &created.id, task).await?
+        } else {
+            created
+        };
+        match outcome(&site, done) {
+            Ok(source) => return save(p, &site, source, out, task).await,
+            Err(e) if e.class() == ErrorClass::Transient && submissions < 2 => {
+                tracing::warn!(error = %e, "Omni interaction failed; submitting once more")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_running(status: &str) -> bool {
+    matches!(status, "in_progress" | "queued" | "")
+}
+
+async fn poll(
+    p: &GoogleProvider,
+    site: &CallSite,
+    id: &str,
+    task: &TaskCtx,
+) -> Result<Interaction, MediaError> {
+    let mut wait = p.config.poll_initial;
+    let mut polls = 0u32;
+    let url = format!("{}/{id}", p.config.interactions_url);
+    loop {
+        let i: Interaction = p
+            .send_json(site, task, |c| c.get(&url).query(&[("stream", "false")]))
+            .await?;
+        if !is_running(&i.status) {
+            return Ok(i);
+        }
+        polls += 1;
+        task.report(0.9 * (1.0 - 1.0 / (1.0 + polls as f32 / 4.0)));
+        cancellable(task, async {
+            tokio::time::sleep(wait).await;
+            Ok(())
+        })
+        .await?;
+        wait = (wait * 2)
+            .min(p.config.poll_max)
+            .max(Duration::from_millis(10));
+    }
+}
+
+/// The video of a finished interaction (the last video block of the trailing model-output
+/// steps, as the SDK's `output_video` is built), or why there is none.
+pub(crate) fn outcome(site: &CallSite, i: Interaction) -> Result<VideoSource, MediaError> {
+    let failed =
+        |e: &ErrorEntry, what: &str| site.error(e.class(), format!("{what}: {}", e.message), None);
+    match i.status.as_str() {
+        "completed" => {}
+        "failed" => {
+            let e = i
+                .errors
+                .first()
+                .or_else(|| i.steps.iter().rev().find_map(|s| s.error.as_ref()));
+            return Err(match e {
+                Some(e) => failed(e, "interaction failed"),
+                None => site.error(ErrorClass::Transient, "interaction failed".into(), None),
+            });
+        }
+        "budget_exceeded" => {
+            return Err(site.error(
+                ErrorClass::QuotaExceeded,
+                "interaction stopped: budget exceeded".into(),
+                None,
+            ))
+        }
+        other => {
+            return Err(site.error(
+                ErrorClass::Transient,
+                format!("interaction ended as {other:?}"),
+                None,
+            ))
+        }
+    }
+    let video = i
+        .steps
+        .iter()
+        .rev()
+        .take_while(|s| s.kind != "user_input")
+        .filter(|s| s.kind == "model_output")
+        .flat_map(|s| s.content.iter().rev())
+        .find(|b| b.kind == "video");
+    if let Some(e) = i.steps.iter().rev().find_map(|s| s.error.as_ref()) {
+        if video.is_none() {
+            return Err(failed(e, "the model reported"));
+        }
+    }
+    let Some(video) = video else {
+        return Err(site.error(
+            ErrorClass::Transient,
+            "interaction completed without a video".into(),
+            None,
+        ));
+    };
+    if let Some(data) = &video.data {
+        return b64()
+            .decode(data.as_bytes())
+            .map(VideoSource::Inline)
+            .map_err(|e| {
+                site.error(
+                    ErrorClass::Transient,
+                    format!("malformed video data: {e}"),
+                    None,
+                )
+            });
+    }
+    match &video.uri {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+            Ok(VideoSource::Download(u.clone()))
+        }
+        Some(u) => Err(site.error(
+            ErrorClass::InvalidInput,
+            format!("video delivered to {u}; the studio asks for inline delivery"),
+            None,
+        )),
+        None => Err(site.error(ErrorClass::Transient, "empty video block".into(), None)),
+    }
+}
+
+/// A poll's answer, parsed (for the fuzz tests).
+#[cfg(test)]
+pub(crate) fn parse(site: &CallSite, body: &[u8]) -> Result<Interaction, MediaError> {
+    serde_json::from_slice(body).map_err(|e| {
+        site.error(
+            ErrorClass::Transient,
+            format!("malformed response: {e}"),
+            None,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> CallSite {
+        CallSite {
+            provider: "gemini",
+            model: "m".into(),
+        }
+    }
+
+    fn interaction(v: Value) -> Interaction {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_last_video_of_the_model_output_is_the_clip() {
+        let data = b64().encode(b"\0\0\0\x18ftypmp42");
+        let i = interaction(
+            json!({"id": "v1_x", "status": "completed", "object": "interaction", "steps": [
+                {"type": "user_input", "content": [{"type": "text", "text": "p"}]},
+                {"type": "thought", "summary": [{"type": "text", "text": "hmm"}]},
+                {"type": "model_output", "content": [{"type": "video", "mime_type": "video/mp4", "data": data}]}
+            ]}),
+        );
+        assert!(matches!(outcome(&site(), i), Ok(VideoSource::Inline(_))));
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let i = interaction(
+            json!({"status": "failed", "errors": [{"code": 13, "message": "internal"}]}),
+        );
+        assert_eq!(
+            outcome(&site(), i).unwrap_err().class(),
+            ErrorClass::Transient
+        );
+        let i = interaction(json!({"status": "failed", "errors": [{"code": 3, "message": "bad"}]}));
+        assert_eq!(
+            outcome(&site(), i).unwrap_err().class(),
+            ErrorClass::InvalidInput
+        );
+        let i = interaction(json!({"status": "budget_exceeded"}));
+        assert_eq!(
+            outcome(&site(), i).unwrap_err().class(),
+            ErrorClass::QuotaExceeded
+        );
+        let i = interaction(json!({"status": "completed", "steps": []}));
+        assert_eq!(
+            outcome(&site(), i).unwrap_err().class(),
+            ErrorClass::Transient
+        );
+    }
+}

@@ -1,0 +1,337 @@
+//! The table itself: `models.toml` parsed into families, and the lookups over it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// The table shipped with the studio.
+const BUILTIN: &str = include_str!("../models.toml");
+
+/// Which Google API serves a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// The Gemini Developer API, with an API key.
+    #[default]
+    Gemini,
+    /// Vertex AI (Gemini Enterprise Agent Platform), with OAuth.
+    Vertex,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Gemini => "gemini",
+            Backend::Vertex => "vertex",
+        }
+    }
+}
+
+/// What a model makes for the studio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Character images (Nano Banana).
+    Image,
+    /// Clips (Veo, Gemini Omni).
+    Video,
+    /// The studio's own offline and bench providers.
+    Local,
+}
+
+/// The HTTP route a family is called through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Route {
+    /// `models/{id}:generateContent` (Nano Banana).
+    GenerateContent,
+    /// `models/{id}:predictLongRunning`, then poll the operation (Veo).
+    PredictLongRunning,
+    /// `interactions`, then poll the interaction (Gemini Omni).
+    Interactions,
+    /// No network.
+    Local,
+}
+
+impl Route {
+    /// The `supportedGenerationMethods` entry the Gemini API lists for this route, if any.
+    pub fn listed_method(self) -> Option<&'static str> {
+        match self {
+            Route::GenerateContent => Some("generateContent"),
+            Route::PredictLongRunning => Some("predictLongRunning"),
+            Route::Interactions | Route::Local => None,
+        }
+    }
+}
+
+/// Full models for high and 4k; fast and lite ones for drafts when the creator allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Full,
+    Fast,
+    Lite,
+}
+
+/// One family of models and the rules its members share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct Family {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub route: Route,
+    pub backends: Vec<Backend>,
+    pub patterns: Vec<String>,
+    pub tier: Tier,
+    pub priority: i32,
+    #[serde(default)]
+    pub durations: Vec<u32>,
+    #[serde(default)]
+    pub resolutions: Vec<String>,
+    #[serde(default)]
+    pub aspect_ratios: Vec<String>,
+    /// Resolutions or features (`references`) that only some durations allow.
+    #[serde(default)]
+    pub durations_for: BTreeMap<String, Vec<u32>>,
+    #[serde(default)]
+    pub max_reference_images: u32,
+    #[serde(default)]
+    pub first_frame: bool,
+    #[serde(default)]
+    pub last_frame: bool,
+    #[serde(default)]
+    pub audio: bool,
+    /// `personGeneration` per mode (`text`, `image`, `references`); absent modes send none.
+    #[serde(default)]
+    pub person_generation: BTreeMap<String, String>,
+    #[serde(default)]
+    pub image_sizes: Vec<String>,
+    #[serde(default)]
+    pub price_per_second: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub price_per_image: BTreeMap<String, f64>,
+}
+
+impl Family {
+    /// Whether `model` belongs to this family.
+    pub fn matches(&self, model: &str) -> bool {
+        self.patterns.iter().any(|p| glob(p, model))
+    }
+
+    /// Whether this family natively renders 4k (no upscale afterwards).
+    pub fn native_4k(&self) -> bool {
+        self.resolutions.iter().any(|r| r == "4k")
+    }
+
+    /// The durations `feature` (a resolution or `references`) allows; `None`: any of the family's.
+    pub fn durations_for(&self, feature: &str) -> Option<&[u32]> {
+        self.durations_for.get(feature).map(Vec::as_slice)
+    }
+}
+
+/// A model Google has shut down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    pub id: String,
+    pub date: String,
+}
+
+/// The table: every family and the retired ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub format: u32,
+    pub updated: String,
+    #[serde(rename = "family")]
+    pub families: Vec<Family>,
+    #[serde(default)]
+    pub retired: Vec<Retired>,
+}
+
+/// The table could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    #[error("the model table is not valid TOML: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("the model table is inconsistent: {0}")]
+    Invalid(String),
+}
+
+impl Catalog {
+    /// The table built into this release.
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            // The table is part of the source tree and parsed by a unit test: a broken one
+            // never ships.
+            Catalog::parse(BUILTIN).expect("the built-in models.toml is valid")
+        })
+    }
+
+    /// Parses and checks a table.
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        let catalog: Catalog = toml::from_str(text)?;
+        for f in &catalog.families {
+            let bad = |what: &str| CatalogError::Invalid(format!("family {}: {what}", f.id));
+            if f.patterns.is_empty() {
+                return Err(bad("no patterns"));
+            }
+            if f.role != Role::Image && f.durations.is_empty() {
+                return Err(bad("no durations"));
+            }
+            for (feature, ds) in &f.durations_for {
+                if let Some(d) = ds.iter().find(|d| !f.durations.contains(d)) {
+                    return Err(bad(&format!("{feature} allows {d} s, not a duration")));
+                }
+            }
+            let prices = f
+                .price_per_second
+                .values()
+                .chain(f.price_per_image.values());
+            if prices.into_iter().any(|p| !p.is_finite() || *p < 0.0) {
+                return Err(bad("a price is negative or not a number"));
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// The family of `model`: the first whose patterns match.
+    pub fn family_of(&self, model: &str) -> Option<&Family> {
+        self.families.iter().find(|f| f.matches(model))
+    }
+
+    pub fn family(&self, id: &str) -> Option<&Family> {
+        self.families.iter().find(|f| f.id == id)
+    }
+
+    /// When `model` was shut down, if it was.
+    pub fn retired(&self, model: &str) -> Option<&Retired> {
+        self.retired.iter().find(|r| r.id == model)
+    }
+
+    /// The table's price of one unit of `model`'s output: a second of video at `resolution`, or
+    /// an image at `size` (the family's smallest priced size when not given).
+    pub fn unit_price(&self, model: &str, video: bool, tier: Option<&str>) -> Option<f64> {
+        let f = self.family_of(model)?;
+        let prices = if video {
+            &f.price_per_second
+        } else {
+            &f.price_per_image
+        };
+        match tier {
+            Some(t) => prices.get(t).copied(),
+            None if video => f
+                .resolutions
+                .iter()
+                .find_map(|r| prices.get(r))
+                .or_else(|| prices.values().next())
+                .copied(),
+            None => prices.get("1K").or_else(|| prices.values().next()).copied(),
+        }
+    }
+}
+
+/// Glob match with `*` standing for any text (possibly empty).
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_table_parses_and_is_consistent() {
+        let c = Catalog::builtin();
+        assert!(c.families.len() >= 8);
+        assert!(c.retired("veo-3.0-generate-001").is_some());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("veo-*", "veo-3.1-generate-001"));
+        assert!(glob("veo-*-fast-*", "veo-3.1-fast-generate-001"));
+        assert!(!glob("veo-*-fast-*", "veo-3.1-generate-001"));
+        assert!(glob("gemini-*-flash-image*", "gemini-3.1-flash-image"));
+        assert!(glob(
+            "gemini-*-flash-image*",
+            "gemini-3.1-flash-image-preview"
+        ));
+        assert!(!glob("gemini-*-flash-image*", "gemini-3.1-flash-lite"));
+        assert!(glob("offline", "offline"));
+        assert!(!glob("a*a", "a"));
+    }
+
+    #[test]
+    fn ids_find_their_family_and_unknown_members_get_the_family_rules() {
+        let c = Catalog::builtin();
+        let fam = |m: &str| c.family_of(m).map(|f| f.id.as_str());
+        assert_eq!(fam("veo-3.1-generate-001"), Some("veo"));
+        assert_eq!(fam("veo-3.1-fast-generate-001"), Some("veo-fast"));
+        assert_eq!(fam("veo-3.1-lite-generate-001"), Some("veo-lite"));
+        assert_eq!(fam("veo-4.0-generate-001"), Some("veo"));
+        assert_eq!(fam("gemini-omni-1.2-flash"), Some("omni"));
+        assert_eq!(fam("gemini-3.1-flash-image"), Some("nano-banana-flash"));
+        assert_eq!(fam("gemini-3.1-flash-lite-image"), Some("nano-banana-lite"));
+        assert_eq!(fam("gemini-3-pro-image"), Some("nano-banana-pro"));
+        assert_eq!(fam("gemini-nano-banana-2.1"), Some("nano-banana-numbered"));
+        assert_eq!(fam("gemini-3.5-flash"), None);
+        let lite = c.family("veo-lite").unwrap();
+        assert_eq!(lite.max_reference_images, 0);
+        assert!(!lite.native_4k());
+        assert!(c.family("veo").unwrap().native_4k());
+    }
+
+    #[test]
+    fn prices_come_from_the_family() {
+        let c = Catalog::builtin();
+        assert_eq!(
+            c.unit_price("veo-3.1-generate-001", true, Some("4k")),
+            Some(0.60)
+        );
+        assert_eq!(
+            c.unit_price("veo-3.1-generate-001", true, Some("720p")),
+            Some(0.40)
+        );
+        assert_eq!(
+            c.unit_price("gemini-3.1-flash-image", false, None),
+            Some(0.067)
+        );
+        assert_eq!(c.unit_price("offline", true, None), Some(0.0));
+        assert_eq!(c.unit_price("mystery", true, None), None);
+    }
+
+    #[test]
+    fn a_broken_table_is_refused_with_the_reason() {
+        let bad = BUILTIN.replace(
+            "durations_for = { \"1080p\" = [8] }",
+            "durations_for = { \"1080p\" = [9] }",
+        );
+        let err = Catalog::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("veo-lite") && err.contains("9 s"), "{err}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Google's generative models as data.
+//!
+//! Google retires and renames models every few months (every 2025 model is shut down), so the
+//! studio names none in code. `models.toml`, beside this crate, is the one table of model
+//! families: which ids belong to each (glob patterns), the route that serves them, their rules
+//! (durations, resolutions, what needs 8 s, reference images, audio) and their prices. This crate
+//! reads the table, sorts a discovered model list into families and picks one model per role
+//! ([`Catalog::choose`]), and checks a job against the chosen model's rules
+//! ([`rules::check_clip`]) so nothing Google would refuse is ever paid for.
+//!
+//! Pure: no HTTP, no files. The providers list models; the workflow and the editor check rules.
+
+pub mod catalog;
+pub mod choose;
+pub mod rules;
+
+pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier};
+pub use choose::{version_key, Choice, ListedModel, Preference};
+pub use rules::{check_clip, clip_plan, ClipPlan, Problem, Rule, VideoRules};
