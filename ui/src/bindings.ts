@@ -179,7 +179,11 @@ export type Character_Serialize = {
 	libraryId?: string,
 };
 
-/**  Clip length in seconds. Veo 3 accepts 4, 6 or 8; 8 is the product default. */
+/**
+ *  Clip length in whole seconds, 1 to 60; 8 is the product default. Which lengths a model
+ *  makes (4, 6 or 8 for Veo, 3 to 10 for Omni) is a rule of the model table, checked against
+ *  the job's chosen model before anything is paid.
+ */
 export type ClipSeconds = number;
 
 /**  An amount of money and what it could not price. */
@@ -294,7 +298,7 @@ export type JobDetail_Deserialize = {
 	versions: VersionView_Deserialize[],
 	/**  What the job's work has cost so far, all versions included. */
 	spent: Cost,
-	usage: Usage[],
+	usage: Usage_Deserialize[],
 	/**  The latest run's history, readable. */
 	timeline: TimelineEntry_Deserialize[],
 	webUiUrl?: string | null,
@@ -312,7 +316,7 @@ export type JobDetail_Serialize = {
 	versions: VersionView_Serialize[],
 	/**  What the job's work has cost so far, all versions included. */
 	spent: Cost,
-	usage: Usage[],
+	usage: Usage_Serialize[],
 	/**  The latest run's history, readable. */
 	timeline: TimelineEntry_Serialize[],
 	webUiUrl: string | null,
@@ -454,13 +458,25 @@ export type LibraryCharacter_Serialize = {
 /**  Price of one model's output, in US dollars. */
 export type Price = Price_Serialize | Price_Deserialize;
 
-/**  Prices per model name, as the provider reports the model it used. */
+/**
+ *  Prices per model name, as the provider reports the model it used: the creator's own
+ *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  pass to [`PriceTable::cost_with`].
+ */
 export type PriceTable = PriceTable_Serialize | PriceTable_Deserialize;
 
-/**  Prices per model name, as the provider reports the model it used. */
+/**
+ *  Prices per model name, as the provider reports the model it used: the creator's own
+ *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  pass to [`PriceTable::cost_with`].
+ */
 export type PriceTable_Deserialize = { [key in string]: Price_Deserialize };
 
-/**  Prices per model name, as the provider reports the model it used. */
+/**
+ *  Prices per model name, as the provider reports the model it used: the creator's own
+ *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  pass to [`PriceTable::cost_with`].
+ */
 export type PriceTable_Serialize = { [key in string]: Price_Serialize };
 
 /**  Price of one model's output, in US dollars. */
@@ -487,7 +503,7 @@ export type Progress_Deserialize = {
 	/**  The version this run makes (1 for a first render). */
 	version?: number,
 	/**  What the job has generated so far, all versions included. */
-	usage?: Usage[],
+	usage?: Usage_Deserialize[],
 };
 
 export type Progress_Serialize = {
@@ -500,7 +516,7 @@ export type Progress_Serialize = {
 	/**  The version this run makes (1 for a first render). */
 	version: number,
 	/**  What the job has generated so far, all versions included. */
-	usage?: Usage[],
+	usage?: Usage_Serialize[],
 };
 
 export type Project = Project_Serialize | Project_Deserialize;
@@ -671,11 +687,7 @@ export type TimelineKind = "started" |
  *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
  *  the cache or from earlier takes do not appear here: they cost nothing again.
  */
-export type Usage = {
-	model: string,
-	kind: UsageKind,
-	quantity: number,
-};
+export type Usage = Usage_Serialize | Usage_Deserialize;
 
 /**  What a paid unit of work is counted in. */
 export type UsageKind = 
@@ -683,6 +695,36 @@ export type UsageKind =
 "image" | 
 /**  Seconds of generated video. */
 "videoSecond";
+
+/**
+ *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
+ *  the cache or from earlier takes do not appear here: they cost nothing again.
+ */
+export type Usage_Deserialize = {
+	model: string,
+	kind: UsageKind,
+	quantity: number,
+	/**
+	 *  The resolution (video) the work was done at, which prices it; absent where it does
+	 *  not matter and in records of older releases.
+	 */
+	resolution?: string | null,
+};
+
+/**
+ *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
+ *  the cache or from earlier takes do not appear here: they cost nothing again.
+ */
+export type Usage_Serialize = {
+	model: string,
+	kind: UsageKind,
+	quantity: number,
+	/**
+	 *  The resolution (video) the work was done at, which prices it; absent where it does
+	 *  not matter and in records of older releases.
+	 */
+	resolution?: string,
+};
 
 /**  One version of a job, for the versions list. */
 export type VersionView = VersionView_Serialize | VersionView_Deserialize;

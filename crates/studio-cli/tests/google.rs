@@ -1,6 +1,9 @@
-//! The real Google providers (Nano Banana, Veo 3) through a loopback mock that speaks Google's
-//! wire format: full renders on the Gemini API and Vertex AI back ends, every failure class with
-//! its attempt count from history, and a worker killed mid-poll resuming the same operation.
+//! The real Google providers (Nano Banana; Veo and Gemini Omni) through a loopback mock that
+//! speaks Google's wire format and is at least as strict: models discovered from the key's list
+//! (names the code has never seen included) on both back ends and all three routes, every rule
+//! of the model table refused before anything is paid, every failure class with its attempt
+//! count from history, RetryInfo honoured, failed operations resubmitted, and a worker killed
+//! mid-poll resuming the same operation.
 
 mod common;
 
@@ -13,7 +16,7 @@ use studio_engine::history::{ActivityOutcome, ActivityRecord};
 use studio_engine::{names, EngineError};
 use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, ProviderKind};
-use studio_mock_google::{MockGoogle, MockOptions};
+use studio_mock_google::{LoggedRequest, MockGoogle, MockModel, MockOptions};
 
 const KEY: &str = "test-key-do-not-leak-123";
 
@@ -104,18 +107,38 @@ fn only(records: &[ActivityRecord], activity: &str) -> ActivityRecord {
     matching[0].clone()
 }
 
+/// Requests Google would bill: images, Veo submissions, Omni interactions.
+fn paid(requests: &[LoggedRequest]) -> Vec<&LoggedRequest> {
+    requests
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && (r.path.ends_with(":generateContent")
+                    || r.path.ends_with(":predictLongRunning")
+                    || r.path.ends_with("/interactions"))
+        })
+        .collect()
+}
+
+fn model(id: &str, methods: &[&str]) -> MockModel {
+    MockModel {
+        id: id.into(),
+        methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+    }
+}
+
 async fn render_through(provider: ProviderKind) {
     let mock = mock().await;
     let env = google_env(&format!("{provider}"), &mock, provider, KEY).await;
     let id = env.job_id("job");
-    let scenarios = vec![scenario("walks to the plane", 4), scenario("takes off", 8)];
+    let scenarios = vec![scenario("walks to the plane", 8), scenario("takes off", 8)];
     env.start(&id, input(scenarios, Quality::High)).await;
     let result = env.client.result(&id).await.unwrap();
     let info = Ffmpeg::from_env()
         .probe(&file_path(&result.video_url))
         .await
         .unwrap();
-    assert!((info.duration - 12.0).abs() <= 0.1, "{}", info.duration);
+    assert!((info.duration - 16.0).abs() <= 0.1, "{}", info.duration);
     assert_eq!(result.character_images.len(), 3);
 
     let stats = mock.stats();
@@ -125,9 +148,27 @@ async fn render_through(provider: ProviderKind) {
         2,
         "{stats:?}"
     );
+    // Today's catalog: Omni through Interactions on the Gemini API, Veo on Vertex; the newest
+    // Nano Banana on both. The key's models were listed (every page) first.
+    let paths: Vec<&str> = stats.requests.iter().map(|r| r.path.as_str()).collect();
+    let (video_route, listing) = match provider {
+        ProviderKind::Gemini => ("/v1beta/interactions", "/v1beta/models"),
+        _ => (":predictLongRunning", "/v1beta1/publishers/google/models"),
+    };
+    assert!(paths.iter().any(|p| p.ends_with(video_route)), "{paths:?}");
+    assert!(
+        paths.iter().filter(|p| **p == listing).count() >= 2,
+        "listing is paged: {paths:?}"
+    );
+    let usage: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
     match provider {
-        ProviderKind::Gemini => assert_eq!(stats.downloads, 2),
-        _ => assert!(stats.token_requests >= 1, "{stats:?}"),
+        ProviderKind::Gemini => {
+            assert_eq!(usage, ["gemini-nano-banana-2.1", "gemini-omni-1.2-flash"])
+        }
+        _ => {
+            assert!(stats.token_requests >= 1, "{stats:?}");
+            assert_eq!(usage, ["gemini-3.1-flash-image", "veo-3.1-generate-001"]);
+        }
     }
     // The key never enters workflow history.
     let events = env.client.history(&id).await.unwrap();
@@ -275,7 +316,7 @@ async fn every_fault_ends_in_its_class() {
             attempts: 3,
             outcome: ActivityOutcome::Failed,
             failure_type: Some("TransientError"),
-            text: "code 13",
+            text: "internal error",
         },
         Case {
             name: "clip-slow",
@@ -300,6 +341,10 @@ async fn every_fault_ends_in_its_class() {
         let t = inp.tuning.as_mut().unwrap();
         t.segment.retry.max_attempts = 3;
         t.character.retry.max_attempts = 3;
+        // Twelve jobs drawn and encoded at once by the mock in this process, on two cores:
+        // heartbeats get room so only the scripted faults decide the attempts.
+        t.character.heartbeat_ms = 15_000;
+        t.segment.heartbeat_ms = 15_000;
         env.start(&env.job_id(name), inp).await;
     }
     for Case {
@@ -354,35 +399,223 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
         err.contains("API key not valid") && !err.contains("wrong-key"),
         "{err}"
     );
-    let r = only(
-        &activities(&bad_key, &id).await,
-        names::GENERATE_CHARACTER_IMAGES,
-    );
-    assert_eq!(
-        (r.attempts, r.failure_type.as_deref()),
-        (1, Some("InvalidApiKeyError"))
+    // The key is refused when its models are listed, before anything could be paid for.
+    assert!(
+        activities(&bad_key, &id).await.is_empty(),
+        "nothing was scheduled"
     );
 
-    let unknown = google_env_with("model", &mock, ProviderKind::Gemini, KEY, |g| {
-        g.pinned_video_model = Some("veo-9.9-imaginary".into())
-    })
-    .await;
-    let id = unknown.job_id("job");
-    unknown
-        .start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+    // A pinned model the key does not list fails before anything is paid, naming what the
+    // key can use instead; a retired one says it was shut down.
+    for (name, pinned, says) in [
+        ("model", "veo-9.9-imaginary", "is not among the models"),
+        (
+            "retired",
+            "veo-3.0-generate-001",
+            "was shut down on 2026-06-30",
+        ),
+    ] {
+        let env = google_env_with(name, &mock, ProviderKind::Vertex, KEY, |g| {
+            g.pinned_video_model = Some(pinned.into())
+        })
         .await;
-    let err = unknown.client.result(&id).await.unwrap_err().to_string();
+        let id = env.job_id("job");
+        let before = paid(&mock.stats().requests).len();
+        env.start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
+            .await;
+        let err = env.client.result(&id).await.unwrap_err().to_string();
+        assert!(err.contains(pinned) && err.contains(says), "{err}");
+        assert!(
+            err.contains("can use: veo-3.1-generate-001"),
+            "names the alternatives: {err}"
+        );
+        assert!(
+            activities(&env, &id).await.is_empty(),
+            "nothing was scheduled"
+        );
+        assert_eq!(
+            paid(&mock.stats().requests).len(),
+            before,
+            "nothing was paid"
+        );
+    }
+}
+
+/// A render with no model configured against catalogs of names this code has never seen, on
+/// each back end and each video route: the families' patterns find them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_never_seen_are_discovered_on_every_back_end_and_route() {
+    // (name, back end, Gemini API list, Vertex list, expected video model, its route)
+    type Case = (
+        &'static str,
+        ProviderKind,
+        Vec<MockModel>,
+        Vec<String>,
+        &'static str,
+        &'static str,
+    );
+    let cases: [Case; 3] = [
+        (
+            "omni",
+            ProviderKind::Gemini,
+            vec![
+                model("gemini-nano-banana-3", &["generateContent"]),
+                model("gemini-omni-2.0-flash", &["generateContent"]),
+                model("gemini-9-flash", &["generateContent", "countTokens"]),
+            ],
+            vec![],
+            "gemini-omni-2.0-flash",
+            "/v1beta/interactions",
+        ),
+        (
+            "gemini-veo",
+            ProviderKind::Gemini,
+            vec![
+                model("gemini-nano-banana-3", &["generateContent"]),
+                model("gemini-omni-2.0-flash", &["generateContent"]),
+                model("veo-4.0-generate-preview", &["predictLongRunning"]),
+            ],
+            vec![],
+            "veo-4.0-generate-preview",
+            "/models/veo-4.0-generate-preview:predictLongRunning",
+        ),
+        (
+            "vertex",
+            ProviderKind::Vertex,
+            vec![],
+            vec![
+                "veo-4.0-generate-001".into(),
+                "veo-4.0-fast-generate-001".into(),
+                "gemini-nano-banana-3".into(),
+                "gemini-omni-2.0-flash".into(),
+            ],
+            "veo-4.0-generate-001",
+            "/models/veo-4.0-generate-001:predictLongRunning",
+        ),
+    ];
+    for (name, provider, gemini_models, vertex_models, video, route) in cases {
+        let mock = MockGoogle::start(
+            0,
+            MockOptions {
+                api_key: KEY.into(),
+                polls: 1,
+                gemini_models,
+                vertex_models,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let env = google_env(name, &mock, provider, KEY).await;
+        let id = env.job_id("job");
+        // 8 s scenes take the character's angles as reference images where the model allows.
+        env.start(&id, input(vec![scenario("lands", 8)], Quality::Standard))
+            .await;
+        let result = env.client.result(&id).await.unwrap();
+        let usage: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
+        assert_eq!(usage, ["gemini-nano-banana-3", video], "{name}");
+        let stats = mock.stats();
+        assert!(
+            stats
+                .requests
+                .iter()
+                .any(|r| r.path.ends_with(route) && r.status == 200),
+            "{name}: {:?}",
+            stats.requests
+        );
+        assert_eq!(stats.video_submissions.values().sum::<u32>(), 1, "{name}");
+    }
+}
+
+/// Each rule of the table is checked when the job starts: the job fails naming the scenario,
+/// the rule and the fix, and Google was never asked for anything that costs money.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_are_checked_before_anything_is_paid() {
+    let mock = mock().await;
+    let env = google_env("rules", &mock, ProviderKind::Vertex, KEY).await;
+    let cases = [
+        (
+            "hd-6s",
+            vec![scenario("boards", 8), scenario("waves", 6)],
+            Quality::High,
+            "High (1080p) needs 8 s clips on veo-3.1-generate-001",
+            "make this scene 8 s, or use Standard",
+        ),
+        (
+            "uhd-4s",
+            vec![scenario("boards", 4)],
+            Quality::FourK,
+            "4K (4k) needs 8 s clips",
+            "make this scene 8 s, or use Standard",
+        ),
+        (
+            "five",
+            vec![scenario("boards", 5)],
+            Quality::Standard,
+            "makes clips of 4, 6 or 8 s, not 5 s",
+            "make this scene 4 s",
+        ),
+    ];
+    for (name, scenarios, quality, rule, fix) in cases {
+        let id = env.job_id(name);
+        env.start(&id, input(scenarios, quality)).await;
+        let err = env.client.result(&id).await.unwrap_err().to_string();
+        assert!(err.contains(rule) && err.contains(fix), "{name}: {err}");
+        assert!(err.contains("scene-"), "{name} names the scenario: {err}");
+        assert!(
+            err.contains("InvalidInputError") || err.contains("nothing was generated"),
+            "{err}"
+        );
+        assert!(
+            activities(&env, &id).await.is_empty(),
+            "{name}: nothing scheduled"
+        );
+    }
     assert!(
-        err.contains("veo-9.9-imaginary") && err.contains("HTTP 404"),
-        "{err}"
+        paid(&mock.stats().requests).is_empty(),
+        "{:?}",
+        mock.stats().requests
     );
-    let r = only(
-        &activities(&unknown, &id).await,
-        names::GENERATE_VIDEO_SEGMENT,
+}
+
+/// A 429's RetryInfo delay (no Retry-After header) becomes the next attempt's delay; an
+/// operation that failed with an internal error is submitted once more in the same attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_info_is_honoured_and_a_failed_operation_is_resubmitted() {
+    let mock = mock().await;
+    let env = google_env("retry", &mock, ProviderKind::Vertex, KEY).await;
+    let id = env.job_id("job");
+    let mut inp = input(
+        vec![scenario("circles [mock:op-error-once]", 8)],
+        Quality::Standard,
     );
+    inp.request.character.base_prompt = "a pilot [mock:429=2.25]".into();
+    env.start(&id, inp).await;
+    env.client.result(&id).await.unwrap();
+    let requests = mock.stats().requests;
+    let images: Vec<&LoggedRequest> = requests
+        .iter()
+        .filter(|r| r.path.ends_with(":generateContent"))
+        .collect();
+    let throttled = images.iter().find(|r| r.status == 429).expect("a 429");
+    let next = images
+        .iter()
+        .filter(|r| r.at_ms > throttled.at_ms && r.status == 200)
+        .map(|r| r.at_ms)
+        .min()
+        .expect("a later success");
+    assert!(
+        next - throttled.at_ms >= 2250,
+        "retried {} ms after the 429",
+        next - throttled.at_ms
+    );
+    let r = only(&activities(&env, &id).await, names::GENERATE_VIDEO_SEGMENT);
+    assert_eq!((r.attempts, r.outcome), (1, ActivityOutcome::Completed));
     assert_eq!(
-        (r.attempts, r.failure_type.as_deref()),
-        (1, Some("UnsupportedModelError"))
+        mock.stats()
+            .video_submissions
+            .get("circles [mock:op-error-once]"),
+        Some(&2)
     );
 }
 

@@ -47,6 +47,7 @@ async fn frame_hashes(ff: &Ffmpeg, clip: &Path) -> Vec<String> {
         .args(["-v", "error", "-i"])
         .arg(clip)
         .args([
+            "-an",
             "-vf",
             "select='eq(n\\,0)+eq(n\\,90)'",
             "-vsync",

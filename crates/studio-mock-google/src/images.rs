@@ -280,12 +280,10 @@ pub(crate) async fn generate_content(
         let candidate = json!({"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0});
         return answer(model, candidate, true, 0);
     }
-    let jpegs = tokio::task::spawn_blocking(move || {
-        Ok::<_, String>((to_jpeg(&png, false, 90)?, to_jpeg(&png, true, 60)?))
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
+    let jpegs = tokio::task::spawn_blocking(move || to_jpegs(&png))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
     let (full, interim) = match jpegs {
         Ok(j) => j,
         Err(e) => {
@@ -338,25 +336,25 @@ pub(crate) async fn draw_png(
     bytes
 }
 
-/// `png` as a JPEG (at half size for an interim "thought" image).
-fn to_jpeg(png: &[u8], half: bool, quality: u8) -> Result<Vec<u8>, String> {
+/// `png` as a JPEG, and a small interim "thought" JPEG of it (decoded once, and the interim
+/// kept tiny: many tests render at once on two cores).
+fn to_jpegs(png: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     let img = image::load_from_memory(png)
         .map_err(|e| e.to_string())?
         .to_rgb8();
-    let img = if half {
-        let (w, h) = img.dimensions();
-        image::imageops::resize(
-            &img,
-            (w / 2).max(1),
-            (h / 2).max(1),
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
-        img
+    let (w, h) = img.dimensions();
+    let small = image::imageops::resize(
+        &img,
+        (w / 8).max(1),
+        (h / 8).max(1),
+        image::imageops::FilterType::Nearest,
+    );
+    let encode = |img: &image::RgbImage, quality| {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(img)
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(out)
     };
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&img)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    Ok((encode(&img, 90)?, encode(&small, 60)?))
 }

@@ -125,7 +125,7 @@ pub(crate) fn decode_response(
                 .into_iter()
                 .filter(|p| !p.thought)
                 .filter_map(|p| p.inline_data)
-                .last()
+                .next_back()
         })
         .ok_or_else(|| site.error(ErrorClass::Transient, "no image returned".into(), None))?;
     let bytes = b64().decode(data.data.as_bytes()).map_err(|e| {

@@ -68,7 +68,10 @@ impl ErrorEntry {
                 let m = self.message.to_ascii_lowercase();
                 if s.contains("invalid") || s.contains("failed_precondition") {
                     ErrorClass::InvalidInput
-                } else if s.contains("safety") || s.contains("policy") || m.contains("safety") {
+                } else if ["safety", "polic", "filter", "blocked"]
+                    .iter()
+                    .any(|w| s.contains(w) || m.contains(w))
+                {
                     ErrorClass::ContentPolicy
                 } else {
                     ErrorClass::Transient
