@@ -390,7 +390,7 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
         .map(|s| s.duration_seconds.get())
         .sum();
     // Until the key's models have been listed the choice is unknown: say so, price nothing.
-    let unknown = || "(not yet listed: Settings → Test key)".to_owned();
+    let unknown = || "(chosen when the key's models are first listed)".to_owned();
     let image_model = plan
         .as_ref()
         .map_or_else(unknown, |p| p.image_model.clone());

@@ -119,10 +119,17 @@ pub struct Price {
 pub struct PriceTable(pub BTreeMap<String, Price>);
 
 impl Default for PriceTable {
-    /// No overrides: every price comes from the model table, which knows Google's list
-    /// prices per model family and resolution (and that offline and bench work is free).
+    /// The local providers, free (and editable in Settings, so the table is never empty);
+    /// Google's list prices come from the model table, per model family and resolution.
     fn default() -> Self {
-        PriceTable(BTreeMap::new())
+        let free = Price {
+            per_image: 0.0,
+            per_video_second: 0.0,
+        };
+        PriceTable(BTreeMap::from([
+            ("offline".into(), free),
+            ("bench".into(), free),
+        ]))
     }
 }
 
