@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
+use studio_api::models::ModelReport;
 
 use serde::{Deserialize, Serialize};
 use studio_api::{
@@ -69,8 +70,24 @@ pub fn save_project(path: String, project: Project) -> Result<(), ApiError> {
 
 #[tauri::command]
 #[specta::specta]
-pub fn check_project(path: Option<String>, project: Project) -> Vec<FieldProblem> {
-    Studio::check_project(path.map(PathBuf::from).as_deref(), &project)
+pub fn check_project(
+    state: State<'_, AppState>,
+    path: Option<String>,
+    project: Project,
+) -> Vec<FieldProblem> {
+    let mut problems = Studio::check_project(path.map(PathBuf::from).as_deref(), &project);
+    // The chosen model's rules, once the studio is up (never waits for it).
+    if let Some(studio) = state.studio_if_open() {
+        problems.extend(studio.rule_problems(&project));
+    }
+    problems
+}
+
+/// Settings → Test key: lists the models the key can use and shows the choice per role.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_key(state: State<'_, AppState>) -> Result<ModelReport, ApiError> {
+    state.studio().await?.check_models().await
 }
 
 #[tauri::command]

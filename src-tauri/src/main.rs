@@ -17,6 +17,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::open_project,
         commands::save_project,
         commands::check_project,
+        commands::test_key,
         commands::render,
         commands::watch_job,
         commands::pause_job,

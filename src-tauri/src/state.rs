@@ -35,6 +35,11 @@ impl AppState {
             .clone()
     }
 
+    /// The studio if it has opened already (for checks that must not wait for start-up).
+    pub fn studio_if_open(&self) -> Option<Arc<Studio>> {
+        self.studio.get().and_then(|r| r.as_ref().ok().cloned())
+    }
+
     pub async fn media(&self) -> Result<Arc<MediaServer>, ApiError> {
         self.media
             .get_or_init(|| async {

@@ -242,6 +242,20 @@ step(`idle memory of the app's process tree (studio ready, no video loaded): ${m
 await s.exec("document.querySelector('#jobs li.job .play').click()");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
 step("after relaunch the finished job is listed and plays");
+
+// Settings → Test key: the models the provider can use and the choice per role (offline here).
+await s.click(await s.find("#settings"));
+await s.waitFor("the Settings dialog", "return document.getElementById('settings-dialog').open", 10000);
+await s.click(await s.find("#key-test"));
+await s.waitFor(
+  "the model report",
+  "const r = document.getElementById('model-report'); return !r.hidden && r.textContent.includes('Images') && r.textContent.includes('offline')",
+  30000,
+);
+const modelReport = await s.exec("return document.getElementById('model-report').textContent");
+await s.click(await s.find("#settings-dialog button[value=cancel]"));
+await s.waitFor("the Settings dialog to close", "return !document.getElementById('settings-dialog').open", 10000);
+step(`Test key shows the choice per role: ${modelReport.replace(/\s+/g, " ").slice(0, 120)}`);
 await shot(s, "6-relaunched");
 
 // Iterate on one shot: the job's takes, timeline and cost; regenerate one scenario with a new

@@ -13,6 +13,8 @@ export const commands = {
 	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
 	saveProject: (path: string, project: Project_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project })),
 	checkProject: (path: string | null, project: Project_Deserialize) => __TAURI_INVOKE<FieldProblem[]>("check_project", { path, project }),
+	/**  Settings → Test key: lists the models the key can use and shows the choice per role. */
+	testKey: () => typedError<ModelReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("test_key")),
 	render: (project: Project_Deserialize, path: string | null) => typedError<JobRecord_Serialize, ApiError_Serialize>(__TAURI_INVOKE("render", { project, path })),
 	/**  Streams a job's progress over `on_progress` (only changes), until it ends. */
 	watchJob: (id: string, onProgress: Channel<Progress_Deserialize>) => typedError<JobOutcome_Serialize, ApiError_Serialize>(__TAURI_INVOKE("watch_job", { id, onProgress })),
@@ -206,7 +208,16 @@ export type ErrorCode =
 /**  Temporal could not be reached or started. */
 "connection" | "jobFailed" | "jobCancelled" | 
 /**  Settings are invalid. */
-"settings" | "internal";
+"settings" | 
+/**  Google refused the key or credentials. */
+"invalidKey" | 
+/**
+ *  The model does not exist for this key, or was shut down (the message names the
+ *  models the key can use).
+ */
+"unsupportedModel" | 
+/**  A quota that will not refill soon is used up. */
+"quotaExceeded" | "internal";
 
 /**  A render's expected cost, before it starts. */
 export type Estimate = {
@@ -453,6 +464,71 @@ export type LibraryCharacter_Serialize = {
 	/**  Seconds since the Unix epoch. */
 	createdAt: number,
 	updatedAt: number,
+};
+
+/**  What the key can use and what the studio picks. */
+export type ModelReport = ModelReport_Serialize | ModelReport_Deserialize;
+
+/**  What the key can use and what the studio picks. */
+export type ModelReport_Deserialize = {
+	/**  `offline`, `bench`, `gemini` or `vertex`. */
+	provider: string,
+	/**  When the list was fetched (Unix seconds; None for the local providers). */
+	listedAt?: number | null,
+	/**  How many models the key can use, of every kind. */
+	listed: number,
+	/**  The choice per role: images, video for High/4k, video for Standard (drafts). */
+	imageModel: string,
+	videoModel: string,
+	draftVideoModel: string,
+	/**  How clips are asked for (`predictLongRunning`, `interactions`, `local`). */
+	videoRoute: string,
+	/**  Whether the video model renders 4k itself (else the studio upscales). */
+	native4k: boolean,
+	/**
+	 *  How many of the character's angles go as reference images (0: the front image is the
+	 *  first frame).
+	 */
+	referenceImages: number,
+	/**  Every listed model that can make images / clips, best first. */
+	usableImageModels: string[],
+	usableVideoModels: string[],
+	/**
+	 *  Listed ids that look like image or video models but match no family of the table: the
+	 *  table may need a new family.
+	 */
+	unknown: string[],
+};
+
+/**  What the key can use and what the studio picks. */
+export type ModelReport_Serialize = {
+	/**  `offline`, `bench`, `gemini` or `vertex`. */
+	provider: string,
+	/**  When the list was fetched (Unix seconds; None for the local providers). */
+	listedAt: number | null,
+	/**  How many models the key can use, of every kind. */
+	listed: number,
+	/**  The choice per role: images, video for High/4k, video for Standard (drafts). */
+	imageModel: string,
+	videoModel: string,
+	draftVideoModel: string,
+	/**  How clips are asked for (`predictLongRunning`, `interactions`, `local`). */
+	videoRoute: string,
+	/**  Whether the video model renders 4k itself (else the studio upscales). */
+	native4k: boolean,
+	/**
+	 *  How many of the character's angles go as reference images (0: the front image is the
+	 *  first frame).
+	 */
+	referenceImages: number,
+	/**  Every listed model that can make images / clips, best first. */
+	usableImageModels: string[],
+	usableVideoModels: string[],
+	/**
+	 *  Listed ids that look like image or video models but match no family of the table: the
+	 *  table may need a new family.
+	 */
+	unknown: string[],
 };
 
 /**  Price of one model's output, in US dollars. */

@@ -16,6 +16,7 @@ import {
   type JobView_Serialize as JobView,
   type KeysUpdate,
   type KeysView,
+  type ModelReport,
   type PriceTable_Deserialize as PriceTable,
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
@@ -865,6 +866,27 @@ async function showCacheUsage() {
       : r.error.message;
 }
 
+/** The models the key can use and the studio's choice per role (Settings → Test key). */
+function showModelReport(el: HTMLElement, m: ModelReport) {
+  const row = (term: string, value: string) => {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    return [dt, dd];
+  };
+  const video = [m.videoRoute, m.native4k ? "native 4k" : "4k by upscale", m.referenceImages > 0 ? `${m.referenceImages} reference images` : "first frame"];
+  el.replaceChildren(
+    ...row("Provider", m.listedAt === null ? m.provider : `${m.provider} (${m.listed} models listed)`),
+    ...row("Images", m.imageModel),
+    ...row("Video", `${m.videoModel} (${video.join(", ")})`),
+    ...row("Drafts", m.draftVideoModel),
+    ...row("Also usable", [...m.usableImageModels, ...m.usableVideoModels].filter((x) => x !== m.imageModel && x !== m.videoModel).join(", ") || "nothing else"),
+    ...(m.unknown.length > 0 ? row("Not in the model table", m.unknown.join(", ")) : []),
+  );
+  el.hidden = false;
+}
+
 /** Where keys are kept and which are set; key values never come back from Rust. */
 function showKeys(k: KeysView) {
   const where = $("keys-where");
@@ -931,6 +953,17 @@ function bindSettings() {
       return v === "" ? null : v; // empty: leave as it is
     };
     void saveKeys({ geminiApiKey: value("key-gemini"), vertexCredentialsFile: value("key-vertex"), temporalApiKey: value("key-temporal") });
+  };
+  $("key-test").onclick = async () => {
+    result.textContent = "Listing the models this key can use…";
+    const r = await commands.testKey();
+    const report = $("model-report");
+    if (r.status === "error") {
+      report.hidden = true;
+      return void (result.textContent = `Failed: ${r.error.message}`);
+    }
+    result.textContent = "";
+    showModelReport(report, r.data);
   };
   $("key-clear-gemini").onclick = () => void saveKeys({ geminiApiKey: "", vertexCredentialsFile: null, temporalApiKey: null });
   $("cache-clear").onclick = async () => {

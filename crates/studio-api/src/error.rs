@@ -24,6 +24,13 @@ pub enum ErrorCode {
     JobCancelled,
     /// Settings are invalid.
     Settings,
+    /// Google refused the key or credentials.
+    InvalidKey,
+    /// The model does not exist for this key, or was shut down (the message names the
+    /// models the key can use).
+    UnsupportedModel,
+    /// A quota that will not refill soon is used up.
+    QuotaExceeded,
     Internal,
 }
 
@@ -81,7 +88,17 @@ impl From<ProjectError> for ApiError {
 
 impl From<MediaError> for ApiError {
     fn from(e: MediaError) -> Self {
-        ApiError::new(ErrorCode::Io, e.to_string())
+        use studio_media::ErrorClass;
+        let code = match e.class() {
+            ErrorClass::InvalidApiKey => ErrorCode::InvalidKey,
+            ErrorClass::UnsupportedModel => ErrorCode::UnsupportedModel,
+            ErrorClass::QuotaExceeded => ErrorCode::QuotaExceeded,
+            ErrorClass::Transient if matches!(e, MediaError::Provider { .. }) => {
+                ErrorCode::Connection
+            }
+            _ => ErrorCode::Io,
+        };
+        ApiError::new(code, e.to_string())
     }
 }
 

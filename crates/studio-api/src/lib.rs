@@ -5,6 +5,7 @@ pub mod characters;
 pub mod error;
 pub mod jobs;
 pub mod keys;
+pub mod models;
 pub mod settings_view;
 pub mod studio;
 pub mod thumbs;

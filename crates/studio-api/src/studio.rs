@@ -114,6 +114,16 @@ impl Studio {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| ApiError::new(ErrorCode::Io, format!("{data_dir:?}: {e}")))?;
         let settings = Settings::load(data_dir)?;
+        // On start, the key's models are listed (unless the cached list is fresh) so the
+        // editor's estimate and rule checks know the choice before the first render.
+        if settings.models(Quality::High).is_none() {
+            let s = settings.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::models::check_models(&s, false).await {
+                    tracing::warn!(error = %e, "could not list the key's models at start");
+                }
+            });
+        }
         let session = Session::open_embedded(data_dir, settings).await?;
         // Undo of deleted characters is for one session.
         studio_library::Library::open(data_dir)?.purge_trash()?;
@@ -208,6 +218,16 @@ impl Studio {
     pub fn check_project(path: Option<&Path>, project: &Project) -> Vec<FieldProblem> {
         let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
         problems_of(&project.problems(base))
+    }
+
+    /// The model rules an edited project breaks (see [`crate::models::rule_problems`]).
+    pub fn rule_problems(&self, project: &Project) -> Vec<FieldProblem> {
+        crate::models::rule_problems(&self.session.settings, project)
+    }
+
+    /// Which models the key can use and the choice per role (Settings → Test key), listed anew.
+    pub async fn check_models(&self) -> Result<crate::models::ModelReport, ApiError> {
+        crate::models::check_models(&self.session.settings, true).await
     }
 
     /// Validates, then starts a render and records the job.

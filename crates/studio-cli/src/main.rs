@@ -100,6 +100,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the key: list the models it can use and show the choice per role. `--live` makes
+    /// the cheapest real image and 4 s clip (after showing the price and asking) and reports
+    /// every way Google's answers differ from the model table.
+    Doctor {
+        /// Use the cached list if it is fresh instead of listing anew.
+        #[arg(long)]
+        cached: bool,
+        #[arg(long)]
+        live: bool,
+        /// With --live: do not ask (the price is still printed).
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// What rendering a project is expected to cost with the configured models and prices.
     Estimate {
         project: PathBuf,
@@ -264,6 +279,31 @@ fn main() -> ExitCode {
             };
             ExitCode::from(code)
         }
+    }
+}
+
+fn print_model_report(r: &studio_api::models::ModelReport) {
+    println!("provider      {}", r.provider);
+    if r.listed_at.is_some() {
+        println!("listed        {} models", r.listed);
+    }
+    println!("images        {}", r.image_model);
+    println!(
+        "video         {} ({}{}{})",
+        r.video_model,
+        r.video_route,
+        if r.native_4k { ", native 4k" } else { "" },
+        if r.reference_images > 0 {
+            format!(", {} reference images", r.reference_images)
+        } else {
+            String::new()
+        }
+    );
+    println!("drafts        {}", r.draft_video_model);
+    println!("can also use  images: {}", r.usable_image_models.join(", "));
+    println!("              video: {}", r.usable_video_models.join(", "));
+    if !r.unknown.is_empty() {
+        println!("not in the model table: {}", r.unknown.join(", "));
     }
 }
 
@@ -642,6 +682,68 @@ async fn run(cli: Cli) -> Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Doctor {
+            cached,
+            live,
+            yes,
+            json,
+        } => {
+            let report = studio_api::models::check_models(&settings, !cached).await?;
+            if !live {
+                if json {
+                    return print_json(&report);
+                }
+                print_model_report(&report);
+                return Ok(());
+            }
+            let plan = studio_api::models::live_plan(&settings).await?;
+            let price = plan.usd.map_or_else(
+                || "an unknown price".to_owned(),
+                |p| format!("about ${p:.2}"),
+            );
+            eprintln!(
+                "The live check makes 1 image with {} and one {} s clip with {} for {price}.",
+                plan.image_model, plan.clip_seconds, plan.video_model
+            );
+            if !yes {
+                eprint!("Go ahead? [y/N] ");
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    eprintln!("Nothing was made.");
+                    return Ok(());
+                }
+            }
+            let work = tempfile::tempdir()?;
+            let live = studio_api::models::live_check(
+                &settings,
+                plan,
+                &studio_media::Ffmpeg::from_env(),
+                work.path(),
+            )
+            .await?;
+            if json {
+                return print_json(&live);
+            }
+            println!(
+                "image {}x{}; clip {:.2} s, {}x{}, audio {}",
+                live.image_size.0,
+                live.image_size.1,
+                live.clip_seconds,
+                live.clip_size.0,
+                live.clip_size.1,
+                if live.clip_audio { "yes" } else { "no" }
+            );
+            if live.differences.is_empty() {
+                println!("Google answered as the model table says.");
+            } else {
+                println!("Differences from models.toml:");
+                for d in &live.differences {
+                    println!("  - {d}");
+                }
+            }
+            Ok(())
         }
         Command::Estimate { project, json } => {
             let project = studio_core::Project::load(&project)?;

@@ -524,6 +524,64 @@ async fn models_never_seen_are_discovered_on_every_back_end_and_route() {
             stats.requests
         );
         assert_eq!(stats.video_submissions.values().sum::<u32>(), 1, "{name}");
+        // The character's three angles went as reference images (each model takes up to 3).
+        assert_eq!(stats.reference_images.get("lands"), Some(&3), "{name}");
+    }
+}
+
+/// 4k where the model renders it natively asks for `4k` and runs no upscale; a model without
+/// native 4k (Lite) renders 1080p and the studio upscales. Audio survives both, and a 4 s clip
+/// (too short for references) animates the front image instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_4k_skips_the_upscale_and_audio_survives() {
+    let mock = mock().await;
+    for (name, pinned, upscales) in [
+        ("native", None, false),
+        ("lite", Some("veo-3.1-lite-generate-001"), true),
+    ] {
+        let env = google_env_with(name, &mock, ProviderKind::Vertex, KEY, |g| {
+            g.pinned_video_model = pinned.map(str::to_owned)
+        })
+        .await;
+        let id = env.job_id("job");
+        let prompt = format!("{name} skyline at dusk");
+        env.start(&id, input(vec![scenario(&prompt, 8)], Quality::FourK))
+            .await;
+        let result = env.client.result(&id).await.unwrap();
+        let stats = mock.stats();
+        let asked = stats.resolutions.get(&prompt).cloned();
+        let runs = activities(&env, &id).await;
+        assert_eq!(
+            count(&runs, names::ENHANCE_4K),
+            usize::from(upscales),
+            "{name}: {runs:?}"
+        );
+        assert_eq!(
+            asked.as_deref(),
+            Some(if upscales { "1080p" } else { "4k" }),
+            "{name}"
+        );
+        let expected_refs = if upscales { 0 } else { 3 };
+        assert_eq!(
+            stats.reference_images.get(&prompt),
+            Some(&expected_refs),
+            "{name}"
+        );
+        let info = Ffmpeg::from_env()
+            .probe(&file_path(&result.video_url))
+            .await
+            .unwrap();
+        assert!(info.has_audio(), "{name}: the video lost its audio");
+        if upscales {
+            assert_eq!(info.video.as_ref().map(|v| v.width), Some(3840), "{name}");
+        }
+        let usage = &result.usage;
+        assert!(
+            usage
+                .iter()
+                .any(|u| u.resolution.as_deref() == asked.as_deref()),
+            "{name}: usage is priced at the resolution asked: {usage:?}"
+        );
     }
 }
 
@@ -837,4 +895,157 @@ async fn a_key_entered_once_is_used_by_a_worker_with_no_key_in_its_environment()
     let settings = std::fs::read_to_string(data.join("settings.json")).unwrap();
     assert!(!settings.contains(KEY));
     assert_eq!(files_containing(data, KEY.as_bytes()), [key_file]);
+}
+
+/// `studio doctor` lists what the key can use and shows the choice per role; `--live` says the
+/// price and asks first (a "no" makes nothing), then makes the cheapest image and 4 s clip and
+/// compares them with the model table; the choice is cached in the data dir for the estimate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_key_and_the_table() {
+    let mock = mock().await;
+    let env = Env::without_worker("doctor").await;
+    let data = env.data.path();
+    let settings = serde_json::json!({
+        "provider": "vertex",
+        "google": {"baseUrl": mock.base_url(), "pollInitialMs": 100, "pollMaxMs": 200,
+                   "project": "studio-test", "location": "us-central1",
+                   "credentialsFile": service_account(data, &mock)},
+    });
+    std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
+    let doctor = |args: &[&str], stdin: &str| {
+        let mut c = env.studio();
+        c.arg("doctor")
+            .args(args)
+            .env("STUDIO_SECRETS", "file")
+            .env_remove("STUDIO_PROVIDER")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+
+    let (report, _) = doctor(&["--json"], "");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["imageModel"], "gemini-3.1-flash-image", "{report}");
+    assert_eq!(report["videoModel"], "veo-3.1-generate-001", "{report}");
+    assert_eq!(report["videoRoute"], "predictLongRunning");
+    assert_eq!(report["native4k"], true);
+    assert_eq!(report["referenceImages"], 3);
+    let usable = report["usableVideoModels"].to_string();
+    assert!(
+        usable.contains("veo-3.1-lite-generate-001") && usable.contains("gemini-omni-1.2-flash"),
+        "{usable}"
+    );
+    assert!(
+        data.join("models-vertex.json").exists(),
+        "the listing is cached"
+    );
+    assert!(
+        paid(&mock.stats().requests).is_empty(),
+        "listing costs nothing"
+    );
+
+    // A "no" makes nothing.
+    let (_, asked) = doctor(&["--live"], "n\n");
+    assert!(
+        asked.contains("veo-3.1-lite-generate-001") && asked.contains("about $"),
+        "{asked}"
+    );
+    assert!(asked.contains("Nothing was made"), "{asked}");
+    assert!(paid(&mock.stats().requests).is_empty());
+
+    // The cheapest image and clip, checked against the table.
+    let (live, _) = doctor(&["--live", "--yes", "--json"], "");
+    let live: serde_json::Value = serde_json::from_str(&live).unwrap();
+    assert_eq!(
+        live["plan"]["videoModel"], "veo-3.1-lite-generate-001",
+        "{live}"
+    );
+    assert_eq!(live["plan"]["clipSeconds"], 4);
+    assert_eq!(live["clipAudio"], true, "{live}");
+    assert!(
+        (live["clipSeconds"].as_f64().unwrap() - 4.0).abs() < 0.2,
+        "{live}"
+    );
+    // The mock renders 720p for every request; the table says so too for a Standard clip.
+    assert_eq!(live["differences"], serde_json::json!([]), "{live}");
+    let stats = mock.stats();
+    assert_eq!(
+        stats.video_submissions.values().sum::<u32>(),
+        1,
+        "{stats:?}"
+    );
+    assert_eq!(stats.image_requests.values().sum::<u32>(), 1, "{stats:?}");
+
+    // The estimate uses the same cached choice, at the table's prices.
+    let project = data.join("p.studio.json");
+    write_project(
+        &project,
+        serde_json::json!([{"prompt": "runs", "durationSeconds": 8}]),
+    );
+    let out = env
+        .studio()
+        .args(["estimate", "--json"])
+        .arg(&project)
+        .env("STUDIO_SECRETS", "file")
+        .output()
+        .unwrap();
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["videoModel"], "veo-3.1-generate-001", "{e}");
+    assert!(e["cost"]["usd"].as_f64().unwrap() > 0.0, "{e}");
+}
+
+/// While a job runs, a quality change or a new scenario that would break the job's model rules
+/// is refused by its validator (never entering history); ones that fit are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_that_break_the_rules_are_refused() {
+    let mock = mock().await;
+    let env = google_env("steer", &mock, ProviderKind::Vertex, KEY).await;
+    let id = env.job_id("job");
+    env.start(
+        &id,
+        input(
+            vec![scenario("idles [mock:polls=12]", 4)],
+            Quality::Standard,
+        ),
+    )
+    .await;
+    wait_for(
+        "the clip to be submitted",
+        Duration::from_secs(60),
+        || async { mock.stats().video_submissions.values().sum::<u32>() == 1 },
+    )
+    .await;
+    let err = env
+        .client
+        .change_quality(&id, "high")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("High (1080p) needs 8 s clips") && err.contains("scene-1"),
+        "{err}"
+    );
+    let err = env
+        .client
+        .add_segment(&id, scenario("waves", 5))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("4, 6 or 8 s, not 5 s"), "{err}");
+    env.client
+        .add_segment(&id, scenario("waves", 6))
+        .await
+        .unwrap();
+    let result = env.client.result(&id).await.unwrap();
+    assert_eq!(result.segments.len(), 2);
+    assert_eq!(result.versions[0].quality, Quality::Standard);
+    let events = env.client.history(&id).await.unwrap();
+    let accepted = studio_engine::history::updates_accepted(&events);
+    assert_eq!(accepted, 1, "only the scenario that fits entered history");
 }

@@ -33,7 +33,8 @@ fn offline(kind: UsageKind, quantity: u32) -> Usage {
         model: "offline".into(),
         kind,
         quantity,
-        resolution: None,
+        // Standard renders: the offline family's 720p.
+        resolution: (kind == UsageKind::VideoSecond).then(|| "720p".to_owned()),
     }
 }
 

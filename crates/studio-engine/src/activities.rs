@@ -342,9 +342,26 @@ impl StudioActivities {
         let resume = input.resume.clone();
         self.run_task_resuming(&ctx, resume, |task| async move {
             let image = this.store.local_path(&input.character_image).await?;
+            // What the clip is asked as, by the same rules the provider follows: the angles are
+            // fetched only where the model takes them, the resolution prices the clip, and a
+            // native 4k clip needs no upscale.
+            let model = input
+                .model
+                .clone()
+                .unwrap_or_else(|| this.toolkit.provider.video_model());
+            let plan = Catalog::builtin().family_of(&model).map(|f| {
+                clip_plan(
+                    f,
+                    input.quality,
+                    input.scenario.duration_seconds.get(),
+                    input.references.len(),
+                )
+            });
             let mut references = Vec::with_capacity(input.references.len());
-            for uri in &input.references {
-                references.push(this.store.local_path(uri).await?);
+            if plan.as_ref().is_some_and(|p| p.references) {
+                for uri in &input.references {
+                    references.push(this.store.local_path(uri).await?);
+                }
             }
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
             let req = ClipRequest {
@@ -366,15 +383,6 @@ impl StudioActivities {
             this.metrics.clip_generated(req.duration.get());
             let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
             this.remember(&key, std::slice::from_ref(&clip_url)).await;
-            // What the clip was asked as, by the same rules the provider followed: the
-            // resolution prices it, and a native 4k clip needs no upscale.
-            let model = input
-                .model
-                .clone()
-                .unwrap_or_else(|| this.toolkit.provider.video_model());
-            let plan = Catalog::builtin()
-                .family_of(&model)
-                .map(|f| clip_plan(f, req.quality, req.duration.get(), req.references.len()));
             Ok(SegmentOutput {
                 clip_url,
                 usage: Some(Usage {

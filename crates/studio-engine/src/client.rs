@@ -281,16 +281,20 @@ impl StudioClient {
             .map_err(|e| EngineError::Rpc(e.to_string()))
     }
 
+    /// Adds a scenario to a running job. A scenario the job's model would refuse (or an empty
+    /// one, or one that comes after stitching began) comes back as [`EngineError::Rejected`]
+    /// naming the rule and never enters history.
     pub async fn add_segment(&self, id: &str, scenario: ScenarioSpec) -> Result<()> {
         self.client
             .get_workflow_handle::<VideoWorkflow>(id)
-            .signal(
-                VideoWorkflow::add_segment,
+            .execute_update(
+                VideoWorkflow::add_scenario,
                 scenario,
-                WorkflowSignalOptions::default(),
+                WorkflowExecuteUpdateOptions::default(),
             )
             .await
-            .map_err(|e| interaction(id, e))
+            .map(|_| ())
+            .map_err(|e| update_error(id, e))
     }
 
     pub async fn progress(&self, id: &str) -> Result<Progress> {

@@ -344,6 +344,18 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
                         };
                         entry(at, TimelineKind::Regenerate, title)
                     }
+                    names::ADD_SCENARIO => {
+                        let prompt = arg
+                            .as_ref()
+                            .and_then(|v| v.get("prompt"))
+                            .and_then(|p| p.as_str())
+                            .unwrap_or_default();
+                        entry(
+                            at,
+                            TimelineKind::ScenarioAdded,
+                            format!("Scenario added: {}", ellipsize(prompt, 60)),
+                        )
+                    }
                     other => entry(at, TimelineKind::Other, format!("Update {other}")),
                 })
             }

@@ -525,13 +525,28 @@ async fn create(state: &Shared, note: &Note, site: Site, origin: &str, body: &By
     if let Some(r) = common_faults(state, &key, &ask.model, &faults).await {
         return r;
     }
-    *state
-        .stats
-        .lock()
-        .expect("lock")
-        .video_submissions
-        .entry(ask.prompt.clone())
-        .or_default() += 1;
+    {
+        let mut stats = state.stats.lock().expect("lock");
+        *stats
+            .video_submissions
+            .entry(ask.prompt.clone())
+            .or_default() += 1;
+        let task = body["generation_config"]["video_config"]["task"].as_str();
+        let refs = if task == Some("reference_to_video") {
+            blocks(&body["input"]).map_or(0, |b| b.iter().filter(|x| x["type"] == "image").count())
+        } else {
+            0
+        };
+        stats
+            .reference_images
+            .insert(ask.prompt.clone(), refs as u32);
+        let format = &body["response_format"];
+        let format = format.as_array().and_then(|a| a.first()).unwrap_or(format);
+        let resolution = format["resolution"].as_str().unwrap_or("720p");
+        stats
+            .resolutions
+            .insert(ask.prompt.clone(), resolution.to_owned());
+    }
     let fail_once =
         faults.op_error_once && state.failed_once.lock().expect("lock").insert(key.clone());
     let id = format!("v1_{}", uuid::Uuid::new_v4().simple());

@@ -106,6 +106,11 @@ pub struct Stats {
     pub token_requests: u32,
     /// Every request after authentication, in order of arrival.
     pub requests: Vec<LoggedRequest>,
+    /// Per prompt, the reference images and the resolution of its last accepted submission.
+    #[serde(default)]
+    pub reference_images: HashMap<String, u32>,
+    #[serde(default)]
+    pub resolutions: HashMap<String, String>,
 }
 
 /// A model on the Gemini API's list, with its `supportedGenerationMethods`.

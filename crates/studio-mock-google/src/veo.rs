@@ -321,13 +321,23 @@ pub(crate) async fn predict(
     if let Some(r) = common_faults(state, &key, model, &faults).await {
         return r;
     }
-    *state
-        .stats
-        .lock()
-        .expect("lock")
-        .video_submissions
-        .entry(ask.prompt.clone())
-        .or_default() += 1;
+    {
+        let mut stats = state.stats.lock().expect("lock");
+        *stats
+            .video_submissions
+            .entry(ask.prompt.clone())
+            .or_default() += 1;
+        let refs = body["instances"][0]["referenceImages"]
+            .as_array()
+            .map_or(0, Vec::len);
+        stats
+            .reference_images
+            .insert(ask.prompt.clone(), refs as u32);
+        let resolution = body["parameters"]["resolution"].as_str().unwrap_or("720p");
+        stats
+            .resolutions
+            .insert(ask.prompt.clone(), resolution.to_owned());
+    }
     let fail = faults.op_error
         || (faults.op_error_once && state.failed_once.lock().expect("lock").insert(key));
 

@@ -1,0 +1,333 @@
+//! "Test key": which models the configured key or project can use, the studio's choice per role,
+//! and a live check (`studio doctor --live`) that makes the cheapest real image and 4 s clip and
+//! reports every way Google's answers differ from the model table and the parsers' expectations.
+//!
+//! One operation for both shells: the CLI's `studio doctor` and the window's Settings → Test key.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use studio_core::Project;
+use studio_core::{AspectRatio, ClipSeconds, Quality};
+use studio_engine::Settings;
+use studio_media::google::{Backend, GoogleConfig, GoogleProvider};
+use studio_media::{
+    Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProviderKind, TaskCtx,
+};
+use studio_models::{check_clip, clip_plan, Catalog, ListedModel, Role, Rule};
+
+use crate::error::{ApiError, FieldProblem};
+
+/// The model rules an edited project breaks, as field problems the editor marks while the
+/// creator types (the same check the workflow makes when a render starts). Uses the model the
+/// worker would choose from the cached list; nothing until the key's models have been listed.
+pub fn rule_problems(settings: &Settings, project: &Project) -> Vec<FieldProblem> {
+    let Some(plan) = settings.models(project.quality) else {
+        return Vec::new();
+    };
+    project
+        .scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            check_clip(
+                &plan.video,
+                Some(&s.id),
+                project.quality,
+                s.duration_seconds.get(),
+                project.aspect_ratio,
+            )
+            .into_iter()
+            .map(move |p| FieldProblem {
+                field: match p.rule {
+                    Rule::AspectRatio => "aspectRatio".to_owned(),
+                    Rule::Duration | Rule::ResolutionDuration => {
+                        format!("scenarios[{i}].durationSeconds")
+                    }
+                },
+                message: p.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What the key can use and what the studio picks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelReport {
+    /// `offline`, `bench`, `gemini` or `vertex`.
+    pub provider: String,
+    /// When the list was fetched (Unix seconds; None for the local providers).
+    pub listed_at: Option<f64>,
+    /// How many models the key can use, of every kind.
+    pub listed: u32,
+    /// The choice per role: images, video for High/4k, video for Standard (drafts).
+    pub image_model: String,
+    pub video_model: String,
+    pub draft_video_model: String,
+    /// How clips are asked for (`predictLongRunning`, `interactions`, `local`).
+    pub video_route: String,
+    /// Whether the video model renders 4k itself (else the studio upscales).
+    pub native_4k: bool,
+    /// How many of the character's angles go as reference images (0: the front image is the
+    /// first frame).
+    pub reference_images: u32,
+    /// Every listed model that can make images / clips, best first.
+    pub usable_image_models: Vec<String>,
+    pub usable_video_models: Vec<String>,
+    /// Listed ids that look like image or video models but match no family of the table: the
+    /// table may need a new family.
+    pub unknown: Vec<String>,
+}
+
+fn google_backend(kind: ProviderKind) -> Option<Backend> {
+    match kind {
+        ProviderKind::Gemini => Some(Backend::Gemini),
+        ProviderKind::Vertex => Some(Backend::Vertex),
+        ProviderKind::Offline | ProviderKind::Bench => None,
+    }
+}
+
+async fn google(settings: &Settings, backend: Backend) -> Result<GoogleProvider, ApiError> {
+    let config = GoogleConfig::resolve(backend, &settings.google)?;
+    Ok(GoogleProvider::new(config).await?)
+}
+
+fn looks_like_media(id: &str) -> bool {
+    ["veo", "omni", "image", "banana", "imagen", "video"]
+        .iter()
+        .any(|w| id.contains(w))
+}
+
+fn report_of(
+    kind: ProviderKind,
+    listed_at: Option<f64>,
+    models: &[ListedModel],
+    backend: Option<Backend>,
+    best: studio_media::ModelPlan,
+    draft: studio_media::ModelPlan,
+) -> ModelReport {
+    let catalog = Catalog::builtin();
+    let (usable_image_models, usable_video_models, unknown) = match backend {
+        Some(b) => (
+            catalog.alternatives(models, b, Role::Image),
+            catalog.alternatives(models, b, Role::Video),
+            models
+                .iter()
+                .filter(|m| looks_like_media(&m.id) && catalog.family_of(&m.id).is_none())
+                .map(|m| m.id.clone())
+                .collect(),
+        ),
+        None => (
+            vec![best.image_model.clone()],
+            vec![best.video.model.clone()],
+            Vec::new(),
+        ),
+    };
+    let family = &best.video.family;
+    let refs = clip_plan(
+        family,
+        Quality::High,
+        family.durations.iter().copied().max().unwrap_or(8),
+        3,
+    );
+    ModelReport {
+        provider: kind.to_string(),
+        listed_at,
+        listed: models.len() as u32,
+        image_model: best.image_model,
+        video_model: best.video.model.clone(),
+        draft_video_model: draft.video.model,
+        video_route: serde_json::to_value(family.route)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        native_4k: family.native_4k(),
+        reference_images: if refs.references {
+            family.max_reference_images.min(3)
+        } else {
+            0
+        },
+        usable_image_models,
+        usable_video_models,
+        unknown,
+    }
+}
+
+/// Lists the key's models (anew when `refresh`, else from the cache when fresh) and reports the
+/// choice. Wrong keys, unreachable hosts and pins the key cannot use come back as errors naming
+/// the problem.
+pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelReport, ApiError> {
+    let kind = settings.provider();
+    let task = TaskCtx::detached();
+    let Some(backend) = google_backend(kind) else {
+        let plan = studio_media::ModelPlan::local(&kind.to_string())?;
+        return Ok(report_of(kind, None, &[], None, plan.clone(), plan));
+    };
+    let provider = google(settings, backend).await?;
+    let listed = provider.discovered(&task, refresh).await?;
+    let best = provider.plan(Quality::High, &task).await?;
+    let draft = provider.plan(Quality::Standard, &task).await?;
+    Ok(report_of(
+        kind,
+        Some(listed.fetched_at as f64),
+        &listed.models,
+        Some(backend),
+        best,
+        draft,
+    ))
+}
+
+/// What a live check would make and what it would cost, before asking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LivePlan {
+    pub image_model: String,
+    pub video_model: String,
+    pub clip_seconds: u32,
+    /// At the model table's list prices (None where the table has no price).
+    pub usd: Option<f64>,
+}
+
+/// The cheapest image model and the cheapest video model the key can use (by the table's
+/// prices at their smallest size / resolution), for a check that costs as little as possible.
+pub async fn live_plan(settings: &Settings) -> Result<LivePlan, ApiError> {
+    let report = check_models(settings, false).await?;
+    let catalog = Catalog::builtin();
+    let cheapest = |ids: &[String], video: bool| {
+        ids.iter()
+            .map(|m| (m.clone(), catalog.unit_price(m, video, None)))
+            .min_by(|a, b| a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX)))
+    };
+    let (image_model, image_price) =
+        cheapest(&report.usable_image_models, false).unwrap_or((report.image_model.clone(), None));
+    let (video_model, video_price) =
+        cheapest(&report.usable_video_models, true).unwrap_or((report.video_model.clone(), None));
+    let clip_seconds = catalog
+        .family_of(&video_model)
+        .and_then(|f| f.durations.iter().copied().filter(|d| *d >= 4).min())
+        .unwrap_or(4);
+    Ok(LivePlan {
+        usd: image_price
+            .zip(video_price)
+            .map(|(i, v)| i + v * f64::from(clip_seconds)),
+        image_model,
+        video_model,
+        clip_seconds,
+    })
+}
+
+/// What the live check made and every difference from what the table and parsers expect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReport {
+    pub plan: LivePlan,
+    pub image_size: (u32, u32),
+    pub clip_seconds: f64,
+    pub clip_size: (u32, u32),
+    pub clip_audio: bool,
+    /// Empty when Google answered as the table says.
+    pub differences: Vec<String>,
+}
+
+/// Makes `plan`'s image and clip for real (the creator agreed to the price) in `work` and
+/// compares what came back with the table.
+pub async fn live_check(
+    settings: &Settings,
+    plan: LivePlan,
+    ffmpeg: &Ffmpeg,
+    work: &Path,
+) -> Result<LiveReport, ApiError> {
+    let kind = settings.provider();
+    let provider: Box<dyn MediaProvider> = match google_backend(kind) {
+        Some(backend) => Box::new(google(settings, backend).await?),
+        None => Box::new(studio_media::offline::OfflineProvider::new(ffmpeg.clone())),
+    };
+    let task = TaskCtx::detached();
+    let image = work.join("doctor-image.png");
+    provider
+        .character_image(
+            &ImageRequest {
+                name: "doctor".into(),
+                prompt: "a person in a plain grey studio, soft light, photographic".into(),
+                angle: Angle::Front,
+                aspect_ratio: AspectRatio::Landscape,
+                references: vec![],
+                model: Some(plan.image_model.clone()),
+            },
+            &image,
+            &task,
+        )
+        .await?;
+    let duration = ClipSeconds::try_from(plan.clip_seconds)
+        .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
+    let clip = work.join("doctor-clip.mp4");
+    let req = ClipRequest {
+        prompt: "the person turns to the camera and smiles".into(),
+        negative_prompt: None,
+        duration,
+        aspect_ratio: AspectRatio::Landscape,
+        quality: Quality::Standard,
+        image: image.clone(),
+        references: vec![],
+        model: Some(plan.video_model.clone()),
+        variant: 0,
+    };
+    provider.video_clip(&req, &clip, &task).await?;
+
+    let mut differences = Vec::new();
+    let img = image::image_dimensions(&image)
+        .map_err(|e| ApiError::new(crate::ErrorCode::Io, e.to_string()))?;
+    let probe = ffmpeg.probe(&clip).await?;
+    let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
+    let catalog = Catalog::builtin();
+    if let Some(family) = catalog.family_of(&plan.video_model) {
+        let asked = clip_plan(family, Quality::Standard, plan.clip_seconds, 0).resolution;
+        let expected_height = asked.trim_end_matches('p').parse::<u32>().ok();
+        // 720p is 1280x720 landscape: the short side is the "p".
+        if expected_height.is_some_and(|h| width.min(height) != h) {
+            differences.push(format!(
+                "{}: asked for {asked}, got {width}x{height}",
+                plan.video_model
+            ));
+        }
+        if family.audio != probe.has_audio() {
+            differences.push(format!(
+                "{}: the table says audio {}, the clip has {}",
+                plan.video_model,
+                if family.audio { "yes" } else { "no" },
+                if probe.has_audio() {
+                    "an audio track"
+                } else {
+                    "none"
+                }
+            ));
+        }
+    }
+    if (probe.duration - f64::from(plan.clip_seconds)).abs() > 0.5 {
+        differences.push(format!(
+            "{}: asked for {} s, got {:.2} s",
+            plan.video_model, plan.clip_seconds, probe.duration
+        ));
+    }
+    if img.0 < img.1 {
+        differences.push(format!(
+            "{}: asked for 16:9, got {}x{}",
+            plan.image_model, img.0, img.1
+        ));
+    }
+    let report = check_models(settings, false).await?;
+    for id in &report.unknown {
+        differences.push(format!(
+            "{id} is listed but matches no family of models.toml"
+        ));
+    }
+    Ok(LiveReport {
+        plan,
+        image_size: img,
+        clip_seconds: probe.duration,
+        clip_size: (width, height),
+        clip_audio: probe.has_audio(),
+        differences,
+    })
+}
