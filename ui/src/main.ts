@@ -139,9 +139,10 @@ function renderEditor() {
         <span class="handle" aria-label="Drag to reorder">⋮⋮</span>
         <span class="index">${i + 1}</span>
         <textarea class="prompt" rows="2" placeholder="What happens in this shot?" data-field="scenarios[${i}].prompt"></textarea>
-        <select class="duration"><option value="4">4 s</option><option value="6">6 s</option><option value="8">8 s</option></select>
+        <select class="duration" data-field="scenarios[${i}].durationSeconds"><option value="4">4 s</option><option value="6">6 s</option><option value="8">8 s</option></select>
         <button class="dup small" title="Duplicate">Copy</button>
-        <button class="del small" title="Delete">✕</button>`;
+        <button class="del small" title="Delete">✕</button>
+        <div class="field-error rule" data-field="scenarios[${i}].durationSeconds"></div>`;
       const prompt = li.querySelector<HTMLTextAreaElement>(".prompt")!;
       prompt.value = s.prompt;
       prompt.oninput = () => {

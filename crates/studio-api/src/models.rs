@@ -331,3 +331,59 @@ pub async fn live_check(
         differences,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_media::google::Discovered;
+
+    /// The editor's check uses the worker's choice from the cached list: a High render of a
+    /// 6 s scene on Veo is marked on that scene's duration, with the fix.
+    #[test]
+    fn the_editor_marks_what_the_chosen_model_would_refuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings {
+            provider: Some(ProviderKind::Vertex),
+            ..Default::default()
+        };
+        settings.google.models_cache_dir = Some(dir.path().to_owned());
+        let mut project = Project::new("Ava");
+        project.quality = Quality::High;
+        project.scenarios.push(studio_core::Scenario {
+            id: "scene-1".into(),
+            prompt: "waves".into(),
+            negative_prompt: None,
+            duration_seconds: ClipSeconds::try_from(6).unwrap(),
+        });
+        // Nothing listed yet: nothing to say.
+        assert!(rule_problems(&settings, &project).is_empty());
+        let listed = Discovered {
+            backend: Backend::Vertex,
+            fetched_at: 0,
+            models: ["veo-3.1-generate-001", "gemini-3.1-flash-image"]
+                .map(|id| ListedModel {
+                    id: id.into(),
+                    methods: vec![],
+                    display_name: None,
+                })
+                .to_vec(),
+        };
+        std::fs::write(
+            dir.path().join("models-vertex.json"),
+            serde_json::to_vec(&listed).unwrap(),
+        )
+        .unwrap();
+        let problems = rule_problems(&settings, &project);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "scenarios[0].durationSeconds");
+        assert!(
+            problems[0]
+                .message
+                .contains("make this scene 8 s, or use Standard"),
+            "{}",
+            problems[0].message
+        );
+        project.quality = Quality::Standard;
+        assert!(rule_problems(&settings, &project).is_empty());
+    }
+}

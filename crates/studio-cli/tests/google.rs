@@ -107,12 +107,14 @@ fn only(records: &[ActivityRecord], activity: &str) -> ActivityRecord {
     matching[0].clone()
 }
 
-/// Requests Google would bill: images, Veo submissions, Omni interactions.
+/// Requests Google would bill: images, Veo submissions, Omni interactions it accepted (a refused
+/// request, like the access probe's, costs nothing).
 fn paid(requests: &[LoggedRequest]) -> Vec<&LoggedRequest> {
     requests
         .iter()
         .filter(|r| {
             r.method == "POST"
+                && r.status == 200
                 && (r.path.ends_with(":generateContent")
                     || r.path.ends_with(":predictLongRunning")
                     || r.path.ends_with("/interactions"))
@@ -527,6 +529,41 @@ async fn models_never_seen_are_discovered_on_every_back_end_and_route() {
         // The character's three angles went as reference images (each model takes up to 3).
         assert_eq!(stats.reference_images.get("lands"), Some(&3), "{name}");
     }
+}
+
+/// Vertex lists the whole publisher catalog: a listed model this project cannot call is found
+/// by a free probe (a 404 for an empty request) and the next best is used, never paid for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_model_the_project_cannot_call_is_passed_over() {
+    let mock = MockGoogle::start(
+        0,
+        MockOptions {
+            api_key: KEY.into(),
+            vertex_no_access: vec!["veo-3.1-generate-001".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let env = google_env("probe", &mock, ProviderKind::Vertex, KEY).await;
+    let id = env.job_id("job");
+    env.start(&id, input(vec![scenario("rises", 8)], Quality::High))
+        .await;
+    let result = env.client.result(&id).await.unwrap();
+    let models: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
+    assert_eq!(models, ["gemini-3.1-flash-image", "gemini-omni-1.2-flash"]);
+    let requests = mock.stats().requests;
+    let probes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("veo-3.1-generate-001:predictLongRunning"))
+        .collect();
+    assert_eq!(probes.len(), 1, "probed once: {probes:?}");
+    assert_eq!(probes[0].status, 404);
+    assert_eq!(
+        paid(&requests).len(),
+        4,
+        "3 images and 1 clip: {requests:?}"
+    );
 }
 
 /// 4k where the model renders it natively asks for `4k` and runs no upscale; a model without

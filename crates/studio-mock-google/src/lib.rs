@@ -139,6 +139,9 @@ pub struct MockOptions {
     pub gemini_models: Vec<MockModel>,
     /// What Vertex lists (and serves).
     pub vertex_models: Vec<String>,
+    /// Listed on Vertex (the publisher catalog) but not callable by this project: 404 on use,
+    /// as for a project without access.
+    pub vertex_no_access: Vec<String>,
     /// The most models one page of a listing holds (also the default page size), so clients
     /// must page.
     pub page_size: u32,
@@ -182,6 +185,7 @@ impl Default for MockOptions {
             polls: 1,
             gemini_models: MockOptions::default_gemini_models(),
             vertex_models: MockOptions::default_vertex_models(),
+            vertex_no_access: Vec::new(),
             page_size: 2,
         }
     }

@@ -281,12 +281,9 @@ impl Site {
                 .iter()
                 .find(|m| m.id == model)
                 .map(|m| m.methods.clone()),
-            Site::Vertex { .. } => state
-                .options
-                .vertex_models
-                .iter()
-                .any(|m| m == model)
-                .then(Vec::new),
+            Site::Vertex { .. } => (state.options.vertex_models.iter().any(|m| m == model)
+                && !state.options.vertex_no_access.iter().any(|m| m == model))
+            .then(Vec::new),
         }
     }
 

@@ -286,6 +286,80 @@ impl GoogleProvider {
         }
     }
 
+    /// Whether this project may call `model` through `predictLongRunning`. Vertex lists the
+    /// whole publisher catalog, which says too little: a request Google refuses for its body
+    /// (400, free) proves access, a 404 proves there is none. Answers are kept per worker.
+    async fn callable(&self, model: &str, task: &TaskCtx) -> Result<bool, MediaError> {
+        if let Some(known) = self.probed.lock().expect("probe memo").get(model) {
+            return Ok(*known);
+        }
+        let site = self.site(model);
+        let url = format!("{}/models/{model}:predictLongRunning", self.config.base);
+        let empty = serde_json::json!({"instances": []});
+        let callable = match self.send(&site, task, |c| c.post(&url).json(&empty)).await {
+            Ok(_) => true,
+            Err(e) => match e.class() {
+                ErrorClass::UnsupportedModel => false,
+                ErrorClass::InvalidInput => true,
+                _ => return Err(e),
+            },
+        };
+        tracing::info!(model, callable, "probed a listed Vertex model");
+        self.probed
+            .lock()
+            .expect("probe memo")
+            .insert(model.to_owned(), callable);
+        Ok(callable)
+    }
+
+    /// [`Self::pick`], dropping models a probe shows this project cannot call (Vertex Veo).
+    async fn pick_callable(
+        &self,
+        d: &Discovered,
+        role: Role,
+        pinned: Option<&str>,
+        pref: Preference,
+        task: &TaskCtx,
+    ) -> Result<studio_models::Choice, MediaError> {
+        let mut d = d.clone();
+        loop {
+            let choice = self.pick(&d, role, pinned, pref)?;
+            let probe = self.config.backend == Backend::Vertex
+                && choice.family.route == studio_models::Route::PredictLongRunning;
+            if !probe || self.callable(&choice.model, task).await? {
+                return Ok(choice);
+            }
+            if pinned.is_some() {
+                return Err(MediaError::Provider {
+                    provider: format!("vertex ({})", choice.model),
+                    class: ErrorClass::UnsupportedModel,
+                    message: format!(
+                        "this project has no access to {} (pinned in Settings); it can use: {}",
+                        choice.model,
+                        self.alternatives(&d, role)
+                    ),
+                    retry_after: None,
+                });
+            }
+            d.models.retain(|m| m.id != choice.model);
+            self.forget(&choice.model).await;
+        }
+    }
+
+    /// Drops a model this project cannot call from the kept listing (memory and cache file), so
+    /// the window's choice from the cache agrees with the worker's.
+    async fn forget(&self, model: &str) {
+        let mut memo = self.discovered.lock().await;
+        if let Some(d) = memo.as_mut() {
+            d.models.retain(|m| m.id != model);
+            if let Some(path) = &self.config.models_cache_file {
+                if let Err(e) = write_cache(path, d) {
+                    tracing::warn!(error = %e, "model list not cached");
+                }
+            }
+        }
+    }
+
     /// The models a job at `quality` renders with.
     pub(crate) async fn plan_models(
         &self,
@@ -304,12 +378,15 @@ impl GoogleProvider {
             self.config.pinned_image_model.as_deref(),
             Preference::Best,
         )?;
-        let video = self.pick(
-            &d,
-            Role::Video,
-            self.config.pinned_video_model.as_deref(),
-            pref,
-        )?;
+        let video = self
+            .pick_callable(
+                &d,
+                Role::Video,
+                self.config.pinned_video_model.as_deref(),
+                pref,
+                task,
+            )
+            .await?;
         Ok(ModelPlan {
             image_model: image.model,
             video,

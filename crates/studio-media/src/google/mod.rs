@@ -41,6 +41,8 @@ pub struct GoogleProvider {
     auth: Auth,
     /// The last listing, shared by every job of this worker.
     discovered: tokio::sync::Mutex<Option<Discovered>>,
+    /// Vertex models probed for this project: listed is not the same as callable.
+    probed: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 pub(crate) fn b64() -> base64::engine::GeneralPurpose {
@@ -71,6 +73,7 @@ impl GoogleProvider {
             http,
             auth,
             discovered: tokio::sync::Mutex::new(None),
+            probed: std::sync::Mutex::default(),
         })
     }
 
