@@ -4,11 +4,13 @@
 //! - [`workflows`]: deterministic orchestration; [`activities`]: the work itself.
 //! - [`worker`]: a worker process (bundled in the app or headless on many machines).
 //! - [`client`]: start, watch and steer renders; [`devserver`]: the embedded local server.
+//! - [`replay`]: recorded histories replayed against today's workflow code.
 
 pub mod activities;
 pub mod cache;
 pub mod messages;
 pub mod names;
+pub mod replay;
 pub mod tuning;
 pub mod versions;
 pub mod workflows;

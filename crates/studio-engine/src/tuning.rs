@@ -103,6 +103,8 @@ pub struct Tuning {
     pub enhance: ActivityTuning,
     /// The plan: listing the key's models (once per worker, then cached) and checking rules.
     pub plan: LocalTuning,
+    /// The artifact-cache lookup; a lookup that fails is a miss, so it is retried little.
+    pub cache_lookup: LocalTuning,
 }
 
 const SEC: u64 = 1000;
@@ -165,6 +167,16 @@ impl Default for Tuning {
                     backoff: 2.0,
                     max_interval_ms: Some(30 * SEC),
                     max_attempts: 4,
+                },
+            },
+            cache_lookup: LocalTuning {
+                start_to_close_ms: MIN,
+                schedule_to_close_ms: 2 * MIN,
+                retry: Retry {
+                    initial_ms: SEC,
+                    backoff: 2.0,
+                    max_interval_ms: None,
+                    max_attempts: 2,
                 },
             },
         }

@@ -11,8 +11,8 @@ use studio_media::error::INVALID_INPUT_ERROR;
 use studio_models::{check_clip, Problem, VideoRules};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ApplicationFailure, LocalActivityOptions, SyncWorkflowContext,
-    WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
+    ActivityExecutionError, ApplicationFailure, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::StudioActivities;
@@ -354,9 +354,7 @@ impl VideoWorkflow {
                 .execute_local_activity(
                     StudioActivities::find_cached_artifacts,
                     query,
-                    LocalActivityOptions::builder()
-                        .start_to_close_timeout(std::time::Duration::from_secs(60))
-                        .build(),
+                    tuning.cache_lookup.local_options(),
                 )
                 .await
                 .unwrap_or_default(),

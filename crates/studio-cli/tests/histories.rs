@@ -1,0 +1,172 @@
+//! Real workflow histories for the engine's replay tests: a plain render, pause/resume, a
+//! quality change, an added scenario, a retake while running, a new version of a finished job,
+//! cache hits, and a batch continued as new. Each is made here by a real dev server and worker
+//! and replayed at once against this build's workflow code; with
+//! `STUDIO_RECORD_HISTORIES=<release>` they are also written to
+//! `crates/studio-engine/tests/histories/<release>-<scenario>.json`, which `cargo test` replays
+//! forever after (`crates/studio-engine/tests/replay.rs`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use studio_core::{CharacterSpec, Quality, Stage};
+use studio_engine::messages::RegenerateRequest;
+use studio_engine::names;
+use studio_media::{Ffmpeg, ProviderKind};
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../studio-engine/tests/histories"
+);
+
+/// The history of job `id`'s latest run, as JSON; written as a fixture when recording.
+async fn record(env: &Env, id: &str, scenario: &str) -> Vec<u8> {
+    let events = env.client.history(id).await.unwrap();
+    let json = studio_engine::replay::to_json(events).unwrap();
+    if let Ok(release) = std::env::var("STUDIO_RECORD_HISTORIES") {
+        let path = format!("{FIXTURES}/{release}-{scenario}.json");
+        std::fs::write(&path, &json).unwrap();
+        eprintln!("recorded {path}");
+    }
+    json
+}
+
+async fn paused(env: &Env, id: &str) {
+    let client = &env.client;
+    wait_for("the job to pause", Duration::from_secs(60), || async {
+        client.progress(id).await.is_ok_and(|p| p.paused)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn histories_of_every_kind_of_job_replay() {
+    let env = Env::with_worker("histories", ProviderKind::Offline, Ffmpeg::from_env()).await;
+    let two = || vec![scenario("a takes off", 4), scenario("b lands", 4)];
+    let mut recorded = Vec::new();
+
+    let id = env.job_id("plain");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.result(&id).await.unwrap();
+    recorded.push(("plain", record(&env, &id, "plain").await));
+
+    // Paused before its first step, then resumed.
+    let id = env.job_id("pause");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.pause(&id).await.unwrap();
+    paused(&env, &id).await;
+    env.client.resume(&id).await.unwrap();
+    env.client.result(&id).await.unwrap();
+    recorded.push(("pause-resume", record(&env, &id, "pause-resume").await));
+
+    // Quality changed to 4k while paused (an update), then the enhance step.
+    let id = env.job_id("quality");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.pause(&id).await.unwrap();
+    paused(&env, &id).await;
+    env.client.change_quality(&id, "4k").await.unwrap();
+    env.client.resume(&id).await.unwrap();
+    let r = env.client.result(&id).await.unwrap();
+    assert_eq!(r.versions[0].quality, Quality::FourK);
+    recorded.push(("quality-change", record(&env, &id, "quality-change").await));
+
+    // A scenario added while paused.
+    let id = env.job_id("add");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.pause(&id).await.unwrap();
+    paused(&env, &id).await;
+    env.client
+        .add_segment(&id, scenario("c taxis", 4))
+        .await
+        .unwrap();
+    env.client.resume(&id).await.unwrap();
+    let r = env.client.result(&id).await.unwrap();
+    assert_eq!(r.segments.len(), 3);
+    recorded.push(("add-segment", record(&env, &id, "add-segment").await));
+
+    // A retake asked while running.
+    let id = env.job_id("retake");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.pause(&id).await.unwrap();
+    paused(&env, &id).await;
+    env.client
+        .regenerate(
+            &id,
+            RegenerateRequest {
+                scenario_id: "scene-1".into(),
+                prompt: Some("a takes off at dawn".into()),
+            },
+        )
+        .await
+        .unwrap();
+    env.client.resume(&id).await.unwrap();
+    env.client.result(&id).await.unwrap();
+    recorded.push(("retake", record(&env, &id, "retake").await));
+
+    // Version 2 of a finished job: a new run that reuses every take but one.
+    let id = env.job_id("version");
+    env.start(&id, input(two(), Quality::Standard)).await;
+    env.client.result(&id).await.unwrap();
+    let session = env.session(|_| {}).await;
+    session
+        .regenerate(&id, "scene-2", Some("b lands in the rain".into()))
+        .await
+        .unwrap();
+    let r = env.client.result(&id).await.unwrap();
+    assert_eq!(r.versions.len(), 2);
+    recorded.push(("version-2", record(&env, &id, "version-2").await));
+
+    // Cache hits: the same render twice; the second makes nothing.
+    let cached = || {
+        let mut i = input(vec![scenario("d circles", 4)], Quality::Standard);
+        i.use_cache = true;
+        i
+    };
+    let first = env.job_id("cache-a");
+    env.start(&first, cached()).await;
+    env.client.result(&first).await.unwrap();
+    let id = env.job_id("cache-b");
+    env.start(&id, cached()).await;
+    env.client.result(&id).await.unwrap();
+    let runs = activities(&env, &id).await;
+    assert_eq!(
+        (
+            count(&runs, names::GENERATE_CHARACTER_IMAGES),
+            count(&runs, names::GENERATE_VIDEO_SEGMENT)
+        ),
+        (0, 0),
+        "all from the cache: {runs:?}"
+    );
+    recorded.push(("cache-hits", record(&env, &id, "cache-hits").await));
+
+    // A batch of 12 characters: 10 per run, so its last run began by continue-as-new.
+    let id = env.job_id("batch");
+    let batch: Vec<CharacterSpec> = (0..12)
+        .map(|i| CharacterSpec {
+            name: format!("c{i}"),
+            base_prompt: format!("character number {i}"),
+            reference_images: vec![],
+        })
+        .collect();
+    env.client.start_batch(&id, batch).await.unwrap();
+    let r = env.client.batch_result(&id).await.unwrap();
+    assert_eq!((r.processed, r.runs), (12, 2));
+    recorded.push((
+        "batch-continued",
+        record(&env, &id, "batch-continued").await,
+    ));
+
+    let progress = env.client.progress(&env.job_id("plain")).await.unwrap();
+    assert_eq!(progress.stage, Stage::Completed);
+
+    // This build replays what it just recorded.
+    let histories: Vec<Vec<u8>> = recorded.iter().map(|(_, h)| h.clone()).collect();
+    let results = studio_engine::replay::replay_json(&histories)
+        .await
+        .unwrap();
+    for ((name, _), failure) in recorded.iter().zip(results) {
+        assert!(failure.is_none(), "{name}: {failure:?}");
+    }
+}
