@@ -281,10 +281,20 @@ impl VideoWorkflow {
         // 0. What identical inputs made before is reused, not paid for again. A local activity:
         // a marker in history, no task on a queue. A failed lookup is a miss.
         ctx.wait_condition(|s| !s.paused).await?;
+        // Every patch is asked before the first local activity, in the order earlier releases
+        // asked theirs: on replay, a patch asked after a local activity that resolved in a
+        // workflow task of its own is looked for in the wrong task (a non-determinism error).
+        // Jobs started before plans existed replay without one.
+        let planned = ctx.patched(names::RULES_PATCH);
+        // A new version knows its takes already; its new takes are new work by design.
+        let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
+        // Jobs started before crash re-scheduling existed replay as they ran.
+        let crash_patched = ctx.patched(names::CRASH_PATCH);
+        let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
+
         // The models and their rules, before anything is paid for: a job whose clips the
-        // chosen model would refuse fails here, naming each scenario and rule. Jobs started
-        // before plans existed replay without one.
-        if ctx.patched(names::RULES_PATCH) {
+        // chosen model would refuse fails here, naming each scenario and rule.
+        if planned {
             let query = ctx.state(|s| {
                 let mut pending: Vec<usize> = s.pending().collect();
                 pending.sort_unstable();
@@ -333,8 +343,7 @@ impl VideoWorkflow {
                 aspect_ratio: s.request.aspect_ratio,
                 model: s.image_model.clone(),
             };
-            // A new version knows its takes already; its new takes are new work by design.
-            let query = (s.use_cache && s.progress.version == 1).then(|| CacheQuery {
+            let query = cache_patched.then(|| CacheQuery {
                 character: input.clone(),
                 known_character: s.base_images.clone(),
                 scenarios: s.request.scenarios.clone(),
@@ -343,14 +352,13 @@ impl VideoWorkflow {
             });
             (input, s.tuning, query)
         });
-        // Jobs started before crash re-scheduling existed replay as they ran.
-        let crash_reschedules = if ctx.patched(names::CRASH_PATCH) {
+        let crash_reschedules = if crash_patched {
             tuning.max_crash_reschedules
         } else {
             0
         };
         let hits = match query {
-            Some(query) if ctx.patched(names::CACHE_PATCH) => ctx
+            Some(query) => ctx
                 .execute_local_activity(
                     StudioActivities::find_cached_artifacts,
                     query,
@@ -358,7 +366,7 @@ impl VideoWorkflow {
                 )
                 .await
                 .unwrap_or_default(),
-            _ => CacheHits::default(),
+            None => CacheHits::default(),
         };
 
         // 1. Character images.
