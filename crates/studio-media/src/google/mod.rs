@@ -15,6 +15,7 @@ pub mod discovery;
 #[cfg(test)]
 mod fuzz;
 mod images;
+mod longrun;
 mod omni;
 mod veo;
 

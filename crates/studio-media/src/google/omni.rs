@@ -1,11 +1,9 @@
 //! Gemini Omni through the Interactions API: `POST …/interactions` in the background, poll
 //! `GET …/interactions/{id}` until it is no longer running, take the last video block of the
 //! model's output steps. Everything on this route is snake_case on the wire
-//! (`../shared/google-2026.md` §6). The interaction id is checkpointed like a Veo operation, so a
-//! crashed attempt resumes it instead of paying again.
+//! (`../shared/google-2026.md` §6). Resuming, retrying and polling are [`super::longrun`]'s.
 
 use std::path::Path;
-use std::time::Duration;
 
 use base64::Engine;
 use serde::Deserialize;
@@ -13,8 +11,8 @@ use serde_json::{json, Value};
 use studio_models::{clip_plan, Choice};
 
 use super::classify::{rpc_code_class, CallSite};
-use super::veo::{save, VideoSource};
-use super::{b64, cancellable, read_image, GoogleProvider};
+use super::veo::VideoSource;
+use super::{b64, longrun, read_image, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::ClipRequest;
 use crate::task::TaskCtx;
@@ -82,16 +80,6 @@ impl ErrorEntry {
     }
 }
 
-fn checkpoint_interaction(task: &TaskCtx) -> Option<String> {
-    let cp = task.resume.as_ref()?;
-    if cp.get("route").and_then(Value::as_str) != Some(ROUTE) {
-        return None;
-    }
-    cp.get("interaction")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// The create body for `req`, as `choice`'s rules shape it.
 pub(crate) async fn request_body(choice: &Choice, req: &ClipRequest) -> Result<Value, MediaError> {
     let family = &choice.family;
@@ -153,31 +141,16 @@ pub(super) async fn generate(
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
     let model = choice.model.as_str();
-    let site = p.site(model);
-    if let Some(id) = checkpoint_interaction(task) {
-        tracing::info!(interaction = %id, "resuming Omni interaction from the last heartbeat");
-        match poll(p, &site, &id, task).await {
-            Ok(done) => match outcome(&site, done) {
-                Ok(source) => return save(p, &site, source, out, task).await,
-                Err(e) if e.class() == ErrorClass::Transient => {
-                    tracing::warn!(error = %e, "the resumed interaction failed; submitting anew")
-                }
-                Err(e) => return Err(e),
-            },
-            Err(MediaError::Cancelled) => return Err(MediaError::Cancelled),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not resume the interaction; submitting anew")
-            }
-        }
-    }
-    let body = request_body(choice, req).await?;
-    let url = p.config.interactions_url.clone();
-    let mut submissions = 0;
-    loop {
-        submissions += 1;
-        let created: Interaction = p
-            .send_json(&site, task, |c| c.post(&url).json(&body))
-            .await?;
+    let site = &p.site(model);
+    let body = &request_body(choice, req).await?;
+    let url = p.config.interactions_url.as_str();
+    let route = longrun::Route {
+        name: ROUTE,
+        id_key: "interaction",
+        model,
+    };
+    let submit = move || async move {
+        let created: Interaction = p.send_json(site, task, |c| c.post(url).json(body)).await?;
         if created.id.is_empty() {
             return Err(site.error(
                 ErrorClass::Transient,
@@ -185,54 +158,20 @@ pub(super) async fn generate(
                 None,
             ));
         }
-        tracing::info!(interaction = %created.id, "Omni interaction created");
-        task.checkpoint(json!({"route": ROUTE, "interaction": created.id, "model": model}));
-        let done = if is_running(&created.status) {
-            poll(p, &site, &created.id, task).await?
-        } else {
-            created
-        };
-        match outcome(&site, done) {
-            Ok(source) => return save(p, &site, source, out, task).await,
-            Err(e) if e.class() == ErrorClass::Transient && submissions < 2 => {
-                tracing::warn!(error = %e, "Omni interaction failed; submitting once more")
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        Ok(created.id)
+    };
+    let poll_once = move |id: String| async move {
+        let url = format!("{url}/{id}");
+        let i: Interaction = p
+            .send_json(site, task, |c| c.get(&url).query(&[("stream", "false")]))
+            .await?;
+        Ok((!is_running(&i.status)).then(|| outcome(site, i)))
+    };
+    longrun::generate(p, site, route, out, task, submit, poll_once).await
 }
 
 fn is_running(status: &str) -> bool {
     matches!(status, "in_progress" | "queued" | "")
-}
-
-async fn poll(
-    p: &GoogleProvider,
-    site: &CallSite,
-    id: &str,
-    task: &TaskCtx,
-) -> Result<Interaction, MediaError> {
-    let mut wait = p.config.poll_initial;
-    let mut polls = 0u32;
-    let url = format!("{}/{id}", p.config.interactions_url);
-    loop {
-        let i: Interaction = p
-            .send_json(site, task, |c| c.get(&url).query(&[("stream", "false")]))
-            .await?;
-        if !is_running(&i.status) {
-            return Ok(i);
-        }
-        polls += 1;
-        task.report(0.9 * (1.0 - 1.0 / (1.0 + polls as f32 / 4.0)));
-        cancellable(task, async {
-            tokio::time::sleep(wait).await;
-            Ok(())
-        })
-        .await?;
-        wait = (wait * 2)
-            .min(p.config.poll_max)
-            .max(Duration::from_millis(10));
-    }
 }
 
 /// The video of a finished interaction (the last video block of the trailing model-output

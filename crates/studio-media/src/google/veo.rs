@@ -1,11 +1,7 @@
-//! Veo: `predictLongRunning`, then poll the operation with backoff until done, then fetch the
-//! video. The route and operation name are checkpointed (they reach the activity's heartbeat
-//! details) so an attempt that starts after a worker crash resumes polling instead of paying for
-//! a new clip; an operation that ended in a transient error (or with no video) is submitted anew,
-//! since failed generations are not billed.
+//! Veo: `predictLongRunning`, then poll the operation until done (`fetchPredictOperation` on
+//! Vertex), then fetch the video. Resuming, retrying and polling are [`super::longrun`]'s.
 
 use std::path::Path;
-use std::time::Duration;
 
 use base64::Engine;
 use serde::Deserialize;
@@ -13,7 +9,7 @@ use serde_json::{json, Value};
 use studio_models::{clip_plan, Choice};
 
 use super::classify::{rpc_code_class, CallSite};
-use super::{b64, cancellable, read_image, Backend, GoogleProvider};
+use super::{b64, longrun, read_image, Backend, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::ClipRequest;
 use crate::task::TaskCtx;
@@ -86,18 +82,6 @@ struct VideoEntry {
     video_gcs_uri: Option<String>,
 }
 
-/// The operation a crashed attempt left, if it was a Veo one. Checkpoints written before routes
-/// were named hold only `operation`.
-fn checkpoint_operation(task: &TaskCtx) -> Option<String> {
-    let cp = task.resume.as_ref()?;
-    if cp.get("route").and_then(Value::as_str).unwrap_or(ROUTE) != ROUTE {
-        return None;
-    }
-    cp.get("operation")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// The `predictLongRunning` body for `req` on `backend`, as `choice`'s rules shape it.
 pub(crate) async fn request_body(
     backend: Backend,
@@ -162,60 +146,19 @@ pub(super) async fn generate(
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
     let model = choice.model.as_str();
-    let site = p.site(model);
-
-    // Resume a paid operation left by a crashed attempt, if it is still good.
-    if let Some(name) = checkpoint_operation(task) {
-        tracing::info!(operation = %name, "resuming Veo operation from the last heartbeat");
-        match poll(p, &site, model, &name, task).await {
-            Ok(op) => match outcome(&site, op) {
-                Ok(source) => return save(p, &site, source, out, task).await,
-                Err(e) if e.class() == ErrorClass::Transient => {
-                    tracing::warn!(error = %e, "the resumed Veo operation failed; submitting anew")
-                }
-                Err(e) => return Err(e),
-            },
-            Err(MediaError::Cancelled) => return Err(MediaError::Cancelled),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not resume the Veo operation; submitting anew")
-            }
-        }
-    }
-
-    let body = request_body(p.config.backend, choice, req).await?;
-    let url = format!("{}/models/{model}:predictLongRunning", p.config.base);
-    // One more submission in this attempt when the operation itself fails transiently: the
-    // retry policy's backoff is for the service, not for one unlucky generation.
-    let mut submissions = 0;
-    loop {
-        submissions += 1;
-        let submitted: Submitted = p
-            .send_json(&site, task, |c| c.post(&url).json(&body))
-            .await?;
-        tracing::info!(operation = %submitted.name, "Veo operation submitted");
-        task.checkpoint(json!({"route": ROUTE, "operation": submitted.name, "model": model}));
-        let op = poll(p, &site, model, &submitted.name, task).await?;
-        match outcome(&site, op) {
-            Ok(source) => return save(p, &site, source, out, task).await,
-            Err(e) if e.class() == ErrorClass::Transient && submissions < 2 => {
-                tracing::warn!(error = %e, "Veo operation failed; submitting once more")
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Polls until the operation is done, backing off from `poll_initial` to `poll_max`.
-async fn poll(
-    p: &GoogleProvider,
-    site: &CallSite,
-    model: &str,
-    name: &str,
-    task: &TaskCtx,
-) -> Result<Operation, MediaError> {
-    let mut wait = p.config.poll_initial;
-    let mut polls = 0u32;
-    loop {
+    let site = &p.site(model);
+    let body = &request_body(p.config.backend, choice, req).await?;
+    let url = &format!("{}/models/{model}:predictLongRunning", p.config.base);
+    let route = longrun::Route {
+        name: ROUTE,
+        id_key: "operation",
+        model,
+    };
+    let submit = move || async move {
+        let submitted: Submitted = p.send_json(site, task, |c| c.post(url).json(body)).await?;
+        Ok(submitted.name)
+    };
+    let poll_once = move |name: String| async move {
         let body = match p.config.backend {
             Backend::Gemini => {
                 let url = format!("{}/{name}", p.config.base);
@@ -228,21 +171,9 @@ async fn poll(
             }
         };
         let op = parse_operation(site, &body)?;
-        if op.done {
-            return Ok(op);
-        }
-        polls += 1;
-        // Progress while waiting: approaches 90 % as polls accumulate; the download is the rest.
-        task.report(0.9 * (1.0 - 1.0 / (1.0 + polls as f32 / 4.0)));
-        cancellable(task, async {
-            tokio::time::sleep(wait).await;
-            Ok(())
-        })
-        .await?;
-        wait = (wait * 2)
-            .min(p.config.poll_max)
-            .max(Duration::from_millis(10));
-    }
+        Ok(op.done.then(|| outcome(site, op)))
+    };
+    longrun::generate(p, site, route, out, task, submit, poll_once).await
 }
 
 /// A poll's answer, parsed; an unparseable 200 is a retryable "malformed response".
