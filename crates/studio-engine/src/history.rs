@@ -229,6 +229,16 @@ fn step_title(r: &ActivityRecord) -> String {
     }
 }
 
+/// The title of an added scenario, from the `addSegment` signal's or the `addScenario` update's
+/// argument (the same scenario).
+fn scenario_added(arg: Option<&serde_json::Value>) -> String {
+    let prompt = arg
+        .and_then(|v| v.get("prompt"))
+        .and_then(|p| p.as_str())
+        .unwrap_or_default();
+    format!("Scenario added: {}", ellipsize(prompt, 60))
+}
+
 fn ellipsize(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
@@ -302,18 +312,11 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
                 Some(match a.signal_name.as_str() {
                     names::PAUSE => entry(at, TimelineKind::Paused, "Paused".into()),
                     names::RESUME => entry(at, TimelineKind::Resumed, "Resumed".into()),
-                    names::ADD_SEGMENT => {
-                        let prompt = arg
-                            .as_ref()
-                            .and_then(|v| v.get("prompt"))
-                            .and_then(|p| p.as_str())
-                            .unwrap_or_default();
-                        entry(
-                            at,
-                            TimelineKind::ScenarioAdded,
-                            format!("Scenario added: {}", ellipsize(prompt, 60)),
-                        )
-                    }
+                    names::ADD_SEGMENT => entry(
+                        at,
+                        TimelineKind::ScenarioAdded,
+                        scenario_added(arg.as_ref()),
+                    ),
                     other => entry(at, TimelineKind::Other, format!("Signal {other}")),
                 })
             }
@@ -344,18 +347,11 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
                         };
                         entry(at, TimelineKind::Regenerate, title)
                     }
-                    names::ADD_SCENARIO => {
-                        let prompt = arg
-                            .as_ref()
-                            .and_then(|v| v.get("prompt"))
-                            .and_then(|p| p.as_str())
-                            .unwrap_or_default();
-                        entry(
-                            at,
-                            TimelineKind::ScenarioAdded,
-                            format!("Scenario added: {}", ellipsize(prompt, 60)),
-                        )
-                    }
+                    names::ADD_SCENARIO => entry(
+                        at,
+                        TimelineKind::ScenarioAdded,
+                        scenario_added(arg.as_ref()),
+                    ),
                     other => entry(at, TimelineKind::Other, format!("Update {other}")),
                 })
             }
