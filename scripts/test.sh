@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command to set up and run every check: formatting, clippy (warnings are errors), all Rust
+# One command to set up and run every check: formatting, clippy (the [workspace.lints] policy), all Rust
 # tests, and the window's tests (type check, Vitest, end-to-end in a real window under Xvfb).
 # End-to-end tests start their own Temporal dev servers on free ports with their own SQLite
 # files, and stop them when they finish.
@@ -16,7 +16,8 @@ cargo fmt --all -- --check
 # The app embeds ui/dist at compile time, so the front end is built before any Rust check.
 npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run build
-cargo clippy --workspace --all-targets -- -D warnings
+# The lint policy is `[workspace.lints]` in Cargo.toml (clippy::all and unused code are errors).
+cargo clippy --workspace --all-targets
 cargo test --workspace
 # Chaos: 20 jobs while 30 kills hit workers, the Temporal server and clients (seed printed).
 cargo build -q -p studio-chaos -p studio-cli

@@ -7,15 +7,14 @@ use studio_api::models::ModelReport;
 
 use serde::{Deserialize, Serialize};
 use studio_api::{
-    ApiError, CacheView, ErrorCode, Estimate, FieldProblem, Health, JobDetail, JobRecord, JobView,
-    KeysUpdate, KeysView, Studio, StudioSettings,
+    ApiError, CacheView, ErrorCode, Estimate, FieldProblem, Health, JobDetail, JobView, KeysUpdate,
+    KeysView, RenderStarted, Studio, StudioSettings,
 };
 use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, ScenarioSpec};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use studio_api::characters::{self, BatchView, CharacterView};
-use studio_library::{BatchRecord, Library};
+use studio_api::characters::{BatchRecord, BatchView, CharacterView};
 
 use crate::state::AppState;
 
@@ -43,7 +42,8 @@ pub struct JobOutcome {
 #[tauri::command]
 #[specta::specta]
 pub async fn studio_status(state: State<'_, AppState>) -> Result<StudioStatus, ApiError> {
-    let studio = state.studio().await?;
+    let studio = state.studio()?;
+    studio.ready().await?;
     Ok(StudioStatus {
         data_dir: studio.data_dir().display().to_string(),
         artifacts_dir: studio.artifacts_dir().display().to_string(),
@@ -76,8 +76,8 @@ pub fn check_project(
     project: Project,
 ) -> Vec<FieldProblem> {
     let mut problems = Studio::check_project(path.map(PathBuf::from).as_deref(), &project);
-    // The chosen model's rules, once the studio is up (never waits for it).
-    if let Some(studio) = state.studio_if_open() {
+    // The chosen model's rules (from the cached model list: never waits for a server).
+    if let Ok(studio) = state.studio() {
         problems.extend(studio.rule_problems(&project));
     }
     problems
@@ -87,7 +87,7 @@ pub fn check_project(
 #[tauri::command]
 #[specta::specta]
 pub async fn test_key(state: State<'_, AppState>) -> Result<ModelReport, ApiError> {
-    state.studio().await?.check_models().await
+    state.studio()?.check_models(true).await
 }
 
 #[tauri::command]
@@ -96,12 +96,11 @@ pub async fn render(
     state: State<'_, AppState>,
     project: Project,
     path: Option<String>,
-) -> Result<JobRecord, ApiError> {
+) -> Result<RenderStarted, ApiError> {
     let path = path.map(PathBuf::from);
     state
-        .studio()
-        .await?
-        .render(&project, path.as_deref())
+        .studio()?
+        .render(&project, path.as_deref(), None)
         .await
 }
 
@@ -113,7 +112,7 @@ pub async fn watch_job(
     id: String,
     on_progress: Channel<Progress>,
 ) -> Result<JobOutcome, ApiError> {
-    let studio = state.studio().await?;
+    let studio = state.studio()?;
     let media = state.media().await?;
     let result = studio
         .watch(&id, PROGRESS_POLL, |p| {
@@ -135,19 +134,19 @@ pub async fn watch_job(
 #[tauri::command]
 #[specta::specta]
 pub async fn pause_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    state.studio().await?.pause(&id).await
+    state.studio()?.pause(&id).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    state.studio().await?.resume(&id).await
+    state.studio()?.resume(&id).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_job(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    state.studio().await?.cancel(&id).await
+    state.studio()?.cancel(&id).await
 }
 
 /// Returns the previous quality; a refused value comes back as `code: "rejected"`.
@@ -156,9 +155,9 @@ pub async fn cancel_job(state: State<'_, AppState>, id: String) -> Result<(), Ap
 pub async fn change_quality(
     state: State<'_, AppState>,
     id: String,
-    quality: String,
+    quality: Quality,
 ) -> Result<Quality, ApiError> {
-    state.studio().await?.change_quality(&id, &quality).await
+    state.studio()?.change_quality(&id, quality).await
 }
 
 #[tauri::command]
@@ -167,15 +166,13 @@ pub async fn add_segment(
     state: State<'_, AppState>,
     id: String,
     prompt: String,
-    duration_seconds: u32,
+    duration_seconds: ClipSeconds,
 ) -> Result<(), ApiError> {
-    let duration = ClipSeconds::try_from(duration_seconds)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidProject, e.to_string()))?;
     let scenario = ScenarioSpec {
-        duration_seconds: duration,
+        duration_seconds,
         ..ScenarioSpec::new(prompt)
     };
-    state.studio().await?.add_segment(&id, scenario).await
+    state.studio()?.add_segment(&id, scenario, None).await
 }
 
 /// A new take of one scenario: in the running job, or as the finished job's next version.
@@ -187,11 +184,7 @@ pub async fn regenerate_segment(
     scenario_id: String,
     prompt: Option<String>,
 ) -> Result<Iteration, ApiError> {
-    state
-        .studio()
-        .await?
-        .regenerate(&id, &scenario_id, prompt)
-        .await
+    state.studio()?.regenerate(&id, &scenario_id, prompt).await
 }
 
 /// The finished job's next version, stitched from one take per scenario (in order).
@@ -202,14 +195,14 @@ pub async fn pick_takes(
     id: String,
     takes: Vec<u32>,
 ) -> Result<Iteration, ApiError> {
-    state.studio().await?.pick_takes(&id, takes).await
+    state.studio()?.pick_takes(&id, takes).await
 }
 
 /// Takes, versions, cost and the readable timeline of one job.
 #[tauri::command]
 #[specta::specta]
 pub async fn job_detail(state: State<'_, AppState>, id: String) -> Result<JobDetail, ApiError> {
-    state.studio().await?.job_detail(&id).await
+    state.studio()?.job_detail(&id).await
 }
 
 /// The expected cost of rendering a project (configured models, price table).
@@ -219,7 +212,7 @@ pub async fn estimate_cost(
     state: State<'_, AppState>,
     project: Project,
 ) -> Result<Estimate, ApiError> {
-    Ok(state.studio().await?.estimate(&project))
+    Ok(state.studio()?.estimate(&project))
 }
 
 /// What every job of the project saved at `path` has cost.
@@ -227,8 +220,7 @@ pub async fn estimate_cost(
 #[specta::specta]
 pub async fn project_cost(state: State<'_, AppState>, path: String) -> Result<Cost, ApiError> {
     state
-        .studio()
-        .await?
+        .studio()?
         .project_cost(std::path::Path::new(&path))
         .await
 }
@@ -236,14 +228,14 @@ pub async fn project_cost(state: State<'_, AppState>, path: String) -> Result<Co
 #[tauri::command]
 #[specta::specta]
 pub async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobView>, ApiError> {
-    state.studio().await?.jobs().await
+    state.studio()?.jobs(usize::MAX).await
 }
 
 /// The loopback URL of a media file (an artifact) for `<video>` and `<img>`.
 #[tauri::command]
 #[specta::specta]
 pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
-    let studio = state.studio().await?;
+    let studio = state.studio()?;
     let path = studio.local_file(&path).await.unwrap_or(path);
     state.media_url(std::path::Path::new(&path)).await
 }
@@ -290,21 +282,20 @@ pub async fn export_video(source: String, destination: String) -> Result<(), Api
 #[tauri::command]
 #[specta::specta]
 pub async fn health(state: State<'_, AppState>) -> Result<Health, ApiError> {
-    Ok(state.studio().await?.health().await)
+    Ok(state.studio()?.health().await)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, ApiError> {
-    let s = studio_engine::Settings::load(&state.data_dir)?;
-    Ok(StudioSettings::from_settings(&s))
+    state.studio()?.settings_view()
 }
 
 /// Validates and saves; takes effect at the next start of the studio.
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(state: State<'_, AppState>, settings: StudioSettings) -> Result<(), ApiError> {
-    settings.save(&state.data_dir)
+    state.studio()?.save_settings(&settings)
 }
 
 #[tauri::command]
@@ -313,16 +304,16 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     settings: StudioSettings,
 ) -> Result<String, ApiError> {
-    studio_api::settings_view::test_connection(&state.data_dir, &settings).await
+    state.studio()?.test_connection(&settings).await
 }
 
 /// Where keys are kept (OS keyring or the private file, and why) and which are set.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_keys(state: State<'_, AppState>) -> Result<KeysView, ApiError> {
-    let dir = state.data_dir.clone();
+    let studio = state.studio()?;
     // Secret Service calls block on D-Bus: off the async runtime's threads.
-    tauri::async_runtime::spawn_blocking(move || studio_api::keys::keys(&dir))
+    tauri::async_runtime::spawn_blocking(move || studio.keys())
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }
@@ -334,8 +325,8 @@ pub async fn save_keys(
     state: State<'_, AppState>,
     update: KeysUpdate,
 ) -> Result<KeysView, ApiError> {
-    let dir = state.data_dir.clone();
-    tauri::async_runtime::spawn_blocking(move || studio_api::keys::save_keys(&dir, &update))
+    let studio = state.studio()?;
+    tauri::async_runtime::spawn_blocking(move || studio.save_keys(&update))
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }
@@ -344,26 +335,21 @@ pub async fn save_keys(
 #[tauri::command]
 #[specta::specta]
 pub fn cache_usage(state: State<'_, AppState>) -> Result<CacheView, ApiError> {
-    studio_api::settings_view::cache_usage(&state.data_dir)
+    state.studio()?.cache_usage()
 }
 
 /// Forgets the cache entries; returns how many there were.
 #[tauri::command]
 #[specta::specta]
 pub fn clear_cache(state: State<'_, AppState>) -> Result<u32, ApiError> {
-    studio_api::settings_view::clear_cache(&state.data_dir)
+    state.studio()?.clear_cache()
 }
 
 /// A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip.
 #[tauri::command]
 #[specta::specta]
 pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<String, ApiError> {
-    let path = state
-        .studio()
-        .await?
-        .local_file(&clip)
-        .await
-        .unwrap_or(clip);
+    let path = state.studio()?.local_file(&clip).await.unwrap_or(clip);
     let thumb = studio_api::thumbs::video_thumbnail(
         std::path::Path::new(&path),
         &state.thumbs_dir(),
@@ -375,10 +361,6 @@ pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<
 
 // ---------- the character library ----------
 
-fn library(state: &AppState) -> Result<Library, ApiError> {
-    Ok(Library::open(&state.data_dir)?)
-}
-
 /// Characters whose name or prompt contains `query`, newest first.
 #[tauri::command]
 #[specta::specta]
@@ -386,7 +368,7 @@ pub async fn list_characters(
     state: State<'_, AppState>,
     query: String,
 ) -> Result<Vec<CharacterView>, ApiError> {
-    characters::list(&state.data_dir, &query)
+    state.studio()?.characters(&query)
 }
 
 #[tauri::command]
@@ -397,10 +379,8 @@ pub async fn create_character(
     base_prompt: String,
     references: Vec<String>,
 ) -> Result<CharacterView, ApiError> {
-    let lib = library(&state)?;
     let refs: Vec<PathBuf> = references.into_iter().map(PathBuf::from).collect();
-    let c = lib.create(&name, &base_prompt, &refs)?;
-    Ok(characters::view(&lib, c))
+    state.studio()?.create_character(&name, &base_prompt, &refs)
 }
 
 #[tauri::command]
@@ -410,9 +390,7 @@ pub async fn rename_character(
     id: String,
     name: String,
 ) -> Result<CharacterView, ApiError> {
-    let lib = library(&state)?;
-    let c = lib.rename(&id, &name)?;
-    Ok(characters::view(&lib, c))
+    state.studio()?.rename_character(&id, &name)
 }
 
 /// A new prompt drops the angles made from the old one (regenerate them).
@@ -423,9 +401,7 @@ pub async fn set_character_prompt(
     id: String,
     base_prompt: String,
 ) -> Result<CharacterView, ApiError> {
-    let lib = library(&state)?;
-    let c = lib.set_prompt(&id, &base_prompt)?;
-    Ok(characters::view(&lib, c))
+    state.studio()?.set_character_prompt(&id, &base_prompt)
 }
 
 #[tauri::command]
@@ -435,15 +411,13 @@ pub async fn duplicate_character(
     id: String,
     name: String,
 ) -> Result<CharacterView, ApiError> {
-    let lib = library(&state)?;
-    let c = lib.duplicate(&id, &name)?;
-    Ok(characters::view(&lib, c))
+    state.studio()?.duplicate_character(&id, &name)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_character(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    Ok(library(&state)?.delete(&id)?)
+    state.studio()?.delete_character(&id)
 }
 
 #[tauri::command]
@@ -452,9 +426,7 @@ pub async fn undo_delete_character(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<CharacterView, ApiError> {
-    let lib = library(&state)?;
-    let c = lib.undo_delete(&id)?;
-    Ok(characters::view(&lib, c))
+    state.studio()?.undo_delete_character(&id)
 }
 
 /// Writes the characters `ids` (all when empty) into one archive; returns how many.
@@ -465,8 +437,9 @@ pub async fn export_characters(
     ids: Vec<String>,
     path: String,
 ) -> Result<u32, ApiError> {
-    let n = library(&state)?.export(&ids, std::path::Path::new(&path))?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    state
+        .studio()?
+        .export_characters(&ids, std::path::Path::new(&path))
 }
 
 /// Adds an archive's characters; a bad archive is refused and changes nothing.
@@ -476,12 +449,9 @@ pub async fn import_characters(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<Vec<CharacterView>, ApiError> {
-    let lib = library(&state)?;
-    let added = lib.import(std::path::Path::new(&path))?;
-    Ok(added
-        .into_iter()
-        .map(|c| characters::view(&lib, c))
-        .collect())
+    state
+        .studio()?
+        .import_characters(std::path::Path::new(&path))
 }
 
 /// Adds a pasted list (JSON or CSV) and generates the characters' angles as one batch.
@@ -491,8 +461,7 @@ pub async fn generate_characters(
     state: State<'_, AppState>,
     list: String,
 ) -> Result<BatchView, ApiError> {
-    let studio = state.studio().await?;
-    characters::generate(studio.session(), &state.data_dir, &list).await
+    state.studio()?.generate_characters(&list).await
 }
 
 /// [`generate_characters`] from a CSV or JSON file the creator picked.
@@ -502,10 +471,10 @@ pub async fn generate_characters_file(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<BatchView, ApiError> {
-    let list = std::fs::read_to_string(&path)
-        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {path:?}: {e}")))?;
-    let studio = state.studio().await?;
-    characters::generate(studio.session(), &state.data_dir, &list).await
+    state
+        .studio()?
+        .generate_characters_file(std::path::Path::new(&path))
+        .await
 }
 
 #[tauri::command]
@@ -514,21 +483,19 @@ pub async fn regenerate_angles(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<BatchView, ApiError> {
-    let studio = state.studio().await?;
-    characters::regenerate_angles(studio.session(), &state.data_dir, &id).await
+    state.studio()?.regenerate_angles(&id).await
 }
 
 /// Files what the batch has finished into the library and reports its progress.
 #[tauri::command]
 #[specta::specta]
 pub async fn batch_status(state: State<'_, AppState>, id: String) -> Result<BatchView, ApiError> {
-    let studio = state.studio().await?;
-    characters::sync_batch(studio.session(), &state.data_dir, &id).await
+    state.studio()?.sync_batch(&id).await
 }
 
 /// Batches started from this library, newest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_batches(state: State<'_, AppState>) -> Result<Vec<BatchRecord>, ApiError> {
-    characters::batches(&state.data_dir)
+    state.studio()?.batches()
 }

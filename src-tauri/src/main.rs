@@ -94,7 +94,7 @@ fn main() {
     {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
-    let data_dir = match studio_engine::settings::resolve_data_dir(None) {
+    let data_dir = match studio_api::resolve_data_dir(None) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
@@ -130,8 +130,17 @@ fn main() {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<state::AppState>();
-                if let Err(e) = state.studio().await {
-                    tracing::error!(error = %e, "studio start-up failed");
+                match state.studio() {
+                    Ok(studio) => {
+                        // Undo of deleted characters is for one window session.
+                        if let Err(e) = studio.purge_character_trash() {
+                            tracing::warn!(error = %e, "could not empty the character trash");
+                        }
+                        if let Err(e) = studio.start_up().await {
+                            tracing::error!(error = %e, "studio start-up failed");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "studio settings unreadable"),
                 }
                 let _ = state.media().await;
             });

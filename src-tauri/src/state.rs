@@ -1,51 +1,44 @@
-//! Managed state: the studio (opened in the background so the window appears at once) and the
-//! media server.
+//! Managed state: the studio (made at once; it reaches Temporal on first need, so the window
+//! appears before the embedded server is up) and the media server.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use studio_api::{ApiError, ErrorCode, Studio};
+use studio_api::{ApiError, DataDir, ErrorCode, Studio};
 use tokio::sync::OnceCell;
 
 use crate::media::MediaServer;
 
 pub struct AppState {
-    pub data_dir: PathBuf,
+    pub data_dir: DataDir,
     /// A project named on the command line, opened at start.
     pub initial_project: Option<PathBuf>,
-    studio: OnceCell<Result<Arc<Studio>, ApiError>>,
+    /// Err when the settings file cannot be read: every command says so.
+    studio: Result<Arc<Studio>, ApiError>,
     media: OnceCell<Result<Arc<MediaServer>, ApiError>>,
 }
 
 impl AppState {
     pub fn new(data_dir: PathBuf, initial_project: Option<PathBuf>) -> Self {
         AppState {
-            data_dir,
+            studio: Studio::for_window(&data_dir).map(Arc::new),
+            data_dir: DataDir::new(data_dir),
             initial_project,
-            studio: OnceCell::new(),
             media: OnceCell::new(),
         }
     }
 
-    /// The studio, opening it on first use; concurrent callers wait for the same start-up.
-    pub async fn studio(&self) -> Result<Arc<Studio>, ApiError> {
-        self.studio
-            .get_or_init(|| async { Studio::open(&self.data_dir).await.map(Arc::new) })
-            .await
-            .clone()
-    }
-
-    /// The studio if it has opened already (for checks that must not wait for start-up).
-    pub fn studio_if_open(&self) -> Option<Arc<Studio>> {
-        self.studio.get().and_then(|r| r.as_ref().ok().cloned())
+    /// The studio (its operations connect on first need; concurrent callers share start-up).
+    pub fn studio(&self) -> Result<Arc<Studio>, ApiError> {
+        self.studio.clone()
     }
 
     pub async fn media(&self) -> Result<Arc<MediaServer>, ApiError> {
         self.media
             .get_or_init(|| async {
                 let roots = vec![
-                    ("a", self.data_dir.join("artifacts")),
-                    ("c", self.data_dir.join(studio_library::LIBRARY_DIR)),
+                    ("a", self.data_dir.artifacts()),
+                    ("c", self.data_dir.characters()),
                 ];
                 for (_, root) in &roots {
                     std::fs::create_dir_all(root)
@@ -62,7 +55,7 @@ impl AppState {
 
     /// Where thumbnails are cached: inside the served folder, so they have media URLs.
     pub fn thumbs_dir(&self) -> PathBuf {
-        self.data_dir.join("artifacts").join("thumbs")
+        self.data_dir.thumbnails()
     }
 
     /// The loopback URL of a file in the served folder.
@@ -78,9 +71,9 @@ impl AppState {
         })
     }
 
-    /// Stops the worker and dev server the studio started, if it started.
+    /// Stops the worker and dev server the studio started, if it started them.
     pub fn shutdown(&self) {
-        if let Some(Ok(studio)) = self.studio.get() {
+        if let Ok(studio) = &self.studio {
             studio.shutdown();
         }
     }

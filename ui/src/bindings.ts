@@ -15,15 +15,15 @@ export const commands = {
 	checkProject: (path: string | null, project: Project_Deserialize) => __TAURI_INVOKE<FieldProblem[]>("check_project", { path, project }),
 	/**  Settings → Test key: lists the models the key can use and shows the choice per role. */
 	testKey: () => typedError<ModelReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("test_key")),
-	render: (project: Project_Deserialize, path: string | null) => typedError<JobRecord_Serialize, ApiError_Serialize>(__TAURI_INVOKE("render", { project, path })),
+	render: (project: Project_Deserialize, path: string | null) => typedError<RenderStarted_Serialize, ApiError_Serialize>(__TAURI_INVOKE("render", { project, path })),
 	/**  Streams a job's progress over `on_progress` (only changes), until it ends. */
 	watchJob: (id: string, onProgress: Channel<Progress_Deserialize>) => typedError<JobOutcome_Serialize, ApiError_Serialize>(__TAURI_INVOKE("watch_job", { id, onProgress })),
 	pauseJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("pause_job", { id })),
 	resumeJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("resume_job", { id })),
 	cancelJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("cancel_job", { id })),
 	/**  Returns the previous quality; a refused value comes back as `code: "rejected"`. */
-	changeQuality: (id: string, quality: string) => typedError<Quality, ApiError_Serialize>(__TAURI_INVOKE("change_quality", { id, quality })),
-	addSegment: (id: string, prompt: string, durationSeconds: number) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
+	changeQuality: (id: string, quality: Quality) => typedError<Quality, ApiError_Serialize>(__TAURI_INVOKE("change_quality", { id, quality })),
+	addSegment: (id: string, prompt: string, durationSeconds: ClipSeconds) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
 	listJobs: () => typedError<JobView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_jobs")),
 	/**  A new take of one scenario: in the running job, or as the finished job's next version. */
 	regenerateSegment: (id: string, scenarioId: string, prompt: string | null) => typedError<Iteration_Serialize, ApiError_Serialize>(__TAURI_INVOKE("regenerate_segment", { id, scenarioId, prompt })),
@@ -121,8 +121,8 @@ export type BatchRecord = {
 /**  A batch generation and how far it got. */
 export type BatchView = {
 	id: string,
-	/**  `running`, `completed`, `failed`, `canceled`, ... (the latest run's status). */
-	status: string,
+	/**  The latest run's status. */
+	status: JobStatus,
 	processed: number,
 	total: number,
 	/**  1-based index of the run in the continue-as-new chain. */
@@ -300,7 +300,7 @@ export type JobDetail = JobDetail_Serialize | JobDetail_Deserialize;
 /**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
 export type JobDetail_Deserialize = {
 	id: string,
-	status: string,
+	status: JobStatus,
 	/**  The version the latest run is (or makes). */
 	version: number,
 	/**  Each scenario with its takes and the take in use. */
@@ -318,7 +318,7 @@ export type JobDetail_Deserialize = {
 /**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
 export type JobDetail_Serialize = {
 	id: string,
-	status: string,
+	status: JobStatus,
 	/**  The version the latest run is (or makes). */
 	version: number,
 	/**  Each scenario with its takes and the take in use. */
@@ -371,13 +371,19 @@ export type JobRecord_Serialize = {
 	startedAt: number,
 };
 
+/**
+ *  Where a job (a Temporal workflow execution) stands, as Temporal reports it; `Unknown` when
+ *  the studio cannot tell (server unreachable, job gone). Shared with the window, so neither
+ *  side compares status strings by hand.
+ */
+export type JobStatus = "running" | "completed" | "failed" | "canceled" | "terminated" | "continuedasnew" | "timedout" | "unknown";
+
 /**  A job as the Jobs panel shows it. */
 export type JobView = JobView_Serialize | JobView_Deserialize;
 
 /**  A job as the Jobs panel shows it. */
 export type JobView_Deserialize = {
-	/**  `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`. */
-	status: string,
+	status: JobStatus,
 	/**  Local path of the finished video (the latest version's). */
 	videoPath?: string | null,
 	/**  The latest finished version (1 for a job never iterated on). */
@@ -386,8 +392,7 @@ export type JobView_Deserialize = {
 
 /**  A job as the Jobs panel shows it. */
 export type JobView_Serialize = {
-	/**  `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`. */
-	status: string,
+	status: JobStatus,
 	/**  Local path of the finished video (the latest version's). */
 	videoPath: string | null,
 	/**  The latest finished version (1 for a job never iterated on). */
@@ -613,8 +618,30 @@ export type Project_Serialize = {
 	aspectRatio: AspectRatio,
 };
 
+/**  Which provider workers started by this studio use. */
+export type ProviderChoice = 
+/**  Google when a key is set (in the environment or Settings), else offline. */
+"auto" | "offline" | "gemini" | "vertex";
+
 /**  Render quality. `standard` renders 720p clips, `high` 1080p, `4k` 1080p plus a 4K upscale. */
 export type Quality = "standard" | "high" | "4k";
+
+/**  What [`Studio::render`] did. */
+export type RenderStarted = RenderStarted_Serialize | RenderStarted_Deserialize;
+
+/**  What [`Studio::render`] did. */
+export type RenderStarted_Deserialize = {
+	/**  False when a job with the asked id existed already and this call attached to it. */
+	started: boolean,
+	webUiUrl?: string | null,
+} & JobRecord_Deserialize;
+
+/**  What [`Studio::render`] did. */
+export type RenderStarted_Serialize = {
+	/**  False when a job with the asked id existed already and this call attached to it. */
+	started: boolean,
+	webUiUrl: string | null,
+} & JobRecord_Serialize;
 
 export type Scenario = Scenario_Serialize | Scenario_Deserialize;
 
@@ -671,8 +698,7 @@ export type StudioSettings_Deserialize = {
 	namespace: string,
 	/**  Run the studio's own worker (off: only external workers run activities). */
 	bundledWorker: boolean,
-	/**  `auto` (offline without keys), `offline`, `gemini` or `vertex`. */
-	provider: string,
+	provider: ProviderChoice,
 	/**  Clips generated at once per job. */
 	maxParallelSegments: number,
 	/**  Reuse artifacts that identical inputs made before. */
@@ -687,8 +713,7 @@ export type StudioSettings_Serialize = {
 	namespace: string,
 	/**  Run the studio's own worker (off: only external workers run activities). */
 	bundledWorker: boolean,
-	/**  `auto` (offline without keys), `offline`, `gemini` or `vertex`. */
-	provider: string,
+	provider: ProviderChoice,
 	/**  Clips generated at once per job. */
 	maxParallelSegments: number,
 	/**  Reuse artifacts that identical inputs made before. */

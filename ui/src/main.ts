@@ -21,9 +21,15 @@ import {
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
   type Project_Serialize as Project,
+  type ProviderChoice,
+  type Quality,
   type StudioSettings,
 } from "./bindings";
 import * as editor from "./editor";
+
+/** The values of the typed enums the selects offer (the generated types are unions). */
+const QUALITIES: Quality[] = ["standard", "high", "4k"];
+const PROVIDERS: ProviderChoice[] = ["auto", "offline", "gemini", "vertex"];
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -337,7 +343,9 @@ function jobCard(id: string, name: string): HTMLElement {
   };
   const q = li.querySelector<HTMLSelectElement>(".job-quality")!;
   q.onchange = async () => {
-    const r = await commands.changeQuality(id, q.value);
+    const quality = QUALITIES.find((v) => v === q.value);
+    if (!quality) return;
+    const r = await commands.changeQuality(id, quality);
     if (r.status === "error") err(r.error);
     else li!.querySelector(".job-error")!.textContent = `quality ${r.data} → ${q.value}`;
   };
@@ -853,7 +861,7 @@ function settingsForm(): StudioSettings {
     temporalAddress: ($("set-address") as HTMLInputElement).value,
     namespace: ($("set-namespace") as HTMLInputElement).value,
     bundledWorker: ($("set-bundled") as HTMLInputElement).checked,
-    provider: ($("set-provider") as HTMLSelectElement).value,
+    provider: PROVIDERS.find((p) => p === ($("set-provider") as HTMLSelectElement).value) ?? "auto",
     maxParallelSegments: Number(($("set-parallel") as HTMLInputElement).value),
     useCache: ($("set-cache") as HTMLInputElement).checked,
   };

@@ -115,7 +115,7 @@ impl From<EngineError> for ApiError {
             }
             EngineError::JobFailed { .. } => ErrorCode::JobFailed,
             EngineError::JobCancelled { .. } => ErrorCode::JobCancelled,
-            EngineError::Settings { .. } | EngineError::Config(_) => ErrorCode::Settings,
+            EngineError::Config(_) => ErrorCode::Settings,
             EngineError::Media(_) => ErrorCode::Io,
             _ => ErrorCode::Internal,
         };

@@ -30,7 +30,7 @@ pub struct JobLog {
 impl JobLog {
     pub fn new(data_dir: &Path) -> Self {
         JobLog {
-            path: data_dir.join("jobs.json"),
+            path: studio_core::DataDir::new(data_dir).jobs(),
         }
     }
 

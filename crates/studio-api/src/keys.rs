@@ -38,9 +38,18 @@ impl From<SecretsError> for ApiError {
     }
 }
 
-/// Where the keys are and which are set.
-pub fn keys(data_dir: &Path) -> Result<KeysView, ApiError> {
-    view(&Secrets::open(data_dir))
+impl crate::Studio {
+    /// Where the keys are and which are set. (Blocks on D-Bus with a keyring: call it off
+    /// the UI thread.)
+    pub fn keys(&self) -> Result<KeysView, ApiError> {
+        view(&Secrets::open(self.data_dir()))
+    }
+
+    /// Validates, then stores (or removes: an empty value) the given keys; nothing is stored
+    /// when any is invalid. Applies at the next start.
+    pub fn save_keys(&self, update: &KeysUpdate) -> Result<KeysView, ApiError> {
+        save_keys_in(&Secrets::open(self.data_dir()), update)
+    }
 }
 
 fn view(s: &Secrets) -> Result<KeysView, ApiError> {
@@ -83,12 +92,7 @@ impl KeysUpdate {
     }
 }
 
-/// Validates, then stores (or removes) the given keys; nothing is stored when any is invalid.
-pub fn save_keys(data_dir: &Path, update: &KeysUpdate) -> Result<KeysView, ApiError> {
-    save_keys_in(&Secrets::open(data_dir), update)
-}
-
-/// [`save_keys`] into a given store (tests pass the file store explicitly).
+/// [`crate::Studio::save_keys`] into a given store (tests pass the file store explicitly).
 pub fn save_keys_in(s: &Secrets, update: &KeysUpdate) -> Result<KeysView, ApiError> {
     let problems = update.problems();
     if !problems.is_empty() {
@@ -145,13 +149,13 @@ mod tests {
             .unwrap()
             .contains("AIza-view-test"));
         // Settings saved afterwards never carry the key.
-        studio_engine::Settings::load(dir.path())
+        crate::settings::Settings::load(dir.path())
             .unwrap()
             .save(dir.path())
             .unwrap();
         let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
         assert!(!settings.contains("AIza-view-test"));
-        let mut loaded = studio_engine::Settings::load(dir.path()).unwrap();
+        let mut loaded = crate::settings::Settings::load(dir.path()).unwrap();
         loaded.load_secrets(&store);
         assert!(loaded.google.stored_api_key.is_set());
         assert_eq!(loaded.provider(), studio_media::ProviderKind::Gemini);

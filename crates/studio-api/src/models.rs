@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use studio_core::Project;
 use studio_core::{AspectRatio, ClipSeconds, Quality};
-use studio_engine::Settings;
 use studio_media::google::{Backend, GoogleConfig, GoogleProvider};
 use studio_media::{
     Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProviderKind, TaskCtx,

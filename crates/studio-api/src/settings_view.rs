@@ -5,10 +5,43 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use studio_core::PriceTable;
-use studio_engine::{Endpoint, Settings, StudioClient};
+use studio_engine::StudioClient;
 use studio_media::ProviderKind;
 
 use crate::error::{ApiError, ErrorCode, FieldProblem};
+use crate::settings::Settings;
+use crate::Studio;
+
+/// Which provider workers started by this studio use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderChoice {
+    /// Google when a key is set (in the environment or Settings), else offline.
+    Auto,
+    Offline,
+    Gemini,
+    Vertex,
+}
+
+impl ProviderChoice {
+    fn of(kind: Option<ProviderKind>) -> Self {
+        match kind {
+            None | Some(ProviderKind::Bench) => ProviderChoice::Auto,
+            Some(ProviderKind::Offline) => ProviderChoice::Offline,
+            Some(ProviderKind::Gemini) => ProviderChoice::Gemini,
+            Some(ProviderKind::Vertex) => ProviderChoice::Vertex,
+        }
+    }
+
+    fn kind(self) -> Option<ProviderKind> {
+        match self {
+            ProviderChoice::Auto => None,
+            ProviderChoice::Offline => Some(ProviderKind::Offline),
+            ProviderChoice::Gemini => Some(ProviderKind::Gemini),
+            ProviderChoice::Vertex => Some(ProviderKind::Vertex),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -18,8 +51,7 @@ pub struct StudioSettings {
     pub namespace: String,
     /// Run the studio's own worker (off: only external workers run activities).
     pub bundled_worker: bool,
-    /// `auto` (offline without keys), `offline`, `gemini` or `vertex`.
-    pub provider: String,
+    pub provider: ProviderChoice,
     /// Clips generated at once per job.
     pub max_parallel_segments: u32,
     /// Reuse artifacts that identical inputs made before.
@@ -40,7 +72,7 @@ pub struct CacheView {
 /// The artifact cache of the data dir's local store. A bucket's cache is shared by the whole
 /// team and is not measured or cleared from one machine.
 fn local_cache(data_dir: &Path) -> Result<studio_media::LocalStore, ApiError> {
-    let s = Settings::load(data_dir)?;
+    let s = Settings::load_file(data_dir)?;
     if let Some(url) = &s.artifacts.url {
         return Err(ApiError {
             code: ErrorCode::Settings,
@@ -51,12 +83,12 @@ fn local_cache(data_dir: &Path) -> Result<studio_media::LocalStore, ApiError> {
         });
     }
     Ok(studio_media::LocalStore::open(
-        studio_engine::session::DataDir(data_dir.to_owned()).artifacts(),
+        studio_core::DataDir::new(data_dir).artifacts(),
     )?)
 }
 
 /// Entries and size of the artifact cache.
-pub fn cache_usage(data_dir: &Path) -> Result<CacheView, ApiError> {
+fn cache_usage(data_dir: &Path) -> Result<CacheView, ApiError> {
     let u = local_cache(data_dir)?.cache_usage();
     Ok(CacheView {
         entries: u32::try_from(u.entries).unwrap_or(u32::MAX),
@@ -65,7 +97,7 @@ pub fn cache_usage(data_dir: &Path) -> Result<CacheView, ApiError> {
 }
 
 /// Forgets every cache entry (artifacts of finished jobs stay playable); returns how many.
-pub fn clear_cache(data_dir: &Path) -> Result<u32, ApiError> {
+fn clear_cache(data_dir: &Path) -> Result<u32, ApiError> {
     let n = local_cache(data_dir)?.clear_cache()?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
@@ -76,10 +108,7 @@ impl StudioSettings {
             temporal_address: s.temporal.address.clone().unwrap_or_default(),
             namespace: s.temporal.namespace.clone().unwrap_or_default(),
             bundled_worker: s.worker.bundled,
-            provider: s
-                .provider
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "auto".into()),
+            provider: ProviderChoice::of(s.provider),
             max_parallel_segments: s.tuning.unwrap_or_default().max_parallel_segments,
             use_cache: s.use_cache,
             prices: s.prices.clone(),
@@ -102,11 +131,6 @@ impl StudioSettings {
                 .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
             if !port_ok {
                 bad("temporalAddress", format!("{addr:?} is not host:port"));
-            }
-        }
-        if self.provider != "auto" {
-            if let Err(e) = self.provider.parse::<ProviderKind>() {
-                bad("provider", e.to_string());
             }
         }
         if !(1..=16).contains(&self.max_parallel_segments) {
@@ -137,36 +161,30 @@ impl StudioSettings {
                 problems,
             });
         }
-        let mut s = Settings::load(data_dir)?;
+        // The file alone: a value from the environment is never written back.
+        let mut s = Settings::load_file(data_dir)?;
         let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         s.temporal.address = opt(&self.temporal_address);
         s.temporal.namespace = opt(&self.namespace);
         s.worker.bundled = self.bundled_worker;
-        s.provider = if self.provider == "auto" {
-            None
-        } else {
-            self.provider.parse().ok()
-        };
+        s.provider = self.provider.kind();
         s.use_cache = self.use_cache;
         s.prices = self.prices.clone();
         let mut tuning = s.tuning.unwrap_or_default();
         tuning.max_parallel_segments = self.max_parallel_segments;
         s.tuning = Some(tuning);
-        Ok(s.save(data_dir)?)
+        s.save(data_dir)
     }
 }
 
 /// Connects to `address` (or the embedded server's port) and checks the namespace answers.
-pub async fn test_connection(data_dir: &Path, view: &StudioSettings) -> Result<String, ApiError> {
+async fn test_connection(data_dir: &Path, view: &StudioSettings) -> Result<String, ApiError> {
     let mut s = Settings::load(data_dir)?;
     s.temporal.address = Some(view.temporal_address.trim().to_owned()).filter(|a| !a.is_empty());
     if !view.namespace.trim().is_empty() {
         s.temporal.namespace = Some(view.namespace.trim().to_owned());
     }
-    let endpoint = match Endpoint::configured(&s.temporal)? {
-        Some(e) => e,
-        None => Endpoint::local(s.temporal.dev_server_port),
-    };
+    let endpoint = s.endpoint()?;
     let client = StudioClient::connect(&endpoint, s.worker.task_queue.clone()).await?;
     let q = client.queue_status().await?;
     Ok(format!(
@@ -178,6 +196,35 @@ pub async fn test_connection(data_dir: &Path, view: &StudioSettings) -> Result<S
     ))
 }
 
+impl Studio {
+    /// The settings the window edits, as saved (environment overrides left out).
+    pub fn settings_view(&self) -> Result<StudioSettings, ApiError> {
+        Ok(StudioSettings::from_settings(&Settings::load_file(
+            self.data_dir(),
+        )?))
+    }
+
+    /// Validates and saves; takes effect at the next start of the studio.
+    pub fn save_settings(&self, view: &StudioSettings) -> Result<(), ApiError> {
+        view.save(self.data_dir())
+    }
+
+    /// Connects with the edited (unsaved) settings and says what answered.
+    pub async fn test_connection(&self, view: &StudioSettings) -> Result<String, ApiError> {
+        test_connection(self.data_dir(), view).await
+    }
+
+    /// Entries and size of the artifact cache.
+    pub fn cache_usage(&self) -> Result<CacheView, ApiError> {
+        cache_usage(self.data_dir())
+    }
+
+    /// Forgets every cache entry (artifacts of finished jobs stay playable); returns how many.
+    pub fn clear_cache(&self) -> Result<u32, ApiError> {
+        clear_cache(self.data_dir())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +234,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut v = StudioSettings::from_settings(&Settings::default());
         v.temporal_address = "no-port".into();
-        v.provider = "sora".into();
         v.max_parallel_segments = 0;
         v.prices.0.insert(
             "veo-x".into(),
@@ -200,12 +246,7 @@ mod tests {
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            [
-                "temporalAddress",
-                "provider",
-                "maxParallelSegments",
-                "prices.veo-x"
-            ]
+            ["temporalAddress", "maxParallelSegments", "prices.veo-x"]
         );
         assert!(!dir.path().join("settings.json").exists());
     }
@@ -217,7 +258,7 @@ mod tests {
         s.temporal.dev_server_port = 17001;
         s.save(dir.path()).unwrap();
         let mut v = StudioSettings::from_settings(&s);
-        v.provider = "offline".into();
+        v.provider = ProviderChoice::Offline;
         v.max_parallel_segments = 2;
         v.bundled_worker = false;
         v.prices.0.get_mut("offline").unwrap().per_video_second = 0.25;

@@ -1,19 +1,25 @@
-//! [`Studio`]: a session with the engine plus the studio's own records. Every operation the
-//! window offers is a method here, so the Tauri commands stay one line each.
+//! [`Studio`]: the one door. Every operation of SmokeTech Studio is a method here, written once;
+//! the CLI's commands and the window's Tauri commands each parse their input, make one call and
+//! print or return the answer.
+//!
+//! A `Studio` is made without I/O ([`Studio::new`]) and reaches Temporal only when an operation
+//! needs it, the way [`Start`] says: so the library, keys, settings and estimates work with no
+//! server, and the window appears before the embedded server is up.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use studio_core::{
-    Cost, Iteration, Progress, Project, Quality, Scenario, ScenarioSpec, SegmentState,
-    TimelineEntry, Usage, UsageKind, VideoResult,
+    Cost, DataDir, Iteration, JobStatus, Progress, Project, Quality, Scenario, ScenarioSpec,
+    SegmentState, TimelineEntry, Usage, UsageKind, VideoResult,
 };
-use studio_engine::session::Session;
-use studio_engine::Settings;
+use tokio::sync::OnceCell;
 
 use crate::error::{problems_of, ApiError, ErrorCode, FieldProblem};
 use crate::jobs::{JobLog, JobRecord};
+use crate::session::Session;
+use crate::settings::Settings;
 
 /// A job as the Jobs panel shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -21,8 +27,7 @@ use crate::jobs::{JobLog, JobRecord};
 pub struct JobView {
     #[serde(flatten)]
     pub record: JobRecord,
-    /// `running`, `completed`, `failed`, `canceled`, `terminated`, ... or `unknown`.
-    pub status: String,
+    pub status: JobStatus,
     /// Local path of the finished video (the latest version's).
     pub video_path: Option<String>,
     /// The latest finished version (1 for a job never iterated on).
@@ -68,7 +73,7 @@ pub struct VersionView {
 #[serde(rename_all = "camelCase")]
 pub struct JobDetail {
     pub id: String,
-    pub status: String,
+    pub status: JobStatus,
     /// The version the latest run is (or makes).
     pub version: u32,
     /// Each scenario with its takes and the take in use.
@@ -95,9 +100,57 @@ pub struct Estimate {
     pub cost: Cost,
 }
 
+/// One task queue as `studio queue` and the status bar show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueView {
+    pub name: String,
+    /// `fast`, `slow`, or `fast+slow` for the one queue of an unsplit setup.
+    pub role: String,
+    pub workflow_pollers: u32,
+    pub activity_pollers: u32,
+    pub backlog: u32,
+    pub backlog_age_secs: u32,
+    /// What to do about the backlog, if anything.
+    pub hint: Option<String>,
+}
+
+/// A job of the namespace, as `studio list --all` shows it (any client's, not only ours).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowView {
+    pub id: String,
+    pub status: JobStatus,
+    pub workflow_type: String,
+}
+
+/// What [`Studio::render`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderStarted {
+    #[serde(flatten)]
+    pub record: JobRecord,
+    /// False when a job with the asked id existed already and this call attached to it.
+    pub started: bool,
+    pub web_ui_url: Option<String>,
+}
+
+/// How a [`Studio`] reaches Temporal when an operation first needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Connect only (the configured cluster, else the local port); start nothing.
+    Connect,
+    /// The embedded default: start the dev server when nothing is configured or listening,
+    /// and a worker in this process when nobody polls the queue.
+    Embedded,
+}
+
 pub struct Studio {
-    session: Session,
+    data: DataDir,
+    settings: Settings,
     jobs: JobLog,
+    start: Start,
+    session: OnceCell<Session>,
 }
 
 pub(crate) fn now_secs() -> u32 {
@@ -108,52 +161,148 @@ pub(crate) fn now_secs() -> u32 {
 }
 
 impl Studio {
-    /// Opens the studio on `data_dir`: the configured cluster, or the embedded dev server and
-    /// bundled worker.
-    pub async fn open(data_dir: &Path) -> Result<Studio, ApiError> {
+    /// A studio on `data_dir` with `settings`; nothing is connected or started until an
+    /// operation needs Temporal (then as `start` says).
+    pub fn new(data_dir: &Path, settings: Settings, start: Start) -> Studio {
+        let data = DataDir::new(data_dir);
+        Studio {
+            jobs: JobLog::new(data.root()),
+            data,
+            settings,
+            start,
+            session: OnceCell::new(),
+        }
+    }
+
+    /// Connects at once (steering commands: fail fast when no server answers).
+    pub async fn connect(data_dir: &Path, settings: Settings) -> Result<Studio, ApiError> {
+        let studio = Self::new(data_dir, settings, Start::Connect);
+        studio.session().await?;
+        Ok(studio)
+    }
+
+    /// The embedded default, started at once.
+    pub async fn open_embedded(data_dir: &Path, settings: Settings) -> Result<Studio, ApiError> {
+        let studio = Self::new(data_dir, settings, Start::Embedded);
+        studio.session().await?;
+        Ok(studio)
+    }
+
+    /// The window's studio: settings from the data dir, the embedded default on first need.
+    /// Call [`Studio::start_up`] in the background.
+    pub fn for_window(data_dir: &Path) -> Result<Studio, ApiError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| ApiError::new(ErrorCode::Io, format!("{data_dir:?}: {e}")))?;
-        let settings = Settings::load(data_dir)?;
-        // On start, the key's models are listed (unless the cached list is fresh) so the
-        // editor's estimate and rule checks know the choice before the first render.
-        if settings.models(Quality::High).is_none() {
-            let s = settings.clone();
+        Ok(Self::new(
+            data_dir,
+            Settings::load(data_dir)?,
+            Start::Embedded,
+        ))
+    }
+
+    /// What the window does once at start: lists the key's models when no fresh list is
+    /// cached (so the editor's estimate and rule checks know the choice before the first
+    /// render), then brings up the server and worker.
+    pub async fn start_up(&self) -> Result<(), ApiError> {
+        if self.settings.models(Quality::High).is_none() {
+            let s = self.settings.clone();
             tokio::spawn(async move {
                 if let Err(e) = crate::models::check_models(&s, false).await {
                     tracing::warn!(error = %e, "could not list the key's models at start");
                 }
             });
         }
-        let session = Session::open_embedded(data_dir, settings).await?;
-        // Undo of deleted characters is for one session.
-        studio_library::Library::open(data_dir)?.purge_trash()?;
-        Ok(Studio {
-            session,
-            jobs: JobLog::new(data_dir),
-        })
+        self.ready().await
     }
 
-    /// The engine session, for operations written as free functions (characters, jobs).
-    pub fn session(&self) -> &Session {
-        &self.session
+    /// Waits until Temporal is reachable (and, embedded, the server and worker are up).
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        self.session().await.map(|_| ())
+    }
+
+    /// The engine connection, made on first use; callers waiting at once share one start-up,
+    /// and a failed start-up is tried again by the next call.
+    pub(crate) async fn session(&self) -> Result<&Session, ApiError> {
+        self.session
+            .get_or_try_init(|| async {
+                let dir = self.data.root();
+                match self.start {
+                    Start::Connect => Session::connect(dir, self.settings.clone()).await,
+                    Start::Embedded => Session::open_embedded(dir, self.settings.clone()).await,
+                }
+            })
+            .await
+    }
+
+    /// The session if it is up (for checks that must never wait for start-up).
+    fn session_if_up(&self) -> Option<&Session> {
+        self.session.get()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.session.data_dir.0
+        self.data.root()
     }
 
     pub fn artifacts_dir(&self) -> PathBuf {
-        self.session.data_dir.artifacts()
+        self.data.artifacts()
+    }
+
+    /// Whether this studio started the dev server or a worker, so it must stay up until the
+    /// jobs it started are done.
+    pub fn is_embedded(&self) -> bool {
+        self.session_if_up().is_some_and(Session::is_embedded)
+    }
+
+    /// The Temporal frontend this studio talks (or would talk) to.
+    pub fn address(&self) -> String {
+        match self.session_if_up() {
+            Some(s) => s.endpoint.address().to_owned(),
+            None => self
+                .settings
+                .endpoint()
+                .map(|e| e.address().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Each task queue the studio uses: pollers, backlog, and a scale-up hint.
+    pub async fn queues(&self) -> Result<Vec<QueueView>, ApiError> {
+        let session = self.session().await?;
+        let w = &self.settings.worker;
+        let mut queues = vec![(w.task_queue.clone(), "fast")];
+        if w.is_split() {
+            queues.push((w.slow_task_queue.clone(), "slow"));
+        } else {
+            queues[0].1 = "fast+slow";
+        }
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        for (name, role) in queues {
+            let q = session.client.queue_status_of(&name).await?;
+            out.push(QueueView {
+                hint: q.scale_hint(),
+                name,
+                role: role.to_owned(),
+                workflow_pollers: n(q.workflow_pollers),
+                activity_pollers: n(q.activity_pollers),
+                backlog: u32::try_from(q.backlog).unwrap_or(u32::MAX),
+                backlog_age_secs: u32::try_from(q.backlog_age_secs).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(out)
     }
 
     /// Connection, workers and backlog for the status bar.
     pub async fn health(&self) -> Health {
-        let embedded = self.session.embedded();
         let mut h = Health {
             connected: false,
-            address: self.session.endpoint.address().to_owned(),
-            embedded_server: embedded.server,
-            bundled_worker: embedded.worker,
+            address: self.address(),
+            embedded_server: false,
+            bundled_worker: false,
             workers: 0,
             backlog: 0,
             backlog_age_secs: 0,
@@ -163,34 +312,33 @@ impl Studio {
                 .into_iter()
                 .collect(),
         };
-        let worker = &self.session.settings.worker;
-        let status = async {
-            let fast = self.session.client.queue_status().await?;
-            if !worker.is_split() {
-                return Ok(fast);
-            }
-            let slow = self
-                .session
-                .client
-                .queue_status_of(&worker.slow_task_queue)
-                .await?;
-            Ok::<_, studio_engine::EngineError>(fast.with_slow(slow))
-        };
-        match status.await {
-            Ok(q) => {
+        if let Some(s) = self.session_if_up() {
+            let embedded = s.embedded();
+            h.embedded_server = embedded.server;
+            h.bundled_worker = embedded.worker;
+        }
+        match self.queues().await {
+            Ok(queues) => {
                 h.connected = true;
-                h.workers = q.workflow_pollers.try_into().unwrap_or(u32::MAX);
-                h.backlog = q.backlog.try_into().unwrap_or(u32::MAX);
-                h.backlog_age_secs = q.backlog_age_secs.try_into().unwrap_or(u32::MAX);
+                // Workflow pollers are on the fast queue; the backlog is all queues'.
+                h.workers = queues.first().map_or(0, |q| q.workflow_pollers);
+                h.backlog = queues.iter().map(|q| q.backlog).sum();
+                h.backlog_age_secs = queues.iter().map(|q| q.backlog_age_secs).max().unwrap_or(0);
             }
-            Err(e) => h.error = Some(e.to_string()),
+            Err(e) => h.error = Some(e.message),
         }
         h
     }
 
-    /// Link to the job in the Temporal Web UI (embedded server only).
+    /// Link to the job in the Temporal Web UI (embedded server only: a remote cluster's UI
+    /// is wherever its operators put it).
     pub fn web_ui_url(&self, id: &str) -> Option<String> {
-        web_ui_url(&self.session, id)
+        let s = self.session_if_up()?;
+        let ui = s.ui_url()?;
+        Some(format!(
+            "{ui}/namespaces/{}/workflows/{id}",
+            s.endpoint.namespace()
+        ))
     }
 
     /// A new project with one scenario, as "New" makes it.
@@ -222,20 +370,52 @@ impl Studio {
 
     /// The model rules an edited project breaks (see [`crate::models::rule_problems`]).
     pub fn rule_problems(&self, project: &Project) -> Vec<FieldProblem> {
-        crate::models::rule_problems(&self.session.settings, project)
+        crate::models::rule_problems(&self.settings, project)
     }
 
-    /// Which models the key can use and the choice per role (Settings → Test key), listed anew.
-    pub async fn check_models(&self) -> Result<crate::models::ModelReport, ApiError> {
-        crate::models::check_models(&self.session.settings, true).await
+    /// Which models the key can use and the choice per role; `refresh` lists them anew
+    /// (Settings → Test key, `studio doctor`), else a fresh cached list is used.
+    pub async fn check_models(
+        &self,
+        refresh: bool,
+    ) -> Result<crate::models::ModelReport, ApiError> {
+        crate::models::check_models(&self.settings, refresh).await
     }
 
-    /// Validates, then starts a render and records the job.
+    /// What `studio doctor --live` would make, and its price.
+    pub async fn live_plan(&self) -> Result<crate::models::LivePlan, ApiError> {
+        crate::models::live_plan(&self.settings).await
+    }
+
+    /// Makes the cheapest real image and clip of `plan` in a scratch folder and reports how
+    /// Google's answers differ from the model table.
+    pub async fn live_check(
+        &self,
+        plan: crate::models::LivePlan,
+    ) -> Result<crate::models::LiveReport, ApiError> {
+        let work = tempfile::tempdir()
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("scratch folder: {e}")))?;
+        crate::models::live_check(
+            &self.settings,
+            plan,
+            &studio_media::Ffmpeg::from_env(),
+            work.path(),
+        )
+        .await
+    }
+
+    /// Validates, then starts a render and records the job (before it is started, so a crash
+    /// in between leaves a record the job list reconciles, never a job nobody lists).
+    ///
+    /// With `id`, the job gets that id and the call is idempotent: when the job exists (a
+    /// client relaunched after a crash) nothing new starts and `started` is false. Without,
+    /// the id is made from the project's name.
     pub async fn render(
         &self,
         project: &Project,
         path: Option<&Path>,
-    ) -> Result<JobRecord, ApiError> {
+        id: Option<String>,
+    ) -> Result<RenderStarted, ApiError> {
         let problems = Self::check_project(path, project);
         if !problems.is_empty() {
             return Err(ApiError {
@@ -244,25 +424,34 @@ impl Studio {
                 problems,
             });
         }
+        let session = self.session().await?;
         let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
-        let name = if project.character.name.trim().is_empty() {
-            "project"
-        } else {
-            project.character.name.as_str()
-        };
-        let id = self.session.render_project(project, base, name).await?;
+        let name = project_name(project, path);
+        let id = id.unwrap_or_else(|| session::job_id(&name));
         let record = JobRecord {
-            id,
-            name: name.to_owned(),
+            id: id.clone(),
+            name,
             project_path: path.map(|p| p.display().to_string()),
             started_at: now_secs(),
         };
-        self.jobs.add(record.clone())?;
-        Ok(record)
+        let started = session.render_project_as(project, base, &id).await?;
+        if started || !self.jobs.list()?.iter().any(|j| j.id == id) {
+            self.jobs.add(record.clone())?;
+        }
+        Ok(RenderStarted {
+            record,
+            started,
+            web_ui_url: self.web_ui_url(&id),
+        })
     }
 
     pub async fn progress(&self, id: &str) -> Result<Progress, ApiError> {
-        Ok(self.session.client.progress(id).await?)
+        Ok(self.session().await?.client.progress(id).await?)
+    }
+
+    /// Waits for a job's result.
+    pub async fn result(&self, id: &str) -> Result<VideoResult, ApiError> {
+        Ok(self.session().await?.client.result(id).await?)
     }
 
     /// Pushes progress to `on_change` whenever it changes (polled every `interval`), until the
@@ -273,27 +462,36 @@ impl Studio {
         interval: Duration,
         mut on_change: impl FnMut(&Progress) + Send,
     ) -> Result<VideoResult, ApiError> {
-        Ok(self.session.watch(id, interval, &mut on_change).await?)
+        let client = &self.session().await?.client;
+        Ok(client.watch(id, interval, &mut on_change).await?)
     }
 
     pub async fn pause(&self, id: &str) -> Result<(), ApiError> {
-        Ok(self.session.client.pause(id).await?)
+        Ok(self.session().await?.client.pause(id).await?)
     }
 
     pub async fn resume(&self, id: &str) -> Result<(), ApiError> {
-        Ok(self.session.client.resume(id).await?)
+        Ok(self.session().await?.client.resume(id).await?)
     }
 
     pub async fn cancel(&self, id: &str) -> Result<(), ApiError> {
-        Ok(self.session.client.cancel(id).await?)
+        Ok(self.session().await?.client.cancel(id).await?)
     }
 
     /// Returns the previous quality.
-    pub async fn change_quality(&self, id: &str, quality: &str) -> Result<Quality, ApiError> {
-        Ok(self.session.client.change_quality(id, quality).await?)
+    pub async fn change_quality(&self, id: &str, quality: Quality) -> Result<Quality, ApiError> {
+        let client = &self.session().await?.client;
+        Ok(client.change_quality(id, quality.as_str()).await?)
     }
 
-    pub async fn add_segment(&self, id: &str, scenario: ScenarioSpec) -> Result<(), ApiError> {
+    /// Adds a scenario to a running job. With `start`, a job that is not running is started
+    /// from that project (with the scenario) instead of refused.
+    pub async fn add_segment(
+        &self,
+        id: &str,
+        scenario: ScenarioSpec,
+        start: Option<(&Project, &Path)>,
+    ) -> Result<(), ApiError> {
         if scenario.prompt.trim().is_empty() {
             return Err(ApiError {
                 code: ErrorCode::InvalidProject,
@@ -304,12 +502,29 @@ impl Studio {
                 }],
             });
         }
-        Ok(self.session.client.add_segment(id, scenario).await?)
+        let client = &self.session().await?.client;
+        match start {
+            None => Ok(client.add_segment(id, scenario).await?),
+            Some((project, path)) => {
+                let input = self.settings.render_input(project.to_request(Vec::new()));
+                client.add_segment_or_start(id, scenario, input).await?;
+                let record = JobRecord {
+                    id: id.to_owned(),
+                    name: project_name(project, Some(path)),
+                    project_path: Some(path.display().to_string()),
+                    started_at: now_secs(),
+                };
+                if !self.jobs.list()?.iter().any(|j| j.id == id) {
+                    self.jobs.add(record)?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// What rendering `project` is expected to cost with the configured models and prices.
     pub fn estimate(&self, project: &Project) -> Estimate {
-        estimate(&self.session.settings, project)
+        estimate(&self.settings, project)
     }
 
     /// A new take of one scenario: in the running job, or as the finished job's next version.
@@ -319,17 +534,53 @@ impl Studio {
         scenario_id: &str,
         prompt: Option<String>,
     ) -> Result<Iteration, ApiError> {
-        Ok(self.session.regenerate(id, scenario_id, prompt).await?)
+        self.session()
+            .await?
+            .regenerate(id, scenario_id, prompt)
+            .await
     }
 
     /// The finished job's next version, stitched from the takes picked per scenario.
     pub async fn pick_takes(&self, id: &str, takes: Vec<u32>) -> Result<Iteration, ApiError> {
-        Ok(self.session.pick_takes(id, takes).await?)
+        self.session().await?.pick_takes(id, takes).await
     }
 
     /// Takes, versions, cost and timeline of one job.
     pub async fn job_detail(&self, id: &str) -> Result<JobDetail, ApiError> {
-        job_detail(&self.session, id).await
+        let session = self.session().await?;
+        let client = &session.client;
+        let status = client.status(id).await?;
+        let prices = &self.settings.prices;
+        let timeline = studio_engine::history::timeline(&client.history(id).await?);
+        let (version, segments, usage, versions) = if status == JobStatus::Completed {
+            let r = client.result(id).await?;
+            let mut versions = Vec::new();
+            for v in &r.versions {
+                versions.push(VersionView {
+                    number: v.number,
+                    video_path: self.local_file(&v.video_url).await,
+                    takes: v.takes.clone(),
+                    quality: v.quality,
+                    cost: price(prices, &v.usage),
+                });
+            }
+            (r.version(), r.segments, r.usage, versions)
+        } else {
+            // A running job answers from its state; a failed one may not (no worker to replay).
+            let p = client.progress(id).await.unwrap_or_default();
+            (p.version.max(1), p.segments, p.usage, Vec::new())
+        };
+        Ok(JobDetail {
+            id: id.to_owned(),
+            status,
+            version,
+            segments,
+            versions,
+            spent: price(prices, &usage),
+            usage,
+            timeline,
+            web_ui_url: self.web_ui_url(id),
+        })
     }
 
     /// What every job of the project at `path` has cost.
@@ -340,37 +591,39 @@ impl Studio {
             if job.project_path.as_deref() != Some(path.as_str()) {
                 continue;
             }
-            Usage::merge(&mut usage, self.job_usage(&job.id).await);
+            Usage::merge(&mut usage, self.job_usage(&job.id).await?);
         }
-        Ok(price(&self.session.settings.prices, &usage))
+        Ok(price(&self.settings.prices, &usage))
     }
 
     /// What a job has generated (empty when it cannot be told).
-    async fn job_usage(&self, id: &str) -> Vec<Usage> {
-        let client = &self.session.client;
-        match client.status(id).await.as_deref() {
-            Ok("completed") => client.result(id).await.map(|r| r.usage).unwrap_or_default(),
+    async fn job_usage(&self, id: &str) -> Result<Vec<Usage>, ApiError> {
+        let client = &self.session().await?.client;
+        Ok(match client.status(id).await {
+            Ok(JobStatus::Completed) => {
+                client.result(id).await.map(|r| r.usage).unwrap_or_default()
+            }
             Ok(_) => client
                 .progress(id)
                 .await
                 .map(|p| p.usage)
                 .unwrap_or_default(),
             Err(_) => Vec::new(),
-        }
+        })
     }
 
-    /// The studio's jobs with their current status and, when finished, their video.
-    pub async fn jobs(&self) -> Result<Vec<JobView>, ApiError> {
+    /// The studio's jobs (window and CLI renders), newest first, with their current status
+    /// and, when finished, their video.
+    pub async fn jobs(&self, limit: usize) -> Result<Vec<JobView>, ApiError> {
+        let client = &self.session().await?.client;
         let mut out = Vec::new();
-        for record in self.jobs.list()? {
-            let status = self
-                .session
-                .client
+        for record in self.jobs.list()?.into_iter().take(limit) {
+            let status = client
                 .status(&record.id)
                 .await
-                .unwrap_or_else(|_| "unknown".into());
-            let (video_path, version) = match status.as_str() {
-                "completed" => match self.session.client.result(&record.id).await {
+                .unwrap_or(JobStatus::Unknown);
+            let (video_path, version) = match status {
+                JobStatus::Completed => match client.result(&record.id).await {
                     Ok(r) => (self.local_file(&r.video_url).await, r.version()),
                     Err(_) => (None, 1),
                 },
@@ -386,21 +639,72 @@ impl Studio {
         Ok(out)
     }
 
+    /// Every render and batch workflow of the namespace, newest first: other clients' too.
+    pub async fn workflows(&self, limit: usize) -> Result<Vec<WorkflowView>, ApiError> {
+        let client = &self.session().await?.client;
+        Ok(client
+            .list(limit)
+            .await?
+            .into_iter()
+            .map(|j| WorkflowView {
+                id: j.id,
+                status: j.status,
+                workflow_type: j.workflow_type,
+            })
+            .collect())
+    }
+
     /// A local file with an artifact's bytes, for preview: a local artifact as it is, one in a
     /// shared bucket downloaded (verified, cached) first. None if it cannot be had.
     pub async fn local_file(&self, uri: &str) -> Option<String> {
-        local_file(&self.session, uri).await
+        if !uri.contains("://") {
+            return Some(uri.to_owned()); // already a path
+        }
+        let fetched = match self.session().await {
+            Ok(s) => s.fetch(uri).await,
+            Err(e) => Err(e),
+        };
+        match fetched {
+            Ok(p) => Some(p.display().to_string()),
+            Err(e) => {
+                tracing::warn!(uri, error = %e, "artifact not available locally");
+                None
+            }
+        }
+    }
+
+    /// [`Studio::local_file`] that says why when the artifact cannot be had.
+    pub async fn fetch(&self, uri: &str) -> Result<PathBuf, ApiError> {
+        self.session().await?.fetch(uri).await
     }
 
     /// Stops what the studio started (worker, then dev server). Later calls do nothing.
     pub fn shutdown(&self) {
-        if let Err(e) = self.session.shutdown() {
-            tracing::warn!(error = %e, "studio shutdown");
+        if let Some(s) = self.session_if_up() {
+            if let Err(e) = s.shutdown() {
+                tracing::warn!(error = %e, "studio shutdown");
+            }
         }
     }
 }
 
-/// See [`Studio::estimate`]; the CLI estimates without opening a session.
+/// The name a job is listed under: the character's, else the project file's, else "project".
+fn project_name(project: &Project, path: Option<&Path>) -> String {
+    let name = project.character.name.trim();
+    if !name.is_empty() {
+        return name.to_owned();
+    }
+    path.and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or("project")
+        .to_owned()
+}
+
+use crate::session;
+
+/// See [`Studio::estimate`].
 pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     let plan = settings.models(project.quality);
     let images = 3;
@@ -461,62 +765,5 @@ pub fn price(prices: &studio_core::PriceTable, usage: &[Usage]) -> studio_core::
             u.kind == UsageKind::VideoSecond,
             u.resolution.as_deref(),
         )
-    })
-}
-
-fn web_ui_url(session: &Session, id: &str) -> Option<String> {
-    session
-        .ui_url()
-        .map(|u| format!("{u}/namespaces/default/workflows/{id}"))
-}
-
-/// See [`Studio::local_file`].
-pub async fn local_file(session: &Session, uri: &str) -> Option<String> {
-    if !uri.contains("://") {
-        return Some(uri.to_owned()); // already a path
-    }
-    match session.fetch(uri).await {
-        Ok(p) => Some(p.display().to_string()),
-        Err(e) => {
-            tracing::warn!(uri, error = %e, "artifact not available locally");
-            None
-        }
-    }
-}
-
-/// See [`Studio::job_detail`]; the CLI calls it on its own session.
-pub async fn job_detail(session: &Session, id: &str) -> Result<JobDetail, ApiError> {
-    let client = &session.client;
-    let status = client.status(id).await?;
-    let prices = &session.settings.prices;
-    let timeline = studio_engine::history::timeline(&client.history(id).await?);
-    let (version, segments, usage, versions) = if status == "completed" {
-        let r = client.result(id).await?;
-        let mut versions = Vec::new();
-        for v in &r.versions {
-            versions.push(VersionView {
-                number: v.number,
-                video_path: local_file(session, &v.video_url).await,
-                takes: v.takes.clone(),
-                quality: v.quality,
-                cost: price(prices, &v.usage),
-            });
-        }
-        (r.version(), r.segments, r.usage, versions)
-    } else {
-        // A running job answers from its state; a failed one may not (no worker to replay).
-        let p = client.progress(id).await.unwrap_or_default();
-        (p.version.max(1), p.segments, p.usage, Vec::new())
-    };
-    Ok(JobDetail {
-        id: id.to_owned(),
-        status,
-        version,
-        segments,
-        versions,
-        spent: price(prices, &usage),
-        usage,
-        timeline,
-        web_ui_url: web_ui_url(session, id),
     })
 }

@@ -144,6 +144,7 @@ fn write_projects(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn signal(pid: u32, sig: libc::c_int) {
     // SAFETY: kill(2) on a PID of a child of ours.
+    #[allow(unsafe_code)]
     unsafe {
         libc::kill(pid as libc::pid_t, sig);
     }
@@ -163,24 +164,6 @@ fn file_of(uri: &str) -> Result<PathBuf> {
 
 fn url_path(uri: &str) -> Option<PathBuf> {
     uri.strip_prefix("file://").map(PathBuf::from)
-}
-
-/// ffmpeg processes whose command line mentions `needle`.
-fn ffmpeg_processes(needle: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmd = String::from_utf8_lossy(&cmd);
-        if cmd.contains("ffmpeg") && cmd.contains(needle) {
-            out.push(pid);
-        }
-    }
-    out
 }
 
 /// Every object in a local store hashes to its name.
@@ -473,7 +456,7 @@ async fn main() -> Result<()> {
     for w in &mut run.workers {
         w.wait()?;
     }
-    let orphans = ffmpeg_processes(&work.display().to_string());
+    let orphans = studio_testkit::ffmpeg_processes(&work.display().to_string());
 
     // Check every job from the server's point of view.
     let mut failures: Vec<String> = Vec::new();

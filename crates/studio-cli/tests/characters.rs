@@ -4,13 +4,11 @@
 //! export imported on "another machine" has byte-identical images. Real dev server, real worker
 //! processes, the `studio` binary.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
 use studio_engine::names;
+use studio_testkit::*;
 
 fn run(mut c: Command) -> String {
     let out = c.stderr(Stdio::piped()).output().unwrap();
@@ -137,7 +135,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     c.args(["characters", "export"]).arg(&archive);
     run(c);
     let other = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+    let out = Command::new(studio_bin())
         .args(["characters", "import"])
         .arg(&archive)
         .arg("--data-dir")
@@ -149,7 +147,12 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let there = studio_api::characters::list(other.path(), "").unwrap();
+    let other_studio = studio_api::Studio::new(
+        other.path(),
+        studio_api::Settings::default(),
+        studio_api::Start::Connect,
+    );
+    let there = other_studio.characters("").unwrap();
     assert_eq!(there.len(), 25);
     for c in &there {
         let here = lib
@@ -172,7 +175,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     // A bad archive is refused by name and changes nothing.
     let bad = data.join("bad.characters.tar");
     std::fs::write(&bad, b"definitely not an archive").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+    let out = Command::new(studio_bin())
         .args(["characters", "import"])
         .arg(&bad)
         .arg("--data-dir")
@@ -181,10 +184,5 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be imported"));
-    assert_eq!(
-        studio_api::characters::list(other.path(), "")
-            .unwrap()
-            .len(),
-        25
-    );
+    assert_eq!(other_studio.characters("").unwrap().len(), 25);
 }

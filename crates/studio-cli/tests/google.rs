@@ -5,18 +5,16 @@
 //! count from history, RetryInfo honoured, failed operations resubmitted, and a worker killed
 //! mid-poll resuming the same operation.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
 use studio_core::Quality;
 use studio_engine::history::{ActivityOutcome, ActivityRecord};
 use studio_engine::{names, EngineError};
 use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, ProviderKind};
 use studio_mock_google::{LoggedRequest, MockGoogle, MockModel, MockOptions};
+use studio_testkit::*;
 
 const KEY: &str = "test-key-do-not-leak-123";
 
@@ -718,7 +716,7 @@ async fn retry_info_is_honoured_and_a_failed_operation_is_resubmitted() {
 async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
     let mock = mock().await;
     let env = Env::without_worker("resume").await;
-    let mut settings = studio_engine::Settings {
+    let mut settings = studio_api::Settings {
         google: google_settings(&mock, env.data.path(), KEY),
         ..Default::default()
     };
@@ -785,7 +783,7 @@ async fn the_key_is_in_no_history_log_settings_or_project() {
     std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
     let address = format!("127.0.0.1:{}", server_port());
     let studio = |log: &str| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_studio"));
+        let mut c = std::process::Command::new(studio_bin());
         c.args(["--address", &address, "--task-queue", &env.queue])
             .arg("--data-dir")
             .arg(data)

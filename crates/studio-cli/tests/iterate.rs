@@ -1,16 +1,14 @@
 //! Iterating on shots (issue 7): regenerate one scenario, keep and pick takes, versions, the
 //! readable timeline and what the work cost. Real dev server, real workers, real ffmpeg.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
 use studio_core::{Quality, SegmentStatus, TimelineKind, Usage, UsageKind, VideoResult};
 use studio_engine::history::{self, ActivityOutcome};
 use studio_engine::names;
 use studio_engine::EngineError;
 use studio_media::Ffmpeg;
+use studio_testkit::*;
 
 /// (character, clip, stitch) activities in the latest run of `id`.
 async fn counts(env: &Env, id: &str) -> (usize, usize, usize) {
@@ -49,7 +47,7 @@ async fn duration(r: &VideoResult) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     let env = Env::new("regen").await;
-    let session = env.session(|_| {}).await;
+    let session = env.api(|_| {}).await;
     let id = env.job_id("job");
     let scenes = ["a", "b", "c", "d", "e"];
     env.start(
@@ -153,7 +151,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
     let env = Env::new("update").await;
-    let session = env.session(|_| {}).await;
+    let session = env.api(|_| {}).await;
     let id = env.job_id("job");
     let mut inp = input(
         vec![scenario("a", 8), scenario("b", 8), scenario("c", 8)],

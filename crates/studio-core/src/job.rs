@@ -142,3 +142,46 @@ mod tests {
         );
     }
 }
+
+/// Where a job (a Temporal workflow execution) stands, as Temporal reports it; `Unknown` when
+/// the studio cannot tell (server unreachable, job gone). Shared with the window, so neither
+/// side compares status strings by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Running,
+    Completed,
+    Failed,
+    Canceled,
+    Terminated,
+    ContinuedAsNew,
+    TimedOut,
+    Unknown,
+}
+
+impl JobStatus {
+    /// Whether the job has ended (any way but running).
+    pub fn is_final(self) -> bool {
+        !matches!(self, JobStatus::Running | JobStatus::Unknown)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Canceled => "canceled",
+            JobStatus::Terminated => "terminated",
+            JobStatus::ContinuedAsNew => "continuedasnew",
+            JobStatus::TimedOut => "timedout",
+            JobStatus::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -5,6 +5,7 @@
 //! HTTP or ffmpeg, so every shell (CLI, window, worker) can depend on it cheaply.
 
 pub mod atomic;
+pub mod data_dir;
 pub mod job;
 pub mod progress;
 pub mod project;
@@ -13,8 +14,10 @@ pub mod takes;
 pub mod timeline;
 
 pub use atomic::write_atomic;
+pub use data_dir::DataDir;
 pub use job::{
-    BatchProgress, CharacterImages, CharacterSpec, ScenarioSpec, VideoRequest, VideoResult,
+    BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,
+    VideoResult,
 };
 pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};

@@ -154,6 +154,25 @@ impl TryFrom<u32> for ClipSeconds {
     }
 }
 
+impl FromStr for ClipSeconds {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ParseError {
+            what: "clip duration",
+            value: s.to_owned(),
+            expected: "whole seconds from 1 to 60",
+        };
+        let n: u32 = s.trim().trim_end_matches('s').parse().map_err(|_| bad())?;
+        ClipSeconds::try_from(n).map_err(|_| bad())
+    }
+}
+
+impl std::fmt::Display for ClipSeconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} s", self.0)
+    }
+}
+
 impl From<ClipSeconds> for u32 {
     fn from(v: ClipSeconds) -> u32 {
         v.0
@@ -180,5 +199,11 @@ mod tests {
         assert!(ClipSeconds::try_from(0).is_err());
         assert!(ClipSeconds::try_from(61).is_err());
         assert!(serde_json::from_str::<ClipSeconds>("7.5").is_err());
+        assert_eq!("6".parse::<ClipSeconds>().unwrap().get(), 6);
+        assert_eq!("8s".parse::<ClipSeconds>().unwrap().get(), 8);
+        for bad in ["0", "61", "7.5", "eight"] {
+            let err = bad.parse::<ClipSeconds>().unwrap_err().to_string();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! these; neither talks to Temporal directly.
 
 use futures::StreamExt;
-use studio_core::{BatchProgress, CharacterSpec, Progress, Quality, ScenarioSpec, VideoResult};
+use studio_core::{
+    BatchProgress, CharacterSpec, JobStatus, Progress, Quality, ScenarioSpec, VideoResult,
+};
 use temporalio_client::envconfig::{ClientConfigProfile, LoadClientConfigProfileOptions};
 use temporalio_client::errors::{
     WorkflowGetResultError, WorkflowInteractionError, WorkflowQueryError, WorkflowStartError,
@@ -17,12 +19,12 @@ use temporalio_client::{
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
+use crate::config::TemporalSettings;
 use crate::error::{EngineError, Result};
 use crate::messages::{
     BatchResult, CharacterInput, CharacterOutput, RegenerateRequest, RenderInput,
 };
 use crate::names;
-use crate::settings::TemporalSettings;
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
 
 /// Where a Temporal frontend is and how to authenticate to it (envconfig profile).
@@ -80,6 +82,12 @@ impl Endpoint {
             profile.namespace = Some(ns.clone());
         }
         Ok(profile.address.is_some().then_some(Endpoint { profile }))
+    }
+
+    /// The one answer to "where is Temporal?": [`Endpoint::configured`], else the embedded
+    /// dev server's port on loopback.
+    pub fn resolve(settings: &TemporalSettings) -> Result<Endpoint> {
+        Ok(Self::configured(settings)?.unwrap_or_else(|| Self::local(settings.dev_server_port)))
     }
 
     pub fn address(&self) -> &str {
@@ -172,7 +180,7 @@ impl QueueStatus {
 #[serde(rename_all = "camelCase")]
 pub struct JobSummary {
     pub id: String,
-    pub status: String,
+    pub status: JobStatus,
     pub workflow_type: String,
     pub start_time: Option<String>,
 }
@@ -191,8 +199,17 @@ fn interaction(id: &str, e: WorkflowInteractionError) -> EngineError {
     }
 }
 
-fn status_name(s: WorkflowExecutionStatus) -> String {
-    format!("{s:?}").to_lowercase()
+fn status_of(s: WorkflowExecutionStatus) -> JobStatus {
+    match s {
+        WorkflowExecutionStatus::Running => JobStatus::Running,
+        WorkflowExecutionStatus::Completed => JobStatus::Completed,
+        WorkflowExecutionStatus::Failed => JobStatus::Failed,
+        WorkflowExecutionStatus::Canceled => JobStatus::Canceled,
+        WorkflowExecutionStatus::Terminated => JobStatus::Terminated,
+        WorkflowExecutionStatus::ContinuedAsNew => JobStatus::ContinuedAsNew,
+        WorkflowExecutionStatus::TimedOut => JobStatus::TimedOut,
+        _ => JobStatus::Unknown,
+    }
 }
 
 /// An update's error: a refusal (validator or handler) is the job's answer, not a failure.
@@ -384,6 +401,46 @@ impl StudioClient {
             .map_err(|e| EngineError::Rpc(format!("job {id}: its input is not a render: {e}")))
     }
 
+    /// Polls progress every `interval`, calling `on_change` only when it changed, until the job
+    /// ends; then returns its result. (Queries, not a stream: a window reattaching after a
+    /// restart watches the same way.)
+    pub async fn watch(
+        &self,
+        id: &str,
+        interval: std::time::Duration,
+        on_change: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<VideoResult> {
+        let mut last: Option<Progress> = None;
+        let result = self.result(id);
+        tokio::pin!(result);
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                r = &mut result => {
+                    if r.is_ok() {
+                        if let Ok(p) = self.progress(id).await {
+                            if last.as_ref() != Some(&p) { on_change(&p); }
+                        } else if let Some(mut p) = last.take() {
+                            p.stage = studio_core::Stage::Completed;
+                            p.percentage = 100;
+                            on_change(&p);
+                        }
+                    }
+                    return r;
+                }
+                _ = tick.tick() => {
+                    if let Ok(p) = self.progress(id).await {
+                        if last.as_ref() != Some(&p) {
+                            on_change(&p);
+                            last = Some(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Waits for the job to finish and returns its result.
     pub async fn result(&self, id: &str) -> Result<VideoResult> {
         self.client
@@ -406,14 +463,14 @@ impl StudioClient {
     }
 
     /// Status of a job (`running`, `completed`, `failed`, `canceled`, ...).
-    pub async fn status(&self, id: &str) -> Result<String> {
+    pub async fn status(&self, id: &str) -> Result<JobStatus> {
         let d = self
             .client
             .get_workflow_handle::<VideoWorkflow>(id)
             .describe(Default::default())
             .await
             .map_err(|e| interaction(id, e))?;
-        Ok(status_name(d.status()))
+        Ok(status_of(d.status()))
     }
 
     /// Most recent jobs first.
@@ -431,7 +488,7 @@ impl StudioClient {
             let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
             jobs.push(JobSummary {
                 id: w.id().to_owned(),
-                status: status_name(w.status()),
+                status: status_of(w.status()),
                 workflow_type: w.workflow_type().to_owned(),
                 start_time: w.start_time().map(|t| {
                     let secs = t

@@ -202,6 +202,7 @@ impl DevServer {
         };
         #[cfg(unix)]
         // SAFETY: plain kill(2) on the PID of our own child.
+        #[allow(unsafe_code)]
         unsafe {
             libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
         }

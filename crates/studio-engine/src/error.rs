@@ -1,7 +1,5 @@
 //! Errors of engine operations, one enum for every caller (CLI, window, tests).
 
-use std::path::PathBuf;
-
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
@@ -23,8 +21,6 @@ pub enum EngineError {
     Rpc(String),
     #[error("worker: {0}")]
     Worker(String),
-    #[error("settings file {path:?}: {message}")]
-    Settings { path: PathBuf, message: String },
     #[error("dev server: {0}")]
     DevServer(String),
     #[error("job {id:?}: {source}")]
@@ -38,8 +34,6 @@ pub enum EngineError {
     Project(#[from] studio_core::ProjectError),
     #[error(transparent)]
     Media(#[from] studio_media::MediaError),
-    #[error(transparent)]
-    Library(#[from] studio_library::LibraryError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -4,10 +4,13 @@
 //! - [`workflows`]: deterministic orchestration; [`activities`]: the work itself.
 //! - [`worker`]: a worker process (bundled in the app or headless on many machines).
 //! - [`client`]: start, watch and steer renders; [`devserver`]: the embedded local server.
+//! - [`config`]: where Temporal is and what a worker polls (plain values; the settings file,
+//!   keys and prices live above the engine, in `studio-api`).
 //! - [`replay`]: recorded histories replayed against today's workflow code.
 
 pub mod activities;
 pub mod cache;
+pub mod config;
 pub mod messages;
 pub mod names;
 pub mod replay;
@@ -22,10 +25,7 @@ pub mod devserver;
 pub mod error;
 pub mod history;
 pub mod metrics;
-pub mod session;
-pub mod settings;
 pub mod worker;
 
 pub use client::{Endpoint, StudioClient};
 pub use error::EngineError;
-pub use settings::Settings;

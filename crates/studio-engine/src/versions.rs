@@ -1,5 +1,5 @@
 //! The next version of a finished job: which takes it reuses and which it makes anew. Pure, so
-//! the rules are tested without a server; [`crate::session::Session`] starts the run.
+//! the rules are tested without a server; `studio-api` starts the run.
 
 use studio_core::VideoResult;
 

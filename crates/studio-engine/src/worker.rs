@@ -18,9 +18,9 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
 use crate::client::Endpoint;
+use crate::config::{QueueRole, WorkerSettings};
 use crate::error::{EngineError, Result};
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
-use crate::settings::{QueueRole, WorkerSettings};
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
 
 /// Everything a worker needs to start.
@@ -44,18 +44,19 @@ pub struct WorkerSpec {
 }
 
 impl WorkerSpec {
-    /// A worker on both queues as `settings` describe it, keeping media under `artifacts`.
-    pub fn new(endpoint: Endpoint, settings: &crate::Settings, artifacts: PathBuf) -> Self {
+    /// A worker on both queues with `settings`' limits, keeping media under `artifacts`, on
+    /// the offline provider with a local store (callers set what their settings say).
+    pub fn new(endpoint: Endpoint, settings: WorkerSettings, artifacts: PathBuf) -> Self {
         WorkerSpec {
             endpoint,
-            settings: settings.worker.clone(),
-            provider: settings.provider(),
+            metrics: settings.metrics_address,
+            settings,
+            provider: ProviderKind::Offline,
             artifacts,
-            store: settings.artifacts.clone(),
+            store: ArtifactSettings::default(),
             ffmpeg: Ffmpeg::from_env(),
-            google: settings.google.clone(),
+            google: GoogleSettings::default(),
             roles: QueueRole::ALL.to_vec(),
-            metrics: settings.worker.metrics_address,
         }
     }
 

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 pub use archive::ARCHIVE_FORMAT;
 
 /// Folder of the library inside the data dir.
-pub const LIBRARY_DIR: &str = "characters";
 const INDEX: &str = "index.json";
 const TRASH: &str = ".trash";
 const STAGING: &str = ".staging";
@@ -197,7 +196,7 @@ pub struct Library {
 impl Library {
     /// Opens (creating) the library in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Library> {
-        let root = data_dir.join(LIBRARY_DIR);
+        let root = studio_core::DataDir::new(data_dir).characters();
         std::fs::create_dir_all(&root).map_err(io(&root))?;
         Ok(Library { root })
     }

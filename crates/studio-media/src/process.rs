@@ -12,6 +12,7 @@ pub fn die_with_parent(cmd: &mut std::process::Command) {
     {
         use std::os::unix::process::CommandExt;
         // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        #[allow(unsafe_code)]
         unsafe {
             cmd.pre_exec(|| {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {

@@ -18,7 +18,7 @@ use temporalio_sdk::{
 use crate::activities::StudioActivities;
 use crate::messages::{
     BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, RegenerateRequest,
-    RenderInput, SegmentInput, StitchInput,
+    RenderInput, SegmentInput, SegmentOutput, StitchInput,
 };
 use crate::names;
 use crate::tuning::Tuning;
@@ -229,6 +229,412 @@ where
     }
 }
 
+/// What every phase of a run needs, fixed once it is planned.
+struct Run {
+    tuning: Tuning,
+    /// How often an activity is scheduled anew when only its workers died (0 for jobs started
+    /// before that existed, which replay as they ran).
+    crash_reschedules: u32,
+    /// Where clips and enhance run (None: the workflow's own queue).
+    slow_queue: Option<String>,
+}
+
+/// Asks every patch, then plans the models and checks their rules before anything is paid for:
+/// a job whose clips the chosen model would refuse fails here, naming each scenario and rule.
+/// Returns the run's settings and whether the cache is consulted.
+async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, bool)> {
+    // Every patch is asked before the first local activity, in the order earlier releases
+    // asked theirs: on replay, a patch asked after a local activity that resolved in a
+    // workflow task of its own is looked for in the wrong task (a non-determinism error).
+    // Jobs started before plans existed replay without one.
+    let planned = ctx.patched(names::RULES_PATCH);
+    // A new version knows its takes already; its new takes are new work by design.
+    let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
+    // Jobs started before crash re-scheduling existed replay as they ran.
+    let crash_patched = ctx.patched(names::CRASH_PATCH);
+    let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
+
+    if planned {
+        let query = ctx.state(|s| {
+            let mut pending: Vec<usize> = s.pending().collect();
+            pending.sort_unstable();
+            pending.dedup();
+            PlanQuery {
+                quality: s.quality,
+                aspect_ratio: s.request.aspect_ratio,
+                scenarios: pending
+                    .into_iter()
+                    .map(|i| s.request.scenarios[i].clone())
+                    .collect(),
+            }
+        });
+        let plan = ctx
+            .execute_local_activity(
+                StudioActivities::plan_render,
+                query,
+                ctx.state(|s| s.tuning).plan.local_options(),
+            )
+            .await
+            .map_err(|e| activity_failed(ctx, e))?;
+        if !plan.problems.is_empty() {
+            let list: Vec<String> = plan.problems.iter().map(|p| p.to_string()).collect();
+            let message = format!(
+                "{} cannot make this job as it is; nothing was generated: {}",
+                plan.models.video.model,
+                list.join("; ")
+            );
+            ctx.state_mut(|s| {
+                s.progress.current_step = message.clone();
+            });
+            return Err(ApplicationFailure::builder(message)
+                .type_name(INVALID_INPUT_ERROR.to_owned())
+                .non_retryable(true)
+                .build()
+                .into());
+        }
+        ctx.state_mut(|s| {
+            s.image_model = Some(plan.models.image_model);
+            s.rules = Some(plan.models.video);
+        });
+    }
+    let (tuning, slow_queue) = ctx.state(|s| (s.tuning, s.slow_queue.clone()));
+    let run = Run {
+        crash_reschedules: if crash_patched {
+            tuning.max_crash_reschedules
+        } else {
+            0
+        },
+        tuning,
+        slow_queue,
+    };
+    Ok((run, cache_patched))
+}
+
+/// The character's angles for this job's character and model, as the activity takes them.
+fn character_input(s: &VideoWorkflow) -> CharacterInput {
+    CharacterInput {
+        character: s.request.character.clone(),
+        aspect_ratio: s.request.aspect_ratio,
+        model: s.image_model.clone(),
+    }
+}
+
+/// What identical inputs made before is reused, not paid for again. A local activity: a marker
+/// in history, no task on a queue. A failed lookup is a miss.
+async fn find_cached(ctx: &WorkflowContext<VideoWorkflow>, run: &Run, patched: bool) -> CacheHits {
+    if !patched {
+        return CacheHits::default();
+    }
+    let query = ctx.state(|s| CacheQuery {
+        character: character_input(s),
+        known_character: s.base_images.clone(),
+        scenarios: s.request.scenarios.clone(),
+        quality: s.quality,
+        video_model: s.rules.as_ref().map(|r| r.model.clone()),
+    });
+    ctx.execute_local_activity(
+        StudioActivities::find_cached_artifacts,
+        query,
+        run.tuning.cache_lookup.local_options(),
+    )
+    .await
+    .unwrap_or_default()
+}
+
+/// Character: the three angles: the earlier version's, the cache's, or generated.
+async fn character(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    run: &Run,
+    cached: Option<CharacterImages>,
+) -> WorkflowResult<CharacterImages> {
+    if let Some(images) = ctx.state(|s| s.base_images.clone()).or(cached) {
+        return Ok(images);
+    }
+    let input = ctx.state_mut(|s| {
+        s.set_stage(
+            Stage::GeneratingCharacter,
+            "Generating character images (3 angles)",
+        );
+        character_input(s)
+    });
+    let out = surviving_crashes(run.crash_reschedules, |_| {
+        ctx.execute_activity(
+            StudioActivities::generate_character_images,
+            input.clone(),
+            run.tuning.character.options(),
+        )
+    })
+    .await
+    .map_err(|e| activity_failed(ctx, e))?;
+    ctx.state_mut(|s| s.add_usage(out.usage));
+    Ok(out.images)
+}
+
+/// Marks the scenarios the cache already has a clip for as done with that clip as take 1.
+fn take_cached_clips(s: &mut VideoWorkflow, hits: &[Option<String>]) {
+    for (i, hit) in hits.iter().enumerate() {
+        if let (Some(uri), Some(seg)) = (hit, s.progress.segments.get_mut(i)) {
+            seg.status = SegmentStatus::Done;
+            seg.clip_url = Some(uri.clone());
+            seg.take = 1;
+            seg.takes = vec![Take {
+                number: 1,
+                prompt: seg.prompt.clone(),
+                clip_url: uri.clone(),
+            }];
+            s.launched[i] = vec![seg.prompt.clone()];
+            s.queue.retain(|&q| q != i);
+        }
+    }
+    let done = s.segments_done();
+    if done > 0 {
+        let total = s.progress.segments.len();
+        s.progress.percentage = Progress::segments_percentage(done, total);
+        s.progress.current_step = format!("Reused {done} of {total} segments");
+    }
+}
+
+/// The next queued scenario's clip to launch (None when paused or nothing is queued): its
+/// index, take number, prompt and the activity's input.
+fn next_launch(
+    s: &mut VideoWorkflow,
+    images: &CharacterImages,
+) -> Option<(usize, u32, String, SegmentInput)> {
+    if s.paused {
+        return None;
+    }
+    let i = s.queue.pop_front()?;
+    let prompt = s.request.scenarios[i].prompt.clone();
+    let variant = s.launched[i].iter().filter(|p| **p == prompt).count() as u32;
+    s.launched[i].push(prompt.clone());
+    let take = s.launched[i].len() as u32;
+    s.progress.segments[i].status = SegmentStatus::Running;
+    s.progress.segments[i].error = None;
+    let model = s.rules.as_ref().map(|r| r.model.clone());
+    let input = SegmentInput {
+        scenario: s.request.scenarios[i].clone(),
+        character_image: images.front.clone(),
+        aspect_ratio: s.request.aspect_ratio,
+        quality: s.quality,
+        resume: None,
+        variant,
+        // Jobs planned send the angles; the model's rules decide their use.
+        references: if model.is_some() {
+            images.to_vec()
+        } else {
+            Vec::new()
+        },
+        model,
+    };
+    Some((i, take, prompt, input))
+}
+
+/// Records a finished take; the newest take asked for wins, an older one finishing late is
+/// kept among the takes but not used.
+fn take_done(s: &mut VideoWorkflow, index: usize, take: u32, prompt: String, out: SegmentOutput) {
+    s.add_usage(out.usage);
+    if out.native_4k {
+        s.native_4k_clips.insert(out.clip_url.clone());
+    }
+    let latest = s.launched[index].len() as u32;
+    let retake_queued = s.queue.contains(&index);
+    let seg = &mut s.progress.segments[index];
+    seg.takes.push(Take {
+        number: take,
+        prompt,
+        clip_url: out.clip_url.clone(),
+    });
+    seg.takes.sort_by_key(|t| t.number);
+    if take == latest && !retake_queued {
+        seg.status = SegmentStatus::Done;
+        seg.clip_url = Some(out.clip_url);
+        seg.take = take;
+    }
+    let done = s.segments_done();
+    let total = s.progress.segments.len();
+    s.progress.percentage = Progress::segments_percentage(done, total);
+    s.progress.current_step = format!("Generated {done} of {total} segments");
+}
+
+/// Records a failed take. A failed retake keeps the take the scenario had (true); a scenario
+/// with no take at all fails the job (false).
+fn take_failed(s: &mut VideoWorkflow, index: usize, message: String) -> bool {
+    let seg = &mut s.progress.segments[index];
+    seg.error = Some(message);
+    if seg.take > 0 {
+        if seg.status == SegmentStatus::Running {
+            seg.status = SegmentStatus::Done;
+        }
+        s.progress.current_step =
+            format!("A new take of {} failed; keeping take {}", seg.id, seg.take);
+        return true;
+    }
+    seg.status = SegmentStatus::Failed;
+    s.progress.current_step = format!("Segment {} failed", seg.id);
+    false
+}
+
+/// Scenes: one clip per queued scenario, at most `max_parallel_segments` at once. Scenarios added
+/// by `addSegment` and retakes asked by `regenerateSegment` while this runs join the queue;
+/// pause stops new launches only.
+async fn scenes(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    run: &Run,
+    images: &CharacterImages,
+    cached: &[Option<String>],
+) -> WorkflowResult<()> {
+    let max_parallel = run.tuning.max_parallel_segments.max(1) as usize;
+    let mut segment_opts = run.tuning.segment.options();
+    segment_opts.task_queue = run.slow_queue.clone();
+    let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
+    ctx.state_mut(|s| {
+        s.set_stage(Stage::GeneratingVideos, "Generating video segments");
+        take_cached_clips(s, cached);
+    });
+    loop {
+        while running.len() < max_parallel {
+            let Some((index, take, prompt, input)) = ctx.state_mut(|s| next_launch(s, images))
+            else {
+                break;
+            };
+            let opts = segment_opts.clone();
+            let fut = surviving_crashes(run.crash_reschedules, move |resume| {
+                let input = SegmentInput {
+                    resume,
+                    ..input.clone()
+                };
+                ctx.execute_activity(
+                    StudioActivities::generate_video_segment,
+                    input,
+                    opts.clone(),
+                )
+            });
+            running.push(Box::pin(async move { (index, take, prompt, fut.await) }));
+        }
+        if running.is_empty() && ctx.state(|s| s.queue.is_empty()) {
+            return Ok(());
+        }
+        let in_flight = running.len();
+        let can_launch =
+            move |s: &VideoWorkflow| !s.paused && !s.queue.is_empty() && in_flight < max_parallel;
+        if running.is_empty() {
+            ctx.wait_condition(can_launch).await?;
+            continue;
+        }
+        // `select_all` rather than `FuturesUnordered`: the latter wakes itself to yield,
+        // which the SDK rightly flags as a non-deterministic wake.
+        let launch = std::pin::pin!(ctx.wait_condition(can_launch));
+        let (index, take, prompt, result) =
+            match select(select_all(std::mem::take(&mut running)), launch).await {
+                Either::Left(((done, _, rest), _)) => {
+                    running = rest;
+                    done
+                }
+                Either::Right((res, pending)) => {
+                    running = pending.into_inner();
+                    res?;
+                    continue;
+                }
+            };
+        match result {
+            Ok(out) => ctx.state_mut(|s| take_done(s, index, take, prompt, out)),
+            Err(err) => {
+                let kept = ctx.state_mut(|s| take_failed(s, index, err.to_string()));
+                if !kept || ctx.cancellation_token().is_cancelled() {
+                    return Err(activity_failed(ctx, err));
+                }
+            }
+        }
+    }
+}
+
+/// Stitch, in scenario order. Returns the stitched video.
+async fn stitch(ctx: &WorkflowContext<VideoWorkflow>, run: &Run) -> WorkflowResult<String> {
+    ctx.wait_condition(|s| !s.paused).await?;
+    let input = ctx.state_mut(|s| {
+        s.accepting_segments = false;
+        let n = s.request.scenarios.len();
+        s.set_stage(Stage::Stitching, format!("Stitching {n} segments"));
+        StitchInput {
+            clips: s
+                .progress
+                .segments
+                .iter()
+                .filter_map(|seg| seg.clip_url.clone())
+                .collect(),
+        }
+    });
+    let stitched = surviving_crashes(run.crash_reschedules, |_| {
+        ctx.execute_activity(
+            StudioActivities::stitch_videos,
+            input.clone(),
+            run.tuning.stitch.options(),
+        )
+    })
+    .await
+    .map_err(|e| activity_failed(ctx, e))?;
+    Ok(stitched.video_url)
+}
+
+/// Finish: enhance when the quality is 4k at this point (it may have changed while running), then
+/// the result: this version added to the earlier ones.
+async fn finish(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    run: &Run,
+    images: CharacterImages,
+    stitched: String,
+) -> WorkflowResult<VideoResult> {
+    ctx.wait_condition(|s| !s.paused).await?;
+    let enhance = ctx.state_mut(|s| {
+        s.quality_locked = true;
+        // A video made only of clips the model rendered in 4k is 4k already.
+        let native = s.progress.segments.iter().all(|seg| {
+            seg.clip_url
+                .as_ref()
+                .is_some_and(|c| s.native_4k_clips.contains(c))
+        });
+        (s.quality == Quality::FourK && !native).then(|| {
+            s.set_stage(Stage::Enhancing, "Enhancing to 4K");
+            EnhanceInput {
+                video_url: stitched.clone(),
+                aspect_ratio: s.request.aspect_ratio,
+            }
+        })
+    });
+    let mut enhance_opts = run.tuning.enhance.options();
+    enhance_opts.task_queue = run.slow_queue.clone();
+    let video_url = match enhance {
+        Some(input) => surviving_crashes(run.crash_reschedules, |_| {
+            ctx.execute_activity(
+                StudioActivities::enhance_4k,
+                input.clone(),
+                enhance_opts.clone(),
+            )
+        })
+        .await
+        .map_err(|e| activity_failed(ctx, e))?,
+        None => stitched,
+    };
+    Ok(ctx.state_mut(|s| {
+        s.set_stage(Stage::Completed, "Done");
+        let mut versions = s.base_versions.clone();
+        versions.push(Version {
+            number: s.progress.version,
+            video_url: video_url.clone(),
+            takes: s.progress.segments.iter().map(|seg| seg.take).collect(),
+            usage: s.run_usage.clone(),
+            quality: s.quality,
+        });
+        VideoResult {
+            video_url,
+            character_images: images.to_vec(),
+            segments: s.progress.segments.clone(),
+            versions,
+            usage: s.progress.usage.clone(),
+        }
+    }))
+}
+
 #[workflow_methods]
 impl VideoWorkflow {
     #[init]
@@ -278,365 +684,14 @@ impl VideoWorkflow {
 
     #[run(name = names::VIDEO_WORKFLOW)]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<VideoResult> {
-        // 0. What identical inputs made before is reused, not paid for again. A local activity:
-        // a marker in history, no task on a queue. A failed lookup is a miss.
+        let ctx = &*ctx;
         ctx.wait_condition(|s| !s.paused).await?;
-        // Every patch is asked before the first local activity, in the order earlier releases
-        // asked theirs: on replay, a patch asked after a local activity that resolved in a
-        // workflow task of its own is looked for in the wrong task (a non-determinism error).
-        // Jobs started before plans existed replay without one.
-        let planned = ctx.patched(names::RULES_PATCH);
-        // A new version knows its takes already; its new takes are new work by design.
-        let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
-        // Jobs started before crash re-scheduling existed replay as they ran.
-        let crash_patched = ctx.patched(names::CRASH_PATCH);
-        let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
-
-        // The models and their rules, before anything is paid for: a job whose clips the
-        // chosen model would refuse fails here, naming each scenario and rule.
-        if planned {
-            let query = ctx.state(|s| {
-                let mut pending: Vec<usize> = s.pending().collect();
-                pending.sort_unstable();
-                pending.dedup();
-                PlanQuery {
-                    quality: s.quality,
-                    aspect_ratio: s.request.aspect_ratio,
-                    scenarios: pending
-                        .into_iter()
-                        .map(|i| s.request.scenarios[i].clone())
-                        .collect(),
-                }
-            });
-            let plan = ctx
-                .execute_local_activity(
-                    StudioActivities::plan_render,
-                    query,
-                    ctx.state(|s| s.tuning).plan.local_options(),
-                )
-                .await
-                .map_err(|e| activity_failed(ctx, e))?;
-            if !plan.problems.is_empty() {
-                let list: Vec<String> = plan.problems.iter().map(|p| p.to_string()).collect();
-                let message = format!(
-                    "{} cannot make this job as it is; nothing was generated: {}",
-                    plan.models.video.model,
-                    list.join("; ")
-                );
-                ctx.state_mut(|s| {
-                    s.progress.current_step = message.clone();
-                });
-                return Err(ApplicationFailure::builder(message)
-                    .type_name(INVALID_INPUT_ERROR.to_owned())
-                    .non_retryable(true)
-                    .build()
-                    .into());
-            }
-            ctx.state_mut(|s| {
-                s.image_model = Some(plan.models.image_model);
-                s.rules = Some(plan.models.video);
-            });
-        }
-        let (character_input, tuning, query) = ctx.state_mut(|s| {
-            let input = CharacterInput {
-                character: s.request.character.clone(),
-                aspect_ratio: s.request.aspect_ratio,
-                model: s.image_model.clone(),
-            };
-            let query = cache_patched.then(|| CacheQuery {
-                character: input.clone(),
-                known_character: s.base_images.clone(),
-                scenarios: s.request.scenarios.clone(),
-                quality: s.quality,
-                video_model: s.rules.as_ref().map(|r| r.model.clone()),
-            });
-            (input, s.tuning, query)
-        });
-        let crash_reschedules = if crash_patched {
-            tuning.max_crash_reschedules
-        } else {
-            0
-        };
-        let hits = match query {
-            Some(query) => ctx
-                .execute_local_activity(
-                    StudioActivities::find_cached_artifacts,
-                    query,
-                    tuning.cache_lookup.local_options(),
-                )
-                .await
-                .unwrap_or_default(),
-            None => CacheHits::default(),
-        };
-
-        // 1. Character images.
-        let known = ctx.state(|s| s.base_images.clone()).or(hits.character);
-        let images: CharacterImages = match known {
-            Some(images) => images,
-            None => {
-                ctx.state_mut(|s| {
-                    s.set_stage(
-                        Stage::GeneratingCharacter,
-                        "Generating character images (3 angles)",
-                    )
-                });
-                let shared = &*ctx;
-                let out = surviving_crashes(crash_reschedules, |_| {
-                    shared.execute_activity(
-                        StudioActivities::generate_character_images,
-                        character_input.clone(),
-                        tuning.character.options(),
-                    )
-                })
-                .await
-                .map_err(|e| activity_failed(ctx, e))?;
-                ctx.state_mut(|s| s.add_usage(out.usage));
-                out.images
-            }
-        };
-
-        // 2. One clip per queued scenario, at most `max_parallel_segments` at once. Scenarios
-        // added by `addSegment` and retakes asked by `regenerateSegment` while this runs join
-        // the queue; pause stops new launches only.
-        let max_parallel = tuning.max_parallel_segments.max(1) as usize;
-        let slow_queue = ctx.state(|s| s.slow_queue.clone());
-        let mut segment_opts = tuning.segment.options();
-        segment_opts.task_queue = slow_queue.clone();
-        let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
-        ctx.state_mut(|s| {
-            s.set_stage(Stage::GeneratingVideos, "Generating video segments");
-            for (i, hit) in hits.segments.iter().enumerate() {
-                if let (Some(uri), Some(seg)) = (hit, s.progress.segments.get_mut(i)) {
-                    seg.status = SegmentStatus::Done;
-                    seg.clip_url = Some(uri.clone());
-                    seg.take = 1;
-                    seg.takes = vec![Take {
-                        number: 1,
-                        prompt: seg.prompt.clone(),
-                        clip_url: uri.clone(),
-                    }];
-                    s.launched[i] = vec![seg.prompt.clone()];
-                    s.queue.retain(|&q| q != i);
-                }
-            }
-            let done = s.segments_done();
-            if done > 0 {
-                let total = s.progress.segments.len();
-                s.progress.percentage = Progress::segments_percentage(done, total);
-                s.progress.current_step = format!("Reused {done} of {total} segments");
-            }
-        });
-        loop {
-            while running.len() < max_parallel {
-                let launch = ctx.state_mut(|s| {
-                    if s.paused {
-                        return None;
-                    }
-                    let i = s.queue.pop_front()?;
-                    let prompt = s.request.scenarios[i].prompt.clone();
-                    let variant = s.launched[i].iter().filter(|p| **p == prompt).count() as u32;
-                    s.launched[i].push(prompt.clone());
-                    let take = s.launched[i].len() as u32;
-                    s.progress.segments[i].status = SegmentStatus::Running;
-                    s.progress.segments[i].error = None;
-                    let model = s.rules.as_ref().map(|r| r.model.clone());
-                    let input = SegmentInput {
-                        scenario: s.request.scenarios[i].clone(),
-                        character_image: images.front.clone(),
-                        aspect_ratio: s.request.aspect_ratio,
-                        quality: s.quality,
-                        resume: None,
-                        variant,
-                        // Jobs planned send the angles; the model's rules decide their use.
-                        references: if model.is_some() {
-                            images.to_vec()
-                        } else {
-                            Vec::new()
-                        },
-                        model,
-                    };
-                    Some((i, take, prompt, input))
-                });
-                let Some((index, take, prompt, input)) = launch else {
-                    break;
-                };
-                let shared = &*ctx;
-                let opts = segment_opts.clone();
-                let fut = surviving_crashes(crash_reschedules, move |resume| {
-                    let input = SegmentInput {
-                        resume,
-                        ..input.clone()
-                    };
-                    shared.execute_activity(
-                        StudioActivities::generate_video_segment,
-                        input,
-                        opts.clone(),
-                    )
-                });
-                running.push(Box::pin(async move { (index, take, prompt, fut.await) }));
-            }
-            if running.is_empty() && ctx.state(|s| s.queue.is_empty()) {
-                break;
-            }
-            let in_flight = running.len();
-            let can_launch = move |s: &VideoWorkflow| {
-                !s.paused && !s.queue.is_empty() && in_flight < max_parallel
-            };
-            if running.is_empty() {
-                ctx.wait_condition(can_launch).await?;
-                continue;
-            }
-            // `select_all` rather than `FuturesUnordered`: the latter wakes itself to yield,
-            // which the SDK rightly flags as a non-deterministic wake.
-            let launch = std::pin::pin!(ctx.wait_condition(can_launch));
-            let finished = match select(select_all(std::mem::take(&mut running)), launch).await {
-                Either::Left(((done, _, rest), _)) => {
-                    running = rest;
-                    done
-                }
-                Either::Right((res, pending)) => {
-                    running = pending.into_inner();
-                    res?;
-                    continue;
-                }
-            };
-            let (index, take, prompt, result) = finished;
-            match result {
-                Ok(out) => ctx.state_mut(|s| {
-                    s.add_usage(out.usage);
-                    if out.native_4k {
-                        s.native_4k_clips.insert(out.clip_url.clone());
-                    }
-                    let latest = s.launched[index].len() as u32;
-                    let retake_queued = s.queue.contains(&index);
-                    let seg = &mut s.progress.segments[index];
-                    seg.takes.push(Take {
-                        number: take,
-                        prompt,
-                        clip_url: out.clip_url.clone(),
-                    });
-                    seg.takes.sort_by_key(|t| t.number);
-                    // The newest take asked for wins; an older one finishing late is kept
-                    // among the takes but not used.
-                    if take == latest && !retake_queued {
-                        seg.status = SegmentStatus::Done;
-                        seg.clip_url = Some(out.clip_url);
-                        seg.take = take;
-                    }
-                    let done = s.segments_done();
-                    let total = s.progress.segments.len();
-                    s.progress.percentage = Progress::segments_percentage(done, total);
-                    s.progress.current_step = format!("Generated {done} of {total} segments");
-                }),
-                Err(err) => {
-                    let message = err.to_string();
-                    // A failed retake keeps the take the scenario had; a scenario with no
-                    // take at all fails the job.
-                    let kept = ctx.state_mut(|s| {
-                        let seg = &mut s.progress.segments[index];
-                        seg.error = Some(message.clone());
-                        if seg.take > 0 {
-                            if seg.status == SegmentStatus::Running {
-                                seg.status = SegmentStatus::Done;
-                            }
-                            s.progress.current_step = format!(
-                                "A new take of {} failed; keeping take {}",
-                                seg.id, seg.take
-                            );
-                            return true;
-                        }
-                        seg.status = SegmentStatus::Failed;
-                        s.progress.current_step = format!("Segment {} failed", seg.id);
-                        false
-                    });
-                    if !kept || ctx.cancellation_token().is_cancelled() {
-                        return Err(activity_failed(ctx, err));
-                    }
-                }
-            }
-        }
-
-        // 3. Stitch, in scenario order.
-        ctx.wait_condition(|s| !s.paused).await?;
-        let stitch_input = ctx.state_mut(|s| {
-            s.accepting_segments = false;
-            let n = s.request.scenarios.len();
-            s.set_stage(Stage::Stitching, format!("Stitching {n} segments"));
-            StitchInput {
-                clips: s
-                    .progress
-                    .segments
-                    .iter()
-                    .filter_map(|seg| seg.clip_url.clone())
-                    .collect(),
-            }
-        });
-        let shared = &*ctx;
-        let stitched = surviving_crashes(crash_reschedules, |_| {
-            shared.execute_activity(
-                StudioActivities::stitch_videos,
-                stitch_input.clone(),
-                tuning.stitch.options(),
-            )
-        })
-        .await
-        .map_err(|e| activity_failed(ctx, e))?;
-
-        // 4. Enhance when the quality is 4k at this point (it may have changed while running).
-        ctx.wait_condition(|s| !s.paused).await?;
-        let enhance = ctx.state_mut(|s| {
-            s.quality_locked = true;
-            // A video made only of clips the model rendered in 4k is 4k already.
-            let native = s.progress.segments.iter().all(|seg| {
-                seg.clip_url
-                    .as_ref()
-                    .is_some_and(|c| s.native_4k_clips.contains(c))
-            });
-            (s.quality == Quality::FourK && !native).then(|| {
-                s.set_stage(Stage::Enhancing, "Enhancing to 4K");
-                EnhanceInput {
-                    video_url: stitched.video_url.clone(),
-                    aspect_ratio: s.request.aspect_ratio,
-                }
-            })
-        });
-        let mut enhance_opts = tuning.enhance.options();
-        enhance_opts.task_queue = slow_queue;
-        let video_url = match enhance {
-            Some(input) => {
-                let shared = &*ctx;
-                surviving_crashes(crash_reschedules, |_| {
-                    shared.execute_activity(
-                        StudioActivities::enhance_4k,
-                        input.clone(),
-                        enhance_opts.clone(),
-                    )
-                })
-                .await
-                .map_err(|e| activity_failed(ctx, e))?
-            }
-            None => stitched.video_url,
-        };
-
-        let result = ctx.state_mut(|s| {
-            s.set_stage(Stage::Completed, "Done");
-            let mut versions = s.base_versions.clone();
-            versions.push(Version {
-                number: s.progress.version,
-                video_url: video_url.clone(),
-                takes: s.progress.segments.iter().map(|seg| seg.take).collect(),
-                usage: s.run_usage.clone(),
-                quality: s.quality,
-            });
-            VideoResult {
-                video_url,
-                character_images: images.to_vec(),
-                segments: s.progress.segments.clone(),
-                versions,
-                usage: s.progress.usage.clone(),
-            }
-        });
-        Ok(result)
+        let (run, cache_patched) = prepare(ctx).await?;
+        let hits = find_cached(ctx, &run, cache_patched).await;
+        let images = character(ctx, &run, hits.character).await?;
+        scenes(ctx, &run, &images, &hits.segments).await?;
+        let stitched = stitch(ctx, &run).await?;
+        finish(ctx, &run, images, stitched).await
     }
 
     #[query(name = names::GET_PROGRESS)]

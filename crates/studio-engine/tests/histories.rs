@@ -1,37 +1,19 @@
 //! Real workflow histories for the engine's replay tests: a plain render, pause/resume, a
 //! quality change, an added scenario, a retake while running, a new version of a finished job,
-//! cache hits, and a batch continued as new. Each is made here by a real dev server and worker
+//! cache hits, and a batch continued as new (a clip scheduled anew after its worker died is
+//! recorded by `e2e.rs`, which makes that happen). Each is made here by a real dev server and worker
 //! and replayed at once against this build's workflow code; with
 //! `STUDIO_RECORD_HISTORIES=<release>` they are also written to
 //! `crates/studio-engine/tests/histories/<release>-<scenario>.json`, which `cargo test` replays
 //! forever after (`crates/studio-engine/tests/replay.rs`).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
 use studio_core::{CharacterSpec, Quality, Stage};
 use studio_engine::messages::RegenerateRequest;
 use studio_engine::names;
 use studio_media::{Ffmpeg, ProviderKind};
-
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../studio-engine/tests/histories"
-);
-
-/// The history of job `id`'s latest run, as JSON; written as a fixture when recording.
-async fn record(env: &Env, id: &str, scenario: &str) -> Vec<u8> {
-    let events = env.client.history(id).await.unwrap();
-    let json = studio_engine::replay::to_json(events).unwrap();
-    if let Ok(release) = std::env::var("STUDIO_RECORD_HISTORIES") {
-        let path = format!("{FIXTURES}/{release}-{scenario}.json");
-        std::fs::write(&path, &json).unwrap();
-        eprintln!("recorded {path}");
-    }
-    json
-}
+use studio_testkit::*;
 
 async fn paused(env: &Env, id: &str) {
     let client = &env.client;
@@ -50,7 +32,7 @@ async fn histories_of_every_kind_of_job_replay() {
     let id = env.job_id("plain");
     env.start(&id, input(two(), Quality::Standard)).await;
     env.client.result(&id).await.unwrap();
-    recorded.push(("plain", record(&env, &id, "plain").await));
+    recorded.push(("plain", record_history(&env, &id, "plain").await));
 
     // Paused before its first step, then resumed.
     let id = env.job_id("pause");
@@ -59,7 +41,7 @@ async fn histories_of_every_kind_of_job_replay() {
     paused(&env, &id).await;
     env.client.resume(&id).await.unwrap();
     env.client.result(&id).await.unwrap();
-    recorded.push(("pause-resume", record(&env, &id, "pause-resume").await));
+    recorded.push(("pause-resume", record_history(&env, &id, "pause-resume").await));
 
     // Quality changed to 4k while paused (an update), then the enhance step.
     let id = env.job_id("quality");
@@ -70,7 +52,7 @@ async fn histories_of_every_kind_of_job_replay() {
     env.client.resume(&id).await.unwrap();
     let r = env.client.result(&id).await.unwrap();
     assert_eq!(r.versions[0].quality, Quality::FourK);
-    recorded.push(("quality-change", record(&env, &id, "quality-change").await));
+    recorded.push(("quality-change", record_history(&env, &id, "quality-change").await));
 
     // A scenario added while paused.
     let id = env.job_id("add");
@@ -84,7 +66,7 @@ async fn histories_of_every_kind_of_job_replay() {
     env.client.resume(&id).await.unwrap();
     let r = env.client.result(&id).await.unwrap();
     assert_eq!(r.segments.len(), 3);
-    recorded.push(("add-segment", record(&env, &id, "add-segment").await));
+    recorded.push(("add-segment", record_history(&env, &id, "add-segment").await));
 
     // A retake asked while running.
     let id = env.job_id("retake");
@@ -103,20 +85,20 @@ async fn histories_of_every_kind_of_job_replay() {
         .unwrap();
     env.client.resume(&id).await.unwrap();
     env.client.result(&id).await.unwrap();
-    recorded.push(("retake", record(&env, &id, "retake").await));
+    recorded.push(("retake", record_history(&env, &id, "retake").await));
 
     // Version 2 of a finished job: a new run that reuses every take but one.
     let id = env.job_id("version");
     env.start(&id, input(two(), Quality::Standard)).await;
     env.client.result(&id).await.unwrap();
-    let session = env.session(|_| {}).await;
+    let session = env.api(|_| {}).await;
     session
         .regenerate(&id, "scene-2", Some("b lands in the rain".into()))
         .await
         .unwrap();
     let r = env.client.result(&id).await.unwrap();
     assert_eq!(r.versions.len(), 2);
-    recorded.push(("version-2", record(&env, &id, "version-2").await));
+    recorded.push(("version-2", record_history(&env, &id, "version-2").await));
 
     // Cache hits: the same render twice; the second makes nothing.
     let cached = || {
@@ -139,7 +121,7 @@ async fn histories_of_every_kind_of_job_replay() {
         (0, 0),
         "all from the cache: {runs:?}"
     );
-    recorded.push(("cache-hits", record(&env, &id, "cache-hits").await));
+    recorded.push(("cache-hits", record_history(&env, &id, "cache-hits").await));
 
     // A batch of 12 characters: 10 per run, so its last run began by continue-as-new.
     let id = env.job_id("batch");
@@ -155,18 +137,12 @@ async fn histories_of_every_kind_of_job_replay() {
     assert_eq!((r.processed, r.runs), (12, 2));
     recorded.push((
         "batch-continued",
-        record(&env, &id, "batch-continued").await,
+        record_history(&env, &id, "batch-continued").await,
     ));
 
     let progress = env.client.progress(&env.job_id("plain")).await.unwrap();
     assert_eq!(progress.stage, Stage::Completed);
 
     // This build replays what it just recorded.
-    let histories: Vec<Vec<u8>> = recorded.iter().map(|(_, h)| h.clone()).collect();
-    let results = studio_engine::replay::replay_json(&histories)
-        .await
-        .unwrap();
-    for ((name, _), failure) in recorded.iter().zip(results) {
-        assert!(failure.is_none(), "{name}: {failure:?}");
-    }
+    assert_replays(&recorded).await;
 }

@@ -3,19 +3,17 @@
 //! namespace) in front of the dev server, and connects through it with an envconfig profile
 //! (`temporal.toml`) plus the studio's settings, the way a studio team would.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use studio_core::Quality;
-use studio_engine::settings::{TemporalSettings, TlsSettings};
+use studio_engine::config::{TemporalSettings, TlsSettings};
 use studio_engine::worker::WorkerThread;
 use studio_engine::{Endpoint, StudioClient};
 use studio_media::{Ffmpeg, ProviderKind};
+use studio_testkit::*;
 use tokio_rustls::rustls;
 
 struct Pki {

@@ -1,23 +1,21 @@
 //! Shared artifacts: a render whose two workers (fast queue, slow queue) and client share
 //! nothing but an S3 bucket, served on loopback by moto's S3-compatible server.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use object_store::ObjectStore;
 use studio_core::Quality;
+use studio_engine::config::{QueueRole, WorkerSettings};
 use studio_engine::devserver::free_port;
 use studio_engine::history::ActivityOutcome;
 use studio_engine::names;
-use studio_engine::settings::{QueueRole, WorkerSettings};
 use studio_engine::worker::WorkerThread;
 use studio_media::{ArtifactSettings, ArtifactStore, Ffmpeg, ProviderKind, SharedStore};
+use studio_testkit::*;
 
 const BUCKET: &str = "studio-artifacts";
 

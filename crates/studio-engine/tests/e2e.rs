@@ -3,18 +3,16 @@
 //!
 //! Each test uses its own task queue and data dir, so tests share the server but nothing else.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
 use studio_core::{CharacterSpec, Quality, SegmentStatus, Stage};
 use studio_engine::history::{self, ActivityOutcome};
 use studio_engine::names;
 use studio_engine::EngineError;
 use studio_media::{Ffmpeg, ProviderKind};
+use studio_testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
@@ -27,8 +25,9 @@ async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
     ];
     env.start(&id, input(scenarios, Quality::Standard)).await;
     let mut seen = Vec::new();
-    let result =
-        studio_engine::session::watch(&env.client, &id, Duration::from_millis(50), &mut |p| {
+    let result = env
+        .client
+        .watch(&id, Duration::from_millis(50), &mut |p| {
             seen.push(p.clone())
         })
         .await
@@ -126,7 +125,10 @@ async fn pause_holds_the_job_and_resume_finishes_it() {
         before,
         "no activity may be scheduled while paused"
     );
-    assert_eq!(env.client.status(&id).await.unwrap(), "running");
+    assert_eq!(
+        env.client.status(&id).await.unwrap(),
+        studio_core::JobStatus::Running
+    );
     assert!(count(&after, names::STITCH_VIDEOS) == 0);
 
     env.client.resume(&id).await.unwrap();
@@ -403,7 +405,7 @@ fn malformed_projects_fail_fast_with_every_problem_named() {
     )
     .unwrap();
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+    let out = Command::new(studio_bin())
         .args(["render"])
         .arg(&path)
         .arg("--data-dir")
@@ -426,7 +428,7 @@ fn malformed_projects_fail_fast_with_every_problem_named() {
     );
 
     std::fs::write(&path, "{ not json").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_studio"))
+    let out = Command::new(studio_bin())
         .arg("render")
         .arg(&path)
         .arg("--data-dir")
@@ -569,4 +571,7 @@ async fn a_clip_whose_worker_died_is_scheduled_anew_not_failed() {
     assert_eq!(clips.len(), 2, "{clips:?}");
     assert_eq!(clips[0].outcome, ActivityOutcome::TimedOut, "{clips:?}");
     assert_eq!(clips[1].outcome, ActivityOutcome::Completed, "{clips:?}");
+    // A replay fixture of its own (`STUDIO_RECORD_HISTORIES`): the reschedule path.
+    let history = record_history(&env, &id, "crash-reschedule").await;
+    assert_replays(&[("crash-reschedule", history)]).await;
 }

@@ -1,43 +1,28 @@
-//! A studio session: a client on a configured cluster, or the embedded default — a local dev
-//! server (started if nothing listens) and an in-process worker (started if nobody polls).
-//! Plus the operations that combine several client calls, written once for every shell.
+//! The connection behind [`crate::Studio`]: a client on a configured cluster, or the embedded
+//! default — a local dev server (started if nothing listens) and an in-process worker (started
+//! if nobody polls). Plus the operations that combine several client calls.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use studio_core::{Iteration, Progress, Project, Stage, VideoResult};
+use studio_core::{DataDir, Iteration, JobStatus, Project, VideoResult};
+use studio_engine::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
+use studio_engine::messages::RegenerateRequest;
+use studio_engine::versions::{next_version, VersionChange};
+use studio_engine::worker::WorkerThread;
+use studio_engine::{Endpoint, EngineError, StudioClient};
 use studio_media::ArtifactStore;
 
-use crate::client::{Endpoint, StudioClient};
-use crate::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
-use crate::error::{EngineError, Result};
-use crate::messages::RegenerateRequest;
+use crate::error::ApiError;
 use crate::settings::Settings;
-use crate::versions::{next_version, VersionChange};
-use crate::worker::{WorkerSpec, WorkerThread};
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 /// What the studio runs itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Embedded {
     pub server: bool,
     pub worker: bool,
-}
-
-/// Files of a studio data dir.
-#[derive(Debug, Clone)]
-pub struct DataDir(pub PathBuf);
-
-impl DataDir {
-    pub fn artifacts(&self) -> PathBuf {
-        self.0.join("artifacts")
-    }
-    pub fn dev_db(&self) -> PathBuf {
-        self.0.join("temporal").join("dev.db")
-    }
-    pub fn logs(&self) -> PathBuf {
-        self.0.join("logs")
-    }
 }
 
 pub struct Session {
@@ -54,12 +39,9 @@ pub struct Session {
 impl Session {
     /// Connects without starting anything (for steering commands).
     pub async fn connect(data_dir: &Path, settings: Settings) -> Result<Session> {
-        let endpoint = match Endpoint::configured(&settings.temporal)? {
-            Some(e) => e,
-            None => Endpoint::local(settings.temporal.dev_server_port),
-        };
+        let endpoint = settings.endpoint()?;
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
-        let data_dir = DataDir(data_dir.to_owned());
+        let data_dir = DataDir::new(data_dir);
         Ok(Session {
             store: settings.artifacts.open(&data_dir.artifacts())?,
             settings,
@@ -74,7 +56,7 @@ impl Session {
     /// Connects, starting the embedded dev server when no address is configured and nothing
     /// listens on the local port, and an in-process worker when no worker polls the queue.
     pub async fn open_embedded(data_dir: &Path, settings: Settings) -> Result<Session> {
-        let dd = DataDir(data_dir.to_owned());
+        let dd = DataDir::new(data_dir);
         let mut server = None;
         let endpoint = match Endpoint::configured(&settings.temporal)? {
             Some(e) => e,
@@ -82,7 +64,7 @@ impl Session {
                 let port = settings.temporal.dev_server_port;
                 if !port_open(port) {
                     std::fs::create_dir_all(dd.logs())
-                        .map_err(|e| EngineError::DevServer(e.to_string()))?;
+                        .map_err(|e| EngineError::DevServer(format!("{:?}: {e}", dd.logs())))?;
                     let s = DevServer::start(DevServerOptions {
                         cli: find_temporal_cli(settings.temporal.cli_path.as_deref())?,
                         port,
@@ -99,11 +81,9 @@ impl Session {
         };
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
         let worker = if settings.worker.bundled && client.pollers().await? == 0 {
-            Some(WorkerThread::spawn(WorkerSpec::new(
-                endpoint.clone(),
-                &settings,
-                dd.artifacts(),
-            ))?)
+            Some(WorkerThread::spawn(
+                settings.worker_spec(endpoint.clone(), &dd),
+            )?)
         } else {
             None
         };
@@ -142,34 +122,7 @@ impl Session {
     }
 
     /// Copies a (loaded, valid) project's reference images into the artifact store and starts
-    /// a render. Relative reference paths resolve against `base_dir`; `name` goes into the job
-    /// id. Returns the job id.
-    pub async fn render_project(
-        &self,
-        project: &Project,
-        base_dir: &Path,
-        name: &str,
-    ) -> Result<String> {
-        let slug: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .take(40)
-            .collect();
-        let id = format!(
-            "render-{slug}-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
-        self.render_project_as(project, base_dir, &id).await?;
-        Ok(id)
-    }
-
-    /// [`Session::render_project`] under a job id of the caller's choosing. Idempotent: when a
+    /// a render under `id` (relative references resolve against `base_dir`). Idempotent: when a
     /// job with that id exists already (a client restarted after a crash), nothing new starts
     /// and the caller attaches to it. Returns whether this call started the job.
     pub async fn render_project_as(
@@ -201,8 +154,8 @@ impl Session {
         &self,
         project: &Project,
         lib_id: &str,
-    ) -> Result<crate::RenderInput> {
-        let lib = studio_library::Library::open(&self.data_dir.0)?;
+    ) -> Result<studio_engine::RenderInput> {
+        let lib = studio_library::Library::open(self.data_dir.root())?;
         let c = lib.get(lib_id)?;
         let [front, three_quarter, profile] = lib.angle_paths(&c)?;
         let mut refs = Vec::new();
@@ -231,7 +184,7 @@ impl Session {
         prompt: Option<String>,
     ) -> Result<Iteration> {
         let status = self.client.status(id).await?;
-        if status == "running" {
+        if status == JobStatus::Running {
             let req = RegenerateRequest {
                 scenario_id: scenario_id.to_owned(),
                 prompt,
@@ -247,7 +200,7 @@ impl Session {
             scenario_id: scenario_id.to_owned(),
             prompt,
         };
-        let (version, last) = self.start_next_version(id, &status, change).await?;
+        let (version, last) = self.start_next_version(id, status, change).await?;
         let take = last
             .segments
             .iter()
@@ -261,7 +214,7 @@ impl Session {
     pub async fn pick_takes(&self, id: &str, takes: Vec<u32>) -> Result<Iteration> {
         let status = self.client.status(id).await?;
         let (version, _) = self
-            .start_next_version(id, &status, VersionChange::PickTakes(takes))
+            .start_next_version(id, status, VersionChange::PickTakes(takes))
             .await?;
         Ok(Iteration {
             version,
@@ -274,14 +227,15 @@ impl Session {
     async fn start_next_version(
         &self,
         id: &str,
-        status: &str,
+        status: JobStatus,
         change: VersionChange,
     ) -> Result<(u32, VideoResult)> {
-        if status != "completed" {
+        if status != JobStatus::Completed {
             return Err(EngineError::NotIterable {
                 id: id.into(),
-                status: status.into(),
-            });
+                status: status.to_string(),
+            }
+            .into());
         }
         let last = self.client.result(id).await?;
         let previous = self.client.input(id).await?;
@@ -306,24 +260,8 @@ impl Session {
         Ok(self.store.local_path(uri).await?)
     }
 
-    /// Polls progress every `interval`, calling `on_change` only when it changed, until the job
-    /// completes; then returns its result.
-    pub async fn watch(
-        &self,
-        id: &str,
-        interval: Duration,
-        mut on_change: impl FnMut(&Progress) + Send,
-    ) -> Result<studio_core::VideoResult> {
-        watch(&self.client, id, interval, &mut on_change).await
-    }
-
     /// Stops what this session started: the worker first (it finishes its activities), then
-    /// the server.
-    pub fn close(self) -> Result<()> {
-        self.shutdown()
-    }
-
-    /// [`Session::close`] for a shared session; later calls do nothing.
+    /// the server. Later calls do nothing.
     pub fn shutdown(&self) -> Result<()> {
         let worker = self.worker.lock().expect("worker lock").take();
         if let Some(w) = worker {
@@ -336,40 +274,21 @@ impl Session {
     }
 }
 
-/// See [`Session::watch`].
-pub async fn watch(
-    client: &StudioClient,
-    id: &str,
-    interval: Duration,
-    on_change: &mut (dyn FnMut(&Progress) + Send),
-) -> Result<studio_core::VideoResult> {
-    let mut last: Option<Progress> = None;
-    let result = client.result(id);
-    tokio::pin!(result);
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            r = &mut result => {
-                if r.is_ok() {
-                    if let Ok(p) = client.progress(id).await {
-                        if last.as_ref() != Some(&p) { on_change(&p); }
-                    } else if let Some(mut p) = last.take() {
-                        p.stage = Stage::Completed;
-                        p.percentage = 100;
-                        on_change(&p);
-                    }
-                }
-                return r;
+/// A new job id for a render of the project `name`: its name as a slug, and a random suffix.
+pub(crate) fn job_id(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
             }
-            _ = tick.tick() => {
-                if let Ok(p) = client.progress(id).await {
-                    if last.as_ref() != Some(&p) {
-                        on_change(&p);
-                        last = Some(p);
-                    }
-                }
-            }
-        }
-    }
+        })
+        .take(40)
+        .collect();
+    format!(
+        "render-{slug}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }

@@ -1,22 +1,40 @@
-//! Test harness shared by the end-to-end test files: one real Temporal dev server per test
-//! binary, and per test its own task queue, data dir and workers.
-#![allow(dead_code)]
+//! The test harness shared by every end-to-end test (engine, API, CLI) and by `studio-chaos`:
+//! one real Temporal dev server per test binary, and per test its own task queue, data dir and
+//! workers; history helpers; the `studio` binary; and a scan for stray ffmpeg processes.
+//! Dev-only: nothing shipped depends on it.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use studio_api::{Settings, Studio};
 use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
+use studio_engine::config::{QueueRole, WorkerSettings};
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
-use studio_engine::session::Session;
-use studio_engine::settings::QueueRole;
-use studio_engine::settings::WorkerSettings;
 use studio_engine::worker::{WorkerSpec, WorkerThread};
-use studio_engine::{Endpoint, RenderInput, Settings, StudioClient, Tuning};
+use studio_engine::{Endpoint, RenderInput, StudioClient, Tuning};
 use studio_media::google::GoogleSettings;
 use studio_media::{Ffmpeg, ProviderKind};
+
+/// The `studio` binary of this build (`cargo test --workspace` builds it with the tests; run
+/// `cargo build -p studio-cli` first when testing one crate alone).
+pub fn studio_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/studio
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("test executable in target/<profile>/deps");
+    let bin = dir.join(format!("studio{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p studio-cli` (cargo test --workspace builds it)",
+        bin.display()
+    );
+    bin
+}
 
 /// Port of the dev server shared by this test run. It is started on a thread that lives as long
 /// as the process, and dies with it (PR_SET_PDEATHSIG), so no server outlives the tests.
@@ -119,7 +137,7 @@ impl Env {
 
     /// `studio worker --provider PROVIDER` as a process; it reads `settings.json` in the data dir.
     pub fn worker_process_with(&self, provider: &str) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_studio"))
+        Command::new(studio_bin())
             .args([
                 "worker",
                 "--address",
@@ -142,23 +160,24 @@ impl Env {
             .unwrap_or_else(|e| panic!("start {id}: {e}"));
     }
 
-    /// A client session on this test's server and queue (no server or worker of its own),
-    /// with the tests' tuning and the cache off unless `tweak` turns it on.
-    pub async fn session(&self, tweak: impl FnOnce(&mut Settings)) -> Session {
+    /// The studio (`studio-api`, the door the CLI and window use) on this test's server, queue
+    /// and data dir, starting nothing of its own, with the tests' tuning and the cache off
+    /// unless `tweak` turns it on.
+    pub async fn api(&self, tweak: impl FnOnce(&mut Settings)) -> Studio {
         let mut s = Settings::default();
         s.temporal.address = Some(format!("127.0.0.1:{}", server_port()));
         s.worker.set_task_queue(self.queue.clone());
         s.tuning = Some(Tuning::fast());
         s.use_cache = false;
         tweak(&mut s);
-        Session::connect(self.data.path(), s)
+        Studio::connect(self.data.path(), s)
             .await
-            .expect("session connects")
+            .expect("studio connects")
     }
 
     /// `studio` with this test's server, queue and data dir.
     pub fn studio(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_studio"));
+        let mut c = Command::new(studio_bin());
         c.args(["--address", &format!("127.0.0.1:{}", server_port())])
             .args(["--task-queue", &self.queue])
             .arg("--data-dir")
@@ -231,6 +250,37 @@ where
     while !check().await {
         assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Where recorded histories live: `crates/studio-engine/tests/histories/`.
+pub const HISTORY_FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../studio-engine/tests/histories"
+);
+
+/// The history of job `id`'s latest run as JSON. With `STUDIO_RECORD_HISTORIES=<release>` it is
+/// also written as the replay fixture `<release>-<scenario>.json`, replayed by `cargo test`
+/// forever after.
+pub async fn record_history(env: &Env, id: &str, scenario: &str) -> Vec<u8> {
+    let events = env.client.history(id).await.expect("history");
+    let json = studio_engine::replay::to_json(events).expect("history as JSON");
+    if let Ok(release) = std::env::var("STUDIO_RECORD_HISTORIES") {
+        let path = format!("{HISTORY_FIXTURES}/{release}-{scenario}.json");
+        std::fs::write(&path, &json).expect("fixture written");
+        eprintln!("recorded {path}");
+    }
+    json
+}
+
+/// Replays `histories` against this build's workflow code; panics naming the first that fails.
+pub async fn assert_replays(histories: &[(&str, Vec<u8>)]) {
+    let json: Vec<Vec<u8>> = histories.iter().map(|(_, h)| h.clone()).collect();
+    let results = studio_engine::replay::replay_json(&json)
+        .await
+        .expect("replayer runs");
+    for ((name, _), failure) in histories.iter().zip(results) {
+        assert!(failure.is_none(), "{name}: {failure:?}");
     }
 }
 

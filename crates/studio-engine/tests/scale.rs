@@ -2,19 +2,18 @@
 //! queues, a worker SIGKILLed mid-activity, a worker drained with SIGTERM, split fast/slow
 //! queues, and the Prometheus endpoint.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use studio_api::Settings;
 use studio_core::Quality;
+use studio_engine::config::QueueRole;
 use studio_engine::history::{ActivityOutcome, ActivityRecord};
-use studio_engine::settings::{QueueRole, Settings};
 use studio_engine::worker::WorkerThread;
 use studio_engine::{names, RenderInput};
 use studio_media::{Ffmpeg, ProviderKind};
+use studio_testkit::*;
 
 /// A child process killed when the test ends, even when it panics.
 struct Proc(Child);
@@ -42,7 +41,7 @@ impl Drop for Proc {
 /// `studio worker` on this test's queue with extra arguments, logging to a file in the data dir.
 fn worker(env: &Env, name: &str, extra: &[&str]) -> Proc {
     let log = std::fs::File::create(env.data.path().join(format!("{name}.log"))).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_studio"))
+    Command::new(studio_bin())
         .args([
             "worker",
             "--address",

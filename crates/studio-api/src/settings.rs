@@ -1,0 +1,248 @@
+//! Studio settings: `settings.json` in the data dir, written atomically, with the seed's values
+//! as defaults, plus the keys at rest (OS keyring or a private file) filled into memory.
+//! Connection details follow Temporal's envconfig (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`,
+//! `temporal.toml` profiles); an address here overrides them.
+//!
+//! The engine gets plain values from here ([`Settings::worker_spec`], [`Settings::render_input`]);
+//! it never reads this file or a keyring itself.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use studio_core::DataDir;
+use studio_engine::config::{TemporalSettings, WorkerSettings};
+use studio_engine::worker::WorkerSpec;
+use studio_engine::{Endpoint, RenderInput, Tuning};
+use studio_media::google::{GoogleSettings, StoredSecret};
+use studio_media::{ArtifactSettings, ProviderKind};
+use studio_secrets::{SecretName, Secrets};
+
+use crate::error::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub temporal: TemporalSettings,
+    pub worker: WorkerSettings,
+    /// None: chosen from the environment (see [`ProviderKind::from_google_env`]).
+    pub provider: Option<ProviderKind>,
+    pub google: GoogleSettings,
+    /// Where media lives: the data dir's folder, or a bucket shared by every machine.
+    pub artifacts: ArtifactSettings,
+    /// Overrides sent with every render; None keeps the seed's timeouts and retries.
+    pub tuning: Option<Tuning>,
+    /// Reuse artifacts that identical inputs made before (on unless turned off).
+    pub use_cache: bool,
+    /// Price per model, for estimates before a render and the cost of what jobs generated.
+    pub prices: studio_core::PriceTable,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            temporal: TemporalSettings::default(),
+            worker: WorkerSettings::default(),
+            provider: None,
+            google: GoogleSettings::default(),
+            artifacts: ArtifactSettings::default(),
+            tuning: None,
+            use_cache: true,
+            prices: studio_core::PriceTable::default(),
+        }
+    }
+}
+
+fn settings_error(path: &Path, message: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        ErrorCode::Settings,
+        format!("settings file {}: {message}", path.display()),
+    )
+}
+
+impl Settings {
+    /// Reads `settings.json` from the data dir (defaults when absent), applies `STUDIO_*`
+    /// environment overrides, and fills in the keys kept at rest.
+    pub fn load(data_dir: &Path) -> Result<Settings, ApiError> {
+        let mut settings = Self::load_file(data_dir)?;
+        settings.apply_env()?;
+        settings.load_secrets(&Secrets::open(data_dir));
+        Ok(settings)
+    }
+
+    /// The file and the environment, without reading the keyring: for commands that make no
+    /// paid call and talk to the local server (no keyring prompt or warning for them).
+    pub fn load_without_keys(data_dir: &Path) -> Result<Settings, ApiError> {
+        let mut settings = Self::load_file(data_dir)?;
+        settings.apply_env()?;
+        Ok(settings)
+    }
+
+    /// Whether Temporal is somewhere other than the local dev server (so its API key, which
+    /// may be in the keyring, is needed to connect).
+    pub fn remote_temporal(&self) -> bool {
+        Endpoint::configured(&self.temporal).is_ok_and(|e| e.is_some())
+    }
+
+    /// The file alone: no environment, no keys (what Settings edits and writes back, so a
+    /// value that came from the environment is never persisted).
+    pub fn load_file(data_dir: &Path) -> Result<Settings, ApiError> {
+        let dd = DataDir::new(data_dir);
+        let path = dd.settings();
+        let mut settings: Settings = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| settings_error(&path, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+            Err(e) => return Err(settings_error(&path, e)),
+        };
+        // Discovered model lists live beside the settings, shared by window and worker.
+        settings.google.models_cache_dir = Some(dd.models_cache());
+        Ok(settings)
+    }
+
+    /// [`Settings::load_secrets`] from the data dir's key store (the OS keyring, else its file).
+    pub fn load_keys(&mut self, data_dir: &Path) {
+        self.load_secrets(&Secrets::open(data_dir));
+    }
+
+    /// Fills the keys kept in the OS keyring (or the private key file) into memory. A key that
+    /// cannot be read is logged and left unset: the provider then says which key is missing.
+    pub fn load_secrets(&mut self, secrets: &Secrets) {
+        let get = |name: SecretName| match secrets.get(name) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "key not loaded");
+                None
+            }
+        };
+        self.google.stored_api_key = StoredSecret::new(get(SecretName::GeminiApiKey));
+        self.google.stored_credentials_file =
+            get(SecretName::VertexCredentialsFile).map(PathBuf::from);
+        self.temporal.stored_api_key = StoredSecret::new(get(SecretName::TemporalApiKey));
+    }
+
+    fn apply_env(&mut self) -> Result<(), ApiError> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(p) = env("STUDIO_PROVIDER") {
+            self.provider = Some(p.parse().map_err(|e: studio_core::ParseError| {
+                ApiError::new(ErrorCode::Settings, format!("STUDIO_PROVIDER: {e}"))
+            })?);
+        }
+        if let Some(p) = env("STUDIO_TEMPORAL_CLI") {
+            self.temporal.cli_path = Some(p.into());
+        }
+        if let Some(q) = env("STUDIO_TASK_QUEUE") {
+            self.worker.set_task_queue(q);
+        }
+        if let Some(q) = env("STUDIO_SLOW_TASK_QUEUE") {
+            self.worker.slow_task_queue = q;
+        }
+        if let Some(url) = env("STUDIO_ARTIFACTS_URL") {
+            self.artifacts.url = Some(url);
+        }
+        Ok(())
+    }
+
+    /// The provider workers started from these settings use.
+    pub fn provider(&self) -> ProviderKind {
+        self.provider
+            .unwrap_or_else(|| match ProviderKind::from_google_env() {
+                // A key entered in Settings counts like one in the environment.
+                ProviderKind::Offline if self.google.stored_api_key.is_set() => {
+                    ProviderKind::Gemini
+                }
+                kind => kind,
+            })
+    }
+
+    /// The models (image, video) a worker started from these settings would generate with at
+    /// `quality`, as usage and prices name them: for Google, the pins, else the choice from
+    /// the last listing cached in the data dir (None until the key's models were listed).
+    pub fn models(&self, quality: studio_core::Quality) -> Option<studio_media::ModelPlan> {
+        let backend = match self.provider() {
+            ProviderKind::Offline => return studio_media::ModelPlan::local("offline").ok(),
+            ProviderKind::Bench => return studio_media::ModelPlan::local("bench").ok(),
+            ProviderKind::Gemini => studio_media::google::Backend::Gemini,
+            ProviderKind::Vertex => studio_media::google::Backend::Vertex,
+        };
+        studio_media::google::discovery::cached_plan(&self.google, backend, quality)
+    }
+
+    /// The input of a render of `request` with these settings' tuning and queues.
+    pub fn render_input(&self, request: studio_core::VideoRequest) -> RenderInput {
+        RenderInput {
+            request,
+            tuning: self.tuning,
+            slow_queue: self.worker.slow_queue_for_input(),
+            use_cache: self.use_cache,
+            base: None,
+            character_images: None,
+        }
+    }
+
+    /// The Temporal frontend these settings name: envconfig with the studio's settings on
+    /// top, else the embedded dev server's port.
+    pub fn endpoint(&self) -> Result<Endpoint, ApiError> {
+        Ok(Endpoint::resolve(&self.temporal)?)
+    }
+
+    /// A worker on both queues as these settings describe it, keeping media in `data_dir`.
+    pub fn worker_spec(&self, endpoint: Endpoint, data_dir: &DataDir) -> WorkerSpec {
+        let mut spec = WorkerSpec::new(endpoint, self.worker.clone(), data_dir.artifacts());
+        spec.provider = self.provider();
+        spec.store = self.artifacts.clone();
+        spec.google = self.google.clone();
+        spec
+    }
+
+    /// Writes `settings.json` atomically.
+    pub fn save(&self, data_dir: &Path) -> Result<(), ApiError> {
+        let path = DataDir::new(data_dir).settings();
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        studio_core::write_atomic(&path, &json).map_err(|e| settings_error(&path, e))
+    }
+}
+
+/// The data dir: explicit, else `STUDIO_DATA_DIR`, else the platform's app-data folder.
+pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, ApiError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_owned());
+    }
+    if let Some(p) = std::env::var_os("STUDIO_DATA_DIR").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("studio", "SmokeTech", "SmokeTech Studio")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Settings,
+                "no home directory to keep studio data in",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_bad_file_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::load(dir.path()).unwrap();
+        assert_eq!(s.worker.task_queue, "video-generation");
+        assert_eq!(s.worker.max_concurrent_activities, 5);
+        std::fs::write(dir.path().join("settings.json"), "{\"worker\": 3}").unwrap();
+        let err = Settings::load(dir.path()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Settings);
+        assert!(err.to_string().contains("settings.json"), "{err}");
+    }
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::default();
+        s.temporal.address = Some("10.0.0.5:7233".into());
+        s.tuning = Some(Tuning::fast());
+        s.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap().temporal, s.temporal);
+    }
+}

@@ -1,0 +1,95 @@
+//! The character library and batch generation of angles.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use studio_api::characters::CharacterView;
+use studio_api::{JobStatus, Studio};
+
+use crate::args::CharactersCmd;
+use crate::output::Out;
+
+pub async fn run(studio: &Studio, out: Out, action: CharactersCmd) -> Result<()> {
+    match action {
+        CharactersCmd::List { search } => {
+            let all = studio.characters(search.as_deref().unwrap_or(""))?;
+            out.show(&all, |all: &Vec<CharacterView>| {
+                for c in all {
+                    let angles = c
+                        .character
+                        .angles
+                        .as_ref()
+                        .map_or("no angles".to_owned(), |a| format!("angles by {}", a.model));
+                    println!(
+                        "{}  {}  ({angles})  {}",
+                        c.character.id, c.character.name, c.character.base_prompt
+                    );
+                }
+            })
+        }
+        CharactersCmd::Generate { file, wait } => generate(studio, out, &file, wait).await,
+        CharactersCmd::Sync { batch } => out.json(&studio.sync_batch(&batch).await?),
+        CharactersCmd::Regenerate { id, wait } => {
+            let b = studio.regenerate_angles(&id).await?;
+            println!("{}", b.id);
+            if wait || studio.is_embedded() {
+                follow_batch(studio, out, &b.id).await?;
+            }
+            studio.shutdown();
+            Ok(())
+        }
+        CharactersCmd::Rename { id, name } => {
+            let c = studio.rename_character(&id, &name)?;
+            out.show(&c, |_| {})
+        }
+        CharactersCmd::Delete { id } => {
+            studio.delete_character(&id)?;
+            Ok(())
+        }
+        CharactersCmd::Export { out: path, id } => {
+            let n = studio.export_characters(&id, &path)?;
+            out.note(format!("exported {n} character(s) to {}", path.display()));
+            Ok(())
+        }
+        CharactersCmd::Import { archive } => {
+            let added = studio.import_characters(&archive)?;
+            out.show(&added, |added: &Vec<CharacterView>| {
+                for c in added {
+                    println!("{}  {}", c.character.id, c.character.name);
+                }
+            })
+        }
+    }
+}
+
+/// Adds a list file's characters to the library and starts one batch for their angles.
+pub async fn generate(studio: &Studio, out: Out, file: &std::path::Path, wait: bool) -> Result<()> {
+    let b = studio.generate_characters_file(file).await?;
+    out.note(format!("started {} ({} characters)", b.id, b.total));
+    println!("{}", b.id);
+    if wait || studio.is_embedded() {
+        follow_batch(studio, out, &b.id).await?;
+    }
+    studio.shutdown();
+    Ok(())
+}
+
+/// Files a batch's characters into the library until it ends, showing progress.
+async fn follow_batch(studio: &Studio, out: Out, id: &str) -> Result<()> {
+    loop {
+        let b = studio.sync_batch(id).await?;
+        out.note(format!(
+            "{id}: {} of {} generated (run {}), {} in the library, {}",
+            b.processed, b.total, b.run, b.in_library, b.status
+        ));
+        if b.status != JobStatus::Running {
+            anyhow::ensure!(
+                b.status == JobStatus::Completed,
+                "batch {id} ended {}",
+                b.status
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per command group. Each function parses nothing (clap did), calls `Studio`, and
+//! prints through [`crate::output::Out`].
+
+pub mod characters;
+pub mod jobs;
+pub mod system;
