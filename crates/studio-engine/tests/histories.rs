@@ -41,7 +41,10 @@ async fn histories_of_every_kind_of_job_replay() {
     paused(&env, &id).await;
     env.client.resume(&id).await.unwrap();
     env.client.result(&id).await.unwrap();
-    recorded.push(("pause-resume", record_history(&env, &id, "pause-resume").await));
+    recorded.push((
+        "pause-resume",
+        record_history(&env, &id, "pause-resume").await,
+    ));
 
     // Quality changed to 4k while paused (an update), then the enhance step.
     let id = env.job_id("quality");
@@ -52,7 +55,10 @@ async fn histories_of_every_kind_of_job_replay() {
     env.client.resume(&id).await.unwrap();
     let r = env.client.result(&id).await.unwrap();
     assert_eq!(r.versions[0].quality, Quality::FourK);
-    recorded.push(("quality-change", record_history(&env, &id, "quality-change").await));
+    recorded.push((
+        "quality-change",
+        record_history(&env, &id, "quality-change").await,
+    ));
 
     // A scenario added while paused.
     let id = env.job_id("add");
@@ -66,7 +72,10 @@ async fn histories_of_every_kind_of_job_replay() {
     env.client.resume(&id).await.unwrap();
     let r = env.client.result(&id).await.unwrap();
     assert_eq!(r.segments.len(), 3);
-    recorded.push(("add-segment", record_history(&env, &id, "add-segment").await));
+    recorded.push((
+        "add-segment",
+        record_history(&env, &id, "add-segment").await,
+    ));
 
     // A retake asked while running.
     let id = env.job_id("retake");
