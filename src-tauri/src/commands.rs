@@ -1,5 +1,6 @@
 //! Tauri commands: one line of glue each over `studio_api::Studio`. Errors cross as
-//! `ApiError {code, message, problems}`.
+//! `ApiError {code, message, problems}`. Every command is async (off the main thread), and
+//! every path the page sends is checked against the session's grants (`files`) first.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tauri::State;
 
 use studio_api::characters::{BatchRecord, BatchView, CharacterView};
 
+use crate::files::{inside, Access};
 use crate::state::AppState;
 
 /// How often the backend queries a running job's progress (pushed only when it changes).
@@ -52,35 +54,41 @@ pub async fn studio_status(state: State<'_, AppState>) -> Result<StudioStatus, A
 
 #[tauri::command]
 #[specta::specta]
-pub fn new_project() -> Project {
+pub async fn new_project() -> Project {
     Studio::new_project()
 }
 
+/// Opens a project chosen in this session's Open dialog (or named on the command line).
 #[tauri::command]
 #[specta::specta]
-pub fn open_project(path: String) -> Result<Project, ApiError> {
-    Studio::load_project(&PathBuf::from(path))
+pub async fn open_project(state: State<'_, AppState>, path: String) -> Result<Project, ApiError> {
+    Studio::load_project(&state.grants.check(&path, Access::Read)?)
+}
+
+/// Saves to a file chosen in this session (Save As, or the opened project itself).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_project(
+    state: State<'_, AppState>,
+    path: String,
+    project: Project,
+) -> Result<(), ApiError> {
+    Studio::save_project(&state.grants.check(&path, Access::Write)?, &project)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn save_project(path: String, project: Project) -> Result<(), ApiError> {
-    Studio::save_project(&PathBuf::from(path), &project)
-}
-
-#[tauri::command]
-#[specta::specta]
-pub fn check_project(
+pub async fn check_project(
     state: State<'_, AppState>,
     path: Option<String>,
     project: Project,
-) -> Vec<FieldProblem> {
+) -> Result<Vec<FieldProblem>, ApiError> {
     let mut problems = Studio::check_project(path.map(PathBuf::from).as_deref(), &project);
     // The chosen model's rules (from the cached model list: never waits for a server).
     if let Ok(studio) = state.studio() {
         problems.extend(studio.rule_problems(&project));
     }
-    problems
+    Ok(problems)
 }
 
 /// Settings → Test key: lists the models the key can use and shows the choice per role.
@@ -98,6 +106,45 @@ pub async fn render(
     path: Option<String>,
 ) -> Result<RenderStarted, ApiError> {
     let path = path.map(PathBuf::from);
+    // Reference images are uploaded to the provider: only files the creator chose, dropped,
+    // or keeps beside the project (a project opened from elsewhere may name any file).
+    let base = path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .unwrap_or(std::path::Path::new("/"));
+    let unconfirmed: Vec<FieldProblem> = project
+        .character
+        .reference_images
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            let full = base.join(r);
+            // A missing file is the project check's to report.
+            full.exists()
+                && state
+                    .grants
+                    .check_view(&full.to_string_lossy(), state.data_dir.root())
+                    .is_err()
+        })
+        .map(|(i, r)| FieldProblem {
+            field: format!("character.referenceImages[{i}]"),
+            message: format!(
+                "{} is outside the project's folder and was not chosen here: add it again \
+                 (Add reference) to confirm it may be uploaded",
+                r.display()
+            ),
+        })
+        .collect();
+    if !unconfirmed.is_empty() {
+        return Err(ApiError {
+            code: ErrorCode::InvalidProject,
+            message: format!(
+                "{} reference image(s) need confirming before they are uploaded",
+                unconfirmed.len()
+            ),
+            problems: unconfirmed,
+        });
+    }
     state
         .studio()?
         .render(&project, path.as_deref(), None)
@@ -245,8 +292,9 @@ pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<Strin
 #[specta::specta]
 pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
     let cache = state.thumbs_dir();
+    let source = state.grants.check_view(&path, state.data_dir.root())?;
     let thumb = tauri::async_runtime::spawn_blocking(move || {
-        studio_api::thumbs::thumbnail(std::path::Path::new(&path), &cache)
+        studio_api::thumbs::thumbnail(&source, &cache)
     })
     .await
     .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
@@ -263,19 +311,46 @@ pub fn initial_project(state: State<'_, AppState>) -> Option<String> {
         .map(|p| p.display().to_string())
 }
 
-/// Copies a finished video to a path the creator chose (atomically: temp file, then rename).
+/// Copies a finished video (an artifact of this studio, nothing else) to the file the creator
+/// chose in the Export dialog: streamed into a temporary file beside it, then renamed, so a
+/// large video never sits in memory and a failed copy leaves nothing half-written.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_video(source: String, destination: String) -> Result<(), ApiError> {
-    let (src, dest) = (PathBuf::from(source), PathBuf::from(destination));
-    tauri::async_runtime::spawn_blocking(move || {
-        let bytes = std::fs::read(&src)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {src:?}: {e}")))?;
-        studio_core::write_atomic(&dest, &bytes)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot write {dest:?}: {e}")))
-    })
-    .await
-    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+pub async fn export_video(
+    state: State<'_, AppState>,
+    source: String,
+    destination: String,
+) -> Result<(), ApiError> {
+    let src = PathBuf::from(&source);
+    if !inside(&src, &state.data_dir.artifacts()) {
+        return Err(ApiError::new(
+            ErrorCode::Rejected,
+            format!("{source:?} is not a video of this studio"),
+        ));
+    }
+    let dest = state.grants.check(&destination, Access::Write)?;
+    tauri::async_runtime::spawn_blocking(move || copy_streaming(&src, &dest))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+fn copy_streaming(src: &std::path::Path, dest: &std::path::Path) -> Result<(), ApiError> {
+    let io = |what: &std::path::Path, e: std::io::Error| {
+        ApiError::new(ErrorCode::Io, format!("{}: {e}", what.display()))
+    };
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut input = std::fs::File::open(src).map_err(|e| io(src, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".export-")
+        .tempfile_in(dir)
+        .map_err(|e| io(dir, e))?;
+    std::io::copy(&mut input, &mut tmp).map_err(|e| io(dest, e))?;
+    tmp.as_file().sync_all().map_err(|e| io(dest, e))?;
+    tmp.persist(dest).map_err(|e| io(dest, e.error))?;
+    Ok(())
 }
 
 /// Connection, workers and backlog for the status bar.
@@ -287,14 +362,14 @@ pub async fn health(state: State<'_, AppState>) -> Result<Health, ApiError> {
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, ApiError> {
+pub async fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, ApiError> {
     state.studio()?.settings_view()
 }
 
 /// Validates and saves; takes effect at the next start of the studio.
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings(state: State<'_, AppState>, settings: StudioSettings) -> Result<(), ApiError> {
+pub async fn save_settings(state: State<'_, AppState>, settings: StudioSettings) -> Result<(), ApiError> {
     state.studio()?.save_settings(&settings)
 }
 
@@ -334,14 +409,14 @@ pub async fn save_keys(
 /// Entries and size of the artifact cache (Settings).
 #[tauri::command]
 #[specta::specta]
-pub fn cache_usage(state: State<'_, AppState>) -> Result<CacheView, ApiError> {
+pub async fn cache_usage(state: State<'_, AppState>) -> Result<CacheView, ApiError> {
     state.studio()?.cache_usage()
 }
 
 /// Forgets the cache entries; returns how many there were.
 #[tauri::command]
 #[specta::specta]
-pub fn clear_cache(state: State<'_, AppState>) -> Result<u32, ApiError> {
+pub async fn clear_cache(state: State<'_, AppState>) -> Result<u32, ApiError> {
     state.studio()?.clear_cache()
 }
 
@@ -350,6 +425,13 @@ pub fn clear_cache(state: State<'_, AppState>) -> Result<u32, ApiError> {
 #[specta::specta]
 pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<String, ApiError> {
     let path = state.studio()?.local_file(&clip).await.unwrap_or(clip);
+    // Clips are artifacts: nothing outside the store is handed to ffmpeg.
+    if !inside(std::path::Path::new(&path), &state.data_dir.artifacts()) {
+        return Err(ApiError::new(
+            ErrorCode::Rejected,
+            format!("{path:?} is not a clip of this studio"),
+        ));
+    }
     let thumb = studio_api::thumbs::video_thumbnail(
         std::path::Path::new(&path),
         &state.thumbs_dir(),
@@ -379,7 +461,10 @@ pub async fn create_character(
     base_prompt: String,
     references: Vec<String>,
 ) -> Result<CharacterView, ApiError> {
-    let refs: Vec<PathBuf> = references.into_iter().map(PathBuf::from).collect();
+    let refs = references
+        .iter()
+        .map(|r| state.grants.check(r, Access::Read))
+        .collect::<Result<Vec<PathBuf>, _>>()?;
     state.studio()?.create_character(&name, &base_prompt, &refs)
 }
 
@@ -437,9 +522,8 @@ pub async fn export_characters(
     ids: Vec<String>,
     path: String,
 ) -> Result<u32, ApiError> {
-    state
-        .studio()?
-        .export_characters(&ids, std::path::Path::new(&path))
+    let out = state.grants.check(&path, Access::Write)?;
+    state.studio()?.export_characters(&ids, &out)
 }
 
 /// Adds an archive's characters; a bad archive is refused and changes nothing.
@@ -449,9 +533,8 @@ pub async fn import_characters(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<Vec<CharacterView>, ApiError> {
-    state
-        .studio()?
-        .import_characters(std::path::Path::new(&path))
+    let archive = state.grants.check(&path, Access::Read)?;
+    state.studio()?.import_characters(&archive)
 }
 
 /// Adds a pasted list (JSON or CSV) and generates the characters' angles as one batch.
@@ -471,10 +554,8 @@ pub async fn generate_characters_file(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<BatchView, ApiError> {
-    state
-        .studio()?
-        .generate_characters_file(std::path::Path::new(&path))
-        .await
+    let file = state.grants.check(&path, Access::Read)?;
+    state.studio()?.generate_characters_file(&file).await
 }
 
 #[tauri::command]

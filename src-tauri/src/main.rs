@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod files;
 mod media;
 mod state;
 
@@ -58,6 +59,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
         commands::save_keys,
         commands::clear_cache,
         commands::clip_thumbnail,
+        files::choose_files,
     ])
 }
 
@@ -109,11 +111,41 @@ fn main() {
         .and_then(|p| std::path::absolute(p).ok());
     let builder = specta_builder();
     let app = tauri::Builder::default()
+        // First: a second start hands its project to this window and exits before it touches
+        // the data dir (no purge of this session's undo trash, no second worker).
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+            let project = argv
+                .iter()
+                .skip(1)
+                .find(|a| !a.starts_with('-'))
+                .map(|p| std::path::Path::new(&cwd).join(p));
+            if let Some(p) = project {
+                let state = app.state::<state::AppState>();
+                state.grants.grant(
+                    &p,
+                    &[files::Access::Read, files::Access::Write, files::Access::Project],
+                );
+                let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
+            }
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::new(data_dir, initial))
         .invoke_handler(builder.invoke_handler())
+        // Files dropped on the window were given by the creator: they may be shown and used.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let state = window.state::<state::AppState>();
+                for p in paths {
+                    state.grants.grant(p, &[files::Access::Read]);
+                }
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             // An AppImage carries no ffmpeg: say so at once, with how to get it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use studio_api::{ApiError, DataDir, ErrorCode, Studio};
 use tokio::sync::OnceCell;
 
+use crate::files::{Access, Grants};
 use crate::media::MediaServer;
 
 pub struct AppState {
@@ -16,11 +17,19 @@ pub struct AppState {
     /// Err when the settings file cannot be read: every command says so.
     studio: Result<Arc<Studio>, ApiError>,
     media: OnceCell<Result<Arc<MediaServer>, ApiError>>,
+    /// Paths the creator chose in this session (see `files`).
+    pub grants: Grants,
 }
 
 impl AppState {
     pub fn new(data_dir: PathBuf, initial_project: Option<PathBuf>) -> Self {
+        let grants = Grants::default();
+        if let Some(p) = &initial_project {
+            // Named on the command line by the creator: opened, saved back, references shown.
+            grants.grant(p, &[Access::Read, Access::Write, Access::Project]);
+        }
         AppState {
+            grants,
             studio: Studio::for_window(&data_dir).map(Arc::new),
             data_dir: DataDir::new(data_dir),
             initial_project,

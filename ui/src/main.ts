@@ -1,7 +1,8 @@
 // The studio window: compose a project, render it, watch and steer jobs, preview the result.
 // All work happens in Rust behind the generated `commands`; this file only renders state.
 import { Channel } from "@tauri-apps/api/core";
-import { ask, open, save } from "@tauri-apps/plugin-dialog";
+import { listen } from "@tauri-apps/api/event";
+import { ask } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { openUrl, revealItemInDir } from "@tauri-apps/plugin-opener";
@@ -20,12 +21,26 @@ import {
   type PriceTable_Deserialize as PriceTable,
   type Progress_Deserialize as ProgressIn,
   type Progress_Serialize as Progress,
+  type FileChoice,
   type Project_Serialize as Project,
   type ProviderChoice,
   type Quality,
   type StudioSettings,
 } from "./bindings";
 import * as editor from "./editor";
+
+/**
+ * Files are picked in dialogs the Rust side opens (the backend accepts only paths chosen there,
+ * so the page never names a file by itself). Empty when cancelled.
+ */
+async function choose(choice: FileChoice, suggestedName: string | null = null): Promise<string[]> {
+  const r = await commands.chooseFiles(choice, suggestedName);
+  if (r.status === "error") {
+    setStatus(r.error.message, "error");
+    return [];
+  }
+  return r.data;
+}
 
 /** The values of the typed enums the selects offer (the generated types are unions). */
 const QUALITIES: Quality[] = ["standard", "high", "4k"];
@@ -74,7 +89,8 @@ function changed(opts: { rerender?: boolean } = {}) {
 }
 
 async function check() {
-  problems = await commands.checkProject(projectPath, project);
+  const r = await commands.checkProject(projectPath, project);
+  problems = r.status === "ok" ? r.data : [];
   document.querySelectorAll<HTMLElement>("[data-field]").forEach((el) => {
     const field = el.dataset.field!;
     const mine = problems.filter((p) => p.field === field || (field === "scenarios" && p.field === "scenarios"));
@@ -238,9 +254,9 @@ function bindEditor() {
     changed({ rerender: true });
   };
   $("add-ref").onclick = async () => {
-    const picked = await open({ multiple: true, filters: [{ name: "Images", extensions: ["png", "jpg", "jpeg", "webp"] }] });
-    if (!picked) return;
-    project.character.referenceImages.push(...(Array.isArray(picked) ? picked : [picked]));
+    const picked = await choose("referenceImages");
+    if (picked.length === 0) return;
+    project.character.referenceImages.push(...picked);
     changed({ rerender: true });
   };
   // Pointer-event sorting (HTML5 drag events are unreliable in WebKitGTK).
@@ -261,8 +277,8 @@ function bindEditor() {
     changed({ rerender: true });
   };
   $("open").onclick = async () => {
-    const path = await open({ filters: [{ name: "Studio project", extensions: ["json"] }] });
-    if (typeof path !== "string") return;
+    const [path] = await choose("openProject");
+    if (!path) return;
     try {
       project = unwrap(await commands.openProject(path));
       projectPath = path;
@@ -277,7 +293,7 @@ function bindEditor() {
 }
 
 async function saveAs() {
-  const path = await save({ defaultPath: "project.studio.json", filters: [{ name: "Studio project", extensions: ["json"] }] });
+  const [path] = await choose("saveProject", "project.studio.json");
   if (!path) return;
   projectPath = path;
   await saveTo(path);
@@ -671,7 +687,7 @@ async function characterCard(c: CharacterView): Promise<HTMLElement> {
     watchBatch(r.data);
   };
   li.querySelector<HTMLButtonElement>(".exp")!.onclick = async () => {
-    const path = await save({ defaultPath: `${c.name}.characters.tar`, filters: [{ name: "Character archive", extensions: ["tar"] }] });
+    const [path] = await choose("exportCharacters", `${c.name}.characters.tar`);
     if (!path) return;
     const r = await commands.exportCharacters([c.id], path);
     libStatus(r.status === "ok" ? `Exported ${c.name} to ${path}` : r.error.message, r.status === "ok" ? "ok" : "error");
@@ -751,8 +767,8 @@ function bindCharacters() {
   };
   $("lib-generate").onclick = async () => started(await commands.generateCharacters(($("lib-list") as HTMLTextAreaElement).value));
   $("lib-generate-file").onclick = async () => {
-    const path = await open({ filters: [{ name: "Character list", extensions: ["csv", "json", "txt"] }] });
-    if (typeof path === "string") started(await commands.generateCharactersFile(path));
+    const [path] = await choose("characterList");
+    if (path) started(await commands.generateCharactersFile(path));
   };
   const box = $("lib-batch");
   box.querySelector<HTMLButtonElement>(".batch-pause")!.onclick = async () => {
@@ -780,14 +796,14 @@ function bindCharacters() {
     await renderLibrary();
   };
   $("lib-import").onclick = async () => {
-    const path = await open({ filters: [{ name: "Character archive", extensions: ["tar"] }] });
-    if (typeof path !== "string") return;
+    const [path] = await choose("importCharacters");
+    if (!path) return;
     const r = await commands.importCharacters(path);
     libStatus(r.status === "ok" ? `Imported ${r.data.length} character(s)` : r.error.message, r.status === "ok" ? "ok" : "error");
     await renderLibrary();
   };
   $("lib-export").onclick = async () => {
-    const path = await save({ defaultPath: "characters.tar", filters: [{ name: "Character archive", extensions: ["tar"] }] });
+    const [path] = await choose("exportCharacters", "characters.tar");
     if (!path) return;
     const r = await commands.exportCharacters([], path);
     libStatus(r.status === "ok" ? `Exported ${r.data} character(s) to ${path}` : r.error.message, r.status === "ok" ? "ok" : "error");
@@ -990,23 +1006,33 @@ function bindSettings() {
 
 // ---------- start ----------
 
+/** Opens a project the backend granted (command line, or a second start of the app). */
+async function openGranted(path: string) {
+  const r = await commands.openProject(path);
+  if (r.status === "ok") {
+    project = r.data;
+    projectPath = path;
+    return true;
+  }
+  setStatus(`Cannot open ${path}: ${r.error.message}`, "error");
+  return false;
+}
+
 async function start() {
   project = await commands.newProject();
   const initial = await commands.initialProject();
-  if (initial) {
-    const r = await commands.openProject(initial);
-    if (r.status === "ok") {
-      project = r.data;
-      projectPath = initial;
-    } else setStatus(`Cannot open ${initial}: ${r.error.message}`, "error");
-  }
+  if (initial) await openGranted(initial);
+  // The app started again with a project: this window opens it.
+  void listen<string>("open-project", async (ev) => {
+    if (await openGranted(ev.payload)) changed({ rerender: true });
+  });
   bindEditor();
   bindSettings();
   bindCharacters();
   $("reveal").onclick = () => currentVideo && void revealItemInDir(currentVideo);
   $("export").onclick = async () => {
     if (!currentVideo) return;
-    const dest = await save({ defaultPath: "video.mp4", filters: [{ name: "MP4 video", extensions: ["mp4"] }] });
+    const [dest] = await choose("exportVideo", "video.mp4");
     if (!dest) return;
     const r = await commands.exportVideo(currentVideo, dest);
     setStatus(r.status === "ok" ? `Exported to ${dest}` : `Export failed: ${r.error.message}`, r.status === "ok" ? "ok" : "error");

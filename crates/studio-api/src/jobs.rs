@@ -53,13 +53,28 @@ impl JobLog {
         }
     }
 
+    /// Adds (or replaces) a record, under the file's lock: the window and `studio` commands
+    /// add jobs to the same list.
     pub fn add(&self, record: JobRecord) -> Result<(), ApiError> {
+        self.update(|jobs| {
+            jobs.retain(|j| j.id != record.id);
+            jobs.insert(0, record);
+        })
+    }
+
+    /// Removes a record (a render whose start failed after it was recorded).
+    pub fn remove(&self, id: &str) -> Result<(), ApiError> {
+        self.update(|jobs| jobs.retain(|j| j.id != id))
+    }
+
+    fn update(&self, change: impl FnOnce(&mut Vec<JobRecord>)) -> Result<(), ApiError> {
+        let io = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("{:?}: {e}", self.path));
+        let _lock = studio_core::FileLock::exclusive(&self.path).map_err(io)?;
         let mut jobs = self.list()?;
-        jobs.retain(|j| j.id != record.id);
-        jobs.insert(0, record);
-        let bytes = serde_json::to_vec_pretty(&JobsFile { jobs }).expect("jobs serialize");
-        studio_core::write_atomic(&self.path, &bytes)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("{:?}: {e}", self.path)))
+        change(&mut jobs);
+        let bytes = serde_json::to_vec_pretty(&JobsFile { jobs })
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        studio_core::write_atomic(&self.path, &bytes).map_err(io)
     }
 }
 
@@ -83,6 +98,30 @@ mod tests {
         }
         let ids: Vec<_> = log.list().unwrap().into_iter().map(|j| j.id).collect();
         assert_eq!(ids, ["b", "a"]);
+        // Writers in parallel (the window and `studio` commands) lose nothing.
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let dir = dir.path().to_owned();
+                std::thread::spawn(move || {
+                    let log = JobLog::new(&dir);
+                    for i in 0..25 {
+                        log.add(JobRecord {
+                            id: format!("t{t}-{i}"),
+                            name: "p".into(),
+                            project_path: None,
+                            started_at: 1,
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(log.list().unwrap().len(), 202);
+        log.remove("a").unwrap();
+        assert_eq!(log.list().unwrap().len(), 201);
         std::fs::write(dir.path().join("jobs.json"), "{").unwrap();
         assert_eq!(log.list().unwrap_err().code, ErrorCode::Io);
     }

@@ -23,13 +23,29 @@ pub struct KeysView {
     pub temporal_api_key: bool,
 }
 
-/// Changes to the keys: None leaves a key as it is, an empty string removes it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+/// Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
+/// says which keys change, never their values.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct KeysUpdate {
     pub gemini_api_key: Option<String>,
     pub vertex_credentials_file: Option<String>,
     pub temporal_api_key: Option<String>,
+}
+
+impl std::fmt::Debug for KeysUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let change = |v: &Option<String>| match v {
+            None => "unchanged",
+            Some(v) if v.is_empty() => "removed",
+            Some(_) => "set",
+        };
+        f.debug_struct("KeysUpdate")
+            .field("gemini_api_key", &change(&self.gemini_api_key))
+            .field("vertex_credentials_file", &change(&self.vertex_credentials_file))
+            .field("temporal_api_key", &change(&self.temporal_api_key))
+            .finish()
+    }
 }
 
 impl From<SecretsError> for ApiError {
@@ -131,6 +147,8 @@ mod tests {
             vertex_credentials_file: Some("/no/such/sa.json".into()),
             temporal_api_key: None,
         };
+        let shown = format!("{bad:?}");
+        assert!(!shown.contains("two words") && shown.contains("set"), "{shown}");
         let err = save_keys_in(&store, &bad).unwrap_err();
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["geminiApiKey", "vertexCredentialsFile"]);

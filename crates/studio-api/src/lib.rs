@@ -6,6 +6,7 @@
 //! ([`characters`]), model discovery ([`models`]) and the engine session.
 
 pub mod characters;
+mod embedded;
 pub mod error;
 pub mod jobs;
 pub mod keys;

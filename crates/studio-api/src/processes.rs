@@ -5,10 +5,10 @@
 use std::net::SocketAddr;
 
 use studio_engine::config::QueueRole;
-use studio_engine::devserver::{find_temporal_cli, DevServer, DevServerOptions};
+use studio_engine::devserver::DevServer;
 use studio_engine::worker::WorkerThread;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::Studio;
 
 /// A dev server this studio started; stopped by [`RunningServer::stop`] or when dropped.
@@ -49,27 +49,17 @@ impl RunningWorker {
 }
 
 impl Studio {
-    /// Runs the dev server on this data dir's database (port and UI port from the settings
-    /// unless given).
+    /// Runs the dev server on this data dir's database (port and UI port as given, else from
+    /// the settings, else free ones) and records it, so the window and `studio render` on this
+    /// data dir adopt it.
     pub async fn start_dev_server(
         &self,
         port: Option<u16>,
         ui_port: Option<u16>,
     ) -> Result<RunningServer, ApiError> {
-        let t = &self.settings().temporal;
         let dd = studio_core::DataDir::new(self.data_dir());
-        std::fs::create_dir_all(dd.logs())
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("{:?}: {e}", dd.logs())))?;
-        let port = port.unwrap_or(t.dev_server_port);
-        let server = DevServer::start(DevServerOptions {
-            cli: find_temporal_cli(t.cli_path.as_deref())?,
-            port,
-            ui_port: Some(ui_port.unwrap_or(t.dev_server_ui_port)),
-            db_file: dd.dev_db(),
-            log_file: Some(dd.logs().join("temporal.log")),
-            die_with_parent: true,
-        })
-        .await?;
+        let server = crate::embedded::start(self.settings(), &dd, port, ui_port).await?;
+        let port = server.port();
         Ok(RunningServer {
             server,
             port,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use studio_core::{DataDir, Iteration, JobStatus, Project, VideoResult};
-use studio_engine::devserver::{find_temporal_cli, port_open, DevServer, DevServerOptions};
+use studio_engine::devserver::DevServer;
 use studio_engine::messages::RegenerateRequest;
 use studio_engine::versions::{next_version, VersionChange};
 use studio_engine::worker::WorkerThread;
@@ -34,6 +34,8 @@ pub struct Session {
     store: Arc<dyn ArtifactStore>,
     server: Mutex<Option<DevServer>>,
     worker: Mutex<Option<WorkerThread>>,
+    /// The Web UI port of a dev server this data dir started earlier and this session adopted.
+    adopted_ui: Option<u16>,
 }
 
 impl Session {
@@ -50,34 +52,31 @@ impl Session {
             client,
             server: Mutex::new(None),
             worker: Mutex::new(None),
+            adopted_ui: None,
         })
     }
 
-    /// Connects, starting the embedded dev server when no address is configured and nothing
-    /// listens on the local port, and an in-process worker when no worker polls the queue.
+    /// Connects, starting the embedded dev server when no address is configured (or adopting
+    /// the one this data dir started earlier, see [`crate::embedded`]), and an in-process
+    /// worker when no worker polls the queue.
     pub async fn open_embedded(data_dir: &Path, settings: Settings) -> Result<Session> {
         let dd = DataDir::new(data_dir);
         let mut server = None;
+        let mut adopted_ui = None;
         let endpoint = match Endpoint::configured(&settings.temporal)? {
             Some(e) => e,
-            None => {
-                let port = settings.temporal.dev_server_port;
-                if !port_open(port) {
-                    std::fs::create_dir_all(dd.logs())
-                        .map_err(|e| EngineError::DevServer(format!("{:?}: {e}", dd.logs())))?;
-                    let s = DevServer::start(DevServerOptions {
-                        cli: find_temporal_cli(settings.temporal.cli_path.as_deref())?,
-                        port,
-                        ui_port: Some(settings.temporal.dev_server_ui_port),
-                        db_file: dd.dev_db(),
-                        log_file: Some(dd.logs().join("temporal.log")),
-                        die_with_parent: true,
-                    })
-                    .await?;
-                    server = Some(s);
+            None => match crate::embedded::adoptable(&dd) {
+                Some(rec) => {
+                    adopted_ui = rec.ui_port;
+                    Endpoint::local(rec.port)
                 }
-                Endpoint::local(port)
-            }
+                None => {
+                    let s = crate::embedded::start(&settings, &dd, None, None).await?;
+                    let endpoint = Endpoint::local(s.port());
+                    server = Some(s);
+                    endpoint
+                }
+            },
         };
         let client = StudioClient::connect(&endpoint, settings.worker.task_queue.clone()).await?;
         let worker = if settings.worker.bundled && client.pollers().await? == 0 {
@@ -95,6 +94,7 @@ impl Session {
             client,
             server: Mutex::new(server),
             worker: Mutex::new(worker),
+            adopted_ui,
         })
     }
 
@@ -118,6 +118,7 @@ impl Session {
             .expect("server lock")
             .as_ref()
             .and_then(|s| s.ui_port())
+            .or(self.adopted_ui)
             .map(|p| format!("http://127.0.0.1:{p}"))
     }
 
@@ -131,8 +132,12 @@ impl Session {
         base_dir: &Path,
         id: &str,
     ) -> Result<bool> {
-        if self.client.status(id).await.is_ok() {
-            return Ok(false);
+        // Only a job that is not there is started: any other answer (a server hiccup) must
+        // not start a second run of a job that exists, perhaps failed, under this id.
+        match self.client.status(id).await {
+            Ok(_) => return Ok(false),
+            Err(EngineError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
         let input = match &project.character.library_id {
             Some(lib_id) => self.library_render_input(project, lib_id).await?,

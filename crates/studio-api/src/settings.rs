@@ -193,6 +193,16 @@ impl Settings {
         spec
     }
 
+    /// Changes the saved file (environment and keys left out) under its lock: the window's
+    /// Settings and `studio` commands may write it at once.
+    pub fn update(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<(), ApiError> {
+        let path = DataDir::new(data_dir).settings();
+        let _lock = studio_core::FileLock::exclusive(&path).map_err(|e| settings_error(&path, e))?;
+        let mut s = Self::load_file(data_dir)?;
+        change(&mut s);
+        s.save(data_dir)
+    }
+
     /// Writes `settings.json` atomically.
     pub fn save(&self, data_dir: &Path) -> Result<(), ApiError> {
         let path = DataDir::new(data_dir).settings();

@@ -161,19 +161,19 @@ impl StudioSettings {
                 problems,
             });
         }
-        // The file alone: a value from the environment is never written back.
-        let mut s = Settings::load_file(data_dir)?;
-        let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-        s.temporal.address = opt(&self.temporal_address);
-        s.temporal.namespace = opt(&self.namespace);
-        s.worker.bundled = self.bundled_worker;
-        s.provider = self.provider.kind();
-        s.use_cache = self.use_cache;
-        s.prices = self.prices.clone();
-        let mut tuning = s.tuning.unwrap_or_default();
-        tuning.max_parallel_segments = self.max_parallel_segments;
-        s.tuning = Some(tuning);
-        s.save(data_dir)
+        // The file alone (a value from the environment is never written back), under its lock.
+        Settings::update(data_dir, |s| {
+            let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+            s.temporal.address = opt(&self.temporal_address);
+            s.temporal.namespace = opt(&self.namespace);
+            s.worker.bundled = self.bundled_worker;
+            s.provider = self.provider.kind();
+            s.use_cache = self.use_cache;
+            s.prices = self.prices.clone();
+            let mut tuning = s.tuning.unwrap_or_default();
+            tuning.max_parallel_segments = self.max_parallel_segments;
+            s.tuning = Some(tuning);
+        })
     }
 }
 
@@ -249,6 +249,18 @@ mod tests {
             ["temporalAddress", "maxParallelSegments", "prices.veo-x"]
         );
         assert!(!dir.path().join("settings.json").exists());
+    }
+
+    #[test]
+    fn a_value_from_the_environment_is_never_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        // Only this test sets it; nothing else here reads a bucket URL.
+        std::env::set_var("STUDIO_ARTIFACTS_URL", "s3://from-the-environment/x");
+        let v = StudioSettings::from_settings(&Settings::load(dir.path()).unwrap());
+        v.save(dir.path()).unwrap();
+        std::env::remove_var("STUDIO_ARTIFACTS_URL");
+        let saved = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+        assert!(!saved.contains("from-the-environment"), "{saved}");
     }
 
     #[test]

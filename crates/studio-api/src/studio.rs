@@ -434,10 +434,21 @@ impl Studio {
             project_path: path.map(|p| p.display().to_string()),
             started_at: now_secs(),
         };
-        let started = session.render_project_as(project, base, &id).await?;
-        if started || !self.jobs.list()?.iter().any(|j| j.id == id) {
+        // Recorded before the start, so a crash in between leaves a record (whose status
+        // then reads `unknown`), never a job the studio does not list.
+        let known = self.jobs.list()?.iter().any(|j| j.id == id);
+        if !known {
             self.jobs.add(record.clone())?;
         }
+        let started = match session.render_project_as(project, base, &id).await {
+            Ok(started) => started,
+            Err(e) => {
+                if !known {
+                    self.jobs.remove(&id)?;
+                }
+                return Err(e);
+            }
+        };
         Ok(RenderStarted {
             record,
             started,

@@ -34,6 +34,16 @@ pub fn thumbnail(source: &Path, cache_dir: &Path) -> Result<PathBuf, ApiError> {
     Ok(out)
 }
 
+/// `source` as an ffmpeg input that can only be a local file: absolute and behind the `file:`
+/// protocol, so a name like `concat:…`, `subfile:…` or `pipe:` selects nothing else.
+fn input_arg(source: &Path) -> Result<std::ffi::OsString, ApiError> {
+    let abs = std::path::absolute(source)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("{source:?}: {e}")))?;
+    let mut arg = std::ffi::OsString::from("file:");
+    arg.push(abs);
+    Ok(arg)
+}
+
 /// A cached PNG thumbnail of a video's frame at 1 s (the segment strip), made with ffmpeg.
 pub async fn video_thumbnail(
     source: &Path,
@@ -57,7 +67,7 @@ pub async fn video_thumbnail(
         "-ss".into(),
         "1".into(),
         "-i".into(),
-        source.into(),
+        input_arg(source)?,
         "-frames:v".into(),
         "1".into(),
         "-vf".into(),
@@ -76,4 +86,17 @@ pub async fn video_thumbnail(
         });
     let _ = std::fs::remove_file(&tmp);
     result.map(|()| out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ffmpeg_inputs_from_outside_are_plain_local_files() {
+        for name in ["concat:a.mp4|b.mp4", "subfile:,,start,0,end,9,,:x.mp4", "pipe:0"] {
+            let arg = input_arg(Path::new(name)).unwrap().into_string().unwrap();
+            assert!(arg.starts_with("file:/"), "{arg}");
+        }
+    }
 }

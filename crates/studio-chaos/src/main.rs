@@ -7,7 +7,10 @@
 //! - each job's history holds exactly one completed character step, one clip per scenario and
 //!   one stitch (no completed activity ran again);
 //! - every video is byte-identical to the same project rendered without faults;
-//! - no ffmpeg outlived its worker;
+//! - the planned kills happened, and worker kills hit workers in the middle of a clip;
+//! - each job id ran as one workflow run (a restarted client attached, never started another);
+//! - no ffmpeg outlived its worker, checked throughout the run (not once at the end);
+//! - a job that fails is reported at once (a client exiting "job failed" stops the run);
 //! - the artifact store holds no partial file: every object hashes to its name, and scratch
 //!   files of killed workers are swept when the store is next opened.
 //!
@@ -266,6 +269,8 @@ struct Run {
     done: BTreeMap<usize, String>,
     client_restarts: usize,
     worker_exits: usize,
+    /// ffmpeg processes seen without a live worker parent, and when first seen.
+    orphan_seen: BTreeMap<u32, Instant>,
 }
 
 impl Run {
@@ -282,6 +287,10 @@ impl Run {
             child.wait()?; // already reaped by try_wait; returns at once
                            // A client also exits non-zero when the server it watched was killed, so a failure
                            // is never taken as the job's end: the client is started again and reattaches.
+            // `studio render` exits 3 when the job failed: that is a finding, now.
+            if status.code() == Some(3) {
+                bail!("job {} failed (its client exited \"job failed\")", job_id(job));
+            }
             if status.success() {
                 let mut out = String::new();
                 if let Some(mut stdout) = child.stdout.take() {
@@ -299,6 +308,19 @@ impl Run {
                 self.worker_exits += 1;
                 *w = h.worker()?;
             }
+        }
+        // An ffmpeg whose worker died is killed with it (PR_SET_PDEATHSIG) within moments;
+        // one still there 3 s later is an orphan.
+        let parents: Vec<u32> = self.workers.iter().map(Child::id).collect();
+        let now = Instant::now();
+        let orphans = studio_testkit::ffmpeg_orphans(&h.data.display().to_string(), &parents);
+        self.orphan_seen.retain(|pid, _| orphans.contains(pid));
+        for pid in orphans {
+            let first = *self.orphan_seen.entry(pid).or_insert(now);
+            ensure!(
+                now.duration_since(first) < Duration::from_secs(3),
+                "ffmpeg {pid} outlived its worker by more than 3 s"
+            );
         }
         Ok(())
     }
@@ -380,7 +402,9 @@ async fn main() -> Result<()> {
         done: BTreeMap::new(),
         client_restarts: 0,
         worker_exits: 0,
+        orphan_seen: BTreeMap::new(),
     };
+    let mut busy_worker_kills = 0usize;
     for job in 0..args.jobs {
         run.clients.insert(job, h.client(job)?);
     }
@@ -407,7 +431,11 @@ async fn main() -> Result<()> {
         match target {
             Target::Worker => {
                 let i = rng.usize(0..run.workers.len());
-                signal(run.workers[i].id(), libc::SIGKILL);
+                let pid = run.workers[i].id();
+                if !studio_testkit::ffmpeg_children(&data.display().to_string(), pid).is_empty() {
+                    busy_worker_kills += 1;
+                }
+                signal(pid, libc::SIGKILL);
                 run.workers[i].wait()?;
                 run.workers[i] = h.worker()?;
             }
@@ -432,10 +460,25 @@ async fn main() -> Result<()> {
         performed += 1;
     }
     println!(
-        "chaos: {performed} kills in {:.1} s ({kills:?}); jobs done so far {}",
+        "chaos: {performed} kills in {:.1} s ({kills:?}, {busy_worker_kills} on a worker mid-clip); jobs done so far {}",
         started.elapsed().as_secs_f64(),
         run.done.len()
     );
+    // The kills are the test: a run where the jobs outpaced them, or no worker kill landed on
+    // a clip being made, proves little.
+    let mut failures: Vec<String> = Vec::new();
+    if performed < args.kills {
+        failures.push(format!(
+            "only {performed} of {} planned kills happened before every job finished",
+            args.kills
+        ));
+    }
+    let worker_kills = kills.get(&Target::Worker).copied().unwrap_or(0);
+    if worker_kills >= 3 && busy_worker_kills == 0 {
+        failures.push(format!(
+            "none of the {worker_kills} worker kills hit a worker in the middle of a clip"
+        ));
+    }
 
     while run.done.len() < args.jobs {
         ensure!(
@@ -459,11 +502,16 @@ async fn main() -> Result<()> {
     let orphans = studio_testkit::ffmpeg_processes(&work.display().to_string());
 
     // Check every job from the server's point of view.
-    let mut failures: Vec<String> = Vec::new();
     let mut retried = 0usize;
+    let limit = 10 * args.jobs + 100;
+    let runs = with_client(port, deadline, move |c| async move { c.list(limit).await }).await?;
     let mut rescheduled = 0usize;
     for job in 0..args.jobs {
         let id = job_id(job);
+        let runs_of = runs.iter().filter(|r| r.id == id).count();
+        if runs_of != 1 {
+            failures.push(format!("{id}: {runs_of} workflow runs, expected exactly 1"));
+        }
         // Bounded: a job still running here (no workers are left) must not hang the check.
         let result = tokio::time::timeout(
             Duration::from_secs(30),
@@ -570,6 +618,7 @@ async fn main() -> Result<()> {
             "client": kills.get(&Target::Client).copied().unwrap_or(0),
         },
         "clientRestarts": run.client_restarts,
+        "workerKillsMidClip": busy_worker_kills,
         "workerExitsOnTheirOwn": run.worker_exits,
         "activitiesRetried": retried,
         "activitiesRescheduledAfterWorkerDeaths": rescheduled,

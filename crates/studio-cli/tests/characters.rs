@@ -122,7 +122,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
         "{records:?}"
     );
     assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 1);
-    let result = env.client.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     let front = std::fs::read(file_path(&result.character_images[0])).unwrap();
     let stored = std::fs::read(search[0]["anglePaths"][0].as_str().unwrap()).unwrap();
     assert_eq!(front, stored, "the render used the library's front image");

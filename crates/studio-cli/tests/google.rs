@@ -133,7 +133,7 @@ async fn render_through(provider: ProviderKind) {
     let id = env.job_id("job");
     let scenarios = vec![scenario("walks to the plane", 8), scenario("takes off", 8)];
     env.start(&id, input(scenarios, Quality::High)).await;
-    let result = env.client.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     let info = Ffmpeg::from_env()
         .probe(&file_path(&result.video_url))
         .await
@@ -358,7 +358,7 @@ async fn every_fault_ends_in_its_class() {
     } in cases
     {
         let id = env.job_id(name);
-        let result = env.client.result(&id).await;
+        let result = env.result(&id).await;
         let r = only(&activities(&env, &id).await, activity);
         assert_eq!(
             (r.attempts, r.outcome),
@@ -394,7 +394,7 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
     bad_key
         .start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
         .await;
-    let err = bad_key.client.result(&id).await.unwrap_err().to_string();
+    let err = bad_key.result(&id).await.unwrap_err().to_string();
     assert!(
         err.contains("API key not valid") && !err.contains("wrong-key"),
         "{err}"
@@ -423,7 +423,7 @@ async fn a_bad_key_and_an_unknown_model_fail_at_once() {
         let before = paid(&mock.stats().requests).len();
         env.start(&id, input(vec![scenario("flies", 4)], Quality::Standard))
             .await;
-        let err = env.client.result(&id).await.unwrap_err().to_string();
+        let err = env.result(&id).await.unwrap_err().to_string();
         assert!(err.contains(pinned) && err.contains(says), "{err}");
         assert!(
             err.contains("can use: veo-3.1-generate-001"),
@@ -511,7 +511,7 @@ async fn models_never_seen_are_discovered_on_every_back_end_and_route() {
         // 8 s scenes take the character's angles as reference images where the model allows.
         env.start(&id, input(vec![scenario("lands", 8)], Quality::Standard))
             .await;
-        let result = env.client.result(&id).await.unwrap();
+        let result = env.result(&id).await.unwrap();
         let usage: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
         assert_eq!(usage, ["gemini-nano-banana-3", video], "{name}");
         let stats = mock.stats();
@@ -547,7 +547,7 @@ async fn a_listed_model_the_project_cannot_call_is_passed_over() {
     let id = env.job_id("job");
     env.start(&id, input(vec![scenario("rises", 8)], Quality::High))
         .await;
-    let result = env.client.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     let models: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
     assert_eq!(models, ["gemini-3.1-flash-image", "gemini-omni-1.2-flash"]);
     let requests = mock.stats().requests;
@@ -582,7 +582,7 @@ async fn native_4k_skips_the_upscale_and_audio_survives() {
         let prompt = format!("{name} skyline at dusk");
         env.start(&id, input(vec![scenario(&prompt, 8)], Quality::FourK))
             .await;
-        let result = env.client.result(&id).await.unwrap();
+        let result = env.result(&id).await.unwrap();
         let stats = mock.stats();
         let asked = stats.resolutions.get(&prompt).cloned();
         let runs = activities(&env, &id).await;
@@ -608,7 +608,11 @@ async fn native_4k_skips_the_upscale_and_audio_survives() {
             .unwrap();
         assert!(info.has_audio(), "{name}: the video lost its audio");
         if upscales {
-            assert_eq!(info.video.as_ref().map(|v| v.width), Some(3840), "{name}");
+            assert_eq!(
+                info.video.as_ref().map(|v| (v.width, v.height)),
+                Some((3840, 2160)),
+                "{name}"
+            );
         }
         let usage = &result.usage;
         assert!(
@@ -652,7 +656,7 @@ async fn rules_are_checked_before_anything_is_paid() {
     for (name, scenarios, quality, rule, fix) in cases {
         let id = env.job_id(name);
         env.start(&id, input(scenarios, quality)).await;
-        let err = env.client.result(&id).await.unwrap_err().to_string();
+        let err = env.result(&id).await.unwrap_err().to_string();
         assert!(err.contains(rule) && err.contains(fix), "{name}: {err}");
         assert!(err.contains("scene-"), "{name} names the scenario: {err}");
         assert!(
@@ -684,7 +688,7 @@ async fn retry_info_is_honoured_and_a_failed_operation_is_resubmitted() {
     );
     inp.request.character.base_prompt = "a pilot [mock:429=2.25]".into();
     env.start(&id, inp).await;
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     let requests = mock.stats().requests;
     let images: Vec<&LoggedRequest> = requests
         .iter()
@@ -740,7 +744,7 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
     first.kill().unwrap();
     first.wait().unwrap();
     let mut second = env.worker_process_with("gemini");
-    let result = env.client.result(&id).await;
+    let result = env.result(&id).await;
     second.kill().unwrap();
     second.wait().unwrap();
     result.unwrap();
@@ -1077,7 +1081,7 @@ async fn updates_that_break_the_rules_are_refused() {
         .add_segment(&id, scenario("waves", 6))
         .await
         .unwrap();
-    let result = env.client.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     assert_eq!(result.segments.len(), 2);
     assert_eq!(result.versions[0].quality, Quality::Standard);
     let events = env.client.history(&id).await.unwrap();

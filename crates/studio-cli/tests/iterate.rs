@@ -58,7 +58,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
         ),
     )
     .await;
-    let v1 = env.client.result(&id).await.unwrap();
+    let v1 = env.result(&id).await.unwrap();
     assert_eq!(counts(&env, &id).await, (1, 5, 1));
     assert_eq!(v1.version(), 1);
     assert_eq!(
@@ -75,7 +75,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
         .await
         .unwrap();
     assert_eq!((it.version, it.take), (2, Some(2)));
-    let v2 = env.client.result(&id).await.unwrap();
+    let v2 = env.result(&id).await.unwrap();
     assert_eq!(v2.version(), 2);
     assert_eq!(counts(&env, &id).await, (0, 1, 1), "only the edited clip");
     assert_ne!(v2.video_url, v1.video_url);
@@ -105,7 +105,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     // Version 3: another take of scene-1 with the same prompt comes out different.
     let it = session.regenerate(&id, "scene-1", None).await.unwrap();
     assert_eq!((it.version, it.take), (3, Some(2)));
-    let v3 = env.client.result(&id).await.unwrap();
+    let v3 = env.result(&id).await.unwrap();
     assert_eq!(counts(&env, &id).await, (0, 1, 1));
     let s1 = &v3.segments[0];
     assert_eq!(s1.takes.len(), 2);
@@ -119,7 +119,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     // clips is the same video as version 1 (content-addressed).
     let it = session.pick_takes(&id, vec![1, 1, 1, 1, 1]).await.unwrap();
     assert_eq!((it.version, it.take), (4, None));
-    let v4 = env.client.result(&id).await.unwrap();
+    let v4 = env.result(&id).await.unwrap();
     assert_eq!(counts(&env, &id).await, (0, 0, 1));
     assert_eq!(v4.video_url, v1.video_url);
     assert_eq!(v4.segments[2].prompt, "c", "take 1's prompt");
@@ -145,7 +145,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
-    assert_eq!(env.client.result(&id).await.unwrap().version(), 4);
+    assert_eq!(env.result(&id).await.unwrap().version(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,7 +188,7 @@ async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
     assert!(matches!(err, EngineError::Rejected { .. }), "{err}");
     env.client.change_quality(&id, "high").await.unwrap();
     env.client.resume(&id).await.unwrap();
-    let r = env.client.result(&id).await.unwrap();
+    let r = env.result(&id).await.unwrap();
 
     assert_eq!(r.version(), 1, "the same run, not a new version");
     let s1 = &r.segments[0];

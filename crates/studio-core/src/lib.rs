@@ -13,7 +13,7 @@ pub mod quality;
 pub mod takes;
 pub mod timeline;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, FileLock};
 pub use data_dir::DataDir;
 pub use job::{
     BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,

@@ -27,10 +27,21 @@ use crate::messages::{
 use crate::names;
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
 
-/// Where a Temporal frontend is and how to authenticate to it (envconfig profile).
-#[derive(Debug, Clone)]
+/// Where a Temporal frontend is and how to authenticate to it (envconfig profile). Its `Debug`
+/// shows the address and namespace only: the profile holds the API key and TLS key paths.
+#[derive(Clone)]
 pub struct Endpoint {
     profile: ClientConfigProfile,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("address", &self.address())
+            .field("namespace", &self.namespace())
+            .field("api_key", &self.profile.api_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -238,6 +249,11 @@ fn failure_message(
     parts.join(": ")
 }
 
+/// A message as the workflow's handlers take it (any JSON, decoded and checked there).
+fn to_value(v: &impl serde::Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| EngineError::Rpc(format!("encoding a message: {e}")))
+}
+
 impl StudioClient {
     pub fn new(client: Client, task_queue: impl Into<String>) -> Self {
         StudioClient {
@@ -290,7 +306,7 @@ impl StudioClient {
                 VideoWorkflow::run,
                 start,
                 VideoWorkflow::add_segment,
-                scenario,
+                to_value(&scenario)?,
                 self.start_options(id),
             )
             .await
@@ -306,7 +322,7 @@ impl StudioClient {
             .get_workflow_handle::<VideoWorkflow>(id)
             .execute_update(
                 VideoWorkflow::add_scenario,
-                scenario,
+                to_value(&scenario)?,
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
@@ -361,7 +377,7 @@ impl StudioClient {
             .get_workflow_handle::<VideoWorkflow>(id)
             .execute_update(
                 VideoWorkflow::change_quality,
-                quality.to_owned(),
+                serde_json::Value::String(quality.to_owned()),
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
@@ -379,7 +395,7 @@ impl StudioClient {
             .get_workflow_handle::<VideoWorkflow>(id)
             .execute_update(
                 VideoWorkflow::regenerate_segment,
-                req,
+                to_value(&req)?,
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
@@ -582,7 +598,7 @@ impl StudioClient {
         self.client
             .start_workflow(
                 BatchWorkflow::run,
-                MultiArgs2(batch, 0),
+                MultiArgs2(crate::messages::BatchArg::List(batch), 0),
                 self.start_options(id),
             )
             .await
@@ -685,5 +701,25 @@ impl StudioClient {
             .await?
             .pollers
             .len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TemporalSettings;
+    use studio_media::google::StoredSecret;
+
+    #[test]
+    fn an_endpoint_never_prints_its_api_key() {
+        let settings = TemporalSettings {
+            address: Some("cloud.example:7233".into()),
+            stored_api_key: StoredSecret::new(Some("tmprl-secret-key-1234".into())),
+            ..Default::default()
+        };
+        let e = Endpoint::resolve(&settings).unwrap();
+        let shown = format!("{e:?} {settings:?}");
+        assert!(shown.contains("cloud.example:7233"), "{shown}");
+        assert!(!shown.contains("tmprl-secret-key-1234"), "{shown}");
     }
 }

@@ -225,6 +225,27 @@ pub struct BatchResult {
     pub processed: u32,
     pub total: u32,
     pub runs: u32,
+    /// The seed design's name for `processed`, kept so its clients read the result unchanged.
+    #[serde(default)]
+    pub total_processed: u32,
+}
+
+/// The batch argument as clients send it: our plain list, or the seed design's
+/// `{characters: [...]}`. Both decode; the list is what this engine sends (and continues as
+/// new with).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BatchArg {
+    List(Vec<CharacterSpec>),
+    Seed { characters: Vec<CharacterSpec> },
+}
+
+impl BatchArg {
+    pub fn into_list(self) -> Vec<CharacterSpec> {
+        match self {
+            BatchArg::List(list) | BatchArg::Seed { characters: list } => list,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -132,11 +132,46 @@ async fn pause_holds_the_job_and_resume_finishes_it() {
     assert!(count(&after, names::STITCH_VIDEOS) == 0);
 
     env.client.resume(&id).await.unwrap();
-    let result = env.client.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     assert!(file_path(&result.video_url).exists());
     let records = activities(&env, &id).await;
     assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 2);
     assert_eq!(count(&records, names::STITCH_VIDEOS), 1);
+    assert_nothing_scheduled_while_paused(&env.client.history(&id).await.unwrap());
+}
+
+/// From the history: once a workflow task has seen the `pause` signal, no activity is
+/// scheduled until the `resume` signal. (A task already running when the signal arrived may
+/// still complete with the commands it made before it.)
+fn assert_nothing_scheduled_while_paused(
+    events: &[temporalio_common::protos::temporal::api::history::v1::HistoryEvent],
+) {
+    use temporalio_common::protos::temporal::api::enums::v1::EventType;
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    let signal = |name: &str| {
+        events
+            .iter()
+            .position(|e| {
+                matches!(&e.attributes,
+                    Some(Attributes::WorkflowExecutionSignaledEventAttributes(a)) if a.signal_name == name)
+            })
+            .unwrap_or_else(|| panic!("no {name} signal in the history"))
+    };
+    let (pause, resume) = (signal(names::PAUSE), signal(names::RESUME));
+    assert!(pause < resume);
+    let kind = |i: usize| EventType::try_from(events[i].event_type).ok();
+    // The first workflow task started after the pause signal has seen it.
+    let seen = (pause..resume)
+        .find(|&i| kind(i) == Some(EventType::WorkflowTaskStarted))
+        .expect("a workflow task handled the pause");
+    let scheduled: Vec<i64> = (seen..resume)
+        .filter(|&i| kind(i) == Some(EventType::ActivityTaskScheduled))
+        .map(|i| events[i].event_id)
+        .collect();
+    assert!(
+        scheduled.is_empty(),
+        "activities scheduled while paused (events {scheduled:?})"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +215,7 @@ async fn invalid_quality_update_is_rejected_and_never_enters_history() {
     assert!(bytes.windows(6).any(|w| w == b"\"high\""));
 
     env.client.resume(&id).await.unwrap();
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,7 +225,7 @@ async fn a_non_retryable_error_fails_after_exactly_one_attempt() {
     let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
     inp.request.character.reference_images = vec!["file:///nowhere/missing-reference.png".into()];
     env.start(&id, inp).await;
-    let err = env.client.result(&id).await.unwrap_err();
+    let err = env.result(&id).await.unwrap_err();
     match &err {
         EngineError::JobFailed { message, .. } => {
             assert!(message.contains("missing-reference.png"), "{message}")
@@ -218,7 +253,7 @@ async fn a_retryable_error_is_retried_up_to_the_policy() {
     let tuning = inp.tuning.as_mut().unwrap();
     tuning.segment.retry.max_attempts = 3;
     env.start(&id, inp).await;
-    let err = env.client.result(&id).await.unwrap_err();
+    let err = env.result(&id).await.unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ffmpeg"), "{err}");
     let records = activities(&env, &id).await;
     let seg: Vec<_> = records
@@ -252,7 +287,7 @@ async fn cancel_stops_a_running_ffmpeg_and_leaves_no_partial_files() {
     .await;
     let running = ffmpeg_processes(&needle);
     env.client.cancel(&id).await.unwrap();
-    let err = env.client.result(&id).await.unwrap_err();
+    let err = env.result(&id).await.unwrap_err();
     assert!(matches!(err, EngineError::JobCancelled { .. }), "{err:?}");
     wait_for("ffmpeg to be killed", Duration::from_secs(10), || async {
         running
@@ -287,7 +322,7 @@ async fn a_batch_of_25_runs_three_times_through_continue_as_new() {
         })
         .collect();
     env.client.start_batch(&id, batch).await.unwrap();
-    let result = env.client.batch_result(&id).await.unwrap();
+    let result = env.batch_result(&id).await.unwrap();
     assert_eq!((result.processed, result.total, result.runs), (25, 25, 3));
     let progress = env.client.batch_progress(&id).await.unwrap();
     assert_eq!((progress.processed, progress.run), (25, 3));
@@ -332,8 +367,8 @@ async fn signal_with_start_extends_a_running_job_and_starts_a_new_one() {
         .unwrap();
 
     env.client.resume(&running).await.unwrap();
-    env.client.result(&running).await.unwrap();
-    env.client.result(&fresh).await.unwrap();
+    env.result(&running).await.unwrap();
+    env.result(&fresh).await.unwrap();
     let p = env.client.progress(&running).await.unwrap();
     let prompts: Vec<_> = p.segments.iter().map(|s| s.prompt.as_str()).collect();
     assert_eq!(prompts, ["first", "added later"]);
@@ -376,7 +411,7 @@ async fn a_worker_killed_after_the_character_step_loses_nothing() {
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
     let mut second = env.worker_process();
-    let result = env.client.result(&id).await;
+    let result = env.result(&id).await;
     second.kill().unwrap();
     second.wait().unwrap();
     let result = result.unwrap();
@@ -459,7 +494,7 @@ async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     let q = env.client.queue_status().await.unwrap();
     assert!(q.scale_hint().unwrap().contains("studio worker"), "{q:?}");
     env.worker = Some(env.spawn_worker(ProviderKind::Bench, Ffmpeg::from_env()));
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     let q = env.client.queue_status().await.unwrap();
     assert!(q.workflow_pollers >= 1 && q.activity_pollers >= 1, "{q:?}");
     assert_eq!(q.scale_hint(), None, "{q:?}");
@@ -478,7 +513,7 @@ async fn a_rerender_reuses_every_artifact_and_an_edit_remakes_one_clip() {
         async move {
             let id = env.job_id(what);
             env.start(&id, inp).await;
-            let result = env.client.result(&id).await.unwrap();
+            let result = env.result(&id).await.unwrap();
             (id, result)
         }
     };
@@ -559,7 +594,7 @@ async fn a_clip_whose_worker_died_is_scheduled_anew_not_failed() {
     first.kill().unwrap(); // SIGKILL, mid-clip
     first.wait().unwrap();
     let mut second = env.worker_process();
-    let result = tokio::time::timeout(Duration::from_secs(90), env.client.result(&id)).await;
+    let result = tokio::time::timeout(Duration::from_secs(90), env.result(&id)).await;
     second.kill().unwrap();
     second.wait().unwrap();
     result.expect("the job finishes").expect("the job succeeds");

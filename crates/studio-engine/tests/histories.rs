@@ -31,7 +31,7 @@ async fn histories_of_every_kind_of_job_replay() {
 
     let id = env.job_id("plain");
     env.start(&id, input(two(), Quality::Standard)).await;
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     recorded.push(("plain", record_history(&env, &id, "plain").await));
 
     // Paused before its first step, then resumed.
@@ -40,7 +40,7 @@ async fn histories_of_every_kind_of_job_replay() {
     env.client.pause(&id).await.unwrap();
     paused(&env, &id).await;
     env.client.resume(&id).await.unwrap();
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     recorded.push((
         "pause-resume",
         record_history(&env, &id, "pause-resume").await,
@@ -53,8 +53,16 @@ async fn histories_of_every_kind_of_job_replay() {
     paused(&env, &id).await;
     env.client.change_quality(&id, "4k").await.unwrap();
     env.client.resume(&id).await.unwrap();
-    let r = env.client.result(&id).await.unwrap();
+    let r = env.result(&id).await.unwrap();
     assert_eq!(r.versions[0].quality, Quality::FourK);
+    // A 4k render is 4k, with its sound.
+    let info = Ffmpeg::from_env()
+        .probe(&file_path(&r.video_url))
+        .await
+        .unwrap();
+    let v = info.video.as_ref().unwrap();
+    assert_eq!((v.width, v.height), (3840, 2160));
+    assert!(info.has_audio(), "the 4k video lost its audio");
     recorded.push((
         "quality-change",
         record_history(&env, &id, "quality-change").await,
@@ -70,7 +78,7 @@ async fn histories_of_every_kind_of_job_replay() {
         .await
         .unwrap();
     env.client.resume(&id).await.unwrap();
-    let r = env.client.result(&id).await.unwrap();
+    let r = env.result(&id).await.unwrap();
     assert_eq!(r.segments.len(), 3);
     recorded.push((
         "add-segment",
@@ -93,19 +101,19 @@ async fn histories_of_every_kind_of_job_replay() {
         .await
         .unwrap();
     env.client.resume(&id).await.unwrap();
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     recorded.push(("retake", record_history(&env, &id, "retake").await));
 
     // Version 2 of a finished job: a new run that reuses every take but one.
     let id = env.job_id("version");
     env.start(&id, input(two(), Quality::Standard)).await;
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     let session = env.api(|_| {}).await;
     session
         .regenerate(&id, "scene-2", Some("b lands in the rain".into()))
         .await
         .unwrap();
-    let r = env.client.result(&id).await.unwrap();
+    let r = env.result(&id).await.unwrap();
     assert_eq!(r.versions.len(), 2);
     recorded.push(("version-2", record_history(&env, &id, "version-2").await));
 
@@ -117,10 +125,10 @@ async fn histories_of_every_kind_of_job_replay() {
     };
     let first = env.job_id("cache-a");
     env.start(&first, cached()).await;
-    env.client.result(&first).await.unwrap();
+    env.result(&first).await.unwrap();
     let id = env.job_id("cache-b");
     env.start(&id, cached()).await;
-    env.client.result(&id).await.unwrap();
+    env.result(&id).await.unwrap();
     let runs = activities(&env, &id).await;
     assert_eq!(
         (
@@ -142,7 +150,7 @@ async fn histories_of_every_kind_of_job_replay() {
         })
         .collect();
     env.client.start_batch(&id, batch).await.unwrap();
-    let r = env.client.batch_result(&id).await.unwrap();
+    let r = env.batch_result(&id).await.unwrap();
     assert_eq!((r.processed, r.runs), (12, 2));
     recorded.push((
         "batch-continued",

@@ -165,7 +165,7 @@ async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
     workers[2].wait().unwrap();
 
     for id in &ids {
-        let result = tokio::time::timeout(Duration::from_secs(240), env.client.result(id))
+        let result = tokio::time::timeout(Duration::from_secs(240), env.result(id))
             .await
             .unwrap_or_else(|_| panic!("{id} did not finish"))
             .unwrap_or_else(|e| panic!("{id} failed: {e}"));
@@ -261,7 +261,7 @@ async fn sigterm_stops_polling_finishes_the_running_activity_and_exits_0() {
     );
 
     let mut second = worker(&env, "second", &[]);
-    let result = tokio::time::timeout(Duration::from_secs(120), env.client.result(&id)).await;
+    let result = tokio::time::timeout(Duration::from_secs(120), env.result(&id)).await;
     second.kill().unwrap();
     second.wait().unwrap();
     result.expect("job finishes").unwrap();
@@ -324,7 +324,7 @@ async fn split_queues_send_clips_to_slow_workers_only() {
         .all(|r| r.outcome == ActivityOutcome::Running));
 
     let slow = WorkerThread::spawn(spec(vec![QueueRole::Slow])).unwrap();
-    tokio::time::timeout(Duration::from_secs(120), env.client.result(&id))
+    tokio::time::timeout(Duration::from_secs(120), env.result(&id))
         .await
         .expect("job finishes")
         .unwrap();
@@ -353,12 +353,12 @@ async fn the_worker_serves_prometheus_metrics_after_a_render() {
         input(vec![scenario("a", 4), scenario("b", 6)], Quality::Standard),
     )
     .await;
-    env.client.result(&ok).await.unwrap();
+    env.result(&ok).await.unwrap();
     let bad = env.job_id("bad");
     let mut inp = input(vec![scenario("a", 4)], Quality::Standard);
     inp.request.character.reference_images = vec!["file:///nowhere/missing.png".into()];
     env.start(&bad, inp).await;
-    env.client.result(&bad).await.unwrap_err();
+    env.result(&bad).await.unwrap_err();
 
     let body = reqwest::get(format!("http://{addr}/metrics"))
         .await

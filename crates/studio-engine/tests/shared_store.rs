@@ -132,7 +132,7 @@ async fn workers_sharing_only_a_bucket_render_and_the_client_previews_the_result
     inp.request.character.reference_images = vec![reference_uri];
     inp.slow_queue = worker_settings.slow_queue_for_input();
     env.start(&id, inp).await;
-    let result = tokio::time::timeout(Duration::from_secs(120), env.client.result(&id))
+    let result = tokio::time::timeout(Duration::from_secs(120), env.result(&id))
         .await
         .expect("job finishes")
         .unwrap();

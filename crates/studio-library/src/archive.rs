@@ -14,6 +14,12 @@ const VERSION: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 /// No file in an archive is bigger than this (a reference photo is a few MB).
 const MAX_FILE: u64 = 64 << 20;
+/// Nor is the whole archive's content, nor its number of entries: an archive is refused
+/// before it fills the disk.
+const MAX_TOTAL: u64 = 2 << 30;
+const MAX_ENTRIES: usize = 20_000;
+/// Characters in one archive.
+const MAX_CHARACTERS: usize = 2_000;
 
 #[derive(Serialize, Deserialize)]
 struct Manifest {
@@ -74,7 +80,7 @@ fn append(
     tar.append_data(&mut header, name, bytes).map_err(io(out))
 }
 
-fn safe_id(id: &str) -> bool {
+pub(crate) fn safe_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
@@ -99,6 +105,7 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     std::fs::create_dir_all(staging).map_err(io(staging))?;
     let mut manifest: Option<Manifest> = None;
+    let (mut total, mut count) = (0u64, 0usize);
     let mut archive = tar::Archive::new(file);
     let entries = archive
         .entries()
@@ -124,6 +131,17 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             return Err(bad(format!(
                 "{name:?} is larger than {} MiB",
                 MAX_FILE >> 20
+            )));
+        }
+        count += 1;
+        total += entry.size();
+        if count > MAX_ENTRIES {
+            return Err(bad(format!("it holds more than {MAX_ENTRIES} files")));
+        }
+        if total > MAX_TOTAL {
+            return Err(bad(format!(
+                "its files add up to more than {} GiB",
+                MAX_TOTAL >> 30
             )));
         }
         let mut bytes = Vec::with_capacity(entry.size() as usize);
@@ -159,14 +177,21 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             m.version
         )));
     }
+    if m.characters.len() > MAX_CHARACTERS {
+        return Err(bad(format!(
+            "it holds {} characters; at most {MAX_CHARACTERS} are imported at once",
+            m.characters.len()
+        )));
+    }
     let mut seen = std::collections::HashSet::new();
+    let mut listed = std::collections::HashSet::new();
     for c in &m.characters {
-        let who = format!("character {:?}", c.name);
+        let who = format!("character {:?}", c.name.chars().take(60).collect::<String>());
         if !safe_id(&c.id) || !seen.insert(c.id.clone()) {
             return Err(bad(format!("{who} has a bad or repeated id {:?}", c.id)));
         }
-        if c.name.trim().is_empty() || c.base_prompt.trim().is_empty() {
-            return Err(bad(format!("{who} has an empty name or prompt")));
+        if let Err(e) = crate::checked_text(&c.name, &c.base_prompt) {
+            return Err(bad(format!("{who}: {e}")));
         }
         let files = c
             .references
@@ -181,6 +206,17 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             let bytes = std::fs::read(&p).map_err(|_| bad(format!("{who}: {f} is missing")))?;
             if image_ext(&bytes).is_none() {
                 return Err(bad(format!("{who}: {f} is not an image")));
+            }
+            listed.insert(staging.join(&c.id).join(f));
+        }
+    }
+    // Files the manifest does not name are dropped, never filed into the library.
+    for dir in std::fs::read_dir(staging).map_err(io(staging))?.flatten() {
+        let dir = dir.path();
+        for file in std::fs::read_dir(&dir).map_err(io(&dir))?.flatten() {
+            let file = file.path();
+            if !listed.contains(&file) {
+                std::fs::remove_file(&file).map_err(io(&file))?;
             }
         }
     }

@@ -92,6 +92,36 @@ pub enum LibraryError {
     NoAngles(String),
     #[error("the character list, line {line}: {message}")]
     BadList { line: usize, message: String },
+    #[error("the character's {what} is longer than {max} characters")]
+    TooLong { what: &'static str, max: usize },
+}
+
+/// Longest name and prompt a character may have (a prompt is a paragraph, not a document).
+pub const MAX_NAME: usize = 200;
+pub const MAX_PROMPT: usize = 4000;
+
+/// A character's name and prompt, trimmed, or why they cannot be used.
+fn checked_text<'a>(name: &'a str, prompt: &'a str) -> Result<(&'a str, &'a str)> {
+    let (name, prompt) = (name.trim(), prompt.trim());
+    if name.is_empty() {
+        return Err(LibraryError::EmptyName);
+    }
+    if prompt.is_empty() {
+        return Err(LibraryError::EmptyPrompt);
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(LibraryError::TooLong {
+            what: "name",
+            max: MAX_NAME,
+        });
+    }
+    if prompt.chars().count() > MAX_PROMPT {
+        return Err(LibraryError::TooLong {
+            what: "prompt",
+            max: MAX_PROMPT,
+        });
+    }
+    Ok((name, prompt))
 }
 
 pub type Result<T, E = LibraryError> = std::result::Result<T, E>;
@@ -164,20 +194,39 @@ pub fn parse_list(text: &str) -> Result<Vec<(String, String)>> {
             out.push((name.trim().to_owned(), prompt.trim().to_owned()));
         }
     } else {
+        // CSV by the `csv` crate (a quoted name keeps its commas). Lenient where people are:
+        // an unquoted prompt may hold commas, and a space may precede a quote.
         let unquote = |s: &str| s.trim().trim_matches('"').trim().replace("\"\"", "\"");
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty()
-                || (i == 0 && line.to_ascii_lowercase().replace(' ', "") == "name,prompt")
-            {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut first = true;
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                bad(line, &e.to_string())
+            })?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let (name, prompt) = line
-                .split_once(',')
-                .ok_or_else(|| bad(i + 1, "expected `name, prompt`"))?;
-            let (name, prompt) = (unquote(name), unquote(prompt));
+            let header = first
+                && record.len() == 2
+                && record[0].trim().eq_ignore_ascii_case("name")
+                && record[1].trim().eq_ignore_ascii_case("prompt");
+            first = false;
+            if header {
+                continue;
+            }
+            if record.len() < 2 {
+                return Err(bad(line, "expected `name, prompt`"));
+            }
+            let name = unquote(&record[0]);
+            let rest: Vec<&str> = record.iter().skip(1).collect();
+            let prompt = unquote(&rest.join(","));
             if name.is_empty() || prompt.is_empty() {
-                return Err(bad(i + 1, "the name or the prompt is empty"));
+                return Err(bad(line, "the name or the prompt is empty"));
             }
             out.push((name, prompt));
         }
@@ -257,7 +306,11 @@ impl Library {
         studio_core::write_atomic(&path, &bytes).map_err(io(&path))
     }
 
+    /// Read-modify-write of the index under its lock (the window, `studio` commands and batch
+    /// syncs all edit it).
     fn update<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        let path = self.root.join(INDEX);
+        let _lock = studio_core::FileLock::exclusive(&path).map_err(io(&path))?;
         let mut index = self.read()?;
         let out = f(&mut index)?;
         self.write(&index)?;
@@ -296,13 +349,7 @@ impl Library {
         base_prompt: &str,
         references: &[PathBuf],
     ) -> Result<Character> {
-        let (name, base_prompt) = (name.trim(), base_prompt.trim());
-        if name.is_empty() {
-            return Err(LibraryError::EmptyName);
-        }
-        if base_prompt.is_empty() {
-            return Err(LibraryError::EmptyPrompt);
-        }
+        let (name, base_prompt) = checked_text(name, base_prompt)?;
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let dir = self.dir(&id);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -346,19 +393,13 @@ impl Library {
 
     /// Renames a character.
     pub fn rename(&self, id: &str, name: &str) -> Result<Character> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(LibraryError::EmptyName);
-        }
+        let (name, _) = checked_text(name, "-")?;
         self.edit(id, |c| c.name = name.to_owned())
     }
 
     /// Changes the prompt; the angles no longer match it and are dropped (regenerate them).
     pub fn set_prompt(&self, id: &str, base_prompt: &str) -> Result<Character> {
-        let p = base_prompt.trim();
-        if p.is_empty() {
-            return Err(LibraryError::EmptyPrompt);
-        }
+        let (_, p) = checked_text("-", base_prompt)?;
         self.edit(id, |c| {
             if c.base_prompt != p {
                 c.base_prompt = p.to_owned();
@@ -408,10 +449,7 @@ impl Library {
     /// A copy under a new name (files and all), to edit without touching the original.
     pub fn duplicate(&self, id: &str, name: &str) -> Result<Character> {
         let src = self.get(id)?;
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(LibraryError::EmptyName);
-        }
+        let (name, _) = checked_text(name, "-")?;
         let new_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         copy_dir(&self.dir(id), &self.dir(&new_id))?;
         let t = now();
@@ -431,24 +469,35 @@ impl Library {
 
     /// Removes a character; [`Library::undo_delete`] brings it back until the library is next
     /// opened.
+    ///
+    /// The undo record is written first and the index updated before any file moves, so a
+    /// crash at any point leaves either the character in the library or its undo in the trash,
+    /// never an index naming files that are gone.
     pub fn delete(&self, id: &str) -> Result<()> {
         let c = self.get(id)?;
         let trash = self.root.join(TRASH).join(id);
-        std::fs::create_dir_all(trash.parent().expect("has a parent")).map_err(io(&trash))?;
+        std::fs::create_dir_all(self.root.join(TRASH)).map_err(io(&trash))?;
         if trash.exists() {
             std::fs::remove_dir_all(&trash).map_err(io(&trash))?;
         }
-        std::fs::rename(self.dir(id), &trash).map_err(io(&trash))?;
-        let record = serde_json::to_vec(&c).expect("a character serializes");
+        let record = serde_json::to_vec(&c).map_err(|e| LibraryError::Damaged {
+            path: trash.clone(),
+            message: e.to_string(),
+        })?;
         let rec_path = trash.with_extension("json");
-        std::fs::write(&rec_path, record).map_err(io(&rec_path))?;
+        studio_core::write_atomic(&rec_path, &record).map_err(io(&rec_path))?;
         self.update(|i| {
             i.characters.retain(|c| c.id != id);
             Ok(())
-        })
+        })?;
+        std::fs::rename(self.dir(id), &trash).map_err(io(&trash))
     }
 
     pub fn undo_delete(&self, id: &str) -> Result<Character> {
+        // The id comes from the window: it names a folder only if it is one of ours.
+        if !archive::safe_id(id) {
+            return Err(LibraryError::NothingToUndo(id.to_owned()));
+        }
         let trash = self.root.join(TRASH).join(id);
         let rec_path = trash.with_extension("json");
         let record =
@@ -457,7 +506,10 @@ impl Library {
             path: rec_path.clone(),
             message: e.to_string(),
         })?;
-        std::fs::rename(&trash, self.dir(id)).map_err(io(&trash))?;
+        // A crash during the delete may have left the files where they were.
+        if trash.exists() || !self.dir(id).exists() {
+            std::fs::rename(&trash, self.dir(id)).map_err(io(&trash))?;
+        }
         let _ = std::fs::remove_file(&rec_path);
         self.update(|i| {
             i.characters.push(c.clone());
@@ -480,6 +532,8 @@ impl Library {
     }
 
     pub fn record_batch(&self, record: BatchRecord) -> Result<()> {
+        let lock_path = self.root.join(BATCHES);
+        let _lock = studio_core::FileLock::exclusive(&lock_path).map_err(io(&lock_path))?;
         let mut all = self.batches()?;
         all.retain(|b| b.id != record.id);
         all.push(record);
@@ -521,6 +575,8 @@ impl Library {
 
     fn import_via(&self, archive_path: &Path, staging: &Path) -> Result<Vec<Character>> {
         let incoming = archive::read(archive_path, staging)?;
+        let index_path = self.root.join(INDEX);
+        let _lock = studio_core::FileLock::exclusive(&index_path).map_err(io(&index_path))?;
         let mut index = self.read()?;
         let mut added = Vec::new();
         for mut c in incoming {

@@ -223,6 +223,14 @@ fn an_archive_round_trips_byte_identical_images_and_bad_ones_change_nothing() {
             )],
         ),
     ));
+    let long_name = "N".repeat(studio_library::MAX_NAME + 1);
+    let long = format!(
+        r#"{{"id":"abd","name":"{long_name}","basePrompt":"a diver","createdAt":1,"updatedAt":1}}"#
+    );
+    cases.push((
+        "longer than",
+        tar_with("long.tar", &[("manifest.json", manifest(&long).as_bytes())]),
+    ));
     for (needle, path) in &cases {
         let err = other.import(path).unwrap_err();
         let msg = err.to_string();
@@ -235,6 +243,46 @@ fn an_archive_round_trips_byte_identical_images_and_bad_ones_change_nothing() {
         );
     }
     assert!(!src.path().join("evil.png").exists());
+
+    // Files the manifest does not name are dropped, not filed with the character.
+    let png_bytes = std::fs::read(png(src.path(), "x.png", 13)).unwrap();
+    let extra = tar_with(
+        "extra.tar",
+        &[
+            ("manifest.json", manifest(ch).as_bytes()),
+            ("abc/reference-1.png", &png_bytes),
+            ("abc/payload.sh", b"#!/bin/sh\necho hi\n"),
+        ],
+    );
+    let added = other.import(&extra).unwrap();
+    let dir = other.dir(&added[0].id);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["reference-1.png"]);
+}
+
+#[test]
+fn names_and_prompts_have_a_length_limit_and_undo_takes_only_library_ids() {
+    let a = tempfile::tempdir().unwrap();
+    let lib = Library::open(a.path()).unwrap();
+    let err = lib
+        .create(&"n".repeat(studio_library::MAX_NAME + 1), "p", &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("name is longer than"), "{err}");
+    let err = lib
+        .create("n", &"p".repeat(studio_library::MAX_PROMPT + 1), &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("prompt is longer than"), "{err}");
+    // An id from the window never names a path outside the trash.
+    let outside = a.path().join("victim");
+    std::fs::create_dir_all(&outside).unwrap();
+    for id in ["../../victim", "..", "a/b", ""] {
+        assert!(lib.undo_delete(id).is_err(), "{id:?}");
+    }
+    assert!(outside.is_dir());
 }
 
 #[test]
@@ -256,6 +304,11 @@ fn character_lists_parse_from_json_csv_and_lines_with_named_errors() {
             ("Ava".to_owned(), "a pilot, with goggles".to_owned()),
             ("Kay".to_owned(), "a courier".to_owned())
         ]
+    );
+    // A quoted name keeps its comma (a hand-split line would cut it there).
+    assert_eq!(
+        parse_list("\"Lind, Ava\",a bush pilot\n").unwrap(),
+        [("Lind, Ava".to_owned(), "a bush pilot".to_owned())]
     );
     let err = parse_list("Ava, a pilot\nno comma here").unwrap_err();
     assert_eq!(

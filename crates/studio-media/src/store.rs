@@ -342,7 +342,16 @@ impl ArtifactStore for LocalStore {
         if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Err(bad("not found in the artifact store"));
         }
-        Ok(path)
+        // A job's input names artifacts of this store, never any other file on the worker's
+        // disk (a client could otherwise have a worker upload /etc/passwd as a "reference").
+        let (real, root) = (
+            tokio::fs::canonicalize(&path).await,
+            tokio::fs::canonicalize(&self.root).await,
+        );
+        match (real, root) {
+            (Ok(real), Ok(root)) if real.starts_with(&root) => Ok(path),
+            _ => Err(bad("outside the artifact store")),
+        }
     }
 }
 
@@ -422,5 +431,23 @@ mod tests {
         assert!(err.to_string().contains("file://"), "{err}");
         let err = store.local_path("file:///nope/x.png").await.unwrap_err();
         assert!(err.to_string().contains("not found"), "{err}");
+        // A file that exists but is not an artifact: refused, also through `..` or a link.
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        let uri = url::Url::from_file_path(outside.path()).unwrap().to_string();
+        let err = store.local_path(&uri).await.unwrap_err();
+        assert!(err.to_string().contains("outside the artifact store"), "{err}");
+        let climb = format!(
+            "file://{}/objects/../../{}",
+            dir.path().display(),
+            outside.path().strip_prefix("/").unwrap().display()
+        );
+        assert!(store.local_path(&climb).await.is_err(), "{climb}");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("objects").join("link.png");
+            std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+            let uri = url::Url::from_file_path(&link).unwrap().to_string();
+            assert!(store.local_path(&uri).await.is_err());
+        }
     }
 }

@@ -101,10 +101,7 @@ impl Secrets {
             Ok(()) => Secrets {
                 backend: Backend::Keyring,
             },
-            Err(reason) => {
-                tracing::warn!(%reason, "no OS keyring: keys go to a file only this user can read");
-                file(reason)
-            }
+            Err(reason) => file(reason),
         }
     }
 
@@ -155,6 +152,7 @@ impl Secrets {
                 .set_password(value)
                 .map_err(|e| keyring_error(name, e)),
             Backend::File { path, .. } => {
+                let _lock = lock(path)?;
                 let mut all = read_file(path)?;
                 all.insert(name.key().to_owned(), value.to_owned());
                 write_private(path, &all)
@@ -170,6 +168,7 @@ impl Secrets {
                 Err(e) => Err(keyring_error(name, e)),
             },
             Backend::File { path, .. } => {
+                let _lock = lock(path)?;
                 let mut all = read_file(path)?;
                 if all.remove(name.key()).is_some() {
                     write_private(path, &all)?;
@@ -192,12 +191,35 @@ fn keyring_error(name: SecretName, e: keyring::Error) -> SecretsError {
 }
 
 /// Whether the keyring's service answers: a lookup that finds nothing is an answer.
+/// Whether the OS keyring answers, asked once per process: a probe that failed once (a slow
+/// D-Bus at start) must not send one save to the file and the next to the keyring, leaving
+/// keys split between them.
 fn keyring_probe() -> std::result::Result<(), String> {
-    let probe = keyring::Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
-    match probe.get_password() {
-        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.to_string()),
+    static ANSWER: std::sync::OnceLock<std::result::Result<(), String>> =
+        std::sync::OnceLock::new();
+    ANSWER.get_or_init(probe_once).clone()
+}
+
+fn probe_once() -> std::result::Result<(), String> {
+    let answer = keyring::Entry::new(SERVICE, "probe")
+        .map_err(|e| e.to_string())
+        .and_then(|probe| match probe.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        });
+    if let Err(reason) = &answer {
+        // Once per process, and only where keys are read or stored (nothing else opens them).
+        tracing::warn!(%reason, "no OS keyring: keys go to a file only this user can read");
     }
+    answer
+}
+
+/// The key file's write lock (Settings and `studio keys` may write it at once).
+fn lock(path: &Path) -> Result<studio_core::FileLock> {
+    studio_core::FileLock::exclusive(path).map_err(|source| SecretsError::File {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {

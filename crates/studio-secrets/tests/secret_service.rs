@@ -73,15 +73,25 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
     std::env::remove_var(studio_secrets::BACKEND_ENV);
 
+    // The keyring is probed once per process, so wait for the service with another client
+    // before the studio first looks.
     let deadline = Instant::now() + Duration::from_secs(15);
-    let secrets = loop {
-        let s = Secrets::open(data.path());
-        if *s.backend() == Backend::Keyring {
-            break s;
+    loop {
+        let mut store = Command::new("secret-tool")
+            .args(["store", "--label=probe", "service", "studio-test-probe", "username", "u"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut store.stdin.take().unwrap(), b"x").unwrap();
+        if store.wait().unwrap().success() {
+            break;
         }
-        assert!(Instant::now() < deadline, "no keyring: {}", s.describe());
+        assert!(Instant::now() < deadline, "the Secret Service did not start");
         std::thread::sleep(Duration::from_millis(200));
-    };
+    }
+    let secrets = Secrets::open(data.path());
+    assert_eq!(*secrets.backend(), Backend::Keyring, "{}", secrets.describe());
     assert_eq!(secrets.describe(), "kept in the OS keyring");
 
     secrets
@@ -92,6 +102,11 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
         .unwrap();
     secrets
         .set(SecretName::GeminiApiKey, "AIza-keyring-test-2")
+        .unwrap();
+    // A Vertex service-account key is kept as its path (the JSON stays where the creator put
+    // it); the Temporal Cloud key as itself.
+    secrets
+        .set(SecretName::VertexCredentialsFile, "/home/ava/vertex-sa.json")
         .unwrap();
     // A fresh handle (as a restarted app) reads what the service kept.
     let again = Secrets::open(data.path());
@@ -122,4 +137,24 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
         secrets.get(SecretName::TemporalApiKey).unwrap().as_deref(),
         Some("tmprl-keyring-test")
     );
+    assert_eq!(
+        again
+            .get(SecretName::VertexCredentialsFile)
+            .unwrap()
+            .as_deref(),
+        Some("/home/ava/vertex-sa.json")
+    );
+    for (user, value) in [
+        ("temporal-api-key", "tmprl-keyring-test"),
+        ("vertex-credentials-file", "/home/ava/vertex-sa.json"),
+    ] {
+        let lookup = Command::new("secret-tool")
+            .args(["lookup", "service", SERVICE, "username", user])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&lookup.stdout).trim(), value);
+    }
+    // Still nothing in the data dir.
+    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
 }

@@ -67,6 +67,9 @@ pub fn server_port() -> u16 {
     })
 }
 
+/// The longest any test waits for a job to end.
+pub const RESULT_BOUND: Duration = Duration::from_secs(240);
+
 pub struct Env {
     pub google: GoogleSettings,
     pub data: tempfile::TempDir,
@@ -150,6 +153,27 @@ impl Env {
             .stderr(Stdio::null())
             .spawn()
             .expect("studio worker starts")
+    }
+
+    /// The job's result, waited for at most [`RESULT_BOUND`]: a regression that wedges a job
+    /// fails its test instead of hanging CI.
+    pub async fn result(
+        &self,
+        id: &str,
+    ) -> Result<studio_core::VideoResult, studio_engine::EngineError> {
+        tokio::time::timeout(RESULT_BOUND, self.client.result(id))
+            .await
+            .unwrap_or_else(|_| panic!("job {id} did not end within {RESULT_BOUND:?}"))
+    }
+
+    /// [`Env::result`] of a batch.
+    pub async fn batch_result(
+        &self,
+        id: &str,
+    ) -> Result<studio_engine::messages::BatchResult, studio_engine::EngineError> {
+        tokio::time::timeout(RESULT_BOUND, self.client.batch_result(id))
+            .await
+            .unwrap_or_else(|_| panic!("batch {id} did not end within {RESULT_BOUND:?}"))
     }
 
     /// Starts a render under `id` on this test's queue (panics on failure: a test bug).
@@ -310,6 +334,34 @@ pub fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The parent pid of `pid` (None when it is gone).
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`: comm may hold spaces, so read after its closing paren.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The ffmpeg processes mentioning `needle` whose parent is `pid` (a worker busy rendering).
+pub fn ffmpeg_children(needle: &str, pid: u32) -> Vec<u32> {
+    ffmpeg_processes(needle)
+        .into_iter()
+        .filter(|p| parent_of(*p) == Some(pid))
+        .collect()
+}
+
+/// The ffmpeg processes mentioning `needle` whose parent is none of `parents`: orphans.
+pub fn ffmpeg_orphans(needle: &str, parents: &[u32]) -> Vec<u32> {
+    ffmpeg_processes(needle)
+        .into_iter()
+        .filter(|p| parent_of(*p).is_some_and(|pp| !parents.contains(&pp)))
+        .collect()
 }
 
 /// The ffmpeg processes whose command line mentions `needle`.

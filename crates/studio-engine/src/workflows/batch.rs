@@ -10,7 +10,7 @@ use temporalio_sdk::{
 };
 
 use crate::activities::StudioActivities;
-use crate::messages::{BatchResult, CharacterInput};
+use crate::messages::{BatchArg, BatchResult, CharacterInput};
 use crate::names;
 use crate::tuning::Tuning;
 
@@ -27,8 +27,9 @@ pub struct BatchWorkflow {
 #[workflow_methods]
 impl BatchWorkflow {
     #[init]
-    fn new(_ctx: &WorkflowContextView, input: MultiArgs2<Vec<CharacterSpec>, u32>) -> Self {
+    fn new(_ctx: &WorkflowContextView, input: MultiArgs2<BatchArg, u32>) -> Self {
         let MultiArgs2(batch, processed) = input;
+        let batch = batch.into_list();
         let total = batch.len() as u32;
         let processed = processed.min(total);
         BatchWorkflow {
@@ -74,7 +75,7 @@ impl BatchWorkflow {
         if processed < total {
             let batch = ctx.state(|s| s.batch.clone());
             ctx.continue_as_new(
-                MultiArgs2(batch, processed),
+                MultiArgs2(BatchArg::List(batch), processed),
                 ContinueAsNewOptions::default(),
             )?;
             unreachable!("continue_as_new always returns Err");
@@ -83,6 +84,7 @@ impl BatchWorkflow {
             processed,
             total,
             runs: run,
+            total_processed: processed,
         })
     }
 

@@ -2,6 +2,8 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use serde_json::Value;
+
 use futures::future::{select, select_all, Either, LocalBoxFuture};
 use studio_core::{
     CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
@@ -226,6 +228,26 @@ where
             },
             other => return other,
         }
+    }
+}
+
+/// A scenario as clients send it: the seed design's plain prompt string, or the full object.
+fn scenario_from(value: &Value) -> Result<ScenarioSpec, String> {
+    match value {
+        Value::String(prompt) => Ok(ScenarioSpec::new(prompt.clone())),
+        other => serde_json::from_value(other.clone()).map_err(|e| {
+            format!("not a scenario ({e}): expected a prompt, or {{prompt, durationSeconds}}")
+        }),
+    }
+}
+
+/// A quality as clients send it (`"standard"`, `"high"`, `"4k"`).
+fn quality_from(value: &Value) -> Result<Quality, String> {
+    match value {
+        Value::String(s) => s.parse::<Quality>().map_err(|e| e.to_string()),
+        other => Err(format!(
+            "{other} is not a quality: expected \"standard\", \"high\" or \"4k\""
+        )),
     }
 }
 
@@ -713,8 +735,18 @@ impl VideoWorkflow {
         self.progress.paused = false;
     }
 
+    /// Takes any JSON: a payload that is not a scenario is dropped and said, never allowed to
+    /// fail the workflow task (which would wedge the job on every retry).
     #[signal(name = names::ADD_SEGMENT)]
-    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: ScenarioSpec) {
+    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: Value) {
+        let scenario = match scenario_from(&scenario) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "addSegment signal dropped");
+                self.progress.current_step = format!("Scenario not added: {e}");
+                return;
+            }
+        };
         if !self.accepting_segments || scenario.prompt.trim().is_empty() {
             return;
         }
@@ -735,8 +767,9 @@ impl VideoWorkflow {
     fn validate_add_scenario(
         &self,
         _ctx: &WorkflowContextView,
-        scenario: &ScenarioSpec,
+        scenario: &Value,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let scenario = &scenario_from(scenario)?;
         if scenario.prompt.trim().is_empty() {
             return Err("the new scenario's prompt is empty".into());
         }
@@ -758,11 +791,11 @@ impl VideoWorkflow {
     /// Adds a scenario to the running job (refused when it breaks the job's model rules);
     /// returns its id.
     #[update(name = names::ADD_SCENARIO)]
-    pub fn add_scenario(
-        &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        scenario: ScenarioSpec,
-    ) -> String {
+    pub fn add_scenario(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: Value) -> String {
+        // The validator has already accepted it.
+        let Ok(scenario) = scenario_from(&scenario) else {
+            return String::new();
+        };
         self.push_scenario(scenario);
         self.progress
             .segments
@@ -771,15 +804,13 @@ impl VideoWorkflow {
             .unwrap_or_default()
     }
 
-    // The SDK passes validators a reference to the update's input type, here `String`.
-    #[allow(clippy::ptr_arg)]
     #[update_validator(change_quality)]
     fn validate_change_quality(
         &self,
         _ctx: &WorkflowContextView,
-        quality: &String,
+        quality: &Value,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let q = quality.parse::<Quality>()?;
+        let q = quality_from(quality)?;
         if self.quality_locked {
             return Err("too late to change quality: the video is already being finished".into());
         }
@@ -807,8 +838,11 @@ impl VideoWorkflow {
     fn validate_regenerate_segment(
         &self,
         _ctx: &WorkflowContextView,
-        req: &RegenerateRequest,
+        req: &Value,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let req: RegenerateRequest = serde_json::from_value(req.clone()).map_err(|e| {
+            format!("not a retake request ({e}): expected {{scenarioId, prompt?}}")
+        })?;
         if self.index_of(&req.scenario_id).is_none() {
             return Err(format!("this job has no scenario {:?}", req.scenario_id).into());
         }
@@ -831,9 +865,12 @@ impl VideoWorkflow {
     pub fn regenerate_segment(
         &mut self,
         _ctx: &mut SyncWorkflowContext<Self>,
-        req: RegenerateRequest,
+        req: Value,
     ) -> u32 {
         // The validator has already accepted the request.
+        let Ok(req) = serde_json::from_value::<RegenerateRequest>(req) else {
+            return 0;
+        };
         let Some(i) = self.index_of(&req.scenario_id) else {
             return 0;
         };
@@ -856,11 +893,11 @@ impl VideoWorkflow {
     pub fn change_quality(
         &mut self,
         _ctx: &mut SyncWorkflowContext<Self>,
-        quality: String,
+        quality: Value,
     ) -> String {
         let previous = self.quality;
         // The validator has already accepted the value.
-        if let Ok(q) = quality.parse() {
+        if let Ok(q) = quality_from(&quality) {
             self.quality = q;
             self.progress.quality = q;
         }
