@@ -369,7 +369,10 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, 
 /// Validates and saves; takes effect at the next start of the studio.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_settings(state: State<'_, AppState>, settings: StudioSettings) -> Result<(), ApiError> {
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    settings: StudioSettings,
+) -> Result<(), ApiError> {
     state.studio()?.save_settings(&settings)
 }
 

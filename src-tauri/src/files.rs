@@ -64,9 +64,8 @@ impl Grants {
     /// images live beside it).
     fn beside_a_project(&self, path: &Path) -> bool {
         let set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        set.iter().any(|(p, a)| {
-            *a == Access::Project && p.parent().is_some_and(|dir| inside(path, dir))
-        })
+        set.iter()
+            .any(|(p, a)| *a == Access::Project && p.parent().is_some_and(|dir| inside(path, dir)))
     }
 
     /// `path` as given, if granted for `access`; else an error naming it.
@@ -196,7 +195,10 @@ mod tests {
 
         let g = Grants::default();
         let s = |p: &Path| p.display().to_string();
-        assert_eq!(g.check(&s(&project), Access::Read).unwrap_err().code, ErrorCode::Rejected);
+        assert_eq!(
+            g.check(&s(&project), Access::Read).unwrap_err().code,
+            ErrorCode::Rejected
+        );
         g.grant(&project, &[Access::Read, Access::Write, Access::Project]);
         assert!(g.check(&s(&project), Access::Write).is_ok());
         assert!(g.check(&s(&elsewhere), Access::Read).is_err());

@@ -127,7 +127,11 @@ fn main() {
                 let state = app.state::<state::AppState>();
                 state.grants.grant(
                     &p,
-                    &[files::Access::Read, files::Access::Write, files::Access::Project],
+                    &[
+                        files::Access::Read,
+                        files::Access::Write,
+                        files::Access::Project,
+                    ],
                 );
                 let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
             }

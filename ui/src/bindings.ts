@@ -10,9 +10,11 @@ export const commands = {
 	/**  Waits for the studio (embedded server and worker) to be up. */
 	studioStatus: () => typedError<StudioStatus, ApiError_Serialize>(__TAURI_INVOKE("studio_status")),
 	newProject: () => __TAURI_INVOKE<Project_Serialize>("new_project"),
+	/**  Opens a project chosen in this session's Open dialog (or named on the command line). */
 	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
+	/**  Saves to a file chosen in this session (Save As, or the opened project itself). */
 	saveProject: (path: string, project: Project_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project })),
-	checkProject: (path: string | null, project: Project_Deserialize) => __TAURI_INVOKE<FieldProblem[]>("check_project", { path, project }),
+	checkProject: (path: string | null, project: Project_Deserialize) => typedError<FieldProblem[], ApiError_Serialize>(__TAURI_INVOKE("check_project", { path, project })),
 	/**  Settings → Test key: lists the models the key can use and shows the choice per role. */
 	testKey: () => typedError<ModelReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("test_key")),
 	render: (project: Project_Deserialize, path: string | null) => typedError<RenderStarted_Serialize, ApiError_Serialize>(__TAURI_INVOKE("render", { project, path })),
@@ -41,7 +43,11 @@ export const commands = {
 	thumbnail: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("thumbnail", { path })),
 	/**  The project named on the command line, if any. */
 	initialProject: () => __TAURI_INVOKE<string | null>("initial_project"),
-	/**  Copies a finished video to a path the creator chose (atomically: temp file, then rename). */
+	/**
+	 *  Copies a finished video (an artifact of this studio, nothing else) to the file the creator
+	 *  chose in the Export dialog: streamed into a temporary file beside it, then renamed, so a
+	 *  large video never sits in memory and a failed copy leaves nothing half-written.
+	 */
 	exportVideo: (source: string, destination: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("export_video", { source, destination })),
 	/**  Connection, workers and backlog for the status bar. */
 	health: () => typedError<Health_Serialize, ApiError_Serialize>(__TAURI_INVOKE("health")),
@@ -81,6 +87,11 @@ export const commands = {
 	clearCache: () => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("clear_cache")),
 	/**  A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip. */
 	clipThumbnail: (clip: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("clip_thumbnail", { clip })),
+	/**
+	 *  Opens the dialog for `choice` (in Rust, so the path comes from the creator, not the page),
+	 *  grants what was picked, and returns it (empty when cancelled).
+	 */
+	chooseFiles: (choice: FileChoice, suggestedName: string | null) => typedError<string[], ApiError_Serialize>(__TAURI_INVOKE("choose_files", { choice, suggestedName })),
 };
 
 /* Types */
@@ -235,6 +246,12 @@ export type FieldProblem = {
 	field: string,
 	message: string,
 };
+
+/**
+ *  What the creator is choosing a file for: decides the dialog and what the path may be used
+ *  for afterwards.
+ */
+export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo";
 
 /**  What the status bar shows. */
 export type Health = Health_Serialize | Health_Deserialize;
@@ -399,17 +416,26 @@ export type JobView_Serialize = {
 	version: number,
 } & JobRecord_Serialize;
 
-/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+/**
+ *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
+ *  says which keys change, never their values.
+ */
 export type KeysUpdate = KeysUpdate_Serialize | KeysUpdate_Deserialize;
 
-/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+/**
+ *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
+ *  says which keys change, never their values.
+ */
 export type KeysUpdate_Deserialize = {
 	geminiApiKey?: string | null,
 	vertexCredentialsFile?: string | null,
 	temporalApiKey?: string | null,
 };
 
-/**  Changes to the keys: None leaves a key as it is, an empty string removes it. */
+/**
+ *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
+ *  says which keys change, never their values.
+ */
 export type KeysUpdate_Serialize = {
 	geminiApiKey: string | null,
 	vertexCredentialsFile: string | null,

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use studio_core::DataDir;
-use studio_engine::devserver::{find_temporal_cli, free_port, port_open, DevServer, DevServerOptions};
+use studio_engine::devserver::{
+    find_temporal_cli, free_port, port_open, DevServer, DevServerOptions,
+};
 use studio_engine::EngineError;
 
 use crate::error::ApiError;
@@ -113,7 +115,11 @@ mod tests {
         };
         std::fs::create_dir_all(dd.dev_db().parent().unwrap()).unwrap();
         std::fs::write(record_path(&dd), serde_json::to_vec(&rec).unwrap()).unwrap();
-        assert_eq!(adoptable(&dd), None, "the pid is not a dev server of this db");
+        assert_eq!(
+            adoptable(&dd),
+            None,
+            "the pid is not a dev server of this db"
+        );
         // And a port taken by a stranger is not used for our own server.
         assert_ne!(port_or_free(port), port);
     }

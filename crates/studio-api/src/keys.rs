@@ -42,7 +42,10 @@ impl std::fmt::Debug for KeysUpdate {
         };
         f.debug_struct("KeysUpdate")
             .field("gemini_api_key", &change(&self.gemini_api_key))
-            .field("vertex_credentials_file", &change(&self.vertex_credentials_file))
+            .field(
+                "vertex_credentials_file",
+                &change(&self.vertex_credentials_file),
+            )
             .field("temporal_api_key", &change(&self.temporal_api_key))
             .finish()
     }
@@ -148,7 +151,10 @@ mod tests {
             temporal_api_key: None,
         };
         let shown = format!("{bad:?}");
-        assert!(!shown.contains("two words") && shown.contains("set"), "{shown}");
+        assert!(
+            !shown.contains("two words") && shown.contains("set"),
+            "{shown}"
+        );
         let err = save_keys_in(&store, &bad).unwrap_err();
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["geminiApiKey", "vertexCredentialsFile"]);

@@ -197,7 +197,8 @@ impl Settings {
     /// Settings and `studio` commands may write it at once.
     pub fn update(data_dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<(), ApiError> {
         let path = DataDir::new(data_dir).settings();
-        let _lock = studio_core::FileLock::exclusive(&path).map_err(|e| settings_error(&path, e))?;
+        let _lock =
+            studio_core::FileLock::exclusive(&path).map_err(|e| settings_error(&path, e))?;
         let mut s = Self::load_file(data_dir)?;
         change(&mut s);
         s.save(data_dir)

@@ -94,7 +94,11 @@ mod tests {
 
     #[test]
     fn ffmpeg_inputs_from_outside_are_plain_local_files() {
-        for name in ["concat:a.mp4|b.mp4", "subfile:,,start,0,end,9,,:x.mp4", "pipe:0"] {
+        for name in [
+            "concat:a.mp4|b.mp4",
+            "subfile:,,start,0,end,9,,:x.mp4",
+            "pipe:0",
+        ] {
             let arg = input_arg(Path::new(name)).unwrap().into_string().unwrap();
             assert!(arg.starts_with("file:/"), "{arg}");
         }

@@ -287,9 +287,12 @@ impl Run {
             child.wait()?; // already reaped by try_wait; returns at once
                            // A client also exits non-zero when the server it watched was killed, so a failure
                            // is never taken as the job's end: the client is started again and reattaches.
-            // `studio render` exits 3 when the job failed: that is a finding, now.
+                           // `studio render` exits 3 when the job failed: that is a finding, now.
             if status.code() == Some(3) {
-                bail!("job {} failed (its client exited \"job failed\")", job_id(job));
+                bail!(
+                    "job {} failed (its client exited \"job failed\")",
+                    job_id(job)
+                );
             }
             if status.success() {
                 let mut out = String::new();

@@ -35,7 +35,9 @@ fn the_cli_and_the_api_editing_one_library_at_once_lose_nothing() {
     // Meanwhile the window creates, renames and edits characters.
     let studio = Studio::new(data.path(), Settings::default(), Start::Connect);
     for i in 0..30 {
-        let c = studio.create_character(&format!("w{i}"), "a pilot", &[]).unwrap();
+        let c = studio
+            .create_character(&format!("w{i}"), "a pilot", &[])
+            .unwrap();
         studio
             .rename_character(&c.character.id, &format!("window {i}"))
             .unwrap();
@@ -44,9 +46,15 @@ fn the_cli_and_the_api_editing_one_library_at_once_lose_nothing() {
         assert!(p.wait().unwrap().success());
     }
     let all = studio.characters("").unwrap();
-    assert_eq!(all.len(), 30 + 6 * 5, "every create and import is in the index");
     assert_eq!(
-        all.iter().filter(|c| c.character.name.starts_with("window ")).count(),
+        all.len(),
+        30 + 6 * 5,
+        "every create and import is in the index"
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|c| c.character.name.starts_with("window "))
+            .count(),
         30,
         "every rename landed"
     );

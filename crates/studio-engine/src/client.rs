@@ -39,7 +39,10 @@ impl std::fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("address", &self.address())
             .field("namespace", &self.namespace())
-            .field("api_key", &self.profile.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "api_key",
+                &self.profile.api_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -29,8 +29,11 @@ fn temporal(args: &[&str]) -> (bool, String) {
 async fn plain_string_segments_work_and_bad_payloads_never_wedge_a_job() {
     let env = Env::new("seed").await;
     let id = env.job_id("job");
-    env.start(&id, input(vec![scenario("a takes off", 4)], Quality::Standard))
-        .await;
+    env.start(
+        &id,
+        input(vec![scenario("a takes off", 4)], Quality::Standard),
+    )
+    .await;
     env.client.pause(&id).await.unwrap();
     wait_for("paused", Duration::from_secs(30), || async {
         env.client.progress(&id).await.is_ok_and(|p| p.paused)
@@ -38,27 +41,50 @@ async fn plain_string_segments_work_and_bad_payloads_never_wedge_a_job() {
     .await;
     // The seed's `addSegment(prompt: string)`.
     let (ok, out) = temporal(&[
-        "signal", "--workflow-id", &id, "--name", names::ADD_SEGMENT,
-        "--input", "\"b lands on the beach\"",
+        "signal",
+        "--workflow-id",
+        &id,
+        "--name",
+        names::ADD_SEGMENT,
+        "--input",
+        "\"b lands on the beach\"",
     ]);
     assert!(ok, "{out}");
     // Payloads that are no scenario at all: dropped, the job goes on.
     for bad in ["{\"prompt\": 5}", "42", "[1, 2]"] {
         let (ok, out) = temporal(&[
-            "signal", "--workflow-id", &id, "--name", names::ADD_SEGMENT, "--input", bad,
+            "signal",
+            "--workflow-id",
+            &id,
+            "--name",
+            names::ADD_SEGMENT,
+            "--input",
+            bad,
         ]);
         assert!(ok, "{out}");
     }
     // An update with a bad payload is refused by its validator, not a failed task.
     let (ok, out) = temporal(&[
-        "update", "execute", "--workflow-id", &id, "--name", names::CHANGE_QUALITY,
-        "--input", "42",
+        "update",
+        "execute",
+        "--workflow-id",
+        &id,
+        "--name",
+        names::CHANGE_QUALITY,
+        "--input",
+        "42",
     ]);
     assert!(!ok, "a number is not a quality: {out}");
     assert!(out.contains("not a quality"), "{out}");
     let (ok, out) = temporal(&[
-        "update", "execute", "--workflow-id", &id, "--name", names::ADD_SCENARIO,
-        "--input", "{\"durationSeconds\": \"long\"}",
+        "update",
+        "execute",
+        "--workflow-id",
+        &id,
+        "--name",
+        names::ADD_SCENARIO,
+        "--input",
+        "{\"durationSeconds\": \"long\"}",
     ]);
     assert!(!ok && out.contains("not a scenario"), "{out}");
     env.client.resume(&id).await.unwrap();
@@ -86,10 +112,17 @@ async fn the_seed_batch_shape_starts_and_reports_total_processed() {
     let env = Env::new("seedbatch").await;
     let id = env.job_id("batch");
     let (ok, out) = temporal(&[
-        "start", "--type", names::BATCH_WORKFLOW, "--task-queue", &env.queue,
-        "--workflow-id", &id,
-        "--input", r#"{"characters": [{"name": "Ava", "basePrompt": "a pilot"}, {"name": "Kay", "basePrompt": "a courier"}]}"#,
-        "--input", "0",
+        "start",
+        "--type",
+        names::BATCH_WORKFLOW,
+        "--task-queue",
+        &env.queue,
+        "--workflow-id",
+        &id,
+        "--input",
+        r#"{"characters": [{"name": "Ava", "basePrompt": "a pilot"}, {"name": "Kay", "basePrompt": "a courier"}]}"#,
+        "--input",
+        "0",
     ]);
     assert!(ok, "{out}");
     let r = env.batch_result(&id).await.unwrap();

@@ -186,7 +186,10 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
     let mut seen = std::collections::HashSet::new();
     let mut listed = std::collections::HashSet::new();
     for c in &m.characters {
-        let who = format!("character {:?}", c.name.chars().take(60).collect::<String>());
+        let who = format!(
+            "character {:?}",
+            c.name.chars().take(60).collect::<String>()
+        );
         if !safe_id(&c.id) || !seen.insert(c.id.clone()) {
             return Err(bad(format!("{who} has a bad or repeated id {:?}", c.id)));
         }

@@ -433,9 +433,14 @@ mod tests {
         assert!(err.to_string().contains("not found"), "{err}");
         // A file that exists but is not an artifact: refused, also through `..` or a link.
         let outside = tempfile::NamedTempFile::new().unwrap();
-        let uri = url::Url::from_file_path(outside.path()).unwrap().to_string();
+        let uri = url::Url::from_file_path(outside.path())
+            .unwrap()
+            .to_string();
         let err = store.local_path(&uri).await.unwrap_err();
-        assert!(err.to_string().contains("outside the artifact store"), "{err}");
+        assert!(
+            err.to_string().contains("outside the artifact store"),
+            "{err}"
+        );
         let climb = format!(
             "file://{}/objects/../../{}",
             dir.path().display(),

@@ -78,7 +78,14 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let mut store = Command::new("secret-tool")
-            .args(["store", "--label=probe", "service", "studio-test-probe", "username", "u"])
+            .args([
+                "store",
+                "--label=probe",
+                "service",
+                "studio-test-probe",
+                "username",
+                "u",
+            ])
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
             .stdin(std::process::Stdio::piped())
             .spawn()
@@ -87,11 +94,19 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
         if store.wait().unwrap().success() {
             break;
         }
-        assert!(Instant::now() < deadline, "the Secret Service did not start");
+        assert!(
+            Instant::now() < deadline,
+            "the Secret Service did not start"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let secrets = Secrets::open(data.path());
-    assert_eq!(*secrets.backend(), Backend::Keyring, "{}", secrets.describe());
+    assert_eq!(
+        *secrets.backend(),
+        Backend::Keyring,
+        "{}",
+        secrets.describe()
+    );
     assert_eq!(secrets.describe(), "kept in the OS keyring");
 
     secrets
@@ -106,7 +121,10 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
     // A Vertex service-account key is kept as its path (the JSON stays where the creator put
     // it); the Temporal Cloud key as itself.
     secrets
-        .set(SecretName::VertexCredentialsFile, "/home/ava/vertex-sa.json")
+        .set(
+            SecretName::VertexCredentialsFile,
+            "/home/ava/vertex-sa.json",
+        )
         .unwrap();
     // A fresh handle (as a restarted app) reads what the service kept.
     let again = Secrets::open(data.path());

@@ -791,7 +791,11 @@ impl VideoWorkflow {
     /// Adds a scenario to the running job (refused when it breaks the job's model rules);
     /// returns its id.
     #[update(name = names::ADD_SCENARIO)]
-    pub fn add_scenario(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: Value) -> String {
+    pub fn add_scenario(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        scenario: Value,
+    ) -> String {
         // The validator has already accepted it.
         let Ok(scenario) = scenario_from(&scenario) else {
             return String::new();
@@ -840,9 +844,8 @@ impl VideoWorkflow {
         _ctx: &WorkflowContextView,
         req: &Value,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let req: RegenerateRequest = serde_json::from_value(req.clone()).map_err(|e| {
-            format!("not a retake request ({e}): expected {{scenarioId, prompt?}}")
-        })?;
+        let req: RegenerateRequest = serde_json::from_value(req.clone())
+            .map_err(|e| format!("not a retake request ({e}): expected {{scenarioId, prompt?}}"))?;
         if self.index_of(&req.scenario_id).is_none() {
             return Err(format!("this job has no scenario {:?}", req.scenario_id).into());
         }
@@ -862,11 +865,7 @@ impl VideoWorkflow {
     /// Asks for a new take of one scenario (with a new prompt, or the same one); the stitched
     /// video uses it. Returns the number the take will have.
     #[update(name = names::REGENERATE_SEGMENT)]
-    pub fn regenerate_segment(
-        &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        req: Value,
-    ) -> u32 {
+    pub fn regenerate_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, req: Value) -> u32 {
         // The validator has already accepted the request.
         let Ok(req) = serde_json::from_value::<RegenerateRequest>(req) else {
             return 0;
