@@ -20,7 +20,7 @@ fn the_cli_and_the_api_editing_one_library_at_once_lose_nothing() {
     assert_eq!(maker.export_characters(&[], &archive).unwrap(), 5);
 
     let data = tempfile::tempdir().unwrap();
-    let imports: Vec<_> = (0..6)
+    let mut imports: Vec<_> = (0..6)
         .map(|_| {
             Command::new(studio_bin())
                 .arg("--data-dir")
@@ -32,15 +32,26 @@ fn the_cli_and_the_api_editing_one_library_at_once_lose_nothing() {
                 .unwrap()
         })
         .collect();
-    // Meanwhile the window creates, renames and edits characters.
+    // Meanwhile, and until every import has ended, the window creates and renames characters.
     let studio = Studio::new(data.path(), Settings::default(), Start::Connect);
-    for i in 0..30 {
+    let mut made = 0;
+    loop {
+        let mut running = 0;
+        for p in imports.iter_mut() {
+            if p.try_wait().unwrap().is_none() {
+                running += 1;
+            }
+        }
+        if running == 0 && made >= 30 {
+            break;
+        }
         let c = studio
-            .create_character(&format!("w{i}"), "a pilot", &[])
+            .create_character(&format!("w{made}"), "a pilot", &[])
             .unwrap();
         studio
-            .rename_character(&c.character.id, &format!("window {i}"))
+            .rename_character(&c.character.id, &format!("window {made}"))
             .unwrap();
+        made += 1;
     }
     for mut p in imports {
         assert!(p.wait().unwrap().success());
