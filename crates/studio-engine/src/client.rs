@@ -16,7 +16,6 @@ use temporalio_client::{
     WorkflowGetResultOptions, WorkflowListOptions, WorkflowQueryOptions, WorkflowSignalOptions,
     WorkflowStartOptions,
 };
-use temporalio_common::data_converters::MultiArgs2;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 use crate::config::TemporalSettings;
@@ -601,7 +600,10 @@ impl StudioClient {
         self.client
             .start_workflow(
                 BatchWorkflow::run,
-                MultiArgs2(crate::messages::BatchArg::List(batch), 0),
+                crate::messages::BatchStart {
+                    batch: crate::messages::BatchArg::List(batch),
+                    processed: 0,
+                },
                 self.start_options(id),
             )
             .await

@@ -248,6 +248,63 @@ impl BatchArg {
     }
 }
 
+/// The batch workflow's arguments `(batch, processedCount = 0)`: two payloads, or one when a
+/// seed client leaves the count at its default (the SDK's `MultiArgs2` insists on two).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchStart {
+    pub batch: BatchArg,
+    pub processed: u32,
+}
+
+mod batch_start_payloads {
+    use temporalio_common::data_converters::{
+        GenericPayloadConverter, PayloadConversionError, SerializationContext,
+        TemporalDeserializable, TemporalSerializable,
+    };
+    use temporalio_common::protos::temporal::api::common::v1::Payload;
+
+    use super::{BatchArg, BatchStart};
+
+    impl TemporalSerializable for BatchStart {
+        fn to_payloads(
+            &self,
+            ctx: &SerializationContext<'_>,
+        ) -> Result<Vec<Payload>, PayloadConversionError> {
+            Ok(vec![
+                ctx.converter.to_payload(ctx, &self.batch)?,
+                ctx.converter.to_payload(ctx, &self.processed)?,
+            ])
+        }
+    }
+
+    impl TemporalDeserializable for BatchStart {
+        fn from_payload(
+            ctx: &SerializationContext<'_>,
+            payload: Payload,
+        ) -> Result<Self, PayloadConversionError> {
+            Ok(BatchStart {
+                batch: ctx.converter.from_payload::<BatchArg>(ctx, payload)?,
+                processed: 0,
+            })
+        }
+
+        fn from_payloads(
+            ctx: &SerializationContext<'_>,
+            payloads: Vec<Payload>,
+        ) -> Result<Self, PayloadConversionError> {
+            let mut it = payloads.into_iter();
+            match (it.next(), it.next(), it.next()) {
+                (Some(batch), None, None) => Self::from_payload(ctx, batch),
+                (Some(batch), Some(processed), None) => Ok(BatchStart {
+                    batch: ctx.converter.from_payload::<BatchArg>(ctx, batch)?,
+                    processed: ctx.converter.from_payload::<u32>(ctx, processed)?,
+                }),
+                _ => Err(PayloadConversionError::WrongEncoding),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,21 +110,29 @@ async fn plain_string_segments_work_and_bad_payloads_never_wedge_a_job() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_batch_shape_starts_and_reports_total_processed() {
     let env = Env::new("seedbatch").await;
-    let id = env.job_id("batch");
-    let (ok, out) = temporal(&[
-        "start",
-        "--type",
-        names::BATCH_WORKFLOW,
-        "--task-queue",
-        &env.queue,
-        "--workflow-id",
-        &id,
-        "--input",
-        r#"{"characters": [{"name": "Ava", "basePrompt": "a pilot"}, {"name": "Kay", "basePrompt": "a courier"}]}"#,
-        "--input",
-        "0",
-    ]);
-    assert!(ok, "{out}");
-    let r = env.batch_result(&id).await.unwrap();
-    assert_eq!((r.processed, r.total, r.total_processed), (2, 2, 2));
+    let batch = r#"{"characters": [{"name": "Ava", "basePrompt": "a pilot"}, {"name": "Kay", "basePrompt": "a courier"}]}"#;
+    // With `processedCount`, and without it (the seed's default of 0).
+    for (name, extra) in [("batch", &["--input", "0"][..]), ("batch-default", &[][..])] {
+        let id = env.job_id(name);
+        let mut args = vec![
+            "start",
+            "--type",
+            names::BATCH_WORKFLOW,
+            "--task-queue",
+            &env.queue,
+            "--workflow-id",
+            &id,
+            "--input",
+            batch,
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out) = temporal(&args);
+        assert!(ok, "{out}");
+        let r = env.batch_result(&id).await.unwrap();
+        assert_eq!(
+            (r.processed, r.total, r.total_processed),
+            (2, 2, 2),
+            "{name}"
+        );
+    }
 }

@@ -3,14 +3,13 @@
 
 use futures::future::join_all;
 use studio_core::{BatchProgress, CharacterSpec};
-use temporalio_common::data_converters::MultiArgs2;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 use crate::activities::StudioActivities;
-use crate::messages::{BatchArg, BatchResult, CharacterInput};
+use crate::messages::{BatchArg, BatchResult, BatchStart, CharacterInput};
 use crate::names;
 use crate::tuning::Tuning;
 
@@ -27,8 +26,8 @@ pub struct BatchWorkflow {
 #[workflow_methods]
 impl BatchWorkflow {
     #[init]
-    fn new(_ctx: &WorkflowContextView, input: MultiArgs2<BatchArg, u32>) -> Self {
-        let MultiArgs2(batch, processed) = input;
+    fn new(_ctx: &WorkflowContextView, input: BatchStart) -> Self {
+        let BatchStart { batch, processed } = input;
         let batch = batch.into_list();
         let total = batch.len() as u32;
         let processed = processed.min(total);
@@ -75,7 +74,10 @@ impl BatchWorkflow {
         if processed < total {
             let batch = ctx.state(|s| s.batch.clone());
             ctx.continue_as_new(
-                MultiArgs2(BatchArg::List(batch), processed),
+                BatchStart {
+                    batch: BatchArg::List(batch),
+                    processed,
+                },
                 ContinueAsNewOptions::default(),
             )?;
             unreachable!("continue_as_new always returns Err");
