@@ -718,8 +718,19 @@ async fn retry_info_is_honoured_and_a_failed_operation_is_resubmitted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
+    killed_mid_poll(false).await;
+}
+
+/// The same when the death spent the clip's last attempt: the workflow schedules it anew and
+/// hands it the operation name from the last heartbeat, so the clip is still paid for once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clip_rescheduled_after_its_worker_died_resumes_the_same_operation() {
+    killed_mid_poll(true).await;
+}
+
+async fn killed_mid_poll(last_attempt: bool) {
     let mock = mock().await;
-    let env = Env::without_worker("resume").await;
+    let env = Env::without_worker(if last_attempt { "resched" } else { "resume" }).await;
     let mut settings = studio_api::Settings {
         google: google_settings(&mock, env.data.path(), KEY),
         ..Default::default()
@@ -730,8 +741,11 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
     let prompt = "a long take [mock:polls=30]";
     let id = env.job_id("job");
     let mut first = env.worker_process_with("gemini");
-    env.start(&id, input(vec![scenario(prompt, 4)], Quality::Standard))
-        .await;
+    let mut inp = input(vec![scenario(prompt, 4)], Quality::Standard);
+    if last_attempt {
+        inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 1;
+    }
+    env.start(&id, inp).await;
     // Submitted and polled a few times: the operation name has reached a heartbeat.
     wait_for(
         "the Veo operation to be polled",
@@ -753,8 +767,25 @@ async fn a_worker_killed_mid_poll_resumes_the_same_operation() {
         Some(&1),
         "paid twice"
     );
-    let r = only(&activities(&env, &id).await, names::GENERATE_VIDEO_SEGMENT);
-    assert_eq!((r.attempts, r.outcome), (2, ActivityOutcome::Completed));
+    let clips: Vec<_> = activities(&env, &id)
+        .await
+        .into_iter()
+        .filter(|r| r.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .collect();
+    if last_attempt {
+        let outcomes: Vec<_> = clips.iter().map(|c| (c.attempts, c.outcome)).collect();
+        assert_eq!(
+            outcomes,
+            [(1, ActivityOutcome::TimedOut), (1, ActivityOutcome::Completed)],
+            "scheduled anew once"
+        );
+    } else {
+        assert_eq!(clips.len(), 1);
+        assert_eq!(
+            (clips[0].attempts, clips[0].outcome),
+            (2, ActivityOutcome::Completed)
+        );
+    }
 }
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`.

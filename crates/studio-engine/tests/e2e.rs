@@ -610,3 +610,60 @@ async fn a_clip_whose_worker_died_is_scheduled_anew_not_failed() {
     let history = record_history(&env, &id, "crash-reschedule").await;
     assert_replays(&[("crash-reschedule", history)]).await;
 }
+
+/// The reschedule after worker deaths has a cap: a clip whose workers keep dying fails the job
+/// (saying so) once `maxCrashReschedules` is spent, instead of being scheduled forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clip_whose_workers_keep_dying_fails_once_the_cap_is_spent() {
+    let env = Env::without_worker("cap").await;
+    let id = env.job_id("job");
+    let mut inp = input(vec![scenario("a", 8)], Quality::Standard);
+    let tuning = inp.tuning.as_mut().unwrap();
+    tuning.segment.retry.max_attempts = 1;
+    tuning.max_crash_reschedules = 1;
+    env.start(&id, inp).await;
+    let needle = env.data.path().display().to_string();
+    // Two deaths mid-clip: the first is rescheduled, the second spends the cap.
+    for death in 1..=2 {
+        let mut worker = env.worker_process();
+        wait_for(
+            "a clip to be mid-render",
+            Duration::from_secs(90),
+            || async { !ffmpeg_processes(&needle).is_empty() },
+        )
+        .await;
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+        // Wait for the heartbeat timeout to end this attempt before the next worker starts.
+        wait_for(
+            "the dead worker's clip to time out",
+            Duration::from_secs(90),
+            || async {
+                activities(&env, &id)
+                    .await
+                    .iter()
+                    .filter(|r| {
+                        r.activity_type == names::GENERATE_VIDEO_SEGMENT
+                            && r.outcome == ActivityOutcome::TimedOut
+                    })
+                    .count()
+                    >= death
+            },
+        )
+        .await;
+    }
+    // A live worker decides the job's end.
+    let mut last = env.worker_process();
+    let result = env.result(&id).await;
+    last.kill().unwrap();
+    last.wait().unwrap();
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("failed"), "{err}");
+    let clips: Vec<_> = activities(&env, &id)
+        .await
+        .into_iter()
+        .filter(|r| r.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .collect();
+    assert_eq!(clips.len(), 2, "one reschedule, then the cap: {clips:?}");
+    assert!(clips.iter().all(|c| c.outcome == ActivityOutcome::TimedOut));
+}
