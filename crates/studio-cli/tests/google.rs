@@ -776,7 +776,10 @@ async fn killed_mid_poll(last_attempt: bool) {
         let outcomes: Vec<_> = clips.iter().map(|c| (c.attempts, c.outcome)).collect();
         assert_eq!(
             outcomes,
-            [(1, ActivityOutcome::TimedOut), (1, ActivityOutcome::Completed)],
+            [
+                (1, ActivityOutcome::TimedOut),
+                (1, ActivityOutcome::Completed)
+            ],
             "scheduled anew once"
         );
     } else {

@@ -225,6 +225,24 @@ fn status_of(s: WorkflowExecutionStatus) -> JobStatus {
     }
 }
 
+/// Why waiting for a job's result ended without one. Only the job's own end is a failure: a
+/// server that went away or a broken connection is an RPC error the caller may retry (a
+/// `studio render` reporting "job failed" for a restarting server would be a lie chaos found).
+fn result_error(id: &str, e: WorkflowGetResultError) -> EngineError {
+    let failed = |message: String| EngineError::JobFailed {
+        id: id.into(),
+        message,
+    };
+    match e {
+        WorkflowGetResultError::Failed(f) => failed(failure_message(f.failure())),
+        WorkflowGetResultError::Cancelled { .. } => EngineError::JobCancelled { id: id.into() },
+        WorkflowGetResultError::Terminated { .. } => failed("it was terminated".into()),
+        WorkflowGetResultError::TimedOut => failed("it timed out".into()),
+        WorkflowGetResultError::NotFound(_) => EngineError::NotFound { id: id.into() },
+        other => EngineError::Rpc(other.to_string()),
+    }
+}
+
 /// An update's error: a refusal (validator or handler) is the job's answer, not a failure.
 fn update_error(id: &str, e: WorkflowUpdateError) -> EngineError {
     match e {
@@ -465,19 +483,7 @@ impl StudioClient {
             .get_workflow_handle::<VideoWorkflow>(id)
             .get_result(WorkflowGetResultOptions::default())
             .await
-            .map_err(|e| match e {
-                WorkflowGetResultError::Failed(f) => EngineError::JobFailed {
-                    id: id.into(),
-                    message: failure_message(f.failure()),
-                },
-                WorkflowGetResultError::Cancelled { .. } => {
-                    EngineError::JobCancelled { id: id.into() }
-                }
-                other => EngineError::JobFailed {
-                    id: id.into(),
-                    message: other.to_string(),
-                },
-            })
+            .map_err(|e| result_error(id, e))
     }
 
     /// Status of a job (`running`, `completed`, `failed`, `canceled`, ...).
@@ -631,10 +637,7 @@ impl StudioClient {
             .get_workflow_handle::<BatchWorkflow>(id)
             .get_result(WorkflowGetResultOptions::default())
             .await
-            .map_err(|e| EngineError::JobFailed {
-                id: id.into(),
-                message: e.to_string(),
-            })
+            .map_err(|e| result_error(id, e))
     }
 
     /// Pollers and backlog of the client's task queue (workflow and activity sides).
