@@ -28,7 +28,7 @@ assert.ok(exes.includes(process.env.BUNDLE_SIDECAR), `the dev server runs from $
 step(`embedded Temporal server runs from the sidecar ${process.env.BUNDLE_SIDECAR}`);
 
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 30000);
-await s.exec("document.getElementById('render').click()");
+await s.click(await s.find("#render"));
 await s.waitFor("the job to complete", "return document.querySelector('#jobs li.job')?.dataset.status === 'completed'", 240000);
 const video = await s.waitFor(
   "the preview",

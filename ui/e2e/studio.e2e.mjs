@@ -155,7 +155,8 @@ await shot(s, "2-reordered");
 
 // Render, watch, pause and resume mid-run.
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
-await s.exec("window.__progress = []; document.getElementById('render').click()");
+await s.exec("window.__progress = []");
+await s.click(await s.find("#render"));
 await s.waitFor("a job card", "return document.querySelector('#jobs li.job')");
 await s.exec(`
   const li = document.querySelector('#jobs li.job');
@@ -163,10 +164,11 @@ await s.exec(`
     .observe(li, {attributes: true, subtree: true, childList: true});`);
 await s.waitFor("clips to start", "return document.querySelector('#jobs li.job')?.dataset.stage === 'generating_videos'", 60000);
 await shot(s, "3-rendering");
-await s.exec("document.querySelector('#jobs li.job .pause').click()");
+await s.click(await s.find("#jobs li.job .pause"));
 await s.waitFor("the job to show paused", "return document.querySelector('#jobs li.job .state').textContent.includes('paused')", 10000);
 await shot(s, "4-paused");
-await s.exec("document.querySelector('#jobs li.job .resume').click()");
+await s.waitFor("Resume to show", "return !document.querySelector('#jobs li.job .resume').hidden", 10000);
+await s.click(await s.find("#jobs li.job .resume"));
 step("paused and resumed");
 await s.waitFor("the job to complete", "return document.querySelector('#jobs li.job')?.dataset.status === 'completed'", 180000);
 await s.waitFor(
