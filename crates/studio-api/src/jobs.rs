@@ -62,6 +62,19 @@ impl JobLog {
         })
     }
 
+    /// Adds the record unless one with its id is listed (checked and written under one lock);
+    /// returns whether it was added.
+    pub fn add_if_new(&self, record: JobRecord) -> Result<bool, ApiError> {
+        let mut added = false;
+        self.update(|jobs| {
+            if !jobs.iter().any(|j| j.id == record.id) {
+                jobs.insert(0, record);
+                added = true;
+            }
+        })?;
+        Ok(added)
+    }
+
     /// Removes a record (a render whose start failed after it was recorded).
     pub fn remove(&self, id: &str) -> Result<(), ApiError> {
         self.update(|jobs| jobs.retain(|j| j.id != id))

@@ -436,14 +436,11 @@ impl Studio {
         };
         // Recorded before the start, so a crash in between leaves a record (whose status
         // then reads `unknown`), never a job the studio does not list.
-        let known = self.jobs.list()?.iter().any(|j| j.id == id);
-        if !known {
-            self.jobs.add(record.clone())?;
-        }
+        let recorded_now = self.jobs.add_if_new(record.clone())?;
         let started = match session.render_project_as(project, base, &id).await {
             Ok(started) => started,
             Err(e) => {
-                if !known {
+                if recorded_now {
                     self.jobs.remove(&id)?;
                 }
                 return Err(e);
@@ -525,9 +522,7 @@ impl Studio {
                     project_path: Some(path.display().to_string()),
                     started_at: now_secs(),
                 };
-                if !self.jobs.list()?.iter().any(|j| j.id == id) {
-                    self.jobs.add(record)?;
-                }
+                self.jobs.add_if_new(record)?;
                 Ok(())
             }
         }
