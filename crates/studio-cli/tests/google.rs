@@ -791,6 +791,67 @@ async fn killed_mid_poll(last_attempt: bool) {
     }
 }
 
+/// Retries are for provider errors, re-scheduling for dead workers: a clip whose first two
+/// attempts got a 503 and whose third died with its worker spent its budget on the provider,
+/// so the job fails instead of getting three fresh attempts (and still paid once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_errors_then_a_worker_death_get_no_fresh_retry_budget() {
+    let mock = mock().await;
+    let env = Env::without_worker("budget").await;
+    let mut settings = studio_api::Settings {
+        google: google_settings(&mock, env.data.path(), KEY),
+        ..Default::default()
+    };
+    settings.google.poll_initial_ms = 200;
+    settings.save(env.data.path()).unwrap();
+
+    let prompt = "a long take [mock:fail=2, polls=30]";
+    let id = env.job_id("job");
+    let mut first = env.worker_process_with("gemini");
+    let mut inp = input(vec![scenario(prompt, 4)], Quality::Standard);
+    inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 3;
+    env.start(&id, inp).await;
+    // Two 503s, then the third attempt's operation is submitted and polled.
+    wait_for(
+        "the third attempt's operation to be polled",
+        Duration::from_secs(90),
+        || async {
+            mock.stats().video_submissions.get(prompt) == Some(&1) && mock.stats().polls >= 10
+        },
+    )
+    .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let mut second = env.worker_process_with("gemini");
+    let result = env.result(&id).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let err = result.expect_err("a clip whose retries went to the provider fails the job");
+    assert!(matches!(err, EngineError::JobFailed { .. }), "{err:?}");
+    let clips: Vec<_> = activities(&env, &id)
+        .await
+        .into_iter()
+        .filter(|r| r.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .map(|c| (c.attempts, c.outcome))
+        .collect();
+    assert_eq!(
+        clips,
+        [(3, ActivityOutcome::TimedOut)],
+        "not scheduled anew after its budget went to 503s"
+    );
+    let refused = mock
+        .stats()
+        .requests
+        .iter()
+        .filter(|r| r.status == 503)
+        .count();
+    assert_eq!(refused, 2, "the two scripted 503s");
+    assert_eq!(mock.stats().video_submissions.get(prompt), Some(&1));
+    // A replay fixture of its own (`STUDIO_RECORD_HISTORIES`): the budget's patch and path.
+    let history = record_history(&env, &id, "crash-budget").await;
+    assert_replays(&[("crash-budget", history)]).await;
+}
+
 /// Every file under `dir` (recursively) whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
     files_in(dir)

@@ -125,14 +125,30 @@ where
     F: FnOnce(TaskCtx) -> Fut,
     Fut: Future<Output = Result<T, MediaError>>,
 {
-    let resume = ctx
+    let last = ctx
         .heartbeat_details()
         .deserialize::<serde_json::Value>()
         .ok()
-        .flatten()
-        .and_then(|v| v.get("checkpoint").cloned())
+        .flatten();
+    let resume = last
+        .as_ref()
+        .and_then(|v| v.get(names::HEARTBEAT_CHECKPOINT).cloned())
         .filter(|v| !v.is_null())
         .or(fallback_resume);
+    // Earlier attempts of this activity that ended in a provider error: every heartbeat carries
+    // the count, so a later death tells the workflow its retries were not all spent by crashes.
+    let provider_errors = last
+        .as_ref()
+        .and_then(|v| v.get(names::HEARTBEAT_PROVIDER_ERRORS))
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    let details = |fraction: f32, checkpoint: Option<serde_json::Value>, errors: u64| {
+        serde_json::json!({
+            "fraction": fraction,
+            names::HEARTBEAT_CHECKPOINT: checkpoint,
+            names::HEARTBEAT_PROVIDER_ERRORS: errors,
+        })
+    };
     let task = TaskCtx::new(CancellationToken::new(), resume);
     let mut progress = task.subscribe();
     let cancel = task.cancel.clone();
@@ -164,8 +180,8 @@ where
                 fraction,
                 checkpoint,
             } = progress.borrow_and_update().clone();
-            let details = serde_json::json!({"fraction": fraction, "checkpoint": checkpoint});
-            if let Err(e) = ctx.record_heartbeat(details).await {
+            let beat = details(fraction, checkpoint, provider_errors);
+            if let Err(e) = ctx.record_heartbeat(beat).await {
                 tracing::warn!(error = %e, "heartbeat failed");
             }
         }
@@ -176,6 +192,20 @@ where
     };
     if ctx.is_cancelled() && result.is_err() {
         return Err(MediaError::Cancelled);
+    }
+    if let Err(e) = &result {
+        if !matches!(e, MediaError::Cancelled) {
+            // Reported with the failure (the core sends the last details along with it), so
+            // the next attempt, and a timeout after it, still carry this attempt's error.
+            let TaskProgress {
+                fraction,
+                checkpoint,
+            } = task.subscribe().borrow().clone();
+            let beat = details(fraction, checkpoint, provider_errors + 1);
+            if let Err(e) = ctx.record_heartbeat(beat).await {
+                tracing::warn!(error = %e, "heartbeat failed");
+            }
+        }
     }
     result
 }

@@ -25,8 +25,16 @@ pub const PLAN_RENDER: &str = "planRender";
 pub const CACHE_PATCH: &str = "artifact-cache-v1";
 /// Patch id guarding the re-scheduling of activities whose workers died.
 pub const CRASH_PATCH: &str = "crash-reschedule-v1";
+/// Patch id guarding the rule that an activity with a provider error among its attempts is not
+/// scheduled anew after a worker death (its retry budget was not spent on crashes alone).
+pub const CRASH_BUDGET_PATCH: &str = "crash-budget-v1";
 /// Patch id guarding the model plan and rule check, so jobs started before it replay unchanged.
 pub const RULES_PATCH: &str = "model-rules-v1";
+
+/// Heartbeat detail fields: the provider's checkpoint (e.g. a Veo operation name) and how many
+/// attempts of the activity ended in a provider error.
+pub const HEARTBEAT_CHECKPOINT: &str = "checkpoint";
+pub const HEARTBEAT_PROVIDER_ERRORS: &str = "providerErrors";
 
 /// Query answering `{stage, percentage, currentStep}` (and batch progress for batches).
 pub const GET_PROGRESS: &str = "getProgress";

@@ -15,6 +15,8 @@ pub struct Faults {
     /// `free-tier`: every request is a 429 with the free-tier quota id and `limit: 0`.
     pub free_tier: bool,
     pub status: Option<u16>,
+    /// `fail=N`: the first N requests of the prompt get a 503 (as `503`), later ones succeed.
+    pub fail_first: Option<u32>,
     pub hang: bool,
     /// 200, a few bytes of body, then the connection is cut.
     pub reset: bool,
@@ -75,7 +77,9 @@ impl Faults {
             "inline" => self.inline = true,
             "gcs-key" => self.gcs_key = true,
             other => {
-                if let Some(n) = other.strip_prefix("polls=") {
+                if let Some(n) = other.strip_prefix("fail=") {
+                    self.fail_first = n.trim().parse().ok();
+                } else if let Some(n) = other.strip_prefix("polls=") {
                     self.polls = n.trim().parse().ok();
                 } else if let Some(s) = other.strip_prefix("429=") {
                     if let Ok(secs) = s.trim().parse::<f64>() {
@@ -113,6 +117,7 @@ mod tests {
         let f = Faults::parse("x [mock:429=2.25] y [mock:op-error-once,inline, gcs-key]");
         assert!(f.throttle_once && f.op_error_once && f.inline && f.gcs_key);
         assert_eq!(f.retry_delay_ms(), 2250);
+        assert_eq!(Faults::parse("[mock:fail=2]").fail_first, Some(2));
         let f = Faults::parse("[mock:quota-day,free-tier,op-invalid,no-video]");
         assert!(f.quota_day && f.free_tier && f.op_invalid && f.no_video);
         assert!(!f.throttle_once);

@@ -34,7 +34,8 @@
 //!   RetryInfo the client must ignore).
 //! - `free-tier`: always 429 with quota id `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`
 //!   and `limit: 0` in the message.
-//! - `500`, `503`, `bad-request` (400): that status, every time.
+//! - `500`, `503`, `bad-request` (400): that status, every time. `fail=N`: a 503 for the
+//!   first N requests of the prompt (per character for images), then success.
 //! - `hang` (no answer), `reset` (200, a few bytes, then the connection is cut), `trickle` (200,
 //!   then a byte a second), `malformed` (200 with truncated JSON).
 //! - `safety`: images: `promptFeedback.blockReason: SAFETY`, no candidates; operations: done
@@ -204,6 +205,8 @@ pub(crate) struct State {
     files: Mutex<HashMap<String, Vec<u8>>>,
     /// Prompts that got their one scripted 429, and until when they stay throttled.
     throttled: Mutex<HashMap<String, Instant>>,
+    /// How many requests of each prompt got their scripted `fail=N` 503.
+    failed_first: Mutex<HashMap<String, u32>>,
     /// Prompts whose first operation already failed (`op-error-once`).
     failed_once: Mutex<HashSet<String>>,
     work: tempfile::TempDir,
@@ -230,6 +233,7 @@ impl MockGoogle {
             interactions: Mutex::default(),
             files: Mutex::default(),
             throttled: Mutex::default(),
+            failed_first: Mutex::default(),
             failed_once: Mutex::default(),
             work: tempfile::tempdir()?,
             offline: studio_media::offline::OfflineProvider::new(studio_media::Ffmpeg::from_env()),

@@ -621,7 +621,13 @@ pub(crate) async fn common_faults(
             Some(_) => {}
         }
     }
-    if let Some(code) = f.status {
+    let scripted_503 = f.fail_first.is_some_and(|n| {
+        let mut failed = state.failed_first.lock().expect("lock");
+        let count = failed.entry(key.to_owned()).or_default();
+        *count += 1;
+        *count <= n
+    });
+    if let Some(code) = f.status.or(scripted_503.then_some(503)) {
         let status = match code {
             400 => "INVALID_ARGUMENT",
             503 => "UNAVAILABLE",

@@ -180,8 +180,13 @@ fn activity_failed(
 }
 
 /// When an activity ran out of attempts only because its workers died (its last attempt ended
-/// in a heartbeat timeout), the checkpoint it last heartbeated (None inside if none).
-fn worker_died(err: &ActivityExecutionError) -> Option<Option<serde_json::Value>> {
+/// in a heartbeat timeout and no attempt before it reported a provider error), the checkpoint
+/// it last heartbeated (None inside if none). An activity whose provider failed too has spent
+/// its retry budget on provider errors, and is not given a fresh one.
+fn worker_died(
+    err: &ActivityExecutionError,
+    policy: Reschedule,
+) -> Option<Option<serde_json::Value>> {
     use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
     use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
     if !matches!(err, ActivityExecutionError::Failed(_)) {
@@ -193,12 +198,21 @@ fn worker_died(err: &ActivityExecutionError) -> Option<Option<serde_json::Value>
             if t.timeout_type != TimeoutType::Heartbeat as i32 {
                 return None;
             }
-            let checkpoint = t
+            let details = t
                 .last_heartbeat_details
                 .as_ref()
                 .and_then(|d| d.payloads.first())
-                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok())
-                .and_then(|v| v.get("checkpoint").cloned())
+                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok());
+            let provider_errors = details
+                .as_ref()
+                .and_then(|v| v.get(names::HEARTBEAT_PROVIDER_ERRORS))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            if policy.counts_provider_errors && provider_errors > 0 {
+                return None;
+            }
+            let checkpoint = details
+                .and_then(|v| v.get(names::HEARTBEAT_CHECKPOINT).cloned())
                 .filter(|v| !v.is_null());
             return Some(checkpoint);
         }
@@ -207,10 +221,23 @@ fn worker_died(err: &ActivityExecutionError) -> Option<Option<serde_json::Value>
     None
 }
 
+/// When an activity whose workers died is scheduled anew, fixed once per run.
+#[derive(Debug, Clone, Copy)]
+struct Reschedule {
+    /// How often (0 for jobs started before re-scheduling existed, which replay as they ran).
+    max: u32,
+    /// Whether an earlier provider error rules it out (false for jobs started before that
+    /// rule, which replay as they ran).
+    counts_provider_errors: bool,
+}
+
 /// Runs an activity (built by `run` from the checkpoint to resume from), scheduling it anew up
-/// to `max` times when its retry policy ran out on worker deaths alone: retries are for provider
-/// errors, and a crashed machine must not fail the job.
-async fn surviving_crashes<T, F, Fut>(max: u32, mut run: F) -> Result<T, ActivityExecutionError>
+/// to `policy.max` times when its retry policy ran out on worker deaths alone: retries are for
+/// provider errors, and a crashed machine must not fail the job.
+async fn surviving_crashes<T, F, Fut>(
+    policy: Reschedule,
+    mut run: F,
+) -> Result<T, ActivityExecutionError>
 where
     F: FnMut(Option<serde_json::Value>) -> Fut,
     Fut: std::future::Future<Output = Result<T, ActivityExecutionError>>,
@@ -219,7 +246,7 @@ where
     let mut crashes = 0;
     loop {
         match run(resume.take()).await {
-            Err(e) if crashes < max => match worker_died(&e) {
+            Err(e) if crashes < policy.max => match worker_died(&e, policy) {
                 Some(checkpoint) => {
                     crashes += 1;
                     resume = checkpoint;
@@ -254,9 +281,8 @@ fn quality_from(value: &Value) -> Result<Quality, String> {
 /// What every phase of a run needs, fixed once it is planned.
 struct Run {
     tuning: Tuning,
-    /// How often an activity is scheduled anew when only its workers died (0 for jobs started
-    /// before that existed, which replay as they ran).
-    crash_reschedules: u32,
+    /// When an activity is scheduled anew because only its workers died.
+    reschedule: Reschedule,
     /// Where clips and enhance run (None: the workflow's own queue).
     slow_queue: Option<String>,
 }
@@ -275,6 +301,7 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, b
     // Jobs started before crash re-scheduling existed replay as they ran.
     let crash_patched = ctx.patched(names::CRASH_PATCH);
     let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
+    let budget_patched = crash_patched && ctx.patched(names::CRASH_BUDGET_PATCH);
 
     if planned {
         let query = ctx.state(|s| {
@@ -321,10 +348,13 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, b
     }
     let (tuning, slow_queue) = ctx.state(|s| (s.tuning, s.slow_queue.clone()));
     let run = Run {
-        crash_reschedules: if crash_patched {
-            tuning.max_crash_reschedules
-        } else {
-            0
+        reschedule: Reschedule {
+            max: if crash_patched {
+                tuning.max_crash_reschedules
+            } else {
+                0
+            },
+            counts_provider_errors: budget_patched,
         },
         tuning,
         slow_queue,
@@ -379,7 +409,7 @@ async fn character(
         );
         character_input(s)
     });
-    let out = surviving_crashes(run.crash_reschedules, |_| {
+    let out = surviving_crashes(run.reschedule, |_| {
         ctx.execute_activity(
             StudioActivities::generate_character_images,
             input.clone(),
@@ -520,7 +550,7 @@ async fn scenes(
                 break;
             };
             let opts = segment_opts.clone();
-            let fut = surviving_crashes(run.crash_reschedules, move |resume| {
+            let fut = surviving_crashes(run.reschedule, move |resume| {
                 let input = SegmentInput {
                     resume,
                     ..input.clone()
@@ -586,7 +616,7 @@ async fn stitch(ctx: &WorkflowContext<VideoWorkflow>, run: &Run) -> WorkflowResu
                 .collect(),
         }
     });
-    let stitched = surviving_crashes(run.crash_reschedules, |_| {
+    let stitched = surviving_crashes(run.reschedule, |_| {
         ctx.execute_activity(
             StudioActivities::stitch_videos,
             input.clone(),
@@ -626,7 +656,7 @@ async fn finish(
     let mut enhance_opts = run.tuning.enhance.options();
     enhance_opts.task_queue = run.slow_queue.clone();
     let video_url = match enhance {
-        Some(input) => surviving_crashes(run.crash_reschedules, |_| {
+        Some(input) => surviving_crashes(run.reschedule, |_| {
             ctx.execute_activity(
                 StudioActivities::enhance_4k,
                 input.clone(),
