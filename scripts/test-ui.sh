@@ -3,6 +3,11 @@
 # under Xvfb driven by tauri-driver + WebKitWebDriver, on the embedded Temporal dev server and the
 # offline provider. Screenshots and measured figures land in target/e2e-artifacts/.
 set -euo pipefail
+# A private D-Bus session: the single-instance handover runs over it (and nothing reaches a
+# desktop session's bus or keyring; keys go to the file store).
+if [ -z "${STUDIO_E2E_BUS:-}" ]; then
+  STUDIO_E2E_BUS=1 STUDIO_SECRETS=file exec dbus-run-session -- "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 target=$(cd "${CARGO_TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/target")

@@ -106,35 +106,10 @@ pub async fn render(
     path: Option<String>,
 ) -> Result<RenderStarted, ApiError> {
     let path = path.map(PathBuf::from);
-    // Reference images are uploaded to the provider: only files the creator chose, dropped,
-    // or keeps beside the project (a project opened from elsewhere may name any file).
-    let base = path
-        .as_deref()
-        .and_then(std::path::Path::parent)
-        .unwrap_or(std::path::Path::new("/"));
-    let unconfirmed: Vec<FieldProblem> = project
-        .character
-        .reference_images
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            let full = base.join(r);
-            // A missing file is the project check's to report.
-            full.exists()
-                && state
-                    .grants
-                    .check_view(&full.to_string_lossy(), state.data_dir.root())
-                    .is_err()
-        })
-        .map(|(i, r)| FieldProblem {
-            field: format!("character.referenceImages[{i}]"),
-            message: format!(
-                "{} is outside the project's folder and was not chosen here: add it again \
-                 (Add reference) to confirm it may be uploaded",
-                r.display()
-            ),
-        })
-        .collect();
+    let unconfirmed =
+        state
+            .grants
+            .unconfirmed_references(&project, path.as_deref(), state.data_dir.root());
     if !unconfirmed.is_empty() {
         return Err(ApiError {
             code: ErrorCode::InvalidProject,

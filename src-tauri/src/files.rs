@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use studio_api::{ApiError, ErrorCode};
+use studio_api::{ApiError, ErrorCode, FieldProblem};
+use studio_core::Project;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -85,6 +86,37 @@ impl Grants {
             return Ok(p);
         }
         Err(refused(path))
+    }
+
+    /// The reference images of `project` (saved at `path`) that would be uploaded without the
+    /// creator having chosen them: a project opened from elsewhere may name any file on disk,
+    /// so only files picked or dropped in this session, or kept beside a granted project, go.
+    /// A missing file is left to the project check, which names it.
+    pub fn unconfirmed_references(
+        &self,
+        project: &Project,
+        path: Option<&Path>,
+        data_dir: &Path,
+    ) -> Vec<FieldProblem> {
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
+        project
+            .character
+            .reference_images
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let full = base.join(r);
+                full.exists() && self.check_view(&full.to_string_lossy(), data_dir).is_err()
+            })
+            .map(|(i, r)| FieldProblem {
+                field: format!("character.referenceImages[{i}]"),
+                message: format!(
+                    "{} is outside the project's folder and was not chosen here: add it again \
+                     (Add reference) to confirm it may be uploaded",
+                    r.display()
+                ),
+            })
+            .collect()
     }
 }
 
@@ -215,5 +247,47 @@ mod tests {
         let out = dir.path().join("out.mp4");
         g.grant(&out, &[Access::Write]);
         assert!(g.check(&s(&out), Access::Read).is_err());
+    }
+
+    /// A project opened from elsewhere names a file outside its folder: it is not uploaded
+    /// until the creator chooses it in this session; files beside the project go at once.
+    #[test]
+    fn references_outside_the_project_need_the_creators_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let project_dir = dir.path().join("proj");
+        std::fs::create_dir_all(&project_dir).unwrap();
+        let project_path = project_dir.join("p.studio.json");
+        std::fs::write(project_dir.join("beside.png"), b"x").unwrap();
+        let secret = dir.path().join("id_card.png");
+        std::fs::write(&secret, b"x").unwrap();
+        let mut project: Project = serde_json::from_value(serde_json::json!({
+            "version": 1,
+            "character": {"name": "Ava", "basePrompt": "a pilot",
+                          "referenceImages": ["beside.png", secret, "missing.png"]},
+            "scenarios": [{"id": "s1", "prompt": "flies", "durationSeconds": 4}]
+        }))
+        .unwrap();
+        let g = Grants::default();
+        g.grant(&project_path, &[Access::Read, Access::Project]);
+        let problems = g.unconfirmed_references(&project, Some(&project_path), &data);
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["character.referenceImages[1]"], "{problems:?}");
+        assert!(problems[0].message.contains("id_card.png"));
+        // Chosen in a dialog (or dropped) this session: it may go.
+        g.grant(&secret, &[Access::Read]);
+        assert!(g
+            .unconfirmed_references(&project, Some(&project_path), &data)
+            .is_empty());
+        // A `..` path beside the project that climbs out is still outside.
+        project.character.reference_images = vec!["../id_card.png".into()];
+        let g = Grants::default();
+        g.grant(&project_path, &[Access::Read, Access::Project]);
+        assert_eq!(
+            g.unconfirmed_references(&project, Some(&project_path), &data)
+                .len(),
+            1
+        );
     }
 }

@@ -3,7 +3,7 @@
 //
 // Env: STUDIO_APP (binary), WEBDRIVER_URL (tauri-driver), STUDIO_E2E_DIR (scratch dir; the app's
 // data dir and the project live there), TEMPORAL_CLI, E2E_ARTIFACTS (screenshots, metrics).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
@@ -367,6 +367,43 @@ const libHistory = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "
 assert.ok(!libHistory.includes("generateCharacterImages"), "a library character needs no character step");
 assert.ok(libHistory.includes("generateVideoSegment"));
 step("rendered with a library character: no character step in its history");
+
+// One instance: a second start hands its project to this window and exits before it touches
+// the data dir, so this session's undo of a delete still works afterwards.
+const secondProject = path.join(dir, "second.studio.json");
+fs.writeFileSync(
+  secondProject,
+  JSON.stringify({
+    version: 1,
+    character: { name: "Zed", basePrompt: "a lighthouse keeper", referenceImages: [] },
+    scenarios: [{ id: "z1", prompt: "lights the lamp", durationSeconds: 4 }],
+    quality: "standard",
+    aspectRatio: "16:9",
+  }),
+);
+await s.click(await s.find("#characters"));
+await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
+await s.click(await s.find('#lib-grid .lib-card[data-name="Rex Stone"] .del'));
+await s.waitFor("the delete", "return !document.getElementById('lib-undo').hidden && ![...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
+const second = spawn(app, [secondProject], {
+  env: { ...process.env, STUDIO_DATA_DIR: path.join(dir, "data"), STUDIO_PROVIDER: "offline" },
+  stdio: "ignore",
+});
+const secondExit = await new Promise((resolve, reject) => {
+  const timer = setTimeout(() => {
+    second.kill("SIGKILL");
+    reject(new Error("the second start did not exit within 30 s"));
+  }, 30000);
+  second.on("exit", (code) => {
+    clearTimeout(timer);
+    resolve(code);
+  });
+});
+assert.equal(secondExit, 0, "the second start hands over and exits cleanly");
+await s.waitFor("the forwarded project in this window", "return document.getElementById('char-name').value === 'Zed'", 15000);
+await s.click(await s.find("#lib-undo button"));
+await s.waitFor("the undo after the second start", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
+step("a second start opened its project in this window and exited; the undo trash survived");
 await quit(s, appPid());
 
 fs.writeFileSync(path.join(artifacts, "metrics.json"), JSON.stringify(metrics, null, 2));

@@ -3,6 +3,8 @@
 //! workers; history helpers; the `studio` binary; and a scan for stray ffmpeg processes.
 //! Dev-only: nothing shipped depends on it.
 
+pub mod grpc_proxy;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
