@@ -150,6 +150,7 @@ impl Studio {
                 refs.push(session.import(&lib.file(&c.id, r)).await?);
             }
             specs.push(CharacterSpec {
+                id: None,
                 name: c.name.clone(),
                 base_prompt: c.base_prompt.clone(),
                 reference_images: refs,

@@ -14,7 +14,7 @@ use studio_media::google::{Backend, GoogleConfig, GoogleProvider};
 use studio_media::{
     Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProviderKind, TaskCtx,
 };
-use studio_models::{check_clip, clip_plan, Catalog, ListedModel, Role, Rule};
+use studio_models::{check_clip, check_first_frame, clip_plan, Catalog, ListedModel, Role, Rule};
 
 use crate::error::{ApiError, FieldProblem};
 
@@ -38,9 +38,15 @@ pub fn rule_problems(settings: &Settings, project: &Project) -> Vec<FieldProblem
                 project.aspect_ratio,
             )
             .into_iter()
+            .chain(
+                s.continue_from_previous
+                    .then(|| check_first_frame(&plan.video, Some(&s.id)))
+                    .flatten(),
+            )
             .map(move |p| FieldProblem {
                 field: match p.rule {
                     Rule::AspectRatio => "aspectRatio".to_owned(),
+                    Rule::FirstFrame => format!("scenarios[{i}].continueFromPrevious"),
                     Rule::Duration | Rule::ResolutionDuration => {
                         format!("scenarios[{i}].durationSeconds")
                     }
@@ -354,6 +360,8 @@ mod tests {
             prompt: "waves".into(),
             negative_prompt: None,
             duration_seconds: ClipSeconds::try_from(6).unwrap(),
+            cast: Vec::new(),
+            continue_from_previous: false,
         });
         // Nothing listed yet: nothing to say.
         assert!(rule_problems(&settings, &project).is_empty());

@@ -139,44 +139,76 @@ impl Session {
             Err(EngineError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let input = match &project.character.library_id {
-            Some(lib_id) => self.library_render_input(project, lib_id).await?,
-            None => {
-                let mut refs = Vec::new();
-                for p in project.reference_paths(base_dir) {
-                    refs.push(self.store.import(&p).await?);
-                }
-                self.settings.render_input(project.to_request(refs))
-            }
-        };
+        let input = self.render_input(project, base_dir).await?;
         self.client.start_render(id, input).await?;
         Ok(true)
     }
 
-    /// A render of `project` with the library character `lib_id`: its references and stored
-    /// angles go into the artifact store, and the angles are used as they are.
-    async fn library_render_input(
+    /// The workflow input of `project`: every character's reference images copied into the
+    /// artifact store; a library character's name, prompt and stored angles used as they are.
+    async fn render_input(
         &self,
         project: &Project,
-        lib_id: &str,
+        base_dir: &Path,
     ) -> Result<studio_engine::RenderInput> {
+        let lead = self.character_assets(&project.character, base_dir).await?;
+        let mut cast = Vec::with_capacity(project.cast.len());
+        for c in &project.cast {
+            cast.push(self.character_assets(c, base_dir).await?);
+        }
+        let mut request = project.to_request(
+            lead.references.clone(),
+            cast.iter().map(|c| c.references.clone()).collect(),
+        );
+        let specs = std::iter::once(&mut request.character).chain(request.cast.iter_mut());
+        for (spec, assets) in specs.zip(std::iter::once(&lead).chain(&cast)) {
+            if let Some((name, prompt)) = &assets.library {
+                spec.name = name.clone();
+                spec.base_prompt = prompt.clone();
+            }
+        }
+        let mut input = self.settings.render_input(request);
+        input.character_images = lead.images;
+        if !cast.is_empty() {
+            input.cast_images = cast.into_iter().map(|c| c.images).collect();
+        }
+        Ok(input)
+    }
+
+    /// One character's media in the artifact store: its reference images, and for a library
+    /// character its stored angles (used with no character step) and its name and prompt.
+    async fn character_assets(
+        &self,
+        character: &studio_core::Character,
+        base_dir: &Path,
+    ) -> Result<CharacterAssets> {
+        let Some(lib_id) = &character.library_id else {
+            let mut references = Vec::new();
+            for p in Project::paths_of(character, base_dir) {
+                references.push(self.store.import(&p).await?);
+            }
+            return Ok(CharacterAssets {
+                references,
+                images: None,
+                library: None,
+            });
+        };
         let lib = studio_library::Library::open(self.data_dir.root())?;
         let c = lib.get(lib_id)?;
         let [front, three_quarter, profile] = lib.angle_paths(&c)?;
-        let mut refs = Vec::new();
+        let mut references = Vec::new();
         for r in &c.references {
-            refs.push(self.store.import(&lib.file(&c.id, r)).await?);
+            references.push(self.store.import(&lib.file(&c.id, r)).await?);
         }
-        let mut request = project.to_request(refs);
-        request.character.name = c.name.clone();
-        request.character.base_prompt = c.base_prompt.clone();
-        let mut input = self.settings.render_input(request);
-        input.character_images = Some(studio_core::CharacterImages {
-            front: self.store.import(&front).await?,
-            three_quarter: self.store.import(&three_quarter).await?,
-            profile: self.store.import(&profile).await?,
-        });
-        Ok(input)
+        Ok(CharacterAssets {
+            references,
+            images: Some(studio_core::CharacterImages {
+                front: self.store.import(&front).await?,
+                three_quarter: self.store.import(&three_quarter).await?,
+                profile: self.store.import(&profile).await?,
+            }),
+            library: Some((c.name.clone(), c.base_prompt.clone())),
+        })
     }
 
     /// A new take of one scenario: asked of the job itself while it runs (its stitched video
@@ -296,4 +328,13 @@ pub(crate) fn job_id(name: &str) -> String {
         "render-{slug}-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     )
+}
+
+/// A character's media in the artifact store, ready for a render's input.
+struct CharacterAssets {
+    references: Vec<String>,
+    /// A library character's stored angles.
+    images: Option<studio_core::CharacterImages>,
+    /// A library character's name and prompt (they win over the project's copy).
+    library: Option<(String, String)>,
 }

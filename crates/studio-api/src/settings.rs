@@ -175,6 +175,7 @@ impl Settings {
             use_cache: self.use_cache,
             base: None,
             character_images: None,
+            cast_images: Vec::new(),
         }
     }
 

@@ -349,6 +349,8 @@ impl Studio {
             prompt: String::new(),
             negative_prompt: None,
             duration_seconds: Default::default(),
+            cast: Vec::new(),
+            continue_from_previous: false,
         });
         p
     }
@@ -514,7 +516,9 @@ impl Studio {
         match start {
             None => Ok(client.add_segment(id, scenario).await?),
             Some((project, path)) => {
-                let input = self.settings.render_input(project.to_request(Vec::new()));
+                let input = self
+                    .settings
+                    .render_input(project.to_request(Vec::new(), Vec::new()));
                 client.add_segment_or_start(id, scenario, input).await?;
                 let record = JobRecord {
                     id: id.to_owned(),

@@ -49,13 +49,14 @@ fn request(segments: usize) -> VideoRequest {
         character: CharacterSpec {
             name: "Bench".into(),
             base_prompt: "a benchmark character".into(),
-            reference_images: vec![],
+            ..Default::default()
         },
         scenarios: (0..segments)
             .map(|i| ScenarioSpec::new(format!("shot {i}")))
             .collect(),
         quality: Quality::Standard,
         aspect_ratio: AspectRatio::Landscape,
+        ..Default::default()
     }
 }
 
@@ -158,10 +159,8 @@ async fn critical_path(
                 RenderInput {
                     request: request(segments),
                     tuning: Some(tuning),
-                    slow_queue: None,
                     use_cache: false,
-                    base: None,
-                    character_images: None,
+                    ..Default::default()
                 },
             )
             .await?;
@@ -222,10 +221,8 @@ async fn start_all(
             RenderInput {
                 request: request(segments),
                 tuning: None,
-                slow_queue: None,
                 use_cache: false,
-                base: None,
-                character_images: None,
+                ..Default::default()
             },
         )
     });

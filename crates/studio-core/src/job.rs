@@ -15,6 +15,10 @@ use crate::takes::{Usage, Version};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct CharacterSpec {
+    /// How scenarios name this character in their `cast` (None: a seed client's one
+    /// character, who is in every scene).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     pub base_prompt: String,
@@ -35,7 +39,22 @@ pub struct ScenarioSpec {
     pub negative_prompt: Option<String>,
     #[serde(default)]
     pub duration_seconds: ClipSeconds,
+    /// Ids of the characters in this scene (empty: the lead, `character`, alone: the seed's
+    /// shape). Their images go to the model as references, as many as it takes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<String>,
+    /// Starts from the previous scene's last frame, so the cut is seamless: this clip waits
+    /// for that one (the others still run in parallel).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub continue_from_previous: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Most characters one project (and one job) has: the lead and up to five more.
+pub const MAX_CAST: usize = 6;
 
 impl ScenarioSpec {
     pub fn new(prompt: impl Into<String>) -> Self {
@@ -51,12 +70,42 @@ impl ScenarioSpec {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoRequest {
+    /// The lead: in every scene that names no cast.
     pub character: CharacterSpec,
+    /// The other characters, for scenes that name them in their `cast` (absent for one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<CharacterSpec>,
     pub scenarios: Vec<ScenarioSpec>,
     #[serde(default)]
     pub quality: Quality,
     #[serde(default)]
     pub aspect_ratio: AspectRatio,
+}
+
+impl VideoRequest {
+    /// Who is in `scenario`, as indices into the lead (0) and `cast` (1..), in the order the
+    /// scenario names them; the lead alone when it names nobody (or nobody this job knows).
+    pub fn scene_cast(&self, scenario: &ScenarioSpec) -> Vec<usize> {
+        let index_of = |id: &str| {
+            if self.character.id.as_deref() == Some(id) {
+                return Some(0);
+            }
+            self.cast
+                .iter()
+                .position(|c| c.id.as_deref() == Some(id))
+                .map(|i| i + 1)
+        };
+        let mut found: Vec<usize> = Vec::new();
+        for i in scenario.cast.iter().filter_map(|id| index_of(id)) {
+            if !found.contains(&i) {
+                found.push(i);
+            }
+        }
+        if found.is_empty() {
+            found.push(0);
+        }
+        found
+    }
 }
 
 /// The three angles generated for a character, as artifact URIs.
@@ -96,6 +145,9 @@ pub struct VideoResult {
     /// What the whole job (all versions) had generated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub usage: Vec<Usage>,
+    /// The angles of each `cast` member of the request, in its order (absent for one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast_images: Vec<CharacterImages>,
 }
 
 impl VideoResult {

@@ -17,7 +17,7 @@ pub use atomic::{write_atomic, FileLock};
 pub use data_dir::DataDir;
 pub use job::{
     BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,
-    VideoResult,
+    VideoResult, MAX_CAST,
 };
 pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};

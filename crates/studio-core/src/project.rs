@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::job::{CharacterSpec, ScenarioSpec, VideoRequest};
+use crate::job::{CharacterSpec, ScenarioSpec, VideoRequest, MAX_CAST};
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
 
 /// The project file format this build reads and writes.
@@ -26,6 +26,10 @@ pub const MAX_PROMPT_CHARS: usize = 8_000;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Character {
+    /// How scenarios name this character in their `cast`; needed only once a project has a
+    /// cast (a one-character project keeps the seed's shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub name: String,
     pub base_prompt: String,
     /// Paths as written in the file; relative paths are relative to the project file's folder.
@@ -47,6 +51,16 @@ pub struct Scenario {
     pub negative_prompt: Option<String>,
     #[serde(default)]
     pub duration_seconds: ClipSeconds,
+    /// Ids of the characters in this scene (empty: the lead alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<String>,
+    /// Starts from the previous scene's last frame (a seamless cut).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub continue_from_previous: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +68,12 @@ pub struct Scenario {
 #[serde(rename_all = "camelCase")]
 pub struct Project {
     pub version: u32,
+    /// The lead: in every scene that names no cast.
     pub character: Character,
+    /// The other characters of the project (absent for a one-character project, which keeps
+    /// the seed's shape).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<Character>,
     pub scenarios: Vec<Scenario>,
     #[serde(default)]
     pub quality: Quality,
@@ -166,6 +185,8 @@ impl fmt::Display for ProblemList<'_> {
 struct RawProject {
     version: Option<serde_json::Value>,
     character: Option<RawCharacter>,
+    #[serde(default)]
+    cast: Vec<RawCharacter>,
     scenarios: Option<Vec<RawScenario>>,
     quality: Option<serde_json::Value>,
     aspect_ratio: Option<serde_json::Value>,
@@ -174,6 +195,7 @@ struct RawProject {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawCharacter {
+    id: Option<String>,
     name: Option<String>,
     base_prompt: Option<String>,
     #[serde(default)]
@@ -188,6 +210,10 @@ struct RawScenario {
     prompt: Option<String>,
     negative_prompt: Option<String>,
     duration_seconds: Option<serde_json::Value>,
+    #[serde(default)]
+    cast: Vec<String>,
+    #[serde(default)]
+    continue_from_previous: bool,
 }
 
 /// Reads at most this many bytes of a project file; anything larger is not a project.
@@ -199,11 +225,13 @@ impl Project {
         Project {
             version: PROJECT_VERSION,
             character: Character {
+                id: None,
                 name: name.into(),
                 base_prompt: String::new(),
                 reference_images: Vec::new(),
                 library_id: None,
             },
+            cast: Vec::new(),
             scenarios: Vec::new(),
             quality: Quality::default(),
             aspect_ratio: AspectRatio::default(),
@@ -267,12 +295,14 @@ impl Project {
     }
 
     fn check_files(&self, base_dir: &Path) -> Vec<Problem> {
-        self.character
-            .reference_images
-            .iter()
-            .enumerate()
-            .filter_map(|(i, rel)| {
-                let field = format!("character.referenceImages[{i}]");
+        self.characters()
+            .flat_map(|(label, c)| {
+                c.reference_images
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, rel)| (format!("{label}.referenceImages[{i}]"), rel))
+            })
+            .filter_map(|(field, rel)| {
                 let path = base_dir.join(rel);
                 if rel.is_relative() && escapes(base_dir, &path) {
                     return Some(Problem::ReferenceOutsideProject {
@@ -295,9 +325,25 @@ impl Project {
         })
     }
 
-    /// Absolute paths of the reference images.
+    /// Every character with the JSON path it is found at: the lead (`character`), then the
+    /// cast (`cast[i]`).
+    pub fn characters(&self) -> impl Iterator<Item = (String, &Character)> {
+        std::iter::once(("character".to_owned(), &self.character)).chain(
+            self.cast
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("cast[{i}]"), c)),
+        )
+    }
+
+    /// Absolute paths of the lead's reference images.
     pub fn reference_paths(&self, base_dir: &Path) -> Vec<PathBuf> {
-        self.character
+        Self::paths_of(&self.character, base_dir)
+    }
+
+    /// Absolute paths of a character's reference images.
+    pub fn paths_of(character: &Character, base_dir: &Path) -> Vec<PathBuf> {
+        character
             .reference_images
             .iter()
             .map(|p| base_dir.join(p))
@@ -313,14 +359,27 @@ impl Project {
     }
 
     /// The workflow input for this project, with reference images already turned into artifact
-    /// URIs by the caller (media never travels in workflow payloads).
-    pub fn to_request(&self, reference_uris: Vec<String>) -> VideoRequest {
+    /// URIs by the caller (media never travels in workflow payloads): the lead's, then each
+    /// cast member's (missing entries: none).
+    pub fn to_request(
+        &self,
+        reference_uris: Vec<String>,
+        cast_uris: Vec<Vec<String>>,
+    ) -> VideoRequest {
+        let spec = |c: &Character, uris: Vec<String>| CharacterSpec {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            base_prompt: c.base_prompt.clone(),
+            reference_images: uris,
+        };
+        let mut cast_uris = cast_uris.into_iter();
         VideoRequest {
-            character: CharacterSpec {
-                name: self.character.name.clone(),
-                base_prompt: self.character.base_prompt.clone(),
-                reference_images: reference_uris,
-            },
+            character: spec(&self.character, reference_uris),
+            cast: self
+                .cast
+                .iter()
+                .map(|c| spec(c, cast_uris.next().unwrap_or_default()))
+                .collect(),
             scenarios: self
                 .scenarios
                 .iter()
@@ -329,6 +388,8 @@ impl Project {
                     prompt: s.prompt.clone(),
                     negative_prompt: s.negative_prompt.clone(),
                     duration_seconds: s.duration_seconds,
+                    cast: s.cast.clone(),
+                    continue_from_previous: s.continue_from_previous,
                 })
                 .collect(),
             quality: self.quality,
@@ -427,20 +488,41 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
             });
             None
         }
-        Some(c) => {
-            check_prompt(
-                "character.basePrompt".into(),
-                c.base_prompt.as_deref(),
-                problems,
-            );
-            Some(Character {
-                name: c.name.unwrap_or_default(),
-                base_prompt: c.base_prompt.unwrap_or_default(),
-                reference_images: c.reference_images,
-                library_id: c.library_id.filter(|id| !id.trim().is_empty()),
-            })
-        }
+        Some(c) => Some(build_character("character", c, problems)),
     };
+    if raw.cast.len() + 1 > MAX_CAST {
+        problems.push(Problem::InvalidValue {
+            field: "cast".into(),
+            message: format!(
+                "{} characters; a project has at most {MAX_CAST} (the lead and {} more)",
+                raw.cast.len() + 1,
+                MAX_CAST - 1
+            ),
+        });
+    }
+    let cast: Vec<Character> = raw
+        .cast
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| build_character(&format!("cast[{i}]"), c, problems))
+        .collect();
+    // Scenes name characters by id: a cast needs every id, each once.
+    let mut ids = HashSet::new();
+    if let Some(id) = character.as_ref().and_then(|c| c.id.clone()) {
+        ids.insert(id);
+    }
+    for (i, c) in cast.iter().enumerate() {
+        match &c.id {
+            None => problems.push(Problem::Missing {
+                field: format!("cast[{i}].id"),
+            }),
+            Some(id) if !ids.insert(id.clone()) => problems.push(Problem::DuplicateId {
+                field: format!("cast[{i}].id"),
+                id: id.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
 
     let raw_scenarios = raw.scenarios.unwrap_or_default();
     if raw_scenarios.is_empty() {
@@ -492,11 +574,27 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
                         ClipSeconds::default()
                     }),
             };
+            for (j, who) in s.cast.iter().enumerate() {
+                if !ids.contains(who) {
+                    problems.push(Problem::InvalidValue {
+                        field: format!("scenarios[{i}].cast[{j}]"),
+                        message: format!("no character with id {who:?} in this project"),
+                    });
+                }
+            }
+            if s.continue_from_previous && i == 0 {
+                problems.push(Problem::InvalidValue {
+                    field: field("continueFromPrevious"),
+                    message: "the first scenario has no previous shot to continue from".into(),
+                });
+            }
             Scenario {
                 id,
                 prompt: s.prompt.unwrap_or_default(),
                 negative_prompt: s.negative_prompt,
                 duration_seconds,
+                cast: s.cast,
+                continue_from_previous: s.continue_from_previous,
             }
         })
         .collect();
@@ -504,10 +602,34 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
     Some(Project {
         version: PROJECT_VERSION,
         character: character?,
+        cast,
         scenarios,
         quality,
         aspect_ratio,
     })
+}
+
+/// A character as written, its prompt checked (`label` is its JSON path).
+fn build_character(label: &str, c: RawCharacter, problems: &mut Vec<Problem>) -> Character {
+    check_prompt(
+        format!("{label}.basePrompt"),
+        c.base_prompt.as_deref(),
+        problems,
+    );
+    let id = c.id.map(|id| id.trim().to_owned());
+    if id.as_deref() == Some("") {
+        problems.push(Problem::InvalidValue {
+            field: format!("{label}.id"),
+            message: "empty id".into(),
+        });
+    }
+    Character {
+        id: id.filter(|id| !id.is_empty()),
+        name: c.name.unwrap_or_default(),
+        base_prompt: c.base_prompt.unwrap_or_default(),
+        reference_images: c.reference_images,
+        library_id: c.library_id.filter(|id| !id.trim().is_empty()),
+    }
 }
 
 /// Whether `path` (under `base_dir` as written) resolves, symlinks and `..` followed, to a place
@@ -602,6 +724,72 @@ mod tests {
         assert_eq!(p.scenarios[0].duration_seconds.get(), 8);
         assert_eq!(p.total_seconds(), 12);
         assert_eq!(p.aspect_ratio, AspectRatio::Portrait);
+    }
+
+    #[test]
+    fn a_one_character_project_keeps_the_seeds_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = load(&valid_json(), dir.path()).unwrap();
+        let written = serde_json::to_value(&p).unwrap();
+        assert!(written.get("cast").is_none(), "{written}");
+        assert!(written["character"].get("id").is_none(), "{written}");
+        assert!(written["scenarios"][0].get("cast").is_none(), "{written}");
+        assert!(written["scenarios"][0]
+            .get("continueFromPrevious")
+            .is_none());
+        let request = serde_json::to_value(p.to_request(vec![], vec![])).unwrap();
+        assert!(request.get("cast").is_none(), "{request}");
+    }
+
+    #[test]
+    fn a_cast_is_named_by_id_and_every_mistake_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = valid_json();
+        v["character"]["id"] = "ava".into();
+        v["cast"] = serde_json::json!([
+            {"id": "rex", "name": "Rex", "basePrompt": "a boxer"},
+            {"name": "Nameless", "basePrompt": "a ghost"},
+            {"id": "rex", "name": "Rex again", "basePrompt": "", "referenceImages": ["gone.png"]}
+        ]);
+        v["scenarios"][0]["cast"] = serde_json::json!(["ava", "rex", "zed"]);
+        v["scenarios"][0]["continueFromPrevious"] = true.into();
+        let err = load(&v, dir.path()).unwrap_err();
+        let fields: Vec<&str> = err.problems().iter().map(Problem::field).collect();
+        assert_eq!(
+            fields,
+            [
+                "cast[2].basePrompt",
+                "cast[1].id",
+                "cast[2].id",
+                "scenarios[0].cast[2]",
+                "scenarios[0].continueFromPrevious",
+                "cast[2].referenceImages[0]",
+            ],
+            "{err}"
+        );
+
+        let mut v = valid_json();
+        v["character"]["id"] = "ava".into();
+        v["cast"] = serde_json::json!([{"id": "rex", "name": "Rex", "basePrompt": "a boxer"}]);
+        v["scenarios"][0]["cast"] = serde_json::json!(["rex", "ava"]);
+        v["scenarios"][1]["continueFromPrevious"] = true.into();
+        let p = load(&v, dir.path()).unwrap();
+        let request = p.to_request(vec![], vec![vec!["file:///r.png".into()]]);
+        assert_eq!(request.cast[0].reference_images, ["file:///r.png"]);
+        assert_eq!(request.scene_cast(&request.scenarios[0]), [1, 0]);
+        assert_eq!(request.scene_cast(&request.scenarios[1]), [0], "the lead");
+        assert!(request.scenarios[1].continue_from_previous);
+        // Saved and loaded again, nothing is lost.
+        let path = dir.path().join("p.studio.json");
+        p.save(&path).unwrap();
+        assert_eq!(Project::load(&path).unwrap(), p);
+
+        let mut v = valid_json();
+        v["cast"] = serde_json::json!((0..6)
+            .map(|i| serde_json::json!({"id": format!("c{i}"), "basePrompt": "x"}))
+            .collect::<Vec<_>>());
+        let err = load(&v, dir.path()).unwrap_err();
+        assert_eq!(err.problems()[0].field(), "cast", "{err}");
     }
 
     #[test]

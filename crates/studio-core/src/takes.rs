@@ -20,6 +20,10 @@ pub struct Take {
     pub prompt: String,
     /// Artifact URI of the clip.
     pub clip_url: String,
+    /// The clip of the previous scene whose last frame this take starts from (a scene that
+    /// continues from the previous shot): when that scene's take changes, this one is stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_frame_from: Option<String>,
 }
 
 /// What a paid unit of work is counted in.

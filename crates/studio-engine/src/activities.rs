@@ -14,7 +14,7 @@ use studio_core::{CharacterImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
 };
-use studio_models::{check_clip, clip_plan, Catalog};
+use studio_models::{check_clip, check_first_frame, clip_plan, Catalog};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;
@@ -230,6 +230,10 @@ impl StudioActivities {
                 .enumerate()
                 .flat_map(|(i, s)| {
                     let label = s.id.clone().unwrap_or_else(|| format!("scene {}", i + 1));
+                    let continues = s
+                        .continue_from_previous
+                        .then(|| check_first_frame(&models.video, Some(&label)))
+                        .flatten();
                     check_clip(
                         &models.video,
                         Some(&label),
@@ -237,6 +241,8 @@ impl StudioActivities {
                         s.duration_seconds.get(),
                         query.aspect_ratio,
                     )
+                    .into_iter()
+                    .chain(continues)
                 })
                 .collect();
             Ok(RenderPlan { models, problems })
@@ -266,9 +272,13 @@ impl StudioActivities {
         };
         let mut segments = Vec::with_capacity(query.scenarios.len());
         for scenario in query.scenarios {
+            // A cast or a first frame from the previous clip are known only later: those
+            // clips look themselves up when they run (`SegmentInput::recall`).
+            let later = !scenario.cast.is_empty() || scenario.continue_from_previous;
             let hit = match &character {
                 // New character images mean new clips: only a cached character can have them.
                 None => None,
+                Some(_) if later => None,
                 Some(images) => {
                     let input = SegmentInput {
                         scenario,
@@ -283,6 +293,8 @@ impl StudioActivities {
                         } else {
                             Vec::new()
                         },
+                        first_frame_from: None,
+                        recall: false,
                     };
                     self.recall(&segment_key(&provider, &input))
                         .await
@@ -306,6 +318,21 @@ impl StudioActivities {
     ) -> Result<CharacterOutput, ActivityError> {
         let this = self.clone();
         self.run_task(&ctx, |task| async move {
+            let key = character_key(&this.toolkit.provider.cache_identity(), &input);
+            if input.recall {
+                let hit = this.recall(&key).await;
+                if let Some(Ok([front, three_quarter, profile])) = hit.map(<[String; 3]>::try_from)
+                {
+                    return Ok(CharacterOutput {
+                        images: CharacterImages {
+                            front,
+                            three_quarter,
+                            profile,
+                        },
+                        usage: None,
+                    });
+                }
+            }
             let mut references = Vec::new();
             for uri in &input.character.reference_images {
                 references.push(this.store.local_path(uri).await?);
@@ -337,7 +364,6 @@ impl StudioActivities {
                 }
             });
             let uris = futures::future::try_join_all(angles).await?;
-            let key = character_key(&this.toolkit.provider.cache_identity(), &input);
             this.remember(&key, &uris).await;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
@@ -371,7 +397,35 @@ impl StudioActivities {
         let this = self.clone();
         let resume = input.resume.clone();
         self.run_task_resuming(&ctx, resume, |task| async move {
-            let image = this.store.local_path(&input.character_image).await?;
+            let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
+            if input.recall {
+                if let Some(clip_url) = this.recall(&key).await.and_then(|u| u.into_iter().next()) {
+                    return Ok(SegmentOutput {
+                        clip_url,
+                        usage: None,
+                        native_4k: false,
+                    });
+                }
+            }
+            // A scene continuing the previous shot starts from that clip's last frame, and
+            // then the frame carries the characters: no reference images.
+            let (image, reference_count) = match &input.first_frame_from {
+                Some(clip) => {
+                    let clip = this.store.local_path(clip).await?;
+                    let frame = this.store.scratch("png")?;
+                    let sub = TaskCtx::new(task.cancel.clone(), None);
+                    this.toolkit
+                        .finisher
+                        .last_frame(&clip, frame.path(), &sub)
+                        .await?;
+                    let uri = this.store.commit(frame).await?;
+                    (this.store.local_path(&uri).await?, 0)
+                }
+                None => (
+                    this.store.local_path(&input.character_image).await?,
+                    input.references.len(),
+                ),
+            };
             // What the clip is asked as, by the same rules the provider follows: the angles are
             // fetched only where the model takes them, the resolution prices the clip, and a
             // native 4k clip needs no upscale.
@@ -379,17 +433,20 @@ impl StudioActivities {
                 .model
                 .clone()
                 .unwrap_or_else(|| this.toolkit.provider.video_model());
-            let plan = Catalog::builtin().family_of(&model).map(|f| {
+            let family = Catalog::builtin().family_of(&model);
+            let plan = family.map(|f| {
                 clip_plan(
                     f,
                     input.quality,
                     input.scenario.duration_seconds.get(),
-                    input.references.len(),
+                    reference_count,
                 )
             });
-            let mut references = Vec::with_capacity(input.references.len());
+            // As many as the model takes (the workflow orders them so every face comes first).
+            let most = family.map_or(0, |f| f.max_reference_images as usize);
+            let mut references = Vec::with_capacity(most);
             if plan.as_ref().is_some_and(|p| p.references) {
-                for uri in &input.references {
+                for uri in input.references.iter().take(most) {
                     references.push(this.store.local_path(uri).await?);
                 }
             }
@@ -411,7 +468,6 @@ impl StudioActivities {
                 .await?;
             let clip_url = this.store.commit(scratch).await?;
             this.metrics.clip_generated(req.duration.get());
-            let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
             this.remember(&key, std::slice::from_ref(&clip_url)).await;
             Ok(SegmentOutput {
                 clip_url,

@@ -61,6 +61,10 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
     if !input.references.is_empty() {
         key["references"] = json!(input.references);
     }
+    // A continuing scene starts from that clip's last frame: another clip, another frame.
+    if let Some(from) = &input.first_frame_from {
+        key["firstFrameFrom"] = from.as_str().into();
+    }
     digest(key)
 }
 
@@ -79,6 +83,8 @@ mod tests {
             variant: 0,
             model: None,
             references: vec![],
+            first_frame_from: None,
+            recall: false,
         }
     }
 
@@ -95,6 +101,20 @@ mod tests {
         let mut hq = segment("runs");
         hq.quality = Quality::High;
         assert_ne!(a, segment_key("offline:v1", &hq));
+        let mut continued = segment("runs");
+        continued.first_frame_from = Some("file:///a/objects/cd/cde.mp4".into());
+        assert_ne!(
+            a,
+            segment_key("offline:v1", &continued),
+            "another first frame, another clip"
+        );
+        let mut recalled = segment("runs");
+        recalled.recall = true;
+        assert_eq!(
+            a,
+            segment_key("offline:v1", &recalled),
+            "recall is how, not what"
+        );
         let mut retake = segment("runs");
         retake.variant = 1;
         assert_ne!(
@@ -107,10 +127,11 @@ mod tests {
             character: CharacterSpec {
                 name: "Ava".into(),
                 base_prompt: "a pilot".into(),
-                reference_images: vec![],
+                ..Default::default()
             },
             aspect_ratio: AspectRatio::Landscape,
             model: None,
+            recall: false,
         };
         let mut portrait = c.clone();
         portrait.aspect_ratio = AspectRatio::Portrait;

@@ -34,6 +34,10 @@ pub struct RenderInput {
     /// A library character's stored angles: used as they are, with no character step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub character_images: Option<CharacterImages>,
+    /// Per `cast` member of the request, in its order: a library character's stored angles
+    /// (None: generated like the lead's). Absent for a one-character job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast_images: Vec<Option<CharacterImages>>,
 }
 
 /// What a new version of a job starts from.
@@ -41,6 +45,9 @@ pub struct RenderInput {
 #[serde(rename_all = "camelCase")]
 pub struct BaseVersion {
     pub character_images: CharacterImages,
+    /// The angles of each cast member, in the request's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast_images: Vec<CharacterImages>,
     /// Per scenario of the request, in order.
     pub segments: Vec<BaseSegment>,
     /// The job's earlier versions, oldest first.
@@ -87,6 +94,7 @@ impl Default for RenderInput {
             use_cache: true,
             base: None,
             character_images: None,
+            cast_images: Vec::new(),
         }
     }
 }
@@ -144,6 +152,10 @@ pub struct CharacterInput {
     /// The image model of the job's plan (None: the worker's own choice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Whether to look in the artifact cache first (cast members, which the workflow's own
+    /// lookup does not cover).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recall: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +181,14 @@ pub struct SegmentInput {
     /// takes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// A scene that continues from the previous shot: that clip (artifact URI), whose last
+    /// frame becomes this clip's first frame in place of `character_image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_frame_from: Option<String>,
+    /// Whether to look in the artifact cache first (scenes the workflow's own lookup cannot
+    /// answer: a cast, or a first frame known only once the previous clip is made).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recall: bool,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -116,6 +116,7 @@ pub fn next_version(
             three_quarter,
             profile,
         },
+        cast_images: last.cast_images.clone(),
         segments: base,
         versions: last.versions.clone(),
         usage: last.usage.clone(),
@@ -133,6 +134,7 @@ mod tests {
             number: n,
             prompt: prompt.into(),
             clip_url: format!("file:///c/{prompt}-{n}.mp4"),
+            first_frame_from: None,
         }
     }
 
@@ -163,6 +165,7 @@ mod tests {
                 quality: Quality::High,
             }],
             usage: vec![],
+            cast_images: vec![],
         };
         (input, result)
     }

@@ -318,7 +318,7 @@ async fn a_batch_of_25_runs_three_times_through_continue_as_new() {
         .map(|i| CharacterSpec {
             name: format!("c{i}"),
             base_prompt: format!("character number {i}"),
-            reference_images: vec![],
+            ..Default::default()
         })
         .collect();
     env.client.start_batch(&id, batch).await.unwrap();
@@ -666,4 +666,108 @@ async fn a_clip_whose_workers_keep_dying_fails_once_the_cap_is_spent() {
         .collect();
     assert_eq!(clips.len(), 2, "one reschedule, then the cap: {clips:?}");
     assert!(clips.iter().all(|c| c.outcome == ActivityOutcome::TimedOut));
+}
+
+/// What an offline clip was made from: its `comment` tag (prompt, first frame and references
+/// by content digest).
+fn clip_record(uri: &str) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags=comment",
+            "-of",
+            "json",
+        ])
+        .arg(file_path(uri))
+        .output()
+        .unwrap();
+    let probe: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let comment = probe["format"]["tags"]["comment"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{uri} has no record: {probe}"));
+    serde_json::from_str(comment).unwrap()
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// A cast: a scene with two characters gets both faces as its references (the second made by
+/// a character step of its own); a scene that continues from the previous shot waits for that
+/// clip and starts from its last frame, with no references; a scene naming nobody keeps the
+/// lead's three angles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_character_scene_and_a_shot_continued_from_it() {
+    let env = Env::new("cast").await;
+    let id = env.job_id("job");
+    let mut inp = input(
+        vec![
+            studio_core::ScenarioSpec {
+                cast: vec!["ava".into(), "rex".into()],
+                ..scenario("ava and rex meet on the runway", 4)
+            },
+            studio_core::ScenarioSpec {
+                continue_from_previous: true,
+                ..scenario("they walk off together", 4)
+            },
+            scenario("ava alone in the cockpit", 4),
+        ],
+        Quality::Standard,
+    );
+    inp.request.character.id = Some("ava".into());
+    inp.request.cast = vec![CharacterSpec {
+        id: Some("rex".into()),
+        name: "Rex".into(),
+        base_prompt: "a retired boxer with a broken nose".into(),
+        ..Default::default()
+    }];
+    env.start(&id, inp).await;
+    let result = env.result(&id).await.expect("the job succeeds");
+    let records = activities(&env, &id).await;
+    assert_eq!(count(&records, names::GENERATE_CHARACTER_IMAGES), 2);
+    assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 3);
+
+    let digest = |uri: &str| sha256_of(&file_path(uri));
+    let ava: Vec<String> = result.character_images.iter().map(|u| digest(u)).collect();
+    let rex: Vec<String> = result.cast_images[0]
+        .to_vec()
+        .iter()
+        .map(|u| digest(u))
+        .collect();
+    assert_ne!(ava[0], rex[0]);
+    let clip = |i: usize| result.segments[i].clip_url.clone().unwrap();
+
+    // Both faces, as many references as the model takes (3): each face first.
+    let both = clip_record(&clip(0));
+    assert_eq!(
+        both["references"],
+        serde_json::json!([ava[0], rex[0], ava[1]])
+    );
+
+    // The continued shot: the previous clip's last frame, and no references.
+    let continued = clip_record(&clip(1));
+    assert_eq!(continued["references"], serde_json::json!([]));
+    let frame = env.data.path().join("last.png");
+    Ffmpeg::from_env()
+        .last_frame(
+            &file_path(&clip(0)),
+            &frame,
+            &studio_media::TaskCtx::detached(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(continued["image"], sha256_of(&frame).as_str());
+    assert_eq!(
+        result.segments[1].takes[0].first_frame_from.as_deref(),
+        Some(clip(0).as_str()),
+        "the take records the clip it continues"
+    );
+
+    // Nobody named: the lead alone, with all three angles.
+    let alone = clip_record(&clip(2));
+    assert_eq!(alone["references"], serde_json::json!(ava));
+    assert_eq!(alone["image"], ava[0].as_str());
 }

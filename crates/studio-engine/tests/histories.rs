@@ -146,7 +146,7 @@ async fn histories_of_every_kind_of_job_replay() {
         .map(|i| CharacterSpec {
             name: format!("c{i}"),
             base_prompt: format!("character number {i}"),
-            reference_images: vec![],
+            ..Default::default()
         })
         .collect();
     env.client.start_batch(&id, batch).await.unwrap();

@@ -105,4 +105,10 @@ impl Finisher for BenchProvider {
         let body = format!("bench enhance {w}x{h}: {}\n", name.unwrap_or_default());
         self.produce(out, body, task).await
     }
+
+    async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
+        let name = clip.file_name().map(|n| n.to_string_lossy().into_owned());
+        let body = format!("bench last frame: {}\n", name.unwrap_or_default());
+        self.produce(out, body, task).await
+    }
 }

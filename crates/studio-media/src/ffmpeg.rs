@@ -89,6 +89,9 @@ pub struct StillClip<'a> {
     /// A sine tone of this frequency (Hz), as a 48 kHz stereo AAC track as long as the video;
     /// None: no audio track.
     pub tone_hz: Option<u32>,
+    /// Written as the file's `comment` tag (what the clip was made from, for tests and for a
+    /// creator inspecting a file).
+    pub comment: Option<&'a str>,
 }
 
 /// How a stitch was done.
@@ -581,6 +584,23 @@ impl Ffmpeg {
             .await
     }
 
+    /// The last frame of `clip`, as a PNG at `out`: the first frame of a scene that continues
+    /// from this one. Only the final half second is decoded (`-update` keeps the last frame).
+    pub async fn last_frame(
+        &self,
+        clip: &Path,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let mut args = os(&["-sseof", "-0.5", "-i"]);
+        args.push(clip.into());
+        args.extend(os(&[
+            "-map", "0:v:0", "-update", "1", "-f", "image2", "-c:v", "png",
+        ]));
+        args.push(out.into());
+        self.run(args, None, task).await
+    }
+
     /// Animates a still into a silent H.264 clip; see [`Ffmpeg::animate`].
     pub async fn animate_still(
         &self,
@@ -597,6 +617,7 @@ impl Ffmpeg {
             size,
             seconds,
             tone_hz: None,
+            comment: None,
         };
         self.animate(&clip, out, task).await
     }
@@ -617,6 +638,7 @@ impl Ffmpeg {
             size: (w, h),
             seconds,
             tone_hz,
+            comment,
         } = *clip;
         let (sw, sh) = (w * 6 / 5 / 2 * 2, h * 6 / 5 / 2 * 2);
         let pan = format!(
@@ -655,6 +677,9 @@ impl Ffmpeg {
         args.extend(os(H264));
         args.extend(os(&["-movflags", "+faststart"]));
         args.extend(os(BITEXACT));
+        if let Some(c) = comment {
+            args.extend(os(&["-metadata", &format!("comment={c}")]));
+        }
         args.extend(os(&["-f", "mp4"]));
         args.push(out.into());
         self.run(args, Some(Duration::from_secs(seconds.into())), task)

@@ -109,6 +109,31 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
     Ok(img)
 }
 
+/// Hex SHA-256 of a file's bytes (artifact URIs are named by the same digest).
+fn file_digest(path: &Path) -> Result<String, MediaError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| MediaError::Image(format!("{}: {e}", path.display())))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// What a clip was made from, written into the file's `comment` tag: the first frame's image
+/// and the reference images by content digest, so a test (or a curious creator) can see which
+/// characters and which frame went into it.
+fn clip_record(req: &ClipRequest) -> Result<String, MediaError> {
+    let references = req
+        .references
+        .iter()
+        .map(|p| file_digest(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(serde_json::json!({
+        "prompt": req.prompt,
+        "image": file_digest(&req.image)?,
+        "references": references,
+        "variant": req.variant,
+    })
+    .to_string())
+}
+
 /// The background of a clip: the character image tinted per scenario.
 fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
     let (w, h) = req.aspect_ratio.hd_size();
@@ -131,6 +156,17 @@ fn paint_scene(req: &ClipRequest) -> Result<RgbImage, MediaError> {
         for (ch, t) in px.0.iter_mut().zip(&tint[..3]) {
             *ch = ((*ch as u16 * 3 + *t as u16) / 4) as u8;
         }
+    }
+    // The cast's faces (the model's reference images) along the bottom edge, so who is in
+    // the scene shows in the picture.
+    let thumb = (w.min(h) / 6).max(1);
+    for (i, path) in req.references.iter().step_by(3).enumerate().take(6) {
+        let r = image::open(path)
+            .map_err(|e| MediaError::Image(format!("reference image {}: {e}", path.display())))?;
+        let t = imageops::resize(&r.to_rgb8(), thumb, thumb, imageops::FilterType::Triangle);
+        let x = 16 + i as i64 * (thumb as i64 + 8);
+        let y = (h - thumb - 16) as i64;
+        imageops::overlay(&mut img, &t, x, y);
     }
     Ok(img)
 }
@@ -177,9 +213,10 @@ impl MediaProvider for OfflineProvider {
         "offline"
     }
 
-    /// Bump the version when the drawing or the encoding changes (v2: clips carry a tone).
+    /// Bump the version when the drawing or the encoding changes (v2: clips carry a tone;
+    /// v3: the cast's faces and a record of the inputs).
     fn cache_identity(&self) -> String {
-        "offline:v2".into()
+        "offline:v3".into()
     }
 
     async fn character_image(
@@ -216,18 +253,19 @@ impl MediaProvider for OfflineProvider {
             })
         };
         let painted = frame.await.map_err(|e| MediaError::Image(e.to_string()));
-        let result = match painted {
-            Ok(Ok(())) => {
+        let result = match painted.and_then(|p| p.and_then(|()| clip_record(req))) {
+            Ok(record) => {
                 let clip = StillClip {
                     image: &frame_path,
                     overlay: Some(&caption_path),
                     size: req.aspect_ratio.hd_size(),
                     seconds: req.duration.get(),
                     tone_hz: Some(tone_hz(req)),
+                    comment: Some(&record),
                 };
                 self.ffmpeg.animate(&clip, out, task).await
             }
-            Ok(Err(e)) | Err(e) => Err(e),
+            Err(e) => Err(e),
         };
         let _ = tokio::fs::remove_file(&caption_path).await;
         let _ = tokio::fs::remove_file(&frame_path).await;

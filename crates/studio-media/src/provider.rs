@@ -165,6 +165,8 @@ pub trait Finisher: Send + Sync {
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError>;
+    /// The last frame of `clip` as a PNG: the first frame of a scene continuing from it.
+    async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError>;
 }
 
 /// The ffmpeg finisher: concat (copy or re-encode) and a lanczos upscale to 4K.
@@ -193,6 +195,10 @@ impl Finisher for FfmpegFinisher {
         self.ffmpeg
             .upscale(input, aspect_ratio.uhd_size(), out, task)
             .await
+    }
+
+    async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
+        self.ffmpeg.last_frame(clip, out, task).await
     }
 }
 

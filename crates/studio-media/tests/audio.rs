@@ -366,6 +366,7 @@ async fn animate_makes_a_tone_exactly_as_long_as_the_picture() {
         size: (640, 360),
         seconds: 3,
         tone_hz: Some(440),
+        comment: None,
     };
     bounded(
         "animate",

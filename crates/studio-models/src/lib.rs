@@ -16,4 +16,4 @@ pub mod rules;
 
 pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier};
 pub use choose::{version_key, Choice, ListedModel, Preference};
-pub use rules::{check_clip, clip_plan, ClipPlan, Problem, Rule, VideoRules};
+pub use rules::{check_clip, check_first_frame, clip_plan, ClipPlan, Problem, Rule, VideoRules};

@@ -22,6 +22,9 @@ pub enum Rule {
     ResolutionDuration,
     /// The model does not make this frame shape.
     AspectRatio,
+    /// The model cannot start a clip from a given frame (a scene that continues the previous
+    /// shot needs that).
+    FirstFrame,
 }
 
 /// One rule a scenario breaks, with what would fix it.
@@ -207,6 +210,22 @@ pub fn check_clip(
         }
     }
     problems
+}
+
+/// The problem with a scene that continues from the previous shot on `rules`' model, if it
+/// cannot take a first frame.
+pub fn check_first_frame(rules: &VideoRules, scenario: Option<&str>) -> Option<Problem> {
+    (!rules.family.first_frame).then(|| Problem {
+        scenario: scenario.map(str::to_owned),
+        rule: Rule::FirstFrame,
+        message: format!(
+            "{} cannot start a clip from the previous shot's last frame",
+            rules.model
+        ),
+        fix: "turn off \"continue from previous shot\" for this scene, or use a model that \
+              takes a first frame"
+            .into(),
+    })
 }
 
 #[cfg(test)]

@@ -237,18 +237,17 @@ pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
             character: CharacterSpec {
                 name: "Ava".into(),
                 base_prompt: "a bush pilot in a leather jacket".into(),
-                reference_images: vec![],
+                ..Default::default()
             },
             scenarios,
             quality,
             aspect_ratio: AspectRatio::Landscape,
+            ..Default::default()
         },
         tuning: Some(Tuning::fast()),
-        slow_queue: None,
         // Tests count activities: reuse is tested on its own.
         use_cache: false,
-        base: None,
-        character_images: None,
+        ..Default::default()
     }
 }
 

@@ -58,6 +58,7 @@ impl BatchWorkflow {
                     character,
                     aspect_ratio: Default::default(),
                     model: None,
+                    recall: false,
                 },
                 opts.clone(),
             )
