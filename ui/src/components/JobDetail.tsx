@@ -44,10 +44,12 @@ export default function JobDetail(props: { job: Job }) {
     <div class="details" hidden={!props.job.detailsOpen} data-version={detail()?.version}>
       <div class="row">
         <span class="spent" data-usd={detail() ? String(detail()?.spent.usd ?? 0) : undefined}>
-          {detail() ? spentText(detail()!.spent) : ""}
+          <Show when={detail()}>{(d) => spentText(d().spent)}</Show>
         </span>
         <span class="spacer"></span>
-        <span class="version muted">{detail() ? `version ${detail()?.version} · ${detail()?.status}` : ""}</span>
+        <span class="version muted">
+          <Show when={detail()}>{(d) => `version ${d().version} · ${d().status}`}</Show>
+        </span>
       </div>
       <h4>Versions</h4>
       <ol class="versions">

@@ -30,7 +30,7 @@ export default function ReferenceImages() {
       </div>
       <button id="add-ref" onClick={() => void project.chooseReferences()}>
         Add reference images…
-      </button>
+      </button>{" "}
       <span class="muted">or drop image files on the window</span>
     </div>
   );
