@@ -93,7 +93,7 @@ export default function SettingsDialog() {
                       type="number"
                       min="0"
                       step="0.001"
-                      aria-label={`${row.model} per image`}
+                      aria-label="Price per image"
                       value={row.perImage}
                       onInput={(e) => settings.editPrice(i(), "perImage", e.currentTarget.value)}
                     />
@@ -104,7 +104,7 @@ export default function SettingsDialog() {
                       type="number"
                       min="0"
                       step="0.01"
-                      aria-label={`${row.model} per video second`}
+                      aria-label="Price per video second"
                       value={row.perVideoSecond}
                       onInput={(e) => settings.editPrice(i(), "perVideoSecond", e.currentTarget.value)}
                     />
