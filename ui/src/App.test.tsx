@@ -1,0 +1,201 @@
+// The window against mocked Rust commands: the ids, classes, data-* attributes and events that the
+// end-to-end tests (e2e/*.e2e.mjs) drive, checked without a real window.
+import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import { render } from "solid-js/web";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import App from "./App";
+import type {
+  CharacterView_Serialize as CharacterView,
+  JobDetail_Serialize as JobDetail,
+  JobView_Serialize as JobView,
+  Project_Serialize as Project,
+} from "./bindings";
+
+const PROJECT: Project = {
+  version: 1,
+  character: { name: "Ava", basePrompt: "a bush pilot", referenceImages: [] },
+  scenarios: [
+    { id: "first", prompt: "walks to the plane", durationSeconds: 4 },
+    { id: "second", prompt: "climbs in", durationSeconds: 4 },
+    { id: "third", prompt: "takes off", durationSeconds: 4 },
+  ],
+  quality: "standard",
+  aspectRatio: "16:9",
+};
+
+const JOB: JobView = { id: "job-1", name: "Ava", projectPath: "/p.studio.json", startedAt: 1, status: "completed", videoPath: "/v/job-1.mp4", version: 1 };
+
+const DETAIL: JobDetail = {
+  id: "job-1",
+  status: "completed",
+  version: 1,
+  segments: [
+    { id: "first", prompt: "walks", status: "done", take: 2, takes: [{ number: 1, prompt: "walks", clipUrl: "c1" }, { number: 2, prompt: "runs", clipUrl: "c2" }] },
+    { id: "second", prompt: "climbs", status: "done", take: 1, takes: [{ number: 1, prompt: "climbs", clipUrl: "c3" }] },
+  ],
+  versions: [{ number: 1, videoPath: "/v/job-1.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] } }],
+  spent: { usd: 0.5, unpricedModels: [] },
+  usage: [],
+  timeline: [{ atMs: 0, kind: "started", title: "Render started" }],
+  webUiUrl: null,
+};
+
+const REX: CharacterView = { id: "rex", name: "Rex", basePrompt: "a retired boxer", references: [], createdAt: 1, updatedAt: 1, anglePaths: [], referencePaths: [] };
+
+type Args = Record<string, unknown>;
+
+let calls: { cmd: string; args: Args }[];
+let files: Record<string, string>;
+
+const handlers: Record<string, (args: Args) => unknown> = {
+  new_project: () => ({ ...PROJECT, scenarios: [] }),
+  initial_project: () => "/p.studio.json",
+  open_project: () => structuredClone(PROJECT),
+  save_project: (a) => {
+    files[String(a.path)] = JSON.stringify(a.project);
+    return null;
+  },
+  check_project: (a) =>
+    (a.project as Project).scenarios.flatMap((s, i) => (s.prompt ? [] : [{ field: `scenarios[${i}].prompt`, message: "needs a prompt" }])),
+  estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
+  project_cost: () => ({ usd: 0.5, unpricedModels: [] }),
+  studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
+  health: () => ({ connected: true, address: "127.0.0.1:7233", embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
+  list_jobs: () => [JOB],
+  media_url: (a) => `http://127.0.0.1:9/media${String(a.path)}`,
+  job_detail: () => structuredClone(DETAIL),
+  list_characters: (a) => (String(a.query) === "boxer" || a.query === "" ? [REX] : []),
+  list_batches: () => [],
+};
+
+async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const v = what();
+      if (!v) throw new Error("not yet");
+      return v;
+    },
+    { timeout: 2000, interval: 10 },
+  );
+}
+
+const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector<T>(selector);
+
+describe("the studio window", () => {
+  let dispose: () => void;
+
+  beforeEach(async () => {
+    calls = [];
+    files = {};
+    mockWindows("main");
+    mockIPC(
+      (cmd, payload) => {
+        const args = payload && !Array.isArray(payload) && !(payload instanceof ArrayBuffer) && !(payload instanceof Uint8Array) ? payload : {};
+        calls.push({ cmd, args });
+        return handlers[cmd]?.(args) ?? null;
+      },
+      { shouldMockEvents: true },
+    );
+    document.body.innerHTML = '<div id="app"></div>';
+    delete document.body.dataset.ready;
+    const root = $("#app");
+    if (!root) throw new Error("no #app");
+    dispose = render(() => <App />, root);
+    await waitFor(() => document.body.dataset.ready === "true");
+  });
+
+  afterEach(async () => {
+    dispose();
+    vi.restoreAllMocks();
+    // The window's listeners stop asynchronously; let them before the mocks go.
+    await new Promise((r) => setTimeout(r, 0));
+    clearMocks();
+  });
+
+  it("shows the project given at start, ready to render", async () => {
+    const cards = [...document.querySelectorAll<HTMLLIElement>("#scenarios li")];
+    expect(cards.map((li) => li.dataset.id)).toEqual(["first", "second", "third"]);
+    expect(cards.map((li) => li.querySelector(".index")?.textContent)).toEqual(["1", "2", "3"]);
+    expect(document.querySelectorAll("#scenarios .handle")).toHaveLength(3);
+    expect($<HTMLInputElement>("#char-name")?.value).toBe("Ava");
+    expect($("#project-path")?.textContent).toBe("/p.studio.json");
+    expect($("#status")?.textContent).toBe("Ready · embedded Temporal · data in /data");
+    await waitFor(() => $("#estimate")?.textContent?.startsWith("estimated $"));
+    expect($("#estimate")?.textContent).toBe("estimated $0.00 with offline");
+    expect($<HTMLButtonElement>("#render")?.disabled).toBe(false);
+  });
+
+  it("marks a problem, blocks Render with the reason, and autosaves", async () => {
+    const prompt = $<HTMLTextAreaElement>('#scenarios li[data-id="second"] .prompt');
+    if (!prompt) throw new Error("no prompt");
+    prompt.value = "";
+    prompt.dispatchEvent(new Event("input", { bubbles: true }));
+    await waitFor(() => prompt.classList.contains("invalid"));
+    expect(prompt.dataset.field).toBe("scenarios[1].prompt");
+    expect($<HTMLButtonElement>("#render")?.disabled).toBe(true);
+    expect($("#render-reason")?.textContent).toBe("Fix 1 problem(s): needs a prompt");
+    await waitFor(() => files["/p.studio.json"]);
+    expect((JSON.parse(files["/p.studio.json"]) as Project).scenarios[1].prompt).toBe("");
+  });
+
+  it("deletes a scenario and undoes it in place", async () => {
+    $<HTMLButtonElement>('#scenarios li[data-id="second"] .del')?.click();
+    expect([...document.querySelectorAll<HTMLLIElement>("#scenarios li")].map((li) => li.dataset.id)).toEqual(["first", "third"]);
+    const undo = $<HTMLButtonElement>("#undo");
+    expect(undo?.disabled).toBe(false);
+    undo?.click();
+    expect([...document.querySelectorAll<HTMLLIElement>("#scenarios li")].map((li) => li.dataset.id)).toEqual(["first", "second", "third"]);
+    expect(undo?.disabled).toBe(true);
+  });
+
+  it("lists a finished job that previews, with its takes", async () => {
+    const li = await waitFor(() => $<HTMLLIElement>('#jobs li.job[data-status="completed"]'));
+    expect(li.dataset.id).toBe("job-1");
+    expect(li.querySelector(".state")?.textContent).toBe("completed");
+    const play = await waitFor(() => {
+      const b = li.querySelector<HTMLButtonElement>(".play");
+      return b && !b.hidden && b;
+    });
+    expect(li.querySelector<HTMLButtonElement>(".pause")?.hidden).toBe(true);
+    const load = vi.spyOn(HTMLMediaElement.prototype, "load").mockImplementation(() => {});
+    play.click();
+    await waitFor(() => load.mock.calls.length === 1);
+    expect($("#preview")?.hidden).toBe(false);
+    expect($<HTMLVideoElement>("#player")?.getAttribute("src")).toBe("http://127.0.0.1:9/media/v/job-1.mp4");
+
+    li.querySelector<HTMLButtonElement>(".details-toggle")?.click();
+    await waitFor(() => li.querySelectorAll(".take-row").length === 2);
+    const details = li.querySelector<HTMLElement>(".details");
+    expect(details?.hidden).toBe(false);
+    expect(details?.dataset.version).toBe("1");
+    expect(li.querySelector(".spent")?.textContent).toBe("Spent $0.50");
+    expect(li.querySelectorAll(".version-row")).toHaveLength(1);
+    expect([...li.querySelectorAll(".timeline .title")].map((e) => e.textContent)).toEqual(["Render started"]);
+    const take = li.querySelector<HTMLSelectElement>('.take-row[data-scene="first"] .take');
+    expect(take?.options).toHaveLength(2);
+    expect(take?.value).toBe("2");
+    const stitch = li.querySelector<HTMLButtonElement>(".stitch-takes");
+    expect(stitch?.disabled).toBe(true);
+    // The e2e sets the value and sends a change event that does not bubble.
+    if (take) take.value = "1";
+    take?.dispatchEvent(new Event("change"));
+    expect(stitch?.disabled).toBe(false);
+  });
+
+  it("searches the library on an input event that does not bubble", async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    $<HTMLButtonElement>("#characters")?.click();
+    await waitFor(() => document.querySelectorAll("#lib-grid .lib-card").length === 1);
+    const card = $<HTMLLIElement>("#lib-grid .lib-card");
+    expect(card?.dataset.name).toBe("Rex");
+    expect(card?.dataset.hasAngles).toBe("false");
+    expect(card?.querySelector<HTMLButtonElement>(".use")?.disabled).toBe(true);
+    const search = $<HTMLInputElement>("#lib-search");
+    if (search) search.value = "nobody";
+    search?.dispatchEvent(new Event("input"));
+    await waitFor(() => document.querySelectorAll("#lib-grid .lib-card").length === 0);
+    expect(calls.filter((c) => c.cmd === "list_characters").at(-1)?.args.query).toBe("nobody");
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { Health_Serialize as Health, ModelReport_Serialize as ModelReport, Progress_Serialize as Progress } from "./bindings";
+import {
+  batchPercent,
+  batchText,
+  cacheUsageText,
+  errorText,
+  estimateText,
+  healthText,
+  jobStateText,
+  keysWhereText,
+  lengthText,
+  modelReportRows,
+  renderBlockReason,
+  spentText,
+  takeText,
+  timelineAt,
+  timelineTitle,
+  versionText,
+} from "./format";
+
+const health: Health = {
+  connected: true,
+  address: "127.0.0.1:7233",
+  embeddedServer: true,
+  bundledWorker: true,
+  workers: 1,
+  backlog: 0,
+  backlogAgeSecs: 0,
+  error: null,
+  warnings: [],
+};
+
+const report: ModelReport = {
+  provider: "offline",
+  listedAt: null,
+  listed: 0,
+  imageModel: "offline-image",
+  videoModel: "offline-video",
+  draftVideoModel: "offline-draft",
+  videoRoute: "local",
+  native4k: false,
+  referenceImages: 0,
+  usableImageModels: ["offline-image"],
+  usableVideoModels: ["offline-video", "offline-draft"],
+  unknown: [],
+};
+
+describe("format", () => {
+  it("reads errors from Rust and from anything thrown", () => {
+    expect(errorText({ code: "io", message: "no such file", problems: [] })).toBe("no such file");
+    expect(errorText("plain")).toBe("plain");
+    expect(errorText(null)).toBe("null");
+  });
+
+  it("summarises a project, its estimate and why Render waits", () => {
+    const project = {
+      version: 1,
+      character: { name: "Ava", basePrompt: "a pilot", referenceImages: [] },
+      scenarios: [
+        { id: "a", prompt: "x", durationSeconds: 8 },
+        { id: "b", prompt: "y", durationSeconds: 4 },
+      ],
+      quality: "standard" as const,
+      aspectRatio: "16:9" as const,
+    };
+    expect(lengthText(project)).toBe("2 scenario(s), 12 s of video, about 3 min");
+    const cost = { usd: 1.2, unpricedModels: ["veo-x"] };
+    expect(estimateText({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost })).toBe(
+      "estimated $1.20 with offline (no price for veo-x)",
+    );
+    expect(spentText({ usd: null, unpricedModels: [] })).toBe("Spent $0.00");
+    expect(renderBlockReason(false, [])).toBe("Waiting for the studio to start…");
+    expect(renderBlockReason(true, [])).toBe("");
+    expect(renderBlockReason(true, [{ field: "a", message: "one" }, { field: "b", message: "two" }])).toBe("Fix 2 problem(s): one; two");
+  });
+
+  it("describes the connection", () => {
+    expect(healthText(health)).toBe("embedded Temporal · bundled worker · 1 worker(s) polling · no backlog");
+    expect(healthText({ ...health, embeddedServer: false, bundledWorker: false, backlog: 2, backlogAgeSecs: 9 })).toBe(
+      "Temporal 127.0.0.1:7233 · external workers only · 1 worker(s) polling · backlog 2 (oldest 9 s)",
+    );
+    expect(healthText({ ...health, connected: false, error: "refused" })).toBe("disconnected from 127.0.0.1:7233: refused");
+  });
+
+  it("describes a job's state, versions, takes and timeline", () => {
+    const p: Progress = { stage: "generating_videos", percentage: 40, currentStep: "", segments: [], paused: true, quality: "high", version: 1 };
+    expect(jobStateText(p)).toBe("generating videos · 40% · paused");
+    expect(jobStateText({ ...p, paused: false })).toBe("generating videos · 40%");
+    expect(versionText({ number: 2, videoPath: null, takes: [1, 2], quality: "standard", cost: { usd: 0.039, unpricedModels: [] } })).toBe(
+      "v2 · takes 1, 2 · standard · $0.039 ",
+    );
+    expect(takeText({ number: 1, prompt: "x".repeat(50), clipUrl: "" })).toBe(`take 1: ${"x".repeat(40)}`);
+    const e = { atMs: 1234, kind: "step" as const, title: "Clip first", durationMs: 2500, outcome: "failed" };
+    expect(timelineAt(e)).toBe("+1.2 s");
+    expect(timelineTitle(e)).toBe("Clip first (2.5 s) · failed");
+    expect(timelineTitle({ atMs: 0, kind: "completed", title: "Completed", outcome: "completed" })).toBe("Completed");
+  });
+
+  it("describes batches, the cache, keys and the model report", () => {
+    const b = { id: "b", status: "running" as const, processed: 2, total: 4, run: 1, inLibrary: 1 };
+    expect(batchText(b)).toBe("1 of 4 characters in the library · 2 generated · run 1 · running");
+    expect(batchPercent(b)).toBe(25);
+    expect(batchPercent({ ...b, total: 0 })).toBe(0);
+    expect(cacheUsageText({ entries: 1, mebibytes: 2.25 })).toBe("Artifact cache: 1 entry, 2.3 MiB");
+    expect(cacheUsageText({ entries: 0, mebibytes: null })).toBe("Artifact cache: 0 entries, 0.0 MiB");
+    const keys = { inKeyring: true, detail: "in the OS keyring", geminiApiKey: false, vertexCredentialsFile: null, temporalApiKey: false };
+    expect(keysWhereText(keys)).toBe("Keys are in the OS keyring.");
+    expect(keysWhereText({ ...keys, inKeyring: false, detail: "in a file" })).toBe("Keys: in a file.");
+    expect(modelReportRows(report)).toEqual([
+      ["Provider", "offline"],
+      ["Images", "offline-image"],
+      ["Video", "offline-video (local, 4k by upscale, first frame)"],
+      ["Drafts", "offline-draft"],
+      ["Also usable", "offline-draft"],
+    ]);
+    const listed = modelReportRows({ ...report, listedAt: 1, listed: 9, native4k: true, referenceImages: 3, unknown: ["veo-9"], usableVideoModels: ["offline-video"] });
+    expect(listed[0]).toEqual(["Provider", "offline (9 models listed)"]);
+    expect(listed[2]).toEqual(["Video", "offline-video (local, native 4k, 3 reference images)"]);
+    expect(listed[4]).toEqual(["Also usable", "nothing else"]);
+    expect(listed[5]).toEqual(["Not in the model table", "veo-9"]);
+  });
+});

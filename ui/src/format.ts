@@ -1,0 +1,120 @@
+// The words and numbers the window shows, from the shapes Rust sends: pure, so Vitest covers them.
+import type {
+  ApiError_Serialize as ApiError,
+  BatchView,
+  CacheView,
+  Cost,
+  Estimate,
+  FieldProblem,
+  Health_Serialize as Health,
+  KeysView_Serialize as KeysView,
+  ModelReport_Serialize as ModelReport,
+  Progress_Serialize as Progress,
+  Project_Serialize as Project,
+  Take,
+  TimelineEntry_Serialize as TimelineEntry,
+  VersionView_Serialize as VersionView,
+} from "./bindings";
+import { timing, usd } from "./editor";
+
+/** The message of an `ApiError` (or of anything else thrown). */
+export function errorText(e: unknown): string {
+  return typeof e === "object" && e !== null && "message" in e ? String((e as ApiError).message) : String(e);
+}
+
+function unpriced(cost: Cost): string {
+  return cost.unpricedModels.length ? ` (no price for ${cost.unpricedModels.join(", ")})` : "";
+}
+
+/** The editor's summary: how many scenarios, how long the video, how long the render. */
+export function lengthText(project: Project): string {
+  const t = timing(project);
+  return `${project.scenarios.length} scenario(s), ${t.seconds} s of video, about ${t.minutes} min`;
+}
+
+export function estimateText(e: Estimate): string {
+  return `estimated ${usd(e.cost.usd ?? 0)} with ${e.videoModel}${unpriced(e.cost)}`;
+}
+
+export function projectSpentText(cost: Cost): string {
+  return `Spent on this project so far: ${usd(cost.usd ?? 0)}`;
+}
+
+/** Why Render is disabled; empty when it is not. */
+export function renderBlockReason(ready: boolean, problems: FieldProblem[]): string {
+  if (!ready) return "Waiting for the studio to start…";
+  if (problems.length) return `Fix ${problems.length} problem(s): ${problems.map((p) => p.message).join("; ")}`;
+  return "";
+}
+
+/** The status bar's connection line. */
+export function healthText(h: Health): string {
+  if (!h.connected) return `disconnected from ${h.address}: ${h.error ?? ""}`;
+  const server = h.embeddedServer ? "embedded Temporal" : `Temporal ${h.address}`;
+  const worker = h.bundledWorker ? "bundled worker" : "external workers only";
+  const backlog = h.backlog > 0 ? ` · backlog ${h.backlog} (oldest ${h.backlogAgeSecs} s)` : " · no backlog";
+  return `${server} · ${worker} · ${h.workers} worker(s) polling${backlog}`;
+}
+
+/** A running job's one-line state: stage, percentage, paused. */
+export function jobStateText(p: Progress): string {
+  return `${p.stage.replace(/_/g, " ")} · ${p.percentage}%${p.paused ? " · paused" : ""}`;
+}
+
+export function spentText(cost: Cost): string {
+  return `Spent ${usd(cost.usd ?? 0)}${unpriced(cost)}`;
+}
+
+/** One line of a job's versions list (a Preview button may follow it). */
+export function versionText(v: VersionView): string {
+  return `v${v.number} · takes ${v.takes.join(", ")} · ${v.quality} · ${usd(v.cost.usd ?? 0)} `;
+}
+
+export function takeText(t: Take): string {
+  return `take ${t.number}: ${t.prompt.slice(0, 40)}`;
+}
+
+export function timelineAt(e: TimelineEntry): string {
+  return `+${(e.atMs / 1000).toFixed(1)} s`;
+}
+
+export function timelineTitle(e: TimelineEntry): string {
+  const dur = e.durationMs != null ? ` (${(e.durationMs / 1000).toFixed(1)} s)` : "";
+  const outcome = e.outcome && e.outcome !== "completed" ? ` · ${e.outcome}` : "";
+  return `${e.title}${dur}${outcome}`;
+}
+
+export function batchText(b: BatchView): string {
+  return `${b.inLibrary} of ${b.total} characters in the library · ${b.processed} generated · run ${b.run} · ${b.status}`;
+}
+
+/** How far a batch is, 0–100, counting the characters filed into the library. */
+export function batchPercent(b: BatchView): number {
+  return b.total ? (100 * b.inLibrary) / b.total : 0;
+}
+
+export function cacheUsageText(c: CacheView): string {
+  return `Artifact cache: ${c.entries} entr${c.entries === 1 ? "y" : "ies"}, ${(c.mebibytes ?? 0).toFixed(1)} MiB`;
+}
+
+export function keysWhereText(k: KeysView): string {
+  return k.inKeyring ? `Keys are ${k.detail}.` : `Keys: ${k.detail}.`;
+}
+
+/** Settings → Test key: the models the key can use and the studio's choice per role. */
+export function modelReportRows(m: ModelReport): [term: string, value: string][] {
+  const video = [
+    m.videoRoute,
+    m.native4k ? "native 4k" : "4k by upscale",
+    m.referenceImages > 0 ? `${m.referenceImages} reference images` : "first frame",
+  ];
+  const others = [...m.usableImageModels, ...m.usableVideoModels].filter((x) => x !== m.imageModel && x !== m.videoModel);
+  return [
+    ["Provider", m.listedAt === null ? m.provider : `${m.provider} (${m.listed} models listed)`],
+    ["Images", m.imageModel],
+    ["Video", `${m.videoModel} (${video.join(", ")})`],
+    ["Drafts", m.draftVideoModel],
+    ["Also usable", others.join(", ") || "nothing else"],
+    ...(m.unknown.length > 0 ? [["Not in the model table", m.unknown.join(", ")] satisfies [string, string]] : []),
+  ];
+}
