@@ -61,8 +61,15 @@ pub async fn new_project() -> Project {
 /// Opens a project chosen in this session's Open dialog (or named on the command line).
 #[tauri::command]
 #[specta::specta]
-pub async fn open_project(state: State<'_, AppState>, path: String) -> Result<Project, ApiError> {
-    Studio::load_project(&state.grants.check(&path, Access::Read)?)
+pub async fn open_project(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<Project, ApiError> {
+    let path = state.grants.check(&path, Access::Read)?;
+    let project = Studio::load_project(&path)?;
+    crate::window::note_recent(&app, &path);
+    Ok(project)
 }
 
 /// Saves to a file chosen in this session (Save As, or the opened project itself).
@@ -73,7 +80,8 @@ pub async fn save_project(
     path: String,
     project: Project,
 ) -> Result<(), ApiError> {
-    Studio::save_project(&state.grants.check(&path, Access::Write)?, &project)
+    let path = state.grants.check(&path, Access::Write)?;
+    Studio::save_project(&path, &project)
 }
 
 #[tauri::command]

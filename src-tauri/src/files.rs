@@ -202,6 +202,9 @@ pub async fn choose_files(
     let picked = rx.await.unwrap_or_default();
     for p in &picked {
         state.grants.grant(p, access);
+        if choice == FileChoice::SaveProject {
+            crate::window::note_recent(&app, p);
+        }
     }
     Ok(picked.iter().map(|p| p.display().to_string()).collect())
 }

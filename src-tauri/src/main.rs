@@ -6,61 +6,69 @@ mod commands;
 mod files;
 mod media;
 mod state;
+mod window;
 
 use tauri::Manager;
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
 /// The command set, shared by the app and the bindings exporter.
 fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![
-        commands::studio_status,
-        commands::new_project,
-        commands::open_project,
-        commands::save_project,
-        commands::check_project,
-        commands::test_key,
-        commands::render,
-        commands::watch_job,
-        commands::pause_job,
-        commands::resume_job,
-        commands::cancel_job,
-        commands::change_quality,
-        commands::add_segment,
-        commands::list_jobs,
-        commands::regenerate_segment,
-        commands::pick_takes,
-        commands::job_detail,
-        commands::estimate_cost,
-        commands::project_cost,
-        commands::media_url,
-        commands::thumbnail,
-        commands::initial_project,
-        commands::export_video,
-        commands::health,
-        commands::get_settings,
-        commands::save_settings,
-        commands::test_connection,
-        commands::cache_usage,
-        commands::get_keys,
-        commands::list_characters,
-        commands::create_character,
-        commands::rename_character,
-        commands::set_character_prompt,
-        commands::duplicate_character,
-        commands::delete_character,
-        commands::undo_delete_character,
-        commands::export_characters,
-        commands::import_characters,
-        commands::generate_characters,
-        commands::generate_characters_file,
-        commands::regenerate_angles,
-        commands::batch_status,
-        commands::list_batches,
-        commands::save_keys,
-        commands::clear_cache,
-        commands::clip_thumbnail,
-        files::choose_files,
-    ])
+    Builder::<tauri::Wry>::new()
+        .events(collect_events![window::MenuEvent])
+        .commands(collect_commands![
+            commands::studio_status,
+            commands::new_project,
+            commands::open_project,
+            commands::save_project,
+            commands::check_project,
+            commands::test_key,
+            commands::render,
+            commands::watch_job,
+            commands::pause_job,
+            commands::resume_job,
+            commands::cancel_job,
+            commands::change_quality,
+            commands::add_segment,
+            commands::list_jobs,
+            commands::regenerate_segment,
+            commands::pick_takes,
+            commands::job_detail,
+            commands::estimate_cost,
+            commands::project_cost,
+            commands::media_url,
+            commands::thumbnail,
+            commands::initial_project,
+            commands::export_video,
+            commands::health,
+            commands::get_settings,
+            commands::save_settings,
+            commands::test_connection,
+            commands::cache_usage,
+            commands::get_keys,
+            commands::list_characters,
+            commands::create_character,
+            commands::rename_character,
+            commands::set_character_prompt,
+            commands::duplicate_character,
+            commands::delete_character,
+            commands::undo_delete_character,
+            commands::export_characters,
+            commands::import_characters,
+            commands::generate_characters,
+            commands::generate_characters_file,
+            commands::regenerate_angles,
+            commands::batch_status,
+            commands::list_batches,
+            commands::save_keys,
+            commands::clear_cache,
+            commands::clip_thumbnail,
+            files::choose_files,
+            window::recent_projects,
+            window::open_recent,
+            window::window_prefs,
+            window::save_window_prefs,
+            window::open_example,
+        ])
 }
 
 /// Writes `ui/src/bindings.ts` (run by `cargo run -p smoketech-studio -- --export-bindings`).
@@ -136,6 +144,9 @@ fn main() {
                 let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
             }
         }))
+        .plugin(tauri_plugin_store::Builder::default().build())
+        // Size, position and maximized state come back on the next start.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
@@ -152,6 +163,9 @@ fn main() {
         })
         .setup(move |app| {
             builder.mount_events(app);
+            if let Err(e) = window::install_menu(app.handle()) {
+                tracing::error!(error = %e, "menu bar not installed");
+            }
             // An AppImage carries no ffmpeg: say so at once, with how to get it.
             if let Some(message) = studio_media::Ffmpeg::from_env().missing_tools() {
                 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};

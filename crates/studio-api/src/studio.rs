@@ -98,6 +98,9 @@ pub struct Estimate {
     pub video_seconds: u32,
     /// At the price table's rates, as if nothing were reused from the cache.
     pub cost: Cost,
+    /// How long the render is expected to take, in seconds: the cast's images (at once), the
+    /// clips in waves of the parallel limit, then the stitch (None until the models are known).
+    pub wall_seconds: Option<u32>,
 }
 
 /// One task queue as `studio queue` and the status bar show it.
@@ -717,7 +720,11 @@ use crate::session;
 /// See [`Studio::estimate`].
 pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     let plan = settings.models(project.quality);
-    let images = 3;
+    // Three angles per character; a library character's are made already.
+    let images = 3 * project
+        .characters()
+        .filter(|(_, c)| c.library_id.is_none())
+        .count() as u32;
     let video_seconds: u32 = project
         .scenarios
         .iter()
@@ -757,12 +764,31 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
             }],
         );
     }
+    let parallel = settings
+        .tuning
+        .unwrap_or_default()
+        .max_parallel_segments
+        .max(1);
+    let wall_seconds = plan.as_ref().and_then(|p| {
+        let catalog = studio_models::Catalog::builtin();
+        let clip = p.video.family.typical_seconds?;
+        let image = catalog
+            .family_of(&p.image_model)
+            .and_then(|f| f.typical_seconds)
+            .unwrap_or(clip);
+        let waves = (project.scenarios.len() as u32).div_ceil(parallel);
+        let characters = if images > 0 { image } else { 0.0 };
+        // The stitch (and a 4K upscale) take a moment per second of video.
+        let finish = 2.0 + f64::from(video_seconds) * 0.1;
+        Some((characters + f64::from(waves) * clip + finish).round() as u32)
+    });
     Estimate {
         cost: price(&settings.prices, &usage),
         image_model,
         video_model,
         images,
         video_seconds,
+        wall_seconds,
     }
 }
 

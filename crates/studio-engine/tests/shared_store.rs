@@ -169,8 +169,9 @@ async fn workers_sharing_only_a_bucket_render_and_the_client_previews_the_result
             "clip {name:?} was not fetched by the stitching machine"
         );
     }
-    // The slow machine fetched the character image it animated.
-    assert_eq!(files_under(&slow_dir, "png").len(), 1);
+    // The slow machine fetched the character's three angles (the first frame and the
+    // references the offline model takes, like Veo), nothing else.
+    assert_eq!(files_under(&slow_dir, "png").len(), 3);
 
     // The creator's machine downloads the video for preview, verified against its name.
     let local = client_store.local_path(&result.video_url).await.unwrap();

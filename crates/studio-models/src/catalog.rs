@@ -117,6 +117,11 @@ pub struct Family {
     pub price_per_second: BTreeMap<String, f64>,
     #[serde(default)]
     pub price_per_image: BTreeMap<String, f64>,
+    /// How long one call typically takes, in seconds (an image, or one clip), for the time a
+    /// render is expected to take. Google's figures are from memory of its docs (11 s to 6 min
+    /// for a clip) and unverified; the offline one is measured.
+    #[serde(default)]
+    pub typical_seconds: Option<f64>,
 }
 
 impl Family {
