@@ -41,7 +41,16 @@ echo "bundle: apt-get install took $(( $(ms) - t )) ms"
 for f in /usr/bin/smoketech-studio /usr/bin/temporal; do
   [ -x "$f" ] || { echo "bundle: $f is not installed"; exit 1; }
 done
-grep -q '^Exec=smoketech-studio' /usr/share/applications/*.desktop || { echo "bundle: no desktop entry"; exit 1; }
+desktop=(/usr/share/applications/*.desktop)
+grep -q '^Exec=smoketech-studio %f$' "${desktop[@]}" || { echo "bundle: no desktop entry that takes a file"; exit 1; }
+# Projects open in the studio from the file manager: the entry names the type, and the type
+# (*.studio.json) is registered with shared-mime-info (dpkg's trigger updates its database).
+grep -q '^MimeType=application/x-smoketech-studio;$' "${desktop[@]}" || { echo "bundle: no MimeType"; exit 1; }
+grep -q '\*\.studio\.json' /usr/share/mime/packages/smoketech-studio.xml || { echo "bundle: no mime type"; exit 1; }
+if command -v update-mime-database >/dev/null; then
+  grep -q 'application/x-smoketech-studio:\*\.studio\.json' /usr/share/mime/globs2 \
+    || { echo "bundle: the mime database does not know *.studio.json"; exit 1; }
+fi
 
 # A fresh home: no settings, no keys, no project venv or cargo on PATH. Only the dev server's
 # ports are chosen, so the test cannot collide with a studio already running here.
