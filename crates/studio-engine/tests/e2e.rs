@@ -770,4 +770,8 @@ async fn a_two_character_scene_and_a_shot_continued_from_it() {
     let alone = clip_record(&clip(2));
     assert_eq!(alone["references"], serde_json::json!(ava));
     assert_eq!(alone["image"], ava[0].as_str());
+
+    // A replay fixture of its own (`STUDIO_RECORD_HISTORIES`): the cast and continuity paths.
+    let history = record_history(&env, &id, "cast-continuity").await;
+    assert_replays(&[("cast-continuity", history)]).await;
 }
