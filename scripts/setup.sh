@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # The window (Tauri 2 on WebKitGTK) and its end-to-end tests under Xvfb.
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick procps
+  # Real key presses on the X display: the native menu's accelerators in the window test.
+  xdotool
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   # Keys in the OS keyring (Secret Service over D-Bus), and a real one for its tests.
   libdbus-1-dev dbus gnome-keyring libsecret-tools

@@ -89,6 +89,8 @@ fn main() {
             tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
+        // No colour codes in log files and pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if std::env::args().any(|a| a == "--export-bindings") {
         if let Err(e) = export_bindings() {

@@ -229,6 +229,7 @@ pub fn install_menu(app: &AppHandle) -> tauri::Result<()> {
                 MenuAction::OpenRecent { path }
             }
         };
+        tracing::debug!(?action, "menu");
         if let Err(e) = (MenuEvent { action }).emit(app) {
             tracing::warn!(error = %e, "menu event not sent");
         }
