@@ -120,7 +120,8 @@ export function createPlayerStore(status: StatusStore) {
     el.addEventListener("loadedmetadata", meta);
     el.addEventListener("durationchange", meta);
     el.addEventListener("volumechange", () => {
-      setVolumeSignal(el.volume);
+      // The element keeps a float32: 0.4 reads 0.4000000059604645.
+      setVolumeSignal(Math.round(el.volume * 1000) / 1000);
       setMutedSignal(el.muted);
       schedulePrefsSave();
     });
