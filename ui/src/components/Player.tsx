@@ -53,7 +53,8 @@ export default function Player() {
     <div
       id="preview"
       class="preview player-area"
-      hidden={player.request() === null}
+      hidden={inJobsPanel && player.request() === null}
+      data-empty={player.request() === null ? "true" : undefined}
       tabindex="0"
       role="region"
       aria-label="Player (J, K, L: previous scene, play or pause, next scene; arrows: scene boundaries)"
@@ -63,7 +64,10 @@ export default function Player() {
       onKeyDown={onKey}
     >
       <div class="player-stage">
-        <video id="player" ref={video} controls preload="metadata" aria-label="Video"></video>
+        <video id="player" ref={video} controls preload="metadata" aria-label="Video" hidden={player.request() === null}></video>
+        <Show when={player.request() === null}>
+          <p class="player-empty muted">Render, or press Preview on a job, to play the video here.</p>
+        </Show>
       </div>
       <Timeline />
       <div class="player-bar row">
