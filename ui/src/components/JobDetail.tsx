@@ -1,8 +1,10 @@
-// A job's details: cost, versions (each playable), takes per scenario (pick one, or regenerate
-// with an edited prompt), stitching the picked takes as a new version, and the timeline.
-import { For, Show } from "solid-js";
+// A job's details: steering while it runs (quality, add a scene), cost, versions (each playable in
+// the player), takes per scenario (pick one, or regenerate with an edited prompt), stitching the
+// picked takes as a new version, and the timeline.
+import { createEffect, For, on, Show } from "solid-js";
 import type { SegmentState_Serialize as Segment } from "../bindings";
 import { spentText, takeText, timelineAt, timelineTitle, versionText } from "../format";
+import { qualityOf } from "../forms";
 import type { Job } from "../stores/jobs";
 import { useStudio } from "../stores/studio";
 
@@ -36,12 +38,68 @@ function TakeRow(props: { job: Job; segment: Segment; index: number; finished: b
   );
 }
 
-export default function JobDetail(props: { job: Job }) {
+/** Steering a running job: its quality, and a scene added at the end. */
+function Steering(props: { job: Job }) {
   const { jobs } = useStudio();
+  const id = () => props.job.id;
+  const ended = () => props.job.status !== undefined && props.job.status !== "running";
+  let quality!: HTMLSelectElement;
+  let scene!: HTMLInputElement;
+  // Every progress message sets the quality select to the job's quality.
+  createEffect(
+    on(
+      () => props.job.updates,
+      () => {
+        const q = props.job.progress?.quality;
+        if (q) quality.value = q;
+      },
+    ),
+  );
+  return (
+    <div class="steering row" hidden={ended()}>
+      <label class="inline">
+        <span>Quality</span>
+        <select
+          ref={quality}
+          class="job-quality small"
+          onChange={(e) => {
+            const q = qualityOf(e.currentTarget.value);
+            if (q) void jobs.changeQuality(id(), q);
+          }}
+        >
+          <option value="standard">standard</option>
+          <option value="high">high</option>
+          <option value="4k">4k</option>
+        </select>
+      </label>
+      <input
+        ref={scene}
+        class="new-scene"
+        placeholder="Add a scene…"
+        aria-label="Prompt of a scene to add"
+        onKeyDown={async (e) => {
+          if (e.key === "Enter" && (await jobs.addScene(id(), scene.value))) scene.value = "";
+        }}
+      />
+      <button
+        class="add small"
+        onClick={async () => {
+          if (await jobs.addScene(id(), scene.value)) scene.value = "";
+        }}
+      >
+        Add
+      </button>
+    </div>
+  );
+}
+
+export default function JobDetail(props: { job: Job }) {
+  const { jobs, player } = useStudio();
   const detail = () => props.job.detail;
   const finished = () => detail()?.status === "completed";
   return (
-    <div class="details" hidden={!props.job.detailsOpen} data-version={detail()?.version}>
+    <div class="details" id={`details-${props.job.id}`} hidden={!props.job.detailsOpen} data-version={detail()?.version}>
+      <Steering job={props.job} />
       <div class="row">
         <span class="spent" data-usd={detail() ? String(detail()?.spent.usd ?? 0) : undefined}>
           <Show when={detail()}>{(d) => spentText(d().spent)}</Show>
@@ -55,14 +113,20 @@ export default function JobDetail(props: { job: Job }) {
       <ol class="versions">
         <For each={detail()?.versions ?? []}>
           {(v) => (
-            <li class="version-row">
+            <li
+              class="version-row"
+              data-version={v.number}
+              classList={{ playing: player.source().jobId === props.job.id && player.source().version === v.number }}
+            >
               {versionText(v)}
               <Show when={v.videoPath}>
-                {(path) => (
-                  <button class="small" onClick={() => void jobs.previewVersion(path())}>
-                    Preview
-                  </button>
-                )}
+                <button
+                  class="small"
+                  aria-label={`Play version ${v.number}`}
+                  onClick={() => void jobs.playVersion(props.job.id, v.number)}
+                >
+                  Play
+                </button>
               </Show>
             </li>
           )}

@@ -1,23 +1,112 @@
-// The preview: the finished video (or one clip) from the loopback media server.
-import { createEffect } from "solid-js";
+// The player: the finished video (any version) or one clip, large, with the scenes' timeline under
+// it. Keys when the player area has focus: J / L back / forward one scene, K play-pause,
+// ← / → previous / next scene boundary.
+import { createContext, createEffect, For, onCleanup, onMount, Show, useContext } from "solid-js";
+import { versionText } from "../format";
 import { useStudio } from "../stores/studio";
+import { clockText } from "../timeline";
+import Timeline from "./Timeline";
+import "./Player.css";
+
+/** Set by JobsPanel around the player it shows until the layout places one of its own. */
+export const InJobsPanel = createContext(false);
 
 export default function Player() {
-  const { player } = useStudio();
+  const { player, jobs } = useStudio();
+  const inJobsPanel = useContext(InJobsPanel);
   let video!: HTMLVideoElement;
+  onMount(() => {
+    player.attach(video);
+    if (!inJobsPanel) onCleanup(player.placePlayer());
+  });
   // Each request loads again, like a click on Preview should, even for the same video.
   createEffect(() => {
     const r = player.request();
     if (!r) return;
     video.src = r.url;
     video.load();
+    if (r.autoplay) void video.play()?.catch(() => undefined);
   });
+  const job = () => {
+    const id = player.source().jobId;
+    return id ? jobs.state.jobs.find((j) => j.id === id) : undefined;
+  };
+  const versions = () => (player.source().kind === "video" ? (job()?.detail?.versions ?? []) : []);
+  function onKey(e: KeyboardEvent) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    const keys: Record<string, () => void> = {
+      j: () => player.stepBy(-1),
+      k: () => player.togglePlay(),
+      l: () => player.stepBy(1),
+      ArrowLeft: () => player.boundary(-1),
+      ArrowRight: () => player.boundary(1),
+    };
+    const act = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+    if (!act) return;
+    e.preventDefault();
+    e.stopPropagation();
+    act();
+  }
   return (
-    <div id="preview" class="preview" hidden={player.request() === null}>
-      <video id="player" ref={video} controls preload="metadata"></video>
-      <div class="row">
-        <button id="reveal" onClick={() => player.reveal()}>Reveal in folder</button>
-        <button id="export" onClick={() => void player.exportVideo()}>Export…</button>
+    <div
+      id="preview"
+      class="preview player-area"
+      hidden={inJobsPanel && player.request() === null}
+      data-empty={player.request() === null ? "true" : undefined}
+      tabindex="0"
+      role="region"
+      aria-label="Player (J, K, L: previous scene, play or pause, next scene; arrows: scene boundaries)"
+      aria-keyshortcuts="J K L ArrowLeft ArrowRight"
+      data-kind={player.source().kind}
+      data-playing-scene={player.playingSceneId() ?? undefined}
+      onKeyDown={onKey}
+    >
+      <div class="player-stage">
+        <video id="player" ref={video} controls preload="metadata" aria-label="Video" hidden={player.request() === null}></video>
+        <Show when={player.request() === null}>
+          <p class="player-empty muted">Render, or press Preview on a job, to play the video here.</p>
+        </Show>
+      </div>
+      <Timeline />
+      <div class="player-bar row">
+        <button class="player-toggle small" aria-label={player.paused() ? "Play" : "Pause"} onClick={() => player.togglePlay()}>
+          {player.paused() ? "Play" : "Pause"}
+        </button>
+        <span class="player-time" aria-live="off">
+          <span class="current">{clockText(player.time())}</span> / <span class="duration">{clockText(player.duration())}</span>
+        </span>
+        <span class="player-scene muted">{player.playingSceneId() ?? ""}</span>
+        <span class="spacer"></span>
+        <Show when={versions().length > 0}>
+          <label class="version-pick">
+            <span>Version</span>
+            <select
+              id="version-select"
+              class="small"
+              value={String(player.source().version ?? "")}
+              onChange={(e) => {
+                const id = player.source().jobId;
+                if (id) void jobs.playVersion(id, Number(e.currentTarget.value));
+              }}
+            >
+              <For each={versions()}>
+                {(v) => (
+                  <option value={String(v.number)} disabled={!v.videoPath} selected={v.number === player.source().version}>
+                    {versionText(v)}
+                  </option>
+                )}
+              </For>
+            </select>
+          </label>
+        </Show>
+        <button id="reveal" class="small" disabled={!player.request()?.path} onClick={() => player.reveal()}>
+          Reveal in folder
+        </button>
+        <button id="export" class="small" disabled={!player.request()?.path} onClick={() => void player.exportVideo()}>
+          Export…
+        </button>
       </div>
     </div>
   );

@@ -3,7 +3,7 @@ import { Channel } from "@tauri-apps/api/core";
 import { ask } from "@tauri-apps/plugin-dialog";
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { openUrl } from "@tauri-apps/plugin-opener";
-import { createSignal } from "solid-js";
+import { createEffect, createMemo, createSignal, onCleanup } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import {
   commands,
@@ -18,9 +18,16 @@ import {
 import { takesChanged } from "../editor";
 import { errorText, jobStateText } from "../format";
 import { unwrap, type Result } from "../ipc";
+import { currentClip, generatingSince, sceneRenderStates, type SceneRenderState } from "../sceneState";
+import { versionScenes, type PlayerScene } from "../timeline";
 import type { PlayerStore } from "./player";
 import type { ProjectStore } from "./project";
 import type { StatusStore } from "./status";
+
+export type { SceneRenderState } from "../sceneState";
+
+/** A scene added to a running job lasts this long (as `addScene` asks for). */
+const ADDED_SCENE_SECONDS = 8;
 
 export interface Job {
   id: string;
@@ -44,6 +51,12 @@ export interface Job {
   detail?: JobDetail;
   /** The take picked per scenario in the details (starts as the takes in use). */
   picked: number[];
+  /** The project file it rendered (null: an unsaved project). */
+  projectPath?: string | null;
+  /** Rendered from this window (since it opened). */
+  startedHere?: boolean;
+  /** Scenario id → epoch ms when it started generating (while it does). */
+  sceneStartedAt: Record<string, number>;
 }
 
 export interface JobsState {
@@ -51,23 +64,29 @@ export interface JobsState {
   jobs: Job[];
   /** Clip URI → thumbnail URL for the segment strips. */
   thumbnails: Record<string, string>;
+  /** Clip URI → media URL (for playing a scene's clip). */
+  mediaUrls: Record<string, string>;
 }
 
 export function createJobsStore(deps: { status: StatusStore; project: ProjectStore; player: PlayerStore }) {
   const { status, project, player } = deps;
-  const [state, setState] = createStore<JobsState>({ jobs: [], thumbnails: {} });
+  const [state, setState] = createStore<JobsState>({ jobs: [], thumbnails: {}, mediaUrls: {} });
   /** Render was pressed and Rust has not answered yet. */
   const [starting, setStarting] = createSignal(false);
   const watching = new Set<string>();
   const thumbnailsAsked = new Set<string>();
+  const mediaAsked = new Set<string>();
 
   const find = (id: string) => state.jobs.find((j) => j.id === id);
   const update = (id: string, change: Partial<Job>) => setState("jobs", (j) => j.id === id, change);
   const report = (id: string, e: unknown) => update(id, { message: errorText(e) });
 
   /** The job's card, added at the top when it is new. */
-  function ensure(id: string, name: string) {
-    if (find(id)) return;
+  function ensure(id: string, name: string, projectPath?: string | null) {
+    if (find(id)) {
+      if (projectPath !== undefined) update(id, { projectPath });
+      return;
+    }
     const job: Job = {
       id,
       name,
@@ -79,6 +98,8 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
       webUiUrl: null,
       detailsOpen: false,
       picked: [],
+      projectPath,
+      sceneStartedAt: {},
     };
     setState("jobs", (jobs) => [job, ...jobs]);
   }
@@ -91,6 +112,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
         j.progress = p;
         j.updates += 1;
         j.stateText = jobStateText(p);
+        j.sceneStartedAt = generatingSince(p.segments ?? [], j.sceneStartedAt, Date.now());
       }),
     );
   }
@@ -99,10 +121,10 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     update(id, { status, stateText: status, videoUrl, videoPath });
   }
 
-  async function watch(id: string, name: string) {
+  async function watch(id: string, name: string, projectPath?: string | null) {
     if (watching.has(id)) return;
     watching.add(id);
-    ensure(id, name);
+    ensure(id, name, projectPath);
     // Running again (a new version): steering controls come back, Preview waits for the end.
     update(id, { status: "running", videoUrl: null, videoPath: null, webUiUrl: null });
     // Rust sends the serialized shape (all fields present).
@@ -116,8 +138,10 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
       status.set(`Finished ${name}: ${o.videoPath ?? "video ready"}`);
       void notify(`${name} is ready`, o.videoPath ?? "Your video has finished rendering.");
       finished(id, "completed", o.videoUrl, o.videoPath);
-      if (o.videoUrl) player.preview(o.videoUrl, o.videoPath);
-      if (find(id)?.detailsOpen) void loadDetail(id);
+      if (o.videoUrl) player.playVideo(o.videoUrl, o.videoPath, { jobId: id, scenes: [] });
+      // The takes (for the storyboard and the player's timeline), and the history when open.
+      await loadDetail(id);
+      if (o.videoUrl) describeLatest(id, o.videoUrl);
       void project.showProjectSpent();
     } else {
       const cancelled = r.error.code === "jobCancelled";
@@ -125,6 +149,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
       status.set(`${name}: ${r.error.message}`, cancelled ? "warn" : "error");
       if (!cancelled) void notify(`${name} failed`, r.error.message);
       update(id, { message: r.error.message });
+      void loadDetail(id);
     }
   }
 
@@ -133,7 +158,9 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     try {
       const job = unwrap(await commands.render(project.current(), project.state.path));
       status.set(`Rendering ${job.id}`);
-      void watch(job.id, job.name);
+      ensure(job.id, job.name, job.projectPath);
+      update(job.id, { startedHere: true });
+      void watch(job.id, job.name, job.projectPath);
     } catch (e) {
       status.set(`Cannot render: ${errorText(e)}`, "error");
     } finally {
@@ -142,8 +169,8 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
   }
 
   async function showJob(j: JobView) {
-    if (j.status === "running") return void watch(j.id, j.name);
-    ensure(j.id, j.name);
+    if (j.status === "running") return void watch(j.id, j.name, j.projectPath);
+    ensure(j.id, j.name, j.projectPath);
     let url: string | null = null;
     if (j.videoPath) {
       const u = await commands.mediaUrl(j.videoPath);
@@ -193,9 +220,58 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     if (url) void openUrl(url);
   }
 
+  /** Plays the job's latest video, with its scenes once its takes are known. */
   function play(id: string) {
     const job = find(id);
-    if (job?.videoUrl) player.preview(job.videoUrl, job.videoPath);
+    if (!job?.videoUrl) return;
+    const url = job.videoUrl;
+    player.playVideo(url, job.videoPath, { jobId: id, scenes: [] });
+    if (job.detail) describeLatest(id, url);
+    else void loadDetail(id).then(() => describeLatest(id, url));
+  }
+
+  /** Seconds of a scenario: the open project's, or what an added scene gets. */
+  function durationOf(sceneId: string): number {
+    return project.state.project.scenarios.find((s) => s.id === sceneId)?.durationSeconds ?? ADDED_SCENE_SECONDS;
+  }
+
+  /** The scenes of one of a job's versions (its takes), for the timeline. */
+  function scenesOf(id: string, version: number): PlayerScene[] {
+    const detail = find(id)?.detail;
+    const v = detail?.versions.find((x) => x.number === version);
+    if (!detail || !v) return [];
+    return versionScenes(detail.segments, v.takes, durationOf);
+  }
+
+  /** The latest version's scenes for the video that plays (if it still does). */
+  function describeLatest(id: string, url: string) {
+    const latest = find(id)?.detail?.versions.at(-1);
+    if (latest) player.describe(url, { jobId: id, version: latest.number, scenes: scenesOf(id, latest.number) });
+  }
+
+  /** Plays one of a job's versions (the version picker, a version row's Preview). */
+  async function playVersion(id: string, version: number) {
+    const v = find(id)?.detail?.versions.find((x) => x.number === version);
+    if (!v?.videoPath) return;
+    const u = await commands.mediaUrl(v.videoPath);
+    if (u.status === "error") return report(id, u.error);
+    player.playVideo(u.data, v.videoPath, { jobId: id, version, scenes: scenesOf(id, version) });
+  }
+
+  /** A scene's clip (artifact URI) played alone. */
+  async function playSceneClip(clip: string, sceneId: string) {
+    const url = await mediaUrlOf(clip);
+    if (url) player.playClip(url, sceneId, clip);
+  }
+
+  /** A clip's media URL, asked once per clip. */
+  async function mediaUrlOf(clip: string): Promise<string | undefined> {
+    const known = state.mediaUrls[clip];
+    if (known) return known;
+    const u = await commands.mediaUrl(clip);
+    if (u.status === "error") return undefined;
+    setState("mediaUrls", clip, u.data);
+    return u.data;
   }
 
   /** A clip of the segment strip: its thumbnail, asked for once per clip. */
@@ -219,6 +295,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     const r = await commands.jobDetail(id);
     if (r.status === "error") return report(id, r.error);
     update(id, { detail: r.data, picked: r.data.segments.map((s) => s.take ?? 0) });
+    if (r.data.webUiUrl && !find(id)?.webUiUrl) update(id, { webUiUrl: r.data.webUiUrl });
   }
 
   const currentTakes = (job: Job) => job.detail?.segments.map((s) => s.take ?? 0) ?? [];
@@ -237,18 +314,97 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     void watch(id, job.name);
   }
 
-  /** A new take of one scenario; the prompt is sent only when it was edited. */
-  async function regenerate(id: string, segment: Segment, prompt: string) {
+  /** A new take of one scenario; the prompt is sent only when it was edited. True when it started. */
+  async function regenerate(id: string, segment: Segment, prompt: string): Promise<boolean> {
     const job = find(id);
-    if (!job) return;
+    if (!job) return false;
     const text = prompt.trim();
     const r = await commands.regenerateSegment(id, segment.id, text === segment.prompt ? null : text);
-    if (r.status === "error") return report(id, r.error);
+    if (r.status === "error") {
+      report(id, r.error);
+      return false;
+    }
     update(id, { message: `Take ${r.data.take} of ${segment.id} for version ${r.data.version}` });
     void watch(id, job.name);
+    return true;
   }
 
-  return {
+  // ---------- the storyboard's view: the open project's latest job, per scene ----------
+
+  /** The most recent job of the open project (an unsaved project: the latest rendered here). */
+  const projectJob = createMemo(() => {
+    const path = project.state.path;
+    return state.jobs.find((j) => (path ? j.projectPath === path : j.projectPath === null && j.startedHere === true));
+  });
+
+  /** The segments as last known: live progress while running, else the loaded detail. */
+  function segmentsOf(job: Job): Segment[] {
+    const live = job.progress?.segments;
+    if (job.status === "running" && live) return live;
+    return job.detail?.segments ?? live ?? [];
+  }
+
+  /** Scenario id → its state in the open project's latest job (empty without one). Reactive. */
+  const sceneStates = createMemo((): Record<string, SceneRenderState> => {
+    const job = projectJob();
+    if (!job) return {};
+    return sceneRenderStates(segmentsOf(job), job.sceneStartedAt, state.mediaUrls, state.thumbnails);
+  });
+
+  // The project's latest job: its takes once it is not running, and its clips' media URLs.
+  createEffect(() => {
+    const job = projectJob();
+    if (job && !job.detail && job.status !== undefined && job.status !== "running") void loadDetail(job.id);
+  });
+  createEffect(() => {
+    const job = projectJob();
+    if (!job) return;
+    for (const s of segmentsOf(job)) {
+      const clip = currentClip(s);
+      if (clip && !mediaAsked.has(clip)) {
+        mediaAsked.add(clip);
+        void mediaUrlOf(clip).then((u) => {
+          if (!u) mediaAsked.delete(clip);
+        });
+        void loadThumbnail(clip);
+      }
+    }
+  });
+
+  /** A new take of a scene of the project's latest job (the prompt as it was, or a new one). */
+  async function regenerateScene(sceneId: string, prompt?: string): Promise<boolean> {
+    const job = projectJob();
+    const segment = job && segmentsOf(job).find((s) => s.id === sceneId);
+    if (!job || !segment) {
+      status.set(`No render has the scene ${sceneId} yet`, "warn");
+      return false;
+    }
+    return regenerate(job.id, segment, prompt ?? segment.prompt);
+  }
+
+  /** Uses take `take` of a scene in the project's latest job: stitched at once as a new version. */
+  async function pickSceneTake(sceneId: string, take: number): Promise<boolean> {
+    const job = projectJob();
+    if (!job) return false;
+    if (!job.detail) await loadDetail(job.id);
+    const fresh = find(job.id);
+    const index = fresh?.detail?.segments.findIndex((s) => s.id === sceneId) ?? -1;
+    if (!fresh || index < 0) return false;
+    const takes = currentTakes(fresh);
+    if (takes[index] === take) return true;
+    takes[index] = take;
+    const r = await commands.pickTakes(fresh.id, takes);
+    if (r.status === "error") {
+      report(fresh.id, r.error);
+      status.set(`Cannot use take ${take} of ${sceneId}: ${r.error.message}`, "error");
+      return false;
+    }
+    update(fresh.id, { message: `Stitching version ${r.data.version}…` });
+    void watch(fresh.id, fresh.name);
+    return true;
+  }
+
+  const store = {
     state,
     starting,
     startRender,
@@ -262,14 +418,28 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     openWebUi,
     play,
     loadThumbnail,
-    previewClip: (clip: string) => player.previewFile(clip, null),
+    previewClip: (clip: string, sceneId?: string) => (sceneId ? playSceneClip(clip, sceneId) : player.previewFile(clip, null)),
     previewVersion: (path: string) => player.previewFile(path, path),
+    // Added for the player, the queue and the storyboard:
+    playVersion,
+    playSceneClip,
+    scenesOf,
+    loadDetail,
+    projectJob,
+    sceneStates,
+    regenerateScene,
+    pickSceneTake,
     toggleDetails,
     canStitch,
     pickTake,
     stitchPicked,
     regenerate,
   };
+  activeJobs = store;
+  onCleanup(() => {
+    if (activeJobs === store) activeJobs = null;
+  });
+  return store;
 }
 
 async function notify(title: string, body: string) {
@@ -282,3 +452,22 @@ async function notify(title: string, body: string) {
 }
 
 export type JobsStore = ReturnType<typeof createJobsStore>;
+
+/** The window's jobs store (the latest created), for the module-level functions below. */
+let activeJobs: JobsStore | null = null;
+
+/** Scenario id → render state in the open project's most recent job. Reactive. */
+export function sceneStates(): Record<string, SceneRenderState> {
+  return activeJobs?.sceneStates() ?? {};
+}
+
+/** A new take of one scene of the open project's most recent job; the prompt when given. */
+export function regenerateScene(sceneId: string, prompt?: string): Promise<boolean> {
+  return activeJobs?.regenerateScene(sceneId, prompt) ?? Promise.resolve(false);
+}
+
+/** Uses take `take` of one scene (the most recent job of the open project): a new version is stitched. */
+export function pickTake(sceneId: string, take: number): Promise<boolean> {
+  return activeJobs?.pickSceneTake(sceneId, take) ?? Promise.resolve(false);
+}
+
