@@ -33,7 +33,7 @@ const DETAIL: JobDetail = {
     { id: "first", prompt: "walks", status: "done", take: 2, takes: [{ number: 1, prompt: "walks", clipUrl: "c1" }, { number: 2, prompt: "runs", clipUrl: "c2" }] },
     { id: "second", prompt: "climbs", status: "done", take: 1, takes: [{ number: 1, prompt: "climbs", clipUrl: "c3" }] },
   ],
-  versions: [{ number: 1, videoPath: "/v/job-1.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] } }],
+  versions: [{ number: 1, videoPath: "/v/job-1.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] }, sceneSeconds: [] }],
   spent: { usd: 0.5, unpricedModels: [] },
   usage: [],
   timeline: [{ atMs: 0, kind: "started", title: "Render started" }],

@@ -972,6 +972,11 @@ export type VersionView_Deserialize = {
 	quality: Quality,
 	/**  What making this version cost. */
 	cost: Cost,
+	/**
+	 *  How long each scene's clip in this version is, in seconds, measured from the files
+	 *  (the player's timeline puts its boundaries there); empty when a clip cannot be had.
+	 */
+	sceneSeconds: (number | null)[],
 };
 
 /**  One version of a job, for the versions list. */
@@ -984,6 +989,11 @@ export type VersionView_Serialize = {
 	quality: Quality,
 	/**  What making this version cost. */
 	cost: Cost,
+	/**
+	 *  How long each scene's clip in this version is, in seconds, measured from the files
+	 *  (the player's timeline puts its boundaries there); empty when a clip cannot be had.
+	 */
+	sceneSeconds: (number | null)[],
 };
 
 /**  Window-only preferences, saved on change. */

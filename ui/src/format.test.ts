@@ -87,7 +87,7 @@ describe("format", () => {
     const p: Progress = { stage: "generating_videos", percentage: 40, currentStep: "", segments: [], paused: true, quality: "high", version: 1 };
     expect(jobStateText(p)).toBe("generating videos · 40% · paused");
     expect(jobStateText({ ...p, paused: false })).toBe("generating videos · 40%");
-    expect(versionText({ number: 2, videoPath: null, takes: [1, 2], quality: "standard", cost: { usd: 0.039, unpricedModels: [] } })).toBe(
+    expect(versionText({ number: 2, videoPath: null, takes: [1, 2], quality: "standard", cost: { usd: 0.039, unpricedModels: [] }, sceneSeconds: [] })).toBe(
       "v2 · takes 1, 2 · standard · $0.039 ",
     );
     expect(takeText({ number: 1, prompt: "x".repeat(50), clipUrl: "" })).toBe(`take 1: ${"x".repeat(40)}`);

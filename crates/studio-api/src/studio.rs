@@ -66,6 +66,9 @@ pub struct VersionView {
     pub quality: Quality,
     /// What making this version cost.
     pub cost: Cost,
+    /// How long each scene's clip in this version is, in seconds, measured from the files
+    /// (the player's timeline puts its boundaries there); empty when a clip cannot be had.
+    pub scene_seconds: Vec<f64>,
 }
 
 /// Everything the job view shows beyond progress: takes, versions, cost and the timeline.
@@ -568,6 +571,7 @@ impl Studio {
         let (version, segments, usage, versions) = if status == JobStatus::Completed {
             let r = client.result(id).await?;
             let mut versions = Vec::new();
+            let mut seconds = std::collections::HashMap::new();
             for v in &r.versions {
                 versions.push(VersionView {
                     number: v.number,
@@ -575,6 +579,9 @@ impl Studio {
                     takes: v.takes.clone(),
                     quality: v.quality,
                     cost: price(prices, &v.usage),
+                    scene_seconds: self
+                        .scene_seconds(&r.segments, &v.takes, &mut seconds)
+                        .await,
                 });
             }
             (r.version(), r.segments, r.usage, versions)
@@ -594,6 +601,38 @@ impl Studio {
             timeline,
             web_ui_url: self.web_ui_url(id),
         })
+    }
+
+    /// The length of each scene's clip for the takes `takes` (by probing the files, each clip
+    /// once: `known` remembers them); empty if any clip cannot be had or read.
+    async fn scene_seconds(
+        &self,
+        segments: &[SegmentState],
+        takes: &[u32],
+        known: &mut std::collections::HashMap<String, f64>,
+    ) -> Vec<f64> {
+        let ffmpeg = studio_media::Ffmpeg::from_env();
+        let mut out = Vec::with_capacity(takes.len());
+        for (seg, take) in segments.iter().zip(takes) {
+            let Some(t) = seg.takes.iter().find(|t| t.number == *take) else {
+                return Vec::new();
+            };
+            let secs = match known.get(&t.clip_url) {
+                Some(s) => *s,
+                None => {
+                    let Some(path) = self.local_file(&t.clip_url).await else {
+                        return Vec::new();
+                    };
+                    let Ok(info) = ffmpeg.probe(Path::new(&path)).await else {
+                        return Vec::new();
+                    };
+                    known.insert(t.clip_url.clone(), info.duration);
+                    info.duration
+                }
+            };
+            out.push(secs);
+        }
+        out
     }
 
     /// What every job of the project at `path` has cost.

@@ -35,8 +35,8 @@ const DETAIL: JobDetail = {
     { id: "b", prompt: "climbs", status: "done", take: 1, clipUrl: "b1", takes: [{ number: 1, prompt: "climbs", clipUrl: "b1", firstFrameFrom: "a1" }] },
   ],
   versions: [
-    { number: 1, videoPath: "/v/new-v1.mp4", takes: [1, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] } },
-    { number: 2, videoPath: "/v/new-v2.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.2, unpricedModels: [] } },
+    { number: 1, videoPath: "/v/new-v1.mp4", takes: [1, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] }, sceneSeconds: [] },
+    { number: 2, videoPath: "/v/new-v2.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.2, unpricedModels: [] }, sceneSeconds: [] },
   ],
   spent: { usd: 0.7, unpricedModels: [] },
   usage: [],

@@ -240,7 +240,9 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     const detail = find(id)?.detail;
     const v = detail?.versions.find((x) => x.number === version);
     if (!detail || !v) return [];
-    return versionScenes(detail.segments, v.takes, durationOf);
+    // Measured from the version's clips by Rust when it could; else the project's durations.
+    const measured = new Map(detail.segments.map((s, i) => [s.id, v.sceneSeconds[i]]));
+    return versionScenes(detail.segments, v.takes, (id) => measured.get(id) ?? durationOf(id));
   }
 
   /** The latest version's scenes for the video that plays (if it still does). */
