@@ -7,7 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { Session } from "./webdriver.mjs";
+import { Key, Session } from "./webdriver.mjs";
 
 const app = process.env.STUDIO_APP;
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -241,7 +241,7 @@ await s.waitFor("the finished job", "const li = document.querySelector('#jobs li
 await new Promise((r) => setTimeout(r, 3000));
 metrics.idleMemory = treeMemory(appPid());
 step(`idle memory of the app's process tree (studio ready, no video loaded): ${memoryLine(metrics.idleMemory)}`);
-await s.exec("document.querySelector('#jobs li.job .play').click()");
+await s.clickOn("#jobs li.job .play");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
 step("after relaunch the finished job is listed and plays");
 
@@ -264,7 +264,7 @@ await shot(s, "6-relaunched");
 // prompt (version 2), then pick its first take again (version 3: nothing generated).
 const estimate = await s.waitFor("the cost estimate", "const t = document.getElementById('estimate')?.textContent; return t && t.startsWith('estimated $') ? t : null", 20000);
 assert.match(estimate, /with offline/, estimate);
-await s.exec("document.querySelector('#jobs li.job .details-toggle').click()");
+await s.clickOn("#jobs li.job .details-toggle");
 const timeline = await s.waitFor(
   "the job's takes and timeline",
   "const li = document.querySelector('#jobs li.job'); const t = [...li.querySelectorAll('.timeline .title')].map(e => e.textContent); return li.querySelectorAll('.take-row').length === 3 && t.length > 0 ? t : null",
@@ -273,10 +273,8 @@ const timeline = await s.waitFor(
 for (const needle of ["Render started", "Character images", "Paused", "Resumed", "Stitch 3 clips", "Completed"]) {
   assert.ok(timeline.some((t) => t.startsWith(needle)), `timeline lacks ${needle}: ${JSON.stringify(timeline)}`);
 }
-await s.exec(`
-  const row = document.querySelector('#jobs li.job .take-row[data-scene="first"]');
-  row.querySelector('.retake-prompt').value = 'Ava runs across the dock at night';
-  row.querySelector('.regenerate').click();`);
+await s.typeInto('#jobs li.job .take-row[data-scene="first"] .retake-prompt', "Ava runs across the dock at night");
+await s.clickOn('#jobs li.job .take-row[data-scene="first"] .regenerate');
 const v2 = await s.waitFor(
   "version 2 with a second take of the scenario",
   `const li = document.querySelector('#jobs li.job');
@@ -291,12 +289,10 @@ assert.equal(v2.versions, 2);
 assert.match(v2.spent, /^Spent \$/, v2.spent);
 step(`regenerated one scenario: version 2, take ${v2.take}, ${v2.spent}`);
 await shot(s, "7-takes");
-await s.exec(`
-  const li = document.querySelector('#jobs li.job');
-  const sel = li.querySelector('.take-row[data-scene="first"] .take');
-  sel.value = '1';
-  sel.dispatchEvent(new Event('change'));
-  li.querySelector('.stitch-takes').click();`);
+await s.clickOn('#jobs li.job .take-row[data-scene="first"] .take');
+await s.clickOn('#jobs li.job .take-row[data-scene="first"] .take option[value="1"]');
+await s.waitFor("take 1 picked", "return document.querySelector('#jobs li.job .take-row[data-scene=\"first\"] .take').value === '1'", 5000);
+await s.clickOn("#jobs li.job .stitch-takes");
 await s.waitFor(
   "version 3 stitched from the picked takes",
   "const li = document.querySelector('#jobs li.job'); return li.dataset.status === 'completed' && li.querySelector('.details').dataset.version === '3' && li.querySelectorAll('.version-row').length === 3",
@@ -307,35 +303,38 @@ step("picked the first take again: version 3 plays");
 
 // The character library: generate three in bulk, search, rename, delete and undo, then use one
 // in the project and render with no character step.
-await s.exec("document.getElementById('characters').click()");
+await s.clickOn("#characters");
 await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
-await s.exec(`
-  document.getElementById('lib-list').value = 'Nova, a deep-sea diver in a brass helmet\\nRex, a retired boxer with a broken nose\\nMira, a street violinist in a red coat';
-  document.getElementById('lib-generate').click();`);
+await s.typeInto("#lib-list", "Nova, a deep-sea diver in a brass helmet\nRex, a retired boxer with a broken nose\nMira, a street violinist in a red coat");
+await s.clickOn("#lib-generate");
 await s.waitFor(
   "three characters with their angles",
   "const g = document.getElementById('lib-grid'); const cards = [...g.querySelectorAll('.lib-card')]; return document.getElementById('lib-batch').dataset.status === 'completed' && cards.length === 3 && cards.every(c => c.dataset.hasAngles === 'true' && c.querySelector('img').src.startsWith('http://127.0.0.1:'))",
   120000,
 );
 step("generated 3 characters in bulk; each shows its front angle");
-await s.exec("const i = document.getElementById('lib-search'); i.value = 'boxer'; i.dispatchEvent(new Event('input'));");
+await s.typeInto("#lib-search", "boxer");
 await s.waitFor("a search by prompt", "const c = document.querySelectorAll('#lib-grid .lib-card'); return c.length === 1 && c[0].dataset.name === 'Rex'", 10000);
-await s.exec(`
-  const n = document.querySelector('#lib-grid .lib-card .lib-name');
-  n.value = 'Rex Stone'; n.dispatchEvent(new Event('change'));
-  const i = document.getElementById('lib-search'); i.value = ''; i.dispatchEvent(new Event('input'));`);
+const rename = await s.find("#lib-grid .lib-card .lib-name");
+await s.type(rename, "Rex Stone");
+await s.keys(rename, Key.enter);
+await s.waitFor("the rename saved", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
+const search = await s.find("#lib-search");
+await s.click(search);
+await s.chord([Key.ctrl], "a");
+await s.pressKeys("\uE003"); // Backspace: an emptied search lists everyone
 await s.waitFor("the rename", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone') && document.querySelectorAll('#lib-grid .lib-card').length === 3", 10000);
-await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira').querySelector('.del').click()");
+await s.clickOn('#lib-grid .lib-card[data-name="Mira"] .del');
 await s.waitFor("the delete", "return document.querySelectorAll('#lib-grid .lib-card').length === 2 && !document.getElementById('lib-undo').hidden", 10000);
-await s.exec("document.querySelector('#lib-undo button').click()");
+await s.clickOn("#lib-undo button");
 await s.waitFor("the undo", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Mira')", 10000);
 step("searched, renamed, deleted and undid the delete");
 // Edit a prompt: the old angles are dropped; regenerate them on demand.
-await s.exec(`
-  const card = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira');
-  const p = card.querySelector('.lib-prompt'); p.value = 'a street violinist in a green coat'; p.dispatchEvent(new Event('change'));`);
+const miraPrompt = await s.find('#lib-grid .lib-card[data-name="Mira"] .lib-prompt');
+await s.type(miraPrompt, "a street violinist in a green coat");
+await s.keys(miraPrompt, Key.tab); // leaving the field commits the edit
 await s.waitFor("the stale angles dropped", "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return c && c.dataset.hasAngles === 'false' && c.querySelector('.use').disabled", 10000);
-await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira').querySelector('.regen').click()");
+await s.clickOn('#lib-grid .lib-card[data-name="Mira"] .regen');
 await s.waitFor(
   "the regenerated angles",
   "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return document.getElementById('lib-batch').dataset.status === 'completed' && c && c.dataset.hasAngles === 'true'",
@@ -343,7 +342,7 @@ await s.waitFor(
 );
 step("edited a prompt (angles dropped) and regenerated the angles");
 await shot(s, "8-characters");
-await s.exec("[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Nova').querySelector('.use').click()");
+await s.clickOn('#lib-grid .lib-card[data-name="Nova"] .use');
 await s.waitFor("the library badge in the editor", "return !document.getElementById('char-library').hidden && document.getElementById('char-name').value === 'Nova'", 10000);
 const saved = await (async () => {
   for (let i = 0; i < 50; i++) {
@@ -356,7 +355,7 @@ const saved = await (async () => {
 assert.ok(saved?.libraryId, "the project file names the library character");
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
 const jobsBefore = await s.exec("return document.querySelectorAll('#jobs li.job').length");
-await s.exec("document.getElementById('render').click()");
+await s.clickOn("#render");
 await s.waitFor(
   "the render with the library character",
   `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBefore} + 1 && j[0].dataset.status === 'completed'`,

@@ -1,4 +1,19 @@
 // A minimal W3C WebDriver client over fetch (no extra dependencies), for tauri-driver.
+
+/** WebDriver key codes. */
+export const Key = {
+  enter: "\uE007",
+  tab: "\uE004",
+  escape: "\uE00C",
+  left: "\uE012",
+  right: "\uE014",
+  up: "\uE013",
+  down: "\uE015",
+  shift: "\uE008",
+  ctrl: "\uE009",
+  alt: "\uE00A",
+};
+
 export class Session {
   constructor(base, id) {
     this.base = base;
@@ -31,6 +46,39 @@ export class Session {
   async type(el, text) {
     await this.cmd("POST", `/element/${el}/clear`, {});
     return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** Sends key strokes to an element without clearing it (e.g. `Key.enter`). */
+  keys(el, text) {
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** Finds `css` and clicks it with a real (WebDriver) click. */
+  async clickOn(css) {
+    return this.click(await this.find(css));
+  }
+
+  /** Finds `css`, clears it and types `text` as a person would. */
+  async typeInto(css, text) {
+    return this.type(await this.find(css), text);
+  }
+
+  /** Key strokes to whatever has focus (W3C key actions). */
+  pressKeys(...keys) {
+    const actions = [];
+    for (const k of keys) actions.push({ type: "keyDown", value: k }, { type: "keyUp", value: k });
+    return this.actions([{ type: "key", id: "keyboard", actions }]);
+  }
+
+  /** A chord: `mods` held while `key` is pressed (e.g. `chord([Key.ctrl], "z")`). */
+  chord(mods, key) {
+    const actions = [
+      ...mods.map((m) => ({ type: "keyDown", value: m })),
+      { type: "keyDown", value: key },
+      { type: "keyUp", value: key },
+      ...mods.reverse().map((m) => ({ type: "keyUp", value: m })),
+    ];
+    return this.actions([{ type: "key", id: "keyboard", actions }]);
   }
 
   exec(script, args = []) {
