@@ -305,7 +305,7 @@ step("picked the first take again: version 3 plays");
 // in the project and render with no character step.
 await s.clickOn("#characters");
 await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
-await s.typeInto("#lib-list", "Nova, a deep-sea diver in a brass helmet\nRex, a retired boxer with a broken nose\nMira, a street violinist in a red coat");
+await s.typeInto("#lib-list", ["Nova, a deep-sea diver in a brass helmet", "Rex, a retired boxer with a broken nose", "Mira, a street violinist in a red coat"].join(Key.enter));
 await s.clickOn("#lib-generate");
 await s.waitFor(
   "three characters with their angles",
