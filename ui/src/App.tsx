@@ -18,7 +18,7 @@ import { createStudio, StudioContext, useStudio } from "./stores/studio";
 import "./App.css";
 
 function Layout() {
-  const { storyboard } = useStudio();
+  const { storyboard, player } = useStudio();
   return (
     <>
       <Toolbar />
@@ -26,16 +26,18 @@ function Layout() {
         <main class="layout">
           <CastPanel />
           <div class="workspace">
-            <div class="center">
+            <div class="center" classList={{ "has-preview": player.request() !== null }}>
               <div class="player-area">
                 <Player />
               </div>
               <Storyboard />
               <ProjectBar />
             </div>
-            <SceneEditor />
-            <div class="queue">
-              <JobsPanel />
+            <div class="side" style={{ width: `${storyboard.state.prefs.editorWidth}px` }}>
+              <SceneEditor />
+              <div class="queue" aria-label="Render queue">
+                <JobsPanel />
+              </div>
             </div>
           </div>
         </main>

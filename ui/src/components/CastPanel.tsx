@@ -2,11 +2,11 @@
 // library character's) or reference thumbnails, name, prompt and references; remove (never
 // the last one), add from the library or a new one. The lead keeps the ids #char-name,
 // #char-prompt and #char-library.
-import { For, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import type { Character_Serialize as Character } from "../bindings";
 import { characters, MAX_CHARACTERS } from "../cast";
 import { useStudio } from "../stores/studio";
-import { Angles } from "./Faces";
+import { Angles, Face } from "./Faces";
 import ReferenceImages from "./ReferenceImages";
 import "./CastPanel.css";
 
@@ -74,10 +74,26 @@ export default function CastPanel() {
   const all = () => characters(project.state.project);
   const full = () => all().length >= MAX_CHARACTERS;
   let pick!: HTMLSelectElement;
+  // Short windows start with the cast folded to one line of faces.
+  const [open, setOpen] = createSignal(window.innerHeight >= 860);
   return (
-    <section id="cast" class="cast" aria-label="Cast">
+    <section id="cast" class="cast" aria-label="Cast" classList={{ collapsed: !open() }}>
       <div class="row cast-bar">
+        <button id="cast-toggle" class="small icon" aria-expanded={open()} aria-controls="cast-list" title={open() ? "Collapse the cast" : "Expand the cast"} onClick={() => setOpen(!open())}>
+          {open() ? "▾" : "▸"}
+        </button>
         <h2>Cast</h2>
+        <Show when={!open()}>
+          <span class="cast-chips">
+            <For each={all()}>
+              {(c) => (
+                <span class="chip">
+                  <Face character={c} size={20} /> {c.name || "unnamed"}
+                </span>
+              )}
+            </For>
+          </span>
+        </Show>
         <span class="muted hint">{all().length} of {MAX_CHARACTERS}</span>
         <span class="spacer"></span>
         <label class="inline">
@@ -101,7 +117,7 @@ export default function CastPanel() {
           New character
         </button>
       </div>
-      <ul class="cast-list">
+      <ul id="cast-list" class="cast-list" hidden={!open()}>
         <For each={all()}>{(c, i) => <Member character={c} index={i()} count={all().length} />}</For>
       </ul>
       <div class="field-error" data-field="cast">{project.messages("cast").join("; ")}</div>

@@ -64,7 +64,7 @@ export default function SceneEditor() {
   };
   const segment = () => (scene() ? storyboard.segmentOf(scene().id) : undefined);
   return (
-    <aside id="scene-editor" class="scene-editor" aria-label="Scene editor" style={{ width: `${storyboard.state.prefs.editorWidth}px` }}>
+    <aside id="scene-editor" class="scene-editor" aria-label="Scene editor">
       <ResizeHandle />
       <Show
         when={scene()}

@@ -28,7 +28,7 @@ function Poster(props: { scenario: Scenario }) {
   };
   return (
     <div class="poster" classList={{ rendered: Boolean(clip() && jobs.state.thumbnails[clip() ?? ""]) }}>
-      <Show when={url()} fallback={<span class="poster-empty" aria-hidden="true">🎬</span>}>
+      <Show when={url()} fallback={<span class="poster-empty" aria-hidden="true"></span>}>
         {(u) => <img alt="" src={u()} />}
       </Show>
     </div>
@@ -114,7 +114,7 @@ function SceneCard(props: { scenario: Scenario; index: number }) {
         </Show>
         <span class="spacer"></span>
         <button class="dup small icon" title="Duplicate" aria-label={`Duplicate scene ${props.index + 1}`} onClick={() => storyboard.setSelection(project.duplicateScenes([id()]))}>
-          ⧉
+          Copy
         </button>
         <button class="del small icon" title="Delete" aria-label={`Delete scene ${props.index + 1}`} onClick={() => project.deleteScenes([id()])}>
           ✕
@@ -211,7 +211,7 @@ export default function Storyboard() {
           <For each={project.state.project.scenarios}>{(scenario, i) => <SceneCard scenario={scenario} index={i()} />}</For>
         </ol>
         <button id="add-scenario" class="add-card" onClick={add}>
-          <span aria-hidden="true">＋</span> Add scene
+          <span aria-hidden="true">+</span> Add scene
         </button>
       </div>
       <div class="field-error" data-field="scenarios">{project.messages("scenarios").join("; ")}</div>
