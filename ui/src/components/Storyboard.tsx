@@ -113,9 +113,6 @@ function SceneCard(props: { scenario: Scenario; index: number }) {
           <span class="badge continues" title="Starts from the previous scene's last frame">continues</span>
         </Show>
         <span class="spacer"></span>
-        <button class="dup small icon" title="Duplicate" aria-label={`Duplicate scene ${props.index + 1}`} onClick={() => storyboard.setSelection(project.duplicateScenes([id()]))}>
-          Copy
-        </button>
         <button class="del small icon" title="Delete" aria-label={`Delete scene ${props.index + 1}`} onClick={() => project.deleteScenes([id()])}>
           ✕
         </button>
