@@ -25,6 +25,8 @@ export interface StoryboardState {
   detail: JobDetail | null;
   /** Scenario id → when it was first seen generating (ms). */
   since: Record<string, number | undefined>;
+  /** Job id → the project file it rendered (from `listJobs`; the jobs store keeps no path). */
+  jobPaths: Record<string, string | null>;
 }
 
 export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsStore }) {
@@ -38,6 +40,7 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
     recent: [],
     detail: null,
     since: {},
+    jobPaths: {},
   });
   const [now, setNow] = createSignal(Date.now());
   const clock = window.setInterval(() => setNow(Date.now()), 1000);
@@ -115,10 +118,27 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
 
   // ---------- the latest job ----------
 
-  /** The newest job whose scenes are this project's (the jobs store keeps no project path). */
+  // Which project each job rendered: asked again when a job appears that is not known yet.
+  let pathsAsked = "";
+  createEffect(() => {
+    const unknown = jobs.state.jobs.filter((j) => !(j.id in state.jobPaths)).map((j) => j.id);
+    const key = unknown.join();
+    if (!unknown.length || key === pathsAsked) return;
+    pathsAsked = key;
+    void commands.listJobs().then((r) => {
+      if (r.status !== "ok") return;
+      const paths: Record<string, string | null> = {};
+      for (const j of r.data) paths[j.id] = j.projectPath;
+      setState("jobPaths", paths);
+    });
+  });
+
+  /** The newest job of this project: by its project file when known, else by its scenes. */
   const latestJob = createMemo((): Job | undefined => {
     const ids = new Set(order());
+    const path = project.state.path;
     return jobs.state.jobs.find((j) => {
+      if (j.id in state.jobPaths) return state.jobPaths[j.id] === path;
       const segs = j.progress?.segments ?? j.detail?.segments ?? (state.detail?.id === j.id ? state.detail.segments : undefined);
       return segs ? segs.some((s) => ids.has(s.id)) : j.name === project.state.project.character.name;
     });
