@@ -8,7 +8,7 @@ import HelpDialog from "./components/HelpDialog";
 import JobsPanel from "./components/JobsPanel";
 import Player from "./components/Player";
 import ProjectBar from "./components/ProjectBar";
-import SceneEditor from "./components/SceneEditor";
+import SceneEditor, { ResizeHandle } from "./components/SceneEditor";
 import SettingsDialog from "./components/SettingsDialog";
 import StatusBar from "./components/StatusBar";
 import Storyboard from "./components/Storyboard";
@@ -34,6 +34,7 @@ function Layout() {
               <ProjectBar />
             </div>
             <div class="side" style={{ width: `${storyboard.state.prefs.editorWidth}px` }}>
+              <ResizeHandle />
               <SceneEditor />
               <div class="queue" aria-label="Render queue">
                 <JobsPanel />

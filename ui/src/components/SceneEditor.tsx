@@ -13,7 +13,7 @@ import "./SceneEditor.css";
 const DURATIONS: Duration[] = [4, 6, 8];
 
 /** The handle on the panel's left edge: drag it, or focus it and press ←/→. */
-function ResizeHandle() {
+export function ResizeHandle() {
   const { storyboard } = useStudio();
   return (
     <div
@@ -27,18 +27,19 @@ function ResizeHandle() {
       aria-valuenow={storyboard.state.prefs.editorWidth}
       tabIndex={0}
       onPointerDown={(ev) => {
+        if (ev.button !== 0) return;
         ev.preventDefault();
-        const el = ev.currentTarget;
-        el.setPointerCapture(ev.pointerId);
         const startX = ev.clientX;
         const startW = storyboard.state.prefs.editorWidth;
         const move = (e: PointerEvent) => storyboard.setEditorWidth(startW + (startX - e.clientX));
         const up = () => {
-          el.removeEventListener("pointermove", move);
-          el.removeEventListener("pointerup", up);
+          window.removeEventListener("pointermove", move);
+          window.removeEventListener("pointerup", up);
+          document.body.classList.remove("resizing");
         };
-        el.addEventListener("pointermove", move);
-        el.addEventListener("pointerup", up);
+        document.body.classList.add("resizing");
+        window.addEventListener("pointermove", move);
+        window.addEventListener("pointerup", up);
       }}
       onKeyDown={(ev) => {
         if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
@@ -65,7 +66,6 @@ export default function SceneEditor() {
   const segment = () => (scene() ? storyboard.segmentOf(scene().id) : undefined);
   return (
     <aside id="scene-editor" class="scene-editor" aria-label="Scene editor">
-      <ResizeHandle />
       <Show
         when={scene()}
         fallback={
