@@ -66,6 +66,8 @@ const handlers: Record<string, (args: Args) => unknown> = {
   job_detail: () => structuredClone(DETAIL),
   list_characters: (a) => (String(a.query) === "boxer" || a.query === "" ? [REX] : []),
   list_batches: () => [],
+  recent_projects: () => ["/films/dock.studio.json"],
+  window_prefs: () => ({ editorWidth: 420, playerHeight: 360, lastView: "storyboard", volume: null, muted: false }),
 };
 
 async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
@@ -232,5 +234,30 @@ describe("the studio window", () => {
     search?.dispatchEvent(new Event("input"));
     await waitFor(() => document.querySelectorAll("#lib-grid .lib-card").length === 0);
     expect(calls.filter((c) => c.cmd === "list_characters").at(-1)?.args.query).toBe("nobody");
+  });
+
+  it("greets a new, never-saved project with the welcome screen and no red", async () => {
+    dispose();
+    handlers.initial_project = () => null;
+    try {
+      document.body.innerHTML = '<div id="app"></div>';
+      delete document.body.dataset.ready;
+      const root = $("#app");
+      if (!root) throw new Error("no #app");
+      dispose = render(() => <App />, root);
+      await waitFor(() => document.body.dataset.ready === "true");
+      const recent = await waitFor(() => $<HTMLButtonElement>("#recent li button"));
+      expect(recent.textContent).toBe("dock.studio.json");
+      expect(recent.title).toBe("/films/dock.studio.json");
+      expect($("#open-example")).not.toBeNull();
+      $<HTMLButtonElement>("#welcome-new")?.click();
+      await waitFor(() => $("#scenarios"));
+      expect($("#welcome")).toBeNull();
+      const red = [...document.querySelectorAll(".field-error, .warn")].filter((e) => e.textContent?.trim());
+      expect(red).toHaveLength(0);
+      expect($<HTMLElement>(".side")?.style.width).toBe("420px");
+    } finally {
+      handlers.initial_project = () => "/p.studio.json";
+    }
   });
 });
