@@ -79,7 +79,7 @@ export default function CastPanel() {
   return (
     <section id="cast" class="cast" aria-label="Cast" classList={{ collapsed: !open() }}>
       <div class="row cast-bar">
-        <button id="cast-toggle" class="small icon" aria-expanded={open()} aria-controls="cast-list" title={open() ? "Collapse the cast" : "Expand the cast"} onClick={() => setOpen(!open())}>
+        <button id="cast-toggle" class="small icon" aria-label="Show the cast" aria-expanded={open()} aria-controls="cast-list" title={open() ? "Collapse the cast" : "Expand the cast"} onClick={() => setOpen(!open())}>
           {open() ? "▾" : "▸"}
         </button>
         <h2>Cast</h2>

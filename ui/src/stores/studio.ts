@@ -102,9 +102,22 @@ export function createStudio() {
     }
   }
 
+  // Focus rings follow the keyboard: shown after a key press, hidden after a pointer press
+  // (`:focus-visible` alone is not reliable in every WebKitGTK).
+  const keyboardMode = (ev: KeyboardEvent) => {
+    if (ev.key === "Tab" || ev.key.startsWith("Arrow")) document.body.dataset.keyboard = "true";
+  };
+  const pointerMode = () => delete document.body.dataset.keyboard;
+
   async function start() {
     window.addEventListener("keydown", onKeyDown);
-    onCleanup(() => window.removeEventListener("keydown", onKeyDown));
+    window.addEventListener("keydown", keyboardMode, true);
+    window.addEventListener("pointerdown", pointerMode, true);
+    onCleanup(() => {
+      window.removeEventListener("keydown", onKeyDown);
+      window.removeEventListener("keydown", keyboardMode, true);
+      window.removeEventListener("pointerdown", pointerMode, true);
+    });
     unlisten.push(events.menuEvent.listen((e) => onMenu(e.payload.action)));
     void storyboard.loadPrefs();
     void storyboard.loadRecent();
