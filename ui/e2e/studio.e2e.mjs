@@ -123,11 +123,13 @@ await shot(s, "1-editor");
 const handles = await s.findAll("#scenarios .handle");
 const from = await s.rect(handles[2]);
 const to = await s.rect(handles[0]);
+// The storyboard wraps its cards in rows: move to the first card's handle in both directions.
 const x = Math.round(from.x + from.width / 2);
 const y0 = Math.round(from.y + from.height / 2);
+const x1 = Math.round(to.x + 2);
 const y1 = Math.round(to.y + 2);
 const moves = [];
-for (let i = 1; i <= 10; i++) moves.push({ type: "pointerMove", duration: 30, x, y: Math.round(y0 + ((y1 - y0) * i) / 10) });
+for (let i = 1; i <= 10; i++) moves.push({ type: "pointerMove", duration: 30, x: Math.round(x + ((x1 - x) * i) / 10), y: Math.round(y0 + ((y1 - y0) * i) / 10) });
 await s.actions([
   {
     type: "pointer",

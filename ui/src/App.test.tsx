@@ -66,6 +66,8 @@ const handlers: Record<string, (args: Args) => unknown> = {
   job_detail: () => structuredClone(DETAIL),
   list_characters: (a) => (String(a.query) === "boxer" || a.query === "" ? [REX] : []),
   list_batches: () => [],
+  recent_projects: () => ["/films/dock.studio.json"],
+  window_prefs: () => ({ editorWidth: 420, playerHeight: 360, lastView: "storyboard", volume: null, muted: false }),
 };
 
 async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
@@ -125,17 +127,51 @@ describe("the studio window", () => {
     expect($<HTMLButtonElement>("#render")?.disabled).toBe(false);
   });
 
-  it("marks a problem, blocks Render with the reason, and autosaves", async () => {
-    const prompt = $<HTMLTextAreaElement>('#scenarios li[data-id="second"] .prompt');
-    if (!prompt) throw new Error("no prompt");
+  it("marks a touched problem, blocks Render with the reason after an attempt, and autosaves", async () => {
+    $<HTMLLIElement>('#scenarios li[data-id="second"]')?.click();
+    const prompt = await waitFor(() => $<HTMLTextAreaElement>("#scene-editor #scene-prompt"));
+    expect(prompt.value).toBe("climbs in");
     prompt.value = "";
     prompt.dispatchEvent(new Event("input", { bubbles: true }));
     await waitFor(() => prompt.classList.contains("invalid"));
     expect(prompt.dataset.field).toBe("scenarios[1].prompt");
-    expect($<HTMLButtonElement>("#render")?.disabled).toBe(true);
+    expect($<HTMLButtonElement>("#render")?.disabled).toBe(false);
+    $<HTMLButtonElement>("#render")?.click();
+    await waitFor(() => $<HTMLButtonElement>("#render")?.disabled);
+    expect(calls.some((c) => c.cmd === "render")).toBe(false);
     expect($("#render-reason")?.textContent).toBe("Fix 1 problem(s): needs a prompt");
     await waitFor(() => files["/p.studio.json"]);
     expect((JSON.parse(files["/p.studio.json"]) as Project).scenarios[1].prompt).toBe("");
+  });
+
+  it("undoes typing as one step and redoes it, with Ctrl+Z and Ctrl+Shift+Z", async () => {
+    const name = $<HTMLInputElement>("#char-name");
+    if (!name) throw new Error("no name");
+    for (const v of ["Av", "A", "Al", "Ali"]) {
+      name.value = v;
+      name.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    expect($<HTMLButtonElement>("#undo")?.disabled).toBe(false);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true }));
+    expect($<HTMLInputElement>("#char-name")?.value).toBe("Ava");
+    expect($<HTMLButtonElement>("#undo")?.disabled).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Z", ctrlKey: true, shiftKey: true }));
+    expect($<HTMLInputElement>("#char-name")?.value).toBe("Ali");
+    expect($<HTMLButtonElement>("#redo")?.disabled).toBe(true);
+  });
+
+  it("adds a second character with ids, and puts it in a scene", async () => {
+    $<HTMLButtonElement>("#new-character")?.click();
+    await waitFor(() => document.querySelectorAll("#cast .cast-member").length === 2);
+    expect([...document.querySelectorAll<HTMLLIElement>("#cast .cast-member")].map((li) => li.dataset.id)).toEqual(["ava", "new-character"]);
+    $<HTMLLIElement>('#scenarios li[data-id="first"]')?.click();
+    const check = await waitFor(() => $<HTMLInputElement>('#scene-editor .cast-check[data-character="new-character"]'));
+    check.click();
+    await waitFor(() => files["/p.studio.json"]?.includes("new-character"));
+    const saved = JSON.parse(files["/p.studio.json"]) as Project;
+    expect(saved.scenarios[0].cast).toEqual(["ava", "new-character"]);
+    expect($<HTMLInputElement>("#scene-continue")?.disabled).toBe(true);
   });
 
   it("deletes a scenario and undoes it in place", async () => {
@@ -143,6 +179,7 @@ describe("the studio window", () => {
     expect([...document.querySelectorAll<HTMLLIElement>("#scenarios li")].map((li) => li.dataset.id)).toEqual(["first", "third"]);
     const undo = $<HTMLButtonElement>("#undo");
     expect(undo?.disabled).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
     undo?.click();
     expect([...document.querySelectorAll<HTMLLIElement>("#scenarios li")].map((li) => li.dataset.id)).toEqual(["first", "second", "third"]);
     expect(undo?.disabled).toBe(true);
@@ -159,7 +196,7 @@ describe("the studio window", () => {
     expect(li.querySelector<HTMLButtonElement>(".pause")?.hidden).toBe(true);
     const load = vi.spyOn(HTMLMediaElement.prototype, "load").mockImplementation(() => {});
     play.click();
-    await waitFor(() => load.mock.calls.length === 1);
+    await waitFor(() => load.mock.calls.length >= 1);
     expect($("#preview")?.hidden).toBe(false);
     expect($<HTMLVideoElement>("#player")?.getAttribute("src")).toBe("http://127.0.0.1:9/media/v/job-1.mp4");
 
@@ -197,5 +234,30 @@ describe("the studio window", () => {
     search?.dispatchEvent(new Event("input"));
     await waitFor(() => document.querySelectorAll("#lib-grid .lib-card").length === 0);
     expect(calls.filter((c) => c.cmd === "list_characters").at(-1)?.args.query).toBe("nobody");
+  });
+
+  it("greets a new, never-saved project with the welcome screen and no red", async () => {
+    dispose();
+    handlers.initial_project = () => null;
+    try {
+      document.body.innerHTML = '<div id="app"></div>';
+      delete document.body.dataset.ready;
+      const root = $("#app");
+      if (!root) throw new Error("no #app");
+      dispose = render(() => <App />, root);
+      await waitFor(() => document.body.dataset.ready === "true");
+      const recent = await waitFor(() => $<HTMLButtonElement>("#recent li button"));
+      expect(recent.textContent).toBe("dock.studio.json");
+      expect(recent.title).toBe("/films/dock.studio.json");
+      expect($("#open-example")).not.toBeNull();
+      $<HTMLButtonElement>("#welcome-new")?.click();
+      await waitFor(() => $("#scenarios"));
+      expect($("#welcome")).toBeNull();
+      const red = [...document.querySelectorAll(".field-error, .warn")].filter((e) => e.textContent?.trim());
+      expect(red).toHaveLength(0);
+      expect($<HTMLElement>(".side")?.style.width).toBe("420px");
+    } finally {
+      handlers.initial_project = () => "/p.studio.json";
+    }
   });
 });

@@ -1,27 +1,62 @@
-// The studio window: compose a project, render it, watch and steer jobs, preview the result.
-// All work happens in Rust behind the generated `commands`; components only show the stores.
-import { onMount } from "solid-js";
+// The studio window: toolbar; the cast strip; the player over the storyboard, the scene
+// editor at the right; the jobs queue; the status bar. All work happens in Rust behind the
+// generated `commands`; components only show the stores.
+import { onMount, Show } from "solid-js";
+import CastPanel from "./components/CastPanel";
 import CharacterLibrary from "./components/CharacterLibrary";
+import HelpDialog from "./components/HelpDialog";
 import JobsPanel from "./components/JobsPanel";
-import ProjectEditor from "./components/ProjectEditor";
+import Player from "./components/Player";
+import ProjectBar from "./components/ProjectBar";
+import SceneEditor, { ResizeHandle } from "./components/SceneEditor";
 import SettingsDialog from "./components/SettingsDialog";
 import StatusBar from "./components/StatusBar";
+import Storyboard from "./components/Storyboard";
 import Toolbar from "./components/Toolbar";
-import { createStudio, StudioContext } from "./stores/studio";
+import Welcome from "./components/Welcome";
+import { createStudio, StudioContext, useStudio } from "./stores/studio";
+import "./App.css";
+
+function Layout() {
+  const { storyboard, player } = useStudio();
+  return (
+    <>
+      <Toolbar />
+      <Show when={!storyboard.showWelcome()} fallback={<main class="layout welcome-layout"><Welcome /></main>}>
+        <main class="layout">
+          <CastPanel />
+          <div class="workspace">
+            <div class="center" classList={{ "has-preview": player.request() !== null }}>
+              <div class="player-area">
+                <Player />
+              </div>
+              <Storyboard />
+              <ProjectBar />
+            </div>
+            <div class="side" style={{ width: `${storyboard.state.prefs.editorWidth}px` }}>
+              <ResizeHandle />
+              <SceneEditor />
+              <div class="queue" aria-label="Render queue">
+                <JobsPanel />
+              </div>
+            </div>
+          </div>
+        </main>
+      </Show>
+      <StatusBar />
+      <CharacterLibrary />
+      <SettingsDialog />
+      <HelpDialog />
+    </>
+  );
+}
 
 export default function App() {
   const studio = createStudio();
   onMount(() => void studio.start());
   return (
     <StudioContext.Provider value={studio}>
-      <Toolbar />
-      <main>
-        <ProjectEditor />
-        <JobsPanel />
-      </main>
-      <StatusBar />
-      <CharacterLibrary />
-      <SettingsDialog />
+      <Layout />
     </StudioContext.Provider>
   );
 }

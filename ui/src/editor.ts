@@ -3,9 +3,6 @@ import type { Project_Serialize as Project, Scenario_Serialize as Scenario } fro
 
 export type Duration = 4 | 6 | 8;
 
-/** Rough wall-clock per clip when clips render four at a time (seconds). */
-const SECONDS_PER_CLIP = 90;
-
 export function nextScenarioId(project: Project): string {
   const taken = new Set(project.scenarios.map((s) => s.id));
   for (let n = project.scenarios.length + 1; ; n++) {
@@ -52,17 +49,14 @@ export function moveScenario(project: Project, from: number, to: number): Projec
   return { ...project, scenarios };
 }
 
-/** Length and rough wall-clock of a render; its price comes from Rust (`estimateCost`), which
- * knows the configured models and the price table. */
+/** Length of the video; the price and the expected render time come from Rust (`estimateCost`),
+ * which knows the configured models, the price table and the parallel limit. */
 export interface Timing {
   seconds: number;
-  minutes: number;
 }
 
 export function timing(project: Project): Timing {
-  const seconds = project.scenarios.reduce((t, s) => t + s.durationSeconds, 0);
-  const waves = Math.ceil(project.scenarios.length / 4);
-  return { seconds, minutes: Math.max(1, Math.round(((waves + 1) * SECONDS_PER_CLIP) / 60)) };
+  return { seconds: project.scenarios.reduce((t, s) => t + s.durationSeconds, 0) };
 }
 
 /** Dollars, with cents; sub-cent amounts keep a third digit so small prices do not read $0.00. */

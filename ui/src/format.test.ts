@@ -64,7 +64,7 @@ describe("format", () => {
       quality: "standard" as const,
       aspectRatio: "16:9" as const,
     };
-    expect(lengthText(project)).toBe("2 scenario(s), 12 s of video, about 3 min");
+    expect(lengthText(project)).toBe("2 scenario(s), 12 s of video");
     const cost = { usd: 1.2, unpricedModels: ["veo-x"] };
     expect(estimateText({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost })).toBe(
       "estimated $1.20 with offline (no price for veo-x)",
@@ -119,5 +119,18 @@ describe("format", () => {
     expect(listed[2]).toEqual(["Video", "offline-video (local, native 4k, 3 reference images)"]);
     expect(listed[4]).toEqual(["Also usable", "nothing else"]);
     expect(listed[5]).toEqual(["Not in the model table", "veo-9"]);
+  });
+});
+
+describe("render time", () => {
+  it("reads the estimate's wall seconds", async () => {
+    const { wallTimeText, elapsedText } = await import("./format");
+    expect(wallTimeText(null)).toBe("");
+    expect(wallTimeText(18)).toBe("about 20 s");
+    expect(wallTimeText(2)).toBe("about 5 s");
+    expect(wallTimeText(58)).toBe("about 1 min");
+    expect(wallTimeText(170)).toBe("about 3 min");
+    expect(wallTimeText(5400)).toBe("about 1 h 30 min");
+    expect(elapsedText(65)).toBe("1:05");
   });
 });

@@ -26,14 +26,30 @@ function unpriced(cost: Cost): string {
   return cost.unpricedModels.length ? ` (no price for ${cost.unpricedModels.join(", ")})` : "";
 }
 
-/** The editor's summary: how many scenarios, how long the video, how long the render. */
+/** The editor's summary: how many scenarios and how long the video. */
 export function lengthText(project: Project): string {
-  const t = timing(project);
-  return `${project.scenarios.length} scenario(s), ${t.seconds} s of video, about ${t.minutes} min`;
+  return `${project.scenarios.length} scenario(s), ${timing(project).seconds} s of video`;
 }
 
 export function estimateText(e: Estimate): string {
   return `estimated ${usd(e.cost.usd ?? 0)} with ${e.videoModel}${unpriced(e.cost)}`;
+}
+
+/** The expected render time from Rust's estimate: "about 20 s", "about 3 min"; empty when unknown. */
+export function wallTimeText(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "";
+  const fives = Math.max(5, Math.round(seconds / 5) * 5);
+  if (fives < 60) return `about ${fives} s`;
+  if (seconds < 3570) return `about ${Math.max(1, Math.round(seconds / 60))} min`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds % 3600) / 60);
+  return m ? `about ${h} h ${m} min` : `about ${h} h`;
+}
+
+/** Seconds as m:ss (a scene's elapsed generating time). */
+export function elapsedText(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
 export function projectSpentText(cost: Cost): string {

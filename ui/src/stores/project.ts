@@ -1,17 +1,23 @@
 // The open project: its editing, checking (Rust), autosave, cost estimate and file commands.
-import { batch, createMemo, onCleanup } from "solid-js";
+import { batch, createMemo, createSignal, onCleanup } from "solid-js";
 import { createStore, reconcile, unwrap } from "solid-js/store";
 import {
   commands,
   type AspectRatio,
+  type Character_Serialize as Character,
   type CharacterView_Serialize as CharacterView,
   type FieldProblem,
   type Project_Serialize as Project,
   type Quality,
+  type Scenario_Serialize as Scenario,
 } from "../bindings";
+import * as castEdit from "../cast";
 import * as editor from "../editor";
-import { errorText, estimateText, projectSpentText, renderBlockReason } from "../format";
+import { errorText, estimateText, projectSpentText, renderBlockReason, wallTimeText } from "../format";
+import * as history from "../history";
+import * as scenes from "../scenes";
 import { unwrap as unwrapResult } from "../ipc";
+import { ask } from "@tauri-apps/plugin-dialog";
 import type { StatusStore } from "./status";
 
 export interface ProjectState {
@@ -20,10 +26,16 @@ export interface ProjectState {
   path: string | null;
   /** What Rust's check found (marks fields, blocks Render). */
   problems: FieldProblem[];
-  lastDeleted: editor.Deleted | null;
   /** The studio (embedded server and worker) is up. */
   ready: boolean;
   estimate: string;
+  /** The expected render time ("about 3 min"), empty when unknown. */
+  wallTime: string;
+  /** Edited since it was loaded or saved. */
+  dirty: boolean;
+  /** Fields the creator has edited (their problems show); all show after a Render attempt. */
+  touched: string[];
+  attempted: boolean;
   /** The estimate in US$ (`data-cost`), once known. */
   cost?: number;
   spent: string;
@@ -48,15 +60,19 @@ export function createProjectStore(status: StatusStore) {
     project: emptyProject(),
     path: null,
     problems: [],
-    lastDeleted: null,
     ready: false,
     estimate: "estimating…",
+    wallTime: "",
+    dirty: false,
+    touched: [],
+    attempted: false,
     spent: "",
     thumbnails: {},
   });
   let checkTimer: number | undefined;
   let autosaveTimer: number | undefined;
   const thumbnailsAsked = new Set<string>();
+  const [hist, setHist] = createSignal(history.emptyHistory<Project>());
   onCleanup(() => {
     window.clearTimeout(checkTimer);
     window.clearTimeout(autosaveTimer);
@@ -76,11 +92,51 @@ export function createProjectStore(status: StatusStore) {
     }
   }
 
-  /** Replaces the project with an edited copy (cards keep their DOM by scenario id). */
-  function edit(next: Project) {
-    setState("project", reconcile(next));
+  /** A copy that later edits of the store do not change (for the undo history). */
+  const snapshot = (): Project => structuredClone(current());
+
+  /**
+   * Every edit: the state before it goes to the undo history (edits of the same `key` in a
+   * burst make one step), then the edited copy replaces the project (cards keep their DOM by
+   * scenario id). `field` marks a field as touched (its problems show from now on).
+   */
+  function edit(next: Project, key: string | null = null, field?: string) {
+    setHist((h) => history.record(h, snapshot(), key, Date.now()));
+    batch(() => {
+      setState("project", reconcile(next));
+      setState("dirty", true);
+      if (field && !state.touched.includes(field)) setState("touched", (t) => [...t, field]);
+    });
     changed();
   }
+
+  /** An edit made from the current project by a pure function. */
+  const editWith = (f: (p: Project) => Project, key: string | null = null, field?: string) => edit(f(snapshot()), key, field);
+
+  function undo() {
+    const r = history.undo(hist(), snapshot());
+    if (!r) return;
+    setHist(r[1]);
+    batch(() => {
+      setState("project", reconcile(r[0]));
+      setState("dirty", true);
+    });
+    changed();
+  }
+
+  function redo() {
+    const r = history.redo(hist(), snapshot());
+    if (!r) return;
+    setHist(r[1]);
+    batch(() => {
+      setState("project", reconcile(r[0]));
+      setState("dirty", true);
+    });
+    changed();
+  }
+
+  const canUndo = () => history.canUndo(hist());
+  const canRedo = () => history.canRedo(hist());
 
   async function check() {
     const r = await commands.checkProject(state.path, current());
@@ -93,7 +149,7 @@ export function createProjectStore(status: StatusStore) {
     if (!state.ready) return;
     const r = await commands.estimateCost(current());
     if (r.status !== "ok") return;
-    setState({ estimate: estimateText(r.data), cost: r.data.cost.usd ?? 0 });
+    setState({ estimate: estimateText(r.data), cost: r.data.cost.usd ?? 0, wallTime: wallTimeText(r.data.wallSeconds) });
   }
 
   /** What every job of the open project has cost. */
@@ -105,107 +161,202 @@ export function createProjectStore(status: StatusStore) {
   }
 
   const renderReason = createMemo(() => renderBlockReason(state.ready, state.problems));
-  const messages = (field: string) => state.problems.filter((p) => p.field === field).map((p) => p.message);
-
-  // ---------- character ----------
-
-  function setName(name: string) {
-    setState("project", "character", "name", name);
-    changed();
+  /** The problems shown: a field's once it was touched, all after a Render attempt. */
+  const shownProblems = createMemo(() => scenes.visibleProblems(state.problems, new Set(state.touched), state.attempted));
+  const messages = (field: string) => shownProblems().filter((p) => p.field === field).map((p) => p.message);
+  const touch = (field: string) => {
+    if (!state.touched.includes(field)) setState("touched", (t) => [...t, field]);
+  };
+  /** Render was pressed: every problem shows; true when it may start. */
+  function attemptRender(): boolean {
+    setState("attempted", true);
+    return renderReason() === "";
   }
 
-  function setBasePrompt(basePrompt: string) {
+  // ---------- characters (index 0 is the lead) ----------
+
+  const fieldOf = (index: number, name: string) => (index === 0 ? `character.${name}` : `cast[${index - 1}].${name}`);
+
+  function setName(name: string, index = 0) {
+    editWith((p) => castEdit.updateCharacter(p, index, { name }), `char${index}.name`, fieldOf(index, "name"));
+  }
+
+  function setBasePrompt(basePrompt: string, index = 0) {
     // An edited prompt is no longer the library character's: it is generated anew.
-    setState("project", "character", { basePrompt, libraryId: undefined });
-    changed();
+    editWith((p) => castEdit.updateCharacter(p, index, { basePrompt, libraryId: undefined }), `char${index}.prompt`, fieldOf(index, "basePrompt"));
   }
 
-  function detachLibrary() {
-    setState("project", "character", "libraryId", undefined);
-    changed();
+  function detachLibrary(index = 0) {
+    editWith((p) => castEdit.updateCharacter(p, index, { libraryId: undefined }));
   }
 
+  const fromLibrary = (c: CharacterView): Character => ({ name: c.name, basePrompt: c.basePrompt, referenceImages: [], libraryId: c.id });
+
+  /** The lead becomes the library character (the Characters view's "Use in project"). */
   function useLibraryCharacter(c: CharacterView) {
-    setState("project", "character", reconcile({ name: c.name, basePrompt: c.basePrompt, referenceImages: [], libraryId: c.id }));
-    changed();
+    editWith((p) => castEdit.updateCharacter(p, 0, { ...fromLibrary(c), id: p.character.id }));
     status.set(`Using ${c.name} from the library`);
   }
 
-  function addReferences(paths: string[]) {
-    setState("project", "character", "referenceImages", (refs) => [...refs, ...paths]);
-    changed();
+  function addCharacter(c: Character) {
+    if (castEdit.characters(current()).length >= castEdit.MAX_CHARACTERS)
+      return status.set(`A project has at most ${castEdit.MAX_CHARACTERS} characters`, "warn");
+    editWith((p) => castEdit.addCharacter(p, c));
   }
 
-  async function chooseReferences() {
+  const addLibraryCharacter = (c: CharacterView) => addCharacter(fromLibrary(c));
+  const newCharacter = () => addCharacter({ name: "New character", basePrompt: "", referenceImages: [] });
+  const removeCharacter = (index: number) => editWith((p) => castEdit.removeCharacter(p, index));
+
+  function characterAt(index: number): Character | undefined {
+    return castEdit.characters(state.project)[index];
+  }
+
+  function addReferences(paths: string[], index = 0) {
+    const refs = characterAt(index)?.referenceImages ?? [];
+    editWith((p) => castEdit.updateCharacter(p, index, { referenceImages: [...refs, ...paths] }));
+  }
+
+  async function chooseReferences(index = 0) {
     const picked = await status.choose("referenceImages");
-    if (picked.length) addReferences(picked);
+    if (picked.length) addReferences(picked, index);
   }
 
-  function removeReference(index: number) {
-    setState("project", "character", "referenceImages", (refs) => refs.filter((_, i) => i !== index));
-    changed();
+  function removeReference(refIndex: number, index = 0) {
+    const refs = characterAt(index)?.referenceImages ?? [];
+    editWith((p) => castEdit.updateCharacter(p, index, { referenceImages: refs.filter((_, i) => i !== refIndex) }));
   }
 
-  /** Asks Rust for a reference image's thumbnail once per path. */
-  async function loadThumbnail(path: string) {
+  /** A reference as written in the project, resolved against the project file's folder. */
+  const resolve = (ref: string) => scenes.resolveReference(state.path, ref);
+
+  /** Asks Rust for a reference image's thumbnail once per (resolved) path. */
+  async function loadThumbnail(ref: string) {
+    const path = resolve(ref);
     if (thumbnailsAsked.has(path)) return;
     thumbnailsAsked.add(path);
     const r = await commands.thumbnail(path);
     setState("thumbnails", path, r.status === "ok" ? r.data : null);
   }
 
-  function setQuality(quality: Quality) {
-    setState("project", "quality", quality);
-    changed();
-  }
+  /** A reference's thumbnail URL: undefined while asked, null when unreadable. */
+  const thumbnailOf = (ref: string): string | null | undefined => state.thumbnails[resolve(ref)];
 
-  function setAspect(aspectRatio: AspectRatio) {
-    setState("project", "aspectRatio", aspectRatio);
-    changed();
-  }
+  const setQuality = (quality: Quality) => editWith((p) => ({ ...p, quality }));
+  const setAspect = (aspectRatio: AspectRatio) => editWith((p) => ({ ...p, aspectRatio }));
 
   // ---------- scenarios ----------
 
-  function setScenarioPrompt(index: number, prompt: string) {
-    setState("project", "scenarios", index, "prompt", prompt);
-    changed();
+  const indexOf = (id: string) => state.project.scenarios.findIndex((s) => s.id === id);
+
+  function setScenario(id: string, change: Partial<Scenario>, key: string | null, name?: string) {
+    const i = indexOf(id);
+    if (i < 0) return;
+    editWith(
+      (p) => {
+        const scenarios = [...p.scenarios];
+        scenarios[i] = { ...scenarios[i], ...change };
+        return { ...p, scenarios: scenes.fixContinuity(scenarios) };
+      },
+      key === null ? null : `${id}.${key}`,
+      name ? `scenarios[${i}].${name}` : undefined,
+    );
   }
 
-  function setScenarioDuration(index: number, durationSeconds: editor.Duration) {
-    setState("project", "scenarios", index, "durationSeconds", durationSeconds);
-    changed();
+  const setScenarioPrompt = (id: string, prompt: string) => setScenario(id, { prompt }, "prompt", "prompt");
+  function setNegativePrompt(id: string, negativePrompt: string) {
+    const i = indexOf(id);
+    if (i < 0) return;
+    editWith(
+      (p) => {
+        const scenarios = [...p.scenarios];
+        const { negativePrompt: _n, ...rest } = scenarios[i];
+        void _n;
+        scenarios[i] = negativePrompt ? { ...rest, negativePrompt } : rest;
+        return { ...p, scenarios };
+      },
+      `${id}.negative`,
+      `scenarios[${i}].negativePrompt`,
+    );
+  }
+  const setScenarioDuration = (id: string, durationSeconds: editor.Duration) =>
+    setScenario(id, { durationSeconds }, null, "durationSeconds");
+  function setContinue(id: string, on: boolean) {
+    const i = indexOf(id);
+    if (i <= 0) return;
+    editWith((p) => {
+      const scenarios = [...p.scenarios];
+      const { continueFromPrevious: _c, ...rest } = scenarios[i];
+      void _c;
+      scenarios[i] = on ? { ...rest, continueFromPrevious: true } : rest;
+      return { ...p, scenarios };
+    });
+  }
+  function setSceneCast(id: string, characterId: string, on: boolean) {
+    const i = indexOf(id);
+    if (i >= 0) editWith((p) => castEdit.toggleSceneCast(p, i, characterId, on));
   }
 
-  const addScenario = () => edit(editor.addScenario(current()));
-  const duplicateScenario = (index: number) => edit(editor.duplicateScenario(current(), index));
-  const moveScenario = (from: number, to: number) => edit(editor.moveScenario(current(), from, to));
-
-  function deleteScenario(index: number) {
-    const [next, deleted] = editor.deleteScenario(current(), index);
-    setState("lastDeleted", deleted);
+  /** Adds an empty scene at the end; returns its id. */
+  function addScenario(): string {
+    const next = editor.addScenario(snapshot());
     edit(next);
+    return next.scenarios[next.scenarios.length - 1].id;
   }
-
-  function undoDelete() {
-    const deleted = state.lastDeleted;
-    if (!deleted) return;
-    setState("lastDeleted", null);
-    edit(editor.undoDelete(current(), deleted));
+  /** Copies of the scenes, after the last of them; returns the copies' ids. */
+  function duplicateScenes(ids: string[]): string[] {
+    const [next, copies] = scenes.duplicateScenes(snapshot(), ids);
+    if (copies.length) edit(next);
+    return copies;
   }
+  const deleteScenes = (ids: string[]) => editWith((p) => scenes.deleteScenes(p, ids));
+  const moveScenario = (from: number, to: number) =>
+    editWith((p) => {
+      const moved = editor.moveScenario(p, from, to);
+      return moved === p ? p : { ...moved, scenarios: scenes.fixContinuity(moved.scenarios) };
+    });
+  const moveBy = (id: string, delta: number) => editWith((p) => scenes.moveBy(p, id, delta));
 
   // ---------- files ----------
 
+  /** Shows a project as it is on disk (or a new one): no undo history, nothing touched. */
   function load(project: Project, path: string | null) {
     batch(() => {
       setState("project", reconcile(project));
-      setState("path", path);
+      setState({ path, dirty: false, touched: [], attempted: false });
     });
+    setHist(history.emptyHistory<Project>());
+  }
+
+  /** Edits that would be lost: a never-saved project with edits (a saved one autosaves). */
+  const unsaved = () => state.path === null && state.dirty;
+
+  /** Asks before dropping unsaved edits; true to go on. */
+  async function confirmDiscard(what: string): Promise<boolean> {
+    if (!unsaved()) return true;
+    return ask(`This project was never saved. ${what} anyway and lose its changes?`, { title: "Unsaved changes", kind: "warning" });
   }
 
   async function newProject() {
+    if (!(await confirmDiscard("Start a new project"))) return;
     load(await commands.newProject(), null);
-    setState("lastDeleted", null);
     changed();
+  }
+
+  /** A path from the recent list (the welcome screen): Rust grants it. */
+  async function openRecent(path: string) {
+    if (!(await confirmDiscard("Open another project"))) return;
+    const r = await commands.openRecent(path);
+    if (r.status === "error") return status.set(`Cannot open ${path}: ${r.error.message}`, "error");
+    load(r.data, path);
+    changed();
+  }
+
+  async function openExample() {
+    if (!(await confirmDiscard("Open the example"))) return;
+    const r = await commands.openExample();
+    if (r.status === "error") return status.set(`Cannot open the example: ${r.error.message}`, "error");
+    if (await openGranted(r.data)) changed();
   }
 
   /** Opens a project the backend granted (command line, or a second start of the app). */
@@ -220,6 +371,7 @@ export function createProjectStore(status: StatusStore) {
   }
 
   async function open() {
+    if (!(await confirmDiscard("Open another project"))) return;
     const [path] = await status.choose("openProject");
     if (!path) return;
     try {
@@ -233,7 +385,10 @@ export function createProjectStore(status: StatusStore) {
   async function saveTo(path: string) {
     const r = await commands.saveProject(path, current());
     if (r.status === "error") status.set(`Not saved: ${r.error.message}`, "error");
-    else status.set(`Saved ${path}`);
+    else {
+      if (state.path === path) setState("dirty", false);
+      status.set(`Saved ${path}`);
+    }
   }
 
   async function saveAs() {
@@ -241,6 +396,8 @@ export function createProjectStore(status: StatusStore) {
     if (!path) return;
     setState("path", path);
     await saveTo(path);
+    // Relative references now resolve against the new folder.
+    void showProjectSpent();
   }
 
   function save() {
@@ -253,30 +410,49 @@ export function createProjectStore(status: StatusStore) {
     current,
     changed,
     renderReason,
+    shownProblems,
     messages,
+    touch,
+    attemptRender,
     showEstimate,
     showProjectSpent,
     setReady: (ready: boolean) => setState("ready", ready),
+    undo,
+    redo,
+    canUndo,
+    canRedo,
+    unsaved,
+    confirmDiscard,
     setName,
     setBasePrompt,
     detachLibrary,
     useLibraryCharacter,
+    addLibraryCharacter,
+    newCharacter,
+    removeCharacter,
     addReferences,
     chooseReferences,
     removeReference,
     loadThumbnail,
+    thumbnailOf,
+    resolve,
     setQuality,
     setAspect,
     setScenarioPrompt,
+    setNegativePrompt,
     setScenarioDuration,
+    setContinue,
+    setSceneCast,
     addScenario,
-    duplicateScenario,
+    duplicateScenes,
+    deleteScenes,
     moveScenario,
-    deleteScenario,
-    undoDelete,
+    moveBy,
     load,
     newProject,
     openGranted,
+    openRecent,
+    openExample,
     open,
     save,
     saveAs,

@@ -1,0 +1,42 @@
+// Help (F1): the keyboard shortcuts.
+import { createEffect } from "solid-js";
+import { useStudio } from "../stores/studio";
+
+const KEYS: [string, string][] = [
+  ["Ctrl+N / Ctrl+O", "New project / Open…"],
+  ["Ctrl+S / Ctrl+Shift+S", "Save / Save As…"],
+  ["Ctrl+Z", "Undo"],
+  ["Ctrl+Shift+Z or Ctrl+Y", "Redo"],
+  ["Ctrl+R", "Render"],
+  ["Ctrl+E", "Export the video"],
+  ["Ctrl+W", "Close the window"],
+  ["Ctrl+,", "Settings"],
+  ["Click, Ctrl/Shift+click", "Select scenes (Ctrl+A: all, Delete: delete them)"],
+  ["Alt+Arrow keys", "Move the focused scene"],
+  ["Enter", "Edit the focused scene"],
+];
+
+export default function HelpDialog() {
+  const { helpOpen, setHelpOpen } = useStudio();
+  let dialog!: HTMLDialogElement;
+  createEffect(() => {
+    if (helpOpen() && !dialog.open) dialog.showModal();
+    else if (!helpOpen() && dialog.open) dialog.close();
+  });
+  return (
+    <dialog id="help-dialog" ref={dialog} onClose={() => setHelpOpen(false)} aria-labelledby="help-title">
+      <form method="dialog">
+        <h2 id="help-title">Keyboard shortcuts</h2>
+        <dl class="model-report">
+          {KEYS.map(([k, v]) => (
+            <>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </>
+          ))}
+        </dl>
+        <button value="close">Close</button>
+      </form>
+    </dialog>
+  );
+}
