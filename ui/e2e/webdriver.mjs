@@ -12,6 +12,9 @@ export const Key = {
   shift: "\uE008",
   ctrl: "\uE009",
   alt: "\uE00A",
+  backspace: "\uE003",
+  /** Releases the modifiers held in one `keys` call. */
+  release: "\uE000",
 };
 
 export class Session {
@@ -26,12 +29,20 @@ export class Session {
   }
 
   cmd(method, path, body) {
-    return call(this.base, method, `/session/${this.id}${path}`, body);
+    return call(this.base, method, `/session/${this.id}${path}`, body).catch((e) => {
+      // Name the element by the selector it was found with.
+      const el = path.match(/^\/element\/([^/]+)/)?.[1];
+      const css = el && this.names?.get(el);
+      throw css ? new Error(`${css}: ${e.message}`) : e;
+    });
   }
 
   async find(css) {
     const r = await this.cmd("POST", "/element", { using: "css selector", value: css });
-    return Object.values(r)[0];
+    const el = Object.values(r)[0];
+    this.names ??= new Map();
+    this.names.set(el, css);
+    return el;
   }
 
   async findAll(css) {
@@ -44,8 +55,40 @@ export class Session {
   }
 
   async type(el, text) {
-    await this.cmd("POST", `/element/${el}/clear`, {});
-    return this.cmd("POST", `/element/${el}/value`, { text });
+    // Clicked first, as a person would: that scrolls a field inside a scrolled panel into view
+    // (until then WebKitWebDriver finds it not "interactable") and focuses it. A field it cannot
+    // click (WebKitWebDriver refuses some inside modal dialogs) is typed into as it is.
+    await this.click(el).catch(() => {});
+    try {
+      await this.cmd("POST", `/element/${el}/clear`, {});
+      return await this.cmd("POST", `/element/${el}/value`, { text });
+    } catch (e) {
+      if (!String(e.message).includes("not focusable")) throw e;
+      // WebKitWebDriver finds some fields in a modal dialog "not focusable" for send keys: a
+      // real pointer click on the field, then real key presses, as a person types.
+      await this.pointerClick(el);
+      await this.chord([Key.ctrl], "a");
+      await this.pressKeys(Key.backspace, ...text);
+    }
+  }
+
+  /** A real pointer click at the middle of an element (W3C pointer actions). */
+  async pointerClick(el) {
+    const r = await this.rect(el);
+    const x = Math.round(r.x + r.width / 2);
+    const y = Math.round(r.y + r.height / 2);
+    return this.actions([
+      {
+        type: "pointer",
+        id: "mouse",
+        parameters: { pointerType: "mouse" },
+        actions: [
+          { type: "pointerMove", duration: 0, x, y },
+          { type: "pointerDown", button: 0 },
+          { type: "pointerUp", button: 0 },
+        ],
+      },
+    ]);
   }
 
   /** Sends key strokes to an element without clearing it (e.g. `Key.enter`). */

@@ -67,7 +67,8 @@ export default function CharacterLibrary() {
           <h2>Characters</h2>
           <input
             id="lib-search"
-            type="search"
+            type="text"
+            role="searchbox"
             placeholder="Search by name or prompt"
             aria-label="Search characters"
             on:input={(e) => library.search(e.currentTarget.value)}

@@ -97,8 +97,19 @@ export default function JobDetail(props: { job: Job }) {
   const { jobs, player } = useStudio();
   const detail = () => props.job.detail;
   const finished = () => detail()?.status === "completed";
+  let box!: HTMLDivElement;
+  // Opened details come into view (the queue is a small scrolled panel).
+  createEffect(
+    on(
+      () => props.job.detailsOpen && detail() !== undefined,
+      (shown) => {
+        // (jsdom, in unit tests, has no scrolling.)
+        if (shown && typeof box.scrollIntoView === "function") box.scrollIntoView({ block: "start" });
+      },
+    ),
+  );
   return (
-    <div class="details" id={`details-${props.job.id}`} hidden={!props.job.detailsOpen} data-version={detail()?.version}>
+    <div ref={box} class="details" id={`details-${props.job.id}`} hidden={!props.job.detailsOpen} data-version={detail()?.version}>
       <Steering job={props.job} />
       <div class="row">
         <span class="spent" data-usd={detail() ? String(detail()?.spent.usd ?? 0) : undefined}>

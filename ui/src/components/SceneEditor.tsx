@@ -65,7 +65,7 @@ export default function SceneEditor() {
   };
   const segment = () => (scene() ? storyboard.segmentOf(scene().id) : undefined);
   return (
-    <aside id="scene-editor" class="scene-editor" aria-label="Scene editor">
+    <aside id="scene-editor" class="scene-editor" classList={{ empty: !scene() }} aria-label="Scene editor">
       <Show
         when={scene()}
         fallback={
