@@ -59,7 +59,7 @@ def main():
             print(f"validate: overlay {name}: {len(objects)} objects ({', '.join(kinds)})")
         if not check(groups):
             sys.exit("validate: FAILED")
-        print(f"validate: {total} objects valid against Kubernetes "
+        print(f"validate: {total} objects valid against the schemas of "
               f"{index['_source']['kubernetes']} and {index['_source']['keda']}")
 
         # Self-test: misspelt fields must be refused by the strict schemas.
