@@ -9,11 +9,11 @@ so this implements exactly the fields used under deploy/kubernetes/ and refuses 
   namespace:  set on every namespaced object
   labels:     [{pairs: {...}}] added to metadata.labels (includeSelectors is not supported)
   images:     [{name, newName?, newTag?}] rewrites container and initContainer images
-  patches:    [{path, target?: {kind, name}}] strategic-merge patches: maps merge, lists of
-              maps with a `name` key merge by name in the fields kustomize merges by name
-              (containers, initContainers, env, volumes, volumeMounts, ports), other lists are
-              replaced (as kustomize does for custom resources), `$patch: delete` on a whole
-              object removes it.
+  patches:    [{path, target?: {kind, name}}] strategic-merge patches (one or more documents
+              per file): maps merge, the lists Kubernetes merges by key merge by that key
+              (containers, initContainers, env, volumes by name; volumeMounts by mountPath),
+              other lists are replaced (as kustomize does for custom resources such as
+              ScaledObject triggers), `$patch: delete` on an object or list item removes it.
 
 Output: the rendered objects as YAML documents (default) or a JSON array (--json), in the order
 kustomize emits them for `resources` (depth first, in listed order).
@@ -27,7 +27,9 @@ import sys
 import yaml
 
 KNOWN = {"apiVersion", "kind", "resources", "namespace", "labels", "images", "patches"}
-MERGE_BY_NAME = {"containers", "initContainers", "env", "volumes", "volumeMounts", "ports"}
+# The merge keys of the lists patched here (Kubernetes' patchMergeKey of each field).
+MERGE_KEYS = {"containers": "name", "initContainers": "name", "env": "name", "volumes": "name",
+              "volumeMounts": "mountPath"}
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                   "ClusterTriggerAuthentication"}
 
@@ -53,12 +55,13 @@ def merge(base, patch, field=None):
             else:
                 out[k] = copy.deepcopy(v)
         return out
-    if (isinstance(base, list) and isinstance(patch, list) and field in MERGE_BY_NAME
-            and all(isinstance(i, dict) and "name" in i for i in base + patch)):
+    mkey = MERGE_KEYS.get(field)
+    if (isinstance(base, list) and isinstance(patch, list) and mkey
+            and all(isinstance(i, dict) and mkey in i for i in base + patch)):
         out = [copy.deepcopy(i) for i in base]
         for item in patch:
             for idx, have in enumerate(out):
-                if have["name"] == item["name"]:
+                if have[mkey] == item[mkey]:
                     if item.get("$patch") == "delete":
                         del out[idx]
                     else:
