@@ -306,8 +306,8 @@ fn every_temporal_overlay_scales_alike_and_shares_the_workers_credentials() {
             }
             // The cloud overlays restate the triggers (a patch replaces the list): same scaling.
             assert_eq!(
-                scaling(&objects, &so_name),
-                scaling(&local, &so_name),
+                scaling(objects.as_slice(), so_name.as_str()),
+                scaling(local.as_slice(), so_name.as_str()),
                 "{overlay}"
             );
             let c = worker_container(find(&objects, "Deployment", &so_name));
