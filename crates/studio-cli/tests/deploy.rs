@@ -387,11 +387,13 @@ async fn the_fallback_query_names_what_the_worker_exports() {
         studio.queue_sampled(&q, &status);
         queues.push((q, 17 + i as u64));
     }
-    let url = format!("http://{}/metrics", endpoint.addr);
+    let addr = endpoint.addr;
     let mut body = String::new();
     // The exporter publishes what was recorded on its next collection.
     for _ in 0..50 {
-        body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        body = tokio::task::spawn_blocking(move || scrape(addr))
+            .await
+            .unwrap();
         if body.contains(metrics::names::BACKLOG) {
             break;
         }
@@ -419,4 +421,17 @@ async fn the_fallback_query_names_what_the_worker_exports() {
         let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
         assert!((value - *expected as f64).abs() < 1e-9, "{line}");
     }
+}
+
+/// `GET /metrics` as Prometheus scrapes it: the path the pod annotations and probes name.
+fn scrape(addr: std::net::SocketAddr) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
 }
