@@ -23,6 +23,8 @@ cargo test --workspace
 cargo build -q -p studio-chaos -p studio-cli
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 "$target/debug/studio-chaos" --jobs 20 --kills 30
+# Kubernetes manifests rendered and validated offline, and the autoscaler simulated.
+./scripts/test-deploy.sh
 ./scripts/test-ui.sh
 # The installable bundle as a user meets it: .deb built, installed, launched, rendering, removed.
 ./scripts/test-bundle.sh
