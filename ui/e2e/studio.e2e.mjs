@@ -153,6 +153,30 @@ while (order().join() !== "third,first,second") {
   await new Promise((r) => setTimeout(r, 100));
 }
 step(`drag and drop saved the order ${order()}`);
+
+// Undo and redo: in the page (keys to the window) and through the native menu's accelerators
+// (real key presses on the X display, which GTK turns into menu picks).
+const shownOrder = () => s.exec("return [...document.querySelectorAll('#scenarios li')].map(l => l.dataset.id).join()");
+const waitOrder = async (what, want) => {
+  await s.waitFor(what, `return [...document.querySelectorAll('#scenarios li')].map(l => l.dataset.id).join() === '${want}'`, 5000);
+  const end = Date.now() + 5000;
+  while (order().join() !== want) {
+    assert.ok(Date.now() < end, `${what}: the file says ${order()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+await s.chord([Key.ctrl], "z");
+await waitOrder("Ctrl+Z to undo the drag", "first,second,third");
+await s.chord([Key.ctrl, Key.shift], "z");
+await waitOrder("Ctrl+Shift+Z to redo it", "third,first,second");
+const xdo = (...args) => execFileSync("xdotool", args, { encoding: "utf8" }).trim();
+const appWindow = xdo("search", "--onlyvisible", "--name", "SmokeTech Studio").split("\n")[0];
+xdo("windowfocus", "--sync", appWindow);
+xdo("key", "--clearmodifiers", "ctrl+z");
+await waitOrder("the menu's Undo (Ctrl+Z on the display)", "first,second,third");
+xdo("key", "--clearmodifiers", "ctrl+shift+z");
+await waitOrder("the menu's Redo (Ctrl+Shift+Z on the display)", "third,first,second");
+step(`undo/redo by keys and by the native menu's accelerators: ${await shownOrder()}`);
 await shot(s, "2-reordered");
 
 // Render, watch, pause and resume mid-run.
@@ -190,8 +214,13 @@ const video = await s.waitFor(
 );
 assert.ok(Math.abs(video.d - 12) < 0.2, `preview duration ${video.d}`);
 assert.ok(video.src.startsWith("http://127.0.0.1:"), video.src);
-await s.exec("const v = document.getElementById('player'); v.currentTime = 9;");
-await s.waitFor("a seek", "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 8.9");
+// Scene to scene on the timeline: a click on the last scene's segment lands in it (8-12 s),
+// J goes back one scene (4-8 s).
+await s.waitFor("the timeline's three scenes", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 20000);
+await s.clickOn('#timeline .tl-seg[data-scene="second"]');
+await s.waitFor("a seek into the third segment", "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 7.9 && v.currentTime < 12");
+await s.keys(await s.find("#preview"), "j");
+await s.waitFor("J back one scene", "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 3.9 && v.currentTime < 8");
 step(`preview loaded (readyState ${video.rs}, ${video.d.toFixed(2)} s) and seeks`);
 await shot(s, "5-preview");
 
