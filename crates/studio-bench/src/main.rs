@@ -39,9 +39,15 @@ struct Args {
     /// Jobs per worker count in the scale run, and jobs queued for the drain run.
     #[arg(long, default_value_t = 200)]
     scale_jobs: usize,
-    /// Skip parts: any of throughput, critical, stitch, scale.
+    /// Skip parts: any of throughput, critical, stitch, scale (the 1-3 worker runs and the
+    /// drain), scale-runs (the 1-3 worker runs only).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
+    /// Write the drain run's backlog, sampled every 250 ms from the moment its workers start,
+    /// to this JSON file: the autoscaler simulation's recorded curve
+    /// (deploy/kubernetes/tools/curves/).
+    #[arg(long)]
+    backlog_curve: Option<std::path::PathBuf>,
 }
 
 fn request(segments: usize) -> VideoRequest {
@@ -261,8 +267,21 @@ fn cpu_secs(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-async fn scale(port: u16, server_pid: u32, data: &Path, n: usize, segments: usize) -> Result<()> {
-    for workers in 1..=3 {
+/// How the scale part runs: the 1-3 worker runs or not, and where the drain's curve goes.
+struct ScaleRun<'a> {
+    runs: bool,
+    curve: Option<&'a Path>,
+}
+
+async fn scale(
+    port: u16,
+    server_pid: u32,
+    data: &Path,
+    n: usize,
+    segments: usize,
+    how: ScaleRun<'_>,
+) -> Result<()> {
+    for workers in (1..=3).filter(|_| how.runs) {
         let queue = format!("bench-scale-{workers}");
         let client = StudioClient::connect(&Endpoint::local(port), queue.as_str()).await?;
         let mut procs = Vec::new();
@@ -312,8 +331,43 @@ async fn scale(port: u16, server_pid: u32, data: &Path, n: usize, segments: usiz
     for w in 0..3 {
         procs.push(worker(port, queue, &data.join(format!("drain-{w}")), 0)?);
     }
-    let failed = finish_all(&client, &ids).await?;
+    // The backlog as the workers drain it, until every job has ended.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let sample = async {
+        let mut samples: Vec<(f64, u64)> = Vec::new();
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(q) = client.queue_status().await {
+                samples.push((started.elapsed().as_secs_f64(), q.backlog));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        samples
+    };
+    let finish = async {
+        let failed = finish_all(&client, &ids).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        failed
+    };
+    let (failed, samples) = tokio::join!(finish, sample);
+    let failed = failed?;
     let elapsed = started.elapsed();
+    if let Some(path) = how.curve {
+        let curve = serde_json::json!({
+            "what": "studio-bench drain: jobs queued with no worker, then 3 bench workers started cold at t=0",
+            "build": if cfg!(debug_assertions) { "debug" } else { "release" },
+            "jobs": n,
+            "segmentsPerJob": segments,
+            "workers": 3,
+            "initialBacklog": backlog,
+            "drainedInSecs": elapsed.as_secs_f64(),
+            "samples": samples
+                .iter()
+                .map(|(t, b)| serde_json::json!([(t * 100.0).round() / 100.0, b]))
+                .collect::<Vec<_>>(),
+        });
+        std::fs::write(path, serde_json::to_vec_pretty(&curve)?)?;
+        println!("drain: backlog curve ({} samples) written to {}", samples.len(), path.display());
+    }
     for mut p in procs {
         p.kill()?;
         p.wait()?;
@@ -414,7 +468,11 @@ async fn main() -> Result<()> {
         }
         if !skip("scale") {
             let pid = server.pid().context("dev server pid")?;
-            scale(port, pid, data.path(), args.scale_jobs, args.segments).await?;
+            let how = ScaleRun {
+                runs: !skip("scale-runs"),
+                curve: args.backlog_curve.as_deref(),
+            };
+            scale(port, pid, data.path(), args.scale_jobs, args.segments, how).await?;
         }
         server.stop();
     }

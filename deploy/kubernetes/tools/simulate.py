@@ -212,6 +212,28 @@ def studio_clips(p, horizon=4800, seed=18):
             "wall_max": walls[-1], "curve": backlog_curve}
 
 
+RECORDED = os.path.join(HERE, "curves", "bench-drain.json")
+
+
+def replay_recorded(p, curve, tail=900):
+    """The scaler's arithmetic fed the backlog `studio-bench` recorded (one sample a second,
+    then `tail` seconds of an empty queue): the replicas it asks for, second by second."""
+    samples = curve["samples"]
+    end = int(samples[-1][0]) + 1
+    series, j = [], 0
+    for t in range(end):
+        while j + 1 < len(samples) and samples[j + 1][0] <= t:
+            j += 1
+        series.append(samples[j][1])
+    series += [0] * tail
+    scaler = Scaler(p, p["min"])
+    replicas = []
+    for t, backlog in enumerate(series):
+        scaler.step(t, backlog)
+        replicas.append(scaler.replicas)
+    return series, replicas
+
+
 def main():
     objects = render.render(os.path.join(HERE, "..", "overlays", "local"))
     fast, slow = params("fast", objects), params("slow", objects)
@@ -234,6 +256,27 @@ def main():
     expect(26 <= cold <= 31, "the model reproduces the measured drain (26-31 s)")
     expect(secs <= 35, "the autoscaled fast role drains the bench backlog within 35 s")
     expect(peak <= fast["max"], "never more fast pods than maxReplicaCount")
+
+    if os.path.exists(RECORDED):
+        with open(RECORDED) as f:
+            curve = json.load(f)
+        series, replicas = replay_recorded(fast, curve)
+        drained = int(curve["drainedInSecs"]) + 1
+        up = next((t for t, n in enumerate(replicas) if n > fast["min"]), None)
+        back = next((t for t in range(drained, len(replicas)) if replicas[t] == fast["min"]
+                     and all(n == fast["min"] for n in replicas[t:])), None)
+        print(f"recorded drain ({curve['build']} build, {curve['jobs']} jobs x "
+              f"{curve['segmentsPerJob']} clips, {curve['workers']} fixed workers): backlog "
+              f"{curve['initialBacklog']} drained in {curve['drainedInSecs']:.1f} s; replayed "
+              f"into the fast role's scaler: it asks for {max(replicas)} pods at most, more than "
+              f"{fast['min']} from {up} s, back to {fast['min']} at {back} s")
+        expect(max(replicas) <= fast["max"], "the recorded burst never asks for more than maxReplicaCount")
+        expect(up is not None and up <= fast["poll"] + HPA_SYNC,
+               "the recorded burst scales the fast role up within pollingInterval + one HPA sync")
+        expect(back is not None, "after the recorded drain the fast role returns to minReplicaCount")
+    else:
+        print(f"simulate: no recorded curve at {RECORDED} (make one with studio-bench "
+              "--backlog-curve); the synthesized curves stand alone")
 
     r = studio_clips(slow)
     curve = r["curve"]
