@@ -240,6 +240,9 @@ async fn start_all(
 
 async fn finish_all(client: &StudioClient, ids: &[String]) -> Result<usize> {
     let results = futures::future::join_all(ids.iter().map(|id| client.result(id))).await;
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        eprintln!("bench: a job failed: {e}");
+    }
     Ok(results.iter().filter(|r| r.is_err()).count())
 }
 
@@ -285,11 +288,13 @@ async fn scale(
         let queue = format!("bench-scale-{workers}");
         let client = StudioClient::connect(&Endpoint::local(port), queue.as_str()).await?;
         let mut procs = Vec::new();
-        for w in 0..workers {
+        for _ in 0..workers {
             procs.push(worker(
                 port,
                 &queue,
-                &data.join(format!("scale-{workers}-{w}")),
+                // One machine: its workers share one artifact store (a worker reads only its
+                // own store; workers on several machines share a bucket instead).
+                &data.join(format!("scale-{workers}")),
                 0,
             )?);
         }
@@ -328,8 +333,8 @@ async fn scale(
     }
     let started = Instant::now();
     let mut procs = Vec::new();
-    for w in 0..3 {
-        procs.push(worker(port, queue, &data.join(format!("drain-{w}")), 0)?);
+    for _ in 0..3 {
+        procs.push(worker(port, queue, &data.join("drain"), 0)?);
     }
     // The backlog as the workers drain it, until every job has ended.
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -366,7 +371,11 @@ async fn scale(
                 .collect::<Vec<_>>(),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&curve)?)?;
-        println!("drain: backlog curve ({} samples) written to {}", samples.len(), path.display());
+        println!(
+            "drain: backlog curve ({} samples) written to {}",
+            samples.len(),
+            path.display()
+        );
     }
     for mut p in procs {
         p.kill()?;

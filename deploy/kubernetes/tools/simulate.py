@@ -12,8 +12,9 @@ drain: they stop polling, running tasks get worker.gracefulShutdownSecs, and wha
 running then is handed back, retried elsewhere after the 2 min heartbeat timeout.
 
 Every parameter comes from the rendered manifests (overlays/local), so a changed manifest
-changes the figures. Backlog curves: `studio-bench` (it needs cargo, not run here) records no
-curve, only the end figures in docs/operations.md, so both curves are synthesized from those:
+changes the figures. Backlog curves: one recorded by `studio-bench --backlog-curve` (its drain
+run: 200 jobs queued with no worker, then 3 bench workers; `curves/bench-drain.json`), replayed
+into the fast role's scaler; and two synthesized from the bench figures in docs/operations.md:
 
 1. bench drain: 200 queued jobs (bench provider, zero latency), one fast worker already running
    (minReplicaCount 1), 6.5 jobs/s per worker and at most 7.1 jobs/s in all (the dev server is
@@ -244,8 +245,8 @@ def main():
         if not ok:
             failures.append(what)
 
-    print("simulate: (curves synthesized from docs/operations.md's studio-bench figures; "
-          "studio-bench not run here)")
+    print("simulate: the recorded curve (curves/bench-drain.json) and two synthesized from "
+          "docs/operations.md's studio-bench figures")
     print(f"simulate: fast {fast}")
     print(f"simulate: slow {slow}")
 
