@@ -728,28 +728,34 @@ async fn a_clip_rescheduled_after_its_worker_died_resumes_the_same_operation() {
     killed_mid_poll(true).await;
 }
 
-async fn killed_mid_poll(last_attempt: bool) {
-    let mock = mock().await;
-    let env = Env::without_worker(if last_attempt { "resched" } else { "resume" }).await;
+/// An env with no worker of its own whose `studio worker` processes use the Gemini API on
+/// `mock`, polling operations every 200 ms.
+async fn gemini_process_env(name: &str, mock: &MockGoogle) -> Env {
+    let env = Env::without_worker(name).await;
     let mut settings = studio_api::Settings {
-        google: google_settings(&mock, env.data.path(), KEY),
+        google: google_settings(mock, env.data.path(), KEY),
         ..Default::default()
     };
     settings.google.poll_initial_ms = 200;
     settings.save(env.data.path()).unwrap();
+    env
+}
 
-    let prompt = "a long take [mock:polls=30]";
-    let id = env.job_id("job");
+/// Starts `inp` as job `id` on one worker process, kills it (SIGKILL) once `prompt`'s
+/// operation was submitted and polled ten times (its name has reached a heartbeat), and lets a
+/// second worker end the job. Returns the job's result.
+async fn kill_mid_poll(
+    env: &Env,
+    mock: &MockGoogle,
+    id: &str,
+    prompt: &str,
+    inp: studio_engine::RenderInput,
+) -> Result<studio_core::VideoResult, EngineError> {
     let mut first = env.worker_process_with("gemini");
-    let mut inp = input(vec![scenario(prompt, 4)], Quality::Standard);
-    if last_attempt {
-        inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 1;
-    }
-    env.start(&id, inp).await;
-    // Submitted and polled a few times: the operation name has reached a heartbeat.
+    env.start(id, inp).await;
     wait_for(
         "the Veo operation to be polled",
-        Duration::from_secs(60),
+        Duration::from_secs(90),
         || async {
             mock.stats().video_submissions.get(prompt) == Some(&1) && mock.stats().polls >= 10
         },
@@ -758,10 +764,22 @@ async fn killed_mid_poll(last_attempt: bool) {
     first.kill().unwrap();
     first.wait().unwrap();
     let mut second = env.worker_process_with("gemini");
-    let result = env.result(&id).await;
+    let result = env.result(id).await;
     second.kill().unwrap();
     second.wait().unwrap();
-    result.unwrap();
+    result
+}
+
+async fn killed_mid_poll(last_attempt: bool) {
+    let mock = mock().await;
+    let env = gemini_process_env(if last_attempt { "resched" } else { "resume" }, &mock).await;
+    let prompt = "a long take [mock:polls=30]";
+    let id = env.job_id("job");
+    let mut inp = input(vec![scenario(prompt, 4)], Quality::Standard);
+    if last_attempt {
+        inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 1;
+    }
+    kill_mid_poll(&env, &mock, &id, prompt, inp).await.unwrap();
     assert_eq!(
         mock.stats().video_submissions.get(prompt),
         Some(&1),
@@ -797,35 +815,13 @@ async fn killed_mid_poll(last_attempt: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_errors_then_a_worker_death_get_no_fresh_retry_budget() {
     let mock = mock().await;
-    let env = Env::without_worker("budget").await;
-    let mut settings = studio_api::Settings {
-        google: google_settings(&mock, env.data.path(), KEY),
-        ..Default::default()
-    };
-    settings.google.poll_initial_ms = 200;
-    settings.save(env.data.path()).unwrap();
-
+    let env = gemini_process_env("budget", &mock).await;
+    // Two 503s, then the third attempt's operation is submitted, polled, and its worker killed.
     let prompt = "a long take [mock:fail=2, polls=30]";
     let id = env.job_id("job");
-    let mut first = env.worker_process_with("gemini");
     let mut inp = input(vec![scenario(prompt, 4)], Quality::Standard);
     inp.tuning.as_mut().unwrap().segment.retry.max_attempts = 3;
-    env.start(&id, inp).await;
-    // Two 503s, then the third attempt's operation is submitted and polled.
-    wait_for(
-        "the third attempt's operation to be polled",
-        Duration::from_secs(90),
-        || async {
-            mock.stats().video_submissions.get(prompt) == Some(&1) && mock.stats().polls >= 10
-        },
-    )
-    .await;
-    first.kill().unwrap();
-    first.wait().unwrap();
-    let mut second = env.worker_process_with("gemini");
-    let result = env.result(&id).await;
-    second.kill().unwrap();
-    second.wait().unwrap();
+    let result = kill_mid_poll(&env, &mock, &id, prompt, inp).await;
     let err = result.expect_err("a clip whose retries went to the provider fails the job");
     assert!(matches!(err, EngineError::JobFailed { .. }), "{err:?}");
     let clips: Vec<_> = activities(&env, &id)

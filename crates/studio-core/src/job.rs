@@ -49,7 +49,7 @@ pub struct ScenarioSpec {
     pub continue_from_previous: bool,
 }
 
-fn is_false(b: &bool) -> bool {
+pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 

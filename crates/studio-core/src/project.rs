@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::job::{CharacterSpec, ScenarioSpec, VideoRequest, MAX_CAST};
+use crate::job::{is_false, CharacterSpec, ScenarioSpec, VideoRequest, MAX_CAST};
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
 
 /// The project file format this build reads and writes.
@@ -57,10 +57,6 @@ pub struct Scenario {
     /// Starts from the previous scene's last frame (a seamless cut).
     #[serde(default, skip_serializing_if = "is_false")]
     pub continue_from_previous: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
