@@ -401,6 +401,39 @@ assert.ok(!libHistory.includes("generateCharacterImages"), "a library character 
 assert.ok(libHistory.includes("generateVideoSegment"));
 step("rendered with a library character: no character step in its history");
 
+// Each view at 1280x720 and 1920x1080, as the window draws it (the X window, menu bar included).
+// With STUDIO_E2E_SCREENSHOTS=DIR they are also written there as JPEGs (docs/screenshots/).
+const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
+const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
+async function viewShot(name) {
+  await new Promise((r) => setTimeout(r, 800));
+  const file = path.join(artifacts, `${name}.png`);
+  execFileSync("import", ["-window", xid(), file]);
+  if (docsDir) {
+    fs.mkdirSync(docsDir, { recursive: true });
+    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
+  }
+}
+for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  execFileSync("xdotool", ["windowsize", "--sync", xid(), String(w), String(h)]);
+  execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
+  await s.clickOn('#scenarios li[data-id="first"]');
+  await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'first'", 10000);
+  await viewShot(`studio-${w}x${h}`);
+  await s.clickOn("#characters");
+  await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
+  await viewShot(`characters-${w}x${h}`);
+  await s.pressKeys(Key.escape);
+  await s.waitFor("the Characters view to close", "return !document.getElementById('characters-dialog').open", 10000);
+  await s.clickOn("#settings");
+  await s.waitFor("the Settings dialog", "return document.getElementById('settings-dialog').open", 10000);
+  await viewShot(`settings-${w}x${h}`);
+  await s.clickOn("#settings-dialog button[value=cancel]");
+  await s.waitFor("the Settings dialog to close", "return !document.getElementById('settings-dialog').open", 10000);
+}
+execFileSync("xdotool", ["windowsize", "--sync", xid(), "1360", "860"]);
+step("each view shot at 1280x720 and 1920x1080");
+
 // One instance: a second start hands its project to this window and exits before it touches
 // the data dir, so this session's undo of a delete still works afterwards.
 const secondProject = path.join(dir, "second.studio.json");
