@@ -45,6 +45,8 @@ const DETAIL: JobDetail = {
 };
 
 let calls: { cmd: string; args: Record<string, unknown> }[];
+/** What `watch_job` does: never end (a running job), or end with a video after a moment. */
+let watchEnds = false;
 
 function setup() {
   return createRoot((dispose) => {
@@ -83,7 +85,10 @@ describe("the jobs store for the storyboard and the player", () => {
         window_prefs: () => ({ editorWidth: 400, playerHeight: 300, lastView: "storyboard", volume: 0.5, muted: false }),
         regenerate_segment: () => ({ version: 3, take: 2 }),
         pick_takes: () => ({ version: 3, take: null }),
-        watch_job: () => new Promise(() => undefined),
+        watch_job: () =>
+          watchEnds
+            ? new Promise((done) => setTimeout(() => done({ webUiUrl: null, videoUrl: "http://m/v3.mp4", videoPath: "/v3.mp4" }), 50))
+            : new Promise(() => undefined),
       };
       return handlers[cmd]?.() ?? null;
     });
@@ -91,6 +96,20 @@ describe("the jobs store for the storyboard and the player", () => {
 
   afterEach(() => {
     clearMocks();
+    watchEnds = false;
+  });
+
+  it("says what a run does while it runs, and clears it when the run ends", async () => {
+    watchEnds = true;
+    const s = setup();
+    await s.jobs.loadJobs();
+    await until(() => s.jobs.state.jobs.find((j) => j.id === "new")?.detail);
+    s.jobs.pickTake("new", 0, 1);
+    await s.jobs.stitchPicked("new");
+    const job = () => s.jobs.state.jobs.find((j) => j.id === "new");
+    expect(job()?.message).toBe("Stitching version 3…");
+    await until(() => job()?.status === "completed" && job()?.message === "");
+    s.dispose();
   });
 
   it("gives the open project's latest job per scene, stale when the previous take changed", async () => {

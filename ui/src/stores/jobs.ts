@@ -134,7 +134,8 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     watching.delete(id);
     if (r.status === "ok") {
       const o = r.data;
-      update(id, { webUiUrl: o.webUiUrl });
+      // "Stitching version 3…" and the like were about the run that just ended.
+      update(id, { webUiUrl: o.webUiUrl, message: "" });
       status.set(`Finished ${name}: ${o.videoPath ?? "video ready"}`);
       void notify(`${name} is ready`, o.videoPath ?? "Your video has finished rendering.");
       finished(id, "completed", o.videoUrl, o.videoPath);
