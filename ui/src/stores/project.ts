@@ -113,8 +113,9 @@ export function createProjectStore(status: StatusStore) {
   /** An edit made from the current project by a pure function. */
   const editWith = (f: (p: Project) => Project, key: string | null = null, field?: string) => edit(f(snapshot()), key, field);
 
-  function undo() {
-    const r = history.undo(hist(), snapshot());
+  /** Moves through the history (`history.undo` or `history.redo`) and shows where it lands. */
+  function travel(step: typeof history.undo) {
+    const r = step(hist(), snapshot());
     if (!r) return;
     setHist(r[1]);
     batch(() => {
@@ -124,16 +125,8 @@ export function createProjectStore(status: StatusStore) {
     changed();
   }
 
-  function redo() {
-    const r = history.redo(hist(), snapshot());
-    if (!r) return;
-    setHist(r[1]);
-    batch(() => {
-      setState("project", reconcile(r[0]));
-      setState("dirty", true);
-    });
-    changed();
-  }
+  const undo = () => travel(history.undo);
+  const redo = () => travel(history.redo);
 
   const canUndo = () => history.canUndo(hist());
   const canRedo = () => history.canRedo(hist());
