@@ -331,6 +331,20 @@ await s.waitFor(
 );
 await s.waitFor("the new version's preview", "return document.getElementById('player').readyState >= 2", 30000);
 step("picked the first take again: version 3 plays");
+// The scene editor lists the scene's takes: using the other one stitches version 4.
+await s.clickOn('#scenarios li[data-id="first"]');
+await s.waitFor(
+  "the scene's takes in its editor",
+  "return document.querySelectorAll('#scene-takes li').length === 2 && document.querySelector('#scene-takes li.current')?.dataset.take === '1'",
+  10000,
+);
+await s.clickOn('#scene-takes li[data-take="2"] .use-take');
+await s.waitFor(
+  "version 4 made with take 2",
+  "const li = document.querySelector('#jobs li.job'); return li.dataset.status === 'completed' && li.querySelector('.details').dataset.version === '4' && document.querySelector('#scene-takes li.current')?.dataset.take === '2'",
+  120000,
+);
+step("used take 2 from the scene editor: version 4 stitched");
 
 // The character library: generate three in bulk, search, rename, delete and undo, then use one
 // in the project and render with no character step.
@@ -344,39 +358,41 @@ await s.waitFor(
   120000,
 );
 step("generated 3 characters in bulk; each shows its front angle");
-// WebKitWebDriver refuses keys (even a rect) for the search field once a batch has filled the
-// dialog ("element not interactable"); its text is set as an input event instead. Clicks stay real.
-const search = (text) => s.exec(`const i = document.getElementById('lib-search'); i.value = ${JSON.stringify("")} + arguments[0]; i.dispatchEvent(new Event('input'));`, [text]);
-await search("boxer");
+// Clears a field with real keys (select all, delete): the input event runs as a person's would.
+async function clearField(css) {
+  await s.clickOn(css);
+  await s.chord([Key.ctrl], "a");
+  await s.pressKeys(Key.backspace);
+}
+const card = (name) => `#lib-grid .lib-card[data-name="${name}"]`;
+await s.typeInto("#lib-search", "boxer");
 await s.waitFor("a search by prompt", "const c = document.querySelectorAll('#lib-grid .lib-card'); return c.length === 1 && c[0].dataset.name === 'Rex'", 10000);
-const rename = await s.find("#lib-grid .lib-card .lib-name");
+const rename = await s.find(`${card("Rex")} .lib-name`);
 await s.type(rename, "Rex Stone");
 await s.keys(rename, Key.enter);
 await s.waitFor("the rename saved", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
-await search(""); // an emptied search lists everyone
+// Enter confirms a rename; it must not close the Characters view (it once submitted its form).
+assert.ok(await s.exec("return document.getElementById('characters-dialog').open"), "Enter in a name field closed the Characters view");
+await clearField("#lib-search"); // an emptied search lists everyone
 await s.waitFor("the rename", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone') && document.querySelectorAll('#lib-grid .lib-card').length === 3", 10000);
-// Inside the Characters dialog, once a batch has filled it, WebKitWebDriver refuses element
-// clicks ("element not interactable", even for a rect); these stay page-script clicks for now.
-const libClick = (name, css) => s.exec(`[...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === arguments[0]).querySelector(arguments[1]).click()`, [name, css]);
-await libClick("Mira", ".del");
+await s.clickOn(`${card("Mira")} .del`);
 await s.waitFor("the delete", "return document.querySelectorAll('#lib-grid .lib-card').length === 2 && !document.getElementById('lib-undo').hidden", 10000);
-await s.exec("document.querySelector('#lib-undo button').click()");
+await s.clickOn("#lib-undo button");
 await s.waitFor("the undo", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Mira')", 10000);
 step("searched, renamed, deleted and undid the delete");
-// Edit a prompt: the old angles are dropped; regenerate them on demand.
-await s.exec(`
-  const card = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira');
-  const p = card.querySelector('.lib-prompt'); p.value = 'a street violinist in a green coat'; p.dispatchEvent(new Event('change'));`);
-await s.waitFor("the stale angles dropped", "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return c && c.dataset.hasAngles === 'false' && c.querySelector('.use').disabled", 10000);
-await libClick("Mira", ".regen");
+// Edit a prompt (committed when focus leaves it): the old angles are dropped; regenerate them.
+await s.typeInto(`${card("Mira")} .lib-prompt`, "a street violinist in a green coat");
+await s.pressKeys(Key.tab);
+await s.waitFor("the stale angles dropped", `const c = document.querySelector('${card("Mira")}'); return c && c.dataset.hasAngles === 'false' && c.querySelector('.use').disabled`, 10000);
+await s.clickOn(`${card("Mira")} .regen`);
 await s.waitFor(
   "the regenerated angles",
-  "const c = [...document.querySelectorAll('#lib-grid .lib-card')].find(c => c.dataset.name === 'Mira'); return document.getElementById('lib-batch').dataset.status === 'completed' && c && c.dataset.hasAngles === 'true'",
+  `const c = document.querySelector('${card("Mira")}'); return document.getElementById('lib-batch').dataset.status === 'completed' && c && c.dataset.hasAngles === 'true'`,
   60000,
 );
 step("edited a prompt (angles dropped) and regenerated the angles");
 await shot(s, "8-characters");
-await libClick("Nova", ".use");
+await s.clickOn(`${card("Nova")} .use`);
 await s.waitFor("the library badge in the editor", "return !document.getElementById('char-library').hidden && document.getElementById('char-name').value === 'Nova'", 10000);
 const saved = await (async () => {
   for (let i = 0; i < 50; i++) {
@@ -449,7 +465,7 @@ fs.writeFileSync(
 );
 await s.click(await s.find("#characters"));
 await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
-await libClick("Rex Stone", ".del");
+await s.clickOn(`${card("Rex Stone")} .del`);
 await s.waitFor("the delete", "return !document.getElementById('lib-undo').hidden && ![...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
 const second = spawn(app, [secondProject], {
   env: { ...process.env, STUDIO_DATA_DIR: path.join(dir, "data"), STUDIO_PROVIDER: "offline" },
@@ -467,7 +483,7 @@ const secondExit = await new Promise((resolve, reject) => {
 });
 assert.equal(secondExit, 0, "the second start hands over and exits cleanly");
 await s.waitFor("the forwarded project in this window", "return document.getElementById('char-name').value === 'Zed'", 15000);
-await s.exec("document.querySelector('#lib-undo button').click()");
+await s.clickOn("#lib-undo button");
 await s.waitFor("the undo after the second start", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
 step("a second start opened its project in this window and exited; the undo trash survived");
 await quit(s, appPid());

@@ -1,5 +1,6 @@
 // The Characters view (a modal dialog): search, bulk generation and its batch, import/export,
-// undo of a delete, and the grid of characters.
+// undo of a delete, and the grid of characters. It is not a `<form method="dialog">`: Enter in
+// a field (confirming a rename, a search) would submit it and close the view.
 import { createEffect, For, Show } from "solid-js";
 import { batchPercent, batchText } from "../format";
 import type { LibraryCard } from "../stores/library";
@@ -13,11 +14,16 @@ function CharacterCard(props: { card: LibraryCard }) {
       <Show when={c().frontUrl} fallback={<div class="no-angles">{library.state.watched ? "generating…" : "no angles yet"}</div>}>
         {(url) => <img alt="front view" src={url()} />}
       </Show>
-      <input class="lib-name" aria-label="Name" value={c().name} on:change={(e) => void library.rename(c().id, e.currentTarget.value)} />
+      <input
+        class="lib-name"
+        aria-label={`Name of ${c().name}`}
+        value={c().name}
+        on:change={(e) => void library.rename(c().id, e.currentTarget.value)}
+      />
       <textarea
         class="lib-prompt"
         rows="2"
-        aria-label="Prompt"
+        aria-label={`Prompt of ${c().name}`}
         title="Editing the prompt drops the angles made from the old one: regenerate them"
         value={c().basePrompt}
         on:change={(e) => void library.setPrompt(c().id, e.currentTarget.value)}
@@ -27,22 +33,27 @@ function CharacterCard(props: { card: LibraryCard }) {
         <button
           type="button"
           class="use small"
+          aria-label={`Use ${c().name} in the project`}
           disabled={!c().frontUrl}
           title={c().frontUrl ? "Use this character (its angles are reused, not generated again)" : "Generate its angles first"}
           onClick={() => library.use(c())}
         >
           Use in project
         </button>
-        <button type="button" class="dup small" onClick={() => void library.duplicate(c())}>
+        <button type="button" class="dup small"
+          aria-label={`Duplicate ${c().name}`} onClick={() => void library.duplicate(c())}>
           Duplicate
         </button>
-        <button type="button" class="regen small" onClick={() => void library.regenerateAngles(c().id)}>
+        <button type="button" class="regen small"
+          aria-label={`Regenerate the angles of ${c().name}`} onClick={() => void library.regenerateAngles(c().id)}>
           Regenerate angles
         </button>
-        <button type="button" class="exp small" onClick={() => void library.exportOne(c())}>
+        <button type="button" class="exp small"
+          aria-label={`Export ${c().name}`} onClick={() => void library.exportOne(c())}>
           Export…
         </button>
-        <button type="button" class="del small" onClick={() => void library.remove(c())}>
+        <button type="button" class="del small"
+          aria-label={`Delete ${c().name}`} onClick={() => void library.remove(c())}>
           Delete
         </button>
       </div>
@@ -62,7 +73,7 @@ export default function CharacterLibrary() {
   const running = () => state.batch?.status === "running";
   return (
     <dialog id="characters-dialog" class="wide" ref={dialog} onClose={() => library.close()}>
-      <form method="dialog" class="characters">
+      <div class="characters">
         <div class="row">
           <h2>Characters</h2>
           <input
@@ -80,7 +91,9 @@ export default function CharacterLibrary() {
           <button type="button" id="lib-export" onClick={() => void library.exportAll()}>
             Export all…
           </button>
-          <button value="close">Close</button>
+          <button type="button" id="lib-close" onClick={() => dialog.close()}>
+            Close
+          </button>
         </div>
         <details id="lib-bulk" open>
           <summary>Generate in bulk</summary>
@@ -139,7 +152,7 @@ export default function CharacterLibrary() {
         <ul id="lib-grid" class="lib-grid" data-count={state.count === undefined ? undefined : String(state.count)}>
           <For each={state.cards}>{(card) => <CharacterCard card={card} />}</For>
         </ul>
-      </form>
+      </div>
     </dialog>
   );
 }

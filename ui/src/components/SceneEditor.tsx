@@ -1,6 +1,6 @@
 // The scene editor (a resizable side panel): the selected scene's prompt, negative prompt,
-// length, cast, continuity, and its takes in the latest job (picking a take and regenerating
-// with an edited prompt stay in the job's details).
+// length, cast, continuity, and its takes in the project's latest job: use another take (stitched
+// at once as a new version) or regenerate the scene with the prompt as edited here.
 import { For, Show } from "solid-js";
 import { characters } from "../cast";
 import type { Duration } from "../editor";
@@ -51,7 +51,7 @@ export function ResizeHandle() {
 }
 
 export default function SceneEditor() {
-  const { project, storyboard } = useStudio();
+  const { project, storyboard, jobs } = useStudio();
   const index = () => project.state.project.scenarios.findIndex((s) => s.id === storyboard.state.editing);
   const scene = () => project.state.project.scenarios[index()];
   const field = (name: string) => `scenarios[${index()}].${name}`;
@@ -64,6 +64,8 @@ export default function SceneEditor() {
     return id !== undefined && s.cast.includes(id);
   };
   const segment = () => (scene() ? storyboard.segmentOf(scene().id) : undefined);
+  // A take can be swapped in once the job has stopped; a retake is welcome while it runs.
+  const jobRunning = () => jobs.projectJob()?.status === "running";
   return (
     <aside id="scene-editor" class="scene-editor" classList={{ empty: !scene() }} aria-label="Scene editor">
       <Show
@@ -171,13 +173,36 @@ export default function SceneEditor() {
                 <For each={segment()?.takes ?? []}>
                   {(t) => (
                     <li classList={{ current: t.number === segment()?.take }} data-take={t.number}>
-                      {takeText(t)}
-                      {t.number === segment()?.take ? <span class="badge">in use</span> : ""}
+                      <span class="take-text">{takeText(t)}</span>
+                      <Show
+                        when={t.number !== segment()?.take}
+                        fallback={<span class="badge">in use</span>}
+                      >
+                        <button
+                          type="button"
+                          class="use-take small"
+                          disabled={jobRunning()}
+                          title={jobRunning() ? "Wait for the render to finish" : "Use this take: a new version is stitched"}
+                          aria-label={`Use take ${t.number}`}
+                          onClick={() => void jobs.pickSceneTake(s().id, t.number)}
+                        >
+                          Use
+                        </button>
+                      </Show>
                     </li>
                   )}
                 </For>
               </ol>
-              <p class="muted hint">Pick another take or regenerate with an edited prompt in the job's “Takes & history”.</p>
+              <button
+                type="button"
+                id="scene-regenerate"
+                class="small"
+                title="A new take of this scene with the prompt above; the other scenes are kept"
+                disabled={s().prompt.trim() === ""}
+                onClick={() => void jobs.regenerateScene(s().id, s().prompt)}
+              >
+                Regenerate this scene
+              </button>
             </Show>
           </div>
         )}
