@@ -48,6 +48,29 @@ pub struct MenuEvent {
     pub action: MenuAction,
 }
 
+/// The view the window showed last; the next start reopens it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum WindowView {
+    #[default]
+    Storyboard,
+    /// A scene's editor: the same scene when the opened project has it, else its first.
+    Scene,
+    /// The character library.
+    Characters,
+}
+
+/// A value the store holds that this version cannot read (a newer or hand-edited file) falls
+/// back to its default, not the whole preferences with it.
+fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 /// Window-only preferences, saved on change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
@@ -56,8 +79,12 @@ pub struct WindowPrefs {
     pub editor_width: u32,
     /// Height of the player, in CSS pixels.
     pub player_height: u32,
-    /// The view shown last (e.g. "storyboard", "characters").
-    pub last_view: String,
+    /// The view shown last.
+    #[serde(deserialize_with = "or_default")]
+    #[specta(type = WindowView)]
+    pub last_view: WindowView,
+    /// The scene whose editor was open last.
+    pub last_scene: Option<String>,
     /// Player volume, 0..=1.
     pub volume: f64,
     pub muted: bool,
@@ -68,7 +95,8 @@ impl Default for WindowPrefs {
         WindowPrefs {
             editor_width: 380,
             player_height: 360,
-            last_view: "storyboard".into(),
+            last_view: WindowView::Storyboard,
+            last_scene: None,
             volume: 1.0,
             muted: false,
         }
@@ -313,4 +341,24 @@ pub async fn open_example(app: AppHandle, state: State<'_, AppState>) -> Result<
     }
     grant_project(&app, &path);
     Ok(path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefs_of_an_older_or_newer_version_keep_what_they_can() {
+        let old: WindowPrefs =
+            serde_json::from_str(r#"{"editorWidth": 400, "lastView": "scene"}"#).unwrap();
+        assert_eq!(old.editor_width, 400);
+        assert_eq!(old.last_view, WindowView::Scene);
+        assert_eq!(old.last_scene, None);
+        let newer: WindowPrefs =
+            serde_json::from_str(r#"{"editorWidth": 500, "lastView": "timeline", "muted": true}"#)
+                .unwrap();
+        assert_eq!(newer.editor_width, 500);
+        assert_eq!(newer.last_view, WindowView::Storyboard);
+        assert!(newer.muted);
+    }
 }

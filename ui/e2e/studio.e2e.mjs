@@ -6,6 +6,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import crypto from "node:crypto";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { Key, Session } from "./webdriver.mjs";
 
@@ -17,6 +19,16 @@ const devPort = Number(process.env.STUDIO_E2E_PORT ?? 17233);
 fs.mkdirSync(artifacts, { recursive: true });
 
 const metrics = {};
+// A failed run leaves a picture of the display beside its log.
+process.on("exit", (code) => {
+  if (code !== 0) {
+    try {
+      execFileSync("import", ["-window", "root", path.join(artifacts, "failure.png")]);
+    } catch {
+      // no display
+    }
+  }
+});
 const step = (msg) => console.log(`[e2e] ${msg}`);
 
 async function shot(s, name) {
@@ -264,6 +276,10 @@ const mib = (b) => (b / 1048576).toFixed(0);
 const memoryLine = (m) => `RSS ${mib(m.rssBytes)} MiB, PSS ${mib(m.pssBytes)} MiB ${JSON.stringify(m.processes)}`;
 metrics.memoryAfterRenderWithPreview = treeMemory(appPid());
 step(`memory after a render with the preview loaded: ${memoryLine(metrics.memoryAfterRenderWithPreview)}`);
+// The last view comes back after a restart: here the second scene's editor.
+await s.clickOn('#scenarios li[data-id="second"]');
+await s.waitFor("the second scene's editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'second'", 10000);
+await new Promise((r) => setTimeout(r, 600)); // the prefs are saved 400 ms after a change
 await quit(s, appPid());
 
 // ---------- relaunch: the finished job is listed with its output ----------
@@ -274,7 +290,8 @@ metrics.idleMemory = treeMemory(appPid());
 step(`idle memory of the app's process tree (studio ready, no video loaded): ${memoryLine(metrics.idleMemory)}`);
 await s.clickOn("#jobs li.job .play");
 await s.waitFor("the preview after relaunch", "return document.getElementById('player').readyState >= 2", 30000);
-step("after relaunch the finished job is listed and plays");
+await s.waitFor("the last view (the second scene's editor) after relaunch", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'second'", 10000);
+step("after relaunch the finished job is listed and plays; the second scene's editor is open again");
 
 // Settings → Test key: the models the provider can use and the choice per role (offline here).
 await s.click(await s.find("#settings"));
@@ -417,6 +434,52 @@ assert.ok(!libHistory.includes("generateCharacterImages"), "a library character 
 assert.ok(libHistory.includes("generateVideoSegment"));
 step("rendered with a library character: no character step in its history");
 
+// A cast of two: a new character beside the library lead, both in the first scene. The clip's
+// request carries both faces (the offline provider records its references in the MP4's comment).
+await s.clickOn("#new-character");
+const member = '#cast-list li.cast-member[data-index="1"]';
+await s.waitFor("a second cast member", `return document.querySelector('${member}')`, 10000);
+await s.typeInto(`${member} .char-name`, "Lena");
+await s.typeInto(`${member} .char-prompt`, "a mechanic with grease on her cheek");
+const castIds = await s.exec("return [...document.querySelectorAll('#cast-list li.cast-member')].map(li => li.dataset.id)");
+assert.equal(castIds.length, 2, `two characters: ${castIds}`);
+await s.clickOn('#scenarios li[data-id="first"]');
+await s.clickOn(`#scene-editor .cast-check[data-character="${castIds[1]}"]`);
+await s.waitFor(
+  "both characters in the first scene",
+  "return [...document.querySelectorAll('#scene-editor .cast-check')].every(c => c.checked) && document.querySelectorAll('#scenarios li[data-id=\"first\"] .faces .face').length === 2",
+  10000,
+);
+await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
+const jobsBeforeCast = await s.exec("return document.querySelectorAll('#jobs li.job').length");
+await s.clickOn("#render");
+await s.waitFor(
+  "the two-character render",
+  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBeforeCast} + 1 && j[0].dataset.status === 'completed'`,
+  120000,
+);
+const castJob = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
+const castHistory = JSON.parse(
+  execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", castJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }),
+);
+const castEvents = castHistory.events ?? castHistory;
+const payload = (p) => JSON.parse(typeof p.data === "string" ? Buffer.from(p.data, "base64").toString("utf8") : JSON.stringify(p.data ?? p));
+const characterSteps = castEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateCharacterImages");
+assert.equal(characterSteps.length, 1, "one character step: the new character's (the lead is from the library)");
+const done = castEvents.find((e) => e.workflowExecutionCompletedEventAttributes);
+const castResult = payload(done.workflowExecutionCompletedEventAttributes.result.payloads[0]);
+const sha = (uri) => crypto.createHash("sha256").update(fs.readFileSync(fileURLToPath(uri))).digest("hex");
+const leadFront = sha(castResult.characterImages[0]);
+const lenaFront = sha(castResult.castImages[0].front);
+const firstClip = castResult.segments.find((x) => x.id === "first").clipUrl;
+const probe = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format_tags=comment", "-of", "json", fileURLToPath(firstClip)], { encoding: "utf8" }));
+const record = JSON.parse(probe.format.tags.comment);
+assert.deepEqual(record.references.slice(0, 2), [leadFront, lenaFront], `the first scene's references: ${JSON.stringify(record)}`);
+const secondClip = castResult.segments.find((x) => x.id === "second").clipUrl;
+const alone = JSON.parse(JSON.parse(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format_tags=comment", "-of", "json", fileURLToPath(secondClip)], { encoding: "utf8" })).format.tags.comment);
+assert.ok(!alone.references.includes(lenaFront), "a scene without Lena has no reference of hers");
+step(`a two-character scene: its clip was made from both faces (${record.references.length} references); the others from the lead alone`);
+
 // Each view at 1280x720 and 1920x1080, as the window draws it (the X window, menu bar included).
 // With STUDIO_E2E_SCREENSHOTS=DIR they are also written there as JPEGs (docs/screenshots/).
 const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
@@ -433,6 +496,8 @@ async function viewShot(name) {
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   execFileSync("xdotool", ["windowsize", "--sync", xid(), String(w), String(h)]);
   execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
+  // The page lays out at the new size before anything is clicked at its new place.
+  await s.waitFor(`the page at ${w} px`, `return innerWidth === ${w}`, 10000);
   await s.clickOn('#scenarios li[data-id="first"]');
   await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'first'", 10000);
   await viewShot(`studio-${w}x${h}`);
@@ -448,6 +513,7 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   await s.waitFor("the Settings dialog to close", "return !document.getElementById('settings-dialog').open", 10000);
 }
 execFileSync("xdotool", ["windowsize", "--sync", xid(), "1360", "860"]);
+await s.waitFor("the page at 1360 px", "return innerWidth === 1360", 10000);
 step("each view shot at 1280x720 and 1920x1080");
 
 // One instance: a second start hands its project to this window and exits before it touches
@@ -486,6 +552,71 @@ await s.waitFor("the forwarded project in this window", "return document.getElem
 await s.clickOn("#lib-undo button");
 await s.waitFor("the undo after the second start", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
 step("a second start opened its project in this window and exited; the undo trash survived");
+
+// Keyboard only. Tab walks the whole window: every stop has a name, a visible focus ring and is
+// on screen, and Tab never gets stuck. Then a scene is opened, edited and rendered with keys.
+await s.pressKeys(Key.escape);
+await s.waitFor("the Characters view to close", "return !document.getElementById('characters-dialog').open", 10000);
+const FOCUS = `const e = document.activeElement;
+  if (!e || e === document.body || e === document.documentElement) return null;
+  const path = []; for (let n = e; n && n !== document.body; n = n.parentElement) path.unshift(n.tagName + ':' + [...n.parentElement.children].indexOf(n));
+  const cs = getComputedStyle(e); const r = e.getBoundingClientRect();
+  const name = e.getAttribute('aria-label') || (e.labels && [...e.labels].map(l => l.textContent).join(' ').trim()) || e.getAttribute('title') || e.getAttribute('placeholder') || e.textContent.trim();
+  return { path: path.join('/'), what: e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''), name: (name || '').slice(0, 50),
+    ring: (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none',
+    shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth };`;
+const stops = [];
+const start = await s.exec(FOCUS);
+if (start) stops.push(start);
+let stay = 0; // Tabs that stayed on one element (the video's own controls take a few)
+for (let i = 0; i < 200; i++) {
+  await s.pressKeys(Key.tab);
+  const f = await s.exec(FOCUS);
+  if (!f) continue;
+  if (stops.length && f.path === stops[stops.length - 1].path) {
+    assert.ok(++stay < 12, `Tab is stuck in ${f.what}`);
+    continue;
+  }
+  stay = 0;
+  if (stops.some((x) => x.path === f.path)) break; // round the window once
+  stops.push(f);
+}
+const names = stops.map((f) => f.what);
+for (const must of ["#render", "#characters", "#settings", "#new-character", "#add-scenario"]) {
+  assert.ok(names.includes(must), `Tab never reaches ${must}: ${names.join(" ")}`);
+}
+assert.ok(stops.some((f) => f.what === "li.card"), `Tab never reaches a scene card: ${names.join(" ")}`);
+const nameless = stops.filter((f) => !f.name).map((f) => f.what);
+assert.deepEqual(nameless, [], "every focus stop has a name (label, aria-label or text)");
+const ringless = stops.filter((f) => !f.ring).map((f) => f.what);
+assert.deepEqual(ringless, [], "every focus stop shows a focus ring");
+const offscreen = stops.filter((f) => !f.shown).map((f) => f.what);
+assert.deepEqual(offscreen, [], "every focus stop is on screen when focused");
+const tabTo = async (what, script) => {
+  for (let i = 0; i < 150; i++) {
+    if (await s.exec(script)) return;
+    await s.pressKeys(Key.tab);
+  }
+  throw new Error(`Tab never reached ${what}`);
+};
+await tabTo("the scene card", "return document.activeElement?.dataset?.id === 'z1'");
+await s.pressKeys(Key.enter);
+await s.waitFor("the scene editor from Enter", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'z1'", 10000);
+await tabTo("the scene's prompt", "return document.activeElement?.id === 'scene-prompt'");
+await s.chord([Key.ctrl], Key.end); // the caret to the end of the prompt
+await s.pressKeys(...[..." at dusk"]);
+const savedPrompt = () => JSON.parse(fs.readFileSync(secondProject, "utf8")).scenarios[0].prompt;
+for (let i = 0; i < 50 && savedPrompt() !== "lights the lamp at dusk"; i++) await new Promise((r) => setTimeout(r, 100));
+assert.equal(savedPrompt(), "lights the lamp at dusk", `typed into the scene's prompt and autosaved (the editor shows ${JSON.stringify(await s.exec("return document.getElementById('scene-prompt').value"))})`);
+const jobsBeforeKeys = await s.exec("return document.querySelectorAll('#jobs li.job').length");
+xdo("windowfocus", "--sync", xid());
+xdo("key", "--clearmodifiers", "ctrl+r");
+await s.waitFor(
+  "the render started from Ctrl+R",
+  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBeforeKeys} + 1 && j[0].dataset.status === 'completed'`,
+  120000,
+);
+step(`keyboard only: ${stops.length} Tab stops, each named, ringed and on screen; a scene edited and rendered with keys`);
 await quit(s, appPid());
 
 fs.writeFileSync(path.join(artifacts, "metrics.json"), JSON.stringify(metrics, null, 2));

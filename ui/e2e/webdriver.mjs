@@ -13,6 +13,7 @@ export const Key = {
   ctrl: "\uE009",
   alt: "\uE00A",
   backspace: "\uE003",
+  end: "\uE010",
   /** Releases the modifiers held in one `keys` call. */
   release: "\uE000",
 };
@@ -55,21 +56,12 @@ export class Session {
   }
 
   async type(el, text) {
-    // Clicked first, as a person would: that scrolls a field inside a scrolled panel into view
-    // (until then WebKitWebDriver finds it not "interactable") and focuses it. A field it cannot
-    // click (WebKitWebDriver refuses some inside modal dialogs) is typed into as it is.
-    await this.click(el).catch(() => {});
-    try {
-      await this.cmd("POST", `/element/${el}/clear`, {});
-      return await this.cmd("POST", `/element/${el}/value`, { text });
-    } catch (e) {
-      if (!String(e.message).includes("not focusable")) throw e;
-      // WebKitWebDriver finds some fields in a modal dialog "not focusable" for send keys: a
-      // real pointer click on the field, then real key presses, as a person types.
-      await this.pointerClick(el);
-      await this.chord([Key.ctrl], "a");
-      await this.pressKeys(Key.backspace, ...text);
-    }
+    // As a person types over a field: click it (that also scrolls it into view inside a
+    // scrolled panel), select all, type. (WebDriver's Element Clear would fire a `change` with
+    // the field empty, which no person causes.)
+    await this.click(el);
+    await this.chord([Key.ctrl], "a");
+    return this.pressKeys(Key.backspace, ...text);
   }
 
   /** A real pointer click at the middle of an element (W3C pointer actions). */

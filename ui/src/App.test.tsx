@@ -9,6 +9,7 @@ import type {
   JobDetail_Serialize as JobDetail,
   JobView_Serialize as JobView,
   Project_Serialize as Project,
+  WindowPrefs_Serialize as WindowPrefs,
 } from "./bindings";
 
 const PROJECT: Project = {
@@ -42,6 +43,8 @@ const DETAIL: JobDetail = {
 
 const REX: CharacterView = { id: "rex", name: "Rex", basePrompt: "a retired boxer", references: [], createdAt: 1, updatedAt: 1, anglePaths: [], referencePaths: [] };
 
+const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false };
+
 type Args = Record<string, unknown>;
 
 let calls: { cmd: string; args: Args }[];
@@ -67,7 +70,7 @@ const handlers: Record<string, (args: Args) => unknown> = {
   list_characters: (a) => (String(a.query) === "boxer" || a.query === "" ? [REX] : []),
   list_batches: () => [],
   recent_projects: () => ["/films/dock.studio.json"],
-  window_prefs: () => ({ editorWidth: 420, playerHeight: 360, lastView: "storyboard", volume: null, muted: false }),
+  window_prefs: () => PREFS,
 };
 
 async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
@@ -98,13 +101,17 @@ describe("the studio window", () => {
       },
       { shouldMockEvents: true },
     );
+    await mount();
+  });
+
+  async function mount() {
     document.body.innerHTML = '<div id="app"></div>';
     delete document.body.dataset.ready;
     const root = $("#app");
     if (!root) throw new Error("no #app");
     dispose = render(() => <App />, root);
     await waitFor(() => document.body.dataset.ready === "true");
-  });
+  }
 
   afterEach(async () => {
     dispose();
@@ -125,6 +132,28 @@ describe("the studio window", () => {
     await waitFor(() => $("#estimate")?.textContent?.startsWith("estimated $"));
     expect($("#estimate")?.textContent).toBe("estimated $0.00 with offline");
     expect($<HTMLButtonElement>("#render")?.disabled).toBe(false);
+  });
+
+  it("remembers the scene being edited and reopens its editor at the next start", async () => {
+    $<HTMLLIElement>('#scenarios li[data-id="second"]')?.click();
+    await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "second");
+    const saved = await waitFor(() => calls.filter((c) => c.cmd === "save_window_prefs").pop());
+    const prefs = saved.args.prefs as WindowPrefs;
+    expect([prefs.lastView, prefs.lastScene, prefs.editorWidth]).toEqual(["scene", "second", 420]);
+
+    dispose();
+    handlers.window_prefs = () => prefs;
+    try {
+      await mount();
+      await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "second");
+      // A scene this project does not have: its first scene's editor.
+      dispose();
+      handlers.window_prefs = () => ({ ...prefs, lastScene: "gone" });
+      await mount();
+      await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "first");
+    } finally {
+      handlers.window_prefs = () => PREFS;
+    }
   });
 
   it("marks a touched problem, blocks Render with the reason after an attempt, and autosaves", async () => {

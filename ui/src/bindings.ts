@@ -1005,8 +1005,10 @@ export type WindowPrefs_Deserialize = {
 	editorWidth?: number,
 	/**  Height of the player, in CSS pixels. */
 	playerHeight?: number,
-	/**  The view shown last (e.g. "storyboard", "characters"). */
-	lastView?: string,
+	/**  The view shown last. */
+	lastView?: WindowView,
+	/**  The scene whose editor was open last. */
+	lastScene?: string | null,
 	/**  Player volume, 0..=1. */
 	volume?: number | null,
 	muted?: boolean,
@@ -1018,12 +1020,21 @@ export type WindowPrefs_Serialize = {
 	editorWidth: number,
 	/**  Height of the player, in CSS pixels. */
 	playerHeight: number,
-	/**  The view shown last (e.g. "storyboard", "characters"). */
-	lastView: string,
+	/**  The view shown last. */
+	lastView: WindowView,
+	/**  The scene whose editor was open last. */
+	lastScene: string | null,
 	/**  Player volume, 0..=1. */
 	volume: number | null,
 	muted: boolean,
 };
+
+/**  The view the window showed last; the next start reopens it. */
+export type WindowView = "storyboard" | 
+/**  A scene's editor: the same scene when the opened project has it, else its first. */
+"scene" | 
+/**  The character library. */
+"characters";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

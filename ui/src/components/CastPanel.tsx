@@ -74,6 +74,7 @@ export default function CastPanel() {
   const all = () => characters(project.state.project);
   const full = () => all().length >= MAX_CHARACTERS;
   let pick!: HTMLSelectElement;
+  let list!: HTMLUListElement;
   // Short windows start with the cast folded to one line of faces.
   const [open, setOpen] = createSignal(window.innerHeight >= 860);
   return (
@@ -105,7 +106,10 @@ export default function CastPanel() {
             onFocus={() => library.search(library.state.query)}
             onChange={(e) => {
               const c = library.state.cards.find((x) => x.id === e.currentTarget.value);
-              if (c) project.addLibraryCharacter(c);
+              if (c) {
+                project.addLibraryCharacter(c);
+                setOpen(true);
+              }
               pick.value = "";
             }}
           >
@@ -113,11 +117,24 @@ export default function CastPanel() {
             <For each={library.state.cards}>{(c) => <option value={c.id}>{c.name}</option>}</For>
           </select>
         </label>
-        <button id="new-character" class="small" disabled={full()} onClick={() => project.newCharacter()}>
+        <button
+          id="new-character"
+          class="small"
+          disabled={full()}
+          onClick={() => {
+            // The new member shows, its name ready to type (a folded cast unfolds).
+            project.newCharacter();
+            setOpen(true);
+            queueMicrotask(() => {
+              const names = list.querySelectorAll<HTMLInputElement>(".char-name");
+              names[names.length - 1]?.select();
+            });
+          }}
+        >
           New character
         </button>
       </div>
-      <ul id="cast-list" class="cast-list" hidden={!open()}>
+      <ul id="cast-list" ref={list} class="cast-list" hidden={!open()}>
         <For each={all()}>{(c, i) => <Member character={c} index={i()} count={all().length} />}</For>
       </ul>
       <div class="field-error" data-field="cast">{project.messages("cast").join("; ")}</div>

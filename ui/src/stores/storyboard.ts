@@ -35,7 +35,7 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
     selected: [],
     anchor: null,
     editing: null,
-    prefs: { editorWidth: 380, playerHeight: 360, lastView: "storyboard", volume: null, muted: false },
+    prefs: { editorWidth: 380, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false },
     welcomeDismissed: false,
     recent: [],
     detail: null,
@@ -93,7 +93,6 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
   function select(id: string, mods: { ctrl: boolean; shift: boolean } = { ctrl: false, shift: false }) {
     const selected = scenes.clickSelect(order(), state.selected, state.anchor, id, mods);
     setState({ selected, anchor: mods.shift ? state.anchor : id, editing: selected.includes(id) ? id : (selected[0] ?? null) });
-    if (state.editing) savePrefs({ lastView: "scene" });
   }
 
   function selectAll() {
@@ -106,7 +105,31 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
 
   function closeEditor() {
     setState("editing", null);
-    savePrefs({ lastView: "storyboard" });
+  }
+
+  // The last view follows the editor; the next start reopens it (`restoreView`).
+  createEffect(
+    on(
+      () => state.editing,
+      (id) => {
+        if (state.prefs.lastView !== "characters") savePrefs(id ? { lastView: "scene", lastScene: id } : { lastView: "storyboard" });
+      },
+      { defer: true },
+    ),
+  );
+
+  /** Reopens the scene editor of the last session: on the same scene when this project has it. */
+  function restoreView() {
+    if (state.prefs.lastView !== "scene") return;
+    const ids = order();
+    const last = state.prefs.lastScene;
+    const id = last && ids.includes(last) ? last : ids[0];
+    if (id) setSelection([id]);
+  }
+
+  /** The Characters view opened or closed: it is the last view while open. */
+  function charactersShown(open: boolean) {
+    savePrefs({ lastView: open ? "characters" : state.editing ? "scene" : "storyboard" });
   }
 
   // Scenes that are gone (deleted, undone, another project) leave the selection.
@@ -213,6 +236,8 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
     loadPrefs,
     savePrefs,
     setEditorWidth,
+    restoreView,
+    charactersShown,
     loadRecent,
     showWelcome,
     dismissWelcome: () => setState("welcomeDismissed", true),

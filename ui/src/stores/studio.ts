@@ -3,7 +3,7 @@
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
-import { createContext, createSignal, onCleanup, useContext } from "solid-js";
+import { createContext, createEffect, createSignal, on, onCleanup, useContext } from "solid-js";
 import { commands, events, type MenuAction } from "../bindings";
 import { droppedImages } from "../forms";
 import { createJobsStore } from "./jobs";
@@ -23,6 +23,8 @@ export function createStudio() {
   const library = createLibraryStore({ status, project });
   const settings = createSettingsStore(status);
   const storyboard = createStoryboardStore({ project, jobs });
+  // While the Characters view is open it is the window's last view.
+  createEffect(on(() => library.state.open, (open) => storyboard.charactersShown(open), { defer: true }));
   const [helpOpen, setHelpOpen] = createSignal(false);
   let healthTimer: number | undefined;
   const unlisten: Promise<() => void>[] = [];
@@ -119,11 +121,15 @@ export function createStudio() {
       window.removeEventListener("pointerdown", pointerMode, true);
     });
     unlisten.push(events.menuEvent.listen((e) => onMenu(e.payload.action)));
-    void storyboard.loadPrefs();
+    const prefs = storyboard.loadPrefs();
     void storyboard.loadRecent();
     project.load(await commands.newProject(), null);
     const initial = await commands.initialProject();
     if (initial) await project.openGranted(initial);
+    // The view of the last session comes back (the Characters view, or a scene's editor).
+    await prefs;
+    if (storyboard.state.prefs.lastView === "characters") void library.open();
+    else storyboard.restoreView();
     // The app started again with a project: this window opens it.
     unlisten.push(
       listen<string>("open-project", async (ev) => {
