@@ -7,7 +7,12 @@
 //!    stitch (target ≤ 1.05 × critical path + 300 ms);
 //! 3. stitch: 7 offline 8 s clips joined by stream copy vs re-encode;
 //! 4. scale: jobs/s with 1, 2 and 3 worker processes sharing a queue, and the time 3 workers
-//!    take to drain a backlog of 200 jobs queued while no worker ran.
+//!    take to drain a backlog of 200 jobs queued while no worker ran;
+//! 5. load: 200 jobs × 7 clips started at once with `getProgress` asked across the running jobs
+//!    and 20 jobs watched as the window watches them: worker CPU and memory, server CPU, query
+//!    latency and history per job, as JSON lines (see `load.rs`).
+
+mod load;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -40,7 +45,7 @@ struct Args {
     #[arg(long, default_value_t = 200)]
     scale_jobs: usize,
     /// Skip parts: any of throughput, critical, stitch, scale (the 1-3 worker runs and the
-    /// drain), scale-runs (the 1-3 worker runs only).
+    /// drain), scale-runs (the 1-3 worker runs only), load.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
     /// Write the drain run's backlog, sampled every 250 ms from the moment its workers start,
@@ -48,6 +53,41 @@ struct Args {
     /// (deploy/kubernetes/tools/curves/).
     #[arg(long)]
     backlog_curve: Option<std::path::PathBuf>,
+    /// Jobs in the load run.
+    #[arg(long, default_value_t = 200)]
+    load_jobs: usize,
+    /// `getProgress` calls in the load run, spread over its running jobs.
+    #[arg(long, default_value_t = 200)]
+    queries: usize,
+    /// Pause between two of those calls, in ms.
+    #[arg(long, default_value_t = 100)]
+    query_every_ms: u64,
+    /// Jobs of the load run watched as the window does (a query every 250 ms each).
+    #[arg(long, default_value_t = 20)]
+    watch: usize,
+    /// Whether the load run's jobs use the artifact cache (the seed's clients do).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    use_cache: bool,
+    /// Runs of the load part.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// A name carried by the load runs' JSON lines (e.g. "before", "after").
+    #[arg(long, default_value = "")]
+    label: String,
+    /// Append each load run's JSON line to this file.
+    #[arg(long)]
+    json_out: Option<PathBuf>,
+    /// The load part drives this running worker process instead of starting one (with
+    /// --attach-port, the loopback port of its dev server, and --task-queue).
+    #[arg(long, requires_all = ["attach_port", "task_queue"])]
+    attach_pid: Option<u32>,
+    #[arg(long)]
+    attach_port: Option<u16>,
+    #[arg(long)]
+    task_queue: Option<String>,
+    /// The attached dev server's pid, for its CPU figure.
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 fn request(segments: usize) -> VideoRequest {
@@ -451,7 +491,33 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let data = tempfile::tempdir()?;
     let skip = |part: &str| args.skip.iter().any(|s| s == part);
-    if !skip("throughput") || !skip("critical") || !skip("scale") {
+    let load_args = load::LoadArgs {
+        jobs: args.load_jobs,
+        segments: args.segments,
+        queries: args.queries,
+        query_every: Duration::from_millis(args.query_every_ms),
+        watch: args.watch,
+        watch_every: Duration::from_millis(250),
+        use_cache: args.use_cache,
+        label: args.label.clone(),
+    };
+    let report = |line: serde_json::Value| -> Result<()> {
+        println!("{line}");
+        if let Some(path) = &args.json_out {
+            load::append_line(path, &line)?;
+        }
+        Ok(())
+    };
+    if let (Some(pid), Some(port), Some(queue)) =
+        (args.attach_pid, args.attach_port, &args.task_queue)
+    {
+        for _ in 0..args.runs {
+            let endpoint = Endpoint::local(port);
+            report(load::load(&endpoint, queue, pid, args.server_pid, &load_args).await?)?;
+        }
+        return Ok(());
+    }
+    if !skip("throughput") || !skip("critical") || !skip("scale") || !skip("load") {
         let mut server = DevServer::start(DevServerOptions {
             cli: find_temporal_cli(None)?,
             port: free_port(),
@@ -474,6 +540,24 @@ async fn main() -> Result<()> {
                 args.repeat,
             )
             .await?;
+        }
+        if !skip("load") {
+            let queue = "bench-load";
+            for run in 0..args.runs {
+                // A fresh worker per run, with the defaults a user gets.
+                let mut w = worker(port, queue, &data.path().join(format!("load-{run}")), 0)?;
+                let line = load::load(
+                    &Endpoint::local(port),
+                    queue,
+                    w.id(),
+                    server.pid(),
+                    &load_args,
+                )
+                .await;
+                w.kill()?;
+                w.wait()?;
+                report(line?)?;
+            }
         }
         if !skip("scale") {
             let pid = server.pid().context("dev server pid")?;

@@ -164,6 +164,56 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
     by_id.into_values().collect()
 }
 
+/// What a job's history costs the server beyond its work: every event is a write, and each
+/// workflow task a round trip to a worker. `studio-bench`'s load part reports these per job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryCounts {
+    pub events: usize,
+    /// Workflow tasks completed (each one a poll, an activation and a reply).
+    pub workflow_tasks: usize,
+    pub workflow_task_timeouts: usize,
+    pub workflow_task_failures: usize,
+    /// Markers the SDK records for `patched` (versioning) calls.
+    pub patch_markers: usize,
+    /// Markers the SDK records for local activities.
+    pub local_activity_markers: usize,
+    /// Search-attribute upserts (the SDK adds one per patch marker).
+    pub upserts: usize,
+    /// Activities scheduled.
+    pub activities: usize,
+}
+
+/// The SDK core's marker names (`temporalio-protos` constants).
+const PATCH_MARKER: &str = "core_patch";
+const LOCAL_ACTIVITY_MARKER: &str = "core_local_activity";
+
+/// Counts a history's events by what they cost.
+pub fn counts(events: &[HistoryEvent]) -> HistoryCounts {
+    let mut c = HistoryCounts {
+        events: events.len(),
+        ..Default::default()
+    };
+    for e in events {
+        match &e.attributes {
+            Some(Attributes::WorkflowTaskCompletedEventAttributes(_)) => c.workflow_tasks += 1,
+            Some(Attributes::WorkflowTaskTimedOutEventAttributes(_)) => {
+                c.workflow_task_timeouts += 1
+            }
+            Some(Attributes::WorkflowTaskFailedEventAttributes(_)) => c.workflow_task_failures += 1,
+            Some(Attributes::MarkerRecordedEventAttributes(m)) => match m.marker_name.as_str() {
+                PATCH_MARKER => c.patch_markers += 1,
+                LOCAL_ACTIVITY_MARKER => c.local_activity_markers += 1,
+                _ => {}
+            },
+            Some(Attributes::UpsertWorkflowSearchAttributesEventAttributes(_)) => c.upserts += 1,
+            Some(Attributes::ActivityTaskScheduledEventAttributes(_)) => c.activities += 1,
+            _ => {}
+        }
+    }
+    c
+}
+
 /// Number of updates accepted into history (a rejected update leaves no event).
 pub fn updates_accepted(events: &[HistoryEvent]) -> usize {
     events
@@ -403,4 +453,33 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
     // Steps go in where they were scheduled; events at the same moment keep history order.
     out.sort_by_key(|e| e.at_ms);
     out
+}
+
+#[cfg(test)]
+mod counts_tests {
+    use temporalio_common::protos::temporal::api::history::v1::History;
+
+    use super::*;
+
+    /// A recorded plain job of two clips (release 14): the figures checked by hand in the file.
+    #[test]
+    fn counts_a_recorded_history() {
+        let json = include_bytes!("../tests/histories/r14-plain.json");
+        let history: History = serde_json::from_slice(json).unwrap();
+        let c = counts(&history.events);
+        assert_eq!(c.events, history.events.len());
+        assert_eq!(
+            (
+                c.workflow_tasks,
+                c.workflow_task_timeouts,
+                c.workflow_task_failures
+            ),
+            (5, 0, 0)
+        );
+        assert_eq!(
+            (c.patch_markers, c.upserts, c.local_activity_markers),
+            (3, 3, 1)
+        );
+        assert_eq!(c.activities, 4, "the character, two clips and the stitch");
+    }
 }
