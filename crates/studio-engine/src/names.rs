@@ -30,6 +30,11 @@ pub const CRASH_PATCH: &str = "crash-reschedule-v1";
 pub const CRASH_BUDGET_PATCH: &str = "crash-budget-v1";
 /// Patch id guarding the model plan and rule check, so jobs started before it replay unchanged.
 pub const RULES_PATCH: &str = "model-rules-v1";
+/// Patch id of everything above at once, for jobs started since: one marker (the SDK writes each
+/// with a search-attribute upsert) instead of four. It also launches all of a job's clips in one
+/// go unless its client asked for fewer at once: the workers' activity slots are the limit.
+/// Jobs recorded before it have no such marker and ask the four patches above as they did.
+pub const ENGINE_V2_PATCH: &str = "engine-v2";
 
 /// Heartbeat detail fields: the provider's checkpoint (e.g. a Veo operation name) and how many
 /// attempts of the activity ended in a provider error.

@@ -123,7 +123,12 @@ async fn build(
                 s.max_concurrent_workflow_tasks,
             ))
             .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
-            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(10))
+            // A job's first workflow task runs its lookups as local activities: as many slots
+            // as workflow tasks, so a burst of new jobs never waits on them (a task held past
+            // 8 s is heartbeated: three more events and a query left waiting).
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+                s.max_concurrent_workflow_tasks,
+            ))
             .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
             .build();
         let mut options = WorkerOptions::new(queue);

@@ -157,6 +157,41 @@ async fn histories_of_every_kind_of_job_replay() {
         record_history(&env, &id, "batch-continued").await,
     ));
 
+    // A client that sends no tuning (the seed's): one marker, and every clip scheduled in one
+    // workflow task (the workers' slots limit how many run), not in waves of four.
+    let id = env.job_id("fan-out");
+    let six = (0..6).map(|i| scenario(&format!("shot {i}"), 4)).collect();
+    env.start(
+        &id,
+        studio_engine::RenderInput {
+            tuning: None,
+            ..input(six, Quality::Standard)
+        },
+    )
+    .await;
+    env.result(&id).await.unwrap();
+    let events = env.client.history(&id).await.unwrap();
+    let c = studio_engine::history::counts(&events);
+    assert_eq!((c.patch_markers, c.upserts), (1, 1), "{c:?}");
+    let mut batches: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match &e.attributes {
+            Some(temporalio_common::protos::temporal::api::history::v1::history_event::Attributes::ActivityTaskScheduledEventAttributes(a))
+                if a.activity_type.as_ref().is_some_and(|t| t.name == names::GENERATE_VIDEO_SEGMENT) =>
+            {
+                Some(a.workflow_task_completed_event_id)
+            }
+            _ => None,
+        })
+        .collect();
+    batches.dedup();
+    assert_eq!(
+        batches.len(),
+        1,
+        "all six clips from one workflow task: {batches:?}"
+    );
+    recorded.push(("fan-out", record_history(&env, &id, "fan-out").await));
+
     let progress = env.client.progress(&env.job_id("plain")).await.unwrap();
     assert_eq!(progress.stage, Stage::Completed);
 

@@ -29,6 +29,9 @@ use crate::tuning::Tuning;
 pub struct VideoWorkflow {
     request: VideoRequest,
     tuning: Tuning,
+    /// The client chose the tuning; without it (the seed's clients, the studio's defaults) an
+    /// engine-v2 job launches all its clips at once.
+    tuning_given: bool,
     /// Where clips and enhance run when the slow queue is split off (None: this queue).
     slow_queue: Option<String>,
     use_cache: bool,
@@ -305,6 +308,8 @@ fn quality_from(value: &Value) -> Result<Quality, String> {
 /// What every phase of a run needs, fixed once it is planned.
 struct Run {
     tuning: Tuning,
+    /// Clips generated at once.
+    max_parallel: usize,
     /// When an activity is scheduled anew because only its workers died.
     reschedule: Reschedule,
     /// Where clips and enhance run (None: the workflow's own queue).
@@ -319,13 +324,21 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, b
     // asked theirs: on replay, a patch asked after a local activity that resolved in a
     // workflow task of its own is looked for in the wrong task (a non-determinism error).
     // Jobs started before plans existed replay without one.
-    let planned = ctx.patched(names::RULES_PATCH);
     // A new version knows its takes already; its new takes are new work by design.
     let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
-    // Jobs started before crash re-scheduling existed replay as they ran.
-    let crash_patched = ctx.patched(names::CRASH_PATCH);
-    let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
-    let budget_patched = crash_patched && ctx.patched(names::CRASH_BUDGET_PATCH);
+    // Jobs started since engine-v2 record that one marker for all of the below; a history
+    // without it asks the older patches, in their order, and replays as it ran.
+    let v2 = ctx.patched(names::ENGINE_V2_PATCH);
+    let (planned, crash_patched, cache_patched, budget_patched) = if v2 {
+        (true, true, wants_cache, true)
+    } else {
+        let planned = ctx.patched(names::RULES_PATCH);
+        // Jobs started before crash re-scheduling existed replay as they ran.
+        let crash = ctx.patched(names::CRASH_PATCH);
+        let cache = wants_cache && ctx.patched(names::CACHE_PATCH);
+        let budget = crash && ctx.patched(names::CRASH_BUDGET_PATCH);
+        (planned, crash, cache, budget)
+    };
 
     if planned {
         let query = ctx.state(|s| {
@@ -370,8 +383,16 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, b
             s.rules = Some(plan.models.video);
         });
     }
-    let (tuning, slow_queue) = ctx.state(|s| (s.tuning, s.slow_queue.clone()));
+    let (tuning, tuning_given, slow_queue) =
+        ctx.state(|s| (s.tuning, s.tuning_given, s.slow_queue.clone()));
     let run = Run {
+        // One fan-out: every clip is scheduled at once and the workers' slots (or the client's
+        // own limit) decide how many run; waves cost a workflow task per clip.
+        max_parallel: if v2 && !tuning_given {
+            usize::MAX
+        } else {
+            tuning.max_parallel_segments.max(1) as usize
+        },
         reschedule: Reschedule {
             max: if crash_patched {
                 tuning.max_crash_reschedules
@@ -657,7 +678,7 @@ async fn scenes(
     cast: &[CharacterImages],
     cached: &[Option<String>],
 ) -> WorkflowResult<()> {
-    let max_parallel = run.tuning.max_parallel_segments.max(1) as usize;
+    let max_parallel = run.max_parallel;
     let mut segment_opts = run.tuning.segment.options();
     segment_opts.task_queue = run.slow_queue.clone();
     let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
@@ -837,6 +858,7 @@ impl VideoWorkflow {
                 scenarios: Vec::new(),
                 ..request
             },
+            tuning_given: tuning.is_some(),
             tuning: tuning.unwrap_or_default(),
             slow_queue,
             use_cache,
