@@ -803,11 +803,14 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
             }],
         );
     }
-    let parallel = settings
-        .tuning
-        .unwrap_or_default()
-        .max_parallel_segments
-        .max(1);
+    // Clips at once: the creator's own limit, else as many as a worker runs (a job without
+    // one schedules all its clips together and the worker's slots decide).
+    let parallel = match settings.tuning {
+        Some(t) => t.max_parallel_segments,
+        None if settings.worker.is_split() => settings.worker.max_concurrent_slow_activities as u32,
+        None => settings.worker.max_concurrent_activities as u32,
+    }
+    .max(1);
     let wall_seconds = plan.as_ref().and_then(|p| {
         let catalog = studio_models::Catalog::builtin();
         let clip = p.video.family.typical_seconds?;
