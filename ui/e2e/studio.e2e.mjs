@@ -420,15 +420,19 @@ const saved = await (async () => {
   return null;
 })();
 assert.ok(saved?.libraryId, "the project file names the library character");
-await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
-const jobsBefore = await s.exec("return document.querySelectorAll('#jobs li.job').length");
-await s.clickOn("#render");
-await s.waitFor(
-  "the render with the library character",
-  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBefore} + 1 && j[0].dataset.status === 'completed'`,
-  120000,
-);
-const libJob = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
+/** Clicks Render and waits for the new job to complete; returns its id. */
+async function renderAndWait(what) {
+  await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
+  const before = await s.exec("return document.querySelectorAll('#jobs li.job').length");
+  await s.clickOn("#render");
+  await s.waitFor(
+    what,
+    `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${before} + 1 && j[0].dataset.status === 'completed'`,
+    120000,
+  );
+  return s.exec("return document.querySelector('#jobs li.job').dataset.id");
+}
+const libJob = await renderAndWait("the render with the library character");
 const libHistory = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", libJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8" });
 assert.ok(!libHistory.includes("generateCharacterImages"), "a library character needs no character step");
 assert.ok(libHistory.includes("generateVideoSegment"));
@@ -450,15 +454,7 @@ await s.waitFor(
   "return [...document.querySelectorAll('#scene-editor .cast-check')].every(c => c.checked) && document.querySelectorAll('#scenarios li[data-id=\"first\"] .faces .face').length === 2",
   10000,
 );
-await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
-const jobsBeforeCast = await s.exec("return document.querySelectorAll('#jobs li.job').length");
-await s.clickOn("#render");
-await s.waitFor(
-  "the two-character render",
-  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBeforeCast} + 1 && j[0].dataset.status === 'completed'`,
-  120000,
-);
-const castJob = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
+const castJob = await renderAndWait("the two-character render");
 const castHistory = JSON.parse(
   execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", castJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }),
 );

@@ -52,7 +52,7 @@ fn request(job: usize, segments: usize) -> VideoRequest {
 }
 
 /// A `/proc/PID/status` field in KiB (VmRSS, VmHWM).
-fn status_kib(pid: u32, field: &str) -> Option<u64> {
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()?
         .lines()
@@ -64,7 +64,7 @@ fn status_kib(pid: u32, field: &str) -> Option<u64> {
 }
 
 /// CPU seconds (user + system) of a process and its waited-for children (ffmpeg).
-fn cpu_secs(pid: u32) -> f64 {
+pub fn cpu_secs(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {

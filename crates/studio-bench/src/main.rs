@@ -14,6 +14,8 @@
 
 mod load;
 
+use load::cpu_secs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -130,12 +132,7 @@ fn worker(port: u16, queue: &str, data: &Path, latency_ms: u64) -> Result<Child>
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+    load::status_kib(pid, "VmHWM:")
 }
 
 async fn wait_for_pollers(client: &StudioClient) -> Result<()> {
@@ -296,19 +293,6 @@ async fn wait_for_activity_pollers(client: &StudioClient, n: usize) -> Result<()
     anyhow::bail!("{n} workers never polled")
 }
 
-/// CPU seconds (user + system) a process has used so far (Linux: clock ticks of 1/100 s).
-fn cpu_secs(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
-            let utime: f64 = rest.get(11)?.parse().ok()?;
-            let stime: f64 = rest.get(12)?.parse().ok()?;
-            Some((utime + stime) / 100.0)
-        })
-        .unwrap_or(0.0)
-}
 
 /// How the scale part runs: the 1-3 worker runs or not, and where the drain's curve goes.
 struct ScaleRun<'a> {
