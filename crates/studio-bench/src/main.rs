@@ -293,7 +293,6 @@ async fn wait_for_activity_pollers(client: &StudioClient, n: usize) -> Result<()
     anyhow::bail!("{n} workers never polled")
 }
 
-
 /// How the scale part runs: the 1-3 worker runs or not, and where the drain's curve goes.
 struct ScaleRun<'a> {
     runs: bool,
