@@ -482,7 +482,7 @@ mod tests {
 
     #[test]
     fn listed_ids_that_could_bend_a_url_are_dropped() {
-        assert!(plausible_id("veo-3.1-generate-001"));
+        assert!(plausible_id("clip-2.0-generate-001"));
         assert!(!plausible_id("../../files/x"));
         assert!(!plausible_id("a?key=1"));
         assert!(!plausible_id(""));
