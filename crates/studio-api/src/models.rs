@@ -368,7 +368,13 @@ mod tests {
         let listed = Discovered {
             backend: Backend::Vertex,
             fetched_at: 0,
-            models: ["veo-3.1-generate-001", "gemini-3.1-flash-image"]
+            // One listed model each of the table's full Veo family and its fast image family,
+            // named from their patterns: the test follows the table, not today's ids.
+            models: ["veo", "nano-banana-flash"]
+                .map(|family| {
+                    let catalog = studio_models::Catalog::builtin();
+                    catalog.family(family).unwrap().patterns[0].replace('*', "x")
+                })
                 .map(|id| ListedModel {
                     id: id.into(),
                     methods: vec![],
