@@ -376,7 +376,7 @@ mod tests {
                     catalog.family(family).unwrap().patterns[0].replace('*', "x")
                 })
                 .map(|id| ListedModel {
-                    id: id.into(),
+                    id,
                     methods: vec![],
                     display_name: None,
                 })
