@@ -163,6 +163,7 @@ async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
     }
     signal(&workers[2], "-KILL");
     workers[2].wait().unwrap();
+    let killed_at = std::time::SystemTime::now();
 
     for id in &ids {
         let result = tokio::time::timeout(Duration::from_secs(240), env.result(id))
@@ -199,16 +200,32 @@ async fn three_workers_share_twenty_jobs_and_survive_a_sigkill_mid_activity() {
             "worker {pid} ran nothing"
         );
     }
-    // The killed attempt was handed to a survivor: some activity needed a second attempt, and
-    // every attempt after the kill ran elsewhere.
-    assert!(
-        records.iter().any(|r| r.attempts >= 2),
-        "no activity was retried"
-    );
-    assert!(records
+    // The killed attempt was handed to a survivor: an activity whose last attempt started after
+    // the kill is a retry (its earlier attempt timed out on the dead worker) and ran elsewhere.
+    // A retry that ran on the victim before the kill is allowed: the test's 3 s heartbeat
+    // timeout can expire on a starved 2-core machine; it is printed to say so.
+    let after_kill: Vec<_> = records
         .iter()
-        .filter(|r| r.attempts >= 2)
-        .all(|r| ran_on(r) != Some(victim)));
+        .filter(|r| r.started_at.is_some_and(|t| t > killed_at) && r.attempts >= 2)
+        .collect();
+    assert!(
+        !after_kill.is_empty(),
+        "no activity was retried after the kill"
+    );
+    for r in &after_kill {
+        assert_ne!(ran_on(r), Some(victim), "ran on the killed worker: {r:#?}");
+    }
+    for r in records.iter().filter(|r| r.attempts >= 2) {
+        let when = if r.started_at.is_some_and(|t| t > killed_at) {
+            "after"
+        } else {
+            "before"
+        };
+        eprintln!(
+            "retried {} (attempt {}, on {:?}, {when} the kill): {:?}",
+            r.activity_id, r.attempts, r.worker, r.earlier_failure
+        );
+    }
     assert_eq!(
         records.len(),
         20 * 4,
