@@ -241,7 +241,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Settings::load(dir.path()).unwrap();
         assert_eq!(s.worker.task_queue, "video-generation");
-        assert_eq!(s.worker.max_concurrent_activities, 5);
+        assert_eq!(
+            s.worker.max_concurrent_activities,
+            studio_engine::config::Limit::Auto
+        );
         std::fs::write(dir.path().join("settings.json"), "{\"worker\": 3}").unwrap();
         let err = Settings::load(dir.path()).unwrap_err();
         assert_eq!(err.code, ErrorCode::Settings);

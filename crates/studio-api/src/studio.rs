@@ -807,8 +807,17 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     // one schedules all its clips together and the worker's slots decide).
     let parallel = match settings.tuning {
         Some(t) => t.max_parallel_segments,
-        None if settings.worker.is_split() => settings.worker.max_concurrent_slow_activities as u32,
-        None => settings.worker.max_concurrent_activities as u32,
+        None => {
+            let limits = settings
+                .worker
+                .limits(studio_engine::config::Machine::this(), settings.provider());
+            let slots = if settings.worker.is_split() {
+                limits.slow_activities
+            } else {
+                limits.activities
+            };
+            u32::try_from(slots).unwrap_or(u32::MAX)
+        }
     }
     .max(1);
     let wall_seconds = plan.as_ref().and_then(|p| {

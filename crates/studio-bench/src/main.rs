@@ -181,7 +181,7 @@ async fn critical_path(
     // Enough activity slots for every segment at once (the default is 5 per worker).
     let dir = data.join("critical-worker");
     let mut settings = studio_api::Settings::default();
-    settings.worker.max_concurrent_activities = segments + 1;
+    settings.worker.max_concurrent_activities = (segments + 1).into();
     settings.save(&dir)?;
     let mut w = worker(port, queue, &dir, latency_ms)?;
     let client = StudioClient::connect(&Endpoint::local(port), queue).await?;

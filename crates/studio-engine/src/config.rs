@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use studio_media::google::StoredSecret;
+use studio_media::ProviderKind;
 
 use crate::error::{EngineError, Result};
 use crate::names;
@@ -115,7 +116,9 @@ pub fn parse_queue_roles(list: &str) -> Result<Vec<QueueRole>> {
     Ok(roles)
 }
 
-/// Limits of one worker process.
+/// Limits of one worker process. Each is `"auto"` (the default) or a number; `"auto"` is sized
+/// when the worker starts, from this machine and the provider (see [`WorkerSettings::limits`]),
+/// so one default suits a creator's laptop and a farm machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkerSettings {
@@ -125,11 +128,13 @@ pub struct WorkerSettings {
     /// is the single-queue setup the seed design uses.
     pub slow_task_queue: String,
     /// Activities run at once on the fast queue (on the only queue when not split).
-    pub max_concurrent_activities: usize,
+    pub max_concurrent_activities: Limit,
     /// Activities run at once on the slow queue when it is split off.
-    pub max_concurrent_slow_activities: usize,
-    pub max_concurrent_workflow_tasks: usize,
-    pub max_cached_workflows: usize,
+    pub max_concurrent_slow_activities: Limit,
+    pub max_concurrent_workflow_tasks: Limit,
+    /// Running jobs kept in memory between their workflow tasks (Temporal's sticky cache). A
+    /// job pushed out replays its whole history on its next task or progress query.
+    pub max_cached_workflows: Limit,
     /// Seconds running activities get to finish after a shutdown request.
     pub graceful_shutdown_secs: u64,
     /// Whether the studio runs its own worker (off: only external workers run activities).
@@ -138,7 +143,137 @@ pub struct WorkerSettings {
     pub metrics_address: Option<std::net::SocketAddr>,
 }
 
+/// One worker limit: sized from the machine (`"auto"`) or fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Limit {
+    #[default]
+    Auto,
+    Fixed(usize),
+}
+
+impl Limit {
+    /// The fixed number, else `auto`.
+    pub fn or(self, auto: usize) -> usize {
+        match self {
+            Limit::Auto => auto,
+            Limit::Fixed(n) => n,
+        }
+    }
+}
+
+impl From<usize> for Limit {
+    fn from(n: usize) -> Self {
+        Limit::Fixed(n)
+    }
+}
+
+impl Serialize for Limit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Limit::Auto => s.serialize_str("auto"),
+            Limit::Fixed(n) => s.serialize_u64(*n as u64),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        use serde::de::Error;
+        match Raw::deserialize(d).map_err(|_| D::Error::custom("expected \"auto\" or a number"))? {
+            Raw::Text(t) if t == "auto" => Ok(Limit::Auto),
+            Raw::Text(t) => Err(D::Error::custom(format!(
+                "expected \"auto\" or a number, got \"{t}\""
+            ))),
+            Raw::Number(0) => Err(D::Error::custom("must be at least 1 (or \"auto\")")),
+            Raw::Number(n) => Ok(Limit::Fixed(usize::try_from(n).unwrap_or(usize::MAX))),
+        }
+    }
+}
+
+/// What a worker sizes its `"auto"` limits from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Machine {
+    /// CPUs this process may use (a container's CPU quota included).
+    pub cores: usize,
+    /// Memory this process may use, in MiB (a container's memory limit included).
+    pub memory_mib: u64,
+}
+
+impl Machine {
+    /// This machine, as the process sees it: `available_parallelism` follows cgroup CPU quotas;
+    /// memory is the smaller of `MemTotal` and the cgroup's `memory.max`.
+    pub fn this() -> Machine {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let total = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .find_map(|l| l.strip_prefix("MemTotal:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+            .map_or(8 * 1024, |kib| kib / 1024);
+        let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|b| b / (1024 * 1024));
+        Machine {
+            cores,
+            memory_mib: cgroup.map_or(total, |c| c.min(total)),
+        }
+    }
+}
+
+/// A worker's limits once `"auto"` is sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub activities: usize,
+    pub slow_activities: usize,
+    pub workflow_tasks: usize,
+    pub cached_workflows: usize,
+}
+
+/// Memory a cached running job takes in a worker (measured under the load bench: about
+/// 160 KiB), rounded up.
+const CACHED_JOB_KIB: u64 = 256;
+
 impl WorkerSettings {
+    /// The limits this worker runs with on `machine` with `provider`:
+    /// - activities: clips on a remote provider (Google; the bench's zero-latency one) mostly
+    ///   wait on an operation, so a queue that runs them gets 8 per core (at least 16): a
+    ///   job's clips run together and a farm machine keeps many in flight. The offline
+    ///   provider encodes clips with ffmpeg, and a split fast queue stitches with it: CPU
+    ///   work, one per core (at least 2).
+    /// - workflow tasks: short CPU bursts; 4 per core (8 to 100).
+    /// - cached jobs: every running job should stay cached; as many as 1/64 of memory holds
+    ///   (at least 200, at most 10 000).
+    pub fn limits(&self, machine: Machine, provider: ProviderKind) -> Limits {
+        let cores = machine.cores.max(1);
+        let remote = !matches!(provider, ProviderKind::Offline);
+        let cpu_bound = cores.max(2);
+        let io_bound = (8 * cores).max(16);
+        let clips = if remote { io_bound } else { cpu_bound };
+        let cache = (machine.memory_mib * 1024 / 64 / CACHED_JOB_KIB).clamp(200, 10_000);
+        Limits {
+            // Unsplit, the fast queue runs the clips too.
+            activities: self.max_concurrent_activities.or(if self.is_split() {
+                cpu_bound
+            } else {
+                clips
+            }),
+            slow_activities: self.max_concurrent_slow_activities.or(clips),
+            workflow_tasks: self
+                .max_concurrent_workflow_tasks
+                .or((4 * cores).clamp(8, 100)),
+            cached_workflows: self.max_cached_workflows.or(cache as usize),
+        }
+    }
+
     /// Whether slow work has a queue of its own.
     pub fn is_split(&self) -> bool {
         self.slow_task_queue != self.task_queue
@@ -172,10 +307,10 @@ impl Default for WorkerSettings {
         WorkerSettings {
             task_queue: names::TASK_QUEUE.into(),
             slow_task_queue: names::TASK_QUEUE.into(),
-            max_concurrent_activities: 5,
-            max_concurrent_slow_activities: 5,
-            max_concurrent_workflow_tasks: 100,
-            max_cached_workflows: 200,
+            max_concurrent_activities: Limit::Auto,
+            max_concurrent_slow_activities: Limit::Auto,
+            max_concurrent_workflow_tasks: Limit::Auto,
+            max_cached_workflows: Limit::Auto,
             graceful_shutdown_secs: 30,
             bundled: true,
             metrics_address: None,
@@ -205,5 +340,77 @@ mod tests {
         let err = parse_queue_roles("fast,medium").unwrap_err().to_string();
         assert!(err.contains("\"medium\""), "{err}");
         assert!(parse_queue_roles(",").is_err());
+    }
+
+    #[test]
+    fn limits_read_auto_or_a_number_and_refuse_anything_else() {
+        let w: WorkerSettings = serde_json::from_str(
+            r#"{"maxConcurrentActivities": 12, "maxConcurrentWorkflowTasks": "auto"}"#,
+        )
+        .unwrap();
+        assert_eq!(w.max_concurrent_activities, Limit::Fixed(12));
+        assert_eq!(w.max_concurrent_workflow_tasks, Limit::Auto);
+        assert_eq!(w.max_cached_workflows, Limit::Auto);
+        let json = serde_json::to_value(&w).unwrap();
+        assert_eq!(json["maxConcurrentActivities"], 12);
+        assert_eq!(json["maxCachedWorkflows"], "auto");
+        for (bad, says) in [
+            (r#"{"maxCachedWorkflows": 0}"#, "at least 1"),
+            (r#"{"maxCachedWorkflows": "lots"}"#, "got \"lots\""),
+            (r#"{"maxCachedWorkflows": -3}"#, "\"auto\" or a number"),
+        ] {
+            let err = serde_json::from_str::<WorkerSettings>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn auto_limits_follow_the_machine_and_the_provider() {
+        let laptop = Machine {
+            cores: 4,
+            memory_mib: 8 * 1024,
+        };
+        let farm = Machine {
+            cores: 32,
+            memory_mib: 128 * 1024,
+        };
+        let w = WorkerSettings::default();
+        let l = w.limits(laptop, ProviderKind::Gemini);
+        assert_eq!((l.activities, l.slow_activities), (32, 32));
+        assert_eq!(l.workflow_tasks, 16);
+        assert_eq!(l.cached_workflows, 512);
+        let l = w.limits(farm, ProviderKind::Vertex);
+        assert_eq!(
+            (l.activities, l.workflow_tasks, l.cached_workflows),
+            (256, 100, 8192)
+        );
+        // Offline clips are ffmpeg encodes: one per core.
+        assert_eq!(w.limits(laptop, ProviderKind::Offline).activities, 4);
+        // A split fast queue only stitches and makes images; clips go to the slow queue.
+        let split = WorkerSettings {
+            slow_task_queue: "video-slow".into(),
+            ..WorkerSettings::default()
+        };
+        let l = split.limits(laptop, ProviderKind::Gemini);
+        assert_eq!((l.activities, l.slow_activities), (4, 32));
+        // A tiny container keeps the floors; fixed numbers win over the machine.
+        let tiny = Machine {
+            cores: 1,
+            memory_mib: 512,
+        };
+        let l = w.limits(tiny, ProviderKind::Offline);
+        assert_eq!(
+            (l.activities, l.workflow_tasks, l.cached_workflows),
+            (2, 8, 200)
+        );
+        let fixed = WorkerSettings {
+            max_concurrent_activities: 5.into(),
+            max_cached_workflows: 300.into(),
+            ..WorkerSettings::default()
+        };
+        let l = fixed.limits(farm, ProviderKind::Gemini);
+        assert_eq!((l.activities, l.cached_workflows), (5, 300));
     }
 }

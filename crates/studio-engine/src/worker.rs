@@ -18,7 +18,7 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
 use crate::client::Endpoint;
-use crate::config::{QueueRole, WorkerSettings};
+use crate::config::{Limits, Machine, QueueRole, WorkerSettings};
 use crate::error::{EngineError, Result};
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
@@ -60,10 +60,17 @@ impl WorkerSpec {
         }
     }
 
+    /// The limits this worker runs with: the settings' numbers, `"auto"` sized from this
+    /// machine and the provider.
+    pub fn limits(&self) -> Limits {
+        self.settings.limits(Machine::this(), self.provider)
+    }
+
     /// The distinct queues this worker polls: `(name, runs workflows, activity slots)`. Fast
     /// and slow on one queue (the default) is one SDK worker that does everything.
     fn queues(&self) -> Vec<(String, bool, usize)> {
         let s = &self.settings;
+        let limits = self.limits();
         let mut out: Vec<(String, bool, usize)> = Vec::new();
         for role in QueueRole::ALL
             .into_iter()
@@ -75,9 +82,9 @@ impl WorkerSpec {
             }
             let fast = name == s.task_queue;
             let slots = if fast {
-                s.max_concurrent_activities
+                limits.activities
             } else {
-                s.max_concurrent_slow_activities
+                limits.slow_activities
             };
             out.push((name, fast, slots));
         }
@@ -115,20 +122,17 @@ async fn build(
 ) -> Result<Vec<Worker>> {
     let store = spec.store.open(&spec.artifacts)?;
     let toolkit = Toolkit::build(spec.provider, &spec.google, spec.ffmpeg.clone()).await?;
-    let s = &spec.settings;
+    let limits = spec.limits();
+    tracing::info!(?limits, provider = ?spec.provider, "worker limits");
     let mut workers = Vec::new();
     for (queue, workflows, slots) in spec.queues() {
         let tuner = TunerHolder::builder()
-            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
-                s.max_concurrent_workflow_tasks,
-            ))
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(limits.workflow_tasks))
             .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
             // A job's first workflow task runs its lookups as local activities: as many slots
             // as workflow tasks, so a burst of new jobs never waits on them (a task held past
             // 8 s is heartbeated: three more events and a query left waiting).
-            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
-                s.max_concurrent_workflow_tasks,
-            ))
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(limits.workflow_tasks))
             .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
             .build();
         let mut options = WorkerOptions::new(queue);
@@ -146,12 +150,12 @@ async fn build(
         let options = options
             .register_activities(activities)
             .tuner(tuner)
-            .max_cached_workflows(s.max_cached_workflows)
+            .max_cached_workflows(limits.cached_workflows)
             // Heartbeats reach the server at least this often, so cancellation reaches activities
             // within about a second whatever their heartbeat timeout.
             .max_heartbeat_throttle_interval(Duration::from_secs(1))
             .default_heartbeat_throttle_interval(Duration::from_secs(1))
-            .graceful_shutdown_period(Duration::from_secs(s.graceful_shutdown_secs))
+            .graceful_shutdown_period(Duration::from_secs(spec.settings.graceful_shutdown_secs))
             .build();
         workers.push(Worker::new(runtime, client.clone(), options).map_err(worker_err)?);
     }
