@@ -22,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cache::{character_key, segment_key};
 use crate::messages::{
-    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, RenderPlan,
-    SegmentInput, SegmentOutput, StitchInput, StitchOutput,
+    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, PrepareQuery,
+    Prepared, RenderPlan, SegmentInput, SegmentOutput, StitchInput, StitchOutput,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -212,19 +212,16 @@ where
     result
 }
 
-#[activities]
+/// The bodies the local activities share.
 impl StudioActivities {
-    /// The models a render uses, chosen by this worker's provider from what its key can use,
-    /// and every rule of theirs the render's clips break (run as a local activity, before
-    /// anything is paid for).
-    #[activity(name = names::PLAN_RENDER)]
-    pub async fn plan_render(
-        self: Arc<Self>,
-        ctx: ActivityContext,
+    /// The models a render uses and every rule of theirs its clips break.
+    async fn plan(
+        self: &Arc<Self>,
+        ctx: &ActivityContext,
         query: PlanQuery,
     ) -> Result<RenderPlan, ActivityError> {
         let this = self.clone();
-        self.run_task(&ctx, |task| async move {
+        self.run_task(ctx, |task| async move {
             let models = this.toolkit.provider.plan(query.quality, &task).await?;
             let problems = query
                 .scenarios
@@ -252,13 +249,8 @@ impl StudioActivities {
         .await
     }
 
-    /// Which of a render's artifacts identical inputs already made (run as a local activity).
-    #[activity(name = names::FIND_CACHED_ARTIFACTS)]
-    pub async fn find_cached_artifacts(
-        self: Arc<Self>,
-        _ctx: ActivityContext,
-        query: CacheQuery,
-    ) -> Result<CacheHits, ActivityError> {
+    /// What identical inputs made before; a lookup that fails is a miss.
+    async fn lookup(&self, query: CacheQuery) -> CacheHits {
         let provider = self.toolkit.provider.cache_identity();
         let character = match query.known_character {
             Some(known) => Some(known),
@@ -305,10 +297,55 @@ impl StudioActivities {
             };
             segments.push(hit);
         }
-        Ok(CacheHits {
+        CacheHits {
             character,
             segments,
-        })
+        }
+    }
+}
+
+#[activities]
+impl StudioActivities {
+    /// The models a render uses, chosen by this worker's provider from what its key can use,
+    /// and every rule of theirs the render's clips break (run as a local activity, before
+    /// anything is paid for).
+    #[activity(name = names::PLAN_RENDER)]
+    pub async fn plan_render(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        query: PlanQuery,
+    ) -> Result<RenderPlan, ActivityError> {
+        self.plan(&ctx, query).await
+    }
+
+    /// Which of a render's artifacts identical inputs already made (run as a local activity).
+    #[activity(name = names::FIND_CACHED_ARTIFACTS)]
+    pub async fn find_cached_artifacts(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        query: CacheQuery,
+    ) -> Result<CacheHits, ActivityError> {
+        Ok(self.lookup(query).await)
+    }
+
+    /// The plan, then the cache lookup with the plan's models: what an engine-v2 job asks
+    /// before its first activity, as one local activity (one marker in its history).
+    #[activity(name = names::PREPARE_RENDER)]
+    pub async fn prepare_render(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        query: PrepareQuery,
+    ) -> Result<Prepared, ActivityError> {
+        let plan = self.plan(&ctx, query.plan).await?;
+        let hits = match query.cache {
+            Some(mut cache) if plan.problems.is_empty() => {
+                cache.character.model = Some(plan.models.image_model.clone());
+                cache.video_model = Some(plan.models.video.model.clone());
+                self.lookup(cache).await
+            }
+            _ => CacheHits::default(),
+        };
+        Ok(Prepared { plan, hits })
     }
 
     /// Three angles of the character (front, three-quarter, profile).

@@ -123,6 +123,26 @@ pub struct CacheHits {
     pub segments: Vec<Option<String>>,
 }
 
+/// What a job asks before its first activity: the plan, and the cache when it uses one. The
+/// lookup takes the plan's models, which the activity fills in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrepareQuery {
+    pub plan: PlanQuery,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheQuery>,
+}
+
+/// The plan, and what the cache holds (nothing when the plan has problems or no lookup was
+/// asked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prepared {
+    pub plan: RenderPlan,
+    #[serde(default)]
+    pub hits: CacheHits,
+}
+
 /// What the plan is asked: the clips the render will make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -20,6 +20,9 @@ pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
 /// Local activity: the models a render uses (chosen from what the worker's key can use) and
 /// every rule of theirs the job breaks, before anything is paid for.
 pub const PLAN_RENDER: &str = "planRender";
+/// Local activity of engine-v2 jobs: the plan and the cache lookup in one (one marker in
+/// history instead of two).
+pub const PREPARE_RENDER: &str = "prepareRender";
 
 /// Patch id guarding the cache lookup, so jobs started before it existed replay unchanged.
 pub const CACHE_PATCH: &str = "artifact-cache-v1";

@@ -172,7 +172,13 @@ async fn histories_of_every_kind_of_job_replay() {
     env.result(&id).await.unwrap();
     let events = env.client.history(&id).await.unwrap();
     let c = studio_engine::history::counts(&events);
-    assert_eq!((c.patch_markers, c.upserts), (1, 1), "{c:?}");
+    // One patch marker (and the upsert the SDK writes with it), one local activity for the
+    // plan and the cache lookup.
+    assert_eq!(
+        (c.patch_markers, c.upserts, c.local_activity_markers),
+        (1, 1, 1),
+        "{c:?}"
+    );
     let mut batches: Vec<i64> = events
         .iter()
         .filter_map(|e| match &e.attributes {

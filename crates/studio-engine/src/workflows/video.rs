@@ -19,8 +19,8 @@ use temporalio_sdk::{
 
 use crate::activities::StudioActivities;
 use crate::messages::{
-    BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, RegenerateRequest,
-    RenderInput, SegmentInput, SegmentOutput, StitchInput,
+    BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, PrepareQuery,
+    RegenerateRequest, RenderInput, RenderPlan, SegmentInput, SegmentOutput, StitchInput,
 };
 use crate::names;
 use crate::tuning::Tuning;
@@ -319,73 +319,103 @@ struct Run {
 /// Asks every patch, then plans the models and checks their rules before anything is paid for:
 /// a job whose clips the chosen model would refuse fails here, naming each scenario and rule.
 /// Returns the run's settings and whether the cache is consulted.
-async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, bool)> {
+async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, CacheHits)> {
     // Every patch is asked before the first local activity, in the order earlier releases
     // asked theirs: on replay, a patch asked after a local activity that resolved in a
     // workflow task of its own is looked for in the wrong task (a non-determinism error).
     // Jobs started before plans existed replay without one.
     // A new version knows its takes already; its new takes are new work by design.
     let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
-    // Jobs started since engine-v2 record that one marker for all of the below; a history
-    // without it asks the older patches, in their order, and replays as it ran.
-    let v2 = ctx.patched(names::ENGINE_V2_PATCH);
-    let (planned, crash_patched, cache_patched, budget_patched) = if v2 {
-        (true, true, wants_cache, true)
-    } else {
-        let planned = ctx.patched(names::RULES_PATCH);
-        // Jobs started before crash re-scheduling existed replay as they ran.
-        let crash = ctx.patched(names::CRASH_PATCH);
-        let cache = wants_cache && ctx.patched(names::CACHE_PATCH);
-        let budget = crash && ctx.patched(names::CRASH_BUDGET_PATCH);
-        (planned, crash, cache, budget)
-    };
-
-    if planned {
-        let query = ctx.state(|s| {
-            let mut pending: Vec<usize> = s.pending().collect();
-            pending.sort_unstable();
-            pending.dedup();
-            PlanQuery {
-                quality: s.quality,
-                aspect_ratio: s.request.aspect_ratio,
-                scenarios: pending
-                    .into_iter()
-                    .map(|i| s.request.scenarios[i].clone())
-                    .collect(),
-            }
+    // Jobs started since engine-v2 record that one marker for all of the below, and one local
+    // activity for the plan and the cache lookup; a history without it asks the older patches
+    // and activities, in their order, and replays as it ran.
+    if ctx.patched(names::ENGINE_V2_PATCH) {
+        let query = ctx.state(|s| PrepareQuery {
+            plan: plan_query(s),
+            cache: wants_cache.then(|| cache_query(s)),
         });
-        let plan = ctx
+        let prepared = ctx
             .execute_local_activity(
-                StudioActivities::plan_render,
+                StudioActivities::prepare_render,
                 query,
                 ctx.state(|s| s.tuning).plan.local_options(),
             )
             .await
             .map_err(|e| activity_failed(ctx, e))?;
-        if !plan.problems.is_empty() {
-            let list: Vec<String> = plan.problems.iter().map(|p| p.to_string()).collect();
-            let message = format!(
-                "{} cannot make this job as it is; nothing was generated: {}",
-                plan.models.video.model,
-                list.join("; ")
-            );
-            ctx.state_mut(|s| {
-                s.progress.current_step = message.clone();
-            });
-            return Err(ApplicationFailure::builder(message)
-                .type_name(INVALID_INPUT_ERROR.to_owned())
-                .non_retryable(true)
-                .build()
-                .into());
-        }
-        ctx.state_mut(|s| {
-            s.image_model = Some(plan.models.image_model);
-            s.rules = Some(plan.models.video);
-        });
+        apply_plan(ctx, prepared.plan)?;
+        return Ok((make_run(ctx, true, true, true), prepared.hits));
     }
+    let planned = ctx.patched(names::RULES_PATCH);
+    // Jobs started before crash re-scheduling existed replay as they ran.
+    let crash_patched = ctx.patched(names::CRASH_PATCH);
+    let cache_patched = wants_cache && ctx.patched(names::CACHE_PATCH);
+    let budget_patched = crash_patched && ctx.patched(names::CRASH_BUDGET_PATCH);
+    if planned {
+        let plan = ctx
+            .execute_local_activity(
+                StudioActivities::plan_render,
+                ctx.state(plan_query),
+                ctx.state(|s| s.tuning).plan.local_options(),
+            )
+            .await
+            .map_err(|e| activity_failed(ctx, e))?;
+        apply_plan(ctx, plan)?;
+    }
+    let run = make_run(ctx, false, crash_patched, budget_patched);
+    let hits = find_cached(ctx, &run, cache_patched).await;
+    Ok((run, hits))
+}
+
+/// The plan is asked about the clips the render will make.
+fn plan_query(s: &VideoWorkflow) -> PlanQuery {
+    let mut pending: Vec<usize> = s.pending().collect();
+    pending.sort_unstable();
+    pending.dedup();
+    PlanQuery {
+        quality: s.quality,
+        aspect_ratio: s.request.aspect_ratio,
+        scenarios: pending
+            .into_iter()
+            .map(|i| s.request.scenarios[i].clone())
+            .collect(),
+    }
+}
+
+/// The plan's models become the job's; a job that breaks a rule fails before anything is paid.
+fn apply_plan(ctx: &WorkflowContext<VideoWorkflow>, plan: RenderPlan) -> WorkflowResult<()> {
+    if !plan.problems.is_empty() {
+        let list: Vec<String> = plan.problems.iter().map(|p| p.to_string()).collect();
+        let message = format!(
+            "{} cannot make this job as it is; nothing was generated: {}",
+            plan.models.video.model,
+            list.join("; ")
+        );
+        ctx.state_mut(|s| {
+            s.progress.current_step = message.clone();
+        });
+        return Err(ApplicationFailure::builder(message)
+            .type_name(INVALID_INPUT_ERROR.to_owned())
+            .non_retryable(true)
+            .build()
+            .into());
+    }
+    ctx.state_mut(|s| {
+        s.image_model = Some(plan.models.image_model);
+        s.rules = Some(plan.models.video);
+    });
+    Ok(())
+}
+
+/// How this job runs, from its tuning and what its history has patched.
+fn make_run(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    v2: bool,
+    crash_patched: bool,
+    budget_patched: bool,
+) -> Run {
     let (tuning, tuning_given, slow_queue) =
         ctx.state(|s| (s.tuning, s.tuning_given, s.slow_queue.clone()));
-    let run = Run {
+    Run {
         // One fan-out: every clip is scheduled at once and the workers' slots (or the client's
         // own limit) decide how many run; waves cost a workflow task per clip.
         max_parallel: if v2 && !tuning_given {
@@ -403,8 +433,7 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, b
         },
         tuning,
         slow_queue,
-    };
-    Ok((run, cache_patched))
+    }
 }
 
 /// The character's angles for this job's character and model, as the activity takes them.
@@ -423,20 +452,24 @@ async fn find_cached(ctx: &WorkflowContext<VideoWorkflow>, run: &Run, patched: b
     if !patched {
         return CacheHits::default();
     }
-    let query = ctx.state(|s| CacheQuery {
+    ctx.execute_local_activity(
+        StudioActivities::find_cached_artifacts,
+        ctx.state(cache_query),
+        run.tuning.cache_lookup.local_options(),
+    )
+    .await
+    .unwrap_or_default()
+}
+
+/// The cache is asked about the render's inputs as they are at its start.
+fn cache_query(s: &VideoWorkflow) -> CacheQuery {
+    CacheQuery {
         character: character_input(s),
         known_character: s.base_images.clone(),
         scenarios: s.request.scenarios.clone(),
         quality: s.quality,
         video_model: s.rules.as_ref().map(|r| r.model.clone()),
-    });
-    ctx.execute_local_activity(
-        StudioActivities::find_cached_artifacts,
-        query,
-        run.tuning.cache_lookup.local_options(),
-    )
-    .await
-    .unwrap_or_default()
+    }
 }
 
 /// Character: the three angles: the earlier version's, the cache's, or generated.
@@ -892,8 +925,7 @@ impl VideoWorkflow {
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<VideoResult> {
         let ctx = &*ctx;
         ctx.wait_condition(|s| !s.paused).await?;
-        let (run, cache_patched) = prepare(ctx).await?;
-        let hits = find_cached(ctx, &run, cache_patched).await;
+        let (run, hits) = prepare(ctx).await?;
         let images = character(ctx, &run, hits.character).await?;
         let cast_images = cast(ctx, &run).await?;
         scenes(ctx, &run, &images, &cast_images, &hits.segments).await?;
