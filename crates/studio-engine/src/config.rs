@@ -135,6 +135,9 @@ pub struct WorkerSettings {
     /// Running jobs kept in memory between their workflow tasks (Temporal's sticky cache). A
     /// job pushed out replays its whole history on its next task or progress query.
     pub max_cached_workflows: Limit,
+    /// Polls a worker keeps open per queue and kind of task. `"auto"` lets the server scale
+    /// them by its backlog (from 5, up to the slots); a number fixes the most.
+    pub pollers: Limit,
     /// Seconds running activities get to finish after a shutdown request.
     pub graceful_shutdown_secs: u64,
     /// Whether the studio runs its own worker (off: only external workers run activities).
@@ -236,6 +239,8 @@ pub struct Limits {
     pub slow_activities: usize,
     pub workflow_tasks: usize,
     pub cached_workflows: usize,
+    /// None: scaled by the server.
+    pub fixed_pollers: Option<usize>,
 }
 
 /// Memory a cached running job takes in a worker (measured under the load bench: about
@@ -271,6 +276,10 @@ impl WorkerSettings {
                 .max_concurrent_workflow_tasks
                 .or((4 * cores).clamp(8, 100)),
             cached_workflows: self.max_cached_workflows.or(cache as usize),
+            fixed_pollers: match self.pollers {
+                Limit::Auto => None,
+                Limit::Fixed(n) => Some(n),
+            },
         }
     }
 
@@ -311,6 +320,7 @@ impl Default for WorkerSettings {
             max_concurrent_slow_activities: Limit::Auto,
             max_concurrent_workflow_tasks: Limit::Auto,
             max_cached_workflows: Limit::Auto,
+            pollers: Limit::Auto,
             graceful_shutdown_secs: 30,
             bundled: true,
             metrics_address: None,
@@ -412,5 +422,14 @@ mod tests {
         };
         let l = fixed.limits(farm, ProviderKind::Gemini);
         assert_eq!((l.activities, l.cached_workflows), (5, 300));
+        assert_eq!(l.fixed_pollers, None, "scaled by the server");
+        let polls = WorkerSettings {
+            pollers: 3.into(),
+            ..WorkerSettings::default()
+        };
+        assert_eq!(
+            polls.limits(farm, ProviderKind::Gemini).fixed_pollers,
+            Some(3)
+        );
     }
 }

@@ -13,7 +13,7 @@ use studio_media::google::GoogleSettings;
 use studio_media::{ArtifactSettings, Ffmpeg, ProviderKind, Toolkit};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use temporalio_sdk::runtime::RuntimeOptions;
+use temporalio_sdk::runtime::{AutoscalingOptions, PollerBehavior, RuntimeOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
@@ -135,7 +135,10 @@ async fn build(
             .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(limits.workflow_tasks))
             .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
             .build();
-        let mut options = WorkerOptions::new(queue);
+        let (workflow_pollers, activity_pollers) = pollers(&limits, slots);
+        let mut options = WorkerOptions::new(queue)
+            .workflow_task_poller_behavior(workflow_pollers)
+            .activity_task_poller_behavior(activity_pollers);
         if workflows {
             options = options
                 .register_workflow::<VideoWorkflow>()
@@ -160,6 +163,30 @@ async fn build(
         workers.push(Worker::new(runtime, client.clone(), options).map_err(worker_err)?);
     }
     Ok(workers)
+}
+
+/// How a worker polls for workflow and activity tasks: a fixed most, or scaled by the server
+/// from its backlog (a burst of new jobs gets more polls, an idle queue fewer), never above the
+/// slots that could take the tasks.
+fn pollers(limits: &Limits, activity_slots: usize) -> (PollerBehavior, PollerBehavior) {
+    let scaled = |min: usize, max: usize| {
+        let max = max.max(min);
+        PollerBehavior::Autoscaling(
+            AutoscalingOptions::builder()
+                .minimum(min)
+                .maximum(max)
+                .initial(5.clamp(min, max))
+                .build(),
+        )
+    };
+    match limits.fixed_pollers {
+        // Sticky and normal queue each need a poll of their own.
+        Some(n) => (
+            PollerBehavior::SimpleMaximum(n.max(2)),
+            PollerBehavior::SimpleMaximum(n.max(1)),
+        ),
+        None => (scaled(2, limits.workflow_tasks), scaled(1, activity_slots)),
+    }
 }
 
 /// How often a worker with metrics on samples its queues' backlog.
