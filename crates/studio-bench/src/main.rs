@@ -55,6 +55,10 @@ struct Args {
     /// (deploy/kubernetes/tools/curves/).
     #[arg(long)]
     backlog_curve: Option<std::path::PathBuf>,
+    /// Latency of each activity in the load run, in ms (0: the zero-latency stress; a few
+    /// seconds: a render as the window watches it).
+    #[arg(long, default_value_t = 0)]
+    load_latency_ms: u64,
     /// Jobs in the load run.
     #[arg(long, default_value_t = 200)]
     load_jobs: usize,
@@ -528,7 +532,12 @@ async fn main() -> Result<()> {
             let queue = "bench-load";
             for run in 0..args.runs {
                 // A fresh worker per run, with the defaults a user gets.
-                let mut w = worker(port, queue, &data.path().join(format!("load-{run}")), 0)?;
+                let mut w = worker(
+                    port,
+                    queue,
+                    &data.path().join(format!("load-{run}")),
+                    args.load_latency_ms,
+                )?;
                 let line = load::load(
                     &Endpoint::local(port),
                     queue,
