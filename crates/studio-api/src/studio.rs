@@ -808,14 +808,9 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     let parallel = match settings.tuning {
         Some(t) => t.max_parallel_segments,
         None => {
-            let limits = settings
+            let slots = settings
                 .worker
-                .limits(studio_engine::config::Machine::this(), settings.provider());
-            let slots = if settings.worker.is_split() {
-                limits.slow_activities
-            } else {
-                limits.activities
-            };
+                .clip_slots(studio_engine::config::Machine::this(), settings.provider());
             u32::try_from(slots).unwrap_or(u32::MAX)
         }
     }

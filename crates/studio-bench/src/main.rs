@@ -182,7 +182,7 @@ async fn critical_path(
     repeat: usize,
 ) -> Result<()> {
     let queue = "bench-critical";
-    // Enough activity slots for every segment at once (the default is 5 per worker).
+    // Enough activity slots for every segment at once, whatever this machine's "auto" gives.
     let dir = data.join("critical-worker");
     let mut settings = studio_api::Settings::default();
     settings.worker.max_concurrent_activities = (segments + 1).into();

@@ -155,12 +155,17 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// The fixed number, if any.
+    pub fn fixed(self) -> Option<usize> {
+        match self {
+            Limit::Auto => None,
+            Limit::Fixed(n) => Some(n),
+        }
+    }
+
     /// The fixed number, else `auto`.
     pub fn or(self, auto: usize) -> usize {
-        match self {
-            Limit::Auto => auto,
-            Limit::Fixed(n) => n,
-        }
+        self.fixed().unwrap_or(auto)
     }
 }
 
@@ -210,8 +215,14 @@ pub struct Machine {
 
 impl Machine {
     /// This machine, as the process sees it: `available_parallelism` follows cgroup CPU quotas;
-    /// memory is the smaller of `MemTotal` and the cgroup's `memory.max`.
+    /// memory is the smaller of `MemTotal` and the cgroup's `memory.max`. Read once per process
+    /// (estimates ask on every project edit).
     pub fn this() -> Machine {
+        static THIS: std::sync::OnceLock<Machine> = std::sync::OnceLock::new();
+        *THIS.get_or_init(Machine::read)
+    }
+
+    fn read() -> Machine {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let total = std::fs::read_to_string("/proc/meminfo")
             .ok()
@@ -276,10 +287,18 @@ impl WorkerSettings {
                 .max_concurrent_workflow_tasks
                 .or((4 * cores).clamp(8, 100)),
             cached_workflows: self.max_cached_workflows.or(cache as usize),
-            fixed_pollers: match self.pollers {
-                Limit::Auto => None,
-                Limit::Fixed(n) => Some(n),
-            },
+            fixed_pollers: self.pollers.fixed(),
+        }
+    }
+
+    /// How many clips a worker of these settings runs at once on `machine` with `provider`:
+    /// the slow queue's slots when it is split off, else the only queue's.
+    pub fn clip_slots(&self, machine: Machine, provider: ProviderKind) -> usize {
+        let limits = self.limits(machine, provider);
+        if self.is_split() {
+            limits.slow_activities
+        } else {
+            limits.activities
         }
     }
 
