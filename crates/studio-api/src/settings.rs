@@ -173,9 +173,7 @@ impl Settings {
             tuning: self.tuning,
             slow_queue: self.worker.slow_queue_for_input(),
             use_cache: self.use_cache,
-            base: None,
-            character_images: None,
-            cast_images: Vec::new(),
+            ..RenderInput::default()
         }
     }
 

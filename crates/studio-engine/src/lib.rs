@@ -18,7 +18,7 @@ pub mod tuning;
 pub mod versions;
 pub mod workflows;
 
-pub use messages::RenderInput;
+pub use messages::{RenderInput, ENGINE_LATEST};
 pub use tuning::Tuning;
 pub mod client;
 pub mod devserver;

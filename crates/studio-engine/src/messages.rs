@@ -38,7 +38,18 @@ pub struct RenderInput {
     /// (None: generated like the lead's). Absent for a one-character job.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cast_images: Vec<Option<CharacterImages>>,
+    /// The generation of the workflow's logic the client asks for: [`ENGINE_LATEST`] from our
+    /// own clients. Absent (0) from a client of the seed design and in the jobs of releases
+    /// before it: those jobs are told apart by the patch markers in their histories, as before.
+    /// Chosen here, in the job's first event, because a patch marker costs every job two
+    /// history events (the marker, and the search-attribute upsert the SDK writes with it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub engine: u32,
 }
+
+/// The newest [`RenderInput::engine`]: 2 runs as a job with the `engine-v2` marker does
+/// (one local activity for the plan and cache lookup, one fan-out of every clip).
+pub const ENGINE_LATEST: u32 = 2;
 
 /// What a new version of a job starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +106,8 @@ impl Default for RenderInput {
             base: None,
             character_images: None,
             cast_images: Vec::new(),
+            // Our clients start the newest logic; only a deserialized input lacks it.
+            engine: ENGINE_LATEST,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use studio_core::VideoResult;
 
-use crate::messages::{BaseSegment, BaseVersion, RenderInput};
+use crate::messages::{BaseSegment, BaseVersion, RenderInput, ENGINE_LATEST};
 
 /// What changes from one version to the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +110,8 @@ pub fn next_version(
     if let Some(v) = last.versions.last() {
         input.request.quality = v.quality;
     }
+    // A new version is a new job of this build's client, whatever started the first.
+    input.engine = ENGINE_LATEST;
     input.base = Some(BaseVersion {
         character_images: studio_core::CharacterImages {
             front,

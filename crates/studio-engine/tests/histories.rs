@@ -157,8 +157,9 @@ async fn histories_of_every_kind_of_job_replay() {
         record_history(&env, &id, "batch-continued").await,
     ));
 
-    // A client that sends no tuning (the seed's): one marker, and every clip scheduled in one
-    // workflow task (the workers' slots limit how many run), not in waves of four.
+    // A client that sends no tuning: every clip scheduled in one workflow task (the workers'
+    // slots limit how many run), not in waves of four. Our client names the engine in the
+    // input: no patch marker, no upsert, one local activity for the plan and the cache lookup.
     let id = env.job_id("fan-out");
     let six = (0..6).map(|i| scenario(&format!("shot {i}"), 4)).collect();
     env.start(
@@ -172,11 +173,9 @@ async fn histories_of_every_kind_of_job_replay() {
     env.result(&id).await.unwrap();
     let events = env.client.history(&id).await.unwrap();
     let c = studio_engine::history::counts(&events);
-    // One patch marker (and the upsert the SDK writes with it), one local activity for the
-    // plan and the cache lookup.
     assert_eq!(
         (c.patch_markers, c.upserts, c.local_activity_markers),
-        (1, 1, 1),
+        (0, 0, 1),
         "{c:?}"
     );
     let mut batches: Vec<i64> = events
@@ -197,6 +196,30 @@ async fn histories_of_every_kind_of_job_replay() {
         "all six clips from one workflow task: {batches:?}"
     );
     recorded.push(("fan-out", record_history(&env, &id, "fan-out").await));
+
+    // A client of the seed design names no engine: the job records the `engine-v2` marker
+    // (and the SDK's upsert with it) and then runs as ours do.
+    let id = env.job_id("seed-client");
+    env.start(
+        &id,
+        studio_engine::RenderInput {
+            tuning: None,
+            engine: 0,
+            ..input(two(), Quality::Standard)
+        },
+    )
+    .await;
+    env.result(&id).await.unwrap();
+    let c = studio_engine::history::counts(&env.client.history(&id).await.unwrap());
+    assert_eq!(
+        (c.patch_markers, c.upserts, c.local_activity_markers),
+        (1, 1, 1),
+        "{c:?}"
+    );
+    recorded.push((
+        "seed-client",
+        record_history(&env, &id, "seed-client").await,
+    ));
 
     let progress = env.client.progress(&env.job_id("plain")).await.unwrap();
     assert_eq!(progress.stage, Stage::Completed);

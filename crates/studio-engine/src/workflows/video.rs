@@ -29,6 +29,8 @@ use crate::tuning::Tuning;
 pub struct VideoWorkflow {
     request: VideoRequest,
     tuning: Tuning,
+    /// `RenderInput::engine`: the logic the client asked for (0: decided by patch markers).
+    engine: u32,
     /// The client chose the tuning; without it (the seed's clients, the studio's defaults) an
     /// engine-v2 job launches all its clips at once.
     tuning_given: bool,
@@ -326,10 +328,13 @@ async fn prepare(ctx: &WorkflowContext<VideoWorkflow>) -> WorkflowResult<(Run, C
     // Jobs started before plans existed replay without one.
     // A new version knows its takes already; its new takes are new work by design.
     let wants_cache = ctx.state(|s| s.use_cache && s.progress.version == 1);
-    // Jobs started since engine-v2 record that one marker for all of the below, and one local
-    // activity for the plan and the cache lookup; a history without it asks the older patches
-    // and activities, in their order, and replays as it ran.
-    if ctx.patched(names::ENGINE_V2_PATCH) {
+    // Jobs started since engine-v2 run one local activity for the plan and the cache lookup.
+    // Our clients say so in the job's input, and no marker is written; a job without that
+    // (a seed-design client's) records the `engine-v2` marker, and a history with neither
+    // asks the older patches and activities, in their order, and replays as it ran. The
+    // input is asked first: a job that has it never asks the patch.
+    let engine = ctx.state(|s| s.engine);
+    if engine >= 2 || ctx.patched(names::ENGINE_V2_PATCH) {
         let query = ctx.state(|s| PrepareQuery {
             plan: plan_query(s),
             cache: wants_cache.then(|| cache_query(s)),
@@ -882,6 +887,7 @@ impl VideoWorkflow {
             base,
             character_images,
             mut cast_images,
+            engine,
         } = input;
         let scenarios = request.scenarios.clone();
         cast_images.resize(request.cast.len(), None);
@@ -891,6 +897,7 @@ impl VideoWorkflow {
                 scenarios: Vec::new(),
                 ..request
             },
+            engine,
             tuning_given: tuning.is_some(),
             tuning: tuning.unwrap_or_default(),
             slow_queue,
