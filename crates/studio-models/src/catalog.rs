@@ -324,18 +324,17 @@ mod tests {
     #[test]
     fn prices_come_from_the_family() {
         let c = Catalog::builtin();
-        assert_eq!(
-            c.unit_price("veo-3.1-generate-001", true, Some("4k")),
-            Some(0.60)
-        );
-        assert_eq!(
-            c.unit_price("veo-3.1-generate-001", true, Some("720p")),
-            Some(0.40)
-        );
-        assert_eq!(
-            c.unit_price("gemini-3.1-flash-image", false, None),
-            Some(0.067)
-        );
+        // A member of each family, named from the table's own pattern: prices follow the
+        // family, whatever Google calls its models this year.
+        let member = |family: &str| {
+            c.family(family).unwrap().patterns[0]
+                .replacen('*', "9.9", 1)
+                .replace('*', "")
+        };
+        let (veo, flash) = (member("veo"), member("nano-banana-flash"));
+        assert_eq!(c.unit_price(&veo, true, Some("4k")), Some(0.60));
+        assert_eq!(c.unit_price(&veo, true, Some("720p")), Some(0.40));
+        assert_eq!(c.unit_price(&flash, false, None), Some(0.067));
         assert_eq!(c.unit_price("offline", true, None), Some(0.0));
         assert_eq!(c.unit_price("mystery", true, None), None);
     }
