@@ -116,7 +116,7 @@ impl DevServer {
         // SQLite's defaults (a rollback journal, a full sync per commit) make the server the
         // ceiling under load. With a write-ahead log and NORMAL sync a crash of the server or the
         // app loses nothing committed; only a power cut may roll back the last commits, and the
-        // store stays consistent. Measured under the 200-job load: server CPU 145 -> 79 ms a
+        // store stays consistent. Measured under the 200-job load: server CPU 145 -> 80-104 ms a
         // job (docs/performance.md).
         .args([
             "--sqlite-pragma",
