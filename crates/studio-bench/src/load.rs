@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use futures::stream::{FuturesUnordered, StreamExt};
 use studio_core::{AspectRatio, CharacterSpec, Quality, ScenarioSpec, VideoRequest};
-use studio_engine::history::{counts, HistoryCounts};
+use studio_engine::history::{counts, workflow_task_waits, HistoryCounts};
 use studio_engine::{Endpoint, RenderInput, StudioClient};
 
 /// What the load part runs.
@@ -103,17 +103,50 @@ fn latency_json(mut l: Vec<Duration>, failed: usize) -> serde_json::Value {
 #[derive(Default)]
 struct Latencies {
     times: Vec<Duration>,
+    /// When each answered query was asked, from the start of the run.
+    asked_at: Vec<Duration>,
+    /// Answers for a job no worker had run yet (its input's progress).
+    before_start: usize,
     failed: usize,
 }
 
-async fn timed_progress(client: &StudioClient, id: &str, into: &Mutex<Latencies>) {
+async fn timed_progress(
+    client: &StudioClient,
+    id: &str,
+    run_start: Instant,
+    into: &Mutex<Latencies>,
+) {
     let t = Instant::now();
     let r = client.progress(id).await;
     let mut l = into.lock().unwrap_or_else(|e| e.into_inner());
     match r {
-        Ok(_) => l.times.push(t.elapsed()),
+        Ok(p) => {
+            if p.stage == studio_core::Stage::Initializing {
+                l.before_start += 1;
+            }
+            l.times.push(t.elapsed());
+            l.asked_at.push(t - run_start);
+        }
         Err(_) => l.failed += 1,
     }
+}
+
+/// The slowest answers and when in the run they were asked (`[asked at s, took ms]`): a tail
+/// of queries asked in the first seconds is the intake of the burst, one spread over the run
+/// is not.
+fn slowest(l: &Latencies, n: usize) -> serde_json::Value {
+    let mut pairs: Vec<_> = l.times.iter().zip(&l.asked_at).collect();
+    pairs.sort_by(|a, b| b.0.cmp(a.0));
+    pairs
+        .into_iter()
+        .take(n)
+        .map(|(took, at)| {
+            serde_json::json!([
+                (at.as_secs_f64() * 10.0).round() / 10.0,
+                took.as_millis() as u64
+            ])
+        })
+        .collect()
 }
 
 /// Runs the load once; prints a summary and returns the JSON line.
@@ -174,7 +207,7 @@ pub async fn load(
                     break;
                 };
                 next = (ids.iter().position(|x| x == id).unwrap_or(0) + 1) % ids.len();
-                timed_progress(&client, id, &asked).await;
+                timed_progress(&client, id, started, &asked).await;
                 tokio::time::sleep(every).await;
             }
         })
@@ -191,7 +224,7 @@ pub async fn load(
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 while !is_done(&done, &id) {
                     tick.tick().await;
-                    timed_progress(&client, &id, &watched).await;
+                    timed_progress(&client, &id, started, &watched).await;
                 }
             })
         })
@@ -224,8 +257,18 @@ pub async fn load(
     // What the server keeps per job.
     let mut total = HistoryCounts::default();
     let mut most = 0;
+    let (mut first_waits, mut later_waits) = (Vec::new(), Vec::new());
     for id in &ids {
-        let c = counts(&client.history(id).await?);
+        let events = client.history(id).await?;
+        for w in workflow_task_waits(&events) {
+            let into = if w.first {
+                &mut first_waits
+            } else {
+                &mut later_waits
+            };
+            into.push((w.to_start, w.to_close));
+        }
+        let c = counts(&events);
         most = most.max(c.events);
         total.events += c.events;
         total.workflow_tasks += c.workflow_tasks;
@@ -242,8 +285,19 @@ pub async fn load(
         let mut l = m.lock().unwrap_or_else(|e| e.into_inner());
         (std::mem::take(&mut l.times), l.failed)
     };
+    let before_start =
+        |m: &Mutex<Latencies>| m.lock().unwrap_or_else(|e| e.into_inner()).before_start;
+    let (asked_before_start, watched_before_start) = (before_start(&asked), before_start(&watched));
+    let slow_asked = slowest(&asked.lock().unwrap_or_else(|e| e.into_inner()), 5);
+    let slow_watched = slowest(&watched.lock().unwrap_or_else(|e| e.into_inner()), 5);
     let (asked, asked_failed) = take(&asked);
     let (watched, watched_failed) = take(&watched);
+    let waits = |w: &[(Duration, Duration)]| {
+        serde_json::json!({
+            "toStart": latency_json(w.iter().map(|p| p.0).collect(), 0),
+            "toClose": latency_json(w.iter().map(|p| p.1).collect(), 0),
+        })
+    };
     let line = serde_json::json!({
         "bench": "load",
         "label": args.label,
@@ -260,8 +314,12 @@ pub async fn load(
         "serverCpuSecs": server_cpu.map(|c| (c * 100.0).round() / 100.0),
         "serverCpuMsPerJob": server_cpu.map(|c| (c * 1000.0 / jobs).round()),
         "query": latency_json(asked, asked_failed),
+        "querySlowest": slow_asked,
+        "queryBeforeStart": asked_before_start,
         "watch": {"jobs": args.watch, "everyMs": args.watch_every.as_millis() as u64,
-                  "latency": latency_json(watched, watched_failed)},
+                  "latency": latency_json(watched, watched_failed), "slowest": slow_watched,
+                  "beforeStart": watched_before_start},
+        "workflowTaskWaits": {"first": waits(&first_waits), "later": waits(&later_waits)},
         "history": {
             "eventsPerJob": per_job(total.events),
             "eventsMax": most,
@@ -277,7 +335,8 @@ pub async fn load(
     println!(
         "load: {} jobs x {} clips in {:.1} s = {:.2} jobs/s, failed {failed}; worker CPU {:.1} s \
          ({:.0} ms/job), RSS idle {} MiB, peak {} MiB; server CPU {}; getProgress p50 {} ms, p99 {} ms; \
-         watched p99 {} ms; {} events and {} workflow tasks per job",
+         watched p99 {} ms; {} events and {} workflow tasks per job; workflow tasks waited for a \
+         worker p99 {} ms (first of a job) / {} ms (later)",
         args.jobs,
         args.segments,
         wall.as_secs_f64(),
@@ -292,6 +351,8 @@ pub async fn load(
         line["watch"]["latency"]["p99Ms"],
         line["history"]["eventsPerJob"],
         line["history"]["workflowTasksPerJob"],
+        line["workflowTaskWaits"]["first"]["toStart"]["p99Ms"],
+        line["workflowTaskWaits"]["later"]["toStart"]["p99Ms"],
     );
     Ok(line)
 }

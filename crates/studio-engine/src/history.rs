@@ -214,6 +214,73 @@ pub fn counts(events: &[HistoryEvent]) -> HistoryCounts {
     c
 }
 
+/// How long one workflow task waited: from scheduled to picked up by a worker, and to its
+/// completion. A progress query to a job with a task outstanding waits for that task, so these
+/// spans bound the query latency a window sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskWait {
+    /// The job's first task (on the shared queue, before any worker holds the job).
+    pub first: bool,
+    pub to_start: Duration,
+    pub to_close: Duration,
+}
+
+/// Every completed workflow task's waits, in history order.
+pub fn workflow_task_waits(events: &[HistoryEvent]) -> Vec<TaskWait> {
+    let mut waits = Vec::new();
+    let (mut scheduled, mut started) = (None, None);
+    for e in events {
+        match &e.attributes {
+            Some(Attributes::WorkflowTaskScheduledEventAttributes(_)) => {
+                scheduled = event_time(e);
+                started = None;
+            }
+            Some(Attributes::WorkflowTaskStartedEventAttributes(_)) => started = event_time(e),
+            Some(Attributes::WorkflowTaskCompletedEventAttributes(_)) => {
+                if let (Some(s), Some(st), Some(c)) = (scheduled, started, event_time(e)) {
+                    waits.push(TaskWait {
+                        first: waits.is_empty(),
+                        to_start: st.duration_since(s).unwrap_or_default(),
+                        to_close: c.duration_since(s).unwrap_or_default(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    waits
+}
+
+/// The input of a job no worker has run yet: `events` (the start of its current run, `whole`
+/// when nothing follows them) hold only its start and a first workflow task scheduled, picked
+/// up or timed out. Anything else (a completed or failed task, a signal, an update, a
+/// cancellation request) means only the workflow itself can say where the job stands: None.
+pub fn input_before_first_task(
+    events: &[HistoryEvent],
+    whole: bool,
+) -> Option<crate::messages::RenderInput> {
+    let (first, rest) = events.split_first()?;
+    let Some(Attributes::WorkflowExecutionStartedEventAttributes(started)) = &first.attributes
+    else {
+        return None;
+    };
+    let untouched = rest.iter().all(|e| {
+        matches!(
+            e.attributes,
+            Some(
+                Attributes::WorkflowTaskScheduledEventAttributes(_)
+                    | Attributes::WorkflowTaskStartedEventAttributes(_)
+                    | Attributes::WorkflowTaskTimedOutEventAttributes(_)
+            )
+        )
+    });
+    if !whole || !untouched {
+        return None;
+    }
+    let payload = started.input.as_ref()?.payloads.first()?;
+    serde_json::from_slice(&payload.data).ok()
+}
+
 /// Number of updates accepted into history (a rejected update leaves no event).
 pub fn updates_accepted(events: &[HistoryEvent]) -> usize {
     events
@@ -481,5 +548,51 @@ mod counts_tests {
             (3, 3, 1)
         );
         assert_eq!(c.activities, 4, "the character, two clips and the stitch");
+        let waits = workflow_task_waits(&history.events);
+        assert_eq!(waits.len(), 5);
+        assert!(waits[0].first && waits[1..].iter().all(|w| !w.first));
+        assert!(waits.iter().all(|w| w.to_start <= w.to_close));
+    }
+
+    /// Until a worker completes its first task, a job's progress is its input's: the same
+    /// answer the workflow's `init` gives. Any other event first and it is not.
+    #[test]
+    fn the_input_answers_only_for_a_job_no_worker_has_run() {
+        use temporalio_common::protos::temporal::api::history::v1::WorkflowExecutionSignaledEventAttributes;
+
+        let json = include_bytes!("../tests/histories/r14-plain.json");
+        let events = serde_json::from_slice::<History>(json).unwrap().events;
+        // Started, first task scheduled, first task picked up.
+        let input = input_before_first_task(&events[..3], true).expect("a job no worker ran");
+        let progress = crate::workflows::VideoWorkflow::progress_before_start(input);
+        assert_eq!(progress.stage, studio_core::Stage::Initializing);
+        assert_eq!(progress.current_step, "Waiting for a worker");
+        assert_eq!(progress.segments.len(), 2);
+        assert_eq!(progress.version, 1);
+
+        assert!(
+            input_before_first_task(&events[..4], true).is_none(),
+            "a task completed"
+        );
+        assert!(
+            input_before_first_task(&events[..3], false).is_none(),
+            "more events follow"
+        );
+        assert!(
+            input_before_first_task(&events[1..3], true).is_none(),
+            "not the run's start"
+        );
+        let mut signalled = events[..2].to_vec();
+        signalled.push(HistoryEvent {
+            event_id: 3,
+            attributes: Some(Attributes::WorkflowExecutionSignaledEventAttributes(
+                WorkflowExecutionSignaledEventAttributes::default(),
+            )),
+            ..Default::default()
+        });
+        assert!(
+            input_before_first_task(&signalled, true).is_none(),
+            "a signal came first"
+        );
     }
 }

@@ -493,6 +493,22 @@ async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     .await;
     let q = env.client.queue_status().await.unwrap();
     assert!(q.scale_hint().unwrap().contains("studio worker"), "{q:?}");
+    // No worker can answer a query, yet progress comes back at once: the job as its input
+    // makes it, waiting for a worker.
+    let asked = std::time::Instant::now();
+    let progress = tokio::time::timeout(Duration::from_secs(10), env.client.progress(&id))
+        .await
+        .expect("progress answers without a worker")
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(progress.stage, studio_core::Stage::Initializing);
+    assert_eq!(progress.current_step, "Waiting for a worker");
+    assert_eq!(progress.segments.len(), 1);
+    assert_eq!(progress.segments[0].prompt, "a");
     env.worker = Some(env.spawn_worker(ProviderKind::Bench, Ffmpeg::from_env()));
     env.result(&id).await.unwrap();
     let q = env.client.queue_status().await.unwrap();

@@ -875,10 +875,10 @@ async fn finish(
     }))
 }
 
-#[workflow_methods]
 impl VideoWorkflow {
-    #[init]
-    fn new(_ctx: &WorkflowContextView, input: RenderInput) -> Self {
+    /// A job's state before its first workflow task: made from its input alone, by the
+    /// workflow's `init` and by a client answering for a job no worker holds yet.
+    fn from_input(input: RenderInput) -> Self {
         let RenderInput {
             request,
             tuning,
@@ -926,6 +926,20 @@ impl VideoWorkflow {
             wf.apply_base(base);
         }
         wf
+    }
+
+    /// What `getProgress` answers for a job whose first workflow task has not run: its state
+    /// made from `input` by the same code as the workflow's `init`.
+    pub fn progress_before_start(input: RenderInput) -> Progress {
+        Self::from_input(input).progress
+    }
+}
+
+#[workflow_methods]
+impl VideoWorkflow {
+    #[init]
+    fn new(_ctx: &WorkflowContextView, input: RenderInput) -> Self {
+        Self::from_input(input)
     }
 
     #[run(name = names::VIDEO_WORKFLOW)]
