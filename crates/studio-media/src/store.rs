@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncReadExt;
 
 use crate::error::MediaError;
 
@@ -235,22 +234,28 @@ impl LocalStore {
 
 /// SHA-256 of a file, streamed.
 pub async fn hash_file(path: &Path) -> Result<String, MediaError> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| MediaError::io(format!("open {}", path.display()), e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .await
-            .map_err(|e| MediaError::io(format!("read {}", path.display()), e))?;
-        if n == 0 {
-            break;
+    // One blocking task reads the whole file through a small buffer: a clip hashed through
+    // `tokio::fs` would hop to the blocking pool once per read, and a burst of finished clips
+    // would hold a large buffer each.
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let io = |e| MediaError::io(format!("read {}", path.display()), e);
+        let mut file = std::fs::File::open(&path)
+            .map_err(|e| MediaError::io(format!("open {}", path.display()), e))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
         }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
+        Ok(hex::encode(hasher.finalize()))
+    })
+    .await
+    .map_err(|e| MediaError::io("hash a file", std::io::Error::other(e)))?
 }
 
 fn file_uri(path: &Path) -> Result<String, MediaError> {
