@@ -135,8 +135,9 @@ pub struct WorkerSettings {
     /// Running jobs kept in memory between their workflow tasks (Temporal's sticky cache). A
     /// job pushed out replays its whole history on its next task or progress query.
     pub max_cached_workflows: Limit,
-    /// Polls a worker keeps open per queue and kind of task. `"auto"` lets the server scale
-    /// them by its backlog (from 5, up to the slots); a number fixes the most.
+    /// Polls a worker keeps open per queue and kind of task. `"auto"`: one per workflow-task
+    /// slot (a fifth of them on the shared queue, the rest on the worker's sticky queue) and one
+    /// per two activity slots; a number fixes the most of each.
     pub pollers: Limit,
     /// Seconds running activities get to finish after a shutdown request.
     pub graceful_shutdown_secs: u64,
@@ -250,7 +251,7 @@ pub struct Limits {
     pub slow_activities: usize,
     pub workflow_tasks: usize,
     pub cached_workflows: usize,
-    /// None: scaled by the server.
+    /// None: from the slots (`worker::pollers`).
     pub fixed_pollers: Option<usize>,
 }
 
@@ -441,7 +442,7 @@ mod tests {
         };
         let l = fixed.limits(farm, ProviderKind::Gemini);
         assert_eq!((l.activities, l.cached_workflows), (5, 300));
-        assert_eq!(l.fixed_pollers, None, "scaled by the server");
+        assert_eq!(l.fixed_pollers, None, "sized from the slots");
         let polls = WorkerSettings {
             pollers: 3.into(),
             ..WorkerSettings::default()

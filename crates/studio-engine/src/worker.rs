@@ -13,7 +13,7 @@ use studio_media::google::GoogleSettings;
 use studio_media::{ArtifactSettings, Ffmpeg, ProviderKind, Toolkit};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use temporalio_sdk::runtime::{AutoscalingOptions, PollerBehavior, RuntimeOptions};
+use temporalio_sdk::runtime::{PollerBehavior, RuntimeOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
@@ -165,27 +165,29 @@ async fn build(
     Ok(workers)
 }
 
-/// How a worker polls for workflow and activity tasks: a fixed most, or scaled by the server
-/// from its backlog (a burst of new jobs gets more polls, an idle queue fewer), never above the
-/// slots that could take the tasks.
+/// How many polls a worker keeps open for workflow and activity tasks.
+///
+/// `"auto"` (measured under the load bench, docs/performance.md): as many workflow-task polls
+/// as slots, of which the SDK gives the shared queue a fifth (at least one) and the worker's
+/// sticky queue the rest, so the jobs a worker already holds go on before it takes new ones:
+/// under a burst of starts their next tasks wait little, and a progress query to one of them
+/// with them. A job not taken yet answers from its input (`StudioClient::progress`). Half the
+/// activity slots poll; the other half are free when a workflow task completes, so the server
+/// can hand the activities it schedules straight back (eager execution), without a trip through
+/// the queue. The server-scaled polls this replaced kept two polls on the shared queue and every
+/// activity slot polling: new jobs crowded out running ones and no slot was ever free for an
+/// eager activity. A number fixes the most of each kind.
 fn pollers(limits: &Limits, activity_slots: usize) -> (PollerBehavior, PollerBehavior) {
-    let scaled = |min: usize, max: usize| {
-        let max = max.max(min);
-        PollerBehavior::Autoscaling(
-            AutoscalingOptions::builder()
-                .minimum(min)
-                .maximum(max)
-                .initial(5.clamp(min, max))
-                .build(),
-        )
-    };
     match limits.fixed_pollers {
         // Sticky and normal queue each need a poll of their own.
         Some(n) => (
             PollerBehavior::SimpleMaximum(n.max(2)),
             PollerBehavior::SimpleMaximum(n.max(1)),
         ),
-        None => (scaled(2, limits.workflow_tasks), scaled(1, activity_slots)),
+        None => (
+            PollerBehavior::SimpleMaximum(limits.workflow_tasks.max(2)),
+            PollerBehavior::SimpleMaximum((activity_slots / 2).max(1)),
+        ),
     }
 }
 
@@ -319,5 +321,44 @@ impl WorkerThread {
         self.join
             .join()
             .map_err(|_| EngineError::Worker("the worker thread panicked".into()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Machine, WorkerSettings};
+    use studio_media::ProviderKind;
+
+    #[test]
+    fn auto_pollers_follow_the_slots_and_leave_half_the_activity_slots_free() {
+        let two_cores = Machine {
+            cores: 2,
+            memory_mib: 8 * 1024,
+        };
+        let limits = WorkerSettings::default().limits(two_cores, ProviderKind::Bench);
+        assert_eq!((limits.workflow_tasks, limits.activities), (8, 16));
+        assert_eq!(
+            pollers(&limits, limits.activities),
+            (
+                PollerBehavior::SimpleMaximum(8),
+                PollerBehavior::SimpleMaximum(8)
+            )
+        );
+        // A queue of one activity slot still polls.
+        assert_eq!(pollers(&limits, 1).1, PollerBehavior::SimpleMaximum(1));
+        let fixed = WorkerSettings {
+            pollers: 1.into(),
+            ..WorkerSettings::default()
+        }
+        .limits(two_cores, ProviderKind::Bench);
+        // The sticky and the shared queue need a poll each.
+        assert_eq!(
+            pollers(&fixed, 16),
+            (
+                PollerBehavior::SimpleMaximum(2),
+                PollerBehavior::SimpleMaximum(1)
+            )
+        );
     }
 }
