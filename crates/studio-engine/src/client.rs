@@ -141,9 +141,9 @@ pub(crate) async fn namespace_ready(client: &Client) -> bool {
         .is_ok()
 }
 
-/// How long a progress query waits for its workflow before the client checks whether any
-/// worker has picked the job up (a workflow task takes a worker about a millisecond; a query
-/// waiting longer waits for a task in a queue).
+/// How long a progress query waits for its workflow before the client checks whether the job
+/// needs a worker to answer at all (a workflow task takes a worker about a millisecond; a
+/// query waiting longer waits for a task in a queue).
 pub const QUEUED_CHECK_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Who polls the studio's task queue and how much work waits there.
@@ -355,13 +355,13 @@ impl StudioClient {
             .map_err(|e| update_error(id, e))
     }
 
-    /// The job's progress, asked of its workflow. A query to a job with a workflow task
-    /// outstanding waits for that task; for a job no worker has picked up yet (a burst of new
-    /// jobs queued on busy workers, or no worker running) that can be seconds or forever. So
-    /// when no answer came within [`QUEUED_CHECK_AFTER`], the start of the job's history is
-    /// read: if no worker has run it yet, its progress is what its input makes (the answer
-    /// the workflow gives before its first task, from the same code); else the query's own
-    /// answer is awaited.
+    /// The job's progress, asked of its workflow. A query waits for a worker: for the job's
+    /// outstanding workflow task, or, once the job has finished, for a worker to replay it. For
+    /// a job no worker has taken yet (a burst of new jobs queued on busy workers, or no worker
+    /// running) or one that has finished, that can be seconds or forever. So when no answer
+    /// came within [`QUEUED_CHECK_AFTER`], the end of the job's history is read: a job not yet
+    /// run answers what its input makes (the workflow's own `init`), a finished one what its
+    /// result makes (the workflow's own last state); any other waits for the query's answer.
     pub async fn progress(&self, id: &str) -> Result<Progress> {
         let handle = self.client.get_workflow_handle::<VideoWorkflow>(id);
         let query = handle.query(
@@ -380,46 +380,49 @@ impl StudioClient {
             r = &mut query => return answer(r),
             () = tokio::time::sleep(QUEUED_CHECK_AFTER) => {}
         }
-        match self.input_if_not_started(id).await {
-            Ok(Some(input)) => Ok(VideoWorkflow::progress_before_start(input)),
+        match self.progress_without_worker(id).await {
+            Ok(Some(progress)) => Ok(progress),
             Ok(None) => answer(query.await),
             Err(e) => {
-                tracing::debug!(job = id, error = %e, "cannot read the job's start; waiting for the query");
+                tracing::debug!(job = id, error = %e, "cannot read the job's history; waiting for the query");
                 answer(query.await)
             }
         }
     }
 
-    /// The input of a job whose first workflow task no worker has completed, read from the
-    /// first events of its current run (one short page).
-    async fn input_if_not_started(&self, id: &str) -> Result<Option<RenderInput>> {
+    /// The progress of a job not yet run or finished, from the last events of its current run
+    /// (one short page, newest first); None for a job under way.
+    async fn progress_without_worker(&self, id: &str) -> Result<Option<Progress>> {
         use temporalio_common::protos::temporal::api::common::v1::WorkflowExecution;
-        use temporalio_common::protos::temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest;
-        let req = GetWorkflowExecutionHistoryRequest {
+        use temporalio_common::protos::temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryReverseRequest;
+        let req = GetWorkflowExecutionHistoryReverseRequest {
             namespace: self.client.options().namespace.clone(),
             execution: Some(WorkflowExecution {
                 workflow_id: id.to_owned(),
                 run_id: String::new(),
             }),
             // A job nobody ran holds its start, a task scheduled and maybe picked up or timed
-            // out: a few events. A longer start is read as "ran" and the query answers.
+            // out: a few events. A longer one has run.
             maximum_page_size: 8,
-            skip_archival: true,
-            ..Default::default()
+            next_page_token: Vec::new(),
         };
         let page = self
             .client
             .connection()
             .workflow_service()
-            .get_workflow_execution_history(temporalio_client::tonic::Request::new(req))
+            .get_workflow_execution_history_reverse(temporalio_client::tonic::Request::new(req))
             .await
             .map_err(|e| EngineError::Rpc(e.to_string()))?
             .into_inner();
-        let events = page.history.map(|h| h.events).unwrap_or_default();
-        Ok(crate::history::input_before_first_task(
-            &events,
-            page.next_page_token.is_empty(),
-        ))
+        let mut events = page.history.map(|h| h.events).unwrap_or_default();
+        if let Some(result) = events.first().and_then(crate::history::completed_result) {
+            return Ok(Some(VideoWorkflow::progress_when_done(&result)));
+        }
+        events.reverse();
+        Ok(
+            crate::history::input_before_first_task(&events, page.next_page_token.is_empty())
+                .map(VideoWorkflow::progress_before_start),
+        )
     }
 
     pub async fn pause(&self, id: &str) -> Result<()> {

@@ -251,6 +251,15 @@ pub fn workflow_task_waits(events: &[HistoryEvent]) -> Vec<TaskWait> {
     waits
 }
 
+/// The result of a job whose run completed, from the run's last event.
+pub fn completed_result(last: &HistoryEvent) -> Option<studio_core::VideoResult> {
+    let Some(Attributes::WorkflowExecutionCompletedEventAttributes(done)) = &last.attributes else {
+        return None;
+    };
+    let payload = done.result.as_ref()?.payloads.first()?;
+    serde_json::from_slice(&payload.data).ok()
+}
+
 /// The input of a job no worker has run yet: `events` (the start of its current run, `whole`
 /// when nothing follows them) hold only its start and a first workflow task scheduled, picked
 /// up or timed out. Anything else (a completed or failed task, a signal, an update, a
@@ -594,5 +603,13 @@ mod counts_tests {
             input_before_first_task(&signalled, true).is_none(),
             "a signal came first"
         );
+
+        // A finished run answers from its result.
+        let result = completed_result(events.last().unwrap()).expect("the run's result");
+        assert!(completed_result(&events[0]).is_none());
+        let done = crate::workflows::VideoWorkflow::progress_when_done(&result);
+        assert_eq!(done.stage, studio_core::Stage::Completed);
+        assert_eq!((done.percentage, done.version), (100, 1));
+        assert_eq!(done.segments, result.segments);
     }
 }

@@ -510,10 +510,28 @@ async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     assert_eq!(progress.segments.len(), 1);
     assert_eq!(progress.segments[0].prompt, "a");
     env.worker = Some(env.spawn_worker(ProviderKind::Bench, Ffmpeg::from_env()));
-    env.result(&id).await.unwrap();
+    let result = env.result(&id).await.unwrap();
     let q = env.client.queue_status().await.unwrap();
     assert!(q.workflow_pollers >= 1 && q.activity_pollers >= 1, "{q:?}");
     assert_eq!(q.scale_hint(), None, "{q:?}");
+    // A worker answers the finished job's progress by replaying it; with none left, the
+    // client answers the same from its result.
+    let replayed = env.client.progress(&id).await.unwrap();
+    assert_eq!(replayed.stage, studio_core::Stage::Completed);
+    env.worker.take().unwrap().shutdown().unwrap();
+    let asked = std::time::Instant::now();
+    let done = tokio::time::timeout(Duration::from_secs(10), env.client.progress(&id))
+        .await
+        .expect("a finished job's progress needs no worker")
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(done, replayed);
+    assert_eq!(done.percentage, 100);
+    assert_eq!(done.segments, result.segments);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -855,7 +855,6 @@ async fn finish(
         None => stitched,
     };
     Ok(ctx.state_mut(|s| {
-        s.set_stage(Stage::Completed, "Done");
         let mut versions = s.base_versions.clone();
         versions.push(Version {
             number: s.progress.version,
@@ -864,14 +863,16 @@ async fn finish(
             usage: s.run_usage.clone(),
             quality: s.quality,
         });
-        VideoResult {
+        let result = VideoResult {
             video_url,
             character_images: images.to_vec(),
             segments: s.progress.segments.clone(),
             versions,
             usage: s.progress.usage.clone(),
             cast_images,
-        }
+        };
+        s.progress = VideoWorkflow::progress_when_done(&result);
+        result
     }))
 }
 
@@ -932,6 +933,22 @@ impl VideoWorkflow {
     /// made from `input` by the same code as the workflow's `init`.
     pub fn progress_before_start(input: RenderInput) -> Progress {
         Self::from_input(input).progress
+    }
+
+    /// What `getProgress` answers once the job has finished with `result`: the workflow's last
+    /// state is made by this function, so a client reading the result answers the same.
+    pub fn progress_when_done(result: &VideoResult) -> Progress {
+        let last = result.versions.last();
+        Progress {
+            stage: Stage::Completed,
+            percentage: Stage::Completed.base_percentage(),
+            current_step: "Done".into(),
+            segments: result.segments.clone(),
+            paused: false,
+            quality: last.map(|v| v.quality).unwrap_or_default(),
+            version: last.map_or(1, |v| v.number),
+            usage: result.usage.clone(),
+        }
     }
 }
 
