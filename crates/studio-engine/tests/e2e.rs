@@ -474,6 +474,21 @@ fn malformed_projects_fail_fast_with_every_problem_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
 
+/// A job's progress while no worker polls: it must come back within seconds, not hang.
+async fn progress_with_no_worker(env: &Env, id: &str) -> studio_core::Progress {
+    let asked = Instant::now();
+    let progress = tokio::time::timeout(Duration::from_secs(10), env.client.progress(id))
+        .await
+        .expect("progress answers without a worker")
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    progress
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     let mut env = Env::without_worker("queue").await;
@@ -495,17 +510,8 @@ async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     assert!(q.scale_hint().unwrap().contains("studio worker"), "{q:?}");
     // No worker can answer a query, yet progress comes back at once: the job as its input
     // makes it, waiting for a worker.
-    let asked = std::time::Instant::now();
-    let progress = tokio::time::timeout(Duration::from_secs(10), env.client.progress(&id))
-        .await
-        .expect("progress answers without a worker")
-        .unwrap();
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        asked.elapsed()
-    );
-    assert_eq!(progress.stage, studio_core::Stage::Initializing);
+    let progress = progress_with_no_worker(&env, &id).await;
+    assert_eq!(progress.stage, Stage::Initializing);
     assert_eq!(progress.current_step, "Waiting for a worker");
     assert_eq!(progress.segments.len(), 1);
     assert_eq!(progress.segments[0].prompt, "a");
@@ -517,18 +523,9 @@ async fn the_queue_reports_backlog_without_workers_and_pollers_with_one() {
     // A worker answers the finished job's progress by replaying it; with none left, the
     // client answers the same from its result.
     let replayed = env.client.progress(&id).await.unwrap();
-    assert_eq!(replayed.stage, studio_core::Stage::Completed);
+    assert_eq!(replayed.stage, Stage::Completed);
     env.worker.take().unwrap().shutdown().unwrap();
-    let asked = std::time::Instant::now();
-    let done = tokio::time::timeout(Duration::from_secs(10), env.client.progress(&id))
-        .await
-        .expect("a finished job's progress needs no worker")
-        .unwrap();
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        asked.elapsed()
-    );
+    let done = progress_with_no_worker(&env, &id).await;
     assert_eq!(done, replayed);
     assert_eq!(done.percentage, 100);
     assert_eq!(done.segments, result.segments);
