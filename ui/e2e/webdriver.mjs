@@ -88,9 +88,19 @@ export class Session {
     return this.cmd("POST", `/element/${el}/value`, { text });
   }
 
-  /** Finds `css` and clicks it with a real (WebDriver) click. */
+  /**
+   * Finds `css` and clicks it with a real (WebDriver) click. An element the page replaced between
+   * the find and the click ("stale element reference") is found again, as a person's next look
+   * would: a few times, then the error stands.
+   */
   async clickOn(css) {
-    return this.click(await this.find(css));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.click(await this.find(css));
+      } catch (e) {
+        if (attempt >= 3 || !/stale element reference/.test(e.message)) throw e;
+      }
+    }
   }
 
   /** Finds `css`, clears it and types `text` as a person would. */

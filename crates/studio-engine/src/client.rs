@@ -633,21 +633,15 @@ impl StudioClient {
                             .as_ref()
                             .is_some_and(|t| t.name == names::GENERATE_CHARACTER_IMAGES) =>
                     {
-                        let input = a
-                            .input
-                            .as_ref()
-                            .and_then(|p| p.payloads.first())
-                            .and_then(|p| serde_json::from_slice::<CharacterInput>(&p.data).ok());
-                        if let Some(input) = input {
+                        if let Some(input) =
+                            crate::history::first_json::<CharacterInput>(a.input.as_ref())
+                        {
                             inputs.insert(e.event_id, input.character);
                         }
                     }
                     Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
-                        let output = a
-                            .result
-                            .as_ref()
-                            .and_then(|p| p.payloads.first())
-                            .and_then(|p| serde_json::from_slice::<CharacterOutput>(&p.data).ok());
+                        let output =
+                            crate::history::first_json::<CharacterOutput>(a.result.as_ref());
                         if let (Some(spec), Some(output)) =
                             (inputs.remove(&a.scheduled_event_id), output)
                         {

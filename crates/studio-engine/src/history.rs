@@ -75,9 +75,11 @@ fn describe_failure(
     }
 }
 
-fn first_json(
+/// The first payload of `payloads` read as JSON (our data converter writes one JSON payload per
+/// argument or result); None when there is none or it is not a `T`.
+pub(crate) fn first_json<T: serde::de::DeserializeOwned>(
     payloads: Option<&temporalio_common::protos::temporal::api::common::v1::Payloads>,
-) -> Option<serde_json::Value> {
+) -> Option<T> {
     serde_json::from_slice(&payloads?.payloads.first()?.data).ok()
 }
 
@@ -256,8 +258,7 @@ pub fn completed_result(last: &HistoryEvent) -> Option<studio_core::VideoResult>
     let Some(Attributes::WorkflowExecutionCompletedEventAttributes(done)) = &last.attributes else {
         return None;
     };
-    let payload = done.result.as_ref()?.payloads.first()?;
-    serde_json::from_slice(&payload.data).ok()
+    first_json(done.result.as_ref())
 }
 
 /// The input of a job no worker has run yet: `events` (the start of its current run, `whole`
@@ -286,8 +287,7 @@ pub fn input_before_first_task(
     if !whole || !untouched {
         return None;
     }
-    let payload = started.input.as_ref()?.payloads.first()?;
-    serde_json::from_slice(&payload.data).ok()
+    first_json(started.input.as_ref())
 }
 
 /// Number of updates accepted into history (a rejected update leaves no event).
@@ -401,7 +401,7 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
         let at = event_time(e);
         let item = match &e.attributes {
             Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
-                let input = first_json(a.input.as_ref());
+                let input = first_json::<serde_json::Value>(a.input.as_ref());
                 let version = input
                     .as_ref()
                     .and_then(|v| v.pointer("/base/versions"))
@@ -434,7 +434,7 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
                 ))
             }
             Some(Attributes::WorkflowExecutionSignaledEventAttributes(a)) => {
-                let arg = first_json(a.input.as_ref());
+                let arg = first_json::<serde_json::Value>(a.input.as_ref());
                 Some(match a.signal_name.as_str() {
                     names::PAUSE => entry(at, TimelineKind::Paused, "Paused".into()),
                     names::RESUME => entry(at, TimelineKind::Resumed, "Resumed".into()),
@@ -449,7 +449,7 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
             Some(Attributes::WorkflowExecutionUpdateAcceptedEventAttributes(a)) => {
                 let input = a.accepted_request.as_ref().and_then(|r| r.input.as_ref());
                 let name = input.map(|i| i.name.as_str()).unwrap_or_default();
-                let arg = input.and_then(|i| first_json(i.args.as_ref()));
+                let arg = input.and_then(|i| first_json::<serde_json::Value>(i.args.as_ref()));
                 Some(match name {
                     names::CHANGE_QUALITY => entry(
                         at,

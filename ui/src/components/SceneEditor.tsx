@@ -1,7 +1,7 @@
 // The scene editor (a resizable side panel): the selected scene's prompt, negative prompt,
 // length, cast, continuity, and its takes in the project's latest job: use another take (stitched
 // at once as a new version) or regenerate the scene with the prompt as edited here.
-import { For, Show } from "solid-js";
+import { For, Index, Show } from "solid-js";
 import { characters } from "../cast";
 import type { Duration } from "../editor";
 import { takeText } from "../format";
@@ -170,12 +170,14 @@ export default function SceneEditor() {
             <h3>Takes</h3>
             <Show when={segment()?.takes?.length} fallback={<p class="muted">No takes yet: render the project.</p>}>
               <ol id="scene-takes" class="scene-takes">
-                <For each={segment()?.takes ?? []}>
+                {/* By place, not by object: a refresh of the job's details brings new take objects,
+                    and keyed rows would be rebuilt under the pointer (and lose keyboard focus). */}
+                <Index each={segment()?.takes ?? []}>
                   {(t) => (
-                    <li classList={{ current: t.number === segment()?.take }} data-take={t.number}>
-                      <span class="take-text">{takeText(t)}</span>
+                    <li classList={{ current: t().number === segment()?.take }} data-take={t().number}>
+                      <span class="take-text">{takeText(t())}</span>
                       <Show
-                        when={t.number !== segment()?.take}
+                        when={t().number !== segment()?.take}
                         fallback={<span class="badge">in use</span>}
                       >
                         <button
@@ -183,15 +185,15 @@ export default function SceneEditor() {
                           class="use-take small"
                           disabled={jobRunning()}
                           title={jobRunning() ? "Wait for the render to finish" : "Use this take: a new version is stitched"}
-                          aria-label={`Use take ${t.number}`}
-                          onClick={() => void jobs.pickSceneTake(s().id, t.number)}
+                          aria-label={`Use take ${t().number}`}
+                          onClick={() => void jobs.pickSceneTake(s().id, t().number)}
                         >
                           Use
                         </button>
                       </Show>
                     </li>
                   )}
-                </For>
+                </Index>
               </ol>
               <button
                 type="button"
