@@ -140,6 +140,8 @@ fn interpreted_javascript() {
 }
 
 fn main() {
+    // Before any thread: the bundled worker under a burst of jobs keeps less memory.
+    studio_api::cap_malloc_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")

@@ -28,4 +28,5 @@ pub use studio::{
     VersionView, WorkflowView,
 };
 pub use studio_core::{DataDir, JobStatus};
+pub use studio_engine::cap_malloc_arenas;
 pub use studio_engine::config::QueueRole;

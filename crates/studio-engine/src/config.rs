@@ -253,6 +253,8 @@ pub struct Limits {
     pub cached_workflows: usize,
     /// None: from the slots (`worker::pollers`).
     pub fixed_pollers: Option<usize>,
+    /// Threads of the worker's blocking pool (its file work: writes, hashes, renames).
+    pub blocking_threads: usize,
 }
 
 /// Memory a cached running job takes in a worker (measured under the load bench: about
@@ -269,6 +271,10 @@ impl WorkerSettings {
     /// - workflow tasks: short CPU bursts; 4 per core (8 to 100).
     /// - cached jobs: every running job should stay cached; as many as 1/64 of memory holds
     ///   (at least 200, at most 10 000).
+    /// - blocking threads: the activities' file work waits on the disk, not the CPU; 4 per core
+    ///   (at least 8). tokio's default, 512, let a burst of finished clips start 40-odd
+    ///   threads, each keeping its stack and allocator cache: 1.3 MiB more at the peak of the
+    ///   200-job load, for no speed (docs/performance.md).
     pub fn limits(&self, machine: Machine, provider: ProviderKind) -> Limits {
         let cores = machine.cores.max(1);
         let remote = !matches!(provider, ProviderKind::Offline);
@@ -289,6 +295,7 @@ impl WorkerSettings {
                 .or((4 * cores).clamp(8, 100)),
             cached_workflows: self.max_cached_workflows.or(cache as usize),
             fixed_pollers: self.pollers.fixed(),
+            blocking_threads: (4 * cores).max(8),
         }
     }
 
@@ -411,6 +418,7 @@ mod tests {
         assert_eq!((l.activities, l.slow_activities), (32, 32));
         assert_eq!(l.workflow_tasks, 16);
         assert_eq!(l.cached_workflows, 512);
+        assert_eq!(l.blocking_threads, 16);
         let l = w.limits(farm, ProviderKind::Vertex);
         assert_eq!(
             (l.activities, l.workflow_tasks, l.cached_workflows),
@@ -432,8 +440,13 @@ mod tests {
         };
         let l = w.limits(tiny, ProviderKind::Offline);
         assert_eq!(
-            (l.activities, l.workflow_tasks, l.cached_workflows),
-            (2, 8, 200)
+            (
+                l.activities,
+                l.workflow_tasks,
+                l.cached_workflows,
+                l.blocking_threads
+            ),
+            (2, 8, 200, 8)
         );
         let fixed = WorkerSettings {
             max_concurrent_activities: 5.into(),

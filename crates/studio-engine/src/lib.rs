@@ -29,3 +29,4 @@ pub mod worker;
 
 pub use client::{Endpoint, StudioClient};
 pub use error::EngineError;
+pub use worker::cap_malloc_arenas;
