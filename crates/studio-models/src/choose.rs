@@ -164,6 +164,7 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::member;
 
     fn listed(ids: &[(&str, &[&str])]) -> Vec<ListedModel> {
         ids.iter()
@@ -171,25 +172,6 @@ mod tests {
                 id: (*id).into(),
                 methods: methods.iter().map(|m| (*m).to_owned()).collect(),
                 display_name: None,
-            })
-            .collect()
-    }
-
-    /// A member of `family` named from the table's first pattern, each `*` filled in turn: the
-    /// tests follow the table, not whatever Google calls its models this year.
-    fn member(family: &str, fills: &[&str]) -> String {
-        let pattern = &Catalog::builtin().family(family).unwrap().patterns[0];
-        let mut fills = fills.iter();
-        pattern
-            .split('*')
-            .enumerate()
-            .map(|(i, part)| {
-                let fill = if i == 0 {
-                    ""
-                } else {
-                    fills.next().copied().unwrap_or("")
-                };
-                format!("{fill}{part}")
             })
             .collect()
     }

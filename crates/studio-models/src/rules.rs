@@ -231,19 +231,21 @@ pub fn check_first_frame(rules: &VideoRules, scenario: Option<&str>) -> Option<P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
+    use crate::catalog::{member, Catalog};
 
-    fn rules(model: &str) -> VideoRules {
+    /// The rules of a model of `family`, named in the table's shape (no model id in code).
+    fn rules(family: &str, fills: &[&str]) -> VideoRules {
+        let model = member(family, fills);
         let c = Catalog::builtin();
         Choice {
-            model: model.into(),
-            family: c.family_of(model).unwrap().clone(),
+            family: c.family_of(&model).unwrap().clone(),
+            model,
         }
     }
 
     #[test]
     fn high_and_4k_need_8_seconds_on_veo() {
-        let veo = rules("veo-3.1-generate-001");
+        let veo = rules("veo", &["9.1-generate-001"]);
         let l = AspectRatio::Landscape;
         assert!(check_clip(&veo, Some("s1"), Quality::Standard, 4, l).is_empty());
         assert!(check_clip(&veo, Some("s1"), Quality::High, 8, l).is_empty());
@@ -266,18 +268,18 @@ mod tests {
 
     #[test]
     fn lite_upscales_4k_and_omni_takes_its_own_range() {
-        let lite = rules("veo-3.1-lite-generate-001");
+        let lite = rules("veo-lite", &["9.1", "generate-001"]);
         let plan = clip_plan(&lite.family, Quality::FourK, 8, 3);
         assert_eq!(plan.resolution, "1080p");
         assert!(plan.upscale && !plan.references);
-        let veo = rules("veo-3.1-generate-001");
+        let veo = rules("veo", &["9.1-generate-001"]);
         let plan = clip_plan(&veo.family, Quality::FourK, 8, 3);
         assert_eq!(plan.resolution, "4k");
         assert!(!plan.upscale && plan.references);
         assert_eq!(plan.person_generation, None);
         // References need 8 s: a 4 s clip animates the front image instead.
         assert!(!clip_plan(&veo.family, Quality::Standard, 4, 3).references);
-        let omni = rules("gemini-omni-1.2-flash");
+        let omni = rules("omni", &["9.2-flash"]);
         assert!(check_clip(&omni, None, Quality::High, 5, AspectRatio::Portrait).is_empty());
         assert_eq!(
             check_clip(&omni, None, Quality::High, 12, AspectRatio::Portrait)[0].fix,
@@ -287,7 +289,7 @@ mod tests {
 
     #[test]
     fn offline_takes_anything_reasonable() {
-        let off = rules("offline");
+        let off = rules("offline", &[]);
         for q in Quality::ALL {
             assert!(check_clip(&off, None, q, 5, AspectRatio::Landscape).is_empty());
         }
