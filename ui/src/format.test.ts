@@ -44,6 +44,7 @@ const report: ModelReport = {
   usableImageModels: ["offline-image"],
   usableVideoModels: ["offline-video", "offline-draft"],
   unknown: [],
+  roles: [],
 };
 
 describe("format", () => {
@@ -119,6 +120,19 @@ describe("format", () => {
     expect(listed[2]).toEqual(["Video", "offline-video (local, native 4k, 3 reference images)"]);
     expect(listed[4]).toEqual(["Also usable", "nothing else"]);
     expect(listed[5]).toEqual(["Not in the model table", "veo-9"]);
+    const vertex = modelReportRows({
+      ...report,
+      roles: [
+        { role: "images", model: "nano", route: "generateContent", location: "global", problem: null },
+        { role: "video", model: "veo", route: "predictLongRunning", location: "us-central1", problem: null },
+        { role: "drafts", model: "omni", route: "interactions", location: null, problem: "kept in europe-west4" },
+      ],
+    });
+    expect(vertex.slice(4, 7)).toEqual([
+      ["Route (images)", "nano via generateContent at global"],
+      ["Route (video)", "veo via predictLongRunning at us-central1"],
+      ["Route (drafts)", "omni via interactions — cannot be called: kept in europe-west4"],
+    ]);
   });
 });
 

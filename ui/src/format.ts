@@ -130,6 +130,10 @@ export function modelReportRows(m: ModelReport): [term: string, value: string][]
     ["Images", m.imageModel],
     ["Video", `${m.videoModel} (${video.join(", ")})`],
     ["Drafts", m.draftVideoModel],
+    ...m.roles.map((r): [string, string] => [
+      `Route (${r.role})`,
+      `${r.model} via ${r.route}${r.problem ? ` — cannot be called: ${r.problem}` : r.location ? ` at ${r.location}` : ""}`,
+    ]),
     ["Also usable", others.join(", ") || "nothing else"],
     ...(m.unknown.length > 0 ? [["Not in the model table", m.unknown.join(", ")] satisfies [string, string]] : []),
   ];

@@ -91,6 +91,7 @@ impl From<MediaError> for ApiError {
         use studio_media::ErrorClass;
         let code = match e.class() {
             ErrorClass::InvalidApiKey => ErrorCode::InvalidKey,
+            ErrorClass::Settings => ErrorCode::Settings,
             ErrorClass::UnsupportedModel => ErrorCode::UnsupportedModel,
             ErrorClass::QuotaExceeded => ErrorCode::QuotaExceeded,
             ErrorClass::Transient if matches!(e, MediaError::Provider { .. }) => {

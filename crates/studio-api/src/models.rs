@@ -84,6 +84,62 @@ pub struct ModelReport {
     /// Listed ids that look like image or video models but match no family of the table: the
     /// table may need a new family.
     pub unknown: Vec<String>,
+    /// Per role (images, video, drafts): the model, how it is called and where.
+    pub roles: Vec<RoleRoute>,
+}
+
+/// How and where one role's model is called (`studio doctor`'s per-role lines).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRoute {
+    /// `images`, `video` or `drafts`.
+    pub role: String,
+    pub model: String,
+    /// `generateContent`, `predictLongRunning`, `interactions` or `local`.
+    pub route: String,
+    /// The Vertex location the model is called at (`global` for Gemini 3.x, the creator's
+    /// region for Veo); None on the Gemini API and for the local providers.
+    pub location: Option<String>,
+    /// Why the model cannot be called with these settings (data kept in a region it is not
+    /// served from), if it cannot.
+    pub problem: Option<String>,
+}
+
+fn route_name(route: studio_models::Route) -> String {
+    serde_json::to_value(route)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The per-role lines of a report: each model's route from the table, and its location from
+/// `provider` (None for the local providers).
+fn roles_of(
+    provider: Option<&GoogleProvider>,
+    best: &studio_media::ModelPlan,
+    draft: &studio_media::ModelPlan,
+) -> Vec<RoleRoute> {
+    let catalog = Catalog::builtin();
+    [
+        ("images", best.image_model.as_str()),
+        ("video", best.video.model.as_str()),
+        ("drafts", draft.video.model.as_str()),
+    ]
+    .into_iter()
+    .map(|(role, model)| {
+        let located = provider.and_then(|p| p.location_of(model));
+        RoleRoute {
+            role: role.to_owned(),
+            model: model.to_owned(),
+            route: catalog
+                .family_of(model)
+                .map(|f| route_name(f.route))
+                .unwrap_or_default(),
+            location: located.as_ref().and_then(|l| l.as_ref().ok().cloned()),
+            problem: located.and_then(|l| l.err().map(|e| e.to_string())),
+        }
+    })
+    .collect()
 }
 
 fn google_backend(kind: ProviderKind) -> Option<Backend> {
@@ -112,6 +168,7 @@ fn report_of(
     backend: Option<Backend>,
     best: studio_media::ModelPlan,
     draft: studio_media::ModelPlan,
+    roles: Vec<RoleRoute>,
 ) -> ModelReport {
     let catalog = Catalog::builtin();
     let (usable_image_models, usable_video_models, unknown) = match backend {
@@ -144,10 +201,7 @@ fn report_of(
         image_model: best.image_model,
         video_model: best.video.model.clone(),
         draft_video_model: draft.video.model,
-        video_route: serde_json::to_value(family.route)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        video_route: route_name(family.route),
         native_4k: family.native_4k(),
         reference_images: if refs.references {
             family.max_reference_images.min(3)
@@ -157,6 +211,7 @@ fn report_of(
         usable_image_models,
         usable_video_models,
         unknown,
+        roles,
     }
 }
 
@@ -168,12 +223,16 @@ pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelRep
     let task = TaskCtx::detached();
     let Some(backend) = google_backend(kind) else {
         let plan = studio_media::ModelPlan::local(&kind.to_string())?;
-        return Ok(report_of(kind, None, &[], None, plan.clone(), plan));
+        let roles = roles_of(None, &plan, &plan);
+        return Ok(report_of(kind, None, &[], None, plan.clone(), plan, roles));
     };
     let provider = google(settings, backend).await?;
     let listed = provider.discovered(&task, refresh).await?;
-    let best = provider.plan(Quality::High, &task).await?;
-    let draft = provider.plan(Quality::Standard, &task).await?;
+    // The choice wherever it is served: a model the settings keep from being called is shown
+    // with the reason on its line, not as a failure of the whole report.
+    let best = provider.plan_models(Quality::High, &task).await?;
+    let draft = provider.plan_models(Quality::Standard, &task).await?;
+    let roles = roles_of(Some(&provider), &best, &draft);
     Ok(report_of(
         kind,
         Some(listed.fetched_at as f64),
@@ -181,6 +240,7 @@ pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelRep
         Some(backend),
         best,
         draft,
+        roles,
     ))
 }
 

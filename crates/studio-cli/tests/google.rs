@@ -163,11 +163,38 @@ async fn render_through(provider: ProviderKind) {
     let usage: Vec<&str> = result.usage.iter().map(|u| u.model.as_str()).collect();
     match provider {
         ProviderKind::Gemini => {
-            assert_eq!(usage, ["gemini-nano-banana-2.1", "gemini-omni-1.2-flash"])
+            assert_eq!(usage, ["gemini-nano-banana-2.1", "gemini-omni-1.2-flash"]);
+            // High is 1080p: too large to come inline, so by URI, as a file that is
+            // PROCESSING at first; its state is checked until ACTIVE, then it is downloaded.
+            assert!(stats.resolutions.values().all(|r| r == "1080p"), "{stats:?}");
+            let files: Vec<&LoggedRequest> = stats
+                .requests
+                .iter()
+                .filter(|r| r.path.starts_with("/v1beta/files/"))
+                .collect();
+            let checks = files.iter().filter(|r| !r.path.contains(':')).count();
+            assert!(checks >= 2 * 2, "two checks per clip at least: {files:?}");
+            assert!(files.iter().all(|r| r.status == 200), "{files:?}");
+            assert_eq!(stats.downloads, 2, "{stats:?}");
         }
         _ => {
             assert!(stats.token_requests >= 1, "{stats:?}");
             assert_eq!(usage, ["gemini-3.1-flash-image", "veo-3.1-generate-001"]);
+            // With default settings (region us-central1): images at global, where Gemini 3.x
+            // is served, Veo in the region; no request went to a location that 404s.
+            for r in paid(&stats.requests) {
+                let at = if r.path.contains(":generateContent") {
+                    "/locations/global/"
+                } else {
+                    "/locations/us-central1/"
+                };
+                assert!(r.path.contains(at), "{r:?}");
+            }
+            assert!(
+                !stats.requests.iter().any(|r| r.status == 404),
+                "{:?}",
+                stats.requests
+            );
         }
     }
     // The key never enters workflow history.
@@ -543,7 +570,22 @@ async fn a_listed_model_the_project_cannot_call_is_passed_over() {
     )
     .await
     .unwrap();
-    let env = google_env("probe", &mock, ProviderKind::Vertex, KEY).await;
+    // Omni on Vertex at High (1080p) cannot come back inline, and Vertex delivers larger clips
+    // only to Cloud Storage: without an output bucket the job is refused before anything is
+    // paid, saying what to set.
+    let env = google_env("probe-bucketless", &mock, ProviderKind::Vertex, KEY).await;
+    let id = env.job_id("job");
+    env.start(&id, input(vec![scenario("rises", 8)], Quality::High))
+        .await;
+    let err = env.result(&id).await.unwrap_err().to_string();
+    assert!(err.contains("google.outputGcsUri"), "{err}");
+    assert!(paid(&mock.stats().requests).is_empty(), "nothing was paid");
+    assert!(activities(&env, &id).await.is_empty(), "nothing was scheduled");
+
+    let env = google_env_with("probe", &mock, ProviderKind::Vertex, KEY, |g| {
+        g.output_gcs_uri = Some("gs://studio-out/clips/".into())
+    })
+    .await;
     let id = env.job_id("job");
     env.start(&id, input(vec![scenario("rises", 8)], Quality::High))
         .await;
@@ -555,12 +597,63 @@ async fn a_listed_model_the_project_cannot_call_is_passed_over() {
         .iter()
         .filter(|r| r.path.ends_with("veo-3.1-generate-001:predictLongRunning"))
         .collect();
-    assert_eq!(probes.len(), 1, "probed once: {probes:?}");
-    assert_eq!(probes[0].status, 404);
+    assert!(!probes.is_empty(), "probed: {requests:?}");
+    assert!(probes.iter().all(|p| p.status == 404), "{probes:?}");
     assert_eq!(
         paid(&requests).len(),
         4,
         "3 images and 1 clip: {requests:?}"
+    );
+    // The clip was asked by URI into the bucket and read back from Cloud Storage; Omni is
+    // served at global.
+    let clip = requests
+        .iter()
+        .find(|r| r.path.ends_with("/interactions") && r.status == 200)
+        .unwrap();
+    assert!(clip.path.contains("/locations/global/"), "{clip:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.starts_with("/storage/v1/b/studio-out/o/") && r.status == 200),
+        "{requests:?}"
+    );
+}
+
+/// User credentials (`gcloud auth application-default login`): refreshed at the file's token
+/// endpoint and sent with `x-goog-user-project` (the file's quota project, else google.project);
+/// the mock, like Google, refuses their token without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_credentials_are_sent_with_a_quota_project() {
+    let mock = mock().await;
+    for (name, quota_project) in [("with-quota", Some("billing-project")), ("without", None)] {
+        let env = google_env_with(name, &mock, ProviderKind::Vertex, KEY, |g| {
+            let dir = g.api_key_file.as_ref().unwrap().parent().unwrap().to_owned();
+            let mut user = serde_json::json!({
+                "type": "authorized_user",
+                "client_id": "764086051850-x.apps.googleusercontent.com",
+                "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty",
+                "refresh_token": "1//test-refresh-token",
+                "token_uri": format!("{}/token", mock.base_url()),
+            });
+            if let Some(q) = quota_project {
+                user["quota_project_id"] = serde_json::json!(q);
+            }
+            let path = dir.join("adc.json");
+            std::fs::write(&path, user.to_string()).unwrap();
+            g.credentials_file = Some(path);
+        })
+        .await;
+        let id = env.job_id("job");
+        env.start(&id, input(vec![scenario("waves", 4)], Quality::Standard))
+            .await;
+        let result = env.result(&id).await.unwrap();
+        assert_eq!(result.character_images.len(), 3, "{name}");
+    }
+    let stats = mock.stats();
+    assert!(
+        !stats.requests.iter().any(|r| r.status == 403),
+        "{:?}",
+        stats.requests
     );
 }
 

@@ -1,6 +1,6 @@
 //! Errors of media work, sorted into the classes the engine's retry policy understands.
 //!
-//! The four non-retryable type names are the contract between providers and the workflow's retry
+//! The non-retryable type names are the contract between providers and the workflow's retry
 //! policy: a provider reports a class, the activity turns it into an application failure of that
 //! type, and the retry policy lists the same names as non-retryable. They are named here, once.
 
@@ -18,9 +18,14 @@ pub const INVALID_INPUT_ERROR: &str = "InvalidInputError";
 /// A quota that cannot refill soon (per day, or a free tier with limit 0): retries would only
 /// fail again.
 pub const QUOTA_EXCEEDED_ERROR: &str = "QuotaExceededError";
+/// The studio's settings cannot work as they are (data kept in a region a model is not served
+/// from, user credentials without a quota project, no output bucket for a large clip): only the
+/// creator can fix them, so retrying is pointless.
+pub const SETTINGS_ERROR: &str = "SettingsError";
 /// Every error type a retry must not repeat.
-pub const NON_RETRYABLE_ERROR_TYPES: [&str; 5] = [
+pub const NON_RETRYABLE_ERROR_TYPES: [&str; 6] = [
     INVALID_API_KEY_ERROR,
+    SETTINGS_ERROR,
     UNSUPPORTED_MODEL_ERROR,
     CONTENT_POLICY_ERROR,
     INVALID_INPUT_ERROR,
@@ -33,6 +38,8 @@ pub const TRANSIENT_ERROR: &str = "TransientError";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     InvalidApiKey,
+    /// Settings that cannot work (see [`SETTINGS_ERROR`]).
+    Settings,
     UnsupportedModel,
     ContentPolicy,
     InvalidInput,
@@ -46,6 +53,7 @@ impl ErrorClass {
     pub fn type_name(self) -> &'static str {
         match self {
             ErrorClass::InvalidApiKey => INVALID_API_KEY_ERROR,
+            ErrorClass::Settings => SETTINGS_ERROR,
             ErrorClass::UnsupportedModel => UNSUPPORTED_MODEL_ERROR,
             ErrorClass::ContentPolicy => CONTENT_POLICY_ERROR,
             ErrorClass::InvalidInput => INVALID_INPUT_ERROR,

@@ -38,6 +38,9 @@ pub struct Faults {
     /// Vertex: the finished video comes as `videoGcsUri` (a `gs://mock-bucket/...` object).
     pub gcs_key: bool,
     pub polls: Option<u32>,
+    /// A Gemini file delivered by URI answers `PROCESSING` to this many state checks first
+    /// (default 1).
+    pub file_processing: Option<u32>,
 }
 
 impl Faults {
@@ -79,6 +82,8 @@ impl Faults {
             other => {
                 if let Some(n) = other.strip_prefix("fail=") {
                     self.fail_first = n.trim().parse().ok();
+                } else if let Some(n) = other.strip_prefix("file-processing=") {
+                    self.file_processing = n.trim().parse().ok();
                 } else if let Some(n) = other.strip_prefix("polls=") {
                     self.polls = n.trim().parse().ok();
                 } else if let Some(s) = other.strip_prefix("429=") {

@@ -18,7 +18,7 @@ use studio_models::{Family, Route};
 
 use crate::faults::Faults;
 use crate::routes::{
-    check_bearer, check_gemini_key, common_faults, google_error, invalid, origin, parse_body,
+    check_gemini_key, check_vertex_auth, common_faults, google_error, invalid, origin, parse_body,
     parse_query, put_gcs, refuse_unknown, Note, Shared, Site,
 };
 use crate::rules::{self, image_from, InputImage};
@@ -73,6 +73,20 @@ const TASKS: &[&str] = &[
 ];
 /// Video tokens per second of output (Omni Flash's published rate).
 const TOKENS_PER_SECOND: u32 = 5792;
+/// The largest video an interaction returns inline (reported near 4 MB; December update 4).
+const INLINE_MAX_BYTES: u64 = 4_000_000;
+
+/// The size Google's encoder would give a clip (the mock's clips are far smaller than real
+/// ones, so the inline cap is judged on the size a real clip of this length would have).
+fn nominal_bytes(resolution: &str, seconds: u32) -> u64 {
+    let kbps: u64 = match resolution {
+        "360p" => 800,
+        "720p" => 2_500,
+        "1080p" => 8_000,
+        _ => 30_000,
+    };
+    kbps * 1000 / 8 * u64::from(seconds)
+}
 
 /// A stored interaction (background, or created with `store` not false).
 pub(crate) struct Stored {
@@ -113,6 +127,7 @@ struct Ask {
     images: Vec<Option<InputImage>>,
     duration: u32,
     aspect: String,
+    resolution: String,
     delivery_uri: bool,
     gcs_prefix: Option<String>,
     background: bool,
@@ -377,7 +392,13 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
         Some("text_to_video") if n > 0 => {
             return Err(invalid("The text_to_video task takes no input images."))
         }
-        Some("image_to_video") if n != 1 => {
+        Some("image_to_video") if family.last_frame && !(1..=2).contains(&n) => {
+            return Err(invalid(format!(
+                "The image_to_video task takes one or two input images (a first frame, and \
+                 optionally a last frame); got {n}."
+            )))
+        }
+        Some("image_to_video") if !family.last_frame && n != 1 => {
             return Err(invalid(format!(
                 "The image_to_video task takes exactly one input image; got {n}."
             )))
@@ -432,12 +453,58 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
         images,
         duration,
         aspect,
+        resolution,
         delivery_uri,
         gcs_prefix,
         background,
         store,
         user_content,
     })
+}
+
+/// Rewrites a refusal of an Interactions route into that API's own error shape, `{"error":
+/// {"code": "<string>", "message": …}}` (python-genai `_gaos/types/interactions/error.py`), not
+/// google.rpc.Status: no `status`, no `details`. A wait a 429 asks for goes in `Retry-After`,
+/// which the SDK's Interactions client honours. Refusals of the credentials (made by Google's
+/// front end before the API is reached) keep the google.rpc.Status shape.
+pub(crate) async fn error_shape(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    if resp.status().is_success()
+        || resp
+            .extensions()
+            .get::<crate::routes::Unauthenticated>()
+            .is_some()
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let Some(status) = v["error"]["status"].as_str() else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let delay = v["error"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|d| d["retryDelay"].as_str()?.strip_suffix('s')?.parse::<f64>().ok());
+    if let Some(secs) = delay {
+        let header = format!("{}", secs.ceil() as u64);
+        if let Ok(h) = axum::http::HeaderValue::from_str(&header) {
+            parts.headers.insert("retry-after", h);
+        }
+    }
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let body = json!({"error": {
+        "code": status.to_ascii_lowercase(),
+        "message": v["error"]["message"].as_str().unwrap_or_default(),
+    }});
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 pub(crate) async fn gemini_create(
@@ -459,7 +526,7 @@ pub(crate) async fn vertex_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = check_bearer(&headers) {
+    if let Some(r) = check_vertex_auth(&headers) {
         return r;
     }
     let site = Site::Vertex { project, location };
@@ -486,7 +553,7 @@ pub(crate) async fn vertex_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(r) = check_bearer(&headers) {
+    if let Some(r) = check_vertex_auth(&headers) {
         return r;
     }
     let site = Site::Vertex { project, location };
@@ -563,7 +630,7 @@ async fn create(state: &Shared, note: &Note, site: Site, origin: &str, body: &By
         updated: created,
     };
     if ask.background {
-        let pending = body_of(&id, &stored, &site, false);
+        let pending = body_of(&id, &stored);
         state
             .interactions
             .lock()
@@ -583,7 +650,7 @@ async fn create(state: &Shared, note: &Note, site: Site, origin: &str, body: &By
     let mut stored = stored;
     stored.ending = Some(ending);
     stored.updated = now_iso();
-    let answer = body_of(&id, &stored, &site, false);
+    let answer = body_of(&id, &stored);
     if ask.store {
         state.interactions.lock().expect("lock").insert(id, stored);
     }
@@ -653,16 +720,35 @@ async fn finish(
             }
         }
     };
+    let size = nominal_bytes(&ask.resolution, ask.duration);
+    if !ask.delivery_uri && size > INLINE_MAX_BYTES {
+        return Ending::Failed {
+            code: 3,
+            kind: "invalid_request",
+            message: format!(
+                "The generated video ({:.1} MB) exceeds the {} MB limit for inline delivery. \
+                 Set response_format.delivery to \"uri\".",
+                size as f64 / 1e6,
+                INLINE_MAX_BYTES / 1_000_000
+            ),
+        };
+    }
     let uri = match (site, ask.delivery_uri) {
         (_, false) => None,
         (Site::Gemini, true) => {
+            // A file resource, PROCESSING for a while before it can be downloaded.
             let id = uuid::Uuid::new_v4().simple().to_string();
             state
                 .files
                 .lock()
                 .expect("lock")
                 .insert(id.clone(), bytes.clone());
-            Some(format!("{origin}/v1beta/files/{id}:download?alt=media"))
+            state
+                .processing
+                .lock()
+                .expect("lock")
+                .insert(id.clone(), faults.file_processing.unwrap_or(1));
+            Some(format!("{origin}/v1beta/files/{id}"))
         }
         (Site::Vertex { .. }, true) => {
             let prefix = ask.gcs_prefix.as_deref().unwrap_or("gs://mock-bucket/");
@@ -681,9 +767,8 @@ async fn finish(
     }
 }
 
-/// The interaction as JSON. `polled`: a GET, which (on the Gemini API) returns the video inline
-/// even when it was delivered by URI.
-fn body_of(id: &str, s: &Stored, site: &Site, polled: bool) -> Value {
+/// The interaction as JSON (a video asked by URI is always given by URI).
+fn body_of(id: &str, s: &Stored) -> Value {
     let mut body = json!({
         "id": id,
         "object": "interaction",
@@ -699,7 +784,7 @@ fn body_of(id: &str, s: &Stored, site: &Site, polled: bool) -> Value {
             body["status"] = json!("completed");
             let mut content = Vec::new();
             match (data, uri) {
-                (Some(_), Some(u)) if !(polled && site.is_gemini()) => {
+                (Some(_), Some(u)) => {
                     content.push(json!({"type": "video", "mime_type": "video/mp4", "uri": u}))
                 }
                 (Some(d), _) => {
@@ -766,7 +851,7 @@ fn get(state: &State, note: &Note, site: &Site, id: &str, query: Option<&str>) -
     s.polls_seen += 1;
     if s.polls_seen < s.polls_needed && s.ending.is_some() {
         // Done, but not to be told yet: as if still running.
-        let mut pending = body_of(id, s, site, true);
+        let mut pending = body_of(id, s);
         pending["status"] = json!("in_progress");
         for k in ["steps", "usage", "errors"] {
             if let Some(o) = pending.as_object_mut() {
@@ -775,7 +860,7 @@ fn get(state: &State, note: &Note, site: &Site, id: &str, query: Option<&str>) -
         }
         return Json(pending).into_response();
     }
-    Json(body_of(id, s, site, true)).into_response()
+    Json(body_of(id, s)).into_response()
 }
 
 #[cfg(test)]

@@ -48,6 +48,16 @@
 //!   video).
 //! - `polls=N`: the operation (or background interaction) is done after N polls.
 //! - `inline` (Gemini API): the video comes as `encodedVideo` instead of a file `uri`.
+//! - `file-processing=N`: an Omni video delivered by URI on the Gemini API is a file resource
+//!   that answers `PROCESSING` to its first N state checks (default 1); downloading it before it
+//!   is `ACTIVE` is a 400 `FAILED_PRECONDITION`, as Google's Files API answers.
+//!
+//! Locations and credentials (Vertex): a family is served only where the table's
+//! `vertex_location` says (`global` for Gemini 3.x, regions for Veo); anywhere else its model is
+//! a 404 "Publisher Model … was not found". User credentials (a refresh-token grant at `/token`)
+//! need an `x-goog-user-project` header, else Google's 403 "requires a quota project".
+//! Gemini Omni: a clip whose real size would pass the ~4 MB inline cap fails unless asked by
+//! URI; Interactions errors have a string `code`.
 //!   `gcs-key` (Vertex): the video comes as `videoGcsUri: gs://mock-bucket/ID.mp4`.
 //!
 //! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
@@ -192,8 +202,11 @@ impl Default for MockOptions {
     }
 }
 
-/// The bearer token the mock's `/token` endpoint issues and Vertex routes accept.
+/// The bearer token the mock's `/token` endpoint issues to service accounts.
 pub const ACCESS_TOKEN: &str = "mock-access-token";
+/// The bearer token it issues to user credentials (a refresh-token grant): Vertex takes it only
+/// with an `x-goog-user-project` header.
+pub const USER_ACCESS_TOKEN: &str = "mock-user-access-token";
 
 pub(crate) struct State {
     options: MockOptions,
@@ -203,6 +216,8 @@ pub(crate) struct State {
     interactions: Mutex<HashMap<String, interactions::Stored>>,
     /// Finished videos: Gemini file ids, and `gs://bucket/object` URIs.
     files: Mutex<HashMap<String, Vec<u8>>>,
+    /// Gemini files still `PROCESSING`, and how many more state checks say so.
+    processing: Mutex<HashMap<String, u32>>,
     /// Prompts that got their one scripted 429, and until when they stay throttled.
     throttled: Mutex<HashMap<String, Instant>>,
     /// How many requests of each prompt got their scripted `fail=N` 503.
@@ -232,6 +247,7 @@ impl MockGoogle {
             ops: Mutex::default(),
             interactions: Mutex::default(),
             files: Mutex::default(),
+            processing: Mutex::default(),
             throttled: Mutex::default(),
             failed_first: Mutex::default(),
             failed_once: Mutex::default(),

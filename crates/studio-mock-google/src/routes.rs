@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
-use studio_models::{Backend, Catalog, Family, Route};
+use studio_models::{Backend, Catalog, Family, Route, VertexLocation};
 
 use crate::faults::Faults;
-use crate::{LoggedRequest, MockModel, State, ACCESS_TOKEN};
+use crate::{LoggedRequest, MockModel, State, ACCESS_TOKEN, USER_ACCESS_TOKEN};
 
 pub(crate) type Shared = Arc<State>;
 
@@ -29,22 +29,22 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1beta/files/{*rest}", get(gemini_file))
         .route(
             "/v1beta/interactions",
-            post(crate::interactions::gemini_create),
+            post(crate::interactions::gemini_create).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route(
             "/v1beta/interactions/{id}",
-            get(crate::interactions::gemini_get),
+            get(crate::interactions::gemini_get).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route("/v1beta1/publishers/google/models", get(vertex_list))
         .route(&format!("/v1{vertex_models}"), post(vertex_post))
         .route(&format!("/v1beta1{vertex_models}"), post(vertex_post))
         .route(
             "/v1beta1/projects/{project}/locations/{location}/interactions",
-            post(crate::interactions::vertex_create),
+            post(crate::interactions::vertex_create).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route(
             "/v1beta1/projects/{project}/locations/{location}/interactions/{id}",
-            get(crate::interactions::vertex_get),
+            get(crate::interactions::vertex_get).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route("/storage/v1/b/{bucket}/o/{*object}", get(gcs_object))
         .route(
@@ -78,7 +78,7 @@ impl Note {
 
 /// Marks an answer given before authentication succeeded: not logged.
 #[derive(Clone, Copy)]
-struct Unauthenticated;
+pub(crate) struct Unauthenticated;
 
 async fn log_requests(AxState(state): AxState<Shared>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
@@ -207,11 +207,10 @@ pub(crate) fn check_gemini_key(state: &State, headers: &HeaderMap) -> Option<Res
     Some(unauthenticated(refused))
 }
 
+/// A bearer token the mock issued: a service account's, or user credentials' (which Vertex
+/// takes only with a quota project, see [`check_vertex_auth`]).
 pub(crate) fn check_bearer(headers: &HeaderMap) -> Option<Response> {
-    let ok = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {ACCESS_TOKEN}"));
+    let ok = matches!(bearer(headers), Some(t) if t == ACCESS_TOKEN || t == USER_ACCESS_TOKEN);
     (!ok).then(|| {
         unauthenticated(google_error(
             401,
@@ -219,6 +218,40 @@ pub(crate) fn check_bearer(headers: &HeaderMap) -> Option<Response> {
             "Request had invalid authentication credentials. Expected OAuth 2 access token, \
              login cookie or other valid authentication credential.",
             json!([]),
+        ))
+    })
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// Vertex's check: a valid bearer token and, for user credentials (which bill no project of
+/// their own), an `x-goog-user-project` header naming the quota project. Without one Google
+/// answers this 403 (its body as users report it; the consumer is gcloud's own project).
+pub(crate) fn check_vertex_auth(headers: &HeaderMap) -> Option<Response> {
+    if let Some(r) = check_bearer(headers) {
+        return Some(r);
+    }
+    let quota_project = headers
+        .get("x-goog-user-project")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| !p.trim().is_empty());
+    (bearer(headers) == Some(USER_ACCESS_TOKEN) && !quota_project).then(|| {
+        unauthenticated(google_error(
+            403,
+            "PERMISSION_DENIED",
+            "Your application is authenticating by using local Application Default \
+             Credentials. The aiplatform.googleapis.com API requires a quota project, which is \
+             not set by default. To learn how to set your quota project, see \
+             https://cloud.google.com/docs/authentication/adc-troubleshooting/user-creds .",
+            json!([{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "SERVICE_DISABLED", "domain": "googleapis.com",
+                    "metadata": {"service": "aiplatform.googleapis.com",
+                                 "consumer": "projects/764086051850"}}]),
         ))
     })
 }
@@ -306,7 +339,20 @@ impl Site {
                 }
             }
         }
-        match Catalog::builtin().family_of(model) {
+        let family = Catalog::builtin().family_of(model);
+        if let (Site::Vertex { location, .. }, Some(f)) = (self, family) {
+            // Gemini 3.x is served only at `global`, Veo only in regions: anywhere else the
+            // model is "not found" (December update 1).
+            let served_here = match f.vertex_location {
+                Some(VertexLocation::Global) => location == "global",
+                Some(VertexLocation::Region) => location != "global",
+                None => true,
+            };
+            if !served_here {
+                return Err(self.not_found(model, method));
+            }
+        }
+        match family {
             Some(f) if f.route == route && f.backends.contains(&self.backend()) => Ok(Some(f)),
             None if route == Route::GenerateContent => Ok(None),
             _ => Err(self.not_found(model, method)),
@@ -474,7 +520,7 @@ async fn vertex_list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(r) = check_bearer(&headers) {
+    if let Some(r) = check_vertex_auth(&headers) {
         return r;
     }
     let models = &state.options.vertex_models;
@@ -672,7 +718,7 @@ async fn vertex_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = check_bearer(&headers) {
+    if let Some(r) = check_vertex_auth(&headers) {
         return r;
     }
     let site = Site::Vertex { project, location };
@@ -781,7 +827,23 @@ async fn gemini_file(
             format!("File files/{id} does not exist or you do not have permission to access it.");
         return google_error(403, "PERMISSION_DENIED", &message, json!([]));
     };
+    let processing = {
+        let mut all = state.processing.lock().expect("lock");
+        let left = all.get(id).copied().unwrap_or(0);
+        if !download && left > 0 {
+            all.insert(id.to_owned(), left - 1);
+        }
+        left > 0
+    };
     if download {
+        if processing {
+            return google_error(
+                400,
+                "FAILED_PRECONDITION",
+                &format!("The File {id} is not in an ACTIVE state and usage is not allowed."),
+                json!([]),
+            );
+        }
         state.stats.lock().expect("lock").downloads += 1;
         return video_response(bytes);
     }
@@ -790,7 +852,7 @@ async fn gemini_file(
         "name": format!("files/{id}"),
         "mimeType": "video/mp4",
         "sizeBytes": bytes.len().to_string(),
-        "state": "ACTIVE",
+        "state": if processing { "PROCESSING" } else { "ACTIVE" },
         "uri": uri,
         "downloadUri": format!("{uri}:download?alt=media"),
         "source": "GENERATED",
@@ -837,17 +899,27 @@ pub(crate) fn put_gcs(state: &State, uri: String, bytes: Vec<u8>) -> String {
 // ------------------------------------------------------------------------------ the rest
 
 /// OAuth token endpoint for service-account JWT grants (the mock trusts any assertion).
+/// OAuth token endpoint: service-account JWT grants (the mock trusts any assertion) get the
+/// service account's token; refresh-token grants of user credentials (with their client id and
+/// secret) get a user's token.
 async fn token(AxState(state): AxState<Shared>, body: String) -> Response {
     state.stats.lock().expect("lock").token_requests += 1;
-    if !body.contains("assertion=") && !body.contains("refresh_token=") {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "invalid_grant", "error_description": "no assertion"})),
-        )
-            .into_response();
-    }
-    Json(json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}))
-        .into_response()
+    let form = parse_query(&body);
+    let has = |k: &str| form.get(k).is_some_and(|v| !v.is_empty());
+    let token = match form.get("grant_type").map(String::as_str) {
+        Some("urn:ietf:params:oauth:grant-type:jwt-bearer") if has("assertion") => ACCESS_TOKEN,
+        Some("refresh_token") if has("refresh_token") && has("client_id") && has("client_secret") => {
+            USER_ACCESS_TOKEN
+        }
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "invalid_grant", "error_description": "Bad Request"})),
+            )
+                .into_response()
+        }
+    };
+    Json(json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})).into_response()
 }
 
 async fn stats(AxState(state): AxState<Shared>) -> Response {

@@ -135,13 +135,10 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
             "Video extension and masks are not supported by this mock.",
         ));
     }
-    // Vertex Veo: be explicit about audio.
+    // Vertex Veo: audio is optional (the model's default when absent), a bool when given.
     if !site.is_gemini() {
         match params.get("generateAudio") {
-            None | Some(Value::Null) => {
-                return Err(invalid("generateAudio is required for this model."))
-            }
-            Some(Value::Bool(_)) => {}
+            None | Some(Value::Null) | Some(Value::Bool(_)) => {}
             Some(other) => {
                 return Err(invalid(format!(
                     "Invalid value at 'parameters.generate_audio' (TYPE_BOOL), {other}"
@@ -210,8 +207,9 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
     for (i, r) in refs.iter().enumerate() {
         let at = format!("instances[0].referenceImages[{i}]");
         refuse_unknown(r, &["image", "referenceType"], &at)?;
+        // The REST reference writes "asset"; the SDK sends its enum's value, "ASSET".
         match r["referenceType"].as_str() {
-            Some("asset") => {}
+            Some(t) if t.eq_ignore_ascii_case("asset") => {}
             other => {
                 return Err(invalid(format!(
                     "Unsupported referenceType {} for {at}. Only \"asset\" is supported.",

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use studio_mock_google::{MockGoogle, MockModel, MockOptions, ACCESS_TOKEN};
+use studio_mock_google::{MockGoogle, MockModel, MockOptions, ACCESS_TOKEN, USER_ACCESS_TOKEN};
 
 const KEY: &str = "strict-test-key";
 const VERTEX: &str = "/v1/projects/p1/locations/us-central1/publishers/google/models";
 const VERTEX_BETA: &str = "/v1beta1/projects/p1/locations/us-central1/publishers/google/models";
+/// Where Vertex serves Gemini 3.x (Nano Banana, Omni).
+const VERTEX_GLOBAL: &str = "/v1/projects/p1/locations/global/publishers/google/models";
 
 fn options() -> MockOptions {
     MockOptions {
@@ -54,6 +56,16 @@ impl Answer {
         assert_eq!(self.body["error"]["code"], code, "{}", self.body);
         assert_eq!(self.body["error"]["status"], status, "{}", self.body);
         assert!(self.body["error"]["details"].is_array(), "{}", self.body);
+        self
+    }
+    /// An Interactions API error: this HTTP status, a string `code`, a message, and nothing of
+    /// google.rpc.Status.
+    fn interaction_error(&self, http: u16, code: &str) -> &Self {
+        assert_eq!(self.status, http, "{}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+        assert!(self.body["error"]["message"].is_string(), "{}", self.body);
+        assert!(self.body["error"].get("status").is_none(), "{}", self.body);
+        assert!(self.body["error"].get("details").is_none(), "{}", self.body);
         self
     }
 }
@@ -390,7 +402,7 @@ async fn unlisted_models_and_wrong_routes_are_404s_with_googles_messages() {
     let a = plain
         .vertex_post("/v1beta1/projects/p1/locations/global/interactions", &omni)
         .await;
-    a.error(404, "NOT_FOUND");
+    a.interaction_error(404, "not_found");
     assert!(a.message().contains("Publisher Model"), "{}", a.message());
     let a = plain
         .gemini_post(
@@ -398,7 +410,7 @@ async fn unlisted_models_and_wrong_routes_are_404s_with_googles_messages() {
             &json!({"model": "gemini-omni-9-flash", "input": "a cat"}),
         )
         .await;
-    a.error(404, "NOT_FOUND");
+    a.interaction_error(404, "not_found");
     assert!(a
         .message()
         .starts_with("models/gemini-omni-9-flash is not found"));
@@ -463,8 +475,8 @@ async fn each_rule_is_refused_with_its_own_message() {
          "The mimeType \"image/png\" of instances[0].image does not match its bytes, which are image/jpeg."),
         ("unreadable image", veo, changed(base.clone(), |b| b["instances"][0]["image"] = json!({"bytesBase64Encoded": b64(b"GIF89a...."), "mimeType": "image/gif"})),
          "Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"),
-        ("audio on vertex", veo, gemini_base.clone(),
-         "generateAudio is required for this model."),
+        ("audio on vertex is a bool", veo, changed(base.clone(), |b| b["parameters"]["generateAudio"] = json!("yes")),
+         "Invalid value at 'parameters.generate_audio' (TYPE_BOOL), \"yes\""),
         ("person generation value", veo, changed(base.clone(), |b| b["parameters"]["personGeneration"] = json!("allow_everyone")),
          "Unsupported personGeneration \"allow_everyone\". Allowed values are dont_allow, allow_adult and allow_all."),
         ("allow_adult from an image on the Gemini API", gemini_veo, changed(gemini_base.clone(), |b| b["parameters"]["personGeneration"] = json!("allow_adult")),
@@ -540,7 +552,7 @@ async fn each_rule_is_refused_with_its_own_message() {
     assert_eq!(ok.status, 200, "{}", ok.body);
     let vertex_people = m
         .vertex_post(
-            &format!("{VERTEX}/gemini-3-pro-image:generateContent"),
+            &format!("{VERTEX_GLOBAL}/gemini-3-pro-image:generateContent"),
             &image_body(
                 "a face",
                 json!({"personGeneration": "ALLOW_ADULT", "imageSize": "4K"}),
@@ -909,7 +921,7 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
         a.body["id"].as_str().unwrap()
     ))
     .await
-    .error(404, "NOT_FOUND");
+    .interaction_error(404, "not_found");
 
     // Refusals.
     let cases: Vec<(Value, &str)> = vec![
@@ -919,8 +931,8 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
          }), "Invalid JSON payload received. Unknown name \"responseFormat\": Cannot find field."),
         (omni("x", json!({"type": "video", "aspectRatio": "16:9"})),
          "Invalid JSON payload received. Unknown name \"aspectRatio\" at 'response_format': Cannot find field."),
-        (omni("x", json!({"type": "video", "duration": "12s"})),
-         "The requested duration 12s is not supported. Duration must be one of [3s, 4s, 5s, 6s, 7s, 8s, 9s, 10s]."),
+        (omni("x", json!({"type": "video", "duration": "16s"})),
+         "The requested duration 16s is not supported. Duration must be one of [3s, 4s, 5s, 6s, 7s, 8s, 9s, 10s, 11s, 12s, 13s, 14s, 15s]."),
         (omni("x", json!({"type": "video", "duration": 8})),
          "Invalid value at 'response_format.duration' (TYPE_STRING), 8"),
         (omni("x", json!({"type": "video", "resolution": "8k"})),
@@ -929,9 +941,15 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
          "The requested aspect ratio 1:1 is not supported. Aspect ratio must be one of [16:9, 9:16]."),
         (changed(omni("x", format.clone()), |b| {
             let img = json!({"type": "image", "data": b64(&png()), "mime_type": "image/png"});
-            b["input"][0]["content"] = json!([img.clone(), img.clone(), img.clone(), img, {"type": "text", "text": "x"}]);
+            let mut content = vec![img; 15];
+            content.push(json!({"type": "text", "text": "x"}));
+            b["input"][0]["content"] = json!(content);
             b["generation_config"]["video_config"]["task"] = json!("reference_to_video");
-         }), "At most 3 reference images are supported; got 4."),
+         }), "At most 14 reference images are supported; got 15."),
+        (changed(omni("x", format.clone()), |b| {
+            let img = json!({"type": "image", "data": b64(&png()), "mime_type": "image/png"});
+            b["input"][0]["content"] = json!([img.clone(), img.clone(), img, {"type": "text", "text": "x"}]);
+         }), "The image_to_video task takes one or two input images (a first frame, and optionally a last frame); got 3."),
         (changed(omni("x", format.clone()), |b| b["input"][0]["content"][0]["mime_type"] = json!("image/jpeg")),
          "The mime_type \"image/jpeg\" of input.content[0] does not match its bytes, which are image/png."),
         (changed(omni("x", format.clone()), |b| b["store"] = json!(false)),
@@ -939,7 +957,7 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
     ];
     for (body, message) in &cases {
         let a = m.gemini_post("/v1beta/interactions", body).await;
-        a.error(400, "INVALID_ARGUMENT");
+        a.interaction_error(400, "invalid_argument");
         assert_eq!(a.message(), *message);
     }
 
@@ -956,9 +974,182 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
     assert_eq!(a.body["status"], "failed");
     assert!(a.body["errors"][0]["message"].is_string());
     assert_eq!(a.body["steps"][1]["error"]["code"], 13);
+    // A 429 in the Interactions shape says its wait in Retry-After (the SDK's Interactions
+    // client honours it).
     let throttled = m
         .gemini_post("/v1beta/interactions", &omni("waits [mock:429]", format))
         .await;
-    throttled.error(429, "RESOURCE_EXHAUSTED");
-    assert!(throttled.headers.get("retry-after").is_none());
+    throttled.interaction_error(429, "resource_exhausted");
+    assert_eq!(throttled.headers["retry-after"], "2");
+}
+
+/// Polls a Gemini API interaction until it ends.
+async fn gemini_interaction_done(m: &Mock, id: &str) -> Value {
+    for _ in 0..200 {
+        let a = m
+            .gemini_get(&format!("/v1beta/interactions/{id}?stream=false"))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        if a.body["status"] != "in_progress" {
+            return a.body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("interaction {id} never ended");
+}
+
+fn omni_text(prompt: &str, format: Value) -> Value {
+    json!({
+        "model": "gemini-omni-1.2-flash",
+        "input": prompt,
+        "response_format": format,
+        "generation_config": {"video_config": {"task": "text_to_video"}},
+        "background": true
+    })
+}
+
+/// Omni as served: a clip over the ~4 MB inline cap fails unless asked by URI; by URI on the
+/// Gemini API it is a file that is PROCESSING first (its download refused until ACTIVE); two
+/// images make a first-and-last-frame clip; 15 s is the longest.
+#[tokio::test]
+async fn omni_caps_inline_delivery_and_files_are_processing_first() {
+    let m = Mock::start(options()).await;
+    let big = json!({"type": "video", "resolution": "1080p", "duration": "8s", "delivery": "inline"});
+    let a = m
+        .gemini_post("/v1beta/interactions", &omni_text("too big", big))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let done = gemini_interaction_done(&m, a.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["errors"][0]["code"], "invalid_request", "{done}");
+    assert!(done["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("inline delivery"));
+
+    let by_uri = json!({"type": "video", "resolution": "1080p", "duration": "15s", "delivery": "uri"});
+    let a = m
+        .gemini_post(
+            "/v1beta/interactions",
+            &omni_text("by uri [mock:file-processing=2]", by_uri),
+        )
+        .await;
+    let done = gemini_interaction_done(&m, a.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let video = &done["steps"][2]["content"][0];
+    assert!(video.get("data").is_none(), "{video}");
+    let uri = video["uri"].as_str().unwrap();
+    let path = uri.strip_prefix(&m.mock.base_url()).unwrap().to_owned();
+    assert!(path.starts_with("/v1beta/files/") && !path.contains(':'), "{uri}");
+    m.gemini_get(&format!("{path}:download?alt=media"))
+        .await
+        .error(400, "FAILED_PRECONDITION");
+    for expected in ["PROCESSING", "PROCESSING", "ACTIVE"] {
+        let file = m.gemini_get(&path).await;
+        assert_eq!(file.body["state"], expected, "{}", file.body);
+    }
+    let bytes = m.gemini_get(&format!("{path}:download?alt=media")).await;
+    assert_eq!(bytes.status, 200);
+
+    // First and last frame: two images; small clips inline.
+    let img = json!({"type": "image", "data": b64(&png()), "mime_type": "image/png"});
+    let two = json!({
+        "model": "gemini-omni-1.2-flash",
+        "input": [{"type": "user_input", "content": [img.clone(), img, {"type": "text", "text": "morphs"}]}],
+        "response_format": {"type": "video", "resolution": "720p", "duration": "4s", "delivery": "inline"},
+        "generation_config": {"video_config": {"task": "image_to_video"}},
+        "background": true
+    });
+    let a = m.gemini_post("/v1beta/interactions", &two).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let done = gemini_interaction_done(&m, a.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done["steps"][2]["content"][0]["data"].is_string());
+
+    // Omni 1.1 keeps its own limits: one image, 10 s.
+    let mut older = two.clone();
+    older["model"] = json!("gemini-omni-1.1-flash");
+    m.gemini_post("/v1beta/interactions", &older)
+        .await
+        .interaction_error(400, "invalid_argument");
+}
+
+/// Vertex serves Gemini 3.x only at `global` and Veo only in regions: anywhere else the model
+/// is Google's 404, and nothing is paid.
+#[tokio::test]
+async fn vertex_serves_each_family_at_its_own_location() {
+    let m = Mock::start(options()).await;
+    let image = image_body("a face", json!({"imageSize": "1K"}));
+    let a = m
+        .vertex_post(&format!("{VERTEX}/gemini-3.1-flash-image:generateContent"), &image)
+        .await;
+    a.error(404, "NOT_FOUND");
+    assert!(a.message().starts_with(
+        "Publisher Model `projects/p1/locations/us-central1/publishers/google/models/gemini-3.1-flash-image` was not found"
+    ), "{}", a.message());
+    let ok = m
+        .vertex_post(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"), &image)
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+
+    m.vertex_post(
+        &format!("{VERTEX_GLOBAL}/veo-3.1-generate-001:predictLongRunning"),
+        &veo_body("x"),
+    )
+    .await
+    .error(404, "NOT_FOUND");
+    let omni = omni_text("a cat", json!({"type": "video", "duration": "4s"}));
+    m.vertex_post("/v1beta1/projects/p1/locations/us-central1/interactions", &omni)
+        .await
+        .interaction_error(404, "not_found");
+    let stats = m.mock.stats();
+    assert!(stats.video_submissions.is_empty(), "{stats:?}");
+    assert_eq!(stats.image_requests.values().sum::<u32>(), 1, "{stats:?}");
+}
+
+/// User credentials bill no project: Vertex takes their token only with `x-goog-user-project`
+/// (Google's 403 otherwise). Veo's optional `generateAudio` may be left out, and the SDK's
+/// upper-case `referenceType` is taken.
+#[tokio::test]
+async fn user_credentials_need_a_quota_project() {
+    let m = Mock::start(options()).await;
+    let token = m
+        .send(m.http.post(m.url("/token")).form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "id.apps.googleusercontent.com"),
+            ("client_secret", "secret"),
+            ("refresh_token", "1//refresh"),
+        ]))
+        .await;
+    assert_eq!(token.body["access_token"], USER_ACCESS_TOKEN);
+    let path = m.url(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"));
+    let body = image_body("a face", json!({"imageSize": "1K"}));
+    let refused = m
+        .send(m.http.post(&path).bearer_auth(USER_ACCESS_TOKEN).json(&body))
+        .await;
+    refused.error(403, "PERMISSION_DENIED");
+    assert!(refused.message().contains("requires a quota project"));
+    let ok = m
+        .send(
+            m.http
+                .post(&path)
+                .bearer_auth(USER_ACCESS_TOKEN)
+                .header("x-goog-user-project", "p1")
+                .json(&body),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // Service accounts need no header.
+    let sa = m.vertex_post(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"), &body).await;
+    assert_eq!(sa.status, 200, "{}", sa.body);
+
+    let mut veo = veo_body("no audio flag");
+    veo["parameters"].as_object_mut().unwrap().remove("generateAudio");
+    veo["instances"][0]["referenceImages"] = json!([{"image": png_image(), "referenceType": "ASSET"}]);
+    veo["instances"][0].as_object_mut().unwrap().remove("image");
+    veo["parameters"]["durationSeconds"] = json!(8);
+    let a = m
+        .vertex_post(&format!("{VERTEX}/veo-3.1-generate-001:predictLongRunning"), &veo)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
 }

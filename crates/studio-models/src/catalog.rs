@@ -68,6 +68,20 @@ impl Route {
     }
 }
 
+/// Where Vertex serves a family. Google serves Gemini 3.x models (every Nano Banana, Gemini
+/// Omni) only at `locations/global`, and answers a regional path with a 404 "Publisher Model …
+/// was not found"; Veo is served from regions (`../shared/google-2026.md`, December update §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum VertexLocation {
+    /// Only `locations/global` (host `aiplatform.googleapis.com`).
+    Global,
+    /// The creator's region (`google.location` / `GOOGLE_CLOUD_LOCATION`, `us-central1` by
+    /// default).
+    Region,
+}
+
 /// Full models for high and 4k; fast and lite ones for drafts when the creator allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -88,6 +102,9 @@ pub struct Family {
     pub role: Role,
     pub route: Route,
     pub backends: Vec<Backend>,
+    /// Where Vertex serves the family; required of every family Vertex serves.
+    #[serde(default)]
+    pub vertex_location: Option<VertexLocation>,
     pub patterns: Vec<String>,
     pub tier: Tier,
     pub priority: i32,
@@ -117,6 +134,17 @@ pub struct Family {
     pub price_per_second: BTreeMap<String, f64>,
     #[serde(default)]
     pub price_per_image: BTreeMap<String, f64>,
+    /// The largest clip (MB) a generation may return inline; bigger ones must be delivered by
+    /// URI. None: no limit known.
+    #[serde(default)]
+    pub inline_max_mb: Option<f64>,
+    /// Typical bitrate of a clip per resolution (Mbit/s, audio included), for its expected size.
+    #[serde(default)]
+    pub megabits_per_second: BTreeMap<String, f64>,
+    /// USD an image's thinking adds at the family's default thinking level (thinking tokens
+    /// are billed as output), on top of `price_per_image`.
+    #[serde(default)]
+    pub thinking_per_image: f64,
     /// How long one call typically takes, in seconds (an image, or one clip), for the time a
     /// render is expected to take. Google's figures are from memory of its docs (11 s to 6 min
     /// for a clip) and unverified; the offline one is measured.
@@ -135,6 +163,18 @@ impl Family {
         self.resolutions.iter().any(|r| r == "4k")
     }
 
+    /// Whether a clip of `seconds` at `resolution` is expected to come back inline: within the
+    /// family's inline limit with a quarter to spare (bitrates vary with the picture). An
+    /// unknown bitrate under a known limit does not fit: delivery by URI always works.
+    pub fn inline_fits(&self, resolution: &str, seconds: u32) -> bool {
+        let Some(limit) = self.inline_max_mb else {
+            return true;
+        };
+        self.megabits_per_second
+            .get(resolution)
+            .is_some_and(|mbps| mbps * f64::from(seconds) / 8.0 <= 0.75 * limit)
+    }
+
     /// The durations `feature` (a resolution or `references`) allows; `None`: any of the family's.
     pub fn durations_for(&self, feature: &str) -> Option<&[u32]> {
         self.durations_for.get(feature).map(Vec::as_slice)
@@ -147,6 +187,19 @@ impl Family {
 pub struct Retired {
     pub id: String,
     pub date: String,
+    /// The model Google names in its place, for the error a pinned retired id gets.
+    #[serde(default)]
+    pub replacement: Option<String>,
+}
+
+impl Retired {
+    /// "X was shut down on D; Google moved it to Y" (for errors and doctor).
+    pub fn describe(&self) -> String {
+        match &self.replacement {
+            Some(r) => format!("{} was shut down on {}; Google replaced it with {r}", self.id, self.date),
+            None => format!("{} was shut down on {}", self.id, self.date),
+        }
+    }
 }
 
 /// The table: every family and the retired ids.
@@ -198,10 +251,14 @@ impl Catalog {
                     return Err(bad(&format!("{feature} allows {d} s, not a duration")));
                 }
             }
+            if f.backends.contains(&Backend::Vertex) && f.vertex_location.is_none() {
+                return Err(bad("served on Vertex but says nowhere where (vertex_location)"));
+            }
             let prices = f
                 .price_per_second
                 .values()
-                .chain(f.price_per_image.values());
+                .chain(f.price_per_image.values())
+                .chain([&f.thinking_per_image]);
             if prices.into_iter().any(|p| !p.is_finite() || *p < 0.0) {
                 return Err(bad("a price is negative or not a number"));
             }
@@ -242,6 +299,7 @@ impl Catalog {
                 .copied(),
             None => prices.get("1K").or_else(|| prices.values().next()).copied(),
         }
+        .map(|p| if video { p } else { p + f.thinking_per_image })
     }
 }
 
@@ -367,5 +425,63 @@ mod tests {
         );
         let err = Catalog::parse(&bad).unwrap_err().to_string();
         assert!(err.contains("veo-lite") && err.contains("9 s"), "{err}");
+    }
+
+    #[test]
+    fn every_vertex_family_says_where_it_is_served() {
+        let c = Catalog::builtin();
+        for f in &c.families {
+            if f.backends.contains(&Backend::Vertex) {
+                // Gemini 3.x (images, Omni) only at global; Veo in the creator's region.
+                let expected = match f.route {
+                    Route::PredictLongRunning => VertexLocation::Region,
+                    _ => VertexLocation::Global,
+                };
+                assert_eq!(f.vertex_location, Some(expected), "{}", f.id);
+            }
+        }
+        let bad = BUILTIN.replacen("vertex_location = \"region\"\n", "", 1);
+        let err = Catalog::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("vertex_location"), "{err}");
+    }
+
+    #[test]
+    fn inline_delivery_fits_short_small_clips_only() {
+        let c = Catalog::builtin();
+        let omni = c.family("omni").unwrap();
+        assert!(omni.inline_fits("720p", 8));
+        assert!(!omni.inline_fits("720p", 15));
+        assert!(!omni.inline_fits("1080p", 3));
+        assert!(!omni.inline_fits("4k", 3));
+        assert!(!omni.inline_fits("8k", 3), "an unknown bitrate goes by URI");
+        // Families with no known cap always come inline.
+        assert!(c.family("veo").unwrap().inline_fits("4k", 8));
+        // Omni 1.2 and later: 3-15 s, 14 references, first and last frame; 1.1 kept apart.
+        let older = member("omni-1.1", &["flash"]);
+        assert_eq!(c.family_of(&older).unwrap().id, "omni-1.1");
+        let newer = c.family_of(&member("omni", &["9.9-flash"])).unwrap();
+        assert_eq!(newer.id, "omni");
+        assert_eq!(newer.durations.iter().max(), Some(&15));
+        assert_eq!(newer.max_reference_images, 14);
+        assert!(newer.first_frame && newer.last_frame);
+        // Omni costs more at higher resolutions.
+        let p = |r: &str| newer.price_per_second[r];
+        assert!(p("720p") < p("1080p") && p("1080p") < p("4k"));
+    }
+
+    #[test]
+    fn retired_ids_name_their_replacement_and_thinking_is_priced() {
+        let c = Catalog::builtin();
+        for r in &c.retired {
+            let replacement = r.replacement.as_deref().unwrap_or_else(|| panic!("{}", r.id));
+            assert!(c.retired(replacement).is_none(), "{} -> {replacement}", r.id);
+            assert!(r.describe().contains(replacement));
+        }
+        let numbered = member("nano-banana-numbered", &["9.9"]);
+        let f = c.family_of(&numbered).unwrap();
+        assert!(f.thinking_per_image > 0.0);
+        let listed = f.price_per_image["1K"];
+        let with_thinking = c.unit_price(&numbered, false, Some("1K")).unwrap();
+        assert!((with_thinking - listed - f.thinking_per_image).abs() < 1e-12);
     }
 }

@@ -14,6 +14,6 @@ pub mod catalog;
 pub mod choose;
 pub mod rules;
 
-pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier};
+pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier, VertexLocation};
 pub use choose::{version_key, Choice, ListedModel, Preference};
 pub use rules::{check_clip, check_first_frame, clip_plan, ClipPlan, Problem, Rule, VideoRules};

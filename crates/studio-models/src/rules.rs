@@ -282,7 +282,13 @@ mod tests {
         let omni = rules("omni", &["9.2-flash"]);
         assert!(check_clip(&omni, None, Quality::High, 5, AspectRatio::Portrait).is_empty());
         assert_eq!(
-            check_clip(&omni, None, Quality::High, 12, AspectRatio::Portrait)[0].fix,
+            check_clip(&omni, None, Quality::High, 16, AspectRatio::Portrait)[0].fix,
+            "make this scene 15 s"
+        );
+        // Omni 1.1 keeps its own range.
+        let older = rules("omni-1.1", &["flash"]);
+        assert_eq!(
+            check_clip(&older, None, Quality::High, 12, AspectRatio::Portrait)[0].fix,
             "make this scene 10 s"
         );
     }

@@ -219,6 +219,17 @@ fn print_model_report(r: &ModelReport) {
         }
     );
     println!("drafts        {}", r.draft_video_model);
+    for role in &r.roles {
+        let place = match (&role.location, &role.problem) {
+            (_, Some(problem)) => format!("cannot be called: {problem}"),
+            (Some(location), None) => format!("at {location}"),
+            (None, None) => String::new(),
+        };
+        println!(
+            "route         {:<7} {} via {} {place}",
+            role.role, role.model, role.route
+        );
+    }
     println!("can also use  images: {}", r.usable_image_models.join(", "));
     println!("              video: {}", r.usable_video_models.join(", "));
     if !r.unknown.is_empty() {

@@ -18,6 +18,10 @@ pub(crate) struct ErrorEnvelope {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ErrorBody {
+    /// The HTTP status as a number in google.rpc.Status; a string naming the error in the
+    /// Interactions API's own shape.
+    #[serde(default)]
+    pub code: serde_json::Value,
     #[serde(default)]
     pub message: String,
     #[serde(default)]
@@ -112,6 +116,9 @@ pub(crate) fn http_status_class(status: u16, body: &ErrorBody) -> ErrorClass {
         .details
         .iter()
         .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"));
+    if status == 403 && quota_project_problem(body).is_some() {
+        return ErrorClass::Settings;
+    }
     match status {
         400 if api_key_invalid => ErrorClass::InvalidApiKey,
         400 => ErrorClass::InvalidInput,
@@ -119,6 +126,31 @@ pub(crate) fn http_status_class(status: u16, body: &ErrorBody) -> ErrorClass {
         404 => ErrorClass::UnsupportedModel,
         429 if exhausted_quota(body).is_some() => ErrorClass::QuotaExceeded,
         _ => ErrorClass::Transient,
+    }
+}
+
+/// What to do about a 403 that is about the quota project of user credentials, not about the
+/// credentials themselves: none was sent ("…API requires a quota project, which is not set by
+/// default"), or the one sent may not be billed by this user (`USER_PROJECT_DENIED`).
+pub(crate) fn quota_project_problem(body: &ErrorBody) -> Option<&'static str> {
+    let reason = |r: &str| {
+        body.details
+            .iter()
+            .any(|d| d.get("reason").and_then(|v| v.as_str()) == Some(r))
+    };
+    if body.message.contains("requires a quota project") {
+        Some(
+            "Vertex needs a quota project with user credentials: run `gcloud auth \
+             application-default set-quota-project PROJECT` (or set google.project)",
+        )
+    } else if reason("USER_PROJECT_DENIED") {
+        Some(
+            "these user credentials may not bill the quota project: grant them the Service \
+             Usage Consumer role on it (roles/serviceusage.serviceUsageConsumer), or run `gcloud \
+             auth application-default set-quota-project` with a project they may use",
+        )
+    } else {
+        None
     }
 }
 
@@ -130,11 +162,31 @@ pub(crate) fn http_error(
     retry_after: Option<Duration>,
 ) -> MediaError {
     let env: ErrorEnvelope = serde_json::from_str(body).unwrap_or_default();
-    let class = http_status_class(status, &env.error);
+    let mut class = http_status_class(status, &env.error);
+    let mut env = env;
+    if let serde_json::Value::String(code) = &env.error.code {
+        // The Interactions API's shape: its string code says more than the status alone
+        // (a 400 may be a content-policy refusal; a 429 a quota that will not refill).
+        let by_code = interaction_code_class(code, &env.error.message);
+        if status != 401 && status != 403 && by_code != ErrorClass::Transient {
+            class = by_code;
+        }
+        if env.error.status.is_empty() {
+            env.error.status = code.clone();
+        }
+    }
     // A header wins should one ever come; Google puts the wait in the body.
     let retry_after = retry_after.or_else(|| retry_delay(&env.error));
+    if let Some(fix) = quota_project_problem(&env.error).filter(|_| status == 403) {
+        return site.error(
+            class,
+            format!("{fix} (HTTP 403: {})", env.error.message.trim()),
+            None,
+        );
+    }
     if class == ErrorClass::QuotaExceeded {
-        let quota = exhausted_quota(&env.error).unwrap_or_default();
+        let quota =
+            exhausted_quota(&env.error).unwrap_or_else(|| env.error.status.trim().to_owned());
         return site.error(
             class,
             format!(
@@ -173,6 +225,39 @@ pub(crate) fn rpc_code_class(code: i64) -> ErrorClass {
     }
 }
 
+/// Class of an Interactions API error, whose `code` is a string (`{"error": {"code":
+/// "<string>", "message": …}}`, not google.rpc.Status): quota and rate limits, invalid requests,
+/// content policy, missing models, credentials, and the rest transient. The canonical status
+/// names (`RESOURCE_EXHAUSTED`, `NOT_FOUND`, …) are taken in any case.
+pub(crate) fn interaction_code_class(code: &str, message: &str) -> ErrorClass {
+    let c = code.to_ascii_lowercase();
+    let m = message.to_ascii_lowercase();
+    let any = |words: &[&str], text: &str| words.iter().any(|w| text.contains(w));
+    if any(&["quota", "resource_exhausted", "rate_limit", "too_many"], &c) {
+        // A quota that will not refill soon is final; a rate limit is waited out.
+        if any(&["per day", "perday", "per_day", "limit: 0", "budget"], &m) || c.contains("quota") {
+            ErrorClass::QuotaExceeded
+        } else {
+            ErrorClass::Transient
+        }
+    } else if any(&["not_found", "notfound"], &c) {
+        ErrorClass::UnsupportedModel
+    } else if any(&["permission", "unauthenticated", "api_key", "forbidden"], &c) {
+        ErrorClass::InvalidApiKey
+    } else if any(&["safety", "polic", "filter", "blocked", "prohibited"], &c)
+        || any(&["safety", "usage polic", "filtered", "blocked"], &m)
+    {
+        ErrorClass::ContentPolicy
+    } else if any(
+        &["invalid", "failed_precondition", "bad_request", "out_of_range", "unsupported"],
+        &c,
+    ) {
+        ErrorClass::InvalidInput
+    } else {
+        ErrorClass::Transient
+    }
+}
+
 /// Parses a Retry-After header given in seconds (the form Google uses).
 pub(crate) fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse::<u64>().ok().map(Duration::from_secs)
@@ -199,6 +284,23 @@ mod tests {
             provider: "gemini",
             model: "some-video-model".into(),
         }
+    }
+
+    #[test]
+    fn a_missing_quota_project_is_a_settings_error_that_says_what_to_run() {
+        let body = r#"{"error":{"code":403,"message":"Your application is authenticating by using local Application Default Credentials. The aiplatform.googleapis.com API requires a quota project, which is not set by default. To learn how to set your quota project, see https://cloud.google.com/docs/authentication/adc-troubleshooting/user-creds .","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"SERVICE_DISABLED","domain":"googleapis.com","metadata":{"service":"aiplatform.googleapis.com","consumer":"projects/764086051850"}}]}}"#;
+        let e = http_error(&site(), 403, body, None);
+        assert_eq!(e.class(), ErrorClass::Settings);
+        assert!(
+            e.to_string()
+                .contains("gcloud auth application-default set-quota-project"),
+            "{e}"
+        );
+        let denied = r#"{"error":{"code":403,"message":"Caller does not have required permission to use project p.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"USER_PROJECT_DENIED"}]}}"#;
+        assert_eq!(http_error(&site(), 403, denied, None).class(), ErrorClass::Settings);
+        // Any other 403 is still about the credentials.
+        let other = r#"{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}"#;
+        assert_eq!(http_error(&site(), 403, other, None).class(), ErrorClass::InvalidApiKey);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorClass, MediaError};
 
 pub use studio_models::Backend;
+use studio_models::{Catalog, VertexLocation};
 
 const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
 /// How long a discovered model list is trusted before it is listed again.
@@ -68,8 +69,18 @@ pub struct GoogleSettings {
     /// A file holding the Gemini API key (keep it 0600); `GEMINI_API_KEY` wins over it.
     pub api_key_file: Option<PathBuf>,
     pub project: Option<String>,
+    /// The Vertex region for families Google serves regionally (Veo); `GOOGLE_CLOUD_LOCATION`
+    /// wins. Families served only at `global` (Nano Banana, Omni) go there whatever this says,
+    /// unless [`Self::keep_data_in_region`].
     pub location: Option<String>,
-    /// Service-account JSON; without it, application-default credentials are used.
+    /// Keep every Vertex call in [`Self::location`]: a family served elsewhere is refused
+    /// before anything is paid, naming the location it needs (for data-residency rules).
+    pub keep_data_in_region: bool,
+    /// Where Vertex writes a clip too large to come back inline (`gs://bucket/prefix/`), for
+    /// Gemini Omni's URI delivery. Without it such clips are refused before they are paid for.
+    pub output_gcs_uri: Option<String>,
+    /// Service-account or `authorized_user` JSON; without it, application-default credentials
+    /// are used.
     pub credentials_file: Option<PathBuf>,
     /// First and longest wait between polls of a Veo operation.
     pub poll_initial_ms: u64,
@@ -100,6 +111,8 @@ impl Default for GoogleSettings {
             api_key_file: None,
             project: None,
             location: None,
+            keep_data_in_region: false,
+            output_gcs_uri: None,
             credentials_file: None,
             poll_initial_ms: 5_000,
             poll_max_ms: 20_000,
@@ -118,15 +131,16 @@ pub struct GoogleConfig {
     pub pinned_image_model: Option<String>,
     pub pinned_video_model: Option<String>,
     pub fast_drafts: bool,
-    /// Scheme, host and port: the only place the API key is ever sent.
+    /// Scheme, host and port: the only place the API key is ever sent (on Vertex, the host of
+    /// the creator's region; every Vertex host is Google's).
     pub origin: String,
-    /// Base of model paths: `{origin}/v1beta` or `{origin}/v1/projects/P/locations/L/publishers/google`.
-    pub base: String,
+    /// A base URL replacing every Google host (a mock), if set.
+    pub base_override: Option<String>,
     /// Where model lists are read: `{origin}/v1beta/models` or `{origin}/v1beta1/publishers/google/models`.
     pub models_url: String,
-    /// Where interactions are created: `{origin}/v1beta/interactions` or
-    /// `{origin}/v1beta1/projects/P/locations/L/interactions`.
-    pub interactions_url: String,
+    /// The Vertex project, its region and how calls are routed between locations (None on the
+    /// Gemini API).
+    pub vertex: Option<VertexSite>,
     pub models_cache_file: Option<PathBuf>,
     pub models_max_age: Duration,
     pub api_key: Option<SecretString>,
@@ -140,6 +154,97 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The region Vertex calls go to when none is set, as in Google's samples.
+pub const DEFAULT_REGION: &str = "us-central1";
+
+/// The Vertex side of a configuration: where each family is called.
+#[derive(Debug, Clone)]
+pub struct VertexSite {
+    pub project: String,
+    /// The creator's region (`google.location`, `GOOGLE_CLOUD_LOCATION`; `us-central1`).
+    pub region: String,
+    /// Refuse families not served in `region` instead of calling them at `global`.
+    pub keep_in_region: bool,
+    /// `gs://…` where Vertex may write clips too large for inline delivery.
+    pub output_gcs_uri: Option<String>,
+    /// A mock's origin, which serves every location.
+    origin_override: Option<String>,
+}
+
+impl VertexSite {
+    /// The host serving `location`: `global` has no region prefix, the multi-regions `us` and
+    /// `eu` have their own hosts, a region prefixes it (the SDK's `_api_client.py` does the same).
+    pub fn origin_of(&self, location: &str) -> String {
+        if let Some(o) = &self.origin_override {
+            return o.clone();
+        }
+        match location {
+            "global" => "https://aiplatform.googleapis.com".into(),
+            "us" | "eu" => format!("https://aiplatform.{location}.rep.googleapis.com"),
+            region => format!("https://{region}-aiplatform.googleapis.com"),
+        }
+    }
+
+    /// Where `model` is served: its family's location (`global` for Gemini 3.x, the creator's
+    /// region for Veo). A model no family names goes to the region. With the region kept, a
+    /// family served elsewhere is a settings error, so nothing is sent (or paid) there.
+    pub fn location_of(&self, model: &str) -> Result<String, MediaError> {
+        let family = Catalog::builtin().family_of(model);
+        let served = family.and_then(|f| f.vertex_location);
+        match served {
+            Some(VertexLocation::Global) if self.region != "global" => {
+                if self.keep_in_region {
+                    let name = family.map_or(model, |f| f.name.as_str());
+                    return Err(settings_error(format!(
+                        "{name} ({model}) is served on Vertex only at location \"global\", and \
+                         google.keepDataInRegion keeps every call in {}: turn that setting off \
+                         or pin a model served in {}",
+                        self.region, self.region
+                    )));
+                }
+                Ok("global".into())
+            }
+            _ => Ok(self.region.clone()),
+        }
+    }
+
+    /// `{origin}/v1/projects/P/locations/L/publishers/google` for `model`.
+    pub fn model_base(&self, model: &str) -> Result<String, MediaError> {
+        let location = self.location_of(model)?;
+        Ok(format!(
+            "{}/v1/projects/{}/locations/{location}/publishers/google",
+            self.origin_of(&location),
+            self.project
+        ))
+    }
+
+    /// `{origin}/v1beta1/projects/P/locations/L/interactions` for `model`.
+    pub fn interactions_url(&self, model: &str) -> Result<String, MediaError> {
+        let location = self.location_of(model)?;
+        Ok(format!(
+            "{}/v1beta1/projects/{}/locations/{location}/interactions",
+            self.origin_of(&location),
+            self.project
+        ))
+    }
+}
+
+/// Whether `s` can be a location in a host name and a path (letters, digits, dashes).
+fn plausible_location(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn settings_error(message: String) -> MediaError {
+    MediaError::Provider {
+        provider: "vertex".into(),
+        class: ErrorClass::Settings,
+        message,
+        retry_after: None,
+    }
+}
+
 fn config_error(message: String) -> MediaError {
     MediaError::Provider {
         provider: "google".into(),
@@ -150,6 +255,28 @@ fn config_error(message: String) -> MediaError {
 }
 
 impl GoogleConfig {
+    /// Base of `model`'s paths: `{origin}/v1beta` on the Gemini API, the model's location on
+    /// Vertex.
+    pub fn model_base(&self, model: &str) -> Result<String, MediaError> {
+        match &self.vertex {
+            None => Ok(format!("{}/v1beta", self.origin)),
+            Some(v) => v.model_base(model),
+        }
+    }
+
+    /// Where `model`'s interactions are created.
+    pub fn interactions_url(&self, model: &str) -> Result<String, MediaError> {
+        match &self.vertex {
+            None => Ok(format!("{}/v1beta/interactions", self.origin)),
+            Some(v) => v.interactions_url(model),
+        }
+    }
+
+    /// The Vertex location `model` is called at (None on the Gemini API).
+    pub fn location_of(&self, model: &str) -> Option<Result<String, MediaError>> {
+        self.vertex.as_ref().map(|v| v.location_of(model))
+    }
+
     /// Resolves settings plus the environment (`GEMINI_API_KEY` / `GOOGLE_API_KEY`,
     /// `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`, `GOOGLE_APPLICATION_CREDENTIALS`,
     /// `STUDIO_GOOGLE_BASE_URL`).
@@ -157,8 +284,7 @@ impl GoogleConfig {
         let origin_override = env("STUDIO_GOOGLE_BASE_URL")
             .or_else(|| s.base_url.clone())
             .map(|u| u.trim_end_matches('/').to_owned());
-        let (origin, base, models_url, interactions_url, api_key, credentials_file) = match backend
-        {
+        let (origin, models_url, vertex, api_key, credentials_file) = match backend {
             Backend::Gemini => {
                 let from_env = env("GEMINI_API_KEY")
                     .or_else(|| env("GOOGLE_API_KEY"))
@@ -186,12 +312,13 @@ impl GoogleConfig {
                             .into(),
                     )
                 })?;
-                let origin = origin_override.unwrap_or_else(|| GEMINI_ORIGIN.into());
+                let origin = origin_override
+                    .clone()
+                    .unwrap_or_else(|| GEMINI_ORIGIN.into());
                 (
                     origin.clone(),
-                    format!("{origin}/v1beta"),
                     format!("{origin}/v1beta/models"),
-                    format!("{origin}/v1beta/interactions"),
+                    None,
                     Some(key),
                     None,
                 )
@@ -205,29 +332,48 @@ impl GoogleConfig {
                                 .into(),
                         )
                     })?;
-                let location = env("GOOGLE_CLOUD_LOCATION")
+                let region = env("GOOGLE_CLOUD_LOCATION")
                     .or_else(|| s.location.clone())
-                    .unwrap_or_else(|| "us-central1".into());
-                let origin = origin_override.unwrap_or_else(|| {
-                    if location == "global" {
-                        "https://aiplatform.googleapis.com".into()
-                    } else {
-                        format!("https://{location}-aiplatform.googleapis.com")
-                    }
-                });
+                    .map(|l| l.trim().to_owned())
+                    .unwrap_or_else(|| DEFAULT_REGION.into());
+                if !plausible_location(&region) {
+                    return Err(settings_error(format!(
+                        "google.location {region:?} is not a Vertex location (e.g. us-central1, \
+                         europe-west4, global)"
+                    )));
+                }
+                let output_gcs_uri = s
+                    .output_gcs_uri
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .map(|u| {
+                        if u.starts_with("gs://") && u.len() > 5 {
+                            Ok(u.to_owned())
+                        } else {
+                            Err(settings_error(format!(
+                                "google.outputGcsUri {u:?} is not a Cloud Storage URI \
+                                 (gs://bucket/folder/)"
+                            )))
+                        }
+                    })
+                    .transpose()?;
+                let site = VertexSite {
+                    project,
+                    region,
+                    keep_in_region: s.keep_data_in_region,
+                    output_gcs_uri,
+                    origin_override: origin_override.clone(),
+                };
+                let origin = site.origin_of(&site.region);
                 let creds = env("GOOGLE_APPLICATION_CREDENTIALS")
                     .map(PathBuf::from)
                     .or_else(|| s.stored_credentials_file.clone())
                     .or_else(|| s.credentials_file.clone());
                 (
                     origin.clone(),
-                    format!(
-                        "{origin}/v1/projects/{project}/locations/{location}/publishers/google"
-                    ),
                     format!("{origin}/v1beta1/publishers/google/models"),
-                    format!(
-                        "{origin}/v1beta1/projects/{project}/locations/{location}/interactions"
-                    ),
+                    Some(site),
                     None,
                     creds,
                 )
@@ -243,10 +389,10 @@ impl GoogleConfig {
             pinned_image_model: pin(&s.pinned_image_model),
             pinned_video_model: pin(&s.pinned_video_model),
             fast_drafts: s.fast_drafts,
+            base_override: origin_override,
             origin,
-            base,
             models_url,
-            interactions_url,
+            vertex,
             models_cache_file: s
                 .models_cache_dir
                 .as_ref()
@@ -258,5 +404,101 @@ impl GoogleConfig {
             poll_max: Duration::from_millis(s.poll_max_ms.max(s.poll_initial_ms).max(10)),
             request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_models::Role;
+
+    /// A model of the first family with `role` and this Vertex location, named from the
+    /// table's own pattern (no model id in code).
+    fn model_served(role: Role, location: VertexLocation) -> String {
+        let f = Catalog::builtin()
+            .families
+            .iter()
+            .find(|f| f.role == role && f.vertex_location == Some(location))
+            .unwrap();
+        f.patterns[0].replacen('*', "9.9", 1).replace('*', "")
+    }
+
+    fn site(region: &str, keep: bool) -> VertexSite {
+        VertexSite {
+            project: "p".into(),
+            region: region.into(),
+            keep_in_region: keep,
+            output_gcs_uri: None,
+            origin_override: None,
+        }
+    }
+
+    #[test]
+    fn each_family_is_called_where_google_serves_it() {
+        let image = model_served(Role::Image, VertexLocation::Global);
+        let veo = model_served(Role::Video, VertexLocation::Region);
+        let s = site("us-central1", false);
+        assert_eq!(
+            s.model_base(&image).unwrap(),
+            "https://aiplatform.googleapis.com/v1/projects/p/locations/global/publishers/google"
+        );
+        assert_eq!(
+            s.model_base(&veo).unwrap(),
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google"
+        );
+        let omni = model_served(Role::Video, VertexLocation::Global);
+        assert_eq!(
+            s.interactions_url(&omni).unwrap(),
+            "https://aiplatform.googleapis.com/v1beta1/projects/p/locations/global/interactions"
+        );
+        // The multi-regions have hosts of their own.
+        assert_eq!(
+            site("eu", false).model_base(&veo).unwrap(),
+            "https://aiplatform.eu.rep.googleapis.com/v1/projects/p/locations/eu/publishers/google"
+        );
+    }
+
+    #[test]
+    fn data_kept_in_a_region_refuses_what_is_served_elsewhere() {
+        let image = model_served(Role::Image, VertexLocation::Global);
+        let veo = model_served(Role::Video, VertexLocation::Region);
+        let kept = site("europe-west4", true);
+        let e = kept.model_base(&image).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Settings);
+        let text = e.to_string();
+        assert!(text.contains("\"global\"") && text.contains("europe-west4"), "{text}");
+        assert!(text.contains("Nano Banana"), "the family is named: {text}");
+        assert!(kept.model_base(&veo).unwrap().contains("/locations/europe-west4/"));
+        // Kept at global, global families are fine.
+        assert!(site("global", true).model_base(&image).is_ok());
+    }
+
+    #[test]
+    fn bad_locations_and_buckets_are_settings_errors() {
+        let settings = |f: &dyn Fn(&mut GoogleSettings)| {
+            let mut s = GoogleSettings {
+                project: Some("p".into()),
+                ..Default::default()
+            };
+            f(&mut s);
+            s
+        };
+        // Only settings the environment does not override here are checked.
+        if env("GOOGLE_CLOUD_LOCATION").is_none() && env("GOOGLE_CLOUD_PROJECT").is_none() {
+            let e = GoogleConfig::resolve(
+                Backend::Vertex,
+                &settings(&|s| s.location = Some("us-central1/../x".into())),
+            )
+            .unwrap_err();
+            assert_eq!(e.class(), ErrorClass::Settings, "{e}");
+            let e = GoogleConfig::resolve(
+                Backend::Vertex,
+                &settings(&|s| s.output_gcs_uri = Some("/tmp/out".into())),
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("gs://"), "{e}");
+            let ok = GoogleConfig::resolve(Backend::Vertex, &settings(&|_| {})).unwrap();
+            assert_eq!(ok.vertex.unwrap().region, DEFAULT_REGION);
+        }
     }
 }

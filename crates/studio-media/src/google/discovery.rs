@@ -249,7 +249,7 @@ impl GoogleProvider {
                 if let Some(r) = catalog.retired(model) {
                     return Err(unsupported(
                         model,
-                        format!("{model} was shut down on {} (pinned in Settings)", r.date),
+                        format!("{} (pinned in Settings)", r.describe()),
                     ));
                 }
                 let Some(family) = catalog.family_of(model).filter(|f| f.role == role) else {
@@ -294,7 +294,10 @@ impl GoogleProvider {
             return Ok(*known);
         }
         let site = self.site(model);
-        let url = format!("{}/models/{model}:predictLongRunning", self.config.base);
+        let url = format!(
+            "{}/models/{model}:predictLongRunning",
+            self.config.model_base(model)?
+        );
         let empty = serde_json::json!({"instances": []});
         let callable = match self.send(&site, task, |c| c.post(&url).json(&empty)).await {
             Ok(_) => true,
@@ -360,8 +363,9 @@ impl GoogleProvider {
         }
     }
 
-    /// The models a job at `quality` renders with.
-    pub(crate) async fn plan_models(
+    /// The models a job at `quality` would render with, wherever they are served (doctor shows
+    /// them; [`MediaProvider::plan`](crate::MediaProvider::plan) also checks their locations).
+    pub async fn plan_models(
         &self,
         quality: Quality,
         task: &TaskCtx,

@@ -12,6 +12,7 @@ mod auth;
 mod classify;
 pub mod config;
 pub mod discovery;
+mod files;
 #[cfg(test)]
 mod fuzz;
 mod images;
@@ -67,7 +68,10 @@ impl GoogleProvider {
                     retry_after: None,
                 })?)
             }
-            Backend::Vertex => Auth::vertex(config.credentials_file.as_deref()).await?,
+            Backend::Vertex => {
+                let project = config.vertex.as_ref().map_or("", |v| v.project.as_str());
+                Auth::vertex(config.credentials_file.as_deref(), project, &http).await?
+            }
         };
         Ok(GoogleProvider {
             config,
@@ -80,6 +84,17 @@ impl GoogleProvider {
 
     pub fn backend(&self) -> Backend {
         self.config.backend
+    }
+
+    /// The origin serving Cloud Storage downloads when a base URL replaces Google's.
+    fn storage_origin(&self) -> Option<&str> {
+        self.config.base_override.as_deref()
+    }
+
+    /// Where `model` is called: its Vertex location (or why it cannot be called there), None on
+    /// the Gemini API. For `studio doctor`.
+    pub fn location_of(&self, model: &str) -> Option<Result<String, MediaError>> {
+        self.config.location_of(model)
     }
 
     /// Whether credentials may go to `url`: the configured origin (Google's, or the base URL
@@ -293,8 +308,35 @@ impl MediaProvider for GoogleProvider {
         self.provider_name().to_owned()
     }
 
+    /// The job's models, refused here (before anything is paid) when the settings keep data in
+    /// a region one of them is not served from.
     async fn plan(&self, quality: Quality, task: &TaskCtx) -> Result<ModelPlan, MediaError> {
-        self.plan_models(quality, task).await
+        let plan = self.plan_models(quality, task).await?;
+        for model in [&plan.image_model, &plan.video.model] {
+            if let Some(Err(e)) = self.config.location_of(model) {
+                return Err(e);
+            }
+        }
+        // Vertex returns a clip too large for inline delivery only to the creator's bucket:
+        // without one, a quality none of whose clips fit inline is refused now, not per clip.
+        let family = &plan.video.family;
+        let bucketless = self
+            .config
+            .vertex
+            .as_ref()
+            .is_some_and(|v| v.output_gcs_uri.is_none());
+        if bucketless && family.route == Route::Interactions {
+            let resolution = studio_models::clip_plan(family, quality, 0, 0).resolution;
+            let shortest = family.durations.iter().copied().min().unwrap_or(1);
+            if !family.inline_fits(&resolution, shortest) {
+                return Err(self.site(&plan.video.model).error(
+                    ErrorClass::Settings,
+                    omni::too_big_for_inline(&plan.video.model, &resolution, shortest),
+                    None,
+                ));
+            }
+        }
+        Ok(plan)
     }
 
     async fn character_image(

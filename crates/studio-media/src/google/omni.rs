@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use studio_models::{clip_plan, Choice};
 
-use super::classify::{rpc_code_class, CallSite};
+use super::classify::{interaction_code_class, rpc_code_class, CallSite};
 use super::veo::VideoSource;
 use super::{b64, longrun, read_image, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
@@ -48,7 +48,9 @@ struct Block {
     uri: Option<String>,
 }
 
-/// `code` is a URI string in the SDK's types and an integer in `google.rpc.Status`: take both.
+/// `code` is a string in the Interactions API's own error type (python-genai
+/// `_gaos/types/interactions/error.py`) and an integer in `google.rpc.Status` (a step's error):
+/// take both.
 #[derive(Deserialize, Default)]
 struct ErrorEntry {
     #[serde(default)]
@@ -61,27 +63,66 @@ impl ErrorEntry {
     fn class(&self) -> ErrorClass {
         match &self.code {
             Value::Number(n) => rpc_code_class(n.as_i64().unwrap_or(0)),
-            Value::String(s) => {
-                let s = s.to_ascii_lowercase();
-                let m = self.message.to_ascii_lowercase();
-                if s.contains("invalid") || s.contains("failed_precondition") {
-                    ErrorClass::InvalidInput
-                } else if ["safety", "polic", "filter", "blocked"]
-                    .iter()
-                    .any(|w| s.contains(w) || m.contains(w))
-                {
-                    ErrorClass::ContentPolicy
-                } else {
-                    ErrorClass::Transient
-                }
-            }
+            Value::String(s) => interaction_code_class(s, &self.message),
             _ => ErrorClass::Transient,
         }
     }
 }
 
+/// How the clip comes back: inline in the interaction, or by URI (a Gemini file, or an object
+/// Vertex writes under `gcs_uri`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Inline,
+    Uri { gcs_uri: Option<String> },
+}
+
+impl Delivery {
+    /// Inline where the clip is expected to fit the inline cap; else by URI, which on Vertex
+    /// needs the creator's output bucket (a settings error without one: nothing is sent, so
+    /// nothing is paid).
+    pub(crate) fn choose(
+        p: &GoogleProvider,
+        site: &CallSite,
+        choice: &Choice,
+        resolution: &str,
+        seconds: u32,
+    ) -> Result<Delivery, MediaError> {
+        if choice.family.inline_fits(resolution, seconds) {
+            return Ok(Delivery::Inline);
+        }
+        match &p.config.vertex {
+            None => Ok(Delivery::Uri { gcs_uri: None }),
+            Some(v) => match &v.output_gcs_uri {
+                Some(uri) => Ok(Delivery::Uri {
+                    gcs_uri: Some(uri.clone()),
+                }),
+                None => Err(site.error(
+                    ErrorClass::Settings,
+                    too_big_for_inline(&choice.model, resolution, seconds),
+                    None,
+                )),
+            },
+        }
+    }
+}
+
+/// The refusal of a clip Vertex cannot return inline when no output bucket is set, with the fix.
+pub(crate) fn too_big_for_inline(model: &str, resolution: &str, seconds: u32) -> String {
+    format!(
+        "a {seconds} s {resolution} clip from {model} is too large to come back inline, and \
+         Vertex delivers larger ones only to Cloud Storage: set google.outputGcsUri to a bucket \
+         folder the project can write (gs://BUCKET/studio/), or use a shorter clip or a lower \
+         quality"
+    )
+}
+
 /// The create body for `req`, as `choice`'s rules shape it.
-pub(crate) async fn request_body(choice: &Choice, req: &ClipRequest) -> Result<Value, MediaError> {
+pub(crate) async fn request_body(
+    choice: &Choice,
+    req: &ClipRequest,
+    delivery: &Delivery,
+) -> Result<Value, MediaError> {
     let family = &choice.family;
     let plan = clip_plan(
         family,
@@ -117,16 +158,23 @@ pub(crate) async fn request_body(choice: &Choice, req: &ClipRequest) -> Result<V
         None => req.prompt.clone(),
     };
     content.push(json!({"type": "text", "text": text}));
+    let mut format = json!({
+        "type": "video",
+        "aspect_ratio": req.aspect_ratio.as_str(),
+        "resolution": plan.resolution,
+        "duration": format!("{}s", req.duration.get()),
+        "delivery": "inline"
+    });
+    if let Delivery::Uri { gcs_uri } = delivery {
+        format["delivery"] = json!("uri");
+        if let Some(uri) = gcs_uri {
+            format["gcs_uri"] = json!(uri);
+        }
+    }
     Ok(json!({
         "model": choice.model,
         "input": [{"type": "user_input", "content": content}],
-        "response_format": {
-            "type": "video",
-            "aspect_ratio": req.aspect_ratio.as_str(),
-            "resolution": plan.resolution,
-            "duration": format!("{}s", req.duration.get()),
-            "delivery": "inline"
-        },
+        "response_format": format,
         "generation_config": {"video_config": {"task": task}},
         "background": true,
         "store": true
@@ -142,8 +190,16 @@ pub(super) async fn generate(
 ) -> Result<(), MediaError> {
     let model = choice.model.as_str();
     let site = &p.site(model);
-    let body = &request_body(choice, req).await?;
-    let url = p.config.interactions_url.as_str();
+    let plan = clip_plan(
+        &choice.family,
+        req.quality,
+        req.duration.get(),
+        req.references.len(),
+    );
+    let delivery = Delivery::choose(p, site, choice, &plan.resolution, req.duration.get())?;
+    let body = &request_body(choice, req, &delivery).await?;
+    let url = &p.config.interactions_url(model)?;
+    let url = url.as_str();
     let route = longrun::Route {
         name: ROUTE,
         id_key: "interaction",
@@ -239,14 +295,13 @@ pub(crate) fn outcome(site: &CallSite, i: Interaction) -> Result<VideoSource, Me
             });
     }
     match &video.uri {
-        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
-            Ok(VideoSource::Download(u.clone()))
-        }
-        Some(u) => Err(site.error(
-            ErrorClass::InvalidInput,
-            format!("video delivered to {u}; the studio asks for inline delivery"),
-            None,
-        )),
+        Some(u) => VideoSource::of_uri(u).ok_or_else(|| {
+            site.error(
+                ErrorClass::InvalidInput,
+                format!("video delivered to {u}, which the studio cannot read"),
+                None,
+            )
+        }),
         None => Err(site.error(ErrorClass::Transient, "empty video block".into(), None)),
     }
 }
@@ -315,5 +370,63 @@ mod tests {
             outcome(&site(), i).unwrap_err().class(),
             ErrorClass::Transient
         );
+    }
+
+    #[test]
+    fn a_video_by_uri_is_read_by_the_kind_of_uri() {
+        let block = |uri: &str| {
+            interaction(json!({"status": "completed", "steps": [
+                {"type": "model_output", "content": [{"type": "video", "uri": uri}]}
+            ]}))
+        };
+        let file = "https://generativelanguage.googleapis.com/v1beta/files/abc";
+        assert!(matches!(outcome(&site(), block(file)), Ok(VideoSource::GeminiFile(u)) if u == file));
+        let dl = "https://generativelanguage.googleapis.com/v1beta/files/abc:download?alt=media";
+        assert!(matches!(outcome(&site(), block(dl)), Ok(VideoSource::Download(_))));
+        assert!(matches!(
+            outcome(&site(), block("gs://bucket/dir/clip.mp4")),
+            Ok(VideoSource::Gcs(_))
+        ));
+        assert_eq!(
+            outcome(&site(), block("ftp://x/y")).unwrap_err().class(),
+            ErrorClass::InvalidInput
+        );
+    }
+
+    #[test]
+    fn interactions_errors_with_string_codes_are_classified() {
+        let failed = |code: &str, message: &str| {
+            let i = interaction(
+                json!({"status": "failed", "errors": [{"code": code, "message": message}]}),
+            );
+            outcome(&site(), i).unwrap_err().class()
+        };
+        assert_eq!(failed("invalid_request", "inline too big"), ErrorClass::InvalidInput);
+        assert_eq!(failed("internal", "try again"), ErrorClass::Transient);
+        assert_eq!(
+            failed("content_filtered", "may violate our usage policies"),
+            ErrorClass::ContentPolicy
+        );
+        assert_eq!(failed("resource_exhausted", "per minute"), ErrorClass::Transient);
+        assert_eq!(
+            failed("resource_exhausted", "metric: x_per_day, limit: 100"),
+            ErrorClass::QuotaExceeded
+        );
+        assert_eq!(failed("not_found", "no such model"), ErrorClass::UnsupportedModel);
+        // The same shape as an HTTP answer.
+        let http = |status: u16, code: &str, message: &str| {
+            let body = json!({"error": {"code": code, "message": message}}).to_string();
+            super::super::classify::http_error(&site(), status, &body, None)
+        };
+        assert_eq!(http(400, "invalid_argument", "bad").class(), ErrorClass::InvalidInput);
+        assert_eq!(http(404, "not_found", "gone").class(), ErrorClass::UnsupportedModel);
+        assert_eq!(http(429, "resource_exhausted", "slow down").class(), ErrorClass::Transient);
+        let day = http(429, "resource_exhausted", "quota metric: a_per_day, limit: 100");
+        assert_eq!(day.class(), ErrorClass::QuotaExceeded);
+        assert!(day.to_string().contains("resource_exhausted"), "{day}");
+        assert_eq!(http(503, "unavailable", "later").class(), ErrorClass::Transient);
+        assert!(http(400, "invalid_argument", "bad")
+            .to_string()
+            .contains("HTTP 400 invalid_argument: bad"));
     }
 }

@@ -148,7 +148,8 @@ pub(super) async fn generate(
     let model = choice.model.as_str();
     let site = &p.site(model);
     let body = &request_body(p.config.backend, choice, req).await?;
-    let url = &format!("{}/models/{model}:predictLongRunning", p.config.base);
+    let base = &p.config.model_base(model)?;
+    let url = &format!("{base}/models/{model}:predictLongRunning");
     let route = longrun::Route {
         name: ROUTE,
         id_key: "operation",
@@ -161,11 +162,11 @@ pub(super) async fn generate(
     let poll_once = move |name: String| async move {
         let body = match p.config.backend {
             Backend::Gemini => {
-                let url = format!("{}/{name}", p.config.base);
+                let url = format!("{base}/{name}");
                 p.send(site, task, |c| c.get(&url)).await?
             }
             Backend::Vertex => {
-                let url = format!("{}/models/{model}:fetchPredictOperation", p.config.base);
+                let url = format!("{base}/models/{model}:fetchPredictOperation");
                 let body = json!({"operationName": name});
                 p.send(site, task, |c| c.post(&url).json(&body)).await?
             }
@@ -192,8 +193,36 @@ pub(crate) fn parse_operation(site: &CallSite, body: &[u8]) -> Result<Operation,
 pub(crate) enum VideoSource {
     /// A file URI, downloaded with the same credentials (only from a trusted host).
     Download(String),
+    /// A Gemini API file resource (`…/v1beta/files/ID`), which may still be `PROCESSING`: its
+    /// state is polled until `ACTIVE`, then `…:download?alt=media` is fetched.
+    GeminiFile(String),
+    /// A Cloud Storage object (`gs://bucket/object`), read through the JSON API.
+    Gcs(String),
     /// Inline bytes.
     Inline(Vec<u8>),
+}
+
+impl VideoSource {
+    /// Where a URI in an answer points: a Cloud Storage object, a Gemini file resource, or a
+    /// plain download; None for anything else (no scheme the studio can read).
+    pub(crate) fn of_uri(uri: &str) -> Option<VideoSource> {
+        if uri.starts_with("gs://") && uri.len() > 5 {
+            return Some(VideoSource::Gcs(uri.to_owned()));
+        }
+        let url = reqwest::Url::parse(uri).ok()?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return None;
+        }
+        let file = url
+            .path()
+            .strip_prefix("/v1beta/files/")
+            .is_some_and(|id| !id.is_empty() && !id.contains([':', '/']));
+        Some(if file && url.query().is_none() {
+            VideoSource::GeminiFile(uri.to_owned())
+        } else {
+            VideoSource::Download(uri.to_owned())
+        })
+    }
 }
 
 fn source_of(site: &CallSite, v: VideoEntry) -> Result<VideoSource, MediaError> {
@@ -210,14 +239,13 @@ fn source_of(site: &CallSite, v: VideoEntry) -> Result<VideoSource, MediaError> 
             });
     }
     match v.uri.or(v.gcs_uri).or(v.video_gcs_uri) {
-        Some(uri) if uri.starts_with("https://") || uri.starts_with("http://") => {
-            Ok(VideoSource::Download(uri))
-        }
-        Some(uri) => Err(site.error(
-            ErrorClass::InvalidInput,
-            format!("video delivered to {uri}; the studio needs inline bytes (no storageUri)"),
-            None,
-        )),
+        Some(uri) => VideoSource::of_uri(&uri).ok_or_else(|| {
+            site.error(
+                ErrorClass::InvalidInput,
+                format!("video delivered to {uri}, which the studio cannot read"),
+                None,
+            )
+        }),
         None => Err(site.error(ErrorClass::Transient, "empty video entry".into(), None)),
     }
 }
@@ -284,6 +312,15 @@ pub(crate) async fn save(
 ) -> Result<(), MediaError> {
     let bytes = match source {
         VideoSource::Download(uri) => p.send(site, task, |c| c.get(&uri)).await?.to_vec(),
+        VideoSource::GeminiFile(uri) => {
+            super::files::wait_active(p, site, task, &uri).await?;
+            let download = format!("{uri}:download?alt=media");
+            p.send(site, task, |c| c.get(&download)).await?.to_vec()
+        }
+        VideoSource::Gcs(uri) => {
+            let url = super::files::gcs_media_url(p, site, &uri)?;
+            p.send(site, task, |c| c.get(url)).await?.to_vec()
+        }
         VideoSource::Inline(bytes) => bytes,
     };
     if !is_mp4(&bytes) {
@@ -327,9 +364,12 @@ mod tests {
         for c in cases {
             assert!(outcome(&site(), op(c.clone())).is_ok(), "{c}");
         }
+        // A Cloud Storage object is read from there; a scheme nobody can read is an error.
         let gcs = json!({"done": true, "response": {"videos": [{"videoGcsUri": "gs://b/v.mp4"}]}});
-        let e = outcome(&site(), op(gcs)).unwrap_err();
-        assert!(e.to_string().contains("gs://b/v.mp4"), "{e}");
+        assert!(matches!(outcome(&site(), op(gcs)), Ok(VideoSource::Gcs(u)) if u == "gs://b/v.mp4"));
+        let odd = json!({"done": true, "response": {"videos": [{"gcsUri": "s3://b/v.mp4"}]}});
+        let e = outcome(&site(), op(odd)).unwrap_err();
+        assert!(e.to_string().contains("s3://b/v.mp4"), "{e}");
     }
 
     #[test]
