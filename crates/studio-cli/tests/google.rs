@@ -1159,6 +1159,44 @@ async fn doctor_checks_the_key_and_the_table() {
     assert_eq!(report["videoRoute"], "predictLongRunning");
     assert_eq!(report["native4k"], true);
     assert_eq!(report["referenceImages"], 3);
+    // Each role's route and location: Nano Banana at global, Veo in the region.
+    let roles: Vec<(String, String, String)> = report["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+            (s("role"), s("route"), s("location"))
+        })
+        .collect();
+    let owned = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        roles,
+        [
+            owned("images", "generateContent", "global"),
+            owned("video", "predictLongRunning", "us-central1"),
+            owned("drafts", "predictLongRunning", "us-central1"),
+        ],
+        "{report}"
+    );
+    let (plain, _) = doctor(&[], "");
+    assert!(
+        plain.contains("images  gemini-3.1-flash-image via generateContent at global"),
+        "{plain}"
+    );
+    // Data kept in the region: the image role cannot be called, and says why.
+    let mut kept = settings.clone();
+    kept["google"]["keepDataInRegion"] = serde_json::json!(true);
+    std::fs::write(data.join("settings.json"), kept.to_string()).unwrap();
+    let (report_kept, _) = doctor(&["--json", "--cached"], "");
+    let report_kept: serde_json::Value = serde_json::from_str(&report_kept).unwrap();
+    let problem = report_kept["roles"][0]["problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.contains("\"global\"") && problem.contains("us-central1"),
+        "{report_kept}"
+    );
+    assert!(report_kept["roles"][1]["problem"].is_null(), "{report_kept}");
+    std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
     let usable = report["usableVideoModels"].to_string();
     assert!(
         usable.contains("veo-3.1-lite-generate-001") && usable.contains("gemini-omni-1.2-flash"),
