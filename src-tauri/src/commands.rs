@@ -190,6 +190,19 @@ pub async fn change_quality(
     state.studio()?.change_quality(&id, quality).await
 }
 
+/// Approves `usd` more dollars for a job waiting at its budget (or about to); returns the
+/// approved total in dollars. A refused amount or a job without a budget comes back as
+/// `code: "rejected"`.
+#[tauri::command]
+#[specta::specta]
+pub async fn approve_spend(
+    state: State<'_, AppState>,
+    id: String,
+    usd: f64,
+) -> Result<f64, ApiError> {
+    Ok(state.studio()?.approve_spend(&id, usd).await?.dollars())
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn add_segment(

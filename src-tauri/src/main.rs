@@ -28,6 +28,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
             commands::resume_job,
             commands::cancel_job,
             commands::change_quality,
+            commands::approve_spend,
             commands::add_segment,
             commands::list_jobs,
             commands::regenerate_segment,

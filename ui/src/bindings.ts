@@ -26,6 +26,12 @@ export const commands = {
 	cancelJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("cancel_job", { id })),
 	/**  Returns the previous quality; a refused value comes back as `code: "rejected"`. */
 	changeQuality: (id: string, quality: Quality) => typedError<Quality, ApiError_Serialize>(__TAURI_INVOKE("change_quality", { id, quality })),
+	/**
+	 *  Approves `usd` more dollars for a job waiting at its budget (or about to); returns the
+	 *  approved total in dollars. A refused amount or a job without a budget comes back as
+	 *  `code: "rejected"`.
+	 */
+	approveSpend: (id: string, usd: number | null) => typedError<number | null, ApiError_Serialize>(__TAURI_INVOKE("approve_spend", { id, usd })),
 	addSegment: (id: string, prompt: string, durationSeconds: ClipSeconds) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
 	listJobs: () => typedError<JobView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_jobs")),
 	/**  A new take of one scenario: in the running job, or as the finished job's next version. */
@@ -163,6 +169,58 @@ export type BatchView = {
 	inLibrary: number,
 };
 
+/**
+ *  A job's spending against the amount the creator approved. Amounts are at the model table's
+ *  list prices, fixed when the job was planned; what is spent is what finished paid steps were
+ *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
+ *  counted once).
+ */
+export type BudgetState = BudgetState_Serialize | BudgetState_Deserialize;
+
+/**
+ *  A job's spending against the amount the creator approved. Amounts are at the model table's
+ *  list prices, fixed when the job was planned; what is spent is what finished paid steps were
+ *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
+ *  counted once).
+ */
+export type BudgetState_Deserialize = {
+	/**  The project's budget plus every approval since. */
+	approvedUsd: number | null,
+	/**  What this run's finished paid steps cost. */
+	spentUsd: number | null,
+	/**  Paid steps running now, at their expected price. */
+	inFlightUsd: number | null,
+	/**
+	 *  The price of the next paid step, when it would cross the approved amount: the job waits
+	 *  for an approval of at least this much more (None: not waiting).
+	 */
+	waitingForUsd?: number | null,
+	/**  What that step is ("the character's images", "a clip of scene-2"). */
+	waitingStep?: string | null,
+};
+
+/**
+ *  A job's spending against the amount the creator approved. Amounts are at the model table's
+ *  list prices, fixed when the job was planned; what is spent is what finished paid steps were
+ *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
+ *  counted once).
+ */
+export type BudgetState_Serialize = {
+	/**  The project's budget plus every approval since. */
+	approvedUsd: number | null,
+	/**  What this run's finished paid steps cost. */
+	spentUsd: number | null,
+	/**  Paid steps running now, at their expected price. */
+	inFlightUsd: number | null,
+	/**
+	 *  The price of the next paid step, when it would cross the approved amount: the job waits
+	 *  for an approval of at least this much more (None: not waiting).
+	 */
+	waitingForUsd: number | null,
+	/**  What that step is ("the character's images", "a clip of scene-2"). */
+	waitingStep: string | null,
+};
+
 /**  How much the artifact cache holds, for Settings. */
 export type CacheView = {
 	entries: number,
@@ -259,7 +317,9 @@ export type ErrorCode =
  */
 "unsupportedModel" | 
 /**  A quota that will not refill soon is used up. */
-"quotaExceeded" | "internal";
+"quotaExceeded" | 
+/**  The render is estimated above the project's budget: it was not started. */
+"overBudget" | "internal";
 
 /**  A render's expected cost, before it starts. */
 export type Estimate = Estimate_Serialize | Estimate_Deserialize;
@@ -593,6 +653,8 @@ export type ModelReport_Deserialize = {
 	 *  table may need a new family.
 	 */
 	unknown: string[],
+	/**  Per role (images, video, drafts): the model, how it is called and where. */
+	roles: RoleRoute_Deserialize[],
 };
 
 /**  What the key can use and what the studio picks. */
@@ -624,6 +686,8 @@ export type ModelReport_Serialize = {
 	 *  table may need a new family.
 	 */
 	unknown: string[],
+	/**  Per role (images, video, drafts): the model, how it is called and where. */
+	roles: RoleRoute_Serialize[],
 };
 
 /**  Price of one model's output, in US dollars. */
@@ -675,6 +739,8 @@ export type Progress_Deserialize = {
 	version?: number,
 	/**  What the job has generated so far, all versions included. */
 	usage?: Usage_Deserialize[],
+	/**  Spending against what the creator approved (None: the job has no budget). */
+	budget?: BudgetState_Deserialize | null,
 };
 
 export type Progress_Serialize = {
@@ -688,6 +754,8 @@ export type Progress_Serialize = {
 	version: number,
 	/**  What the job has generated so far, all versions included. */
 	usage?: Usage_Serialize[],
+	/**  Spending against what the creator approved (None: the job has no budget). */
+	budget?: BudgetState_Serialize,
 };
 
 export type Project = Project_Serialize | Project_Deserialize;
@@ -704,6 +772,12 @@ export type Project_Deserialize = {
 	scenarios: Scenario_Deserialize[],
 	quality?: Quality,
 	aspectRatio?: AspectRatio,
+	/**
+	 *  The most a render of this project may spend (USD, at the model table's prices) without
+	 *  asking: a render estimated above it does not start, and a running one waits for the
+	 *  creator's approval before a paid step would cross it. None: no limit.
+	 */
+	budget?: number | null,
 };
 
 export type Project_Serialize = {
@@ -718,6 +792,12 @@ export type Project_Serialize = {
 	scenarios: Scenario_Serialize[],
 	quality: Quality,
 	aspectRatio: AspectRatio,
+	/**
+	 *  The most a render of this project may spend (USD, at the model table's prices) without
+	 *  asking: a render estimated above it does not start, and a running one waits for the
+	 *  creator's approval before a paid step would cross it. None: no limit.
+	 */
+	budget?: number | null,
 };
 
 /**  Which provider workers started by this studio use. */
@@ -744,6 +824,47 @@ export type RenderStarted_Serialize = {
 	started: boolean,
 	webUiUrl: string | null,
 } & JobRecord_Serialize;
+
+/**  How and where one role's model is called (`studio doctor`'s per-role lines). */
+export type RoleRoute = RoleRoute_Serialize | RoleRoute_Deserialize;
+
+/**  How and where one role's model is called (`studio doctor`'s per-role lines). */
+export type RoleRoute_Deserialize = {
+	/**  `images`, `video` or `drafts`. */
+	role: string,
+	model: string,
+	/**  `generateContent`, `predictLongRunning`, `interactions` or `local`. */
+	route: string,
+	/**
+	 *  The Vertex location the model is called at (`global` for Gemini 3.x, the creator's
+	 *  region for Veo); None on the Gemini API and for the local providers.
+	 */
+	location?: string | null,
+	/**
+	 *  Why the model cannot be called with these settings (data kept in a region it is not
+	 *  served from), if it cannot.
+	 */
+	problem?: string | null,
+};
+
+/**  How and where one role's model is called (`studio doctor`'s per-role lines). */
+export type RoleRoute_Serialize = {
+	/**  `images`, `video` or `drafts`. */
+	role: string,
+	model: string,
+	/**  `generateContent`, `predictLongRunning`, `interactions` or `local`. */
+	route: string,
+	/**
+	 *  The Vertex location the model is called at (`global` for Gemini 3.x, the creator's
+	 *  region for Veo); None on the Gemini API and for the local providers.
+	 */
+	location: string | null,
+	/**
+	 *  Why the model cannot be called with these settings (data kept in a region it is not
+	 *  served from), if it cannot.
+	 */
+	problem: string | null,
+};
 
 export type Scenario = Scenario_Serialize | Scenario_Deserialize;
 

@@ -10,6 +10,7 @@ import {
   jobStateText,
   keysWhereText,
   lengthText,
+  budgetWait,
   modelReportRows,
   renderBlockReason,
   spentText,
@@ -146,5 +147,17 @@ describe("render time", () => {
     expect(wallTimeText(170)).toBe("about 3 min");
     expect(wallTimeText(5400)).toBe("about 1 h 30 min");
     expect(elapsedText(65)).toBe("1:05");
+  });
+});
+
+describe("budget", () => {
+  it("says what a job waiting at its budget needs, rounded up to the cent", () => {
+    expect(budgetWait(null)).toBeNull();
+    expect(budgetWait({ approvedUsd: 1, spentUsd: 0.2, inFlightUsd: 0, waitingForUsd: null, waitingStep: null })).toBeNull();
+    const w = budgetWait({ approvedUsd: 0.6, spentUsd: 0.5143, inFlightUsd: 0, waitingForUsd: 0.4, waitingStep: "a clip of scene-2" });
+    expect(w).toEqual({
+      text: "Budget reached: $0.51 spent of $0.60; next step $0.40 (a clip of scene-2)",
+      approve: 0.32,
+    });
   });
 });

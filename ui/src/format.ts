@@ -2,6 +2,7 @@
 import type {
   ApiError_Serialize as ApiError,
   BatchView,
+  BudgetState,
   CacheView,
   Cost,
   Estimate,
@@ -137,4 +138,21 @@ export function modelReportRows(m: ModelReport): [term: string, value: string][]
     ["Also usable", others.join(", ") || "nothing else"],
     ...(m.unknown.length > 0 ? [["Not in the model table", m.unknown.join(", ")] satisfies [string, string]] : []),
   ];
+}
+
+/**
+ * A job waiting at its budget: what it has spent, what the next step costs, and the amount
+ * (rounded up to the cent) that lets that step start. Null when the job is not waiting.
+ */
+export function budgetWait(b: BudgetState | null | undefined): { text: string; approve: number } | null {
+  if (!b || b.waitingForUsd === null || b.waitingForUsd === undefined) return null;
+  const spent = b.spentUsd ?? 0;
+  const next = b.waitingForUsd;
+  const short = spent + (b.inFlightUsd ?? 0) + next - (b.approvedUsd ?? 0);
+  const approve = Math.max(0.01, Math.ceil(short * 100 - 1e-6) / 100);
+  const step = b.waitingStep ? ` (${b.waitingStep})` : "";
+  return {
+    text: `Budget reached: ${usd(spent)} spent of ${usd(b.approvedUsd ?? 0)}; next step ${usd(next)}${step}`,
+    approve,
+  };
 }

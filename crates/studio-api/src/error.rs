@@ -31,6 +31,8 @@ pub enum ErrorCode {
     UnsupportedModel,
     /// A quota that will not refill soon is used up.
     QuotaExceeded,
+    /// The render is estimated above the project's budget: it was not started.
+    OverBudget,
     Internal,
 }
 

@@ -168,6 +168,7 @@ impl Session {
             }
         }
         let mut input = self.settings.render_input(request);
+        input.budget = project.budget;
         input.character_images = lead.images;
         if !cast.is_empty() {
             input.cast_images = cast.into_iter().map(|c| c.images).collect();

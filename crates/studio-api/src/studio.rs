@@ -432,6 +432,20 @@ impl Studio {
                 problems,
             });
         }
+        if let Some(budget) = project.budget {
+            let estimate = self.estimate(project);
+            if estimate.cost.usd > budget.dollars() + 1e-9 {
+                return Err(ApiError::new(
+                    ErrorCode::OverBudget,
+                    format!(
+                        "this render is estimated at ${:.2} ({} images, {} s of video), over the \
+                         project's budget of {budget}; nothing was started: raise the budget, or \
+                         render fewer or shorter scenes or at a lower quality",
+                        estimate.cost.usd, estimate.images, estimate.video_seconds
+                    ),
+                ));
+            }
+        }
         let session = self.session().await?;
         let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
         let name = project_name(project, path);
@@ -494,6 +508,31 @@ impl Studio {
         Ok(self.session().await?.client.cancel(id).await?)
     }
 
+    /// Approves `usd` more dollars for a running job with a budget; returns the approved total.
+    /// A job waiting at its budget goes on once its next step fits.
+    pub async fn approve_spend(&self, id: &str, usd: f64) -> Result<studio_core::Usd, ApiError> {
+        let amount = studio_core::Usd::from_dollars(usd)
+            .filter(|u| *u > studio_core::Usd::ZERO)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Rejected,
+                    format!("{usd} is not an amount to approve: give a number of dollars above 0"),
+                )
+            })?;
+        let client = &self.session().await?.client;
+        match client.approve_spend(id, amount).await {
+            // Temporal answers an update to a closed job as "not found": say what happened.
+            Err(studio_engine::EngineError::NotFound { .. }) => match client.status(id).await {
+                Ok(status) => Err(ApiError::new(
+                    ErrorCode::Rejected,
+                    format!("job {id} has ended ({status}): there is nothing left to pay for"),
+                )),
+                Err(e) => Err(e.into()),
+            },
+            other => Ok(other?),
+        }
+    }
+
     /// Returns the previous quality.
     pub async fn change_quality(&self, id: &str, quality: Quality) -> Result<Quality, ApiError> {
         let client = &self.session().await?.client;
@@ -522,9 +561,10 @@ impl Studio {
         match start {
             None => Ok(client.add_segment(id, scenario).await?),
             Some((project, path)) => {
-                let input = self
+                let mut input = self
                     .settings
                     .render_input(project.to_request(Vec::new(), Vec::new()));
+                input.budget = project.budget;
                 client.add_segment_or_start(id, scenario, input).await?;
                 let record = JobRecord {
                     id: id.to_owned(),

@@ -117,6 +117,14 @@ pub enum Command {
     Result { id: String },
     /// Change a running job's quality (standard, high, 4k).
     Quality { id: String, level: Quality },
+    /// Approve more spending for a running job with a budget (a job waiting at its budget
+    /// goes on once its next step fits).
+    Approve {
+        id: String,
+        /// Dollars to add to what the job may spend.
+        #[arg(long)]
+        usd: f64,
+    },
     /// Add a scenario to a running job; with --project, start the job if it is not running.
     AddSegment {
         id: String,

@@ -120,6 +120,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Cancel { id } => jobs::cancel(studio, out, &id).await,
         Command::Result { id } => jobs::result(studio, out, &id).await,
         Command::Quality { id, level } => jobs::quality(studio, out, &id, level).await,
+        Command::Approve { id, usd } => jobs::approve(studio, out, &id, usd).await,
         Command::AddSegment {
             id,
             prompt,

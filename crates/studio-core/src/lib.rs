@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod data_dir;
 pub mod job;
+pub mod money;
 pub mod progress;
 pub mod project;
 pub mod quality;
@@ -19,7 +20,8 @@ pub use job::{
     BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,
     VideoResult, MAX_CAST,
 };
-pub use progress::{Progress, SegmentState, SegmentStatus, Stage};
+pub use money::Usd;
+pub use progress::{BudgetState, Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Usd;
+
 use crate::quality::Quality;
 use crate::takes::{Take, Usage};
 
@@ -88,6 +90,44 @@ pub struct Progress {
     /// What the job has generated so far, all versions included.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub usage: Vec<Usage>,
+    /// Spending against what the creator approved (None: the job has no budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetState>,
+}
+
+/// A job's spending against the amount the creator approved. Amounts are at the model table's
+/// list prices, fixed when the job was planned; what is spent is what finished paid steps were
+/// billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
+/// counted once).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetState {
+    /// The project's budget plus every approval since.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub approved_usd: Usd,
+    /// What this run's finished paid steps cost.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub spent_usd: Usd,
+    /// Paid steps running now, at their expected price.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub in_flight_usd: Usd,
+    /// The price of the next paid step, when it would cross the approved amount: the job waits
+    /// for an approval of at least this much more (None: not waiting).
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub waiting_for_usd: Option<Usd>,
+    /// What that step is ("the character's images", "a clip of scene-2").
+    pub waiting_step: Option<String>,
+}
+
+impl BudgetState {
+    /// How much more must be approved for the waiting step to start (zero when not waiting).
+    pub fn shortfall(&self) -> Usd {
+        match self.waiting_for_usd {
+            Some(next) => (self.spent_usd + self.in_flight_usd + next).saturating_sub(self.approved_usd),
+            None => Usd::ZERO,
+        }
+    }
 }
 
 fn first_version() -> u32 {

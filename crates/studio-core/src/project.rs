@@ -75,6 +75,12 @@ pub struct Project {
     pub quality: Quality,
     #[serde(default)]
     pub aspect_ratio: AspectRatio,
+    /// The most a render of this project may spend (USD, at the model table's prices) without
+    /// asking: a render estimated above it does not start, and a running one waits for the
+    /// creator's approval before a paid step would cross it. None: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub budget: Option<crate::Usd>,
 }
 
 /// One thing wrong with a project, with the JSON path of the field at fault.
@@ -186,6 +192,7 @@ struct RawProject {
     scenarios: Option<Vec<RawScenario>>,
     quality: Option<serde_json::Value>,
     aspect_ratio: Option<serde_json::Value>,
+    budget: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +238,7 @@ impl Project {
             scenarios: Vec::new(),
             quality: Quality::default(),
             aspect_ratio: AspectRatio::default(),
+            budget: None,
         }
     }
 
@@ -476,6 +484,22 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
     }
     let quality = parse_enum::<Quality>("quality", raw.quality, problems);
     let aspect_ratio = parse_enum::<AspectRatio>("aspectRatio", raw.aspect_ratio, problems);
+    let budget = match raw.budget {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => match v.as_f64().and_then(crate::Usd::from_dollars) {
+            Some(usd) if usd > crate::Usd::ZERO => Some(usd),
+            _ => {
+                problems.push(Problem::InvalidValue {
+                    field: "budget".into(),
+                    message: format!(
+                        "{v} is not a budget: give the most a render may spend, in US dollars \
+                         (a number above 0), or leave it out for no limit"
+                    ),
+                });
+                None
+            }
+        },
+    };
 
     let character = match raw.character {
         None => {
@@ -602,6 +626,7 @@ fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
         scenarios,
         quality,
         aspect_ratio,
+        budget,
     })
 }
 

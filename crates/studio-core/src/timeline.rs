@@ -17,6 +17,8 @@ pub enum TimelineKind {
     ScenarioAdded,
     QualityChanged,
     Regenerate,
+    /// The creator approved more spending for a job with a budget.
+    SpendApproved,
     Completed,
     Failed,
     Cancelled,

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cache::{character_key, segment_key};
 use crate::messages::{
     CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, PrepareQuery,
-    Prepared, RenderPlan, SegmentInput, SegmentOutput, StitchInput, StitchOutput,
+    Prepared, RenderPlan, SegmentInput, SegmentOutput, StitchInput, StitchOutput, UnitPrices,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -212,6 +212,22 @@ where
     result
 }
 
+/// The plan's models' list prices (the model table's), for the job's budget.
+fn unit_prices(models: &studio_media::ModelPlan) -> UnitPrices {
+    let catalog = Catalog::builtin();
+    let usd = |p: Option<f64>| p.and_then(studio_core::Usd::from_dollars).unwrap_or_default();
+    UnitPrices {
+        image: usd(catalog.unit_price(&models.image_model, false, None)),
+        video_per_second: models
+            .video
+            .family
+            .price_per_second
+            .iter()
+            .map(|(resolution, p)| (resolution.clone(), usd(Some(*p))))
+            .collect(),
+    }
+}
+
 /// The bodies the local activities share.
 impl StudioActivities {
     /// The models a render uses and every rule of theirs its clips break.
@@ -244,7 +260,12 @@ impl StudioActivities {
                     .chain(continues)
                 })
                 .collect();
-            Ok(RenderPlan { models, problems })
+            let prices = Some(unit_prices(&models));
+            Ok(RenderPlan {
+                models,
+                problems,
+                prices,
+            })
         })
         .await
     }

@@ -482,6 +482,24 @@ impl StudioClient {
             .map_err(|e| update_error(id, e))
     }
 
+    /// Approves `usd` more for a job with a budget; returns the approved total. Refusals (no
+    /// budget, not an amount, finished) come back as [`EngineError::Rejected`] and never enter
+    /// history.
+    pub async fn approve_spend(&self, id: &str, usd: studio_core::Usd) -> Result<studio_core::Usd> {
+        let total = self
+            .client
+            .get_workflow_handle::<VideoWorkflow>(id)
+            .execute_update(
+                VideoWorkflow::approve_spend,
+                serde_json::json!(usd.dollars()),
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| update_error(id, e))?;
+        studio_core::Usd::from_dollars(total)
+            .ok_or_else(|| EngineError::Rpc(format!("job {id} answered {total} as its budget")))
+    }
+
     /// The input the job's latest run started with (from its first history event).
     pub async fn input(&self, id: &str) -> Result<RenderInput> {
         use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;

@@ -478,6 +478,17 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
                         TimelineKind::ScenarioAdded,
                         scenario_added(arg.as_ref()),
                     ),
+                    names::APPROVE_SPEND => {
+                        let usd = arg
+                            .as_ref()
+                            .and_then(|v| v.as_f64().or_else(|| v.get("usd")?.as_f64()))
+                            .unwrap_or_default();
+                        entry(
+                            at,
+                            TimelineKind::SpendApproved,
+                            format!("Approved ${usd:.2} more spending"),
+                        )
+                    }
                     other => entry(at, TimelineKind::Other, format!("Update {other}")),
                 })
             }

@@ -1,8 +1,10 @@
 //! Inputs and outputs of our workflows and activities (camelCase JSON, URIs instead of media).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
 use studio_core::{
-    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Version,
+    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Usd, Version,
     VideoRequest,
 };
 use studio_media::{ModelPlan, StitchMode};
@@ -45,6 +47,11 @@ pub struct RenderInput {
     /// history events (the marker, and the search-attribute upsert the SDK writes with it).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub engine: u32,
+    /// The most this run may spend without the creator's approval (the project's budget). The
+    /// workflow checks it before every paid step and waits for `approveSpend` where the next
+    /// step would cross it. None: no limit (every job of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Usd>,
 }
 
 /// The newest [`RenderInput::engine`]: 2 runs as a job with the `engine-v2` marker does
@@ -108,6 +115,7 @@ impl Default for RenderInput {
             cast_images: Vec::new(),
             // Our clients start the newest logic; only a deserialized input lacks it.
             engine: ENGINE_LATEST,
+            budget: None,
         }
     }
 }
@@ -174,6 +182,41 @@ pub struct RenderPlan {
     pub models: ModelPlan,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// The models' list prices, fixed in the job's history when it is planned: the budget is
+    /// checked against these on every replay, whatever a later release's table says. Absent
+    /// from the plans of earlier releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<UnitPrices>,
+}
+
+/// What the job's paid steps cost, by the model table at planning time.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitPrices {
+    /// One character image (thinking included).
+    pub image: Usd,
+    /// One second of clip, by resolution.
+    pub video_per_second: BTreeMap<String, Usd>,
+}
+
+impl UnitPrices {
+    /// What `usage` was billed at these prices (a resolution with no price costs nothing: the
+    /// table does not know it, and the estimate said so).
+    pub fn cost(&self, usage: &[Usage]) -> Usd {
+        usage
+            .iter()
+            .map(|u| match u.kind {
+                studio_core::UsageKind::Image => self.image.times(u.quantity),
+                studio_core::UsageKind::VideoSecond => u
+                    .resolution
+                    .as_deref()
+                    .and_then(|r| self.video_per_second.get(r))
+                    .copied()
+                    .unwrap_or_default()
+                    .times(u.quantity),
+            })
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -57,3 +57,6 @@ pub const CHANGE_QUALITY: &str = "changeQuality";
 pub const ADD_SCENARIO: &str = "addScenario";
 /// Update: a new take of one scenario of a running job; returns the take's number.
 pub const REGENERATE_SEGMENT: &str = "regenerateSegment";
+/// Update: approves this many more dollars for a job with a budget (a number, or `{usd}`);
+/// returns the approved total. A job waiting at its budget goes on once the next step fits.
+pub const APPROVE_SPEND: &str = "approveSpend";

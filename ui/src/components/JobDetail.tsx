@@ -3,7 +3,7 @@
 // picked takes as a new version, and the timeline.
 import { createEffect, For, on, Show } from "solid-js";
 import type { SegmentState_Serialize as Segment } from "../bindings";
-import { spentText, takeText, timelineAt, timelineTitle, versionText } from "../format";
+import { budgetWait, spentText, takeText, timelineAt, timelineTitle, versionText } from "../format";
 import { qualityOf } from "../forms";
 import type { Job } from "../stores/jobs";
 import { useStudio } from "../stores/studio";
@@ -55,7 +55,19 @@ function Steering(props: { job: Job }) {
       },
     ),
   );
+  const waiting = () => budgetWait(props.job.progress?.budget);
   return (
+    <>
+    <Show when={!ended() && waiting()}>
+      {(w) => (
+        <div class="budget-wait row" role="status">
+          <span class="budget-text">{w().text}</span>
+          <button class="approve-spend small" onClick={() => void jobs.approveSpend(id(), w().approve)}>
+            Approve ${w().approve.toFixed(2)} more
+          </button>
+        </div>
+      )}
+    </Show>
     <div class="steering row" hidden={ended()}>
       <label class="inline">
         <span>Quality</span>
@@ -90,6 +102,7 @@ function Steering(props: { job: Job }) {
         Add
       </button>
     </div>
+    </>
   );
 }
 

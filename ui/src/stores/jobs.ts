@@ -209,6 +209,13 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     else update(id, { message: `quality ${r.data} → ${quality}` });
   }
 
+  /** Approves `usd` more dollars for a job waiting at its budget. */
+  async function approveSpend(id: string, usd: number) {
+    const r = await commands.approveSpend(id, usd);
+    if (r.status === "error") report(id, r.error);
+    else update(id, { message: `approved $${(r.data ?? 0).toFixed(2)} in all` });
+  }
+
   /** Adds a scene to the running job; true when it was added. */
   async function addScene(id: string, prompt: string): Promise<boolean> {
     const r = await commands.addSegment(id, prompt, 8);
@@ -417,6 +424,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     resume,
     cancel,
     changeQuality,
+    approveSpend,
     addScene,
     openWebUi,
     play,

@@ -16,6 +16,14 @@ pub async fn render(
     id: Option<String>,
 ) -> Result<()> {
     let project = Studio::load_project(path)?;
+    if let Some(budget) = project.budget {
+        let estimate = studio.estimate(&project);
+        out.note(format!(
+            "estimated ${:.2}; budget {budget} (the job waits for `studio approve` before \
+             spending more)",
+            estimate.cost.usd
+        ));
+    }
     let started = studio.render(&project, Some(path), id).await?;
     let id = &started.record.id;
     out.note(if started.started {
@@ -164,6 +172,12 @@ pub async fn quality(studio: &Studio, out: Out, id: &str, level: Quality) -> Res
         &serde_json::json!({ "previous": previous, "quality": level }),
         |_| {},
     )
+}
+
+pub async fn approve(studio: &Studio, out: Out, id: &str, usd: f64) -> Result<()> {
+    let approved = studio.approve_spend(id, usd).await?;
+    out.note(format!("{id} may now spend {approved} in all"));
+    out.show(&serde_json::json!({ "approvedUsd": approved }), |_| {})
 }
 
 pub async fn add_segment(

@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use futures::future::{join_all, select, select_all, Either, LocalBoxFuture};
 use studio_core::{
-    CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
-    Usage, Version, VideoRequest, VideoResult,
+    BudgetState, CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus,
+    Stage, Take, Usage, Usd, Version, VideoRequest, VideoResult,
 };
 use studio_media::error::INVALID_INPUT_ERROR;
-use studio_models::{check_clip, check_first_frame, Problem, VideoRules};
+use studio_models::{check_clip, check_first_frame, clip_plan, Problem, VideoRules};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, ApplicationFailure, SyncWorkflowContext, WorkflowContext,
@@ -21,6 +21,7 @@ use crate::activities::StudioActivities;
 use crate::messages::{
     BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, PrepareQuery,
     RegenerateRequest, RenderInput, RenderPlan, SegmentInput, SegmentOutput, StitchInput,
+    UnitPrices,
 };
 use crate::names;
 use crate::tuning::Tuning;
@@ -65,6 +66,17 @@ pub struct VideoWorkflow {
     image_model: Option<String>,
     /// Clips the model rendered in 4k itself: a video made only of these needs no upscale.
     native_4k_clips: HashSet<String>,
+    /// What this run may spend: the project's budget plus every `approveSpend` (None: no
+    /// limit, as for every job of earlier releases).
+    approved: Option<Usd>,
+    /// The plan's list prices (None before planning, and in plans of earlier releases: then
+    /// nothing is priced and nothing waits).
+    prices: Option<UnitPrices>,
+    /// Paid steps running now, at their expected price: counted against the budget until
+    /// they finish, so parallel clips cannot cross it together.
+    in_flight: Usd,
+    /// The paid step waiting for an approval, and its price.
+    waiting: Option<(Usd, String)>,
 }
 
 impl VideoWorkflow {
@@ -132,6 +144,89 @@ impl VideoWorkflow {
             Usage::merge(&mut self.run_usage, [u.clone()]);
             Usage::merge(&mut self.progress.usage, [u]);
         }
+    }
+
+    /// What this run's finished paid steps were billed, at the plan's prices.
+    fn spent(&self) -> Usd {
+        self.prices
+            .as_ref()
+            .map_or(Usd::ZERO, |p| p.cost(&self.run_usage))
+    }
+
+    /// Whether a paid step of `cost` may start now: always without a budget; else only when
+    /// what is spent, what runs and the step stay within what was approved.
+    fn fits(&self, cost: Usd) -> bool {
+        self.approved
+            .is_none_or(|approved| self.spent() + self.in_flight + cost <= approved)
+    }
+
+    /// Admits a paid step of `cost` (reserving it) if it fits; else notes that the job waits
+    /// for an approval, and what for.
+    fn admit(&mut self, cost: Usd, step: &str) -> bool {
+        if !self.fits(cost) {
+            self.progress.current_step = format!(
+                "Budget reached: {} spent, next step {} ({step}); approve more to go on",
+                self.spent(),
+                cost
+            );
+            self.waiting = Some((cost, step.to_owned()));
+            self.show_budget();
+            return false;
+        }
+        self.waiting = None;
+        self.in_flight += cost;
+        self.show_budget();
+        true
+    }
+
+    /// A paid step admitted at `cost` ended (its usage, if any, is added separately).
+    fn release(&mut self, cost: Usd) {
+        self.in_flight = self.in_flight.saturating_sub(cost);
+        self.show_budget();
+    }
+
+    /// The budget as progress shows it.
+    fn show_budget(&mut self) {
+        self.progress.budget = self.approved.map(|approved| BudgetState {
+            approved_usd: approved,
+            spent_usd: self.spent(),
+            in_flight_usd: self.in_flight,
+            waiting_for_usd: self.waiting.as_ref().map(|(c, _)| *c),
+            waiting_step: self.waiting.as_ref().map(|(_, s)| s.clone()),
+        });
+    }
+
+    /// The price of `n` characters' images.
+    fn images_cost(&self, n: usize) -> Usd {
+        self.prices
+            .as_ref()
+            .map_or(Usd::ZERO, |p| p.image.times(3 * n as u32))
+    }
+
+    /// The price of scenario `i`'s clip at the job's quality (its resolution by the model's
+    /// rules, as the clip activity asks it).
+    fn clip_cost(&self, i: usize) -> Usd {
+        let (Some(prices), Some(rules)) = (&self.prices, &self.rules) else {
+            return Usd::ZERO;
+        };
+        let seconds = self.request.scenarios[i].duration_seconds.get();
+        let resolution = clip_plan(&rules.family, self.quality, seconds, 0).resolution;
+        prices
+            .video_per_second
+            .get(&resolution)
+            .copied()
+            .unwrap_or_default()
+            .times(seconds)
+    }
+
+    /// Whether the next queued clip that could be launched fits the budget.
+    fn next_clip_fits(&self) -> bool {
+        self.approved.is_none()
+            || self
+                .queue
+                .iter()
+                .find(|&&i| self.launchable(i))
+                .is_some_and(|&i| self.fits(self.clip_cost(i)))
     }
 
     fn index_of(&self, scenario_id: &str) -> Option<usize> {
@@ -297,6 +392,19 @@ fn scenario_from(value: &Value) -> Result<ScenarioSpec, String> {
     }
 }
 
+/// An amount approved as clients send it: a number of dollars, or `{"usd": n}`; above zero.
+fn usd_from(value: &Value) -> Result<Usd, String> {
+    let n = match value {
+        Value::Object(o) => o.get("usd").and_then(Value::as_f64),
+        other => other.as_f64(),
+    };
+    n.and_then(Usd::from_dollars)
+        .filter(|u| *u > Usd::ZERO)
+        .ok_or_else(|| {
+            format!("{value} is not an amount to approve: expected a number of dollars above 0")
+        })
+}
+
 /// A quality as clients send it (`"standard"`, `"high"`, `"4k"`).
 fn quality_from(value: &Value) -> Result<Quality, String> {
     match value {
@@ -407,6 +515,8 @@ fn apply_plan(ctx: &WorkflowContext<VideoWorkflow>, plan: RenderPlan) -> Workflo
     ctx.state_mut(|s| {
         s.image_model = Some(plan.models.image_model);
         s.rules = Some(plan.models.video);
+        s.prices = plan.prices;
+        s.show_budget();
     });
     Ok(())
 }
@@ -439,6 +549,20 @@ fn make_run(
         tuning,
         slow_queue,
     }
+}
+
+/// Waits until a paid step of `cost` fits the job's budget (at once without one), then reserves
+/// it: where it would cross what the creator approved, the job waits for `approveSpend`.
+async fn within_budget(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    cost: Usd,
+    step: &str,
+) -> WorkflowResult<()> {
+    if !ctx.state_mut(|s| s.admit(cost, step)) {
+        ctx.wait_condition(move |s| s.fits(cost)).await?;
+        ctx.state_mut(|s| s.admit(cost, step));
+    }
+    Ok(())
 }
 
 /// The character's angles for this job's character and model, as the activity takes them.
@@ -486,6 +610,8 @@ async fn character(
     if let Some(images) = ctx.state(|s| s.base_images.clone()).or(cached) {
         return Ok(images);
     }
+    let cost = ctx.state(|s| s.images_cost(1));
+    within_budget(ctx, cost, "the character's images").await?;
     let input = ctx.state_mut(|s| {
         s.set_stage(
             Stage::GeneratingCharacter,
@@ -500,9 +626,13 @@ async fn character(
             run.tuning.character.options(),
         )
     })
-    .await
-    .map_err(|e| activity_failed(ctx, e))?;
-    ctx.state_mut(|s| s.add_usage(out.usage));
+    .await;
+    ctx.state_mut(|s| s.release(cost));
+    let out = out.map_err(|e| activity_failed(ctx, e))?;
+    ctx.state_mut(|s| {
+        s.add_usage(out.usage);
+        s.show_budget();
+    });
     Ok(out.images)
 }
 
@@ -538,6 +668,10 @@ async fn cast(
             })
             .collect()
     });
+    let cost = ctx.state(|s| s.images_cost(todo.len()));
+    if !todo.is_empty() {
+        within_budget(ctx, cost, "the cast's images").await?;
+    }
     // A cast is at most a handful: `join_all` polls them in order, so the activities are
     // scheduled in the same order on every replay.
     let outs = join_all(todo.iter().map(|(_, input)| {
@@ -550,11 +684,13 @@ async fn cast(
         })
     }))
     .await;
+    ctx.state_mut(|s| s.release(cost));
     for ((i, _), out) in todo.iter().zip(outs) {
         let out = out.map_err(|e| activity_failed(ctx, e))?;
         ctx.state_mut(|s| {
             s.add_usage(out.usage);
             s.cast_images[*i] = Some(out.images);
+            s.show_budget();
         });
     }
     Ok(ctx.state(|s| s.cast_images.iter().flatten().cloned().collect()))
@@ -601,11 +737,16 @@ fn next_launch(
     s: &mut VideoWorkflow,
     images: &CharacterImages,
     cast: &[CharacterImages],
-) -> Option<(usize, u32, String, SegmentInput)> {
+) -> Option<(usize, u32, String, SegmentInput, Usd)> {
     if s.paused {
         return None;
     }
     let at = s.queue.iter().position(|&i| s.launchable(i))?;
+    let cost = s.clip_cost(s.queue[at]);
+    let step = format!("a clip of {}", s.progress.segments[s.queue[at]].id);
+    if !s.admit(cost, &step) {
+        return None;
+    }
     let i = s.queue.remove(at)?;
     let scenario = s.request.scenarios[i].clone();
     let prompt = scenario.prompt.clone();
@@ -650,7 +791,7 @@ fn next_launch(
         first_frame_from,
         recall,
     };
-    Some((i, take, prompt, input))
+    Some((i, take, prompt, input, cost))
 }
 
 /// Records a finished take; the newest take asked for wins, an older one finishing late is
@@ -726,7 +867,7 @@ async fn scenes(
     });
     loop {
         while running.len() < max_parallel {
-            let Some((index, take, prompt, input)) =
+            let Some((index, take, prompt, input, cost)) =
                 ctx.state_mut(|s| next_launch(s, images, cast))
             else {
                 break;
@@ -744,16 +885,19 @@ async fn scenes(
                     opts.clone(),
                 )
             });
-            running.push(Box::pin(
-                async move { (index, take, prompt, from, fut.await) },
-            ));
+            running.push(Box::pin(async move {
+                (index, take, prompt, from, cost, fut.await)
+            }));
         }
         if running.is_empty() && ctx.state(|s| s.queue.is_empty()) {
             return Ok(());
         }
         let in_flight = running.len();
         let can_launch = move |s: &VideoWorkflow| {
-            !s.paused && in_flight < max_parallel && s.queue.iter().any(|&i| s.launchable(i))
+            !s.paused
+                && in_flight < max_parallel
+                && s.queue.iter().any(|&i| s.launchable(i))
+                && s.next_clip_fits()
         };
         if running.is_empty() {
             ctx.wait_condition(can_launch).await?;
@@ -762,7 +906,7 @@ async fn scenes(
         // `select_all` rather than `FuturesUnordered`: the latter wakes itself to yield,
         // which the SDK rightly flags as a non-deterministic wake.
         let launch = std::pin::pin!(ctx.wait_condition(can_launch));
-        let (index, take, prompt, from, result) =
+        let (index, take, prompt, from, cost, result) =
             match select(select_all(std::mem::take(&mut running)), launch).await {
                 Either::Left(((done, _, rest), _)) => {
                     running = rest;
@@ -774,8 +918,12 @@ async fn scenes(
                     continue;
                 }
             };
+        ctx.state_mut(|s| s.release(cost));
         match result {
-            Ok(out) => ctx.state_mut(|s| take_done(s, index, take, prompt, from, out)),
+            Ok(out) => ctx.state_mut(|s| {
+                take_done(s, index, take, prompt, from, out);
+                s.show_budget();
+            }),
             Err(err) => {
                 let kept = ctx.state_mut(|s| take_failed(s, index, err.to_string()));
                 if !kept || ctx.cancellation_token().is_cancelled() {
@@ -889,6 +1037,7 @@ impl VideoWorkflow {
             character_images,
             mut cast_images,
             engine,
+            budget,
         } = input;
         let scenarios = request.scenarios.clone();
         cast_images.resize(request.cast.len(), None);
@@ -916,7 +1065,12 @@ impl VideoWorkflow {
             rules: None,
             image_model: None,
             native_4k_clips: HashSet::new(),
+            approved: budget,
+            prices: None,
+            in_flight: Usd::ZERO,
+            waiting: None,
         };
+        wf.show_budget();
         wf.progress.quality = wf.quality;
         wf.progress.version = 1;
         wf.progress.current_step = "Waiting for a worker".into();
@@ -948,6 +1102,7 @@ impl VideoWorkflow {
             quality: last.map(|v| v.quality).unwrap_or_default(),
             version: last.map_or(1, |v| v.number),
             usage: result.usage.clone(),
+            budget: None,
         }
     }
 }
@@ -1141,6 +1296,44 @@ impl VideoWorkflow {
             seg.status = SegmentStatus::Pending;
         }
         self.launched[i].len() as u32 + 1
+    }
+
+    #[update_validator(approve_spend)]
+    fn validate_approve_spend(
+        &self,
+        _ctx: &WorkflowContextView,
+        usd: &Value,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        usd_from(usd)?;
+        if self.approved.is_none() {
+            return Err("this job has no budget: there is nothing to approve".into());
+        }
+        if self.progress.stage == Stage::Completed {
+            return Err("the job has finished: there is nothing left to pay for".into());
+        }
+        Ok(())
+    }
+
+    /// Approves `usd` more dollars for this run (a number, or `{"usd": n}`); returns the
+    /// approved total. A step waiting at the budget starts once it fits.
+    #[update(name = names::APPROVE_SPEND)]
+    pub fn approve_spend(&mut self, _ctx: &mut SyncWorkflowContext<Self>, usd: Value) -> f64 {
+        // The validator has already accepted the amount.
+        let more = usd_from(&usd).unwrap_or_default();
+        let approved = self.approved.unwrap_or_default() + more;
+        self.approved = Some(approved);
+        if let Some((cost, step)) = &self.waiting {
+            self.progress.current_step = if self.fits(*cost) {
+                format!("Approved {approved}: going on with {step}")
+            } else {
+                format!(
+                    "Approved {approved}; {step} needs {} more",
+                    (self.spent() + self.in_flight + *cost).saturating_sub(approved)
+                )
+            };
+        }
+        self.show_budget();
+        approved.dollars()
     }
 
     #[update(name = names::CHANGE_QUALITY)]
