@@ -214,6 +214,45 @@ describe("the studio window", () => {
     expect(undo?.disabled).toBe(true);
   });
 
+  it("shows a job waiting at its budget and approves what its next step needs", async () => {
+    dispose();
+    const running: JobView = { ...JOB, id: "job-2", status: "running", videoPath: null };
+    const progress = {
+      stage: "generatingVideos",
+      percentage: 55,
+      currentStep: "Budget reached: $0.51 spent, next step $0.40 (a clip of second); approve more to go on",
+      segments: [],
+      paused: false,
+      quality: "standard",
+      version: 1,
+      usage: [],
+      budget: { approvedUsd: 0.6, spentUsd: 0.5143, inFlightUsd: 0, waitingForUsd: 0.4, waitingStep: "a clip of second" },
+    };
+    handlers.list_jobs = () => [running];
+    handlers.watch_job = (a) => {
+      (a.onProgress as { onmessage: (p: unknown) => void }).onmessage({ ...progress, index: 0 } as never);
+      return new Promise(() => {});
+    };
+    handlers.approve_spend = (a) => 0.6 + Number(a.usd);
+    try {
+      await mount();
+      const li = await waitFor(() => $<HTMLLIElement>('#jobs li.job[data-id="job-2"]'));
+      li.querySelector<HTMLButtonElement>(".details-toggle")?.click();
+      const button = await waitFor(() => li.querySelector<HTMLButtonElement>(".approve-spend"));
+      expect(li.querySelector(".budget-text")?.textContent).toBe(
+        "Budget reached: $0.51 spent of $0.60; next step $0.40 (a clip of second)",
+      );
+      expect(button.textContent).toBe("Approve $0.32 more");
+      button.click();
+      const call = await waitFor(() => calls.find((c) => c.cmd === "approve_spend"));
+      expect(call.args).toEqual({ id: "job-2", usd: 0.32 });
+    } finally {
+      handlers.list_jobs = () => [JOB];
+      delete handlers.watch_job;
+      delete handlers.approve_spend;
+    }
+  });
+
   it("lists a finished job that previews, with its takes", async () => {
     const li = await waitFor(() => $<HTMLLIElement>('#jobs li.job[data-status="completed"]'));
     expect(li.dataset.id).toBe("job-1");

@@ -166,7 +166,10 @@ async fn render_through(provider: ProviderKind) {
             assert_eq!(usage, ["gemini-nano-banana-2.1", "gemini-omni-1.2-flash"]);
             // High is 1080p: too large to come inline, so by URI, as a file that is
             // PROCESSING at first; its state is checked until ACTIVE, then it is downloaded.
-            assert!(stats.resolutions.values().all(|r| r == "1080p"), "{stats:?}");
+            assert!(
+                stats.resolutions.values().all(|r| r == "1080p"),
+                "{stats:?}"
+            );
             let files: Vec<&LoggedRequest> = stats
                 .requests
                 .iter()
@@ -580,7 +583,10 @@ async fn a_listed_model_the_project_cannot_call_is_passed_over() {
     let err = env.result(&id).await.unwrap_err().to_string();
     assert!(err.contains("google.outputGcsUri"), "{err}");
     assert!(paid(&mock.stats().requests).is_empty(), "nothing was paid");
-    assert!(activities(&env, &id).await.is_empty(), "nothing was scheduled");
+    assert!(
+        activities(&env, &id).await.is_empty(),
+        "nothing was scheduled"
+    );
 
     let env = google_env_with("probe", &mock, ProviderKind::Vertex, KEY, |g| {
         g.output_gcs_uri = Some("gs://studio-out/clips/".into())
@@ -627,7 +633,13 @@ async fn user_credentials_are_sent_with_a_quota_project() {
     let mock = mock().await;
     for (name, quota_project) in [("with-quota", Some("billing-project")), ("without", None)] {
         let env = google_env_with(name, &mock, ProviderKind::Vertex, KEY, |g| {
-            let dir = g.api_key_file.as_ref().unwrap().parent().unwrap().to_owned();
+            let dir = g
+                .api_key_file
+                .as_ref()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .to_owned();
             let mut user = serde_json::json!({
                 "type": "authorized_user",
                 "client_id": "764086051850-x.apps.googleusercontent.com",
@@ -1190,12 +1202,17 @@ async fn doctor_checks_the_key_and_the_table() {
     std::fs::write(data.join("settings.json"), kept.to_string()).unwrap();
     let (report_kept, _) = doctor(&["--json", "--cached"], "");
     let report_kept: serde_json::Value = serde_json::from_str(&report_kept).unwrap();
-    let problem = report_kept["roles"][0]["problem"].as_str().unwrap_or_default();
+    let problem = report_kept["roles"][0]["problem"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         problem.contains("\"global\"") && problem.contains("us-central1"),
         "{report_kept}"
     );
-    assert!(report_kept["roles"][1]["problem"].is_null(), "{report_kept}");
+    assert!(
+        report_kept["roles"][1]["problem"].is_null(),
+        "{report_kept}"
+    );
     std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
     let usable = report["usableVideoModels"].to_string();
     assert!(
@@ -1336,7 +1353,11 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
         };
         studio_api::price(&studio_core::PriceTable::default(), &[usage]).usd
     };
-    let image = unit("gemini-nano-banana-2.1", studio_core::UsageKind::Image, None);
+    let image = unit(
+        "gemini-nano-banana-2.1",
+        studio_core::UsageKind::Image,
+        None,
+    );
     let per_second = unit(
         "gemini-omni-1.2-flash",
         studio_core::UsageKind::VideoSecond,
@@ -1362,21 +1383,26 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
         Duration::from_secs(90),
         || async {
             client.progress(&id).await.is_ok_and(|p| {
-                p.budget.as_ref().is_some_and(|b| {
-                    b.waiting_for_usd == Some(clip) && b.spent_usd == first_part
-                })
+                p.budget
+                    .as_ref()
+                    .is_some_and(|b| b.waiting_for_usd == Some(clip) && b.spent_usd == first_part)
             })
         },
     )
     .await;
     let waiting = client.progress(&id).await.unwrap();
     assert!(
-        waiting.current_step.starts_with("Budget reached: $0.51 spent, next step $0.40"),
+        waiting
+            .current_step
+            .starts_with("Budget reached: $0.51 spent, next step $0.40"),
         "{}",
         waiting.current_step
     );
     let b = waiting.budget.unwrap();
-    assert_eq!((b.approved_usd, b.in_flight_usd), (budget, studio_core::Usd::ZERO));
+    assert_eq!(
+        (b.approved_usd, b.in_flight_usd),
+        (budget, studio_core::Usd::ZERO)
+    );
     let paid_before = paid(&mock.stats().requests).len();
     assert_eq!(paid_before, 4, "3 images and 1 clip, nothing more");
 
@@ -1406,10 +1432,16 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
     let stats = mock.stats();
     let billed = paid(&stats.requests);
     assert_eq!(billed.len(), 5, "{billed:?}");
-    assert!(stats.video_submissions.values().all(|n| *n == 1), "{stats:?}");
+    assert!(
+        stats.video_submissions.values().all(|n| *n == 1),
+        "{stats:?}"
+    );
     let prices = studio_core::PriceTable::default();
     let spent = studio_api::price(&prices, &result.versions[0].usage).usd;
-    assert!((spent - (3.0 * image + 8.0 * per_second)).abs() < 1e-9, "{spent}");
+    assert!(
+        (spent - (3.0 * image + 8.0 * per_second)).abs() < 1e-9,
+        "{spent}"
+    );
 
     // In history: one approval, and the second clip scheduled only after it.
     let events = client.history(&id).await.unwrap();
@@ -1425,7 +1457,10 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
         .iter()
         .position(|e| e.kind == studio_core::TimelineKind::SpendApproved)
         .expect("the approval is on the timeline");
-    assert!(timeline[approved_at].title.contains("$0.50"), "{timeline:?}");
+    assert!(
+        timeline[approved_at].title.contains("$0.50"),
+        "{timeline:?}"
+    );
 
     // A finished job has nothing left to approve; the refusal is not recorded.
     let again = env
@@ -1464,7 +1499,10 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
         stderr.contains("estimated at $0.51") && stderr.contains("budget of $0.10"),
         "{stderr}"
     );
-    assert!(client.status(&env.job_id("tight")).await.is_err(), "not started");
+    assert!(
+        client.status(&env.job_id("tight")).await.is_err(),
+        "not started"
+    );
     assert_eq!(paid(&mock.stats().requests).len(), before);
     worker.kill().unwrap();
     worker.wait().unwrap();

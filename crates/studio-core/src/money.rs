@@ -100,9 +100,15 @@ mod tests {
     fn amounts_are_exact_and_read_as_dollars() {
         let image = Usd::from_dollars(0.0381).unwrap();
         assert_eq!(image.micros(), 38_100);
-        assert_eq!(image.times(3) + Usd::from_dollars(0.8).unwrap(), Usd::from_micros(914_300));
+        assert_eq!(
+            image.times(3) + Usd::from_dollars(0.8).unwrap(),
+            Usd::from_micros(914_300)
+        );
         assert_eq!(serde_json::to_string(&image).unwrap(), "0.0381");
-        assert_eq!(serde_json::from_str::<Usd>("2.5").unwrap().micros(), 2_500_000);
+        assert_eq!(
+            serde_json::from_str::<Usd>("2.5").unwrap().micros(),
+            2_500_000
+        );
         for bad in ["-1", "1e12"] {
             assert!(serde_json::from_str::<Usd>(bad).is_err(), "{bad}");
         }

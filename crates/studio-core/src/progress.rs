@@ -124,7 +124,9 @@ impl BudgetState {
     /// How much more must be approved for the waiting step to start (zero when not waiting).
     pub fn shortfall(&self) -> Usd {
         match self.waiting_for_usd {
-            Some(next) => (self.spent_usd + self.in_flight_usd + next).saturating_sub(self.approved_usd),
+            Some(next) => {
+                (self.spent_usd + self.in_flight_usd + next).saturating_sub(self.approved_usd)
+            }
             None => Usd::ZERO,
         }
     }

@@ -215,7 +215,10 @@ where
 /// The plan's models' list prices (the model table's), for the job's budget.
 fn unit_prices(models: &studio_media::ModelPlan) -> UnitPrices {
     let catalog = Catalog::builtin();
-    let usd = |p: Option<f64>| p.and_then(studio_core::Usd::from_dollars).unwrap_or_default();
+    let usd = |p: Option<f64>| {
+        p.and_then(studio_core::Usd::from_dollars)
+            .unwrap_or_default()
+    };
     UnitPrices {
         image: usd(catalog.unit_price(&models.image_model, false, None)),
         video_per_second: models

@@ -492,7 +492,13 @@ pub(crate) async fn error_shape(
         .as_array()
         .into_iter()
         .flatten()
-        .find_map(|d| d["retryDelay"].as_str()?.strip_suffix('s')?.parse::<f64>().ok());
+        .find_map(|d| {
+            d["retryDelay"]
+                .as_str()?
+                .strip_suffix('s')?
+                .parse::<f64>()
+                .ok()
+        });
     if let Some(secs) = delay {
         let header = format!("{}", secs.ceil() as u64);
         if let Ok(h) = axum::http::HeaderValue::from_str(&header) {

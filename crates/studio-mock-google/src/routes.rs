@@ -29,22 +29,26 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1beta/files/{*rest}", get(gemini_file))
         .route(
             "/v1beta/interactions",
-            post(crate::interactions::gemini_create).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
+            post(crate::interactions::gemini_create)
+                .layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route(
             "/v1beta/interactions/{id}",
-            get(crate::interactions::gemini_get).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
+            get(crate::interactions::gemini_get)
+                .layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route("/v1beta1/publishers/google/models", get(vertex_list))
         .route(&format!("/v1{vertex_models}"), post(vertex_post))
         .route(&format!("/v1beta1{vertex_models}"), post(vertex_post))
         .route(
             "/v1beta1/projects/{project}/locations/{location}/interactions",
-            post(crate::interactions::vertex_create).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
+            post(crate::interactions::vertex_create)
+                .layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route(
             "/v1beta1/projects/{project}/locations/{location}/interactions/{id}",
-            get(crate::interactions::vertex_get).layer(axum::middleware::from_fn(crate::interactions::error_shape)),
+            get(crate::interactions::vertex_get)
+                .layer(axum::middleware::from_fn(crate::interactions::error_shape)),
         )
         .route("/storage/v1/b/{bucket}/o/{*object}", get(gcs_object))
         .route(
@@ -908,7 +912,9 @@ async fn token(AxState(state): AxState<Shared>, body: String) -> Response {
     let has = |k: &str| form.get(k).is_some_and(|v| !v.is_empty());
     let token = match form.get("grant_type").map(String::as_str) {
         Some("urn:ietf:params:oauth:grant-type:jwt-bearer") if has("assertion") => ACCESS_TOKEN,
-        Some("refresh_token") if has("refresh_token") && has("client_id") && has("client_secret") => {
+        Some("refresh_token")
+            if has("refresh_token") && has("client_id") && has("client_secret") =>
+        {
             USER_ACCESS_TOKEN
         }
         _ => {

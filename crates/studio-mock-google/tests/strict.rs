@@ -1014,7 +1014,8 @@ fn omni_text(prompt: &str, format: Value) -> Value {
 #[tokio::test]
 async fn omni_caps_inline_delivery_and_files_are_processing_first() {
     let m = Mock::start(options()).await;
-    let big = json!({"type": "video", "resolution": "1080p", "duration": "8s", "delivery": "inline"});
+    let big =
+        json!({"type": "video", "resolution": "1080p", "duration": "8s", "delivery": "inline"});
     let a = m
         .gemini_post("/v1beta/interactions", &omni_text("too big", big))
         .await;
@@ -1027,7 +1028,8 @@ async fn omni_caps_inline_delivery_and_files_are_processing_first() {
         .unwrap()
         .contains("inline delivery"));
 
-    let by_uri = json!({"type": "video", "resolution": "1080p", "duration": "15s", "delivery": "uri"});
+    let by_uri =
+        json!({"type": "video", "resolution": "1080p", "duration": "15s", "delivery": "uri"});
     let a = m
         .gemini_post(
             "/v1beta/interactions",
@@ -1040,7 +1042,10 @@ async fn omni_caps_inline_delivery_and_files_are_processing_first() {
     assert!(video.get("data").is_none(), "{video}");
     let uri = video["uri"].as_str().unwrap();
     let path = uri.strip_prefix(&m.mock.base_url()).unwrap().to_owned();
-    assert!(path.starts_with("/v1beta/files/") && !path.contains(':'), "{uri}");
+    assert!(
+        path.starts_with("/v1beta/files/") && !path.contains(':'),
+        "{uri}"
+    );
     m.gemini_get(&format!("{path}:download?alt=media"))
         .await
         .error(400, "FAILED_PRECONDITION");
@@ -1081,14 +1086,20 @@ async fn vertex_serves_each_family_at_its_own_location() {
     let m = Mock::start(options()).await;
     let image = image_body("a face", json!({"imageSize": "1K"}));
     let a = m
-        .vertex_post(&format!("{VERTEX}/gemini-3.1-flash-image:generateContent"), &image)
+        .vertex_post(
+            &format!("{VERTEX}/gemini-3.1-flash-image:generateContent"),
+            &image,
+        )
         .await;
     a.error(404, "NOT_FOUND");
     assert!(a.message().starts_with(
         "Publisher Model `projects/p1/locations/us-central1/publishers/google/models/gemini-3.1-flash-image` was not found"
     ), "{}", a.message());
     let ok = m
-        .vertex_post(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"), &image)
+        .vertex_post(
+            &format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"),
+            &image,
+        )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 
@@ -1099,9 +1110,12 @@ async fn vertex_serves_each_family_at_its_own_location() {
     .await
     .error(404, "NOT_FOUND");
     let omni = omni_text("a cat", json!({"type": "video", "duration": "4s"}));
-    m.vertex_post("/v1beta1/projects/p1/locations/us-central1/interactions", &omni)
-        .await
-        .interaction_error(404, "not_found");
+    m.vertex_post(
+        "/v1beta1/projects/p1/locations/us-central1/interactions",
+        &omni,
+    )
+    .await
+    .interaction_error(404, "not_found");
     let stats = m.mock.stats();
     assert!(stats.video_submissions.is_empty(), "{stats:?}");
     assert_eq!(stats.image_requests.values().sum::<u32>(), 1, "{stats:?}");
@@ -1122,10 +1136,17 @@ async fn user_credentials_need_a_quota_project() {
         ]))
         .await;
     assert_eq!(token.body["access_token"], USER_ACCESS_TOKEN);
-    let path = m.url(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"));
+    let path = m.url(&format!(
+        "{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"
+    ));
     let body = image_body("a face", json!({"imageSize": "1K"}));
     let refused = m
-        .send(m.http.post(&path).bearer_auth(USER_ACCESS_TOKEN).json(&body))
+        .send(
+            m.http
+                .post(&path)
+                .bearer_auth(USER_ACCESS_TOKEN)
+                .json(&body),
+        )
         .await;
     refused.error(403, "PERMISSION_DENIED");
     assert!(refused.message().contains("requires a quota project"));
@@ -1140,16 +1161,28 @@ async fn user_credentials_need_a_quota_project() {
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     // Service accounts need no header.
-    let sa = m.vertex_post(&format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"), &body).await;
+    let sa = m
+        .vertex_post(
+            &format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"),
+            &body,
+        )
+        .await;
     assert_eq!(sa.status, 200, "{}", sa.body);
 
     let mut veo = veo_body("no audio flag");
-    veo["parameters"].as_object_mut().unwrap().remove("generateAudio");
-    veo["instances"][0]["referenceImages"] = json!([{"image": png_image(), "referenceType": "ASSET"}]);
+    veo["parameters"]
+        .as_object_mut()
+        .unwrap()
+        .remove("generateAudio");
+    veo["instances"][0]["referenceImages"] =
+        json!([{"image": png_image(), "referenceType": "ASSET"}]);
     veo["instances"][0].as_object_mut().unwrap().remove("image");
     veo["parameters"]["durationSeconds"] = json!(8);
     let a = m
-        .vertex_post(&format!("{VERTEX}/veo-3.1-generate-001:predictLongRunning"), &veo)
+        .vertex_post(
+            &format!("{VERTEX}/veo-3.1-generate-001:predictLongRunning"),
+            &veo,
+        )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
 }

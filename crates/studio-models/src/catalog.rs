@@ -196,7 +196,10 @@ impl Retired {
     /// "X was shut down on D; Google moved it to Y" (for errors and doctor).
     pub fn describe(&self) -> String {
         match &self.replacement {
-            Some(r) => format!("{} was shut down on {}; Google replaced it with {r}", self.id, self.date),
+            Some(r) => format!(
+                "{} was shut down on {}; Google replaced it with {r}",
+                self.id, self.date
+            ),
             None => format!("{} was shut down on {}", self.id, self.date),
         }
     }
@@ -252,7 +255,9 @@ impl Catalog {
                 }
             }
             if f.backends.contains(&Backend::Vertex) && f.vertex_location.is_none() {
-                return Err(bad("served on Vertex but says nowhere where (vertex_location)"));
+                return Err(bad(
+                    "served on Vertex but says nowhere where (vertex_location)",
+                ));
             }
             let prices = f
                 .price_per_second
@@ -473,8 +478,15 @@ mod tests {
     fn retired_ids_name_their_replacement_and_thinking_is_priced() {
         let c = Catalog::builtin();
         for r in &c.retired {
-            let replacement = r.replacement.as_deref().unwrap_or_else(|| panic!("{}", r.id));
-            assert!(c.retired(replacement).is_none(), "{} -> {replacement}", r.id);
+            let replacement = r
+                .replacement
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}", r.id));
+            assert!(
+                c.retired(replacement).is_none(),
+                "{} -> {replacement}",
+                r.id
+            );
             assert!(r.describe().contains(replacement));
         }
         let numbered = member("nano-banana-numbered", &["9.9"]);

@@ -113,7 +113,10 @@ impl UserCredentials {
             return Err(auth_error(format!(
                 "the user credentials were refused ({}); run `gcloud auth application-default \
                  login` again",
-                String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
             )));
         }
         if !status.is_success() {
@@ -164,7 +167,9 @@ impl Auth {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| auth_error(format!("cannot read the credentials file {path:?}: {e}")))?;
         let file: CredentialsFile = serde_json::from_str(&text).map_err(|e| {
-            auth_error(format!("the credentials file {path:?} is not valid JSON: {e}"))
+            auth_error(format!(
+                "the credentials file {path:?} is not valid JSON: {e}"
+            ))
         })?;
         match file.kind.as_str() {
             "service_account" => Ok(Auth::OAuth(Arc::new(

@@ -233,7 +233,10 @@ pub(crate) fn interaction_code_class(code: &str, message: &str) -> ErrorClass {
     let c = code.to_ascii_lowercase();
     let m = message.to_ascii_lowercase();
     let any = |words: &[&str], text: &str| words.iter().any(|w| text.contains(w));
-    if any(&["quota", "resource_exhausted", "rate_limit", "too_many"], &c) {
+    if any(
+        &["quota", "resource_exhausted", "rate_limit", "too_many"],
+        &c,
+    ) {
         // A quota that will not refill soon is final; a rate limit is waited out.
         if any(&["per day", "perday", "per_day", "limit: 0", "budget"], &m) || c.contains("quota") {
             ErrorClass::QuotaExceeded
@@ -242,14 +245,23 @@ pub(crate) fn interaction_code_class(code: &str, message: &str) -> ErrorClass {
         }
     } else if any(&["not_found", "notfound"], &c) {
         ErrorClass::UnsupportedModel
-    } else if any(&["permission", "unauthenticated", "api_key", "forbidden"], &c) {
+    } else if any(
+        &["permission", "unauthenticated", "api_key", "forbidden"],
+        &c,
+    ) {
         ErrorClass::InvalidApiKey
     } else if any(&["safety", "polic", "filter", "blocked", "prohibited"], &c)
         || any(&["safety", "usage polic", "filtered", "blocked"], &m)
     {
         ErrorClass::ContentPolicy
     } else if any(
-        &["invalid", "failed_precondition", "bad_request", "out_of_range", "unsupported"],
+        &[
+            "invalid",
+            "failed_precondition",
+            "bad_request",
+            "out_of_range",
+            "unsupported",
+        ],
         &c,
     ) {
         ErrorClass::InvalidInput
@@ -297,10 +309,17 @@ mod tests {
             "{e}"
         );
         let denied = r#"{"error":{"code":403,"message":"Caller does not have required permission to use project p.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"USER_PROJECT_DENIED"}]}}"#;
-        assert_eq!(http_error(&site(), 403, denied, None).class(), ErrorClass::Settings);
+        assert_eq!(
+            http_error(&site(), 403, denied, None).class(),
+            ErrorClass::Settings
+        );
         // Any other 403 is still about the credentials.
-        let other = r#"{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}"#;
-        assert_eq!(http_error(&site(), 403, other, None).class(), ErrorClass::InvalidApiKey);
+        let other =
+            r#"{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}"#;
+        assert_eq!(
+            http_error(&site(), 403, other, None).class(),
+            ErrorClass::InvalidApiKey
+        );
     }
 
     #[test]

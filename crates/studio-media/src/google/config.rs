@@ -233,7 +233,8 @@ impl VertexSite {
 fn plausible_location(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn settings_error(message: String) -> MediaError {
@@ -466,9 +467,15 @@ mod tests {
         let e = kept.model_base(&image).unwrap_err();
         assert_eq!(e.class(), ErrorClass::Settings);
         let text = e.to_string();
-        assert!(text.contains("\"global\"") && text.contains("europe-west4"), "{text}");
+        assert!(
+            text.contains("\"global\"") && text.contains("europe-west4"),
+            "{text}"
+        );
         assert!(text.contains("Nano Banana"), "the family is named: {text}");
-        assert!(kept.model_base(&veo).unwrap().contains("/locations/europe-west4/"));
+        assert!(kept
+            .model_base(&veo)
+            .unwrap()
+            .contains("/locations/europe-west4/"));
         // Kept at global, global families are fine.
         assert!(site("global", true).model_base(&image).is_ok());
     }

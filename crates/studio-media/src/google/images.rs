@@ -75,7 +75,10 @@ pub(super) async fn generate(
             "imageConfig": {"aspectRatio": req.aspect_ratio.as_str()}
         }
     });
-    let url = format!("{}/models/{model}:generateContent", p.config.model_base(model)?);
+    let url = format!(
+        "{}/models/{model}:generateContent",
+        p.config.model_base(model)?
+    );
     let body = p.send(&site, task, |c| c.post(&url).json(&body)).await?;
     let img = decode_response(&site, &body)?;
     let out = out.to_owned();

@@ -380,9 +380,14 @@ mod tests {
             ]}))
         };
         let file = "https://generativelanguage.googleapis.com/v1beta/files/abc";
-        assert!(matches!(outcome(&site(), block(file)), Ok(VideoSource::GeminiFile(u)) if u == file));
+        assert!(
+            matches!(outcome(&site(), block(file)), Ok(VideoSource::GeminiFile(u)) if u == file)
+        );
         let dl = "https://generativelanguage.googleapis.com/v1beta/files/abc:download?alt=media";
-        assert!(matches!(outcome(&site(), block(dl)), Ok(VideoSource::Download(_))));
+        assert!(matches!(
+            outcome(&site(), block(dl)),
+            Ok(VideoSource::Download(_))
+        ));
         assert!(matches!(
             outcome(&site(), block("gs://bucket/dir/clip.mp4")),
             Ok(VideoSource::Gcs(_))
@@ -401,30 +406,55 @@ mod tests {
             );
             outcome(&site(), i).unwrap_err().class()
         };
-        assert_eq!(failed("invalid_request", "inline too big"), ErrorClass::InvalidInput);
+        assert_eq!(
+            failed("invalid_request", "inline too big"),
+            ErrorClass::InvalidInput
+        );
         assert_eq!(failed("internal", "try again"), ErrorClass::Transient);
         assert_eq!(
             failed("content_filtered", "may violate our usage policies"),
             ErrorClass::ContentPolicy
         );
-        assert_eq!(failed("resource_exhausted", "per minute"), ErrorClass::Transient);
+        assert_eq!(
+            failed("resource_exhausted", "per minute"),
+            ErrorClass::Transient
+        );
         assert_eq!(
             failed("resource_exhausted", "metric: x_per_day, limit: 100"),
             ErrorClass::QuotaExceeded
         );
-        assert_eq!(failed("not_found", "no such model"), ErrorClass::UnsupportedModel);
+        assert_eq!(
+            failed("not_found", "no such model"),
+            ErrorClass::UnsupportedModel
+        );
         // The same shape as an HTTP answer.
         let http = |status: u16, code: &str, message: &str| {
             let body = json!({"error": {"code": code, "message": message}}).to_string();
             super::super::classify::http_error(&site(), status, &body, None)
         };
-        assert_eq!(http(400, "invalid_argument", "bad").class(), ErrorClass::InvalidInput);
-        assert_eq!(http(404, "not_found", "gone").class(), ErrorClass::UnsupportedModel);
-        assert_eq!(http(429, "resource_exhausted", "slow down").class(), ErrorClass::Transient);
-        let day = http(429, "resource_exhausted", "quota metric: a_per_day, limit: 100");
+        assert_eq!(
+            http(400, "invalid_argument", "bad").class(),
+            ErrorClass::InvalidInput
+        );
+        assert_eq!(
+            http(404, "not_found", "gone").class(),
+            ErrorClass::UnsupportedModel
+        );
+        assert_eq!(
+            http(429, "resource_exhausted", "slow down").class(),
+            ErrorClass::Transient
+        );
+        let day = http(
+            429,
+            "resource_exhausted",
+            "quota metric: a_per_day, limit: 100",
+        );
         assert_eq!(day.class(), ErrorClass::QuotaExceeded);
         assert!(day.to_string().contains("resource_exhausted"), "{day}");
-        assert_eq!(http(503, "unavailable", "later").class(), ErrorClass::Transient);
+        assert_eq!(
+            http(503, "unavailable", "later").class(),
+            ErrorClass::Transient
+        );
         assert!(http(400, "invalid_argument", "bad")
             .to_string()
             .contains("HTTP 400 invalid_argument: bad"));

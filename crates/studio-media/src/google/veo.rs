@@ -366,7 +366,9 @@ mod tests {
         }
         // A Cloud Storage object is read from there; a scheme nobody can read is an error.
         let gcs = json!({"done": true, "response": {"videos": [{"videoGcsUri": "gs://b/v.mp4"}]}});
-        assert!(matches!(outcome(&site(), op(gcs)), Ok(VideoSource::Gcs(u)) if u == "gs://b/v.mp4"));
+        assert!(
+            matches!(outcome(&site(), op(gcs)), Ok(VideoSource::Gcs(u)) if u == "gs://b/v.mp4")
+        );
         let odd = json!({"done": true, "response": {"videos": [{"gcsUri": "s3://b/v.mp4"}]}});
         let e = outcome(&site(), op(odd)).unwrap_err();
         assert!(e.to_string().contains("s3://b/v.mp4"), "{e}");
