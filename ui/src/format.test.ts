@@ -71,6 +71,9 @@ describe("format", () => {
     expect(estimateText({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost })).toBe(
       "estimated $1.20 with offline (no price for veo-x)",
     );
+    const e = { imageModel: "i", videoModel: "omni", images: 3, videoSeconds: 8, cost: { usd: 0.91, unpricedModels: [] } };
+    expect(estimateText(e, 5)).toBe("estimated $0.91 of a $5.00 budget with omni");
+    expect(estimateText(e, 0.6)).toBe("estimated $0.91 — over the $0.60 budget with omni");
     expect(spentText({ usd: null, unpricedModels: [] })).toBe("Spent $0.00");
     expect(renderBlockReason(false, [])).toBe("Waiting for the studio to start…");
     expect(renderBlockReason(true, [])).toBe("");

@@ -32,8 +32,10 @@ export function lengthText(project: Project): string {
   return `${project.scenarios.length} scenario(s), ${timing(project).seconds} s of video`;
 }
 
-export function estimateText(e: Estimate): string {
-  return `estimated ${usd(e.cost.usd ?? 0)} with ${e.videoModel}${unpriced(e.cost)}`;
+export function estimateText(e: Estimate, budget?: number | null): string {
+  const cost = e.cost.usd ?? 0;
+  const of = budget === null || budget === undefined ? "" : cost > budget ? ` — over the ${usd(budget)} budget` : ` of a ${usd(budget)} budget`;
+  return `estimated ${usd(cost)}${of} with ${e.videoModel}${unpriced(e.cost)}`;
 }
 
 /** The expected render time from Rust's estimate: "about 20 s", "about 3 min"; empty when unknown. */

@@ -142,7 +142,7 @@ export function createProjectStore(status: StatusStore) {
     if (!state.ready) return;
     const r = await commands.estimateCost(current());
     if (r.status !== "ok") return;
-    setState({ estimate: estimateText(r.data), cost: r.data.cost.usd ?? 0, wallTime: wallTimeText(r.data.wallSeconds) });
+    setState({ estimate: estimateText(r.data, current().budget), cost: r.data.cost.usd ?? 0, wallTime: wallTimeText(r.data.wallSeconds) });
   }
 
   /** What every job of the open project has cost. */
