@@ -26,7 +26,7 @@ const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 pub(crate) enum Auth {
     ApiKey(SecretString),
     /// A service account (or the metadata server, or gcloud): bills its own project.
-    OAuth(Arc<dyn gcp_auth::TokenProvider>),
+    TokenSource(Arc<dyn gcp_auth::TokenProvider>),
     /// User credentials, sent with their quota project.
     User(Arc<UserCredentials>),
 }
@@ -35,7 +35,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Auth::ApiKey(_) => "Auth::ApiKey(<redacted>)",
-            Auth::OAuth(_) => "Auth::OAuth",
+            Auth::TokenSource(_) => "Auth::TokenSource",
             Auth::User(_) => "Auth::User",
         })
     }
@@ -162,7 +162,7 @@ impl Auth {
             let provider = gcp_auth::provider()
                 .await
                 .map_err(|e| auth_error(format!("no Google Cloud credentials found: {e}")))?;
-            return Ok(Auth::OAuth(provider));
+            return Ok(Auth::TokenSource(provider));
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| auth_error(format!("cannot read the credentials file {path:?}: {e}")))?;
@@ -172,7 +172,7 @@ impl Auth {
             ))
         })?;
         match file.kind.as_str() {
-            "service_account" => Ok(Auth::OAuth(Arc::new(
+            "service_account" => Ok(Auth::TokenSource(Arc::new(
                 gcp_auth::CustomServiceAccount::from_json(&text)
                     .map_err(|e| auth_error(format!("service-account file {path:?}: {e}")))?,
             ))),
@@ -226,7 +226,7 @@ impl Auth {
                 value.set_sensitive(true);
                 Ok(req.header("x-goog-api-key", value))
             }
-            Auth::OAuth(provider) => {
+            Auth::TokenSource(provider) => {
                 let token = provider
                     .token(SCOPES)
                     .await
