@@ -277,8 +277,10 @@ impl Session {
         }
         let last = self.client.result(id).await?;
         let previous = self.client.input(id).await?;
-        // Today's queues and tuning, the job's own request.
-        let input = self.settings.render_input(previous.request);
+        // Today's queues and tuning, the job's own request and budget (a new version pays for
+        // its new takes under the same limit).
+        let mut input = self.settings.render_input(previous.request);
+        input.budget = previous.budget;
         let next = next_version(input, &last, change).map_err(|source| EngineError::Version {
             id: id.into(),
             source,

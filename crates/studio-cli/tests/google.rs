@@ -1462,6 +1462,30 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
         "{timeline:?}"
     );
 
+    record_history(&env, &id, "budget-approval").await;
+
+    // A new version (a retake) runs under the same budget.
+    let scene = result.segments[1].id.clone();
+    let retake = env
+        .studio()
+        .args(["regenerate", &id, &scene, "--prompt", "stands up"])
+        .output()
+        .unwrap();
+    assert!(
+        retake.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retake.stderr)
+    );
+    wait_for("the retake to finish", Duration::from_secs(90), || async {
+        client
+            .result(&id)
+            .await
+            .is_ok_and(|r| r.versions.len() == 2)
+    })
+    .await;
+    let input = client.input(&id).await.unwrap();
+    assert_eq!(input.budget, Some(budget));
+
     // A finished job has nothing left to approve; the refusal is not recorded.
     let again = env
         .studio()
@@ -1506,5 +1530,4 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
     assert_eq!(paid(&mock.stats().requests).len(), before);
     worker.kill().unwrap();
     worker.wait().unwrap();
-    record_history(&env, &id, "budget-approval").await;
 }

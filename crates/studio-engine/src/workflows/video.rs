@@ -1320,7 +1320,9 @@ impl VideoWorkflow {
     pub fn approve_spend(&mut self, _ctx: &mut SyncWorkflowContext<Self>, usd: Value) -> f64 {
         // The validator has already accepted the amount.
         let more = usd_from(&usd).unwrap_or_default();
-        let approved = self.approved.unwrap_or_default() + more;
+        // Kept within what an amount may be on the wire (progress must stay readable).
+        let most = Usd::from_dollars(1e9).unwrap_or_default();
+        let approved = (self.approved.unwrap_or_default() + more).min(most);
         self.approved = Some(approved);
         if let Some((cost, step)) = &self.waiting {
             self.progress.current_step = if self.fits(*cost) {

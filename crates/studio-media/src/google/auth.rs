@@ -124,7 +124,9 @@ impl UserCredentials {
         }
         let answer: TokenAnswer =
             serde_json::from_slice(&body).map_err(|e| refused(format!("malformed answer: {e}")))?;
-        let until = Instant::now() + Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        // Trust the lifetime only up to an hour (Google's own); a wild value must not overflow.
+        let lifetime = answer.expires_in.unwrap_or(3600).min(3600);
+        let until = Instant::now() + Duration::from_secs(lifetime);
         *held = Some((answer.access_token.clone(), until));
         Ok(answer.access_token)
     }
@@ -158,11 +160,15 @@ impl Auth {
         project: &str,
         http: &reqwest::Client,
     ) -> Result<Auth, MediaError> {
-        let Some(path) = credentials.map(Path::to_owned).or_else(gcloud_adc_file) else {
-            let provider = gcp_auth::provider()
+        let default_provider = || async {
+            gcp_auth::provider()
                 .await
-                .map_err(|e| auth_error(format!("no Google Cloud credentials found: {e}")))?;
-            return Ok(Auth::TokenSource(provider));
+                .map(Auth::TokenSource)
+                .map_err(|e| auth_error(format!("no Google Cloud credentials found: {e}")))
+        };
+        let named = credentials.is_some();
+        let Some(path) = credentials.map(Path::to_owned).or_else(gcloud_adc_file) else {
+            return default_provider().await;
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| auth_error(format!("cannot read the credentials file {path:?}: {e}")))?;
@@ -199,6 +205,9 @@ impl Auth {
                     token: tokio::sync::Mutex::new(None),
                 })))
             }
+            // gcloud's own file of another kind (impersonation, external accounts): what
+            // gcp_auth finds (the gcloud CLI among them) handles it.
+            _ if !named => default_provider().await,
             other => Err(auth_error(format!(
                 "the credentials file {path:?} is of type {other:?}; the studio takes a \
                  service account (\"service_account\") or user credentials \

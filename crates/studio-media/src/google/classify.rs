@@ -119,6 +119,11 @@ pub(crate) fn http_status_class(status: u16, body: &ErrorBody) -> ErrorClass {
     if status == 403 && quota_project_problem(body).is_some() {
         return ErrorClass::Settings;
     }
+    // A generated file used before it is ready (Files API: "… is not in an ACTIVE state and
+    // usage is not allowed"): it will be, so the download is worth another try.
+    if status == 400 && body.message.contains("not in an ACTIVE state") {
+        return ErrorClass::Transient;
+    }
     match status {
         400 if api_key_invalid => ErrorClass::InvalidApiKey,
         400 => ErrorClass::InvalidInput,
@@ -238,7 +243,7 @@ pub(crate) fn interaction_code_class(code: &str, message: &str) -> ErrorClass {
         &c,
     ) {
         // A quota that will not refill soon is final; a rate limit is waited out.
-        if any(&["per day", "perday", "per_day", "limit: 0", "budget"], &m) || c.contains("quota") {
+        if any(&["per day", "perday", "per_day", "limit: 0", "budget"], &m) {
             ErrorClass::QuotaExceeded
         } else {
             ErrorClass::Transient
@@ -251,7 +256,10 @@ pub(crate) fn interaction_code_class(code: &str, message: &str) -> ErrorClass {
     ) {
         ErrorClass::InvalidApiKey
     } else if any(&["safety", "polic", "filter", "blocked", "prohibited"], &c)
-        || any(&["safety", "usage polic", "filtered", "blocked"], &m)
+        || (!any(
+            &["internal", "unavailable", "deadline", "timeout", "cancel"],
+            &c,
+        ) && any(&["safety", "usage polic", "filtered", "blocked"], &m))
     {
         ErrorClass::ContentPolicy
     } else if any(

@@ -427,6 +427,16 @@ mod tests {
             failed("not_found", "no such model"),
             ErrorClass::UnsupportedModel
         );
+        // A code's name alone does not make a quota final, and an internal error that mentions
+        // a filter is still worth another try.
+        assert_eq!(
+            failed("quota_exceeded", "per minute, retry in 20s"),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            failed("internal", "the filtered stage crashed"),
+            ErrorClass::Transient
+        );
         // The same shape as an HTTP answer.
         let http = |status: u16, code: &str, message: &str| {
             let body = json!({"error": {"code": code, "message": message}}).to_string();
@@ -453,6 +463,12 @@ mod tests {
         assert!(day.to_string().contains("resource_exhausted"), "{day}");
         assert_eq!(
             http(503, "unavailable", "later").class(),
+            ErrorClass::Transient
+        );
+        // A generated file downloaded before it is ACTIVE will be ready: retried, not lost.
+        let early = r#"{"error":{"code":400,"message":"The File abc is not in an ACTIVE state and usage is not allowed.","status":"FAILED_PRECONDITION"}}"#;
+        assert_eq!(
+            super::super::classify::http_error(&site(), 400, early, None).class(),
             ErrorClass::Transient
         );
         assert!(http(400, "invalid_argument", "bad")
