@@ -1033,7 +1033,9 @@ export type TimelineKind = "started" |
 /**  A step run by a worker (character images, a clip, stitch, 4K). */
 "step" | 
 /**  The artifact cache was consulted. */
-"cache" | "paused" | "resumed" | "scenarioAdded" | "qualityChanged" | "regenerate" | "completed" | "failed" | "cancelled" | 
+"cache" | "paused" | "resumed" | "scenarioAdded" | "qualityChanged" | "regenerate" | 
+/**  The creator approved more spending for a job with a budget. */
+"spendApproved" | "completed" | "failed" | "cancelled" | 
 /**  Anything else the job recorded (terminated, timed out, continued as new, ...). */
 "other";
 
