@@ -2,6 +2,7 @@
 //! that happens in [`crate::activities`].
 
 pub mod batch;
+mod budget;
 pub mod video;
 
 pub use batch::BatchWorkflow;

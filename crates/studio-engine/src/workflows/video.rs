@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use futures::future::{join_all, select, select_all, Either, LocalBoxFuture};
 use studio_core::{
-    BudgetState, CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus,
-    Stage, Take, Usage, Usd, Version, VideoRequest, VideoResult,
+    CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
+    Usage, Usd, Version, VideoRequest, VideoResult,
 };
 use studio_media::error::INVALID_INPUT_ERROR;
-use studio_models::{check_clip, check_first_frame, clip_plan, Problem, VideoRules};
+use studio_models::{check_clip, check_first_frame, Problem, VideoRules};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, ApplicationFailure, SyncWorkflowContext, WorkflowContext,
@@ -21,10 +21,11 @@ use crate::activities::StudioActivities;
 use crate::messages::{
     BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, PrepareQuery,
     RegenerateRequest, RenderInput, RenderPlan, SegmentInput, SegmentOutput, StitchInput,
-    UnitPrices,
 };
 use crate::names;
 use crate::tuning::Tuning;
+
+use super::budget::{usd_from, Budget};
 
 #[workflow]
 pub struct VideoWorkflow {
@@ -66,17 +67,8 @@ pub struct VideoWorkflow {
     image_model: Option<String>,
     /// Clips the model rendered in 4k itself: a video made only of these needs no upscale.
     native_4k_clips: HashSet<String>,
-    /// What this run may spend: the project's budget plus every `approveSpend` (None: no
-    /// limit, as for every job of earlier releases).
-    approved: Option<Usd>,
-    /// The plan's list prices (None before planning, and in plans of earlier releases: then
-    /// nothing is priced and nothing waits).
-    prices: Option<UnitPrices>,
-    /// Paid steps running now, at their expected price: counted against the budget until
-    /// they finish, so parallel clips cannot cross it together.
-    in_flight: Usd,
-    /// The paid step waiting for an approval, and its price.
-    waiting: Option<(Usd, String)>,
+    /// What this run may spend, and what it has.
+    budget: Budget,
 }
 
 impl VideoWorkflow {
@@ -141,92 +133,50 @@ impl VideoWorkflow {
     /// Counts what an activity generated, for this run and for the job.
     fn add_usage(&mut self, usage: Option<Usage>) {
         if let Some(u) = usage {
+            self.budget.bill(&u);
             Usage::merge(&mut self.run_usage, [u.clone()]);
             Usage::merge(&mut self.progress.usage, [u]);
         }
     }
 
-    /// What this run's finished paid steps were billed, at the plan's prices.
-    fn spent(&self) -> Usd {
-        self.prices
-            .as_ref()
-            .map_or(Usd::ZERO, |p| p.cost(&self.run_usage))
-    }
-
-    /// Whether a paid step of `cost` may start now: always without a budget; else only when
-    /// what is spent, what runs and the step stay within what was approved.
-    fn fits(&self, cost: Usd) -> bool {
-        self.approved
-            .is_none_or(|approved| self.spent() + self.in_flight + cost <= approved)
-    }
-
-    /// Admits a paid step of `cost` (reserving it) if it fits; else notes that the job waits
-    /// for an approval, and what for.
+    /// Admits a paid step of `cost` (reserving it) if it fits; else says in the progress that
+    /// the job waits for an approval, and what for.
     fn admit(&mut self, cost: Usd, step: &str) -> bool {
-        if !self.fits(cost) {
-            self.progress.current_step = format!(
-                "Budget reached: {} spent, next step {} ({step}); approve more to go on",
-                self.spent(),
-                cost
-            );
-            self.waiting = Some((cost, step.to_owned()));
-            self.show_budget();
-            return false;
+        let waits = self.budget.admit(cost, step);
+        let admitted = waits.is_none();
+        if let Some(message) = waits {
+            self.progress.current_step = message;
         }
-        self.waiting = None;
-        self.in_flight += cost;
         self.show_budget();
-        true
+        admitted
     }
 
     /// A paid step admitted at `cost` ended (its usage, if any, is added separately).
     fn release(&mut self, cost: Usd) {
-        self.in_flight = self.in_flight.saturating_sub(cost);
+        self.budget.release(cost);
         self.show_budget();
     }
 
-    /// The budget as progress shows it.
     fn show_budget(&mut self) {
-        self.progress.budget = self.approved.map(|approved| BudgetState {
-            approved_usd: approved,
-            spent_usd: self.spent(),
-            in_flight_usd: self.in_flight,
-            waiting_for_usd: self.waiting.as_ref().map(|(c, _)| *c),
-            waiting_step: self.waiting.as_ref().map(|(_, s)| s.clone()),
-        });
+        self.progress.budget = self.budget.state();
     }
 
-    /// The price of `n` characters' images.
-    fn images_cost(&self, n: usize) -> Usd {
-        self.prices
-            .as_ref()
-            .map_or(Usd::ZERO, |p| p.image.times(3 * n as u32))
-    }
-
-    /// The price of scenario `i`'s clip at the job's quality (its resolution by the model's
-    /// rules, as the clip activity asks it).
+    /// The price of scenario `i`'s clip at the job's quality.
     fn clip_cost(&self, i: usize) -> Usd {
-        let (Some(prices), Some(rules)) = (&self.prices, &self.rules) else {
-            return Usd::ZERO;
-        };
-        let seconds = self.request.scenarios[i].duration_seconds.get();
-        let resolution = clip_plan(&rules.family, self.quality, seconds, 0).resolution;
-        prices
-            .video_per_second
-            .get(&resolution)
-            .copied()
-            .unwrap_or_default()
-            .times(seconds)
+        self.rules.as_ref().map_or(Usd::ZERO, |rules| {
+            let seconds = self.request.scenarios[i].duration_seconds.get();
+            self.budget.clip_cost(&rules.family, self.quality, seconds)
+        })
     }
 
     /// Whether the next queued clip that could be launched fits the budget.
     fn next_clip_fits(&self) -> bool {
-        self.approved.is_none()
+        !self.budget.is_limited()
             || self
                 .queue
                 .iter()
                 .find(|&&i| self.launchable(i))
-                .is_some_and(|&i| self.fits(self.clip_cost(i)))
+                .is_some_and(|&i| self.budget.fits(self.clip_cost(i)))
     }
 
     fn index_of(&self, scenario_id: &str) -> Option<usize> {
@@ -392,19 +342,6 @@ fn scenario_from(value: &Value) -> Result<ScenarioSpec, String> {
     }
 }
 
-/// An amount approved as clients send it: a number of dollars, or `{"usd": n}`; above zero.
-fn usd_from(value: &Value) -> Result<Usd, String> {
-    let n = match value {
-        Value::Object(o) => o.get("usd").and_then(Value::as_f64),
-        other => other.as_f64(),
-    };
-    n.and_then(Usd::from_dollars)
-        .filter(|u| *u > Usd::ZERO)
-        .ok_or_else(|| {
-            format!("{value} is not an amount to approve: expected a number of dollars above 0")
-        })
-}
-
 /// A quality as clients send it (`"standard"`, `"high"`, `"4k"`).
 fn quality_from(value: &Value) -> Result<Quality, String> {
     match value {
@@ -515,7 +452,7 @@ fn apply_plan(ctx: &WorkflowContext<VideoWorkflow>, plan: RenderPlan) -> Workflo
     ctx.state_mut(|s| {
         s.image_model = Some(plan.models.image_model);
         s.rules = Some(plan.models.video);
-        s.prices = plan.prices;
+        s.budget.set_prices(plan.prices);
         s.show_budget();
     });
     Ok(())
@@ -559,7 +496,7 @@ async fn within_budget(
     step: &str,
 ) -> WorkflowResult<()> {
     if !ctx.state_mut(|s| s.admit(cost, step)) {
-        ctx.wait_condition(move |s| s.fits(cost)).await?;
+        ctx.wait_condition(move |s| s.budget.fits(cost)).await?;
         ctx.state_mut(|s| s.admit(cost, step));
     }
     Ok(())
@@ -610,7 +547,7 @@ async fn character(
     if let Some(images) = ctx.state(|s| s.base_images.clone()).or(cached) {
         return Ok(images);
     }
-    let cost = ctx.state(|s| s.images_cost(1));
+    let cost = ctx.state(|s| s.budget.images_cost(1));
     within_budget(ctx, cost, "the character's images").await?;
     let input = ctx.state_mut(|s| {
         s.set_stage(
@@ -668,7 +605,7 @@ async fn cast(
             })
             .collect()
     });
-    let cost = ctx.state(|s| s.images_cost(todo.len()));
+    let cost = ctx.state(|s| s.budget.images_cost(todo.len()));
     if !todo.is_empty() {
         within_budget(ctx, cost, "the cast's images").await?;
     }
@@ -1065,10 +1002,7 @@ impl VideoWorkflow {
             rules: None,
             image_model: None,
             native_4k_clips: HashSet::new(),
-            approved: budget,
-            prices: None,
-            in_flight: Usd::ZERO,
-            waiting: None,
+            budget: Budget::new(budget),
         };
         wf.show_budget();
         wf.progress.quality = wf.quality;
@@ -1305,7 +1239,7 @@ impl VideoWorkflow {
         usd: &Value,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         usd_from(usd)?;
-        if self.approved.is_none() {
+        if !self.budget.is_limited() {
             return Err("this job has no budget: there is nothing to approve".into());
         }
         if self.progress.stage == Stage::Completed {
@@ -1320,19 +1254,9 @@ impl VideoWorkflow {
     pub fn approve_spend(&mut self, _ctx: &mut SyncWorkflowContext<Self>, usd: Value) -> f64 {
         // The validator has already accepted the amount.
         let more = usd_from(&usd).unwrap_or_default();
-        // Kept within what an amount may be on the wire (progress must stay readable).
-        let most = Usd::from_dollars(1e9).unwrap_or_default();
-        let approved = (self.approved.unwrap_or_default() + more).min(most);
-        self.approved = Some(approved);
-        if let Some((cost, step)) = &self.waiting {
-            self.progress.current_step = if self.fits(*cost) {
-                format!("Approved {approved}: going on with {step}")
-            } else {
-                format!(
-                    "Approved {approved}; {step} needs {} more",
-                    (self.spent() + self.in_flight + *cost).saturating_sub(approved)
-                )
-            };
+        let (approved, note) = self.budget.approve(more);
+        if let Some(note) = note {
+            self.progress.current_step = note;
         }
         self.show_budget();
         approved.dollars()
