@@ -14,7 +14,7 @@ pub mod quality;
 pub mod takes;
 pub mod timeline;
 
-pub use atomic::{write_atomic, FileLock};
+pub use atomic::{replace_with, write_atomic, FileLock, Mode as FileMode};
 pub use data_dir::DataDir;
 pub use job::{
     BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,
