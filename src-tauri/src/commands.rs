@@ -334,19 +334,13 @@ fn copy_streaming(src: &std::path::Path, dest: &std::path::Path) -> Result<(), A
     let io = |what: &std::path::Path, e: std::io::Error| {
         ApiError::new(ErrorCode::Io, format!("{}: {e}", what.display()))
     };
-    let dir = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
     let mut input = std::fs::File::open(src).map_err(|e| io(src, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".export-")
-        .tempfile_in(dir)
-        .map_err(|e| io(dir, e))?;
-    std::io::copy(&mut input, &mut tmp).map_err(|e| io(dest, e))?;
-    tmp.as_file().sync_all().map_err(|e| io(dest, e))?;
-    tmp.persist(dest).map_err(|e| io(dest, e.error))?;
-    Ok(())
+    // The one atomic-write helper: a replaced export keeps its mode and symlink, a new one
+    // gets the usual mode (the creator shares it).
+    studio_core::replace_with(dest, studio_core::FileMode::KeepOrUmask, |out| {
+        std::io::copy(&mut input, out).map(drop)
+    })
+    .map_err(|e| io(dest, e))
 }
 
 /// Connection, workers and backlog for the status bar.

@@ -28,42 +28,50 @@ struct Manifest {
     characters: Vec<Character>,
 }
 
+/// Writes the archive atomically ([`studio_core::replace_with`]: a failed export leaves no
+/// half archive, and an archive replaced in place keeps its mode and symlink).
 pub(crate) fn write(lib: &Library, characters: &[Character], out: &Path) -> Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".characters-")
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
-    {
-        let mut tar = tar::Builder::new(tmp.as_file());
-        let manifest = serde_json::to_vec_pretty(&Manifest {
-            format: ARCHIVE_FORMAT.into(),
-            version: VERSION,
-            characters: characters.to_vec(),
+    let mut failure = None;
+    let written = studio_core::replace_with(out, studio_core::FileMode::KeepOrUmask, |file| {
+        write_tar(lib, characters, file, out).map_err(|e| {
+            let io = std::io::Error::other(e.to_string());
+            failure = Some(e);
+            io
         })
-        .expect("a manifest serializes");
-        append(&mut tar, MANIFEST, &manifest, out)?;
-        for c in characters {
-            let files = c
-                .references
-                .iter()
-                .map(String::as_str)
-                .chain(c.angles.iter().flat_map(|a| a.files()));
-            for name in files {
-                let path = lib.file(&c.id, name);
-                let bytes = std::fs::read(&path).map_err(io(&path))?;
-                append(&mut tar, &format!("{}/{name}", c.id), &bytes, out)?;
-            }
-        }
-        tar.finish().map_err(io(out))?;
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => written.map_err(io(out)),
     }
-    tmp.as_file().sync_all().map_err(io(out))?;
-    tmp.persist(out).map_err(|e| io(out)(e.error))?;
-    Ok(())
+}
+
+fn write_tar(
+    lib: &Library,
+    characters: &[Character],
+    file: &std::fs::File,
+    out: &Path,
+) -> Result<()> {
+    let mut tar = tar::Builder::new(file);
+    let manifest = serde_json::to_vec_pretty(&Manifest {
+        format: ARCHIVE_FORMAT.into(),
+        version: VERSION,
+        characters: characters.to_vec(),
+    })
+    .expect("a manifest serializes");
+    append(&mut tar, MANIFEST, &manifest, out)?;
+    for c in characters {
+        let files = c
+            .references
+            .iter()
+            .map(String::as_str)
+            .chain(c.angles.iter().flat_map(|a| a.files()));
+        for name in files {
+            let path = lib.file(&c.id, name);
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            append(&mut tar, &format!("{}/{name}", c.id), &bytes, out)?;
+        }
+    }
+    tar.finish().map_err(io(out))
 }
 
 fn append(

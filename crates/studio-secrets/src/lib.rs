@@ -258,31 +258,18 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 /// Replaces the file atomically; the new file is 0600 from its creation, never readable by
-/// others even for a moment.
+/// others even for a moment (and 0600 again if someone widened it). A symlinked key file stays
+/// a symlink ([`studio_core::replace_with`]).
 fn write_private(path: &Path, all: &BTreeMap<String, String>) -> Result<()> {
     use std::io::Write;
-    let io = |source| SecretsError::File {
+    let bytes = serde_json::to_vec_pretty(all).expect("a string map serializes");
+    studio_core::replace_with(path, studio_core::FileMode::Exactly(0o600), |f| {
+        f.write_all(&bytes)
+    })
+    .map_err(|source| SecretsError::File {
         path: path.to_owned(),
         source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secrets-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    let bytes = serde_json::to_vec_pretty(all).expect("a string map serializes");
-    tmp.write_all(&bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -47,13 +47,9 @@ pub fn read_cache(path: &Path) -> Option<Discovered> {
 
 /// Writes a listing atomically (a temp file renamed over the old one): readers in other
 /// processes see the old list or the new one, never half of one.
+/// A whole-file replace (no read-modify-write), so it needs no lock.
 fn write_cache(path: &Path, d: &Discovered) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer_pretty(&mut tmp, d)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    studio_core::write_atomic(path, &serde_json::to_vec_pretty(d)?)
 }
 
 #[derive(Deserialize)]
