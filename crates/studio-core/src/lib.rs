@@ -22,7 +22,10 @@ pub use job::{
 };
 pub use money::Usd;
 pub use progress::{BudgetState, Progress, SegmentState, SegmentStatus, Stage};
-pub use project::{Character, Problem, Project, ProjectError, Scenario, PROJECT_VERSION};
+pub use project::{
+    Character, Fingerprint, Problem, Project, ProjectError, ProjectFile, Scenario, UnknownFields,
+    PROJECT_VERSION,
+};
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
 pub use timeline::{TimelineEntry, TimelineKind};

@@ -3,13 +3,21 @@
 //!
 //! Loading goes through a loose "raw" shape first so that one bad field does not hide the others:
 //! the creator sees the full list of what to fix, each with the JSON path of the field.
+//!
+//! A project file is the creator's, and may have been written by a newer studio or edited by
+//! another program. So a save ([`ProjectFile::write`]) keeps the fields this studio does not know
+//! ([`UnknownFields`]), refuses to overwrite a file of a newer format version, and refuses to
+//! overwrite a file that changed on disk since it was read ([`Fingerprint`]) unless told to.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::job::{is_false, CharacterSpec, ScenarioSpec, VideoRequest, MAX_CAST};
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
@@ -165,6 +173,18 @@ pub enum ProjectError {
         path: PathBuf,
         problems: Vec<Problem>,
     },
+    /// The file on disk is not the one this studio read or last wrote: another program (or
+    /// another copy of the studio) changed it. Nothing was written.
+    #[error("project {path:?} was changed by another program since it was opened; reload it, overwrite it, or save this version as another file")]
+    Conflict { path: PathBuf },
+    /// The file on disk is of a newer format than this studio writes: overwriting it would
+    /// lose what the newer studio keeps there. Nothing was written.
+    #[error("project {path:?} is version {found} of the project format, made by a newer studio; this studio reads and writes version {supported}, so it will not overwrite it (save as another file)")]
+    NewerVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
 }
 
 struct ProblemList<'a>(&'a [Problem]);
@@ -193,6 +213,9 @@ struct RawProject {
     quality: Option<serde_json::Value>,
     aspect_ratio: Option<serde_json::Value>,
     budget: Option<serde_json::Value>,
+    /// Every field not named above: kept and written back ([`UnknownFields`]).
+    #[serde(flatten)]
+    unknown: Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +227,8 @@ struct RawCharacter {
     #[serde(default)]
     reference_images: Vec<PathBuf>,
     library_id: Option<String>,
+    #[serde(flatten)]
+    unknown: Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +242,8 @@ struct RawScenario {
     cast: Vec<String>,
     #[serde(default)]
     continue_from_previous: bool,
+    #[serde(flatten)]
+    unknown: Map<String, Value>,
 }
 
 /// Reads at most this many bytes of a project file; anything larger is not a project.
@@ -244,47 +271,12 @@ impl Project {
 
     /// Loads and validates a project file.
     pub fn load(path: &Path) -> Result<Project, ProjectError> {
-        let read_err = |source| ProjectError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read_err)?;
-        let mut text = String::new();
-        file.take(MAX_PROJECT_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(read_err)?;
-        if text.len() as u64 > MAX_PROJECT_BYTES {
-            return Err(ProjectError::Syntax {
-                path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message: format!("file is larger than {MAX_PROJECT_BYTES} bytes"),
-            });
-        }
-        let base = path.parent().unwrap_or(Path::new("."));
-        Project::from_json(&text, base).map_err(|e| e.with_path(path))
+        ProjectFile::load(path).map(|f| f.project)
     }
 
     /// Parses and validates project JSON; relative reference images resolve against `base_dir`.
     pub fn from_json(text: &str, base_dir: &Path) -> Result<Project, ProjectError> {
-        let raw: RawProject = serde_json::from_str(text).map_err(|e| ProjectError::Syntax {
-            path: PathBuf::new(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        let mut problems = Vec::new();
-        let project = build(raw, &mut problems);
-        if let Some(p) = &project {
-            problems.extend(p.check_files(base_dir));
-        }
-        match project {
-            Some(p) if problems.is_empty() => Ok(p),
-            _ => Err(ProjectError::Invalid {
-                path: PathBuf::new(),
-                problems,
-            }),
-        }
+        parse(text, base_dir).map(|(project, _)| project)
     }
 
     /// Every problem with this (already parsed) project, including its reference image files.
@@ -319,14 +311,11 @@ impl Project {
             .collect()
     }
 
-    /// Saves atomically, pretty-printed so projects diff well in version control.
+    /// Saves atomically as a new file would be (no fields of an older file kept, no check that
+    /// the file is the one read), but never over a newer studio's file: see
+    /// [`ProjectFile::write`] for a file that was opened.
     pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
-        let mut json = serde_json::to_vec_pretty(self).expect("a project always serializes");
-        json.push(b'\n');
-        crate::atomic::write_atomic(path, &json).map_err(|source| ProjectError::Write {
-            path: path.to_owned(),
-            source,
-        })
+        ProjectFile::write(path, self, &UnknownFields::default(), None).map(drop)
     }
 
     /// Every character with the JSON path it is found at: the lead (`character`), then the
@@ -400,6 +389,317 @@ impl Project {
             aspect_ratio: self.aspect_ratio,
         }
     }
+}
+
+/// Parses and validates project JSON, keeping what the studio does not know.
+fn parse(text: &str, base_dir: &Path) -> Result<(Project, UnknownFields), ProjectError> {
+    let raw: RawProject = serde_json::from_str(text).map_err(|e| ProjectError::Syntax {
+        path: PathBuf::new(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let unknown = UnknownFields::of(&raw);
+    let mut problems = Vec::new();
+    let project = build(raw, &mut problems);
+    if let Some(p) = &project {
+        problems.extend(p.check_files(base_dir));
+    }
+    match project {
+        Some(p) if problems.is_empty() => Ok((p, unknown)),
+        _ => Err(ProjectError::Invalid {
+            path: PathBuf::new(),
+            problems,
+        }),
+    }
+}
+
+/// The fields of a project file this studio does not read, by the object they were found in,
+/// so that a rewrite keeps them: a file a newer studio wrote survives being saved by this one.
+///
+/// Kept here, on the Rust side, and never sent to the window: [`Project`] crosses IPC with a
+/// clean TypeScript type, and the page cannot drop (or forge) what it never holds. A save merges
+/// the page's project into these fields (characters and scenarios matched by id), and the
+/// field order stays the studio's own, so projects keep diffing well.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnknownFields {
+    top: Map<String, Value>,
+    /// Per character of the file: its id, whether it was the lead, and its unknown fields.
+    characters: Vec<(Option<String>, bool, Map<String, Value>)>,
+    /// Per scenario id (as loaded: `scene-N` for one written without an id).
+    scenarios: Vec<(String, Map<String, Value>)>,
+}
+
+impl UnknownFields {
+    fn of(raw: &RawProject) -> UnknownFields {
+        let lead = raw.character.iter().map(|c| (c, true));
+        let cast = raw.cast.iter().map(|c| (c, false));
+        UnknownFields {
+            top: raw.unknown.clone(),
+            characters: lead
+                .chain(cast)
+                .filter(|(c, _)| !c.unknown.is_empty())
+                .map(|(c, lead)| {
+                    let id = c.id.as_ref().map(|id| id.trim().to_owned());
+                    (id, lead, c.unknown.clone())
+                })
+                .collect(),
+            scenarios: raw
+                .scenarios
+                .iter()
+                .flatten()
+                .enumerate()
+                .filter(|(_, s)| !s.unknown.is_empty())
+                .map(|(i, s)| {
+                    let id = s.id.clone().unwrap_or_else(|| format!("scene-{}", i + 1));
+                    (id, s.unknown.clone())
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the file had no field this studio does not know.
+    pub fn is_empty(&self) -> bool {
+        self.top.is_empty() && self.characters.is_empty() && self.scenarios.is_empty()
+    }
+
+    /// A character's fields: by its id, else (for the lead) the file's lead's.
+    fn character(&self, c: &Character, lead: bool) -> &Map<String, Value> {
+        self.characters
+            .iter()
+            .find(|(id, _, _)| c.id.is_some() && *id == c.id)
+            .or_else(|| {
+                lead.then(|| {
+                    self.characters
+                        .iter()
+                        .find(|(id, was_lead, _)| *was_lead && id.is_none())
+                })
+                .flatten()
+            })
+            .map_or(&*EMPTY, |(_, _, m)| m)
+    }
+
+    fn scenario(&self, s: &Scenario) -> &Map<String, Value> {
+        self.scenarios
+            .iter()
+            .find(|(id, _)| *id == s.id)
+            .map_or(&*EMPTY, |(_, m)| m)
+    }
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+/// A value's fields followed by the unknown fields of the object it was read from.
+#[derive(Serialize)]
+struct WithUnknown<'a, T: Serialize> {
+    #[serde(flatten)]
+    known: T,
+    #[serde(flatten)]
+    unknown: &'a Map<String, Value>,
+}
+
+/// [`Project`] as written: the same fields in the same order, each object followed by its
+/// unknown fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectOut<'a> {
+    version: u32,
+    character: WithUnknown<'a, &'a Character>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cast: Vec<WithUnknown<'a, &'a Character>>,
+    scenarios: Vec<WithUnknown<'a, &'a Scenario>>,
+    quality: Quality,
+    aspect_ratio: AspectRatio,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget: Option<crate::Usd>,
+    #[serde(flatten)]
+    unknown: &'a Map<String, Value>,
+}
+
+impl<'a> ProjectOut<'a> {
+    fn new(p: &'a Project, unknown: &'a UnknownFields) -> Self {
+        // Exhaustive: a new field of `Project` does not compile until it is written here too.
+        let Project {
+            version,
+            character,
+            cast,
+            scenarios,
+            quality,
+            aspect_ratio,
+            budget,
+        } = p;
+        ProjectOut {
+            version: *version,
+            character: WithUnknown {
+                known: character,
+                unknown: unknown.character(character, true),
+            },
+            cast: cast
+                .iter()
+                .map(|c| WithUnknown {
+                    known: c,
+                    unknown: unknown.character(c, false),
+                })
+                .collect(),
+            scenarios: scenarios
+                .iter()
+                .map(|s| WithUnknown {
+                    known: s,
+                    unknown: unknown.scenario(s),
+                })
+                .collect(),
+            quality: *quality,
+            aspect_ratio: *aspect_ratio,
+            budget: *budget,
+            unknown: &unknown.top,
+        }
+    }
+}
+
+/// What a file's content was when this studio read or wrote it.
+///
+/// The content hash decides whether the file is still the one loaded: a modification time
+/// alone misses a change made within the file system's timestamp granularity, or one whose
+/// time was set back (`cp -p`, `rsync -t`, a checkout), and it flags a mere `touch`. The time
+/// is kept for the log and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub modified: Option<SystemTime>,
+    pub len: u64,
+    pub sha256: [u8; 32],
+}
+
+impl Fingerprint {
+    fn of(bytes: &[u8], meta: Option<&std::fs::Metadata>) -> Fingerprint {
+        Fingerprint {
+            modified: meta.and_then(|m| m.modified().ok()),
+            len: bytes.len() as u64,
+            sha256: Sha256::digest(bytes).into(),
+        }
+    }
+}
+
+/// A project file as this studio read or last wrote it: the project, the fields it does not
+/// know, and the fingerprint a later save checks the file against.
+#[derive(Debug, Clone)]
+pub struct ProjectFile {
+    pub project: Project,
+    pub unknown: UnknownFields,
+    pub fingerprint: Fingerprint,
+}
+
+/// Reads at most [`MAX_PROJECT_BYTES`] of `path` (through symlinks), with its metadata.
+fn read_bounded(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PROJECT_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok((bytes, meta))
+}
+
+impl ProjectFile {
+    /// Loads and validates a project file, remembering what is needed to save it back safely.
+    pub fn load(path: &Path) -> Result<ProjectFile, ProjectError> {
+        let (bytes, meta) = read_bounded(path).map_err(|source| ProjectError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let too_big = || ProjectError::Syntax {
+            path: path.to_owned(),
+            line: 0,
+            column: 0,
+            message: format!("file is larger than {MAX_PROJECT_BYTES} bytes"),
+        };
+        if bytes.len() as u64 > MAX_PROJECT_BYTES {
+            return Err(too_big());
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| ProjectError::Read {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let (project, unknown) = parse(text, base).map_err(|e| e.with_path(path))?;
+        Ok(ProjectFile {
+            project,
+            unknown,
+            fingerprint: Fingerprint::of(&bytes, Some(&meta)),
+        })
+    }
+
+    /// Writes `project` to `path` atomically, pretty-printed (projects diff well in version
+    /// control), with `unknown`'s fields merged in. Refused, with nothing written, when the
+    /// file on disk is of a newer format ([`ProjectError::NewerVersion`], always), or when
+    /// `expected` is given and the file is no longer that content ([`ProjectError::Conflict`];
+    /// pass None to overwrite, or for a file never read). A file that is gone is written anew:
+    /// nothing of it can be lost. Returns the file as written, for the next save's check.
+    pub fn write(
+        path: &Path,
+        project: &Project,
+        unknown: &UnknownFields,
+        expected: Option<&Fingerprint>,
+    ) -> Result<ProjectFile, ProjectError> {
+        let write_err = |source| ProjectError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let mut json = serde_json::to_vec_pretty(&ProjectOut::new(project, unknown))
+            .expect("a project always serializes");
+        json.push(b'\n');
+        match read_bounded(path) {
+            Ok((bytes, meta)) => {
+                if let Some(found) = newer_version(&bytes) {
+                    return Err(ProjectError::NewerVersion {
+                        path: path.to_owned(),
+                        found,
+                        supported: PROJECT_VERSION,
+                    });
+                }
+                if let Some(expected) = expected {
+                    let now = Fingerprint::of(&bytes, Some(&meta));
+                    if now.sha256 != expected.sha256 {
+                        tracing::warn!(
+                            path = %path.display(),
+                            loaded_len = expected.len,
+                            disk_len = now.len,
+                            mtime_changed = now.modified != expected.modified,
+                            "project changed on disk since it was read; not overwritten"
+                        );
+                        return Err(ProjectError::Conflict {
+                            path: path.to_owned(),
+                        });
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if expected.is_some() {
+                    tracing::info!(path = %path.display(), "project file was removed; written anew");
+                }
+            }
+            Err(e) => return Err(write_err(e)),
+        }
+        crate::atomic::replace_with(path, crate::atomic::Mode::KeepOrUmask, |f| {
+            std::io::Write::write_all(f, &json)
+        })
+        .map_err(write_err)?;
+        let meta = std::fs::metadata(path).ok();
+        Ok(ProjectFile {
+            project: project.clone(),
+            unknown: unknown.clone(),
+            fingerprint: Fingerprint::of(&json, meta.as_ref()),
+        })
+    }
+}
+
+/// The `version` of a project file's bytes when it is a number above [`PROJECT_VERSION`].
+fn newer_version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        version: Option<Value>,
+    }
+    let v: Versioned = serde_json::from_slice(bytes).ok()?;
+    v.version?
+        .as_u64()
+        .filter(|&found| found > u64::from(PROJECT_VERSION))
 }
 
 impl ProjectError {
@@ -939,6 +1239,162 @@ mod tests {
         );
         // Spaces and unicode inside the folder, and an explicit absolute path, are fine.
         assert_eq!(problems.len(), 5, "{kinds:?}");
+    }
+
+    /// A file a newer studio wrote: fields this one does not know at every level.
+    fn newer_studios_file() -> serde_json::Value {
+        let mut v = valid_json();
+        v["soundtrack"] = serde_json::json!({"track": "theme.ogg", "gain": -3});
+        v["character"]["id"] = "ava".into();
+        v["character"]["voice"] = "alto".into();
+        v["cast"] = serde_json::json!([{"id": "rex", "name": "Rex", "basePrompt": "a boxer", "pose": "guard"}]);
+        v["scenarios"][0]["camera"] = serde_json::json!({"lens": 35});
+        v["scenarios"][1]["transition"] = "fade".into();
+        v
+    }
+
+    #[test]
+    fn a_save_keeps_the_fields_this_studio_does_not_know() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.studio.json");
+        std::fs::write(&path, newer_studios_file().to_string()).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        assert!(!file.unknown.is_empty());
+        // The creator edits: a prompt, the scene order, the lead's name.
+        let mut p = file.project.clone();
+        p.scenarios[0].prompt = "takes off at dawn".into();
+        p.scenarios.swap(0, 1);
+        p.character.name = "Ava B.".into();
+        ProjectFile::write(&path, &p, &file.unknown, Some(&file.fingerprint)).unwrap();
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let w: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            w["soundtrack"],
+            serde_json::json!({"track": "theme.ogg", "gain": -3})
+        );
+        assert_eq!(w["character"]["voice"], "alto");
+        assert_eq!(w["character"]["name"], "Ava B.");
+        assert_eq!(w["cast"][0]["pose"], "guard");
+        // Scenes keep their own fields wherever they move (by id; "scene-2" had none written).
+        assert_eq!(w["scenarios"][0]["id"], "scene-2");
+        assert_eq!(w["scenarios"][0]["transition"], "fade");
+        assert_eq!(w["scenarios"][1]["camera"], serde_json::json!({"lens": 35}));
+        assert_eq!(w["scenarios"][1]["prompt"], "takes off at dawn");
+        assert!(w["scenarios"][1].get("transition").is_none(), "{w}");
+        // The studio's order first, then what it does not know.
+        assert!(
+            text.trim_start().starts_with("{\n  \"version\": 1,"),
+            "{text}"
+        );
+        assert!(
+            text.find("\"soundtrack\"") > text.find("\"aspectRatio\""),
+            "{text}"
+        );
+        // And it reads back the same.
+        assert_eq!(ProjectFile::load(&path).unwrap().project, p);
+    }
+
+    #[test]
+    fn the_written_shape_is_the_projects_own() {
+        // With nothing unknown, a save writes exactly what `Project` serializes to (so a field
+        // added to `Project` and not to `ProjectOut` shows here, as well as in `ProjectOut::new`).
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = newer_studios_file();
+        v["budget"] = 2.5.into();
+        v["scenarios"][0]["negativePrompt"] = "rain".into();
+        v["scenarios"][0]["cast"] = serde_json::json!(["rex"]);
+        v["scenarios"][1]["continueFromPrevious"] = true.into();
+        v["cast"][0]["libraryId"] = "lib1".into();
+        let p = load(&v, dir.path()).unwrap();
+        let ours =
+            serde_json::to_vec_pretty(&ProjectOut::new(&p, &UnknownFields::default())).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string_pretty(&p).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_newer_studios_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.studio.json");
+        let p = load(&valid_json(), dir.path()).unwrap();
+        let mut v = newer_studios_file();
+        v["version"] = 2.into();
+        let newer = v.to_string();
+        std::fs::write(&path, &newer).unwrap();
+        for result in [
+            p.save(&path),
+            ProjectFile::write(&path, &p, &UnknownFields::default(), None).map(drop),
+        ] {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ProjectError::NewerVersion {
+                        found: 2,
+                        supported: 1,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains("version 2") && text.contains("version 1"),
+                "{text}"
+            );
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), newer);
+    }
+
+    #[test]
+    fn a_file_changed_on_disk_is_not_overwritten_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.studio.json");
+        std::fs::write(&path, valid_json().to_string()).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Another program changes it: same length, and its time set back to what it was.
+        let theirs = valid_json().to_string().replace("takes off", "TAKES OFF");
+        std::fs::write(&path, &theirs).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(before)
+            .unwrap();
+        let mut ours = file.project.clone();
+        ours.quality = Quality::Standard;
+        let err =
+            ProjectFile::write(&path, &ours, &file.unknown, Some(&file.fingerprint)).unwrap_err();
+        assert!(matches!(err, ProjectError::Conflict { .. }), "{err}");
+        assert!(
+            err.to_string().contains("changed by another program"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            theirs,
+            "nothing written"
+        );
+
+        // The creator chose Overwrite; the saves after it check against what was written.
+        let written = ProjectFile::write(&path, &ours, &file.unknown, None).unwrap();
+        assert_eq!(ProjectFile::load(&path).unwrap().project, ours);
+        ours.quality = Quality::FourK;
+        let again =
+            ProjectFile::write(&path, &ours, &written.unknown, Some(&written.fingerprint)).unwrap();
+        assert_eq!(
+            again.fingerprint,
+            ProjectFile::load(&path).unwrap().fingerprint
+        );
+
+        // A file removed since is written anew (nothing of it can be lost).
+        std::fs::remove_file(&path).unwrap();
+        ProjectFile::write(&path, &ours, &again.unknown, Some(&again.fingerprint)).unwrap();
+        assert_eq!(ProjectFile::load(&path).unwrap().project, ours);
     }
 
     #[test]
