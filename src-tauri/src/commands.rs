@@ -72,16 +72,19 @@ pub async fn open_project(
     Ok(project)
 }
 
-/// Saves to a file chosen in this session (Save As, or the opened project itself).
+/// Saves to a file chosen in this session (Save As, or the opened project itself). A file
+/// another program changed since it was read answers `ErrorCode::Conflict` and is left as it
+/// is, unless `options.overwrite` (the creator chose Overwrite).
 #[tauri::command]
 #[specta::specta]
 pub async fn save_project(
     state: State<'_, AppState>,
     path: String,
     project: Project,
+    options: studio_api::projects::SaveOptions,
 ) -> Result<(), ApiError> {
     let path = state.grants.check(&path, Access::Write)?;
-    Studio::save_project(&path, &project)
+    Studio::save_project(&path, &project, &options)
 }
 
 #[tauri::command]

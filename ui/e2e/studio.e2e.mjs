@@ -47,28 +47,49 @@ async function shot(s, name) {
 }
 
 // The project the app opens from its command line; autosave writes the new order back here.
+// It holds fields a newer studio might write (this one keeps them on every rewrite).
 const projectPath = path.join(dir, "e2e.studio.json");
 fs.writeFileSync(
   projectPath,
   JSON.stringify({
     version: 1,
-    character: { name: "Ava", basePrompt: "a bush pilot in a leather jacket", referenceImages: [] },
+    character: { name: "Ava", basePrompt: "a bush pilot in a leather jacket", referenceImages: [], voice: "alto" },
     scenarios: [
       { id: "first", prompt: "first shot: walks to the plane", durationSeconds: 4 },
       { id: "second", prompt: "second shot: climbs in", durationSeconds: 4 },
-      { id: "third", prompt: "third shot: takes off", durationSeconds: 4 },
+      { id: "third", prompt: "third shot: takes off", durationSeconds: 4, camera: { lens: 35 } },
     ],
     quality: "standard",
     aspectRatio: "16:9",
+    soundtrack: { track: "theme.ogg" },
   }),
 );
+const projectAsWritten = fs.readFileSync(projectPath);
+const projectMtime = fs.statSync(projectPath).mtimeMs;
 const order = () => JSON.parse(fs.readFileSync(projectPath, "utf8")).scenarios.map((s) => s.id);
+/** Polls `check` (a condition on files) every 50 ms until it holds, for at most `ms`. */
+async function until(what, check, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    assert.ok(Date.now() < end, `${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+/** The window's saved preferences, as on disk (`window.json` in the data dir). */
+const savedPrefs = () => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "data", "window.json"), "utf8")).prefs ?? {};
+  } catch {
+    return {}; // not written yet, or mid-replace on a file system without atomic rename
+  }
+};
 
 async function launch() {
   const t0 = Date.now();
   const s = await Session.create(driver, { "tauri:options": { application: app, args: [projectPath] } });
   await s.waitFor("the editor", "return document.querySelectorAll('#scenarios li').length === 3", 30000);
   const interactive = Date.now() - t0;
+  shownAt = Date.now();
   try {
     await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
   } catch (e) {
@@ -119,6 +140,9 @@ async function quit(s, pid) {
   assert.ok(gone(), `the app (pid ${pid}) did not exit`);
 }
 
+/** When the last launch showed the project. */
+let shownAt = 0;
+
 function appPid() {
   const out = execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" });
   return Number(out.trim());
@@ -130,6 +154,14 @@ metrics.coldStartToInteractiveMs = interactive;
 metrics.coldStartToStudioReadyMs = ready;
 step(`window interactive after ${interactive} ms, studio ready after ${ready} ms`);
 await shot(s, "1-editor");
+
+// Opening is not an edit: the file is as it was written (bytes and time), also after the
+// autosave delay (800 ms) has passed twice since the project was shown.
+const autosaveWindow = shownAt + 1600 - Date.now();
+if (autosaveWindow > 0) await new Promise((r) => setTimeout(r, autosaveWindow));
+assert.ok(fs.readFileSync(projectPath).equals(projectAsWritten), "opening the project rewrote it");
+assert.equal(fs.statSync(projectPath).mtimeMs, projectMtime, "opening the project touched it");
+step("opening the project left its file as it was");
 
 // Reorder by drag and drop: the third card's handle onto the first card.
 const handles = await s.findAll("#scenarios .handle");
@@ -165,6 +197,12 @@ while (order().join() !== "third,first,second") {
   await new Promise((r) => setTimeout(r, 100));
 }
 step(`drag and drop saved the order ${order()}`);
+const rewritten = JSON.parse(fs.readFileSync(projectPath, "utf8"));
+assert.deepEqual(
+  [rewritten.soundtrack, rewritten.character.voice, rewritten.scenarios.find((x) => x.id === "third").camera],
+  [{ track: "theme.ogg" }, "alto", { lens: 35 }],
+  `the fields this studio does not know survive its save: ${JSON.stringify(rewritten)}`,
+);
 
 // Undo and redo: in the page (keys to the window) and through the native menu's accelerators
 // (real key presses on the X display, which GTK turns into menu picks).
@@ -279,7 +317,8 @@ step(`memory after a render with the preview loaded: ${memoryLine(metrics.memory
 // The last view comes back after a restart: here the second scene's editor.
 await s.clickOn('#scenarios li[data-id="second"]');
 await s.waitFor("the second scene's editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'second'", 10000);
-await new Promise((r) => setTimeout(r, 600)); // the prefs are saved 400 ms after a change
+// The prefs are saved a moment after a change: wait for the file to say so.
+await until("the last view saved in window.json", () => savedPrefs().lastView === "scene" && savedPrefs().lastScene === "second");
 await quit(s, appPid());
 
 // ---------- relaunch: the finished job is listed with its output ----------

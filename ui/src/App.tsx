@@ -4,6 +4,7 @@
 import { onMount, Show } from "solid-js";
 import CastPanel from "./components/CastPanel";
 import CharacterLibrary from "./components/CharacterLibrary";
+import ConflictDialog from "./components/ConflictDialog";
 import HelpDialog from "./components/HelpDialog";
 import JobsPanel from "./components/JobsPanel";
 import Player from "./components/Player";
@@ -47,6 +48,7 @@ function Layout() {
       <CharacterLibrary />
       <SettingsDialog />
       <HelpDialog />
+      <ConflictDialog />
     </>
   );
 }

@@ -13,8 +13,12 @@ export const commands = {
 	newProject: () => __TAURI_INVOKE<Project_Serialize>("new_project"),
 	/**  Opens a project chosen in this session's Open dialog (or named on the command line). */
 	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
-	/**  Saves to a file chosen in this session (Save As, or the opened project itself). */
-	saveProject: (path: string, project: Project_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project })),
+	/**
+	 *  Saves to a file chosen in this session (Save As, or the opened project itself). A file
+	 *  another program changed since it was read answers `ErrorCode::Conflict` and is left as it
+	 *  is, unless `options.overwrite` (the creator chose Overwrite).
+	 */
+	saveProject: (path: string, project: Project_Deserialize, options: SaveOptions_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project, options })),
 	checkProject: (path: string | null, project: Project_Deserialize) => typedError<FieldProblem[], ApiError_Serialize>(__TAURI_INVOKE("check_project", { path, project })),
 	/**  Settings → Test key: lists the models the key can use and shows the choice per role. */
 	testKey: () => typedError<ModelReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("test_key")),
@@ -319,7 +323,17 @@ export type ErrorCode =
 /**  A quota that will not refill soon is used up. */
 "quotaExceeded" | 
 /**  The render is estimated above the project's budget: it was not started. */
-"overBudget" | "internal";
+"overBudget" | 
+/**
+ *  The project file changed on disk since it was opened (another program wrote it):
+ *  nothing was saved; the window asks whether to reload, overwrite or save as.
+ */
+"conflict" | 
+/**
+ *  The project file on disk is of a newer format, made by a newer studio: it is never
+ *  overwritten (save as another file).
+ */
+"newerVersion" | "internal";
 
 /**  A render's expected cost, before it starts. */
 export type Estimate = Estimate_Serialize | Estimate_Deserialize;
@@ -864,6 +878,39 @@ export type RoleRoute_Serialize = {
 	 *  served from), if it cannot.
 	 */
 	problem: string | null,
+};
+
+/**  How a save may treat the file it replaces. */
+export type SaveOptions = SaveOptions_Serialize | SaveOptions_Deserialize;
+
+/**  How a save may treat the file it replaces. */
+export type SaveOptions_Deserialize = {
+	/**
+	 *  The file the project was opened from or last saved to, when it is saved somewhere else
+	 *  (Save As): the fields of that file this studio does not know come along. None: the
+	 *  file being written.
+	 */
+	from?: string | null,
+	/**
+	 *  Replace the file even though another program changed it since it was read (the
+	 *  creator chose Overwrite). A newer studio's file is never overwritten.
+	 */
+	overwrite?: boolean,
+};
+
+/**  How a save may treat the file it replaces. */
+export type SaveOptions_Serialize = {
+	/**
+	 *  The file the project was opened from or last saved to, when it is saved somewhere else
+	 *  (Save As): the fields of that file this studio does not know come along. None: the
+	 *  file being written.
+	 */
+	from: string | null,
+	/**
+	 *  Replace the file even though another program changed it since it was read (the
+	 *  creator chose Overwrite). A newer studio's file is never overwritten.
+	 */
+	overwrite: boolean,
 };
 
 export type Scenario = Scenario_Serialize | Scenario_Deserialize;

@@ -33,6 +33,12 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The render is estimated above the project's budget: it was not started.
     OverBudget,
+    /// The project file changed on disk since it was opened (another program wrote it):
+    /// nothing was saved; the window asks whether to reload, overwrite or save as.
+    Conflict,
+    /// The project file on disk is of a newer format, made by a newer studio: it is never
+    /// overwritten (save as another file).
+    NewerVersion,
     Internal,
 }
 
@@ -78,6 +84,8 @@ impl From<ProjectError> for ApiError {
     fn from(e: ProjectError) -> Self {
         let code = match e {
             ProjectError::Read { .. } | ProjectError::Write { .. } => ErrorCode::Io,
+            ProjectError::Conflict { .. } => ErrorCode::Conflict,
+            ProjectError::NewerVersion { .. } => ErrorCode::NewerVersion,
             _ => ErrorCode::InvalidProject,
         };
         ApiError {

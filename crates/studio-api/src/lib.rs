@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keys;
 pub mod models;
 pub mod processes;
+pub mod projects;
 mod session;
 pub mod settings;
 pub mod settings_view;

@@ -361,12 +361,19 @@ impl Studio {
         p
     }
 
+    /// Loads a project, remembered for the saves that follow ([`crate::projects`]).
     pub fn load_project(path: &Path) -> Result<Project, ApiError> {
-        Ok(Project::load(path)?)
+        crate::projects::ProjectFiles::shared().open(path)
     }
 
-    pub fn save_project(path: &Path, project: &Project) -> Result<(), ApiError> {
-        Ok(project.save(path)?)
+    /// Saves a project as [`crate::projects::ProjectFiles::save`] does: unknown fields kept,
+    /// a file changed by another program or made by a newer studio not overwritten.
+    pub fn save_project(
+        path: &Path,
+        project: &Project,
+        options: &crate::projects::SaveOptions,
+    ) -> Result<(), ApiError> {
+        crate::projects::ProjectFiles::shared().save(path, project, options)
     }
 
     /// Every problem with an edited project; relative references resolve against the project's

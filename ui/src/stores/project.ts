@@ -42,6 +42,23 @@ export interface ProjectState {
   spentUsd?: number;
   /** Reference image path → thumbnail URL, or null when it cannot be read. */
   thumbnails: Record<string, string | null>;
+  /**
+   * A save found the file changed by another program since it was read (Rust's
+   * `ErrorCode::Conflict`): nothing was written, autosave waits until it is resolved, and the
+   * window asks (Reload, Overwrite, Save as…) while `asking`. Null when nothing is pending.
+   */
+  conflict: { path: string; message: string; asking: boolean } | null;
+}
+
+/** How long after the last edit a saved project is written. */
+export const AUTOSAVE_MS = 800;
+
+/** How a save treats the file: `from` the file the project came from (Save As), `overwrite`
+ * another program's change (the creator chose so), `adopt` the new path as the project's. */
+export interface SaveChoice {
+  from?: string | null;
+  overwrite?: boolean;
+  adopt?: boolean;
 }
 
 /** Shown until Rust's `newProject` answers (a few milliseconds after start). */
@@ -68,6 +85,7 @@ export function createProjectStore(status: StatusStore) {
     attempted: false,
     spent: "",
     thumbnails: {},
+    conflict: null,
   });
   let checkTimer: number | undefined;
   let autosaveTimer: number | undefined;
@@ -81,15 +99,31 @@ export function createProjectStore(status: StatusStore) {
   /** The project as plain data, for Rust and the pure editing functions. */
   const current = (): Project => unwrap(state.project);
 
-  /** After every edit: check soon, and autosave a saved project. */
+  /**
+   * After an edit, or once a project is shown: check soon; and autosave a saved project, but
+   * only when it was edited. Opening a project never writes it: the file is the creator's, and
+   * a rewrite nobody asked for would change it behind their back (and another program's copy).
+   */
   function changed() {
     window.clearTimeout(checkTimer);
     checkTimer = window.setTimeout(() => void check(), 150);
     const path = state.path;
-    if (path) {
+    if (path && state.dirty && !state.conflict) {
       window.clearTimeout(autosaveTimer);
-      autosaveTimer = window.setTimeout(() => void saveTo(path), 800);
+      autosaveTimer = window.setTimeout(() => {
+        // Still the same, still edited project (another one may have been opened since).
+        if (state.path === path && state.dirty) void saveTo(path);
+      }, AUTOSAVE_MS);
     }
+  }
+
+  /** Writes a pending autosave now (before another project replaces this one). */
+  async function flushAutosave() {
+    if (autosaveTimer === undefined) return;
+    window.clearTimeout(autosaveTimer);
+    autosaveTimer = undefined;
+    const path = state.path;
+    if (path && state.dirty && !state.conflict) await saveTo(path);
   }
 
   /** A copy that later edits of the store do not change (for the undo history). */
@@ -314,9 +348,11 @@ export function createProjectStore(status: StatusStore) {
 
   /** Shows a project as it is on disk (or a new one): no undo history, nothing touched. */
   function load(project: Project, path: string | null) {
+    window.clearTimeout(autosaveTimer);
+    autosaveTimer = undefined;
     batch(() => {
       setState("project", reconcile(project));
-      setState({ path, dirty: false, touched: [], attempted: false });
+      setState({ path, dirty: false, touched: [], attempted: false, conflict: null });
     });
     setHist(history.emptyHistory<Project>());
   }
@@ -332,6 +368,7 @@ export function createProjectStore(status: StatusStore) {
 
   async function newProject() {
     if (!(await confirmDiscard("Start a new project"))) return;
+    await flushAutosave();
     load(await commands.newProject(), null);
     changed();
   }
@@ -339,6 +376,7 @@ export function createProjectStore(status: StatusStore) {
   /** A path from the recent list (the welcome screen): Rust grants it. */
   async function openRecent(path: string) {
     if (!(await confirmDiscard("Open another project"))) return;
+    await flushAutosave();
     const r = await commands.openRecent(path);
     if (r.status === "error") return status.set(`Cannot open ${path}: ${r.error.message}`, "error");
     load(r.data, path);
@@ -354,6 +392,7 @@ export function createProjectStore(status: StatusStore) {
 
   /** Opens a project the backend granted (command line, or a second start of the app). */
   async function openGranted(path: string): Promise<boolean> {
+    await flushAutosave();
     const r = await commands.openProject(path);
     if (r.status === "ok") {
       load(r.data, path);
@@ -367,6 +406,7 @@ export function createProjectStore(status: StatusStore) {
     if (!(await confirmDiscard("Open another project"))) return;
     const [path] = await status.choose("openProject");
     if (!path) return;
+    await flushAutosave();
     try {
       load(unwrapResult(await commands.openProject(path)), path);
       changed();
@@ -375,20 +415,35 @@ export function createProjectStore(status: StatusStore) {
     }
   }
 
-  async function saveTo(path: string) {
-    const r = await commands.saveProject(path, current());
-    if (r.status === "error") status.set(`Not saved: ${r.error.message}`, "error");
-    else {
-      if (state.path === path) setState("dirty", false);
-      status.set(`Saved ${path}`);
+  /**
+   * Writes the project to `path` (Rust keeps the file's unknown fields and checks it is still
+   * the one read); true when written. `from`: the file it was opened from, for Save As.
+   */
+  async function saveTo(path: string, options: SaveChoice = {}): Promise<boolean> {
+    window.clearTimeout(autosaveTimer);
+    autosaveTimer = undefined;
+    const saved = snapshot();
+    const r = await commands.saveProject(path, saved, { from: options.from ?? null, overwrite: options.overwrite ?? false });
+    if (r.status === "error") {
+      if (r.error.code === "conflict") setState("conflict", { path, message: r.error.message, asking: true });
+      status.set(`Not saved: ${r.error.message}`, "error");
+      return false;
     }
+    batch(() => {
+      // Save As: the window's project is now that file (and no longer in conflict).
+      if (options.adopt) setState({ path, conflict: null });
+      if (state.conflict?.path === path) setState("conflict", null);
+      // Edits made while it was written are still to save.
+      if (state.path === path && JSON.stringify(current()) === JSON.stringify(saved)) setState("dirty", false);
+    });
+    status.set(`Saved ${path}`);
+    return true;
   }
 
   async function saveAs() {
     const [path] = await status.choose("saveProject", "project.studio.json");
     if (!path) return;
-    setState("path", path);
-    await saveTo(path);
+    if (!(await saveTo(path, { from: state.path, adopt: true }))) return;
     // Relative references now resolve against the new folder.
     void showProjectSpent();
   }
@@ -396,6 +451,35 @@ export function createProjectStore(status: StatusStore) {
   function save() {
     const path = state.path;
     void (path ? saveTo(path) : saveAs());
+  }
+
+  // ---------- a file changed by another program ----------
+
+  /** The conflict dialog's choice: the file as it is on disk now (this window's edits dropped). */
+  async function reloadFromDisk() {
+    const c = state.conflict;
+    if (!c) return;
+    if (await openGranted(c.path)) {
+      changed();
+      status.set(`Reloaded ${c.path}`);
+    }
+  }
+
+  /** The conflict dialog's choice: this window's project replaces the file. */
+  async function overwriteFile() {
+    const c = state.conflict;
+    if (c) await saveTo(c.path, { overwrite: true });
+  }
+
+  /** The conflict dialog's choice: this window's project goes to another file. */
+  async function saveConflictAs() {
+    if (state.conflict) await saveAs();
+  }
+
+  /** Closes the dialog without choosing: the edits stay unsaved (autosave waits) until Save. */
+  function dismissConflict() {
+    if (state.conflict) setState("conflict", "asking", false);
+    status.set("Not saved: the file was changed by another program. Save (Ctrl+S) to choose again.", "warn");
   }
 
   return {
@@ -449,6 +533,10 @@ export function createProjectStore(status: StatusStore) {
     open,
     save,
     saveAs,
+    reloadFromDisk,
+    overwriteFile,
+    saveConflictAs,
+    dismissConflict,
   };
 }
 
