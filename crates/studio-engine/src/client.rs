@@ -21,7 +21,7 @@ use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use crate::config::TemporalSettings;
 use crate::error::{EngineError, Result};
 use crate::messages::{
-    BatchResult, CharacterInput, CharacterOutput, RegenerateRequest, RenderInput,
+    BatchResult, CharacterInput, CharacterOutput, RawArgs, RegenerateRequest, RenderInput,
 };
 use crate::names;
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
@@ -279,6 +279,11 @@ fn to_value(v: &impl serde::Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| EngineError::Rpc(format!("encoding a message: {e}")))
 }
 
+/// `v` as the one JSON payload of a message whose handler takes [`RawArgs`].
+fn raw_json(v: &impl serde::Serialize) -> Result<RawArgs> {
+    RawArgs::json(v).map_err(|e| EngineError::Rpc(format!("encoding a message: {e}")))
+}
+
 impl StudioClient {
     pub fn new(client: Client, task_queue: impl Into<String>) -> Self {
         StudioClient {
@@ -331,7 +336,7 @@ impl StudioClient {
                 VideoWorkflow::run,
                 start,
                 VideoWorkflow::add_segment,
-                to_value(&scenario)?,
+                raw_json(&scenario)?,
                 self.start_options(id),
             )
             .await
@@ -347,7 +352,7 @@ impl StudioClient {
             .get_workflow_handle::<VideoWorkflow>(id)
             .execute_update(
                 VideoWorkflow::add_scenario,
-                to_value(&scenario)?,
+                raw_json(&scenario)?,
                 WorkflowExecuteUpdateOptions::default(),
             )
             .await
@@ -428,7 +433,11 @@ impl StudioClient {
     pub async fn pause(&self, id: &str) -> Result<()> {
         self.client
             .get_workflow_handle::<VideoWorkflow>(id)
-            .signal(VideoWorkflow::pause, (), WorkflowSignalOptions::default())
+            .signal(
+                VideoWorkflow::pause,
+                RawArgs::none(),
+                WorkflowSignalOptions::default(),
+            )
             .await
             .map_err(|e| interaction(id, e))
     }
@@ -436,7 +445,11 @@ impl StudioClient {
     pub async fn resume(&self, id: &str) -> Result<()> {
         self.client
             .get_workflow_handle::<VideoWorkflow>(id)
-            .signal(VideoWorkflow::resume, (), WorkflowSignalOptions::default())
+            .signal(
+                VideoWorkflow::resume,
+                RawArgs::none(),
+                WorkflowSignalOptions::default(),
+            )
             .await
             .map_err(|e| interaction(id, e))
     }

@@ -9,7 +9,7 @@ use temporalio_sdk::{
 };
 
 use crate::activities::StudioActivities;
-use crate::messages::{BatchArg, BatchResult, BatchStart, CharacterInput};
+use crate::messages::{BatchArg, BatchResult, BatchStart, CharacterInput, RawArgs};
 use crate::names;
 use crate::tuning::Tuning;
 
@@ -96,13 +96,18 @@ impl BatchWorkflow {
         self.progress.clone()
     }
 
+    /// Pauses whatever came with the signal: a payload it does not take must not fail the
+    /// workflow task, which would wedge the batch (see [`RawArgs`]).
     #[signal(name = names::PAUSE)]
-    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+        super::ignored_args(names::PAUSE, &args);
         self.paused = true;
     }
 
+    /// Resumes whatever came with the signal (see [`BatchWorkflow::pause`]).
     #[signal(name = names::RESUME)]
-    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+        super::ignored_args(names::RESUME, &args);
         self.paused = false;
     }
 }

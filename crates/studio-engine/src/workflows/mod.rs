@@ -7,3 +7,13 @@ pub mod video;
 
 pub use batch::BatchWorkflow;
 pub use video::VideoWorkflow;
+
+use crate::messages::RawArgs;
+
+/// Says (in the worker's log) that a signal's payloads were ignored: `pause` and `resume`
+/// take none, and act on their name whatever came with them.
+fn ignored_args(signal: &str, args: &RawArgs) {
+    if !args.is_nothing() {
+        tracing::warn!(signal, ?args, "the signal takes no payload; ignored it");
+    }
+}

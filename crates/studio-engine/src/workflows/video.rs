@@ -5,6 +5,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::Value;
 
 use futures::future::{join_all, select, select_all, Either, LocalBoxFuture};
+use studio_core::project::MAX_SCENARIOS;
 use studio_core::{
     CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
     Usage, Usd, Version, VideoRequest, VideoResult,
@@ -20,7 +21,7 @@ use temporalio_sdk::{
 use crate::activities::StudioActivities;
 use crate::messages::{
     BaseVersion, CacheHits, CacheQuery, CharacterInput, EnhanceInput, PlanQuery, PrepareQuery,
-    RegenerateRequest, RenderInput, RenderPlan, SegmentInput, SegmentOutput, StitchInput,
+    RawArgs, RegenerateRequest, RenderInput, RenderPlan, SegmentInput, SegmentOutput, StitchInput,
 };
 use crate::names;
 use crate::tuning::Tuning;
@@ -179,6 +180,25 @@ impl VideoWorkflow {
                 .is_some_and(|&i| self.budget.fits(self.clip_cost(i)))
     }
 
+    /// Every scene is a paid clip: a job grows no larger than a project may be
+    /// ([`MAX_SCENARIOS`]).
+    fn room_for_another(&self) -> Result<(), String> {
+        if self.request.scenarios.len() >= MAX_SCENARIOS {
+            return Err(format!(
+                "this job has {} scenarios, the most one job may have (each is a paid clip)",
+                self.request.scenarios.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Drops an `addSegment` signal (a signal cannot be refused) and says why: in the job's
+    /// current step, which the creator sees, and in the worker's log.
+    fn drop_segment(&mut self, why: &str) {
+        tracing::warn!(why, "addSegment signal dropped");
+        self.progress.current_step = format!("Scenario not added: {why}");
+    }
+
     fn index_of(&self, scenario_id: &str) -> Option<usize> {
         self.progress
             .segments
@@ -330,6 +350,14 @@ where
             other => return other,
         }
     }
+}
+
+/// The scenario a message carries: one JSON payload, which [`scenario_from`] reads.
+fn scenario_of(args: &RawArgs) -> Result<ScenarioSpec, String> {
+    let value = args
+        .one_json()
+        .map_err(|e| format!("the message carried {e}"))?;
+    scenario_from(&value)
 }
 
 /// A scenario as clients send it: the seed design's plain prompt string, or the full object.
@@ -1065,44 +1093,53 @@ impl VideoWorkflow {
         self.progress.clone()
     }
 
+    /// Pauses whatever came with the signal: its name says what the sender wants, and a
+    /// payload it does not take must not fail the workflow task (see [`RawArgs`]).
     #[signal(name = names::PAUSE)]
-    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+    pub fn pause(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+        super::ignored_args(names::PAUSE, &args);
         if self.progress.stage != Stage::Completed {
             self.paused = true;
             self.progress.paused = true;
         }
     }
 
+    /// Resumes whatever came with the signal (see [`VideoWorkflow::pause`]).
     #[signal(name = names::RESUME)]
-    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>) {
+    pub fn resume(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+        super::ignored_args(names::RESUME, &args);
         self.paused = false;
         self.progress.paused = false;
     }
 
-    /// Takes any JSON: a payload that is not a scenario is dropped and said, never allowed to
-    /// fail the workflow task (which would wedge the job on every retry).
+    /// Takes any payloads: what is not a scenario (no payload, several, not JSON, JSON of
+    /// another shape) is dropped and said, never allowed to fail the workflow task (which
+    /// would wedge the job on every retry).
     #[signal(name = names::ADD_SEGMENT)]
-    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, scenario: Value) {
-        let scenario = match scenario_from(&scenario) {
+    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+        let scenario = match scenario_of(&args) {
             Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "addSegment signal dropped");
-                self.progress.current_step = format!("Scenario not added: {e}");
-                return;
-            }
+            Err(e) => return self.drop_segment(&e),
         };
         if !self.accepting_segments || scenario.prompt.trim().is_empty() {
+            tracing::warn!(
+                too_late = !self.accepting_segments,
+                "addSegment signal dropped: too late, or an empty prompt"
+            );
             return;
         }
-        // A signal cannot be refused: a scenario the model would refuse is dropped, and said.
+        // A signal cannot be refused: a scenario past the limit, or one the model would
+        // refuse, is dropped and said.
+        if let Err(e) = self.room_for_another() {
+            return self.drop_segment(&e);
+        }
         let label = scenario
             .id
             .clone()
             .unwrap_or_else(|| "the new scenario".into());
         let problems = self.problems_of(&scenario, &label, self.quality);
         if let Some(p) = problems.first() {
-            self.progress.current_step = format!("Scenario not added: {p}");
-            return;
+            return self.drop_segment(&p.to_string());
         }
         self.push_scenario(scenario);
     }
@@ -1111,15 +1148,16 @@ impl VideoWorkflow {
     fn validate_add_scenario(
         &self,
         _ctx: &WorkflowContextView,
-        scenario: &Value,
+        args: &RawArgs,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let scenario = &scenario_from(scenario)?;
+        let scenario = &scenario_of(args)?;
         if scenario.prompt.trim().is_empty() {
             return Err("the new scenario's prompt is empty".into());
         }
         if !self.accepting_segments {
             return Err("too late to add a scenario: the video is already being stitched".into());
         }
+        self.room_for_another()?;
         let label = scenario
             .id
             .clone()
@@ -1135,13 +1173,9 @@ impl VideoWorkflow {
     /// Adds a scenario to the running job (refused when it breaks the job's model rules);
     /// returns its id.
     #[update(name = names::ADD_SCENARIO)]
-    pub fn add_scenario(
-        &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        scenario: Value,
-    ) -> String {
+    pub fn add_scenario(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) -> String {
         // The validator has already accepted it.
-        let Ok(scenario) = scenario_from(&scenario) else {
+        let Ok(scenario) = scenario_of(&args) else {
             return String::new();
         };
         self.push_scenario(scenario);
