@@ -143,23 +143,86 @@ async fn stitch_copies_uniform_clips_and_reencodes_mixed_ones() {
     assert_eq!(info.video.unwrap().width, 1280);
 }
 
+/// The processes whose command line has an argument containing `needle` (Linux: `/proc`).
+fn pids_with_arg(needle: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| has_arg(*pid, needle))
+        .collect()
+}
+
+fn has_arg(pid: u32, needle: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+        c.split(|b| *b == 0)
+            .any(|a| String::from_utf8_lossy(a).contains(needle))
+    })
+}
+
+/// Whether `pid` is still the ffmpeg that wrote `needle`: running, or dead but not reaped (a
+/// zombie has no command line left, so its state says it). A vanished PID, or one reused by
+/// another program, is gone.
+fn still_there(pid: u32, needle: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) STATE ...`: the state follows the last ')'.
+    let zombie = stat
+        .rsplit_once(')')
+        .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+    zombie || has_arg(pid, needle)
+}
+
+/// Polls `check` every 20 ms until it holds or `limit` passes.
+async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + limit;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn cancel_kills_ffmpeg_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let ff = Ffmpeg::from_env();
     let image = character(dir.path(), AspectRatio::Landscape).await;
     let task = TaskCtx::detached();
+    // The output path is unique to this test: it finds the ffmpeg that writes it.
     let out = dir.path().join("big.mp4");
-    let cancel = task.cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        cancel.cancel();
-    });
+    let needle = out.display().to_string();
+    let render = {
+        let (ff, task, out) = (ff.clone(), task.clone(), out.clone());
+        // A 4K pan of a long still runs for many seconds unless killed.
+        tokio::spawn(async move {
+            ff.animate_still(&image, None, (3840, 2160), 60, &out, &task)
+                .await
+        })
+    };
+    let mut pids = Vec::new();
+    assert!(
+        within(Duration::from_secs(10), || {
+            pids = pids_with_arg(&needle);
+            !pids.is_empty()
+        })
+        .await,
+        "ffmpeg never started"
+    );
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    let pid = pids[0];
+
     let started = Instant::now();
-    // A 4K upscale of a long still runs for many seconds unless killed.
-    let err = ff
-        .animate_still(&image, None, (3840, 2160), 60, &out, &task)
+    task.cancel.cancel();
+    let err = tokio::time::timeout(Duration::from_secs(5), render)
         .await
+        .expect("the render returns once cancelled")
+        .unwrap()
         .unwrap_err();
     assert!(matches!(err, studio_media::MediaError::Cancelled), "{err}");
     assert!(
@@ -167,6 +230,12 @@ async fn cancel_kills_ffmpeg_promptly() {
         "{:?}",
         started.elapsed()
     );
+    // The process itself is gone (killed and reaped), not merely abandoned.
+    assert!(
+        within(Duration::from_secs(2), || !still_there(pid, &needle)).await,
+        "ffmpeg {pid} still runs after the cancellation returned"
+    );
+    assert!(!out.exists(), "a cancelled render leaves no file");
 }
 
 #[tokio::test]
