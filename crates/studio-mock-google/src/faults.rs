@@ -38,6 +38,9 @@ pub struct Faults {
     /// Vertex: the finished video comes as `videoGcsUri` (a `gs://mock-bucket/...` object).
     pub gcs_key: bool,
     pub polls: Option<u32>,
+    /// `redirect`: the finished video's download (a Gemini file's `:download`, a Cloud Storage
+    /// `alt=media` read) answers 302 to a signed URL on the mock's other origin.
+    pub redirect: bool,
     /// A Gemini file delivered by URI answers `PROCESSING` to this many state checks first
     /// (default 1).
     pub file_processing: Option<u32>,
@@ -79,6 +82,7 @@ impl Faults {
             "no-video" => self.no_video = true,
             "inline" => self.inline = true,
             "gcs-key" => self.gcs_key = true,
+            "redirect" => self.redirect = true,
             other => {
                 if let Some(n) = other.strip_prefix("fail=") {
                     self.fail_first = n.trim().parse().ok();
@@ -121,6 +125,7 @@ mod tests {
     fn parses_the_new_markers_and_several_blocks() {
         let f = Faults::parse("x [mock:429=2.25] y [mock:op-error-once,inline, gcs-key]");
         assert!(f.throttle_once && f.op_error_once && f.inline && f.gcs_key);
+        assert!(Faults::parse("[mock:gcs-key, redirect]").redirect);
         assert_eq!(f.retry_delay_ms(), 2250);
         assert_eq!(Faults::parse("[mock:fail=2]").fail_first, Some(2));
         let f = Faults::parse("[mock:quota-day,free-tier,op-invalid,no-video]");

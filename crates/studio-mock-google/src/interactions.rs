@@ -19,7 +19,7 @@ use studio_models::{Family, Route};
 use crate::faults::Faults;
 use crate::routes::{
     check_gemini_key, check_vertex_auth, common_faults, google_error, invalid, origin, parse_body,
-    parse_query, put_gcs, refuse_unknown, Note, Shared, Site,
+    parse_query, put_gcs, redirect_if_asked, refuse_unknown, Note, Shared, Site,
 };
 use crate::rules::{self, image_from, InputImage};
 use crate::State;
@@ -754,6 +754,7 @@ async fn finish(
                 .lock()
                 .expect("lock")
                 .insert(id.clone(), faults.file_processing.unwrap_or(1));
+            redirect_if_asked(state, faults, &id);
             Some(format!("{origin}/v1beta/files/{id}"))
         }
         (Site::Vertex { .. }, true) => {
@@ -763,7 +764,9 @@ async fn finish(
                 prefix.trim_end_matches('/'),
                 uuid::Uuid::new_v4().simple()
             );
-            Some(put_gcs(state, uri, bytes.clone()))
+            let uri = put_gcs(state, uri, bytes.clone());
+            redirect_if_asked(state, faults, &uri);
+            Some(uri)
         }
     };
     Ending::Completed {

@@ -59,6 +59,13 @@
 //! Gemini Omni: a clip whose real size would pass the ~4 MB inline cap fails unless asked by
 //! URI; Interactions errors have a string `code`.
 //!   `gcs-key` (Vertex): the video comes as `videoGcsUri: gs://mock-bucket/ID.mp4`.
+//!   `redirect`: the video's download (a Gemini file's `:download?alt=media`, a Cloud Storage
+//!   `alt=media` read) checks the credential, then answers 302 to a signed URL on the mock's
+//!   second origin ([`MockGoogle::signed_addr`], another port: another origin), as Google's
+//!   downloads do. That host serves the bytes to a request with no credential, records the
+//!   header names of every request it gets ([`Stats::signed_downloads`]), and refuses (400) one
+//!   that carries `authorization`, `x-goog-api-key` or `x-goog-user-project`: a credential sent
+//!   past the redirect fails the download and shows in the stats.
 //!
 //! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
 //! 403; a wrong bearer token a 401.
@@ -122,7 +129,35 @@ pub struct Stats {
     pub reference_images: HashMap<String, u32>,
     #[serde(default)]
     pub resolutions: HashMap<String, String>,
+    /// Every request the signed-URL host got (see the `redirect` fault), in order.
+    #[serde(default)]
+    pub signed_downloads: Vec<SignedDownload>,
 }
+
+/// A request to the signed-URL host: what a redirected download carried there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedDownload {
+    pub path: String,
+    /// The names of its headers, lower case.
+    pub headers: Vec<String>,
+    pub status: u16,
+}
+
+impl SignedDownload {
+    /// The credential headers it carried (none, if credentials stayed home).
+    pub fn credentials(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .map(String::as_str)
+            .filter(|h| CREDENTIAL_HEADERS.contains(h))
+            .collect()
+    }
+}
+
+/// The headers that carry a Google credential.
+pub const CREDENTIAL_HEADERS: [&str; 3] =
+    ["authorization", "x-goog-api-key", "x-goog-user-project"];
 
 /// A model on the Gemini API's list, with its `supportedGenerationMethods`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +259,12 @@ pub(crate) struct State {
     failed_first: Mutex<HashMap<String, u32>>,
     /// Prompts whose first operation already failed (`op-error-once`).
     failed_once: Mutex<HashSet<String>>,
+    /// Videos (Gemini file ids, `gs://` URIs) whose download redirects (`redirect`).
+    redirected: Mutex<HashSet<String>>,
+    /// Signed URLs handed out: their token, and the video each one reads.
+    signed: Mutex<HashMap<String, String>>,
+    /// `http://127.0.0.1:PORT` of the signed-URL host.
+    signed_origin: String,
     work: tempfile::TempDir,
     offline: studio_media::offline::OfflineProvider,
 }
@@ -231,6 +272,8 @@ pub(crate) struct State {
 /// A running mock server.
 pub struct MockGoogle {
     pub addr: SocketAddr,
+    /// The signed-URL host redirected downloads go to: another origin than `addr`.
+    pub signed_addr: SocketAddr,
     state: Arc<State>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -240,6 +283,8 @@ impl MockGoogle {
     pub async fn start(port: u16, options: MockOptions) -> std::io::Result<MockGoogle> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
+        let signed_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let signed_addr = signed_listener.local_addr()?;
         let state = Arc::new(State {
             options,
             started: Instant::now(),
@@ -251,16 +296,30 @@ impl MockGoogle {
             throttled: Mutex::default(),
             failed_first: Mutex::default(),
             failed_once: Mutex::default(),
+            redirected: Mutex::default(),
+            signed: Mutex::default(),
+            signed_origin: format!("http://{signed_addr}"),
             work: tempfile::tempdir()?,
             offline: studio_media::offline::OfflineProvider::new(studio_media::Ffmpeg::from_env()),
         });
         let app = routes::router(state.clone());
+        let signed_app = routes::signed_router(state.clone());
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            use std::future::IntoFuture;
+            let (api, signed) = tokio::join!(
+                axum::serve(listener, app).into_future(),
+                axum::serve(signed_listener, signed_app).into_future()
+            );
+            if let Err(e) = api.and(signed) {
                 tracing::error!(error = %e, "mock server stopped");
             }
         });
-        Ok(MockGoogle { addr, state, task })
+        Ok(MockGoogle {
+            addr,
+            signed_addr,
+            state,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:PORT`, for `STUDIO_GOOGLE_BASE_URL`.

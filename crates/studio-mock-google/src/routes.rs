@@ -65,6 +65,14 @@ pub(crate) fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
+/// The signed-URL host: `GET /signed/TOKEN?X-Goog-Signature=…`, on an origin of its own.
+pub(crate) fn signed_router(state: Shared) -> Router {
+    Router::new()
+        .route("/signed/{token}", get(signed_download))
+        .fallback(no_route)
+        .with_state(state)
+}
+
 // ------------------------------------------------------------------------------ request log
 
 /// What a handler learnt about its request (model, prompt), for the request log.
@@ -848,6 +856,9 @@ async fn gemini_file(
                 json!([]),
             );
         }
+        if let Some(redirect) = redirect_download(&state, id) {
+            return redirect;
+        }
         state.stats.lock().expect("lock").downloads += 1;
         return video_response(bytes);
     }
@@ -884,6 +895,9 @@ async fn gcs_object(
         .get("alt")
         .is_some_and(|a| a == "media");
     if media {
+        if let Some(redirect) = redirect_download(&state, &uri) {
+            return redirect;
+        }
         state.stats.lock().expect("lock").downloads += 1;
         return video_response(bytes);
     }
@@ -892,6 +906,78 @@ async fn gcs_object(
                 "contentType": "video/mp4", "size": bytes.len().to_string()}),
     )
     .into_response()
+}
+
+/// Makes the download of `key` (a Gemini file id, a `gs://` URI) redirect when the prompt asks
+/// for it (`redirect`).
+pub(crate) fn redirect_if_asked(state: &State, faults: &Faults, key: &str) {
+    if faults.redirect {
+        state
+            .redirected
+            .lock()
+            .expect("lock")
+            .insert(key.to_owned());
+    }
+}
+
+/// A 302 to a fresh signed URL for `key` on the signed-URL host, when `key` redirects.
+fn redirect_download(state: &State, key: &str) -> Option<Response> {
+    if !state.redirected.lock().expect("lock").contains(key) {
+        return None;
+    }
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    state
+        .signed
+        .lock()
+        .expect("lock")
+        .insert(token.clone(), key.to_owned());
+    let location = format!(
+        "{}/signed/{token}?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Expires=900&\
+         X-Goog-Signature={}",
+        state.signed_origin,
+        uuid::Uuid::new_v4().simple()
+    );
+    Some((StatusCode::FOUND, [("location", location)]).into_response())
+}
+
+/// The signed URL's bytes, for a request that carries no credential of its own (the signature
+/// is the credential); the header names of every request are recorded.
+async fn signed_download(
+    AxState(state): AxState<Shared>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let names: Vec<String> = headers.keys().map(|k| k.as_str().to_owned()).collect();
+    let key = state.signed.lock().expect("lock").get(&token).cloned();
+    let bytes = key.and_then(|k| state.files.lock().expect("lock").get(&k).cloned());
+    let carried = names
+        .iter()
+        .any(|n| crate::CREDENTIAL_HEADERS.contains(&n.as_str()));
+    let response = match bytes {
+        None => google_error(404, "NOT_FOUND", "No such signed URL.", json!([])),
+        Some(_) if carried => google_error(
+            400,
+            "INVALID_ARGUMENT",
+            "A signed URL takes no other credential: the request carries an API key, a bearer \
+             token or a quota project.",
+            json!([]),
+        ),
+        Some(bytes) => {
+            state.stats.lock().expect("lock").downloads += 1;
+            video_response(bytes)
+        }
+    };
+    state
+        .stats
+        .lock()
+        .expect("lock")
+        .signed_downloads
+        .push(crate::SignedDownload {
+            path: format!("/signed/{token}"),
+            headers: names,
+            status: response.status().as_u16(),
+        });
+    response
 }
 
 /// Stores a finished video under `gs://...` and returns that URI.

@@ -12,7 +12,8 @@ use studio_models::Family;
 
 use crate::faults::Faults;
 use crate::routes::{
-    common_faults, google_error, invalid, put_gcs, refuse_unknown, Note, Shared, Site,
+    common_faults, google_error, invalid, put_gcs, redirect_if_asked, refuse_unknown, Note, Shared,
+    Site,
 };
 use crate::rules::{self, image_from, InputImage};
 use crate::State;
@@ -437,6 +438,7 @@ async fn outcome(
                             .lock()
                             .expect("lock")
                             .insert(id.clone(), bytes.clone());
+                        redirect_if_asked(state, faults, &id);
                         let uri = format!("{origin}/v1beta/files/{id}:download?alt=media");
                         json!({"video": {"uri": uri, "encoding": "video/mp4"}})
                     }
@@ -452,10 +454,12 @@ async fn outcome(
                     if let Some(prefix) = &ask.storage_uri {
                         let uri = format!("{}/{op}/sample_{i}.mp4", prefix.trim_end_matches('/'));
                         let uri = put_gcs(state, uri, bytes.clone());
+                        redirect_if_asked(state, faults, &uri);
                         json!({"gcsUri": uri, "mimeType": "video/mp4"})
                     } else if faults.gcs_key {
                         let uri = format!("gs://mock-bucket/{op}-{i}.mp4");
                         let uri = put_gcs(state, uri, bytes.clone());
+                        redirect_if_asked(state, faults, &uri);
                         json!({"videoGcsUri": uri, "mimeType": "video/mp4"})
                     } else {
                         json!({"bytesBase64Encoded": b64(), "mimeType": "video/mp4"})

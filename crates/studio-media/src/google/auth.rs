@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{ErrorClass, MediaError};
@@ -216,24 +217,20 @@ impl Auth {
         }
     }
 
-    /// Adds the credential to a request.
-    pub async fn apply(
-        &self,
-        req: reqwest::RequestBuilder,
-    ) -> Result<reqwest::RequestBuilder, MediaError> {
+    /// The credential as request headers (the API key; or a bearer token, with the quota
+    /// project of user credentials). Marked sensitive: the HTTP stack's debug and trace output
+    /// prints them as "Sensitive", so even STUDIO_LOG=trace never writes a key or a token. The
+    /// caller decides which hosts get them (see `GoogleProvider::send`).
+    pub async fn headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, MediaError> {
         match self {
             Auth::ApiKey(key) => {
-                let mut value = reqwest::header::HeaderValue::from_str(key.expose_secret())
-                    .map_err(|_| MediaError::Provider {
-                        provider: "gemini".into(),
-                        class: ErrorClass::InvalidApiKey,
-                        message: "the API key holds characters an HTTP header cannot carry".into(),
-                        retry_after: None,
-                    })?;
-                // Sensitive headers print as "Sensitive" in the HTTP stack's debug and trace
-                // output, so even STUDIO_LOG=trace never writes the key.
-                value.set_sensitive(true);
-                Ok(req.header("x-goog-api-key", value))
+                let value = sensitive(key.expose_secret()).ok_or_else(|| MediaError::Provider {
+                    provider: "gemini".into(),
+                    class: ErrorClass::InvalidApiKey,
+                    message: "the API key holds characters an HTTP header cannot carry".into(),
+                    retry_after: None,
+                })?;
+                Ok(vec![(HeaderName::from_static("x-goog-api-key"), value)])
             }
             Auth::TokenSource(provider) => {
                 let token = provider
@@ -247,14 +244,38 @@ impl Auth {
                         message: format!("cannot get an OAuth token: {e}"),
                         retry_after: None,
                     })?;
-                Ok(req.bearer_auth(token.as_str()))
+                Ok(vec![bearer(token.as_str())?])
             }
             Auth::User(user) => {
                 let token = user.token().await?;
-                Ok(req
-                    .bearer_auth(token.expose_secret())
-                    .header("x-goog-user-project", &user.quota_project))
+                let project = HeaderValue::from_str(&user.quota_project).map_err(|_| {
+                    auth_error(format!(
+                        "the quota project {:?} holds characters an HTTP header cannot carry",
+                        user.quota_project
+                    ))
+                })?;
+                Ok(vec![
+                    bearer(token.expose_secret())?,
+                    (HeaderName::from_static("x-goog-user-project"), project),
+                ])
             }
         }
     }
+}
+
+/// A header value that is never printed.
+fn sensitive(text: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(text).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+fn bearer(token: &str) -> Result<(HeaderName, HeaderValue), MediaError> {
+    let value = sensitive(&format!("Bearer {token}")).ok_or_else(|| MediaError::Provider {
+        provider: "vertex".into(),
+        class: ErrorClass::Transient,
+        message: "the OAuth token holds characters an HTTP header cannot carry".into(),
+        retry_after: None,
+    })?;
+    Ok((reqwest::header::AUTHORIZATION, value))
 }

@@ -16,6 +16,8 @@ pub use studio_models::Backend;
 use studio_models::{Catalog, VertexLocation};
 
 const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
+/// Where Cloud Storage's JSON API is served (a mock's origin replaces it).
+pub(crate) const STORAGE_ORIGIN: &str = "https://storage.googleapis.com";
 /// How long a discovered model list is trusted before it is listed again.
 const MODELS_MAX_AGE_SECS: u64 = 6 * 3600;
 
@@ -154,6 +156,12 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Whether the environment replaces Google's hosts or the region (for tests of the defaults).
+#[cfg(test)]
+pub(crate) fn env_overrides_hosts() -> bool {
+    env("STUDIO_GOOGLE_BASE_URL").is_some() || env("GOOGLE_CLOUD_LOCATION").is_some()
+}
+
 /// The region Vertex calls go to when none is set, as in Google's samples.
 pub const DEFAULT_REGION: &str = "us-central1";
 
@@ -276,6 +284,32 @@ impl GoogleConfig {
     /// The Vertex location `model` is called at (None on the Gemini API).
     pub fn location_of(&self, model: &str) -> Option<Result<String, MediaError>> {
         self.vertex.as_ref().map(|v| v.location_of(model))
+    }
+
+    /// The origins this configuration's credential may be sent to; no other host ever gets it,
+    /// neither as a request's first hop nor after a redirect.
+    ///
+    /// - The Gemini API key belongs to the Gemini API's origin (or the base URL replacing it)
+    ///   and to nothing else, other Google hosts included. Google's own SDK (python-genai's
+    ///   `download_file`) downloads a file from its base URL, never from another host with
+    ///   the key; a Gemini key opens nothing at `storage.googleapis.com`; and "any
+    ///   `*.googleapis.com` host" would take in every Google service, Cloud Storage's signed
+    ///   URLs among them, which need no key and would log it.
+    /// - A Vertex OAuth token (with its `x-goog-user-project`) is scoped `cloud-platform`, so
+    ///   it would open any Google Cloud API: it goes only to the Vertex hosts the studio calls
+    ///   (the region's, and `global`'s where Gemini 3.x is served) and to Cloud Storage's JSON
+    ///   API, which reads the clips Vertex writes to the creator's bucket.
+    /// - A base URL (a mock) replaces all of them: its origin alone.
+    pub fn credential_origins(&self) -> Vec<String> {
+        match (&self.base_override, &self.vertex) {
+            (Some(base), _) => vec![base.clone()],
+            (None, Some(v)) => vec![
+                v.origin_of(&v.region),
+                v.origin_of("global"),
+                STORAGE_ORIGIN.to_owned(),
+            ],
+            (None, None) => vec![self.origin.clone()],
+        }
     }
 
     /// Resolves settings plus the environment (`GEMINI_API_KEY` / `GOOGLE_API_KEY`,

@@ -5,12 +5,11 @@
 use serde::Deserialize;
 
 use super::classify::CallSite;
+use super::config::STORAGE_ORIGIN;
 use super::{cancellable, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::task::TaskCtx;
 
-/// Where Cloud Storage's JSON API is served (a mock's origin replaces it).
-const STORAGE_ORIGIN: &str = "https://storage.googleapis.com";
 /// How many times a file's state is asked before giving up (with the provider's poll backoff,
 /// several minutes): the clip is then resubmitted like any transient failure.
 const MAX_FILE_POLLS: u32 = 60;

@@ -5,8 +5,9 @@
 //! No model is named here: the key's models are listed ([`discovery`]) and matched to the
 //! families of `studio-models`' table, whose route decides how a clip is asked for. The wire
 //! formats and failure classes follow `../shared/google-2026.md`. Every request can be cancelled
-//! mid-flight, every error names provider, model, HTTP status and the server's message, the key
-//! goes only to the configured origin or Google's hosts, and no error or log line carries a key.
+//! mid-flight, every error names provider, model, HTTP status and the server's message, a
+//! credential goes only to the origins it belongs to ([`GoogleConfig::credential_origins`]),
+//! redirects included, and no error or log line carries a key.
 
 mod auth;
 mod classify;
@@ -39,13 +40,20 @@ use studio_models::{Catalog, Choice, Role, Route};
 
 pub struct GoogleProvider {
     config: GoogleConfig,
+    /// Follows no redirect by itself: [`GoogleProvider::send`] does, deciding per hop whether
+    /// the credential goes along.
     http: reqwest::Client,
     auth: Auth,
+    /// Where `auth` may be sent ([`GoogleConfig::credential_origins`], parsed).
+    credential_origins: Vec<reqwest::Url>,
     /// The last listing, shared by every job of this worker.
     discovered: tokio::sync::Mutex<Option<Discovered>>,
     /// Vertex models probed for this project: listed is not the same as callable.
     probed: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
+
+/// How many redirects one request follows (as many as reqwest's default policy).
+const MAX_REDIRECTS: usize = 10;
 
 pub(crate) fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
@@ -53,12 +61,30 @@ pub(crate) fn b64() -> base64::engine::GeneralPurpose {
 
 impl GoogleProvider {
     pub async fn new(config: GoogleConfig) -> Result<Self, MediaError> {
+        // No automatic redirects: reqwest's policy drops `Authorization` on a cross-host hop
+        // but keeps `x-goog-api-key` and `x-goog-user-project`, and a policy cannot remove
+        // headers. `send` follows them instead. The token refresh of user credentials uses
+        // this client too, so a token endpoint that redirects is an error, and the refresh
+        // token is never posted anywhere else.
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(config.request_timeout)
             .user_agent(concat!("smoketech-studio/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| MediaError::Image(format!("HTTP client: {e}")))?;
+        let credential_origins = config
+            .credential_origins()
+            .iter()
+            .map(|o| {
+                reqwest::Url::parse(o).map_err(|e| MediaError::Provider {
+                    provider: "google".into(),
+                    class: ErrorClass::Settings,
+                    message: format!("{o} is not a URL: {e}"),
+                    retry_after: None,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let auth = match config.backend {
             Backend::Gemini => {
                 Auth::ApiKey(config.api_key.clone().ok_or_else(|| MediaError::Provider {
@@ -77,6 +103,7 @@ impl GoogleProvider {
             config,
             http,
             auth,
+            credential_origins,
             discovered: tokio::sync::Mutex::new(None),
             probed: std::sync::Mutex::default(),
         })
@@ -97,18 +124,12 @@ impl GoogleProvider {
         self.config.location_of(model)
     }
 
-    /// Whether credentials may go to `url`: the configured origin (Google's, or the base URL
-    /// set for a mock), or a Google API host. A response naming any other host (a file URI, a
-    /// redirect) gets no key.
+    /// Whether the credential may go to `url`: its origin (scheme, host and port) is one of
+    /// [`GoogleConfig::credential_origins`]. A response naming any other host (a file URI, a
+    /// redirect to a signed URL) gets no credential.
     fn trusted(&self, url: &reqwest::Url) -> bool {
-        let origin = url.origin().ascii_serialization();
-        if origin == self.config.origin {
-            return true;
-        }
-        url.scheme() == "https"
-            && url
-                .host_str()
-                .is_some_and(|h| h == "googleapis.com" || h.ends_with(".googleapis.com"))
+        let origin = url.origin();
+        self.credential_origins.iter().any(|o| o.origin() == origin)
     }
 
     /// The video model and its rules for a request: the job's plan when it has one, else this
@@ -164,40 +185,33 @@ impl GoogleProvider {
     }
 
     /// Sends a request built by `build`, with credentials, racing the task's cancellation.
-    /// Returns the body of a 2xx answer; any other answer becomes a classified error.
+    /// Returns the body of a 2xx answer; any other answer becomes a classified error. Every
+    /// credentialed request of the provider goes through here; its first URL must be trusted.
     async fn send(
         &self,
         site: &CallSite,
         task: &TaskCtx,
         build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<bytes::Bytes, MediaError> {
-        let req = build(&self.http);
-        let url = req
-            .try_clone()
-            .and_then(|r| r.build().ok())
-            .map(|r| r.url().clone());
-        let req = match url {
-            Some(u) if self.trusted(&u) => self.auth.apply(req).await?,
-            Some(u) => {
-                return Err(site.error(
-                    ErrorClass::InvalidInput,
-                    format!(
-                        "refusing to send credentials to {} (not Google and not the configured base URL)",
-                        u.host_str().unwrap_or("an unknown host")
-                    ),
-                    None,
-                ))
-            }
-            None => {
-                return Err(site.error(
-                    ErrorClass::InvalidInput,
-                    "could not build the request".into(),
-                    None,
-                ))
-            }
-        };
+        let req = build(&self.http).build().map_err(|e| {
+            site.error(
+                ErrorClass::InvalidInput,
+                format!("could not build the request: {}", e.without_url()),
+                None,
+            )
+        })?;
+        if !self.trusted(req.url()) {
+            return Err(site.error(
+                ErrorClass::InvalidInput,
+                format!(
+                    "refusing to send credentials to {} (not an origin they were given for)",
+                    req.url().host_str().unwrap_or("an unknown host")
+                ),
+                None,
+            ));
+        }
         let call = async {
-            let resp = req.send().await.map_err(|e| transport_error(site, e))?;
+            let resp = self.follow(site, req).await?;
             let status = resp.status();
             let retry_after = classify::retry_after(
                 resp.headers()
@@ -217,6 +231,118 @@ impl GoogleProvider {
             }
         };
         cancellable(task, call).await
+    }
+
+    /// Sends `first` with the credential and follows its redirects (at most
+    /// [`MAX_REDIRECTS`]), so that downloads answered with a signed URL elsewhere still arrive.
+    ///
+    /// Each hop carries the credential only while every hop so far, this one included, is
+    /// [`Self::trusted`]: once a redirect leaves the credential's origins, no later hop gets
+    /// it again, so a host that never saw the credential cannot steer an authenticated
+    /// request (even one back to Google). 301, 302 and 303 continue as a GET without a body;
+    /// 307 and 308 keep the method and the body, which is refused outside the trusted origins
+    /// (a prompt or a reference image goes to no host the creator did not choose). Any other
+    /// answer, a 3xx without a `Location` included, is returned as it is.
+    async fn follow(
+        &self,
+        site: &CallSite,
+        first: reqwest::Request,
+    ) -> Result<reqwest::Response, MediaError> {
+        use reqwest::header;
+        let credential = self.auth.headers().await?;
+        let mut method = first.method().clone();
+        let mut url = first.url().clone();
+        let mut headers = first.headers().clone();
+        let timeout = first.timeout().copied();
+        let mut body = match first.body() {
+            None => None,
+            Some(b) => Some(bytes::Bytes::copy_from_slice(b.as_bytes().ok_or_else(
+                || {
+                    site.error(
+                        ErrorClass::InvalidInput,
+                        "a streamed request body cannot be sent again after a redirect".into(),
+                        None,
+                    )
+                },
+            )?)),
+        };
+        let mut with_credential = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = reqwest::Request::new(method.clone(), url.clone());
+            *req.headers_mut() = headers.clone();
+            if with_credential {
+                for (name, value) in &credential {
+                    req.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            *req.timeout_mut() = timeout;
+            *req.body_mut() = body.clone().map(reqwest::Body::from);
+            let resp = self
+                .http
+                .execute(req)
+                .await
+                .map_err(|e| transport_error(site, e))?;
+            let status = resp.status().as_u16();
+            let as_get = matches!(status, 301..=303);
+            if !as_get && !matches!(status, 307 | 308) {
+                return Ok(resp);
+            }
+            let Some(location) = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+            else {
+                return Ok(resp);
+            };
+            let next = url
+                .join(location)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    site.error(
+                        ErrorClass::Transient,
+                        format!("HTTP {status} to a location that is not an HTTP URL"),
+                        None,
+                    )
+                })?;
+            if as_get {
+                method = reqwest::Method::GET;
+                body = None;
+                for name in [
+                    header::CONTENT_TYPE,
+                    header::CONTENT_LENGTH,
+                    header::CONTENT_ENCODING,
+                ] {
+                    headers.remove(name);
+                }
+            }
+            with_credential = with_credential && self.trusted(&next);
+            if !with_credential && body.is_some() {
+                return Err(site.error(
+                    ErrorClass::InvalidInput,
+                    format!(
+                        "HTTP {status} asks to send the request again to {}, which is not an \
+                         origin the studio was set up to call; refused",
+                        next.host_str().unwrap_or("an unknown host")
+                    ),
+                    None,
+                ));
+            }
+            // Hosts only: a signed URL's query is a credential of its own.
+            tracing::debug!(
+                status,
+                from = url.host_str().unwrap_or_default(),
+                to = next.host_str().unwrap_or_default(),
+                with_credential,
+                "following a redirect"
+            );
+            url = next;
+        }
+        Err(site.error(
+            ErrorClass::Transient,
+            format!("more than {MAX_REDIRECTS} redirects"),
+            None,
+        ))
     }
 
     /// [`Self::send`] and parse the JSON body; an unparseable 200 is a retryable "malformed".
@@ -373,5 +499,273 @@ impl MediaProvider for GoogleProvider {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod trust_tests {
+    use super::*;
+
+    /// Each credential's origins, on Google's own hosts (no base URL replacing them).
+    #[tokio::test]
+    async fn each_credential_goes_to_its_own_origins_only() {
+        if config::env_overrides_hosts() {
+            return; // STUDIO_GOOGLE_BASE_URL or GOOGLE_CLOUD_LOCATION replace what is checked.
+        }
+        let settings = GoogleSettings {
+            stored_api_key: StoredSecret::new(Some("k".into())),
+            project: Some("p".into()),
+            location: Some("europe-west4".into()),
+            ..Default::default()
+        };
+        let gemini =
+            GoogleProvider::new(GoogleConfig::resolve(Backend::Gemini, &settings).unwrap())
+                .await
+                .unwrap();
+        let vertex = GoogleConfig::resolve(Backend::Vertex, &settings).unwrap();
+        assert_eq!(
+            vertex.credential_origins(),
+            [
+                "https://europe-west4-aiplatform.googleapis.com",
+                "https://aiplatform.googleapis.com",
+                "https://storage.googleapis.com",
+            ]
+        );
+        for (url, key) in [
+            (
+                "https://generativelanguage.googleapis.com/v1beta/files/a:download?alt=media",
+                true,
+            ),
+            (
+                "https://generativelanguage.googleapis.com:443/v1beta/models",
+                true,
+            ),
+            // Not the same origin: another scheme, port or host, Google's own included.
+            (
+                "http://generativelanguage.googleapis.com/v1beta/models",
+                false,
+            ),
+            (
+                "https://generativelanguage.googleapis.com:8443/v1beta/models",
+                false,
+            ),
+            (
+                "https://storage.googleapis.com/storage/v1/b/b/o/v.mp4?alt=media",
+                false,
+            ),
+            ("https://aiplatform.googleapis.com/v1/projects/p", false),
+            (
+                "https://generativelanguage.googleapis.com.evil.example/",
+                false,
+            ),
+            ("https://signed.example/v?X-Goog-Signature=1", false),
+        ] {
+            let url = reqwest::Url::parse(url).unwrap();
+            assert_eq!(gemini.trusted(&url), key, "{url}");
+        }
+    }
+
+    /// One request a test server got.
+    #[derive(Debug)]
+    struct Seen {
+        server: &'static str,
+        method: String,
+        path: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    }
+
+    impl Seen {
+        fn has(&self, name: &str) -> bool {
+            self.headers.iter().any(|(k, _)| k == name)
+        }
+    }
+
+    type Route = std::sync::Arc<dyn Fn(&str, &str, &str) -> (u16, Option<String>) + Send + Sync>;
+    type Log = std::sync::Arc<std::sync::Mutex<Vec<Seen>>>;
+
+    /// A minimal HTTP/1.1 server: answers each request by `route(server, method, path)` (a
+    /// status and a `Location`), with an MP4-looking body on a 200, and logs what it got.
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        server: &'static str,
+        route: Route,
+        log: Log,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (route, log) = (route.clone(), log.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let head_end = loop {
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                let mut lines = head.split("\r\n");
+                let mut first = lines.next().unwrap_or_default().split(' ');
+                let method = first.next().unwrap_or_default().to_owned();
+                let path = first.next().unwrap_or_default().to_owned();
+                let headers: Vec<(String, String)> = lines
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned()))
+                    .collect();
+                let len: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "content-length")
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(0);
+                while buf.len() < head_end + len {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let (status, location) = route(server, &method, &path);
+                log.lock().unwrap().push(Seen {
+                    server,
+                    method,
+                    path,
+                    headers,
+                    body: buf[head_end..head_end + len].to_vec(),
+                });
+                let payload: &[u8] = if status == 200 {
+                    b"\0\0\0\x18ftypmp42"
+                } else {
+                    b""
+                };
+                let mut answer = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    payload.len()
+                );
+                if let Some(l) = location {
+                    answer.push_str(&format!("Location: {l}\r\n"));
+                }
+                answer.push_str("\r\n");
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.write_all(payload).await;
+            });
+        }
+    }
+
+    /// Redirects are followed by hand: a credential never reaches another origin, nor comes
+    /// back once it was dropped; 303 continues as a GET; 307/308 keep the method and the body,
+    /// which goes to no other origin; a loop ends after the bound.
+    #[tokio::test]
+    async fn redirects_keep_the_credential_home() {
+        if config::env_overrides_hosts() {
+            return; // STUDIO_GOOGLE_BASE_URL would replace the server under test.
+        }
+        let home = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let away = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let home_url = format!("http://{}", home.local_addr().unwrap());
+        let away_url = format!("http://{}", away.local_addr().unwrap());
+        let route: Route = {
+            let (h, a) = (home_url.clone(), away_url.clone());
+            std::sync::Arc::new(move |server: &str, method: &str, path: &str| {
+                let to = |base: &str, p: &str| Some(format!("{base}{p}"));
+                match (server, method, path) {
+                    ("home", "GET", "/away") => (302, to(&a, "/back")),
+                    ("away", "GET", "/back") => (302, to(&h, "/home")),
+                    ("home", "GET", "/loop") => (302, Some("/loop".into())),
+                    ("home", "POST", "/see-other") => (303, Some("/result".into())),
+                    ("home", "POST", "/temporary") => (307, to(&a, "/elsewhere")),
+                    ("home", "POST", "/permanent") => (308, Some("/posted".into())),
+                    ("home", "GET", "/home" | "/result") | ("home", "POST", "/posted") => {
+                        (200, None)
+                    }
+                    _ => (404, None),
+                }
+            })
+        };
+        let log: Log = Default::default();
+        tokio::spawn(serve(home, "home", route.clone(), log.clone()));
+        tokio::spawn(serve(away, "away", route, log.clone()));
+        let settings = GoogleSettings {
+            stored_api_key: StoredSecret::new(Some("k".into())),
+            base_url: Some(home_url.clone()),
+            ..Default::default()
+        };
+        let p = GoogleProvider::new(GoogleConfig::resolve(Backend::Gemini, &settings).unwrap())
+            .await
+            .unwrap();
+        let site = CallSite {
+            provider: "gemini",
+            model: "m".into(),
+        };
+        let task = TaskCtx::detached();
+        let body = serde_json::json!({"prompt": "a knight"});
+        let taken = || std::mem::take(&mut *log.lock().unwrap());
+
+        // Home, away, home again: the key only on the first hop.
+        let got = p
+            .send(&site, &task, |c| c.get(format!("{home_url}/away")))
+            .await;
+        assert_eq!(got.unwrap().as_ref(), b"\0\0\0\x18ftypmp42");
+        let seen = taken();
+        let hops: Vec<_> = seen
+            .iter()
+            .map(|s| (s.server, s.path.as_str(), s.has("x-goog-api-key")))
+            .collect();
+        assert_eq!(
+            hops,
+            [
+                ("home", "/away", true),
+                ("away", "/back", false),
+                ("home", "/home", false)
+            ]
+        );
+
+        let e = p
+            .send(&site, &task, |c| c.get(format!("{home_url}/loop")))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("more than 10 redirects"), "{e}");
+        assert_eq!(taken().len(), 1 + MAX_REDIRECTS);
+
+        p.send(&site, &task, |c| {
+            c.post(format!("{home_url}/see-other")).json(&body)
+        })
+        .await
+        .unwrap();
+        let seen = taken();
+        assert_eq!(
+            (seen[1].method.as_str(), seen[1].path.as_str()),
+            ("GET", "/result")
+        );
+        assert!(
+            seen[1].body.is_empty() && !seen[1].has("content-type"),
+            "{seen:?}"
+        );
+        assert!(seen[1].has("x-goog-api-key"), "same origin keeps the key");
+
+        p.send(&site, &task, |c| {
+            c.post(format!("{home_url}/permanent")).json(&body)
+        })
+        .await
+        .unwrap();
+        let seen = taken();
+        assert_eq!(
+            (seen[1].method.as_str(), seen[1].path.as_str()),
+            ("POST", "/posted")
+        );
+        assert_eq!(seen[1].body, seen[0].body);
+        assert!(seen[1].has("x-goog-api-key"));
+
+        let e = p
+            .send(&site, &task, |c| {
+                c.post(format!("{home_url}/temporary")).json(&body)
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::InvalidInput, "{e}");
+        let seen = taken();
+        assert!(seen.iter().all(|s| s.server == "home"), "{seen:?}");
     }
 }
