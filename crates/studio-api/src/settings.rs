@@ -203,13 +203,79 @@ impl Settings {
         s.save(data_dir)
     }
 
-    /// Writes `settings.json` atomically.
+    /// Writes `settings.json` atomically, keeping the fields of the file this studio does not
+    /// read (a newer studio's settings survive this one's rewrite: [`keep_unknown_fields`]).
     pub fn save(&self, data_dir: &Path) -> Result<(), ApiError> {
         let path = DataDir::new(data_dir).settings();
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        let internal = |e: serde_json::Error| ApiError::new(ErrorCode::Internal, e.to_string());
+        let old = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let json = match old {
+            Some(old) => {
+                let mut new = serde_json::to_value(self).map_err(internal)?;
+                if keep_unknown_fields::<Settings>(&old, &mut new) {
+                    serde_json::to_vec_pretty(&new)
+                } else {
+                    // Nothing to keep: the fields in the studio's own order.
+                    serde_json::to_vec_pretty(self)
+                }
+            }
+            None => serde_json::to_vec_pretty(self),
+        }
+        .map_err(internal)?;
         studio_core::write_atomic(&path, &json).map_err(|e| settings_error(&path, e))
     }
+}
+
+/// Adds to `new` (what this studio writes, as JSON) every field of `old` (the file as it was)
+/// at any depth that this studio does not read; true when it added any.
+///
+/// "Does not read" is found by asking serde rather than by a list of names that would drift
+/// from the nested settings types (owned by the engine and media crates): a field of `old`
+/// missing from `new` is kept only when adding it leaves what `T` reads unchanged. So a field
+/// this studio knows but omits (a cleared option) is not brought back, and a field it does not
+/// know is, wherever it sits.
+fn keep_unknown_fields<T: serde::de::DeserializeOwned + PartialEq>(
+    old: &serde_json::Value,
+    new: &mut serde_json::Value,
+) -> bool {
+    use serde_json::Value;
+    let Ok(baseline) = serde_json::from_value::<T>(new.clone()) else {
+        return false;
+    };
+    // Objects of `old` to visit, by JSON pointer; a pointer's object exists in both.
+    let mut pending = vec![String::new()];
+    let mut kept = false;
+    while let Some(at) = pending.pop() {
+        let (Some(Value::Object(from)), Some(Value::Object(to))) =
+            (old.pointer(&at), new.pointer(&at))
+        else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        for (key, value) in from {
+            let child = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+            match to.get(key) {
+                Some(Value::Object(_)) if value.is_object() => pending.push(child),
+                Some(_) => {}
+                None => missing.push((key.clone(), value.clone())),
+            }
+        }
+        for (key, value) in missing {
+            let mut probe = new.clone();
+            if let Some(Value::Object(o)) = probe.pointer_mut(&at) {
+                o.insert(key.clone(), value.clone());
+            }
+            if serde_json::from_value::<T>(probe).is_ok_and(|t| t == baseline) {
+                if let Some(Value::Object(o)) = new.pointer_mut(&at) {
+                    o.insert(key, value);
+                    kept = true;
+                }
+            }
+        }
+    }
+    kept
 }
 
 /// The data dir: explicit, else `STUDIO_DATA_DIR`, else the platform's app-data folder.
@@ -247,6 +313,41 @@ mod tests {
         let err = Settings::load(dir.path()).unwrap_err();
         assert_eq!(err.code, ErrorCode::Settings);
         assert!(err.to_string().contains("settings.json"), "{err}");
+    }
+
+    #[test]
+    fn a_rewrite_keeps_the_fields_a_newer_studio_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(
+            &path,
+            serde_json::json!({
+                "theme": {"accent": "teal"},
+                "temporal": {"address": "10.0.0.5:7233", "retryBudget": 3},
+                "google": {"fastDrafts": true, "region": {"fallback": "europe-west4"}},
+                "tuning": {"segmentAttempts": 5},
+                "useCache": false
+            })
+            .to_string(),
+        )
+        .unwrap();
+        Settings::update(dir.path(), |s| {
+            s.temporal.address = Some("10.0.0.6:7233".into());
+            s.tuning = None;
+        })
+        .unwrap();
+        let w: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(w["theme"], serde_json::json!({"accent": "teal"}), "{w}");
+        assert_eq!(w["temporal"]["retryBudget"], 3, "{w}");
+        assert_eq!(w["google"]["region"]["fallback"], "europe-west4", "{w}");
+        // This studio's own fields: changed, cleared and kept as it says.
+        assert_eq!(w["temporal"]["address"], "10.0.0.6:7233");
+        assert_eq!(w["tuning"], serde_json::Value::Null, "{w}");
+        assert_eq!(w["google"]["fastDrafts"], true);
+        assert_eq!(w["useCache"], false);
+        let s = Settings::load_file(dir.path()).unwrap();
+        assert_eq!(s.tuning, None);
+        assert_eq!(s.temporal.address.as_deref(), Some("10.0.0.6:7233"));
     }
 
     #[test]
