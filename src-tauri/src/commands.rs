@@ -84,7 +84,9 @@ pub async fn save_project(
     options: studio_api::projects::SaveOptions,
 ) -> Result<(), ApiError> {
     let path = state.grants.check(&path, Access::Write)?;
-    Studio::save_project(&path, &project, &options)
+    Studio::save_project(&path, &project, &options)?;
+    state.grants.note_written(&path);
+    Ok(())
 }
 
 #[tauri::command]
@@ -117,23 +119,20 @@ pub async fn render(
     path: Option<String>,
 ) -> Result<RenderStarted, ApiError> {
     let path = path.map(PathBuf::from);
-    let unconfirmed =
-        state
-            .grants
-            .unconfirmed_references(&project, path.as_deref(), state.data_dir.root());
-    if !unconfirmed.is_empty() {
-        return Err(ApiError {
-            code: ErrorCode::InvalidProject,
-            message: format!(
-                "{} reference image(s) need confirming before they are uploaded",
-                unconfirmed.len()
-            ),
-            problems: unconfirmed,
-        });
-    }
+    // Every character's references, opened once and checked against this session's grants;
+    // the render uploads exactly these open files.
+    let references = state
+        .grants
+        .references(&project, path.as_deref())
+        .map_err(|problems| {
+            studio_api::studio::invalid_references(
+                problems,
+                "need confirming before they are uploaded",
+            )
+        })?;
     state
         .studio()?
-        .render(&project, path.as_deref(), None)
+        .render_references(&project, path.as_deref(), None, references)
         .await
 }
 
@@ -291,7 +290,7 @@ pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<Strin
 #[specta::specta]
 pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
     let cache = state.thumbs_dir();
-    let source = state.grants.check_view(&path, state.data_dir.root())?;
+    let source = state.grants.check_view(&path, &state.data_dir)?;
     let thumb = tauri::async_runtime::spawn_blocking(move || {
         studio_api::thumbs::thumbnail(&source, &cache)
     })
@@ -300,14 +299,19 @@ pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<Strin
     state.media_url(&thumb).await
 }
 
-/// The project named on the command line, if any.
+/// The project named on the command line, if any: granted like a project the creator opened
+/// (the first call asks about any images it names outside its folder).
 #[tauri::command]
 #[specta::specta]
-pub fn initial_project(state: State<'_, AppState>) -> Option<String> {
+pub async fn initial_project(app: tauri::AppHandle) -> Option<String> {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let path = state.initial_project.clone()?;
     state
-        .initial_project
-        .as_ref()
-        .map(|p| p.display().to_string())
+        .initial_granted
+        .get_or_init(|| crate::files::grant_project(&app, &path))
+        .await;
+    Some(path.display().to_string())
 }
 
 /// Copies a finished video (an artifact of this studio, nothing else) to the file the creator

@@ -69,6 +69,8 @@ fn specta_builder() -> Builder<tauri::Wry> {
             window::window_prefs,
             window::save_window_prefs,
             window::open_example,
+            window::reveal_video,
+            window::open_web_ui,
         ])
 }
 
@@ -180,6 +182,19 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .map(std::path::PathBuf::from)
         .and_then(|p| std::path::absolute(p).ok());
+    // One window per data dir, D-Bus session or not (see `window::InstanceLock`). Taken now,
+    // acted on in `setup`: with a session bus, a second start first hands its project over
+    // (the single-instance plugin, while the app is built) and exits there.
+    // The lock lives as long as `main` (the process).
+    let (_instance_lock, already_running) = match window::InstanceLock::acquire(&data_dir) {
+        Ok(lock) => (Some(lock), None),
+        Err(e @ window::InstanceError::Running(_)) => (None, Some(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, "no window lock: a second start may open a second window");
+            (None, None)
+        }
+    };
+    let second_project = initial.clone();
     let builder = specta_builder();
     let app = tauri::Builder::default()
         // First: a second start hands its project to this window and exits before it touches
@@ -195,19 +210,15 @@ fn main() {
                 .find(|a| !a.starts_with('-'))
                 .map(|p| std::path::Path::new(&cwd).join(p));
             if let Some(p) = project {
-                let state = app.state::<state::AppState>();
-                state.grants.grant(
-                    &p,
-                    &[
-                        files::Access::Read,
-                        files::Access::Write,
-                        files::Access::Project,
-                    ],
-                );
-                let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
+                // Granted like a project opened here (asking about images it names outside
+                // its folder) before the window opens it.
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    files::grant_project(&app, &p).await;
+                    let _ = tauri::Emitter::emit(&app, "open-project", p.display().to_string());
+                });
             }
         }))
-        .plugin(tauri_plugin_store::Builder::default().build())
         // Size, position and maximized state come back on the next start.
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
@@ -225,6 +236,15 @@ fn main() {
             }
         })
         .setup(move |app| {
+            if let Some(e) = &already_running {
+                // No window, no start-up: the first instance's data dir is left alone.
+                window::already_running(app.handle(), e, second_project.as_deref());
+                return Ok(());
+            }
+            // The main window (`create: false` in the config, so a second start shows none).
+            if let Some(config) = app.config().app.windows.first() {
+                tauri::WebviewWindowBuilder::from_config(app.handle(), config)?.build()?;
+            }
             builder.mount_events(app);
             if let Err(e) = window::install_menu(app.handle()) {
                 tracing::error!(error = %e, "menu bar not installed");

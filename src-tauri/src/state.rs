@@ -7,29 +7,31 @@ use std::sync::Arc;
 use studio_api::{ApiError, DataDir, ErrorCode, Studio};
 use tokio::sync::OnceCell;
 
-use crate::files::{Access, Grants};
+use crate::files::Grants;
 use crate::media::MediaServer;
 
 pub struct AppState {
     pub data_dir: DataDir,
     /// A project named on the command line, opened at start.
     pub initial_project: Option<PathBuf>,
+    /// Set once the command-line project and what it names are granted (see
+    /// `files::grant_project`), so its confirmation is asked once.
+    pub initial_granted: OnceCell<()>,
     /// Err when the settings file cannot be read: every command says so.
     studio: Result<Arc<Studio>, ApiError>,
     media: OnceCell<Result<Arc<MediaServer>, ApiError>>,
     /// Paths the creator chose in this session (see `files`).
     pub grants: Grants,
+    /// `window.json`: recent projects and window preferences.
+    pub window_store: crate::window::WindowStore,
 }
 
 impl AppState {
     pub fn new(data_dir: PathBuf, initial_project: Option<PathBuf>) -> Self {
-        let grants = Grants::default();
-        if let Some(p) = &initial_project {
-            // Named on the command line by the creator: opened, saved back, references shown.
-            grants.grant(p, &[Access::Read, Access::Write, Access::Project]);
-        }
         AppState {
-            grants,
+            grants: Grants::default(),
+            initial_granted: OnceCell::new(),
+            window_store: crate::window::WindowStore::new(data_dir.join("window.json")),
             studio: Studio::for_window(&data_dir).map(Arc::new),
             data_dir: DataDir::new(data_dir),
             initial_project,

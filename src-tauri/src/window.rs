@@ -1,24 +1,25 @@
 //! The desktop habits of the window: a native menu bar with the accelerators every editor has,
-//! recent projects, window-only preferences (in `tauri-plugin-store`), and the example project.
+//! recent projects, window-only preferences (in `window.json`), and the example project.
 //!
 //! Settings shared with the CLI and workers stay in the studio's own locked settings file; what
-//! lives here is only this window's (panel sizes, last view, volume, recent files). The store
-//! file sits in the studio's data dir, so a test's data dir keeps its window state apart.
+//! lives here is only this window's (panel sizes, last view, volume, recent files). The file
+//! sits in the studio's data dir, so a test's data dir keeps its window state apart. It is
+//! replaced atomically (a crash mid-write leaves the old list, never half a file), and one that
+//! cannot be read is kept as `window.json.bad` and the window starts from defaults.
 //!
 //! Recent projects are kept by Rust, never sent in by the page: opening one grants the path
 //! (the creator picked it from the menu or the welcome list), so the list must not be writable
 //! from the web view.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use studio_api::{ApiError, ErrorCode};
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::{AppHandle, Manager, State, Wry};
-use tauri_plugin_store::StoreExt;
 use tauri_specta::Event;
 
-use crate::files::Access;
 use crate::state::AppState;
 
 /// What a menu item (or its accelerator) asks the window to do.
@@ -111,8 +112,86 @@ const PREFS_KEY: &str = "prefs";
 const RECENT_MENU: &str = "recent";
 const RECENT_ITEM: &str = "recent:";
 
-fn store_path(state: &AppState) -> PathBuf {
-    state.data_dir.root().join("window.json")
+/// `window.json`: the recent projects and the window's preferences, kept as a JSON object so
+/// keys a newer studio wrote survive this one's rewrites.
+pub struct WindowStore {
+    path: PathBuf,
+    /// Read-modify-write of the file, one at a time.
+    lock: Mutex<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl WindowStore {
+    pub fn new(path: PathBuf) -> Self {
+        WindowStore {
+            path,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// The file's object. A missing file is empty; one that is not a JSON object (a crash of an
+    /// older studio mid-write, a bad hand edit) is moved aside to `window.json.bad`, logged,
+    /// and the window starts from defaults.
+    fn load(&self) -> serde_json::Map<String, serde_json::Value> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Default::default(),
+            Err(e) => {
+                tracing::warn!(file = %self.path.display(), error = %e, "window state unreadable: defaults used");
+                return Default::default();
+            }
+        };
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(serde_json::Value::Object(map)) => map,
+            other => {
+                let reason = match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "not a JSON object".to_owned(),
+                };
+                let mut bad = self.path.clone().into_os_string();
+                bad.push(".bad");
+                let bad = PathBuf::from(bad);
+                match std::fs::rename(&self.path, &bad) {
+                    Ok(()) => tracing::warn!(
+                        file = %self.path.display(), kept = %bad.display(), %reason,
+                        "window state corrupt: kept aside, defaults used"
+                    ),
+                    Err(e) => tracing::warn!(
+                        file = %self.path.display(), %reason, error = %e,
+                        "window state corrupt and not moved aside: defaults used"
+                    ),
+                }
+                Default::default()
+            }
+        }
+    }
+
+    /// The value under `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.load().remove(key)
+    }
+
+    /// Sets `key` and replaces the file atomically (temporary file, fsync, rename).
+    pub fn set(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.load();
+        map.insert(key.to_owned(), value);
+        let mut json = serde_json::to_vec_pretty(&map).expect("a JSON map always serializes");
+        json.push(b'\n');
+        studio_core::write_atomic(&self.path, &json).map_err(|source| StoreError::Io {
+            path: self.path.display().to_string(),
+            source,
+        })
+    }
 }
 
 fn store_error(e: impl std::fmt::Display) -> ApiError {
@@ -122,10 +201,8 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
 /// The recent projects, newest first (files that no longer exist are left out).
 pub fn recent(app: &AppHandle) -> Vec<String> {
     let state = app.state::<AppState>();
-    let Ok(store) = app.store(store_path(&state)) else {
-        return Vec::new();
-    };
-    store
+    state
+        .window_store
         .get(RECENT_KEY)
         .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
         .unwrap_or_default()
@@ -147,14 +224,8 @@ pub fn note_recent(app: &AppHandle, path: &Path) {
     list.insert(0, path);
     list.truncate(MAX_RECENT);
     let state = app.state::<AppState>();
-    match app.store(store_path(&state)) {
-        Ok(store) => {
-            store.set(RECENT_KEY, serde_json::json!(list));
-            if let Err(e) = store.save() {
-                tracing::warn!(error = %e, "recent projects not saved");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "recent projects not saved"),
+    if let Err(e) = state.window_store.set(RECENT_KEY, serde_json::json!(list)) {
+        tracing::warn!(error = %e, "recent projects not saved");
     }
     if let Err(e) = fill_recent_menu(app, &list) {
         tracing::warn!(error = %e, "Open Recent menu not updated");
@@ -253,8 +324,17 @@ pub fn install_menu(app: &AppHandle) -> tauri::Result<()> {
                 else {
                     return;
                 };
-                grant_project(app, Path::new(&path));
-                MenuAction::OpenRecent { path }
+                // Granted (and its outside images asked about) before the window opens it;
+                // off this handler, which runs on the main thread the dialog needs.
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    crate::files::grant_project(&app, Path::new(&path)).await;
+                    let action = MenuAction::OpenRecent { path };
+                    if let Err(e) = (MenuEvent { action }).emit(&app) {
+                        tracing::warn!(error = %e, "menu event not sent");
+                    }
+                });
+                return;
             }
         };
         tracing::debug!(?action, "menu");
@@ -263,13 +343,6 @@ pub fn install_menu(app: &AppHandle) -> tauri::Result<()> {
         }
     });
     Ok(())
-}
-
-/// A project the creator picked: it may be read, saved back, and its images shown.
-fn grant_project(app: &AppHandle, path: &Path) {
-    app.state::<AppState>()
-        .grants
-        .grant(path, &[Access::Read, Access::Write, Access::Project]);
 }
 
 /// The recent projects, newest first, for the welcome screen.
@@ -290,7 +363,7 @@ pub async fn open_recent(app: AppHandle, path: String) -> Result<studio_core::Pr
             format!("{path:?} is not a recent project"),
         ));
     }
-    grant_project(&app, Path::new(&path));
+    crate::files::grant_project(&app, Path::new(&path)).await;
     let project = studio_api::Studio::load_project(Path::new(&path))?;
     note_recent(&app, Path::new(&path));
     Ok(project)
@@ -300,9 +373,9 @@ pub async fn open_recent(app: AppHandle, path: String) -> Result<studio_core::Pr
 #[specta::specta]
 pub async fn window_prefs(app: AppHandle) -> WindowPrefs {
     let state = app.state::<AppState>();
-    app.store(store_path(&state))
-        .ok()
-        .and_then(|s| s.get(PREFS_KEY))
+    state
+        .window_store
+        .get(PREFS_KEY)
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default()
 }
@@ -310,16 +383,14 @@ pub async fn window_prefs(app: AppHandle) -> WindowPrefs {
 #[tauri::command]
 #[specta::specta]
 pub async fn save_window_prefs(
-    app: AppHandle,
     state: State<'_, AppState>,
     prefs: WindowPrefs,
 ) -> Result<(), ApiError> {
-    let store = app.store(store_path(&state)).map_err(store_error)?;
-    store.set(
-        PREFS_KEY,
-        serde_json::to_value(&prefs).map_err(store_error)?,
-    );
-    store.save().map_err(store_error)
+    let value = serde_json::to_value(&prefs).map_err(store_error)?;
+    state
+        .window_store
+        .set(PREFS_KEY, value)
+        .map_err(store_error)
 }
 
 /// The example project (a pilot, three scenes and a reference image) copied into the data dir
@@ -339,8 +410,131 @@ pub async fn open_example(app: AppHandle, state: State<'_, AppState>) -> Result<
         studio_core::write_atomic(&dir.join("reference.png"), REFERENCE).map_err(io)?;
         studio_core::write_atomic(&path, PROJECT.as_bytes()).map_err(io)?;
     }
-    grant_project(&app, &path);
+    crate::files::grant_project(&app, &path).await;
     Ok(path.display().to_string())
+}
+
+/// One studio window per data dir. The single-instance plugin finds a running window over the
+/// D-Bus session and hands it a second start's project; without a session bus (a bare X
+/// session, `ssh -X`, some containers) it finds nothing, and a second window would empty the
+/// first one's undo trash and start a second worker. This lock, taken before anything touches
+/// the data dir, holds in every case: the OS drops it when the process ends, however it ends.
+pub struct InstanceLock {
+    _file: std::fs::File,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    #[error("SmokeTech Studio is already running with the data folder {0}")]
+    Running(String),
+    #[error("the window lock {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl InstanceLock {
+    /// Takes `window.lock` in `data_dir` without waiting.
+    pub fn acquire(data_dir: &Path) -> Result<InstanceLock, InstanceError> {
+        let path = data_dir.join("window.lock");
+        let io = |source| InstanceError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(data_dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(InstanceLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(InstanceError::Running(data_dir.display().to_string()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+}
+
+/// The title of the dialog a second start shows (and the e2e test looks for).
+pub const ALREADY_RUNNING_TITLE: &str = "SmokeTech Studio is already running";
+
+/// A second start that found the first by its lock, not over D-Bus: says so (on stderr and in
+/// a native dialog) and exits without a window, having touched nothing in the data dir.
+pub fn already_running(app: &AppHandle, error: &InstanceError, project: Option<&Path>) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    let mut message = format!("{error}. Use the open window");
+    if let Some(p) = project {
+        message.push_str(&format!(
+            " (with no D-Bus session this start cannot hand it {}: open it there)",
+            p.display()
+        ));
+    }
+    message.push('.');
+    eprintln!("{ALREADY_RUNNING_TITLE}: {message}");
+    tracing::warn!(%message, "second start: exiting");
+    let handle = app.clone();
+    app.dialog()
+        .message(message)
+        .title(ALREADY_RUNNING_TITLE)
+        .kind(MessageDialogKind::Info)
+        .show(move |_| handle.exit(1));
+}
+
+/// Shows a finished video in the file manager: only a file among the studio's artifacts (the
+/// page names it; nothing else on the disk is revealed).
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_video(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<(), ApiError> {
+    let real = std::fs::canonicalize(&path)
+        .ok()
+        .filter(|p| p.is_file() && crate::files::inside(p, &state.data_dir.artifacts()));
+    let Some(real) = real else {
+        return Err(ApiError::new(
+            ErrorCode::Rejected,
+            format!("{path:?} is not a video of this studio"),
+        ));
+    };
+    use tauri_plugin_opener::OpenerExt;
+    // It waits on D-Bus or a file manager: off the async runtime's threads.
+    tauri::async_runtime::spawn_blocking(move || app.opener().reveal_item_in_dir(real))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot show the file: {e}")))
+}
+
+/// Opens a job in the Temporal Web UI of the server this studio runs: the URL is made here
+/// from the server's port (known only at run time), never taken from the page.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_web_ui(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<(), ApiError> {
+    let segment: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let url = state
+        .studio()?
+        .web_ui_url(&segment)
+        .and_then(|u| url::Url::parse(&u).ok())
+        .filter(|u| u.scheme() == "http" && u.host_str() == Some("127.0.0.1"))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                "no local Temporal Web UI: the studio did not start the server",
+            )
+        })?;
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot open the browser: {e}")))
 }
 
 #[cfg(test)]
@@ -360,5 +554,75 @@ mod tests {
         assert_eq!(newer.editor_width, 500);
         assert_eq!(newer.last_view, WindowView::Storyboard);
         assert!(newer.muted);
+    }
+
+    /// A corrupt `window.json` (a crash of a non-atomic writer) is kept as `.bad`, the window
+    /// starts from defaults, and the next save writes a whole file again.
+    #[test]
+    fn a_corrupt_window_file_is_kept_aside_and_defaults_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        let torn = br#"{"recentProjects": ["/home/a/p.studio.json"], "pre"#;
+        std::fs::write(&path, torn).unwrap();
+        let store = WindowStore::new(path.clone());
+        assert_eq!(store.get(RECENT_KEY), None);
+        assert_eq!(
+            std::fs::read(dir.path().join("window.json.bad")).unwrap(),
+            torn
+        );
+        store.set(RECENT_KEY, serde_json::json!(["/p"])).unwrap();
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved[RECENT_KEY], serde_json::json!(["/p"]));
+    }
+
+    /// A save replaces the file by rename (a new inode; a reader of the old one still sees it
+    /// whole), and keys this version does not know survive it.
+    #[cfg(unix)]
+    #[test]
+    fn window_file_is_replaced_atomically_and_keeps_unknown_keys() {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        let old = br#"{"recentProjects": ["/a"], "fromANewerStudio": {"x": 1}}"#;
+        std::fs::write(&path, old).unwrap();
+        let mut reader = std::fs::File::open(&path).unwrap();
+        let inode = std::fs::metadata(&path).unwrap().ino();
+        let store = WindowStore::new(path.clone());
+        store
+            .set(
+                PREFS_KEY,
+                serde_json::to_value(WindowPrefs::default()).unwrap(),
+            )
+            .unwrap();
+        assert_ne!(
+            std::fs::metadata(&path).unwrap().ino(),
+            inode,
+            "replaced in place"
+        );
+        let mut seen = Vec::new();
+        reader.read_to_end(&mut seen).unwrap();
+        assert_eq!(seen, old);
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved["fromANewerStudio"], serde_json::json!({"x": 1}));
+        assert_eq!(saved[RECENT_KEY], serde_json::json!(["/a"]));
+        assert_eq!(saved[PREFS_KEY]["editorWidth"], 380);
+    }
+
+    /// One lock holder per data dir: a second acquisition (another open file, as another
+    /// process would have) is refused while the first holds, and succeeds once it is gone.
+    #[test]
+    fn the_window_lock_admits_one_instance() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = InstanceLock::acquire(dir.path()).unwrap();
+        let second = InstanceLock::acquire(dir.path());
+        assert!(
+            matches!(second, Err(InstanceError::Running(_))),
+            "a second instance got the lock"
+        );
+        drop(first);
+        assert!(InstanceLock::acquire(dir.path()).is_ok());
     }
 }

@@ -52,7 +52,10 @@ export const commands = {
 	mediaUrl: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("media_url", { path })),
 	/**  A cached thumbnail of any image (e.g. a reference), as a media URL. */
 	thumbnail: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("thumbnail", { path })),
-	/**  The project named on the command line, if any. */
+	/**
+	 *  The project named on the command line, if any: granted like a project the creator opened
+	 *  (the first call asks about any images it names outside its folder).
+	 */
 	initialProject: () => __TAURI_INVOKE<string | null>("initial_project"),
 	/**
 	 *  Copies a finished video (an artifact of this studio, nothing else) to the file the creator
@@ -118,6 +121,16 @@ export const commands = {
 	 *  path, granted like a project the creator opened.
 	 */
 	openExample: () => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("open_example")),
+	/**
+	 *  Shows a finished video in the file manager: only a file among the studio's artifacts (the
+	 *  page names it; nothing else on the disk is revealed).
+	 */
+	revealVideo: (path: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("reveal_video", { path })),
+	/**
+	 *  Opens a job in the Temporal Web UI of the server this studio runs: the URL is made here
+	 *  from the server's port (known only at run time), never taken from the page.
+	 */
+	openWebUi: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_web_ui", { id })),
 };
 
 /** Events */

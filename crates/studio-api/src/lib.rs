@@ -13,6 +13,7 @@ pub mod keys;
 pub mod models;
 pub mod processes;
 pub mod projects;
+pub mod references;
 mod session;
 pub mod settings;
 pub mod settings_view;
@@ -22,6 +23,7 @@ pub mod thumbs;
 pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
 pub use keys::{KeysUpdate, KeysView};
+pub use references::{Reference, References};
 pub use settings::{resolve_data_dir, Settings};
 pub use settings_view::{CacheView, ProviderChoice, StudioSettings};
 pub use studio::{

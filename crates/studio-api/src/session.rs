@@ -14,6 +14,7 @@ use studio_engine::{Endpoint, EngineError, StudioClient};
 use studio_media::ArtifactStore;
 
 use crate::error::ApiError;
+use crate::references::{Reference, References};
 use crate::settings::Settings;
 
 type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -122,14 +123,14 @@ impl Session {
             .map(|p| format!("http://127.0.0.1:{p}"))
     }
 
-    /// Copies a (loaded, valid) project's reference images into the artifact store and starts
-    /// a render under `id` (relative references resolve against `base_dir`). Idempotent: when a
-    /// job with that id exists already (a client restarted after a crash), nothing new starts
-    /// and the caller attaches to it. Returns whether this call started the job.
+    /// Copies a (loaded, valid) project's reference images, opened once in `references`, into
+    /// the artifact store and starts a render under `id`. Idempotent: when a job with that id
+    /// exists already (a client restarted after a crash), nothing new starts and the caller
+    /// attaches to it. Returns whether this call started the job.
     pub async fn render_project_as(
         &self,
         project: &Project,
-        base_dir: &Path,
+        references: &References,
         id: &str,
     ) -> Result<bool> {
         // Only a job that is not there is started: any other answer (a server hiccup) must
@@ -139,7 +140,7 @@ impl Session {
             Err(EngineError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let input = self.render_input(project, base_dir).await?;
+        let input = self.render_input(project, references).await?;
         self.client.start_render(id, input).await?;
         Ok(true)
     }
@@ -149,12 +150,14 @@ impl Session {
     async fn render_input(
         &self,
         project: &Project,
-        base_dir: &Path,
+        references: &References,
     ) -> Result<studio_engine::RenderInput> {
-        let lead = self.character_assets(&project.character, base_dir).await?;
+        let lead = self
+            .character_assets(&project.character, references.of(0))
+            .await?;
         let mut cast = Vec::with_capacity(project.cast.len());
-        for c in &project.cast {
-            cast.push(self.character_assets(c, base_dir).await?);
+        for (i, c) in project.cast.iter().enumerate() {
+            cast.push(self.character_assets(c, references.of(i + 1)).await?);
         }
         let mut request = project.to_request(
             lead.references.clone(),
@@ -181,12 +184,12 @@ impl Session {
     async fn character_assets(
         &self,
         character: &studio_core::Character,
-        base_dir: &Path,
+        opened: &[Reference],
     ) -> Result<CharacterAssets> {
         let Some(lib_id) = &character.library_id else {
             let mut references = Vec::new();
-            for p in Project::paths_of(character, base_dir) {
-                references.push(self.store.import(&p).await?);
+            for r in opened {
+                references.push(r.import(self.store.as_ref()).await?);
             }
             return Ok(CharacterAssets {
                 references,

@@ -18,6 +18,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::{problems_of, ApiError, ErrorCode, FieldProblem};
 use crate::jobs::{JobLog, JobRecord};
+use crate::references::References;
 use crate::session::Session;
 use crate::settings::Settings;
 
@@ -383,6 +384,19 @@ impl Studio {
         problems_of(&project.problems(base))
     }
 
+    /// Err with the project's problems, if it has any.
+    fn refuse_problems(path: Option<&Path>, project: &Project) -> Result<(), ApiError> {
+        let problems = Self::check_project(path, project);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError {
+            code: ErrorCode::InvalidProject,
+            message: format!("the project has {} problem(s)", problems.len()),
+            problems,
+        })
+    }
+
     /// The model rules an edited project breaks (see [`crate::models::rule_problems`]).
     pub fn rule_problems(&self, project: &Project) -> Vec<FieldProblem> {
         crate::models::rule_problems(&self.settings, project)
@@ -425,20 +439,33 @@ impl Studio {
     /// With `id`, the job gets that id and the call is idempotent: when the job exists (a
     /// client relaunched after a crash) nothing new starts and `started` is false. Without,
     /// the id is made from the project's name.
+    ///
+    /// The reference images are the ones the project names, every one accepted (the creator
+    /// named the project to this shell); a shell that must confirm them first opens them
+    /// itself and calls [`Studio::render_references`].
     pub async fn render(
         &self,
         project: &Project,
         path: Option<&Path>,
         id: Option<String>,
     ) -> Result<RenderStarted, ApiError> {
-        let problems = Self::check_project(path, project);
-        if !problems.is_empty() {
-            return Err(ApiError {
-                code: ErrorCode::InvalidProject,
-                message: format!("the project has {} problem(s)", problems.len()),
-                problems,
-            });
-        }
+        Self::refuse_problems(path, project)?;
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
+        let references = References::open(project, base, |_| true)
+            .map_err(|problems| invalid_references(problems, "cannot be read"))?;
+        self.render_references(project, path, id, references).await
+    }
+
+    /// [`Studio::render`] with the reference images already opened (and checked) by the
+    /// caller: the render uploads exactly those open files, resolving no path again.
+    pub async fn render_references(
+        &self,
+        project: &Project,
+        path: Option<&Path>,
+        id: Option<String>,
+        references: References,
+    ) -> Result<RenderStarted, ApiError> {
+        Self::refuse_problems(path, project)?;
         if let Some(budget) = project.budget {
             let estimate = self.estimate(project);
             if estimate.cost.usd > budget.dollars() + 1e-9 {
@@ -454,7 +481,6 @@ impl Studio {
             }
         }
         let session = self.session().await?;
-        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
         let name = project_name(project, path);
         let id = id.unwrap_or_else(|| session::job_id(&name));
         let record = JobRecord {
@@ -466,7 +492,7 @@ impl Studio {
         // Recorded before the start, so a crash in between leaves a record (whose status
         // then reads `unknown`), never a job the studio does not list.
         let recorded_now = self.jobs.add_if_new(record.clone())?;
-        let started = match session.render_project_as(project, base, &id).await {
+        let started = match session.render_project_as(project, &references, &id).await {
             Ok(started) => started,
             Err(e) => {
                 if recorded_now {
@@ -895,4 +921,14 @@ pub fn price(prices: &studio_core::PriceTable, usage: &[Usage]) -> studio_core::
             u.resolution.as_deref(),
         )
     })
+}
+
+/// The error of reference images [`References::open`] refused: `what` says why, e.g. "need
+/// confirming before they are uploaded".
+pub fn invalid_references(problems: Vec<FieldProblem>, what: &str) -> ApiError {
+    ApiError {
+        code: ErrorCode::InvalidProject,
+        message: format!("{} reference image(s) {what}", problems.len()),
+        problems,
+    }
 }

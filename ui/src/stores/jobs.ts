@@ -2,7 +2,6 @@
 import { Channel } from "@tauri-apps/api/core";
 import { ask } from "@tauri-apps/plugin-dialog";
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
-import { openUrl } from "@tauri-apps/plugin-opener";
 import { createEffect, createMemo, createSignal, onCleanup } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import {
@@ -223,9 +222,11 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     return r.status === "ok";
   }
 
-  function openWebUi(id: string) {
-    const url = find(id)?.webUiUrl;
-    if (url) void openUrl(url);
+  /** Opens the job in the Temporal Web UI (Rust makes the URL from the server it runs). */
+  async function openWebUi(id: string) {
+    if (!find(id)?.webUiUrl) return;
+    const r = await commands.openWebUi(id);
+    if (r.status === "error") report(id, r.error);
   }
 
   /** Plays the job's latest video, with its scenes once its takes are known. */

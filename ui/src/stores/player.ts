@@ -1,7 +1,6 @@
 // The player: which video plays (a job's version or one clip), its scenes for the timeline, the
 // playhead, seeking by scene, volume and mute (saved in the window prefs), revealing or exporting.
 import { createMemo, createSignal, onCleanup } from "solid-js";
-import { revealItemInDir } from "@tauri-apps/plugin-opener";
 import { commands, type WindowPrefs_Deserialize as WindowPrefsIn } from "../bindings";
 import { fitTo, nextBoundary, previousBoundary, sceneAt, startOf, stepScene, type PlayerScene } from "../timeline";
 import type { StatusStore } from "./status";
@@ -227,9 +226,12 @@ export function createPlayerStore(status: StatusStore) {
 
   const currentVideo = () => request()?.path ?? null;
 
-  function reveal() {
+  /** Shows the video in the file manager (Rust checks it is one of the studio's). */
+  async function reveal() {
     const video = currentVideo();
-    if (video) void revealItemInDir(video);
+    if (!video) return;
+    const r = await commands.revealVideo(video);
+    if (r.status === "error") status.set(`Cannot show the video: ${r.error.message}`, "error");
   }
 
   async function exportVideo() {
