@@ -54,3 +54,49 @@ impl MediaServer {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out.lines().next().unwrap_or_default().to_owned()
+    }
+
+    /// The media server serves the studio's folders only: a project's folder beside them, or a
+    /// `..` out of a served folder, gets no URL and no bytes.
+    #[tokio::test]
+    async fn serves_its_roots_and_nothing_beside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = dir.path().join("artifacts");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&artifacts).unwrap();
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(artifacts.join("clip.mp4"), b"clip").unwrap();
+        std::fs::write(project.join("photo.png"), b"photo").unwrap();
+        let server = MediaServer::start(vec![("a", artifacts.clone())])
+            .await
+            .unwrap();
+        let url = server.url_for(&artifacts.join("clip.mp4")).unwrap();
+        let path = url.split_once(&server.addr.to_string()).unwrap().1;
+        assert!(get(server.addr, path).await.contains("200"), "{url}");
+        assert_eq!(server.url_for(&project.join("photo.png")), None);
+        let token = &server.token;
+        for escape in [
+            format!("/{token}/a/../project/photo.png"),
+            format!("/{token}/a/%2e%2e/project/photo.png"),
+            format!("/{token}/a/..%2fproject%2fphoto.png"),
+            format!("/{token}/project/photo.png"),
+            "/a/clip.mp4".to_owned(),
+        ] {
+            let status = get(server.addr, &escape).await;
+            assert!(!status.contains("200"), "{escape}: {status}");
+        }
+    }
+}
