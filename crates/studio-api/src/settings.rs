@@ -72,8 +72,18 @@ impl Settings {
     /// The file and the environment, without reading the keyring: for commands that make no
     /// paid call and talk to the local server (no keyring prompt or warning for them).
     pub fn load_without_keys(data_dir: &Path) -> Result<Settings, ApiError> {
+        Self::load_without_keys_from(data_dir, |k| std::env::var(k).ok())
+    }
+
+    /// [`Settings::load_without_keys`] with the environment given as `var` (name to value)
+    /// instead of read from the process: a test passes its own rather than changing the
+    /// process's, which every test thread shares.
+    pub fn load_without_keys_from(
+        data_dir: &Path,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ApiError> {
         let mut settings = Self::load_file(data_dir)?;
-        settings.apply_env()?;
+        settings.apply_env_from(var)?;
         Ok(settings)
     }
 
@@ -120,7 +130,12 @@ impl Settings {
     }
 
     fn apply_env(&mut self) -> Result<(), ApiError> {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        self.apply_env_from(|k| std::env::var(k).ok())
+    }
+
+    /// The `STUDIO_*` overrides, read through `var`.
+    fn apply_env_from(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ApiError> {
+        let env = |k: &str| var(k).filter(|v| !v.is_empty());
         if let Some(p) = env("STUDIO_PROVIDER") {
             self.provider = Some(p.parse().map_err(|e: studio_core::ParseError| {
                 ApiError::new(ErrorCode::Settings, format!("STUDIO_PROVIDER: {e}"))

@@ -251,14 +251,59 @@ mod tests {
         assert!(!dir.path().join("settings.json").exists());
     }
 
+    /// Set in the child process [`run_in_own_process`] starts: the test it is to run.
+    const OWN_PROCESS: &str = "STUDIO_TEST_IN_OWN_PROCESS";
+
+    /// Whether this process is the one [`run_in_own_process`] started for `test`.
+    fn in_own_process(test: &str) -> bool {
+        std::env::var(OWN_PROCESS).as_deref() == Ok(test)
+    }
+
+    /// Runs `test` (its name in this test binary) alone in a child process of this binary
+    /// with `vars` set (None: unset) in its environment; fails with the child's output unless
+    /// it ran and passed. The environment belongs to the whole process and tests run on
+    /// parallel threads, so a test that changed it would race every other test reading it: a
+    /// test that needs other variables gets a process of its own instead.
+    fn run_in_own_process(test: &str, vars: &[(&str, Option<&str>)]) {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(OWN_PROCESS, test);
+        for (k, v) in vars {
+            match v {
+                Some(v) => child.env(k, v),
+                None => child.env_remove(k),
+            };
+        }
+        let out = child.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{test} in its own process:\n{text}"
+        );
+    }
+
     #[test]
     fn a_value_from_the_environment_is_never_saved() {
+        const TEST: &str = "settings_view::tests::a_value_from_the_environment_is_never_saved";
+        const URL: &str = "s3://from-the-environment/x";
+        if !in_own_process(TEST) {
+            return run_in_own_process(TEST, &[("STUDIO_ARTIFACTS_URL", Some(URL))]);
+        }
         let dir = tempfile::tempdir().unwrap();
-        // Only this test sets it; nothing else here reads a bucket URL.
-        std::env::set_var("STUDIO_ARTIFACTS_URL", "s3://from-the-environment/x");
-        let v = StudioSettings::from_settings(&Settings::load(dir.path()).unwrap());
-        v.save(dir.path()).unwrap();
-        std::env::remove_var("STUDIO_ARTIFACTS_URL");
+        let loaded = Settings::load(dir.path()).unwrap();
+        assert_eq!(
+            loaded.artifacts.url.as_deref(),
+            Some(URL),
+            "the override applies"
+        );
+        StudioSettings::from_settings(&loaded)
+            .save(dir.path())
+            .unwrap();
         let saved = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
         assert!(!saved.contains("from-the-environment"), "{saved}");
     }

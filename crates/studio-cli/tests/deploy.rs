@@ -35,22 +35,24 @@ fn overlays() -> Vec<String> {
     names
 }
 
-/// The project's Python with PyYAML, or None (the test is then skipped, saying why).
-fn python() -> Option<PathBuf> {
+/// The project's Python with PyYAML (`scripts/setup.sh` installs both). When either is missing
+/// the test fails saying how to fix it: a test that skips passes without checking anything.
+fn python() -> PathBuf {
     let py = repo().join(".venv/bin/python");
-    let ok = py.exists()
-        && Command::new(&py)
-            .args(["-c", "import yaml"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "SKIPPED: {} with PyYAML is missing; run ./scripts/test-deploy.sh (or ./scripts/test.sh) \
-             once to install it, then this test renders deploy/kubernetes itself",
+    let yaml = Command::new(&py).args(["-c", "import yaml"]).output();
+    match yaml {
+        Ok(out) if out.status.success() => py,
+        Ok(out) => panic!(
+            "{} cannot import yaml ({}): run ./scripts/setup.sh, which installs PyYAML into \
+             .venv, then this test renders deploy/kubernetes itself",
+            py.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => panic!(
+            "{} does not run ({e}): run ./scripts/setup.sh to create .venv with PyYAML",
             py.display()
-        );
+        ),
     }
-    ok.then_some(py)
 }
 
 /// One overlay rendered to its objects.
@@ -132,7 +134,7 @@ fn containerfile() -> (u16, String) {
 
 #[test]
 fn queues_settings_and_drain_match_the_worker() {
-    let Some(py) = python() else { return };
+    let py = python();
     let (port, signal) = containerfile();
     assert_eq!(signal, "SIGTERM", "the signal `studio worker` drains on");
     let defaults = WorkerSettings::default();
@@ -161,20 +163,19 @@ fn queues_settings_and_drain_match_the_worker() {
 
             // The settings the worker process will load: its settings.json (the ConfigMap the
             // init container copies) and the environment (the env ConfigMap), through the same
-            // code the worker uses. Env is process-wide: only this test touches it.
+            // code the worker uses. The environment is passed, not set: the process's is
+            // shared with every test thread.
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(
                 dir.path().join("settings.json"),
                 str_of(&role_settings[format!("{name}.json")]),
             )
             .unwrap();
-            for (k, v) in env.as_object().unwrap() {
-                std::env::set_var(k, str_of(v));
-            }
-            let settings = Settings::load_without_keys(dir.path()).unwrap();
-            for k in env.as_object().unwrap().keys() {
-                std::env::remove_var(k);
-            }
+            let vars = env.as_object().unwrap();
+            let settings = Settings::load_without_keys_from(dir.path(), |k| {
+                vars.get(k).map(|v| str_of(v).to_owned())
+            })
+            .unwrap();
             let w = &settings.worker;
             assert!(w.is_split(), "{overlay}");
             assert_eq!(w.queue(QueueRole::Fast), names::TASK_QUEUE);
@@ -281,7 +282,7 @@ fn queues_settings_and_drain_match_the_worker() {
 
 #[test]
 fn every_temporal_overlay_scales_alike_and_shares_the_workers_credentials() {
-    let Some(py) = python() else { return };
+    let py = python();
     let local = render(&py, "local");
     let scaling = |objects: &[Value], name: &str| {
         let so = find(objects, "ScaledObject", name);
@@ -367,7 +368,7 @@ fn find_volume_for<'a>(pod_spec: &'a Value, container: &Value, path: &str) -> &'
 /// backlog gauge under the name and label the Prometheus trigger asks for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fallback_query_names_what_the_worker_exports() {
-    let Some(py) = python() else { return };
+    let py = python();
     let objects = render(&py, "prometheus-fallback");
     let endpoint = MetricsEndpoint::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let studio = endpoint.studio_metrics();

@@ -66,15 +66,14 @@ fn start_secret_service(home: &std::path::Path) -> (Daemons, String) {
 
 #[test]
 fn keys_live_in_the_secret_service_and_nowhere_else() {
+    const TEST: &str = "keys_live_in_the_secret_service_and_nowhere_else";
+    if in_own_process(TEST) {
+        return keys_in_the_service();
+    }
     let home = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
     let (_daemons, address) = start_secret_service(home.path());
-    // This test binary has one test: the process environment is its own.
-    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
-    std::env::remove_var(studio_secrets::BACKEND_ENV);
-
     // The keyring is probed once per process, so wait for the service with another client
-    // before the studio first looks.
+    // before the studio (in the child) first looks.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let mut store = Command::new("secret-tool")
@@ -100,6 +99,19 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    run_in_own_process(
+        TEST,
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", Some(&address)),
+            (studio_secrets::BACKEND_ENV, None),
+        ],
+    );
+}
+
+/// The test proper, in a process whose environment names the private bus.
+fn keys_in_the_service() {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private bus");
+    let data = tempfile::tempdir().unwrap();
     let secrets = Secrets::open(data.path());
     assert_eq!(
         *secrets.backend(),
@@ -175,4 +187,40 @@ fn keys_live_in_the_secret_service_and_nowhere_else() {
     }
     // Still nothing in the data dir.
     assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
+}
+
+/// Set in the child process [`run_in_own_process`] starts: the test it is to run.
+const OWN_PROCESS: &str = "STUDIO_TEST_IN_OWN_PROCESS";
+
+/// Whether this process is the one [`run_in_own_process`] started for `test`.
+fn in_own_process(test: &str) -> bool {
+    std::env::var(OWN_PROCESS).as_deref() == Ok(test)
+}
+
+/// Runs `test` (its name in this test binary) alone in a child process of this binary with
+/// `vars` set (None: unset) in its environment; fails with the child's output unless it ran
+/// and passed. The environment belongs to the whole process and tests run on parallel
+/// threads, so a test that changed it would race every other test reading it (libdbus reads
+/// the bus address from it): a test that needs other variables gets a process of its own.
+fn run_in_own_process(test: &str, vars: &[(&str, Option<&str>)]) {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(OWN_PROCESS, test);
+    for (k, v) in vars {
+        match v {
+            Some(v) => child.env(k, v),
+            None => child.env_remove(k),
+        };
+    }
+    let out = child.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{test} in its own process:\n{text}"
+    );
 }
