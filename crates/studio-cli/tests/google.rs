@@ -1410,7 +1410,19 @@ async fn a_job_waits_at_its_budget_and_goes_on_after_one_approval() {
     worker.kill().unwrap();
     worker.wait().unwrap();
     let mut worker = env.worker_process_with("gemini");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Only the new worker can answer a query: its answer is the job replayed to the same wait.
+    wait_for(
+        "the new worker to replay the job to its wait",
+        Duration::from_secs(90),
+        || async {
+            client.progress(&id).await.is_ok_and(|p| {
+                p.budget
+                    .as_ref()
+                    .is_some_and(|b| b.waiting_for_usd == Some(clip) && b.spent_usd == first_part)
+            })
+        },
+    )
+    .await;
     assert_eq!(paid(&mock.stats().requests).len(), paid_before);
 
     let approve = env

@@ -13,6 +13,8 @@ use studio_engine::names;
 use studio_engine::EngineError;
 use studio_media::{Ffmpeg, ProviderKind};
 use studio_testkit::*;
+use temporalio_common::protos::temporal::api::enums::v1::EventType;
+use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
@@ -105,20 +107,33 @@ async fn pause_holds_the_job_and_resume_finishes_it() {
             .unwrap_or(false)
     })
     .await;
-    // Let anything already running finish, then watch for new work.
+    // Let anything already running finish, and the workflow task that saw each finish
+    // decide what comes next: with the pause in effect, nothing. (A job that did not hold
+    // never settles like this before it completes.)
     wait_for(
-        "in-flight activities to settle",
+        "the paused job to settle",
         Duration::from_secs(30),
         || async {
-            activities(&env, &id)
-                .await
-                .iter()
-                .all(|r| r.outcome != ActivityOutcome::Running)
+            let events = env.client.history(&id).await.unwrap();
+            let completed = EventType::WorkflowExecutionCompleted as i32;
+            assert!(
+                events.last().is_none_or(|e| e.event_type != completed),
+                "the job completed while paused"
+            );
+            settled(&events)
         },
     )
     .await;
     let before = activities(&env, &id).await.len();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Wake the workflow (a second pause changes nothing) and wait for the task that handled
+    // it: an outcome to wait for, where a sleep would only hope to have waited long enough.
+    env.client.pause(&id).await.unwrap();
+    wait_for(
+        "a workflow task to handle the second pause",
+        Duration::from_secs(30),
+        || async { task_done_after_last_signal(&env.client.history(&id).await.unwrap()) },
+    )
+    .await;
     let after = activities(&env, &id).await;
     assert_eq!(
         after.len(),
@@ -140,13 +155,34 @@ async fn pause_holds_the_job_and_resume_finishes_it() {
     assert_nothing_scheduled_while_paused(&env.client.history(&id).await.unwrap());
 }
 
+/// No activity is open and the last workflow task has completed: the workflow has made every
+/// decision it can until something new happens (a signal, an update, a timer).
+fn settled(events: &[HistoryEvent]) -> bool {
+    history::activities(events)
+        .iter()
+        .all(|r| r.outcome != ActivityOutcome::Running)
+        && events
+            .last()
+            .is_some_and(|e| e.event_type == EventType::WorkflowTaskCompleted as i32)
+}
+
+/// A workflow task completed after the latest signal: the workflow has handled it.
+fn task_done_after_last_signal(events: &[HistoryEvent]) -> bool {
+    let is = |e: &HistoryEvent, t: EventType| e.event_type == t as i32;
+    events
+        .iter()
+        .rposition(|e| is(e, EventType::WorkflowExecutionSignaled))
+        .is_some_and(|signal| {
+            events[signal..]
+                .iter()
+                .any(|e| is(e, EventType::WorkflowTaskCompleted))
+        })
+}
+
 /// From the history: once a workflow task has seen the `pause` signal, no activity is
 /// scheduled until the `resume` signal. (A task already running when the signal arrived may
 /// still complete with the commands it made before it.)
-fn assert_nothing_scheduled_while_paused(
-    events: &[temporalio_common::protos::temporal::api::history::v1::HistoryEvent],
-) {
-    use temporalio_common::protos::temporal::api::enums::v1::EventType;
+fn assert_nothing_scheduled_while_paused(events: &[HistoryEvent]) {
     use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
     let signal = |name: &str| {
         events
