@@ -363,16 +363,40 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<StudioSettings, 
     state.studio()?.settings_view()
 }
 
-/// Validates and saves; takes effect at the next start of the studio.
+/// Validates and saves; takes effect at the next start of the studio. A new Temporal address
+/// is saved only after the creator confirms it in a native dialog shown by Rust (the page can
+/// neither answer nor skip it); declined, nothing is saved.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_settings(
+    app: tauri::AppHandle,
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     settings: StudioSettings,
 ) -> Result<(), ApiError> {
-    state.studio()?.save_settings(&settings)
+    let studio = state.studio()?;
+    // The keyring and the dialog block: off the async runtime's threads.
+    tauri::async_runtime::spawn_blocking(move || {
+        studio.save_settings(&settings, |ask| {
+            use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+            app.dialog()
+                .message(ask.message())
+                .title(studio_api::settings_view::AddressConfirmation::TITLE)
+                .kind(MessageDialogKind::Warning)
+                .buttons(MessageDialogButtons::OkCancelCustom(
+                    format!("Use {}", ask.to),
+                    "Cancel".into(),
+                ))
+                .parent(&window)
+                .blocking_show()
+        })
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }
 
+/// Connects with the edited settings and says what answered. The Temporal API key goes only
+/// to the saved address it was entered for; a new, unsaved address is tested without it.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_connection(

@@ -66,8 +66,16 @@ export const commands = {
 	/**  Connection, workers and backlog for the status bar. */
 	health: () => typedError<Health_Serialize, ApiError_Serialize>(__TAURI_INVOKE("health")),
 	getSettings: () => typedError<StudioSettings_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_settings")),
-	/**  Validates and saves; takes effect at the next start of the studio. */
+	/**
+	 *  Validates and saves; takes effect at the next start of the studio. A new Temporal address
+	 *  is saved only after the creator confirms it in a native dialog shown by Rust (the page can
+	 *  neither answer nor skip it); declined, nothing is saved.
+	 */
 	saveSettings: (settings: StudioSettings_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	/**
+	 *  Connects with the edited settings and says what answered. The Temporal API key goes only
+	 *  to the saved address it was entered for; a new, unsaved address is tested without it.
+	 */
 	testConnection: (settings: StudioSettings_Deserialize) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
 	/**  Entries and size of the artifact cache (Settings). */
 	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
@@ -596,6 +604,11 @@ export type KeysView_Deserialize = {
 	/**  A path, not a secret: shown so the creator can check it. */
 	vertexCredentialsFile?: string | null,
 	temporalApiKey: boolean,
+	/**
+	 *  The address the Temporal API key was saved for: it is sent there and nowhere else
+	 *  (None with a key set: an older studio saved it, and it must be entered again).
+	 */
+	temporalApiKeyAddress?: string | null,
 };
 
 /**  Where keys are kept and which are set (values are never sent to the window). */
@@ -608,6 +621,11 @@ export type KeysView_Serialize = {
 	/**  A path, not a secret: shown so the creator can check it. */
 	vertexCredentialsFile: string | null,
 	temporalApiKey: boolean,
+	/**
+	 *  The address the Temporal API key was saved for: it is sent there and nowhere else
+	 *  (None with a key set: an older studio saved it, and it must be entered again).
+	 */
+	temporalApiKeyAddress: string | null,
 };
 
 export type LibraryCharacter = LibraryCharacter_Serialize | LibraryCharacter_Deserialize;

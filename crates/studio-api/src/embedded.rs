@@ -3,10 +3,17 @@
 //! Whatever listens on 127.0.0.1:7233 is not necessarily ours: adopting it would make the
 //! bundled worker run that server's tasks with the creator's keys. So the studio records the
 //! server it starts (`temporal/server.json`: pid, ports, database) and adopts only a server that
-//! record names, still running, still listening, and serving this data dir's database. Anything
+//! record names, still running as this user, from the `temporal` CLI the studio uses, started on
+//! this data dir's database, and holding the recorded port's listening socket itself. Anything
 //! else on the preferred port is left alone and the studio starts its own on a free port.
+//!
+//! Starting one has a race too: a port found free can be taken before the server binds it, and
+//! the readiness check would then talk to whoever took it. So after the server answers, the
+//! studio checks that the listening socket on the port belongs to the process it started (the
+//! socket's inode among that process's open files, on Linux), and when the port was taken it
+//! starts again on another one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use studio_core::DataDir;
@@ -28,24 +35,236 @@ pub(crate) struct ServerRecord {
     pub db: PathBuf,
 }
 
+/// How many ports a start tries when the ones it chose are taken before the server binds them.
+const PORT_ATTEMPTS: u32 = 3;
+
 fn record_path(dd: &DataDir) -> PathBuf {
     dd.dev_db().with_file_name("server.json")
 }
 
-/// The running dev server this data dir started, if there is one to adopt.
-pub(crate) fn adoptable(dd: &DataDir) -> Option<ServerRecord> {
-    let bytes = std::fs::read(record_path(dd)).ok()?;
-    let rec: ServerRecord = serde_json::from_slice(&bytes).ok()?;
-    (rec.db == dd.dev_db() && serves(&rec) && port_open(rec.port)).then_some(rec)
+/// Why a recorded process is not adopted (logged; the studio then starts its own server).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Untrusted {
+    #[error("process {pid} is gone or cannot be read")]
+    Gone { pid: u32 },
+    #[error("process {pid} belongs to user {uid}, not to this user ({ours})")]
+    OtherUser { pid: u32, uid: u32, ours: u32 },
+    #[error("process {pid} runs {exe:?}, not the temporal CLI {cli:?}")]
+    OtherExecutable {
+        pid: u32,
+        exe: PathBuf,
+        cli: PathBuf,
+    },
+    #[error("process {pid} is not a dev server on {db:?}")]
+    OtherCommand { pid: u32, db: PathBuf },
+    #[error("port {port} is not served by process {pid}")]
+    NotListening { pid: u32, port: u16 },
+    #[error("this system cannot tell who runs a process (no /proc)")]
+    Unknowable,
 }
 
-/// Whether `rec.pid` is still the dev server it names (a reused pid runs something else).
-fn serves(rec: &ServerRecord) -> bool {
-    let Ok(cmd) = std::fs::read(format!("/proc/{}/cmdline", rec.pid)) else {
-        return false;
+/// What `/proc` says about a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcessFacts {
+    pub pid: u32,
+    /// The effective owner.
+    pub uid: u32,
+    /// What `/proc/PID/exe` resolves to, and that file's (device, inode).
+    pub exe: PathBuf,
+    pub exe_id: Option<(u64, u64)>,
+    pub args: Vec<String>,
+}
+
+/// What a process must be to be adopted: ours, the studio's `temporal` CLI, `start-dev` on
+/// this data dir's database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Expected {
+    pub uid: u32,
+    pub cli: PathBuf,
+    pub cli_id: Option<(u64, u64)>,
+    pub db: PathBuf,
+}
+
+/// The decision, on facts alone: Ok when `f` is a dev server this user started from the
+/// studio's CLI on the data dir's database.
+pub(crate) fn judge(f: &ProcessFacts, e: &Expected) -> Result<(), Untrusted> {
+    if f.uid != e.uid {
+        return Err(Untrusted::OtherUser {
+            pid: f.pid,
+            uid: f.uid,
+            ours: e.uid,
+        });
+    }
+    let same_file = match (f.exe_id, e.cli_id) {
+        (Some(a), Some(b)) => a == b,
+        _ => f.exe == e.cli,
     };
-    let cmd = String::from_utf8_lossy(&cmd);
-    cmd.contains("start-dev") && cmd.contains(&*rec.db.to_string_lossy())
+    if !same_file {
+        return Err(Untrusted::OtherExecutable {
+            pid: f.pid,
+            exe: f.exe.clone(),
+            cli: e.cli.clone(),
+        });
+    }
+    let db = e.db.to_string_lossy();
+    let on_db = f
+        .args
+        .windows(2)
+        .any(|w| w[0] == "--db-filename" && w[1] == db);
+    let start_dev = f
+        .args
+        .windows(2)
+        .any(|w| w[0] == "server" && w[1] == "start-dev");
+    if !(on_db && start_dev) {
+        return Err(Untrusted::OtherCommand {
+            pid: f.pid,
+            db: e.db.clone(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn file_id(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// This process's effective user, as `/proc` shows it.
+#[cfg(target_os = "linux")]
+fn our_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(target_os = "linux")]
+pub(crate) fn facts(pid: u32) -> Result<ProcessFacts, Untrusted> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = PathBuf::from(format!("/proc/{pid}"));
+    let gone = || Untrusted::Gone { pid };
+    let uid = std::fs::metadata(&dir).map_err(|_| gone())?.uid();
+    let exe_link = dir.join("exe");
+    let exe = std::fs::read_link(&exe_link).map_err(|_| gone())?;
+    let args = std::fs::read(dir.join("cmdline")).map_err(|_| gone())?;
+    Ok(ProcessFacts {
+        pid,
+        uid,
+        // The running file itself (even if its path changed since it started).
+        exe_id: file_id(&exe_link),
+        exe,
+        args: args
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn facts(_pid: u32) -> Result<ProcessFacts, Untrusted> {
+    Err(Untrusted::Unknowable)
+}
+
+/// Whether `pid` holds the socket listening on TCP `port` (loopback or any address): the
+/// socket inodes `/proc/net/tcp{,6}` lists as listening there, among the sockets open in
+/// `/proc/PID/fd`. Err when this system cannot tell.
+#[cfg(target_os = "linux")]
+pub(crate) fn listens(pid: u32, port: u16) -> Result<bool, Untrusted> {
+    use std::collections::HashSet;
+    const LISTEN: &str = "0A";
+    let mut inodes = HashSet::new();
+    let mut readable = false;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        readable = true;
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) = (cols.get(1), cols.get(3), cols.get(9))
+            else {
+                continue;
+            };
+            let on_port = local
+                .rsplit_once(':')
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
+                == Some(port);
+            if on_port && *state == LISTEN {
+                if let Ok(i) = inode.parse::<u64>() {
+                    inodes.insert(i);
+                }
+            }
+        }
+    }
+    if !readable {
+        return Err(Untrusted::Unknowable);
+    }
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_err(|_| Untrusted::Gone { pid })?;
+    Ok(fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|i| i.parse::<u64>().ok())
+                .is_some_and(|i| inodes.contains(&i))
+        })
+    }))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn listens(_pid: u32, _port: u16) -> Result<bool, Untrusted> {
+    Err(Untrusted::Unknowable)
+}
+
+/// What the studio's dev server must be, from the settings' CLI.
+fn expected(settings: &Settings, dd: &DataDir) -> Option<Expected> {
+    #[cfg(target_os = "linux")]
+    let uid = our_uid()?;
+    #[cfg(not(target_os = "linux"))]
+    let uid = 0;
+    let cli = find_temporal_cli(settings.temporal.cli_path.as_deref()).ok()?;
+    let cli = std::fs::canonicalize(&cli).unwrap_or(cli);
+    Some(Expected {
+        uid,
+        cli_id: file_id(&cli),
+        cli,
+        db: dd.dev_db(),
+    })
+}
+
+/// Whether the recorded process is still the dev server it names, and holds its port.
+pub(crate) fn check(rec: &ServerRecord, e: &Expected) -> Result<(), Untrusted> {
+    judge(&facts(rec.pid)?, e)?;
+    if !listens(rec.pid, rec.port)? {
+        return Err(Untrusted::NotListening {
+            pid: rec.pid,
+            port: rec.port,
+        });
+    }
+    Ok(())
+}
+
+/// The running dev server this data dir started, if there is one to adopt.
+pub(crate) fn adoptable(settings: &Settings, dd: &DataDir) -> Option<ServerRecord> {
+    let bytes = std::fs::read(record_path(dd)).ok()?;
+    let rec: ServerRecord = serde_json::from_slice(&bytes).ok()?;
+    if rec.db != dd.dev_db() {
+        return None;
+    }
+    let e = expected(settings, dd)?;
+    match check(&rec, &e) {
+        Ok(()) => Some(rec),
+        Err(why) => {
+            tracing::info!(pid = rec.pid, port = rec.port, %why, "recorded dev server not adopted");
+            None
+        }
+    }
 }
 
 /// `preferred` when nothing listens there, else a free port.
@@ -66,33 +285,91 @@ pub(crate) async fn start(
     ui_port: Option<u16>,
 ) -> Result<DevServer, ApiError> {
     let t = &settings.temporal;
+    let (preferred, preferred_ui) = (t.dev_server_port, t.dev_server_ui_port);
+    start_with(settings, dd, |attempt| {
+        if attempt > 0 && port.is_some() && ui_port.is_some() {
+            return None; // ports asked for explicitly are not moved
+        }
+        let pick = |asked: Option<u16>, preferred: u16| match asked {
+            Some(p) => p,
+            None if attempt == 0 => port_or_free(preferred),
+            None => free_port(),
+        };
+        Some((pick(port, preferred), pick(ui_port, preferred_ui)))
+    })
+    .await
+}
+
+/// [`start`] with the (frontend, Web UI) ports of each attempt from `ports` (None: no other
+/// ports to try). An attempt whose ports turned out taken — the server could not start because
+/// something listens there now, or what answered is not the process started — is stopped, and
+/// the next attempt takes the next ports, up to [`PORT_ATTEMPTS`].
+pub(crate) async fn start_with(
+    settings: &Settings,
+    dd: &DataDir,
+    mut ports: impl FnMut(u32) -> Option<(u16, u16)>,
+) -> Result<DevServer, ApiError> {
+    let t = &settings.temporal;
     let logs = dd.logs();
     std::fs::create_dir_all(&logs)
         .map_err(|e| EngineError::DevServer(format!("{}: {e}", logs.display())))?;
-    let port = port.unwrap_or_else(|| port_or_free(t.dev_server_port));
-    let ui_port = ui_port.unwrap_or_else(|| port_or_free(t.dev_server_ui_port));
-    let server = DevServer::start(DevServerOptions {
-        cli: find_temporal_cli(t.cli_path.as_deref())?,
-        port,
-        ui_port: Some(ui_port),
-        db_file: dd.dev_db(),
-        log_file: Some(logs.join("temporal.log")),
-        die_with_parent: true,
-    })
-    .await?;
-    if let Some(pid) = server.pid() {
-        let rec = ServerRecord {
-            pid,
+    let cli = find_temporal_cli(t.cli_path.as_deref())?;
+    let mut attempt = 0;
+    let mut next = ports(attempt);
+    while let Some((port, ui_port)) = next {
+        attempt += 1;
+        let started = DevServer::start(DevServerOptions {
+            cli: cli.clone(),
             port,
-            ui_port: server.ui_port(),
-            db: dd.dev_db(),
+            ui_port: Some(ui_port),
+            db_file: dd.dev_db(),
+            log_file: Some(logs.join("temporal.log")),
+            die_with_parent: true,
+        })
+        .await;
+        let failure = match started {
+            Ok(mut server) => {
+                let pid = server.pid().unwrap_or_default();
+                match listens(pid, port) {
+                    Ok(true) | Err(Untrusted::Unknowable) => {
+                        record(dd, &server, port);
+                        return Ok(server);
+                    }
+                    Ok(false) | Err(_) => {
+                        // Whatever answered is not the server just started: it took the port
+                        // first, and the server could not listen there.
+                        server.stop();
+                        EngineError::DevServer(format!(
+                            "another process took port {port} before the dev server could \
+                             listen there"
+                        ))
+                    }
+                }
+            }
+            Err(e) if port_open(port) || port_open(ui_port) => e,
+            Err(e) => return Err(e.into()),
         };
-        let json = serde_json::to_vec_pretty(&rec).unwrap_or_default();
-        if let Err(e) = studio_core::write_atomic(&record_path(dd), &json) {
-            tracing::warn!(error = %e, "could not record the dev server; it will not be adopted");
+        next = (attempt < PORT_ATTEMPTS).then(|| ports(attempt)).flatten();
+        if next.is_none() {
+            return Err(failure.into());
         }
+        tracing::warn!(port, ui_port, error = %failure, "dev server ports taken; trying others");
     }
-    Ok(server)
+    Err(EngineError::DevServer("no ports to start the dev server on".into()).into())
+}
+
+/// Writes the record that lets the next start adopt `server`.
+fn record(dd: &DataDir, server: &DevServer, port: u16) {
+    let rec = ServerRecord {
+        pid: server.pid().unwrap_or_default(),
+        port,
+        ui_port: server.ui_port(),
+        db: dd.dev_db(),
+    };
+    let json = serde_json::to_vec_pretty(&rec).unwrap_or_default();
+    if let Err(e) = studio_core::write_atomic(&record_path(dd), &json) {
+        tracing::warn!(error = %e, "could not record the dev server; it will not be adopted");
+    }
 }
 
 #[cfg(test)]
@@ -103,7 +380,8 @@ mod tests {
     fn only_a_recorded_live_server_of_this_data_dir_is_adopted() {
         let dir = tempfile::tempdir().unwrap();
         let dd = DataDir::new(dir.path());
-        assert_eq!(adoptable(&dd), None, "no record");
+        let settings = Settings::default();
+        assert_eq!(adoptable(&settings, &dd), None, "no record");
         // Something listens, but this data dir never started it.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -116,11 +394,287 @@ mod tests {
         std::fs::create_dir_all(dd.dev_db().parent().unwrap()).unwrap();
         std::fs::write(record_path(&dd), serde_json::to_vec(&rec).unwrap()).unwrap();
         assert_eq!(
-            adoptable(&dd),
+            adoptable(&settings, &dd),
             None,
             "the pid is not a dev server of this db"
         );
         // And a port taken by a stranger is not used for our own server.
         assert_ne!(port_or_free(port), port);
+    }
+
+    fn expected_of(dd: &DataDir) -> Expected {
+        Expected {
+            uid: 1000,
+            cli: "/opt/studio/temporal".into(),
+            cli_id: Some((1, 42)),
+            db: dd.dev_db(),
+        }
+    }
+
+    fn dev_server_facts(e: &Expected) -> ProcessFacts {
+        ProcessFacts {
+            pid: 4242,
+            uid: e.uid,
+            exe: e.cli.clone(),
+            exe_id: e.cli_id,
+            args: [
+                "/opt/studio/temporal",
+                "server",
+                "start-dev",
+                "--port",
+                "7233",
+                "--db-filename",
+            ]
+            .into_iter()
+            .map(String::from)
+            .chain([e.db.to_string_lossy().into_owned()])
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn a_server_of_another_user_or_executable_or_database_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = expected_of(&DataDir::new(dir.path()));
+        let ours = dev_server_facts(&e);
+        assert_eq!(judge(&ours, &e), Ok(()));
+
+        let other_user = ProcessFacts {
+            uid: 1001,
+            ..ours.clone()
+        };
+        assert!(matches!(
+            judge(&other_user, &e),
+            Err(Untrusted::OtherUser { uid: 1001, .. })
+        ));
+        // The same words run by another program (a script named like the CLI, a copy).
+        let other_exe = ProcessFacts {
+            exe: "/tmp/temporal".into(),
+            exe_id: Some((1, 43)),
+            ..ours.clone()
+        };
+        assert!(matches!(
+            judge(&other_exe, &e),
+            Err(Untrusted::OtherExecutable { .. })
+        ));
+        // The database named only inside another argument.
+        let mut other_db = ours.clone();
+        let last = other_db.args.len() - 1;
+        other_db.args[last] = format!("{}.other", e.db.display());
+        other_db.args.push(format!("--note={}", e.db.display()));
+        assert!(matches!(
+            judge(&other_db, &e),
+            Err(Untrusted::OtherCommand { .. })
+        ));
+    }
+
+    /// A process whose command line has every word the old check looked for ("start-dev" and
+    /// the database path), started by this user, on the recorded port: not the temporal CLI,
+    /// so not adopted.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_process_with_the_right_words_but_another_executable_is_not_adopted() {
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let settings = Settings::default();
+        if expected(&settings, &dd).is_none() {
+            panic!("the temporal CLI is needed: run scripts/setup.sh");
+        }
+        let db = dd.dev_db();
+        // `read` is a shell builtin: the process stays `sh` until its stdin closes.
+        let mut fake = Command::new("sh")
+            .args([
+                "-c",
+                "read x",
+                "temporal",
+                "server",
+                "start-dev",
+                "--db-filename",
+            ])
+            .arg(&db)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let rec = ServerRecord {
+            pid: fake.id(),
+            port: listener.local_addr().unwrap().port(),
+            ui_port: None,
+            db: db.clone(),
+        };
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        std::fs::write(record_path(&dd), serde_json::to_vec(&rec).unwrap()).unwrap();
+        let verdict = check(&rec, &expected(&settings, &dd).unwrap());
+        let adopted = adoptable(&settings, &dd);
+        drop(fake.stdin.take());
+        let _ = fake.wait();
+        assert!(
+            matches!(verdict, Err(Untrusted::OtherExecutable { .. })),
+            "{verdict:?}"
+        );
+        assert_eq!(adopted, None);
+    }
+
+    /// A TCP forwarder on `port` to `upstream`, bound now: a stranger's Temporal answering on
+    /// a port the studio chose. Runs until the test's runtime ends.
+    async fn squat(port: u16, upstream: u16) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut out) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+            }
+        });
+        Ok(())
+    }
+
+    /// The pid of a process whose command line names `db`, waited for at most 10 s.
+    #[cfg(target_os = "linux")]
+    fn process_on(db: &Path) -> Option<u32> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = db.to_string_lossy().into_owned();
+        while std::time::Instant::now() < deadline {
+            for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+                let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse().ok()) else {
+                    continue;
+                };
+                if facts(pid).is_ok_and(|f| f.args.iter().any(|a| a == &db)) {
+                    return Some(pid);
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        None
+    }
+
+    /// The port the studio chose is taken between the choice and the server's bind, by a
+    /// process that answers like Temporal (a forwarder to another dev server): the studio
+    /// notices that the listener is not its server, and starts on other ports.
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_port_taken_between_choice_and_bind_is_noticed_and_another_is_used() {
+        let stranger_dir = tempfile::tempdir().unwrap();
+        let stranger = DevServer::start(DevServerOptions {
+            cli: find_temporal_cli(None).expect("temporal CLI (run scripts/setup.sh)"),
+            port: free_port(),
+            ui_port: None,
+            db_file: stranger_dir.path().join("stranger.db"),
+            log_file: None,
+            die_with_parent: true,
+        })
+        .await
+        .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let settings = Settings::default();
+        let chosen = free_port();
+        let db = dd.dev_db();
+        // Squat as soon as the server process exists (its checks of the port are done then,
+        // and it binds only after setting up its database).
+        let spawned = tokio::task::spawn_blocking(move || process_on(&db));
+        let upstream = stranger.port();
+        let server = start_with(&settings, &dd, |attempt| {
+            Some(if attempt == 0 {
+                (chosen, free_port())
+            } else {
+                (free_port(), free_port())
+            })
+        });
+        let squatter = async {
+            let pid = spawned.await.unwrap();
+            assert!(pid.is_some(), "the dev server process never appeared");
+            squat(chosen, upstream).await
+        };
+        let (server, squatted) = tokio::join!(server, squatter);
+        squatted.expect("the chosen port squatted before the server bound it");
+        let server = server.expect("a dev server of our own on other ports");
+        assert_ne!(server.port(), chosen, "the squatted port was used");
+        let pid = server.pid().unwrap();
+        assert_eq!(listens(pid, server.port()), Ok(true));
+        let rec: ServerRecord =
+            serde_json::from_slice(&std::fs::read(record_path(&dd)).unwrap()).unwrap();
+        assert_eq!((rec.pid, rec.port), (pid, server.port()));
+        // And that server is adopted by the next start: ours, from our CLI, on our database.
+        assert_eq!(adoptable(&settings, &dd), Some(rec));
+        drop(server);
+        drop(stranger);
+    }
+
+    /// What answers on the chosen port once the server has started is not the server: a
+    /// process took the port while the server was still setting up (here the server never
+    /// binds it: the CLI is a script that sleeps on that port and runs the real CLI on any
+    /// other). The studio must not take the stranger for its own server.
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_stranger_answering_on_the_chosen_port_is_not_taken_for_the_server() {
+        use std::os::unix::fs::PermissionsExt;
+        let real = find_temporal_cli(None).expect("temporal CLI (run scripts/setup.sh)");
+        let stranger_dir = tempfile::tempdir().unwrap();
+        let stranger = DevServer::start(DevServerOptions {
+            cli: real.clone(),
+            port: free_port(),
+            ui_port: None,
+            db_file: stranger_dir.path().join("stranger.db"),
+            log_file: None,
+            die_with_parent: true,
+        })
+        .await
+        .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let chosen = free_port();
+        let marker = dir.path().join("slow-server-started");
+        let bin = tempfile::tempdir().unwrap();
+        let script = bin.path().join("temporal");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprev=\nfor a in \"$@\"; do\n  if [ \"$prev\" = --port ] && [ \"$a\" = {chosen} ]; then\n    touch '{}'\n    exec sleep 60\n  fi\n  prev=$a\ndone\nexec '{}' \"$@\"\n",
+                marker.display(),
+                real.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut settings = Settings::default();
+        settings.temporal.cli_path = Some(script);
+
+        let upstream = stranger.port();
+        let server = start_with(&settings, &dd, |attempt| {
+            Some(if attempt == 0 {
+                (chosen, free_port())
+            } else {
+                (free_port(), free_port())
+            })
+        });
+        let squatter = async {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !marker.exists() {
+                if std::time::Instant::now() > deadline {
+                    return Err(std::io::Error::other("the slow server never started"));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            squat(chosen, upstream).await
+        };
+        let (server, squatted) = tokio::join!(server, squatter);
+        let server = server.expect("a dev server of our own on other ports");
+        squatted.expect("the chosen port squatted while the server was starting");
+        assert_ne!(
+            server.port(),
+            chosen,
+            "the stranger was taken for the server"
+        );
+        assert_eq!(listens(server.pid().unwrap(), server.port()), Ok(true));
+        drop(server);
+        drop(stranger);
     }
 }

@@ -21,6 +21,9 @@ pub struct KeysView {
     /// A path, not a secret: shown so the creator can check it.
     pub vertex_credentials_file: Option<String>,
     pub temporal_api_key: bool,
+    /// The address the Temporal API key was saved for: it is sent there and nowhere else
+    /// (None with a key set: an older studio saved it, and it must be entered again).
+    pub temporal_api_key_address: Option<String>,
 }
 
 /// Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
@@ -65,19 +68,32 @@ impl crate::Studio {
     }
 
     /// Validates, then stores (or removes: an empty value) the given keys; nothing is stored
-    /// when any is invalid. Applies at the next start.
+    /// when any is invalid. Applies at the next start. A Temporal API key is bound to the
+    /// address the saved settings name now ([`temporal_key_address`]).
     pub fn save_keys(&self, update: &KeysUpdate) -> Result<KeysView, ApiError> {
-        save_keys_in(&Secrets::open(self.data_dir()), update)
+        let address = temporal_key_address(self.data_dir())?;
+        save_keys_in(&Secrets::open(self.data_dir()), update, address.as_deref())
     }
 }
 
+/// The address a Temporal API key saved now is bound to: where the saved settings (file,
+/// `temporal.toml`, environment) send the studio, read afresh (the window's settings are those
+/// of its start, and an address saved since then is the one the key is entered for). None: the
+/// embedded server, which needs no key.
+pub fn temporal_key_address(data_dir: &Path) -> Result<Option<String>, ApiError> {
+    let s = crate::settings::Settings::load_without_keys(data_dir)?;
+    Ok(studio_engine::Endpoint::configured(&s.temporal)?.map(|e| e.address().to_owned()))
+}
+
 fn view(s: &Secrets) -> Result<KeysView, ApiError> {
+    let temporal = s.temporal_key()?;
     Ok(KeysView {
         in_keyring: matches!(s.backend(), Backend::Keyring),
         detail: s.describe(),
         gemini_api_key: s.get(SecretName::GeminiApiKey)?.is_some(),
         vertex_credentials_file: s.get(SecretName::VertexCredentialsFile)?,
-        temporal_api_key: s.get(SecretName::TemporalApiKey)?.is_some(),
+        temporal_api_key: temporal.is_some(),
+        temporal_api_key_address: temporal.and_then(|k| k.address),
     })
 }
 
@@ -111,9 +127,28 @@ impl KeysUpdate {
     }
 }
 
-/// [`crate::Studio::save_keys`] into a given store (tests pass the file store explicitly).
-pub fn save_keys_in(s: &Secrets, update: &KeysUpdate) -> Result<KeysView, ApiError> {
-    let problems = update.problems();
+/// [`crate::Studio::save_keys`] into a given store (tests pass the file store explicitly),
+/// binding a Temporal API key to `temporal_address` (None: no address is configured, and a
+/// Temporal key is refused: it would have nowhere it may go).
+pub fn save_keys_in(
+    s: &Secrets,
+    update: &KeysUpdate,
+    temporal_address: Option<&str>,
+) -> Result<KeysView, ApiError> {
+    let mut problems = update.problems();
+    let new_temporal_key = update
+        .temporal_api_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if new_temporal_key.is_some() && temporal_address.is_none() {
+        problems.push(FieldProblem {
+            field: "temporalApiKey".into(),
+            message: "save the Temporal address first: the key is sent only to the address \
+                      it is saved for"
+                .into(),
+        });
+    }
     if !problems.is_empty() {
         return Err(ApiError {
             code: ErrorCode::Settings,
@@ -127,11 +162,17 @@ pub fn save_keys_in(s: &Secrets, update: &KeysUpdate) -> Result<KeysView, ApiErr
             SecretName::VertexCredentialsFile,
             &update.vertex_credentials_file,
         ),
-        (SecretName::TemporalApiKey, &update.temporal_api_key),
     ] {
         if let Some(v) = value {
             s.set(name, v)?;
         }
+    }
+    if let Some(key) = &update.temporal_api_key {
+        // Checked above: a non-empty key has an address.
+        s.set_temporal_key(key, temporal_address.unwrap_or_default())?;
+    }
+    if let (Some(_), Some(address)) = (new_temporal_key, temporal_address) {
+        tracing::info!(%address, "Temporal API key saved for this address only");
     }
     view(s)
 }
@@ -155,7 +196,7 @@ mod tests {
             !shown.contains("two words") && shown.contains("set"),
             "{shown}"
         );
-        let err = save_keys_in(&store, &bad).unwrap_err();
+        let err = save_keys_in(&store, &bad, None).unwrap_err();
         let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["geminiApiKey", "vertexCredentialsFile"]);
         assert!(!dir.path().join(studio_secrets::FILE_NAME).exists());
@@ -166,6 +207,7 @@ mod tests {
                 gemini_api_key: Some("AIza-view-test".into()),
                 ..Default::default()
             },
+            None,
         )
         .unwrap();
         assert!(v.gemini_api_key && !v.temporal_api_key && !v.in_keyring);
@@ -190,8 +232,61 @@ mod tests {
                 gemini_api_key: Some(String::new()),
                 ..Default::default()
             },
+            None,
         )
         .unwrap();
         assert!(!v.gemini_api_key);
+    }
+
+    #[test]
+    fn a_temporal_key_is_bound_to_the_address_it_is_saved_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Secrets::file(dir.path(), "test");
+        let update = KeysUpdate {
+            temporal_api_key: Some("tmprl-bound".into()),
+            ..Default::default()
+        };
+        // No address configured: nowhere the key may go, so it is not stored.
+        let err = save_keys_in(&store, &update, None).unwrap_err();
+        assert_eq!(err.problems[0].field, "temporalApiKey");
+        assert!(!dir.path().join(studio_secrets::FILE_NAME).exists());
+
+        let v = save_keys_in(&store, &update, Some("cloud.example:7233")).unwrap();
+        assert!(v.temporal_api_key);
+        assert_eq!(
+            v.temporal_api_key_address.as_deref(),
+            Some("cloud.example:7233")
+        );
+        let mut s = crate::settings::Settings::default();
+        s.load_secrets(&store);
+        assert_eq!(
+            s.temporal.stored_api_key_address.as_deref(),
+            Some("cloud.example:7233")
+        );
+        // Settings pointing elsewhere get a settings error naming both, not a connection
+        // carrying the key.
+        s.temporal.address = Some("elsewhere.example:7233".into());
+        s.temporal.config_file = Some(dir.path().join("no-temporal.toml"));
+        let err = s.endpoint().unwrap_err();
+        assert_eq!(err.code, ErrorCode::Settings);
+        assert!(
+            err.message.contains("cloud.example:7233")
+                && err.message.contains("elsewhere.example:7233"),
+            "{err}"
+        );
+        s.temporal.address = Some("cloud.example:7233".into());
+        assert!(s.endpoint().unwrap().has_api_key());
+
+        // Removing it needs no address.
+        let v = save_keys_in(
+            &store,
+            &KeysUpdate {
+                temporal_api_key: Some(String::new()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(!v.temporal_api_key && v.temporal_api_key_address.is_none());
     }
 }

@@ -66,7 +66,7 @@ impl Session {
         let mut adopted_ui = None;
         let endpoint = match Endpoint::configured(&settings.temporal)? {
             Some(e) => e,
-            None => match crate::embedded::adoptable(&dd) {
+            None => match crate::embedded::adoptable(&settings, &dd) {
                 Some(rec) => {
                     adopted_ui = rec.ui_port;
                     Endpoint::local(rec.port)

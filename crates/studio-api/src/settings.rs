@@ -126,7 +126,14 @@ impl Settings {
         self.google.stored_api_key = StoredSecret::new(get(SecretName::GeminiApiKey));
         self.google.stored_credentials_file =
             get(SecretName::VertexCredentialsFile).map(PathBuf::from);
-        self.temporal.stored_api_key = StoredSecret::new(get(SecretName::TemporalApiKey));
+        // The Temporal key with the address it was saved for: the engine attaches it to a
+        // connection to that address only.
+        let temporal = secrets.temporal_key().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "Temporal API key not loaded");
+            None
+        });
+        self.temporal.stored_api_key_address = temporal.as_ref().and_then(|k| k.address.clone());
+        self.temporal.stored_api_key = StoredSecret::new(temporal.map(|k| k.key));
     }
 
     fn apply_env(&mut self) -> Result<(), ApiError> {

@@ -151,8 +151,8 @@ impl StudioSettings {
         out
     }
 
-    /// Validates and writes these values into `settings.json`, keeping every other setting.
-    pub fn save(&self, data_dir: &Path) -> Result<(), ApiError> {
+    /// The problems as one error (Ok when there are none).
+    fn check(&self) -> Result<(), ApiError> {
         let problems = self.problems();
         if !problems.is_empty() {
             return Err(ApiError {
@@ -161,6 +161,13 @@ impl StudioSettings {
                 problems,
             });
         }
+        Ok(())
+    }
+
+    /// Validates and writes these values into `settings.json`, keeping every other setting.
+    /// (The window saves through [`Studio::save_settings`], which asks about a new address.)
+    pub fn save(&self, data_dir: &Path) -> Result<(), ApiError> {
+        self.check()?;
         // The file alone (a value from the environment is never written back), under its lock.
         Settings::update(data_dir, |s| {
             let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -177,23 +184,152 @@ impl StudioSettings {
     }
 }
 
-/// Connects to `address` (or the embedded server's port) and checks the namespace answers.
-async fn test_connection(data_dir: &Path, view: &StudioSettings) -> Result<String, ApiError> {
-    let mut s = Settings::load(data_dir)?;
-    s.temporal.address = Some(view.temporal_address.trim().to_owned()).filter(|a| !a.is_empty());
+/// Whether two `host:port` strings name the same address as typed (host case aside).
+fn same_address(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// A Temporal address the creator has not confirmed yet. Saving it sends the studio's jobs
+/// there, and the bundled worker runs whatever tasks that server hands out with the creator's
+/// provider keys, so Rust asks the creator in a native dialog (the page cannot answer it)
+/// before anything is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressConfirmation {
+    /// The saved address (None: the embedded server).
+    pub from: Option<String>,
+    pub to: String,
+    /// The address the stored Temporal API key is bound to, if one is stored.
+    pub key_for: Option<String>,
+}
+
+impl AddressConfirmation {
+    pub const TITLE: &'static str = "Use a new Temporal server?";
+
+    /// The dialog's text: where jobs go, and that the API key does not follow the address.
+    pub fn message(&self) -> String {
+        let from = self
+            .from
+            .as_deref()
+            .map_or("the studio's embedded server".to_owned(), |a| a.to_owned());
+        let mut m = format!(
+            "Settings ask to connect SmokeTech Studio to the Temporal server at {to} instead of \
+             {from}.\n\nYour jobs and projects' prompts will go to {to}, and the bundled worker \
+             will run the tasks it hands out with your provider keys. Only continue if you \
+             entered this address yourself.",
+            to = self.to
+        );
+        match self.key_for.as_deref() {
+            Some(k) if same_address(k, &self.to) => {}
+            Some(k) => m.push_str(&format!(
+                "\n\nYour Temporal API key was saved for {k}: it is not sent to {to}. Enter \
+                 it again for {to} after saving.",
+                to = self.to
+            )),
+            None => {}
+        }
+        m
+    }
+}
+
+/// What saving `view` over the saved file needs confirmed: a new non-empty address (None for
+/// an unchanged address, or going back to the embedded server, which is local).
+pub fn address_confirmation(
+    saved: &Settings,
+    key_for: Option<&str>,
+    view: &StudioSettings,
+) -> Option<AddressConfirmation> {
+    let to = view.temporal_address.trim();
+    let from = saved.temporal.address.as_deref().map(str::trim);
+    if to.is_empty() || from.is_some_and(|f| same_address(f, to)) {
+        return None;
+    }
+    Some(AddressConfirmation {
+        from: from.map(str::to_owned),
+        to: to.to_owned(),
+        key_for: key_for.map(str::to_owned),
+    })
+}
+
+/// Saves `view` into the data dir's settings, asking `confirm` first when it names a new
+/// Temporal address; when the creator declines, nothing is written.
+pub fn save_confirmed(
+    data_dir: &Path,
+    key_for: Option<&str>,
+    view: &StudioSettings,
+    confirm: impl FnOnce(&AddressConfirmation) -> bool,
+) -> Result<(), ApiError> {
+    // Invalid values are refused before anyone is asked anything.
+    view.check()?;
+    let saved = Settings::load_file(data_dir)?;
+    if let Some(ask) = address_confirmation(&saved, key_for, view) {
+        if !confirm(&ask) {
+            tracing::info!(address = %ask.to, "new Temporal address declined; nothing saved");
+            return Err(ApiError {
+                code: ErrorCode::Settings,
+                message: format!(
+                    "Not saved: you did not confirm the Temporal address {}",
+                    ask.to
+                ),
+                problems: vec![FieldProblem {
+                    field: "temporalAddress".into(),
+                    message: "not confirmed".into(),
+                }],
+            });
+        }
+        tracing::info!(address = %ask.to, "new Temporal address confirmed");
+    }
+    view.save(data_dir)
+}
+
+/// Connects with the edited settings over the saved ones (`saved`: file, environment and keys)
+/// and says what answered. An API key goes only to the saved endpoint it is bound to: an
+/// address that is not the saved one is tested with no key at all, and the answer says so.
+pub async fn test_connection_from(
+    saved: Settings,
+    view: &StudioSettings,
+) -> Result<String, ApiError> {
+    let typed = view.temporal_address.trim();
+    let unsaved = match saved.temporal.address.as_deref() {
+        Some(a) => !same_address(a, typed),
+        None => !typed.is_empty(),
+    };
+    let mut s = saved;
+    s.temporal.address = Some(typed.to_owned()).filter(|a| !a.is_empty());
     if !view.namespace.trim().is_empty() {
         s.temporal.namespace = Some(view.namespace.trim().to_owned());
     }
-    let endpoint = s.endpoint()?;
-    let client = StudioClient::connect(&endpoint, s.worker.task_queue.clone()).await?;
-    let q = client.queue_status().await?;
-    Ok(format!(
-        "Connected to {} (namespace {}): {} worker(s) polling {}",
-        endpoint.address(),
-        endpoint.namespace(),
-        q.workflow_pollers,
-        s.worker.task_queue
-    ))
+    let (endpoint, note) = if unsaved {
+        let had_key = s.temporal.stored_api_key.is_set();
+        s.temporal.stored_api_key = Default::default();
+        let endpoint = s.endpoint()?;
+        let note = (had_key || endpoint.has_api_key()).then(|| {
+            format!(
+                " — without the API key: it is sent only to the saved address; save {}, then \
+                 enter the key again for it",
+                endpoint.address()
+            )
+        });
+        (endpoint.without_api_key(), note.unwrap_or_default())
+    } else {
+        (s.endpoint()?, String::new())
+    };
+    let answer = async {
+        let client = StudioClient::connect(&endpoint, s.worker.task_queue.clone()).await?;
+        Ok::<_, ApiError>(client.queue_status().await?)
+    };
+    match answer.await {
+        Ok(q) => Ok(format!(
+            "Connected to {} (namespace {}): {} worker(s) polling {}{note}",
+            endpoint.address(),
+            endpoint.namespace(),
+            q.workflow_pollers,
+            s.worker.task_queue
+        )),
+        Err(mut e) => {
+            e.message.push_str(&note);
+            Err(e)
+        }
+    }
 }
 
 impl Studio {
@@ -204,14 +340,28 @@ impl Studio {
         )?))
     }
 
-    /// Validates and saves; takes effect at the next start of the studio.
-    pub fn save_settings(&self, view: &StudioSettings) -> Result<(), ApiError> {
-        view.save(self.data_dir())
+    /// Validates and saves; takes effect at the next start of the studio. A new Temporal
+    /// address is saved only when `confirm` (a native dialog in the window) says yes. Blocks
+    /// (the keyring, the dialog): call it off the UI thread.
+    pub fn save_settings(
+        &self,
+        view: &StudioSettings,
+        confirm: impl FnOnce(&AddressConfirmation) -> bool,
+    ) -> Result<(), ApiError> {
+        let key_for = match studio_secrets::Secrets::open(self.data_dir()).temporal_key() {
+            Ok(k) => k.and_then(|k| k.address),
+            Err(e) => {
+                tracing::warn!(error = %e, "Temporal API key not read");
+                None
+            }
+        };
+        save_confirmed(self.data_dir(), key_for.as_deref(), view, confirm)
     }
 
-    /// Connects with the edited (unsaved) settings and says what answered.
+    /// Connects with the edited (unsaved) settings and says what answered; the API key goes
+    /// only to the saved address it is bound to.
     pub async fn test_connection(&self, view: &StudioSettings) -> Result<String, ApiError> {
-        test_connection(self.data_dir(), view).await
+        test_connection_from(Settings::load(self.data_dir())?, view).await
     }
 
     /// Entries and size of the artifact cache.
@@ -325,5 +475,61 @@ mod tests {
         assert_eq!(back.provider, Some(ProviderKind::Offline));
         assert!(!back.worker.bundled);
         assert_eq!(StudioSettings::from_settings(&back), v);
+    }
+
+    #[test]
+    fn a_new_temporal_address_is_saved_only_when_the_creator_confirms_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut saved = Settings::default();
+        saved.temporal.address = Some("cloud.example:7233".into());
+        saved.save(dir.path()).unwrap();
+        let before = std::fs::read(dir.path().join("settings.json")).unwrap();
+        let mut v = StudioSettings::from_settings(&saved);
+
+        // Unchanged (as typed, host case aside): nothing to ask.
+        v.temporal_address = " Cloud.Example:7233 ".into();
+        assert_eq!(address_confirmation(&saved, None, &v), None);
+        // Back to the embedded server: local, nothing to ask.
+        v.temporal_address = String::new();
+        assert_eq!(address_confirmation(&saved, None, &v), None);
+
+        v.temporal_address = "10.0.0.5:7233".into();
+        let ask = address_confirmation(&saved, Some("cloud.example:7233"), &v).unwrap();
+        assert_eq!(ask.from.as_deref(), Some("cloud.example:7233"));
+        assert_eq!(ask.to, "10.0.0.5:7233");
+        let text = ask.message();
+        assert!(
+            text.contains("10.0.0.5:7233") && text.contains("not sent to 10.0.0.5:7233"),
+            "{text}"
+        );
+
+        // Declined: the dialog was shown, nothing is written.
+        let mut asked = None;
+        let err = save_confirmed(dir.path(), Some("cloud.example:7233"), &v, |a| {
+            asked = Some(a.clone());
+            false
+        })
+        .unwrap_err();
+        assert_eq!(asked.as_ref(), Some(&ask));
+        assert_eq!(err.problems[0].field, "temporalAddress");
+        assert_eq!(
+            std::fs::read(dir.path().join("settings.json")).unwrap(),
+            before
+        );
+
+        // Invalid values are refused before anyone is asked.
+        v.temporal_address = "no-port".into();
+        save_confirmed(dir.path(), None, &v, |_| {
+            panic!("asked about an invalid address")
+        })
+        .unwrap_err();
+
+        // Confirmed: saved.
+        v.temporal_address = "10.0.0.5:7233".into();
+        save_confirmed(dir.path(), None, &v, |_| true).unwrap();
+        let back = Settings::load_file(dir.path()).unwrap();
+        assert_eq!(back.temporal.address.as_deref(), Some("10.0.0.5:7233"));
+        // Saving again with the same address asks nothing.
+        save_confirmed(dir.path(), None, &v, |_| panic!("asked twice")).unwrap();
     }
 }

@@ -144,7 +144,9 @@ pub enum Command {
     },
     /// Keys at rest (OS keyring, or a 0600 file where none runs): show where they are and
     /// which are set; `--set NAME` reads the value from stdin (so it stays out of shell
-    /// history), `--delete NAME` removes it.
+    /// history), `--delete NAME` removes it. A Temporal API key is bound to the address the
+    /// saved settings name (settings.json, temporal.toml, TEMPORAL_ADDRESS) and sent nowhere
+    /// else.
     Keys {
         #[arg(long, value_name = "NAME", conflicts_with = "delete")]
         set: Option<KeyName>,

@@ -84,12 +84,14 @@ impl Endpoint {
             profile.address = Some(a.clone());
         }
         if profile.api_key.is_none() {
-            use secrecy::ExposeSecret;
-            profile.api_key = settings
-                .stored_api_key
-                .0
-                .as_ref()
-                .map(|k| k.expose_secret().to_owned());
+            if let (Some(key), Some(address)) = (
+                settings.stored_api_key.0.as_ref(),
+                profile.address.as_deref(),
+            ) {
+                use secrecy::ExposeSecret;
+                check_key_binding(settings.stored_api_key_address.as_deref(), address)?;
+                profile.api_key = Some(key.expose_secret().to_owned());
+            }
         }
         if let Some(ns) = &settings.namespace {
             profile.namespace = Some(ns.clone());
@@ -105,6 +107,18 @@ impl Endpoint {
 
     pub fn address(&self) -> &str {
         self.profile.address.as_deref().unwrap_or("localhost:7233")
+    }
+
+    /// Whether an API key goes with this endpoint's calls.
+    pub fn has_api_key(&self) -> bool {
+        self.profile.api_key.is_some()
+    }
+
+    /// This endpoint with no API key (a connection test to an address the key was not saved
+    /// for: whatever answers there gets no credential).
+    pub fn without_api_key(mut self) -> Endpoint {
+        self.profile.api_key = None;
+        self
     }
 
     pub fn namespace(&self) -> &str {
@@ -123,6 +137,26 @@ impl Endpoint {
             .map_err(|e| conn_err(e.to_string()))?;
         Client::new(connection, ClientOptions::new(self.namespace()).build())
             .map_err(|e| conn_err(e.to_string()))
+    }
+}
+
+/// A stored API key goes to the address it was saved for and nowhere else: else a settings
+/// error naming both addresses and the fix. Addresses compare as typed, host case aside (a
+/// different spelling of the same server is asked for again, never guessed to be the same).
+pub fn check_key_binding(bound: Option<&str>, address: &str) -> Result<()> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    match bound {
+        Some(b) if same(b, address) => Ok(()),
+        Some(b) => Err(EngineError::Config(format!(
+            "the stored Temporal API key was saved for {b}, but Temporal is now at {address}: \
+             the key is not sent there. Enter the key again for {address} (Settings → Keys, or \
+             `studio keys --set temporal-api-key`), or set the address back to {b}"
+        ))),
+        None => Err(EngineError::Config(format!(
+            "the stored Temporal API key was saved by an older studio without the address it \
+             is for, so it is not sent to {address}. Enter the key again for {address} \
+             (Settings → Keys, or `studio keys --set temporal-api-key`)"
+        ))),
     }
 }
 
@@ -808,11 +842,56 @@ mod tests {
         let settings = TemporalSettings {
             address: Some("cloud.example:7233".into()),
             stored_api_key: StoredSecret::new(Some("tmprl-secret-key-1234".into())),
+            stored_api_key_address: Some("cloud.example:7233".into()),
             ..Default::default()
         };
         let e = Endpoint::resolve(&settings).unwrap();
         let shown = format!("{e:?} {settings:?}");
         assert!(shown.contains("cloud.example:7233"), "{shown}");
         assert!(!shown.contains("tmprl-secret-key-1234"), "{shown}");
+    }
+
+    /// Settings pointing at a config file that does not exist: no profile, no environment
+    /// address in the way of what the test sets.
+    fn bound_settings(address: &str, bound: Option<&str>) -> TemporalSettings {
+        TemporalSettings {
+            address: Some(address.into()),
+            config_file: Some("/nonexistent/temporal.toml".into()),
+            stored_api_key: StoredSecret::new(Some("tmprl-bound-key".into())),
+            stored_api_key_address: bound.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_stored_key_goes_only_to_the_address_it_was_saved_for() {
+        let e = Endpoint::configured(&bound_settings(
+            "Cloud.Example:7233",
+            Some("cloud.example:7233"),
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(e.has_api_key());
+        assert!(!e.without_api_key().has_api_key());
+
+        let err = Endpoint::configured(&bound_settings(
+            "evil.example:7233",
+            Some("cloud.example:7233"),
+        ))
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Config(_)), "{err:?}");
+        let msg = err.to_string();
+        for part in [
+            "cloud.example:7233",
+            "evil.example:7233",
+            "Enter the key again",
+        ] {
+            assert!(msg.contains(part), "{msg}");
+        }
+        assert!(!msg.contains("tmprl-bound-key"), "{msg}");
+
+        // A key an older studio kept without its address goes nowhere until entered again.
+        let err = Endpoint::configured(&bound_settings("cloud.example:7233", None)).unwrap_err();
+        assert!(err.to_string().contains("Enter the key again"), "{err}");
     }
 }

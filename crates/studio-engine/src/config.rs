@@ -32,6 +32,10 @@ pub struct TemporalSettings {
     /// the profile gives one.
     #[serde(skip)]
     pub stored_api_key: StoredSecret,
+    /// The address `stored_api_key` was saved for: it is attached to a connection to that
+    /// address only (a connection anywhere else with it set is a settings error).
+    #[serde(skip)]
+    pub stored_api_key_address: Option<String>,
 }
 
 impl Default for TemporalSettings {
@@ -46,6 +50,7 @@ impl Default for TemporalSettings {
             dev_server_port: 7233,
             dev_server_ui_port: 8233,
             stored_api_key: StoredSecret::default(),
+            stored_api_key_address: None,
         }
     }
 }

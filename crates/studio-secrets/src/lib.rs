@@ -179,6 +179,71 @@ impl Secrets {
     }
 }
 
+/// A Temporal API key and the address it was saved for. The key is sent to that address and
+/// nowhere else: whoever can change the address (a page, a profile, an environment variable)
+/// must not thereby choose where the key goes. Stored as one entry, so the key and its address
+/// never come apart.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporalKey {
+    pub key: String,
+    /// `host:port` the key was saved for; None for a key an older studio saved (it is sent
+    /// nowhere until it is entered again).
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for TemporalKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporalKey")
+            .field("key", &"<redacted>")
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl TemporalKey {
+    /// What the store keeps: `{"key", "address"}` as JSON (a bare key, as older studios wrote
+    /// it, reads as a key bound to nothing).
+    fn encode(&self) -> String {
+        serde_json::to_string(self).expect("two strings serialize")
+    }
+
+    fn decode(stored: String) -> TemporalKey {
+        if stored.trim_start().starts_with('{') {
+            if let Ok(k) = serde_json::from_str::<TemporalKey>(&stored) {
+                return k;
+            }
+        }
+        TemporalKey {
+            key: stored,
+            address: None,
+        }
+    }
+}
+
+impl Secrets {
+    /// The Temporal API key with the address it is bound to.
+    pub fn temporal_key(&self) -> Result<Option<TemporalKey>> {
+        Ok(self
+            .get(SecretName::TemporalApiKey)?
+            .map(TemporalKey::decode))
+    }
+
+    /// Stores the Temporal API key (trimmed) bound to `address`; an empty key deletes it.
+    pub fn set_temporal_key(&self, key: &str, address: &str) -> Result<()> {
+        let key = key.trim();
+        if key.is_empty() {
+            return self.delete(SecretName::TemporalApiKey);
+        }
+        let bound = TemporalKey {
+            key: key.to_owned(),
+            address: Some(address.trim().to_owned()),
+        };
+        self.set(SecretName::TemporalApiKey, &bound.encode())
+    }
+}
+
 fn entry(name: SecretName) -> Result<keyring::Entry> {
     keyring::Entry::new(SERVICE, name.key()).map_err(|e| keyring_error(name, e))
 }
@@ -305,6 +370,25 @@ mod tests {
             "{}",
             s.describe()
         );
+    }
+
+    #[test]
+    fn a_temporal_key_keeps_the_address_it_was_saved_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Secrets::file(dir.path(), "test");
+        assert_eq!(s.temporal_key().unwrap(), None);
+        s.set_temporal_key(" tmprl-bound \n", "cloud.example:7233")
+            .unwrap();
+        let k = s.temporal_key().unwrap().unwrap();
+        assert_eq!(k.key, "tmprl-bound");
+        assert_eq!(k.address.as_deref(), Some("cloud.example:7233"));
+        assert!(!format!("{k:?}").contains("tmprl-bound"));
+        // A bare key, as an older studio stored it, is bound to nothing.
+        s.set(SecretName::TemporalApiKey, "tmprl-legacy").unwrap();
+        let k = s.temporal_key().unwrap().unwrap();
+        assert_eq!((k.key.as_str(), k.address), ("tmprl-legacy", None));
+        s.set_temporal_key("", "cloud.example:7233").unwrap();
+        assert_eq!(s.temporal_key().unwrap(), None);
     }
 
     #[cfg(unix)]

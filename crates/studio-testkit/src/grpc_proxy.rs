@@ -54,6 +54,54 @@ pub async fn refusing(upstream: u16, method: &'static str, code: u32) -> u16 {
     port
 }
 
+/// What a [`recording`] proxy saw: per call, the `authorization` header it carried (None when
+/// it had none). Shared with the proxy task.
+pub type Seen = std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>;
+
+/// Listens on a free loopback port, forwards every gRPC call to `127.0.0.1:upstream`, and
+/// records each call's `authorization` header (how the Temporal client sends an API key:
+/// `Bearer <key>`). Returns the port and the record; the proxy lives as long as the test's
+/// runtime.
+pub async fn recording(upstream: u16) -> (u16, Seen) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy binds");
+    let port = listener.local_addr().expect("proxy address").port();
+    let seen = Seen::default();
+    let record = seen.clone();
+    let client: Client<_, Incoming> = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let client = client.clone();
+            let record = record.clone();
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                let client = client.clone();
+                let auth = req
+                    .headers()
+                    .get("authorization")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                record.lock().expect("record lock").push(auth);
+                async move {
+                    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                    *req.uri_mut() = format!("http://127.0.0.1:{upstream}{path}")
+                        .parse()
+                        .expect("upstream uri");
+                    let response = client.request(req).await?;
+                    Ok::<_, hyper_util::client::legacy::Error>(response.map(BodyExt::boxed))
+                }
+            });
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (port, seen)
+}
+
 /// A trailers-only gRPC answer: the status in the headers, no body.
 fn refusal(code: u32) -> Response<BoxBody<Bytes, hyper::Error>> {
     Response::builder()

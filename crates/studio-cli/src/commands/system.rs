@@ -152,7 +152,13 @@ pub async fn keys(
             "  vertex-credentials-file  {}",
             view.vertex_credentials_file.as_deref().unwrap_or("not set")
         );
-        println!("  temporal-api-key         {}", set(view.temporal_api_key));
+        match (&view.temporal_api_key_address, view.temporal_api_key) {
+            (Some(a), true) => println!("  temporal-api-key         set (sent only to {a})"),
+            (None, true) => println!(
+                "  temporal-api-key         set by an older studio, bound to no address: set it again"
+            ),
+            (_, false) => println!("  temporal-api-key         not set"),
+        }
     })
 }
 
