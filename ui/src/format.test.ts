@@ -109,7 +109,7 @@ describe("format", () => {
     expect(batchPercent({ ...b, total: 0 })).toBe(0);
     expect(cacheUsageText({ entries: 1, mebibytes: 2.25 })).toBe("Artifact cache: 1 entry, 2.3 MiB");
     expect(cacheUsageText({ entries: 0, mebibytes: null })).toBe("Artifact cache: 0 entries, 0.0 MiB");
-    const keys = { inKeyring: true, detail: "in the OS keyring", geminiApiKey: false, vertexCredentialsFile: null, temporalApiKey: false };
+    const keys = { inKeyring: true, detail: "in the OS keyring", geminiApiKey: false, vertexCredentialsFile: null, temporalApiKey: false, temporalApiKeyAddress: null };
     expect(keysWhereText(keys)).toBe("Keys are in the OS keyring.");
     expect(keysWhereText({ ...keys, inKeyring: false, detail: "in a file" })).toBe("Keys: in a file.");
     expect(modelReportRows(report)).toEqual([
