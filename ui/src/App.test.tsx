@@ -63,7 +63,7 @@ const handlers: Record<string, (args: Args) => unknown> = {
   estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
   project_cost: () => ({ usd: 0.5, unpricedModels: [] }),
   studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
-  health: () => ({ connected: true, address: "127.0.0.1:7233", embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
+  health: () => ({ connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
   list_jobs: () => [JOB],
   media_url: (a) => `http://127.0.0.1:9/media${String(a.path)}`,
   job_detail: () => structuredClone(DETAIL),

@@ -321,6 +321,21 @@ export type Cost = {
 	unpricedModels: string[],
 };
 
+/**
+ *  Where the Temporal endpoint the studio uses comes from. The window's status bar says it, so
+ *  an environment variable or a `temporal.toml` profile that replaces the embedded server is
+ *  never silent.
+ */
+export type EndpointSource = 
+/**  Nothing names an address: the embedded dev server. */
+{ kind: "embedded" } | 
+/**  `temporal.address` in `settings.json` (or `studio --address`). */
+{ kind: "settings" } | 
+/**  An environment variable of the process (`TEMPORAL_ADDRESS`). */
+{ kind: "environment"; variable: string } | 
+/**  A profile of a Temporal client config file (`temporal.toml`). */
+{ kind: "profile"; file: string; profile: string };
+
 export type ErrorCode = 
 /**  The project file or the edited project has problems (see `problems`). */
 "invalidProject" | 
@@ -409,6 +424,11 @@ export type Health = Health_Serialize | Health_Deserialize;
 export type Health_Deserialize = {
 	connected: boolean,
 	address: string,
+	/**
+	 *  Where that address comes from (an environment variable or a profile file that
+	 *  replaces the embedded server is shown, not silent).
+	 */
+	endpointSource: EndpointSource,
 	/**  The studio runs the dev server itself. */
 	embeddedServer: boolean,
 	/**  The studio runs its own worker. */
@@ -427,6 +447,11 @@ export type Health_Deserialize = {
 export type Health_Serialize = {
 	connected: boolean,
 	address: string,
+	/**
+	 *  Where that address comes from (an environment variable or a profile file that
+	 *  replaces the embedded server is shown, not silent).
+	 */
+	endpointSource: EndpointSource,
 	/**  The studio runs the dev server itself. */
 	embeddedServer: boolean,
 	/**  The studio runs its own worker. */

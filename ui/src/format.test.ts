@@ -23,6 +23,7 @@ import {
 const health: Health = {
   connected: true,
   address: "127.0.0.1:7233",
+  endpointSource: { kind: "embedded" },
   embeddedServer: true,
   bundledWorker: true,
   workers: 1,
@@ -86,6 +87,20 @@ describe("format", () => {
       "Temporal 127.0.0.1:7233 · external workers only · 1 worker(s) polling · backlog 2 (oldest 9 s)",
     );
     expect(healthText({ ...health, connected: false, error: "refused" })).toBe("disconnected from 127.0.0.1:7233: refused");
+  });
+
+  it("says where a Temporal address that replaces the embedded server comes from", () => {
+    const remote = { ...health, address: "10.0.0.5:7233", embeddedServer: false };
+    expect(healthText({ ...remote, endpointSource: { kind: "environment", variable: "TEMPORAL_ADDRESS" } })).toBe(
+      "Temporal 10.0.0.5:7233 (from TEMPORAL_ADDRESS) · bundled worker · 1 worker(s) polling · no backlog",
+    );
+    const profile = { kind: "profile", file: "/home/a/.config/temporalio/temporal.toml", profile: "prod" } as const;
+    expect(healthText({ ...remote, endpointSource: profile })).toBe(
+      "Temporal 10.0.0.5:7233 (from profile prod of /home/a/.config/temporalio/temporal.toml) · bundled worker · 1 worker(s) polling · no backlog",
+    );
+    expect(healthText({ ...remote, endpointSource: { kind: "settings" }, connected: false, error: "refused" })).toBe(
+      "disconnected from 10.0.0.5:7233 (from Settings): refused",
+    );
   });
 
   it("describes a job's state, versions, takes and timeline", () => {

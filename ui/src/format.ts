@@ -5,6 +5,7 @@ import type {
   BudgetState,
   CacheView,
   Cost,
+  EndpointSource,
   Estimate,
   FieldProblem,
   Health_Serialize as Health,
@@ -67,9 +68,24 @@ export function renderBlockReason(ready: boolean, problems: FieldProblem[]): str
 }
 
 /** The status bar's connection line. */
+/** Where the Temporal address came from, after it: empty for the embedded server. */
+export function endpointSourceText(s: EndpointSource): string {
+  switch (s.kind) {
+    case "embedded":
+      return "";
+    case "settings":
+      return " (from Settings)";
+    case "environment":
+      return ` (from ${s.variable})`;
+    case "profile":
+      return ` (from profile ${s.profile} of ${s.file})`;
+  }
+}
+
 export function healthText(h: Health): string {
-  if (!h.connected) return `disconnected from ${h.address}: ${h.error ?? ""}`;
-  const server = h.embeddedServer ? "embedded Temporal" : `Temporal ${h.address}`;
+  const from = endpointSourceText(h.endpointSource);
+  if (!h.connected) return `disconnected from ${h.address}${from}: ${h.error ?? ""}`;
+  const server = h.embeddedServer ? "embedded Temporal" : `Temporal ${h.address}${from}`;
   const worker = h.bundledWorker ? "bundled worker" : "external workers only";
   const backlog = h.backlog > 0 ? ` · backlog ${h.backlog} (oldest ${h.backlogAgeSecs} s)` : " · no backlog";
   return `${server} · ${worker} · ${h.workers} worker(s) polling${backlog}`;

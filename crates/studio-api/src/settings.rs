@@ -52,6 +52,22 @@ impl Default for Settings {
     }
 }
 
+/// Where the Temporal endpoint the studio uses comes from. The window's status bar says it, so
+/// an environment variable or a `temporal.toml` profile that replaces the embedded server is
+/// never silent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum EndpointSource {
+    /// Nothing names an address: the embedded dev server.
+    Embedded,
+    /// `temporal.address` in `settings.json` (or `studio --address`).
+    Settings,
+    /// An environment variable of the process (`TEMPORAL_ADDRESS`).
+    Environment { variable: String },
+    /// A profile of a Temporal client config file (`temporal.toml`).
+    Profile { file: String, profile: String },
+}
+
 fn settings_error(path: &Path, message: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         ErrorCode::Settings,
@@ -203,6 +219,71 @@ impl Settings {
     /// top, else the embedded dev server's port.
     pub fn endpoint(&self) -> Result<Endpoint, ApiError> {
         Ok(Endpoint::resolve(&self.temporal)?)
+    }
+
+    /// Where [`Settings::endpoint`]'s address comes from, as the process environment says.
+    pub fn endpoint_source(&self) -> EndpointSource {
+        self.endpoint_source_in(&|k: &str| std::env::var(k).ok())
+    }
+
+    /// [`Settings::endpoint_source`] with the environment read through `env` (tests pass
+    /// their own). The same order as envconfig under the studio's settings: the settings'
+    /// address, then `TEMPORAL_ADDRESS`, then the profile file (the settings' file, else
+    /// `TEMPORAL_CONFIG_FILE`, else Temporal's default place; the settings' profile, else
+    /// `TEMPORAL_PROFILE`, else `default`).
+    pub fn endpoint_source_in(&self, env: &dyn Fn(&str) -> Option<String>) -> EndpointSource {
+        use temporalio_common::envconfig::{
+            load_client_config_profile, DataSource, LoadClientConfigProfileOptions,
+        };
+        const ADDRESS: &str = "TEMPORAL_ADDRESS";
+        let t = &self.temporal;
+        if t.address.is_some() {
+            return EndpointSource::Settings;
+        }
+        if env(ADDRESS).is_some() {
+            return EndpointSource::Environment {
+                variable: ADDRESS.into(),
+            };
+        }
+        let set = |k: &str| env(k).filter(|v| !v.is_empty());
+        // Only what locates the file goes in: the address, if any, is the file's.
+        let vars: std::collections::HashMap<String, String> =
+            ["TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE"]
+                .into_iter()
+                .filter_map(|k| set(k).map(|v| (k.to_owned(), v)))
+                .collect();
+        let file = t
+            .config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .or_else(|| vars.get("TEMPORAL_CONFIG_FILE").cloned())
+            .or_else(|| {
+                directories::BaseDirs::new().map(|d| {
+                    d.config_dir()
+                        .join("temporalio")
+                        .join("temporal.toml")
+                        .display()
+                        .to_string()
+                })
+            })
+            .unwrap_or_else(|| "temporal.toml".into());
+        let profile = t
+            .profile
+            .clone()
+            .or_else(|| vars.get("TEMPORAL_PROFILE").cloned())
+            .unwrap_or_else(|| "default".into());
+        let mut opts = LoadClientConfigProfileOptions::default();
+        opts.config_file_profile = t.profile.clone();
+        opts.config_source = t
+            .config_file
+            .as_ref()
+            .map(|p| DataSource::Path(p.display().to_string()));
+        match load_client_config_profile(opts, Some(&vars)) {
+            Ok(p) if p.address.is_none() => EndpointSource::Embedded,
+            // An address in the profile, or a profile that fails to load (the studio then
+            // reports that error): either way, the file decides.
+            _ => EndpointSource::Profile { file, profile },
+        }
     }
 
     /// A worker on both queues as these settings describe it, keeping media in `data_dir`.
@@ -380,5 +461,50 @@ mod tests {
         s.tuning = Some(Tuning::fast());
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap().temporal, s.temporal);
+    }
+
+    #[test]
+    fn where_the_temporal_endpoint_comes_from_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_env = |_: &str| None;
+        let mut s = Settings::default();
+        // A config file that is not there: nothing names an address.
+        s.temporal.config_file = Some(dir.path().join("absent.toml"));
+        assert_eq!(s.endpoint_source_in(&no_env), EndpointSource::Embedded);
+
+        let env = |k: &str| (k == "TEMPORAL_ADDRESS").then(|| "10.0.0.5:7233".to_owned());
+        assert_eq!(
+            s.endpoint_source_in(&env),
+            EndpointSource::Environment {
+                variable: "TEMPORAL_ADDRESS".into()
+            }
+        );
+
+        let toml = dir.path().join("temporal.toml");
+        std::fs::write(
+            &toml,
+            "[profile.default]\nnamespace = \"studio\"\n\n[profile.prod]\naddress = \"prod.example:7233\"\n",
+        )
+        .unwrap();
+        s.temporal.config_file = Some(toml.clone());
+        // A profile without an address leaves the embedded server in place.
+        assert_eq!(s.endpoint_source_in(&no_env), EndpointSource::Embedded);
+        // TEMPORAL_PROFILE picks the profile that has one.
+        let env = |k: &str| (k == "TEMPORAL_PROFILE").then(|| "prod".to_owned());
+        let from_profile = EndpointSource::Profile {
+            file: toml.display().to_string(),
+            profile: "prod".into(),
+        };
+        assert_eq!(s.endpoint_source_in(&env), from_profile);
+        s.temporal.profile = Some("prod".into());
+        assert_eq!(s.endpoint_source_in(&no_env), from_profile);
+        // The file found through TEMPORAL_CONFIG_FILE is named.
+        s.temporal.config_file = None;
+        let env = |k: &str| (k == "TEMPORAL_CONFIG_FILE").then(|| toml.display().to_string());
+        assert_eq!(s.endpoint_source_in(&env), from_profile);
+
+        // The settings' address wins over all of them.
+        s.temporal.address = Some("cloud.example:7233".into());
+        assert_eq!(s.endpoint_source_in(&env), EndpointSource::Settings);
     }
 }

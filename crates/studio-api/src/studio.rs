@@ -41,6 +41,9 @@ pub struct JobView {
 pub struct Health {
     pub connected: bool,
     pub address: String,
+    /// Where that address comes from (an environment variable or a profile file that
+    /// replaces the embedded server is shown, not silent).
+    pub endpoint_source: crate::settings::EndpointSource,
     /// The studio runs the dev server itself.
     pub embedded_server: bool,
     /// The studio runs its own worker.
@@ -308,6 +311,7 @@ impl Studio {
         let mut h = Health {
             connected: false,
             address: self.address(),
+            endpoint_source: self.settings.endpoint_source(),
             embedded_server: false,
             bundled_worker: false,
             workers: 0,

@@ -7,7 +7,12 @@ export default function StatusBar() {
     <footer class="status">
       <span id="status" data-kind={status.state.kind}>{status.state.text}</span>
       <span class="spacer"></span>
-      <span id="health" class="muted" data-connected={status.state.connected === undefined ? undefined : String(status.state.connected)}>
+      <span
+        id="health"
+        class="muted"
+        data-connected={status.state.connected === undefined ? undefined : String(status.state.connected)}
+        data-source={status.state.source}
+      >
         {status.state.health}
       </span>
     </footer>

@@ -41,6 +41,14 @@ export interface SettingsState {
   report: ModelReport | null;
 }
 
+/** Where the stored Temporal API key may go (Rust sends it to that address only). */
+export function temporalKeyText(k: KeysView): string {
+  if (!k.temporalApiKey) return "";
+  return k.temporalApiKeyAddress
+    ? ` The Temporal API key is sent only to ${k.temporalApiKeyAddress}.`
+    : " The Temporal API key was saved by an older studio for no address and is not sent anywhere: enter it again.";
+}
+
 export function createSettingsStore(status: StatusStore) {
   const [state, setState] = createStore<SettingsState>({
     open: false,
@@ -81,7 +89,7 @@ export function createSettingsStore(status: StatusStore) {
 
   /** Where keys are kept and which are set; the key fields start empty again. */
   function showKeys(k: KeysView) {
-    setState({ keys: k, keysWhere: keysWhereText(k) });
+    setState({ keys: k, keysWhere: keysWhereText(k) + temporalKeyText(k) });
     setState("form", { geminiApiKey: "", vertexCredentialsFile: k.vertexCredentialsFile ?? "", temporalApiKey: "" });
   }
 

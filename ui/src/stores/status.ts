@@ -1,6 +1,6 @@
 // The status bar: the last message, the connection line, and the file dialogs that report to it.
 import { createStore } from "solid-js/store";
-import { commands, type FileChoice } from "../bindings";
+import { commands, type EndpointSource, type FileChoice } from "../bindings";
 import { healthText } from "../format";
 import { chooseFiles } from "../ipc";
 
@@ -12,6 +12,8 @@ export interface StatusState {
   kind?: StatusKind;
   health: string;
   connected?: boolean;
+  /** Where the Temporal address came from (the bar marks one that is not the embedded server). */
+  source?: EndpointSource["kind"];
 }
 
 export function createStatusStore() {
@@ -25,7 +27,7 @@ export function createStatusStore() {
   async function refreshHealth() {
     const r = await commands.health();
     if (r.status === "error") return void setState("health", "not connected");
-    setState({ health: healthText(r.data), connected: r.data.connected });
+    setState({ health: healthText(r.data), connected: r.data.connected, source: r.data.endpointSource.kind });
     if (r.data.warnings.length) set(r.data.warnings.join(" "), "error");
   }
 
