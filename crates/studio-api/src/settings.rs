@@ -75,13 +75,34 @@ fn settings_error(path: &Path, message: impl std::fmt::Display) -> ApiError {
     )
 }
 
+/// Binds a Temporal API key an older studio stored (with no address) to the address saved in
+/// `settings.json`, once: that is the server it was saved for and has been sent to, so an
+/// upgrade keeps a Temporal Cloud setup working instead of asking for the key again. With no
+/// saved address (the embedded server, which takes no key) it stays unbound, and is sent
+/// nowhere until entered again.
+fn bind_legacy_temporal_key(secrets: &Secrets, file_address: Option<&str>) {
+    let Some(address) = file_address.map(str::trim).filter(|a| !a.is_empty()) else {
+        return;
+    };
+    match secrets.temporal_key() {
+        Ok(Some(k)) if k.address.is_none() => match secrets.set_temporal_key(&k.key, address) {
+            Ok(()) => tracing::info!(%address, "Temporal API key bound to the saved address"),
+            Err(e) => tracing::warn!(error = %e, "Temporal API key not bound"),
+        },
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "Temporal API key not read"),
+    }
+}
+
 impl Settings {
     /// Reads `settings.json` from the data dir (defaults when absent), applies `STUDIO_*`
     /// environment overrides, and fills in the keys kept at rest.
     pub fn load(data_dir: &Path) -> Result<Settings, ApiError> {
         let mut settings = Self::load_file(data_dir)?;
         settings.apply_env()?;
-        settings.load_secrets(&Secrets::open(data_dir));
+        let secrets = Secrets::open(data_dir);
+        bind_legacy_temporal_key(&secrets, settings.temporal.address.as_deref());
+        settings.load_secrets(&secrets);
         Ok(settings)
     }
 
@@ -126,7 +147,14 @@ impl Settings {
 
     /// [`Settings::load_secrets`] from the data dir's key store (the OS keyring, else its file).
     pub fn load_keys(&mut self, data_dir: &Path) {
-        self.load_secrets(&Secrets::open(data_dir));
+        let secrets = Secrets::open(data_dir);
+        // The file's address, not one given for this run (`studio --address`): an older
+        // studio's key was saved beside the file's.
+        let file_address = Self::load_file(data_dir)
+            .ok()
+            .and_then(|f| f.temporal.address);
+        bind_legacy_temporal_key(&secrets, file_address.as_deref());
+        self.load_secrets(&secrets);
     }
 
     /// Fills the keys kept in the OS keyring (or the private key file) into memory. A key that
@@ -416,6 +444,32 @@ mod tests {
         let err = Settings::load(dir.path()).unwrap_err();
         assert_eq!(err.code, ErrorCode::Settings);
         assert!(err.to_string().contains("settings.json"), "{err}");
+    }
+
+    #[test]
+    fn an_older_studios_temporal_key_is_bound_to_the_saved_address_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::file(dir.path(), "test");
+        // An older studio stored the bare key.
+        secrets.set(SecretName::TemporalApiKey, "old-key").unwrap();
+        bind_legacy_temporal_key(&secrets, None);
+        assert_eq!(secrets.temporal_key().unwrap().unwrap().address, None);
+        bind_legacy_temporal_key(&secrets, Some("cloud.example:7233"));
+        let k = secrets.temporal_key().unwrap().unwrap();
+        assert_eq!(
+            (k.key.as_str(), k.address.as_deref()),
+            ("old-key", Some("cloud.example:7233"))
+        );
+        // Bound once: a later address does not move it.
+        bind_legacy_temporal_key(&secrets, Some("elsewhere:7233"));
+        let k = secrets.temporal_key().unwrap().unwrap();
+        assert_eq!(k.address.as_deref(), Some("cloud.example:7233"));
+        let mut s = Settings::default();
+        s.load_secrets(&secrets);
+        assert_eq!(
+            s.temporal.stored_api_key_address.as_deref(),
+            Some("cloud.example:7233")
+        );
     }
 
     #[test]
