@@ -474,7 +474,7 @@ pub fn already_running(app: &AppHandle, error: &InstanceError, project: Option<&
         ));
     }
     message.push('.');
-    eprintln!("{ALREADY_RUNNING_TITLE}: {message}");
+    eprintln!("{message}");
     tracing::warn!(%message, "second start: exiting");
     let handle = app.clone();
     app.dialog()

@@ -552,13 +552,25 @@ await s.waitFor("the page at 1360 px", "return innerWidth === 1360", 10000);
 step("each view shot at 1280x720 and 1920x1080");
 
 // One instance: a second start hands its project to this window and exits before it touches
-// the data dir, so this session's undo of a delete still works afterwards.
-const secondProject = path.join(dir, "second.studio.json");
+// the data dir, so this session's undo of a delete still works afterwards. Without a D-Bus
+// session it cannot hand over: the window lock stops it, it says so and exits.
+// The second project lives in a folder of its own: it names a reference beside it (zed.png),
+// and its cast member names one outside that folder (ivy.png); another image beside it
+// (unnamed.png) is named by nothing.
+const secondDir = path.join(dir, "zed");
+fs.mkdirSync(secondDir, { recursive: true });
+const png = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "../../examples/pilot/reference.png"));
+fs.writeFileSync(path.join(secondDir, "zed.png"), png);
+fs.writeFileSync(path.join(secondDir, "unnamed.png"), png);
+const outsideRef = path.join(dir, "ivy.png");
+fs.writeFileSync(outsideRef, png);
+const secondProject = path.join(secondDir, "second.studio.json");
 fs.writeFileSync(
   secondProject,
   JSON.stringify({
     version: 1,
-    character: { name: "Zed", basePrompt: "a lighthouse keeper", referenceImages: [] },
+    character: { id: "zed", name: "Zed", basePrompt: "a lighthouse keeper", referenceImages: ["zed.png"] },
+    cast: [{ id: "ivy", name: "Ivy", basePrompt: "a florist with a bicycle", referenceImages: [outsideRef] }],
     scenarios: [{ id: "z1", prompt: "lights the lamp", durationSeconds: 4 }],
     quality: "standard",
     aspectRatio: "16:9",
@@ -568,30 +580,90 @@ await s.click(await s.find("#characters"));
 await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
 await s.clickOn(`${card("Rex Stone")} .del`);
 await s.waitFor("the delete", "return !document.getElementById('lib-undo').hidden && ![...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
-const second = spawn(app, [secondProject], {
-  env: { ...process.env, STUDIO_DATA_DIR: path.join(dir, "data"), STUDIO_PROVIDER: "offline" },
-  stdio: "ignore",
-});
-const secondExit = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => {
-    second.kill("SIGKILL");
-    reject(new Error("the second start did not exit within 30 s"));
-  }, 30000);
-  second.on("exit", (code) => {
-    clearTimeout(timer);
-    resolve(code);
+/** xdotool's output, or "" when it fails (a search that finds nothing exits 1). */
+const xdoMaybe = (...args) => {
+  try {
+    return xdo(...args);
+  } catch {
+    return "";
+  }
+};
+/** Waits (bounded) for a native dialog titled `title`, answers it with Escape on the display,
+ * and gives the focus back to the studio's window (with no window manager nobody else does). */
+async function dismissDialog(title, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const id = xdoMaybe("search", "--onlyvisible", "--name", title).split("\n")[0];
+    if (id) {
+      xdo("windowfocus", "--sync", id);
+      xdo("key", "--clearmodifiers", "Escape");
+      for (let i = 0; i < 100 && xdoMaybe("search", "--onlyvisible", "--name", title); i++) await new Promise((r) => setTimeout(r, 100));
+      xdo("windowfocus", "--sync", xid());
+      return;
+    }
+    assert.ok(Date.now() < end, `no dialog "${title}" within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+/** Starts the app again with `env`; resolves to its exit code and stderr (bounded). */
+function startAgain(env, whileRunning = async () => {}) {
+  const child = spawn(app, [secondProject], {
+    env: { ...process.env, STUDIO_DATA_DIR: path.join(dir, "data"), STUDIO_PROVIDER: "offline", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
   });
-});
-assert.equal(secondExit, 0, "the second start hands over and exits cleanly");
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the second start did not exit within 30 s; stderr: ${stderr}`));
+    }, 30000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+  return Promise.all([exited, whileRunning()]).then(([r]) => r);
+}
+// No session bus: the D-Bus handover cannot find this window; the lock does. The second start
+// shows no window, says the studio is running (stderr and a native dialog) and exits 1.
+const locked = await startAgain({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" }, () =>
+  dismissDialog("SmokeTech Studio is already running"),
+);
+assert.equal(locked.code, 1, `the second start without D-Bus: ${locked.stderr}`);
+assert.match(locked.stderr, /already running/, locked.stderr);
+step("a second start without a D-Bus session found the window lock, said so and exited");
+const handedOver = await startAgain({});
+assert.equal(handedOver.code, 0, `the second start hands over and exits cleanly: ${handedOver.stderr}`);
+// Ivy's reference is outside the project's folder: Rust asks before granting it (declined here).
+await dismissDialog("Images outside the project's folder");
 await s.waitFor("the forwarded project in this window", "return document.getElementById('char-name').value === 'Zed'", 15000);
 await s.clickOn("#lib-undo button");
 await s.waitFor("the undo after the second start", "return [...document.querySelectorAll('#lib-grid .lib-card')].some(c => c.dataset.name === 'Rex Stone')", 10000);
-step("a second start opened its project in this window and exited; the undo trash survived");
+step("a second start opened its project in this window and exited; the undo trash survived both starts");
+// What the project names beside it is shown; what it does not name is not, even asked for by
+// the page; the declined outside file is neither shown nor uploaded.
+await s.waitFor("the named reference's thumbnail", "return document.querySelector('#ref-thumbs img')?.src.startsWith('http://127.0.0.1:')", 15000);
+await s.waitFor("the declined outside reference unshown", "return document.querySelector('#cast-list li.cast-member[data-index=\"1\"] .unreadable')", 15000);
+const unnamed = await s.execAsync(
+  "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('thumbnail', { path: arguments[0] }).then(() => done('shown'), (e) => done(e.code));",
+  [path.join(secondDir, "unnamed.png")],
+);
+assert.equal(unnamed, "rejected", "an image beside the project that it does not name is not shown");
+step("the project's named reference is shown; an unnamed image beside it and a declined outside one are not");
 
 // Keyboard only. Tab walks the whole window: every stop has a name, a visible focus ring and is
 // on screen, and Tab never gets stuck. Then a scene is opened, edited and rendered with keys.
 await s.pressKeys(Key.escape);
 await s.waitFor("the Characters view to close", "return !document.getElementById('characters-dialog').open", 10000);
+// The cast member's declined reference is not uploaded: the render is refused, naming it;
+// without that member the project renders (below, from the keyboard).
+await s.clickOn("#render");
+await s.waitFor("the render refused for the declined reference", "return document.getElementById('status').textContent.includes('need confirming')", 15000);
+if ((await s.exec("return document.getElementById('cast-toggle').getAttribute('aria-expanded')")) !== "true") await s.clickOn("#cast-toggle");
+await s.clickOn('#cast-list li.cast-member[data-index="1"] .remove-character');
+await s.waitFor("Ivy removed", "return !document.querySelector('#cast-list li.cast-member[data-index=\"1\"]')", 10000);
+step("a render naming the declined outside reference was refused; without it the project renders");
 const FOCUS = `const e = document.activeElement;
   if (!e || e === document.body || e === document.documentElement) return null;
   const path = []; for (let n = e; n && n !== document.body; n = n.parentElement) path.unshift(n.tagName + ':' + [...n.parentElement.children].indexOf(n));
