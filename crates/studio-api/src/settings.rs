@@ -75,22 +75,25 @@ fn settings_error(path: &Path, message: impl std::fmt::Display) -> ApiError {
     )
 }
 
-/// Binds a Temporal API key an older studio stored (with no address) to the address saved in
-/// `settings.json`, once: that is the server it was saved for and has been sent to, so an
-/// upgrade keeps a Temporal Cloud setup working instead of asking for the key again. With no
-/// saved address (the embedded server, which takes no key) it stays unbound, and is sent
-/// nowhere until entered again.
-fn bind_legacy_temporal_key(secrets: &Secrets, file_address: Option<&str>) {
-    let Some(address) = file_address.map(str::trim).filter(|a| !a.is_empty()) else {
+/// Migrates a Temporal API key an older studio stored (bare, with no address), once: it is
+/// bound to the address Temporal resolves to now (settings, `TEMPORAL_ADDRESS` or a profile),
+/// the server it has been sent to, so an upgrade keeps a Temporal Cloud setup working instead
+/// of asking for the key again. With no address (the embedded server, which takes no key) it is
+/// stored bound to nothing, and a later address never picks it up. A configuration that does not
+/// resolve leaves it for the next start.
+fn bind_legacy_temporal_key(secrets: &Secrets, temporal: &TemporalSettings) {
+    let key = match secrets.legacy_temporal_key() {
+        Ok(Some(k)) => k,
+        Ok(None) => return,
+        Err(e) => return tracing::warn!(error = %e, "Temporal API key not read"),
+    };
+    let Ok(endpoint) = Endpoint::configured(temporal) else {
         return;
     };
-    match secrets.temporal_key() {
-        Ok(Some(k)) if k.address.is_none() => match secrets.set_temporal_key(&k.key, address) {
-            Ok(()) => tracing::info!(%address, "Temporal API key bound to the saved address"),
-            Err(e) => tracing::warn!(error = %e, "Temporal API key not bound"),
-        },
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "Temporal API key not read"),
+    let address = endpoint.as_ref().map(|e| e.address().to_owned());
+    match secrets.migrate_temporal_key(&key, address.as_deref()) {
+        Ok(()) => tracing::info!(?address, "an older studio's Temporal API key bound"),
+        Err(e) => tracing::warn!(error = %e, "Temporal API key not migrated"),
     }
 }
 
@@ -101,7 +104,7 @@ impl Settings {
         let mut settings = Self::load_file(data_dir)?;
         settings.apply_env()?;
         let secrets = Secrets::open(data_dir);
-        bind_legacy_temporal_key(&secrets, settings.temporal.address.as_deref());
+        bind_legacy_temporal_key(&secrets, &settings.temporal);
         settings.load_secrets(&secrets);
         Ok(settings)
     }
@@ -148,12 +151,13 @@ impl Settings {
     /// [`Settings::load_secrets`] from the data dir's key store (the OS keyring, else its file).
     pub fn load_keys(&mut self, data_dir: &Path) {
         let secrets = Secrets::open(data_dir);
-        // The file's address, not one given for this run (`studio --address`): an older
-        // studio's key was saved beside the file's.
-        let file_address = Self::load_file(data_dir)
-            .ok()
-            .and_then(|f| f.temporal.address);
-        bind_legacy_temporal_key(&secrets, file_address.as_deref());
+        // Where Temporal resolves without this run's overrides (`studio --address`): an older
+        // studio's key was saved for the configured server.
+        if let Ok(mut configured) = Self::load_file(data_dir) {
+            if configured.apply_env().is_ok() {
+                bind_legacy_temporal_key(&secrets, &configured.temporal);
+            }
+        }
         self.load_secrets(&secrets);
     }
 
@@ -447,21 +451,28 @@ mod tests {
     }
 
     #[test]
-    fn an_older_studios_temporal_key_is_bound_to_the_saved_address_once() {
+    fn an_older_studios_temporal_key_is_bound_once_to_where_it_was_sent() {
         let dir = tempfile::tempdir().unwrap();
+        // An empty profile file: no address but the one given (TEMPORAL_ADDRESS aside, which
+        // no test sets).
+        let profile = dir.path().join("temporal.toml");
+        std::fs::write(&profile, "").unwrap();
+        let at = |address: Option<&str>| TemporalSettings {
+            address: address.map(str::to_owned),
+            config_file: Some(profile.clone()),
+            ..TemporalSettings::default()
+        };
         let secrets = Secrets::file(dir.path(), "test");
-        // An older studio stored the bare key.
+        // An older studio stored the bare key, used with a server in settings.json.
         secrets.set(SecretName::TemporalApiKey, "old-key").unwrap();
-        bind_legacy_temporal_key(&secrets, None);
-        assert_eq!(secrets.temporal_key().unwrap().unwrap().address, None);
-        bind_legacy_temporal_key(&secrets, Some("cloud.example:7233"));
+        bind_legacy_temporal_key(&secrets, &at(Some("cloud.example:7233")));
         let k = secrets.temporal_key().unwrap().unwrap();
         assert_eq!(
             (k.key.as_str(), k.address.as_deref()),
             ("old-key", Some("cloud.example:7233"))
         );
-        // Bound once: a later address does not move it.
-        bind_legacy_temporal_key(&secrets, Some("elsewhere:7233"));
+        // Once: a later address does not move it.
+        bind_legacy_temporal_key(&secrets, &at(Some("elsewhere:7233")));
         let k = secrets.temporal_key().unwrap().unwrap();
         assert_eq!(k.address.as_deref(), Some("cloud.example:7233"));
         let mut s = Settings::default();
@@ -470,6 +481,14 @@ mod tests {
             s.temporal.stored_api_key_address.as_deref(),
             Some("cloud.example:7233")
         );
+
+        // No server configured at upgrade: bound to nothing, and an address saved later (by
+        // a page, say) never picks the key up.
+        secrets.set(SecretName::TemporalApiKey, "old-key").unwrap();
+        bind_legacy_temporal_key(&secrets, &at(None));
+        assert_eq!(secrets.temporal_key().unwrap().unwrap().address, None);
+        bind_legacy_temporal_key(&secrets, &at(Some("chosen-by-a-page:7233")));
+        assert_eq!(secrets.temporal_key().unwrap().unwrap().address, None);
     }
 
     #[test]

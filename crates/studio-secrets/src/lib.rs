@@ -230,6 +230,24 @@ impl Secrets {
             .map(TemporalKey::decode))
     }
 
+    /// The Temporal API key as an older studio stored it (bare, with no address), if it is
+    /// still stored that way: [`Secrets::migrate_temporal_key`] rewrites it once.
+    pub fn legacy_temporal_key(&self) -> Result<Option<String>> {
+        Ok(self
+            .get(SecretName::TemporalApiKey)?
+            .filter(|s| !s.trim_start().starts_with('{')))
+    }
+
+    /// Rewrites an older studio's key in today's form, bound to `address`, or to nothing
+    /// (None: it is then sent nowhere until entered again). Either way it is migrated once.
+    pub fn migrate_temporal_key(&self, key: &str, address: Option<&str>) -> Result<()> {
+        let migrated = TemporalKey {
+            key: key.trim().to_owned(),
+            address: address.map(|a| a.trim().to_owned()),
+        };
+        self.set(SecretName::TemporalApiKey, &migrated.encode())
+    }
+
     /// Stores the Temporal API key (trimmed) bound to `address`; an empty key deletes it.
     pub fn set_temporal_key(&self, key: &str, address: &str) -> Result<()> {
         let key = key.trim();
