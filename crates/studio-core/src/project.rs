@@ -463,8 +463,12 @@ impl UnknownFields {
         self.top.is_empty() && self.characters.is_empty() && self.scenarios.is_empty()
     }
 
-    /// A character's fields: by its id, else (for the lead) the file's lead's.
-    fn character(&self, c: &Character, lead: bool) -> &Map<String, Value> {
+    /// A character's fields: by its id; for the lead, else the lead's of the file (or of the
+    /// last write), unless that one's id now names another character of `project`. So the
+    /// lead keeps its fields when it loses its id (the project is back to one character) or
+    /// gets one (a cast again).
+    fn character(&self, c: &Character, lead: bool, project: &Project) -> &Map<String, Value> {
+        let worn = |id: &String| project.characters().any(|(_, c)| c.id.as_ref() == Some(id));
         self.characters
             .iter()
             .find(|(id, _, _)| c.id.is_some() && *id == c.id)
@@ -472,7 +476,7 @@ impl UnknownFields {
                 lead.then(|| {
                     self.characters
                         .iter()
-                        .find(|(id, was_lead, _)| *was_lead && id.is_none())
+                        .find(|(id, was_lead, _)| *was_lead && !id.as_ref().is_some_and(worn))
                 })
                 .flatten()
             })
@@ -484,6 +488,31 @@ impl UnknownFields {
             .iter()
             .find(|(id, _)| *id == s.id)
             .map_or(&*EMPTY, |(_, m)| m)
+    }
+
+    /// The fields that go with `project` when it is written, keyed as it is written: those
+    /// of a scene or character no longer in it are dropped, so that a new one given the same
+    /// id later (the page numbers scenes, and names characters' ids after their names) starts
+    /// clean instead of inheriting them. The lead's are keyed by its current id and role.
+    fn for_project(&self, project: &Project) -> UnknownFields {
+        let lead = std::iter::once((&project.character, true));
+        let cast = project.cast.iter().map(|c| (c, false));
+        UnknownFields {
+            top: self.top.clone(),
+            characters: lead
+                .chain(cast)
+                .map(|(c, lead)| (c.id.clone(), lead, self.character(c, lead, project)))
+                .filter(|(_, _, m)| !m.is_empty())
+                .map(|(id, lead, m)| (id, lead, m.clone()))
+                .collect(),
+            scenarios: project
+                .scenarios
+                .iter()
+                .map(|s| (s, self.scenario(s)))
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(s, m)| (s.id.clone(), m.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -532,13 +561,13 @@ impl<'a> ProjectOut<'a> {
             version: *version,
             character: WithUnknown {
                 known: character,
-                unknown: unknown.character(character, true),
+                unknown: unknown.character(character, true, p),
             },
             cast: cast
                 .iter()
                 .map(|c| WithUnknown {
                     known: c,
-                    unknown: unknown.character(c, false),
+                    unknown: unknown.character(c, false, p),
                 })
                 .collect(),
             scenarios: scenarios
@@ -631,7 +660,8 @@ impl ProjectFile {
     /// file on disk is of a newer format ([`ProjectError::NewerVersion`], always), or when
     /// `expected` is given and the file is no longer that content ([`ProjectError::Conflict`];
     /// pass None to overwrite, or for a file never read). A file that is gone is written anew:
-    /// nothing of it can be lost. Returns the file as written, for the next save's check.
+    /// nothing of it can be lost. Returns the file as written, for the next save's check and
+    /// merge (its unknown fields only those of what `project` still holds).
     pub fn write(
         path: &Path,
         project: &Project,
@@ -642,7 +672,8 @@ impl ProjectFile {
             path: path.to_owned(),
             source,
         };
-        let mut json = serde_json::to_vec_pretty(&ProjectOut::new(project, unknown))
+        let unknown = unknown.for_project(project);
+        let mut json = serde_json::to_vec_pretty(&ProjectOut::new(project, &unknown))
             .expect("a project always serializes");
         json.push(b'\n');
         match read_bounded(path) {
@@ -684,7 +715,7 @@ impl ProjectFile {
         let meta = std::fs::metadata(path).ok();
         Ok(ProjectFile {
             project: project.clone(),
-            unknown: unknown.clone(),
+            unknown,
             fingerprint: Fingerprint::of(&json, meta.as_ref()),
         })
     }
@@ -1293,6 +1324,72 @@ mod tests {
         );
         // And it reads back the same.
         assert_eq!(ProjectFile::load(&path).unwrap().project, p);
+    }
+
+    #[test]
+    fn a_deleted_scenes_or_characters_fields_do_not_come_back_on_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.studio.json");
+        std::fs::write(&path, newer_studios_file().to_string()).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        // The creator deletes scene "a" (a camera) and Rex (a pose); the save writes neither.
+        let mut p = file.project.clone();
+        let scene = p.scenarios.remove(0);
+        let rex = p.cast.remove(0);
+        let first = ProjectFile::write(&path, &p, &file.unknown, Some(&file.fingerprint)).unwrap();
+        // Later a new scene and a new character get the same ids: they start clean.
+        p.scenarios.push(Scenario {
+            prompt: "a new scene".into(),
+            ..scene
+        });
+        p.cast.push(Character {
+            name: "Rex II".into(),
+            base_prompt: "a dancer".into(),
+            ..rex
+        });
+        let second =
+            ProjectFile::write(&path, &p, &first.unknown, Some(&first.fingerprint)).unwrap();
+        let w: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(w["scenarios"][1]["id"], "a");
+        assert!(w["scenarios"][1].get("camera").is_none(), "{w}");
+        assert_eq!(w["cast"][0]["id"], "rex");
+        assert!(w["cast"][0].get("pose").is_none(), "{w}");
+        // What stayed in the project kept its fields throughout.
+        assert_eq!(w["scenarios"][0]["transition"], "fade");
+        assert_eq!(w["character"]["voice"], "alto");
+        assert_eq!(w["soundtrack"]["track"], "theme.ogg");
+        assert_eq!(second.unknown.scenarios.len(), 1, "{:?}", second.unknown);
+    }
+
+    #[test]
+    fn the_leads_fields_stay_with_the_lead_when_its_id_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.studio.json");
+        std::fs::write(&path, newer_studios_file().to_string()).unwrap();
+        let file = ProjectFile::load(&path).unwrap();
+        // Back to one character: the page drops the cast and the lead's id.
+        let mut p = file.project.clone();
+        let rex = p.cast.remove(0);
+        p.character.id = None;
+        let mut written = file;
+        for _ in 0..2 {
+            written = ProjectFile::write(&path, &p, &written.unknown, Some(&written.fingerprint))
+                .unwrap();
+            let w: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            assert_eq!(w["character"]["voice"], "alto", "{w}");
+            assert!(w["character"].get("id").is_none(), "{w}");
+        }
+        // A cast again: the lead gets an id (another one, even) and keeps its fields; Rex,
+        // written once without his, has none.
+        p.character.id = Some("ava-b".into());
+        p.cast.push(rex);
+        ProjectFile::write(&path, &p, &written.unknown, Some(&written.fingerprint)).unwrap();
+        let w: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(w["character"]["voice"], "alto", "{w}");
+        assert!(w["cast"][0].get("pose").is_none(), "{w}");
     }
 
     #[test]
