@@ -3,9 +3,14 @@
 //! Whatever listens on 127.0.0.1:7233 is not necessarily ours: adopting it would make the
 //! bundled worker run that server's tasks with the creator's keys. So the studio records the
 //! server it starts (`temporal/server.json`: pid, ports, database) and adopts only a server that
-//! record names, still running as this user, from the `temporal` CLI the studio uses, started on
+//! record names, still running as this user, from the `temporal` CLI the studio uses (or from
+//! the file that was at its path when it started, replaced since by a new install), started on
 //! this data dir's database, and holding the recorded port's listening socket itself. Anything
 //! else on the preferred port is left alone and the studio starts its own on a free port.
+//!
+//! Never two servers on one database: a recorded process of this user that still uses the
+//! database (start-dev on it, or holding the file open) but fails another check is not adopted
+//! and no server is started either; the error names the process and how to stop it.
 //!
 //! Starting one has a race too: a port found free can be taken before the server binds it, and
 //! the readiness check would then talk to whoever took it. So after the server answers, the
@@ -95,10 +100,13 @@ pub(crate) fn judge(f: &ProcessFacts, e: &Expected) -> Result<(), Untrusted> {
             ours: e.uid,
         });
     }
+    // The same file as our CLI; or the file that was at our CLI's path when the server
+    // started, replaced since (setup.sh or pip installed a new CLI there: `/proc/PID/exe` then
+    // reads "<path> (deleted)" and names the old file, whose inode is no longer our CLI's).
     let same_file = match (f.exe_id, e.cli_id) {
         (Some(a), Some(b)) => a == b,
         _ => f.exe == e.cli,
-    };
+    } || f.exe == replaced(&e.cli);
     if !same_file {
         return Err(Untrusted::OtherExecutable {
             pid: f.pid,
@@ -106,22 +114,58 @@ pub(crate) fn judge(f: &ProcessFacts, e: &Expected) -> Result<(), Untrusted> {
             cli: e.cli.clone(),
         });
     }
-    let db = e.db.to_string_lossy();
-    let on_db = f
-        .args
-        .windows(2)
-        .any(|w| w[0] == "--db-filename" && w[1] == db);
-    let start_dev = f
-        .args
-        .windows(2)
-        .any(|w| w[0] == "server" && w[1] == "start-dev");
-    if !(on_db && start_dev) {
+    if !starts_dev_on(&f.args, &e.db) {
         return Err(Untrusted::OtherCommand {
             pid: f.pid,
             db: e.db.clone(),
         });
     }
     Ok(())
+}
+
+/// What `/proc/PID/exe` reads for a process whose executable was at `path` and has been
+/// replaced or removed since it started.
+fn replaced(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(" (deleted)");
+    s.into()
+}
+
+/// Whether a command line is `… server start-dev … --db-filename <db> …`.
+fn starts_dev_on(args: &[String], db: &Path) -> bool {
+    let db = db.to_string_lossy();
+    let on_db = args
+        .windows(2)
+        .any(|w| w[0] == "--db-filename" && w[1] == db);
+    let start_dev = args
+        .windows(2)
+        .any(|w| w[0] == "server" && w[1] == "start-dev");
+    on_db && start_dev
+}
+
+/// Whether process `pid` has `db` (or its SQLite journal, WAL or shared-memory file) open,
+/// by the links in `/proc/PID/fd`. False when this system cannot tell.
+#[cfg(target_os = "linux")]
+fn holds(pid: u32, db: &Path) -> bool {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_owned());
+    let names: Vec<PathBuf> = ["", "-journal", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut s = db.as_os_str().to_owned();
+            s.push(suffix);
+            PathBuf::from(s)
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| names.contains(&t)))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn holds(_pid: u32, _db: &Path) -> bool {
+    false
 }
 
 #[cfg(target_os = "linux")]
@@ -250,10 +294,14 @@ pub(crate) fn check(rec: &ServerRecord, e: &Expected) -> Result<(), Untrusted> {
     Ok(())
 }
 
+fn read_record(dd: &DataDir) -> Option<ServerRecord> {
+    let bytes = std::fs::read(record_path(dd)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// The running dev server this data dir started, if there is one to adopt.
 pub(crate) fn adoptable(settings: &Settings, dd: &DataDir) -> Option<ServerRecord> {
-    let bytes = std::fs::read(record_path(dd)).ok()?;
-    let rec: ServerRecord = serde_json::from_slice(&bytes).ok()?;
+    let rec = read_record(dd)?;
     if rec.db != dd.dev_db() {
         return None;
     }
@@ -265,6 +313,49 @@ pub(crate) fn adoptable(settings: &Settings, dd: &DataDir) -> Option<ServerRecor
             None
         }
     }
+}
+
+/// Refuses to start a dev server on this data dir's database while the recorded process, alive
+/// and this user's, still uses it (start-dev on it, or holding the file open), adopted or not:
+/// two servers on one SQLite database can corrupt it. Says which process and what to do.
+fn ensure_database_free(settings: &Settings, dd: &DataDir) -> Result<(), ApiError> {
+    let Some(rec) = read_record(dd) else {
+        return Ok(());
+    };
+    let Ok(f) = facts(rec.pid) else {
+        return Ok(()); // gone (or no /proc: nothing to tell)
+    };
+    #[cfg(target_os = "linux")]
+    if our_uid() != Some(f.uid) {
+        return Ok(());
+    }
+    let db = dd.dev_db();
+    if !(starts_dev_on(&f.args, &db) || holds(rec.pid, &db)) {
+        return Ok(()); // the pid was reused by something else
+    }
+    let pid = rec.pid;
+    let why = match expected(settings, dd) {
+        Some(e) => check(&rec, &e).err().map(|w| w.to_string()),
+        None => Some("the temporal CLI the studio uses cannot be found".into()),
+    };
+    let message = match why {
+        None => format!(
+            "a dev server on this data dir's database {} is running already (process {pid}, \
+             port {}): the window and `studio render` use it. A second server on the same \
+             database could corrupt it: stop process {pid} first (`kill {pid}`)",
+            db.display(),
+            rec.port
+        ),
+        Some(why) => format!(
+            "process {pid}, the dev server recorded for this data dir, still uses its \
+             database {} but is not adopted ({why}). A second server on the same database \
+             could corrupt it, so none was started: stop process {pid} (close the studio \
+             window or `studio server` that runs it, or `kill {pid}`) and try again",
+            db.display()
+        ),
+    };
+    tracing::warn!(pid, %message, "dev server not started");
+    Err(EngineError::DevServer(message).into())
 }
 
 /// `preferred` when nothing listens there, else a free port.
@@ -314,6 +405,7 @@ pub(crate) async fn start_with(
     std::fs::create_dir_all(&logs)
         .map_err(|e| EngineError::DevServer(format!("{}: {e}", logs.display())))?;
     let cli = find_temporal_cli(t.cli_path.as_deref())?;
+    ensure_database_free(settings, dd)?;
     let mut attempt = 0;
     let mut next = ports(attempt);
     while let Some((port, ui_port)) = next {
@@ -466,6 +558,161 @@ mod tests {
             judge(&other_db, &e),
             Err(Untrusted::OtherCommand { .. })
         ));
+    }
+
+    /// A server started from the CLI at our path before a new install replaced that file: the
+    /// running file is no longer the one at the path (another inode), and `/proc/PID/exe`
+    /// reads "<path> (deleted)". Still ours; a replaced file at another path is not.
+    #[test]
+    fn a_server_from_our_cli_path_replaced_since_is_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = expected_of(&DataDir::new(dir.path()));
+        let replaced_since = ProcessFacts {
+            exe: "/opt/studio/temporal (deleted)".into(),
+            exe_id: Some((1, 41)),
+            ..dev_server_facts(&e)
+        };
+        assert_eq!(judge(&replaced_since, &e), Ok(()));
+        let elsewhere = ProcessFacts {
+            exe: "/home/me/other/temporal (deleted)".into(),
+            ..replaced_since
+        };
+        assert!(matches!(
+            judge(&elsewhere, &e),
+            Err(Untrusted::OtherExecutable { .. })
+        ));
+    }
+
+    /// Ports for [`start_with`]: free ones on every attempt.
+    fn free_ports(_attempt: u32) -> Option<(u16, u16)> {
+        Some((free_port(), free_port()))
+    }
+
+    /// The real case: the window's server runs from the CLI at our path, then setup.sh puts a
+    /// new CLI there (a new file renamed over it). `studio render` adopts that server, and
+    /// starting another on its database is refused, naming the process.
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_server_whose_cli_was_replaced_since_is_adopted_and_never_doubled() {
+        use std::os::unix::fs::PermissionsExt;
+        let real = find_temporal_cli(None).expect("temporal CLI (run scripts/setup.sh)");
+        let real = std::fs::canonicalize(&real).unwrap();
+        let bin = tempfile::tempdir().unwrap();
+        let cli = bin.path().join("temporal");
+        if std::fs::hard_link(&real, &cli).is_err() {
+            std::fs::copy(&real, &cli).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let mut settings = Settings::default();
+        settings.temporal.cli_path = Some(cli.clone());
+        let server = start_with(&settings, &dd, free_ports).await.unwrap();
+        let pid = server.pid().unwrap();
+        let rec = adoptable(&settings, &dd).expect("adopted before the new install");
+
+        // The new install: a new file (here a script running the real CLI) renamed into place.
+        let new = bin.path().join("temporal.new");
+        std::fs::write(
+            &new,
+            format!("#!/bin/sh\nexec '{}' \"$@\"\n", real.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&new, &cli).unwrap();
+        let f = facts(pid).unwrap();
+        assert_eq!(f.exe, replaced(&cli), "the scenario: {f:?}");
+        assert!(
+            holds(pid, &dd.dev_db()),
+            "the server holds its database open"
+        );
+
+        assert_eq!(adoptable(&settings, &dd), Some(rec));
+        let err = start_with(&settings, &dd, free_ports)
+            .await
+            .expect_err("a second server on the same database");
+        assert!(
+            err.message.contains(&format!("process {pid}")) && err.message.contains("kill"),
+            "{err:?}"
+        );
+        drop(server);
+    }
+
+    /// A recorded process of this user that uses the database (start-dev on it by its command
+    /// line, or holding the file open) but is not adoptable (here: another executable): no
+    /// second server is started on that database; the error names the process and the fix.
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_recorded_process_on_our_database_that_is_not_adopted_stops_the_start() {
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let settings = Settings::default();
+        let db = dd.dev_db();
+        // A real database (a server of ours ran on it), so that without the check a second
+        // server would start there.
+        drop(start_with(&settings, &dd, free_ports).await.unwrap());
+        let db_arg = db.to_string_lossy().into_owned();
+        // `read` is a shell builtin: the process stays `sh` until its stdin closes.
+        let shapes: [(&str, Vec<&str>); 2] = [
+            (
+                "start-dev on the database by its command line",
+                vec![
+                    "-c",
+                    "read x",
+                    "temporal",
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    &db_arg,
+                ],
+            ),
+            (
+                "the database file open",
+                vec!["-c", "exec 3<\"$0\"; read x", &db_arg],
+            ),
+        ];
+        for (shape, args) in shapes {
+            let mut fake = Command::new("sh")
+                .args(&args)
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let pid = fake.id();
+            let rec = ServerRecord {
+                pid,
+                port: free_port(),
+                ui_port: None,
+                db: db.clone(),
+            };
+            std::fs::write(record_path(&dd), serde_json::to_vec(&rec).unwrap()).unwrap();
+            // The shell has opened the file once `/proc` shows it (bounded).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !(holds(pid, &db) || facts(pid).is_ok_and(|f| starts_dev_on(&f.args, &db))) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{shape}: never set up"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let adopted = adoptable(&settings, &dd);
+            let started = start_with(&settings, &dd, free_ports).await;
+            drop(fake.stdin.take());
+            let _ = fake.wait();
+            assert_eq!(adopted, None, "{shape}");
+            let err = started
+                .err()
+                .unwrap_or_else(|| panic!("{shape}: a second server was started on the database"));
+            for part in [format!("process {pid}"), format!("kill {pid}")] {
+                assert!(err.message.contains(&part), "{shape}: {err:?}");
+            }
+            assert!(
+                err.message.contains("not the temporal CLI"),
+                "{shape}: {err:?}"
+            );
+        }
+        // Once that process is gone, the studio starts its own.
+        let server = start_with(&settings, &dd, free_ports).await.unwrap();
+        drop(server);
     }
 
     /// A process whose command line has every word the old check looked for ("start-dev" and
