@@ -72,9 +72,10 @@ pub async fn open_project(
     Ok(project)
 }
 
-/// Saves to a file chosen in this session (Save As, or the opened project itself). A file
-/// another program changed since it was read answers `ErrorCode::Conflict` and is left as it
-/// is, unless `options.overwrite` (the creator chose Overwrite).
+/// Saves to a file chosen in this session (Save As, or the opened project itself). In place,
+/// a file another program changed since it was read answers `ErrorCode::Conflict` and is left
+/// as it is, unless `overwrite` (the creator chose Overwrite); a Save As replaces the file the
+/// dialog confirmed and carries only its source's unknown fields.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_project(

@@ -14,9 +14,10 @@ export const commands = {
 	/**  Opens a project chosen in this session's Open dialog (or named on the command line). */
 	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
 	/**
-	 *  Saves to a file chosen in this session (Save As, or the opened project itself). A file
-	 *  another program changed since it was read answers `ErrorCode::Conflict` and is left as it
-	 *  is, unless `options.overwrite` (the creator chose Overwrite).
+	 *  Saves to a file chosen in this session (Save As, or the opened project itself). In place,
+	 *  a file another program changed since it was read answers `ErrorCode::Conflict` and is left
+	 *  as it is, unless `overwrite` (the creator chose Overwrite); a Save As replaces the file the
+	 *  dialog confirmed and carries only its source's unknown fields.
 	 */
 	saveProject: (path: string, project: Project_Deserialize, options: SaveOptions_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project, options })),
 	checkProject: (path: string | null, project: Project_Deserialize) => typedError<FieldProblem[], ApiError_Serialize>(__TAURI_INVOKE("check_project", { path, project })),
@@ -936,38 +937,70 @@ export type RoleRoute_Serialize = {
 	problem: string | null,
 };
 
-/**  How a save may treat the file it replaces. */
+/**
+ *  What a save is, said by the page: the same file written again, or another one chosen in
+ *  the Save As dialog. Explicit, because the two check and carry different things, and an
+ *  untitled project's Save As (no file it came from) must not be taken for a save in place.
+ */
 export type SaveOptions = SaveOptions_Serialize | SaveOptions_Deserialize;
 
-/**  How a save may treat the file it replaces. */
-export type SaveOptions_Deserialize = {
-	/**
-	 *  The file the project was opened from or last saved to, when it is saved somewhere else
-	 *  (Save As): the fields of that file this studio does not know come along. None: the
-	 *  file being written.
-	 */
-	from?: string | null,
-	/**
-	 *  Replace the file even though another program changed it since it was read (the
-	 *  creator chose Overwrite). A newer studio's file is never overwritten.
-	 */
-	overwrite?: boolean,
-};
+/**
+ *  What a save is, said by the page: the same file written again, or another one chosen in
+ *  the Save As dialog. Explicit, because the two check and carry different things, and an
+ *  untitled project's Save As (no file it came from) must not be taken for a save in place.
+ */
+export type SaveOptions_Deserialize = 
+/**
+ *  The project's own file, written again (Save, autosave, the conflict dialog's
+ *  Overwrite): checked against what this process read or last wrote there, and its
+ *  unknown fields kept.
+ */
+{ kind: "inPlace"; 
+/**
+ *  Replace the file even though another program changed it since it was read (the
+ *  creator chose Overwrite). A newer studio's file is never overwritten.
+ */
+overwrite?: boolean } | 
+/**
+ *  A file chosen in the Save As dialog, which asked before replacing one: written without
+ *  a conflict check (only a newer studio's file is refused), carrying the unknown fields
+ *  of the file the project came from and no others.
+ */
+{ kind: "saveAs"; 
+/**
+ *  The file the project was opened from or last saved to; None for a project never
+ *  saved (nothing to carry, whatever file it replaces).
+ */
+from?: string | null };
 
-/**  How a save may treat the file it replaces. */
-export type SaveOptions_Serialize = {
-	/**
-	 *  The file the project was opened from or last saved to, when it is saved somewhere else
-	 *  (Save As): the fields of that file this studio does not know come along. None: the
-	 *  file being written.
-	 */
-	from: string | null,
-	/**
-	 *  Replace the file even though another program changed it since it was read (the
-	 *  creator chose Overwrite). A newer studio's file is never overwritten.
-	 */
-	overwrite: boolean,
-};
+/**
+ *  What a save is, said by the page: the same file written again, or another one chosen in
+ *  the Save As dialog. Explicit, because the two check and carry different things, and an
+ *  untitled project's Save As (no file it came from) must not be taken for a save in place.
+ */
+export type SaveOptions_Serialize = 
+/**
+ *  The project's own file, written again (Save, autosave, the conflict dialog's
+ *  Overwrite): checked against what this process read or last wrote there, and its
+ *  unknown fields kept.
+ */
+{ kind: "inPlace"; 
+/**
+ *  Replace the file even though another program changed it since it was read (the
+ *  creator chose Overwrite). A newer studio's file is never overwritten.
+ */
+overwrite: boolean } | 
+/**
+ *  A file chosen in the Save As dialog, which asked before replacing one: written without
+ *  a conflict check (only a newer studio's file is refused), carrying the unknown fields
+ *  of the file the project came from and no others.
+ */
+{ kind: "saveAs"; 
+/**
+ *  The file the project was opened from or last saved to; None for a project never
+ *  saved (nothing to carry, whatever file it replaces).
+ */
+from: string | null };
 
 export type Scenario = Scenario_Serialize | Scenario_Deserialize;
 

@@ -38,6 +38,18 @@ describe("editor", () => {
     expect(p.scenarios[1].id).toBe("scene-2");
   });
 
+  it("never gives a new scene the id of one the project has or had", () => {
+    const p = project(["a", "b", "c"]);
+    const [shorter] = deleteScenario(p, 2);
+    const retired = new Set(p.scenarios.map((s) => s.id));
+    expect(addScenario(shorter, "new", retired).scenarios[2].id).toBe("scene-4");
+    expect(duplicateScenario(shorter, 0, retired).scenarios[1].id).toBe("scene-4");
+    // The ids present are never taken again, whatever their numbers.
+    const gaps = { ...p, scenarios: [p.scenarios[2], { ...p.scenarios[0], id: "scene-5" }] };
+    expect(addScenario(gaps).scenarios.map((s) => s.id)).toEqual(["scene-3", "scene-5", "scene-4"]);
+    expect(addScenario(gaps, "", new Set(["scene-4"])).scenarios.map((s) => s.id)).toEqual(["scene-3", "scene-5", "scene-6"]);
+  });
+
   it("formats money and tells when picked takes differ", () => {
     expect(usd(1.95)).toBe("$1.95");
     expect(usd(0.039)).toBe("$0.039");

@@ -3,21 +3,26 @@ import type { Project_Serialize as Project, Scenario_Serialize as Scenario } fro
 
 export type Duration = 4 | 6 | 8;
 
-export function nextScenarioId(project: Project): string {
+/**
+ * An id no scene of the project has, nor any in `retired` (the ids the project's scenes had
+ * since it was opened): Rust keeps a file's unknown fields by scene id, and a new scene given a
+ * deleted scene's id would take them over.
+ */
+export function nextScenarioId(project: Project, retired: ReadonlySet<string> = new Set()): string {
   const taken = new Set(project.scenarios.map((s) => s.id));
   for (let n = project.scenarios.length + 1; ; n++) {
     const id = `scene-${n}`;
-    if (!taken.has(id)) return id;
+    if (!taken.has(id) && !retired.has(id)) return id;
   }
 }
 
-export function addScenario(project: Project, prompt = ""): Project {
-  const s: Scenario = { id: nextScenarioId(project), prompt, durationSeconds: 8 };
+export function addScenario(project: Project, prompt = "", retired?: ReadonlySet<string>): Project {
+  const s: Scenario = { id: nextScenarioId(project, retired), prompt, durationSeconds: 8 };
   return { ...project, scenarios: [...project.scenarios, s] };
 }
 
-export function duplicateScenario(project: Project, index: number): Project {
-  const copy = { ...project.scenarios[index], id: nextScenarioId(project) };
+export function duplicateScenario(project: Project, index: number, retired?: ReadonlySet<string>): Project {
+  const copy = { ...project.scenarios[index], id: nextScenarioId(project, retired) };
   const scenarios = [...project.scenarios];
   scenarios.splice(index + 1, 0, copy);
   return { ...project, scenarios };

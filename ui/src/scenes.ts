@@ -79,13 +79,13 @@ export function clickSelect(order: string[], selected: string[], anchor: string 
 }
 
 /** Copies of the selected scenes, each right after the last selected one, in order. */
-export function duplicateScenes(p: Project, ids: string[]): [Project, string[]] {
+export function duplicateScenes(p: Project, ids: string[], retired?: ReadonlySet<string>): [Project, string[]] {
   const picked = p.scenarios.filter((s) => ids.includes(s.id));
   if (picked.length === 0) return [p, []];
   let next = p;
   const copies: Scenario[] = [];
   for (const s of picked) {
-    const copy = { ...s, id: nextScenarioId(next) };
+    const copy = { ...s, id: nextScenarioId(next, retired) };
     copies.push(copy);
     next = { ...next, scenarios: [...next.scenarios, copy] };
   }

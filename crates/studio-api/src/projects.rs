@@ -16,19 +16,36 @@ use studio_core::{Fingerprint, Project, ProjectFile, UnknownFields};
 
 use crate::error::ApiError;
 
-/// How a save may treat the file it replaces.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SaveOptions {
-    /// The file the project was opened from or last saved to, when it is saved somewhere else
-    /// (Save As): the fields of that file this studio does not know come along. None: the
-    /// file being written.
-    #[serde(default)]
-    pub from: Option<String>,
-    /// Replace the file even though another program changed it since it was read (the
-    /// creator chose Overwrite). A newer studio's file is never overwritten.
-    #[serde(default)]
-    pub overwrite: bool,
+/// What a save is, said by the page: the same file written again, or another one chosen in
+/// the Save As dialog. Explicit, because the two check and carry different things, and an
+/// untitled project's Save As (no file it came from) must not be taken for a save in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SaveOptions {
+    /// The project's own file, written again (Save, autosave, the conflict dialog's
+    /// Overwrite): checked against what this process read or last wrote there, and its
+    /// unknown fields kept.
+    InPlace {
+        /// Replace the file even though another program changed it since it was read (the
+        /// creator chose Overwrite). A newer studio's file is never overwritten.
+        #[serde(default)]
+        overwrite: bool,
+    },
+    /// A file chosen in the Save As dialog, which asked before replacing one: written without
+    /// a conflict check (only a newer studio's file is refused), carrying the unknown fields
+    /// of the file the project came from and no others.
+    SaveAs {
+        /// The file the project was opened from or last saved to; None for a project never
+        /// saved (nothing to carry, whatever file it replaces).
+        #[serde(default)]
+        from: Option<String>,
+    },
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions::InPlace { overwrite: false }
+    }
 }
 
 /// What a save checks a file against, and keeps of it.
@@ -71,11 +88,12 @@ impl ProjectFiles {
 
     /// Writes `project` to `path`, keeping the unknown fields of the file it came from.
     ///
-    /// Saving a file over itself checks it is still what was read or last written here:
-    /// another program's change is an [`ErrorCode::Conflict`](crate::ErrorCode::Conflict)
-    /// and nothing is written, unless `options.overwrite`. Saving elsewhere (Save As: the
-    /// dialog asked before replacing) checks nothing but the version. A file of a newer
-    /// format is never overwritten ([`ErrorCode::NewerVersion`](crate::ErrorCode::NewerVersion)).
+    /// A save in place checks the file is still what was read or last written here: another
+    /// program's change is an [`ErrorCode::Conflict`](crate::ErrorCode::Conflict) and nothing
+    /// is written, unless `overwrite`. A Save As (the dialog asked before replacing) checks
+    /// nothing but the version, and takes the unknown fields of its source only, never those
+    /// of the file it replaces. A file of a newer format is never overwritten
+    /// ([`ErrorCode::NewerVersion`](crate::ErrorCode::NewerVersion)).
     pub fn save(
         &self,
         path: &Path,
@@ -83,23 +101,23 @@ impl ProjectFiles {
         options: &SaveOptions,
     ) -> Result<(), ApiError> {
         let to = key(path);
-        let from = options
-            .from
-            .as_deref()
-            .map_or_else(|| to.clone(), |f| key(Path::new(f)));
         // Held across the write: the window's autosave and an explicit save never race, and
         // the second checks against what the first wrote.
         let mut files = self.files();
-        let source = files.get(&from).cloned();
-        let unknown = source
-            .as_ref()
-            .map(|k| k.unknown.clone())
-            .unwrap_or_default();
-        let expected = (from == to && !options.overwrite)
-            .then(|| source.as_ref().map(|k| &k.fingerprint))
-            .flatten();
-        let written = ProjectFile::write(path, project, &unknown, expected)?;
-        tracing::debug!(path = %path.display(), overwrite = options.overwrite, "project saved");
+        let (unknown, expected) = match options {
+            SaveOptions::InPlace { overwrite } => {
+                let known = files.get(&to);
+                let unknown = known.map(|k| k.unknown.clone()).unwrap_or_default();
+                let expected = known.filter(|_| !overwrite).map(|k| k.fingerprint.clone());
+                (unknown, expected)
+            }
+            SaveOptions::SaveAs { from } => {
+                let source = from.as_deref().and_then(|f| files.get(&key(Path::new(f))));
+                (source.map(|k| k.unknown.clone()).unwrap_or_default(), None)
+            }
+        };
+        let written = ProjectFile::write(path, project, &unknown, expected.as_ref())?;
+        tracing::debug!(path = %path.display(), ?options, "project saved");
         files.insert(
             to,
             Known {
@@ -169,10 +187,7 @@ mod tests {
         assert_eq!(err.code, ErrorCode::Conflict, "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs);
         // Overwrite, as the creator chose; unknown fields still kept.
-        let overwrite = SaveOptions {
-            overwrite: true,
-            ..SaveOptions::default()
-        };
+        let overwrite = SaveOptions::InPlace { overwrite: true };
         files.save(&path, &p, &overwrite).unwrap();
         let w = json(&path);
         assert_eq!(w["scenarios"][0]["prompt"], "lands again");
@@ -191,9 +206,8 @@ mod tests {
         // Save As over an existing file (the dialog asked): no conflict check.
         let other = dir.path().join("copy.studio.json");
         std::fs::write(&other, "{}").unwrap();
-        let from = SaveOptions {
+        let from = SaveOptions::SaveAs {
             from: Some(path.display().to_string()),
-            overwrite: false,
         };
         files.save(&other, &p, &from).unwrap();
         let w = json(&other);
@@ -223,10 +237,7 @@ mod tests {
         std::fs::write(&path, &newer).unwrap();
         for options in [
             SaveOptions::default(),
-            SaveOptions {
-                overwrite: true,
-                ..SaveOptions::default()
-            },
+            SaveOptions::InPlace { overwrite: true },
         ] {
             let err = files.save(&path, &p, &options).unwrap_err();
             assert_eq!(err.code, ErrorCode::NewerVersion, "{err}");
@@ -242,8 +253,62 @@ mod tests {
             .save(
                 &dir.path().join("mine.studio.json"),
                 &p,
-                &SaveOptions::default(),
+                &SaveOptions::SaveAs {
+                    from: Some(path.display().to_string()),
+                },
             )
             .unwrap();
+    }
+
+    #[test]
+    fn save_as_from_an_untitled_project_carries_nothing_and_replaces_the_chosen_file() {
+        let (_dir, path) = setup();
+        let files = ProjectFiles::default();
+        // Opened earlier this session, then a new (untitled) project is started.
+        files.open(&path).unwrap();
+        let mut new = Project::new("Zed");
+        new.scenarios.push(studio_core::Scenario {
+            id: "a".into(),
+            prompt: "dances".into(),
+            negative_prompt: None,
+            duration_seconds: Default::default(),
+            cast: Vec::new(),
+            continue_from_previous: false,
+        });
+        let untitled = SaveOptions::SaveAs { from: None };
+        // Save As over that file (the dialog asked): none of its fields come along.
+        files.save(&path, &new, &untitled).unwrap();
+        let w = json(&path);
+        assert_eq!(w["character"]["name"], "Zed");
+        assert!(w.get("soundtrack").is_none(), "{w}");
+        assert!(w["character"].get("voice").is_none(), "{w}");
+        assert!(w["scenarios"][0].get("camera").is_none(), "{w}");
+        // Another program changed it since: the creator confirmed the replace, so no conflict.
+        std::fs::write(&path, FILE).unwrap();
+        files.save(&path, &new, &untitled).unwrap();
+        assert!(json(&path).get("soundtrack").is_none());
+        // The saves that follow are in place, checked against what was written.
+        new.character.name = "Zed B.".into();
+        files.save(&path, &new, &SaveOptions::default()).unwrap();
+        std::fs::write(&path, FILE).unwrap();
+        let err = files
+            .save(&path, &new, &SaveOptions::default())
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict, "{err}");
+    }
+
+    #[test]
+    fn save_options_cross_ipc_by_kind() {
+        let parse = |s: &str| serde_json::from_str::<SaveOptions>(s).unwrap();
+        assert_eq!(
+            parse(r#"{"kind": "inPlace", "overwrite": true}"#),
+            SaveOptions::InPlace { overwrite: true }
+        );
+        assert_eq!(parse(r#"{"kind": "inPlace"}"#), SaveOptions::default());
+        assert_eq!(
+            parse(r#"{"kind": "saveAs", "from": null}"#),
+            SaveOptions::SaveAs { from: None }
+        );
+        assert!(serde_json::from_str::<SaveOptions>(r#"{"from": null}"#).is_err());
     }
 }

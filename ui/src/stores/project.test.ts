@@ -21,8 +21,15 @@ const OTHER: Project = { ...PROJECT, character: { ...PROJECT.character, name: "Z
 let calls: { cmd: string; args: Record<string, unknown> }[];
 /** What `save_project` answers next: written, or another program changed the file. */
 let conflictOnSave = false;
+/** An error `save_project` answers instead (a newer studio's file, a full disk…). */
+let saveFails: { code: string; message: string } | null = null;
+/** The creator's answer to a native question ("Yes" / "No"). */
+let answer = "No";
 
 const saves = () => calls.filter((c) => c.cmd === "save_project");
+const asked = () => calls.filter((c) => c.cmd === "plugin:dialog|message").map((c) => c.args.message as string);
+const opens = () => calls.filter((c) => c.cmd === "open_project" || c.cmd === "open_recent").map((c) => c.args.path);
+
 
 function setup() {
   return createRoot((dispose) => {
@@ -40,18 +47,25 @@ describe("the project file", () => {
     vi.useFakeTimers();
     calls = [];
     conflictOnSave = false;
+    saveFails = null;
+    answer = "No";
     mockWindows("main");
     mockIPC((cmd, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
       calls.push({ cmd, args });
       const handlers: Record<string, () => unknown> = {
         open_project: () => structuredClone(args.path === "/other.json" ? OTHER : PROJECT),
+        open_recent: () => structuredClone(OTHER),
+        new_project: () => structuredClone({ ...PROJECT, character: { ...PROJECT.character, name: "" } }),
+        "plugin:dialog|message": () => answer,
         check_project: () => [],
         choose_files: () => ["/copy.json"],
         save_project: () =>
           conflictOnSave
             ? Promise.reject({ code: "conflict", message: "changed by another program", problems: [] })
-            : null,
+            : saveFails
+              ? Promise.reject({ ...saveFails, problems: [] })
+              : null,
       };
       return handlers[cmd]?.() ?? null;
     });
@@ -76,7 +90,7 @@ describe("the project file", () => {
     s.project.setName("Ava Bell");
     await settle();
     expect(saves()).toHaveLength(1);
-    expect(saves()[0].args).toMatchObject({ path: "/p.json", options: { from: null, overwrite: false } });
+    expect(saves()[0].args).toMatchObject({ path: "/p.json", options: { kind: "inPlace", overwrite: false } });
     expect((saves()[0].args.project as Project).character.name).toBe("Ava Bell");
     expect(s.project.state.dirty).toBe(false);
     // Nothing more without another edit.
@@ -119,7 +133,7 @@ describe("the project file", () => {
     s.project.save();
     await settle();
     expect(saves()).toHaveLength(2);
-    expect(saves()[1].args).toMatchObject({ path: "/p.json", options: { overwrite: false } });
+    expect(saves()[1].args).toMatchObject({ path: "/p.json", options: { kind: "inPlace", overwrite: false } });
     expect((saves()[1].args.project as Project).character.name).toBe("Ava Bellamy");
     expect(s.project.state.conflict?.asking).toBe(true);
     s.dispose();
@@ -133,7 +147,7 @@ describe("the project file", () => {
     await settle();
     conflictOnSave = false;
     await s.project.overwriteFile();
-    expect(saves()[1].args).toMatchObject({ path: "/p.json", options: { from: null, overwrite: true } });
+    expect(saves()[1].args).toMatchObject({ path: "/p.json", options: { kind: "inPlace", overwrite: true } });
     expect(s.project.state.conflict).toBeNull();
     expect(s.project.state.dirty).toBe(false);
 
@@ -142,7 +156,7 @@ describe("the project file", () => {
     await settle();
     conflictOnSave = false;
     await s.project.saveConflictAs();
-    expect(saves()[3].args).toMatchObject({ path: "/copy.json", options: { from: "/p.json", overwrite: false } });
+    expect(saves()[3].args).toEqual({ path: "/copy.json", project: expect.anything(), options: { kind: "saveAs", from: "/p.json" } });
     expect(s.project.state.path).toBe("/copy.json");
     expect(s.project.state.conflict).toBeNull();
 
@@ -157,6 +171,117 @@ describe("the project file", () => {
     expect(s.project.state.dirty).toBe(false);
     await settle();
     expect(saves()).toHaveLength(5);
+    s.dispose();
+  });
+
+  it("keeps edits a refused save left unsaved: opening another project or closing asks first", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    conflictOnSave = true;
+    s.project.setName("Ava B.");
+    await settle();
+    // The creator cancels the conflict dialog and goes on editing (autosave held back).
+    s.project.dismissConflict();
+    s.project.setName("Ava Bell");
+    await settle();
+    expect(s.project.unsaved()).toBe(true);
+
+    // Told no: nothing is opened, the edits stay.
+    await s.project.openRecent("/other.json");
+    expect(await s.project.openGranted("/other.json")).toBe(false);
+    expect(await s.project.leave("Close the window")).toBe(false);
+    expect(asked()).toHaveLength(3);
+    expect(asked()[0]).toMatch(/changed by another program.*Open another project anyway/);
+    expect(opens()).toEqual(["/p.json"]);
+    expect(s.project.state.project.character.name).toBe("Ava Bell");
+    expect(saves()).toHaveLength(1);
+
+    // Told yes: the other project opens.
+    answer = "Yes";
+    await s.project.openRecent("/other.json");
+    expect(s.project.state.project.character.name).toBe("Zed");
+    expect(s.project.unsaved()).toBe(false);
+    s.dispose();
+  });
+
+  it("does not open another project over a pending edit its own save refused", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    s.project.setName("Ava B.");
+    // The pending autosave, written before the next project opens, meets another program's change.
+    conflictOnSave = true;
+    expect(await s.project.openGranted("/other.json")).toBe(false);
+    expect(saves()).toHaveLength(1);
+    expect(s.project.state.project.character.name).toBe("Ava B.");
+    expect(s.project.state.conflict).toMatchObject({ path: "/p.json", asking: true });
+    // The conflict dialog asks, not a second question on top of it.
+    expect(asked()).toEqual([]);
+    expect(opens()).toEqual(["/p.json"]);
+    s.dispose();
+  });
+
+  it("asks before dropping an edit whose save failed, when opening another project or closing", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    s.project.setName("Ava B.");
+    saveFails = { code: "newerVersion", message: "written by a newer studio (version 3)" };
+    await s.project.openRecent("/other.json");
+    expect(saves()).toHaveLength(1);
+    expect(asked()).toHaveLength(1);
+    expect(asked()[0]).toMatch(/could not be saved \(written by a newer studio \(version 3\)\)/);
+    expect(s.project.state.project.character.name).toBe("Ava B.");
+    expect(s.project.unsaved()).toBe(true);
+    // Closing asks too (nothing left pending to write: asked straight away).
+    expect(await s.project.leave("Close the window")).toBe(false);
+    expect(asked()).toHaveLength(2);
+    expect(saves()).toHaveLength(1);
+
+    // A later save that works clears it: leaving no longer asks.
+    saveFails = null;
+    s.project.setName("Ava Bell");
+    await settle();
+    expect(saves()).toHaveLength(2);
+    expect(s.project.unsaved()).toBe(false);
+    expect(await s.project.leave("Close the window")).toBe(true);
+    expect(asked()).toHaveLength(2);
+    s.dispose();
+  });
+
+  it("writes a pending edit before the window closes", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    s.project.setName("Ava B.");
+    expect(await s.project.leave("Close the window")).toBe(true);
+    expect(saves()).toHaveLength(1);
+    expect((saves()[0].args.project as Project).character.name).toBe("Ava B.");
+    expect(asked()).toEqual([]);
+    s.dispose();
+  });
+
+  it("saves an untitled project as another file with nothing of that file's, then in place", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    await s.project.newProject();
+    s.project.setName("Zoe");
+    await s.project.saveAs();
+    expect(saves()).toHaveLength(1);
+    expect(saves()[0].args).toEqual({ path: "/copy.json", project: expect.anything(), options: { kind: "saveAs", from: null } });
+    expect(s.project.state.path).toBe("/copy.json");
+    expect(s.project.state.dirty).toBe(false);
+    s.project.setName("Zoe B.");
+    await settle();
+    expect(saves()[1].args).toMatchObject({ path: "/copy.json", options: { kind: "inPlace", overwrite: false } });
+    s.dispose();
+  });
+
+  it("never gives a new scene the id of a deleted one", async () => {
+    const s = setup();
+    await s.project.openGranted("/p.json");
+    const added = s.project.addScenario();
+    s.project.deleteScenes([added]);
+    const again = s.project.addScenario();
+    expect([added, again]).toEqual(["scene-2", "scene-3"]);
+    expect(s.project.duplicateScenes([again])).toEqual(["scene-4"]);
     s.dispose();
   });
 });

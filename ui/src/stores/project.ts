@@ -9,6 +9,7 @@ import {
   type FieldProblem,
   type Project_Serialize as Project,
   type Quality,
+  type SaveOptions,
   type Scenario_Serialize as Scenario,
 } from "../bindings";
 import * as castEdit from "../cast";
@@ -48,18 +49,18 @@ export interface ProjectState {
    * window asks (Reload, Overwrite, Save as…) while `asking`. Null when nothing is pending.
    */
   conflict: { path: string; message: string; asking: boolean } | null;
+  /**
+   * Why the last write of the project's own file failed (a newer studio's file, a full disk…),
+   * null after one succeeds: its edits are not on disk, and leaving the project asks.
+   */
+  saveError: string | null;
 }
 
 /** How long after the last edit a saved project is written. */
 export const AUTOSAVE_MS = 800;
 
-/** How a save treats the file: `from` the file the project came from (Save As), `overwrite`
- * another program's change (the creator chose so), `adopt` the new path as the project's. */
-export interface SaveChoice {
-  from?: string | null;
-  overwrite?: boolean;
-  adopt?: boolean;
-}
+/** The project's own file written again, checked against what was read (Rust's `SaveOptions`). */
+const IN_PLACE: SaveOptions = { kind: "inPlace", overwrite: false };
 
 /** Shown until Rust's `newProject` answers (a few milliseconds after start). */
 function emptyProject(): Project {
@@ -86,9 +87,14 @@ export function createProjectStore(status: StatusStore) {
     spent: "",
     thumbnails: {},
     conflict: null,
+    saveError: null,
   });
   let checkTimer: number | undefined;
   let autosaveTimer: number | undefined;
+  /** The save under way, if any: leaving the project waits for it (its outcome is this one's). */
+  let saving: Promise<boolean> | undefined;
+  /** Every scene id the project has had since it was loaded: a new scene gets none of them. */
+  const usedIds = new Set<string>();
   const thumbnailsAsked = new Set<string>();
   const [hist, setHist] = createSignal(history.emptyHistory<Project>());
   onCleanup(() => {
@@ -112,18 +118,23 @@ export function createProjectStore(status: StatusStore) {
       window.clearTimeout(autosaveTimer);
       autosaveTimer = window.setTimeout(() => {
         // Still the same, still edited project (another one may have been opened since).
-        if (state.path === path && state.dirty) void saveTo(path);
+        if (state.path === path && state.dirty && !state.conflict) void saveTo(path);
       }, AUTOSAVE_MS);
     }
   }
 
-  /** Writes a pending autosave now (before another project replaces this one). */
-  async function flushAutosave() {
-    if (autosaveTimer === undefined) return;
+  /**
+   * Writes a pending autosave now (before another project replaces this one), after the save
+   * under way if any. False when that write failed: the edits are not on disk.
+   */
+  async function flushAutosave(): Promise<boolean> {
+    const underWay = saving ? await saving : true;
+    const pending = autosaveTimer !== undefined;
     window.clearTimeout(autosaveTimer);
     autosaveTimer = undefined;
     const path = state.path;
-    if (path && state.dirty && !state.conflict) await saveTo(path);
+    if (pending && path && state.dirty && !state.conflict) return saveTo(path);
+    return underWay;
   }
 
   /** A copy that later edits of the store do not change (for the undo history). */
@@ -136,6 +147,7 @@ export function createProjectStore(status: StatusStore) {
    */
   function edit(next: Project, key: string | null = null, field?: string) {
     setHist((h) => history.record(h, snapshot(), key, Date.now()));
+    for (const s of next.scenarios) usedIds.add(s.id);
     batch(() => {
       setState("project", reconcile(next));
       setState("dirty", true);
@@ -326,13 +338,13 @@ export function createProjectStore(status: StatusStore) {
 
   /** Adds an empty scene at the end; returns its id. */
   function addScenario(): string {
-    const next = editor.addScenario(snapshot());
+    const next = editor.addScenario(snapshot(), "", usedIds);
     edit(next);
     return next.scenarios[next.scenarios.length - 1].id;
   }
   /** Copies of the scenes, after the last of them; returns the copies' ids. */
   function duplicateScenes(ids: string[]): string[] {
-    const [next, copies] = scenes.duplicateScenes(snapshot(), ids);
+    const [next, copies] = scenes.duplicateScenes(snapshot(), ids, usedIds);
     if (copies.length) edit(next);
     return copies;
   }
@@ -350,33 +362,54 @@ export function createProjectStore(status: StatusStore) {
   function load(project: Project, path: string | null) {
     window.clearTimeout(autosaveTimer);
     autosaveTimer = undefined;
+    usedIds.clear();
+    for (const s of project.scenarios) usedIds.add(s.id);
     batch(() => {
       setState("project", reconcile(project));
-      setState({ path, dirty: false, touched: [], attempted: false, conflict: null });
+      setState({ path, dirty: false, touched: [], attempted: false, conflict: null, saveError: null });
     });
     setHist(history.emptyHistory<Project>());
   }
 
-  /** Edits that would be lost: a never-saved project with edits (a saved one autosaves). */
-  const unsaved = () => state.path === null && state.dirty;
+  /**
+   * Edits that would be lost: a never-saved project's, or a saved one's that its file does not
+   * hold because a save was refused (another program changed the file, a newer studio's
+   * format, an I/O error) and autosave is held back or failing.
+   */
+  const unsaved = () => state.dirty && (state.path === null || state.conflict !== null || state.saveError !== null);
 
   /** Asks before dropping unsaved edits; true to go on. */
   async function confirmDiscard(what: string): Promise<boolean> {
     if (!unsaved()) return true;
-    return ask(`This project was never saved. ${what} anyway and lose its changes?`, { title: "Unsaved changes", kind: "warning" });
+    const why =
+      state.path === null
+        ? "This project was never saved."
+        : state.conflict
+          ? "This project's changes are not saved: its file was changed by another program."
+          : `This project's changes could not be saved (${state.saveError}).`;
+    return ask(`${why} ${what} anyway and lose its changes?`, { title: "Unsaved changes", kind: "warning" });
+  }
+
+  /**
+   * Before another project replaces this one, or the window closes: a pending autosave is
+   * written first, and true means go on. A write refused because another program changed the
+   * file stops here (the conflict dialog asks what to do); edits that are still not on disk
+   * for another reason are asked about.
+   */
+  async function leave(what: string): Promise<boolean> {
+    if (!(await flushAutosave()) && state.conflict?.asking) return false;
+    return confirmDiscard(what);
   }
 
   async function newProject() {
-    if (!(await confirmDiscard("Start a new project"))) return;
-    await flushAutosave();
+    if (!(await leave("Start a new project"))) return;
     load(await commands.newProject(), null);
     changed();
   }
 
   /** A path from the recent list (the welcome screen): Rust grants it. */
   async function openRecent(path: string) {
-    if (!(await confirmDiscard("Open another project"))) return;
-    await flushAutosave();
+    if (!(await leave("Open another project"))) return;
     const r = await commands.openRecent(path);
     if (r.status === "error") return status.set(`Cannot open ${path}: ${r.error.message}`, "error");
     load(r.data, path);
@@ -384,15 +417,23 @@ export function createProjectStore(status: StatusStore) {
   }
 
   async function openExample() {
-    if (!(await confirmDiscard("Open the example"))) return;
+    if (!(await leave("Open the example"))) return;
     const r = await commands.openExample();
     if (r.status === "error") return status.set(`Cannot open the example: ${r.error.message}`, "error");
-    if (await openGranted(r.data)) changed();
+    if (await openFile(r.data)) changed();
   }
 
-  /** Opens a project the backend granted (command line, or a second start of the app). */
+  /**
+   * Opens a project the backend granted (command line, a second start of the app, the recent
+   * menu), once this one's edits are saved or the creator lets them go; true when opened.
+   */
   async function openGranted(path: string): Promise<boolean> {
-    await flushAutosave();
+    if (!(await leave("Open another project"))) return false;
+    return openFile(path);
+  }
+
+  /** Shows a granted project file in place of this one, whatever its edits. */
+  async function openFile(path: string): Promise<boolean> {
     const r = await commands.openProject(path);
     if (r.status === "ok") {
       load(r.data, path);
@@ -403,10 +444,9 @@ export function createProjectStore(status: StatusStore) {
   }
 
   async function open() {
-    if (!(await confirmDiscard("Open another project"))) return;
+    if (!(await leave("Open another project"))) return;
     const [path] = await status.choose("openProject");
     if (!path) return;
-    await flushAutosave();
     try {
       load(unwrapResult(await commands.openProject(path)), path);
       changed();
@@ -416,23 +456,37 @@ export function createProjectStore(status: StatusStore) {
   }
 
   /**
-   * Writes the project to `path` (Rust keeps the file's unknown fields and checks it is still
-   * the one read); true when written. `from`: the file it was opened from, for Save As.
+   * Writes the project to `path` (Rust keeps the file's unknown fields and, in place, checks it
+   * is still the one read); true when written. A Save As makes `path` the project's file.
    */
-  async function saveTo(path: string, options: SaveChoice = {}): Promise<boolean> {
+  function saveTo(path: string, how: SaveOptions = IN_PLACE): Promise<boolean> {
+    const run = write(path, how);
+    saving = run;
+    void run.finally(() => {
+      if (saving === run) saving = undefined;
+    });
+    return run;
+  }
+
+  async function write(path: string, how: SaveOptions): Promise<boolean> {
     window.clearTimeout(autosaveTimer);
     autosaveTimer = undefined;
     const saved = snapshot();
-    const r = await commands.saveProject(path, saved, { from: options.from ?? null, overwrite: options.overwrite ?? false });
+    const r = await commands.saveProject(path, saved, how);
+    // Still this project's own file (another one may have been opened since).
+    const own = how.kind === "inPlace" && state.path === path;
     if (r.status === "error") {
-      if (r.error.code === "conflict") setState("conflict", { path, message: r.error.message, asking: true });
+      batch(() => {
+        if (own && r.error.code === "conflict") setState("conflict", { path, message: r.error.message, asking: true });
+        if (own) setState("saveError", r.error.message);
+      });
       status.set(`Not saved: ${r.error.message}`, "error");
       return false;
     }
     batch(() => {
       // Save As: the window's project is now that file (and no longer in conflict).
-      if (options.adopt) setState({ path, conflict: null });
-      if (state.conflict?.path === path) setState("conflict", null);
+      if (how.kind === "saveAs") setState({ path, conflict: null });
+      if (state.path === path) setState({ conflict: null, saveError: null });
       // Edits made while it was written are still to save.
       if (state.path === path && JSON.stringify(current()) === JSON.stringify(saved)) setState("dirty", false);
     });
@@ -443,7 +497,7 @@ export function createProjectStore(status: StatusStore) {
   async function saveAs() {
     const [path] = await status.choose("saveProject", "project.studio.json");
     if (!path) return;
-    if (!(await saveTo(path, { from: state.path, adopt: true }))) return;
+    if (!(await saveTo(path, { kind: "saveAs", from: state.path }))) return;
     // Relative references now resolve against the new folder.
     void showProjectSpent();
   }
@@ -459,7 +513,7 @@ export function createProjectStore(status: StatusStore) {
   async function reloadFromDisk() {
     const c = state.conflict;
     if (!c) return;
-    if (await openGranted(c.path)) {
+    if (await openFile(c.path)) {
       changed();
       status.set(`Reloaded ${c.path}`);
     }
@@ -468,7 +522,7 @@ export function createProjectStore(status: StatusStore) {
   /** The conflict dialog's choice: this window's project replaces the file. */
   async function overwriteFile() {
     const c = state.conflict;
-    if (c) await saveTo(c.path, { overwrite: true });
+    if (c) await saveTo(c.path, { kind: "inPlace", overwrite: true });
   }
 
   /** The conflict dialog's choice: this window's project goes to another file. */
@@ -500,6 +554,7 @@ export function createProjectStore(status: StatusStore) {
     canRedo,
     unsaved,
     confirmDiscard,
+    leave,
     setName,
     setBasePrompt,
     detachLibrary,

@@ -39,9 +39,9 @@ export function createStudio() {
     void jobs.startRender();
   }
 
-  /** Closes the window, asking first when a never-saved project has edits. */
+  /** Closes the window once a pending autosave is written, asking first when edits would be lost. */
   async function close() {
-    if (!(await project.confirmDiscard("Close the window"))) return;
+    if (!(await project.leave("Close the window"))) return;
     await getCurrentWindow().close();
   }
 
@@ -66,7 +66,6 @@ export function createStudio() {
         return void project.open();
       case "openRecent":
         return void (async () => {
-          if (!(await project.confirmDiscard("Open another project"))) return;
           if (await project.openGranted(a.path)) project.changed();
         })();
       case "save":
