@@ -699,7 +699,8 @@ async fn vertex_submit(m: &Mock, model: &str, prompt: &str) -> String {
 
 /// Polls a Vertex operation until it is done.
 async fn vertex_done(m: &Mock, model: &str, name: &str) -> Value {
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let a = m
             .vertex_post(
                 &format!("{VERTEX}/{model}:fetchPredictOperation"),
@@ -716,7 +717,8 @@ async fn vertex_done(m: &Mock, model: &str, name: &str) -> Value {
 }
 
 async fn gemini_done(m: &Mock, name: &str) -> Value {
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let a = m.gemini_get(&format!("/v1beta/{name}")).await;
         assert_eq!(a.status, 200, "{}", a.body);
         if a.body["done"] == true {
@@ -869,7 +871,8 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
     assert_eq!(created.body["object"], "interaction");
     let id = created.body["id"].as_str().unwrap().to_owned();
     let mut done = Value::Null;
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let a = m
             .gemini_get(&format!("/v1beta/interactions/{id}?stream=false"))
             .await;
@@ -983,9 +986,11 @@ async fn interactions_speak_snake_case_on_both_back_ends() {
     assert_eq!(throttled.headers["retry-after"], "2");
 }
 
-/// Polls a Gemini API interaction until it ends.
+/// Polls a Gemini API interaction until it ends. The mock makes a real clip with ffmpeg (a
+/// 1080p one takes seconds, more on a loaded 2-core machine): bounded at a minute.
 async fn gemini_interaction_done(m: &Mock, id: &str) -> Value {
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let a = m
             .gemini_get(&format!("/v1beta/interactions/{id}?stream=false"))
             .await;
