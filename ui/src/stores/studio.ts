@@ -39,9 +39,8 @@ export function createStudio() {
     void jobs.startRender();
   }
 
-  /** Closes the window once a pending autosave is written, asking first when edits would be lost. */
+  /** Asks the window to close: the close request (below) writes a pending autosave and asks first when edits would be lost. */
   async function close() {
-    if (!(await project.leave("Close the window"))) return;
     await getCurrentWindow().close();
   }
 
@@ -120,6 +119,13 @@ export function createStudio() {
       window.removeEventListener("pointerdown", pointerMode, true);
     });
     unlisten.push(events.menuEvent.listen((e) => onMenu(e.payload.action)));
+    // Every way of closing (the title bar's button, Alt+F4, the menu's Close) comes here: a
+    // pending autosave is written, and edits that would be lost are asked about first.
+    unlisten.push(
+      getCurrentWindow().onCloseRequested(async (event) => {
+        if (!(await project.leave("Close the window"))) event.preventDefault();
+      }),
+    );
     const prefs = storyboard.loadPrefs();
     void storyboard.loadRecent();
     project.load(await commands.newProject(), null);
