@@ -38,6 +38,10 @@ pub const RULES_PATCH: &str = "model-rules-v1";
 /// go unless its client asked for fewer at once: the workers' activity slots are the limit.
 /// Jobs recorded before it have no such marker and ask the four patches above as they did.
 pub const ENGINE_V2_PATCH: &str = "engine-v2";
+/// Patch id guarding the scene limit of the `addSegment` signal (`MAX_SCENARIOS`): a job that
+/// grew past it through signals before the limit existed replays them as it ran. Asked only when
+/// a signal would pass the limit, so only a job that reaches it carries the marker.
+pub const SCENE_LIMIT_PATCH: &str = "scene-limit-v1";
 
 /// Heartbeat detail fields: the provider's checkpoint (e.g. a Veo operation name) and how many
 /// attempts of the activity ended in a provider error.

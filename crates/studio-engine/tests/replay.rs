@@ -55,3 +55,34 @@ async fn a_history_the_code_would_not_produce_fails_to_replay() {
         path.display()
     );
 }
+
+/// A job that went past the scene limit through `addSegment` signals before the limit existed
+/// (`r17-over-50-scenes`: 50 scenes and one signal more, recorded with the limit off) replays:
+/// the limit is behind a patch its history does not have, so the 51st clip is scheduled again.
+/// Without the patch the signal would be dropped on replay, one clip fewer scheduled than the
+/// history holds: a non-determinism error.
+#[tokio::test]
+async fn a_job_grown_past_the_scene_limit_before_the_limit_replays() {
+    use studio_engine::{history, names};
+    use temporalio_common::protos::temporal::api::history::v1::History;
+    let (path, bytes) = fixtures()
+        .into_iter()
+        .find(|(p, _)| p.to_string_lossy().contains("over-50-scenes"))
+        .expect("the over-the-limit fixture");
+    let events = serde_json::from_slice::<History>(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .events;
+    let clips = history::activities(&events)
+        .iter()
+        .filter(|a| a.activity_type == names::GENERATE_VIDEO_SEGMENT)
+        .count();
+    let c = history::counts(&events);
+    assert_eq!(
+        (clips, c.patch_markers),
+        (studio_core::project::MAX_SCENARIOS + 1, 0),
+        "{}: not a job past the limit from before it",
+        path.display()
+    );
+    let results = replay_json(&[bytes]).await.unwrap();
+    assert!(results[0].is_none(), "{}: {:?}", path.display(), results[0]);
+}

@@ -404,4 +404,11 @@ async fn no_job_grows_past_the_scene_limit() {
     assert!(p.segments.iter().all(|s| s.prompt != "one too many"));
     env.client.cancel(&id).await.unwrap();
     assert_eq!(settle(&env, &id).await, studio_core::JobStatus::Canceled);
+    // The signal's limit is behind a patch (jobs that grew past it before it existed replay as
+    // they ran, see `replay.rs`): the job that reached it wrote the marker, once, and its
+    // history, the marker written by a signal handler, replays.
+    let events = env.client.history(&id).await.unwrap();
+    assert_eq!(studio_engine::history::counts(&events).patch_markers, 1);
+    let recorded = record_history(&env, &id, "scene-limit").await;
+    assert_replays(&[("scene-limit", recorded)]).await;
 }

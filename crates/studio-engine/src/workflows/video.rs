@@ -1116,7 +1116,7 @@ impl VideoWorkflow {
     /// another shape) is dropped and said, never allowed to fail the workflow task (which
     /// would wedge the job on every retry).
     #[signal(name = names::ADD_SEGMENT)]
-    pub fn add_segment(&mut self, _ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
+    pub fn add_segment(&mut self, ctx: &mut SyncWorkflowContext<Self>, args: RawArgs) {
         let scenario = match scenario_of(&args) {
             Ok(s) => s,
             Err(e) => return self.drop_segment(&e),
@@ -1129,9 +1129,17 @@ impl VideoWorkflow {
             return;
         }
         // A signal cannot be refused: a scenario past the limit, or one the model would
-        // refuse, is dropped and said.
+        // refuse, is dropped and said. The limit came after jobs could grow past it this way:
+        // one that did replays its history only if those signals are taken again, so the
+        // limit is behind a patch, asked only when a signal would pass it (the marker is
+        // written by jobs that reach the limit, and an older job's history, without it, takes
+        // the scenario as before). Core notifies a marker in the activation of the workflow
+        // task that wrote it, before the signal: a handler may ask it.
         if let Err(e) = self.room_for_another() {
-            return self.drop_segment(&e);
+            if ctx.patched(names::SCENE_LIMIT_PATCH) {
+                return self.drop_segment(&e);
+            }
+            tracing::info!(why = %e, "addSegment past the limit, taken as this job's history did");
         }
         let label = scenario
             .id
@@ -1157,6 +1165,9 @@ impl VideoWorkflow {
         if !self.accepting_segments {
             return Err("too late to add a scenario: the video is already being stitched".into());
         }
+        // No patch here (unlike `addSegment`): a validator never runs on replay (core asks it
+        // only when not replaying) and a refused update never enters history, so an accepted
+        // one replays as accepted whatever the limit says now.
         self.room_for_another()?;
         let label = scenario
             .id
