@@ -58,18 +58,13 @@ pub async fn new_project() -> Project {
     Studio::new_project()
 }
 
-/// Opens a project chosen in this session's Open dialog (or named on the command line).
+/// Opens a project named in this session (the Open dialog, the command line, a second start,
+/// the recent menu, the example, a file saved here), and reloads one after a conflict: both
+/// grant through [`crate::files::open_project`], once the file has loaded as a project.
 #[tauri::command]
 #[specta::specta]
-pub async fn open_project(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-    path: String,
-) -> Result<Project, ApiError> {
-    let path = state.grants.check(&path, Access::Read)?;
-    let project = Studio::load_project(&path)?;
-    crate::window::note_recent(&app, &path);
-    Ok(project)
+pub async fn open_project(app: tauri::AppHandle, path: String) -> Result<Project, ApiError> {
+    crate::files::open_project(&app, std::path::Path::new(&path)).await
 }
 
 /// Saves to a file chosen in this session (Save As, or the opened project itself). In place,
@@ -79,15 +74,22 @@ pub async fn open_project(
 #[tauri::command]
 #[specta::specta]
 pub async fn save_project(
-    state: State<'_, AppState>,
+    app: tauri::AppHandle,
     path: String,
     project: Project,
     options: studio_api::projects::SaveOptions,
 ) -> Result<(), ApiError> {
-    let path = state.grants.check(&path, Access::Write)?;
-    Studio::save_project(&path, &project, &options)?;
-    state.grants.note_written(&path);
-    Ok(())
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let path = state.grants.check(&path, Access::Write)?;
+        Studio::save_project(&path, &project, &options)?;
+        // Remembered by its content: reopening it grants nothing the page put in it.
+        state.grants.note_written(&path);
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
 }
 
 #[tauri::command]
@@ -97,7 +99,13 @@ pub async fn check_project(
     path: Option<String>,
     project: Project,
 ) -> Result<Vec<FieldProblem>, ApiError> {
-    let mut problems = Studio::check_project(path.map(PathBuf::from).as_deref(), &project);
+    // It opens every reference the project names: off the async runtime's threads.
+    let checked = project.clone();
+    let mut problems = tauri::async_runtime::spawn_blocking(move || {
+        Studio::check_project(path.map(PathBuf::from).as_deref(), &checked)
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     // The chosen model's rules (from the cached model list: never waits for a server).
     if let Ok(studio) = state.studio() {
         problems.extend(studio.rule_problems(&project));
@@ -115,22 +123,26 @@ pub async fn test_key(state: State<'_, AppState>) -> Result<ModelReport, ApiErro
 #[tauri::command]
 #[specta::specta]
 pub async fn render(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     project: Project,
     path: Option<String>,
 ) -> Result<RenderStarted, ApiError> {
+    use tauri::Manager;
     let path = path.map(PathBuf::from);
-    // Every character's references, opened once and checked against this session's grants;
-    // the render uploads exactly these open files.
-    let references = state
-        .grants
-        .references(&project, path.as_deref())
-        .map_err(|problems| {
-            studio_api::studio::invalid_references(
-                problems,
-                "need confirming before they are uploaded",
-            )
-        })?;
+    // Every character's references, opened once (off the async runtime's threads) and checked
+    // against this session's grants; the render uploads exactly these open files.
+    let (checked, at) = (project.clone(), path.clone());
+    let references = tauri::async_runtime::spawn_blocking(move || {
+        app.state::<AppState>()
+            .grants
+            .references(&checked, at.as_deref())
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(|problems| {
+        studio_api::studio::invalid_references(problems, "need confirming before they are uploaded")
+    })?;
     state
         .studio()?
         .render_references(&project, path.as_deref(), None, references)
@@ -289,10 +301,18 @@ pub async fn media_url(state: State<'_, AppState>, path: String) -> Result<Strin
 /// A cached thumbnail of any image (e.g. a reference), as a media URL.
 #[tauri::command]
 #[specta::specta]
-pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
+pub async fn thumbnail(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<String, ApiError> {
+    use tauri::Manager;
     let cache = state.thumbs_dir();
-    let source = state.grants.check_view(&path, &state.data_dir)?;
+    // The check opens the file (a FIFO or a device is refused without waiting): off the async
+    // runtime's threads, like the thumbnail itself.
     let thumb = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let source = state.grants.check_view(&path, &state.data_dir)?;
         studio_api::thumbs::thumbnail(&source, &cache)
     })
     .await
@@ -300,18 +320,15 @@ pub async fn thumbnail(state: State<'_, AppState>, path: String) -> Result<Strin
     state.media_url(&thumb).await
 }
 
-/// The project named on the command line, if any: granted like a project the creator opened
-/// (the first call asks about any images it names outside its folder).
+/// The project named on the command line, if any: it may be opened as a project (opening it
+/// asks about any images it names outside its folder).
 #[tauri::command]
 #[specta::specta]
 pub async fn initial_project(app: tauri::AppHandle) -> Option<String> {
     use tauri::Manager;
     let state = app.state::<AppState>();
     let path = state.initial_project.clone()?;
-    state
-        .initial_granted
-        .get_or_init(|| crate::files::grant_project(&app, &path))
-        .await;
+    state.grants.grant(&path, &[Access::Project]);
     Some(path.display().to_string())
 }
 

@@ -210,13 +210,11 @@ fn main() {
                 .find(|a| !a.starts_with('-'))
                 .map(|p| std::path::Path::new(&cwd).join(p));
             if let Some(p) = project {
-                // Granted like a project opened here (asking about images it names outside
-                // its folder) before the window opens it.
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    files::grant_project(&app, &p).await;
-                    let _ = tauri::Emitter::emit(&app, "open-project", p.display().to_string());
-                });
+                // It may be opened as a project, like one picked here (opening it grants what
+                // it names, asking about images outside its folder).
+                let state = app.state::<state::AppState>();
+                state.grants.grant(&p, &[files::Access::Project]);
+                let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
             }
         }))
         // Size, position and maximized state come back on the next start.

@@ -14,9 +14,6 @@ pub struct AppState {
     pub data_dir: DataDir,
     /// A project named on the command line, opened at start.
     pub initial_project: Option<PathBuf>,
-    /// Set once the command-line project and what it names are granted (see
-    /// `files::grant_project`), so its confirmation is asked once.
-    pub initial_granted: OnceCell<()>,
     /// Err when the settings file cannot be read: every command says so.
     studio: Result<Arc<Studio>, ApiError>,
     media: OnceCell<Result<Arc<MediaServer>, ApiError>>,
@@ -30,7 +27,6 @@ impl AppState {
     pub fn new(data_dir: PathBuf, initial_project: Option<PathBuf>) -> Self {
         AppState {
             grants: Grants::default(),
-            initial_granted: OnceCell::new(),
             window_store: crate::window::WindowStore::new(data_dir.join("window.json")),
             studio: Studio::for_window(&data_dir).map(Arc::new),
             data_dir: DataDir::new(data_dir),

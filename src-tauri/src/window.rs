@@ -20,6 +20,7 @@ use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::{AppHandle, Manager, State, Wry};
 use tauri_specta::Event;
 
+use crate::files::Access;
 use crate::state::AppState;
 
 /// What a menu item (or its accelerator) asks the window to do.
@@ -116,8 +117,19 @@ const RECENT_ITEM: &str = "recent:";
 /// keys a newer studio wrote survive this one's rewrites.
 pub struct WindowStore {
     path: PathBuf,
-    /// Read-modify-write of the file, one at a time.
-    lock: Mutex<()>,
+    /// How the file is read (`std::fs::read`; a test makes it fail).
+    read: fn(&Path) -> std::io::Result<Vec<u8>>,
+    /// Read-modify-write of the file, one at a time; and, once the file could not be read,
+    /// this session's values, never written.
+    session: Mutex<Session>,
+}
+
+#[derive(Default)]
+struct Session {
+    /// Set when the file exists but could not be read (permissions, an I/O error): writing
+    /// would replace the list it holds with only what this session set, so the store is
+    /// read-only until the next start, and these values are kept in memory instead.
+    read_only: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,19 +145,28 @@ impl WindowStore {
     pub fn new(path: PathBuf) -> Self {
         WindowStore {
             path,
-            lock: Mutex::new(()),
+            read: |p| std::fs::read(p),
+            session: Mutex::new(Session::default()),
         }
     }
 
     /// The file's object. A missing file is empty; one that is not a JSON object (a crash of an
     /// older studio mid-write, a bad hand edit) is moved aside to `window.json.bad`, logged,
-    /// and the window starts from defaults.
-    fn load(&self) -> serde_json::Map<String, serde_json::Value> {
-        let bytes = match std::fs::read(&self.path) {
+    /// and the window starts from defaults. One that cannot be read at all is left alone: the
+    /// store turns read-only for this session (see [`Session::read_only`]).
+    fn load(&self, session: &mut Session) -> serde_json::Map<String, serde_json::Value> {
+        if let Some(map) = &session.read_only {
+            return map.clone();
+        }
+        let bytes = match (self.read)(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Default::default(),
             Err(e) => {
-                tracing::warn!(file = %self.path.display(), error = %e, "window state unreadable: defaults used");
+                tracing::error!(
+                    file = %self.path.display(), error = %e,
+                    "window state unreadable: defaults used, and nothing is written to it this session"
+                );
+                session.read_only = Some(Default::default());
                 return Default::default();
             }
         };
@@ -174,16 +195,27 @@ impl WindowStore {
         }
     }
 
-    /// The value under `key`, if there is one.
-    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.load().remove(key)
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        // A panicking holder leaves at worst a map one key short.
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sets `key` and replaces the file atomically (temporary file, fsync, rename).
+    /// The value under `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        let mut session = self.session();
+        self.load(&mut session).remove(key)
+    }
+
+    /// Sets `key` and replaces the file atomically (temporary file, fsync, rename); a store
+    /// that could not read its file keeps the value for this session only.
     pub fn set(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut map = self.load();
+        let mut session = self.session();
+        let mut map = self.load(&mut session);
+        if let Some(kept) = &mut session.read_only {
+            tracing::debug!(key, "window state read-only this session: kept in memory");
+            kept.insert(key.to_owned(), value);
+            return Ok(());
+        }
         map.insert(key.to_owned(), value);
         let mut json = serde_json::to_vec_pretty(&map).expect("a JSON map always serializes");
         json.push(b'\n');
@@ -324,17 +356,12 @@ pub fn install_menu(app: &AppHandle) -> tauri::Result<()> {
                 else {
                     return;
                 };
-                // Granted (and its outside images asked about) before the window opens it;
-                // off this handler, which runs on the main thread the dialog needs.
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    crate::files::grant_project(&app, Path::new(&path)).await;
-                    let action = MenuAction::OpenRecent { path };
-                    if let Err(e) = (MenuEvent { action }).emit(&app) {
-                        tracing::warn!(error = %e, "menu event not sent");
-                    }
-                });
-                return;
+                // The creator picked it: it may be opened as a project (opening it grants
+                // what it names, asking about its outside images).
+                app.state::<AppState>()
+                    .grants
+                    .grant(Path::new(&path), &[Access::Project]);
+                MenuAction::OpenRecent { path }
             }
         };
         tracing::debug!(?action, "menu");
@@ -363,10 +390,9 @@ pub async fn open_recent(app: AppHandle, path: String) -> Result<studio_core::Pr
             format!("{path:?} is not a recent project"),
         ));
     }
-    crate::files::grant_project(&app, Path::new(&path)).await;
-    let project = studio_api::Studio::load_project(Path::new(&path))?;
-    note_recent(&app, Path::new(&path));
-    Ok(project)
+    let state = app.state::<AppState>();
+    state.grants.grant(Path::new(&path), &[Access::Project]);
+    crate::files::open_project(&app, Path::new(&path)).await
 }
 
 #[tauri::command]
@@ -395,10 +421,10 @@ pub async fn save_window_prefs(
 
 /// The example project (a pilot, three scenes and a reference image) copied into the data dir
 /// the first time, so autosave edits the creator's copy, never the shipped one. Returns its
-/// path, granted like a project the creator opened.
+/// path, which may be opened like a project the creator picked.
 #[tauri::command]
 #[specta::specta]
-pub async fn open_example(app: AppHandle, state: State<'_, AppState>) -> Result<String, ApiError> {
+pub async fn open_example(state: State<'_, AppState>) -> Result<String, ApiError> {
     const PROJECT: &str = include_str!("../../examples/pilot/pilot.studio.json");
     const REFERENCE: &[u8] = include_bytes!("../../examples/pilot/reference.png");
     let dir = state.data_dir.root().join("examples/pilot");
@@ -410,7 +436,7 @@ pub async fn open_example(app: AppHandle, state: State<'_, AppState>) -> Result<
         studio_core::write_atomic(&dir.join("reference.png"), REFERENCE).map_err(io)?;
         studio_core::write_atomic(&path, PROJECT.as_bytes()).map_err(io)?;
     }
-    crate::files::grant_project(&app, &path).await;
+    state.grants.grant(&path, &[Access::Project]);
     Ok(path.display().to_string())
 }
 
@@ -574,6 +600,44 @@ mod tests {
         let saved: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(saved[RECENT_KEY], serde_json::json!(["/p"]));
+    }
+
+    /// A `window.json` that exists but cannot be read (an I/O error, not a missing or corrupt
+    /// file) is never overwritten: the session's changes stay in memory, and the recent list
+    /// in the file survives for the next start.
+    #[test]
+    fn an_unreadable_window_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        let kept = br#"{"recentProjects": ["/home/a/p.studio.json", "/home/a/q.studio.json"]}"#;
+        std::fs::write(&path, kept).unwrap();
+        let store = WindowStore {
+            read: |_| Err(std::io::Error::from_raw_os_error(5)), // EIO
+            ..WindowStore::new(path.clone())
+        };
+        assert_eq!(store.get(RECENT_KEY), None);
+        let prefs = serde_json::to_value(WindowPrefs::default()).unwrap();
+        store.set(PREFS_KEY, prefs.clone()).unwrap();
+        store.set(RECENT_KEY, serde_json::json!(["/new"])).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            kept,
+            "the file was rewritten"
+        );
+        // This session sees what it set.
+        assert_eq!(store.get(PREFS_KEY), Some(prefs));
+        assert_eq!(store.get(RECENT_KEY), Some(serde_json::json!(["/new"])));
+        assert!(!dir.path().join("window.json.bad").exists());
+
+        // The real read of a `window.json` that is a folder: an error, not a missing file.
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("window.json");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("inside"), b"x").unwrap();
+        let store = WindowStore::new(path.clone());
+        store.set(RECENT_KEY, serde_json::json!(["/p"])).unwrap();
+        assert_eq!(store.get(RECENT_KEY), Some(serde_json::json!(["/p"])));
+        assert!(path.join("inside").is_file());
     }
 
     /// A save replaces the file by rename (a new inode; a reader of the old one still sees it

@@ -11,7 +11,11 @@ export const commands = {
 	/**  Waits for the studio (embedded server and worker) to be up. */
 	studioStatus: () => typedError<StudioStatus, ApiError_Serialize>(__TAURI_INVOKE("studio_status")),
 	newProject: () => __TAURI_INVOKE<Project_Serialize>("new_project"),
-	/**  Opens a project chosen in this session's Open dialog (or named on the command line). */
+	/**
+	 *  Opens a project named in this session (the Open dialog, the command line, a second start,
+	 *  the recent menu, the example, a file saved here), and reloads one after a conflict: both
+	 *  grant through [`crate::files::open_project`], once the file has loaded as a project.
+	 */
 	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
 	/**
 	 *  Saves to a file chosen in this session (Save As, or the opened project itself). In place,
@@ -54,8 +58,8 @@ export const commands = {
 	/**  A cached thumbnail of any image (e.g. a reference), as a media URL. */
 	thumbnail: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("thumbnail", { path })),
 	/**
-	 *  The project named on the command line, if any: granted like a project the creator opened
-	 *  (the first call asks about any images it names outside its folder).
+	 *  The project named on the command line, if any: it may be opened as a project (opening it
+	 *  asks about any images it names outside its folder).
 	 */
 	initialProject: () => __TAURI_INVOKE<string | null>("initial_project"),
 	/**
@@ -127,7 +131,7 @@ export const commands = {
 	/**
 	 *  The example project (a pilot, three scenes and a reference image) copied into the data dir
 	 *  the first time, so autosave edits the creator's copy, never the shipped one. Returns its
-	 *  path, granted like a project the creator opened.
+	 *  path, which may be opened like a project the creator picked.
 	 */
 	openExample: () => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("open_example")),
 	/**

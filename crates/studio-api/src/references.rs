@@ -3,9 +3,11 @@
 //! A project names its characters' reference images by path (relative to its folder, or
 //! absolute). Between the moment a shell decides a file may be uploaded and the moment the
 //! render reads it, a path can be made to point elsewhere (a symlink or a folder swapped in
-//! its place). So every reference is opened once, here; the shell's check is asked about the
-//! file that was actually opened (its real path, verified against the open handle), and the
-//! render copies the bytes from that open handle. Nothing downstream resolves the paths again.
+//! its place). So every reference is opened once, here: its path is resolved, the shell's check
+//! is asked about where it really is, and only a file the check allowed is opened (without
+//! blocking, and only a regular file: a FIFO or a device named as a reference would otherwise
+//! hold the opening thread forever), verified against the open handle. The render copies the
+//! bytes from that open handle. Nothing downstream resolves the paths again.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -75,9 +77,11 @@ pub struct References {
 
 impl References {
     /// Opens the reference images of every character of `project` (relative paths resolve
-    /// against `base_dir`) and keeps those `allowed` accepts, asked with the real path of
-    /// each opened file. Any file refused, missing or unreadable comes back as a problem on
-    /// its field, and nothing is returned then.
+    /// against `base_dir`) that `allowed` accepts, asked with the real path of each before
+    /// anything is opened. Any file refused, missing, unreadable or not a regular file comes
+    /// back as a problem on its field, and nothing is returned then.
+    ///
+    /// Blocking file IO: call it off an async runtime's worker threads.
     pub fn open(
         project: &Project,
         base_dir: &Path,
@@ -90,14 +94,14 @@ impl References {
             if c.library_id.is_none() {
                 for (i, written) in c.reference_images.iter().enumerate() {
                     let field = format!("{label}.referenceImages[{i}]");
-                    match open_real(&base_dir.join(written)) {
-                        Ok((file, path)) if allowed(&path) => refs.push(Reference {
+                    match open_allowed(&base_dir.join(written), &allowed) {
+                        Ok((file, path)) => refs.push(Reference {
                             field,
                             written: written.clone(),
                             path,
                             file,
                         }),
-                        Ok(_) => problems.push(FieldProblem {
+                        Err(OpenError::Refused(_)) => problems.push(FieldProblem {
                             field,
                             message: format!(
                                 "{} was not chosen for this project here: add it again (Add \
@@ -133,22 +137,112 @@ impl References {
     }
 }
 
-/// Opens `path` for reading and returns the file with where it really is: the path's canonical
-/// form, verified to name the very file opened (same device and inode), so a path changed
-/// between the two steps is refused rather than misreported.
-pub fn open_real(path: &Path) -> std::io::Result<(File, PathBuf)> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+/// Why a file a project names was not opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The path leads nowhere (missing, a dangling symlink, a folder that cannot be searched):
+    /// nothing was checked or opened.
+    #[error("{source}")]
+    Resolve {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The check refused the file it really is (given here): it was not opened.
+    #[error("{} was not allowed", .0.display())]
+    Refused(PathBuf),
+    /// Allowed, but not a regular file: its contents are not a file's to read (a FIFO or a
+    /// device would wait for a writer, a folder has none).
+    #[error("{} is {kind}, not a regular file: only an image file can be used", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// The path was made to name another file while it was being opened.
+    #[error("{} changed while it was being opened", .0.display())]
+    Changed(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Resolves `path` (symlinks and `..` followed), asks `allowed` about where it really is, and
+/// only then opens it ([`open_regular`]): a path the check refuses is never opened, so naming a
+/// FIFO or a device costs nothing. Returns the open file and its real path.
+///
+/// Blocking file IO: call it off an async runtime's worker threads.
+pub fn open_allowed(
+    path: &Path,
+    allowed: impl FnOnce(&Path) -> bool,
+) -> Result<(File, PathBuf), OpenError> {
+    let real = std::fs::canonicalize(path).map_err(|source| OpenError::Resolve {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !allowed(&real) {
+        return Err(OpenError::Refused(real));
     }
-    let real = std::fs::canonicalize(path)?;
-    if !same_file(&meta, &std::fs::metadata(&real)?) {
-        return Err(std::io::Error::other(
-            "the file changed while it was being opened",
-        ));
-    }
+    let file = open_regular(&real)?;
     Ok((file, real))
+}
+
+/// Opens `real` (a canonical path, already checked) for reading: only a regular file, and
+/// never waiting. Its type is looked at before it is opened (a `stat` does not block on a
+/// FIFO); it is opened with `O_NONBLOCK` (a FIFO or a device swapped in meanwhile answers at
+/// once instead of waiting for a writer; a regular file's reads ignore the flag) and
+/// `O_NOCTTY` (a terminal never becomes the studio's), its type checked again on the open
+/// handle, and the path checked to still lead to the very file opened (same device and inode),
+/// by the same route.
+pub fn open_regular(real: &Path) -> Result<File, OpenError> {
+    let io = |source| OpenError::Io {
+        path: real.to_owned(),
+        source,
+    };
+    let not_a_file = |meta: &std::fs::Metadata| OpenError::NotAFile {
+        path: real.to_owned(),
+        kind: kind_of(meta),
+    };
+    let before = std::fs::metadata(real).map_err(io)?;
+    if !before.is_file() {
+        return Err(not_a_file(&before));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(real).map_err(io)?;
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() {
+        return Err(not_a_file(&opened));
+    }
+    let again = std::fs::canonicalize(real).map_err(io)?;
+    if again != real || !same_file(&opened, &std::fs::metadata(&again).map_err(io)?) {
+        return Err(OpenError::Changed(real.to_owned()));
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular one is, in words.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    "a special file"
 }
 
 #[cfg(unix)]
@@ -259,5 +353,80 @@ mod tests {
         let uri = refs.of(1)[0].import(&store).await.unwrap();
         let stored = store.local_path(&uri).await.unwrap();
         assert_eq!(std::fs::read(stored).unwrap(), b"mine");
+    }
+
+    /// Runs `f` on a thread and waits for it at most `limit`; a FIFO opened with a plain
+    /// `open(2)` would block it until a writer comes, so on time out one comes (the FIFO is
+    /// opened for writing, on a thread of its own) to free the thread, and the test fails.
+    #[cfg(unix)]
+    fn within<T: Send + 'static>(
+        limit: std::time::Duration,
+        fifo: &Path,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        match rx.recv_timeout(limit) {
+            Ok(v) => v,
+            Err(_) => {
+                let writer = fifo.to_owned();
+                std::thread::spawn(move || std::fs::OpenOptions::new().write(true).open(writer));
+                panic!("still waiting after {limit:?}: the FIFO was opened and blocked");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
+    /// A reference that is a FIFO is refused at once, named as one, whether the check allows
+    /// it (it is not a regular file) or not (it is never opened): opening it would wait for a
+    /// writer forever, holding the thread (a render or a thumbnail would hang the window).
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_as_a_reference_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let fifo = root.join("pipe.png");
+        mkfifo(&fifo);
+        let limit = std::time::Duration::from_secs(5);
+        for allow in [true, false] {
+            let base = root.clone();
+            let problems = within(limit, &fifo, move || {
+                References::open(&project(&[], &[&["pipe.png"]]), &base, |_| allow).unwrap_err()
+            });
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].field, "cast[0].referenceImages[0]");
+            let message = &problems[0].message;
+            assert!(message.contains("pipe.png"), "{message}");
+            if allow {
+                assert!(message.contains("FIFO"), "{message}");
+            } else {
+                assert!(message.contains("not chosen"), "{message}");
+            }
+        }
+        // A check is never asked about a path that leads nowhere; a folder is not a file.
+        std::fs::create_dir(root.join("dir.png")).unwrap();
+        let err = open_allowed(&root.join("dir.png"), |_| true).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OpenError::NotAFile {
+                    kind: "a folder",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = open_allowed(&root.join("missing.png"), |_| panic!("asked")).unwrap_err();
+        assert!(matches!(err, OpenError::Resolve { .. }), "{err}");
     }
 }

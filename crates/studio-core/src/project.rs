@@ -1012,6 +1012,14 @@ fn escapes(base_dir: &Path, path: &Path) -> bool {
 /// Checks a reference image exists, is readable and starts like an image we can send on.
 fn check_image(path: &Path, shown: &Path, field: String) -> Option<Problem> {
     let mut head = [0u8; 12];
+    // A FIFO or a device would hold this thread until a writer comes: looked at, not opened.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Some(Problem::ReferenceImageUnreadable {
+            field,
+            path: shown.to_owned(),
+            reason: "not a regular file".into(),
+        });
+    }
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
