@@ -1,16 +1,18 @@
 //! A stored Temporal API key goes only to the address it was saved for: `studio` (CLI and
-//! worker) refuses to connect anywhere else with it, naming both addresses, and the window's
-//! Test connection tests an unsaved address without it. Two loopback gRPC proxies in front of
-//! the test dev server stand for the saved Temporal endpoint and for another address; each
-//! records the `authorization` header of every call it forwards (the Temporal client sends the
-//! API key as `authorization: Bearer <key>`).
+//! worker) connects anywhere else without it, warning with both addresses; a server there that
+//! asks for a key gets none, and the error names both addresses and the fix. The window's Test
+//! connection tests an unsaved address without it. Loopback gRPC proxies in front of the test
+//! dev server stand for the saved Temporal endpoint (which needs the key), for another address
+//! that needs no key, and for one that needs a key of its own; each records the
+//! `authorization` header of every call it sees (the Temporal client sends the API key as
+//! `authorization: Bearer <key>`).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use studio_testkit::grpc_proxy::{recording, Seen};
+use studio_testkit::grpc_proxy::{recording, requiring_key, Seen};
 use studio_testkit::{server_port, studio_bin};
 
 const KEY: &str = "tmprl-test-key-0123456789";
@@ -89,10 +91,12 @@ fn keys_seen(seen: &Seen) -> (usize, Vec<String>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stored_temporal_key_goes_only_to_the_address_it_was_saved_for() {
     let upstream = server_port();
-    let (saved_port, saved_seen) = recording(upstream).await;
+    let (saved_port, saved_seen) = requiring_key(upstream, KEY).await;
     let (other_port, other_seen) = recording(upstream).await;
+    let (keyed_port, keyed_seen) = requiring_key(upstream, "tmprl-another-accounts-key").await;
     let saved = format!("127.0.0.1:{saved_port}");
     let other = format!("127.0.0.1:{other_port}");
+    let keyed = format!("127.0.0.1:{keyed_port}");
     let data = tempfile::tempdir().unwrap();
     save_settings(data.path(), &saved);
 
@@ -119,11 +123,29 @@ async fn a_stored_temporal_key_goes_only_to_the_address_it_was_saved_for() {
         "{keys:?}"
     );
 
-    // Another address (as a page, a flag or the environment could name it): a settings
-    // error naming both addresses and the fix, and the key never reaches it.
+    // Another address (as a page, a flag or the environment could name it) that needs no
+    // key: `studio` works there, without the key, and warns naming both addresses.
+    let mut c = studio(data.path());
+    c.args(["--address", other.as_str(), "queue"]);
+    c.env("TEMPORAL_TLS", "false");
+    let o = run(c, None, Duration::from_secs(60));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for part in [saved.as_str(), other.as_str()] {
+        assert!(
+            out.contains(part),
+            "the warning names both addresses: {out}"
+        );
+    }
+    let (calls, keys) = keys_seen(&other_seen);
+    assert!(calls > 0, "{other} was never called");
+    assert!(keys.is_empty(), "the key reached {other}: {keys:?}");
+
+    // Another address that needs a key: it gets none, and the error names both addresses
+    // and the fix (CLI and worker alike).
     for args in [
-        vec!["--address", other.as_str(), "queue"],
-        vec!["--address", other.as_str(), "worker"],
+        vec!["--address", keyed.as_str(), "queue"],
+        vec!["--address", keyed.as_str(), "worker"],
     ] {
         let mut c = studio(data.path());
         c.args(&args);
@@ -131,13 +153,14 @@ async fn a_stored_temporal_key_goes_only_to_the_address_it_was_saved_for() {
         let o = run(c, None, Duration::from_secs(60));
         let out = text(&o);
         assert!(!o.status.success(), "{args:?} succeeded: {out}");
-        for part in [saved.as_str(), other.as_str(), "Enter the key again"] {
+        for part in [saved.as_str(), keyed.as_str(), "Enter the key again"] {
             assert!(out.contains(part), "{args:?}: {out}");
         }
         assert!(!out.contains(KEY), "{out}");
     }
-    let (_, keys) = keys_seen(&other_seen);
-    assert!(keys.is_empty(), "the key reached {other}: {keys:?}");
+    let (calls, keys) = keys_seen(&keyed_seen);
+    assert!(calls > 0, "{keyed} was never called");
+    assert!(keys.is_empty(), "the key reached {keyed}: {keys:?}");
 
     // Settings → Test connection with a new, unsaved address: connects without the key, and
     // says so; with the saved address, with it.

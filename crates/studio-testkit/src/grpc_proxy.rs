@@ -63,6 +63,20 @@ pub type Seen = std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>;
 /// `Bearer <key>`). Returns the port and the record; the proxy lives as long as the test's
 /// runtime.
 pub async fn recording(upstream: u16) -> (u16, Seen) {
+    recording_requiring(upstream, None).await
+}
+
+/// gRPC `UNAUTHENTICATED`: how a server that needs an API key answers a call without it.
+pub const UNAUTHENTICATED: u32 = 16;
+
+/// A [`recording`] proxy that stands for a server needing an API key (as Temporal Cloud does):
+/// a call whose `authorization` is not `Bearer <key>` gets `UNAUTHENTICATED`, the others go
+/// through. Records every call's header either way.
+pub async fn requiring_key(upstream: u16, key: &str) -> (u16, Seen) {
+    recording_requiring(upstream, Some(format!("Bearer {key}"))).await
+}
+
+async fn recording_requiring(upstream: u16, required: Option<String>) -> (u16, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("proxy binds");
@@ -76,14 +90,19 @@ pub async fn recording(upstream: u16) -> (u16, Seen) {
         while let Ok((stream, _)) = listener.accept().await {
             let client = client.clone();
             let record = record.clone();
+            let required = required.clone();
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 let client = client.clone();
                 let auth = req
                     .headers()
                     .get("authorization")
                     .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                let refused = required.is_some() && auth != required;
                 record.lock().expect("record lock").push(auth);
                 async move {
+                    if refused {
+                        return Ok(refusal(UNAUTHENTICATED));
+                    }
                     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
                     *req.uri_mut() = format!("http://127.0.0.1:{upstream}{path}")
                         .parse()
