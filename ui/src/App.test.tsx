@@ -173,6 +173,38 @@ describe("the studio window", () => {
     expect((JSON.parse(files["/p.studio.json"]) as Project).scenarios[1].prompt).toBe("");
   });
 
+  it("writes a pending edit when the window is closed from its title bar, and asks before losing one it could not save", async () => {
+    const { emit } = await import("@tauri-apps/api/event");
+    const closed = () => calls.some((c) => c.cmd === "plugin:window|destroy");
+    const name = await waitFor(() => $<HTMLInputElement>("#char-name"));
+    // An edit, then the window manager's close at once (before the autosave's delay): it is
+    // written, then the window goes.
+    name.value = "Ava Kowalski";
+    name.dispatchEvent(new Event("input", { bubbles: true }));
+    await emit("tauri://close-requested");
+    await waitFor(closed);
+    expect((JSON.parse(files["/p.studio.json"]) as Project).character.name).toBe("Ava Kowalski");
+
+    // A save that fails: the close asks, and the creator's "no" keeps the window open.
+    calls = [];
+    const save = handlers.save_project;
+    handlers.save_project = () => {
+      throw { code: "io", message: "the disk is full", problems: [] };
+    };
+    try {
+      name.value = "Ava K.";
+      name.dispatchEvent(new Event("input", { bubbles: true }));
+      await emit("tauri://close-requested");
+      // The plugin's `ask` is its message dialog with Yes/No; the mock answers no.
+      const asked = await waitFor(() => calls.find((c) => c.cmd === "plugin:dialog|message"));
+      expect(String(asked.args.message)).toContain("could not be saved (the disk is full)");
+      await new Promise((r) => setTimeout(r, 50));
+      expect(closed()).toBe(false);
+    } finally {
+      handlers.save_project = save;
+    }
+  });
+
   it("undoes typing as one step and redoes it, with Ctrl+Z and Ctrl+Shift+Z", async () => {
     const name = $<HTMLInputElement>("#char-name");
     if (!name) throw new Error("no name");
