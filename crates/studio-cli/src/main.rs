@@ -2,9 +2,11 @@
 //! one call on [`studio_api::Studio`] (the same door the window uses) and prints the answer
 //! through one printer; no operation is written here.
 
+// First: its `outln!` is used by the modules below.
+#[macro_use]
+mod output;
 mod args;
 mod commands;
-mod output;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -8,6 +8,33 @@ use indicatif::{ProgressBar, ProgressStyle};
 use studio_api::{ApiError, Studio};
 use studio_core::{Progress, SegmentStatus};
 
+/// `println!` for results: a closed stdout (`studio --json result ID | head`) ends the CLI
+/// quietly with success, as ripgrep does: the reader has what it wanted, which is no error
+/// (`println!` would panic with a backtrace instead).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to stdout; see [`outln!`].
+pub fn write_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// How this run prints.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
@@ -22,7 +49,7 @@ impl Out {
         text: impl FnOnce(&T),
     ) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            outln!("{}", serde_json::to_string_pretty(value)?);
         } else {
             text(value);
         }
@@ -31,7 +58,7 @@ impl Out {
 
     /// Always JSON (progress and results are documents, not tables).
     pub fn json<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        outln!("{}", serde_json::to_string_pretty(value)?);
         Ok(())
     }
 
@@ -46,7 +73,7 @@ impl Out {
         match e.downcast_ref::<ApiError>() {
             Some(api) if self.json => {
                 let doc = serde_json::json!({ "error": api });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             }
             Some(api) => {
                 eprintln!("error: {}", api.message);
@@ -58,7 +85,7 @@ impl Out {
                 let doc = serde_json::json!({
                     "error": { "code": "usage", "message": format!("{e:#}"), "problems": [] }
                 });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             }
             None => eprintln!("error: {e:#}"),
         }
@@ -85,7 +112,7 @@ impl Out {
                 "result": result,
             }));
         }
-        println!("{}", path.display());
+        outln!("{}", path.display());
         Ok(())
     }
 }

@@ -20,9 +20,11 @@ pub async fn run(studio: &Studio, out: Out, action: CharactersCmd) -> Result<()>
                         .angles
                         .as_ref()
                         .map_or("no angles".to_owned(), |a| format!("angles by {}", a.model));
-                    println!(
+                    outln!(
                         "{}  {}  ({angles})  {}",
-                        c.character.id, c.character.name, c.character.base_prompt
+                        c.character.id,
+                        c.character.name,
+                        c.character.base_prompt
                     );
                 }
             })
@@ -31,7 +33,7 @@ pub async fn run(studio: &Studio, out: Out, action: CharactersCmd) -> Result<()>
         CharactersCmd::Sync { batch } => out.json(&studio.sync_batch(&batch).await?),
         CharactersCmd::Regenerate { id, wait } => {
             let b = studio.regenerate_angles(&id).await?;
-            println!("{}", b.id);
+            outln!("{}", b.id);
             if wait || studio.is_embedded() {
                 follow_batch(studio, out, &b.id).await?;
             }
@@ -55,7 +57,7 @@ pub async fn run(studio: &Studio, out: Out, action: CharactersCmd) -> Result<()>
             let added = studio.import_characters(&archive)?;
             out.show(&added, |added: &Vec<CharacterView>| {
                 for c in added {
-                    println!("{}  {}", c.character.id, c.character.name);
+                    outln!("{}  {}", c.character.id, c.character.name);
                 }
             })
         }
@@ -66,7 +68,7 @@ pub async fn run(studio: &Studio, out: Out, action: CharactersCmd) -> Result<()>
 pub async fn generate(studio: &Studio, out: Out, file: &std::path::Path, wait: bool) -> Result<()> {
     let b = studio.generate_characters_file(file).await?;
     out.note(format!("started {} ({} characters)", b.id, b.total));
-    println!("{}", b.id);
+    outln!("{}", b.id);
     if wait || studio.is_embedded() {
         follow_batch(studio, out, &b.id).await?;
     }

@@ -35,7 +35,7 @@ pub async fn render(
         out.note(format!("watch it in the Temporal UI: {url}"));
     }
     if !wait && !studio.is_embedded() {
-        return out.show(&started, |s| println!("{}", s.record.id));
+        return out.show(&started, |s| outln!("{}", s.record.id));
     }
     out.watch_to_end(studio, id).await
 }
@@ -79,11 +79,11 @@ pub async fn job(studio: &Studio, out: Out, id: &str) -> Result<()> {
 }
 
 fn print_job(d: &JobDetail) {
-    println!("{}  {}  version {}", d.id, d.status, d.version);
-    println!("spent ${:.2}", d.spent.usd);
+    outln!("{}  {}  version {}", d.id, d.status, d.version);
+    outln!("spent ${:.2}", d.spent.usd);
     for v in &d.versions {
         let takes: Vec<String> = v.takes.iter().map(u32::to_string).collect();
-        println!(
+        outln!(
             "  v{}  takes {}  {}  ${:.2}  {}",
             v.number,
             takes.join(","),
@@ -93,7 +93,7 @@ fn print_job(d: &JobDetail) {
         );
     }
     for seg in &d.segments {
-        println!(
+        outln!(
             "  {}  take {} of {}  {}",
             seg.id,
             seg.take,
@@ -101,7 +101,7 @@ fn print_job(d: &JobDetail) {
             seg.prompt
         );
     }
-    println!("timeline:");
+    outln!("timeline:");
     for e in &d.timeline {
         let secs = f64::from(e.at_ms) / 1000.0;
         let dur = e
@@ -113,28 +113,32 @@ fn print_job(d: &JobDetail) {
             .as_deref()
             .map(|o| format!(" [{o}]"))
             .unwrap_or_default();
-        println!("  {secs:>7.1} s  {}{dur}{outcome}", e.title);
+        outln!("  {secs:>7.1} s  {}{dur}{outcome}", e.title);
         if let Some(detail) = &e.detail {
-            println!("             {detail}");
+            outln!("             {detail}");
         }
         if let Some(err) = &e.error {
-            println!("             error: {err}");
+            outln!("             error: {err}");
         }
     }
     if let Some(url) = &d.web_ui_url {
-        println!("Temporal UI: {url}");
+        outln!("Temporal UI: {url}");
     }
 }
 
 pub async fn estimate(studio: &Studio, out: Out, path: &Path) -> Result<()> {
     let project = Studio::load_project(path)?;
     out.show(&studio.estimate(&project), |e| {
-        println!(
+        outln!(
             "{} images ({}) + {} s of video ({}): ${:.2}",
-            e.images, e.image_model, e.video_seconds, e.video_model, e.cost.usd
+            e.images,
+            e.image_model,
+            e.video_seconds,
+            e.video_model,
+            e.cost.usd
         );
         if !e.cost.unpriced_models.is_empty() {
-            println!("no price set for: {}", e.cost.unpriced_models.join(", "));
+            outln!("no price set for: {}", e.cost.unpriced_models.join(", "));
         }
     })
 }
@@ -209,14 +213,14 @@ pub async fn list(studio: &Studio, out: Out, limit: usize, all: bool) -> Result<
             &studio.workflows(limit).await?,
             |list: &Vec<WorkflowView>| {
                 for j in list {
-                    println!("{:<14} {:<34} {}", j.status, j.workflow_type, j.id);
+                    outln!("{:<14} {:<34} {}", j.status, j.workflow_type, j.id);
                 }
             },
         );
     }
     out.show(&studio.jobs(limit).await?, |list: &Vec<JobView>| {
         for j in list {
-            println!(
+            outln!(
                 "{:<14} {:<40} {}  {}",
                 j.status.to_string(),
                 j.record.id,

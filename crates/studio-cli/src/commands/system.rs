@@ -80,12 +80,12 @@ async fn shutdown_signal() {
 pub async fn queue(studio: &Studio, out: Out) -> Result<()> {
     out.show(&studio.queues().await?, |queues: &Vec<QueueView>| {
         for q in queues {
-            println!(
+            outln!(
                 "task queue {} ({}): {} worker(s) polling workflows, {} polling activities; backlog {} task(s), oldest {} s",
                 q.name, q.role, q.workflow_pollers, q.activity_pollers, q.backlog, q.backlog_age_secs
             );
             if let Some(hint) = &q.hint {
-                println!("hint: {hint}");
+                outln!("hint: {hint}");
             }
         }
     })
@@ -103,10 +103,10 @@ pub async fn cache(studio: &Studio, out: Out, clear: bool) -> Result<()> {
         &serde_json::json!({ "forgot": forgot, "usage": usage }),
         |_| {
             if let Some(n) = forgot {
-                println!("forgot {n} cache entr{}", plural(n));
+                outln!("forgot {n} cache entr{}", plural(n));
             }
             let u: &CacheView = &usage;
-            println!(
+            outln!(
                 "artifact cache: {} entr{}, {:.1} MiB",
                 u.entries,
                 plural(u.entries),
@@ -145,19 +145,19 @@ pub async fn keys(
         None => studio.keys()?,
     };
     out.show(&view, |view: &KeysView| {
-        println!("keys are {}", view.detail);
+        outln!("keys are {}", view.detail);
         let set = |b: bool| if b { "set" } else { "not set" };
-        println!("  gemini-api-key           {}", set(view.gemini_api_key));
-        println!(
+        outln!("  gemini-api-key           {}", set(view.gemini_api_key));
+        outln!(
             "  vertex-credentials-file  {}",
             view.vertex_credentials_file.as_deref().unwrap_or("not set")
         );
         match (&view.temporal_api_key_address, view.temporal_api_key) {
-            (Some(a), true) => println!("  temporal-api-key         set (sent only to {a})"),
-            (None, true) => println!(
+            (Some(a), true) => outln!("  temporal-api-key         set (sent only to {a})"),
+            (None, true) => outln!(
                 "  temporal-api-key         set by an older studio, bound to no address: set it again"
             ),
-            (_, false) => println!("  temporal-api-key         not set"),
+            (_, false) => outln!("  temporal-api-key         not set"),
         }
     })
 }
@@ -187,7 +187,7 @@ pub async fn doctor(studio: &Studio, out: Out, cached: bool, live: bool, yes: bo
     }
     let live = studio.live_check(plan).await?;
     out.show(&live, |live| {
-        println!(
+        outln!(
             "image {}x{}; clip {:.2} s, {}x{}, audio {}",
             live.image_size.0,
             live.image_size.1,
@@ -197,23 +197,23 @@ pub async fn doctor(studio: &Studio, out: Out, cached: bool, live: bool, yes: bo
             if live.clip_audio { "yes" } else { "no" }
         );
         if live.differences.is_empty() {
-            println!("Google answered as the model table says.");
+            outln!("Google answered as the model table says.");
         } else {
-            println!("Differences from models.toml:");
+            outln!("Differences from models.toml:");
             for d in &live.differences {
-                println!("  - {d}");
+                outln!("  - {d}");
             }
         }
     })
 }
 
 fn print_model_report(r: &ModelReport) {
-    println!("provider      {}", r.provider);
+    outln!("provider      {}", r.provider);
     if r.listed_at.is_some() {
-        println!("listed        {} models", r.listed);
+        outln!("listed        {} models", r.listed);
     }
-    println!("images        {}", r.image_model);
-    println!(
+    outln!("images        {}", r.image_model);
+    outln!(
         "video         {} ({}{}{})",
         r.video_model,
         r.video_route,
@@ -224,21 +224,23 @@ fn print_model_report(r: &ModelReport) {
             String::new()
         }
     );
-    println!("drafts        {}", r.draft_video_model);
+    outln!("drafts        {}", r.draft_video_model);
     for role in &r.roles {
         let place = match (&role.location, &role.problem) {
             (_, Some(problem)) => format!("cannot be called: {problem}"),
             (Some(location), None) => format!("at {location}"),
             (None, None) => String::new(),
         };
-        println!(
+        outln!(
             "route         {:<7} {} via {} {place}",
-            role.role, role.model, role.route
+            role.role,
+            role.model,
+            role.route
         );
     }
-    println!("can also use  images: {}", r.usable_image_models.join(", "));
-    println!("              video: {}", r.usable_video_models.join(", "));
+    outln!("can also use  images: {}", r.usable_image_models.join(", "));
+    outln!("              video: {}", r.usable_video_models.join(", "));
     if !r.unknown.is_empty() {
-        println!("not in the model table: {}", r.unknown.join(", "));
+        outln!("not in the model table: {}", r.unknown.join(", "));
     }
 }
