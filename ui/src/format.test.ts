@@ -52,6 +52,17 @@ const report: ModelReport = {
 describe("format", () => {
   it("reads errors from Rust and from anything thrown", () => {
     expect(errorText({ code: "io", message: "no such file", problems: [] })).toBe("no such file");
+    // The message is a headline; the problems it lists follow it once.
+    expect(
+      errorText({
+        code: "invalidProject",
+        message: 'project "/p.json" has 2 problem(s)',
+        problems: [
+          { field: "scenarios[0].prompt", message: "empty prompt" },
+          { field: "character.referenceImages[0]", message: "missing.png does not exist" },
+        ],
+      }),
+    ).toBe('project "/p.json" has 2 problem(s): empty prompt; missing.png does not exist');
     expect(errorText("plain")).toBe("plain");
     expect(errorText(null)).toBe("null");
   });

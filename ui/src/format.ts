@@ -20,8 +20,11 @@ import type {
 import { timing, usd } from "./editor";
 
 /** The message of an `ApiError` (or of anything else thrown). */
+/** An error as one line: its message, then each problem it lists (the message does not repeat them). */
 export function errorText(e: unknown): string {
-  return typeof e === "object" && e !== null && "message" in e ? String((e as ApiError).message) : String(e);
+  if (typeof e !== "object" || e === null || !("message" in e)) return String(e);
+  const { message, problems } = e as ApiError;
+  return problems?.length ? `${message}: ${problems.map((p) => p.message).join("; ")}` : String(message);
 }
 
 function unpriced(cost: Cost): string {

@@ -90,10 +90,21 @@ impl From<ProjectError> for ApiError {
         };
         ApiError {
             code,
-            message: e.to_string(),
+            message: headline(&e, e.problems()),
             problems: problems_of(e.problems()),
         }
     }
+}
+
+/// The message of an error that lists problems: its first line, without the list, which
+/// travels as `problems` (a printer or the window shows each once).
+fn headline(e: &dyn std::fmt::Display, problems: &[studio_core::Problem]) -> String {
+    let whole = e.to_string();
+    if problems.is_empty() {
+        return whole;
+    }
+    let first = whole.lines().next().unwrap_or_default();
+    first.trim_end_matches(':').to_owned()
 }
 
 impl From<MediaError> for ApiError {
@@ -138,7 +149,7 @@ impl From<EngineError> for ApiError {
 fn clone_project_error(p: &ProjectError, whole: &EngineError) -> ApiError {
     ApiError {
         code: ErrorCode::InvalidProject,
-        message: whole.to_string(),
+        message: headline(whole, p.problems()),
         problems: problems_of(p.problems()),
     }
 }

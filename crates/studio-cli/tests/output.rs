@@ -30,3 +30,33 @@ fn a_closed_stdout_ends_the_cli_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// A bad project's problems are said once each: the error's headline, then the list.
+#[test]
+fn each_problem_of_a_bad_project_is_said_once() {
+    let data = tempfile::tempdir().unwrap();
+    let project = data.path().join("bad.studio.json");
+    std::fs::write(
+        &project,
+        r#"{"version": 1, "character": {"name": "Ava", "basePrompt": "a pilot",
+            "referenceImages": ["missing.png"]},
+            "scenarios": [{"id": "a", "prompt": "", "durationSeconds": 4}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(studio_bin())
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("estimate")
+        .arg(&project)
+        .env("STUDIO_SECRETS", "file")
+        .env("STUDIO_PROVIDER", "offline")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has 2 problem(s)"), "{stderr}");
+    for problem in ["empty prompt", "\"missing.png\" does not exist"] {
+        assert_eq!(stderr.matches(problem).count(), 1, "{problem}: {stderr}");
+    }
+}

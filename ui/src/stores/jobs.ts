@@ -146,9 +146,9 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     } else {
       const cancelled = r.error.code === "jobCancelled";
       finished(id, cancelled ? "canceled" : "failed", null, null);
-      status.set(`${name}: ${r.error.message}`, cancelled ? "warn" : "error");
-      if (!cancelled) void notify(`${name} failed`, r.error.message);
-      update(id, { message: r.error.message });
+      status.set(`${name}: ${errorText(r.error)}`, cancelled ? "warn" : "error");
+      if (!cancelled) void notify(`${name} failed`, errorText(r.error));
+      update(id, { message: errorText(r.error) });
       void loadDetail(id);
     }
   }
@@ -182,7 +182,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
   /** The recorded jobs, newest at the top; running ones are watched again. */
   async function loadJobs() {
     const r = await commands.listJobs();
-    if (r.status === "error") return status.set(r.error.message, "error");
+    if (r.status === "error") return status.set(errorText(r.error), "error");
     for (const j of [...r.data].reverse()) void showJob(j);
   }
 
@@ -407,7 +407,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     const r = await commands.pickTakes(fresh.id, takes);
     if (r.status === "error") {
       report(fresh.id, r.error);
-      status.set(`Cannot use take ${take} of ${sceneId}: ${r.error.message}`, "error");
+      status.set(`Cannot use take ${take} of ${sceneId}: ${errorText(r.error)}`, "error");
       return false;
     }
     update(fresh.id, { message: `Stitching version ${r.data.version}…` });

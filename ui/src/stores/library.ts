@@ -7,6 +7,7 @@ import { commands, type BatchView, type CharacterView_Serialize as CharacterView
 import type { Result } from "../ipc";
 import type { ProjectStore } from "./project";
 import type { StatusStore } from "./status";
+import { errorText } from "../format";
 
 /** A library character with the URL of its front angle (null until its angles exist). */
 export type LibraryCard = CharacterView & { frontUrl: string | null };
@@ -57,7 +58,7 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
 
   /** Says a command's error; true when it succeeded. */
   function ok<T>(r: Result<T>): r is { status: "ok"; data: T } {
-    if (r.status === "error") say(r.error.message, "error");
+    if (r.status === "error") say(errorText(r.error), "error");
     return r.status === "ok";
   }
 
@@ -130,7 +131,7 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
   /** Starts generating a pasted list (or a file's); true when the batch started. */
   function started(r: Result<BatchView>): boolean {
     if (r.status === "error") {
-      setState("listError", r.error.message);
+      setState("listError", errorText(r.error));
       return false;
     }
     setState("listError", "");

@@ -4,6 +4,7 @@ import { createMemo, createSignal, onCleanup } from "solid-js";
 import { commands, type WindowPrefs_Deserialize as WindowPrefsIn } from "../bindings";
 import { fitTo, nextBoundary, previousBoundary, sceneAt, startOf, stepScene, type PlayerScene } from "../timeline";
 import type { StatusStore } from "./status";
+import { errorText } from "../format";
 
 export type { PlayerScene } from "../timeline";
 
@@ -231,7 +232,7 @@ export function createPlayerStore(status: StatusStore) {
     const video = currentVideo();
     if (!video) return;
     const r = await commands.revealVideo(video);
-    if (r.status === "error") status.set(`Cannot show the video: ${r.error.message}`, "error");
+    if (r.status === "error") status.set(`Cannot show the video: ${errorText(r.error)}`, "error");
   }
 
   async function exportVideo() {
@@ -241,7 +242,7 @@ export function createPlayerStore(status: StatusStore) {
     if (!dest) return;
     const r = await commands.exportVideo(video, dest);
     if (r.status === "ok") status.set(`Exported to ${dest}`);
-    else status.set(`Export failed: ${r.error.message}`, "error");
+    else status.set(`Export failed: ${errorText(r.error)}`, "error");
   }
 
   const store = {

@@ -411,7 +411,7 @@ export function createProjectStore(status: StatusStore) {
   async function openRecent(path: string) {
     if (!(await leave("Open another project"))) return;
     const r = await commands.openRecent(path);
-    if (r.status === "error") return status.set(`Cannot open ${path}: ${r.error.message}`, "error");
+    if (r.status === "error") return status.set(`Cannot open ${path}: ${errorText(r.error)}`, "error");
     load(r.data, path);
     changed();
   }
@@ -419,7 +419,7 @@ export function createProjectStore(status: StatusStore) {
   async function openExample() {
     if (!(await leave("Open the example"))) return;
     const r = await commands.openExample();
-    if (r.status === "error") return status.set(`Cannot open the example: ${r.error.message}`, "error");
+    if (r.status === "error") return status.set(`Cannot open the example: ${errorText(r.error)}`, "error");
     if (await openFile(r.data)) changed();
   }
 
@@ -439,7 +439,7 @@ export function createProjectStore(status: StatusStore) {
       load(r.data, path);
       return true;
     }
-    status.set(`Cannot open ${path}: ${r.error.message}`, "error");
+    status.set(`Cannot open ${path}: ${errorText(r.error)}`, "error");
     return false;
   }
 
@@ -480,7 +480,7 @@ export function createProjectStore(status: StatusStore) {
         if (own && r.error.code === "conflict") setState("conflict", { path, message: r.error.message, asking: true });
         if (own) setState("saveError", r.error.message);
       });
-      status.set(`Not saved: ${r.error.message}`, "error");
+      status.set(`Not saved: ${errorText(r.error)}`, "error");
       return false;
     }
     batch(() => {

@@ -9,7 +9,7 @@ import {
   type ProviderChoice,
   type StudioSettings_Deserialize as StudioSettings,
 } from "../bindings";
-import { cacheUsageText, keysWhereText } from "../format";
+import { cacheUsageText, errorText, keysWhereText } from "../format";
 import { keysUpdate, priceRows, priceTable, type PriceRow } from "../forms";
 import type { StatusStore } from "./status";
 
@@ -95,7 +95,7 @@ export function createSettingsStore(status: StatusStore) {
 
   async function open() {
     const r = await commands.getSettings();
-    if (r.status === "error") return status.set(r.error.message, "error");
+    if (r.status === "error") return status.set(errorText(r.error), "error");
     const s = r.data;
     setState("form", {
       temporalAddress: s.temporalAddress,
@@ -124,7 +124,7 @@ export function createSettingsStore(status: StatusStore) {
   async function testConnection() {
     setState("result", "Testing…");
     const r = await commands.testConnection(settings());
-    setState("result", r.status === "ok" ? r.data : `Failed: ${r.error.message}`);
+    setState("result", r.status === "ok" ? r.data : `Failed: ${errorText(r.error)}`);
   }
 
   async function saveKeys(update: KeysUpdate) {
@@ -142,7 +142,7 @@ export function createSettingsStore(status: StatusStore) {
   async function testKey() {
     setState("result", "Listing the models this key can use…");
     const r = await commands.testKey();
-    if (r.status === "error") return void setState({ report: null, result: `Failed: ${r.error.message}` });
+    if (r.status === "error") return void setState({ report: null, result: `Failed: ${errorText(r.error)}` });
     setState({ result: "", report: r.data });
   }
 
