@@ -1,6 +1,7 @@
 //! Every recorded history (jobs started by earlier releases and by this one) replays against
 //! today's workflow code. A change that would break a running job fails here, before it ships.
-//! Fixtures are recorded by `crates/studio-cli/tests/histories.rs` and kept forever.
+//! Fixtures are recorded by `crates/studio-engine/tests/histories.rs` (and the system tests
+//! that take `STUDIO_RECORD_HISTORIES`) and kept forever.
 
 use std::path::PathBuf;
 
