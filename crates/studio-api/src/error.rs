@@ -53,12 +53,23 @@ pub struct FieldProblem {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
-#[error("{message}")]
+/// Said whole (`Display`): the message, then each problem once. `message` alone is the
+/// headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
+#[error("{}", whole(.message, .problems))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(default)]
     pub problems: Vec<FieldProblem>,
+}
+
+fn whole(message: &str, problems: &[FieldProblem]) -> String {
+    let mut text = message.to_owned();
+    for (i, p) in problems.iter().enumerate() {
+        text.push_str(if i == 0 { ": " } else { "; " });
+        text.push_str(&p.message);
+    }
+    text
 }
 
 impl ApiError {
@@ -156,7 +167,7 @@ fn clone_project_error(p: &ProjectError, whole: &EngineError) -> ApiError {
 
 impl From<ApiError> for String {
     fn from(e: ApiError) -> String {
-        e.message
+        e.to_string()
     }
 }
 
