@@ -161,14 +161,26 @@ export type Angles = {
 	model: string,
 };
 
+/**
+ *  Said whole (`Display`): the message, then each problem once. `message` alone is the
+ *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
+ */
 export type ApiError = ApiError_Serialize | ApiError_Deserialize;
 
+/**
+ *  Said whole (`Display`): the message, then each problem once. `message` alone is the
+ *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
+ */
 export type ApiError_Deserialize = {
 	code: ErrorCode,
 	message: string,
 	problems?: FieldProblem[],
 };
 
+/**
+ *  Said whole (`Display`): the message, then each problem once. `message` alone is the
+ *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
+ */
 export type ApiError_Serialize = {
 	code: ErrorCode,
 	message: string,
