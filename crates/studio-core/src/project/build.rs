@@ -1,0 +1,300 @@
+//! Validation while loading: the raw shape turned into a project, every problem named with
+//! the JSON path of its field.
+
+use super::*;
+
+pub(super) fn check_prompt(field: String, prompt: Option<&str>, problems: &mut Vec<Problem>) {
+    match prompt {
+        None => problems.push(Problem::Missing { field }),
+        Some(p) if p.trim().is_empty() => problems.push(Problem::EmptyPrompt { field }),
+        Some(p) if p.chars().count() > MAX_PROMPT_CHARS => problems.push(Problem::PromptTooLong {
+            field,
+            chars: p.chars().count(),
+        }),
+        Some(_) => {}
+    }
+}
+
+pub(super) fn parse_enum<T: std::str::FromStr<Err = crate::quality::ParseError> + Default>(
+    field: &str,
+    value: Option<serde_json::Value>,
+    problems: &mut Vec<Problem>,
+) -> T {
+    match value {
+        None => T::default(),
+        Some(serde_json::Value::String(s)) => s.parse().unwrap_or_else(|e: crate::ParseError| {
+            problems.push(Problem::InvalidValue {
+                field: field.into(),
+                message: e.to_string(),
+            });
+            T::default()
+        }),
+        Some(other) => {
+            problems.push(Problem::InvalidValue {
+                field: field.into(),
+                message: format!("expected a string, found {other}"),
+            });
+            T::default()
+        }
+    }
+}
+
+/// Turns the raw shape into a project, pushing every problem found. Returns `None` only when a
+/// required part is absent altogether.
+pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
+    match &raw.version {
+        Some(v) if v.as_u64() == Some(PROJECT_VERSION as u64) => {}
+        Some(v) => problems.push(Problem::UnsupportedVersion {
+            field: "version".into(),
+            found: v.to_string(),
+        }),
+        None => problems.push(Problem::Missing {
+            field: "version".into(),
+        }),
+    }
+    let quality = parse_enum::<Quality>("quality", raw.quality, problems);
+    let aspect_ratio = parse_enum::<AspectRatio>("aspectRatio", raw.aspect_ratio, problems);
+    let budget = match raw.budget {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => match v.as_f64().and_then(crate::Usd::from_dollars) {
+            Some(usd) if usd > crate::Usd::ZERO => Some(usd),
+            _ => {
+                problems.push(Problem::InvalidValue {
+                    field: "budget".into(),
+                    message: format!(
+                        "{v} is not a budget: give the most a render may spend, in US dollars \
+                         (a number above 0), or leave it out for no limit"
+                    ),
+                });
+                None
+            }
+        },
+    };
+
+    let character = match raw.character {
+        None => {
+            problems.push(Problem::Missing {
+                field: "character".into(),
+            });
+            None
+        }
+        Some(c) => Some(build_character("character", c, problems)),
+    };
+    if raw.cast.len() + 1 > MAX_CAST {
+        problems.push(Problem::InvalidValue {
+            field: "cast".into(),
+            message: format!(
+                "{} characters; a project has at most {MAX_CAST} (the lead and {} more)",
+                raw.cast.len() + 1,
+                MAX_CAST - 1
+            ),
+        });
+    }
+    let cast: Vec<Character> = raw
+        .cast
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| build_character(&format!("cast[{i}]"), c, problems))
+        .collect();
+    // Scenes name characters by id: a cast needs every id, each once.
+    let mut ids = HashSet::new();
+    if let Some(id) = character.as_ref().and_then(|c| c.id.clone()) {
+        ids.insert(id);
+    }
+    for (i, c) in cast.iter().enumerate() {
+        match &c.id {
+            None => problems.push(Problem::Missing {
+                field: format!("cast[{i}].id"),
+            }),
+            Some(id) if !ids.insert(id.clone()) => problems.push(Problem::DuplicateId {
+                field: format!("cast[{i}].id"),
+                id: id.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+
+    let raw_scenarios = raw.scenarios.unwrap_or_default();
+    if raw_scenarios.is_empty() {
+        problems.push(Problem::NoScenarios {
+            field: "scenarios".into(),
+        });
+    } else if raw_scenarios.len() > MAX_SCENARIOS {
+        problems.push(Problem::TooManyScenarios {
+            field: "scenarios".into(),
+            count: raw_scenarios.len(),
+        });
+    }
+    let mut seen = HashSet::new();
+    let scenarios = raw_scenarios
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |name: &str| format!("scenarios[{i}].{name}");
+            check_prompt(field("prompt"), s.prompt.as_deref(), problems);
+            let id = match s.id {
+                Some(id) if id.trim().is_empty() => {
+                    problems.push(Problem::InvalidValue {
+                        field: field("id"),
+                        message: "empty id".into(),
+                    });
+                    id
+                }
+                Some(id) => id,
+                None => format!("scene-{}", i + 1),
+            };
+            if !seen.insert(id.clone()) {
+                problems.push(Problem::DuplicateId {
+                    field: field("id"),
+                    id: id.clone(),
+                });
+            }
+            let duration_seconds = match s.duration_seconds {
+                None => ClipSeconds::default(),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| format!("expected whole seconds, found {v}"))
+                    .and_then(|n| ClipSeconds::try_from(n).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|message| {
+                        problems.push(Problem::InvalidValue {
+                            field: field("durationSeconds"),
+                            message,
+                        });
+                        ClipSeconds::default()
+                    }),
+            };
+            for (j, who) in s.cast.iter().enumerate() {
+                if !ids.contains(who) {
+                    problems.push(Problem::InvalidValue {
+                        field: format!("scenarios[{i}].cast[{j}]"),
+                        message: format!("no character with id {who:?} in this project"),
+                    });
+                }
+            }
+            if s.continue_from_previous && i == 0 {
+                problems.push(Problem::InvalidValue {
+                    field: field("continueFromPrevious"),
+                    message: "the first scenario has no previous shot to continue from".into(),
+                });
+            }
+            Scenario {
+                id,
+                prompt: s.prompt.unwrap_or_default(),
+                negative_prompt: s.negative_prompt,
+                duration_seconds,
+                cast: s.cast,
+                continue_from_previous: s.continue_from_previous,
+            }
+        })
+        .collect();
+
+    Some(Project {
+        version: PROJECT_VERSION,
+        character: character?,
+        cast,
+        scenarios,
+        quality,
+        aspect_ratio,
+        budget,
+    })
+}
+
+/// A character as written, its prompt checked (`label` is its JSON path).
+pub(super) fn build_character(
+    label: &str,
+    c: RawCharacter,
+    problems: &mut Vec<Problem>,
+) -> Character {
+    check_prompt(
+        format!("{label}.basePrompt"),
+        c.base_prompt.as_deref(),
+        problems,
+    );
+    let id = c.id.map(|id| id.trim().to_owned());
+    if id.as_deref() == Some("") {
+        problems.push(Problem::InvalidValue {
+            field: format!("{label}.id"),
+            message: "empty id".into(),
+        });
+    }
+    Character {
+        id: id.filter(|id| !id.is_empty()),
+        name: c.name.unwrap_or_default(),
+        base_prompt: c.base_prompt.unwrap_or_default(),
+        reference_images: c.reference_images,
+        library_id: c.library_id.filter(|id| !id.trim().is_empty()),
+    }
+}
+
+/// Whether `path` (under `base_dir` as written) resolves, symlinks and `..` followed, to a place
+/// outside `base_dir`. A path that does not exist yet is judged by its text alone.
+pub(super) fn escapes(base_dir: &Path, path: &Path) -> bool {
+    let Ok(base) = base_dir.canonicalize() else {
+        return false;
+    };
+    match path.canonicalize() {
+        Ok(real) => !real.starts_with(&base),
+        Err(_) => {
+            let mut depth = 0i32;
+            for c in path.strip_prefix(base_dir).unwrap_or(path).components() {
+                match c {
+                    std::path::Component::ParentDir => depth -= 1,
+                    std::path::Component::Normal(_) => depth += 1,
+                    _ => {}
+                }
+                if depth < 0 {
+                    return true;
+                }
+            }
+            false
+        }
+    }
+}
+
+/// Checks a reference image exists, is readable and starts like an image we can send on.
+pub(super) fn check_image(path: &Path, shown: &Path, field: String) -> Option<Problem> {
+    let mut head = [0u8; 12];
+    // A FIFO or a device would hold this thread until a writer comes: looked at, not opened.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Some(Problem::ReferenceImageUnreadable {
+            field,
+            path: shown.to_owned(),
+            reason: "not a regular file".into(),
+        });
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(Problem::ReferenceImageMissing {
+                field,
+                path: shown.to_owned(),
+            })
+        }
+        Err(e) => {
+            return Some(Problem::ReferenceImageUnreadable {
+                field,
+                path: shown.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let n = match file.read(&mut head) {
+        Ok(n) => n,
+        Err(e) => {
+            return Some(Problem::ReferenceImageUnreadable {
+                field,
+                path: shown.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let head = &head[..n];
+    let is_image = head.starts_with(b"\x89PNG\r\n\x1a\n")
+        || head.starts_with(b"\xff\xd8\xff")
+        || (head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP");
+    (!is_image).then(|| Problem::ReferenceImageNotAnImage {
+        field,
+        path: shown.to_owned(),
+    })
+}
