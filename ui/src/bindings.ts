@@ -782,21 +782,21 @@ export type Price = Price_Serialize | Price_Deserialize;
 
 /**
  *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
  *  pass to [`PriceTable::cost_with`].
  */
 export type PriceTable = PriceTable_Serialize | PriceTable_Deserialize;
 
 /**
  *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
  *  pass to [`PriceTable::cost_with`].
  */
 export type PriceTable_Deserialize = { [key in string]: Price_Deserialize };
 
 /**
  *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-models`), which callers
+ *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
  *  pass to [`PriceTable::cost_with`].
  */
 export type PriceTable_Serialize = { [key in string]: Price_Serialize };

@@ -8,13 +8,13 @@ use std::path::Path;
 
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
+use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog, ListedModel, Role, Rule};
 use studio_core::Project;
 use studio_core::{AspectRatio, ClipSeconds, Quality};
 use studio_media::google::{Backend, GoogleConfig, GoogleProvider};
 use studio_media::{
     Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProviderKind, TaskCtx,
 };
-use studio_models::{check_clip, check_first_frame, clip_plan, Catalog, ListedModel, Role, Rule};
 
 use crate::error::{ApiError, FieldProblem};
 
@@ -105,7 +105,7 @@ pub struct RoleRoute {
     pub problem: Option<String>,
 }
 
-fn route_name(route: studio_models::Route) -> String {
+fn route_name(route: studio_catalog::Route) -> String {
     serde_json::to_value(route)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -432,7 +432,7 @@ mod tests {
             // named from their patterns: the test follows the table, not today's ids.
             models: ["veo", "nano-banana-flash"]
                 .map(|family| {
-                    let catalog = studio_models::Catalog::builtin();
+                    let catalog = studio_catalog::Catalog::builtin();
                     catalog.family(family).unwrap().patterns[0].replace('*', "x")
                 })
                 .map(|id| ListedModel {

@@ -862,7 +862,7 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     }];
     for s in &project.scenarios {
         let resolution = plan.as_ref().map(|p| {
-            studio_models::clip_plan(
+            studio_catalog::clip_plan(
                 &p.video.family,
                 project.quality,
                 s.duration_seconds.get(),
@@ -893,7 +893,7 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     }
     .max(1);
     let wall_seconds = plan.as_ref().and_then(|p| {
-        let catalog = studio_models::Catalog::builtin();
+        let catalog = studio_catalog::Catalog::builtin();
         let clip = p.video.family.typical_seconds?;
         let image = catalog
             .family_of(&p.image_model)
@@ -919,7 +919,7 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
 /// for the model and resolution used.
 pub fn price(prices: &studio_core::PriceTable, usage: &[Usage]) -> studio_core::Cost {
     prices.cost_with(usage, |u| {
-        studio_models::Catalog::builtin().unit_price(
+        studio_catalog::Catalog::builtin().unit_price(
             &u.model,
             u.kind == UsageKind::VideoSecond,
             u.resolution.as_deref(),

@@ -115,7 +115,7 @@ pub struct Price {
 }
 
 /// Prices per model name, as the provider reports the model it used: the creator's own
-/// overrides. Google's list prices come from the model table (`studio-models`), which callers
+/// overrides. Google's list prices come from the model table (`studio-catalog`), which callers
 /// pass to [`PriceTable::cost_with`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

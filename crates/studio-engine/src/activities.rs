@@ -10,11 +10,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog};
 use studio_core::{CharacterImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
 };
-use studio_models::{check_clip, check_first_frame, clip_plan, Catalog};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;

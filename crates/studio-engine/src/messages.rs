@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use studio_catalog::Problem;
 use studio_core::{
     AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Usd, Version,
     VideoRequest,
 };
 use studio_media::{ModelPlan, StitchMode};
-use studio_models::Problem;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::tuning::Tuning;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use studio_catalog::{Catalog, Choice, VideoRules};
 use studio_core::{AspectRatio, ClipSeconds, Quality};
-use studio_models::{Catalog, Choice, VideoRules};
 
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::Engine;
 use serde_json::{json, Value};
-use studio_models::{Family, Route};
+use studio_catalog::{Family, Route};
 
 use crate::faults::Faults;
 use crate::routes::{

@@ -18,7 +18,7 @@
 //!
 //! Models: only the ids in [`MockOptions::gemini_models`] / [`MockOptions::vertex_models`]
 //! exist (404 with Google's message otherwise, on every route); a listed model called through a
-//! route its family in `studio-models`' table does not serve (or, on the Gemini API, whose
+//! route its family in `studio-catalog`' table does not serve (or, on the Gemini API, whose
 //! listed methods lack the method) is a 404 too. Requests are checked against the family's rules
 //! (durations, resolutions, durations per resolution/references, aspect ratios, reference
 //! images, image sizes, Vertex-only parameters, `personGeneration`) with Google's 400s.
@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn no_default_model_is_retired_and_each_has_a_family_or_is_noise() {
-        let catalog = studio_models::Catalog::builtin();
+        let catalog = studio_catalog::Catalog::builtin();
         let o = MockOptions::default();
         let ids = o
             .gemini_models

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
-use studio_models::{Backend, Catalog, Family, Route, VertexLocation};
+use studio_catalog::{Backend, Catalog, Family, Route, VertexLocation};
 
 use crate::faults::Faults;
 use crate::{LoggedRequest, MockModel, State, ACCESS_TOKEN, USER_ACCESS_TOKEN};

@@ -1,5 +1,5 @@
 //! The checks all routes share: input images (base64, MIME type against the bytes), the rules of
-//! a family from `studio-models`' table (durations, resolutions, aspect ratios, reference
+//! a family from `studio-catalog`' table (durations, resolutions, aspect ratios, reference
 //! images), and Google's wording for each refusal. Each rule has its own message so a test can
 //! tell which one fired.
 
@@ -7,7 +7,7 @@ use std::fmt::Display;
 
 use axum::response::Response;
 use base64::Engine;
-use studio_models::Family;
+use studio_catalog::Family;
 
 use crate::routes::invalid;
 
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(list(&[4, 6, 8]), "[4, 6, 8]");
         assert_eq!(seconds_or(&[8]), "8s");
         assert_eq!(seconds_or(&[4, 6, 8]), "4s, 6s or 8s");
-        let c = studio_models::Catalog::builtin();
+        let c = studio_catalog::Catalog::builtin();
         let pro = c.family_of("gemini-3-pro-image").unwrap();
         assert_eq!(image_aspect_ratios(pro).len(), 10);
         let nb = c.family_of("gemini-nano-banana-3").unwrap();

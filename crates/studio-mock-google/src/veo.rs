@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
+use studio_catalog::Family;
 use studio_core::{AspectRatio, ClipSeconds, Quality};
 use studio_media::{ClipRequest, MediaProvider, TaskCtx};
-use studio_models::Family;
 
 use crate::faults::Faults;
 use crate::routes::{

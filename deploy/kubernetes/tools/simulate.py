@@ -22,7 +22,7 @@ into the fast role's scaler; and two synthesized from the bench figures in docs/
    26-31 s).
 2. studio clips: the slow queue from zero: 12 renders of 7 clips submitted within a minute and 6
    more 20 minutes later; each render runs at most 4 clips at once (Tuning::max_parallel_segments)
-   and a clip takes Veo's typical 120 s +-25 % (crates/studio-models/models.toml).
+   and a clip takes Veo's typical 120 s +-25 % (crates/studio-catalog/models.toml).
 """
 import math
 import os

@@ -3,8 +3,8 @@
 //! come from the plan recorded in history, amounts are whole micro-dollars.
 
 use serde_json::Value;
+use studio_catalog::{clip_plan, Family};
 use studio_core::{BudgetState, Quality, Usage, Usd};
-use studio_models::{clip_plan, Family};
 
 use crate::messages::UnitPrices;
 

@@ -5,13 +5,13 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::Value;
 
 use futures::future::{join_all, select, select_all, Either, LocalBoxFuture};
+use studio_catalog::{check_clip, check_first_frame, Problem, VideoRules};
 use studio_core::project::MAX_SCENARIOS;
 use studio_core::{
     CharacterImages, Progress, Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage, Take,
     Usage, Usd, Version, VideoRequest, VideoResult,
 };
 use studio_media::error::INVALID_INPUT_ERROR;
-use studio_models::{check_clip, check_first_frame, Problem, VideoRules};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, ApplicationFailure, SyncWorkflowContext, WorkflowContext,

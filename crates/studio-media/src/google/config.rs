@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorClass, MediaError};
 
-pub use studio_models::Backend;
-use studio_models::{Catalog, VertexLocation};
+pub use studio_catalog::Backend;
+use studio_catalog::{Catalog, VertexLocation};
 
 const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
 /// Where Cloud Storage's JSON API is served (a mock's origin replaces it).
@@ -445,7 +445,7 @@ impl GoogleConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use studio_models::Role;
+    use studio_catalog::Role;
 
     /// A model of the first family with `role` and this Vertex location, named from the
     /// table's own pattern (no model id in code).

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use studio_catalog::{Catalog, ListedModel, Preference, Role};
 use studio_core::Quality;
-use studio_models::{Catalog, ListedModel, Preference, Role};
 
 use super::{Backend, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
@@ -227,7 +227,7 @@ impl GoogleProvider {
         role: Role,
         pinned: Option<&str>,
         pref: Preference,
-    ) -> Result<studio_models::Choice, MediaError> {
+    ) -> Result<studio_catalog::Choice, MediaError> {
         let catalog = Catalog::builtin();
         let backend = self.config.backend;
         let unsupported = |model: &str, why: String| MediaError::Provider {
@@ -266,7 +266,7 @@ impl GoogleProvider {
                         ),
                     ));
                 }
-                Ok(studio_models::Choice {
+                Ok(studio_catalog::Choice {
                     model: model.to_owned(),
                     family: family.clone(),
                 })
@@ -319,12 +319,12 @@ impl GoogleProvider {
         pinned: Option<&str>,
         pref: Preference,
         task: &TaskCtx,
-    ) -> Result<studio_models::Choice, MediaError> {
+    ) -> Result<studio_catalog::Choice, MediaError> {
         let mut d = d.clone();
         loop {
             let choice = self.pick(&d, role, pinned, pref)?;
             let probe = self.config.backend == Backend::Vertex
-                && choice.family.route == studio_models::Route::PredictLongRunning;
+                && choice.family.route == studio_catalog::Route::PredictLongRunning;
             if !probe || self.callable(&choice.model, task).await? {
                 return Ok(choice);
             }
@@ -455,7 +455,7 @@ pub fn cached_plan(
         Some(p) if catalog.retired(p).is_none() => catalog
             .family_of(p)
             .filter(|f| f.role == role)
-            .map(|f| studio_models::Choice {
+            .map(|f| studio_catalog::Choice {
                 model: p.to_owned(),
                 family: f.clone(),
             }),

@@ -3,7 +3,7 @@
 //! reqwest (rustls).
 //!
 //! No model is named here: the key's models are listed ([`discovery`]) and matched to the
-//! families of `studio-models`' table, whose route decides how a clip is asked for. The wire
+//! families of `studio-catalog`' table, whose route decides how a clip is asked for. The wire
 //! formats and failure classes follow `../shared/google-2026.md`. Every request can be cancelled
 //! mid-flight, every error names provider, model, HTTP status and the server's message, a
 //! credential goes only to the origins it belongs to ([`GoogleConfig::credential_origins`]),
@@ -35,8 +35,8 @@ use crate::provider::{ClipRequest, ImageRequest, MediaProvider, ModelPlan};
 use crate::task::TaskCtx;
 use auth::Auth;
 use classify::CallSite;
+use studio_catalog::{Catalog, Choice, Role, Route};
 use studio_core::Quality;
-use studio_models::{Catalog, Choice, Role, Route};
 
 pub struct GoogleProvider {
     config: GoogleConfig,
@@ -452,7 +452,7 @@ impl MediaProvider for GoogleProvider {
             .as_ref()
             .is_some_and(|v| v.output_gcs_uri.is_none());
         if bucketless && family.route == Route::Interactions {
-            let resolution = studio_models::clip_plan(family, quality, 0, 0).resolution;
+            let resolution = studio_catalog::clip_plan(family, quality, 0, 0).resolution;
             let shortest = family.durations.iter().copied().min().unwrap_or(1);
             if !family.inline_fits(&resolution, shortest) {
                 return Err(self.site(&plan.video.model).error(

@@ -6,7 +6,7 @@ use std::path::Path;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use studio_models::{clip_plan, Choice};
+use studio_catalog::{clip_plan, Choice};
 
 use super::classify::{rpc_code_class, CallSite};
 use super::{b64, longrun, read_image, Backend, GoogleProvider};
