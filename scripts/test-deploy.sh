@@ -2,7 +2,7 @@
 # The Kubernetes deployment (deploy/kubernetes/), checked offline: every overlay rendered and each
 # object validated against the vendored Kubernetes 1.31 and KEDA 2.20 schemas, then the KEDA/HPA
 # arithmetic simulated on a backlog curve. No cluster is involved. The Rust side of the checks
-# (names, ports, metrics, drain against the worker's code) is crates/studio-cli/tests/deploy.rs.
+# (names, ports, metrics, drain against the worker's code) is crates/studio-system-tests/tests/deploy.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHECK_JSONSCHEMA_VERSION=0.39.0

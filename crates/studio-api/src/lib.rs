@@ -30,6 +30,17 @@ pub use studio::{
     estimate, price, Estimate, Health, JobDetail, JobView, QueueView, RenderStarted, Start, Studio,
     VersionView, WorkflowView,
 };
-pub use studio_core::{DataDir, JobStatus};
-pub use studio_engine::cap_malloc_arenas;
-pub use studio_engine::config::QueueRole;
+pub use studio_core::{DataDir, JobStatus, ProviderKind, QueueRole};
+
+/// Caps glibc's malloc arenas for this process before its first thread starts (the window and
+/// the CLI call it first thing): the engine's reasons and measurements are on
+/// `studio_engine::cap_malloc_arenas`.
+pub fn cap_malloc_arenas() {
+    studio_engine::cap_malloc_arenas()
+}
+
+/// What is missing of ffmpeg/ffprobe, with how to get it (None: both run). An AppImage carries
+/// no ffmpeg, so the window says so at start rather than at the first render's last step.
+pub fn missing_tools() -> Option<String> {
+    studio_media::Ffmpeg::from_env().missing_tools()
+}

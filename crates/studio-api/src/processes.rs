@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use studio_engine::config::QueueRole;
+use studio_core::QueueRole;
 use studio_engine::devserver::DevServer;
 use studio_engine::worker::WorkerThread;
 

@@ -44,12 +44,10 @@ fn input_arg(source: &Path) -> Result<std::ffi::OsString, ApiError> {
     Ok(arg)
 }
 
-/// A cached PNG thumbnail of a video's frame at 1 s (the segment strip), made with ffmpeg.
-pub async fn video_thumbnail(
-    source: &Path,
-    cache_dir: &Path,
-    ffmpeg: &studio_media::Ffmpeg,
-) -> Result<PathBuf, ApiError> {
+/// A cached PNG thumbnail of a video's frame at 1 s (the segment strip), made with the ffmpeg
+/// the studio runs everywhere (`STUDIO_FFMPEG`, else the one on `PATH`).
+pub async fn video_thumbnail(source: &Path, cache_dir: &Path) -> Result<PathBuf, ApiError> {
+    let ffmpeg = studio_media::Ffmpeg::from_env();
     // Artifacts are content-addressed, so the file name is already a content key.
     let stem = source
         .file_stem()

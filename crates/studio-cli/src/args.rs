@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use studio_api::QueueRole;
-use studio_core::{ClipSeconds, Quality};
-use studio_media::ProviderKind;
+use studio_core::{ClipSeconds, ProviderKind, Quality, QueueRole};
 
 #[derive(Parser)]
 #[command(

@@ -13,6 +13,7 @@ pub mod project;
 pub mod quality;
 pub mod takes;
 pub mod timeline;
+pub mod worker;
 
 pub use atomic::{replace_with, write_atomic, FileLock, Mode as FileMode};
 pub use data_dir::DataDir;
@@ -29,3 +30,4 @@ pub use project::{
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
 pub use timeline::{TimelineEntry, TimelineKind};
+pub use worker::{parse_queue_roles, ProviderKind, QueueRole};

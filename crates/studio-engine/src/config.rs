@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use studio_core::{ProviderKind, QueueRole};
 use studio_media::google::StoredSecret;
-use studio_media::ProviderKind;
 
-use crate::error::{EngineError, Result};
 use crate::names;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,59 +65,6 @@ pub struct TlsSettings {
     pub client_key: Option<PathBuf>,
     /// Name to verify the server's certificate against, when it differs from the address.
     pub server_name: Option<String>,
-}
-
-/// The two kinds of work a worker can poll for. Fast work (workflow tasks, character images,
-/// stitching) takes seconds and little memory; slow work (video clips, 4K enhance) takes minutes
-/// and waits on a paid provider, so operators size and place it separately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum QueueRole {
-    Fast,
-    Slow,
-}
-
-impl QueueRole {
-    pub const ALL: [QueueRole; 2] = [QueueRole::Fast, QueueRole::Slow];
-}
-
-impl std::fmt::Display for QueueRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            QueueRole::Fast => "fast",
-            QueueRole::Slow => "slow",
-        })
-    }
-}
-
-impl std::str::FromStr for QueueRole {
-    type Err = EngineError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim() {
-            "fast" => Ok(QueueRole::Fast),
-            "slow" => Ok(QueueRole::Slow),
-            other => Err(EngineError::Config(format!(
-                "unknown queue {other:?}: expected fast, slow or fast,slow"
-            ))),
-        }
-    }
-}
-
-/// Parses `--queues fast,slow` (any order, duplicates ignored).
-pub fn parse_queue_roles(list: &str) -> Result<Vec<QueueRole>> {
-    let mut roles = Vec::new();
-    for part in list.split(',').filter(|p| !p.trim().is_empty()) {
-        let role: QueueRole = part.parse()?;
-        if !roles.contains(&role) {
-            roles.push(role);
-        }
-    }
-    if roles.is_empty() {
-        return Err(EngineError::Config(
-            "no queue given: expected fast, slow or fast,slow".into(),
-        ));
-    }
-    Ok(roles)
 }
 
 /// Limits of one worker process. Each is `"auto"` (the default) or a number; `"auto"` is sized
@@ -375,13 +321,6 @@ mod tests {
         };
         assert_eq!(w.queue(QueueRole::Slow), "video-slow");
         assert_eq!(w.slow_queue_for_input().as_deref(), Some("video-slow"));
-        assert_eq!(
-            parse_queue_roles("slow, fast,slow").unwrap(),
-            vec![QueueRole::Slow, QueueRole::Fast]
-        );
-        let err = parse_queue_roles("fast,medium").unwrap_err().to_string();
-        assert!(err.contains("\"medium\""), "{err}");
-        assert!(parse_queue_roles(",").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use studio_core::{CharacterSpec, Quality, Stage};
 use studio_engine::messages::RegenerateRequest;
 use studio_engine::names;
+use studio_engine::versions::{next_version, VersionChange};
 use studio_media::{Ffmpeg, ProviderKind};
 use studio_testkit::*;
 
@@ -108,11 +109,15 @@ async fn histories_of_every_kind_of_job_replay() {
     let id = env.job_id("version");
     env.start(&id, input(two(), Quality::Standard)).await;
     env.result(&id).await.unwrap();
-    let session = env.api(|_| {}).await;
-    session
-        .regenerate(&id, "scene-2", Some("b lands in the rain".into()))
-        .await
-        .unwrap();
+    // The next version as the studio starts one: the job's own input, one scenario changed.
+    let last = env.client.result(&id).await.unwrap();
+    let previous = env.client.input(&id).await.unwrap();
+    let change = VersionChange::Regenerate {
+        scenario_id: "scene-2".into(),
+        prompt: Some("b lands in the rain".into()),
+    };
+    let next = next_version(previous, &last, change).unwrap();
+    env.client.start_render(&id, next).await.unwrap();
     let r = env.result(&id).await.unwrap();
     assert_eq!(r.versions.len(), 2);
     recorded.push(("version-2", record_history(&env, &id, "version-2").await));

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use object_store::ObjectStore;
 use studio_core::Quality;
-use studio_engine::config::{QueueRole, WorkerSettings};
+use studio_core::QueueRole;
+use studio_engine::config::WorkerSettings;
 use studio_engine::devserver::free_port;
 use studio_engine::history::ActivityOutcome;
 use studio_engine::names;

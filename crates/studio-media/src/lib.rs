@@ -18,9 +18,10 @@ pub mod task;
 
 pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
 pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
-pub use provider::{
-    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, ProviderKind, Toolkit,
-};
+pub use provider::{Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, Toolkit};
 pub use shared::SharedStore;
 pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch};
+/// Which provider a worker uses: a plain value of `studio-core`, named here too because
+/// choosing a provider is this crate's job ([`Toolkit::build`]).
+pub use studio_core::ProviderKind;
 pub use task::{TaskCtx, TaskProgress};

@@ -5,13 +5,12 @@
 //! never see Temporal, the artifact store or API keys of other providers.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use studio_catalog::{Catalog, Choice, VideoRules};
-use studio_core::{AspectRatio, ClipSeconds, Quality};
+use studio_core::{AspectRatio, ClipSeconds, ProviderKind, Quality};
 
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};
@@ -199,71 +198,6 @@ impl Finisher for FfmpegFinisher {
 
     async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
         self.ffmpeg.last_frame(clip, out, task).await
-    }
-}
-
-/// Which provider a worker uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Deterministic local PNGs and H.264 clips; no network, no keys.
-    #[default]
-    Offline,
-    /// Fixed-latency placeholders for measuring orchestration alone.
-    Bench,
-    /// Nano Banana and Gemini Omni (or Veo, where listed) on the Gemini Developer API (API key).
-    Gemini,
-    /// Nano Banana, Veo and Gemini Omni on Vertex AI (OAuth).
-    Vertex,
-}
-
-impl ProviderKind {
-    /// The provider when none is chosen explicitly, following Google's client conventions:
-    /// `GOOGLE_GENAI_USE_VERTEXAI=true` selects Vertex, an API key in `GEMINI_API_KEY` or
-    /// `GOOGLE_API_KEY` selects Gemini, and with no keys the offline provider runs.
-    pub fn from_google_env() -> ProviderKind {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let vertex = env("GOOGLE_GENAI_USE_VERTEXAI")
-            .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-            .unwrap_or(false);
-        if vertex {
-            ProviderKind::Vertex
-        } else if env("GEMINI_API_KEY")
-            .or_else(|| env("GOOGLE_API_KEY"))
-            .is_some()
-        {
-            ProviderKind::Gemini
-        } else {
-            ProviderKind::Offline
-        }
-    }
-}
-
-impl FromStr for ProviderKind {
-    type Err = studio_core::ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "offline" => Ok(ProviderKind::Offline),
-            "bench" => Ok(ProviderKind::Bench),
-            "gemini" => Ok(ProviderKind::Gemini),
-            "vertex" => Ok(ProviderKind::Vertex),
-            _ => Err(studio_core::ParseError {
-                what: "provider",
-                value: s.into(),
-                expected: "offline, gemini, vertex, bench",
-            }),
-        }
-    }
-}
-
-impl std::fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ProviderKind::Offline => "offline",
-            ProviderKind::Bench => "bench",
-            ProviderKind::Gemini => "gemini",
-            ProviderKind::Vertex => "vertex",
-        })
     }
 }
 

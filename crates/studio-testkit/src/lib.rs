@@ -10,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use studio_api::{Settings, Studio};
+use studio_core::QueueRole;
 use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
-use studio_engine::config::{QueueRole, WorkerSettings};
+use studio_engine::config::WorkerSettings;
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
 use studio_engine::worker::{WorkerSpec, WorkerThread};
@@ -184,21 +184,6 @@ impl Env {
             .start_render(id, input)
             .await
             .unwrap_or_else(|e| panic!("start {id}: {e}"));
-    }
-
-    /// The studio (`studio-api`, the door the CLI and window use) on this test's server, queue
-    /// and data dir, starting nothing of its own, with the tests' tuning and the cache off
-    /// unless `tweak` turns it on.
-    pub async fn api(&self, tweak: impl FnOnce(&mut Settings)) -> Studio {
-        let mut s = Settings::default();
-        s.temporal.address = Some(format!("127.0.0.1:{}", server_port()));
-        s.worker.set_task_queue(self.queue.clone());
-        s.tuning = Some(Tuning::fast());
-        s.use_cache = false;
-        tweak(&mut s);
-        Studio::connect(self.data.path(), s)
-            .await
-            .expect("studio connects")
     }
 
     /// `studio` with this test's server, queue and data dir.

@@ -3,7 +3,8 @@
 
 use anyhow::{Context, Result};
 use studio_api::models::ModelReport;
-use studio_api::{CacheView, KeysUpdate, KeysView, QueueRole, QueueView, Studio};
+use studio_api::{CacheView, KeysUpdate, KeysView, QueueView, Studio};
+use studio_core::QueueRole;
 
 use crate::args::KeyName;
 use crate::output::Out;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use studio_api::Settings;
 use studio_core::Quality;
-use studio_engine::config::QueueRole;
+use studio_core::QueueRole;
 use studio_engine::history::{ActivityOutcome, ActivityRecord};
 use studio_engine::worker::WorkerThread;
 use studio_engine::{names, RenderInput};

@@ -47,7 +47,7 @@ async fn duration(r: &VideoResult) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     let env = Env::new("regen").await;
-    let session = env.api(|_| {}).await;
+    let session = studio_system_tests::api(&env, |_| {}).await;
     let id = env.job_id("job");
     let scenes = ["a", "b", "c", "d", "e"];
     env.start(
@@ -151,7 +151,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
     let env = Env::new("update").await;
-    let session = env.api(|_| {}).await;
+    let session = studio_system_tests::api(&env, |_| {}).await;
     let id = env.job_id("job");
     let mut inp = input(
         vec![scenario("a", 8), scenario("b", 8), scenario("c", 8)],

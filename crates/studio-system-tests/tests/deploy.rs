@@ -9,8 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 use studio_api::Settings;
+use studio_core::{parse_queue_roles, QueueRole};
 use studio_engine::client::QueueStatus;
-use studio_engine::config::{parse_queue_roles, QueueRole, WorkerSettings};
+use studio_engine::config::WorkerSettings;
 use studio_engine::metrics::{self, MetricsEndpoint};
 use studio_engine::names;
 
