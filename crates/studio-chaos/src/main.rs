@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
+use rustix::process::{kill_process, Pid, Signal};
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history::{self, ActivityOutcome};
 use studio_engine::{names, Endpoint, StudioClient};
@@ -145,11 +146,11 @@ fn write_projects(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect()
 }
 
-fn signal(pid: u32, sig: libc::c_int) {
-    // SAFETY: kill(2) on a PID of a child of ours.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::kill(pid as libc::pid_t, sig);
+/// Sends `sig` to a child of ours. A refusal means it has already exited, which the `wait`
+/// that follows every signal sees.
+fn signal(pid: u32, sig: Signal) {
+    if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+        let _ = kill_process(pid, sig);
     }
 }
 
@@ -243,7 +244,7 @@ async fn reference(
         let path = String::from_utf8(out.stdout)?.trim().to_owned();
         names.push(object_name(&path)?);
     }
-    signal(worker.id(), libc::SIGTERM);
+    signal(worker.id(), Signal::TERM);
     worker.wait()?;
     Ok(names)
 }
@@ -438,7 +439,7 @@ async fn main() -> Result<()> {
                 if !studio_testkit::ffmpeg_children(&data.display().to_string(), pid).is_empty() {
                     busy_worker_kills += 1;
                 }
-                signal(pid, libc::SIGKILL);
+                signal(pid, Signal::KILL);
                 run.workers[i].wait()?;
                 run.workers[i] = h.worker()?;
             }
@@ -453,7 +454,7 @@ async fn main() -> Result<()> {
                 }
                 let job = running[rng.usize(0..running.len())];
                 let mut child = run.clients.remove(&job).expect("present");
-                signal(child.id(), libc::SIGKILL);
+                signal(child.id(), Signal::KILL);
                 child.wait()?;
                 run.client_restarts += 1;
                 run.clients.insert(job, h.client(job)?);
@@ -497,7 +498,7 @@ async fn main() -> Result<()> {
 
     // Stop the workers the way an operator would (SIGTERM drains), then look for orphans.
     for w in &mut run.workers {
-        signal(w.id(), libc::SIGTERM);
+        signal(w.id(), Signal::TERM);
     }
     for w in &mut run.workers {
         w.wait()?;

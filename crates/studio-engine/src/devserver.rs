@@ -227,12 +227,12 @@ impl DevServer {
         let Some(mut child) = self.child.take() else {
             return;
         };
+        // A refusal means the server has already exited: the wait below sees it.
         #[cfg(unix)]
-        // SAFETY: plain kill(2) on the PID of our own child.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-        }
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::TERM,
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
