@@ -13,8 +13,9 @@ use studio_core::DataDir;
 use studio_engine::config::{TemporalSettings, WorkerSettings};
 use studio_engine::worker::WorkerSpec;
 use studio_engine::{Endpoint, RenderInput, Tuning};
-use studio_media::google::{GoogleSettings, StoredSecret};
+use studio_media::google::GoogleSettings;
 use studio_media::{ArtifactSettings, ProviderKind};
+use studio_secrets::StoredSecret;
 use studio_secrets::{SecretName, Secrets};
 
 use crate::error::{ApiError, ErrorCode};
@@ -226,7 +227,7 @@ impl Settings {
     /// The models (image, video) a worker started from these settings would generate with at
     /// `quality`, as usage and prices name them: for Google, the pins, else the choice from
     /// the last listing cached in the data dir (None until the key's models were listed).
-    pub fn models(&self, quality: studio_core::Quality) -> Option<studio_media::ModelPlan> {
+    pub(crate) fn models(&self, quality: studio_core::Quality) -> Option<studio_media::ModelPlan> {
         let backend = match self.provider() {
             ProviderKind::Offline => return studio_media::ModelPlan::local("offline").ok(),
             ProviderKind::Bench => return studio_media::ModelPlan::local("bench").ok(),
@@ -237,7 +238,7 @@ impl Settings {
     }
 
     /// The input of a render of `request` with these settings' tuning and queues.
-    pub fn render_input(&self, request: studio_core::VideoRequest) -> RenderInput {
+    pub(crate) fn render_input(&self, request: studio_core::VideoRequest) -> RenderInput {
         RenderInput {
             request,
             tuning: self.tuning,
@@ -249,7 +250,7 @@ impl Settings {
 
     /// The Temporal frontend these settings name: envconfig with the studio's settings on
     /// top, else the embedded dev server's port.
-    pub fn endpoint(&self) -> Result<Endpoint, ApiError> {
+    pub(crate) fn endpoint(&self) -> Result<Endpoint, ApiError> {
         Ok(Endpoint::resolve(&self.temporal)?)
     }
 
@@ -319,7 +320,7 @@ impl Settings {
     }
 
     /// A worker on both queues as these settings describe it, keeping media in `data_dir`.
-    pub fn worker_spec(&self, endpoint: Endpoint, data_dir: &DataDir) -> WorkerSpec {
+    pub(crate) fn worker_spec(&self, endpoint: Endpoint, data_dir: &DataDir) -> WorkerSpec {
         let mut spec = WorkerSpec::new(endpoint, self.worker.clone(), data_dir.artifacts());
         spec.provider = self.provider();
         spec.store = self.artifacts.clone();

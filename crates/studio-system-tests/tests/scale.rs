@@ -308,9 +308,8 @@ async fn split_queues_send_clips_to_slow_workers_only() {
     };
     let fast = WorkerThread::spawn(spec(vec![QueueRole::Fast])).unwrap();
     let id = env.job_id("job");
-    let mut inp: RenderInput = settings
-        .render_input(input(vec![scenario("a", 4), scenario("b", 4)], Quality::Standard).request);
-    inp.tuning = Some(studio_engine::Tuning::fast());
+    let mut inp: RenderInput = input(vec![scenario("a", 4), scenario("b", 4)], Quality::Standard);
+    inp.slow_queue = settings.worker.slow_queue_for_input();
     assert_eq!(inp.slow_queue.as_deref(), Some(slow_queue.as_str()));
     env.start(&id, inp).await;
 

@@ -14,44 +14,13 @@ use crate::error::{ErrorClass, MediaError};
 
 pub use studio_catalog::Backend;
 use studio_catalog::{Catalog, VertexLocation};
+use studio_secrets::StoredSecret;
 
 const GEMINI_ORIGIN: &str = "https://generativelanguage.googleapis.com";
 /// Where Cloud Storage's JSON API is served (a mock's origin replaces it).
 pub(crate) const STORAGE_ORIGIN: &str = "https://storage.googleapis.com";
 /// How long a discovered model list is trusted before it is listed again.
 const MODELS_MAX_AGE_SECS: u64 = 6 * 3600;
-
-/// A key read from the OS keyring (or the studio's private key file) when settings load: held in
-/// memory only, never serialized, never printed.
-#[derive(Clone, Default)]
-pub struct StoredSecret(pub Option<SecretString>);
-
-impl StoredSecret {
-    pub fn new(value: Option<String>) -> Self {
-        StoredSecret(value.map(SecretString::from))
-    }
-
-    pub fn is_set(&self) -> bool {
-        self.0.is_some()
-    }
-}
-
-impl PartialEq for StoredSecret {
-    fn eq(&self, other: &Self) -> bool {
-        use secrecy::ExposeSecret;
-        self.0.as_ref().map(|s| s.expose_secret()) == other.0.as_ref().map(|s| s.expose_secret())
-    }
-}
-
-impl std::fmt::Debug for StoredSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.is_set() {
-            "StoredSecret(set)"
-        } else {
-            "StoredSecret(none)"
-        })
-    }
-}
 
 /// The `google` section of the worker's settings (no secrets in here).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,7 +27,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use base64::Engine;
 
-pub use config::{Backend, GoogleConfig, GoogleSettings, StoredSecret};
+pub use config::{Backend, GoogleConfig, GoogleSettings};
 pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
@@ -513,7 +513,7 @@ mod trust_tests {
             return; // STUDIO_GOOGLE_BASE_URL or GOOGLE_CLOUD_LOCATION replace what is checked.
         }
         let settings = GoogleSettings {
-            stored_api_key: StoredSecret::new(Some("k".into())),
+            stored_api_key: studio_secrets::StoredSecret::new(Some("k".into())),
             project: Some("p".into()),
             location: Some("europe-west4".into()),
             ..Default::default()
@@ -688,7 +688,7 @@ mod trust_tests {
         tokio::spawn(serve(home, "home", route.clone(), log.clone()));
         tokio::spawn(serve(away, "away", route, log.clone()));
         let settings = GoogleSettings {
-            stored_api_key: StoredSecret::new(Some("k".into())),
+            stored_api_key: studio_secrets::StoredSecret::new(Some("k".into())),
             base_url: Some(home_url.clone()),
             ..Default::default()
         };
