@@ -7,6 +7,7 @@ use std::fmt::Display;
 
 use axum::response::Response;
 use base64::Engine;
+use image::ImageFormat;
 use studio_catalog::Family;
 
 use crate::routes::invalid;
@@ -29,16 +30,14 @@ impl InputImage {
     }
 }
 
-/// The image type of `bytes`, by their magic numbers.
+/// The image type of `bytes`, by their magic numbers: PNG, JPEG or WebP, the input images
+/// Google takes (any other format, GIF included, is unreadable to it).
 pub(crate) fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
+    match image::guess_format(bytes).ok()? {
+        format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => {
+            Some(format.to_mime_type())
+        }
+        _ => None,
     }
 }
 
@@ -206,5 +205,69 @@ mod tests {
         assert_eq!(image_aspect_ratios(pro).len(), 10);
         let nb = c.family_of("gemini-nano-banana-3").unwrap();
         assert!(image_aspect_ratios(nb).iter().any(|a| a == "1:8"));
+    }
+
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(4, 4, image::Rgb([30, 120, 200]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).expect("encode");
+        out.into_inner()
+    }
+
+    /// Real PNG, JPEG and WebP files are read for what they are, whatever they are called;
+    /// anything else (GIF, text) is unreadable, and a label that lies is refused.
+    #[test]
+    fn real_images_are_sniffed_and_others_refused() {
+        use image::ImageFormat::{Jpeg, Png, WebP};
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        for (format, mime) in [
+            (Png, "image/png"),
+            (Jpeg, "image/jpeg"),
+            (WebP, "image/webp"),
+        ] {
+            let bytes = encoded(format);
+            assert_eq!(sniff(&bytes), Some(mime));
+            let image = image_from(&b64(&bytes), Some(mime), "i", "data", "mimeType").unwrap();
+            assert_eq!((image.bytes, image.mime), (bytes, mime));
+        }
+        assert_eq!(sniff(b"GIF89a\x01\x00\x01\x00"), None);
+        assert_eq!(sniff(b"not a picture"), None);
+        assert_eq!(sniff(b""), None);
+        let text = image_from(
+            &b64(b"not a picture"),
+            Some("image/png"),
+            "i",
+            "data",
+            "mimeType",
+        );
+        assert_eq!(message(text.unwrap_err()), UNREADABLE_IMAGE);
+        // A JPEG renamed (and labelled) PNG.
+        let renamed = image_from(
+            &b64(&encoded(Jpeg)),
+            Some("image/png"),
+            "i",
+            "data",
+            "mimeType",
+        );
+        assert_eq!(
+            message(renamed.unwrap_err()),
+            "The mimeType \"image/png\" of i does not match its bytes, which are image/jpeg."
+        );
+    }
+
+    /// The message of a Google error answer.
+    fn message(r: Response) -> String {
+        assert_eq!(r.status(), 400);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(r.into_body(), 1 << 20))
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
