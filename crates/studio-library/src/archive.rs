@@ -1,8 +1,9 @@
 //! Character archives: an uncompressed tar (the images are compressed already) holding
 //! `manifest.json` and each character's files under `<id>/`.
 
+use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -105,96 +106,164 @@ fn safe_name(name: &str) -> bool {
 
 /// Unpacks and checks an archive into `staging`; returns its characters, whose files are in
 /// `staging/<id>/`.
+///
+/// Three steps, each refusing the archive with a named reason: unpack the entries (bounded in
+/// size and number), check the manifest's characters against the files unpacked, and drop the
+/// files the manifest does not name.
 pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
-    let bad = |message: String| LibraryError::BadArchive {
-        path: path.to_owned(),
-        message,
-    };
     let file = std::fs::File::open(path).map_err(io(path))?;
     std::fs::create_dir_all(staging).map_err(io(staging))?;
-    let mut manifest: Option<Manifest> = None;
-    let (mut total, mut count) = (0u64, 0usize);
-    let mut archive = tar::Archive::new(file);
-    let entries = archive
-        .entries()
-        .map_err(|e| bad(format!("not a tar archive ({e})")))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| {
-            bad(format!(
-                "it is not a character archive, or it is damaged or truncated ({e})"
-            ))
-        })?;
-        let name = entry
-            .path()
-            .map_err(|e| bad(format!("a path is not valid ({e})")))?
-            .to_string_lossy()
-            .into_owned();
-        if entry.header().entry_type().is_dir() {
-            continue;
+    let reading = Reading { path, staging };
+    let manifest = reading.unpack(file)?;
+    let listed = reading.check_characters(&manifest.characters)?;
+    drop_unlisted(staging, &listed)?;
+    Ok(manifest.characters)
+}
+
+/// One archive being read into its staging folder: what every refusal names.
+struct Reading<'a> {
+    path: &'a Path,
+    staging: &'a Path,
+}
+
+/// Entries and bytes unpacked so far, held against [`MAX_ENTRIES`] and [`MAX_TOTAL`].
+#[derive(Default)]
+struct Tally {
+    count: usize,
+    total: u64,
+}
+
+impl Reading<'_> {
+    /// The archive refused, with why.
+    fn bad(&self, message: String) -> LibraryError {
+        LibraryError::BadArchive {
+            path: self.path.to_owned(),
+            message,
         }
+    }
+
+    /// Unpacks every file entry into the staging folder and returns the manifest: each entry
+    /// is checked ([`Reading::admit`]) before its bytes are read, so a hostile archive is
+    /// refused before it fills the disk.
+    fn unpack(&self, file: std::fs::File) -> Result<Manifest> {
+        let mut manifest: Option<Manifest> = None;
+        let mut tally = Tally::default();
+        let mut archive = tar::Archive::new(file);
+        let entries = archive
+            .entries()
+            .map_err(|e| self.bad(format!("not a tar archive ({e})")))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| {
+                self.bad(format!(
+                    "it is not a character archive, or it is damaged or truncated ({e})"
+                ))
+            })?;
+            let name = entry
+                .path()
+                .map_err(|e| self.bad(format!("a path is not valid ({e})")))?
+                .to_string_lossy()
+                .into_owned();
+            if entry.header().entry_type().is_dir() {
+                continue;
+            }
+            self.admit(&name, &entry, &mut tally)?;
+            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| self.bad(format!("{name:?} is truncated ({e})")))?;
+            if name == MANIFEST {
+                manifest = Some(self.parse_manifest(&bytes)?);
+            } else {
+                self.stage(&name, &bytes)?;
+            }
+        }
+        manifest
+            .ok_or_else(|| self.bad("it has no manifest.json (is it a character archive?)".into()))
+    }
+
+    /// Refuses an entry that is not a regular file, is too large, or takes the archive over
+    /// its count or size limits; counts it otherwise.
+    fn admit<R: Read>(
+        &self,
+        name: &str,
+        entry: &tar::Entry<'_, R>,
+        tally: &mut Tally,
+    ) -> Result<()> {
         if !entry.header().entry_type().is_file() {
-            return Err(bad(format!("{name:?} is not a regular file")));
+            return Err(self.bad(format!("{name:?} is not a regular file")));
         }
         if entry.size() > MAX_FILE {
-            return Err(bad(format!(
-                "{name:?} is larger than {} MiB",
-                MAX_FILE >> 20
-            )));
+            return Err(self.bad(format!("{name:?} is larger than {} MiB", MAX_FILE >> 20)));
         }
-        count += 1;
-        total += entry.size();
-        if count > MAX_ENTRIES {
-            return Err(bad(format!("it holds more than {MAX_ENTRIES} files")));
+        tally.count += 1;
+        tally.total += entry.size();
+        if tally.count > MAX_ENTRIES {
+            return Err(self.bad(format!("it holds more than {MAX_ENTRIES} files")));
         }
-        if total > MAX_TOTAL {
-            return Err(bad(format!(
+        if tally.total > MAX_TOTAL {
+            return Err(self.bad(format!(
                 "its files add up to more than {} GiB",
                 MAX_TOTAL >> 30
             )));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name:?} is truncated ({e})")))?;
-        if name == MANIFEST {
-            // Format and version first: a newer archive is refused as newer, whatever else
-            // its manifest holds (and before any of its files is unpacked: the manifest is
-            // the first entry of an archive).
-            check_format(&bytes).map_err(bad)?;
-            let m: Manifest = serde_json::from_slice(&bytes)
-                .map_err(|e| bad(format!("manifest.json is not valid ({e})")))?;
-            manifest = Some(m);
-            continue;
-        }
+        Ok(())
+    }
+
+    /// Format and version first: a newer archive is refused as newer, whatever else its
+    /// manifest holds (and before any of its files is unpacked: the manifest is the first
+    /// entry of an archive).
+    fn parse_manifest(&self, bytes: &[u8]) -> Result<Manifest> {
+        check_format(bytes).map_err(|m| self.bad(m))?;
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.bad(format!("manifest.json is not valid ({e})")))
+    }
+
+    /// Writes a character's file to `staging/<id>/<file>`; any other path (a folder deeper,
+    /// `..`, an unsafe id) is refused rather than written outside the staging folder.
+    fn stage(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let (id, file) = name
             .split_once('/')
             .filter(|(id, file)| safe_id(id) && safe_name(file))
-            .ok_or_else(|| bad(format!("unexpected path {name:?}")))?;
-        let dir = staging.join(id);
+            .ok_or_else(|| self.bad(format!("unexpected path {name:?}")))?;
+        let dir = self.staging.join(id);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let dest = dir.join(file);
-        write_durable(&dest, &bytes)?;
+        write_durable(&dir.join(file), bytes)
     }
-    let m = manifest
-        .ok_or_else(|| bad("it has no manifest.json (is it a character archive?)".into()))?;
-    if m.characters.len() > MAX_CHARACTERS {
-        return Err(bad(format!(
-            "it holds {} characters; at most {MAX_CHARACTERS} are imported at once",
-            m.characters.len()
-        )));
+
+    /// Checks the manifest's characters (how many, their ids, their text, their files) and
+    /// returns the staged paths they name: only those are kept.
+    fn check_characters(&self, characters: &[Character]) -> Result<HashSet<PathBuf>> {
+        if characters.len() > MAX_CHARACTERS {
+            return Err(self.bad(format!(
+                "it holds {} characters; at most {MAX_CHARACTERS} are imported at once",
+                characters.len()
+            )));
+        }
+        let mut seen = HashSet::new();
+        let mut listed = HashSet::new();
+        for c in characters {
+            self.check_character(c, &mut seen, &mut listed)?;
+        }
+        Ok(listed)
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut listed = std::collections::HashSet::new();
-    for c in &m.characters {
+
+    /// One character: a safe id not seen before, valid text, and each file it names a safe
+    /// name whose staged bytes are an image (added to `listed`).
+    fn check_character(
+        &self,
+        c: &Character,
+        seen: &mut HashSet<String>,
+        listed: &mut HashSet<PathBuf>,
+    ) -> Result<()> {
         let who = format!(
             "character {:?}",
             c.name.chars().take(60).collect::<String>()
         );
         if !safe_id(&c.id) || !seen.insert(c.id.clone()) {
-            return Err(bad(format!("{who} has a bad or repeated id {:?}", c.id)));
+            return Err(self.bad(format!("{who} has a bad or repeated id {:?}", c.id)));
         }
         if let Err(e) = crate::checked_text(&c.name, &c.base_prompt) {
-            return Err(bad(format!("{who}: {e}")));
+            return Err(self.bad(format!("{who}: {e}")));
         }
         let files = c
             .references
@@ -203,18 +272,23 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
             .chain(c.angles.iter().flat_map(|a| a.files()));
         for f in files {
             if !safe_name(f) {
-                return Err(bad(format!("{who} names a bad file {f:?}")));
+                return Err(self.bad(format!("{who} names a bad file {f:?}")));
             }
-            let p = staging.join(&c.id).join(f);
-            let bytes = std::fs::read(&p).map_err(|_| bad(format!("{who}: {f} is missing")))?;
+            let p = self.staging.join(&c.id).join(f);
+            let bytes =
+                std::fs::read(&p).map_err(|_| self.bad(format!("{who}: {f} is missing")))?;
             if image_ext(&bytes).is_none() {
-                return Err(bad(format!("{who}: {f} is not an image")));
+                return Err(self.bad(format!("{who}: {f} is not an image")));
             }
-            listed.insert(staging.join(&c.id).join(f));
+            listed.insert(p);
         }
+        Ok(())
     }
-    // Files the manifest does not name are dropped, never filed into the library; the
-    // folders' entries are made durable before the index can name them.
+}
+
+/// Files the manifest does not name are dropped, never filed into the library; the folders'
+/// entries are made durable before the index can name them.
+fn drop_unlisted(staging: &Path, listed: &HashSet<PathBuf>) -> Result<()> {
     for dir in std::fs::read_dir(staging).map_err(io(staging))?.flatten() {
         let dir = dir.path();
         for file in std::fs::read_dir(&dir).map_err(io(&dir))?.flatten() {
@@ -225,7 +299,7 @@ pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
         }
         crate::sync_dir(&dir)?;
     }
-    Ok(m.characters)
+    Ok(())
 }
 
 /// The manifest's format and version, checked before the rest of it is read.
