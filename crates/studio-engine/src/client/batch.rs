@@ -1,0 +1,117 @@
+//! Character batches: started, asked for their progress and result, and what they have made
+//! so far read from the histories of all their runs.
+
+use futures::StreamExt;
+use studio_core::{BatchProgress, Character};
+use temporalio_client::errors::WorkflowQueryError;
+use temporalio_client::{
+    WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowListOptions,
+    WorkflowQueryOptions,
+};
+
+use crate::error::{EngineError, Result};
+use crate::messages::{BatchResult, CharacterInput, CharacterOutput};
+use crate::names;
+use crate::workflows::BatchWorkflow;
+
+use super::{interaction, result_error, StudioClient};
+
+impl StudioClient {
+    /// The characters a batch has finished so far, across all its continue-as-new runs, read
+    /// from their histories: each completed `generateCharacterImages` with its input and output.
+    pub async fn batch_characters(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(Character<String>, CharacterOutput)>> {
+        use temporalio_client::WorkflowExecutionInfo;
+        use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+        let mut stream = self.client.list_workflows(
+            format!("WorkflowId = '{}'", id.replace('\'', "")),
+            WorkflowListOptions::builder().limit(1000).build(),
+        );
+        let mut runs = Vec::new();
+        while let Some(item) = stream.next().await {
+            let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
+            runs.push(w.run_id().to_owned());
+        }
+        let mut out = Vec::new();
+        for run in runs {
+            let events = WorkflowExecutionInfo::builder()
+                .namespace(self.client.options().namespace.clone())
+                .workflow_id(id)
+                .run_id(run)
+                .build()
+                .bind_untyped(self.client.clone())
+                .fetch_history(WorkflowFetchHistoryOptions::default())
+                .into_events()
+                .await
+                .map_err(|e| interaction(id, e))?;
+            let mut inputs = std::collections::HashMap::new();
+            for e in &events {
+                match &e.attributes {
+                    Some(Attributes::ActivityTaskScheduledEventAttributes(a))
+                        if a.activity_type
+                            .as_ref()
+                            .is_some_and(|t| t.name == names::GENERATE_CHARACTER_IMAGES) =>
+                    {
+                        if let Some(input) =
+                            crate::history::first_json::<CharacterInput>(a.input.as_ref())
+                        {
+                            inputs.insert(e.event_id, input.character);
+                        }
+                    }
+                    Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
+                        let output =
+                            crate::history::first_json::<CharacterOutput>(a.result.as_ref());
+                        if let (Some(spec), Some(output)) =
+                            (inputs.remove(&a.scheduled_event_id), output)
+                        {
+                            out.push((spec, output));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts `batchCharacterGenerationWorkflow(batch, 0)`.
+    pub async fn start_batch(&self, id: &str, batch: Vec<Character<String>>) -> Result<()> {
+        self.client
+            .start_workflow(
+                BatchWorkflow::run,
+                crate::messages::BatchStart {
+                    batch: crate::messages::BatchArg::List(batch),
+                    processed: 0,
+                },
+                self.start_options(id),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| EngineError::Rpc(e.to_string()))
+    }
+
+    pub async fn batch_progress(&self, id: &str) -> Result<BatchProgress> {
+        self.client
+            .get_workflow_handle::<BatchWorkflow>(id)
+            .query(
+                BatchWorkflow::get_progress,
+                (),
+                WorkflowQueryOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowQueryError::NotFound(_) => EngineError::NotFound { id: id.into() },
+                other => EngineError::Rpc(other.to_string()),
+            })
+    }
+
+    pub async fn batch_result(&self, id: &str) -> Result<BatchResult> {
+        self.client
+            .get_workflow_handle::<BatchWorkflow>(id)
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| result_error(id, e))
+    }
+}
