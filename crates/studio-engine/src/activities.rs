@@ -21,6 +21,7 @@ use temporalio_sdk::ApplicationFailure;
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::{character_key, segment_key};
+use crate::heartbeat::HeartbeatDetails;
 use crate::messages::{
     CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, PrepareQuery,
     Prepared, RenderPlan, SegmentInput, SegmentOutput, StitchInput, StitchOutput, UnitPrices,
@@ -127,67 +128,16 @@ where
 {
     let last = ctx
         .heartbeat_details()
-        .deserialize::<serde_json::Value>()
+        .deserialize::<HeartbeatDetails>()
         .ok()
-        .flatten();
-    let resume = last
-        .as_ref()
-        .and_then(|v| v.get(names::HEARTBEAT_CHECKPOINT).cloned())
-        .filter(|v| !v.is_null())
-        .or(fallback_resume);
+        .flatten()
+        .unwrap_or_default();
+    let resume = last.checkpoint.or(fallback_resume);
     // Earlier attempts of this activity that ended in a provider error: every heartbeat carries
     // the count, so a later death tells the workflow its retries were not all spent by crashes.
-    let provider_errors = last
-        .as_ref()
-        .and_then(|v| v.get(names::HEARTBEAT_PROVIDER_ERRORS))
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
-    let details = |fraction: f32, checkpoint: Option<serde_json::Value>, errors: u64| {
-        serde_json::json!({
-            "fraction": fraction,
-            names::HEARTBEAT_CHECKPOINT: checkpoint,
-            names::HEARTBEAT_PROVIDER_ERRORS: errors,
-        })
-    };
+    let provider_errors = last.provider_errors;
     let task = TaskCtx::new(CancellationToken::new(), resume);
-    let mut progress = task.subscribe();
-    let cancel = task.cancel.clone();
-    let heartbeat = async {
-        // The first beat after one period, not at once: an activity done sooner (a cache hit,
-        // the bench provider) costs the server no heartbeat write at all.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        loop {
-            // Beat on every tick, and at once when a checkpoint arrives: an operation name must
-            // reach the server before a crash can lose it.
-            let checkpoint_changed = async {
-                let before = progress.borrow().checkpoint.clone();
-                loop {
-                    if progress.changed().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                    if progress.borrow().checkpoint != before {
-                        return;
-                    }
-                }
-            };
-            tokio::select! {
-                _ = tick.tick() => {}
-                () = checkpoint_changed => {}
-            }
-            if ctx.is_cancelled() {
-                cancel.cancel();
-                return;
-            }
-            let TaskProgress {
-                fraction,
-                checkpoint,
-            } = progress.borrow_and_update().clone();
-            let beat = details(fraction, checkpoint, provider_errors);
-            if let Err(e) = ctx.record_heartbeat(beat).await {
-                tracing::warn!(error = %e, "heartbeat failed");
-            }
-        }
-    };
+    let heartbeat = beat_until_cancelled(ctx, every, &task, provider_errors);
     let result = tokio::select! {
         r = work(task.clone()) => r,
         () = heartbeat => Err(MediaError::Cancelled),
@@ -199,17 +149,59 @@ where
         if !matches!(e, MediaError::Cancelled) {
             // Reported with the failure (the core sends the last details along with it), so
             // the next attempt, and a timeout after it, still carry this attempt's error.
-            let TaskProgress {
-                fraction,
-                checkpoint,
-            } = task.subscribe().borrow().clone();
-            let beat = details(fraction, checkpoint, provider_errors + 1);
-            if let Err(e) = ctx.record_heartbeat(beat).await {
-                tracing::warn!(error = %e, "heartbeat failed");
-            }
+            let progress = task.subscribe().borrow().clone();
+            record(ctx, HeartbeatDetails::new(progress, provider_errors + 1)).await;
         }
     }
     result
+}
+
+/// Heartbeats `task`'s progress every `every` (and at once when its checkpoint changes) until
+/// the activity is cancelled, then cancels the task and returns; never returns otherwise.
+async fn beat_until_cancelled(
+    ctx: &ActivityContext,
+    every: Duration,
+    task: &TaskCtx,
+    provider_errors: u64,
+) {
+    let mut progress = task.subscribe();
+    // The first beat after one period, not at once: an activity done sooner (a cache hit, the
+    // bench provider) costs the server no heartbeat write at all.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        // Beat on every tick, and at once when a checkpoint arrives: an operation name must
+        // reach the server before a crash can lose it.
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = checkpoint_changed(&mut progress) => {}
+        }
+        if ctx.is_cancelled() {
+            task.cancel.cancel();
+            return;
+        }
+        let beat = HeartbeatDetails::new(progress.borrow_and_update().clone(), provider_errors);
+        record(ctx, beat).await;
+    }
+}
+
+/// Resolves once the task's checkpoint differs from what it is now (never if the task is gone).
+async fn checkpoint_changed(progress: &mut tokio::sync::watch::Receiver<TaskProgress>) {
+    let before = progress.borrow().checkpoint.clone();
+    loop {
+        if progress.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        if progress.borrow().checkpoint != before {
+            return;
+        }
+    }
+}
+
+/// Sends one heartbeat; a heartbeat that cannot be sent is logged, never the task's end.
+async fn record(ctx: &ActivityContext, details: HeartbeatDetails) {
+    if let Err(e) = ctx.record_heartbeat(details).await {
+        tracing::warn!(error = %e, "heartbeat failed");
+    }
 }
 
 /// The plan's models' list prices (the model table's), for the job's budget.

@@ -11,6 +11,7 @@
 pub mod activities;
 pub mod cache;
 pub mod config;
+pub mod heartbeat;
 pub mod messages;
 pub mod names;
 pub mod replay;

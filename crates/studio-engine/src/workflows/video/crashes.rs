@@ -1,10 +1,9 @@
 //! Activities and dead workers: an activity whose retries ran out only because its workers died
 //! is scheduled anew from its last checkpoint, and an activity's error becomes the job's end.
 
-use serde_json::Value;
 use temporalio_sdk::{ActivityExecutionError, WorkflowContext, WorkflowTermination};
 
-use crate::names;
+use crate::heartbeat::HeartbeatDetails;
 
 use super::VideoWorkflow;
 
@@ -46,19 +45,12 @@ fn worker_died(
                 .last_heartbeat_details
                 .as_ref()
                 .and_then(|d| d.payloads.first())
-                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok());
-            let provider_errors = details
-                .as_ref()
-                .and_then(|v| v.get(names::HEARTBEAT_PROVIDER_ERRORS))
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            if policy.counts_provider_errors && provider_errors > 0 {
+                .and_then(|p| HeartbeatDetails::from_json(&p.data))
+                .unwrap_or_default();
+            if policy.counts_provider_errors && details.provider_errors > 0 {
                 return None;
             }
-            let checkpoint = details
-                .and_then(|v| v.get(names::HEARTBEAT_CHECKPOINT).cloned())
-                .filter(|v| !v.is_null());
-            return Some(checkpoint);
+            return Some(details.checkpoint);
         }
         cur = f.cause.as_deref();
     }
