@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use studio_core::{TimelineEntry, TimelineKind};
 use temporalio_common::protos::temporal::api::history::v1::{
-    history_event::Attributes, HistoryEvent,
+    history_event::Attributes, ActivityTaskScheduledEventAttributes, HistoryEvent,
+    WorkflowExecutionSignaledEventAttributes, WorkflowExecutionStartedEventAttributes,
+    WorkflowExecutionUpdateAcceptedEventAttributes,
 };
 
 use crate::names;
@@ -48,6 +50,34 @@ pub struct ActivityRecord {
 }
 
 impl ActivityRecord {
+    /// An activity as its scheduled event `e` (with attributes `a`) has it: running, not yet
+    /// started.
+    fn scheduled(e: &HistoryEvent, a: &ActivityTaskScheduledEventAttributes) -> Self {
+        ActivityRecord {
+            activity_type: a
+                .activity_type
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            activity_id: a.activity_id.clone(),
+            task_queue: a
+                .task_queue
+                .as_ref()
+                .map(|q| q.name.clone())
+                .unwrap_or_default(),
+            worker: None,
+            attempts: 0,
+            outcome: ActivityOutcome::Running,
+            failure: None,
+            failure_type: None,
+            started_at: None,
+            closed_at: None,
+            scheduled_at: event_time(e),
+            input: first_json(a.input.as_ref()),
+            earlier_failure: None,
+        }
+    }
+
     /// Duration of the last attempt, when it has closed.
     pub fn duration(&self) -> Option<Duration> {
         self.closed_at?.duration_since(self.started_at?).ok()
@@ -89,32 +119,7 @@ pub fn activities(events: &[HistoryEvent]) -> Vec<ActivityRecord> {
     for e in events {
         match &e.attributes {
             Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
-                by_id.insert(
-                    e.event_id,
-                    ActivityRecord {
-                        activity_type: a
-                            .activity_type
-                            .as_ref()
-                            .map(|t| t.name.clone())
-                            .unwrap_or_default(),
-                        activity_id: a.activity_id.clone(),
-                        task_queue: a
-                            .task_queue
-                            .as_ref()
-                            .map(|q| q.name.clone())
-                            .unwrap_or_default(),
-                        worker: None,
-                        attempts: 0,
-                        outcome: ActivityOutcome::Running,
-                        failure: None,
-                        failure_type: None,
-                        started_at: None,
-                        closed_at: None,
-                        scheduled_at: event_time(e),
-                        input: first_json(a.input.as_ref()),
-                        earlier_failure: None,
-                    },
-                );
+                by_id.insert(e.event_id, ActivityRecord::scheduled(e, a));
             }
             Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
                 if let Some(r) = by_id.get_mut(&a.scheduled_event_id) {
@@ -383,163 +388,195 @@ pub fn timeline(events: &[HistoryEvent]) -> Vec<TimelineEntry> {
     let Some(start) = events.first().and_then(event_time) else {
         return Vec::new();
     };
-    let since = |t: Option<SystemTime>| {
-        t.and_then(|t| t.duration_since(start).ok())
-            .map_or(0, millis)
-    };
-    let entry = |at: Option<SystemTime>, kind: TimelineKind, title: String| TimelineEntry {
-        at_ms: since(at),
-        kind,
-        title,
-        detail: None,
-        duration_ms: None,
-        outcome: None,
-        error: None,
-    };
-    let mut out = Vec::new();
-    for e in events {
-        let at = event_time(e);
-        let item = match &e.attributes {
-            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
-                let input = first_json::<serde_json::Value>(a.input.as_ref());
-                let version = input
-                    .as_ref()
-                    .and_then(|v| v.pointer("/base/versions"))
-                    .and_then(|v| v.as_array())
-                    .map_or(1, |v| v.len() + 1);
-                let scenarios = input
-                    .as_ref()
-                    .and_then(|v| v.get("scenarios"))
-                    .and_then(|v| v.as_array())
-                    .map_or(0, Vec::len);
-                let mut it = entry(
-                    at,
-                    TimelineKind::Started,
-                    format!("Render started: version {version}, {scenarios} scenario(s)"),
-                );
-                it.detail = input
-                    .as_ref()
-                    .and_then(|v| v.get("quality"))
-                    .and_then(|q| q.as_str())
-                    .map(|q| format!("quality {q}"));
-                Some(it)
-            }
-            Some(Attributes::MarkerRecordedEventAttributes(m))
-                if m.marker_name.contains("local_activity") =>
-            {
-                Some(entry(
-                    at,
-                    TimelineKind::Cache,
-                    "Checked the artifact cache".into(),
-                ))
-            }
-            Some(Attributes::WorkflowExecutionSignaledEventAttributes(a)) => {
-                let arg = first_json::<serde_json::Value>(a.input.as_ref());
-                Some(match a.signal_name.as_str() {
-                    names::PAUSE => entry(at, TimelineKind::Paused, "Paused".into()),
-                    names::RESUME => entry(at, TimelineKind::Resumed, "Resumed".into()),
-                    names::ADD_SEGMENT => entry(
-                        at,
-                        TimelineKind::ScenarioAdded,
-                        scenario_added(arg.as_ref()),
-                    ),
-                    other => entry(at, TimelineKind::Other, format!("Signal {other}")),
-                })
-            }
-            Some(Attributes::WorkflowExecutionUpdateAcceptedEventAttributes(a)) => {
-                let input = a.accepted_request.as_ref().and_then(|r| r.input.as_ref());
-                let name = input.map(|i| i.name.as_str()).unwrap_or_default();
-                let arg = input.and_then(|i| first_json::<serde_json::Value>(i.args.as_ref()));
-                Some(match name {
-                    names::CHANGE_QUALITY => entry(
-                        at,
-                        TimelineKind::QualityChanged,
-                        format!(
-                            "Quality changed to {}",
-                            arg.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
-                        ),
-                    ),
-                    names::REGENERATE_SEGMENT => {
-                        let get = |k: &str| {
-                            arg.as_ref()
-                                .and_then(|v| v.get(k))
-                                .and_then(|v| v.as_str())
-                                .map(str::to_owned)
-                        };
-                        let scene = get("scenarioId").unwrap_or_default();
-                        let title = match get("prompt") {
-                            Some(p) => format!("New take of {scene}: {}", ellipsize(&p, 60)),
-                            None => format!("New take of {scene} (same prompt)"),
-                        };
-                        entry(at, TimelineKind::Regenerate, title)
-                    }
-                    names::ADD_SCENARIO => entry(
-                        at,
-                        TimelineKind::ScenarioAdded,
-                        scenario_added(arg.as_ref()),
-                    ),
-                    names::APPROVE_SPEND => {
-                        let usd = arg
-                            .as_ref()
-                            .and_then(|v| v.as_f64().or_else(|| v.get("usd")?.as_f64()))
-                            .unwrap_or_default();
-                        entry(
-                            at,
-                            TimelineKind::SpendApproved,
-                            format!("Approved ${usd:.2} more spending"),
-                        )
-                    }
-                    other => entry(at, TimelineKind::Other, format!("Update {other}")),
-                })
-            }
-            Some(Attributes::WorkflowExecutionCompletedEventAttributes(_)) => {
-                Some(entry(at, TimelineKind::Completed, "Completed".into()))
-            }
-            Some(Attributes::WorkflowExecutionFailedEventAttributes(a)) => {
-                let mut it = entry(at, TimelineKind::Failed, "Failed".into());
-                it.error = a.failure.as_ref().map(|f| describe_failure(f).0);
-                Some(it)
-            }
-            Some(Attributes::WorkflowExecutionCanceledEventAttributes(_)) => {
-                Some(entry(at, TimelineKind::Cancelled, "Cancelled".into()))
-            }
-            Some(Attributes::WorkflowExecutionTerminatedEventAttributes(a)) => {
-                let mut it = entry(at, TimelineKind::Other, "Terminated".into());
-                it.error = Some(a.reason.clone()).filter(|r| !r.is_empty());
-                Some(it)
-            }
-            Some(Attributes::WorkflowExecutionTimedOutEventAttributes(_)) => {
-                Some(entry(at, TimelineKind::Other, "Timed out".into()))
-            }
-            Some(Attributes::WorkflowExecutionContinuedAsNewEventAttributes(_)) => Some(entry(
-                at,
-                TimelineKind::Other,
-                "Continued as a new run".into(),
-            )),
-            _ => None,
-        };
-        out.extend(item);
-    }
-    for r in activities(events) {
-        let mut it = entry(r.scheduled_at, TimelineKind::Step, step_title(&r));
-        let mut detail = vec![format!("attempt {}", r.attempts.max(1))];
-        if let Some(w) = &r.worker {
-            detail.push(format!("worker {w}"));
-        }
-        detail.push(format!("queue {}", r.task_queue));
-        it.detail = Some(detail.join(" · "));
-        it.duration_ms = r.duration().map(millis);
-        it.outcome = Some(outcome_name(r.outcome).into());
-        it.error = r.failure.clone().or_else(|| {
-            r.earlier_failure
-                .as_ref()
-                .map(|f| format!("earlier attempt: {f}"))
-        });
-        out.push(it);
-    }
+    let clock = Clock { start };
+    let mut out: Vec<TimelineEntry> = events
+        .iter()
+        .filter_map(|e| event_entry(&clock, e))
+        .collect();
+    out.extend(activities(events).iter().map(|r| step_entry(&clock, r)));
     // Steps go in where they were scheduled; events at the same moment keep history order.
     out.sort_by_key(|e| e.at_ms);
     out
+}
+
+/// Places timeline entries on the job's clock: milliseconds since its first event.
+struct Clock {
+    start: SystemTime,
+}
+
+impl Clock {
+    /// An entry at `at` (the start when unknown) with nothing but its kind and title.
+    fn entry(&self, at: Option<SystemTime>, kind: TimelineKind, title: String) -> TimelineEntry {
+        TimelineEntry {
+            at_ms: at
+                .and_then(|t| t.duration_since(self.start).ok())
+                .map_or(0, millis),
+            kind,
+            title,
+            detail: None,
+            duration_ms: None,
+            outcome: None,
+            error: None,
+        }
+    }
+}
+
+/// The entry a workflow event makes (None for the events the timeline leaves out: activities
+/// come from [`activities`], workflow tasks are not the creator's business).
+fn event_entry(clock: &Clock, e: &HistoryEvent) -> Option<TimelineEntry> {
+    let at = event_time(e);
+    let entry = |kind: TimelineKind, title: &str| clock.entry(at, kind, title.into());
+    Some(match e.attributes.as_ref()? {
+        Attributes::WorkflowExecutionStartedEventAttributes(a) => started_entry(clock, at, a),
+        Attributes::MarkerRecordedEventAttributes(m)
+            if m.marker_name.contains("local_activity") =>
+        {
+            entry(TimelineKind::Cache, "Checked the artifact cache")
+        }
+        Attributes::WorkflowExecutionSignaledEventAttributes(a) => signal_entry(clock, at, a),
+        Attributes::WorkflowExecutionUpdateAcceptedEventAttributes(a) => update_entry(clock, at, a),
+        Attributes::WorkflowExecutionCompletedEventAttributes(_) => {
+            entry(TimelineKind::Completed, "Completed")
+        }
+        Attributes::WorkflowExecutionFailedEventAttributes(a) => {
+            let mut it = entry(TimelineKind::Failed, "Failed");
+            it.error = a.failure.as_ref().map(|f| describe_failure(f).0);
+            it
+        }
+        Attributes::WorkflowExecutionCanceledEventAttributes(_) => {
+            entry(TimelineKind::Cancelled, "Cancelled")
+        }
+        Attributes::WorkflowExecutionTerminatedEventAttributes(a) => {
+            let mut it = entry(TimelineKind::Other, "Terminated");
+            it.error = Some(a.reason.clone()).filter(|r| !r.is_empty());
+            it
+        }
+        Attributes::WorkflowExecutionTimedOutEventAttributes(_) => {
+            entry(TimelineKind::Other, "Timed out")
+        }
+        Attributes::WorkflowExecutionContinuedAsNewEventAttributes(_) => {
+            entry(TimelineKind::Other, "Continued as a new run")
+        }
+        _ => return None,
+    })
+}
+
+/// The render's start: which version, how many scenarios, at what quality.
+fn started_entry(
+    clock: &Clock,
+    at: Option<SystemTime>,
+    a: &WorkflowExecutionStartedEventAttributes,
+) -> TimelineEntry {
+    let input = first_json::<serde_json::Value>(a.input.as_ref());
+    let version = input
+        .as_ref()
+        .and_then(|v| v.pointer("/base/versions"))
+        .and_then(|v| v.as_array())
+        .map_or(1, |v| v.len() + 1);
+    let scenarios = input
+        .as_ref()
+        .and_then(|v| v.get("scenarios"))
+        .and_then(|v| v.as_array())
+        .map_or(0, Vec::len);
+    let mut it = clock.entry(
+        at,
+        TimelineKind::Started,
+        format!("Render started: version {version}, {scenarios} scenario(s)"),
+    );
+    it.detail = input
+        .as_ref()
+        .and_then(|v| v.get("quality"))
+        .and_then(|q| q.as_str())
+        .map(|q| format!("quality {q}"));
+    it
+}
+
+/// A signal: pause, resume, a scenario added, or another by its name.
+fn signal_entry(
+    clock: &Clock,
+    at: Option<SystemTime>,
+    a: &WorkflowExecutionSignaledEventAttributes,
+) -> TimelineEntry {
+    let arg = first_json::<serde_json::Value>(a.input.as_ref());
+    match a.signal_name.as_str() {
+        names::PAUSE => clock.entry(at, TimelineKind::Paused, "Paused".into()),
+        names::RESUME => clock.entry(at, TimelineKind::Resumed, "Resumed".into()),
+        names::ADD_SEGMENT => clock.entry(
+            at,
+            TimelineKind::ScenarioAdded,
+            scenario_added(arg.as_ref()),
+        ),
+        other => clock.entry(at, TimelineKind::Other, format!("Signal {other}")),
+    }
+}
+
+/// An accepted update (a refused one leaves no event): a quality change, a retake, a scenario
+/// added, spending approved, or another by its name.
+fn update_entry(
+    clock: &Clock,
+    at: Option<SystemTime>,
+    a: &WorkflowExecutionUpdateAcceptedEventAttributes,
+) -> TimelineEntry {
+    let input = a.accepted_request.as_ref().and_then(|r| r.input.as_ref());
+    let name = input.map(|i| i.name.as_str()).unwrap_or_default();
+    let arg = input.and_then(|i| first_json::<serde_json::Value>(i.args.as_ref()));
+    let (kind, title) = match name {
+        names::CHANGE_QUALITY => (
+            TimelineKind::QualityChanged,
+            format!(
+                "Quality changed to {}",
+                arg.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
+            ),
+        ),
+        names::REGENERATE_SEGMENT => (TimelineKind::Regenerate, retake_title(arg.as_ref())),
+        names::ADD_SCENARIO => (TimelineKind::ScenarioAdded, scenario_added(arg.as_ref())),
+        names::APPROVE_SPEND => {
+            let usd = arg
+                .as_ref()
+                .and_then(|v| v.as_f64().or_else(|| v.get("usd")?.as_f64()))
+                .unwrap_or_default();
+            (
+                TimelineKind::SpendApproved,
+                format!("Approved ${usd:.2} more spending"),
+            )
+        }
+        other => (TimelineKind::Other, format!("Update {other}")),
+    };
+    clock.entry(at, kind, title)
+}
+
+/// The title of a `regenerateSegment` update, from its argument.
+fn retake_title(arg: Option<&serde_json::Value>) -> String {
+    let get = |k: &str| {
+        arg.and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let scene = get("scenarioId").unwrap_or_default();
+    match get("prompt") {
+        Some(p) => format!("New take of {scene}: {}", ellipsize(&p, 60)),
+        None => format!("New take of {scene} (same prompt)"),
+    }
+}
+
+/// One step (an activity) at the moment it was scheduled: its attempts, worker, queue,
+/// duration, outcome and error (or the earlier attempt's).
+fn step_entry(clock: &Clock, r: &ActivityRecord) -> TimelineEntry {
+    let mut it = clock.entry(r.scheduled_at, TimelineKind::Step, step_title(r));
+    let mut detail = vec![format!("attempt {}", r.attempts.max(1))];
+    if let Some(w) = &r.worker {
+        detail.push(format!("worker {w}"));
+    }
+    detail.push(format!("queue {}", r.task_queue));
+    it.detail = Some(detail.join(" · "));
+    it.duration_ms = r.duration().map(millis);
+    it.outcome = Some(outcome_name(r.outcome).into());
+    it.error = r.failure.clone().or_else(|| {
+        r.earlier_failure
+            .as_ref()
+            .map(|f| format!("earlier attempt: {f}"))
+    });
+    it
 }
 
 #[cfg(test)]
@@ -572,6 +609,51 @@ mod counts_tests {
         assert_eq!(waits.len(), 5);
         assert!(waits[0].first && waits[1..].iter().all(|w| !w.first));
         assert!(waits.iter().all(|w| w.to_start <= w.to_close));
+    }
+
+    /// A recorded job with a pause and a retake (release 17) reads as the creator's story: each
+    /// event and step in time order, steps with their attempt, worker and queue.
+    #[test]
+    fn a_recorded_job_reads_as_its_timeline() {
+        let json = include_bytes!("../tests/histories/r17-retake.json");
+        let events = serde_json::from_slice::<History>(json).unwrap().events;
+        let entries = timeline(&events);
+        let story: Vec<(TimelineKind, &str)> = entries
+            .iter()
+            .map(|e| (e.kind, e.title.as_str()))
+            .collect();
+        assert_eq!(
+            story,
+            [
+                (
+                    TimelineKind::Started,
+                    "Render started: version 1, 2 scenario(s)"
+                ),
+                (TimelineKind::Paused, "Paused"),
+                (TimelineKind::Cache, "Checked the artifact cache"),
+                (TimelineKind::Step, "Character images (3 angles)"),
+                (
+                    TimelineKind::Regenerate,
+                    "New take of scene-1: a takes off at dawn"
+                ),
+                (TimelineKind::Resumed, "Resumed"),
+                (TimelineKind::Step, "Clip scene-1: a takes off at dawn"),
+                (TimelineKind::Step, "Clip scene-2: b lands"),
+                (TimelineKind::Step, "Stitch 2 clips"),
+                (TimelineKind::Completed, "Completed"),
+            ]
+        );
+        assert_eq!(entries[0].detail.as_deref(), Some("quality standard"));
+        let stitch = &entries[8];
+        assert_eq!(
+            stitch.detail.as_deref(),
+            Some("attempt 1 · worker 8230@vm · queue e2e-histories-33f0a7")
+        );
+        assert_eq!(
+            (stitch.at_ms, stitch.duration_ms, stitch.outcome.as_deref()),
+            (3333, Some(513), Some("completed"))
+        );
+        assert!(entries.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
     }
 
     /// Until a worker completes its first task, a job's progress is its input's: the same
