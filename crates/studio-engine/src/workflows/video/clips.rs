@@ -3,7 +3,7 @@
 
 use futures::future::{select, select_all, Either, LocalBoxFuture};
 use studio_core::{CharacterImages, Progress, SegmentStatus, Stage, Take, Usd};
-use temporalio_sdk::{WorkflowContext, WorkflowResult};
+use temporalio_sdk::{ActivityExecutionError, ActivityOptions, WorkflowContext, WorkflowResult};
 
 use crate::activities::StudioActivities;
 use crate::messages::{SegmentInput, SegmentOutput};
@@ -155,9 +155,27 @@ fn take_failed(s: &mut VideoWorkflow, index: usize, message: String) -> bool {
     false
 }
 
+/// A launched clip's end: which scenario and take it was, its prompt, the clip its first frame
+/// came from, what was reserved for it, and what the activity returned.
+struct ClipEnded {
+    index: usize,
+    take: u32,
+    prompt: String,
+    from: Option<String>,
+    cost: Usd,
+    result: Result<SegmentOutput, ActivityExecutionError>,
+}
+
+/// The clips under way, each ending in its [`ClipEnded`].
+type Running<'a> = Vec<LocalBoxFuture<'a, ClipEnded>>;
+
 /// Scenes: one clip per queued scenario, at most `max_parallel_segments` at once. Scenarios added
 /// by `addSegment` and retakes asked by `regenerateSegment` while this runs join the queue;
 /// pause stops new launches only.
+///
+/// The loop's order (launch what may start, then wait for a clip to end or for room to launch)
+/// is the order of the commands in every recorded history: its steps are named functions, but
+/// the awaits stay here, in this order.
 pub(super) async fn scenes(
     ctx: &WorkflowContext<VideoWorkflow>,
     run: &Run,
@@ -168,35 +186,13 @@ pub(super) async fn scenes(
     let max_parallel = run.max_parallel;
     let mut segment_opts = run.tuning.segment.options();
     segment_opts.task_queue = run.slow_queue.clone();
-    let mut running: Vec<LocalBoxFuture<'_, _>> = Vec::new();
+    let mut running: Running<'_> = Vec::new();
     ctx.state_mut(|s| {
         s.set_stage(Stage::GeneratingVideos, "Generating video segments");
         take_cached_clips(s, cached);
     });
     loop {
-        while running.len() < max_parallel {
-            let Some((index, take, prompt, input, cost)) =
-                ctx.state_mut(|s| next_launch(s, images, cast))
-            else {
-                break;
-            };
-            let from = input.first_frame_from.clone();
-            let opts = segment_opts.clone();
-            let fut = surviving_crashes(run.reschedule, move |resume| {
-                let input = SegmentInput {
-                    resume,
-                    ..input.clone()
-                };
-                ctx.execute_activity(
-                    StudioActivities::generate_video_segment,
-                    input,
-                    opts.clone(),
-                )
-            });
-            running.push(Box::pin(async move {
-                (index, take, prompt, from, cost, fut.await)
-            }));
-        }
+        launch_clips(ctx, run, &segment_opts, images, cast, &mut running);
         if running.is_empty() && ctx.state(|s| s.queue.is_empty()) {
             return Ok(());
         }
@@ -214,30 +210,86 @@ pub(super) async fn scenes(
         // `select_all` rather than `FuturesUnordered`: the latter wakes itself to yield,
         // which the SDK rightly flags as a non-deterministic wake.
         let launch = std::pin::pin!(ctx.wait_condition(can_launch));
-        let (index, take, prompt, from, cost, result) =
-            match select(select_all(std::mem::take(&mut running)), launch).await {
-                Either::Left(((done, _, rest), _)) => {
-                    running = rest;
-                    done
-                }
-                Either::Right((res, pending)) => {
-                    running = pending.into_inner();
-                    res?;
-                    continue;
-                }
+        let ended = match select(select_all(std::mem::take(&mut running)), launch).await {
+            Either::Left(((done, _, rest), _)) => {
+                running = rest;
+                done
+            }
+            Either::Right((res, pending)) => {
+                running = pending.into_inner();
+                res?;
+                continue;
+            }
+        };
+        clip_ended(ctx, ended)?;
+    }
+}
+
+/// Launches queued clips while fewer than the run's limit are under way and the next one may
+/// start (see [`next_launch`]); each is scheduled anew if only its workers die.
+fn launch_clips<'a>(
+    ctx: &'a WorkflowContext<VideoWorkflow>,
+    run: &Run,
+    segment_opts: &ActivityOptions,
+    images: &CharacterImages,
+    cast: &[CharacterImages],
+    running: &mut Running<'a>,
+) {
+    while running.len() < run.max_parallel {
+        let Some((index, take, prompt, input, cost)) =
+            ctx.state_mut(|s| next_launch(s, images, cast))
+        else {
+            break;
+        };
+        let from = input.first_frame_from.clone();
+        let opts = segment_opts.clone();
+        let fut = surviving_crashes(run.reschedule, move |resume| {
+            let input = SegmentInput {
+                resume,
+                ..input.clone()
             };
-        ctx.state_mut(|s| s.release(cost));
-        match result {
-            Ok(out) => ctx.state_mut(|s| {
-                take_done(s, index, take, prompt, from, out);
-                s.show_budget();
-            }),
-            Err(err) => {
-                let kept = ctx.state_mut(|s| take_failed(s, index, err.to_string()));
-                if !kept || ctx.cancellation_token().is_cancelled() {
-                    return Err(activity_failed(ctx, err));
-                }
+            ctx.execute_activity(
+                StudioActivities::generate_video_segment,
+                input,
+                opts.clone(),
+            )
+        });
+        running.push(Box::pin(async move {
+            ClipEnded {
+                index,
+                take,
+                prompt,
+                from,
+                cost,
+                result: fut.await,
+            }
+        }));
+    }
+}
+
+/// Records a clip's end: its reservation released, its take kept, or its failure (which ends
+/// the job when the scenario has no take to fall back on, or the job is being cancelled).
+fn clip_ended(ctx: &WorkflowContext<VideoWorkflow>, ended: ClipEnded) -> WorkflowResult<()> {
+    let ClipEnded {
+        index,
+        take,
+        prompt,
+        from,
+        cost,
+        result,
+    } = ended;
+    ctx.state_mut(|s| s.release(cost));
+    match result {
+        Ok(out) => ctx.state_mut(|s| {
+            take_done(s, index, take, prompt, from, out);
+            s.show_budget();
+        }),
+        Err(err) => {
+            let kept = ctx.state_mut(|s| take_failed(s, index, err.to_string()));
+            if !kept || ctx.cancellation_token().is_cancelled() {
+                return Err(activity_failed(ctx, err));
             }
         }
     }
+    Ok(())
 }
