@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog};
+use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog, ClipPlan, Family};
 use studio_core::{CharacterImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
@@ -320,6 +320,116 @@ impl StudioActivities {
     }
 }
 
+/// The clip activity's body, in its steps.
+impl StudioActivities {
+    /// One clip: the cache's, when the workflow asked it to look (a clip whose inputs are known
+    /// only now) and it has one; else made by the provider, counted and remembered.
+    async fn clip(&self, input: SegmentInput, task: TaskCtx) -> Result<SegmentOutput, MediaError> {
+        let key = segment_key(&self.toolkit.provider.cache_identity(), &input);
+        if input.recall {
+            if let Some(clip_url) = self.recall(&key).await.and_then(|u| u.into_iter().next()) {
+                return Ok(SegmentOutput {
+                    clip_url,
+                    usage: None,
+                    native_4k: false,
+                });
+            }
+        }
+        let (image, reference_count) = self.start_image(&input, &task).await?;
+        // What the clip is asked as, by the same rules the provider follows: the angles are
+        // fetched only where the model takes them, the resolution prices the clip, and a
+        // native 4k clip needs no upscale.
+        let model = input
+            .model
+            .clone()
+            .unwrap_or_else(|| self.toolkit.provider.video_model());
+        let family = Catalog::builtin().family_of(&model);
+        let plan = family.map(|f| {
+            clip_plan(
+                f,
+                input.quality,
+                input.scenario.duration_seconds.get(),
+                reference_count,
+            )
+        });
+        let references = self.clip_references(&input, family, plan.as_ref()).await?;
+        let scratch = self.store.scratch(self.toolkit.provider.clip_ext())?;
+        let req = ClipRequest {
+            prompt: input.scenario.prompt.clone(),
+            negative_prompt: input.scenario.negative_prompt.clone(),
+            duration: input.scenario.duration_seconds,
+            aspect_ratio: input.aspect_ratio,
+            quality: input.quality,
+            image,
+            references,
+            model: input.model.clone(),
+            variant: input.variant,
+        };
+        self.toolkit
+            .provider
+            .video_clip(&req, scratch.path(), &task)
+            .await?;
+        let clip_url = self.store.commit(scratch).await?;
+        self.metrics.clip_generated(req.duration.get());
+        self.remember(&key, std::slice::from_ref(&clip_url)).await;
+        Ok(SegmentOutput {
+            clip_url,
+            usage: Some(Usage {
+                model,
+                kind: UsageKind::VideoSecond,
+                quantity: req.duration.get(),
+                resolution: plan.as_ref().map(|p| p.resolution.clone()),
+            }),
+            native_4k: plan.is_some_and(|p| p.resolution == "4k"),
+        })
+    }
+
+    /// The image the clip starts from, and how many reference images go with it. A scene
+    /// continuing the previous shot starts from that clip's last frame, and then the frame
+    /// carries the characters: no reference images.
+    async fn start_image(
+        &self,
+        input: &SegmentInput,
+        task: &TaskCtx,
+    ) -> Result<(PathBuf, usize), MediaError> {
+        Ok(match &input.first_frame_from {
+            Some(clip) => {
+                let clip = self.store.local_path(clip).await?;
+                let frame = self.store.scratch("png")?;
+                let sub = TaskCtx::new(task.cancel.clone(), None);
+                self.toolkit
+                    .finisher
+                    .last_frame(&clip, frame.path(), &sub)
+                    .await?;
+                let uri = self.store.commit(frame).await?;
+                (self.store.local_path(&uri).await?, 0)
+            }
+            None => (
+                self.store.local_path(&input.character_image).await?,
+                input.references.len(),
+            ),
+        })
+    }
+
+    /// The reference images fetched for the clip: as many as the model takes (the workflow
+    /// orders them so every face comes first), none where its plan takes none.
+    async fn clip_references(
+        &self,
+        input: &SegmentInput,
+        family: Option<&Family>,
+        plan: Option<&ClipPlan>,
+    ) -> Result<Vec<PathBuf>, MediaError> {
+        let most = family.map_or(0, |f| f.max_reference_images as usize);
+        let mut references = Vec::with_capacity(most);
+        if plan.is_some_and(|p| p.references) {
+            for uri in input.references.iter().take(most) {
+                references.push(self.store.local_path(uri).await?);
+            }
+        }
+        Ok(references)
+    }
+}
+
 #[activities]
 impl StudioActivities {
     /// The models a render uses, chosen by this worker's provider from what its key can use,
@@ -452,88 +562,7 @@ impl StudioActivities {
         let this = self.clone();
         let resume = input.resume.clone();
         self.run_task_resuming(&ctx, resume, |task| async move {
-            let key = segment_key(&this.toolkit.provider.cache_identity(), &input);
-            if input.recall {
-                if let Some(clip_url) = this.recall(&key).await.and_then(|u| u.into_iter().next()) {
-                    return Ok(SegmentOutput {
-                        clip_url,
-                        usage: None,
-                        native_4k: false,
-                    });
-                }
-            }
-            // A scene continuing the previous shot starts from that clip's last frame, and
-            // then the frame carries the characters: no reference images.
-            let (image, reference_count) = match &input.first_frame_from {
-                Some(clip) => {
-                    let clip = this.store.local_path(clip).await?;
-                    let frame = this.store.scratch("png")?;
-                    let sub = TaskCtx::new(task.cancel.clone(), None);
-                    this.toolkit
-                        .finisher
-                        .last_frame(&clip, frame.path(), &sub)
-                        .await?;
-                    let uri = this.store.commit(frame).await?;
-                    (this.store.local_path(&uri).await?, 0)
-                }
-                None => (
-                    this.store.local_path(&input.character_image).await?,
-                    input.references.len(),
-                ),
-            };
-            // What the clip is asked as, by the same rules the provider follows: the angles are
-            // fetched only where the model takes them, the resolution prices the clip, and a
-            // native 4k clip needs no upscale.
-            let model = input
-                .model
-                .clone()
-                .unwrap_or_else(|| this.toolkit.provider.video_model());
-            let family = Catalog::builtin().family_of(&model);
-            let plan = family.map(|f| {
-                clip_plan(
-                    f,
-                    input.quality,
-                    input.scenario.duration_seconds.get(),
-                    reference_count,
-                )
-            });
-            // As many as the model takes (the workflow orders them so every face comes first).
-            let most = family.map_or(0, |f| f.max_reference_images as usize);
-            let mut references = Vec::with_capacity(most);
-            if plan.as_ref().is_some_and(|p| p.references) {
-                for uri in input.references.iter().take(most) {
-                    references.push(this.store.local_path(uri).await?);
-                }
-            }
-            let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
-            let req = ClipRequest {
-                prompt: input.scenario.prompt.clone(),
-                negative_prompt: input.scenario.negative_prompt.clone(),
-                duration: input.scenario.duration_seconds,
-                aspect_ratio: input.aspect_ratio,
-                quality: input.quality,
-                image,
-                references,
-                model: input.model.clone(),
-                variant: input.variant,
-            };
-            this.toolkit
-                .provider
-                .video_clip(&req, scratch.path(), &task)
-                .await?;
-            let clip_url = this.store.commit(scratch).await?;
-            this.metrics.clip_generated(req.duration.get());
-            this.remember(&key, std::slice::from_ref(&clip_url)).await;
-            Ok(SegmentOutput {
-                clip_url,
-                usage: Some(Usage {
-                    model,
-                    kind: UsageKind::VideoSecond,
-                    quantity: req.duration.get(),
-                    resolution: plan.as_ref().map(|p| p.resolution.clone()),
-                }),
-                native_4k: plan.is_some_and(|p| p.resolution == "4k"),
-            })
+            this.clip(input, task).await
         })
         .await
     }
