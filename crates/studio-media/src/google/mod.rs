@@ -401,16 +401,15 @@ fn mime_of(path: &Path) -> &'static str {
     }
 }
 
-/// The MIME type of image bytes, by their magic numbers (a name can lie; Google checks).
+/// The MIME type of image bytes, by their magic numbers (a name can lie; Google checks): PNG,
+/// JPEG or WebP, the input images Google takes.
 pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
+    use image::ImageFormat;
+    match image::guess_format(bytes).ok()? {
+        format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => {
+            Some(format.to_mime_type())
+        }
+        _ => None,
     }
 }
 
@@ -767,5 +766,48 @@ mod trust_tests {
         assert_eq!(e.class(), ErrorClass::InvalidInput, "{e}");
         let seen = taken();
         assert!(seen.iter().all(|s| s.server == "home"), "{seen:?}");
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    /// A GIF's header: an image format Google does not take.
+    const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
+
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 90, 40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).expect("encode");
+        out.into_inner()
+    }
+
+    /// An inline image is labelled by what its bytes are, not by its name: a JPEG renamed
+    /// `.png` goes as `image/jpeg`. Bytes that are no PNG, JPEG or WebP keep the name's type
+    /// (Google then refuses them as unreadable).
+    #[tokio::test]
+    async fn inline_images_are_labelled_by_their_bytes() {
+        use image::ImageFormat::{Jpeg, Png, WebP};
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("a.png", encoded(Png), "image/png"),
+            ("a.jpg", encoded(Jpeg), "image/jpeg"),
+            ("a.webp", encoded(WebP), "image/webp"),
+            ("renamed-jpeg.png", encoded(Jpeg), "image/jpeg"),
+            ("renamed-webp.jpg", encoded(WebP), "image/webp"),
+            ("renamed-png.webp", encoded(Png), "image/png"),
+            ("a-gif.webp", GIF.to_vec(), "image/webp"),
+            ("notes.jpeg", b"not a picture".to_vec(), "image/jpeg"),
+        ];
+        for (name, bytes, mime) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let (data, read_mime) = read_image(&path).await.unwrap();
+            assert_eq!(read_mime, mime, "{name}");
+            assert_eq!(b64().decode(data).unwrap(), bytes, "{name}");
+        }
+        assert_eq!(sniff_image(GIF), None);
+        assert_eq!(sniff_image(b""), None);
     }
 }
