@@ -93,6 +93,76 @@ pub fn port_open(port: u16) -> bool {
     .is_ok()
 }
 
+/// The `temporal server start-dev` command for `opts`: loopback only, its SQLite file tuned,
+/// the studio's dynamic config, headless unless a UI port is asked, its output to the log.
+fn start_dev_command(opts: &DevServerOptions) -> Result<Command> {
+    let mut cmd = Command::new(&opts.cli);
+    cmd.args([
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--log-level",
+        "warn",
+    ])
+    .arg("--port")
+    .arg(opts.port.to_string())
+    .arg("--db-filename")
+    .arg(&opts.db_file)
+    // SQLite's defaults (a rollback journal, a full sync per commit) make the server the
+    // ceiling under load. With a write-ahead log and NORMAL sync a crash of the server or the
+    // app loses nothing committed; only a power cut may roll back the last commits, and the
+    // store stays consistent. Measured under the 200-job load: server CPU 145 -> 80-104 ms a
+    // job (docs/performance.md).
+    .args([
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+    ])
+    // One partition per task queue. Partitions spread a queue over matching hosts; this
+    // server is one process. With the default four, a job's clips land on different
+    // partitions and are handed out at different times, so they finish apart and reach the
+    // job in more workflow tasks. Measured under the 200-job load: 4.6 workflow tasks and
+    // 43.8 events a job instead of 5.8 and 47.3 (docs/performance.md).
+    .args(
+        DEV_SERVER_DYNAMIC_CONFIG
+            .iter()
+            .flat_map(|kv| ["--dynamic-config-value", kv]),
+    )
+    .stdin(Stdio::null());
+    match opts.ui_port {
+        Some(ui) => cmd.arg("--ui-port").arg(ui.to_string()),
+        None => cmd.arg("--headless"),
+    };
+    send_output(&mut cmd, opts.log_file.as_deref())?;
+    if opts.die_with_parent {
+        studio_media::process::die_with_parent(&mut cmd);
+    }
+    Ok(cmd)
+}
+
+/// Sends the server's stdout and stderr to the end of `log` (nowhere without one).
+fn send_output(cmd: &mut Command, log: Option<&std::path::Path>) -> Result<()> {
+    match log {
+        Some(log) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .map_err(|e| EngineError::DevServer(format!("open log {log:?}: {e}")))?;
+            let f2 = f
+                .try_clone()
+                .map_err(|e| EngineError::DevServer(e.to_string()))?;
+            cmd.stdout(f).stderr(f2);
+        }
+        None => {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+    }
+    Ok(())
+}
+
 impl DevServer {
     /// Starts the server and waits until it answers API calls.
     pub async fn start(opts: DevServerOptions) -> Result<DevServer> {
@@ -106,64 +176,7 @@ impl DevServer {
             std::fs::create_dir_all(dir)
                 .map_err(|e| EngineError::DevServer(format!("create {dir:?}: {e}")))?;
         }
-        let mut cmd = Command::new(&opts.cli);
-        cmd.args([
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--log-level",
-            "warn",
-        ])
-        .arg("--port")
-        .arg(opts.port.to_string())
-        .arg("--db-filename")
-        .arg(&opts.db_file)
-        // SQLite's defaults (a rollback journal, a full sync per commit) make the server the
-        // ceiling under load. With a write-ahead log and NORMAL sync a crash of the server or the
-        // app loses nothing committed; only a power cut may roll back the last commits, and the
-        // store stays consistent. Measured under the 200-job load: server CPU 145 -> 80-104 ms a
-        // job (docs/performance.md).
-        .args([
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-        ])
-        // One partition per task queue. Partitions spread a queue over matching hosts; this
-        // server is one process. With the default four, a job's clips land on different
-        // partitions and are handed out at different times, so they finish apart and reach the
-        // job in more workflow tasks. Measured under the 200-job load: 4.6 workflow tasks and
-        // 43.8 events a job instead of 5.8 and 47.3 (docs/performance.md).
-        .args(
-            DEV_SERVER_DYNAMIC_CONFIG
-                .iter()
-                .flat_map(|kv| ["--dynamic-config-value", kv]),
-        )
-        .stdin(Stdio::null());
-        match opts.ui_port {
-            Some(ui) => cmd.arg("--ui-port").arg(ui.to_string()),
-            None => cmd.arg("--headless"),
-        };
-        match &opts.log_file {
-            Some(log) => {
-                let f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(log)
-                    .map_err(|e| EngineError::DevServer(format!("open log {log:?}: {e}")))?;
-                let f2 = f
-                    .try_clone()
-                    .map_err(|e| EngineError::DevServer(e.to_string()))?;
-                cmd.stdout(f).stderr(f2);
-            }
-            None => {
-                cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
-        if opts.die_with_parent {
-            studio_media::process::die_with_parent(&mut cmd);
-        }
+        let mut cmd = start_dev_command(&opts)?;
         let child = cmd
             .spawn()
             .map_err(|e| EngineError::DevServer(format!("cannot start {:?}: {e}", opts.cli)))?;
