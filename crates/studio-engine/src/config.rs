@@ -1,18 +1,17 @@
-//! What the engine is configured with: where Temporal is ([`TemporalSettings`]) and what one
-//! worker process polls and runs ([`WorkerSettings`]). The settings file that holds them, keys
-//! and prices live above the engine (`studio-api`); these are plain values.
+//! What the engine is configured with: where Temporal is ([`TemporalConfig`]) and what one
+//! worker process polls and runs ([`WorkerConfig`]). Plain values: the settings file that holds
+//! them (its sections, names and defaults on disk), keys and prices live above the engine, in
+//! `studio-api`, so the file's format is decided in one place and the engine reads no file.
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
 use studio_core::{ProviderKind, QueueRole};
-use studio_media::google::StoredSecret;
+use studio_secrets::StoredSecret;
 
 use crate::names;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct TemporalSettings {
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemporalConfig {
     /// `host:port` of a Temporal frontend. None: envconfig, else the embedded dev server.
     pub address: Option<String>,
     pub namespace: Option<String>,
@@ -22,24 +21,22 @@ pub struct TemporalSettings {
     pub config_file: Option<PathBuf>,
     /// TLS to a remote cluster, over what the profile says. API keys are not kept here: they
     /// come from `TEMPORAL_API_KEY`, the profile or the OS keyring.
-    pub tls: Option<TlsSettings>,
+    pub tls: Option<TlsConfig>,
     /// Path of the `temporal` CLI used for the embedded dev server.
     pub cli_path: Option<PathBuf>,
     pub dev_server_port: u16,
     pub dev_server_ui_port: u16,
     /// A Temporal Cloud API key from the OS keyring, used when neither `TEMPORAL_API_KEY` nor
     /// the profile gives one.
-    #[serde(skip)]
     pub stored_api_key: StoredSecret,
     /// The address `stored_api_key` was saved for: it is attached to a connection to that
     /// address only (a connection anywhere else with it set is a settings error).
-    #[serde(skip)]
     pub stored_api_key_address: Option<String>,
 }
 
-impl Default for TemporalSettings {
+impl Default for TemporalConfig {
     fn default() -> Self {
-        TemporalSettings {
+        TemporalConfig {
             address: None,
             namespace: None,
             profile: None,
@@ -55,9 +52,8 @@ impl Default for TemporalSettings {
 }
 
 /// TLS (optionally mutual) to a Temporal frontend: PEM files on this machine.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct TlsSettings {
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsConfig {
     /// CA that signed the server's certificate (None: the system's roots).
     pub server_ca_cert: Option<PathBuf>,
     /// Client certificate and key, for clusters that require mTLS (Temporal Cloud's mTLS auth).
@@ -68,11 +64,10 @@ pub struct TlsSettings {
 }
 
 /// Limits of one worker process. Each is `"auto"` (the default) or a number; `"auto"` is sized
-/// when the worker starts, from this machine and the provider (see [`WorkerSettings::limits`]),
+/// when the worker starts, from this machine and the provider (see [`WorkerConfig::limits`]),
 /// so one default suits a creator's laptop and a farm machine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WorkerSettings {
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerConfig {
     /// The fast queue: workflows are started here, and character images and stitching run here.
     pub task_queue: String,
     /// The slow queue: video clips and 4K enhance. The same name as `task_queue` (the default)
@@ -124,35 +119,6 @@ impl Limit {
 impl From<usize> for Limit {
     fn from(n: usize) -> Self {
         Limit::Fixed(n)
-    }
-}
-
-impl Serialize for Limit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            Limit::Auto => s.serialize_str("auto"),
-            Limit::Fixed(n) => s.serialize_u64(*n as u64),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Limit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(u64),
-            Text(String),
-        }
-        use serde::de::Error;
-        match Raw::deserialize(d).map_err(|_| D::Error::custom("expected \"auto\" or a number"))? {
-            Raw::Text(t) if t == "auto" => Ok(Limit::Auto),
-            Raw::Text(t) => Err(D::Error::custom(format!(
-                "expected \"auto\" or a number, got \"{t}\""
-            ))),
-            Raw::Number(0) => Err(D::Error::custom("must be at least 1 (or \"auto\")")),
-            Raw::Number(n) => Ok(Limit::Fixed(usize::try_from(n).unwrap_or(usize::MAX))),
-        }
     }
 }
 
@@ -212,7 +178,7 @@ pub struct Limits {
 /// 160 KiB), rounded up.
 const CACHED_JOB_KIB: u64 = 256;
 
-impl WorkerSettings {
+impl WorkerConfig {
     /// The limits this worker runs with on `machine` with `provider`:
     /// - activities: clips on a remote provider (Google; the bench's zero-latency one) mostly
     ///   wait on an operation, so a queue that runs them gets 8 per core (at least 16): a
@@ -289,9 +255,9 @@ impl WorkerSettings {
     }
 }
 
-impl Default for WorkerSettings {
+impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerSettings {
+        WorkerConfig {
             task_queue: names::TASK_QUEUE.into(),
             slow_task_queue: names::TASK_QUEUE.into(),
             max_concurrent_activities: Limit::Auto,
@@ -312,39 +278,15 @@ mod tests {
 
     #[test]
     fn queues_default_to_one_and_parse_by_role() {
-        let w = WorkerSettings::default();
+        let w = WorkerConfig::default();
         assert!(!w.is_split());
         assert_eq!(w.slow_queue_for_input(), None);
-        let w = WorkerSettings {
+        let w = WorkerConfig {
             slow_task_queue: "video-slow".into(),
             ..w
         };
         assert_eq!(w.queue(QueueRole::Slow), "video-slow");
         assert_eq!(w.slow_queue_for_input().as_deref(), Some("video-slow"));
-    }
-
-    #[test]
-    fn limits_read_auto_or_a_number_and_refuse_anything_else() {
-        let w: WorkerSettings = serde_json::from_str(
-            r#"{"maxConcurrentActivities": 12, "maxConcurrentWorkflowTasks": "auto"}"#,
-        )
-        .unwrap();
-        assert_eq!(w.max_concurrent_activities, Limit::Fixed(12));
-        assert_eq!(w.max_concurrent_workflow_tasks, Limit::Auto);
-        assert_eq!(w.max_cached_workflows, Limit::Auto);
-        let json = serde_json::to_value(&w).unwrap();
-        assert_eq!(json["maxConcurrentActivities"], 12);
-        assert_eq!(json["maxCachedWorkflows"], "auto");
-        for (bad, says) in [
-            (r#"{"maxCachedWorkflows": 0}"#, "at least 1"),
-            (r#"{"maxCachedWorkflows": "lots"}"#, "got \"lots\""),
-            (r#"{"maxCachedWorkflows": -3}"#, "\"auto\" or a number"),
-        ] {
-            let err = serde_json::from_str::<WorkerSettings>(bad)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(says), "{bad}: {err}");
-        }
     }
 
     #[test]
@@ -357,7 +299,7 @@ mod tests {
             cores: 32,
             memory_mib: 128 * 1024,
         };
-        let w = WorkerSettings::default();
+        let w = WorkerConfig::default();
         let l = w.limits(laptop, ProviderKind::Gemini);
         assert_eq!((l.activities, l.slow_activities), (32, 32));
         assert_eq!(l.workflow_tasks, 16);
@@ -371,9 +313,9 @@ mod tests {
         // Offline clips are ffmpeg encodes: one per core.
         assert_eq!(w.limits(laptop, ProviderKind::Offline).activities, 4);
         // A split fast queue only stitches and makes images; clips go to the slow queue.
-        let split = WorkerSettings {
+        let split = WorkerConfig {
             slow_task_queue: "video-slow".into(),
-            ..WorkerSettings::default()
+            ..WorkerConfig::default()
         };
         let l = split.limits(laptop, ProviderKind::Gemini);
         assert_eq!((l.activities, l.slow_activities), (4, 32));
@@ -392,17 +334,17 @@ mod tests {
             ),
             (2, 8, 200, 8)
         );
-        let fixed = WorkerSettings {
+        let fixed = WorkerConfig {
             max_concurrent_activities: 5.into(),
             max_cached_workflows: 300.into(),
-            ..WorkerSettings::default()
+            ..WorkerConfig::default()
         };
         let l = fixed.limits(farm, ProviderKind::Gemini);
         assert_eq!((l.activities, l.cached_workflows), (5, 300));
         assert_eq!(l.fixed_pollers, None, "sized from the slots");
-        let polls = WorkerSettings {
+        let polls = WorkerConfig {
             pollers: 3.into(),
-            ..WorkerSettings::default()
+            ..WorkerConfig::default()
         };
         assert_eq!(
             polls.limits(farm, ProviderKind::Gemini).fixed_pollers,

@@ -18,16 +18,17 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::StudioActivities;
 use crate::client::Endpoint;
-use crate::config::{Limits, Machine, QueueRole, WorkerSettings};
+use crate::config::{Limits, Machine, WorkerConfig};
 use crate::error::{EngineError, Result};
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
 use crate::workflows::{BatchWorkflow, VideoWorkflow};
+use studio_core::QueueRole;
 
 /// Everything a worker needs to start.
 #[derive(Debug, Clone)]
 pub struct WorkerSpec {
     pub endpoint: Endpoint,
-    pub settings: WorkerSettings,
+    pub settings: WorkerConfig,
     pub provider: ProviderKind,
     /// Root of the local artifact store (`<data dir>/artifacts`), the bucket's cache when
     /// `store` names one.
@@ -46,7 +47,7 @@ pub struct WorkerSpec {
 impl WorkerSpec {
     /// A worker on both queues with `settings`' limits, keeping media under `artifacts`, on
     /// the offline provider with a local store (callers set what their settings say).
-    pub fn new(endpoint: Endpoint, settings: WorkerSettings, artifacts: PathBuf) -> Self {
+    pub fn new(endpoint: Endpoint, settings: WorkerConfig, artifacts: PathBuf) -> Self {
         WorkerSpec {
             endpoint,
             metrics: settings.metrics_address,
@@ -353,7 +354,7 @@ impl WorkerThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Machine, WorkerSettings};
+    use crate::config::{Machine, WorkerConfig};
     use studio_media::ProviderKind;
 
     #[test]
@@ -362,7 +363,7 @@ mod tests {
             cores: 2,
             memory_mib: 8 * 1024,
         };
-        let limits = WorkerSettings::default().limits(two_cores, ProviderKind::Bench);
+        let limits = WorkerConfig::default().limits(two_cores, ProviderKind::Bench);
         assert_eq!((limits.workflow_tasks, limits.activities), (8, 16));
         assert_eq!(
             pollers(&limits, limits.activities),
@@ -373,9 +374,9 @@ mod tests {
         );
         // A queue of one activity slot still polls.
         assert_eq!(pollers(&limits, 1).1, PollerBehavior::SimpleMaximum(1));
-        let fixed = WorkerSettings {
+        let fixed = WorkerConfig {
             pollers: 1.into(),
-            ..WorkerSettings::default()
+            ..WorkerConfig::default()
         }
         .limits(two_cores, ProviderKind::Bench);
         // The sticky and the shared queue need a poll each.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use object_store::ObjectStore;
 use studio_core::Quality;
 use studio_core::QueueRole;
-use studio_engine::config::WorkerSettings;
+use studio_engine::config::WorkerConfig;
 use studio_engine::devserver::free_port;
 use studio_engine::history::ActivityOutcome;
 use studio_engine::names;
@@ -96,7 +96,7 @@ async fn workers_sharing_only_a_bucket_render_and_the_client_previews_the_result
     let [fast_dir, slow_dir, client_dir] =
         ["fast-machine", "slow-machine", "creator"].map(|m| machines.path().join(m));
 
-    let worker_settings = WorkerSettings {
+    let worker_settings = WorkerConfig {
         task_queue: env.queue.clone(),
         slow_task_queue: format!("{}-slow", env.queue),
         graceful_shutdown_secs: 2,

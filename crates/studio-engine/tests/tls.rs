@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use studio_core::Quality;
-use studio_engine::config::{TemporalSettings, TlsSettings};
+use studio_engine::config::{TemporalConfig, TlsConfig};
 use studio_engine::worker::WorkerThread;
 use studio_engine::{Endpoint, StudioClient};
 use studio_media::{Ffmpeg, ProviderKind};
@@ -118,10 +118,10 @@ async fn a_render_runs_over_mutual_tls_configured_by_envconfig_and_settings() {
         ca.display()
     );
     let config_file = write(dir.path(), "temporal.toml", &toml);
-    let settings = TemporalSettings {
+    let settings = TemporalConfig {
         profile: Some("team".into()),
         config_file: Some(config_file.clone()),
-        tls: Some(TlsSettings {
+        tls: Some(TlsConfig {
             client_cert: Some(cert.clone()),
             client_key: Some(key.clone()),
             ..Default::default()
@@ -153,7 +153,7 @@ async fn a_render_runs_over_mutual_tls_configured_by_envconfig_and_settings() {
     assert!(file_path(&result.video_url).exists());
 
     // Without the client certificate the cluster refuses us, and the error names where.
-    let no_cert = TemporalSettings {
+    let no_cert = TemporalConfig {
         tls: None,
         ..settings.clone()
     };
@@ -173,8 +173,8 @@ async fn a_render_runs_over_mutual_tls_configured_by_envconfig_and_settings() {
     // A server certificate from an unknown CA is refused before anything is sent.
     let other = pki_ca_only();
     let wrong_ca = write(dir.path(), "other-ca.pem", &other);
-    let bad = TemporalSettings {
-        tls: Some(TlsSettings {
+    let bad = TemporalConfig {
+        tls: Some(TlsConfig {
             server_ca_cert: Some(wrong_ca),
             client_cert: Some(cert),
             client_key: Some(key),
@@ -193,7 +193,7 @@ async fn a_render_runs_over_mutual_tls_configured_by_envconfig_and_settings() {
     assert!(text.contains("InvalidCertificate"), "{text}");
 
     // A missing config file or profile is named, not ignored.
-    let missing = TemporalSettings {
+    let missing = TemporalConfig {
         profile: Some("nope".into()),
         config_file: Some(config_file),
         ..Default::default()

@@ -11,7 +11,7 @@ use serde_json::Value;
 use studio_api::Settings;
 use studio_core::{parse_queue_roles, QueueRole};
 use studio_engine::client::QueueStatus;
-use studio_engine::config::WorkerSettings;
+use studio_engine::config::WorkerConfig;
 use studio_engine::metrics::{self, MetricsEndpoint};
 use studio_engine::names;
 
@@ -138,7 +138,7 @@ fn queues_settings_and_drain_match_the_worker() {
     let py = python();
     let (port, signal) = containerfile();
     assert_eq!(signal, "SIGTERM", "the signal `studio worker` drains on");
-    let defaults = WorkerSettings::default();
+    let defaults = WorkerConfig::default();
     assert_eq!(defaults.task_queue, names::TASK_QUEUE);
     for overlay in overlays() {
         let objects = render(&py, &overlay);

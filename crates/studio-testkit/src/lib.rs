@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use studio_core::QueueRole;
 use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
-use studio_engine::config::WorkerSettings;
+use studio_engine::config::WorkerConfig;
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
 use studio_engine::worker::{WorkerSpec, WorkerThread};
@@ -112,7 +112,7 @@ impl Env {
     pub fn spec(&self, provider: ProviderKind, ffmpeg: Ffmpeg) -> WorkerSpec {
         WorkerSpec {
             endpoint: Endpoint::local(server_port()),
-            settings: WorkerSettings {
+            settings: WorkerConfig {
                 task_queue: self.queue.clone(),
                 graceful_shutdown_secs: 2,
                 ..Default::default()

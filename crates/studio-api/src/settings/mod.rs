@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use studio_core::DataDir;
-use studio_engine::config::{TemporalSettings, WorkerSettings};
+use studio_engine::config::{TemporalConfig, WorkerConfig};
 use studio_engine::worker::WorkerSpec;
 use studio_engine::{Endpoint, RenderInput, Tuning};
 use studio_media::google::GoogleSettings;
@@ -20,11 +20,15 @@ use studio_secrets::{SecretName, Secrets};
 
 use crate::error::{ApiError, ErrorCode};
 
+mod sections;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
-    pub temporal: TemporalSettings,
-    pub worker: WorkerSettings,
+    #[serde(with = "sections::TemporalSection")]
+    pub temporal: TemporalConfig,
+    #[serde(with = "sections::WorkerSection")]
+    pub worker: WorkerConfig,
     /// None: chosen from the environment (see [`ProviderKind::from_google_env`]).
     pub provider: Option<ProviderKind>,
     pub google: GoogleSettings,
@@ -41,8 +45,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            temporal: TemporalSettings::default(),
-            worker: WorkerSettings::default(),
+            temporal: TemporalConfig::default(),
+            worker: WorkerConfig::default(),
             provider: None,
             google: GoogleSettings::default(),
             artifacts: ArtifactSettings::default(),
@@ -82,7 +86,7 @@ fn settings_error(path: &Path, message: impl std::fmt::Display) -> ApiError {
 /// of asking for the key again. With no address (the embedded server, which takes no key) it is
 /// stored bound to nothing, and a later address never picks it up. A configuration that does not
 /// resolve leaves it for the next start.
-fn bind_legacy_temporal_key(secrets: &Secrets, temporal: &TemporalSettings) {
+fn bind_legacy_temporal_key(secrets: &Secrets, temporal: &TemporalConfig) {
     let key = match secrets.legacy_temporal_key() {
         Ok(Some(k)) => k,
         Ok(None) => return,
@@ -458,10 +462,10 @@ mod tests {
         // no test sets).
         let profile = dir.path().join("temporal.toml");
         std::fs::write(&profile, "").unwrap();
-        let at = |address: Option<&str>| TemporalSettings {
+        let at = |address: Option<&str>| TemporalConfig {
             address: address.map(str::to_owned),
             config_file: Some(profile.clone()),
-            ..TemporalSettings::default()
+            ..TemporalConfig::default()
         };
         let secrets = Secrets::file(dir.path(), "test");
         // An older studio stored the bare key, used with a server in settings.json.
