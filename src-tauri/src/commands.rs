@@ -11,7 +11,7 @@ use studio_api::{
     ApiError, CacheView, ErrorCode, Estimate, FieldProblem, Health, JobDetail, JobView, KeysUpdate,
     KeysView, RenderStarted, Studio, StudioSettings,
 };
-use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, ScenarioSpec};
+use studio_core::{ClipSeconds, Cost, Iteration, Progress, Project, Quality, Scenario};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -226,9 +226,9 @@ pub async fn add_segment(
     prompt: String,
     duration_seconds: ClipSeconds,
 ) -> Result<(), ApiError> {
-    let scenario = ScenarioSpec {
+    let scenario = Scenario {
         duration_seconds,
-        ..ScenarioSpec::new(prompt)
+        ..Scenario::new(prompt)
     };
     state.studio()?.add_segment(&id, scenario, None).await
 }

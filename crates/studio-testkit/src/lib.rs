@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use studio_core::QueueRole;
-use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
+use studio_core::{AspectRatio, Character, ClipSeconds, Quality, Scenario, VideoRequest};
 use studio_engine::config::WorkerConfig;
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::history;
@@ -209,17 +209,17 @@ impl Drop for Env {
     }
 }
 
-pub fn scenario(prompt: &str, secs: u32) -> ScenarioSpec {
-    ScenarioSpec {
+pub fn scenario(prompt: &str, secs: u32) -> Scenario {
+    Scenario {
         duration_seconds: ClipSeconds::try_from(secs).unwrap(),
-        ..ScenarioSpec::new(prompt)
+        ..Scenario::new(prompt)
     }
 }
 
-pub fn input(scenarios: Vec<ScenarioSpec>, quality: Quality) -> RenderInput {
+pub fn input(scenarios: Vec<Scenario<Option<String>>>, quality: Quality) -> RenderInput {
     RenderInput {
         request: VideoRequest {
-            character: CharacterSpec {
+            character: Character {
                 name: "Ava".into(),
                 base_prompt: "a bush pilot in a leather jacket".into(),
                 ..Default::default()
