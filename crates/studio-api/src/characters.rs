@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use studio_core::{CharacterSpec, JobStatus};
+use studio_core::JobStatus;
 use studio_engine::workflows::batch::BATCH_CHUNK;
 pub use studio_library::BatchRecord;
 use studio_library::{Character, Library, LibraryError};
@@ -149,11 +149,12 @@ impl Studio {
             for r in &c.references {
                 refs.push(session.import(&lib.file(&c.id, r)).await?);
             }
-            specs.push(CharacterSpec {
+            specs.push(studio_core::Character {
                 id: None,
                 name: c.name.clone(),
                 base_prompt: c.base_prompt.clone(),
                 reference_images: refs,
+                library_id: None,
             });
         }
         let batch_id = format!(

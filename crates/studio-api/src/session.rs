@@ -145,36 +145,34 @@ impl Session {
         Ok(true)
     }
 
-    /// The workflow input of `project`: every character's reference images copied into the
-    /// artifact store; a library character's name, prompt and stored angles used as they are.
-    async fn render_input(
+    /// The workflow input of `project`, the one way a project becomes one (a render, and a
+    /// job that `addSegment` starts): every character's reference images, opened once in
+    /// `references`, copied into the artifact store; a library character's name, prompt and
+    /// stored angles used as they are; the project's budget; these settings' tuning and queues.
+    pub(crate) async fn render_input(
         &self,
         project: &Project,
         references: &References,
     ) -> Result<studio_engine::RenderInput> {
-        let lead = self
-            .character_assets(&project.character, references.of(0))
-            .await?;
-        let mut cast = Vec::with_capacity(project.cast.len());
-        for (i, c) in project.cast.iter().enumerate() {
-            cast.push(self.character_assets(c, references.of(i + 1)).await?);
+        let mut assets = Vec::with_capacity(project.cast.len() + 1);
+        for (i, (_, c)) in project.characters().enumerate() {
+            assets.push(self.character_assets(c, references.of(i)).await?);
         }
-        let mut request = project.to_request(
-            lead.references.clone(),
-            cast.iter().map(|c| c.references.clone()).collect(),
-        );
-        let specs = std::iter::once(&mut request.character).chain(request.cast.iter_mut());
-        for (spec, assets) in specs.zip(std::iter::once(&lead).chain(&cast)) {
-            if let Some((name, prompt)) = &assets.library {
-                spec.name = name.clone();
-                spec.base_prompt = prompt.clone();
+        let request = project.to_request(|i, c| {
+            let a = &assets[i];
+            let mut character = c.for_render(a.references.clone());
+            if let Some((name, prompt)) = &a.library {
+                character.name = name.clone();
+                character.base_prompt = prompt.clone();
             }
-        }
+            character
+        });
         let mut input = self.settings.render_input(request);
         input.budget = project.budget;
-        input.character_images = lead.images;
-        if !cast.is_empty() {
-            input.cast_images = cast.into_iter().map(|c| c.images).collect();
+        let mut images = assets.into_iter().map(|a| a.images);
+        input.character_images = images.next().flatten();
+        if !project.cast.is_empty() {
+            input.cast_images = images.collect();
         }
         Ok(input)
     }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use studio_core::{
-    Cost, DataDir, Iteration, JobStatus, Progress, Project, Quality, Scenario, ScenarioSpec,
-    SegmentState, TimelineEntry, Usage, UsageKind, VideoResult,
+    Cost, DataDir, Iteration, JobStatus, Progress, Project, Quality, Scenario, SegmentState,
+    TimelineEntry, Usage, UsageKind, VideoResult,
 };
 use tokio::sync::OnceCell;
 
@@ -581,7 +581,7 @@ impl Studio {
     pub async fn add_segment(
         &self,
         id: &str,
-        scenario: ScenarioSpec,
+        scenario: Scenario<Option<String>>,
         start: Option<(&Project, &Path)>,
     ) -> Result<(), ApiError> {
         if scenario.prompt.trim().is_empty() {
@@ -594,15 +594,20 @@ impl Studio {
                 }],
             });
         }
-        let client = &self.session().await?.client;
+        let session = self.session().await?;
         match start {
-            None => Ok(client.add_segment(id, scenario).await?),
+            None => Ok(session.client.add_segment(id, scenario).await?),
             Some((project, path)) => {
-                let mut input = self
-                    .settings
-                    .render_input(project.to_request(Vec::new(), Vec::new()));
-                input.budget = project.budget;
-                client.add_segment_or_start(id, scenario, input).await?;
+                // Started as a render of the project starts: its reference images copied into
+                // the artifact store, a library character's stored angles used, its budget kept.
+                let base = path.parent().unwrap_or(Path::new("/"));
+                let references = References::open(project, base, |_| true)
+                    .map_err(|problems| invalid_references(problems, "cannot be read"))?;
+                let input = session.render_input(project, &references).await?;
+                session
+                    .client
+                    .add_segment_or_start(id, scenario, input)
+                    .await?;
                 let record = JobRecord {
                     id: id.to_owned(),
                     name: project_name(project, Some(path)),

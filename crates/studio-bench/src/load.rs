@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use futures::stream::{FuturesUnordered, StreamExt};
-use studio_core::{AspectRatio, CharacterSpec, Quality, ScenarioSpec, VideoRequest};
+use studio_core::{AspectRatio, Character, Quality, Scenario, VideoRequest};
 use studio_engine::history::{counts, workflow_task_waits, HistoryCounts};
 use studio_engine::{Endpoint, RenderInput, StudioClient};
 
@@ -37,13 +37,13 @@ pub struct LoadArgs {
 /// One job's inputs, its own (so no job finds another's clips in the artifact cache).
 fn request(job: usize, segments: usize) -> VideoRequest {
     VideoRequest {
-        character: CharacterSpec {
+        character: Character {
             name: format!("Bench {job}"),
             base_prompt: format!("benchmark character number {job}"),
             ..Default::default()
         },
         scenarios: (0..segments)
-            .map(|i| ScenarioSpec::new(format!("job {job} shot {i}")))
+            .map(|i| Scenario::new(format!("job {job} shot {i}")))
             .collect(),
         quality: Quality::Standard,
         aspect_ratio: AspectRatio::Landscape,

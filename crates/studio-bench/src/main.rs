@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use studio_core::{AspectRatio, CharacterSpec, ClipSeconds, Quality, ScenarioSpec, VideoRequest};
+use studio_core::{AspectRatio, Character, ClipSeconds, Quality, Scenario, VideoRequest};
 use studio_engine::devserver::{find_temporal_cli, free_port, DevServer, DevServerOptions};
 use studio_engine::{names, Endpoint, RenderInput, StudioClient, Tuning};
 use studio_media::offline::OfflineProvider;
@@ -98,13 +98,13 @@ struct Args {
 
 fn request(segments: usize) -> VideoRequest {
     VideoRequest {
-        character: CharacterSpec {
+        character: Character {
             name: "Bench".into(),
             base_prompt: "a benchmark character".into(),
             ..Default::default()
         },
         scenarios: (0..segments)
-            .map(|i| ScenarioSpec::new(format!("shot {i}")))
+            .map(|i| Scenario::new(format!("shot {i}")))
             .collect(),
         quality: Quality::Standard,
         aspect_ratio: AspectRatio::Landscape,

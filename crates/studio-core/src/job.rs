@@ -6,76 +6,31 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::character::Character;
 use crate::progress::SegmentState;
-use crate::quality::{AspectRatio, ClipSeconds, Quality};
+use crate::quality::{AspectRatio, Quality};
+use crate::scenario::Scenario;
 use crate::takes::{Usage, Version};
 
-/// The character every clip is generated from.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct CharacterSpec {
-    /// How scenarios name this character in their `cast` (None: a seed client's one
-    /// character, who is in every scene).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
-    pub base_prompt: String,
-    /// Artifact URIs of the creator's reference images.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reference_images: Vec<String>,
-}
-
-/// One scenario: becomes one clip of the final video.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ScenarioSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub prompt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub negative_prompt: Option<String>,
-    #[serde(default)]
-    pub duration_seconds: ClipSeconds,
-    /// Ids of the characters in this scene (empty: the lead, `character`, alone: the seed's
-    /// shape). Their images go to the model as references, as many as it takes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cast: Vec<String>,
-    /// Starts from the previous scene's last frame, so the cut is seamless: this clip waits
-    /// for that one (the others still run in parallel).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub continue_from_previous: bool,
-}
-
-pub(crate) fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// Most characters one project (and one job) has: the lead and up to five more.
-pub const MAX_CAST: usize = 6;
-
-impl ScenarioSpec {
-    pub fn new(prompt: impl Into<String>) -> Self {
-        ScenarioSpec {
-            prompt: prompt.into(),
-            ..Default::default()
-        }
-    }
-}
-
-/// Input of `ultraRealisticVideoWorkflow`.
+/// Input of `ultraRealisticVideoWorkflow`: what a client asks a render of.
+///
+/// The project's parts ([`Character`], [`Scenario`]) as a render takes them, in the seed
+/// design's wire shape, which every job's history records: a second shape of a project
+/// because it is a payload, not a file. It has no `version` (the payload's shape is fixed by
+/// the histories it must replay, not by a file format), no `budget` (the engine's input holds
+/// it beside the request, with the engine's own settings), and its characters' reference images
+/// are artifact URIs. A project becomes one through [`crate::Project::to_request`], the one
+/// conversion.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoRequest {
     /// The lead: in every scene that names no cast.
-    pub character: CharacterSpec,
+    pub character: Character<String>,
     /// The other characters, for scenes that name them in their `cast` (absent for one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cast: Vec<CharacterSpec>,
-    pub scenarios: Vec<ScenarioSpec>,
+    pub cast: Vec<Character<String>>,
+    pub scenarios: Vec<Scenario<Option<String>>>,
     #[serde(default)]
     pub quality: Quality,
     #[serde(default)]
@@ -85,7 +40,7 @@ pub struct VideoRequest {
 impl VideoRequest {
     /// Who is in `scenario`, as indices into the lead (0) and `cast` (1..), in the order the
     /// scenario names them; the lead alone when it names nobody (or nobody this job knows).
-    pub fn scene_cast(&self, scenario: &ScenarioSpec) -> Vec<usize> {
+    pub fn scene_cast(&self, scenario: &Scenario<Option<String>>) -> Vec<usize> {
         let index_of = |id: &str| {
             if self.character.id.as_deref() == Some(id) {
                 return Some(0);

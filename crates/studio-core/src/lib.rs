@@ -5,29 +5,29 @@
 //! HTTP or ffmpeg, so every shell (CLI, window, worker) can depend on it cheaply.
 
 pub mod atomic;
+pub mod character;
 pub mod data_dir;
 pub mod job;
 pub mod money;
 pub mod progress;
 pub mod project;
 pub mod quality;
+pub mod scenario;
 pub mod takes;
 pub mod timeline;
 pub mod worker;
 
 pub use atomic::{replace_with, write_atomic, FileLock, Mode as FileMode};
+pub use character::{Character, ProjectReference, MAX_CAST};
 pub use data_dir::DataDir;
-pub use job::{
-    BatchProgress, CharacterImages, CharacterSpec, JobStatus, ScenarioSpec, VideoRequest,
-    VideoResult, MAX_CAST,
-};
+pub use job::{BatchProgress, CharacterImages, JobStatus, VideoRequest, VideoResult};
 pub use money::Usd;
 pub use progress::{BudgetState, Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{
-    Character, Fingerprint, Problem, Project, ProjectError, ProjectFile, Scenario, UnknownFields,
-    PROJECT_VERSION,
+    Fingerprint, Problem, Project, ProjectError, ProjectFile, UnknownFields, PROJECT_VERSION,
 };
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
+pub use scenario::{ProjectSceneId, Scenario};
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
 pub use timeline::{TimelineEntry, TimelineKind};
 pub use worker::{parse_queue_roles, ProviderKind, QueueRole};

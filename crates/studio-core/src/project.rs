@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::job::{is_false, CharacterSpec, ScenarioSpec, VideoRequest, MAX_CAST};
+pub use crate::character::{Character, MAX_CAST};
+use crate::job::VideoRequest;
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
+pub use crate::scenario::Scenario;
 
 mod build;
 mod file;
@@ -39,43 +41,10 @@ pub const MAX_SCENARIOS: usize = 50;
 /// this; the bound keeps a pasted novel from reaching a workflow payload.
 pub const MAX_PROMPT_CHARS: usize = 8_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct Character {
-    /// How scenarios name this character in their `cast`; needed only once a project has a
-    /// cast (a one-character project keeps the seed's shape).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub name: String,
-    pub base_prompt: String,
-    /// Paths as written in the file; relative paths are relative to the project file's folder.
-    #[serde(default)]
-    pub reference_images: Vec<PathBuf>,
-    /// A character from the library: its stored angle images are used as they are (no
-    /// character step), so it looks the same in every project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub library_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct Scenario {
-    pub id: String,
-    pub prompt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub negative_prompt: Option<String>,
-    #[serde(default)]
-    pub duration_seconds: ClipSeconds,
-    /// Ids of the characters in this scene (empty: the lead alone).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cast: Vec<String>,
-    /// Starts from the previous scene's last frame (a seamless cut).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub continue_from_previous: bool,
-}
-
+/// A project as this studio holds it, and as the window gets and sends it. Its file is read
+/// through a looser shape (`RawProject`, so every problem is named at once and the fields this
+/// studio does not know are kept) and written through `ProjectOut` (the same fields, followed
+/// by those unknown ones), both private to this module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -88,9 +57,7 @@ pub struct Project {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cast: Vec<Character>,
     pub scenarios: Vec<Scenario>,
-    #[serde(default)]
     pub quality: Quality,
-    #[serde(default)]
     pub aspect_ratio: AspectRatio,
     /// The most a render of this project may spend (USD, at the model table's prices) without
     /// asking: a render estimated above it does not start, and a running one waits for the
@@ -210,7 +177,10 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
-/// Loose shape used only while loading, so validation can report every problem at once.
+/// The file as read: a second shape of [`Project`], used only while loading. Every part is
+/// optional and loosely typed, so validation reports every problem at once (with its JSON
+/// path) instead of stopping at the first, and every field this studio does not read is kept
+/// ([`UnknownFields`]) for the next save to write back.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawProject {
@@ -360,40 +330,20 @@ impl Project {
             .sum()
     }
 
-    /// The workflow input for this project, with reference images already turned into artifact
-    /// URIs by the caller (media never travels in workflow payloads): the lead's, then each
-    /// cast member's (missing entries: none).
+    /// What a render of this project asks: the one conversion from a project to a workflow's
+    /// input. `character` gives each character as the render takes it (`0` the lead, `i` the
+    /// cast's `i - 1`): its reference images copied into the artifact store by the caller
+    /// (media never travels in workflow payloads), see [`Character::for_render`].
     pub fn to_request(
         &self,
-        reference_uris: Vec<String>,
-        cast_uris: Vec<Vec<String>>,
+        mut character: impl FnMut(usize, &Character) -> Character<String>,
     ) -> VideoRequest {
-        let spec = |c: &Character, uris: Vec<String>| CharacterSpec {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            base_prompt: c.base_prompt.clone(),
-            reference_images: uris,
-        };
-        let mut cast_uris = cast_uris.into_iter();
         VideoRequest {
-            character: spec(&self.character, reference_uris),
-            cast: self
-                .cast
-                .iter()
-                .map(|c| spec(c, cast_uris.next().unwrap_or_default()))
+            character: character(0, &self.character),
+            cast: (self.cast.iter().enumerate())
+                .map(|(i, c)| character(i + 1, c))
                 .collect(),
-            scenarios: self
-                .scenarios
-                .iter()
-                .map(|s| ScenarioSpec {
-                    id: Some(s.id.clone()),
-                    prompt: s.prompt.clone(),
-                    negative_prompt: s.negative_prompt.clone(),
-                    duration_seconds: s.duration_seconds,
-                    cast: s.cast.clone(),
-                    continue_from_previous: s.continue_from_previous,
-                })
-                .collect(),
+            scenarios: self.scenarios.iter().map(Scenario::for_render).collect(),
             quality: self.quality,
             aspect_ratio: self.aspect_ratio,
         }

@@ -71,11 +71,11 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use studio_core::{AspectRatio, CharacterSpec, Quality, ScenarioSpec};
+    use studio_core::{AspectRatio, Character, Quality, Scenario};
 
     fn segment(prompt: &str) -> SegmentInput {
         SegmentInput {
-            scenario: ScenarioSpec::new(prompt),
+            scenario: Scenario::new(prompt),
             character_image: "file:///a/objects/ab/abc.png".into(),
             aspect_ratio: AspectRatio::Landscape,
             quality: Quality::Standard,
@@ -124,7 +124,7 @@ mod tests {
         );
 
         let c = CharacterInput {
-            character: CharacterSpec {
+            character: Character {
                 name: "Ava".into(),
                 base_prompt: "a pilot".into(),
                 ..Default::default()

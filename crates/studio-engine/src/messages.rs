@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use studio_catalog::Problem;
 use studio_core::{
-    AspectRatio, CharacterImages, CharacterSpec, Quality, ScenarioSpec, Take, Usage, Usd, Version,
+    AspectRatio, Character, CharacterImages, Quality, Scenario, Take, Usage, Usd, Version,
     VideoRequest,
 };
 use studio_media::{ModelPlan, StitchMode};
@@ -13,8 +13,13 @@ use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::tuning::Tuning;
 
-/// Input of `ultraRealisticVideoWorkflow`: the seed's request, plus optional tuning overrides
-/// that a client written against the seed simply never sends.
+/// Input of `ultraRealisticVideoWorkflow`: the seed's request ([`VideoRequest`], flattened, so
+/// a seed client's input is one of these), plus what only this engine reads, each optional so
+/// that a client written against the seed simply never sends it: tuning, queues, the cache
+/// switch, the version it continues, a library character's stored angles, the logic's
+/// generation and the budget. It is not a third shape of a project: a project becomes one only
+/// through `studio-api`'s render input, which fills the request with
+/// [`studio_core::Project::to_request`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderInput {
@@ -130,7 +135,7 @@ pub struct CacheQuery {
     /// for these instead of the cached character's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_character: Option<CharacterImages>,
-    pub scenarios: Vec<ScenarioSpec>,
+    pub scenarios: Vec<Scenario<Option<String>>>,
     pub quality: Quality,
     /// The video model of the job's plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,7 +177,7 @@ pub struct PlanQuery {
     pub quality: Quality,
     pub aspect_ratio: AspectRatio,
     /// The scenarios that will get a clip (not those a new version reuses).
-    pub scenarios: Vec<ScenarioSpec>,
+    pub scenarios: Vec<Scenario<Option<String>>>,
 }
 
 /// The models a render uses, and every rule of theirs the job breaks (then nothing is paid).
@@ -223,7 +228,7 @@ impl UnitPrices {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CharacterInput {
-    pub character: CharacterSpec,
+    pub character: Character<String>,
     #[serde(default)]
     pub aspect_ratio: AspectRatio,
     /// The image model of the job's plan (None: the worker's own choice).
@@ -238,7 +243,7 @@ pub struct CharacterInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentInput {
-    pub scenario: ScenarioSpec,
+    pub scenario: Scenario<Option<String>>,
     /// Artifact URI of the character's front image.
     pub character_image: String,
     pub aspect_ratio: AspectRatio,
@@ -333,12 +338,12 @@ pub struct BatchResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum BatchArg {
-    List(Vec<CharacterSpec>),
-    Seed { characters: Vec<CharacterSpec> },
+    List(Vec<Character<String>>),
+    Seed { characters: Vec<Character<String>> },
 }
 
 impl BatchArg {
-    pub fn into_list(self) -> Vec<CharacterSpec> {
+    pub fn into_list(self) -> Vec<Character<String>> {
         match self {
             BatchArg::List(list) | BatchArg::Seed { characters: list } => list,
         }

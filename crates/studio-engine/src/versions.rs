@@ -129,7 +129,7 @@ pub fn next_version(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use studio_core::{Quality, ScenarioSpec, SegmentState, SegmentStatus, Take, Version};
+    use studio_core::{Quality, Scenario, SegmentState, SegmentStatus, Take, Version};
 
     fn take(n: u32, prompt: &str) -> Take {
         Take {
@@ -142,7 +142,7 @@ mod tests {
 
     fn job() -> (RenderInput, VideoResult) {
         let mut input = RenderInput::default();
-        input.request.scenarios = vec![ScenarioSpec::new("walks"), ScenarioSpec::new("runs")];
+        input.request.scenarios = vec![Scenario::new("walks"), Scenario::new("runs")];
         let seg = |id: &str, takes: Vec<Take>, chosen: u32| SegmentState {
             id: id.into(),
             prompt: takes[chosen as usize - 1].prompt.clone(),

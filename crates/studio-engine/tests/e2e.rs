@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use studio_core::{CharacterSpec, Quality, SegmentStatus, Stage};
+use studio_core::{Character, Quality, SegmentStatus, Stage};
 use studio_engine::history::{self, ActivityOutcome};
 use studio_engine::names;
 use studio_engine::EngineError;
@@ -350,8 +350,8 @@ async fn cancel_stops_a_running_ffmpeg_and_leaves_no_partial_files() {
 async fn a_batch_of_25_runs_three_times_through_continue_as_new() {
     let env = Env::with_worker("batch", ProviderKind::Bench, Ffmpeg::from_env()).await;
     let id = env.job_id("batch");
-    let batch: Vec<CharacterSpec> = (0..25)
-        .map(|i| CharacterSpec {
+    let batch: Vec<Character<String>> = (0..25)
+        .map(|i| Character {
             name: format!("c{i}"),
             base_prompt: format!("character number {i}"),
             ..Default::default()
@@ -772,11 +772,11 @@ async fn a_two_character_scene_and_a_shot_continued_from_it() {
     let id = env.job_id("job");
     let mut inp = input(
         vec![
-            studio_core::ScenarioSpec {
+            studio_core::Scenario {
                 cast: vec!["ava".into(), "rex".into()],
                 ..scenario("ava and rex meet on the runway", 4)
             },
-            studio_core::ScenarioSpec {
+            studio_core::Scenario {
                 continue_from_previous: true,
                 ..scenario("they walk off together", 4)
             },
@@ -785,7 +785,7 @@ async fn a_two_character_scene_and_a_shot_continued_from_it() {
         Quality::Standard,
     );
     inp.request.character.id = Some("ava".into());
-    inp.request.cast = vec![CharacterSpec {
+    inp.request.cast = vec![Character {
         id: Some("rex".into()),
         name: "Rex".into(),
         base_prompt: "a retired boxer with a broken nose".into(),

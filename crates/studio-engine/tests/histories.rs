@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use studio_core::{CharacterSpec, Quality, Stage};
+use studio_core::{Character, Quality, Stage};
 use studio_engine::messages::RegenerateRequest;
 use studio_engine::names;
 use studio_engine::versions::{next_version, VersionChange};
@@ -147,8 +147,8 @@ async fn histories_of_every_kind_of_job_replay() {
 
     // A batch of 12 characters: 10 per run, so its last run began by continue-as-new.
     let id = env.job_id("batch");
-    let batch: Vec<CharacterSpec> = (0..12)
-        .map(|i| CharacterSpec {
+    let batch: Vec<Character<String>> = (0..12)
+        .map(|i| Character {
             name: format!("c{i}"),
             base_prompt: format!("character number {i}"),
             ..Default::default()

@@ -329,9 +329,9 @@ async fn malformed_signals_never_fail_a_workflow_task() {
 /// and every batch completes (a malformed `resume` resumes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_batch_signals_never_fail_a_workflow_task() {
-    use studio_core::{CharacterSpec, JobStatus};
+    use studio_core::{Character, JobStatus};
     let mut env = Env::without_worker("badbatch").await;
-    let batch = vec![CharacterSpec {
+    let batch = vec![Character {
         name: "Ava".into(),
         base_prompt: "a pilot".into(),
         ..Default::default()

@@ -209,7 +209,7 @@ impl Drop for Env {
     }
 }
 
-pub fn scenario(prompt: &str, secs: u32) -> Scenario {
+pub fn scenario(prompt: &str, secs: u32) -> Scenario<Option<String>> {
     Scenario {
         duration_seconds: ClipSeconds::try_from(secs).unwrap(),
         ..Scenario::new(prompt)

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use studio_api::{JobDetail, JobView, Studio, WorkflowView};
-use studio_core::{ClipSeconds, Project, Quality, ScenarioSpec};
+use studio_core::{ClipSeconds, Project, Quality, Scenario};
 
 use crate::output::Out;
 
@@ -192,9 +192,9 @@ pub async fn add_segment(
     duration: ClipSeconds,
     project: Option<&Path>,
 ) -> Result<()> {
-    let scenario = ScenarioSpec {
+    let scenario = Scenario {
         duration_seconds: duration,
-        ..ScenarioSpec::new(prompt)
+        ..Scenario::new(prompt)
     };
     let loaded: Option<(Project, &Path)> = match project {
         Some(path) => Some((Studio::load_project(path)?, path)),

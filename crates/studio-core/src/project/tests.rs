@@ -37,7 +37,7 @@ fn a_one_character_project_keeps_the_seeds_shape() {
     assert!(written["scenarios"][0]
         .get("continueFromPrevious")
         .is_none());
-    let request = serde_json::to_value(p.to_request(vec![], vec![])).unwrap();
+    let request = serde_json::to_value(p.to_request(|_, c| c.for_render(vec![]))).unwrap();
     assert!(request.get("cast").is_none(), "{request}");
 }
 
@@ -74,7 +74,14 @@ fn a_cast_is_named_by_id_and_every_mistake_is_named() {
     v["scenarios"][0]["cast"] = serde_json::json!(["rex", "ava"]);
     v["scenarios"][1]["continueFromPrevious"] = true.into();
     let p = load(&v, dir.path()).unwrap();
-    let request = p.to_request(vec![], vec![vec!["file:///r.png".into()]]);
+    let request = p.to_request(|i, c| {
+        let uris = if i == 1 {
+            vec!["file:///r.png".into()]
+        } else {
+            vec![]
+        };
+        c.for_render(uris)
+    });
     assert_eq!(request.cast[0].reference_images, ["file:///r.png"]);
     assert_eq!(request.scene_cast(&request.scenarios[0]), [1, 0]);
     assert_eq!(request.scene_cast(&request.scenarios[1]), [0], "the lead");

@@ -2,7 +2,7 @@
 //! time, continuing as new after each chunk so history stays small however long the batch is.
 
 use futures::future::join_all;
-use studio_core::{BatchProgress, CharacterSpec};
+use studio_core::{BatchProgress, Character};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
@@ -18,7 +18,7 @@ pub const BATCH_CHUNK: usize = 10;
 
 #[workflow]
 pub struct BatchWorkflow {
-    batch: Vec<CharacterSpec>,
+    batch: Vec<Character<String>>,
     progress: BatchProgress,
     paused: bool,
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use studio_catalog::VideoRules;
 use studio_core::{
-    CharacterImages, Progress, Quality, ScenarioSpec, SegmentStatus, Stage, Usage, Version,
+    CharacterImages, Progress, Quality, Scenario, SegmentStatus, Stage, Usage, Version,
     VideoRequest, VideoResult,
 };
 use temporalio_macros::{workflow, workflow_methods};
@@ -80,7 +80,7 @@ pub struct VideoWorkflow {
 }
 
 /// The scenario a message carries: one JSON payload, which [`scenario_from`] reads.
-fn scenario_of(args: &RawArgs) -> Result<ScenarioSpec, String> {
+fn scenario_of(args: &RawArgs) -> Result<Scenario<Option<String>>, String> {
     let value = args
         .one_json()
         .map_err(|e| format!("the message carried {e}"))?;
@@ -88,9 +88,9 @@ fn scenario_of(args: &RawArgs) -> Result<ScenarioSpec, String> {
 }
 
 /// A scenario as clients send it: the seed design's plain prompt string, or the full object.
-fn scenario_from(value: &Value) -> Result<ScenarioSpec, String> {
+fn scenario_from(value: &Value) -> Result<Scenario<Option<String>>, String> {
     match value {
-        Value::String(prompt) => Ok(ScenarioSpec::new(prompt.clone())),
+        Value::String(prompt) => Ok(Scenario::new(prompt.clone())),
         other => serde_json::from_value(other.clone()).map_err(|e| {
             format!("not a scenario ({e}): expected a prompt, or {{prompt, durationSeconds}}")
         }),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use studio_catalog::{check_clip, check_first_frame, Problem};
 use studio_core::project::MAX_SCENARIOS;
-use studio_core::{Quality, ScenarioSpec, SegmentState, SegmentStatus, Stage};
+use studio_core::{Quality, Scenario, SegmentState, SegmentStatus, Stage};
 
 use crate::messages::BaseVersion;
 
@@ -18,7 +18,7 @@ impl VideoWorkflow {
         self.progress.current_step = step.into();
     }
 
-    pub(super) fn push_scenario(&mut self, mut scenario: ScenarioSpec) {
+    pub(super) fn push_scenario(&mut self, mut scenario: Scenario<Option<String>>) {
         let taken: HashSet<&str> = self
             .request
             .scenarios
@@ -99,7 +99,7 @@ impl VideoWorkflow {
     /// What `scenario` would break of the job's rules at `quality` (nothing without a plan).
     pub(super) fn problems_of(
         &self,
-        scenario: &ScenarioSpec,
+        scenario: &Scenario<Option<String>>,
         label: &str,
         quality: Quality,
     ) -> Vec<Problem> {

@@ -1,0 +1,111 @@
+//! A scenario: one clip of the video, one type in a project and in a render's input.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::quality::ClipSeconds;
+
+/// One scenario: becomes one clip of the final video.
+///
+/// One type wherever a scenario is; `Id` is what names it there:
+/// - in a project (its file, the window): a `String` (the default, so `Scenario` alone is a
+///   project's): every scene has one, the loader names one written without `scene-N`;
+/// - in a render's input ([`crate::VideoRequest`], the engine's messages): an
+///   `Option<String>`, since a seed client's scenes come without one and the workflow names
+///   them. [`Scenario::for_render`] turns the one into the other.
+///
+/// Each keeps the JSON it always had, so project files and recorded workflow histories read
+/// and write as before: a project's (derived here) always writes `id` and `durationSeconds`; a
+/// render's ([`SeedScenario`]) leaves out an id it lacks and reads an absent duration as the
+/// default, as the seed design's clients send it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(
+    rename_all = "camelCase",
+    bound(
+        serialize = "Id: ProjectSceneId + Serialize",
+        deserialize = "Id: ProjectSceneId + Deserialize<'de>"
+    )
+)]
+pub struct Scenario<Id = String> {
+    pub id: Id,
+    pub prompt: String,
+    /// Left out when None, in files as in workflow payloads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negative_prompt: Option<String>,
+    pub duration_seconds: ClipSeconds,
+    /// Ids of the characters in this scene (empty: the lead alone, the seed's shape). Their
+    /// images go to the model as references, as many as it takes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cast: Vec<String>,
+    /// Starts from the previous scene's last frame, so the cut is seamless: this clip waits
+    /// for that one (the others still run in parallel).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub continue_from_previous: bool,
+}
+
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A scene id type whose scenarios have the project's JSON (derived on [`Scenario`]): only
+/// `String`. Sealed, so a render's scenario (`Scenario<Option<String>>`) keeps its own
+/// ([`SeedScenario`]).
+pub trait ProjectSceneId: crate::character::sealed::Sealed {}
+
+impl ProjectSceneId for String {}
+
+impl Scenario {
+    /// This project scenario as a render takes it (with its id).
+    pub fn for_render(&self) -> Scenario<Option<String>> {
+        Scenario {
+            id: Some(self.id.clone()),
+            prompt: self.prompt.clone(),
+            negative_prompt: self.negative_prompt.clone(),
+            duration_seconds: self.duration_seconds,
+            cast: self.cast.clone(),
+            continue_from_previous: self.continue_from_previous,
+        }
+    }
+}
+
+impl Scenario<Option<String>> {
+    /// A scenario for a render, with no id (the workflow names it) and the default duration.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Scenario {
+            prompt: prompt.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// [`Scenario`] in a render's input (`Scenario<Option<String>>`): the seed design's wire
+/// shape, recorded in every job's history and sent by its clients (as the render's input and
+/// as `addSegment`'s payload). An id it lacks is left out, and an absent duration reads as the
+/// default.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Scenario<Option<String>>", rename_all = "camelCase")]
+struct SeedScenario {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    prompt: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    negative_prompt: Option<String>,
+    #[serde(default)]
+    duration_seconds: ClipSeconds,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    cast: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    continue_from_previous: bool,
+}
+
+impl Serialize for Scenario<Option<String>> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SeedScenario::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scenario<Option<String>> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        SeedScenario::deserialize(d)
+    }
+}
