@@ -249,6 +249,66 @@ pub struct WorkerThread {
 
 type Started = (Vec<Box<dyn Fn() + Send>>, Option<SocketAddr>);
 
+/// The worker thread's life: starts the workers (saying on `ready` that they run, or why they
+/// could not start), runs them until they are shut down, and stops sampling the queues.
+async fn serve(spec: WorkerSpec, ready: std::sync::mpsc::Sender<Result<Started>>) -> Result<()> {
+    let (_runtime, mut workers, endpoint) = match start_workers(&spec).await {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    let handles: Vec<Box<dyn Fn() + Send>> = workers
+        .iter()
+        .map(|w| Box::new(w.shutdown_handle()) as Box<dyn Fn() + Send>)
+        .collect();
+    let _ = ready.send(Ok((handles, endpoint.as_ref().map(|e| e.addr))));
+    tracing::info!(queues = %spec.describe(), provider = %spec.provider, "worker running");
+    // With metrics on, sample each polled queue's backlog for the alerts.
+    let sampler = endpoint.as_ref().map(|e| {
+        let metrics = e.studio_metrics();
+        let queues: Vec<String> = spec.queues().into_iter().map(|(q, ..)| q).collect();
+        let endpoint = spec.endpoint.clone();
+        tokio::spawn(sample_queues(endpoint, queues, metrics))
+    });
+    let runs = workers.iter_mut().map(|w| w.run());
+    let results = futures::future::join_all(runs).await;
+    if let Some(s) = sampler {
+        s.abort();
+    }
+    drop(endpoint);
+    results
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(drop)
+        .map_err(worker_err)
+}
+
+/// The metrics endpoint (when asked), the SDK runtime reporting to it, the connection, and one
+/// worker per queue `spec` polls, built but not yet running.
+async fn start_workers(
+    spec: &WorkerSpec,
+) -> Result<(Runtime, Vec<Worker>, Option<MetricsEndpoint>)> {
+    let endpoint = spec.metrics.map(MetricsEndpoint::start).transpose()?;
+    let mut telemetry = TelemetryOptions::builder().build();
+    let metrics = match &endpoint {
+        Some(e) => {
+            telemetry.metrics = Some(e.meter.clone());
+            e.studio_metrics()
+        }
+        None => StudioMetrics::disabled(),
+    };
+    let options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(worker_err)?;
+    let runtime = Runtime::from_current_tokio(options).map_err(worker_err)?;
+    let client = spec.endpoint.connect().await?;
+    let workers = build(&runtime, client, spec, &metrics).await?;
+    Ok((runtime, workers, endpoint))
+}
+
 impl WorkerThread {
     /// Connects, starts polling and returns once the worker is running.
     pub fn spawn(spec: WorkerSpec) -> Result<WorkerThread> {
@@ -262,60 +322,7 @@ impl WorkerThread {
                     .enable_all()
                     .build()
                     .map_err(worker_err)?;
-                rt.block_on(async move {
-                    let started = async {
-                        let endpoint = spec.metrics.map(MetricsEndpoint::start).transpose()?;
-                        let mut telemetry = TelemetryOptions::builder().build();
-                        let metrics = match &endpoint {
-                            Some(e) => {
-                                telemetry.metrics = Some(e.meter.clone());
-                                e.studio_metrics()
-                            }
-                            None => StudioMetrics::disabled(),
-                        };
-                        let options = RuntimeOptions::builder()
-                            .telemetry_options(telemetry)
-                            .build()
-                            .map_err(worker_err)?;
-                        let runtime = Runtime::from_current_tokio(options).map_err(worker_err)?;
-                        let client = spec.endpoint.connect().await?;
-                        let workers = build(&runtime, client, &spec, &metrics).await?;
-                        Ok::<_, EngineError>((runtime, workers, endpoint))
-                    }
-                    .await;
-                    let (_runtime, mut workers, endpoint) = match started {
-                        Ok(w) => w,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return Ok(());
-                        }
-                    };
-                    let handles: Vec<Box<dyn Fn() + Send>> = workers
-                        .iter()
-                        .map(|w| Box::new(w.shutdown_handle()) as Box<dyn Fn() + Send>)
-                        .collect();
-                    let _ = ready_tx.send(Ok((handles, endpoint.as_ref().map(|e| e.addr))));
-                    tracing::info!(queues = %spec.describe(), provider = %spec.provider, "worker running");
-                    // With metrics on, sample each polled queue's backlog for the alerts.
-                    let sampler = endpoint.as_ref().map(|e| {
-                        let metrics = e.studio_metrics();
-                        let queues: Vec<String> =
-                            spec.queues().into_iter().map(|(q, ..)| q).collect();
-                        let endpoint = spec.endpoint.clone();
-                        tokio::spawn(sample_queues(endpoint, queues, metrics))
-                    });
-                    let runs = workers.iter_mut().map(|w| w.run());
-                    let results = futures::future::join_all(runs).await;
-                    if let Some(s) = sampler {
-                        s.abort();
-                    }
-                    drop(endpoint);
-                    results
-                        .into_iter()
-                        .collect::<std::result::Result<Vec<_>, _>>()
-                        .map(drop)
-                        .map_err(worker_err)
-                })
+                rt.block_on(serve(spec, ready_tx))
             })
             .map_err(worker_err)?;
         match ready_rx.recv() {
