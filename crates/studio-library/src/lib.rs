@@ -193,16 +193,14 @@ fn now() -> u32 {
         .unwrap_or(0)
 }
 
-/// The image kind of `bytes` by its magic number, as a file extension.
+/// The image kind of `bytes` by its magic number, as a file extension: PNG, JPEG or WebP, the
+/// images a provider takes as references (a file's own name can lie).
 pub(crate) fn image_ext(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("jpg")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("webp")
-    } else {
-        None
+    match image::guess_format(bytes).ok()? {
+        image::ImageFormat::Png => Some("png"),
+        image::ImageFormat::Jpeg => Some("jpg"),
+        image::ImageFormat::WebP => Some("webp"),
+        _ => None,
     }
 }
 

@@ -121,6 +121,56 @@ fn characters_are_created_edited_searched_duplicated_and_undeleted() {
     );
 }
 
+fn encoded(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([60, 140, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// References are kept under the extension of what their bytes are (a JPEG renamed `.png`
+/// becomes `reference-N.jpg`); a GIF or a text file, whatever its name, is refused and changes
+/// nothing.
+#[test]
+fn references_are_kept_by_what_their_bytes_are_and_other_files_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let lib = Library::open(data.path()).unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let p = src.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let refs = [
+        file("a.png", &encoded(image::ImageFormat::Png)),
+        file("jpeg-named.png", &encoded(image::ImageFormat::Jpeg)),
+        file("b.webp", &encoded(image::ImageFormat::WebP)),
+    ];
+    let c = lib.create("Ida", "a diver", &refs).unwrap();
+    assert_eq!(
+        c.references,
+        ["reference-1.png", "reference-2.jpg", "reference-3.webp"]
+    );
+    for (name, src) in c.references.iter().zip(&refs) {
+        assert_eq!(
+            std::fs::read(lib.file(&c.id, name)).unwrap(),
+            std::fs::read(src).unwrap()
+        );
+    }
+    for bad in [
+        file("gif-named.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+        file("notes.jpg", b"not a picture"),
+    ] {
+        let err = lib.create("Bad", "x", &[refs[0].clone(), bad]).unwrap_err();
+        assert!(matches!(err, LibraryError::NotAnImage { .. }), "{err}");
+    }
+    assert_eq!(
+        lib.list("").unwrap().len(),
+        1,
+        "a refused create adds nothing"
+    );
+}
+
 #[test]
 fn an_archive_round_trips_byte_identical_images_and_bad_ones_change_nothing() {
     let src = tempfile::tempdir().unwrap();
