@@ -561,9 +561,11 @@ impl StudioActivities {
     ) -> Result<SegmentOutput, ActivityError> {
         let this = self.clone();
         let resume = input.resume.clone();
-        self.run_task_resuming(&ctx, resume, |task| async move {
-            this.clip(input, task).await
-        })
+        self.run_task_resuming(
+            &ctx,
+            resume,
+            |task| async move { this.clip(input, task).await },
+        )
         .await
     }
 
