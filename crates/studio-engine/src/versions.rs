@@ -1,7 +1,7 @@
 //! The next version of a finished job: which takes it reuses and which it makes anew. Pure, so
 //! the rules are tested without a server; `studio-api` starts the run.
 
-use studio_core::VideoResult;
+use studio_core::{SegmentState, VideoResult};
 
 use crate::messages::{BaseSegment, BaseVersion, RenderInput, ENGINE_LATEST};
 
@@ -67,45 +67,8 @@ pub fn next_version(
         VersionChange::Regenerate {
             scenario_id,
             prompt,
-        } => {
-            let i = segments
-                .iter()
-                .position(|s| s.id == scenario_id)
-                .ok_or_else(|| VersionError::NoSuchScenario(scenario_id.clone()))?;
-            if let Some(p) = prompt {
-                if p.trim().is_empty() {
-                    return Err(VersionError::EmptyPrompt(scenario_id));
-                }
-                input.request.scenarios[i].prompt = p;
-            }
-            base[i].use_take = None;
-        }
-        VersionChange::PickTakes(takes) => {
-            if takes.len() != segments.len() {
-                return Err(VersionError::WrongTakeCount {
-                    given: takes.len(),
-                    expected: segments.len(),
-                });
-            }
-            if takes.iter().zip(segments).all(|(t, s)| *t == s.take) {
-                return Err(VersionError::Unchanged);
-            }
-            for ((b, seg), (spec, take)) in base
-                .iter_mut()
-                .zip(segments)
-                .zip(input.request.scenarios.iter_mut().zip(&takes))
-            {
-                let chosen = seg.takes.iter().find(|t| t.number == *take).ok_or(
-                    VersionError::NoSuchTake {
-                        scenario: seg.id.clone(),
-                        take: *take,
-                        available: seg.takes.len(),
-                    },
-                )?;
-                spec.prompt = chosen.prompt.clone();
-                b.use_take = Some(*take);
-            }
-        }
+        } => regenerate(&mut input, segments, &mut base, scenario_id, prompt)?,
+        VersionChange::PickTakes(takes) => pick_takes(&mut input, segments, &mut base, &takes)?,
     }
     if let Some(v) = last.versions.last() {
         input.request.quality = v.quality;
@@ -124,6 +87,66 @@ pub fn next_version(
         usage: last.usage.clone(),
     });
     Ok(input)
+}
+
+/// A new take of `scenario_id` (with `prompt`, when given): its segment is made anew, every
+/// other keeps its take.
+fn regenerate(
+    input: &mut RenderInput,
+    segments: &[SegmentState],
+    base: &mut [BaseSegment],
+    scenario_id: String,
+    prompt: Option<String>,
+) -> Result<(), VersionError> {
+    let i = segments
+        .iter()
+        .position(|s| s.id == scenario_id)
+        .ok_or_else(|| VersionError::NoSuchScenario(scenario_id.clone()))?;
+    if let Some(p) = prompt {
+        if p.trim().is_empty() {
+            return Err(VersionError::EmptyPrompt(scenario_id));
+        }
+        input.request.scenarios[i].prompt = p;
+    }
+    base[i].use_take = None;
+    Ok(())
+}
+
+/// `takes` (one per scenario) stitched as they are, each scenario with its take's prompt;
+/// refused when it is the current version's choice or names a take that does not exist.
+fn pick_takes(
+    input: &mut RenderInput,
+    segments: &[SegmentState],
+    base: &mut [BaseSegment],
+    takes: &[u32],
+) -> Result<(), VersionError> {
+    if takes.len() != segments.len() {
+        return Err(VersionError::WrongTakeCount {
+            given: takes.len(),
+            expected: segments.len(),
+        });
+    }
+    if takes.iter().zip(segments).all(|(t, s)| *t == s.take) {
+        return Err(VersionError::Unchanged);
+    }
+    for ((b, seg), (spec, take)) in base
+        .iter_mut()
+        .zip(segments)
+        .zip(input.request.scenarios.iter_mut().zip(takes))
+    {
+        let chosen =
+            seg.takes
+                .iter()
+                .find(|t| t.number == *take)
+                .ok_or(VersionError::NoSuchTake {
+                    scenario: seg.id.clone(),
+                    take: *take,
+                    available: seg.takes.len(),
+                })?;
+        spec.prompt = chosen.prompt.clone();
+        b.use_take = Some(*take);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
