@@ -275,7 +275,9 @@ mod tests {
             "character": {"id": "lead", "name": "Ava", "basePrompt": "a pilot",
                           "referenceImages": lead},
             "cast": cast,
-            "scenarios": [{"id": "s1", "prompt": "flies", "durationSeconds": 4}]
+            "scenarios": [{"id": "s1", "prompt": "flies", "durationSeconds": 4}],
+            "quality": "standard",
+            "aspectRatio": "16:9"
         }))
         .unwrap()
     }
