@@ -13,7 +13,7 @@ use studio_core::Project;
 use studio_core::{AspectRatio, ClipSeconds, Quality};
 use studio_media::google::{Backend, GoogleConfig, GoogleProvider};
 use studio_media::{
-    Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProviderKind, TaskCtx,
+    Angle, ClipRequest, Ffmpeg, ImageRequest, MediaProvider, ProbeInfo, ProviderKind, TaskCtx,
 };
 
 use crate::error::{ApiError, FieldProblem};
@@ -304,50 +304,112 @@ pub async fn live_check(
     ffmpeg: &Ffmpeg,
     work: &Path,
 ) -> Result<LiveReport, ApiError> {
-    let kind = settings.provider();
-    let provider: Box<dyn MediaProvider> = match google_backend(kind) {
-        Some(backend) => Box::new(google(settings, backend).await?),
-        None => Box::new(studio_media::offline::OfflineProvider::new(ffmpeg.clone())),
-    };
+    let provider = live_provider(settings, ffmpeg).await?;
     let task = TaskCtx::detached();
     let image = work.join("doctor-image.png");
-    provider
-        .character_image(
-            &ImageRequest {
-                name: "doctor".into(),
-                prompt: "a person in a plain grey studio, soft light, photographic".into(),
-                angle: Angle::Front,
-                aspect_ratio: AspectRatio::Landscape,
-                references: vec![],
-                model: Some(plan.image_model.clone()),
-            },
-            &image,
-            &task,
-        )
-        .await?;
+    let clip = work.join("doctor-clip.mp4");
+    make_image(provider.as_ref(), &plan, &image, &task).await?;
+    make_clip(provider.as_ref(), &plan, &image, &clip, &task).await?;
+    let image_size = image::image_dimensions(&image)
+        .map_err(|e| ApiError::new(crate::ErrorCode::Io, e.to_string()))?;
+    let probe = ffmpeg.probe(&clip).await?;
+    let unknown = check_models(settings, false).await?.unknown;
+    let differences = differences(&plan, image_size, &probe, &unknown);
+    Ok(LiveReport {
+        plan,
+        image_size,
+        clip_seconds: probe.duration,
+        clip_size: probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height)),
+        clip_audio: probe.has_audio(),
+        differences,
+    })
+}
+
+/// The configured provider: Google's for a key or project, else the offline one (so the
+/// check runs, for free, without a key).
+async fn live_provider(
+    settings: &Settings,
+    ffmpeg: &Ffmpeg,
+) -> Result<Box<dyn MediaProvider>, ApiError> {
+    Ok(match google_backend(settings.provider()) {
+        Some(backend) => Box::new(google(settings, backend).await?),
+        None => Box::new(studio_media::offline::OfflineProvider::new(ffmpeg.clone())),
+    })
+}
+
+/// The live check's image: one landscape front view with `plan`'s image model.
+async fn make_image(
+    provider: &dyn MediaProvider,
+    plan: &LivePlan,
+    image: &Path,
+    task: &TaskCtx,
+) -> Result<(), ApiError> {
+    let request = ImageRequest {
+        name: "doctor".into(),
+        prompt: "a person in a plain grey studio, soft light, photographic".into(),
+        angle: Angle::Front,
+        aspect_ratio: AspectRatio::Landscape,
+        references: vec![],
+        model: Some(plan.image_model.clone()),
+    };
+    Ok(provider.character_image(&request, image, task).await?)
+}
+
+/// The live check's clip: `plan`'s length at Standard quality from `image`, with `plan`'s
+/// video model.
+async fn make_clip(
+    provider: &dyn MediaProvider,
+    plan: &LivePlan,
+    image: &Path,
+    clip: &Path,
+    task: &TaskCtx,
+) -> Result<(), ApiError> {
     let duration = ClipSeconds::try_from(plan.clip_seconds)
         .map_err(|e| ApiError::new(crate::ErrorCode::Internal, e.to_string()))?;
-    let clip = work.join("doctor-clip.mp4");
-    let req = ClipRequest {
+    let request = ClipRequest {
         prompt: "the person turns to the camera and smiles".into(),
         negative_prompt: None,
         duration,
         aspect_ratio: AspectRatio::Landscape,
         quality: Quality::Standard,
-        image: image.clone(),
+        image: image.to_owned(),
         references: vec![],
         model: Some(plan.video_model.clone()),
         variant: 0,
     };
-    provider.video_clip(&req, &clip, &task).await?;
+    Ok(provider.video_clip(&request, clip, task).await?)
+}
 
+/// Every way what came back differs from what was asked and what the table says: the clip's
+/// resolution, sound and length, the image's orientation, and listed models the table does not
+/// know (`unknown`). Empty when Google answered as the table says.
+fn differences(
+    plan: &LivePlan,
+    image_size: (u32, u32),
+    clip: &ProbeInfo,
+    unknown: &[String],
+) -> Vec<String> {
+    let mut differences = clip_differences(plan, clip);
+    if image_size.0 < image_size.1 {
+        differences.push(format!(
+            "{}: asked for 16:9, got {}x{}",
+            plan.image_model, image_size.0, image_size.1
+        ));
+    }
+    differences.extend(
+        unknown
+            .iter()
+            .map(|id| format!("{id} is listed but matches no family of models.toml")),
+    );
+    differences
+}
+
+/// How the clip differs from the table's family of `plan`'s video model (its resolution for a
+/// Standard clip, whether it has sound) and from the length asked for.
+fn clip_differences(plan: &LivePlan, clip: &ProbeInfo) -> Vec<String> {
     let mut differences = Vec::new();
-    let img = image::image_dimensions(&image)
-        .map_err(|e| ApiError::new(crate::ErrorCode::Io, e.to_string()))?;
-    let probe = ffmpeg.probe(&clip).await?;
-    let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
-    let catalog = Catalog::builtin();
-    if let Some(family) = catalog.family_of(&plan.video_model) {
+    let (width, height) = clip.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
+    if let Some(family) = Catalog::builtin().family_of(&plan.video_model) {
         let asked = clip_plan(family, Quality::Standard, plan.clip_seconds, 0).resolution;
         let expected_height = asked.trim_end_matches('p').parse::<u32>().ok();
         // 720p is 1280x720 landscape: the short side is the "p".
@@ -357,12 +419,12 @@ pub async fn live_check(
                 plan.video_model
             ));
         }
-        if family.audio != probe.has_audio() {
+        if family.audio != clip.has_audio() {
             differences.push(format!(
                 "{}: the table says audio {}, the clip has {}",
                 plan.video_model,
                 if family.audio { "yes" } else { "no" },
-                if probe.has_audio() {
+                if clip.has_audio() {
                     "an audio track"
                 } else {
                     "none"
@@ -370,32 +432,13 @@ pub async fn live_check(
             ));
         }
     }
-    if (probe.duration - f64::from(plan.clip_seconds)).abs() > 0.5 {
+    if (clip.duration - f64::from(plan.clip_seconds)).abs() > 0.5 {
         differences.push(format!(
             "{}: asked for {} s, got {:.2} s",
-            plan.video_model, plan.clip_seconds, probe.duration
+            plan.video_model, plan.clip_seconds, clip.duration
         ));
     }
-    if img.0 < img.1 {
-        differences.push(format!(
-            "{}: asked for 16:9, got {}x{}",
-            plan.image_model, img.0, img.1
-        ));
-    }
-    let report = check_models(settings, false).await?;
-    for id in &report.unknown {
-        differences.push(format!(
-            "{id} is listed but matches no family of models.toml"
-        ));
-    }
-    Ok(LiveReport {
-        plan,
-        image_size: img,
-        clip_seconds: probe.duration,
-        clip_size: (width, height),
-        clip_audio: probe.has_audio(),
-        differences,
-    })
+    differences
 }
 
 #[cfg(test)]
@@ -459,5 +502,67 @@ mod tests {
         );
         project.quality = Quality::Standard;
         assert!(rule_problems(&settings, &project).is_empty());
+    }
+
+    /// The live check names each way a clip and image differ from what was asked and what the
+    /// table says, and nothing when they match. The expectations are read from the table (the
+    /// Veo family's Standard resolution and sound), so the test follows it.
+    #[test]
+    fn the_live_check_names_every_difference_from_the_table() {
+        use studio_media::ffmpeg::{AudioStream, VideoStream};
+        let catalog = Catalog::builtin();
+        let family = catalog.family("veo").unwrap();
+        let plan = LivePlan {
+            image_model: "an-image-model".into(),
+            video_model: family.patterns[0].replace('*', "x"),
+            clip_seconds: 4,
+            usd: None,
+        };
+        let height: u32 = clip_plan(family, Quality::Standard, 4, 0)
+            .resolution
+            .trim_end_matches('p')
+            .parse()
+            .unwrap();
+        let clip = |(width, height): (u32, u32), audio: bool, duration: f64| ProbeInfo {
+            duration,
+            video: Some(VideoStream {
+                codec: "h264".into(),
+                width,
+                height,
+                pix_fmt: "yuv420p".into(),
+                frame_rate: "24/1".into(),
+                profile: "High".into(),
+            }),
+            audio: audio.then(|| AudioStream {
+                codec: "aac".into(),
+                sample_rate: 48_000,
+                channels: 2,
+                channel_layout: "stereo".into(),
+            }),
+        };
+        let expected = clip((height * 16 / 9, height), family.audio, 4.2);
+        assert_eq!(
+            differences(&plan, (1280, 720), &expected, &[]),
+            Vec::<String>::new()
+        );
+
+        let wrong = clip((height * 16 / 9 / 2, height / 2), !family.audio, 6.0);
+        let found = differences(&plan, (720, 1280), &wrong, &["mystery-video-1".into()]);
+        let video = &plan.video_model;
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(
+            found[0].starts_with(&format!("{video}: asked for {height}p, got ")),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with(&format!("{video}: the table says audio ")),
+            "{found:#?}"
+        );
+        assert_eq!(found[2], format!("{video}: asked for 4 s, got 6.00 s"));
+        assert_eq!(found[3], "an-image-model: asked for 16:9, got 720x1280");
+        assert_eq!(
+            found[4],
+            "mystery-video-1 is listed but matches no family of models.toml"
+        );
     }
 }
