@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -18,6 +18,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use studio_core::{AspectRatio, Character, Quality, Scenario, VideoRequest};
 use studio_engine::history::{counts, workflow_task_waits, HistoryCounts};
 use studio_engine::{Endpoint, RenderInput, StudioClient};
+use tokio::task::JoinHandle;
 
 /// What the load part runs.
 pub struct LoadArgs {
@@ -110,6 +111,46 @@ struct Latencies {
     failed: usize,
 }
 
+/// One kind of query's figures in the JSON line.
+struct LatencySummary {
+    /// Percentiles and failures.
+    latency: serde_json::Value,
+    /// The five slowest answers, with when they were asked.
+    slowest: serde_json::Value,
+    /// Answers for a job no worker had run yet.
+    before_start: usize,
+}
+
+impl Latencies {
+    fn summary(&self) -> LatencySummary {
+        LatencySummary {
+            latency: latency_json(self.times.clone(), self.failed),
+            slowest: slowest(self, 5),
+            before_start: self.before_start,
+        }
+    }
+}
+
+/// What the run shares with its query tasks: the jobs that have ended (their watchers stop,
+/// the spread queries skip them) and the latencies each kind of query measured.
+#[derive(Default)]
+struct Shared {
+    done: Mutex<HashSet<String>>,
+    asked: Mutex<Latencies>,
+    watched: Mutex<Latencies>,
+}
+
+/// The lock's data even when a holder panicked: the figures gathered so far are still good.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    fn is_done(&self, id: &str) -> bool {
+        lock(&self.done).contains(id)
+    }
+}
+
 async fn timed_progress(
     client: &StudioClient,
     id: &str,
@@ -118,7 +159,7 @@ async fn timed_progress(
 ) {
     let t = Instant::now();
     let r = client.progress(id).await;
-    let mut l = into.lock().unwrap_or_else(|e| e.into_inner());
+    let mut l = lock(into);
     match r {
         Ok(p) => {
             if p.stage == studio_core::Stage::Initializing {
@@ -149,7 +190,58 @@ fn slowest(l: &Latencies, n: usize) -> serde_json::Value {
         .collect()
 }
 
+/// The worker's memory and CPU and the dev server's CPU when a run starts, from /proc.
+struct UsageAtStart {
+    worker_pid: u32,
+    server_pid: Option<u32>,
+    idle_kib: u64,
+    worker_cpu: f64,
+    server_cpu: Option<f64>,
+}
+
+/// What the worker and the dev server used over a run.
+struct Usage {
+    idle_kib: u64,
+    peak_kib: u64,
+    worker_cpu: f64,
+    server_cpu: Option<f64>,
+}
+
+impl UsageAtStart {
+    /// Also resets the worker's peak, so the peak is this run's: VmHWM starts again from the
+    /// current RSS.
+    fn now(worker_pid: u32, server_pid: Option<u32>) -> Self {
+        let _ = std::fs::write(format!("/proc/{worker_pid}/clear_refs"), "5");
+        UsageAtStart {
+            worker_pid,
+            server_pid,
+            idle_kib: status_kib(worker_pid, "VmRSS:").unwrap_or(0),
+            worker_cpu: cpu_secs(worker_pid),
+            server_cpu: server_pid.map(cpu_secs),
+        }
+    }
+
+    /// The use since [`UsageAtStart::now`], read as the run's last job ends.
+    fn since(&self) -> Usage {
+        let worker_cpu = cpu_secs(self.worker_pid) - self.worker_cpu;
+        let server_cpu = self
+            .server_pid
+            .zip(self.server_cpu)
+            .map(|(p, c)| cpu_secs(p) - c);
+        Usage {
+            idle_kib: self.idle_kib,
+            peak_kib: status_kib(self.worker_pid, "VmHWM:").unwrap_or(0),
+            worker_cpu,
+            server_cpu,
+        }
+    }
+}
+
 /// Runs the load once; prints a summary and returns the JSON line.
+///
+/// The steps: connect (queries over a connection of their own, as the window's are), wait for
+/// the worker, start every job at once, query while the jobs run, wait for every result, then
+/// read what each job's history holds.
 pub async fn load(
     endpoint: &Endpoint,
     task_queue: &str,
@@ -162,16 +254,33 @@ pub async fn load(
     let queries = Arc::new(StudioClient::connect(endpoint, task_queue).await?);
     super::wait_for_pollers(&client).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    // The peak is this run's: VmHWM starts again from the current RSS.
-    let _ = std::fs::write(format!("/proc/{worker_pid}/clear_refs"), "5");
-    let idle_kib = status_kib(worker_pid, "VmRSS:").unwrap_or(0);
-    let (worker_cpu0, server_cpu0) = (cpu_secs(worker_pid), server_pid.map(cpu_secs));
+    let usage = UsageAtStart::now(worker_pid, server_pid);
 
     let tag = std::process::id();
     let ids: Vec<String> = (0..args.jobs)
         .map(|i| format!("bench-load-{i}-{tag}"))
         .collect();
     let started = Instant::now();
+    start_jobs(&client, &ids, args).await?;
+    let shared = Arc::new(Shared::default());
+    let spread = spread_queries(&ids, &shared, &queries, args, started);
+    let watchers = watch_jobs(&ids, &shared, &queries, args, started);
+    let failed = await_results(&client, &ids, &shared).await;
+    let wall = started.elapsed();
+    let usage = usage.since();
+    spread.abort();
+    for w in watchers {
+        let _ = w.await;
+    }
+
+    let histories = read_histories(&client, &ids).await?;
+    let line = json_line(args, failed, wall, &usage, &shared, &histories);
+    print_summary(args, failed, wall, &usage, &line);
+    Ok(line)
+}
+
+/// Starts every job at once, each with inputs of its own.
+async fn start_jobs(client: &StudioClient, ids: &[String], args: &LoadArgs) -> Result<()> {
     let starts = ids.iter().enumerate().map(|(i, id)| {
         client.start_render(
             id,
@@ -186,50 +295,65 @@ pub async fn load(
     for r in futures::future::join_all(starts).await {
         r?;
     }
-    let done: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let is_done = |done: &Mutex<HashSet<String>>, id: &str| {
-        done.lock().unwrap_or_else(|e| e.into_inner()).contains(id)
-    };
+    Ok(())
+}
 
-    // getProgress, one running job after another.
-    let asked = Arc::new(Mutex::new(Latencies::default()));
-    let spread = {
-        let (ids, done, client, asked) =
-            (ids.clone(), done.clone(), queries.clone(), asked.clone());
-        let (n, every) = (args.queries, args.query_every);
-        tokio::spawn(async move {
-            let mut next = 0;
-            for _ in 0..n {
-                let Some(id) = (0..ids.len())
-                    .map(|k| &ids[(next + k) % ids.len()])
-                    .find(|id| !is_done(&done, id))
-                else {
-                    break;
-                };
-                next = (ids.iter().position(|x| x == id).unwrap_or(0) + 1) % ids.len();
-                timed_progress(&client, id, started, &asked).await;
-                tokio::time::sleep(every).await;
-            }
-        })
-    };
-    // The window's path: one job each, every 250 ms until it ends.
-    let watched = Arc::new(Mutex::new(Latencies::default()));
-    let watchers: Vec<_> = (0..args.watch.min(ids.len()))
+/// `getProgress`, one running job after another: `args.queries` calls `args.query_every`
+/// apart, each to the next job that has not ended (until none is left).
+fn spread_queries(
+    ids: &[String],
+    shared: &Arc<Shared>,
+    client: &Arc<StudioClient>,
+    args: &LoadArgs,
+    started: Instant,
+) -> JoinHandle<()> {
+    let (ids, shared, client) = (ids.to_vec(), shared.clone(), client.clone());
+    let (n, every) = (args.queries, args.query_every);
+    tokio::spawn(async move {
+        let mut next = 0;
+        for _ in 0..n {
+            let Some(id) = (0..ids.len())
+                .map(|k| &ids[(next + k) % ids.len()])
+                .find(|id| !shared.is_done(id))
+            else {
+                break;
+            };
+            next = (ids.iter().position(|x| x == id).unwrap_or(0) + 1) % ids.len();
+            timed_progress(&client, id, started, &shared.asked).await;
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+/// The window's path: `args.watch` jobs spread over the run's, each asked every
+/// `args.watch_every` until it ends.
+fn watch_jobs(
+    ids: &[String],
+    shared: &Arc<Shared>,
+    client: &Arc<StudioClient>,
+    args: &LoadArgs,
+    started: Instant,
+) -> Vec<JoinHandle<()>> {
+    (0..args.watch.min(ids.len()))
         .map(|w| {
             let id = ids[w * ids.len() / args.watch.max(1)].clone();
-            let (done, client, watched) = (done.clone(), queries.clone(), watched.clone());
+            let (shared, client) = (shared.clone(), client.clone());
             let every = args.watch_every;
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                while !is_done(&done, &id) {
+                while !shared.is_done(&id) {
                     tick.tick().await;
-                    timed_progress(&client, &id, started, &watched).await;
+                    timed_progress(&client, &id, started, &shared.watched).await;
                 }
             })
         })
-        .collect();
+        .collect()
+}
 
+/// Waits for every job's result, in the order they end, marking each ended (its queries
+/// stop); returns how many failed, printing the first failure.
+async fn await_results(client: &StudioClient, ids: &[String], shared: &Shared) -> usize {
     let mut results: FuturesUnordered<_> = ids
         .iter()
         .map(|id| async { (id.clone(), client.result(id).await) })
@@ -242,63 +366,69 @@ pub async fn load(
             }
             failed += 1;
         }
-        done.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+        lock(&shared.done).insert(id);
     }
-    drop(results);
-    let wall = started.elapsed();
-    let worker_cpu = cpu_secs(worker_pid) - worker_cpu0;
-    let server_cpu = server_pid.zip(server_cpu0).map(|(p, c)| cpu_secs(p) - c);
-    let peak_kib = status_kib(worker_pid, "VmHWM:").unwrap_or(0);
-    spread.abort();
-    for w in watchers {
-        let _ = w.await;
-    }
+    failed
+}
 
-    // What the server keeps per job.
-    let mut total = HistoryCounts::default();
-    let mut most = 0;
-    let (mut first_waits, mut later_waits) = (Vec::new(), Vec::new());
-    for id in &ids {
+/// What the server keeps per job, summed over the run's jobs, and how long each job's
+/// workflow tasks waited for a worker (`(to start, to close)`, its first task apart).
+#[derive(Default)]
+struct Histories {
+    total: HistoryCounts,
+    /// The most events one job's history holds.
+    most: usize,
+    first_waits: Vec<(Duration, Duration)>,
+    later_waits: Vec<(Duration, Duration)>,
+}
+
+async fn read_histories(client: &StudioClient, ids: &[String]) -> Result<Histories> {
+    let mut h = Histories::default();
+    for id in ids {
         let events = client.history(id).await?;
         for w in workflow_task_waits(&events) {
             let into = if w.first {
-                &mut first_waits
+                &mut h.first_waits
             } else {
-                &mut later_waits
+                &mut h.later_waits
             };
             into.push((w.to_start, w.to_close));
         }
         let c = counts(&events);
-        most = most.max(c.events);
-        total.events += c.events;
-        total.workflow_tasks += c.workflow_tasks;
-        total.workflow_task_timeouts += c.workflow_task_timeouts;
-        total.workflow_task_failures += c.workflow_task_failures;
-        total.patch_markers += c.patch_markers;
-        total.local_activity_markers += c.local_activity_markers;
-        total.upserts += c.upserts;
-        total.activities += c.activities;
+        h.most = h.most.max(c.events);
+        h.total.events += c.events;
+        h.total.workflow_tasks += c.workflow_tasks;
+        h.total.workflow_task_timeouts += c.workflow_task_timeouts;
+        h.total.workflow_task_failures += c.workflow_task_failures;
+        h.total.patch_markers += c.patch_markers;
+        h.total.local_activity_markers += c.local_activity_markers;
+        h.total.upserts += c.upserts;
+        h.total.activities += c.activities;
     }
-    let per_job = |n: usize| (n as f64 / ids.len() as f64 * 100.0).round() / 100.0;
+    Ok(h)
+}
+
+/// The run as one JSON line.
+fn json_line(
+    args: &LoadArgs,
+    failed: usize,
+    wall: Duration,
+    usage: &Usage,
+    shared: &Shared,
+    histories: &Histories,
+) -> serde_json::Value {
     let jobs = args.jobs as f64;
-    let take = |m: &Mutex<Latencies>| {
-        let mut l = m.lock().unwrap_or_else(|e| e.into_inner());
-        (std::mem::take(&mut l.times), l.failed)
-    };
-    let before_start =
-        |m: &Mutex<Latencies>| m.lock().unwrap_or_else(|e| e.into_inner()).before_start;
-    let (asked_before_start, watched_before_start) = (before_start(&asked), before_start(&watched));
-    let slow_asked = slowest(&asked.lock().unwrap_or_else(|e| e.into_inner()), 5);
-    let slow_watched = slowest(&watched.lock().unwrap_or_else(|e| e.into_inner()), 5);
-    let (asked, asked_failed) = take(&asked);
-    let (watched, watched_failed) = take(&watched);
+    let per_job = |n: usize| (n as f64 / jobs * 100.0).round() / 100.0;
+    let asked = lock(&shared.asked).summary();
+    let watched = lock(&shared.watched).summary();
     let waits = |w: &[(Duration, Duration)]| {
         serde_json::json!({
             "toStart": latency_json(w.iter().map(|p| p.0).collect(), 0),
             "toClose": latency_json(w.iter().map(|p| p.1).collect(), 0),
         })
     };
-    let line = serde_json::json!({
+    let (total, worker_cpu, server_cpu) = (&histories.total, usage.worker_cpu, usage.server_cpu);
+    serde_json::json!({
         "bench": "load",
         "label": args.label,
         "jobs": args.jobs,
@@ -309,20 +439,23 @@ pub async fn load(
         "jobsPerSec": (jobs / wall.as_secs_f64() * 100.0).round() / 100.0,
         "workerCpuSecs": (worker_cpu * 100.0).round() / 100.0,
         "workerCpuMsPerJob": (worker_cpu * 1000.0 / jobs).round(),
-        "workerRssIdleMiB": (idle_kib as f64 / 1024.0).round(),
-        "workerRssPeakMiB": (peak_kib as f64 / 1024.0).round(),
+        "workerRssIdleMiB": (usage.idle_kib as f64 / 1024.0).round(),
+        "workerRssPeakMiB": (usage.peak_kib as f64 / 1024.0).round(),
         "serverCpuSecs": server_cpu.map(|c| (c * 100.0).round() / 100.0),
         "serverCpuMsPerJob": server_cpu.map(|c| (c * 1000.0 / jobs).round()),
-        "query": latency_json(asked, asked_failed),
-        "querySlowest": slow_asked,
-        "queryBeforeStart": asked_before_start,
+        "query": asked.latency,
+        "querySlowest": asked.slowest,
+        "queryBeforeStart": asked.before_start,
         "watch": {"jobs": args.watch, "everyMs": args.watch_every.as_millis() as u64,
-                  "latency": latency_json(watched, watched_failed), "slowest": slow_watched,
-                  "beforeStart": watched_before_start},
-        "workflowTaskWaits": {"first": waits(&first_waits), "later": waits(&later_waits)},
+                  "latency": watched.latency, "slowest": watched.slowest,
+                  "beforeStart": watched.before_start},
+        "workflowTaskWaits": {
+            "first": waits(&histories.first_waits),
+            "later": waits(&histories.later_waits),
+        },
         "history": {
             "eventsPerJob": per_job(total.events),
-            "eventsMax": most,
+            "eventsMax": histories.most,
             "workflowTasksPerJob": per_job(total.workflow_tasks),
             "workflowTaskTimeoutsPerJob": per_job(total.workflow_task_timeouts),
             "workflowTaskFailuresPerJob": per_job(total.workflow_task_failures),
@@ -331,7 +464,18 @@ pub async fn load(
             "upsertsPerJob": per_job(total.upserts),
             "activitiesPerJob": per_job(total.activities),
         },
-    });
+    })
+}
+
+/// The run's summary line for a reader (the JSON line has everything).
+fn print_summary(
+    args: &LoadArgs,
+    failed: usize,
+    wall: Duration,
+    usage: &Usage,
+    line: &serde_json::Value,
+) {
+    let jobs = args.jobs as f64;
     println!(
         "load: {} jobs x {} clips in {:.1} s = {:.2} jobs/s, failed {failed}; worker CPU {:.1} s \
          ({:.0} ms/job), RSS idle {} MiB, peak {} MiB; server CPU {}; getProgress p50 {} ms, p99 {} ms; \
@@ -341,11 +485,13 @@ pub async fn load(
         args.segments,
         wall.as_secs_f64(),
         jobs / wall.as_secs_f64(),
-        worker_cpu,
-        worker_cpu * 1000.0 / jobs,
-        idle_kib / 1024,
-        peak_kib / 1024,
-        server_cpu.map_or("n/a".into(), |c| format!("{c:.1} s")),
+        usage.worker_cpu,
+        usage.worker_cpu * 1000.0 / jobs,
+        usage.idle_kib / 1024,
+        usage.peak_kib / 1024,
+        usage
+            .server_cpu
+            .map_or("n/a".into(), |c| format!("{c:.1} s")),
         line["query"]["p50Ms"],
         line["query"]["p99Ms"],
         line["watch"]["latency"]["p99Ms"],
@@ -354,7 +500,6 @@ pub async fn load(
         line["workflowTaskWaits"]["first"]["toStart"]["p99Ms"],
         line["workflowTaskWaits"]["later"]["toStart"]["p99Ms"],
     );
-    Ok(line)
 }
 
 /// Appends the JSON line to `path` (one run per line).

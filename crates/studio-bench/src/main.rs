@@ -18,6 +18,7 @@ use load::cpu_secs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -303,6 +304,8 @@ struct ScaleRun<'a> {
     curve: Option<&'a Path>,
 }
 
+/// The scale part: jobs/s with 1, 2 and 3 workers sharing a queue (unless `how.runs` is
+/// off), then the drain of a backlog.
 async fn scale(
     port: u16,
     server_pid: u32,
@@ -312,62 +315,123 @@ async fn scale(
     how: ScaleRun<'_>,
 ) -> Result<()> {
     for workers in (1..=3).filter(|_| how.runs) {
-        let queue = format!("bench-scale-{workers}");
-        let client = StudioClient::connect(&Endpoint::local(port), queue.as_str()).await?;
-        let mut procs = Vec::new();
-        for _ in 0..workers {
-            procs.push(worker(
-                port,
-                &queue,
-                // One machine: its workers share one artifact store (a worker reads only its
-                // own store; workers on several machines share a bucket instead).
-                &data.join(format!("scale-{workers}")),
-                0,
-            )?);
-        }
-        wait_for_activity_pollers(&client, workers).await?;
-        let server_cpu = cpu_secs(server_pid);
-        let worker_cpu: f64 = procs.iter().map(|p| cpu_secs(p.id())).sum();
-        let started = Instant::now();
-        let ids = start_all(&client, &format!("s{workers}"), n, segments).await?;
-        let failed = finish_all(&client, &ids).await?;
-        let elapsed = started.elapsed();
-        let server_cpu = cpu_secs(server_pid) - server_cpu;
-        let worker_cpu = procs.iter().map(|p| cpu_secs(p.id())).sum::<f64>() - worker_cpu;
-        for mut p in procs {
-            p.kill()?;
-            p.wait()?;
-        }
-        println!(
-            "scale: {workers} worker(s): {n} jobs x {segments} segments in {:.2} s = {:.1} jobs/s; \
-             failed {failed}; CPU: dev server {server_cpu:.1} s, workers {worker_cpu:.1} s",
-            elapsed.as_secs_f64(),
-            n as f64 / elapsed.as_secs_f64()
-        );
+        scale_run(port, server_pid, data, n, segments, workers).await?;
     }
+    drain(port, data, n, segments, how.curve).await
+}
 
-    // Backlog drain: queue the jobs with no worker, then start 3 and time until all are done.
+/// `workers` worker processes on a queue of their own run `n` jobs: jobs/s, and the CPU the
+/// dev server and the workers spent.
+async fn scale_run(
+    port: u16,
+    server_pid: u32,
+    data: &Path,
+    n: usize,
+    segments: usize,
+    workers: usize,
+) -> Result<()> {
+    let queue = format!("bench-scale-{workers}");
+    let client = StudioClient::connect(&Endpoint::local(port), queue.as_str()).await?;
+    // One machine: its workers share one artifact store (a worker reads only its own store;
+    // workers on several machines share a bucket instead).
+    let procs = start_workers(
+        port,
+        &queue,
+        &data.join(format!("scale-{workers}")),
+        workers,
+    )?;
+    wait_for_activity_pollers(&client, workers).await?;
+    let server_cpu = cpu_secs(server_pid);
+    let worker_cpu: f64 = procs.iter().map(|p| cpu_secs(p.id())).sum();
+    let started = Instant::now();
+    let ids = start_all(&client, &format!("s{workers}"), n, segments).await?;
+    let failed = finish_all(&client, &ids).await?;
+    let elapsed = started.elapsed();
+    let server_cpu = cpu_secs(server_pid) - server_cpu;
+    let worker_cpu = procs.iter().map(|p| cpu_secs(p.id())).sum::<f64>() - worker_cpu;
+    stop_workers(procs)?;
+    println!(
+        "scale: {workers} worker(s): {n} jobs x {segments} segments in {:.2} s = {:.1} jobs/s; \
+         failed {failed}; CPU: dev server {server_cpu:.1} s, workers {worker_cpu:.1} s",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `count` bench workers on `queue`, sharing the data dir `data`.
+fn start_workers(port: u16, queue: &str, data: &Path, count: usize) -> Result<Vec<Child>> {
+    (0..count).map(|_| worker(port, queue, data, 0)).collect()
+}
+
+fn stop_workers(procs: Vec<Child>) -> Result<()> {
+    for mut p in procs {
+        p.kill()?;
+        p.wait()?;
+    }
+    Ok(())
+}
+
+/// Backlog drain: queue the jobs with no worker, then start 3 and time until all are done;
+/// with `curve`, the backlog sampled as they drain it is written there.
+async fn drain(
+    port: u16,
+    data: &Path,
+    n: usize,
+    segments: usize,
+    curve: Option<&Path>,
+) -> Result<()> {
     let queue = "bench-drain";
     let client = StudioClient::connect(&Endpoint::local(port), queue).await?;
     let ids = start_all(&client, "drain", n, segments).await?;
+    let backlog = wait_for_backlog(&client, n as u64).await?;
+    let started = Instant::now();
+    let procs = start_workers(port, queue, &data.join("drain"), 3)?;
+    let (failed, samples) = finish_sampling_backlog(&client, &ids, started).await;
+    let failed = failed?;
+    let elapsed = started.elapsed();
+    if let Some(path) = curve {
+        let drained = Drained {
+            jobs: n,
+            segments,
+            backlog,
+            elapsed,
+        };
+        write_curve(path, &drained, &samples)?;
+    }
+    stop_workers(procs)?;
+    println!(
+        "drain: backlog of {backlog} task(s) from {n} queued jobs, drained by 3 workers (started cold) in {:.2} s; failed {failed}",
+        elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The queue's backlog once it holds `n` tasks, or after 20 s (the server counts a backlog
+/// with some delay): what the workers start from.
+async fn wait_for_backlog(client: &StudioClient, n: u64) -> Result<u64> {
     let mut backlog = 0;
     for _ in 0..100 {
         backlog = client.queue_status().await?.backlog;
-        if backlog >= n as u64 {
+        if backlog >= n {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let started = Instant::now();
-    let mut procs = Vec::new();
-    for _ in 0..3 {
-        procs.push(worker(port, queue, &data.join("drain"), 0)?);
-    }
-    // The backlog as the workers drain it, until every job has ended.
-    let done = std::sync::atomic::AtomicBool::new(false);
+    Ok(backlog)
+}
+
+/// Waits for every job while sampling the backlog every 250 ms (`(seconds since started,
+/// backlog)`), until every job has ended; returns how many failed, and the samples.
+async fn finish_sampling_backlog(
+    client: &StudioClient,
+    ids: &[String],
+    started: Instant,
+) -> (Result<usize>, Vec<(f64, u64)>) {
+    let done = AtomicBool::new(false);
     let sample = async {
         let mut samples: Vec<(f64, u64)> = Vec::new();
-        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        while !done.load(Ordering::Relaxed) {
             if let Ok(q) = client.queue_status().await {
                 samples.push((started.elapsed().as_secs_f64(), q.backlog));
             }
@@ -376,41 +440,41 @@ async fn scale(
         samples
     };
     let finish = async {
-        let failed = finish_all(&client, &ids).await;
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let failed = finish_all(client, ids).await;
+        done.store(true, Ordering::Relaxed);
         failed
     };
-    let (failed, samples) = tokio::join!(finish, sample);
-    let failed = failed?;
-    let elapsed = started.elapsed();
-    if let Some(path) = how.curve {
-        let curve = serde_json::json!({
-            "what": "studio-bench drain: jobs queued with no worker, then 3 bench workers started cold at t=0",
-            "build": if cfg!(debug_assertions) { "debug" } else { "release" },
-            "jobs": n,
-            "segmentsPerJob": segments,
-            "workers": 3,
-            "initialBacklog": backlog,
-            "drainedInSecs": elapsed.as_secs_f64(),
-            "samples": samples
-                .iter()
-                .map(|(t, b)| serde_json::json!([(t * 100.0).round() / 100.0, b]))
-                .collect::<Vec<_>>(),
-        });
-        std::fs::write(path, serde_json::to_vec_pretty(&curve)?)?;
-        println!(
-            "drain: backlog curve ({} samples) written to {}",
-            samples.len(),
-            path.display()
-        );
-    }
-    for mut p in procs {
-        p.kill()?;
-        p.wait()?;
-    }
+    tokio::join!(finish, sample)
+}
+
+/// What a drain run was, for its curve's file.
+struct Drained {
+    jobs: usize,
+    segments: usize,
+    backlog: u64,
+    elapsed: Duration,
+}
+
+/// The drain's backlog curve, as the autoscaler simulation reads it.
+fn write_curve(path: &Path, drained: &Drained, samples: &[(f64, u64)]) -> Result<()> {
+    let curve = serde_json::json!({
+        "what": "studio-bench drain: jobs queued with no worker, then 3 bench workers started cold at t=0",
+        "build": if cfg!(debug_assertions) { "debug" } else { "release" },
+        "jobs": drained.jobs,
+        "segmentsPerJob": drained.segments,
+        "workers": 3,
+        "initialBacklog": drained.backlog,
+        "drainedInSecs": drained.elapsed.as_secs_f64(),
+        "samples": samples
+            .iter()
+            .map(|(t, b)| serde_json::json!([(t * 100.0).round() / 100.0, b]))
+            .collect::<Vec<_>>(),
+    });
+    std::fs::write(path, serde_json::to_vec_pretty(&curve)?)?;
     println!(
-        "drain: backlog of {backlog} task(s) from {n} queued jobs, drained by 3 workers (started cold) in {:.2} s; failed {failed}",
-        elapsed.as_secs_f64()
+        "drain: backlog curve ({} samples) written to {}",
+        samples.len(),
+        path.display()
     );
     Ok(())
 }
@@ -473,96 +537,118 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
     Ok(())
 }
 
+impl Args {
+    /// Whether `--skip` names `part`.
+    fn skips(&self, part: &str) -> bool {
+        self.skip.iter().any(|s| s == part)
+    }
+
+    /// What each load run does.
+    fn load_args(&self) -> load::LoadArgs {
+        load::LoadArgs {
+            jobs: self.load_jobs,
+            segments: self.segments,
+            queries: self.queries,
+            query_every: Duration::from_millis(self.query_every_ms),
+            watch: self.watch,
+            watch_every: Duration::from_millis(250),
+            use_cache: self.use_cache,
+            label: self.label.clone(),
+        }
+    }
+
+    /// Prints a load run's JSON line, and appends it to `--json-out`.
+    fn report(&self, line: serde_json::Value) -> Result<()> {
+        println!("{line}");
+        if let Some(path) = &self.json_out {
+            load::append_line(path, &line)?;
+        }
+        Ok(())
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
     let data = tempfile::tempdir()?;
-    let skip = |part: &str| args.skip.iter().any(|s| s == part);
-    let load_args = load::LoadArgs {
-        jobs: args.load_jobs,
-        segments: args.segments,
-        queries: args.queries,
-        query_every: Duration::from_millis(args.query_every_ms),
-        watch: args.watch,
-        watch_every: Duration::from_millis(250),
-        use_cache: args.use_cache,
-        label: args.label.clone(),
-    };
-    let report = |line: serde_json::Value| -> Result<()> {
-        println!("{line}");
-        if let Some(path) = &args.json_out {
-            load::append_line(path, &line)?;
-        }
-        Ok(())
-    };
     if let (Some(pid), Some(port), Some(queue)) =
         (args.attach_pid, args.attach_port, &args.task_queue)
     {
+        let load_args = args.load_args();
         for _ in 0..args.runs {
             let endpoint = Endpoint::local(port);
-            report(load::load(&endpoint, queue, pid, args.server_pid, &load_args).await?)?;
+            args.report(load::load(&endpoint, queue, pid, args.server_pid, &load_args).await?)?;
         }
         return Ok(());
     }
-    if !skip("throughput") || !skip("critical") || !skip("scale") || !skip("load") {
-        let mut server = DevServer::start(DevServerOptions {
-            cli: find_temporal_cli(None)?,
-            port: free_port(),
-            ui_port: None,
-            db_file: data.path().join("bench.db"),
-            log_file: None,
-            die_with_parent: true,
-        })
-        .await?;
-        let port = server.port();
-        if !skip("throughput") {
-            throughput(port, data.path(), args.workflows, args.segments).await?;
-        }
-        if !skip("critical") {
-            critical_path(
-                port,
-                data.path(),
-                args.latency_ms,
-                args.segments,
-                args.repeat,
-            )
-            .await?;
-        }
-        if !skip("load") {
-            let queue = "bench-load";
-            for run in 0..args.runs {
-                // A fresh worker per run, with the defaults a user gets.
-                let mut w = worker(
-                    port,
-                    queue,
-                    &data.path().join(format!("load-{run}")),
-                    args.load_latency_ms,
-                )?;
-                let line = load::load(
-                    &Endpoint::local(port),
-                    queue,
-                    w.id(),
-                    server.pid(),
-                    &load_args,
-                )
-                .await;
-                w.kill()?;
-                w.wait()?;
-                report(line?)?;
-            }
-        }
-        if !skip("scale") {
-            let pid = server.pid().context("dev server pid")?;
-            let how = ScaleRun {
-                runs: !skip("scale-runs"),
-                curve: args.backlog_curve.as_deref(),
-            };
-            scale(port, pid, data.path(), args.scale_jobs, args.segments, how).await?;
-        }
-        server.stop();
+    if ["throughput", "critical", "scale", "load"]
+        .iter()
+        .any(|part| !args.skips(part))
+    {
+        server_parts(&args, data.path()).await?;
     }
-    if !skip("stitch") {
+    if !args.skips("stitch") {
         stitch(data.path(), args.segments).await?;
+    }
+    Ok(())
+}
+
+/// The parts that need a dev server, on one started for them: throughput, critical path,
+/// load and scale, each unless skipped.
+async fn server_parts(args: &Args, data: &Path) -> Result<()> {
+    let mut server = DevServer::start(DevServerOptions {
+        cli: find_temporal_cli(None)?,
+        port: free_port(),
+        ui_port: None,
+        db_file: data.join("bench.db"),
+        log_file: None,
+        die_with_parent: true,
+    })
+    .await?;
+    let port = server.port();
+    if !args.skips("throughput") {
+        throughput(port, data, args.workflows, args.segments).await?;
+    }
+    if !args.skips("critical") {
+        critical_path(port, data, args.latency_ms, args.segments, args.repeat).await?;
+    }
+    if !args.skips("load") {
+        load_runs(args, port, server.pid(), data).await?;
+    }
+    if !args.skips("scale") {
+        let pid = server.pid().context("dev server pid")?;
+        let how = ScaleRun {
+            runs: !args.skips("scale-runs"),
+            curve: args.backlog_curve.as_deref(),
+        };
+        scale(port, pid, data, args.scale_jobs, args.segments, how).await?;
+    }
+    server.stop();
+    Ok(())
+}
+
+/// The load part, `--runs` times, each on a fresh worker with the defaults a user gets.
+async fn load_runs(args: &Args, port: u16, server_pid: Option<u32>, data: &Path) -> Result<()> {
+    let queue = "bench-load";
+    let load_args = args.load_args();
+    for run in 0..args.runs {
+        let mut w = worker(
+            port,
+            queue,
+            &data.join(format!("load-{run}")),
+            args.load_latency_ms,
+        )?;
+        let line = load::load(
+            &Endpoint::local(port),
+            queue,
+            w.id(),
+            server_pid,
+            &load_args,
+        )
+        .await;
+        w.kill()?;
+        w.wait()?;
+        args.report(line?)?;
     }
     Ok(())
 }
