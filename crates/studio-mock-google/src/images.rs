@@ -48,57 +48,14 @@ struct Ask {
     wants_image: bool,
 }
 
+/// Every rule of the request's fields, of the back end and (for an image model) of its family,
+/// as Google's 400.
 fn check(site: &Site, family: Option<&Family>, body: &Value) -> Result<Ask, Response> {
     refuse_unknown(body, TOP, "")?;
-    let contents = body["contents"].as_array().cloned().unwrap_or_default();
-    if contents.is_empty() {
-        return Err(invalid(
-            "* GenerateContentRequest.contents: contents is not specified\n",
-        ));
-    }
-    let mut prompt = None;
-    let mut images = 0usize;
-    for (c, content) in contents.iter().enumerate() {
-        refuse_unknown(content, &["role", "parts"], &format!("contents[{c}]"))?;
-        let parts = content["parts"].as_array().cloned().unwrap_or_default();
-        for (p, part) in parts.iter().enumerate() {
-            let at = format!("contents[{c}].parts[{p}]");
-            let mut known = vec!["text", "inlineData", "thought", "thoughtSignature"];
-            if !site.is_gemini() {
-                known.push("fileData");
-            }
-            refuse_unknown(part, &known, &at)?;
-            if let Some(t) = part["text"].as_str() {
-                prompt.get_or_insert_with(|| t.to_owned());
-            }
-            if let Some(inline) = part.get("inlineData") {
-                let at = format!("{at}.inlineData");
-                refuse_unknown(inline, &["mimeType", "data"], &at)?;
-                let Some(data) = inline["data"].as_str() else {
-                    return Err(invalid(format!("{at}.data is required.")));
-                };
-                image_from(data, inline["mimeType"].as_str(), &at, "data", "mimeType")?;
-                images += 1;
-            }
-            if part.get("fileData").is_some() {
-                images += 1;
-            }
-        }
-    }
-    let Some(prompt) = prompt else {
-        return Err(invalid("contents must include a text prompt."));
-    };
+    let (prompt, images) = check_contents(site, &body["contents"])?;
     let config = &body["generationConfig"];
     refuse_unknown(config, GENERATION_CONFIG, "generation_config")?;
-    let wants_image = match config.get("responseModalities") {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(m)) => m.iter().any(|x| x.as_str() == Some("IMAGE")),
-        Some(other) => {
-            return Err(invalid(format!(
-                "Invalid value at 'generation_config.response_modalities', {other}"
-            )))
-        }
-    };
+    let wants_image = wants_image(config)?;
     let image_config = &config["imageConfig"];
     let known: &[&str] = if site.is_gemini() {
         &["aspectRatio", "imageSize"]
@@ -114,35 +71,123 @@ fn check(site: &Site, family: Option<&Family>, body: &Value) -> Result<Ask, Resp
     refuse_unknown(image_config, known, "generation_config.image_config")?;
     let aspect = image_config["aspectRatio"].as_str();
     if let Some(family) = family {
-        if let Some(a) = aspect {
-            let ratios = rules::image_aspect_ratios(family);
-            if !ratios.iter().any(|r| r == a) {
-                return Err(invalid(format!(
-                    "imageConfig.aspectRatio \"{a}\" is not supported by this model. Supported \
-                     aspect ratios are {}.",
-                    rules::list(&ratios)
-                )));
-            }
+        check_family_rules(family, image_config, images)?;
+    }
+    check_person_generation(image_config)?;
+    Ok(Ask {
+        prompt,
+        aspect: aspect.and_then(|a| a.parse().ok()).unwrap_or_default(),
+        wants_image,
+    })
+}
+
+/// The prompt (the first text part) and the number of input images of `contents`.
+fn check_contents(site: &Site, contents: &Value) -> Result<(String, usize), Response> {
+    let contents = contents.as_array().cloned().unwrap_or_default();
+    if contents.is_empty() {
+        return Err(invalid(
+            "* GenerateContentRequest.contents: contents is not specified\n",
+        ));
+    }
+    let mut prompt = None;
+    let mut images = 0usize;
+    for (c, content) in contents.iter().enumerate() {
+        refuse_unknown(content, &["role", "parts"], &format!("contents[{c}]"))?;
+        let parts = content["parts"].as_array().cloned().unwrap_or_default();
+        for (p, part) in parts.iter().enumerate() {
+            let at = format!("contents[{c}].parts[{p}]");
+            images += check_part(site, part, &at, &mut prompt)?;
         }
-        if let Some(size) = image_config.get("imageSize").filter(|v| !v.is_null()) {
-            let ok = size
-                .as_str()
-                .is_some_and(|s| family.image_sizes.iter().any(|x| x == s));
-            if !ok {
-                return Err(invalid(format!(
-                    "imageConfig.imageSize {size} is not supported by this model. Supported \
-                     image sizes are {}.",
-                    rules::list(&family.image_sizes)
-                )));
-            }
-        }
-        let max = family.max_reference_images as usize;
-        if images > max {
+    }
+    let Some(prompt) = prompt else {
+        return Err(invalid("contents must include a text prompt."));
+    };
+    Ok((prompt, images))
+}
+
+/// One part's fields; its text becomes the prompt if none was found before; returns the images
+/// it carries (inline data, decoded and checked, or on Vertex a `fileData`).
+fn check_part(
+    site: &Site,
+    part: &Value,
+    at: &str,
+    prompt: &mut Option<String>,
+) -> Result<usize, Response> {
+    let mut known = vec!["text", "inlineData", "thought", "thoughtSignature"];
+    if !site.is_gemini() {
+        known.push("fileData");
+    }
+    refuse_unknown(part, &known, at)?;
+    if let Some(t) = part["text"].as_str() {
+        prompt.get_or_insert_with(|| t.to_owned());
+    }
+    let mut images = 0;
+    if let Some(inline) = part.get("inlineData") {
+        let at = format!("{at}.inlineData");
+        refuse_unknown(inline, &["mimeType", "data"], &at)?;
+        let Some(data) = inline["data"].as_str() else {
+            return Err(invalid(format!("{at}.data is required.")));
+        };
+        image_from(data, inline["mimeType"].as_str(), &at, "data", "mimeType")?;
+        images += 1;
+    }
+    if part.get("fileData").is_some() {
+        images += 1;
+    }
+    Ok(images)
+}
+
+/// Whether the answer may hold an image: `responseModalities` absent, or listing `IMAGE`.
+fn wants_image(config: &Value) -> Result<bool, Response> {
+    match config.get("responseModalities") {
+        None | Some(Value::Null) => Ok(true),
+        Some(Value::Array(m)) => Ok(m.iter().any(|x| x.as_str() == Some("IMAGE"))),
+        Some(other) => Err(invalid(format!(
+            "Invalid value at 'generation_config.response_modalities', {other}"
+        ))),
+    }
+}
+
+/// The image model's family rules: its aspect ratios, its image sizes, and how many input
+/// images it takes.
+fn check_family_rules(
+    family: &Family,
+    image_config: &Value,
+    images: usize,
+) -> Result<(), Response> {
+    if let Some(a) = image_config["aspectRatio"].as_str() {
+        let ratios = rules::image_aspect_ratios(family);
+        if !ratios.iter().any(|r| r == a) {
             return Err(invalid(format!(
-                "At most {max} input images are supported; got {images}."
+                "imageConfig.aspectRatio \"{a}\" is not supported by this model. Supported \
+                 aspect ratios are {}.",
+                rules::list(&ratios)
             )));
         }
     }
+    if let Some(size) = image_config.get("imageSize").filter(|v| !v.is_null()) {
+        let ok = size
+            .as_str()
+            .is_some_and(|s| family.image_sizes.iter().any(|x| x == s));
+        if !ok {
+            return Err(invalid(format!(
+                "imageConfig.imageSize {size} is not supported by this model. Supported \
+                 image sizes are {}.",
+                rules::list(&family.image_sizes)
+            )));
+        }
+    }
+    let max = family.max_reference_images as usize;
+    if images > max {
+        return Err(invalid(format!(
+            "At most {max} input images are supported; got {images}."
+        )));
+    }
+    Ok(())
+}
+
+/// `imageConfig.personGeneration` (Vertex), one of Google's three values.
+fn check_person_generation(image_config: &Value) -> Result<(), Response> {
     if let Some(p) = image_config
         .get("personGeneration")
         .filter(|v| !v.is_null())
@@ -155,11 +200,7 @@ fn check(site: &Site, family: Option<&Family>, body: &Value) -> Result<Ask, Resp
             )));
         }
     }
-    Ok(Ask {
-        prompt,
-        aspect: aspect.and_then(|a| a.parse().ok()).unwrap_or_default(),
-        wants_image,
-    })
+    Ok(())
 }
 
 fn usage(model: &str, image: bool, thoughts: u32) -> (Value, Value, Value) {
@@ -228,19 +269,8 @@ pub(crate) async fn generate_content(
     if let Some(r) = common_faults(state, &format!("image:{character}"), model, &faults).await {
         return r;
     }
-    if faults.safety {
-        let (usage, version, _) = usage(model, false, 0);
-        return Json(json!({"promptFeedback": {"blockReason": "SAFETY"},
-                           "usageMetadata": usage, "modelVersion": version}))
-        .into_response();
-    }
-    if faults.no_image {
-        return answer(
-            model,
-            json!({"content": {}, "finishReason": "NO_IMAGE", "index": 0}),
-            false,
-            0,
-        );
+    if let Some(r) = scripted_answer(model, &faults) {
+        return r;
     }
     let Some(family) = family.filter(|_| ask.wants_image) else {
         // A text model (or no IMAGE modality asked): words only.
@@ -248,14 +278,7 @@ pub(crate) async fn generate_content(
                           "finishReason": "STOP", "index": 0});
         return answer(model, text, false, 0);
     };
-    let angle = if prompt.ends_with(Angle::ThreeQuarter.phrase()) {
-        Angle::ThreeQuarter
-    } else if prompt.ends_with(Angle::Profile.phrase()) {
-        Angle::Profile
-    } else {
-        Angle::Front
-    };
-    let png = match draw_png(state, model, &prompt, angle, ask.aspect).await {
+    let png = match draw_png(state, model, &prompt, angle_of(&prompt), ask.aspect).await {
         Ok(b) => b,
         Err(e) => {
             return google_error(
@@ -266,6 +289,45 @@ pub(crate) async fn generate_content(
             )
         }
     };
+    image_answer(model, family, png).await
+}
+
+/// The answer the prompt's faults script instead of an image, if any: blocked for safety, or
+/// a candidate with no image.
+fn scripted_answer(model: &str, faults: &Faults) -> Option<Response> {
+    if faults.safety {
+        let (usage, version, _) = usage(model, false, 0);
+        return Some(
+            Json(json!({"promptFeedback": {"blockReason": "SAFETY"},
+                        "usageMetadata": usage, "modelVersion": version}))
+            .into_response(),
+        );
+    }
+    if faults.no_image {
+        return Some(answer(
+            model,
+            json!({"content": {}, "finishReason": "NO_IMAGE", "index": 0}),
+            false,
+            0,
+        ));
+    }
+    None
+}
+
+/// The angle a character prompt asks for (its last words), front by default.
+fn angle_of(prompt: &str) -> Angle {
+    if prompt.ends_with(Angle::ThreeQuarter.phrase()) {
+        Angle::ThreeQuarter
+    } else if prompt.ends_with(Angle::Profile.phrase()) {
+        Angle::Profile
+    } else {
+        Angle::Front
+    }
+}
+
+/// The drawn character as the family gives it: a PNG, or (pro and numbered families) a JPEG
+/// after a thought and an interim "thought" JPEG.
+async fn image_answer(model: &str, family: &Family, png: Vec<u8>) -> Response {
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let signature = b64(uuid::Uuid::new_v4().as_bytes());
     let thinks = matches!(

@@ -100,17 +100,75 @@ fn veo_image(site: &Site, v: &Value, at: &str) -> Result<InputImage, Response> {
 
 /// Every rule of `family` (and of the back end) the request breaks, as Google's 400.
 fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
+    let (instance, params) = check_fields(site, body)?;
+    if instance.get("video").is_some() || instance.get("mask").is_some() {
+        return Err(invalid(
+            "Video extension and masks are not supported by this mock.",
+        ));
+    }
+    check_generate_audio(site, params)?;
+    let duration = check_duration(family, params)?;
+    let aspect = param_text(params, "aspectRatio", "16:9")?;
+    rules::check_aspect_ratio(family, &aspect)?;
+    let resolution = param_text(params, "resolution", "720p")?;
+    rules::check_resolution(family, &resolution)?;
+    let first_frame = match instance.get("image") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(veo_image(site, v, "instances[0].image")?),
+    };
+    let references = check_references(
+        site,
+        family,
+        instance,
+        first_frame.is_some(),
+        &resolution,
+        duration,
+    )?;
+    check_last_frame(site, family, instance, first_frame.is_some())?;
+    let from_images = first_frame.is_some() || !references.is_empty();
+    check_person_generation(site, params, from_images)?;
+    let samples = match params.get("sampleCount") {
+        None | Some(Value::Null) => 1,
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=4) => n as u32,
+            _ => return Err(invalid("sampleCount must be between 1 and 4.")),
+        },
+    };
+    let storage_uri = match params.get("storageUri") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.starts_with("gs://") && s.len() > 5 => Some(s.clone()),
+        Some(_) => {
+            return Err(invalid(
+                "storageUri must be a Cloud Storage URI (gs://BUCKET/PATH).",
+            ))
+        }
+    };
+    let prompt = check_prompt(instance, first_frame.is_some())?;
+    Ok(Ask {
+        prompt,
+        first_frame,
+        references,
+        duration,
+        aspect,
+        negative: params["negativePrompt"].as_str().map(str::to_owned),
+        samples,
+        storage_uri,
+    })
+}
+
+/// The fields of the body, of its one instance and of its parameters that this back end
+/// has; returns the instance and the parameters.
+fn check_fields<'a>(site: &Site, body: &'a Value) -> Result<(&'a Value, &'a Value), Response> {
     let top: &[&str] = if site.is_gemini() {
         &["instances", "parameters", "webhookConfig"]
     } else {
         &["instances", "parameters"]
     };
     refuse_unknown(body, top, "")?;
-    let instances = body["instances"].as_array().cloned().unwrap_or_default();
-    if instances.len() != 1 {
+    let instances = body["instances"].as_array().map_or(&[][..], Vec::as_slice);
+    let [instance] = instances else {
         return Err(invalid("instances must hold exactly one instance."));
-    }
-    let instance = &instances[0];
+    };
     let instance_fields: &[&str] = if site.is_gemini() {
         &["prompt", "image", "lastFrame", "referenceImages", "video"]
     } else {
@@ -130,23 +188,24 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
         known.extend_from_slice(VERTEX_PARAMETERS);
     }
     refuse_unknown(params, &known, "parameters")?;
+    Ok((instance, params))
+}
 
-    if instance.get("video").is_some() || instance.get("mask").is_some() {
-        return Err(invalid(
-            "Video extension and masks are not supported by this mock.",
-        ));
+/// Vertex Veo: audio is optional (the model's default when absent), a bool when given.
+fn check_generate_audio(site: &Site, params: &Value) -> Result<(), Response> {
+    if site.is_gemini() {
+        return Ok(());
     }
-    // Vertex Veo: audio is optional (the model's default when absent), a bool when given.
-    if !site.is_gemini() {
-        match params.get("generateAudio") {
-            None | Some(Value::Null) | Some(Value::Bool(_)) => {}
-            Some(other) => {
-                return Err(invalid(format!(
-                    "Invalid value at 'parameters.generate_audio' (TYPE_BOOL), {other}"
-                )))
-            }
-        }
+    match params.get("generateAudio") {
+        None | Some(Value::Null) | Some(Value::Bool(_)) => Ok(()),
+        Some(other) => Err(invalid(format!(
+            "Invalid value at 'parameters.generate_audio' (TYPE_BOOL), {other}"
+        ))),
     }
+}
+
+/// `durationSeconds`: a whole number, one of the family's durations (8 if absent).
+fn check_duration(family: &Family, params: &Value) -> Result<u32, Response> {
     let duration = match params.get("durationSeconds") {
         None | Some(Value::Null) => 8,
         Some(Value::Number(n)) => match n.as_f64() {
@@ -170,24 +229,30 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
             "",
         ));
     }
-    let text = |key: &str, default: &str| -> Result<String, Response> {
-        match params.get(key) {
-            None | Some(Value::Null) => Ok(default.to_owned()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(invalid(format!(
-                "Invalid value at 'parameters.{key}' (TYPE_STRING), {other}"
-            ))),
-        }
-    };
-    let aspect = text("aspectRatio", "16:9")?;
-    rules::check_aspect_ratio(family, &aspect)?;
-    let resolution = text("resolution", "720p")?;
-    rules::check_resolution(family, &resolution)?;
+    Ok(duration)
+}
 
-    let first_frame = match instance.get("image") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(veo_image(site, v, "instances[0].image")?),
-    };
+/// A string parameter, or `default` if absent.
+fn param_text(params: &Value, key: &str, default: &str) -> Result<String, Response> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(default.to_owned()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(invalid(format!(
+            "Invalid value at 'parameters.{key}' (TYPE_STRING), {other}"
+        ))),
+    }
+}
+
+/// `referenceImages`: a list, not with a first frame, as many as the family takes, at the
+/// durations references need, each an `asset` with its bytes.
+fn check_references(
+    site: &Site,
+    family: &Family,
+    instance: &Value,
+    has_first_frame: bool,
+    resolution: &str,
+    duration: u32,
+) -> Result<Vec<InputImage>, Response> {
     let refs = match instance.get("referenceImages") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
@@ -197,13 +262,13 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
             ))
         }
     };
-    if first_frame.is_some() && !refs.is_empty() {
+    if has_first_frame && !refs.is_empty() {
         return Err(invalid(
             "image and referenceImages cannot be used together.",
         ));
     }
     rules::check_reference_count(family, refs.len())?;
-    rules::check_durations_for(family, &resolution, !refs.is_empty(), duration)?;
+    rules::check_durations_for(family, resolution, !refs.is_empty(), duration)?;
     let mut references = Vec::new();
     for (i, r) in refs.iter().enumerate() {
         let at = format!("instances[0].referenceImages[{i}]");
@@ -229,49 +294,50 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
             }
         }
     }
+    Ok(references)
+}
+
+/// `lastFrame`: only where the family takes one, and after a first frame.
+fn check_last_frame(
+    site: &Site,
+    family: &Family,
+    instance: &Value,
+    has_first_frame: bool,
+) -> Result<(), Response> {
     if let Some(last) = instance.get("lastFrame").filter(|v| !v.is_null()) {
         if !family.last_frame {
             return Err(invalid("lastFrame is not supported by this model."));
         }
-        if first_frame.is_none() {
+        if !has_first_frame {
             return Err(invalid("lastFrame requires image (the first frame)."));
         }
         veo_image(site, last, "instances[0].lastFrame")?;
     }
+    Ok(())
+}
 
+/// `personGeneration`: one of Veo's values; the Gemini API refuses `allow_adult` for a video
+/// made from images.
+fn check_person_generation(site: &Site, params: &Value, from_images: bool) -> Result<(), Response> {
     match params.get("personGeneration") {
-        None | Some(Value::Null) => {}
+        None | Some(Value::Null) => Ok(()),
         Some(Value::String(p)) if PERSON_GENERATION.contains(&p.as_str()) => {
-            let from_images = first_frame.is_some() || !references.is_empty();
             if site.is_gemini() && p == "allow_adult" && from_images {
                 return Err(invalid(
                     "allow_adult for personGeneration is currently not supported.",
                 ));
             }
+            Ok(())
         }
-        Some(other) => {
-            return Err(invalid(format!(
-                "Unsupported personGeneration {other}. Allowed values are dont_allow, \
-                 allow_adult and allow_all."
-            )))
-        }
+        Some(other) => Err(invalid(format!(
+            "Unsupported personGeneration {other}. Allowed values are dont_allow, \
+             allow_adult and allow_all."
+        ))),
     }
-    let samples = match params.get("sampleCount") {
-        None | Some(Value::Null) => 1,
-        Some(v) => match v.as_u64() {
-            Some(n @ 1..=4) => n as u32,
-            _ => return Err(invalid("sampleCount must be between 1 and 4.")),
-        },
-    };
-    let storage_uri = match params.get("storageUri") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.starts_with("gs://") && s.len() > 5 => Some(s.clone()),
-        Some(_) => {
-            return Err(invalid(
-                "storageUri must be a Cloud Storage URI (gs://BUCKET/PATH).",
-            ))
-        }
-    };
+}
+
+/// The instance's prompt: a string, needed unless a first frame is given.
+fn check_prompt(instance: &Value, has_first_frame: bool) -> Result<String, Response> {
     let prompt = match instance.get("prompt") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -281,21 +347,12 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
             )))
         }
     };
-    if prompt.trim().is_empty() && first_frame.is_none() {
+    if prompt.trim().is_empty() && !has_first_frame {
         return Err(invalid(
             "instances[0].prompt is required for text-to-video.",
         ));
     }
-    Ok(Ask {
-        prompt,
-        first_frame,
-        references,
-        duration,
-        aspect,
-        negative: params["negativePrompt"].as_str().map(str::to_owned),
-        samples,
-        storage_uri,
-    })
+    Ok(prompt)
 }
 
 /// `POST .../models/MODEL:predictLongRunning` for a model whose family serves it here.
@@ -376,6 +433,8 @@ const GEMINI_RESPONSE: &str =
 const VERTEX_RESPONSE: &str =
     "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse";
 
+/// The finished operation's `response` (or `error`): a scripted one, or the rendered clip as
+/// the back end delivers it.
 async fn outcome(
     state: &State,
     site: &Site,
@@ -385,28 +444,8 @@ async fn outcome(
     ask: &Ask,
     origin: &str,
 ) -> Value {
-    if fail {
-        return json!({"error": {"code": 13, "message": "Video generation failed due to an internal error. Please try again later."}});
-    }
-    if faults.op_invalid {
-        return json!({"error": {"code": 3, "message": "The request could not be processed: the prompt or its inputs are invalid (scripted)."}});
-    }
-    if faults.safety {
-        let filtered = json!({"raiMediaFilteredCount": 1,
-                              "raiMediaFilteredReasons": ["The prompt could not be submitted: it may violate our policies (scripted)."]});
-        return match site {
-            Site::Gemini => {
-                json!({"response": {"@type": GEMINI_RESPONSE, "generateVideoResponse": filtered}})
-            }
-            Site::Vertex { .. } => {
-                let mut r = filtered;
-                r["@type"] = json!(VERTEX_RESPONSE);
-                json!({"response": r})
-            }
-        };
-    }
-    if faults.no_video {
-        return json!({"response": {}});
+    if let Some(scripted) = scripted_outcome(site, faults, fail) {
+        return scripted;
     }
     let first = ask.first_frame.as_ref().or(ask.references.first());
     let bytes = match render_clip(
@@ -423,52 +462,92 @@ async fn outcome(
         Ok(b) => b,
         Err(e) => return json!({"error": {"code": 13, "message": e}}),
     };
-    let b64 = || base64::engine::general_purpose::STANDARD.encode(&bytes);
-    let samples = ask.samples as usize;
     match site {
-        Site::Gemini => {
-            let videos: Vec<Value> = (0..samples)
-                .map(|_| {
-                    if faults.inline {
-                        json!({"video": {"encodedVideo": b64(), "encoding": "video/mp4"}})
-                    } else {
-                        let id = uuid::Uuid::new_v4().simple().to_string();
-                        state
-                            .files
-                            .lock()
-                            .expect("lock")
-                            .insert(id.clone(), bytes.clone());
-                        redirect_if_asked(state, faults, &id);
-                        let uri = format!("{origin}/v1beta/files/{id}:download?alt=media");
-                        json!({"video": {"uri": uri, "encoding": "video/mp4"}})
-                    }
-                })
-                .collect();
-            json!({"response": {"@type": GEMINI_RESPONSE,
-                                "generateVideoResponse": {"generatedSamples": videos}}})
-        }
-        Site::Vertex { .. } => {
-            let op = uuid::Uuid::new_v4().simple().to_string();
-            let videos: Vec<Value> = (0..samples)
-                .map(|i| {
-                    if let Some(prefix) = &ask.storage_uri {
-                        let uri = format!("{}/{op}/sample_{i}.mp4", prefix.trim_end_matches('/'));
-                        let uri = put_gcs(state, uri, bytes.clone());
-                        redirect_if_asked(state, faults, &uri);
-                        json!({"gcsUri": uri, "mimeType": "video/mp4"})
-                    } else if faults.gcs_key {
-                        let uri = format!("gs://mock-bucket/{op}-{i}.mp4");
-                        let uri = put_gcs(state, uri, bytes.clone());
-                        redirect_if_asked(state, faults, &uri);
-                        json!({"videoGcsUri": uri, "mimeType": "video/mp4"})
-                    } else {
-                        json!({"bytesBase64Encoded": b64(), "mimeType": "video/mp4"})
-                    }
-                })
-                .collect();
-            json!({"response": {"@type": VERTEX_RESPONSE, "videos": videos}})
-        }
+        Site::Gemini => gemini_samples(state, faults, ask, &bytes, origin),
+        Site::Vertex { .. } => vertex_samples(state, faults, ask, &bytes),
     }
+}
+
+/// The outcome the prompt's faults script, if any: an internal or invalid-argument error,
+/// videos filtered for safety (in each back end's shape), or no video.
+fn scripted_outcome(site: &Site, faults: &Faults, fail: bool) -> Option<Value> {
+    if fail {
+        return Some(
+            json!({"error": {"code": 13, "message": "Video generation failed due to an internal error. Please try again later."}}),
+        );
+    }
+    if faults.op_invalid {
+        return Some(
+            json!({"error": {"code": 3, "message": "The request could not be processed: the prompt or its inputs are invalid (scripted)."}}),
+        );
+    }
+    if faults.safety {
+        let filtered = json!({"raiMediaFilteredCount": 1,
+                              "raiMediaFilteredReasons": ["The prompt could not be submitted: it may violate our policies (scripted)."]});
+        return Some(match site {
+            Site::Gemini => {
+                json!({"response": {"@type": GEMINI_RESPONSE, "generateVideoResponse": filtered}})
+            }
+            Site::Vertex { .. } => {
+                let mut r = filtered;
+                r["@type"] = json!(VERTEX_RESPONSE);
+                json!({"response": r})
+            }
+        });
+    }
+    if faults.no_video {
+        return Some(json!({"response": {}}));
+    }
+    None
+}
+
+/// The Gemini API's samples: each a file to download by URI, or inline (`inline`).
+fn gemini_samples(state: &State, faults: &Faults, ask: &Ask, bytes: &[u8], origin: &str) -> Value {
+    let videos: Vec<Value> = (0..ask.samples as usize)
+        .map(|_| {
+            if faults.inline {
+                let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+                json!({"video": {"encodedVideo": data, "encoding": "video/mp4"}})
+            } else {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                state
+                    .files
+                    .lock()
+                    .expect("lock")
+                    .insert(id.clone(), bytes.to_vec());
+                redirect_if_asked(state, faults, &id);
+                let uri = format!("{origin}/v1beta/files/{id}:download?alt=media");
+                json!({"video": {"uri": uri, "encoding": "video/mp4"}})
+            }
+        })
+        .collect();
+    json!({"response": {"@type": GEMINI_RESPONSE,
+                        "generateVideoResponse": {"generatedSamples": videos}}})
+}
+
+/// Vertex's samples: Cloud Storage objects under `storageUri`, a `videoGcsUri` (`gcs-key`), or
+/// inline bytes.
+fn vertex_samples(state: &State, faults: &Faults, ask: &Ask, bytes: &[u8]) -> Value {
+    let op = uuid::Uuid::new_v4().simple().to_string();
+    let videos: Vec<Value> = (0..ask.samples as usize)
+        .map(|i| {
+            if let Some(prefix) = &ask.storage_uri {
+                let uri = format!("{}/{op}/sample_{i}.mp4", prefix.trim_end_matches('/'));
+                let uri = put_gcs(state, uri, bytes.to_vec());
+                redirect_if_asked(state, faults, &uri);
+                json!({"gcsUri": uri, "mimeType": "video/mp4"})
+            } else if faults.gcs_key {
+                let uri = format!("gs://mock-bucket/{op}-{i}.mp4");
+                let uri = put_gcs(state, uri, bytes.to_vec());
+                redirect_if_asked(state, faults, &uri);
+                json!({"videoGcsUri": uri, "mimeType": "video/mp4"})
+            } else {
+                let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+                json!({"bytesBase64Encoded": data, "mimeType": "video/mp4"})
+            }
+        })
+        .collect();
+    json!({"response": {"@type": VERTEX_RESPONSE, "videos": videos}})
 }
 
 /// Renders a clip of `seconds` with the offline provider (which gives it its picture and sound),

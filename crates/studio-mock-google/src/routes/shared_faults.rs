@@ -87,29 +87,50 @@ pub(crate) async fn common_faults(
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
     if f.reset || f.trickle {
-        let body = if f.reset {
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(b"{\"candidates\": [")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "scripted connection reset",
-                )),
-            ];
-            axum::body::Body::from_stream(futures::stream::iter(chunks))
-        } else {
-            let drip = futures::stream::unfold((), |()| async {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                Some((Ok::<_, std::io::Error>(Bytes::from_static(b" ")), ()))
-            });
-            axum::body::Body::from_stream(drip)
-        };
-        let mut r = Response::new(body);
-        r.headers_mut().insert(
-            "content-type",
-            "application/json".parse().expect("header value"),
-        );
+        return Some(broken_body(f.reset));
+    }
+    if let Some(r) = quota_fault(state, key, model, f) {
         return Some(r);
     }
+    if let Some(r) = scripted_status(state, key, f) {
+        return Some(r);
+    }
+    if f.malformed {
+        return Some((StatusCode::OK, "{\"candidates\": [").into_response());
+    }
+    None
+}
+
+/// A 200 whose body never arrives whole: a few bytes and then a cut connection (`reset`), or
+/// a byte a second (`trickle`).
+fn broken_body(reset: bool) -> Response {
+    let body = if reset {
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::from_static(b"{\"candidates\": [")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "scripted connection reset",
+            )),
+        ];
+        axum::body::Body::from_stream(futures::stream::iter(chunks))
+    } else {
+        let drip = futures::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Some((Ok::<_, std::io::Error>(Bytes::from_static(b" ")), ()))
+        });
+        axum::body::Body::from_stream(drip)
+    };
+    let mut r = Response::new(body);
+    r.headers_mut().insert(
+        "content-type",
+        "application/json".parse().expect("header value"),
+    );
+    r
+}
+
+/// The scripted 429s: every time (`quota-day`, `free-tier`), or once per `key` and again to a
+/// retry sooner than the delay asked (`429`).
+fn quota_fault(state: &State, key: &str, model: &str, f: &Faults) -> Option<Response> {
     if f.quota_day {
         return Some(quota_error(model, Quota::PerDay, f.retry_delay_ms()));
     }
@@ -133,29 +154,30 @@ pub(crate) async fn common_faults(
             Some(_) => {}
         }
     }
+    None
+}
+
+/// A scripted status every time (`500`, `503`, `bad-request`), or a 503 for the first N
+/// requests of `key` (`fail=N`).
+fn scripted_status(state: &State, key: &str, f: &Faults) -> Option<Response> {
     let scripted_503 = f.fail_first.is_some_and(|n| {
         let mut failed = state.failed_first.lock().expect("lock");
         let count = failed.entry(key.to_owned()).or_default();
         *count += 1;
         *count <= n
     });
-    if let Some(code) = f.status.or(scripted_503.then_some(503)) {
-        let status = match code {
-            400 => "INVALID_ARGUMENT",
-            503 => "UNAVAILABLE",
-            _ => "INTERNAL",
-        };
-        let message = match code {
-            400 => "Request contains an invalid argument. (scripted failure)",
-            503 => "The model is overloaded. Please try again later. (scripted failure)",
-            _ => "An internal error has occurred. (scripted failure)",
-        };
-        return Some(google_error(code, status, message, json!([])));
-    }
-    if f.malformed {
-        return Some((StatusCode::OK, "{\"candidates\": [").into_response());
-    }
-    None
+    let code = f.status.or(scripted_503.then_some(503))?;
+    let status = match code {
+        400 => "INVALID_ARGUMENT",
+        503 => "UNAVAILABLE",
+        _ => "INTERNAL",
+    };
+    let message = match code {
+        400 => "Request contains an invalid argument. (scripted failure)",
+        503 => "The model is overloaded. Please try again later. (scripted failure)",
+        _ => "An internal error has occurred. (scripted failure)",
+    };
+    Some(google_error(code, status, message, json!([])))
 }
 
 #[cfg(test)]
