@@ -1,9 +1,9 @@
 //! `ultraRealisticVideoWorkflow`: character images → clips in parallel → stitch → optional 4K.
 //!
 //! This file holds the workflow's state, its `init`, `run` and message handlers; each phase of
-//! `run` lives in a module of its own: [`plan`] (patches, models, cache), [`characters`],
-//! [`clips`] (the scenes), [`finish`] (stitch, 4K, the result). [`state`] and [`spend`] are the
-//! state's plain methods, [`crashes`] how activities survive dead workers.
+//! `run` lives in a module of its own: `plan` (patches, models, cache), `characters`, `clips`
+//! (the scenes), `finish` (stitch, 4K, the result). `state` and `spend` are the state's plain
+//! methods, `crashes` how activities survive dead workers.
 
 mod characters;
 mod clips;
