@@ -14,6 +14,9 @@ use tauri_specta::{collect_commands, collect_events, Builder};
 /// The command set, shared by the app and the bindings exporter.
 fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
+        // One TypeScript type per Rust type, not `_Serialize`/`_Deserialize` twins (see the
+        // test `the_bindings_have_one_type_per_rust_type`).
+        .disable_serde_phases()
         .events(collect_events![window::MenuEvent])
         .commands(collect_commands![
             commands::studio_status,
@@ -287,4 +290,30 @@ fn main() {
             handle.state::<state::AppState>().shutdown();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One TypeScript type per Rust type: the bindings are made in serde's unified mode, so no
+    /// type comes out as `X_Serialize`/`X_Deserialize` twins (the window imported one of the
+    /// two as `X`, and typed a channel's messages for the wrong direction). A type that crosses
+    /// IPC reads and writes one shape; where an older file or history needs a field to be
+    /// optional, the one type says so.
+    #[test]
+    fn the_bindings_have_one_type_per_rust_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bindings.ts");
+        specta_builder()
+            .export(specta_typescript::Typescript::default(), &path)
+            .unwrap();
+        let ts = std::fs::read_to_string(&path).unwrap();
+        let twins: Vec<&str> = ts
+            .lines()
+            .filter(|l| l.contains("_Serialize") || l.contains("_Deserialize"))
+            .collect();
+        assert!(twins.is_empty(), "twins in the bindings: {twins:#?}");
+        assert!(ts.contains("export type Project = {"), "{ts}");
+    }
 }

@@ -5,11 +5,11 @@ import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import App from "./App";
 import type {
-  CharacterView_Serialize as CharacterView,
-  JobDetail_Serialize as JobDetail,
-  JobView_Serialize as JobView,
-  Project_Serialize as Project,
-  WindowPrefs_Serialize as WindowPrefs,
+  CharacterView,
+  JobDetail,
+  JobView,
+  Project,
+  WindowPrefs,
 } from "./bindings";
 
 const PROJECT: Project = {
@@ -37,7 +37,7 @@ const DETAIL: JobDetail = {
   versions: [{ number: 1, videoPath: "/v/job-1.mp4", takes: [2, 1], quality: "standard", cost: { usd: 0.5, unpricedModels: [] }, sceneSeconds: [] }],
   spent: { usd: 0.5, unpricedModels: [] },
   usage: [],
-  timeline: [{ atMs: 0, kind: "started", title: "Render started" }],
+  timeline: [{ atMs: 0, kind: "started", title: "Render started", detail: null, durationMs: null, outcome: null, error: null }],
   webUiUrl: null,
 };
 

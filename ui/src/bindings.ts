@@ -9,54 +9,54 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**  Waits for the studio (embedded server and worker) to be up. */
-	studioStatus: () => typedError<StudioStatus, ApiError_Serialize>(__TAURI_INVOKE("studio_status")),
-	newProject: () => __TAURI_INVOKE<Project_Serialize>("new_project"),
+	studioStatus: () => typedError<StudioStatus, ApiError>(__TAURI_INVOKE("studio_status")),
+	newProject: () => __TAURI_INVOKE<Project>("new_project"),
 	/**
 	 *  Opens a project named in this session (the Open dialog, the command line, a second start,
 	 *  the recent menu, the example, a file saved here), and reloads one after a conflict: both
 	 *  grant through [`crate::files::open_project`], once the file has loaded as a project.
 	 */
-	openProject: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_project", { path })),
+	openProject: (path: string) => typedError<Project, ApiError>(__TAURI_INVOKE("open_project", { path })),
 	/**
 	 *  Saves to a file chosen in this session (Save As, or the opened project itself). In place,
 	 *  a file another program changed since it was read answers `ErrorCode::Conflict` and is left
 	 *  as it is, unless `overwrite` (the creator chose Overwrite); a Save As replaces the file the
 	 *  dialog confirmed and carries only its source's unknown fields.
 	 */
-	saveProject: (path: string, project: Project_Deserialize, options: SaveOptions_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_project", { path, project, options })),
-	checkProject: (path: string | null, project: Project_Deserialize) => typedError<FieldProblem[], ApiError_Serialize>(__TAURI_INVOKE("check_project", { path, project })),
+	saveProject: (path: string, project: Project, options: SaveOptions) => typedError<null, ApiError>(__TAURI_INVOKE("save_project", { path, project, options })),
+	checkProject: (path: string | null, project: Project) => typedError<FieldProblem[], ApiError>(__TAURI_INVOKE("check_project", { path, project })),
 	/**  Settings → Test key: lists the models the key can use and shows the choice per role. */
-	testKey: () => typedError<ModelReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("test_key")),
-	render: (project: Project_Deserialize, path: string | null) => typedError<RenderStarted_Serialize, ApiError_Serialize>(__TAURI_INVOKE("render", { project, path })),
+	testKey: () => typedError<ModelReport, ApiError>(__TAURI_INVOKE("test_key")),
+	render: (project: Project, path: string | null) => typedError<RenderStarted, ApiError>(__TAURI_INVOKE("render", { project, path })),
 	/**  Streams a job's progress over `on_progress` (only changes), until it ends. */
-	watchJob: (id: string, onProgress: Channel<Progress_Deserialize>) => typedError<JobOutcome_Serialize, ApiError_Serialize>(__TAURI_INVOKE("watch_job", { id, onProgress })),
-	pauseJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("pause_job", { id })),
-	resumeJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("resume_job", { id })),
-	cancelJob: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("cancel_job", { id })),
+	watchJob: (id: string, onProgress: Channel<Progress>) => typedError<JobOutcome, ApiError>(__TAURI_INVOKE("watch_job", { id, onProgress })),
+	pauseJob: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("pause_job", { id })),
+	resumeJob: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("resume_job", { id })),
+	cancelJob: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_job", { id })),
 	/**  Returns the previous quality; a refused value comes back as `code: "rejected"`. */
-	changeQuality: (id: string, quality: Quality) => typedError<Quality, ApiError_Serialize>(__TAURI_INVOKE("change_quality", { id, quality })),
+	changeQuality: (id: string, quality: Quality) => typedError<Quality, ApiError>(__TAURI_INVOKE("change_quality", { id, quality })),
 	/**
 	 *  Approves `usd` more dollars for a job waiting at its budget (or about to); returns the
 	 *  approved total in dollars. A refused amount or a job without a budget comes back as
 	 *  `code: "rejected"`.
 	 */
-	approveSpend: (id: string, usd: number | null) => typedError<number | null, ApiError_Serialize>(__TAURI_INVOKE("approve_spend", { id, usd })),
-	addSegment: (id: string, prompt: string, durationSeconds: ClipSeconds) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
-	listJobs: () => typedError<JobView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_jobs")),
+	approveSpend: (id: string, usd: number | null) => typedError<number | null, ApiError>(__TAURI_INVOKE("approve_spend", { id, usd })),
+	addSegment: (id: string, prompt: string, durationSeconds: ClipSeconds) => typedError<null, ApiError>(__TAURI_INVOKE("add_segment", { id, prompt, durationSeconds })),
+	listJobs: () => typedError<JobView[], ApiError>(__TAURI_INVOKE("list_jobs")),
 	/**  A new take of one scenario: in the running job, or as the finished job's next version. */
-	regenerateSegment: (id: string, scenarioId: string, prompt: string | null) => typedError<Iteration_Serialize, ApiError_Serialize>(__TAURI_INVOKE("regenerate_segment", { id, scenarioId, prompt })),
+	regenerateSegment: (id: string, scenarioId: string, prompt: string | null) => typedError<Iteration, ApiError>(__TAURI_INVOKE("regenerate_segment", { id, scenarioId, prompt })),
 	/**  The finished job's next version, stitched from one take per scenario (in order). */
-	pickTakes: (id: string, takes: number[]) => typedError<Iteration_Serialize, ApiError_Serialize>(__TAURI_INVOKE("pick_takes", { id, takes })),
+	pickTakes: (id: string, takes: number[]) => typedError<Iteration, ApiError>(__TAURI_INVOKE("pick_takes", { id, takes })),
 	/**  Takes, versions, cost and the readable timeline of one job. */
-	jobDetail: (id: string) => typedError<JobDetail_Serialize, ApiError_Serialize>(__TAURI_INVOKE("job_detail", { id })),
+	jobDetail: (id: string) => typedError<JobDetail, ApiError>(__TAURI_INVOKE("job_detail", { id })),
 	/**  The expected cost of rendering a project (configured models, price table). */
-	estimateCost: (project: Project_Deserialize) => typedError<Estimate_Serialize, ApiError_Serialize>(__TAURI_INVOKE("estimate_cost", { project })),
+	estimateCost: (project: Project) => typedError<Estimate, ApiError>(__TAURI_INVOKE("estimate_cost", { project })),
 	/**  What every job of the project saved at `path` has cost. */
-	projectCost: (path: string) => typedError<Cost, ApiError_Serialize>(__TAURI_INVOKE("project_cost", { path })),
+	projectCost: (path: string) => typedError<Cost, ApiError>(__TAURI_INVOKE("project_cost", { path })),
 	/**  The loopback URL of a media file (an artifact) for `<video>` and `<img>`. */
-	mediaUrl: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("media_url", { path })),
+	mediaUrl: (path: string) => typedError<string, ApiError>(__TAURI_INVOKE("media_url", { path })),
 	/**  A cached thumbnail of any image (e.g. a reference), as a media URL. */
-	thumbnail: (path: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("thumbnail", { path })),
+	thumbnail: (path: string) => typedError<string, ApiError>(__TAURI_INVOKE("thumbnail", { path })),
 	/**
 	 *  The project named on the command line, if any: it may be opened as a project (opening it
 	 *  asks about any images it names outside its folder).
@@ -67,83 +67,94 @@ export const commands = {
 	 *  chose in the Export dialog: streamed into a temporary file beside it, then renamed, so a
 	 *  large video never sits in memory and a failed copy leaves nothing half-written.
 	 */
-	exportVideo: (source: string, destination: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("export_video", { source, destination })),
+	exportVideo: (source: string, destination: string) => typedError<null, ApiError>(__TAURI_INVOKE("export_video", { source, destination })),
 	/**  Connection, workers and backlog for the status bar. */
-	health: () => typedError<Health_Serialize, ApiError_Serialize>(__TAURI_INVOKE("health")),
-	getSettings: () => typedError<StudioSettings_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_settings")),
+	health: () => typedError<Health, ApiError>(__TAURI_INVOKE("health")),
+	getSettings: () => typedError<StudioSettings, ApiError>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Validates and saves; takes effect at the next start of the studio. A new Temporal address
 	 *  is saved only after the creator confirms it in a native dialog shown by Rust (the page can
 	 *  neither answer nor skip it); declined, nothing is saved.
 	 */
-	saveSettings: (settings: StudioSettings_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	saveSettings: (settings: StudioSettings) => typedError<null, ApiError>(__TAURI_INVOKE("save_settings", { settings })),
 	/**
 	 *  Connects with the edited settings and says what answered. The Temporal API key goes only
 	 *  to the saved address it was entered for; a new, unsaved address is tested without it.
 	 */
-	testConnection: (settings: StudioSettings_Deserialize) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("test_connection", { settings })),
+	testConnection: (settings: StudioSettings) => typedError<string, ApiError>(__TAURI_INVOKE("test_connection", { settings })),
 	/**  Entries and size of the artifact cache (Settings). */
-	cacheUsage: () => typedError<CacheView, ApiError_Serialize>(__TAURI_INVOKE("cache_usage")),
+	cacheUsage: () => typedError<CacheView, ApiError>(__TAURI_INVOKE("cache_usage")),
 	/**  Where keys are kept (OS keyring or the private file, and why) and which are set. */
-	getKeys: () => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("get_keys")),
+	getKeys: () => typedError<KeysView, ApiError>(__TAURI_INVOKE("get_keys")),
 	/**  Characters whose name or prompt contains `query`, newest first. */
-	listCharacters: (query: string) => typedError<CharacterView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_characters", { query })),
-	createCharacter: (name: string, basePrompt: string, references: string[]) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("create_character", { name, basePrompt, references })),
-	renameCharacter: (id: string, name: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("rename_character", { id, name })),
+	listCharacters: (query: string) => typedError<CharacterView[], ApiError>(__TAURI_INVOKE("list_characters", { query })),
+	createCharacter: (name: string, basePrompt: string, references: string[]) => typedError<CharacterView, ApiError>(__TAURI_INVOKE("create_character", { name, basePrompt, references })),
+	renameCharacter: (id: string, name: string) => typedError<CharacterView, ApiError>(__TAURI_INVOKE("rename_character", { id, name })),
 	/**  A new prompt drops the angles made from the old one (regenerate them). */
-	setCharacterPrompt: (id: string, basePrompt: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("set_character_prompt", { id, basePrompt })),
-	duplicateCharacter: (id: string, name: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("duplicate_character", { id, name })),
-	deleteCharacter: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("delete_character", { id })),
-	undoDeleteCharacter: (id: string) => typedError<CharacterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("undo_delete_character", { id })),
+	setCharacterPrompt: (id: string, basePrompt: string) => typedError<CharacterView, ApiError>(__TAURI_INVOKE("set_character_prompt", { id, basePrompt })),
+	duplicateCharacter: (id: string, name: string) => typedError<CharacterView, ApiError>(__TAURI_INVOKE("duplicate_character", { id, name })),
+	deleteCharacter: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("delete_character", { id })),
+	undoDeleteCharacter: (id: string) => typedError<CharacterView, ApiError>(__TAURI_INVOKE("undo_delete_character", { id })),
 	/**  Writes the characters `ids` (all when empty) into one archive; returns how many. */
-	exportCharacters: (ids: string[], path: string) => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("export_characters", { ids, path })),
+	exportCharacters: (ids: string[], path: string) => typedError<number, ApiError>(__TAURI_INVOKE("export_characters", { ids, path })),
 	/**  Adds an archive's characters; a bad archive is refused and changes nothing. */
-	importCharacters: (path: string) => typedError<CharacterView_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("import_characters", { path })),
+	importCharacters: (path: string) => typedError<CharacterView[], ApiError>(__TAURI_INVOKE("import_characters", { path })),
 	/**  Adds a pasted list (JSON or CSV) and generates the characters' angles as one batch. */
-	generateCharacters: (list: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("generate_characters", { list })),
+	generateCharacters: (list: string) => typedError<BatchView, ApiError>(__TAURI_INVOKE("generate_characters", { list })),
 	/**  [`generate_characters`] from a CSV or JSON file the creator picked. */
-	generateCharactersFile: (path: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("generate_characters_file", { path })),
-	regenerateAngles: (id: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("regenerate_angles", { id })),
+	generateCharactersFile: (path: string) => typedError<BatchView, ApiError>(__TAURI_INVOKE("generate_characters_file", { path })),
+	regenerateAngles: (id: string) => typedError<BatchView, ApiError>(__TAURI_INVOKE("regenerate_angles", { id })),
 	/**  Files what the batch has finished into the library and reports its progress. */
-	batchStatus: (id: string) => typedError<BatchView, ApiError_Serialize>(__TAURI_INVOKE("batch_status", { id })),
+	batchStatus: (id: string) => typedError<BatchView, ApiError>(__TAURI_INVOKE("batch_status", { id })),
+	/**
+	 *  Streams a batch's view over `on_progress` (only changes) while filing what it finishes into
+	 *  the library, until it ends; returns its last view. The Characters view follows a batch with
+	 *  it, as it follows a job with [`watch_job`].
+	 */
+	watchBatch: (id: string, onProgress: Channel<BatchView>) => typedError<BatchView, ApiError>(__TAURI_INVOKE("watch_batch", { id, onProgress })),
 	/**  Batches started from this library, newest first. */
-	listBatches: () => typedError<BatchRecord[], ApiError_Serialize>(__TAURI_INVOKE("list_batches")),
+	listBatches: () => typedError<BatchRecord[], ApiError>(__TAURI_INVOKE("list_batches")),
 	/**  Stores or removes keys (None: unchanged, empty: remove); applies at the next start. */
-	saveKeys: (update: KeysUpdate_Deserialize) => typedError<KeysView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("save_keys", { update })),
+	saveKeys: (update: KeysUpdate) => typedError<KeysView, ApiError>(__TAURI_INVOKE("save_keys", { update })),
 	/**  Forgets the cache entries; returns how many there were. */
-	clearCache: () => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("clear_cache")),
+	clearCache: () => typedError<number, ApiError>(__TAURI_INVOKE("clear_cache")),
 	/**  A thumbnail of a clip (a frame at 1 s), as a media URL, for the segment strip. */
-	clipThumbnail: (clip: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("clip_thumbnail", { clip })),
+	clipThumbnail: (clip: string) => typedError<string, ApiError>(__TAURI_INVOKE("clip_thumbnail", { clip })),
 	/**
 	 *  Opens the dialog for `choice` (in Rust, so the path comes from the creator, not the page),
 	 *  grants what was picked, and returns it (empty when cancelled).
 	 */
-	chooseFiles: (choice: FileChoice, suggestedName: string | null) => typedError<string[], ApiError_Serialize>(__TAURI_INVOKE("choose_files", { choice, suggestedName })),
+	chooseFiles: (choice: FileChoice, suggestedName: string | null) => typedError<string[], ApiError>(__TAURI_INVOKE("choose_files", { choice, suggestedName })),
 	/**  The recent projects, newest first, for the welcome screen. */
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
 	 *  Opens a project from the recent list (the welcome screen's pick): only a path on the list
 	 *  is granted.
 	 */
-	openRecent: (path: string) => typedError<Project_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_recent", { path })),
-	windowPrefs: () => __TAURI_INVOKE<WindowPrefs_Serialize>("window_prefs"),
-	saveWindowPrefs: (prefs: WindowPrefs_Deserialize) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("save_window_prefs", { prefs })),
+	openRecent: (path: string) => typedError<Project, ApiError>(__TAURI_INVOKE("open_recent", { path })),
+	/**  The stored window preferences (the defaults for those never saved). */
+	windowPrefs: () => __TAURI_INVOKE<WindowPrefs>("window_prefs"),
+	/**
+	 *  Saves the preferences one part of the window changed, merged into the stored ones (see
+	 *  [`WindowPrefChange`]); returns them merged.
+	 */
+	updateWindowPrefs: (changes: WindowPrefChange[]) => typedError<WindowPrefs, ApiError>(__TAURI_INVOKE("update_window_prefs", { changes })),
 	/**
 	 *  The example project (a pilot, three scenes and a reference image) copied into the data dir
 	 *  the first time, so autosave edits the creator's copy, never the shipped one. Returns its
 	 *  path, which may be opened like a project the creator picked.
 	 */
-	openExample: () => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("open_example")),
+	openExample: () => typedError<string, ApiError>(__TAURI_INVOKE("open_example")),
 	/**
 	 *  Shows a finished video in the file manager: only a file among the studio's artifacts (the
 	 *  page names it; nothing else on the disk is revealed).
 	 */
-	revealVideo: (path: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("reveal_video", { path })),
+	revealVideo: (path: string) => typedError<null, ApiError>(__TAURI_INVOKE("reveal_video", { path })),
 	/**
 	 *  Opens a job in the Temporal Web UI of the server this studio runs: the URL is made here
 	 *  from the server's port (known only at run time), never taken from the page.
 	 */
-	openWebUi: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_web_ui", { id })),
+	openWebUi: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("open_web_ui", { id })),
 };
 
 /** Events */
@@ -165,23 +176,7 @@ export type Angles = {
  *  Said whole (`Display`): the message, then each problem once. `message` alone is the
  *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
  */
-export type ApiError = ApiError_Serialize | ApiError_Deserialize;
-
-/**
- *  Said whole (`Display`): the message, then each problem once. `message` alone is the
- *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
- */
-export type ApiError_Deserialize = {
-	code: ErrorCode,
-	message: string,
-	problems?: FieldProblem[],
-};
-
-/**
- *  Said whole (`Display`): the message, then each problem once. `message` alone is the
- *  headline; a printer that lists `problems` itself (the CLI, the window) uses the parts.
- */
-export type ApiError_Serialize = {
+export type ApiError = {
 	code: ErrorCode,
 	message: string,
 	problems: FieldProblem[],
@@ -217,37 +212,7 @@ export type BatchView = {
  *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
  *  counted once).
  */
-export type BudgetState = BudgetState_Serialize | BudgetState_Deserialize;
-
-/**
- *  A job's spending against the amount the creator approved. Amounts are at the model table's
- *  list prices, fixed when the job was planned; what is spent is what finished paid steps were
- *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
- *  counted once).
- */
-export type BudgetState_Deserialize = {
-	/**  The project's budget plus every approval since. */
-	approvedUsd: number | null,
-	/**  What this run's finished paid steps cost. */
-	spentUsd: number | null,
-	/**  Paid steps running now, at their expected price. */
-	inFlightUsd: number | null,
-	/**
-	 *  The price of the next paid step, when it would cross the approved amount: the job waits
-	 *  for an approval of at least this much more (None: not waiting).
-	 */
-	waitingForUsd?: number | null,
-	/**  What that step is ("the character's images", "a clip of scene-2"). */
-	waitingStep?: string | null,
-};
-
-/**
- *  A job's spending against the amount the creator approved. Amounts are at the model table's
- *  list prices, fixed when the job was planned; what is spent is what finished paid steps were
- *  billed (a refused or failed generation costs nothing, and a clip resumed after a crash is
- *  counted once).
- */
-export type BudgetState_Serialize = {
+export type BudgetState = {
 	/**  The project's budget plus every approval since. */
 	approvedUsd: number | null,
 	/**  What this run's finished paid steps cost. */
@@ -270,58 +235,48 @@ export type CacheView = {
 	mebibytes: number | null,
 };
 
-export type Character = Character_Serialize | Character_Deserialize;
-
-/**  A character as the view shows it: the record plus where its images are on disk. */
-export type CharacterView = CharacterView_Serialize | CharacterView_Deserialize;
-
-/**  A character as the view shows it: the record plus where its images are on disk. */
-export type CharacterView_Deserialize = {
-	/**  Front, three-quarter and profile images (empty until generated). */
-	anglePaths: string[],
-	referencePaths: string[],
-} & LibraryCharacter_Deserialize;
-
-/**  A character as the view shows it: the record plus where its images are on disk. */
-export type CharacterView_Serialize = {
-	/**  Front, three-quarter and profile images (empty until generated). */
-	anglePaths: string[],
-	referencePaths: string[],
-} & LibraryCharacter_Serialize;
-
-export type Character_Deserialize = {
+/**
+ *  A character: the lead or a cast member.
+ * 
+ *  One type wherever a character is; `R` is what its reference images are there:
+ *  - in a project (its file, the window): a [`PathBuf`] as written in the file, relative to the
+ *    project's folder (the default, so `Character` alone is a project's);
+ *  - in a render's input ([`crate::VideoRequest`]): a `String`, the artifact URI the image was
+ *    copied to, since media never travels in workflow payloads. [`Character::for_render`] turns
+ *    the one into the other.
+ * 
+ *  Each keeps the JSON it always had, so project files and recorded workflow histories read
+ *  and write as before: a project's (derived here) always writes `name` and `referenceImages`;
+ *  a render's ([`SeedCharacter`]) leaves empty ones out and reads them as empty when absent, as
+ *  the seed design's clients send it.
+ */
+export type Character<R = string> = {
 	/**
-	 *  How scenarios name this character in their `cast`; needed only once a project has a
-	 *  cast (a one-character project keeps the seed's shape).
-	 */
-	id?: string | null,
-	name: string,
-	basePrompt: string,
-	/**  Paths as written in the file; relative paths are relative to the project file's folder. */
-	referenceImages?: string[],
-	/**
-	 *  A character from the library: its stored angle images are used as they are (no
-	 *  character step), so it looks the same in every project.
-	 */
-	libraryId?: string | null,
-};
-
-export type Character_Serialize = {
-	/**
-	 *  How scenarios name this character in their `cast`; needed only once a project has a
-	 *  cast (a one-character project keeps the seed's shape).
+	 *  How scenarios name this character in their `cast`; needed only once there is a cast (a
+	 *  one-character project keeps the seed's shape, so it is left out when None).
 	 */
 	id?: string,
 	name: string,
 	basePrompt: string,
-	/**  Paths as written in the file; relative paths are relative to the project file's folder. */
-	referenceImages: string[],
+	/**
+	 *  In a project: paths as written in the file; relative paths are relative to the project
+	 *  file's folder. In a render's input: artifact URIs.
+	 */
+	referenceImages: R[],
 	/**
 	 *  A character from the library: its stored angle images are used as they are (no
-	 *  character step), so it looks the same in every project.
+	 *  character step), so it looks the same in every project. Always None in a render's input,
+	 *  which carries those angles themselves (the engine's `characterImages`).
 	 */
 	libraryId?: string,
 };
+
+/**  A character as the view shows it: the record plus where its images are on disk. */
+export type CharacterView = {
+	/**  Front, three-quarter and profile images (empty until generated). */
+	anglePaths: string[],
+	referencePaths: string[],
+} & LibraryCharacter;
 
 /**
  *  Clip length in whole seconds, 1 to 60; 8 is the product default. Which lengths a model
@@ -389,25 +344,7 @@ export type ErrorCode =
 "newerVersion" | "internal";
 
 /**  A render's expected cost, before it starts. */
-export type Estimate = Estimate_Serialize | Estimate_Deserialize;
-
-/**  A render's expected cost, before it starts. */
-export type Estimate_Deserialize = {
-	imageModel: string,
-	videoModel: string,
-	images: number,
-	videoSeconds: number,
-	/**  At the price table's rates, as if nothing were reused from the cache. */
-	cost: Cost,
-	/**
-	 *  How long the render is expected to take, in seconds: the cast's images (at once), the
-	 *  clips in waves of the parallel limit, then the stitch (None until the models are known).
-	 */
-	wallSeconds?: number | null,
-};
-
-/**  A render's expected cost, before it starts. */
-export type Estimate_Serialize = {
+export type Estimate = {
 	imageModel: string,
 	videoModel: string,
 	images: number,
@@ -435,33 +372,7 @@ export type FieldProblem = {
 export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo";
 
 /**  What the status bar shows. */
-export type Health = Health_Serialize | Health_Deserialize;
-
-/**  What the status bar shows. */
-export type Health_Deserialize = {
-	connected: boolean,
-	address: string,
-	/**
-	 *  Where that address comes from (an environment variable or a profile file that
-	 *  replaces the embedded server is shown, not silent).
-	 */
-	endpointSource: EndpointSource,
-	/**  The studio runs the dev server itself. */
-	embeddedServer: boolean,
-	/**  The studio runs its own worker. */
-	bundledWorker: boolean,
-	/**  Workers polling the task queue (all machines). */
-	workers: number,
-	/**  Activity tasks waiting for a worker, and the oldest one's age. */
-	backlog: number,
-	backlogAgeSecs: number,
-	error?: string | null,
-	/**  Problems with this machine that stop renders (e.g. ffmpeg missing), with the fix. */
-	warnings: string[],
-};
-
-/**  What the status bar shows. */
-export type Health_Serialize = {
+export type Health = {
 	connected: boolean,
 	address: string,
 	/**
@@ -484,18 +395,7 @@ export type Health_Serialize = {
 };
 
 /**  What an iteration on a job started. */
-export type Iteration = Iteration_Serialize | Iteration_Deserialize;
-
-/**  What an iteration on a job started. */
-export type Iteration_Deserialize = {
-	/**  The version the new take or take choice will be part of. */
-	version: number,
-	/**  The number the new take will have (None when only takes were picked). */
-	take?: number | null,
-};
-
-/**  What an iteration on a job started. */
-export type Iteration_Serialize = {
+export type Iteration = {
 	/**  The version the new take or take choice will be part of. */
 	version: number,
 	/**  The number the new take will have (None when only takes were picked). */
@@ -503,55 +403,24 @@ export type Iteration_Serialize = {
 };
 
 /**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
-export type JobDetail = JobDetail_Serialize | JobDetail_Deserialize;
-
-/**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
-export type JobDetail_Deserialize = {
+export type JobDetail = {
 	id: string,
 	status: JobStatus,
 	/**  The version the latest run is (or makes). */
 	version: number,
 	/**  Each scenario with its takes and the take in use. */
-	segments: SegmentState_Deserialize[],
+	segments: SegmentState[],
 	/**  Finished versions, oldest first. */
-	versions: VersionView_Deserialize[],
+	versions: VersionView[],
 	/**  What the job's work has cost so far, all versions included. */
 	spent: Cost,
-	usage: Usage_Deserialize[],
+	usage: Usage[],
 	/**  The latest run's history, readable. */
-	timeline: TimelineEntry_Deserialize[],
-	webUiUrl?: string | null,
-};
-
-/**  Everything the job view shows beyond progress: takes, versions, cost and the timeline. */
-export type JobDetail_Serialize = {
-	id: string,
-	status: JobStatus,
-	/**  The version the latest run is (or makes). */
-	version: number,
-	/**  Each scenario with its takes and the take in use. */
-	segments: SegmentState_Serialize[],
-	/**  Finished versions, oldest first. */
-	versions: VersionView_Serialize[],
-	/**  What the job's work has cost so far, all versions included. */
-	spent: Cost,
-	usage: Usage_Serialize[],
-	/**  The latest run's history, readable. */
-	timeline: TimelineEntry_Serialize[],
+	timeline: TimelineEntry[],
 	webUiUrl: string | null,
 };
 
-export type JobOutcome = JobOutcome_Serialize | JobOutcome_Deserialize;
-
-export type JobOutcome_Deserialize = {
-	/**  The job in the Temporal Web UI (embedded server only). */
-	webUiUrl?: string | null,
-	videoPath?: string | null,
-	videoUrl?: string | null,
-	characterImages: string[],
-};
-
-export type JobOutcome_Serialize = {
+export type JobOutcome = {
 	/**  The job in the Temporal Web UI (embedded server only). */
 	webUiUrl: string | null,
 	videoPath: string | null,
@@ -559,18 +428,7 @@ export type JobOutcome_Serialize = {
 	characterImages: string[],
 };
 
-export type JobRecord = JobRecord_Serialize | JobRecord_Deserialize;
-
-export type JobRecord_Deserialize = {
-	id: string,
-	/**  The project's name when the job started. */
-	name: string,
-	projectPath?: string | null,
-	/**  Seconds since the Unix epoch. */
-	startedAt: number,
-};
-
-export type JobRecord_Serialize = {
+export type JobRecord = {
 	id: string,
 	/**  The project's name when the job started. */
 	name: string,
@@ -587,74 +445,26 @@ export type JobRecord_Serialize = {
 export type JobStatus = "running" | "completed" | "failed" | "canceled" | "terminated" | "continuedasnew" | "timedout" | "unknown";
 
 /**  A job as the Jobs panel shows it. */
-export type JobView = JobView_Serialize | JobView_Deserialize;
-
-/**  A job as the Jobs panel shows it. */
-export type JobView_Deserialize = {
-	status: JobStatus,
-	/**  Local path of the finished video (the latest version's). */
-	videoPath?: string | null,
-	/**  The latest finished version (1 for a job never iterated on). */
-	version: number,
-} & JobRecord_Deserialize;
-
-/**  A job as the Jobs panel shows it. */
-export type JobView_Serialize = {
+export type JobView = {
 	status: JobStatus,
 	/**  Local path of the finished video (the latest version's). */
 	videoPath: string | null,
 	/**  The latest finished version (1 for a job never iterated on). */
 	version: number,
-} & JobRecord_Serialize;
+} & JobRecord;
 
 /**
  *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
  *  says which keys change, never their values.
  */
-export type KeysUpdate = KeysUpdate_Serialize | KeysUpdate_Deserialize;
-
-/**
- *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
- *  says which keys change, never their values.
- */
-export type KeysUpdate_Deserialize = {
-	geminiApiKey?: string | null,
-	vertexCredentialsFile?: string | null,
-	temporalApiKey?: string | null,
-};
-
-/**
- *  Changes to the keys: None leaves a key as it is, an empty string removes it. Its `Debug`
- *  says which keys change, never their values.
- */
-export type KeysUpdate_Serialize = {
+export type KeysUpdate = {
 	geminiApiKey: string | null,
 	vertexCredentialsFile: string | null,
 	temporalApiKey: string | null,
 };
 
 /**  Where keys are kept and which are set (values are never sent to the window). */
-export type KeysView = KeysView_Serialize | KeysView_Deserialize;
-
-/**  Where keys are kept and which are set (values are never sent to the window). */
-export type KeysView_Deserialize = {
-	/**  True when the OS keyring keeps them; false for the fallback file. */
-	inKeyring: boolean,
-	/**  What Settings shows: where the keys are, and why when it is the file. */
-	detail: string,
-	geminiApiKey: boolean,
-	/**  A path, not a secret: shown so the creator can check it. */
-	vertexCredentialsFile?: string | null,
-	temporalApiKey: boolean,
-	/**
-	 *  The address the Temporal API key was saved for: it is sent there and nowhere else
-	 *  (None with a key set: an older studio saved it, and it must be entered again).
-	 */
-	temporalApiKeyAddress?: string | null,
-};
-
-/**  Where keys are kept and which are set (values are never sent to the window). */
-export type KeysView_Serialize = {
+export type KeysView = {
 	/**  True when the OS keyring keeps them; false for the fallback file. */
 	inKeyring: boolean,
 	/**  What Settings shows: where the keys are, and why when it is the file. */
@@ -670,27 +480,12 @@ export type KeysView_Serialize = {
 	temporalApiKeyAddress: string | null,
 };
 
-export type LibraryCharacter = LibraryCharacter_Serialize | LibraryCharacter_Deserialize;
-
-export type LibraryCharacter_Deserialize = {
+export type LibraryCharacter = {
 	id: string,
 	name: string,
 	basePrompt: string,
 	/**  Reference images, as file names inside the character's folder. */
 	references?: string[],
-	/**  None until generated (and again after the prompt or references change). */
-	angles?: Angles | null,
-	/**  Seconds since the Unix epoch. */
-	createdAt: number,
-	updatedAt: number,
-};
-
-export type LibraryCharacter_Serialize = {
-	id: string,
-	name: string,
-	basePrompt: string,
-	/**  Reference images, as file names inside the character's folder. */
-	references: string[],
 	/**  None until generated (and again after the prompt or references change). */
 	angles?: Angles,
 	/**  Seconds since the Unix epoch. */
@@ -709,43 +504,7 @@ export type MenuEvent = {
 };
 
 /**  What the key can use and what the studio picks. */
-export type ModelReport = ModelReport_Serialize | ModelReport_Deserialize;
-
-/**  What the key can use and what the studio picks. */
-export type ModelReport_Deserialize = {
-	/**  `offline`, `bench`, `gemini` or `vertex`. */
-	provider: string,
-	/**  When the list was fetched (Unix seconds; None for the local providers). */
-	listedAt?: number | null,
-	/**  How many models the key can use, of every kind. */
-	listed: number,
-	/**  The choice per role: images, video for High/4k, video for Standard (drafts). */
-	imageModel: string,
-	videoModel: string,
-	draftVideoModel: string,
-	/**  How clips are asked for (`predictLongRunning`, `interactions`, `local`). */
-	videoRoute: string,
-	/**  Whether the video model renders 4k itself (else the studio upscales). */
-	native4k: boolean,
-	/**
-	 *  How many of the character's angles go as reference images (0: the front image is the
-	 *  first frame).
-	 */
-	referenceImages: number,
-	/**  Every listed model that can make images / clips, best first. */
-	usableImageModels: string[],
-	usableVideoModels: string[],
-	/**
-	 *  Listed ids that look like image or video models but match no family of the table: the
-	 *  table may need a new family.
-	 */
-	unknown: string[],
-	/**  Per role (images, video, drafts): the model, how it is called and where. */
-	roles: RoleRoute_Deserialize[],
-};
-
-/**  What the key can use and what the studio picks. */
-export type ModelReport_Serialize = {
+export type ModelReport = {
 	/**  `offline`, `bench`, `gemini` or `vertex`. */
 	provider: string,
 	/**  When the list was fetched (Unix seconds; None for the local providers). */
@@ -774,109 +533,63 @@ export type ModelReport_Serialize = {
 	 */
 	unknown: string[],
 	/**  Per role (images, video, drafts): the model, how it is called and where. */
-	roles: RoleRoute_Serialize[],
+	roles: RoleRoute[],
 };
 
-/**  Price of one model's output, in US dollars. */
-export type Price = Price_Serialize | Price_Deserialize;
-
 /**
- *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
- *  pass to [`PriceTable::cost_with`].
+ *  Price of one model's output, in US dollars. Either may be left out of the settings file (a
+ *  price written by hand for images or video alone) and reads as 0, so the window's type has
+ *  both optional.
  */
-export type PriceTable = PriceTable_Serialize | PriceTable_Deserialize;
-
-/**
- *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
- *  pass to [`PriceTable::cost_with`].
- */
-export type PriceTable_Deserialize = { [key in string]: Price_Deserialize };
-
-/**
- *  Prices per model name, as the provider reports the model it used: the creator's own
- *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
- *  pass to [`PriceTable::cost_with`].
- */
-export type PriceTable_Serialize = { [key in string]: Price_Serialize };
-
-/**  Price of one model's output, in US dollars. */
-export type Price_Deserialize = {
+export type Price = {
 	perImage?: number | null,
 	perVideoSecond?: number | null,
 };
 
-/**  Price of one model's output, in US dollars. */
-export type Price_Serialize = {
-	perImage: number | null,
-	perVideoSecond: number | null,
-};
+/**
+ *  Prices per model name, as the provider reports the model it used: the creator's own
+ *  overrides. Google's list prices come from the model table (`studio-catalog`), which callers
+ *  pass to [`PriceTable::cost_with`].
+ */
+export type PriceTable = { [key in string]: Price };
 
-export type Progress = Progress_Serialize | Progress_Deserialize;
-
-export type Progress_Deserialize = {
+/**
+ *  What `getProgress` answers. The fields after `currentStep` read as their defaults when
+ *  absent, so the window's type has them optional: a worker of the seed design answers its three
+ *  fields only, and one of an earlier release had no `version`, `usage` or `budget`; the last
+ *  two are also left out when empty, so a seed client reads its own shape.
+ */
+export type Progress = {
 	stage: Stage,
 	percentage: number,
 	currentStep: string,
-	segments?: SegmentState_Deserialize[],
+	segments?: SegmentState[],
 	paused?: boolean,
 	quality?: Quality,
 	/**  The version this run makes (1 for a first render). */
 	version?: number,
 	/**  What the job has generated so far, all versions included. */
-	usage?: Usage_Deserialize[],
+	usage?: Usage[],
 	/**  Spending against what the creator approved (None: the job has no budget). */
-	budget?: BudgetState_Deserialize | null,
+	budget?: BudgetState,
 };
 
-export type Progress_Serialize = {
-	stage: Stage,
-	percentage: number,
-	currentStep: string,
-	segments: SegmentState_Serialize[],
-	paused: boolean,
-	quality: Quality,
-	/**  The version this run makes (1 for a first render). */
-	version: number,
-	/**  What the job has generated so far, all versions included. */
-	usage?: Usage_Serialize[],
-	/**  Spending against what the creator approved (None: the job has no budget). */
-	budget?: BudgetState_Serialize,
-};
-
-export type Project = Project_Serialize | Project_Deserialize;
-
-export type Project_Deserialize = {
+/**
+ *  A project as this studio holds it, and as the window gets and sends it. Its file is read
+ *  through a looser shape (`RawProject`, so every problem is named at once and the fields this
+ *  studio does not know are kept) and written through `ProjectOut` (the same fields, followed
+ *  by those unknown ones), both private to this module.
+ */
+export type Project = {
 	version: number,
 	/**  The lead: in every scene that names no cast. */
-	character: Character_Deserialize,
+	character: Character,
 	/**
 	 *  The other characters of the project (absent for a one-character project, which keeps
 	 *  the seed's shape).
 	 */
-	cast?: Character_Deserialize[],
-	scenarios: Scenario_Deserialize[],
-	quality?: Quality,
-	aspectRatio?: AspectRatio,
-	/**
-	 *  The most a render of this project may spend (USD, at the model table's prices) without
-	 *  asking: a render estimated above it does not start, and a running one waits for the
-	 *  creator's approval before a paid step would cross it. None: no limit.
-	 */
-	budget?: number | null,
-};
-
-export type Project_Serialize = {
-	version: number,
-	/**  The lead: in every scene that names no cast. */
-	character: Character_Serialize,
-	/**
-	 *  The other characters of the project (absent for a one-character project, which keeps
-	 *  the seed's shape).
-	 */
-	cast?: Character_Serialize[],
-	scenarios: Scenario_Serialize[],
+	cast?: Character[],
+	scenarios: Scenario[],
 	quality: Quality,
 	aspectRatio: AspectRatio,
 	/**
@@ -896,46 +609,14 @@ export type ProviderChoice =
 export type Quality = "standard" | "high" | "4k";
 
 /**  What [`Studio::render`] did. */
-export type RenderStarted = RenderStarted_Serialize | RenderStarted_Deserialize;
-
-/**  What [`Studio::render`] did. */
-export type RenderStarted_Deserialize = {
-	/**  False when a job with the asked id existed already and this call attached to it. */
-	started: boolean,
-	webUiUrl?: string | null,
-} & JobRecord_Deserialize;
-
-/**  What [`Studio::render`] did. */
-export type RenderStarted_Serialize = {
+export type RenderStarted = {
 	/**  False when a job with the asked id existed already and this call attached to it. */
 	started: boolean,
 	webUiUrl: string | null,
-} & JobRecord_Serialize;
+} & JobRecord;
 
 /**  How and where one role's model is called (`studio doctor`'s per-role lines). */
-export type RoleRoute = RoleRoute_Serialize | RoleRoute_Deserialize;
-
-/**  How and where one role's model is called (`studio doctor`'s per-role lines). */
-export type RoleRoute_Deserialize = {
-	/**  `images`, `video` or `drafts`. */
-	role: string,
-	model: string,
-	/**  `generateContent`, `predictLongRunning`, `interactions` or `local`. */
-	route: string,
-	/**
-	 *  The Vertex location the model is called at (`global` for Gemini 3.x, the creator's
-	 *  region for Veo); None on the Gemini API and for the local providers.
-	 */
-	location?: string | null,
-	/**
-	 *  Why the model cannot be called with these settings (data kept in a region it is not
-	 *  served from), if it cannot.
-	 */
-	problem?: string | null,
-};
-
-/**  How and where one role's model is called (`studio doctor`'s per-role lines). */
-export type RoleRoute_Serialize = {
+export type RoleRoute = {
 	/**  `images`, `video` or `drafts`. */
 	role: string,
 	model: string,
@@ -958,43 +639,7 @@ export type RoleRoute_Serialize = {
  *  the Save As dialog. Explicit, because the two check and carry different things, and an
  *  untitled project's Save As (no file it came from) must not be taken for a save in place.
  */
-export type SaveOptions = SaveOptions_Serialize | SaveOptions_Deserialize;
-
-/**
- *  What a save is, said by the page: the same file written again, or another one chosen in
- *  the Save As dialog. Explicit, because the two check and carry different things, and an
- *  untitled project's Save As (no file it came from) must not be taken for a save in place.
- */
-export type SaveOptions_Deserialize = 
-/**
- *  The project's own file, written again (Save, autosave, the conflict dialog's
- *  Overwrite): checked against what this process read or last wrote there, and its
- *  unknown fields kept.
- */
-{ kind: "inPlace"; 
-/**
- *  Replace the file even though another program changed it since it was read (the
- *  creator chose Overwrite). A newer studio's file is never overwritten.
- */
-overwrite?: boolean } | 
-/**
- *  A file chosen in the Save As dialog, which asked before replacing one: written without
- *  a conflict check (only a newer studio's file is refused), carrying the unknown fields
- *  of the file the project came from and no others.
- */
-{ kind: "saveAs"; 
-/**
- *  The file the project was opened from or last saved to; None for a project never
- *  saved (nothing to carry, whatever file it replaces).
- */
-from?: string | null };
-
-/**
- *  What a save is, said by the page: the same file written again, or another one chosen in
- *  the Save As dialog. Explicit, because the two check and carry different things, and an
- *  untitled project's Save As (no file it came from) must not be taken for a save in place.
- */
-export type SaveOptions_Serialize = 
+export type SaveOptions = 
 /**
  *  The project's own file, written again (Save, autosave, the conflict dialog's
  *  Overwrite): checked against what this process read or last wrote there, and its
@@ -1018,52 +663,52 @@ overwrite: boolean } |
  */
 from: string | null };
 
-export type Scenario = Scenario_Serialize | Scenario_Deserialize;
-
-export type Scenario_Deserialize = {
-	id: string,
+/**
+ *  One scenario: becomes one clip of the final video.
+ * 
+ *  One type wherever a scenario is; `Id` is what names it there:
+ *  - in a project (its file, the window): a `String` (the default, so `Scenario` alone is a
+ *    project's): every scene has one, the loader names one written without `scene-N`;
+ *  - in a render's input ([`crate::VideoRequest`], the engine's messages): an
+ *    `Option<String>`, since a seed client's scenes come without one and the workflow names
+ *    them. [`Scenario::for_render`] turns the one into the other.
+ * 
+ *  Each keeps the JSON it always had, so project files and recorded workflow histories read
+ *  and write as before: a project's (derived here) always writes `id` and `durationSeconds`; a
+ *  render's ([`SeedScenario`]) leaves out an id it lacks and reads an absent duration as the
+ *  default, as the seed design's clients send it.
+ */
+export type Scenario<Id = string> = {
+	id: Id,
 	prompt: string,
-	negativePrompt?: string | null,
-	durationSeconds?: ClipSeconds,
-	/**  Ids of the characters in this scene (empty: the lead alone). */
-	cast?: string[],
-	/**  Starts from the previous scene's last frame (a seamless cut). */
-	continueFromPrevious?: boolean,
-};
-
-export type Scenario_Serialize = {
-	id: string,
-	prompt: string,
+	/**  Left out when None, in files as in workflow payloads. */
 	negativePrompt?: string,
 	durationSeconds: ClipSeconds,
-	/**  Ids of the characters in this scene (empty: the lead alone). */
+	/**
+	 *  Ids of the characters in this scene (empty: the lead alone, the seed's shape). Their
+	 *  images go to the model as references, as many as it takes.
+	 */
 	cast?: string[],
-	/**  Starts from the previous scene's last frame (a seamless cut). */
+	/**
+	 *  Starts from the previous scene's last frame, so the cut is seamless: this clip waits
+	 *  for that one (the others still run in parallel).
+	 */
 	continueFromPrevious?: boolean,
 };
 
-export type SegmentState = SegmentState_Serialize | SegmentState_Deserialize;
-
-export type SegmentState_Deserialize = {
-	id: string,
-	prompt: string,
-	status: SegmentStatus,
-	clipUrl?: string | null,
-	error?: string | null,
-	/**  Every clip made for this scenario, oldest first. */
-	takes?: Take_Deserialize[],
-	/**  The take in use (`clip_url` is its clip); 0 before the first one is made. */
-	take?: number,
-};
-
-export type SegmentState_Serialize = {
+/**
+ *  One scenario of a job as it stands. Part of every job's result ([`crate::VideoResult`]),
+ *  which its history records: its optional fields are left out when empty, as the results of
+ *  earlier releases were written and are read again (so the window's type has them optional).
+ */
+export type SegmentState = {
 	id: string,
 	prompt: string,
 	status: SegmentStatus,
 	clipUrl?: string,
 	error?: string,
 	/**  Every clip made for this scenario, oldest first. */
-	takes?: Take_Serialize[],
+	takes?: Take[],
 	/**  The take in use (`clip_url` is its clip); 0 before the first one is made. */
 	take?: number,
 };
@@ -1073,9 +718,7 @@ export type SegmentStatus = "pending" | "running" | "done" | "failed";
 /**  Pipeline stage of a render. */
 export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | "completed";
 
-export type StudioSettings = StudioSettings_Serialize | StudioSettings_Deserialize;
-
-export type StudioSettings_Deserialize = {
+export type StudioSettings = {
 	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */
 	temporalAddress: string,
 	namespace: string,
@@ -1087,22 +730,7 @@ export type StudioSettings_Deserialize = {
 	/**  Reuse artifacts that identical inputs made before. */
 	useCache: boolean,
 	/**  US dollars per image and per video second, by model. */
-	prices: PriceTable_Deserialize,
-};
-
-export type StudioSettings_Serialize = {
-	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */
-	temporalAddress: string,
-	namespace: string,
-	/**  Run the studio's own worker (off: only external workers run activities). */
-	bundledWorker: boolean,
-	provider: ProviderChoice,
-	/**  Clips generated at once per job. */
-	maxParallelSegments: number,
-	/**  Reuse artifacts that identical inputs made before. */
-	useCache: boolean,
-	/**  US dollars per image and per video second, by model. */
-	prices: PriceTable_Serialize,
+	prices: PriceTable,
 };
 
 export type StudioStatus = {
@@ -1110,25 +738,12 @@ export type StudioStatus = {
 	artifactsDir: string,
 };
 
-/**  One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped. */
-export type Take = Take_Serialize | Take_Deserialize;
-
-/**  One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped. */
-export type Take_Deserialize = {
-	number: number,
-	/**  The prompt this take was generated from. */
-	prompt: string,
-	/**  Artifact URI of the clip. */
-	clipUrl: string,
-	/**
-	 *  The clip of the previous scene whose last frame this take starts from (a scene that
-	 *  continues from the previous shot): when that scene's take changes, this one is stale.
-	 */
-	firstFrameFrom?: string | null,
-};
-
-/**  One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped. */
-export type Take_Serialize = {
+/**
+ *  One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped.
+ *  Part of workflow results and inputs that histories record: `firstFrameFrom` is left out when
+ *  None, as it always was (so the window's type has it optional).
+ */
+export type Take = {
 	number: number,
 	/**  The prompt this take was generated from. */
 	prompt: string,
@@ -1141,44 +756,28 @@ export type Take_Serialize = {
 	firstFrameFrom?: string,
 };
 
-export type TimelineEntry = TimelineEntry_Serialize | TimelineEntry_Deserialize;
-
-export type TimelineEntry_Deserialize = {
+/**
+ *  One line of a job's timeline. Made from the history each time it is shown and never stored,
+ *  so every field is always written (null when it does not apply): one exact type for the
+ *  window.
+ */
+export type TimelineEntry = {
 	/**  Milliseconds since the job (this version's run) started. */
 	atMs: number,
 	kind: TimelineKind,
 	/**  One line: "Clip scene-2 (take 2)", "Paused", "Quality changed to 4k". */
 	title: string,
 	/**  For steps: attempts, worker, queue. */
-	detail?: string | null,
+	detail: string | null,
 	/**  For steps: how long the last attempt took. */
-	durationMs?: number | null,
+	durationMs: number | null,
 	/**  For steps: `running`, `completed`, `failed`, `timedOut`, `cancelled`. */
-	outcome?: string | null,
+	outcome: string | null,
 	/**
 	 *  Why it failed (the last attempt's error, or an earlier attempt's for a step that
 	 *  succeeded after retries).
 	 */
-	error?: string | null,
-};
-
-export type TimelineEntry_Serialize = {
-	/**  Milliseconds since the job (this version's run) started. */
-	atMs: number,
-	kind: TimelineKind,
-	/**  One line: "Clip scene-2 (take 2)", "Paused", "Quality changed to 4k". */
-	title: string,
-	/**  For steps: attempts, worker, queue. */
-	detail?: string,
-	/**  For steps: how long the last attempt took. */
-	durationMs?: number,
-	/**  For steps: `running`, `completed`, `failed`, `timedOut`, `cancelled`. */
-	outcome?: string,
-	/**
-	 *  Why it failed (the last attempt's error, or an earlier attempt's for a step that
-	 *  succeeded after retries).
-	 */
-	error?: string,
+	error: string | null,
 };
 
 export type TimelineKind = "started" | 
@@ -1193,37 +792,11 @@ export type TimelineKind = "started" |
 
 /**
  *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
- *  the cache or from earlier takes do not appear here: they cost nothing again.
+ *  the cache or from earlier takes do not appear here: they cost nothing again. Part of
+ *  workflow results that histories record: `resolution` is left out when None, as it always was
+ *  (so the window's type has it optional).
  */
-export type Usage = Usage_Serialize | Usage_Deserialize;
-
-/**  What a paid unit of work is counted in. */
-export type UsageKind = 
-/**  Generated images (character angles). */
-"image" | 
-/**  Seconds of generated video. */
-"videoSecond";
-
-/**
- *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
- *  the cache or from earlier takes do not appear here: they cost nothing again.
- */
-export type Usage_Deserialize = {
-	model: string,
-	kind: UsageKind,
-	quantity: number,
-	/**
-	 *  The resolution (video) the work was done at, which prices it; absent where it does
-	 *  not matter and in records of older releases.
-	 */
-	resolution?: string | null,
-};
-
-/**
- *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
- *  the cache or from earlier takes do not appear here: they cost nothing again.
- */
-export type Usage_Serialize = {
+export type Usage = {
 	model: string,
 	kind: UsageKind,
 	quantity: number,
@@ -1234,28 +807,15 @@ export type Usage_Serialize = {
 	resolution?: string,
 };
 
-/**  One version of a job, for the versions list. */
-export type VersionView = VersionView_Serialize | VersionView_Deserialize;
+/**  What a paid unit of work is counted in. */
+export type UsageKind = 
+/**  Generated images (character angles). */
+"image" | 
+/**  Seconds of generated video. */
+"videoSecond";
 
 /**  One version of a job, for the versions list. */
-export type VersionView_Deserialize = {
-	number: number,
-	/**  Local path of its video (None if it cannot be had on this machine). */
-	videoPath?: string | null,
-	/**  The take stitched for each scenario. */
-	takes: number[],
-	quality: Quality,
-	/**  What making this version cost. */
-	cost: Cost,
-	/**
-	 *  How long each scene's clip in this version is, in seconds, measured from the files
-	 *  (the player's timeline puts its boundaries there); empty when a clip cannot be had.
-	 */
-	sceneSeconds: (number | null)[],
-};
-
-/**  One version of a job, for the versions list. */
-export type VersionView_Serialize = {
+export type VersionView = {
 	number: number,
 	/**  Local path of its video (None if it cannot be had on this machine). */
 	videoPath: string | null,
@@ -1271,26 +831,25 @@ export type VersionView_Serialize = {
 	sceneSeconds: (number | null)[],
 };
 
-/**  Window-only preferences, saved on change. */
-export type WindowPrefs = WindowPrefs_Serialize | WindowPrefs_Deserialize;
+/**
+ *  One window preference changed by one part of the window (the storyboard's last view and
+ *  scene, the editor's width, the player's volume and mute). Each part sends only what it
+ *  changed, and Rust merges it into the stored preferences under the store's lock
+ *  ([`update_prefs`]): a part that wrote back the whole preferences it had read at start would
+ *  undo what another part saved since (the player's volume lost when the storyboard saved the
+ *  selected scene).
+ */
+export type WindowPrefChange = ({ editorWidth: number }) & { lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; volume?: never } | ({ playerHeight: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; volume?: never } | ({ lastView: WindowView }) & { editorWidth?: never; lastScene?: never; muted?: never; playerHeight?: never; volume?: never } | 
+/**  The scene whose editor is open (null: none). */
+({ lastScene: string | null }) & { editorWidth?: never; lastView?: never; muted?: never; playerHeight?: never; volume?: never } | 
+/**  0..=1; a value outside is clamped. */
+({ volume: number | null }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never } | ({ muted: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; playerHeight?: never; volume?: never };
 
-/**  Window-only preferences, saved on change. */
-export type WindowPrefs_Deserialize = {
-	/**  Width of the scene editor panel, in CSS pixels. */
-	editorWidth?: number,
-	/**  Height of the player, in CSS pixels. */
-	playerHeight?: number,
-	/**  The view shown last. */
-	lastView?: WindowView,
-	/**  The scene whose editor was open last. */
-	lastScene?: string | null,
-	/**  Player volume, 0..=1. */
-	volume?: number | null,
-	muted?: boolean,
-};
-
-/**  Window-only preferences, saved on change. */
-export type WindowPrefs_Serialize = {
+/**
+ *  Window-only preferences, saved on change. The page receives them whole and changes them by
+ *  field ([`WindowPrefChange`]); the stored object is read by [`WindowPrefs::from_stored`].
+ */
+export type WindowPrefs = {
 	/**  Width of the scene editor panel, in CSS pixels. */
 	editorWidth: number,
 	/**  Height of the player, in CSS pixels. */

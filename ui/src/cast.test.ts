@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Project_Serialize as Project } from "./bindings";
+import type { Project } from "./bindings";
 import { addCharacter, characters, MAX_CHARACTERS, removeCharacter, sceneCast, slug, toggleSceneCast, uniqueId, updateCharacter } from "./cast";
 
 const base: Project = {

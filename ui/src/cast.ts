@@ -1,6 +1,6 @@
 // The project's characters: the lead (`character`) and the others (`cast`), how scenes name
 // them (ids), and keeping a one-character project in the old shape (no cast, no ids). Pure.
-import type { Character_Serialize as Character, Project_Serialize as Project, Scenario_Serialize as Scenario } from "./bindings";
+import type { Character, Project, Scenario } from "./bindings";
 
 export const MAX_CHARACTERS = 6;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Project_Serialize as Project } from "./bindings";
+import type { Project } from "./bindings";
 import { addScenario, deleteScenario, duplicateScenario, moveScenario, takesChanged, timing, undoDelete, usd } from "./editor";
 
 function project(prompts: string[]): Project {

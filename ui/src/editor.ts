@@ -1,5 +1,5 @@
 // Pure editing logic for a project: kept apart from the DOM so Vitest covers it.
-import type { Project_Serialize as Project, Scenario_Serialize as Scenario } from "./bindings";
+import type { Project, Scenario } from "./bindings";
 
 export type Duration = 4 | 6 | 8;
 

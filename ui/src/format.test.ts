@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Health_Serialize as Health, ModelReport_Serialize as ModelReport, Progress_Serialize as Progress } from "./bindings";
+import type { Health, ModelReport, Progress } from "./bindings";
 import {
   batchPercent,
   batchText,
@@ -80,10 +80,10 @@ describe("format", () => {
     };
     expect(lengthText(project)).toBe("2 scenario(s), 12 s of video");
     const cost = { usd: 1.2, unpricedModels: ["veo-x"] };
-    expect(estimateText({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost })).toBe(
+    expect(estimateText({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost, wallSeconds: null })).toBe(
       "estimated $1.20 with offline (no price for veo-x)",
     );
-    const e = { imageModel: "i", videoModel: "omni", images: 3, videoSeconds: 8, cost: { usd: 0.91, unpricedModels: [] } };
+    const e = { imageModel: "i", videoModel: "omni", images: 3, videoSeconds: 8, cost: { usd: 0.91, unpricedModels: [] }, wallSeconds: null };
     expect(estimateText(e, 5)).toBe("estimated $0.91 of a $5.00 budget with omni");
     expect(estimateText(e, 0.6)).toBe("estimated $0.91 — over the $0.60 budget with omni");
     expect(spentText({ usd: null, unpricedModels: [] })).toBe("Spent $0.00");
@@ -122,10 +122,10 @@ describe("format", () => {
       "v2 · takes 1, 2 · standard · $0.039 ",
     );
     expect(takeText({ number: 1, prompt: "x".repeat(50), clipUrl: "" })).toBe(`take 1: ${"x".repeat(40)}`);
-    const e = { atMs: 1234, kind: "step" as const, title: "Clip first", durationMs: 2500, outcome: "failed" };
+    const e = { atMs: 1234, kind: "step" as const, title: "Clip first", detail: null, durationMs: 2500, outcome: "failed", error: null };
     expect(timelineAt(e)).toBe("+1.2 s");
     expect(timelineTitle(e)).toBe("Clip first (2.5 s) · failed");
-    expect(timelineTitle({ atMs: 0, kind: "completed", title: "Completed", outcome: "completed" })).toBe("Completed");
+    expect(timelineTitle({ atMs: 0, kind: "completed", title: "Completed", detail: null, durationMs: null, outcome: "completed", error: null })).toBe("Completed");
   });
 
   it("describes batches, the cache, keys and the model report", () => {

@@ -1,6 +1,6 @@
 // The words and numbers the window shows, from the shapes Rust sends: pure, so Vitest covers them.
 import type {
-  ApiError_Serialize as ApiError,
+  ApiError,
   BatchView,
   BudgetState,
   CacheView,
@@ -8,14 +8,14 @@ import type {
   EndpointSource,
   Estimate,
   FieldProblem,
-  Health_Serialize as Health,
-  KeysView_Serialize as KeysView,
-  ModelReport_Serialize as ModelReport,
-  Progress_Serialize as Progress,
-  Project_Serialize as Project,
+  Health,
+  KeysView,
+  ModelReport,
+  Progress,
+  Project,
   Take,
-  TimelineEntry_Serialize as TimelineEntry,
-  VersionView_Serialize as VersionView,
+  TimelineEntry,
+  VersionView,
 } from "./bindings";
 import { timing, usd } from "./editor";
 

@@ -1,9 +1,8 @@
 // What the forms send and how their problems are shown: pure, so Vitest covers it.
 import type {
   FieldProblem,
-  KeysUpdate_Deserialize as KeysUpdate,
-  PriceTable_Deserialize as PriceTable,
-  PriceTable_Serialize as PriceTableView,
+  KeysUpdate,
+  PriceTable,
   ProviderChoice,
   Quality,
 } from "./bindings";
@@ -40,7 +39,7 @@ export interface PriceRow {
   perVideoSecond: string;
 }
 
-export function priceRows(table: PriceTableView): PriceRow[] {
+export function priceRows(table: PriceTable): PriceRow[] {
   return Object.entries(table).map(([model, p]) => ({
     model,
     perImage: String(p?.perImage ?? 0),

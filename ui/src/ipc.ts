@@ -1,5 +1,5 @@
 // Small helpers over the generated `commands` (bindings.ts is the only way to reach Rust).
-import { commands, type ApiError_Serialize as ApiError, type FileChoice } from "./bindings";
+import { commands, type ApiError, type FileChoice } from "./bindings";
 
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SegmentState_Serialize as Segment } from "./bindings";
+import type { SegmentState as Segment } from "./bindings";
 import { currentClip, generatingSince, isStale, sceneRenderStates } from "./sceneState";
 
 const seg = (id: string, take: number, clips: string[], from: (string | undefined)[] = [], extra: Partial<Segment> = {}): Segment => ({

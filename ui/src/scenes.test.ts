@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Project_Serialize as Project, SegmentState_Serialize as Segment } from "./bindings";
+import type { Project, SegmentState as Segment } from "./bindings";
 import {
   clickSelect,
   deleteScenes,

@@ -2,10 +2,10 @@
 // their edits, reference paths and which problems to show. Pure, so Vitest covers it.
 import type {
   FieldProblem,
-  Project_Serialize as Project,
-  Scenario_Serialize as Scenario,
-  SegmentState_Serialize as Segment,
-  Take_Serialize as Take,
+  Project,
+  Scenario,
+  SegmentState as Segment,
+  Take,
 } from "./bindings";
 import { nextScenarioId } from "./editor";
 

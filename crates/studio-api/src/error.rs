@@ -59,7 +59,6 @@ pub struct FieldProblem {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(default)]
     pub problems: Vec<FieldProblem>,
 }
 

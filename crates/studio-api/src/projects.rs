@@ -28,7 +28,6 @@ pub enum SaveOptions {
     InPlace {
         /// Replace the file even though another program changed it since it was read (the
         /// creator chose Overwrite). A newer studio's file is never overwritten.
-        #[serde(default)]
         overwrite: bool,
     },
     /// A file chosen in the Save As dialog, which asked before replacing one: written without
@@ -37,7 +36,6 @@ pub enum SaveOptions {
     SaveAs {
         /// The file the project was opened from or last saved to; None for a project never
         /// saved (nothing to carry, whatever file it replaces).
-        #[serde(default)]
         from: Option<String>,
     },
 }
@@ -304,7 +302,13 @@ mod tests {
             parse(r#"{"kind": "inPlace", "overwrite": true}"#),
             SaveOptions::InPlace { overwrite: true }
         );
-        assert_eq!(parse(r#"{"kind": "inPlace"}"#), SaveOptions::default());
+        assert_eq!(
+            parse(r#"{"kind": "inPlace", "overwrite": false}"#),
+            SaveOptions::default()
+        );
+        // The page says which: one TypeScript type, every field given.
+        assert!(serde_json::from_str::<SaveOptions>(r#"{"kind": "inPlace"}"#).is_err());
+        assert!(serde_json::from_str::<SaveOptions>(r#"{"kind": "saveAs"}"#).is_err());
         assert_eq!(
             parse(r#"{"kind": "saveAs", "from": null}"#),
             SaveOptions::SaveAs { from: None }

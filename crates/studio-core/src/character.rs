@@ -33,6 +33,7 @@ pub struct Character<R = PathBuf> {
     /// How scenarios name this character in their `cast`; needed only once there is a cast (a
     /// one-character project keeps the seed's shape, so it is left out when None).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub id: Option<String>,
     pub name: String,
     pub base_prompt: String,
@@ -43,6 +44,7 @@ pub struct Character<R = PathBuf> {
     /// character step), so it looks the same in every project. Always None in a render's input,
     /// which carries those angles themselves (the engine's `characterImages`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub library_id: Option<String>,
 }
 

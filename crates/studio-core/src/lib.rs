@@ -3,6 +3,11 @@
 //! This crate owns what a creator edits and what a render reports: the project file, quality and
 //! aspect ratio, the wire shapes of a render request and its progress. It touches no Temporal,
 //! HTTP or ffmpeg, so every shell (CLI, window, worker) can depend on it cheaply.
+//!
+//! The types the window sees get one TypeScript type each (tauri-specta in serde's unified
+//! mode): a field is optional there only where serde may leave it out or read it absent, each
+//! said at the type. An `Option` left out when None is typed as its value, optional
+//! (`specta(type = T)`): Rust never writes null there.
 
 pub mod atomic;
 pub mod character;

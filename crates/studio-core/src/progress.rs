@@ -48,6 +48,9 @@ pub enum SegmentStatus {
     Failed,
 }
 
+/// One scenario of a job as it stands. Part of every job's result ([`crate::VideoResult`]),
+/// which its history records: its optional fields are left out when empty, as the results of
+/// earlier releases were written and are read again (so the window's type has them optional).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -56,8 +59,10 @@ pub struct SegmentState {
     pub prompt: String,
     pub status: SegmentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub clip_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub error: Option<String>,
     /// Every clip made for this scenario, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +76,10 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// What `getProgress` answers. The fields after `currentStep` read as their defaults when
+/// absent, so the window's type has them optional: a worker of the seed design answers its three
+/// fields only, and one of an earlier release had no `version`, `usage` or `budget`; the last
+/// two are also left out when empty, so a seed client reads its own shape.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -92,6 +101,7 @@ pub struct Progress {
     pub usage: Vec<Usage>,
     /// Spending against what the creator approved (None: the job has no budget).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = BudgetState))]
     pub budget: Option<BudgetState>,
 }
 

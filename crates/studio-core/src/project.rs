@@ -63,7 +63,7 @@ pub struct Project {
     /// asking: a render estimated above it does not start, and a running one waits for the
     /// creator's approval before a paid step would cross it. None: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub budget: Option<crate::Usd>,
 }
 

@@ -31,6 +31,7 @@ pub struct Scenario<Id = String> {
     pub prompt: String,
     /// Left out when None, in files as in workflow payloads.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub negative_prompt: Option<String>,
     pub duration_seconds: ClipSeconds,
     /// Ids of the characters in this scene (empty: the lead alone, the seed's shape). Their

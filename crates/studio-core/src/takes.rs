@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::quality::Quality;
 
 /// One clip made for a scenario. Takes are numbered from 1 per scenario and never dropped.
+/// Part of workflow results and inputs that histories record: `firstFrameFrom` is left out when
+/// None, as it always was (so the window's type has it optional).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +25,7 @@ pub struct Take {
     /// The clip of the previous scene whose last frame this take starts from (a scene that
     /// continues from the previous shot): when that scene's take changes, this one is stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub first_frame_from: Option<String>,
 }
 
@@ -38,7 +41,9 @@ pub enum UsageKind {
 }
 
 /// Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
-/// the cache or from earlier takes do not appear here: they cost nothing again.
+/// the cache or from earlier takes do not appear here: they cost nothing again. Part of
+/// workflow results that histories record: `resolution` is left out when None, as it always was
+/// (so the window's type has it optional).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -49,6 +54,7 @@ pub struct Usage {
     /// The resolution (video) the work was done at, which prices it; absent where it does
     /// not matter and in records of older releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub resolution: Option<String>,
 }
 
@@ -103,7 +109,9 @@ pub struct Iteration {
     pub take: Option<u32>,
 }
 
-/// Price of one model's output, in US dollars.
+/// Price of one model's output, in US dollars. Either may be left out of the settings file (a
+/// price written by hand for images or video alone) and reads as 0, so the window's type has
+/// both optional.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -26,6 +26,9 @@ pub enum TimelineKind {
     Other,
 }
 
+/// One line of a job's timeline. Made from the history each time it is shown and never stored,
+/// so every field is always written (null when it does not apply): one exact type for the
+/// window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -36,16 +39,35 @@ pub struct TimelineEntry {
     /// One line: "Clip scene-2 (take 2)", "Paused", "Quality changed to 4k".
     pub title: String,
     /// For steps: attempts, worker, queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// For steps: how long the last attempt took.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u32>,
     /// For steps: `running`, `completed`, `failed`, `timedOut`, `cancelled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     /// Why it failed (the last attempt's error, or an earlier attempt's for a step that
     /// succeeded after retries).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_writes_every_field_and_reads_one_without_them() {
+        let entry = TimelineEntry {
+            at_ms: 5,
+            kind: TimelineKind::Paused,
+            title: "Paused".into(),
+            detail: None,
+            duration_ms: None,
+            outcome: None,
+            error: None,
+        };
+        let json = r#"{"atMs":5,"kind":"paused","title":"Paused","detail":null,"durationMs":null,"outcome":null,"error":null}"#;
+        assert_eq!(serde_json::to_string(&entry).unwrap(), json);
+        // As releases before this one wrote it (`studio --json` output kept by a script).
+        let older = r#"{"atMs":5,"kind":"paused","title":"Paused"}"#;
+        assert_eq!(serde_json::from_str::<TimelineEntry>(older).unwrap(), entry);
+    }
 }

@@ -3,7 +3,7 @@
 // the last one), add from the library or a new one. The lead keeps the ids #char-name,
 // #char-prompt and #char-library.
 import { createSignal, For, Show } from "solid-js";
-import type { Character_Serialize as Character } from "../bindings";
+import type { Character } from "../bindings";
 import { characters, MAX_CHARACTERS } from "../cast";
 import { useStudio } from "../stores/studio";
 import { Angles, Face } from "./Faces";

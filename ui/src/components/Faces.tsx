@@ -2,7 +2,7 @@
 // thumbnails (resolved against the project's folder), else its initials.
 import { createEffect, For, Show } from "solid-js";
 import { createStore } from "solid-js/store";
-import { commands, type Character_Serialize as Character } from "../bindings";
+import { commands, type Character } from "../bindings";
 import { useStudio } from "../stores/studio";
 
 // Angle image path → media URL (shared by every face in the window).

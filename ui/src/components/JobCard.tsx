@@ -1,7 +1,7 @@
 // One job of the queue, compact: name, state, progress, the strip of clips, pause / resume /
 // cancel, Preview and the Temporal UI, and a toggle for its details (steering, takes, versions).
 import { createEffect, Index, type Accessor } from "solid-js";
-import type { SegmentState_Serialize as Segment } from "../bindings";
+import type { SegmentState as Segment } from "../bindings";
 import type { Job } from "../stores/jobs";
 import { useStudio } from "../stores/studio";
 import JobDetail from "./JobDetail";

@@ -2,7 +2,7 @@
 // the player), takes per scenario (pick one, or regenerate with an edited prompt), stitching the
 // picked takes as a new version, and the timeline.
 import { createEffect, For, on, Show } from "solid-js";
-import type { SegmentState_Serialize as Segment } from "../bindings";
+import type { SegmentState as Segment } from "../bindings";
 import { budgetWait, spentText, takeText, timelineAt, timelineTitle, versionText } from "../format";
 import { qualityOf } from "../forms";
 import type { Job } from "../stores/jobs";

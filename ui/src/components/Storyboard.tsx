@@ -5,7 +5,7 @@
 // events) or with Alt+Arrow keys; duplicate or delete the selection.
 import Sortable from "sortablejs";
 import { createEffect, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
-import type { Scenario_Serialize as Scenario } from "../bindings";
+import type { Scenario } from "../bindings";
 import { sceneCast } from "../cast";
 import { elapsedText } from "../format";
 import { currentTake, takeCount, truncate } from "../scenes";

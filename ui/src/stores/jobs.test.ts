@@ -3,7 +3,7 @@
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { createRoot } from "solid-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JobDetail_Serialize as JobDetail, JobView_Serialize as JobView, Project_Serialize as Project } from "../bindings";
+import type { JobDetail, JobView, Project } from "../bindings";
 import { createJobsStore, pickTake, regenerateScene, sceneStates } from "./jobs";
 import { createPlayerStore, playClip, playingSceneId, seekToScene } from "./player";
 import { createProjectStore } from "./project";

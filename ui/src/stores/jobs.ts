@@ -6,13 +6,12 @@ import { createEffect, createMemo, createSignal, onCleanup } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import {
   commands,
-  type JobDetail_Serialize as JobDetail,
+  type JobDetail,
   type JobStatus,
-  type JobView_Serialize as JobView,
-  type Progress_Deserialize as ProgressIn,
-  type Progress_Serialize as Progress,
+  type JobView,
+  type Progress,
   type Quality,
-  type SegmentState_Serialize as Segment,
+  type SegmentState as Segment,
 } from "../bindings";
 import { takesChanged } from "../editor";
 import { errorText, jobStateText } from "../format";
@@ -129,7 +128,7 @@ export function createJobsStore(deps: { status: StatusStore; project: ProjectSto
     // Rust sends the serialized shape (all fields present).
     const channel = new Channel<Progress>();
     channel.onmessage = (p) => showProgress(id, p);
-    const r = await commands.watchJob(id, channel as Channel<ProgressIn>);
+    const r = await commands.watchJob(id, channel);
     watching.delete(id);
     if (r.status === "ok") {
       const o = r.data;

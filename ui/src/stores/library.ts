@@ -3,7 +3,7 @@
 import { ask } from "@tauri-apps/plugin-dialog";
 import { onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { commands, type BatchView, type CharacterView_Serialize as CharacterView } from "../bindings";
+import { commands, type BatchView, type CharacterView } from "../bindings";
 import type { Result } from "../ipc";
 import type { ProjectStore } from "./project";
 import type { StatusStore } from "./status";

@@ -1,7 +1,7 @@
 // The player: which video plays (a job's version or one clip), its scenes for the timeline, the
 // playhead, seeking by scene, volume and mute (saved in the window prefs), revealing or exporting.
 import { createMemo, createSignal, onCleanup } from "solid-js";
-import { commands, type WindowPrefs_Deserialize as WindowPrefsIn } from "../bindings";
+import { commands, type WindowPrefs as WindowPrefsIn } from "../bindings";
 import { fitTo, nextBoundary, previousBoundary, sceneAt, startOf, stepScene, type PlayerScene } from "../timeline";
 import type { StatusStore } from "./status";
 import { errorText } from "../format";

@@ -4,7 +4,7 @@
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { createRoot } from "solid-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Project_Serialize as Project } from "../bindings";
+import type { Project } from "../bindings";
 import { AUTOSAVE_MS, createProjectStore } from "./project";
 import { createStatusStore } from "./status";
 

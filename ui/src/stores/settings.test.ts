@@ -1,6 +1,6 @@
 // What Settings says about the Temporal API key: the one address Rust sends it to.
 import { describe, expect, it } from "vitest";
-import type { KeysView_Serialize as KeysView } from "../bindings";
+import type { KeysView } from "../bindings";
 import { temporalKeyText } from "./settings";
 
 const keys: KeysView = { inKeyring: true, detail: "in the OS keyring", geminiApiKey: false, vertexCredentialsFile: null, temporalApiKey: true, temporalApiKeyAddress: "ns.acct.tmprl.cloud:7233" };

@@ -3,11 +3,11 @@ import { createStore } from "solid-js/store";
 import {
   commands,
   type FieldProblem,
-  type KeysUpdate_Deserialize as KeysUpdate,
-  type KeysView_Serialize as KeysView,
-  type ModelReport_Serialize as ModelReport,
+  type KeysUpdate,
+  type KeysView,
+  type ModelReport,
   type ProviderChoice,
-  type StudioSettings_Deserialize as StudioSettings,
+  type StudioSettings,
 } from "../bindings";
 import { cacheUsageText, errorText, keysWhereText } from "../format";
 import { keysUpdate, priceRows, priceTable, type PriceRow } from "../forms";

@@ -2,7 +2,7 @@
 // is part of the connection line, so an environment variable that replaces the embedded server is seen.
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EndpointSource, Health_Serialize as Health } from "../bindings";
+import type { EndpointSource, Health } from "../bindings";
 import { createStatusStore } from "./status";
 
 function health(endpointSource: EndpointSource, address: string, embeddedServer: boolean): Health {

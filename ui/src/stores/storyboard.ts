@@ -3,7 +3,7 @@
 // for "generating 0:42", the window prefs (editor width, last view), and the welcome screen.
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
-import { commands, type JobDetail_Serialize as JobDetail, type SegmentState_Serialize as Segment, type WindowPrefs_Serialize as WindowPrefs } from "../bindings";
+import { commands, type JobDetail, type SegmentState as Segment, type WindowPrefs } from "../bindings";
 import * as scenes from "../scenes";
 import type { Job, JobsStore } from "./jobs";
 import type { ProjectStore } from "./project";
