@@ -474,12 +474,9 @@ pub async fn clip_thumbnail(state: State<'_, AppState>, clip: String) -> Result<
             format!("{path:?} is not a clip of this studio"),
         ));
     }
-    let thumb = studio_api::thumbs::video_thumbnail(
-        std::path::Path::new(&path),
-        &state.thumbs_dir(),
-        &studio_media::Ffmpeg::from_env(),
-    )
-    .await?;
+    let thumb =
+        studio_api::thumbs::video_thumbnail(std::path::Path::new(&path), &state.thumbs_dir())
+            .await?;
     state.media_url(&thumb).await
 }
 
@@ -614,6 +611,27 @@ pub async fn regenerate_angles(
 #[specta::specta]
 pub async fn batch_status(state: State<'_, AppState>, id: String) -> Result<BatchView, ApiError> {
     state.studio()?.sync_batch(&id).await
+}
+
+/// How often a watched batch is looked at (its view is pushed only when it changed).
+const BATCH_POLL: Duration = Duration::from_secs(1);
+
+/// Streams a batch's view over `on_progress` (only changes) while filing what it finishes into
+/// the library, until it ends; returns its last view. The Characters view follows a batch with
+/// it, as it follows a job with [`watch_job`].
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_batch(
+    state: State<'_, AppState>,
+    id: String,
+    on_progress: Channel<BatchView>,
+) -> Result<BatchView, ApiError> {
+    state
+        .studio()?
+        .watch_batch(&id, BATCH_POLL, |b| {
+            let _ = on_progress.send(b.clone());
+        })
+        .await
 }
 
 /// Batches started from this library, newest first.

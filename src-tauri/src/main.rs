@@ -62,6 +62,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
             commands::generate_characters_file,
             commands::regenerate_angles,
             commands::batch_status,
+            commands::watch_batch,
             commands::list_batches,
             commands::save_keys,
             commands::clear_cache,

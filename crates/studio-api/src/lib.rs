@@ -5,6 +5,7 @@
 //! ([`settings`], [`keys`]), the job record ([`jobs`]), the character library
 //! ([`characters`]), model discovery ([`models`]) and the engine session.
 
+mod batches;
 pub mod characters;
 mod embedded;
 pub mod error;

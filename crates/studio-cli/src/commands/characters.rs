@@ -76,22 +76,24 @@ pub async fn generate(studio: &Studio, out: Out, file: &std::path::Path, wait: b
     Ok(())
 }
 
-/// Files a batch's characters into the library until it ends, showing progress.
+/// How often a followed batch is looked at (its view is printed only when it changed).
+const BATCH_POLL: Duration = Duration::from_secs(1);
+
+/// Files a batch's characters into the library until it ends, showing each change of its
+/// progress ([`Studio::watch_batch`], the stream the window's Characters view follows too).
 async fn follow_batch(studio: &Studio, out: Out, id: &str) -> Result<()> {
-    loop {
-        let b = studio.sync_batch(id).await?;
-        out.note(format!(
-            "{id}: {} of {} generated (run {}), {} in the library, {}",
-            b.processed, b.total, b.run, b.in_library, b.status
-        ));
-        if b.status != JobStatus::Running {
-            anyhow::ensure!(
-                b.status == JobStatus::Completed,
-                "batch {id} ended {}",
-                b.status
-            );
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    let b = studio
+        .watch_batch(id, BATCH_POLL, |b| {
+            out.note(format!(
+                "{id}: {} of {} generated (run {}), {} in the library, {}",
+                b.processed, b.total, b.run, b.in_library, b.status
+            ))
+        })
+        .await?;
+    anyhow::ensure!(
+        b.status == JobStatus::Completed,
+        "batch {id} ended {}",
+        b.status
+    );
+    Ok(())
 }
