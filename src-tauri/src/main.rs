@@ -71,7 +71,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
             window::recent_projects,
             window::open_recent,
             window::window_prefs,
-            window::save_window_prefs,
+            window::update_window_prefs,
             window::open_example,
             window::reveal_video,
             window::open_web_ui,

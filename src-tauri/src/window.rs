@@ -62,34 +62,50 @@ pub enum WindowView {
     Characters,
 }
 
-/// A value the store holds that this version cannot read (a newer or hand-edited file) falls
-/// back to its default, not the whole preferences with it.
-fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned + Default,
-{
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(value).unwrap_or_default())
-}
-
-/// Window-only preferences, saved on change.
+/// Window-only preferences, saved on change. The page receives them whole and changes them by
+/// field ([`WindowPrefChange`]); the stored object is read by [`WindowPrefs::from_stored`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct WindowPrefs {
     /// Width of the scene editor panel, in CSS pixels.
     pub editor_width: u32,
     /// Height of the player, in CSS pixels.
     pub player_height: u32,
     /// The view shown last.
-    #[serde(deserialize_with = "or_default")]
-    #[specta(type = WindowView)]
     pub last_view: WindowView,
     /// The scene whose editor was open last.
     pub last_scene: Option<String>,
     /// Player volume, 0..=1.
     pub volume: f64,
     pub muted: bool,
+}
+
+impl WindowPrefs {
+    /// The preferences a stored object holds, field by field: a field it lacks (an older
+    /// studio's file) or that this version cannot read (a newer or hand-edited file) keeps its
+    /// default, not the whole preferences with it; keys this version does not know are skipped.
+    pub fn from_stored(stored: serde_json::Value) -> WindowPrefs {
+        let defaults = WindowPrefs::default();
+        let Ok(serde_json::Value::Object(mut known)) = serde_json::to_value(&defaults) else {
+            return defaults;
+        };
+        let serde_json::Value::Object(stored) = stored else {
+            return defaults;
+        };
+        for (key, value) in stored {
+            if !known.contains_key(&key) {
+                continue;
+            }
+            let mut trial = known.clone();
+            trial.insert(key, value);
+            if serde_json::from_value::<WindowPrefs>(serde_json::Value::Object(trial.clone()))
+                .is_ok()
+            {
+                known = trial;
+            }
+        }
+        serde_json::from_value(serde_json::Value::Object(known)).unwrap_or(defaults)
+    }
 }
 
 impl Default for WindowPrefs {
@@ -103,6 +119,68 @@ impl Default for WindowPrefs {
             muted: false,
         }
     }
+}
+
+/// One window preference changed by one part of the window (the storyboard's last view and
+/// scene, the editor's width, the player's volume and mute). Each part sends only what it
+/// changed, and Rust merges it into the stored preferences under the store's lock
+/// ([`update_prefs`]): a part that wrote back the whole preferences it had read at start would
+/// undo what another part saved since (the player's volume lost when the storyboard saved the
+/// selected scene).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum WindowPrefChange {
+    EditorWidth(u32),
+    PlayerHeight(u32),
+    LastView(WindowView),
+    /// The scene whose editor is open (null: none).
+    LastScene(Option<String>),
+    /// 0..=1; a value outside is clamped.
+    Volume(f64),
+    Muted(bool),
+}
+
+impl WindowPrefChange {
+    /// The change as the stored object's key and value (`{"volume": 0.5}`).
+    fn entry(&self) -> serde_json::Map<String, serde_json::Value> {
+        let clamped = match self {
+            WindowPrefChange::Volume(v) => WindowPrefChange::Volume(v.clamp(0.0, 1.0)),
+            other => other.clone(),
+        };
+        match serde_json::to_value(clamped) {
+            Ok(serde_json::Value::Object(entry)) => entry,
+            // A newtype variant of plain values always serializes as a one-key object.
+            _ => Default::default(),
+        }
+    }
+}
+
+/// The stored preferences, or the defaults.
+pub fn prefs(store: &WindowStore) -> WindowPrefs {
+    store
+        .get(PREFS_KEY)
+        .map(WindowPrefs::from_stored)
+        .unwrap_or_default()
+}
+
+/// Merges `changes` into the stored preferences in one read-modify-write under the store's
+/// lock, so two parts of the window changing different preferences both keep theirs; keys of
+/// a newer studio in the stored object survive. Returns the merged preferences.
+pub fn update_prefs(
+    store: &WindowStore,
+    changes: &[WindowPrefChange],
+) -> Result<WindowPrefs, StoreError> {
+    let merged = store.update(PREFS_KEY, |stored| {
+        let mut object = match stored {
+            Some(serde_json::Value::Object(object)) => object,
+            _ => Default::default(),
+        };
+        for change in changes {
+            object.extend(change.entry());
+        }
+        serde_json::Value::Object(object)
+    })?;
+    Ok(WindowPrefs::from_stored(merged))
 }
 
 /// Most recent projects listed.
@@ -209,20 +287,35 @@ impl WindowStore {
     /// Sets `key` and replaces the file atomically (temporary file, fsync, rename); a store
     /// that could not read its file keeps the value for this session only.
     pub fn set(&self, key: &str, value: serde_json::Value) -> Result<(), StoreError> {
+        self.update(key, |_| value).map(drop)
+    }
+
+    /// Replaces the value under `key` with `change` of it (None: no value yet), read and
+    /// written under one lock, so concurrent updates of the same key are applied one after the
+    /// other and none is lost; the file is replaced as by [`WindowStore::set`]. Returns the new
+    /// value.
+    pub fn update(
+        &self,
+        key: &str,
+        change: impl FnOnce(Option<serde_json::Value>) -> serde_json::Value,
+    ) -> Result<serde_json::Value, StoreError> {
         let mut session = self.session();
         let mut map = self.load(&mut session);
         if let Some(kept) = &mut session.read_only {
             tracing::debug!(key, "window state read-only this session: kept in memory");
-            kept.insert(key.to_owned(), value);
-            return Ok(());
+            let value = change(kept.remove(key));
+            kept.insert(key.to_owned(), value.clone());
+            return Ok(value);
         }
-        map.insert(key.to_owned(), value);
+        let value = change(map.remove(key));
+        map.insert(key.to_owned(), value.clone());
         let mut json = serde_json::to_vec_pretty(&map).expect("a JSON map always serializes");
         json.push(b'\n');
         studio_core::write_atomic(&self.path, &json).map_err(|source| StoreError::Io {
             path: self.path.display().to_string(),
             source,
-        })
+        })?;
+        Ok(value)
     }
 }
 
@@ -395,28 +488,22 @@ pub async fn open_recent(app: AppHandle, path: String) -> Result<studio_core::Pr
     crate::files::open_project(&app, Path::new(&path)).await
 }
 
+/// The stored window preferences (the defaults for those never saved).
 #[tauri::command]
 #[specta::specta]
 pub async fn window_prefs(app: AppHandle) -> WindowPrefs {
-    let state = app.state::<AppState>();
-    state
-        .window_store
-        .get(PREFS_KEY)
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+    prefs(&app.state::<AppState>().window_store)
 }
 
+/// Saves the preferences one part of the window changed, merged into the stored ones (see
+/// [`WindowPrefChange`]); returns them merged.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_window_prefs(
+pub async fn update_window_prefs(
     state: State<'_, AppState>,
-    prefs: WindowPrefs,
-) -> Result<(), ApiError> {
-    let value = serde_json::to_value(&prefs).map_err(store_error)?;
-    state
-        .window_store
-        .set(PREFS_KEY, value)
-        .map_err(store_error)
+    changes: Vec<WindowPrefChange>,
+) -> Result<WindowPrefs, ApiError> {
+    update_prefs(&state.window_store, &changes).map_err(store_error)
 }
 
 /// The example project (a pilot, three scenes and a reference image) copied into the data dir
@@ -569,17 +656,24 @@ mod tests {
 
     #[test]
     fn prefs_of_an_older_or_newer_version_keep_what_they_can() {
-        let old: WindowPrefs =
-            serde_json::from_str(r#"{"editorWidth": 400, "lastView": "scene"}"#).unwrap();
+        let old =
+            WindowPrefs::from_stored(serde_json::json!({"editorWidth": 400, "lastView": "scene"}));
         assert_eq!(old.editor_width, 400);
         assert_eq!(old.last_view, WindowView::Scene);
         assert_eq!(old.last_scene, None);
-        let newer: WindowPrefs =
-            serde_json::from_str(r#"{"editorWidth": 500, "lastView": "timeline", "muted": true}"#)
-                .unwrap();
+        assert_eq!(old.volume, 1.0);
+        let newer = WindowPrefs::from_stored(serde_json::json!({
+            "editorWidth": 500, "lastView": "timeline", "muted": true, "volume": "loud",
+            "panels": {"left": 3}
+        }));
         assert_eq!(newer.editor_width, 500);
         assert_eq!(newer.last_view, WindowView::Storyboard);
+        assert_eq!(newer.volume, 1.0);
         assert!(newer.muted);
+        assert_eq!(
+            WindowPrefs::from_stored(serde_json::json!([1, 2])),
+            WindowPrefs::default()
+        );
     }
 
     /// A corrupt `window.json` (a crash of a non-atomic writer) is kept as `.bad`, the window
@@ -673,6 +767,118 @@ mod tests {
         assert_eq!(saved["fromANewerStudio"], serde_json::json!({"x": 1}));
         assert_eq!(saved[RECENT_KEY], serde_json::json!(["/a"]));
         assert_eq!(saved[PREFS_KEY]["editorWidth"], 380);
+    }
+
+    /// The lost update of issue 29: the storyboard read the prefs at start and, when a scene
+    /// was selected, wrote them all back, undoing the volume the player had saved since. Each
+    /// part now sends only the fields it changed, merged in Rust: both are kept, in the file.
+    #[test]
+    fn two_parts_of_the_window_changing_different_prefs_both_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        let store = WindowStore::new(path.clone());
+        // Both parts read the prefs as the window starts.
+        let storyboard_read = prefs(&store);
+        let player_read = prefs(&store);
+        assert_eq!(storyboard_read, player_read);
+        // The player saves a new volume and mute...
+        let after_player = update_prefs(
+            &store,
+            &[
+                WindowPrefChange::Volume(0.25),
+                WindowPrefChange::Muted(true),
+            ],
+        )
+        .unwrap();
+        assert_eq!((after_player.volume, after_player.muted), (0.25, true));
+        // ...then the storyboard saves the selected scene, from what it read at start.
+        let after_storyboard = update_prefs(
+            &store,
+            &[
+                WindowPrefChange::LastView(WindowView::Scene),
+                WindowPrefChange::LastScene(Some("second".into())),
+            ],
+        )
+        .unwrap();
+        let expected = WindowPrefs {
+            last_view: WindowView::Scene,
+            last_scene: Some("second".into()),
+            volume: 0.25,
+            muted: true,
+            ..storyboard_read
+        };
+        assert_eq!(after_storyboard, expected);
+        // As the next start reads them.
+        assert_eq!(prefs(&WindowStore::new(path)), expected);
+    }
+
+    /// Updates racing from many threads (the page's commands run concurrently) are applied one
+    /// after the other: every part's last value is stored.
+    #[test]
+    fn concurrent_updates_of_different_prefs_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        let store = WindowStore::new(path.clone());
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for w in 300..=340 {
+                    update_prefs(&store, &[WindowPrefChange::EditorWidth(w)]).unwrap();
+                }
+            });
+            scope.spawn(|| {
+                for h in 200..=240 {
+                    update_prefs(&store, &[WindowPrefChange::PlayerHeight(h)]).unwrap();
+                }
+            });
+            scope.spawn(|| {
+                for i in 0..=40 {
+                    update_prefs(&store, &[WindowPrefChange::Volume(f64::from(i) / 40.0)]).unwrap();
+                }
+            });
+        });
+        let saved = prefs(&WindowStore::new(path));
+        assert_eq!(
+            (saved.editor_width, saved.player_height, saved.volume),
+            (340, 240, 1.0)
+        );
+    }
+
+    /// A change keeps what it does not name, a newer studio's keys included; a volume out of
+    /// range is clamped; a scene can be cleared.
+    #[test]
+    fn a_prefs_update_changes_only_its_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window.json");
+        std::fs::write(
+            &path,
+            br#"{"prefs": {"editorWidth": 500, "lastScene": "a", "fromANewerStudio": 7}}"#,
+        )
+        .unwrap();
+        let store = WindowStore::new(path.clone());
+        let merged = update_prefs(&store, &[WindowPrefChange::Volume(3.0)]).unwrap();
+        assert_eq!(
+            (
+                merged.editor_width,
+                merged.last_scene.as_deref(),
+                merged.volume
+            ),
+            (500, Some("a"), 1.0)
+        );
+        let merged = update_prefs(&store, &[WindowPrefChange::LastScene(None)]).unwrap();
+        assert_eq!(merged.last_scene, None);
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved[PREFS_KEY]["fromANewerStudio"], 7);
+        // What the page sends: one key per change.
+        let sent: Vec<WindowPrefChange> =
+            serde_json::from_str(r#"[{"lastView": "characters"}, {"muted": true}]"#).unwrap();
+        assert_eq!(
+            sent,
+            [
+                WindowPrefChange::LastView(WindowView::Characters),
+                WindowPrefChange::Muted(true)
+            ]
+        );
     }
 
     /// One lock holder per data dir: a second acquisition (another open file, as another
