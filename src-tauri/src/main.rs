@@ -8,7 +8,9 @@ mod media;
 mod state;
 mod window;
 
-use tauri::Manager;
+use std::path::{Path, PathBuf};
+
+use tauri::{AppHandle, Manager};
 use tauri_specta::{collect_commands, collect_events, Builder};
 
 /// The command set, shared by the app and the bindings exporter.
@@ -16,7 +18,6 @@ fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         // One TypeScript type per Rust type, not `_Serialize`/`_Deserialize` twins (see the
         // test `the_bindings_have_one_type_per_rust_type`).
-        .disable_serde_phases()
         .events(collect_events![window::MenuEvent])
         .commands(collect_commands![
             commands::studio_status,
@@ -146,17 +147,12 @@ fn interpreted_javascript() {
     }
 }
 
+/// The window's start, step by step: the process set-up that must come before any thread,
+/// the data dir and its one-window lock, then the app (whose `setup` starts the studio).
 fn main() {
     // Before any thread: the bundled worker under a burst of jobs keeps less memory.
     studio_api::cap_malloc_arenas();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        // No colour codes in log files and pipes.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    init_logging();
     if std::env::args().any(|a| a == "--export-bindings") {
         if let Err(e) = export_bindings() {
             eprintln!("error: {e}");
@@ -165,14 +161,7 @@ fn main() {
         return;
     }
     interpreted_javascript();
-    // Without a GPU (VMs, Xvfb, remote desktops) WebKitGTK composites with software GL, which
-    // costs about 110 MB and CPU for nothing; plain painting plays our videos just as well.
-    if !std::path::Path::new("/dev/dri").exists() {
-        if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-        }
-        software_gl::keep_out_of_this_process();
-    }
+    paint_without_gpu();
     let data_dir = match studio_api::resolve_data_dir(None) {
         Ok(d) => d,
         Err(e) => {
@@ -180,112 +169,10 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // `smoketech-studio path/to/project.studio.json` opens that project.
-    let initial = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map(std::path::PathBuf::from)
-        .and_then(|p| std::path::absolute(p).ok());
-    // One window per data dir, D-Bus session or not (see `window::InstanceLock`). Taken now,
-    // acted on in `setup`: with a session bus, a second start first hands its project over
-    // (the single-instance plugin, while the app is built) and exits there.
+    let initial = project_argument(std::env::args().skip(1), Path::new("."));
     // The lock lives as long as `main` (the process).
-    let (_instance_lock, already_running) = match window::InstanceLock::acquire(&data_dir) {
-        Ok(lock) => (Some(lock), None),
-        Err(e @ window::InstanceError::Running(_)) => (None, Some(e)),
-        Err(e) => {
-            tracing::warn!(error = %e, "no window lock: a second start may open a second window");
-            (None, None)
-        }
-    };
-    let second_project = initial.clone();
-    let builder = specta_builder();
-    let app = tauri::Builder::default()
-        // First: a second start hands its project to this window and exits before it touches
-        // the data dir (no purge of this session's undo trash, no second worker).
-        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
-            let project = argv
-                .iter()
-                .skip(1)
-                .find(|a| !a.starts_with('-'))
-                .map(|p| std::path::Path::new(&cwd).join(p));
-            if let Some(p) = project {
-                // It may be opened as a project, like one picked here (opening it grants what
-                // it names, asking about images outside its folder).
-                let state = app.state::<state::AppState>();
-                state.grants.grant(&p, &[files::Access::Project]);
-                let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
-            }
-        }))
-        // Size, position and maximized state come back on the next start.
-        .plugin(tauri_plugin_window_state::Builder::default().build())
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_notification::init())
-        .manage(state::AppState::new(data_dir, initial))
-        .invoke_handler(builder.invoke_handler())
-        // Files dropped on the window were given by the creator: they may be shown and used.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
-                let state = window.state::<state::AppState>();
-                for p in paths {
-                    state.grants.grant(p, &[files::Access::Read]);
-                }
-            }
-        })
-        .setup(move |app| {
-            if let Some(e) = &already_running {
-                // No window, no start-up: the first instance's data dir is left alone.
-                window::already_running(app.handle(), e, second_project.as_deref());
-                return Ok(());
-            }
-            // The main window (`create: false` in the config, so a second start shows none).
-            if let Some(config) = app.config().app.windows.first() {
-                tauri::WebviewWindowBuilder::from_config(app.handle(), config)?.build()?;
-            }
-            builder.mount_events(app);
-            if let Err(e) = window::install_menu(app.handle()) {
-                tracing::error!(error = %e, "menu bar not installed");
-            }
-            // An AppImage carries no ffmpeg: say so at once, with how to get it.
-            if let Some(message) = studio_media::Ffmpeg::from_env().missing_tools() {
-                use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
-                tracing::error!(%message, "ffmpeg missing");
-                app.dialog()
-                    .message(message)
-                    .title("ffmpeg is missing")
-                    .kind(MessageDialogKind::Error)
-                    .show(|_| {});
-            }
-            // Start the embedded server, worker and media server while the window paints.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let state = handle.state::<state::AppState>();
-                match state.studio() {
-                    Ok(studio) => {
-                        // Undo of deleted characters is for one window session.
-                        if let Err(e) = studio.purge_character_trash() {
-                            tracing::warn!(error = %e, "could not empty the character trash");
-                        }
-                        if let Err(e) = studio.start_up().await {
-                            tracing::error!(error = %e, "studio start-up failed");
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "studio settings unreadable"),
-                }
-                let _ = state.media().await;
-            });
-            Ok(())
-        })
-        .build(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("error: cannot start the window: {e}");
-            std::process::exit(1);
-        });
+    let (_instance_lock, already_running) = take_instance_lock(&data_dir);
+    let app = build_app(data_dir, initial, already_running);
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             handle.state::<state::AppState>().shutdown();
@@ -293,9 +180,181 @@ fn main() {
     });
 }
 
+/// Logs to stderr at `STUDIO_LOG` (default: warnings), without colour codes in files and pipes.
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+/// Without a GPU (VMs, Xvfb, remote desktops) WebKitGTK composites with software GL, which
+/// costs about 110 MB and CPU for nothing; plain painting plays our videos just as well.
+fn paint_without_gpu() {
+    if Path::new("/dev/dri").exists() {
+        return;
+    }
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+    software_gl::keep_out_of_this_process();
+}
+
+/// The project named on a command line (`smoketech-studio path/to/project.studio.json`, or a
+/// second start's), resolved against `cwd`: the first argument that is not an option.
+fn project_argument(args: impl IntoIterator<Item = String>, cwd: &Path) -> Option<PathBuf> {
+    args.into_iter()
+        .find(|a| !a.starts_with('-'))
+        .and_then(|a| std::path::absolute(cwd.join(a)).ok())
+}
+
+/// One window per data dir, D-Bus session or not (see `window::InstanceLock`). Taken now,
+/// acted on in `setup`: with a session bus, a second start first hands its project over (the
+/// single-instance plugin, while the app is built) and exits there. Returns the lock (held
+/// while the process lives) or why a second start must not go on.
+fn take_instance_lock(
+    data_dir: &Path,
+) -> (Option<window::InstanceLock>, Option<window::InstanceError>) {
+    match window::InstanceLock::acquire(data_dir) {
+        Ok(lock) => (Some(lock), None),
+        Err(e @ window::InstanceError::Running(_)) => (None, Some(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, "no window lock: a second start may open a second window");
+            (None, None)
+        }
+    }
+}
+
+/// The app with its plugins, state, commands and start-up; exits the process when it cannot
+/// be built (no display, a broken config).
+fn build_app(
+    data_dir: PathBuf,
+    initial: Option<PathBuf>,
+    already_running: Option<window::InstanceError>,
+) -> tauri::App {
+    let second_project = initial.clone();
+    let builder = specta_builder();
+    tauri::Builder::default()
+        // First: a second start hands its project to this window and exits before it touches
+        // the data dir (no purge of this session's undo trash, no second worker).
+        .plugin(tauri_plugin_single_instance::init(hand_over_project))
+        // Size, position and maximized state come back on the next start.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .manage(state::AppState::new(data_dir, initial))
+        .invoke_handler(builder.invoke_handler())
+        .on_window_event(grant_dropped_files)
+        .setup(move |app| {
+            if let Some(e) = &already_running {
+                // No window, no start-up: the first instance's data dir is left alone.
+                window::already_running(app.handle(), e, second_project.as_deref());
+                return Ok(());
+            }
+            open_main_window(app, &builder)?;
+            start_studio(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start the window: {e}");
+            std::process::exit(1);
+        })
+}
+
+/// A second start of the app (found over D-Bus): this window comes to the front and opens the
+/// project it was given, which may be opened like one picked here (opening it grants what it
+/// names, asking about images outside its folder).
+fn hand_over_project(app: &AppHandle, argv: Vec<String>, cwd: String) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+    if let Some(p) = project_argument(argv.into_iter().skip(1), Path::new(&cwd)) {
+        let state = app.state::<state::AppState>();
+        state.grants.grant(&p, &[files::Access::Project]);
+        let _ = tauri::Emitter::emit(app, "open-project", p.display().to_string());
+    }
+}
+
+/// Files dropped on the window were given by the creator: they may be shown and used.
+fn grant_dropped_files(window: &tauri::Window, event: &tauri::WindowEvent) {
+    if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        let state = window.state::<state::AppState>();
+        for p in paths {
+            state.grants.grant(p, &[files::Access::Read]);
+        }
+    }
+}
+
+/// The main window (`create: false` in the config, so a second start shows none), its events
+/// and menu bar, and a dialog at once when ffmpeg is missing (an AppImage carries none).
+fn open_main_window(app: &mut tauri::App, builder: &Builder<tauri::Wry>) -> tauri::Result<()> {
+    if let Some(config) = app.config().app.windows.first() {
+        tauri::WebviewWindowBuilder::from_config(app.handle(), config)?.build()?;
+    }
+    builder.mount_events(app);
+    if let Err(e) = window::install_menu(app.handle()) {
+        tracing::error!(error = %e, "menu bar not installed");
+    }
+    if let Some(message) = studio_api::missing_tools() {
+        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+        tracing::error!(%message, "ffmpeg missing");
+        app.dialog()
+            .message(message)
+            .title("ffmpeg is missing")
+            .kind(MessageDialogKind::Error)
+            .show(|_| {});
+    }
+    Ok(())
+}
+
+/// Starts the embedded server, worker and media server while the window paints; the undo
+/// trash of deleted characters is emptied first (undo is for one window session).
+fn start_studio(handle: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let state = handle.state::<state::AppState>();
+        match state.studio() {
+            Ok(studio) => {
+                if let Err(e) = studio.purge_character_trash() {
+                    tracing::warn!(error = %e, "could not empty the character trash");
+                }
+                if let Err(e) = studio.start_up().await {
+                    tracing::error!(error = %e, "studio start-up failed");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "studio settings unreadable"),
+        }
+        let _ = state.media().await;
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The project of a command line: the first argument that is not an option, made absolute
+    /// against the start's folder (a second start's may differ from this window's).
+    #[test]
+    fn the_project_argument_is_the_first_non_option_against_its_folder() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            project_argument(
+                args(&["--verbose", "films/p.studio.json"]),
+                Path::new("/home/a")
+            ),
+            Some(PathBuf::from("/home/a/films/p.studio.json"))
+        );
+        assert_eq!(
+            project_argument(args(&["/abs/p.studio.json"]), Path::new("/home/a")),
+            Some(PathBuf::from("/abs/p.studio.json"))
+        );
+        assert_eq!(project_argument(args(&["--x"]), Path::new("/")), None);
+    }
 
     /// One TypeScript type per Rust type: the bindings are made in serde's unified mode, so no
     /// type comes out as `X_Serialize`/`X_Deserialize` twins (the window imported one of the
