@@ -18,6 +18,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         // One TypeScript type per Rust type, not `_Serialize`/`_Deserialize` twins (see the
         // test `the_bindings_have_one_type_per_rust_type`).
+        .disable_serde_phases()
         .events(collect_events![window::MenuEvent])
         .commands(collect_commands![
             commands::studio_status,
