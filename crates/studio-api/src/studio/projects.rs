@@ -1,0 +1,193 @@
+//! Projects before a render: new, load, save, check against the file's rules and the models'
+//! rules, and what a render would cost.
+
+use super::*;
+
+/// A render's expected cost, before it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Estimate {
+    pub image_model: String,
+    pub video_model: String,
+    pub images: u32,
+    pub video_seconds: u32,
+    /// At the price table's rates, as if nothing were reused from the cache.
+    pub cost: Cost,
+    /// How long the render is expected to take, in seconds: the cast's images (at once), the
+    /// clips in waves of the parallel limit, then the stitch (None until the models are known).
+    pub wall_seconds: Option<u32>,
+}
+
+impl Studio {
+    /// A new project with one scenario, as "New" makes it.
+    pub fn new_project() -> Project {
+        let mut p = Project::new("Untitled character");
+        p.scenarios.push(Scenario {
+            id: "scene-1".into(),
+            prompt: String::new(),
+            negative_prompt: None,
+            duration_seconds: Default::default(),
+            cast: Vec::new(),
+            continue_from_previous: false,
+        });
+        p
+    }
+
+    /// Loads a project, remembered for the saves that follow ([`crate::projects`]).
+    pub fn load_project(path: &Path) -> Result<Project, ApiError> {
+        crate::projects::ProjectFiles::shared().open(path)
+    }
+
+    /// Saves a project as [`crate::projects::ProjectFiles::save`] does: unknown fields kept,
+    /// a file changed by another program or made by a newer studio not overwritten.
+    pub fn save_project(
+        path: &Path,
+        project: &Project,
+        options: &crate::projects::SaveOptions,
+    ) -> Result<(), ApiError> {
+        crate::projects::ProjectFiles::shared().save(path, project, options)
+    }
+
+    /// Every problem with an edited project; relative references resolve against the project's
+    /// folder (or are taken as they are for a project never saved).
+    pub fn check_project(path: Option<&Path>, project: &Project) -> Vec<FieldProblem> {
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("/"));
+        problems_of(&project.problems(base))
+    }
+
+    /// Err with the project's problems, if it has any.
+    pub(super) fn refuse_problems(path: Option<&Path>, project: &Project) -> Result<(), ApiError> {
+        let problems = Self::check_project(path, project);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError {
+            code: ErrorCode::InvalidProject,
+            message: format!("the project has {} problem(s)", problems.len()),
+            problems,
+        })
+    }
+
+    /// The model rules an edited project breaks (see [`crate::models::rule_problems`]).
+    pub fn rule_problems(&self, project: &Project) -> Vec<FieldProblem> {
+        crate::models::rule_problems(&self.settings, project)
+    }
+
+    /// Which models the key can use and the choice per role; `refresh` lists them anew
+    /// (Settings → Test key, `studio doctor`), else a fresh cached list is used.
+    pub async fn check_models(
+        &self,
+        refresh: bool,
+    ) -> Result<crate::models::ModelReport, ApiError> {
+        crate::models::check_models(&self.settings, refresh).await
+    }
+
+    /// What `studio doctor --live` would make, and its price.
+    pub async fn live_plan(&self) -> Result<crate::models::LivePlan, ApiError> {
+        crate::models::live_plan(&self.settings).await
+    }
+
+    /// Makes the cheapest real image and clip of `plan` in a scratch folder and reports how
+    /// Google's answers differ from the model table.
+    pub async fn live_check(
+        &self,
+        plan: crate::models::LivePlan,
+    ) -> Result<crate::models::LiveReport, ApiError> {
+        let work = tempfile::tempdir()
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("scratch folder: {e}")))?;
+        crate::models::live_check(
+            &self.settings,
+            plan,
+            &studio_media::Ffmpeg::from_env(),
+            work.path(),
+        )
+        .await
+    }
+
+    /// What rendering `project` is expected to cost with the configured models and prices.
+    pub fn estimate(&self, project: &Project) -> Estimate {
+        estimate(&self.settings, project)
+    }
+}
+
+/// See [`Studio::estimate`].
+pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
+    let plan = settings.models(project.quality);
+    // Three angles per character; a library character's are made already.
+    let images = 3 * project
+        .characters()
+        .filter(|(_, c)| c.library_id.is_none())
+        .count() as u32;
+    let video_seconds: u32 = project
+        .scenarios
+        .iter()
+        .map(|s| s.duration_seconds.get())
+        .sum();
+    // Until the key's models have been listed the choice is unknown: say so, price nothing.
+    let unknown = || "(chosen when the key's models are first listed)".to_owned();
+    let image_model = plan
+        .as_ref()
+        .map_or_else(unknown, |p| p.image_model.clone());
+    let video_model = plan
+        .as_ref()
+        .map_or_else(unknown, |p| p.video.model.clone());
+    let mut usage = vec![Usage {
+        model: image_model.clone(),
+        kind: UsageKind::Image,
+        quantity: images,
+        resolution: None,
+    }];
+    for s in &project.scenarios {
+        let resolution = plan.as_ref().map(|p| {
+            studio_catalog::clip_plan(
+                &p.video.family,
+                project.quality,
+                s.duration_seconds.get(),
+                3,
+            )
+            .resolution
+        });
+        Usage::merge(
+            &mut usage,
+            [Usage {
+                model: video_model.clone(),
+                kind: UsageKind::VideoSecond,
+                quantity: s.duration_seconds.get(),
+                resolution,
+            }],
+        );
+    }
+    // Clips at once: the creator's own limit, else as many as a worker runs (a job without
+    // one schedules all its clips together and the worker's slots decide).
+    let parallel = match settings.tuning {
+        Some(t) => t.max_parallel_segments,
+        None => {
+            let slots = settings
+                .worker
+                .clip_slots(studio_engine::config::Machine::this(), settings.provider());
+            u32::try_from(slots).unwrap_or(u32::MAX)
+        }
+    }
+    .max(1);
+    let wall_seconds = plan.as_ref().and_then(|p| {
+        let catalog = studio_catalog::Catalog::builtin();
+        let clip = p.video.family.typical_seconds?;
+        let image = catalog
+            .family_of(&p.image_model)
+            .and_then(|f| f.typical_seconds)
+            .unwrap_or(clip);
+        let waves = (project.scenarios.len() as u32).div_ceil(parallel);
+        let characters = if images > 0 { image } else { 0.0 };
+        // The stitch (and a 4K upscale) take a moment per second of video.
+        let finish = 2.0 + f64::from(video_seconds) * 0.1;
+        Some((characters + f64::from(waves) * clip + finish).round() as u32)
+    });
+    Estimate {
+        cost: price(&settings.prices, &usage),
+        image_model,
+        video_model,
+        images,
+        video_seconds,
+        wall_seconds,
+    }
+}
