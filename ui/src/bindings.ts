@@ -247,7 +247,7 @@ export type CacheView = {
  * 
  *  Each keeps the JSON it always had, so project files and recorded workflow histories read
  *  and write as before: a project's (derived here) always writes `name` and `referenceImages`;
- *  a render's ([`SeedCharacter`]) leaves empty ones out and reads them as empty when absent, as
+ *  a render's (`SeedCharacter`) leaves empty ones out and reads them as empty when absent, as
  *  the seed design's clients send it.
  */
 export type Character<R = string> = {
@@ -675,7 +675,7 @@ from: string | null };
  * 
  *  Each keeps the JSON it always had, so project files and recorded workflow histories read
  *  and write as before: a project's (derived here) always writes `id` and `durationSeconds`; a
- *  render's ([`SeedScenario`]) leaves out an id it lacks and reads an absent duration as the
+ *  render's (`SeedScenario`) leaves out an id it lacks and reads an absent duration as the
  *  default, as the seed design's clients send it.
  */
 export type Scenario<Id = string> = {

@@ -18,7 +18,7 @@ pub const MAX_CAST: usize = 6;
 ///
 /// Each keeps the JSON it always had, so project files and recorded workflow histories read
 /// and write as before: a project's (derived here) always writes `name` and `referenceImages`;
-/// a render's ([`SeedCharacter`]) leaves empty ones out and reads them as empty when absent, as
+/// a render's (`SeedCharacter`) leaves empty ones out and reads them as empty when absent, as
 /// the seed design's clients send it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -50,7 +50,7 @@ pub struct Character<R = PathBuf> {
 
 /// A reference type whose characters have the project's JSON (derived on [`Character`]): only
 /// [`PathBuf`]. Sealed, so a render's character (`Character<String>`) keeps its own
-/// ([`SeedCharacter`]).
+/// (`SeedCharacter`).
 pub trait ProjectReference: sealed::Sealed {}
 
 impl ProjectReference for PathBuf {}

@@ -14,13 +14,12 @@ use crate::takes::{Usage, Version};
 
 /// Input of `ultraRealisticVideoWorkflow`: what a client asks a render of.
 ///
-/// The project's parts ([`Character`], [`Scenario`]) as a render takes them, in the seed
-/// design's wire shape, which every job's history records: a second shape of a project
-/// because it is a payload, not a file. It has no `version` (the payload's shape is fixed by
-/// the histories it must replay, not by a file format), no `budget` (the engine's input holds
-/// it beside the request, with the engine's own settings), and its characters' reference images
-/// are artifact URIs. A project becomes one through [`crate::Project::to_request`], the one
-/// conversion.
+/// A second shape of a project, kept because it is the seed design's wire shape, which seed
+/// clients send and every job's history records (so it must read and write to the byte as it
+/// always did): the project's parts ([`Character`], [`Scenario`]) as a render takes them, their
+/// reference images as artifact URIs, with no file `version` and no `budget` (the engine's
+/// input carries that beside the request). A project becomes one only through
+/// [`crate::Project::to_request`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]

@@ -15,7 +15,7 @@ use crate::quality::ClipSeconds;
 ///
 /// Each keeps the JSON it always had, so project files and recorded workflow histories read
 /// and write as before: a project's (derived here) always writes `id` and `durationSeconds`; a
-/// render's ([`SeedScenario`]) leaves out an id it lacks and reads an absent duration as the
+/// render's (`SeedScenario`) leaves out an id it lacks and reads an absent duration as the
 /// default, as the seed design's clients send it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -50,7 +50,7 @@ pub(crate) fn is_false(b: &bool) -> bool {
 
 /// A scene id type whose scenarios have the project's JSON (derived on [`Scenario`]): only
 /// `String`. Sealed, so a render's scenario (`Scenario<Option<String>>`) keeps its own
-/// ([`SeedScenario`]).
+/// (`SeedScenario`).
 pub trait ProjectSceneId: crate::character::sealed::Sealed {}
 
 impl ProjectSceneId for String {}
