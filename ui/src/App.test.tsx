@@ -70,8 +70,16 @@ const handlers: Record<string, (args: Args) => unknown> = {
   list_characters: (a) => (String(a.query) === "boxer" || a.query === "" ? [REX] : []),
   list_batches: () => [],
   recent_projects: () => ["/films/dock.studio.json"],
-  window_prefs: () => PREFS,
+  window_prefs: () => structuredClone(prefs),
+  // Rust merges each change into the stored prefs (`update_window_prefs`).
+  update_window_prefs: (a) => {
+    for (const change of a.changes as Record<string, unknown>[]) prefs = { ...prefs, ...change };
+    return structuredClone(prefs);
+  },
 };
+
+/** The prefs as the mocked Rust stores them. */
+let prefs: WindowPrefs;
 
 async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
   return vi.waitFor(
@@ -92,6 +100,7 @@ describe("the studio window", () => {
   beforeEach(async () => {
     calls = [];
     files = {};
+    prefs = structuredClone(PREFS);
     mockWindows("main");
     mockIPC(
       (cmd, payload) => {
@@ -137,23 +146,31 @@ describe("the studio window", () => {
   it("remembers the scene being edited and reopens its editor at the next start", async () => {
     $<HTMLLIElement>('#scenarios li[data-id="second"]')?.click();
     await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "second");
-    const saved = await waitFor(() => calls.filter((c) => c.cmd === "save_window_prefs").pop());
-    const prefs = saved.args.prefs as WindowPrefs;
+    const saved = await waitFor(() => calls.filter((c) => c.cmd === "update_window_prefs").pop());
+    // Only what the storyboard changed is sent.
+    expect(saved.args.changes).toEqual([{ lastView: "scene" }, { lastScene: "second" }]);
     expect([prefs.lastView, prefs.lastScene, prefs.editorWidth]).toEqual(["scene", "second", 420]);
 
     dispose();
-    handlers.window_prefs = () => prefs;
-    try {
-      await mount();
-      await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "second");
-      // A scene this project does not have: its first scene's editor.
-      dispose();
-      handlers.window_prefs = () => ({ ...prefs, lastScene: "gone" });
-      await mount();
-      await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "first");
-    } finally {
-      handlers.window_prefs = () => PREFS;
-    }
+    await mount();
+    await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "second");
+    // A scene this project does not have: its first scene's editor.
+    dispose();
+    prefs.lastScene = "gone";
+    await mount();
+    await waitFor(() => $<HTMLElement>("#scene-editor .scene-editor-body")?.dataset.id === "first");
+  });
+
+  it("keeps the player's volume when the storyboard saves the selected scene after it", async () => {
+    // The player saves a new volume...
+    const video = await waitFor(() => $<HTMLVideoElement>("#player"));
+    video.volume = 0.25;
+    video.dispatchEvent(new Event("volumechange"));
+    await waitFor(() => prefs.volume === 0.25);
+    // ...then the storyboard, which read the prefs at start, saves the selected scene.
+    $<HTMLLIElement>('#scenarios li[data-id="second"]')?.click();
+    await waitFor(() => prefs.lastScene === "second");
+    expect(prefs).toMatchObject({ volume: 0.25, lastView: "scene", lastScene: "second", editorWidth: 420 });
   });
 
   it("marks a touched problem, blocks Render with the reason after an attempt, and autosaves", async () => {

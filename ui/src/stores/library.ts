@@ -1,5 +1,6 @@
 // The character library view: search, bulk generation (a watched batch), edit, delete/undo,
 // import/export, and using a character in the project.
+import { Channel } from "@tauri-apps/api/core";
 import { ask } from "@tauri-apps/plugin-dialog";
 import { onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
@@ -44,12 +45,10 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
     lastDeleted: null,
   });
   let searchTimer: number | undefined;
-  let batchTimer: number | undefined;
   /** Only the newest listing is shown (searches and batch ticks overlap). */
   let listing = 0;
   onCleanup(() => {
     window.clearTimeout(searchTimer);
-    window.clearTimeout(batchTimer);
   });
 
   function say(text: string, kind: "ok" | "error" = "ok") {
@@ -87,25 +86,31 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
 
   // ---------- batches ----------
 
-  function watchBatch(b: BatchView) {
+  /** Which watch is current: a newer one (or the window store going away) silences the older. */
+  let watchRun = 0;
+  onCleanup(() => void ++watchRun);
+
+  /**
+   * Follows a batch over Rust's stream (`watchBatch`, as jobs are followed): each change of its
+   * view is shown, the library listed again when a character was filed, and once more at its end.
+   */
+  async function watchBatch(b: BatchView) {
+    const mine = ++watchRun;
     setState({ watched: b.id, batch: b, batchPaused: false });
-    window.clearTimeout(batchTimer);
     let shown = -1;
-    const tick = async () => {
-      const r = await commands.batchStatus(b.id);
-      if (!ok(r)) return;
-      setState("batch", r.data);
-      if (r.data.inLibrary !== shown) {
-        shown = r.data.inLibrary;
-        await refresh();
-      }
-      if (r.data.status === "running") batchTimer = window.setTimeout(() => void tick(), 1000);
-      else {
-        setState({ watched: null, batchPaused: false });
-        await refresh();
+    const channel = new Channel<BatchView>();
+    channel.onmessage = (view) => {
+      if (mine !== watchRun) return;
+      setState("batch", view);
+      if (view.inLibrary !== shown) {
+        shown = view.inLibrary;
+        void refresh();
       }
     };
-    void tick();
+    const r = await commands.watchBatch(b.id, channel);
+    if (mine !== watchRun || !ok(r)) return;
+    setState({ batch: r.data, watched: null, batchPaused: false });
+    await refresh();
   }
 
   async function pauseBatch() {
@@ -135,7 +140,7 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
       return false;
     }
     setState("listError", "");
-    watchBatch(r.data);
+    void watchBatch(r.data);
     return true;
   }
 
@@ -156,7 +161,7 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
       const b = await commands.listBatches();
       if (b.status === "ok" && b.data.length) {
         const st = await commands.batchStatus(b.data[0].id);
-        if (st.status === "ok" && st.data.status === "running") watchBatch(st.data);
+        if (st.status === "ok" && st.data.status === "running") void watchBatch(st.data);
       }
     }
   }
@@ -181,7 +186,7 @@ export function createLibraryStore(deps: { status: StatusStore; project: Project
 
   async function regenerateAngles(id: string) {
     const r = await commands.regenerateAngles(id);
-    if (ok(r)) watchBatch(r.data);
+    if (ok(r)) void watchBatch(r.data);
   }
 
   async function exportOne(c: LibraryCard) {

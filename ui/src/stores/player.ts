@@ -1,8 +1,9 @@
 // The player: which video plays (a job's version or one clip), its scenes for the timeline, the
 // playhead, seeking by scene, volume and mute (saved in the window prefs), revealing or exporting.
 import { createMemo, createSignal, onCleanup } from "solid-js";
-import { commands, type WindowPrefs as WindowPrefsIn } from "../bindings";
+import { commands } from "../bindings";
 import { fitTo, nextBoundary, previousBoundary, sceneAt, startOf, stepScene, type PlayerScene } from "../timeline";
+import { savePrefChanges } from "./prefs";
 import type { StatusStore } from "./status";
 import { errorText } from "../format";
 
@@ -208,17 +209,15 @@ export function createPlayerStore(status: StatusStore) {
     prefsTimer = window.setTimeout(() => void savePrefs(), PREFS_SAVE_DELAY_MS);
   }
 
-  /** Saves volume and mute, keeping the other prefs as they are now (Rust replaces the whole). */
+  /** Saves volume and mute, whichever changed, and nothing else (Rust merges them, `prefs.ts`). */
   async function savePrefs() {
     const next = { volume: volume(), muted: muted() };
-    try {
-      const current = await commands.windowPrefs();
-      const prefs: WindowPrefsIn = { ...(current ?? {}), ...next };
-      const r = await commands.saveWindowPrefs(prefs);
-      if (r.status === "ok") savedPrefs = next;
-    } catch {
-      // Not saved: tried again on the next change.
-    }
+    const change = {
+      volume: next.volume !== savedPrefs.volume ? next.volume : undefined,
+      muted: next.muted !== savedPrefs.muted ? next.muted : undefined,
+    };
+    // Not saved: tried again on the next change.
+    if (await savePrefChanges(change)) savedPrefs = next;
   }
 
   void loadPrefs();

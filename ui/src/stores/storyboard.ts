@@ -6,6 +6,7 @@ import { createStore } from "solid-js/store";
 import { commands, type JobDetail, type SegmentState as Segment, type WindowPrefs } from "../bindings";
 import * as scenes from "../scenes";
 import type { Job, JobsStore } from "./jobs";
+import { savePrefChanges } from "./prefs";
 import type { ProjectStore } from "./project";
 
 export const EDITOR_MIN = 280;
@@ -65,10 +66,19 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
 
   const clampWidth = (w: number) => Math.round(Math.min(EDITOR_MAX, Math.max(EDITOR_MIN, Number.isFinite(w) && w > 0 ? w : 380)));
 
+  /** Fields changed and not yet sent (a burst of changes is sent once). */
+  let unsentPrefs: Partial<WindowPrefs> = {};
+
+  /** Shows a change at once and saves only its fields a moment later (see `prefs.ts`). */
   function savePrefs(change: Partial<WindowPrefs>) {
     setState("prefs", change);
+    unsentPrefs = { ...unsentPrefs, ...change };
     window.clearTimeout(prefsTimer);
-    prefsTimer = window.setTimeout(() => void commands.saveWindowPrefs({ ...state.prefs }), 400);
+    prefsTimer = window.setTimeout(() => {
+      const sent = unsentPrefs;
+      unsentPrefs = {};
+      void savePrefChanges(sent);
+    }, 400);
   }
 
   const setEditorWidth = (w: number) => savePrefs({ editorWidth: clampWidth(w) });
