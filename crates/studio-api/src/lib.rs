@@ -25,7 +25,7 @@ pub use error::{ApiError, ErrorCode, FieldProblem};
 pub use jobs::JobRecord;
 pub use keys::{KeysUpdate, KeysView};
 pub use references::{Reference, References};
-pub use settings::{resolve_data_dir, EndpointSource, Settings};
+pub use settings::{resolve_data_dir, EndpointSource, Overrides, Settings};
 pub use settings_view::{CacheView, ProviderChoice, StudioSettings};
 pub use studio::{
     estimate, price, Estimate, Health, JobDetail, JobView, QueueView, RenderStarted, Start, Studio,

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use studio_api::{ApiError, ErrorCode, Settings, Start, Studio};
+use studio_api::{ApiError, ErrorCode, Overrides, Settings, Start, Studio};
 
 use crate::args::{Cli, Command};
 use crate::commands::{characters, jobs, system};
@@ -63,18 +63,12 @@ fn main() -> ExitCode {
 /// only by commands that use provider keys, or to reach a remote cluster.
 fn settings(cli: &Cli, data_dir: &std::path::Path) -> Result<Settings, ApiError> {
     let mut s = Settings::load_without_keys(data_dir)?;
-    if let Some(p) = cli.provider {
-        s.provider = Some(p);
-    }
-    if let Some(q) = &cli.task_queue {
-        s.worker.set_task_queue(q.clone());
-    }
-    if let Some(q) = &cli.slow_task_queue {
-        s.worker.slow_task_queue = q.clone();
-    }
-    if let Some(a) = &cli.address {
-        s.temporal.address = Some(a.clone());
-    }
+    s.override_with(Overrides {
+        provider: cli.provider,
+        task_queue: cli.task_queue.clone(),
+        slow_task_queue: cli.slow_task_queue.clone(),
+        address: cli.address.clone(),
+    });
     if cli.command.uses_provider_keys() || s.remote_temporal() {
         s.load_keys(data_dir);
     }

@@ -57,6 +57,17 @@ impl Default for Settings {
     }
 }
 
+/// What a shell may set over the settings file and the environment (None: leave as loaded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub provider: Option<ProviderKind>,
+    /// The fast queue, and the slow one too unless it is split off.
+    pub task_queue: Option<String>,
+    pub slow_task_queue: Option<String>,
+    /// A Temporal frontend `host:port`.
+    pub address: Option<String>,
+}
+
 /// Where the Temporal endpoint the studio uses comes from. The window's status bar says it, so
 /// an environment variable or a `temporal.toml` profile that replaces the embedded server is
 /// never silent.
@@ -214,6 +225,24 @@ impl Settings {
             self.artifacts.url = Some(url);
         }
         Ok(())
+    }
+
+    /// A shell's overrides (the CLI's `--provider`, `--task-queue`, `--slow-task-queue`,
+    /// `--address`) over the file and the environment, so a shell never reaches into the
+    /// engine's configuration itself.
+    pub fn override_with(&mut self, o: Overrides) {
+        if let Some(p) = o.provider {
+            self.provider = Some(p);
+        }
+        if let Some(q) = o.task_queue {
+            self.worker.set_task_queue(q);
+        }
+        if let Some(q) = o.slow_task_queue {
+            self.worker.slow_task_queue = q;
+        }
+        if let Some(a) = o.address {
+            self.temporal.address = Some(a);
+        }
     }
 
     /// The provider workers started from these settings use.
