@@ -9,7 +9,6 @@
 //! granted: a project opened from `~` does not expose the images around it. Commands that take
 //! a path accept only a granted one, or (for display) one inside the studio's own media
 //! folders.
-
 //!
 //! [`grants`] holds what this session may use; [`projects`] opens a project and grants what it
 //! names; [`dialogs`] are the pickers.
