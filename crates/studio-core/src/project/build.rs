@@ -42,7 +42,37 @@ pub(super) fn parse_enum<T: std::str::FromStr<Err = crate::quality::ParseError> 
 /// Turns the raw shape into a project, pushing every problem found. Returns `None` only when a
 /// required part is absent altogether.
 pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Project> {
-    match &raw.version {
+    check_version(raw.version.as_ref(), problems);
+    let quality = parse_enum::<Quality>("quality", raw.quality, problems);
+    let aspect_ratio = parse_enum::<AspectRatio>("aspectRatio", raw.aspect_ratio, problems);
+    let budget = build_budget(raw.budget, problems);
+    let character = match raw.character {
+        None => {
+            problems.push(Problem::Missing {
+                field: "character".into(),
+            });
+            None
+        }
+        Some(c) => Some(build_character("character", c, problems)),
+    };
+    let cast = build_cast(raw.cast, problems);
+    let ids = character_ids(character.as_ref(), &cast, problems);
+    let scenarios = build_scenarios(raw.scenarios.unwrap_or_default(), &ids, problems);
+    Some(Project {
+        version: PROJECT_VERSION,
+        character: character?,
+        cast,
+        scenarios,
+        quality,
+        aspect_ratio,
+        budget,
+    })
+}
+
+/// The file's `version`: this build reads [`PROJECT_VERSION`] only (a newer file is refused
+/// by its number, never half-read).
+fn check_version(version: Option<&serde_json::Value>, problems: &mut Vec<Problem>) {
+    match version {
         Some(v) if v.as_u64() == Some(PROJECT_VERSION as u64) => {}
         Some(v) => problems.push(Problem::UnsupportedVersion {
             field: "version".into(),
@@ -52,9 +82,14 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
             field: "version".into(),
         }),
     }
-    let quality = parse_enum::<Quality>("quality", raw.quality, problems);
-    let aspect_ratio = parse_enum::<AspectRatio>("aspectRatio", raw.aspect_ratio, problems);
-    let budget = match raw.budget {
+}
+
+/// The most a render may spend: a number of dollars above 0, or absent (no limit).
+fn build_budget(
+    budget: Option<serde_json::Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<crate::Usd> {
+    match budget {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => match v.as_f64().and_then(crate::Usd::from_dollars) {
             Some(usd) if usd > crate::Usd::ZERO => Some(usd),
@@ -69,36 +104,35 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
                 None
             }
         },
-    };
+    }
+}
 
-    let character = match raw.character {
-        None => {
-            problems.push(Problem::Missing {
-                field: "character".into(),
-            });
-            None
-        }
-        Some(c) => Some(build_character("character", c, problems)),
-    };
-    if raw.cast.len() + 1 > MAX_CAST {
+/// The characters besides the lead, at most [`MAX_CAST`] with the lead.
+fn build_cast(cast: Vec<RawCharacter>, problems: &mut Vec<Problem>) -> Vec<Character> {
+    if cast.len() + 1 > MAX_CAST {
         problems.push(Problem::InvalidValue {
             field: "cast".into(),
             message: format!(
                 "{} characters; a project has at most {MAX_CAST} (the lead and {} more)",
-                raw.cast.len() + 1,
+                cast.len() + 1,
                 MAX_CAST - 1
             ),
         });
     }
-    let cast: Vec<Character> = raw
-        .cast
-        .into_iter()
+    cast.into_iter()
         .enumerate()
         .map(|(i, c)| build_character(&format!("cast[{i}]"), c, problems))
-        .collect();
-    // Scenes name characters by id: a cast needs every id, each once.
+        .collect()
+}
+
+/// The ids scenes may name. Scenes name characters by id: a cast needs every id, each once.
+fn character_ids(
+    lead: Option<&Character>,
+    cast: &[Character],
+    problems: &mut Vec<Problem>,
+) -> HashSet<String> {
     let mut ids = HashSet::new();
-    if let Some(id) = character.as_ref().and_then(|c| c.id.clone()) {
+    if let Some(id) = lead.and_then(|c| c.id.clone()) {
         ids.insert(id);
     }
     for (i, c) in cast.iter().enumerate() {
@@ -113,91 +147,106 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
             Some(_) => {}
         }
     }
+    ids
+}
 
-    let raw_scenarios = raw.scenarios.unwrap_or_default();
-    if raw_scenarios.is_empty() {
+/// The scenes, at least one and at most [`MAX_SCENARIOS`], each id used once.
+fn build_scenarios(
+    raw: Vec<RawScenario>,
+    ids: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Scenario> {
+    if raw.is_empty() {
         problems.push(Problem::NoScenarios {
             field: "scenarios".into(),
         });
-    } else if raw_scenarios.len() > MAX_SCENARIOS {
+    } else if raw.len() > MAX_SCENARIOS {
         problems.push(Problem::TooManyScenarios {
             field: "scenarios".into(),
-            count: raw_scenarios.len(),
+            count: raw.len(),
         });
     }
     let mut seen = HashSet::new();
-    let scenarios = raw_scenarios
-        .into_iter()
+    raw.into_iter()
         .enumerate()
-        .map(|(i, s)| {
-            let field = |name: &str| format!("scenarios[{i}].{name}");
-            check_prompt(field("prompt"), s.prompt.as_deref(), problems);
-            let id = match s.id {
-                Some(id) if id.trim().is_empty() => {
-                    problems.push(Problem::InvalidValue {
-                        field: field("id"),
-                        message: "empty id".into(),
-                    });
-                    id
-                }
-                Some(id) => id,
-                None => format!("scene-{}", i + 1),
-            };
-            if !seen.insert(id.clone()) {
-                problems.push(Problem::DuplicateId {
-                    field: field("id"),
-                    id: id.clone(),
-                });
-            }
-            let duration_seconds = match s.duration_seconds {
-                None => ClipSeconds::default(),
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| format!("expected whole seconds, found {v}"))
-                    .and_then(|n| ClipSeconds::try_from(n).map_err(|e| e.to_string()))
-                    .unwrap_or_else(|message| {
-                        problems.push(Problem::InvalidValue {
-                            field: field("durationSeconds"),
-                            message,
-                        });
-                        ClipSeconds::default()
-                    }),
-            };
-            for (j, who) in s.cast.iter().enumerate() {
-                if !ids.contains(who) {
-                    problems.push(Problem::InvalidValue {
-                        field: format!("scenarios[{i}].cast[{j}]"),
-                        message: format!("no character with id {who:?} in this project"),
-                    });
-                }
-            }
-            if s.continue_from_previous && i == 0 {
-                problems.push(Problem::InvalidValue {
-                    field: field("continueFromPrevious"),
-                    message: "the first scenario has no previous shot to continue from".into(),
-                });
-            }
-            Scenario {
-                id,
-                prompt: s.prompt.unwrap_or_default(),
-                negative_prompt: s.negative_prompt,
-                duration_seconds,
-                cast: s.cast,
-                continue_from_previous: s.continue_from_previous,
-            }
-        })
-        .collect();
+        .map(|(i, s)| build_scenario(i, s, ids, &mut seen, problems))
+        .collect()
+}
 
-    Some(Project {
-        version: PROJECT_VERSION,
-        character: character?,
-        cast,
-        scenarios,
-        quality,
-        aspect_ratio,
-        budget,
-    })
+/// Scene `i`: its prompt checked, its id (`scene-N` when absent) unused before, its length one
+/// a clip can have, its cast known, and no continuity asked of the first scene.
+fn build_scenario(
+    i: usize,
+    s: RawScenario,
+    ids: &HashSet<String>,
+    seen: &mut HashSet<String>,
+    problems: &mut Vec<Problem>,
+) -> Scenario {
+    let field = |name: &str| format!("scenarios[{i}].{name}");
+    check_prompt(field("prompt"), s.prompt.as_deref(), problems);
+    let id = match s.id {
+        Some(id) if id.trim().is_empty() => {
+            problems.push(Problem::InvalidValue {
+                field: field("id"),
+                message: "empty id".into(),
+            });
+            id
+        }
+        Some(id) => id,
+        None => format!("scene-{}", i + 1),
+    };
+    if !seen.insert(id.clone()) {
+        problems.push(Problem::DuplicateId {
+            field: field("id"),
+            id: id.clone(),
+        });
+    }
+    let duration_seconds = scene_duration(s.duration_seconds, &field("durationSeconds"), problems);
+    for (j, who) in s.cast.iter().enumerate() {
+        if !ids.contains(who) {
+            problems.push(Problem::InvalidValue {
+                field: format!("scenarios[{i}].cast[{j}]"),
+                message: format!("no character with id {who:?} in this project"),
+            });
+        }
+    }
+    if s.continue_from_previous && i == 0 {
+        problems.push(Problem::InvalidValue {
+            field: field("continueFromPrevious"),
+            message: "the first scenario has no previous shot to continue from".into(),
+        });
+    }
+    Scenario {
+        id,
+        prompt: s.prompt.unwrap_or_default(),
+        negative_prompt: s.negative_prompt,
+        duration_seconds,
+        cast: s.cast,
+        continue_from_previous: s.continue_from_previous,
+    }
+}
+
+/// A scene's length in whole seconds, one a clip can have (absent: the default).
+fn scene_duration(
+    value: Option<serde_json::Value>,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) -> ClipSeconds {
+    match value {
+        None => ClipSeconds::default(),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| format!("expected whole seconds, found {v}"))
+            .and_then(|n| ClipSeconds::try_from(n).map_err(|e| e.to_string()))
+            .unwrap_or_else(|message| {
+                problems.push(Problem::InvalidValue {
+                    field: field.into(),
+                    message,
+                });
+                ClipSeconds::default()
+            }),
+    }
 }
 
 /// A character as written, its prompt checked (`label` is its JSON path).
