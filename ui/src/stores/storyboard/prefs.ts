@@ -1,0 +1,44 @@
+// The window prefs the storyboard shows (editor width, last view): loaded at start, each change
+// shown at once and its fields saved a moment later (a burst sent once; Rust merges them).
+import { onCleanup } from "solid-js";
+import { commands, type WindowPrefs } from "../../bindings";
+import { savePrefChanges } from "../prefs";
+import type { Board } from "./board";
+
+export const EDITOR_MIN = 280;
+export const EDITOR_MAX = 720;
+
+const clampWidth = (w: number) => Math.round(Math.min(EDITOR_MAX, Math.max(EDITOR_MIN, Number.isFinite(w) && w > 0 ? w : 380)));
+
+export function createBoardPrefs({ setState }: Board) {
+  let prefsTimer: number | undefined;
+  onCleanup(() => window.clearTimeout(prefsTimer));
+
+  async function loadPrefs() {
+    try {
+      const p = await commands.windowPrefs();
+      if (p) setState("prefs", { ...p, editorWidth: clampWidth(p.editorWidth) });
+    } catch {
+      // No prefs yet (or no store): the defaults stand.
+    }
+  }
+
+  /** Fields changed and not yet sent (a burst of changes is sent once). */
+  let unsentPrefs: Partial<WindowPrefs> = {};
+
+  /** Shows a change at once and saves only its fields a moment later (see `prefs.ts`). */
+  function savePrefs(change: Partial<WindowPrefs>) {
+    setState("prefs", change);
+    unsentPrefs = { ...unsentPrefs, ...change };
+    window.clearTimeout(prefsTimer);
+    prefsTimer = window.setTimeout(() => {
+      const sent = unsentPrefs;
+      unsentPrefs = {};
+      void savePrefChanges(sent);
+    }, 400);
+  }
+
+  const setEditorWidth = (w: number) => savePrefs({ editorWidth: clampWidth(w) });
+
+  return { loadPrefs, savePrefs, setEditorWidth };
+}
