@@ -1,13 +1,15 @@
 // The storyboard's view state, one store read and written by parts by concern (in
 // `storyboard/`): the window prefs it shows (editor width, last view: `prefs.ts`), the selected
 // scenes (the first opens the scene editor: `selection.ts`), the latest job of the project and
-// the clock for "generating 0:42" (`latestJob.ts`), and the welcome screen (here).
+// each scene's status in it with the clock for "generating 0:42" (`latestJob.ts`,
+// `sceneStatus.ts`), and the welcome screen (here).
 import { createStore } from "solid-js/store";
 import { commands } from "../bindings";
 import type { JobsStore } from "./jobs";
 import type { ProjectStore } from "./project";
 import { initialState, type StoryboardState } from "./storyboard/board";
 import { createLatestJob } from "./storyboard/latestJob";
+import { createSceneStatus } from "./storyboard/sceneStatus";
 import { createBoardPrefs } from "./storyboard/prefs";
 import { createSelection } from "./storyboard/selection";
 
@@ -21,7 +23,8 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
   const order = () => project.state.project.scenarios.map((s) => s.id);
   const prefs = createBoardPrefs(board);
   const selection = createSelection(board, { order, savePrefs: prefs.savePrefs });
-  const latest = createLatestJob(board, { project, jobs, order });
+  const latestJob = createLatestJob(board, { project, jobs, order });
+  const latest = createSceneStatus(board, { project, jobs, latestJob });
 
   async function loadRecent() {
     try {
@@ -47,7 +50,7 @@ export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsS
     selectAll: selection.selectAll,
     setSelection: selection.setSelection,
     closeEditor: selection.closeEditor,
-    latestJob: latest.latestJob,
+    latestJob,
     jobRunning: latest.jobRunning,
     statusOf: latest.statusOf,
     segmentOf: latest.segmentOf,

@@ -1,8 +1,7 @@
-// The latest job of the project (read from the jobs store; its takes from `jobDetail`), each
-// scene's status in it with the clock for "generating 0:42", stale scenes and their new take.
-import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import { commands, type SegmentState as Segment } from "../../bindings";
-import * as scenes from "../../scenes";
+// The latest job of the project, read from the jobs store: by the project file each job
+// rendered (asked of Rust once per new job), else by its scenes.
+import { createEffect, createMemo } from "solid-js";
+import { commands } from "../../bindings";
 import type { Job, JobsStore } from "../jobs";
 import type { ProjectStore } from "../project";
 import type { Board } from "./board";
@@ -15,14 +14,6 @@ interface Deps {
 }
 
 export function createLatestJob({ state, setState }: Board, { project, jobs, order }: Deps) {
-  const [now, setNow] = createSignal(Date.now());
-  const clock = window.setInterval(() => setNow(Date.now()), 1000);
-  let detailTimer: number | undefined;
-  onCleanup(() => {
-    window.clearInterval(clock);
-    window.clearTimeout(detailTimer);
-  });
-
   // Which project each job rendered: asked again when a job appears that is not known yet.
   let pathsAsked = "";
   createEffect(() => {
@@ -49,68 +40,5 @@ export function createLatestJob({ state, setState }: Board, { project, jobs, ord
     });
   });
 
-  const jobRunning = () => latestJob()?.status === "running";
-
-  /** The latest job's segments: live progress while it runs, else its details. */
-  const segments = (): Segment[] | undefined => {
-    const job = latestJob();
-    if (!job) return undefined;
-    const detail = state.detail?.id === job.id ? state.detail : job.detail;
-    if (job.status === "running") return job.progress?.segments ?? detail?.segments;
-    return detail?.segments ?? job.progress?.segments;
-  };
-
-  /** Segments with takes (for stale detection and the take list): the details when known. */
-  const takeSegments = (): Segment[] | undefined => {
-    const job = latestJob();
-    if (!job) return undefined;
-    const detail = state.detail?.id === job.id ? state.detail : job.detail;
-    return detail?.segments ?? job.progress?.segments;
-  };
-
-  async function loadDetail(id: string) {
-    const r = await commands.jobDetail(id);
-    if (r.status === "ok") setState("detail", r.data);
-  }
-
-  // The details again when the latest job changes, ends, or finishes a clip.
-  createEffect(
-    on(
-      () => {
-        const j = latestJob();
-        return j ? `${j.id}|${j.status ?? ""}|${(j.progress?.segments ?? []).filter((s) => s.status === "done").length}|${j.progress?.version ?? ""}` : "";
-      },
-      (key) => {
-        const j = latestJob();
-        if (!key || !j) return;
-        window.clearTimeout(detailTimer);
-        detailTimer = window.setTimeout(() => void loadDetail(j.id), 250);
-      },
-    ),
-  );
-
-  // When each scene was first seen generating (for its elapsed time).
-  createEffect(() => {
-    const segs = jobRunning() ? segments() : undefined;
-    for (const s of segs ?? []) {
-      if (s.status === "running" && state.since[s.id] === undefined) setState("since", s.id, Date.now());
-      if (s.status !== "running" && state.since[s.id] !== undefined) setState("since", s.id, undefined);
-    }
-  });
-
-  function statusOf(id: string): scenes.SceneStatus {
-    return scenes.sceneStatus(scenes.segmentOf(segments(), id), jobRunning(), state.since[id], now());
-  }
-
-  const segmentOf = (id: string) => scenes.segmentOf(takeSegments(), id);
-  const isStale = (index: number) => scenes.isStale(project.state.project, index, takeSegments());
-
-  /** A new take of a stale scene (the jobs store's regenerate path, same prompt). */
-  function rerender(id: string) {
-    const job = latestJob();
-    const seg = segmentOf(id);
-    if (job && seg) void jobs.regenerate(job.id, seg, seg.prompt);
-  }
-
-  return { now, latestJob, jobRunning, statusOf, segmentOf, isStale, rerender };
+  return latestJob;
 }
