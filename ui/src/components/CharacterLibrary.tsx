@@ -65,12 +65,10 @@ export default function CharacterLibrary() {
   const { library } = useStudio();
   const state = library.state;
   let dialog!: HTMLDialogElement;
-  let list!: HTMLTextAreaElement;
   createEffect(() => {
     if (state.open && !dialog.open) dialog.showModal();
     else if (!state.open && dialog.open) dialog.close();
   });
-  const running = () => state.batch?.status === "running";
   return (
     <dialog id="characters-dialog" class="wide" ref={dialog} onClose={() => library.close()}>
       <div class="characters">
@@ -95,51 +93,8 @@ export default function CharacterLibrary() {
             Close
           </button>
         </div>
-        <details id="lib-bulk" open>
-          <summary>Generate in bulk</summary>
-          <textarea
-            id="lib-list"
-            ref={list}
-            rows="4"
-            aria-label="Characters to generate"
-            placeholder={'One character per line: Name, prompt\nor a JSON array of {"name", "basePrompt"}'}
-          />
-          <div class="row">
-            <button
-              type="button"
-              id="lib-generate"
-              class="primary"
-              onClick={async () => {
-                if (await library.generate(list.value)) list.value = "";
-              }}
-            >
-              Generate
-            </button>
-            <button type="button" id="lib-generate-file" onClick={() => void library.generateFromFile()}>
-              From a CSV or JSON file…
-            </button>
-            <span id="lib-list-error" class="warn">{state.listError}</span>
-          </div>
-        </details>
-        <div
-          id="lib-batch"
-          class="batch"
-          hidden={state.batch === null}
-          data-status={state.batch?.status}
-          data-in-library={state.batch ? String(state.batch.inLibrary) : undefined}
-        >
-          <progress max="100" value={state.batch ? batchPercent(state.batch) : 0}></progress>
-          <span class="batch-text muted">{state.batch ? batchText(state.batch) : ""}</span>
-          <button type="button" class="batch-pause small" hidden={!running() || state.batchPaused} onClick={() => void library.pauseBatch()}>
-            Pause
-          </button>
-          <button type="button" class="batch-resume small" hidden={!running() || !state.batchPaused} onClick={() => void library.resumeBatch()}>
-            Resume
-          </button>
-          <button type="button" class="batch-cancel small" hidden={!running()} onClick={() => void library.cancelBatch()}>
-            Cancel
-          </button>
-        </div>
+        <BulkGenerate />
+        <BatchProgress />
         <div id="lib-undo" class="row" hidden={state.lastDeleted === null}>
           <span class="muted">{state.lastDeleted ? `Deleted ${state.lastDeleted.name}.` : ""}</span>
           <button type="button" class="small" onClick={() => void library.undoDelete()}>
@@ -154,5 +109,68 @@ export default function CharacterLibrary() {
         </ul>
       </div>
     </dialog>
+  );
+}
+
+/** A pasted list (or a file's) of characters to generate as one batch. */
+function BulkGenerate() {
+  const { library } = useStudio();
+  const state = library.state;
+  let list!: HTMLTextAreaElement;
+  return (
+    <details id="lib-bulk" open>
+      <summary>Generate in bulk</summary>
+      <textarea
+        id="lib-list"
+        ref={list}
+        rows="4"
+        aria-label="Characters to generate"
+        placeholder={'One character per line: Name, prompt\nor a JSON array of {"name", "basePrompt"}'}
+      />
+      <div class="row">
+        <button
+          type="button"
+          id="lib-generate"
+          class="primary"
+          onClick={async () => {
+            if (await library.generate(list.value)) list.value = "";
+          }}
+        >
+          Generate
+        </button>
+        <button type="button" id="lib-generate-file" onClick={() => void library.generateFromFile()}>
+          From a CSV or JSON file…
+        </button>
+        <span id="lib-list-error" class="warn">{state.listError}</span>
+      </div>
+    </details>
+  );
+}
+
+/** The watched batch: its progress, pause, resume and cancel. */
+function BatchProgress() {
+  const { library } = useStudio();
+  const state = library.state;
+  const running = () => state.batch?.status === "running";
+  return (
+    <div
+      id="lib-batch"
+      class="batch"
+      hidden={state.batch === null}
+      data-status={state.batch?.status}
+      data-in-library={state.batch ? String(state.batch.inLibrary) : undefined}
+    >
+      <progress max="100" value={state.batch ? batchPercent(state.batch) : 0}></progress>
+      <span class="batch-text muted">{state.batch ? batchText(state.batch) : ""}</span>
+      <button type="button" class="batch-pause small" hidden={!running() || state.batchPaused} onClick={() => void library.pauseBatch()}>
+        Pause
+      </button>
+      <button type="button" class="batch-resume small" hidden={!running() || !state.batchPaused} onClick={() => void library.resumeBatch()}>
+        Resume
+      </button>
+      <button type="button" class="batch-cancel small" hidden={!running()} onClick={() => void library.cancelBatch()}>
+        Cancel
+      </button>
+    </div>
   );
 }

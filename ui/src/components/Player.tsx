@@ -3,6 +3,7 @@
 // ← / → previous / next scene boundary.
 import { createContext, createEffect, For, onCleanup, onMount, Show, useContext } from "solid-js";
 import { versionText } from "../format";
+import type { PlayerStore } from "../stores/player";
 import { useStudio } from "../stores/studio";
 import { clockText } from "../timeline";
 import Timeline from "./Timeline";
@@ -12,7 +13,7 @@ import "./Player.css";
 export const InJobsPanel = createContext(false);
 
 export default function Player() {
-  const { player, jobs } = useStudio();
+  const { player } = useStudio();
   const inJobsPanel = useContext(InJobsPanel);
   let video!: HTMLVideoElement;
   onMount(() => {
@@ -27,28 +28,7 @@ export default function Player() {
     video.load();
     if (r.autoplay) void video.play()?.catch(() => undefined);
   });
-  const job = () => {
-    const id = player.source().jobId;
-    return id ? jobs.state.jobs.find((j) => j.id === id) : undefined;
-  };
-  const versions = () => (player.source().kind === "video" ? (job()?.detail?.versions ?? []) : []);
-  function onKey(e: KeyboardEvent) {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const t = e.target;
-    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
-    const keys: Record<string, () => void> = {
-      j: () => player.stepBy(-1),
-      k: () => player.togglePlay(),
-      l: () => player.stepBy(1),
-      ArrowLeft: () => player.boundary(-1),
-      ArrowRight: () => player.boundary(1),
-    };
-    const act = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
-    if (!act) return;
-    e.preventDefault();
-    e.stopPropagation();
-    act();
-  }
+  const onKey = (e: KeyboardEvent) => onPlayerKey(e, player);
   return (
     <div
       id="preview"
@@ -79,28 +59,7 @@ export default function Player() {
         </span>
         <span class="player-scene muted">{player.playingSceneId() ?? ""}</span>
         <span class="spacer"></span>
-        <Show when={versions().length > 0}>
-          <label class="version-pick">
-            <span>Version</span>
-            <select
-              id="version-select"
-              class="small"
-              value={String(player.source().version ?? "")}
-              onChange={(e) => {
-                const id = player.source().jobId;
-                if (id) void jobs.playVersion(id, Number(e.currentTarget.value));
-              }}
-            >
-              <For each={versions()}>
-                {(v) => (
-                  <option value={String(v.number)} disabled={!v.videoPath} selected={v.number === player.source().version}>
-                    {versionText(v)}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
-        </Show>
+        <VersionPicker />
         <button id="reveal" class="small" disabled={!player.request()?.path} onClick={() => player.reveal()}>
           Reveal in folder
         </button>
@@ -109,5 +68,58 @@ export default function Player() {
         </button>
       </div>
     </div>
+  );
+}
+
+/** J / L back / forward one scene, K play-pause, ← / → scene boundaries (not while typing). */
+function onPlayerKey(e: KeyboardEvent, player: PlayerStore) {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const t = e.target;
+  if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+  const keys: Record<string, () => void> = {
+    j: () => player.stepBy(-1),
+    k: () => player.togglePlay(),
+    l: () => player.stepBy(1),
+    ArrowLeft: () => player.boundary(-1),
+    ArrowRight: () => player.boundary(1),
+  };
+  const act = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+  if (!act) return;
+  e.preventDefault();
+  e.stopPropagation();
+  act();
+}
+
+/** The versions of the job that plays (a clip has none): pick one to play it. */
+function VersionPicker() {
+  const { player, jobs } = useStudio();
+  const job = () => {
+    const id = player.source().jobId;
+    return id ? jobs.state.jobs.find((j) => j.id === id) : undefined;
+  };
+  const versions = () => (player.source().kind === "video" ? (job()?.detail?.versions ?? []) : []);
+  return (
+    <Show when={versions().length > 0}>
+      <label class="version-pick">
+        <span>Version</span>
+        <select
+          id="version-select"
+          class="small"
+          value={String(player.source().version ?? "")}
+          onChange={(e) => {
+            const id = player.source().jobId;
+            if (id) void jobs.playVersion(id, Number(e.currentTarget.value));
+          }}
+        >
+          <For each={versions()}>
+            {(v) => (
+              <option value={String(v.number)} disabled={!v.videoPath} selected={v.number === player.source().version}>
+                {versionText(v)}
+              </option>
+            )}
+          </For>
+        </select>
+      </label>
+    </Show>
   );
 }
