@@ -9,6 +9,8 @@ import type { Scenario } from "../bindings";
 import { sceneCast } from "../cast";
 import { elapsedText } from "../format";
 import { currentTake, takeCount, truncate } from "../scenes";
+import type { ProjectStore } from "../stores/project";
+import type { StoryboardStore } from "../stores/storyboard";
 import { useStudio } from "../stores/studio";
 import { Face, useCharacterImages } from "./Faces";
 import "./Storyboard.css";
@@ -62,6 +64,27 @@ function SceneStatusLine(props: { id: string }) {
   );
 }
 
+/** A scene card's keys: Alt+arrows move it, Enter or Space select it, ←/→ go to the next card. */
+function onSceneCardKey(ev: KeyboardEvent & { currentTarget: HTMLElement }, id: string, project: ProjectStore, storyboard: StoryboardStore) {
+  if (ev.target !== ev.currentTarget) return;
+  if (ev.altKey && ["ArrowUp", "ArrowLeft", "ArrowDown", "ArrowRight"].includes(ev.key)) {
+    ev.preventDefault();
+    const delta = ev.key === "ArrowUp" || ev.key === "ArrowLeft" ? -1 : 1;
+    project.moveBy(id, delta);
+    const el = ev.currentTarget;
+    queueMicrotask(() => el.focus());
+  } else if (ev.key === "Enter" || ev.key === " ") {
+    ev.preventDefault();
+    storyboard.select(id, { ctrl: ev.ctrlKey || ev.metaKey, shift: ev.shiftKey });
+  } else if (!ev.altKey && (ev.key === "ArrowRight" || ev.key === "ArrowLeft")) {
+    const sib = ev.key === "ArrowRight" ? ev.currentTarget.nextElementSibling : ev.currentTarget.previousElementSibling;
+    if (sib instanceof HTMLElement) {
+      ev.preventDefault();
+      sib.focus();
+    }
+  }
+}
+
 function SceneCard(props: { scenario: Scenario; index: number }) {
   const { project, storyboard } = useStudio();
   const id = () => props.scenario.id;
@@ -85,25 +108,7 @@ function SceneCard(props: { scenario: Scenario; index: number }) {
         if ((ev.target as HTMLElement).closest("button")) return;
         storyboard.select(id(), { ctrl: ev.ctrlKey || ev.metaKey, shift: ev.shiftKey });
       }}
-      onKeyDown={(ev) => {
-        if (ev.target !== ev.currentTarget) return;
-        if (ev.altKey && ["ArrowUp", "ArrowLeft", "ArrowDown", "ArrowRight"].includes(ev.key)) {
-          ev.preventDefault();
-          const delta = ev.key === "ArrowUp" || ev.key === "ArrowLeft" ? -1 : 1;
-          project.moveBy(id(), delta);
-          const el = ev.currentTarget;
-          queueMicrotask(() => el.focus());
-        } else if (ev.key === "Enter" || ev.key === " ") {
-          ev.preventDefault();
-          storyboard.select(id(), { ctrl: ev.ctrlKey || ev.metaKey, shift: ev.shiftKey });
-        } else if (!ev.altKey && (ev.key === "ArrowRight" || ev.key === "ArrowLeft")) {
-          const sib = ev.key === "ArrowRight" ? ev.currentTarget.nextElementSibling : ev.currentTarget.previousElementSibling;
-          if (sib instanceof HTMLElement) {
-            ev.preventDefault();
-            sib.focus();
-          }
-        }
-      }}
+      onKeyDown={(ev) => onSceneCardKey(ev, id(), project, storyboard)}
     >
       <div class="card-top">
         <span class="handle" aria-hidden="true" title="Drag to reorder">⋮⋮</span>
