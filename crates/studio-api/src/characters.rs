@@ -263,17 +263,21 @@ impl Studio {
             lib.set_angles(&c.id, [&paths[0], &paths[1], &paths[2]], &model)?;
         }
         let progress = match status {
-            JobStatus::Running => client.batch_progress(batch_id).await.ok(),
+            JobStatus::Running => client.batch_progress_now(batch_id).await.ok().flatten(),
             _ => None,
         };
         let total = record.character_ids.len() as u32;
+        let run = match (&progress, status) {
+            (Some(p), _) => p.run,
+            // No worker has answered: the run is the newest of the chain so far.
+            (None, JobStatus::Running) => client.batch_runs(batch_id).await.unwrap_or(1),
+            // A finished batch ran one run per chunk.
+            (None, _) => 1 + total.saturating_sub(1) / BATCH_CHUNK as u32,
+        };
         Ok(BatchView {
             id: batch_id.to_owned(),
             processed: progress.as_ref().map_or(in_library, |p| p.processed),
-            // A finished batch ran one run per chunk.
-            run: progress
-                .as_ref()
-                .map_or(1 + total.saturating_sub(1) / BATCH_CHUNK as u32, |p| p.run),
+            run,
             status,
             total,
             in_library,

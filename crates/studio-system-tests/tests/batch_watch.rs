@@ -129,3 +129,26 @@ async fn the_cli_waits_for_a_batch_by_its_stream() {
     let library = studio_of(&env).characters("Pilot").unwrap();
     assert_eq!(library.len(), CHARACTERS);
 }
+
+/// A batch no worker has taken yet is looked at at once, not after the progress query's
+/// 30 s wait for a worker, and reads as what it is: its first run, nothing made yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_no_worker_has_taken_is_looked_at_at_once() {
+    let env = Env::without_worker("batch-queued").await;
+    let studio = studio_of(&env);
+    let started = studio.generate_characters(&list("Queued")).await.unwrap();
+    let asked = std::time::Instant::now();
+    let view = tokio::time::timeout(Duration::from_secs(10), studio.sync_batch(&started.id))
+        .await
+        .unwrap_or_else(|_| panic!("a look at a queued batch took over 10 s"))
+        .unwrap();
+    assert_eq!(
+        (view.status, view.run, view.processed, view.in_library),
+        (JobStatus::Running, 1, 0, 0),
+        "{view:?}"
+    );
+    eprintln!(
+        "a queued batch looked at in {} ms",
+        asked.elapsed().as_millis()
+    );
+}

@@ -16,6 +16,10 @@ use crate::workflows::BatchWorkflow;
 
 use super::{interaction, result_error, StudioClient};
 
+/// How long a look at a running batch waits for its worker to answer the progress query. A
+/// worker answers in milliseconds; none at all means a batch no worker has taken yet.
+pub const BATCH_QUERY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl StudioClient {
     /// The characters a batch has finished so far, across all its continue-as-new runs, read
     /// from their histories: each completed `generateCharacterImages` with its input and output.
@@ -105,6 +109,31 @@ impl StudioClient {
                 WorkflowQueryError::NotFound(_) => EngineError::NotFound { id: id.into() },
                 other => EngineError::Rpc(other.to_string()),
             })
+    }
+
+    /// The progress of a running batch as its worker answers it, or None when no worker answers
+    /// within [`BATCH_QUERY_WAIT`]: a batch no worker has taken yet, whose query would wait
+    /// the server's 30 s for one.
+    pub async fn batch_progress_now(&self, id: &str) -> Result<Option<BatchProgress>> {
+        match tokio::time::timeout(BATCH_QUERY_WAIT, self.batch_progress(id)).await {
+            Ok(answer) => answer.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// How many runs of a batch's continue-as-new chain exist so far (its current run's
+    /// 1-based number).
+    pub async fn batch_runs(&self, id: &str) -> Result<u32> {
+        let mut stream = self.client.list_workflows(
+            format!("WorkflowId = '{}'", id.replace('\'', "")),
+            WorkflowListOptions::builder().limit(1000).build(),
+        );
+        let mut runs = 0u32;
+        while let Some(item) = stream.next().await {
+            item.map_err(|e| EngineError::Rpc(e.to_string()))?;
+            runs += 1;
+        }
+        Ok(runs.max(1))
     }
 
     pub async fn batch_result(&self, id: &str) -> Result<BatchResult> {
