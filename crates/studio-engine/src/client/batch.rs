@@ -29,17 +29,8 @@ impl StudioClient {
     ) -> Result<Vec<(Character<String>, CharacterOutput)>> {
         use temporalio_client::WorkflowExecutionInfo;
         use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
-        let mut stream = self.client.list_workflows(
-            format!("WorkflowId = '{}'", id.replace('\'', "")),
-            WorkflowListOptions::builder().limit(1000).build(),
-        );
-        let mut runs = Vec::new();
-        while let Some(item) = stream.next().await {
-            let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
-            runs.push(w.run_id().to_owned());
-        }
         let mut out = Vec::new();
-        for run in runs {
+        for run in self.batch_run_ids(id).await? {
             let events = WorkflowExecutionInfo::builder()
                 .namespace(self.client.options().namespace.clone())
                 .workflow_id(id)
@@ -124,16 +115,22 @@ impl StudioClient {
     /// How many runs of a batch's continue-as-new chain exist so far (its current run's
     /// 1-based number).
     pub async fn batch_runs(&self, id: &str) -> Result<u32> {
+        let runs = self.batch_run_ids(id).await?.len();
+        Ok(u32::try_from(runs).unwrap_or(u32::MAX).max(1))
+    }
+
+    /// The run ids of a batch's continue-as-new chain, as the server lists them.
+    async fn batch_run_ids(&self, id: &str) -> Result<Vec<String>> {
         let mut stream = self.client.list_workflows(
             format!("WorkflowId = '{}'", id.replace('\'', "")),
             WorkflowListOptions::builder().limit(1000).build(),
         );
-        let mut runs = 0u32;
+        let mut runs = Vec::new();
         while let Some(item) = stream.next().await {
-            item.map_err(|e| EngineError::Rpc(e.to_string()))?;
-            runs += 1;
+            let w = item.map_err(|e| EngineError::Rpc(e.to_string()))?;
+            runs.push(w.run_id().to_owned());
         }
-        Ok(runs.max(1))
+        Ok(runs)
     }
 
     pub async fn batch_result(&self, id: &str) -> Result<BatchResult> {
