@@ -207,19 +207,21 @@ impl Settings {
     /// The `STUDIO_*` overrides, read through `var`.
     fn apply_env_from(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ApiError> {
         let env = |k: &str| var(k).filter(|v| !v.is_empty());
-        if let Some(p) = env("STUDIO_PROVIDER") {
-            self.provider = Some(p.parse().map_err(|e: studio_core::ParseError| {
-                ApiError::new(ErrorCode::Settings, format!("STUDIO_PROVIDER: {e}"))
-            })?);
-        }
+        let provider = env("STUDIO_PROVIDER")
+            .map(|p| {
+                p.parse().map_err(|e: studio_core::ParseError| {
+                    ApiError::new(ErrorCode::Settings, format!("STUDIO_PROVIDER: {e}"))
+                })
+            })
+            .transpose()?;
+        self.override_with(Overrides {
+            provider,
+            task_queue: env("STUDIO_TASK_QUEUE"),
+            slow_task_queue: env("STUDIO_SLOW_TASK_QUEUE"),
+            address: None,
+        });
         if let Some(p) = env("STUDIO_TEMPORAL_CLI") {
             self.temporal.cli_path = Some(p.into());
-        }
-        if let Some(q) = env("STUDIO_TASK_QUEUE") {
-            self.worker.set_task_queue(q);
-        }
-        if let Some(q) = env("STUDIO_SLOW_TASK_QUEUE") {
-            self.worker.slow_task_queue = q;
         }
         if let Some(url) = env("STUDIO_ARTIFACTS_URL") {
             self.artifacts.url = Some(url);
