@@ -235,6 +235,15 @@ export type CacheView = {
 	mebibytes: number | null,
 };
 
+/**  A shot's framing and movement. */
+export type Camera = {
+	shot: ShotSize,
+	move: CameraMove,
+};
+
+/**  How the camera moves during the shot. */
+export type CameraMove = "static" | "pan" | "tilt" | "dolly-in" | "dolly-out" | "tracking" | "crane" | "handheld";
+
 /**
  *  A character: the lead or a cast member.
  * 
@@ -292,6 +301,33 @@ export type Cost = {
 	/**  Models that did work but have no price in the table (their work counts as $0 above). */
 	unpricedModels: string[],
 };
+
+/**  One line spoken in a shot, by a character of the project (its id; the lead has one too). */
+export type DialogueLine = {
+	speaker: string,
+	line: string,
+};
+
+/**
+ *  A location or a prop: like a character, a name, a prompt and reference images (supplied,
+ *  or generated as an establishing wide and a reverse), kept in the library to reuse.
+ * 
+ *  `R` is what its reference images are, as for [`crate::Character`]: paths in a project
+ *  (relative to its folder), artifact URIs in a render's request. The JSON is the same for
+ *  both: empty images and no library id are left out.
+ */
+export type Element<R = string> = {
+	id: string,
+	kind: ElementKind,
+	name: string,
+	prompt: string,
+	referenceImages?: R[],
+	/**  An element from the library: its stored images are used as they are. */
+	libraryId?: string,
+};
+
+/**  Which kind of element: a place shots happen in, or an object they show. */
+export type ElementKind = "location" | "prop";
 
 /**
  *  Where the Temporal endpoint the studio uses comes from. The window's status bar says it, so
@@ -598,6 +634,13 @@ export type Project = {
 	 *  creator's approval before a paid step would cross it. None: no limit.
 	 */
 	budget?: number | null,
+	/**
+	 *  The story this project was planned from, so the plan can be redone and each shot's
+	 *  `source` points into it. Absent for a project not planned from a story.
+	 */
+	story?: Story,
+	/**  The locations and props shots name (absent when there are none). */
+	elements?: Element[],
 };
 
 /**  Which provider workers started by this studio use. */
@@ -694,6 +737,34 @@ export type Scenario<Id = string> = {
 	 *  for that one (the others still run in parallel).
 	 */
 	continueFromPrevious?: boolean,
+	/**
+	 *  The location this shot happens in (an element's id): its reference images go to the
+	 *  video model after the faces. Travels in a render's request.
+	 */
+	location?: string,
+	/**
+	 *  The props this shot shows (elements' ids), after the location in the references.
+	 *  Travels in a render's request.
+	 */
+	props?: string[],
+	/**
+	 *  The words of the project's story this shot tells (a planned shot). A project's only,
+	 *  as are the fields below: a render gets them as words of its prompt.
+	 */
+	source?: SourceSpan,
+	/**  Framing and movement, composed into the prompt's opening words. */
+	camera?: Camera,
+	/**
+	 *  What is said in this shot, by whom, composed into the prompt as Google's guides write
+	 *  speech.
+	 */
+	dialogue?: DialogueLine[],
+	/**
+	 *  The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
+	 *  a shot whose fields no longer match it was changed by hand, and planning again keeps
+	 *  it. Absent for a shot no planner made.
+	 */
+	planned?: string,
 };
 
 /**
@@ -715,8 +786,38 @@ export type SegmentState = {
 
 export type SegmentStatus = "pending" | "running" | "done" | "failed";
 
+/**  How much of the frame the subject fills, in the words of Google's Veo prompting guide. */
+export type ShotSize = "extreme-wide" | "wide" | "medium" | "close-up" | "extreme-close-up";
+
+/**
+ *  The words of the story a shot tells: offsets in Unicode scalar values (`char`s, not bytes
+ *  and not UTF-16 units) into the project's story text, `end` exclusive.
+ */
+export type SourceSpan = {
+	start: number,
+	end: number,
+};
+
 /**  Pipeline stage of a render. */
 export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | "completed";
+
+/**
+ *  The creator's story, kept in the project so the plan can be redone and every shot's
+ *  `source` points into it.
+ */
+export type Story = {
+	text: string,
+	format: StoryFormat,
+	/**
+	 *  Names of characters and elements the planner invented (the text neither names nor
+	 *  clearly implies them) that the creator accepted; the check stops flagging them.
+	 *  Left out when empty.
+	 */
+	accepted?: string[],
+};
+
+/**  How a story's text is written: prose (a story or a treatment) or a screenplay in Fountain. */
+export type StoryFormat = "plain" | "fountain";
 
 export type StudioSettings = {
 	/**  `host:port` of a Temporal frontend; empty = the embedded local server. */

@@ -465,6 +465,7 @@ mod tests {
             duration_seconds: ClipSeconds::try_from(6).unwrap(),
             cast: Vec::new(),
             continue_from_previous: false,
+            ..Default::default()
         });
         // Nothing listed yet: nothing to say.
         assert!(rule_problems(&settings, &project).is_empty());

@@ -149,7 +149,7 @@ mod tests {
     const FILE: &str = r#"{
   "version": 1,
   "character": {"name": "Ava", "basePrompt": "a pilot", "voice": "alto"},
-  "scenarios": [{"id": "a", "prompt": "takes off", "camera": "crane"}],
+  "scenarios": [{"id": "a", "prompt": "takes off", "lens": "anamorphic"}],
   "soundtrack": "theme.ogg"
 }"#;
 
@@ -189,7 +189,7 @@ mod tests {
         files.save(&path, &p, &overwrite).unwrap();
         let w = json(&path);
         assert_eq!(w["scenarios"][0]["prompt"], "lands again");
-        assert_eq!(w["scenarios"][0]["camera"], "crane");
+        assert_eq!(w["scenarios"][0]["lens"], "anamorphic");
         // Reload: what is on disk now is what the next save checks against.
         std::fs::write(&path, FILE).unwrap();
         let p = files.open(&path).unwrap();
@@ -272,6 +272,7 @@ mod tests {
             duration_seconds: Default::default(),
             cast: Vec::new(),
             continue_from_previous: false,
+            ..Default::default()
         });
         let untitled = SaveOptions::SaveAs { from: None };
         // Save As over that file (the dialog asked): none of its fields come along.
@@ -280,7 +281,7 @@ mod tests {
         assert_eq!(w["character"]["name"], "Zed");
         assert!(w.get("soundtrack").is_none(), "{w}");
         assert!(w["character"].get("voice").is_none(), "{w}");
-        assert!(w["scenarios"][0].get("camera").is_none(), "{w}");
+        assert!(w["scenarios"][0].get("lens").is_none(), "{w}");
         // Another program changed it since: the creator confirmed the replace, so no conflict.
         std::fs::write(&path, FILE).unwrap();
         files.save(&path, &new, &untitled).unwrap();

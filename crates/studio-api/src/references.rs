@@ -73,6 +73,8 @@ impl Reference {
 #[derive(Debug, Default)]
 pub struct References {
     characters: Vec<Vec<Reference>>,
+    /// Per element of the project (locations and props), in its order.
+    elements: Vec<Vec<Reference>>,
 }
 
 impl References {
@@ -88,42 +90,62 @@ impl References {
         allowed: impl Fn(&Path) -> bool,
     ) -> Result<References, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut characters = Vec::new();
-        for (label, c) in project.characters() {
+        let mut open_all = |label: &str, images: &[PathBuf], library: bool| {
             let mut refs = Vec::new();
-            if c.library_id.is_none() {
-                for (i, written) in c.reference_images.iter().enumerate() {
-                    let field = format!("{label}.referenceImages[{i}]");
-                    match open_allowed(&base_dir.join(written), &allowed) {
-                        Ok((file, path)) => refs.push(Reference {
-                            field,
-                            written: written.clone(),
-                            path,
-                            file,
-                        }),
-                        Err(OpenError::Refused(_)) => problems.push(FieldProblem {
-                            field,
-                            message: format!(
-                                "{} was not chosen for this project here: add it again (Add \
-                                 reference), or open the project again and allow it, to \
-                                 confirm it may be uploaded",
-                                written.display()
-                            ),
-                        }),
-                        Err(e) => problems.push(FieldProblem {
-                            field,
-                            message: format!("reference image {}: {e}", written.display()),
-                        }),
-                    }
+            if library {
+                return refs;
+            }
+            for (i, written) in images.iter().enumerate() {
+                let field = format!("{label}.referenceImages[{i}]");
+                match open_allowed(&base_dir.join(written), &allowed) {
+                    Ok((file, path)) => refs.push(Reference {
+                        field,
+                        written: written.clone(),
+                        path,
+                        file,
+                    }),
+                    Err(OpenError::Refused(_)) => problems.push(FieldProblem {
+                        field,
+                        message: format!(
+                            "{} was not chosen for this project here: add it again (Add \
+                             reference), or open the project again and allow it, to \
+                             confirm it may be uploaded",
+                            written.display()
+                        ),
+                    }),
+                    Err(e) => problems.push(FieldProblem {
+                        field,
+                        message: format!("reference image {}: {e}", written.display()),
+                    }),
                 }
             }
-            characters.push(refs);
-        }
+            refs
+        };
+        let characters = (project.characters())
+            .map(|(label, c)| open_all(&label, &c.reference_images, c.library_id.is_some()))
+            .collect();
+        let elements = (project.elements.iter().enumerate())
+            .map(|(i, e)| {
+                open_all(
+                    &format!("elements[{i}]"),
+                    &e.reference_images,
+                    e.library_id.is_some(),
+                )
+            })
+            .collect();
         if problems.is_empty() {
-            Ok(References { characters })
+            Ok(References {
+                characters,
+                elements,
+            })
         } else {
             Err(problems)
         }
+    }
+
+    /// The references of element `index` of the project's `elements`.
+    pub fn of_element(&self, index: usize) -> &[Reference] {
+        self.elements.get(index).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The lead's references, then each cast member's.

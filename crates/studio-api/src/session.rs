@@ -158,15 +158,19 @@ impl Session {
         for (i, (_, c)) in project.characters().enumerate() {
             assets.push(self.character_assets(c, references.of(i)).await?);
         }
-        let request = project.to_request(|i, c| {
-            let a = &assets[i];
-            let mut character = c.for_render(a.references.clone());
-            if let Some((name, prompt)) = &a.library {
-                character.name = name.clone();
-                character.base_prompt = prompt.clone();
-            }
-            character
-        });
+        let element_refs = self.element_references(project, references).await?;
+        let request = project.to_request(
+            |i, c| {
+                let a = &assets[i];
+                let mut character = c.for_render(a.references.clone());
+                if let Some((name, prompt)) = &a.library {
+                    character.name = name.clone();
+                    character.base_prompt = prompt.clone();
+                }
+                character
+            },
+            |i, e| e.for_render(element_refs[i].clone()),
+        );
         let mut input = self.settings.render_input(request);
         input.budget = project.budget;
         let mut images = assets.into_iter().map(|a| a.images);
@@ -175,6 +179,24 @@ impl Session {
             input.cast_images = images.collect();
         }
         Ok(input)
+    }
+
+    /// Each element's reference images copied into the artifact store, by the element's
+    /// index. A library element's stored images are its references.
+    async fn element_references(
+        &self,
+        project: &Project,
+        references: &References,
+    ) -> Result<Vec<Vec<String>>> {
+        let mut all = Vec::with_capacity(project.elements.len());
+        for i in 0..project.elements.len() {
+            let mut uris = Vec::new();
+            for r in references.of_element(i) {
+                uris.push(r.import(self.store.as_ref()).await?);
+            }
+            all.push(uris);
+        }
+        Ok(all)
     }
 
     /// One character's media in the artifact store: its reference images, and for a library

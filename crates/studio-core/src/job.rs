@@ -10,6 +10,7 @@ use crate::character::Character;
 use crate::progress::SegmentState;
 use crate::quality::{AspectRatio, Quality};
 use crate::scenario::Scenario;
+use crate::shot::Element;
 use crate::takes::{Usage, Version};
 
 /// Input of `ultraRealisticVideoWorkflow`: what a client asks a render of.
@@ -34,6 +35,10 @@ pub struct VideoRequest {
     pub quality: Quality,
     #[serde(default)]
     pub aspect_ratio: AspectRatio,
+    /// The locations and props scenes name, with their reference images as artifact URIs
+    /// (absent when there are none, as in every request made before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<Element<String>>,
 }
 
 impl VideoRequest {

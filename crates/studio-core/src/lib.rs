@@ -18,6 +18,7 @@ pub mod progress;
 pub mod project;
 pub mod quality;
 pub mod scenario;
+pub mod shot;
 pub mod takes;
 pub mod timeline;
 pub mod worker;
@@ -33,6 +34,10 @@ pub use project::{
 };
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
 pub use scenario::{ProjectSceneId, Scenario};
+pub use shot::{
+    Camera, CameraMove, DialogueLine, Element, ElementKind, ShotSize, SourceSpan, Story,
+    StoryFormat, MAX_STORY_CHARS,
+};
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
 pub use timeline::{TimelineEntry, TimelineKind};
 pub use worker::{parse_queue_roles, ProviderKind, QueueRole};

@@ -23,6 +23,7 @@ pub use crate::character::{Character, MAX_CAST};
 use crate::job::VideoRequest;
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
 pub use crate::scenario::Scenario;
+use crate::shot::{Camera, DialogueLine, Element, ElementKind, SourceSpan, Story, MAX_STORY_CHARS};
 
 mod build;
 mod file;
@@ -65,6 +66,14 @@ pub struct Project {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub budget: Option<crate::Usd>,
+    /// The story this project was planned from, so the plan can be redone and each shot's
+    /// `source` points into it. Absent for a project not planned from a story.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Story))]
+    pub story: Option<Story>,
+    /// The locations and props shots name (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<Element>,
 }
 
 /// One thing wrong with a project, with the JSON path of the field at fault.
@@ -192,6 +201,9 @@ struct RawProject {
     quality: Option<serde_json::Value>,
     aspect_ratio: Option<serde_json::Value>,
     budget: Option<serde_json::Value>,
+    story: Option<serde_json::Value>,
+    #[serde(default)]
+    elements: Vec<serde_json::Value>,
     /// Every field not named above: kept and written back ([`UnknownFields`]).
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -221,6 +233,14 @@ struct RawScenario {
     cast: Vec<String>,
     #[serde(default)]
     continue_from_previous: bool,
+    location: Option<serde_json::Value>,
+    #[serde(default)]
+    props: Vec<serde_json::Value>,
+    source: Option<serde_json::Value>,
+    camera: Option<serde_json::Value>,
+    #[serde(default)]
+    dialogue: Vec<serde_json::Value>,
+    planned: Option<String>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
 }
@@ -245,6 +265,8 @@ impl Project {
             quality: Quality::default(),
             aspect_ratio: AspectRatio::default(),
             budget: None,
+            story: None,
+            elements: Vec::new(),
         }
     }
 
@@ -270,6 +292,12 @@ impl Project {
     }
 
     fn check_files(&self, base_dir: &Path) -> Vec<Problem> {
+        let elements = self.elements.iter().enumerate().flat_map(|(e, el)| {
+            el.reference_images
+                .iter()
+                .enumerate()
+                .map(move |(i, rel)| (format!("elements[{e}].referenceImages[{i}]"), rel))
+        });
         self.characters()
             .flat_map(|(label, c)| {
                 c.reference_images
@@ -277,6 +305,7 @@ impl Project {
                     .enumerate()
                     .map(move |(i, rel)| (format!("{label}.referenceImages[{i}]"), rel))
             })
+            .chain(elements)
             .filter_map(|(field, rel)| {
                 let path = base_dir.join(rel);
                 if rel.is_relative() && escapes(base_dir, &path) {
@@ -334,20 +363,115 @@ impl Project {
     /// input. `character` gives each character as the render takes it (`0` the lead, `i` the
     /// cast's `i - 1`): its reference images copied into the artifact store by the caller
     /// (media never travels in workflow payloads), see [`Character::for_render`].
+    /// `element` does the same for each of `elements` (by index). Each scene's prompt is its
+    /// [`Project::video_prompt`]: the text the model gets.
     pub fn to_request(
         &self,
         mut character: impl FnMut(usize, &Character) -> Character<String>,
+        mut element: impl FnMut(usize, &Element) -> Element<String>,
     ) -> VideoRequest {
         VideoRequest {
             character: character(0, &self.character),
             cast: (self.cast.iter().enumerate())
                 .map(|(i, c)| character(i + 1, c))
                 .collect(),
-            scenarios: self.scenarios.iter().map(Scenario::for_render).collect(),
+            scenarios: (self.scenarios.iter())
+                .map(|s| Scenario {
+                    prompt: self.video_prompt(s),
+                    ..s.for_render()
+                })
+                .collect(),
             quality: self.quality,
             aspect_ratio: self.aspect_ratio,
+            elements: (self.elements.iter().enumerate())
+                .map(|(i, e)| element(i, e))
+                .collect(),
         }
     }
+
+    /// The character a scene or a line names by `id` (the lead's id included).
+    pub fn character_by_id(&self, id: &str) -> Option<&Character> {
+        self.characters()
+            .map(|(_, c)| c)
+            .find(|c| c.id.as_deref() == Some(id))
+    }
+
+    /// The element named by `id`.
+    pub fn element(&self, id: &str) -> Option<&Element> {
+        self.elements.iter().find(|e| e.id == id)
+    }
+
+    /// The exact prompt a render sends for `scene`: its own prompt, with its camera, place,
+    /// props and dialogue composed around it in the order Google's Veo prompting guide gives
+    /// (cinematography, subject and action, context, then speech as separate sentences). A
+    /// scene with none of those is sent as written, so projects made before planning keep
+    /// their prompts (and their cached clips).
+    ///
+    /// Speech follows the Vertex best-practice form `Name says: line` with no quotation
+    /// marks, which the guide says keeps the model from drawing the words on screen.
+    pub fn video_prompt(&self, scene: &Scenario) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(camera) = scene.camera {
+            parts.push(format!(
+                "{}, {}.",
+                camera.shot.words(),
+                camera.movement.words()
+            ));
+        }
+        parts.push(sentence(&scene.prompt));
+        let described = |id: &String, kind: ElementKind| {
+            self.element(id)
+                .filter(|e| e.kind == kind)
+                .map(|e| format!("{}: {}", e.name.trim(), trim_stop(&e.prompt)))
+        };
+        if let Some(place) = scene
+            .location
+            .as_ref()
+            .and_then(|id| described(id, ElementKind::Location))
+        {
+            parts.push(format!("Setting: {place}."));
+        }
+        let props: Vec<String> = (scene.props.iter())
+            .filter_map(|id| described(id, ElementKind::Prop))
+            .collect();
+        if !props.is_empty() {
+            parts.push(format!("Props: {}.", props.join("; ")));
+        }
+        for line in &scene.dialogue {
+            let who = self
+                .character_by_id(&line.speaker)
+                .map(|c| c.name.trim())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(line.speaker.as_str());
+            parts.push(format!("{who} says: {}", sentence(&unquote(&line.line))));
+        }
+        if parts.len() == 1 {
+            return scene.prompt.clone();
+        }
+        parts.join(" ")
+    }
+}
+
+/// `text` trimmed, ending with a full stop unless it ends a sentence already.
+fn sentence(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() || t.ends_with(['.', '!', '?', '…']) {
+        t.to_owned()
+    } else {
+        format!("{t}.")
+    }
+}
+
+fn trim_stop(text: &str) -> &str {
+    text.trim().trim_end_matches('.')
+}
+
+/// A spoken line without the quotation marks around it (a video model may draw quoted words).
+fn unquote(line: &str) -> String {
+    line.trim()
+        .trim_matches(|c| matches!(c, '"' | '“' | '”' | '„' | '«' | '»'))
+        .trim()
+        .to_owned()
 }
 
 /// Parses and validates project JSON, keeping what the studio does not know.

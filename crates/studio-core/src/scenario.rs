@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::quality::ClipSeconds;
+use crate::shot::{Camera, DialogueLine, SourceSpan};
 
 /// One scenario: becomes one clip of the final video.
 ///
@@ -42,6 +43,34 @@ pub struct Scenario<Id = String> {
     /// for that one (the others still run in parallel).
     #[serde(default, skip_serializing_if = "is_false")]
     pub continue_from_previous: bool,
+    /// The location this shot happens in (an element's id): its reference images go to the
+    /// video model after the faces. Travels in a render's request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub location: Option<String>,
+    /// The props this shot shows (elements' ids), after the location in the references.
+    /// Travels in a render's request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub props: Vec<String>,
+    /// The words of the project's story this shot tells (a planned shot). A project's only,
+    /// as are the fields below: a render gets them as words of its prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = SourceSpan))]
+    pub source: Option<SourceSpan>,
+    /// Framing and movement, composed into the prompt's opening words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Camera))]
+    pub camera: Option<Camera>,
+    /// What is said in this shot, by whom, composed into the prompt as Google's guides write
+    /// speech.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dialogue: Vec<DialogueLine>,
+    /// The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
+    /// a shot whose fields no longer match it was changed by hand, and planning again keeps
+    /// it. Absent for a shot no planner made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub planned: Option<String>,
 }
 
 pub(crate) fn is_false(b: &bool) -> bool {
@@ -65,7 +94,37 @@ impl Scenario {
             duration_seconds: self.duration_seconds,
             cast: self.cast.clone(),
             continue_from_previous: self.continue_from_previous,
+            location: self.location.clone(),
+            props: self.props.clone(),
+            ..Default::default()
         }
+    }
+
+    /// A fingerprint of what a planner decides for a shot (its words, prompt, length, cast,
+    /// place, props, camera and dialogue): stored in `planned` when planned, compared later
+    /// to tell a shot the creator changed by hand.
+    pub fn plan_fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let decided = serde_json::json!([
+            self.source,
+            self.prompt,
+            self.negative_prompt,
+            self.duration_seconds.get(),
+            self.cast,
+            self.location,
+            self.props,
+            self.camera,
+            self.dialogue,
+            self.continue_from_previous,
+        ]);
+        let digest = Sha256::digest(decided.to_string().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether the creator changed this planned shot since it was planned (a shot no planner
+    /// made counts as the creator's own).
+    pub fn edited_by_hand(&self) -> bool {
+        self.planned.as_deref() != Some(self.plan_fingerprint().as_str())
     }
 }
 
@@ -97,6 +156,18 @@ struct SeedScenario {
     cast: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     continue_from_previous: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    props: Vec<String>,
+    #[serde(skip)]
+    source: Option<SourceSpan>,
+    #[serde(skip)]
+    camera: Option<Camera>,
+    #[serde(skip)]
+    dialogue: Vec<DialogueLine>,
+    #[serde(skip)]
+    planned: Option<String>,
 }
 
 impl Serialize for Scenario<Option<String>> {

@@ -30,6 +30,7 @@ fn request() -> VideoRequest {
         ],
         quality: Quality::High,
         aspect_ratio: AspectRatio::Portrait,
+        elements: Vec::new(),
     }
 }
 

@@ -29,6 +29,7 @@ impl Studio {
             duration_seconds: Default::default(),
             cast: Vec::new(),
             continue_from_previous: false,
+            ..Default::default()
         });
         p
     }

@@ -57,7 +57,14 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
     };
     let cast = build_cast(raw.cast, problems);
     let ids = character_ids(character.as_ref(), &cast, problems);
-    let scenarios = build_scenarios(raw.scenarios.unwrap_or_default(), &ids, problems);
+    let story = build_story(raw.story, problems);
+    let elements = build_elements(raw.elements, problems);
+    let known = Known {
+        characters: &ids,
+        elements: &elements,
+        story_chars: story.as_ref().map(|s| s.text.chars().count()),
+    };
+    let scenarios = build_scenarios(raw.scenarios.unwrap_or_default(), &known, problems);
     Some(Project {
         version: PROJECT_VERSION,
         character: character?,
@@ -66,7 +73,80 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
         quality,
         aspect_ratio,
         budget,
+        story,
+        elements,
     })
+}
+
+/// What scenes may name: the characters' ids, the elements, and the story's length.
+struct Known<'a> {
+    characters: &'a HashSet<String>,
+    elements: &'a [Element],
+    story_chars: Option<usize>,
+}
+
+/// A value of a typed part read from the file, or a problem naming the field and what serde
+/// found wrong with it.
+fn typed<T: serde::de::DeserializeOwned>(
+    field: &str,
+    value: serde_json::Value,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    serde_json::from_value(value)
+        .map_err(|e| {
+            problems.push(Problem::InvalidValue {
+                field: field.into(),
+                message: e.to_string(),
+            })
+        })
+        .ok()
+}
+
+/// The story: its text at most [`MAX_STORY_CHARS`] characters.
+fn build_story(value: Option<serde_json::Value>, problems: &mut Vec<Problem>) -> Option<Story> {
+    let story: Story = typed("story", value?, problems)?;
+    let chars = story.text.chars().count();
+    if chars > MAX_STORY_CHARS {
+        problems.push(Problem::InvalidValue {
+            field: "story.text".into(),
+            message: format!(
+                "the story is {chars} characters; the limit is {MAX_STORY_CHARS} (split it into \
+                 several projects)"
+            ),
+        });
+    }
+    Some(story)
+}
+
+/// The locations and props: each with an id used once, a name and a prompt.
+fn build_elements(raw: Vec<serde_json::Value>, problems: &mut Vec<Problem>) -> Vec<Element> {
+    let mut seen = HashSet::new();
+    let mut elements = Vec::new();
+    for (i, v) in raw.into_iter().enumerate() {
+        let field = |name: &str| format!("elements[{i}].{name}");
+        let Some(e) = typed::<Element>(&format!("elements[{i}]"), v, problems) else {
+            continue;
+        };
+        if e.id.trim().is_empty() {
+            problems.push(Problem::InvalidValue {
+                field: field("id"),
+                message: "empty id".into(),
+            });
+        } else if !seen.insert(e.id.clone()) {
+            problems.push(Problem::DuplicateId {
+                field: field("id"),
+                id: e.id.clone(),
+            });
+        }
+        if e.name.trim().is_empty() {
+            problems.push(Problem::Missing {
+                field: field("name"),
+            });
+        }
+        check_prompt(field("prompt"), Some(&e.prompt), problems);
+        elements.push(e);
+    }
+    elements
 }
 
 /// The file's `version`: this build reads [`PROJECT_VERSION`] only (a newer file is refused
@@ -153,7 +233,7 @@ fn character_ids(
 /// The scenes, at least one and at most [`MAX_SCENARIOS`], each id used once.
 fn build_scenarios(
     raw: Vec<RawScenario>,
-    ids: &HashSet<String>,
+    known: &Known,
     problems: &mut Vec<Problem>,
 ) -> Vec<Scenario> {
     if raw.is_empty() {
@@ -169,7 +249,7 @@ fn build_scenarios(
     let mut seen = HashSet::new();
     raw.into_iter()
         .enumerate()
-        .map(|(i, s)| build_scenario(i, s, ids, &mut seen, problems))
+        .map(|(i, s)| build_scenario(i, s, known, &mut seen, problems))
         .collect()
 }
 
@@ -178,10 +258,12 @@ fn build_scenarios(
 fn build_scenario(
     i: usize,
     s: RawScenario,
-    ids: &HashSet<String>,
+    known: &Known,
     seen: &mut HashSet<String>,
     problems: &mut Vec<Problem>,
 ) -> Scenario {
+    let ids = known.characters;
+    let plan = build_shot_plan(i, &s, known, problems);
     let field = |name: &str| format!("scenarios[{i}].{name}");
     check_prompt(field("prompt"), s.prompt.as_deref(), problems);
     let id = match s.id {
@@ -223,6 +305,99 @@ fn build_scenario(
         duration_seconds,
         cast: s.cast,
         continue_from_previous: s.continue_from_previous,
+        planned: s.planned,
+        ..plan
+    }
+}
+
+/// A scene's planned parts (location, props, source, camera, dialogue), each checked against
+/// what the project holds: an element of the right kind, words inside the story, a speaker
+/// who is one of its characters. Returned in an otherwise default scenario.
+fn build_shot_plan(
+    i: usize,
+    s: &RawScenario,
+    known: &Known,
+    problems: &mut Vec<Problem>,
+) -> Scenario {
+    let field = |name: &str| format!("scenarios[{i}].{name}");
+    let mut element = |f: String, v: &serde_json::Value, kind: ElementKind| {
+        let id: String = typed(&f, v.clone(), problems)?;
+        match known.elements.iter().find(|e| e.id == id) {
+            Some(e) if e.kind == kind => Some(id),
+            Some(e) => {
+                problems.push(Problem::InvalidValue {
+                    field: f,
+                    message: format!("{id:?} is a {:?}, not a {kind:?}", e.kind).to_lowercase(),
+                });
+                None
+            }
+            None => {
+                problems.push(Problem::InvalidValue {
+                    field: f,
+                    message: format!("no element with id {id:?} in this project"),
+                });
+                None
+            }
+        }
+    };
+    let location =
+        (s.location.as_ref()).and_then(|v| element(field("location"), v, ElementKind::Location));
+    let props = (s.props.iter().enumerate())
+        .filter_map(|(j, v)| element(format!("scenarios[{i}].props[{j}]"), v, ElementKind::Prop))
+        .collect();
+    let source = s.source.clone().and_then(|v| {
+        let span: SourceSpan = typed(&field("source"), v, problems)?;
+        let message = match known.story_chars {
+            None => Some("the project has no story for this shot's words to be in".to_owned()),
+            Some(_) if span.is_empty() => Some(format!(
+                "start {} is not before end {}",
+                span.start, span.end
+            )),
+            Some(n) if span.end as usize > n => Some(format!(
+                "ends at {} but the story has {n} characters",
+                span.end
+            )),
+            Some(_) => None,
+        };
+        match message {
+            Some(message) => {
+                problems.push(Problem::InvalidValue {
+                    field: field("source"),
+                    message,
+                });
+                None
+            }
+            None => Some(span),
+        }
+    });
+    let camera = (s.camera.clone()).and_then(|v| typed::<Camera>(&field("camera"), v, problems));
+    let mut dialogue = Vec::new();
+    for (j, v) in s.dialogue.iter().enumerate() {
+        let f = format!("scenarios[{i}].dialogue[{j}]");
+        let Some(line) = typed::<DialogueLine>(&f, v.clone(), problems) else {
+            continue;
+        };
+        if !known.characters.contains(&line.speaker) {
+            problems.push(Problem::InvalidValue {
+                field: format!("{f}.speaker"),
+                message: format!("no character with id {:?} in this project", line.speaker),
+            });
+        }
+        if line.line.trim().is_empty() {
+            problems.push(Problem::InvalidValue {
+                field: format!("{f}.line"),
+                message: "empty line".into(),
+            });
+        }
+        dialogue.push(line);
+    }
+    Scenario {
+        location,
+        props,
+        source,
+        camera,
+        dialogue,
+        ..Default::default()
     }
 }
 

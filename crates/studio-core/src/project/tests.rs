@@ -37,7 +37,10 @@ fn a_one_character_project_keeps_the_seeds_shape() {
     assert!(written["scenarios"][0]
         .get("continueFromPrevious")
         .is_none());
-    let request = serde_json::to_value(p.to_request(|_, c| c.for_render(vec![]))).unwrap();
+    let request = serde_json::to_value(
+        p.to_request(|_, c| c.for_render(vec![]), |_, e| e.for_render(vec![])),
+    )
+    .unwrap();
     assert!(request.get("cast").is_none(), "{request}");
 }
 
@@ -74,14 +77,17 @@ fn a_cast_is_named_by_id_and_every_mistake_is_named() {
     v["scenarios"][0]["cast"] = serde_json::json!(["rex", "ava"]);
     v["scenarios"][1]["continueFromPrevious"] = true.into();
     let p = load(&v, dir.path()).unwrap();
-    let request = p.to_request(|i, c| {
-        let uris = if i == 1 {
-            vec!["file:///r.png".into()]
-        } else {
-            vec![]
-        };
-        c.for_render(uris)
-    });
+    let request = p.to_request(
+        |i, c| {
+            let uris = if i == 1 {
+                vec!["file:///r.png".into()]
+            } else {
+                vec![]
+            };
+            c.for_render(uris)
+        },
+        |_, e| e.for_render(vec![]),
+    );
     assert_eq!(request.cast[0].reference_images, ["file:///r.png"]);
     assert_eq!(request.scene_cast(&request.scenarios[0]), [1, 0]);
     assert_eq!(request.scene_cast(&request.scenarios[1]), [0], "the lead");
@@ -233,7 +239,7 @@ fn newer_studios_file() -> serde_json::Value {
     v["character"]["voice"] = "alto".into();
     v["cast"] =
         serde_json::json!([{"id": "rex", "name": "Rex", "basePrompt": "a boxer", "pose": "guard"}]);
-    v["scenarios"][0]["camera"] = serde_json::json!({"lens": 35});
+    v["scenarios"][0]["lens"] = serde_json::json!({"mm": 35});
     v["scenarios"][1]["transition"] = "fade".into();
     v
 }
@@ -264,7 +270,7 @@ fn a_save_keeps_the_fields_this_studio_does_not_know() {
     // Scenes keep their own fields wherever they move (by id; "scene-2" had none written).
     assert_eq!(w["scenarios"][0]["id"], "scene-2");
     assert_eq!(w["scenarios"][0]["transition"], "fade");
-    assert_eq!(w["scenarios"][1]["camera"], serde_json::json!({"lens": 35}));
+    assert_eq!(w["scenarios"][1]["lens"], serde_json::json!({"mm": 35}));
     assert_eq!(w["scenarios"][1]["prompt"], "takes off at dawn");
     assert!(w["scenarios"][1].get("transition").is_none(), "{w}");
     // The studio's order first, then what it does not know.
@@ -305,7 +311,7 @@ fn a_deleted_scenes_or_characters_fields_do_not_come_back_on_a_new_one() {
     let w: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(w["scenarios"][1]["id"], "a");
-    assert!(w["scenarios"][1].get("camera").is_none(), "{w}");
+    assert!(w["scenarios"][1].get("lens").is_none(), "{w}");
     assert_eq!(w["cast"][0]["id"], "rex");
     assert!(w["cast"][0].get("pose").is_none(), "{w}");
     // What stayed in the project kept its fields throughout.
@@ -550,4 +556,101 @@ mod fuzz {
             check(Project::from_json(&p.to_string(), Path::new(".")));
         }
     }
+}
+
+/// A planned project: its story, elements and each shot's words, camera, place, props and
+/// dialogue read and write back unchanged, and become the prompt the render sends.
+#[test]
+fn a_planned_shot_keeps_its_fields_and_composes_the_prompt_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = valid_json();
+    v["character"]["id"] = "mara".into();
+    v["character"]["name"] = "Mara".into();
+    v["story"] = serde_json::json!({"text": "Mara walked into the lighthouse. \"Who is there?\" she asked.", "format": "plain"});
+    v["elements"] = serde_json::json!([
+        {"id": "lighthouse", "kind": "location", "name": "The lighthouse", "prompt": "a white tower on black rocks."},
+        {"id": "lamp", "kind": "prop", "name": "Lamp", "prompt": "a brass storm lamp"}
+    ]);
+    v["scenarios"][0]["source"] = serde_json::json!({"start": 0, "end": 59});
+    v["scenarios"][0]["location"] = "lighthouse".into();
+    v["scenarios"][0]["props"] = serde_json::json!(["lamp"]);
+    v["scenarios"][0]["camera"] = serde_json::json!({"shot": "wide", "move": "dolly-in"});
+    v["scenarios"][0]["dialogue"] =
+        serde_json::json!([{"speaker": "mara", "line": "\"Who is there?\""}]);
+    let p = load(&v, dir.path()).unwrap();
+    let s = &p.scenarios[0];
+    let prompt = p.video_prompt(s);
+    assert_eq!(
+        prompt,
+        format!(
+            "Wide shot, dolly in. {} Setting: The lighthouse: a white tower on black rocks. \
+             Props: Lamp: a brass storm lamp. Mara says: Who is there?",
+            super::sentence(&s.prompt)
+        )
+    );
+    let request = p.to_request(|_, c| c.for_render(vec![]), |_, e| e.for_render(vec![]));
+    assert_eq!(
+        request.scenarios[0].prompt, prompt,
+        "the render sends the preview's text"
+    );
+    assert_eq!(request.scenarios[0].location.as_deref(), Some("lighthouse"));
+    assert_eq!(request.elements.len(), 2);
+    assert_eq!(
+        request.scenarios[1].prompt, p.scenarios[1].prompt,
+        "an unplanned scene is sent as written"
+    );
+    let wire = serde_json::to_value(&request.scenarios[0]).unwrap();
+    assert!(
+        wire.get("camera").is_none()
+            && wire.get("dialogue").is_none()
+            && wire.get("source").is_none()
+    );
+    let path = dir.path().join("p.studio.json");
+    p.save(&path).unwrap();
+    assert_eq!(Project::load(&path).unwrap(), p);
+}
+
+#[test]
+fn a_planned_shot_naming_what_the_project_lacks_is_refused_with_each_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = valid_json();
+    v["story"] = serde_json::json!({"text": "Short.", "format": "fountain"});
+    v["elements"] =
+        serde_json::json!([{"id": "lamp", "kind": "prop", "name": "Lamp", "prompt": "a lamp"}]);
+    v["scenarios"][0]["source"] = serde_json::json!({"start": 2, "end": 99});
+    v["scenarios"][0]["location"] = "lamp".into();
+    v["scenarios"][0]["props"] = serde_json::json!(["boat"]);
+    v["scenarios"][0]["camera"] = serde_json::json!({"shot": "huge", "move": "static"});
+    v["scenarios"][0]["dialogue"] = serde_json::json!([{"speaker": "nobody", "line": "hi"}]);
+    let err = load(&v, dir.path()).unwrap_err();
+    let ProjectError::Invalid { problems, .. } = err else {
+        panic!("{err}")
+    };
+    let fields: Vec<&str> = problems.iter().map(|p| p.field()).collect();
+    for f in [
+        "scenarios[0].source",
+        "scenarios[0].location",
+        "scenarios[0].props[0]",
+        "scenarios[0].camera",
+        "scenarios[0].dialogue[0].speaker",
+    ] {
+        assert!(fields.contains(&f), "{f} not in {problems:?}");
+    }
+}
+
+#[test]
+fn a_shot_changed_after_planning_is_known_as_edited_by_hand() {
+    let mut s = Scenario {
+        id: "s".into(),
+        prompt: "a pier at dawn".into(),
+        ..Default::default()
+    };
+    assert!(
+        s.edited_by_hand(),
+        "a shot no planner made is the creator's"
+    );
+    s.planned = Some(s.plan_fingerprint());
+    assert!(!s.edited_by_hand());
+    s.camera = Some(crate::Camera::default());
+    assert!(s.edited_by_hand());
 }

@@ -129,6 +129,10 @@ pub(super) struct ProjectOut<'a> {
     aspect_ratio: AspectRatio,
     #[serde(skip_serializing_if = "Option::is_none")]
     budget: Option<crate::Usd>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<&'a Story>,
+    #[serde(skip_serializing_if = "<[Element]>::is_empty")]
+    elements: &'a [Element],
     #[serde(flatten)]
     unknown: &'a Map<String, Value>,
 }
@@ -144,6 +148,8 @@ impl<'a> ProjectOut<'a> {
             quality,
             aspect_ratio,
             budget,
+            story,
+            elements,
         } = p;
         ProjectOut {
             version: *version,
@@ -168,6 +174,8 @@ impl<'a> ProjectOut<'a> {
             quality: *quality,
             aspect_ratio: *aspect_ratio,
             budget: *budget,
+            story: story.as_ref(),
+            elements,
             unknown: &unknown.top,
         }
     }
