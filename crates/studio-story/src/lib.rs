@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use studio_core::{Character, Element, Project, Scenario, SourceSpan, Story};
 
 pub use check::{check, InventedKind, PlanIssue};
-pub use model::{ModelPlan, PlanAnswerError};
+pub use model::{PlanAnswer, PlanAnswerError};
 pub use offline::plan_offline;
 pub use replan::{replan, Replan, ShotChange};
 

@@ -12,17 +12,17 @@ use crate::{Plan, PlanIssue, PlanRules};
 /// A text model's answer, as the response schema ([`response_schema`]) asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ModelPlan {
-    pub characters: Vec<ModelEntity>,
-    pub locations: Vec<ModelEntity>,
-    pub props: Vec<ModelEntity>,
-    pub shots: Vec<ModelShot>,
+pub struct PlanAnswer {
+    pub characters: Vec<AnswerEntity>,
+    pub locations: Vec<AnswerEntity>,
+    pub props: Vec<AnswerEntity>,
+    pub shots: Vec<AnswerShot>,
 }
 
 /// A character, location or prop as the model describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ModelEntity {
+pub struct AnswerEntity {
     pub id: String,
     pub name: String,
     /// What the text says of it, as an image prompt.
@@ -34,7 +34,7 @@ pub struct ModelEntity {
 /// A shot as the model plans it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ModelShot {
+pub struct AnswerShot {
     /// First and last sentence (1-based, as numbered in the prompt) this shot tells.
     pub first_sentence: u32,
     pub last_sentence: u32,
@@ -62,7 +62,7 @@ pub enum PlanAnswerError {
     },
 }
 
-/// The JSON Schema of [`ModelPlan`], in the subset Google's `responseJsonSchema` takes.
+/// The JSON Schema of [`PlanAnswer`], in the subset Google's `responseJsonSchema` takes.
 pub fn response_schema() -> serde_json::Value {
     unimplemented!("studio-story: response_schema")
 }
