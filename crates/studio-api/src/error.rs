@@ -12,6 +12,8 @@ use studio_media::MediaError;
 pub enum ErrorCode {
     /// The project file or the edited project has problems (see `problems`).
     InvalidProject,
+    /// The input cannot be used as given (an empty or oversized story); the message says why.
+    InvalidInput,
     /// A file could not be read or written.
     Io,
     /// No such job.

@@ -28,10 +28,12 @@ pub use references::{Reference, References};
 pub use settings::{resolve_data_dir, EndpointSource, Overrides, Settings};
 pub use settings_view::{CacheView, ProviderChoice, StudioSettings};
 pub use studio::{
-    estimate, price, Estimate, Health, JobDetail, JobView, QueueView, RenderStarted, Start, Studio,
-    VersionView, WorkflowView,
+    estimate, price, read_story, story_format_of, Estimate, Health, JobDetail, JobView,
+    LibraryMatch, PlanEstimate, PlanOutcome, PlanStoryRequest, PlannerChoice, PlannerUsed,
+    QueueView, RenderStarted, ReplanOutcome, Start, Studio, VersionView, WorkflowView,
 };
 pub use studio_core::{DataDir, JobStatus, ProviderKind, QueueRole};
+pub use studio_story::{PlanIssue, Replan, ShotChange};
 
 /// Caps glibc's malloc arenas for this process before its first thread starts (the window and
 /// the CLI call it first thing): the engine's reasons and measurements are on

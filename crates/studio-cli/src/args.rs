@@ -103,6 +103,29 @@ pub enum Command {
     },
     /// What rendering a project is expected to cost with the configured models and prices.
     Estimate { project: PathBuf },
+    /// Plan a story, script or treatment (plain text, or Fountain: `.fountain`) into a
+    /// project: cast, locations, props and shots, each shot naming the words it tells, checked
+    /// against the story. Planning into an existing planned project plans again, keeping the
+    /// shots changed by hand and replanning only the changed passages.
+    Plan {
+        story: PathBuf,
+        /// The project file to write (default: the story's name with `.studio.json`).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Which planner: the text model when a Google key is set (auto), or offline.
+        #[arg(long, value_enum, default_value_t = PlannerArg::Auto)]
+        planner: PlannerArg,
+        /// Use the library's characters for the story's characters of the same name (without
+        /// it, the matches are listed and not used).
+        #[arg(long)]
+        use_library: bool,
+        /// The most the text model's planning may cost, in US dollars (default: its estimate).
+        #[arg(long)]
+        approve_usd: Option<f64>,
+        /// Show what planning would do and cost; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a job's progress (as JSON).
     Progress { id: String },
     /// Hold a job before its next step.
@@ -167,6 +190,24 @@ pub enum Command {
     /// Add the characters of a list file (JSON array of {name, basePrompt}, or CSV) to the
     /// library and generate their angles as one batch (`characters generate` without --wait).
     Batch { file: PathBuf },
+}
+
+/// `studio plan --planner`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PlannerArg {
+    Auto,
+    Offline,
+    Model,
+}
+
+impl From<PlannerArg> for studio_api::PlannerChoice {
+    fn from(p: PlannerArg) -> Self {
+        match p {
+            PlannerArg::Auto => studio_api::PlannerChoice::Auto,
+            PlannerArg::Offline => studio_api::PlannerChoice::Offline,
+            PlannerArg::Model => studio_api::PlannerChoice::Model,
+        }
+    }
 }
 
 /// The keys `studio keys` manages.

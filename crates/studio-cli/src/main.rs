@@ -16,7 +16,7 @@ use clap::Parser;
 use studio_api::{ApiError, ErrorCode, Overrides, Settings, Start, Studio};
 
 use crate::args::{Cli, Command};
-use crate::commands::{characters, jobs, system};
+use crate::commands::{characters, jobs, story, system};
 use crate::output::Out;
 
 /// Exit codes beyond clap's 2 (usage).
@@ -87,7 +87,8 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         | Command::Regenerate { .. }
         | Command::Takes { .. }
         | Command::Batch { .. }
-        | Command::Characters { .. } => Start::Embedded,
+        | Command::Characters { .. }
+        | Command::Plan { .. } => Start::Embedded,
         _ => Start::Connect,
     };
     let studio = Studio::new(&data_dir, settings, start);
@@ -110,6 +111,24 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
             system::doctor(studio, out, cached, live, yes).await
         }
         Command::Estimate { project } => jobs::estimate(studio, out, &project).await,
+        Command::Plan {
+            story: story_path,
+            out: project,
+            planner,
+            use_library,
+            approve_usd,
+            dry_run,
+        } => {
+            let plan = story::PlanArgs {
+                story: &story_path,
+                project,
+                planner: planner.into(),
+                use_library,
+                approve_usd,
+                dry_run,
+            };
+            story::plan(studio, out, plan).await
+        }
         Command::Progress { id } => jobs::progress(studio, out, &id).await,
         Command::Pause { id } => jobs::pause(studio, out, &id).await,
         Command::Resume { id } => jobs::resume(studio, out, &id).await,

@@ -34,6 +34,14 @@ impl SourceSpan {
         self.end <= self.start
     }
 
+    /// The words of this span in `text` (out-of-range parts are cut off).
+    pub fn text_in(self, text: &str) -> String {
+        text.chars()
+            .skip(self.start as usize)
+            .take(self.len() as usize)
+            .collect()
+    }
+
     /// Whether `other` lies wholly inside this span.
     pub fn contains(self, other: SourceSpan) -> bool {
         self.start <= other.start && other.end <= self.end

@@ -25,11 +25,16 @@ use crate::settings::Settings;
 mod jobs;
 mod projects;
 mod render;
+mod story;
 mod system;
 
 pub use jobs::{price, JobDetail, JobView, VersionView, WorkflowView};
 pub use projects::{estimate, Estimate};
 pub use render::{invalid_references, RenderStarted};
+pub use story::{
+    read_story, story_format_of, LibraryMatch, PlanEstimate, PlanOutcome, PlanStoryRequest,
+    PlannerChoice, PlannerUsed, ReplanOutcome,
+};
 pub use system::{Health, QueueView};
 
 /// How a [`Studio`] reaches Temporal when an operation first needs it.

@@ -3,4 +3,5 @@
 
 pub mod characters;
 pub mod jobs;
+pub mod story;
 pub mod system;
