@@ -82,6 +82,8 @@ pub struct PlanOutcome {
     pub invented: Vec<String>,
     pub planner: PlannerUsed,
     pub library_matches: Vec<LibraryMatch>,
+    /// What the project file's own rules find in the planned project (as a save would).
+    pub problems: Vec<FieldProblem>,
     /// What the planning cost (zero offline).
     pub cost: Cost,
     /// How long planning took, in milliseconds.
@@ -174,12 +176,14 @@ impl Studio {
         let mut project = plan.into_project(req.story.clone(), &base);
         let library_matches = self.match_library(&mut project, req.use_library)?;
         let issues = studio_story::check(&project);
+        let problems = Studio::check_project(None, &project);
         Ok(PlanOutcome {
             project,
             issues,
             invented,
             planner,
             library_matches,
+            problems,
             cost,
             millis: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
         })
