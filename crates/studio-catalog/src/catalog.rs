@@ -40,6 +40,8 @@ pub enum Role {
     Video,
     /// The studio's own offline and bench providers.
     Local,
+    /// Text (Gemini Flash): planning a story into shots, answered as JSON.
+    Text,
 }
 
 /// The HTTP route a family is called through.
@@ -150,6 +152,13 @@ pub struct Family {
     /// for a clip) and unverified; the offline one is measured.
     #[serde(default)]
     pub typical_seconds: Option<f64>,
+    /// Text families: USD per 1M input and output tokens (thinking is billed as output).
+    #[serde(default)]
+    pub price_per_million_tokens: Option<crate::text::TokenPrices>,
+    /// Text families: thinking tokens a planning call typically spends at the default thinking
+    /// level, for the estimate made before asking.
+    #[serde(default)]
+    pub thinking_tokens: Option<u32>,
 }
 
 impl Family {
@@ -246,8 +255,11 @@ impl Catalog {
             if f.patterns.is_empty() {
                 return Err(bad("no patterns"));
             }
-            if f.role != Role::Image && f.durations.is_empty() {
+            if !matches!(f.role, Role::Image | Role::Text) && f.durations.is_empty() {
                 return Err(bad("no durations"));
+            }
+            if f.role == Role::Text && f.price_per_million_tokens.is_none() {
+                return Err(bad("a text family without price_per_million_tokens"));
             }
             for (feature, ds) in &f.durations_for {
                 if let Some(d) = ds.iter().find(|d| !f.durations.contains(d)) {
@@ -263,7 +275,12 @@ impl Catalog {
                 .price_per_second
                 .values()
                 .chain(f.price_per_image.values())
-                .chain([&f.thinking_per_image]);
+                .chain([&f.thinking_per_image])
+                .chain(
+                    f.price_per_million_tokens
+                        .iter()
+                        .flat_map(|t| [&t.input, &t.output]),
+                );
             if prices.into_iter().any(|p| !p.is_finite() || *p < 0.0) {
                 return Err(bad("a price is negative or not a number"));
             }
@@ -389,6 +406,9 @@ mod tests {
             "nano-banana-lite",
             "nano-banana-pro",
             "nano-banana-numbered",
+            "text-flash",
+            "text-flash-lite",
+            "text-pro",
         ] {
             for pattern in &c.family(family).unwrap().patterns {
                 for fill in ["x", "9.9"] {
@@ -495,5 +515,44 @@ mod tests {
         let listed = f.price_per_image["1K"];
         let with_thinking = c.unit_price(&numbered, false, Some("1K")).unwrap();
         assert!((with_thinking - listed - f.thinking_per_image).abs() < 1e-12);
+    }
+
+    #[test]
+    fn text_patterns_never_take_an_image_omni_or_speech_model() {
+        let c = Catalog::builtin();
+        let fam = |m: &str| c.family_of(m).map(|f| (f.id.as_str(), f.role));
+        // Every image and Omni pattern, filled as Google fills them (a version, a preview
+        // suffix), stays in its own family: the first match wins and text comes last.
+        for f in c.families.iter().filter(|f| matches!(f.role, Role::Image | Role::Video)) {
+            for pattern in &f.patterns {
+                for fill in ["9.9", "9.9-flash", "9.9-preview"] {
+                    let id = pattern.replace('*', fill);
+                    let got = fam(&id).unwrap();
+                    assert_ne!(got.1, Role::Text, "{id} -> {}", got.0);
+                }
+            }
+        }
+        // Speech, live and audio models built on Flash are no planners: they end otherwise.
+        let flash = member("text-flash", &["9.9"]);
+        for suffix in ["-preview-tts", "-tts", "-live-001", "-native-audio-dialog", "-image"] {
+            let id = format!("{flash}{suffix}");
+            assert!(
+                fam(&id).is_none_or(|(_, role)| role != Role::Text),
+                "{id} is not a text model"
+            );
+        }
+        // The three text families, told apart, each priced per token and served at global.
+        for (family, fill) in [("text-flash", "9.9"), ("text-flash-lite", "9.9"), ("text-pro", "9")] {
+            let id = member(family, &[fill]);
+            let f = c.family_of(&id).unwrap();
+            assert_eq!(f.id, family, "{id}");
+            assert!(f.price_per_million_tokens.is_some());
+            assert_eq!(f.route, Route::GenerateContent);
+            assert_eq!(f.vertex_location, Some(VertexLocation::Global));
+        }
+        // A text family without token prices is refused.
+        let bad = BUILTIN.replacen("price_per_million_tokens = { input = 0.75, output = 3.75 }\n", "", 1);
+        let err = Catalog::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("text-flash") && err.contains("price_per_million_tokens"), "{err}");
     }
 }

@@ -104,8 +104,11 @@ impl Catalog {
     }
 
     /// The best model for `role` among `listed`: for video the preferred tier, then the family
-    /// with the highest priority, then the newest version, GA before preview. Images go by
-    /// priority and version alone (the newest Nano Banana; tiers are a video trade-off).
+    /// with the highest priority, then the newest version, GA before preview. Images and text go
+    /// by priority and version alone (tiers are a video trade-off): the newest Nano Banana, and
+    /// for planning the newest Flash (the text family with the highest priority: Pro is slower
+    /// and dearer, Flash-Lite plans worse), an alias such as `…-flash-latest` only when no
+    /// numbered version is listed (it has no version to sort by).
     pub fn choose(
         &self,
         listed: &[ListedModel],
@@ -136,7 +139,8 @@ impl Catalog {
             })
     }
 
-    /// Every listed model that can serve `role` on `backend`, best first.
+    /// Every listed model that can serve `role` on `backend`, best first (text in the order
+    /// [`Catalog::choose`] prefers them; images and video full tier first).
     pub fn alternatives(
         &self,
         listed: &[ListedModel],
@@ -149,11 +153,12 @@ impl Catalog {
             .collect();
         usable.sort_by(|(a, fa), (b, fb)| {
             let key = |m: &ListedModel, f: &Family| {
-                (
-                    tier_rank(f.tier, Preference::Best),
-                    f.priority,
-                    version_key(&m.id),
-                )
+                let tier = if role == Role::Text {
+                    0
+                } else {
+                    tier_rank(f.tier, Preference::Best)
+                };
+                (tier, f.priority, version_key(&m.id))
             };
             key(b, fb).cmp(&key(a, fa)).then_with(|| a.id.cmp(&b.id))
         });
@@ -311,5 +316,50 @@ mod tests {
         assert!(c
             .choose(&list, Backend::Gemini, Role::Image, Preference::Best)
             .is_none());
+    }
+
+    /// Planning's model is found in what the key lists, like the image and video models: the
+    /// newest Flash, never an image model that shares its words, an alias only when nothing
+    /// numbered is listed, and nothing when no text model is listed.
+    #[test]
+    fn the_text_model_is_discovered_from_the_listing() {
+        let c = Catalog::builtin();
+        let (flash_new, flash_old) = (member("text-flash", &["9.8"]), member("text-flash", &["9.5"]));
+        let (lite, pro) = (member("text-flash-lite", &["9.9"]), member("text-pro", &["9"]));
+        let alias = c.family("text-flash").unwrap().patterns.iter().find(|p| !p.contains('*')).unwrap().clone();
+        let image = member("nano-banana-flash", &["9.9"]);
+        let text_methods: &[&str] = &["generateContent", "countTokens"];
+        let list = listed(&[
+            (&image, &["generateContent"]),
+            (&flash_old, text_methods),
+            (&lite, text_methods),
+            (&flash_new, text_methods),
+            (&pro, text_methods),
+            (&alias, text_methods),
+            ("text-embedding-x", &["embedContent"]),
+        ]);
+        for backend in [Backend::Gemini, Backend::Vertex] {
+            let chosen = c.choose(&list, backend, Role::Text, Preference::Best).unwrap();
+            assert_eq!(chosen.model, flash_new, "{backend:?}");
+            assert_eq!(chosen.family.role, Role::Text);
+            let alts = c.alternatives(&list, backend, Role::Text);
+            assert_eq!(alts[0], flash_new);
+            assert!(!alts.contains(&image), "{alts:?}");
+            assert_eq!(alts.len(), 5, "{alts:?}");
+        }
+        // The image choice is not disturbed by text models.
+        assert_eq!(
+            c.choose(&list, Backend::Gemini, Role::Image, Preference::Best).map(|ch| ch.model),
+            Some(image.clone())
+        );
+        // Only the alias: it is chosen. A listed model without generateContent is not.
+        let only_alias = listed(&[(&alias, text_methods), (&flash_new, &["embedContent"])]);
+        assert_eq!(
+            c.choose(&only_alias, Backend::Gemini, Role::Text, Preference::Best).map(|ch| ch.model),
+            Some(alias)
+        );
+        // No text model listed: none, whatever else is.
+        let none = listed(&[(&image, &["generateContent"])]);
+        assert!(c.choose(&none, Backend::Gemini, Role::Text, Preference::Best).is_none());
     }
 }

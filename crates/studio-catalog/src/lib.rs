@@ -6,14 +6,18 @@
 //! (durations, resolutions, what needs 8 s, reference images, audio) and their prices. This crate
 //! reads the table, sorts a discovered model list into families and picks one model per role
 //! ([`Catalog::choose`]), and checks a job against the chosen model's rules
-//! ([`rules::check_clip`]) so nothing Google would refuse is ever paid for.
+//! ([`rules::check_clip`]) so nothing Google would refuse is ever paid for. Text models (a
+//! story planned into shots) are priced per token ([`text`]): a call's cost is estimated before
+//! it is sent and counted after, like images and clips.
 //!
 //! Pure: no HTTP, no files. The providers list models; the workflow and the editor check rules.
 
 pub mod catalog;
 pub mod choose;
 pub mod rules;
+pub mod text;
 
 pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier, VertexLocation};
 pub use choose::{version_key, Choice, ListedModel, Preference};
 pub use rules::{check_clip, check_first_frame, clip_plan, ClipPlan, Problem, Rule, VideoRules};
+pub use text::{text_usage, tokens_of_chars, TextEstimate, TokenPrices};

@@ -38,6 +38,18 @@ pub enum UsageKind {
     Image,
     /// Seconds of generated video.
     VideoSecond,
+    /// Tokens a text model read (the prompt): planning a story from its words.
+    TextInputToken,
+    /// Tokens a text model wrote, its thinking included (Google bills thinking as output).
+    TextOutputToken,
+}
+
+impl UsageKind {
+    /// Whether this is a text model's tokens (priced per token by the model table; the
+    /// creator's [`Price`] rows price images and video only).
+    pub fn is_text(self) -> bool {
+        matches!(self, UsageKind::TextInputToken | UsageKind::TextOutputToken)
+    }
 }
 
 /// Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
@@ -122,6 +134,18 @@ pub struct Price {
     pub per_video_second: f64,
 }
 
+impl Price {
+    /// The creator's price of one unit of `kind`; None for text tokens, which only the model
+    /// table prices (a row written for images and video says nothing about tokens).
+    pub fn unit(&self, kind: UsageKind) -> Option<f64> {
+        match kind {
+            UsageKind::Image => Some(self.per_image),
+            UsageKind::VideoSecond => Some(self.per_video_second),
+            UsageKind::TextInputToken | UsageKind::TextOutputToken => None,
+        }
+    }
+}
+
 /// Prices per model name, as the provider reports the model it used: the creator's own
 /// overrides. Google's list prices come from the model table (`studio-catalog`), which callers
 /// pass to [`PriceTable::cost_with`].
@@ -162,16 +186,14 @@ impl PriceTable {
         self.cost_with(usage, |_| None)
     }
 
-    /// What `usage` costs: this table's price where it names the model, else `list_price`
-    /// (the model table's price of one unit of that usage).
+    /// What `usage` costs: this table's price where it names the model (images and video),
+    /// else `list_price` (the model table's price of one unit of that usage: one image, one
+    /// second, one token).
     pub fn cost_with(&self, usage: &[Usage], list_price: impl Fn(&Usage) -> Option<f64>) -> Cost {
         let mut cost = Cost::default();
         for u in usage {
-            let unit = match self.0.get(&u.model) {
-                Some(p) => Some(match u.kind {
-                    UsageKind::Image => p.per_image,
-                    UsageKind::VideoSecond => p.per_video_second,
-                }),
+            let unit = match self.0.get(&u.model).and_then(|p| p.unit(u.kind)) {
+                Some(unit) => Some(unit),
                 None => list_price(u),
             };
             match unit {
@@ -269,5 +291,48 @@ mod tests {
         );
         assert_eq!(bad.invalid_model(), Some("x"));
         assert_eq!(PriceTable::default().invalid_model(), None);
+    }
+
+    #[test]
+    fn text_tokens_are_priced_by_the_list_and_old_kinds_keep_their_names() {
+        // Histories hold the old kinds by these names: only new variants are added.
+        let names: Vec<String> = [
+            UsageKind::Image,
+            UsageKind::VideoSecond,
+            UsageKind::TextInputToken,
+            UsageKind::TextOutputToken,
+        ]
+        .iter()
+        .map(|k| serde_json::to_string(k).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"image\"",
+                "\"videoSecond\"",
+                "\"textInputToken\"",
+                "\"textOutputToken\""
+            ]
+        );
+        // A creator's row for the model prices its images, not its tokens: those come from the
+        // list price (per token).
+        let table = PriceTable(BTreeMap::from([(
+            "words".into(),
+            Price {
+                per_image: 9.0,
+                per_video_second: 9.0,
+            },
+        )]));
+        let usage = [
+            u("words", UsageKind::TextInputToken, 1_000_000),
+            u("words", UsageKind::TextOutputToken, 200_000),
+        ];
+        let c = table.cost_with(&usage, |u| match u.kind {
+            UsageKind::TextInputToken => Some(0.75e-6),
+            UsageKind::TextOutputToken => Some(3.75e-6),
+            _ => None,
+        });
+        assert!((c.usd - (0.75 + 0.2 * 3.75)).abs() < 1e-9, "{c:?}");
+        assert!(table.cost(&usage).unpriced_models == ["words"]);
     }
 }

@@ -220,6 +220,9 @@ impl UnitPrices {
                     .copied()
                     .unwrap_or_default()
                     .times(u.quantity),
+                // A render asks no text model; planning counts its tokens apart.
+                studio_core::UsageKind::TextInputToken
+                | studio_core::UsageKind::TextOutputToken => Usd::default(),
             })
             .sum()
     }

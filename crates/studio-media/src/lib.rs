@@ -15,6 +15,7 @@ pub mod provider;
 pub mod shared;
 pub mod store;
 pub mod task;
+pub mod text;
 
 pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
 pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
@@ -25,3 +26,4 @@ pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch
 /// choosing a provider is this crate's job ([`Toolkit::build`]).
 pub use studio_core::ProviderKind;
 pub use task::{TaskCtx, TaskProgress};
+pub use text::{JsonAnswer, JsonRequest, TextStop};

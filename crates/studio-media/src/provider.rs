@@ -15,6 +15,7 @@ use studio_core::{AspectRatio, ClipSeconds, ProviderKind, Quality};
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};
 use crate::task::TaskCtx;
+use crate::text::{JsonAnswer, JsonRequest};
 
 /// The three angles of a character sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +147,26 @@ pub trait MediaProvider: Send + Sync {
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError>;
+    /// The text model [`Self::generate_json`] would ask (chosen from the models the key can
+    /// use), so its cost can be estimated before asking. Providers without one refuse.
+    async fn text_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        let _ = task;
+        Err(MediaError::NoTextModel {
+            provider: self.name().to_owned(),
+        })
+    }
+    /// Asks a text model for JSON following `req.schema` (planning a story). Providers without
+    /// a text model refuse ([`MediaError::NoTextModel`]): the offline planner needs none.
+    async fn generate_json(
+        &self,
+        req: &JsonRequest,
+        task: &TaskCtx,
+    ) -> Result<JsonAnswer, MediaError> {
+        let _ = (req, task);
+        Err(MediaError::NoTextModel {
+            provider: self.name().to_owned(),
+        })
+    }
 }
 
 /// Joins clips and enhances the result. Pluggable so enhance can move to a model later.

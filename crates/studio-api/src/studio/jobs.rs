@@ -210,13 +210,7 @@ impl Studio {
 }
 
 /// What `usage` costs: the creator's own prices where set, else the model table's list prices
-/// for the model and resolution used.
+/// for the model and resolution used (per token for a text model's planning).
 pub fn price(prices: &studio_core::PriceTable, usage: &[Usage]) -> studio_core::Cost {
-    prices.cost_with(usage, |u| {
-        studio_catalog::Catalog::builtin().unit_price(
-            &u.model,
-            u.kind == UsageKind::VideoSecond,
-            u.resolution.as_deref(),
-        )
-    })
+    prices.cost_with(usage, |u| studio_catalog::Catalog::builtin().usage_price(u))
 }

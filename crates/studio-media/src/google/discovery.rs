@@ -393,6 +393,35 @@ impl GoogleProvider {
         })
     }
 
+    /// The text model to plan with: the best the credentials list (the newest Flash, see
+    /// [`Catalog::choose`]), or `pinned` when it is a text model of the table.
+    pub async fn text_choice(
+        &self,
+        pinned: Option<&str>,
+        task: &TaskCtx,
+    ) -> Result<studio_catalog::Choice, MediaError> {
+        if let Some(model) = pinned {
+            // The workflow's own earlier choice: trusted like a job's image and video models
+            // (not listed again), but it must be a text model of the table.
+            return Catalog::builtin()
+                .family_of(model)
+                .filter(|f| f.role == Role::Text)
+                .map(|f| studio_catalog::Choice {
+                    model: model.to_owned(),
+                    family: f.clone(),
+                })
+                .ok_or_else(|| {
+                    self.site(model).error(
+                        ErrorClass::UnsupportedModel,
+                        format!("{model} is not a text model the studio knows (models.toml)"),
+                        None,
+                    )
+                });
+        }
+        let d = self.discovered(task, false).await?;
+        self.pick(&d, Role::Text, None, Preference::Best)
+    }
+
     /// Appends what the key can use instead to an "unsupported model" error (a 404 for a model
     /// that was listed a moment ago: retired since).
     pub(crate) async fn explain_unsupported(&self, err: MediaError, role: Role) -> MediaError {
@@ -473,6 +502,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Image => "an image",
         Role::Video => "a video",
         Role::Local => "a local",
+        Role::Text => "a text",
     }
 }
 

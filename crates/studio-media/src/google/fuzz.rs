@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::classify::{http_error, CallSite};
 use super::images::decode_response;
 use super::omni;
+use super::text::decode_answer;
 use super::veo::{is_mp4, outcome, parse_operation};
 use crate::error::MediaError;
 
@@ -50,6 +51,11 @@ const KEYS: &[&str] = &[
     "model_output",
     "errors",
     "mime_type",
+    "text",
+    "usageMetadata",
+    "promptTokenCount",
+    "candidatesTokenCount",
+    "thoughtsTokenCount",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -91,7 +97,7 @@ fn site() -> CallSite {
 }
 
 fn names_the_call(e: &MediaError) {
-    if let MediaError::Provider { provider, .. } = e {
+    if let MediaError::Provider { provider, .. } | MediaError::TextStopped { provider, .. } = e {
         assert!(
             provider.contains("gemini") && provider.contains("fuzz-model"),
             "{e}"
@@ -116,6 +122,21 @@ proptest! {
         let body = serde_json::to_vec(&v).unwrap();
         if let Err(e) = decode_response(&site(), &body) {
             names_the_call(&e);
+        }
+    }
+
+    #[test]
+    fn text_answers_never_panic(v in json_value(), raw in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let req = crate::text::JsonRequest {
+            model: None,
+            prompt: "plan".into(),
+            schema: serde_json::json!({"type": "object"}),
+            max_output_tokens: Some(100),
+        };
+        for body in [serde_json::to_vec(&v).unwrap(), raw] {
+            if let Err(e) = decode_answer(&site(), &body, &req) {
+                names_the_call(&e);
+            }
         }
     }
 

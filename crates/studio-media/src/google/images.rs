@@ -5,55 +5,14 @@
 use std::path::Path;
 
 use base64::Engine;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::classify::{CallSite, FILTERED_FINISH_REASONS};
+use super::content;
 use super::{b64, read_image, GoogleProvider};
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::ImageRequest;
 use crate::task::TaskCtx;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GenerateContentResponse {
-    #[serde(default)]
-    candidates: Vec<Candidate>,
-    prompt_feedback: Option<PromptFeedback>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PromptFeedback {
-    block_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Candidate {
-    content: Option<Content>,
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Content {
-    #[serde(default)]
-    parts: Vec<Part>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Part {
-    inline_data: Option<InlineData>,
-    #[serde(default)]
-    thought: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InlineData {
-    data: String,
-}
 
 pub(super) async fn generate(
     p: &GoogleProvider,
@@ -97,22 +56,15 @@ pub(crate) fn decode_response(
     site: &CallSite,
     body: &[u8],
 ) -> Result<image::DynamicImage, MediaError> {
-    let resp: GenerateContentResponse = serde_json::from_slice(body).map_err(|e| {
-        site.error(
-            ErrorClass::Transient,
-            format!("malformed response: {e}"),
-            None,
-        )
-    })?;
-    if let Some(reason) = resp.prompt_feedback.and_then(|f| f.block_reason) {
+    let resp = content::parse(site, body)?;
+    if let Some((reason, _)) = resp.block() {
         return Err(site.error(
             ErrorClass::ContentPolicy,
             format!("prompt blocked: {reason}"),
             None,
         ));
     }
-    let candidate = resp.candidates.into_iter().next();
-    if let Some(reason) = candidate.as_ref().and_then(|c| c.finish_reason.as_deref()) {
+    if let Some(reason) = resp.finish_reason() {
         if FILTERED_FINISH_REASONS.contains(&reason) {
             return Err(site.error(
                 ErrorClass::ContentPolicy,
@@ -121,15 +73,10 @@ pub(crate) fn decode_response(
             ));
         }
     }
-    let data = candidate
-        .and_then(|c| c.content)
-        .and_then(|c| {
-            c.parts
-                .into_iter()
-                .filter(|p| !p.thought)
-                .filter_map(|p| p.inline_data)
-                .next_back()
-        })
+    let data = resp
+        .answer_parts()
+        .filter_map(|p| p.inline_data)
+        .next_back()
         .ok_or_else(|| site.error(ErrorClass::Transient, "no image returned".into(), None))?;
     let bytes = b64().decode(data.data.as_bytes()).map_err(|e| {
         site.error(

@@ -1,6 +1,6 @@
 //! The real providers: Nano Banana for character images, Veo (`predictLongRunning`) or Gemini
-//! Omni (Interactions) for clips, on the Gemini Developer API or Vertex AI, over HTTP with
-//! reqwest (rustls).
+//! Omni (Interactions) for clips, a Gemini text model for planning (JSON by schema), on the
+//! Gemini Developer API or Vertex AI, over HTTP with reqwest (rustls).
 //!
 //! No model is named here: the key's models are listed ([`discovery`]) and matched to the
 //! families of `studio-catalog`' table, whose route decides how a clip is asked for. The wire
@@ -12,6 +12,7 @@
 mod auth;
 mod classify;
 pub mod config;
+mod content;
 pub mod discovery;
 mod files;
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod fuzz;
 mod images;
 mod longrun;
 mod omni;
+mod text;
 mod veo;
 
 use std::future::Future;
@@ -32,6 +34,7 @@ pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::{ClipRequest, ImageRequest, MediaProvider, ModelPlan};
+use crate::text::{JsonAnswer, JsonRequest};
 use crate::task::TaskCtx;
 use auth::Auth;
 use classify::CallSite;
@@ -495,6 +498,24 @@ impl MediaProvider for GoogleProvider {
         match result {
             Err(e) if e.class() == ErrorClass::UnsupportedModel => {
                 Err(self.explain_unsupported(e, Role::Video).await)
+            }
+            other => other,
+        }
+    }
+
+    async fn text_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        Ok(self.text_choice(None, task).await?.model)
+    }
+
+    async fn generate_json(
+        &self,
+        req: &JsonRequest,
+        task: &TaskCtx,
+    ) -> Result<JsonAnswer, MediaError> {
+        let model = self.text_choice(req.model.as_deref(), task).await?.model;
+        match text::generate(self, &model, req, task).await {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Text).await)
             }
             other => other,
         }
