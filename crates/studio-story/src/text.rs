@@ -381,6 +381,73 @@ const STOP: &[&str] = &[
     "mrs",
     "ms",
     "dr",
+    // Nouns that open sentences and act (`Rain fell.`): never a character's name here.
+    "rain",
+    "snow",
+    "thunder",
+    "lightning",
+    "silence",
+    "darkness",
+    "light",
+    "wind",
+    "fog",
+    "mist",
+    "smoke",
+    "fire",
+    "footsteps",
+    "nobody",
+    "people",
+    "water",
+    "blood",
+    "tears",
+    "sunlight",
+    "moonlight",
+    "shadows",
+    "voices",
+    "time",
+    "hours",
+    "minutes",
+    "days",
+    "years",
+    "weeks",
+    "months",
+    "seconds",
+    "somewhere",
+    "everybody",
+    "upstairs",
+    "downstairs",
+    "dinner",
+    "breakfast",
+    "lunch",
+    "none",
+    "nature",
+    "death",
+    "life",
+    "love",
+    "hope",
+    "fear",
+    "memory",
+    "memories",
+    "sleep",
+    "music",
+    "laughter",
+    "pain",
+    "war",
+    "peace",
+    "dust",
+    "ice",
+    "heat",
+    "cold",
+    "frost",
+    "waves",
+    "birds",
+    "dogs",
+    "leaves",
+    "trees",
+    "bells",
+    "doors",
+    "engines",
+    "cars",
 ];
 
 /// Words that make the next capitalised word part of a name (`Dr. Hale`, `Captain Ahab`).
@@ -2218,14 +2285,11 @@ impl Analysis {
                 }
             }
         }
-        let initial_only = self.initial_only(toks);
-        // Per name: how often it acts, and whether it stands where places do every time
-        // (`in Paris`): computed once, not per mention.
+        // Per name: whether it stands where places do every time (`in Paris`): computed
+        // once, not per mention.
         let acting: Vec<bool> = self.groups.iter().map(|g| self.acts(&view, g)).collect();
-        let mut acting_count: HashMap<&str, usize> = HashMap::new();
         let mut always_place: HashMap<&str, bool> = HashMap::new();
-        for (g, acts) in self.groups.iter().zip(&acting) {
-            *acting_count.entry(&g.key).or_default() += usize::from(*acts);
+        for g in &self.groups {
             let here = self.at_place(&view, g);
             always_place
                 .entry(&g.key)
@@ -2238,9 +2302,6 @@ impl Analysis {
                 && (g.key.contains(' ')
                     || !self.lower_seen.contains(&g.key)
                     || by_key.contains_key(&g.key))
-                && (g.key.contains(' ')
-                    || !initial_only.contains(&g.key)
-                    || acting_count.get(g.key.as_str()).copied().unwrap_or(0) >= 2)
             {
                 let first = toks.get(g.a).map_or(0, |t| t.start);
                 add(
@@ -2633,22 +2694,6 @@ impl Analysis {
             people,
             elements,
         }
-    }
-
-    /// Names written only at the start of sentences (`Rain fell.`): not names unless they
-    /// act more than once or speak.
-    fn initial_only(&self, toks: &[Tok]) -> HashSet<String> {
-        let mut initial: HashSet<String> = HashSet::new();
-        let mut inner: HashSet<String> = HashSet::new();
-        for g in &self.groups {
-            let first = toks.get(g.a).is_some_and(|t| t.initial);
-            if first {
-                initial.insert(g.key.clone());
-            } else {
-                inner.insert(g.key.clone());
-            }
-        }
-        initial.difference(&inner).cloned().collect()
     }
 
     /// Whether this mention acts: outside speech, followed by a verb (`Mara climbs`, `Mara

@@ -1,9 +1,10 @@
 //! The offline planner on real stories: who speaks, where, which words each shot tells; and
 //! on odd inputs, that it never panics and still tells every sentence.
 
+use studio_core::Project;
 use studio_core::{CameraMove, ShotSize, Story, StoryFormat, MAX_STORY_CHARS};
 use studio_story::text::StoryText;
-use studio_story::{plan_offline, Plan, PlanRules};
+use studio_story::{check, plan_offline, Plan, PlanIssue, PlanRules};
 
 const PROSE: &str = include_str!("fixtures/lighthouse.txt");
 const SCRIPT: &str = include_str!("fixtures/lighthouse.fountain");
@@ -298,6 +299,14 @@ fn odd_inputs_plan_without_a_panic_and_tell_every_sentence() {
             let plan = plan_offline(&story, &PlanRules::default());
             assert!(plan.shots.len() <= 50);
             assert_tells_every_sentence(&story, &plan);
+            // The check holds, but for lines in a story that names no one to speak them.
+            let nobody = plan.characters.is_empty();
+            let project = plan.into_project(story.clone(), &Project::new("Lead"));
+            let issues: Vec<PlanIssue> = check(&project)
+                .into_iter()
+                .filter(|i| !(nobody && matches!(i, PlanIssue::LineMissing { .. })))
+                .collect();
+            assert!(issues.is_empty(), "{text:?}: {issues:?}");
             for rules in [
                 PlanRules {
                     durations: vec![],
