@@ -92,7 +92,7 @@ pub struct ModelReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleRoute {
-    /// `images`, `video` or `drafts`.
+    /// `images`, `video`, `drafts` or `text` (planning a story).
     pub role: String,
     pub model: String,
     /// `generateContent`, `predictLongRunning`, `interactions` or `local`.
@@ -113,21 +113,26 @@ fn route_name(route: studio_catalog::Route) -> String {
 }
 
 /// The per-role lines of a report: each model's route from the table, and its location from
-/// `provider` (None for the local providers).
+/// `provider` (None for the local providers). `text` is the planning model (the local
+/// providers plan in-process, offline).
 fn roles_of(
     provider: Option<&GoogleProvider>,
     best: &studio_media::ModelPlan,
     draft: &studio_media::ModelPlan,
+    text: &str,
 ) -> Vec<RoleRoute> {
     let catalog = Catalog::builtin();
     [
         ("images", best.image_model.as_str()),
         ("video", best.video.model.as_str()),
         ("drafts", draft.video.model.as_str()),
+        ("text", text),
     ]
     .into_iter()
     .map(|(role, model)| {
-        let located = provider.and_then(|p| p.location_of(model));
+        let located = provider
+            .filter(|_| !model.is_empty())
+            .and_then(|p| p.location_of(model));
         RoleRoute {
             role: role.to_owned(),
             model: model.to_owned(),
@@ -223,7 +228,7 @@ pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelRep
     let task = TaskCtx::detached();
     let Some(backend) = google_backend(kind) else {
         let plan = studio_media::ModelPlan::local(&kind.to_string())?;
-        let roles = roles_of(None, &plan, &plan);
+        let roles = roles_of(None, &plan, &plan, &plan.image_model);
         return Ok(report_of(kind, None, &[], None, plan.clone(), plan, roles));
     };
     let provider = google(settings, backend).await?;
@@ -232,7 +237,22 @@ pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelRep
     // with the reason on its line, not as a failure of the whole report.
     let best = provider.plan_models(Quality::High, &task).await?;
     let draft = provider.plan_models(Quality::Standard, &task).await?;
-    let roles = roles_of(Some(&provider), &best, &draft);
+    // No text model listed is no failure of the report: stories are then planned offline.
+    let text = provider
+        .text_choice(None, &task)
+        .await
+        .map(|c| c.model)
+        .unwrap_or_else(|e| {
+            tracing::info!(error = %e, "no text model: stories are planned offline");
+            String::new()
+        });
+    let mut roles = roles_of(Some(&provider), &best, &draft, &text);
+    if let Some(line) = roles
+        .iter_mut()
+        .find(|r| r.role == "text" && r.model.is_empty())
+    {
+        line.problem = Some("no text model is listed: stories are planned offline".into());
+    }
     Ok(report_of(
         kind,
         Some(listed.fetched_at as f64),

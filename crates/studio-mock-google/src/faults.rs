@@ -44,6 +44,12 @@ pub struct Faults {
     /// A Gemini file delivered by URI answers `PROCESSING` to this many state checks first
     /// (default 1).
     pub file_processing: Option<u32>,
+    /// Text models: the first answer for a story leaves its last sentence out of every shot
+    /// (a plan the faithfulness check refuses); the next answer for it is whole.
+    pub drop_sentence: bool,
+    /// Text models: `finish=REASON` ends the candidate with that `finishReason` (`MAX_TOKENS`
+    /// with the answer cut short; `SAFETY`, `RECITATION`, … with no content).
+    pub finish: Option<String>,
 }
 
 impl Faults {
@@ -83,11 +89,17 @@ impl Faults {
             "inline" => self.inline = true,
             "gcs-key" => self.gcs_key = true,
             "redirect" => self.redirect = true,
+            "drop-sentence" => self.drop_sentence = true,
             other => {
                 if let Some(n) = other.strip_prefix("fail=") {
                     self.fail_first = n.trim().parse().ok();
                 } else if let Some(n) = other.strip_prefix("file-processing=") {
                     self.file_processing = n.trim().parse().ok();
+                } else if let Some(r) = other.strip_prefix("finish=") {
+                    let r = r.trim();
+                    if !r.is_empty() && r.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+                        self.finish = Some(r.to_owned());
+                    }
                 } else if let Some(n) = other.strip_prefix("polls=") {
                     self.polls = n.trim().parse().ok();
                 } else if let Some(s) = other.strip_prefix("429=") {
@@ -132,5 +144,9 @@ mod tests {
         assert!(f.quota_day && f.free_tier && f.op_invalid && f.no_video);
         assert!(!f.throttle_once);
         assert!(!Faults::parse("[mock:429=soon]").throttle_once);
+        let f = Faults::parse("[mock:drop-sentence, finish=MAX_TOKENS]");
+        assert!(f.drop_sentence);
+        assert_eq!(f.finish.as_deref(), Some("MAX_TOKENS"));
+        assert_eq!(Faults::parse("[mock:finish=lower]").finish, None);
     }
 }

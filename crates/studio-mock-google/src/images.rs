@@ -11,11 +11,12 @@ use studio_core::AspectRatio;
 use studio_media::{Angle, ImageRequest, MediaProvider, TaskCtx};
 
 use crate::faults::Faults;
-use crate::routes::{common_faults, google_error, invalid, refuse_unknown, Note, Shared, Site};
+use crate::routes::{common_faults, google_error, invalid, refuse_unknown, Shared, Site};
 use crate::rules::{self, image_from};
 use crate::State;
 
-const TOP: &[&str] = &[
+/// The fields of a `generateContent` request (any model).
+pub(crate) const TOP: &[&str] = &[
     "contents",
     "generationConfig",
     "safetySettings",
@@ -24,7 +25,8 @@ const TOP: &[&str] = &[
     "toolConfig",
     "cachedContent",
 ];
-const GENERATION_CONFIG: &[&str] = &[
+/// The fields of its `generationConfig` (Google's GenerationConfig, any model).
+pub(crate) const GENERATION_CONFIG: &[&str] = &[
     "responseModalities",
     "imageConfig",
     "thinkingConfig",
@@ -36,6 +38,12 @@ const GENERATION_CONFIG: &[&str] = &[
     "seed",
     "stopSequences",
     "responseMimeType",
+    "responseSchema",
+    "responseJsonSchema",
+    "presencePenalty",
+    "frequencyPenalty",
+    "responseLogprobs",
+    "logprobs",
     "mediaResolution",
 ];
 /// Image tokens of one 1K image.
@@ -55,6 +63,7 @@ fn check(site: &Site, family: Option<&Family>, body: &Value) -> Result<Ask, Resp
     let (prompt, images) = check_contents(site, &body["contents"])?;
     let config = &body["generationConfig"];
     refuse_unknown(config, GENERATION_CONFIG, "generation_config")?;
+    crate::text::check_structured_output(config)?;
     let wants_image = wants_image(config)?;
     let image_config = &config["imageConfig"];
     let known: &[&str] = if site.is_gemini() {
@@ -82,7 +91,7 @@ fn check(site: &Site, family: Option<&Family>, body: &Value) -> Result<Ask, Resp
 }
 
 /// The prompt (the first text part) and the number of input images of `contents`.
-fn check_contents(site: &Site, contents: &Value) -> Result<(String, usize), Response> {
+pub(crate) fn check_contents(site: &Site, contents: &Value) -> Result<(String, usize), Response> {
     let contents = contents.as_array().cloned().unwrap_or_default();
     if contents.is_empty() {
         return Err(invalid(
@@ -234,18 +243,11 @@ fn answer(model: &str, candidate: Value, image: bool, thoughts: u32) -> Response
 
 pub(crate) async fn generate_content(
     state: &Shared,
-    note: &Note,
     site: &Site,
     model: &str,
     family: Option<&Family>,
     body: &Value,
 ) -> Response {
-    if let Some(p) = body["contents"][0]["parts"]
-        .as_array()
-        .and_then(|ps| ps.iter().find_map(|p| p["text"].as_str()))
-    {
-        note.prompt(p);
-    }
     let ask = match check(site, family, body) {
         Ok(a) => a,
         Err(r) => return r,

@@ -67,6 +67,14 @@
 //!   that carries `authorization`, `x-goog-api-key` or `x-goog-user-project`: a credential sent
 //!   past the redirect fails the download and shows in the stats.
 //!
+//! Text models (`crate::text`): `generateContent` with structured output checked as Google
+//! checks it (`responseSchema` xor `responseJsonSchema`, a schema only with `responseMimeType:
+//! application/json`, the supported JSON Schema keywords), answered with a real plan of the
+//! story in the prompt (the offline planner's, in the plan contract's JSON), with thought parts
+//! and `usageMetadata`. Faults: `drop-sentence` (the first answer for a story misses its last
+//! sentence), `finish=REASON` (e.g. `MAX_TOKENS`, `SAFETY`, `RECITATION`), `safety` (a blocked
+//! prompt), and the shared ones. [`Stats::text_requests`] keeps what each call asked.
+//!
 //! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
 //! 403; a wrong bearer token a 401.
 
@@ -79,6 +87,7 @@ mod images;
 mod interactions;
 mod routes;
 mod rules;
+mod text;
 mod veo;
 
 use std::collections::{HashMap, HashSet};
@@ -132,6 +141,20 @@ pub struct Stats {
     /// Every request the signed-URL host got (see the `redirect` fault), in order.
     #[serde(default)]
     pub signed_downloads: Vec<SignedDownload>,
+    /// Every accepted `generateContent` call of a text model, in order.
+    #[serde(default)]
+    pub text_requests: Vec<TextRequest>,
+}
+
+/// A text model's `generateContent` call the mock accepted: what it was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextRequest {
+    pub model: String,
+    /// The first text part.
+    pub prompt: String,
+    /// The request's `generationConfig` as sent (`responseMimeType`, `responseJsonSchema`, …).
+    pub generation_config: serde_json::Value,
 }
 
 /// A request to the signed-URL host: what a redirected download carried there.
@@ -194,12 +217,20 @@ pub struct MockOptions {
 }
 
 impl MockOptions {
-    /// The Gemini API's models of late 2026: Nano Banana, Gemini Omni (listed with
-    /// `generateContent` only; video is through Interactions), a text and an embedding model.
-    /// No Veo.
+    /// The Gemini API's models of late 2026: text models (Flash, Flash-Lite, listed with the
+    /// methods Google lists for them), Nano Banana, Gemini Omni (listed with `generateContent`
+    /// only; video is through Interactions) and an embedding model. No Veo.
     pub fn default_gemini_models() -> Vec<MockModel> {
+        const TEXT: &[&str] = &[
+            "generateContent",
+            "countTokens",
+            "createCachedContent",
+            "batchGenerateContent",
+        ];
         vec![
-            MockModel::new("gemini-3.5-flash", &["generateContent", "countTokens"]),
+            MockModel::new("gemini-3.5-flash", TEXT),
+            MockModel::new("gemini-3.8-flash", TEXT),
+            MockModel::new("gemini-3.5-flash-lite", TEXT),
             MockModel::new("gemini-3.1-flash-image", &["generateContent"]),
             MockModel::new("gemini-3-pro-image", &["generateContent"]),
             MockModel::new("gemini-nano-banana-2.1", &["generateContent"]),
@@ -209,7 +240,8 @@ impl MockOptions {
         ]
     }
 
-    /// Vertex's publisher models of late 2026: Veo 3.1, Gemini Omni and Nano Banana.
+    /// Vertex's publisher models of late 2026: Veo 3.1, Gemini Omni, Nano Banana and Gemini
+    /// 3.8 Flash (text).
     pub fn default_vertex_models() -> Vec<String> {
         [
             "veo-3.1-generate-001",
@@ -218,6 +250,7 @@ impl MockOptions {
             "gemini-omni-1.2-flash",
             "gemini-3.1-flash-image",
             "gemini-3-pro-image",
+            "gemini-3.8-flash",
         ]
         .map(str::to_owned)
         .to_vec()
@@ -261,6 +294,8 @@ pub(crate) struct State {
     failed_once: Mutex<HashSet<String>>,
     /// Videos (Gemini file ids, `gs://` URIs) whose download redirects (`redirect`).
     redirected: Mutex<HashSet<String>>,
+    /// Answers given per story (text models), for `drop-sentence`.
+    text_answers: Mutex<HashMap<String, u32>>,
     /// Signed URLs handed out: their token, and the video each one reads.
     signed: Mutex<HashMap<String, String>>,
     /// `http://127.0.0.1:PORT` of the signed-URL host.
@@ -298,6 +333,7 @@ impl MockGoogle {
             failed_once: Mutex::default(),
             redirected: Mutex::default(),
             signed: Mutex::default(),
+            text_answers: Mutex::default(),
             signed_origin: format!("http://{signed_addr}"),
             work: tempfile::tempdir()?,
             offline: studio_media::offline::OfflineProvider::new(studio_media::Ffmpeg::from_env()),

@@ -7,7 +7,7 @@ use axum::extract::{Path, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use studio_catalog::Route;
+use studio_catalog::{Role, Route};
 
 use super::listing::gemini_entry;
 use super::{check_gemini_key, check_vertex_auth, invalid, origin, parse_body, Note, Shared, Site};
@@ -70,9 +70,21 @@ async fn dispatch(
         Ok(v) => v,
         Err(r) => return r,
     };
+    if action == "generateContent" {
+        // The request log names a call by its first text part, whichever model it asks.
+        if let Some(p) = body["contents"][0]["parts"]
+            .as_array()
+            .and_then(|ps| ps.iter().find_map(|p| p["text"].as_str()))
+        {
+            note.prompt(p);
+        }
+    }
     match (action, family) {
+        ("generateContent", Some(family)) if family.role == Role::Text => {
+            crate::text::generate_content(state, &site, model, &body).await
+        }
         ("generateContent", family) => {
-            crate::images::generate_content(state, note, &site, model, family, &body).await
+            crate::images::generate_content(state, &site, model, family, &body).await
         }
         ("predictLongRunning", Some(family)) => {
             crate::veo::predict(state, note, &site, model, family, &origin(headers), &body).await

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
-use studio_mock_google::{MockGoogle, MockModel, MockOptions, ACCESS_TOKEN};
+use studio_mock_google::{MockGoogle, MockModel, MockOptions, ACCESS_TOKEN, USER_ACCESS_TOKEN};
 
 pub const KEY: &str = "strict-test-key";
 pub const VERTEX: &str = "/v1/projects/p1/locations/us-central1/publishers/google/models";
@@ -109,6 +109,24 @@ impl Mock {
 
     pub async fn vertex_post(&self, path: &str, body: &Value) -> Answer {
         let req = self.http.post(self.url(path)).bearer_auth(ACCESS_TOKEN);
+        self.send(req.json(body)).await
+    }
+
+    /// A Vertex POST with user credentials' token, with `quota_project` as
+    /// `x-goog-user-project` when given.
+    pub async fn vertex_user_post(
+        &self,
+        path: &str,
+        body: &Value,
+        quota_project: Option<&str>,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(USER_ACCESS_TOKEN);
+        if let Some(p) = quota_project {
+            req = req.header("x-goog-user-project", p);
+        }
         self.send(req.json(body)).await
     }
 }

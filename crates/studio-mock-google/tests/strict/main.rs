@@ -3,12 +3,13 @@
 //! `Retry-After`), failing operations, Interactions, and a request log tests can read.
 //!
 //! One test binary (its tests run in parallel), a file per area: model listings and 404s,
-//! the rules of the model table, scripted faults and operations, Interactions, and Vertex's
-//! locations and credentials.
+//! the rules of the model table, scripted faults and operations, Interactions, text models'
+//! structured output, and Vertex's locations and credentials.
 
 mod common;
 mod faults;
 mod interactions;
 mod listing;
 mod rules;
+mod text;
 mod vertex;

@@ -63,29 +63,12 @@ async fn user_credentials_need_a_quota_project() {
         ]))
         .await;
     assert_eq!(token.body["access_token"], USER_ACCESS_TOKEN);
-    let path = m.url(&format!(
-        "{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent"
-    ));
+    let path = format!("{VERTEX_GLOBAL}/gemini-3.1-flash-image:generateContent");
     let body = image_body("a face", json!({"imageSize": "1K"}));
-    let refused = m
-        .send(
-            m.http
-                .post(&path)
-                .bearer_auth(USER_ACCESS_TOKEN)
-                .json(&body),
-        )
-        .await;
+    let refused = m.vertex_user_post(&path, &body, None).await;
     refused.error(403, "PERMISSION_DENIED");
     assert!(refused.message().contains("requires a quota project"));
-    let ok = m
-        .send(
-            m.http
-                .post(&path)
-                .bearer_auth(USER_ACCESS_TOKEN)
-                .header("x-goog-user-project", "p1")
-                .json(&body),
-        )
-        .await;
+    let ok = m.vertex_user_post(&path, &body, Some("p1")).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     // Service accounts need no header.
     let sa = m

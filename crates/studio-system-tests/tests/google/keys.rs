@@ -221,7 +221,8 @@ async fn doctor_checks_the_key_and_the_table() {
     assert_eq!(report["videoRoute"], "predictLongRunning");
     assert_eq!(report["native4k"], true);
     assert_eq!(report["referenceImages"], 3);
-    // Each role's route and location: Nano Banana at global, Veo in the region.
+    // Each role's route and location: Nano Banana at global, Veo in the region, the text
+    // model (planning) at global.
     let roles: Vec<(String, String, String)> = report["roles"]
         .as_array()
         .unwrap()
@@ -238,6 +239,7 @@ async fn doctor_checks_the_key_and_the_table() {
             owned("images", "generateContent", "global"),
             owned("video", "predictLongRunning", "us-central1"),
             owned("drafts", "predictLongRunning", "us-central1"),
+            owned("text", "generateContent", "global"),
         ],
         "{report}"
     );
