@@ -6,6 +6,7 @@ mod commands;
 mod files;
 mod media;
 mod state;
+mod story;
 mod window;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +71,12 @@ fn specta_builder() -> Builder<tauri::Wry> {
             commands::clear_cache,
             commands::clip_thumbnail,
             files::choose_files,
+            story::plan_story,
+            story::plan_estimate,
+            story::replan_story,
+            story::check_plan,
+            story::video_prompt,
+            story::open_story_file,
             window::menu::recent_projects,
             window::menu::open_recent,
             window::prefs::window_prefs,

@@ -1,17 +1,22 @@
-// The studio window: toolbar; the cast strip; the player over the storyboard, the scene
-// editor at the right; the jobs queue; the status bar. All work happens in Rust behind the
+// The studio window: toolbar; the cast strip, then locations and props; the story (a planned
+// project's) at the left, the player over the storyboard, the scene editor at the right; the
+// jobs queue; the status bar. All work happens in Rust behind the
 // generated `commands`; components only show the stores.
 import { onMount, Show } from "solid-js";
 import CastPanel from "./components/CastPanel";
 import CharacterLibrary from "./components/CharacterLibrary";
 import ConflictDialog from "./components/ConflictDialog";
+import ElementsPanel from "./components/ElementsPanel";
 import HelpDialog from "./components/HelpDialog";
 import JobsPanel from "./components/JobsPanel";
 import Player from "./components/Player";
 import ProjectBar from "./components/ProjectBar";
+import ReplanDialog from "./components/ReplanDialog";
 import SceneEditor, { ResizeHandle } from "./components/SceneEditor";
 import SettingsDialog from "./components/SettingsDialog";
 import StatusBar from "./components/StatusBar";
+import StoryDialog from "./components/StoryDialog";
+import StoryPanel from "./components/StoryPanel";
 import Storyboard from "./components/Storyboard";
 import Toolbar from "./components/Toolbar";
 import Welcome from "./components/Welcome";
@@ -26,7 +31,9 @@ function Layout() {
       <Show when={!storyboard.showWelcome()} fallback={<main class="layout welcome-layout"><Welcome /></main>}>
         <main class="layout">
           <CastPanel />
+          <ElementsPanel />
           <div class="workspace">
+            <StoryPanel />
             <div class="center" classList={{ "has-preview": player.request() !== null }}>
               <div class="player-area">
                 <Player />
@@ -49,6 +56,8 @@ function Layout() {
       <SettingsDialog />
       <HelpDialog />
       <ConflictDialog />
+      <StoryDialog />
+      <ReplanDialog />
     </>
   );
 }

@@ -125,6 +125,24 @@ export const commands = {
 	 *  grants what was picked, and returns it (empty when cancelled).
 	 */
 	chooseFiles: (choice: FileChoice, suggestedName: string | null) => typedError<string[], ApiError>(__TAURI_INVOKE("choose_files", { choice, suggestedName })),
+	/**
+	 *  Plans a story into a project (offline in place; with the text model as a durable job whose
+	 *  cost was shown first), checked against the story and matched to the library.
+	 */
+	planStory: (request: PlanStoryRequest) => typedError<PlanOutcome, ApiError>(__TAURI_INVOKE("plan_story", { request })),
+	/**  What planning `story` with `planner` would cost, before anything is paid. */
+	planEstimate: (story: Story, planner: PlannerChoice) => typedError<PlanEstimate, ApiError>(__TAURI_INVOKE("plan_estimate", { story, planner })),
+	/**  The edited `story` planned again for `project`: a proposal (and its changes), not applied. */
+	replanStory: (project: Project, story: Story) => typedError<ReplanOutcome, ApiError>(__TAURI_INVOKE("replan_story", { project, story })),
+	/**  Every way the project's shots are not faithful to its story. */
+	checkPlan: (project: Project) => __TAURI_INVOKE<PlanIssue[]>("check_plan", { project }),
+	/**  The exact prompt a render sends for the scene `scene_id`. */
+	videoPrompt: (project: Project, sceneId: string) => typedError<string, ApiError>(__TAURI_INVOKE("video_prompt", { project, sceneId })),
+	/**
+	 *  Shows the Open dialog for a story (plain text or Fountain) and reads the file picked, in
+	 *  Rust; None when the creator cancels.
+	 */
+	openStoryFile: () => typedError<StoryFile | null, ApiError>(__TAURI_INVOKE("open_story_file")),
 	/**  The recent projects, newest first, for the welcome screen. */
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
@@ -347,6 +365,8 @@ export type EndpointSource =
 export type ErrorCode = 
 /**  The project file or the edited project has problems (see `problems`). */
 "invalidProject" | 
+/**  The input cannot be used as given (an empty or oversized story); the message says why. */
+"invalidInput" | 
 /**  A file could not be read or written. */
 "io" | 
 /**  No such job. */
@@ -429,6 +449,9 @@ export type Health = {
 	/**  Problems with this machine that stop renders (e.g. ffmpeg missing), with the fix. */
 	warnings: string[],
 };
+
+/**  What an invented name is. */
+export type InventedKind = "character" | "location" | "prop";
 
 /**  What an iteration on a job started. */
 export type Iteration = {
@@ -529,8 +552,20 @@ export type LibraryCharacter = {
 	updatedAt: number,
 };
 
+/**  A character of the plan whose name a library character has. */
+export type LibraryMatch = {
+	/**  The plan's character id. */
+	characterId: string,
+	name: string,
+	libraryId: string,
+	/**  Whether the plan uses the library character (asked with `use_library`). */
+	used: boolean,
+};
+
 /**  What a menu item (or its accelerator) asks the window to do. */
-export type MenuAction = { kind: "new" } | { kind: "open" } | 
+export type MenuAction = { kind: "new" } | 
+/**  A new project planned from a story ("New from story"). */
+{ kind: "newFromStory" } | { kind: "open" } | 
 /**  A recent project, already granted: open it. */
 { kind: "openRecent"; path: string } | { kind: "save" } | { kind: "saveAs" } | { kind: "export" } | { kind: "close" } | { kind: "undo" } | { kind: "redo" } | { kind: "render" } | { kind: "preferences" } | { kind: "help" };
 
@@ -571,6 +606,81 @@ export type ModelReport = {
 	/**  Per role (images, video, drafts): the model, how it is called and where. */
 	roles: RoleRoute[],
 };
+
+/**  What planning a story would cost, before anything is paid. */
+export type PlanEstimate = {
+	/**  The planner `Auto` would use, and the model for a model planner. */
+	planner: PlannerChoice,
+	model?: string,
+	/**  Two asks at most (the second when the first plan fails the check): the most it costs. */
+	cost: Cost,
+};
+
+/**  One way a plan is not faithful to its story. */
+export type PlanIssue = 
+/**  A sentence of the story no shot's `source` covers. */
+{ kind: "uncovered"; span: SourceSpan; sentence: string } | 
+/**  Quoted speech that is not, word for word, in the dialogue of the shot covering it. */
+{ kind: "lineMissing"; span: SourceSpan; quote: string; 
+/**  The shot that covers the quote (None: no shot covers it). */
+shot: string | null } | 
+/**  The line is spoken, but by someone else than the text says. */
+{ kind: "wrongSpeaker"; span: SourceSpan; quote: string; shot: string; expected: string; found: string } | 
+/**  A character or element the text neither names nor clearly implies, not accepted yet. */
+{ kind: "invented"; id: string; name: string; what: InventedKind } | 
+/**  A shot whose words lie outside the story (or before the shot before it). */
+{ kind: "outOfOrder"; shot: string; span: SourceSpan };
+
+/**  A planned project, with what the check found and what the planner was. */
+export type PlanOutcome = {
+	project: Project,
+	/**  What the check found: shown with the sentence or line concerned, never fixed silently. */
+	issues: PlanIssue[],
+	/**  Ids of characters and elements the planner invented, for the creator to accept. */
+	invented: string[],
+	planner: PlannerUsed,
+	libraryMatches: LibraryMatch[],
+	/**  What the project file's own rules find in the planned project (as a save would). */
+	problems: FieldProblem[],
+	/**  What the planning cost (zero offline). */
+	cost: Cost,
+	/**  How long planning took, in milliseconds. */
+	millis: number,
+};
+
+/**  What `plan_story` is asked. */
+export type PlanStoryRequest = {
+	story: Story,
+	/**
+	 *  The project whose settings (quality, aspect ratio, budget) the plan keeps; None: a new
+	 *  project's.
+	 */
+	base: Project | null,
+	planner: PlannerChoice,
+	/**  Use the library's characters for the plan's characters of the same name. */
+	useLibrary: boolean,
+	/**
+	 *  The most the creator approved for the model's call (USD), from [`Studio::plan_estimate`];
+	 *  the model is not asked when its estimate is above it. None: the estimate itself.
+	 */
+	approvedUsd?: number | null,
+};
+
+/**  Which planner plans a story. */
+export type PlannerChoice = 
+/**  The text model when the studio has a Google key, else the offline planner. */
+"auto" | 
+/**  The deterministic offline planner: free, no network. */
+"offline" | 
+/**  The catalog's text model (needs a Google key; paid, estimated first). */
+"model";
+
+/**  The planner that made a plan. */
+export type PlannerUsed = { kind: "offline" } | { kind: "model"; model: string; 
+/**  The planning job's id (its spend is counted with the other jobs'). */
+jobId: string; 
+/**  How many times the model was asked (2: its first plan failed the check). */
+asks: number };
 
 /**
  *  Price of one model's output, in US dollars. Either may be left out of the settings file (a
@@ -657,6 +767,21 @@ export type RenderStarted = {
 	started: boolean,
 	webUiUrl: string | null,
 } & JobRecord;
+
+/**
+ *  A proposed re-plan: the project as it would be, and what changed, for the creator to see
+ *  before applying.
+ */
+export type Replan = {
+	project: Project,
+	changes: ShotChange[],
+};
+
+/**  A re-plan proposal and what the check finds in it. */
+export type ReplanOutcome = {
+	replan: Replan,
+	issues: PlanIssue[],
+};
 
 /**  How and where one role's model is called (`studio doctor`'s per-role lines). */
 export type RoleRoute = {
@@ -786,6 +911,19 @@ export type SegmentState = {
 
 export type SegmentStatus = "pending" | "running" | "done" | "failed";
 
+/**  What planning again does to one shot. */
+export type ShotChange = 
+/**  Kept as it is: its words did not change (its span moved with the text around it). */
+{ kind: "kept"; id: string } | 
+/**  Kept because the creator changed it by hand, though its words changed. */
+{ kind: "keptEdited"; id: string; wordsChanged: boolean } | 
+/**  Planned anew for changed words, replacing the shots listed. */
+{ kind: "replanned"; id: string; replaces: string[] } | 
+/**  New words, a new shot. */
+{ kind: "added"; id: string } | 
+/**  Its words are gone from the story. */
+{ kind: "removed"; id: string };
+
 /**  How much of the frame the subject fills, in the words of Google's Veo prompting guide. */
 export type ShotSize = "extreme-wide" | "wide" | "medium" | "close-up" | "extreme-close-up";
 
@@ -814,6 +952,15 @@ export type Story = {
 	 *  Left out when empty.
 	 */
 	accepted?: string[],
+};
+
+/**
+ *  A story file the creator picked: its name (for the window to show) and its text, read by
+ *  Rust. The path stays in Rust.
+ */
+export type StoryFile = {
+	name: string,
+	story: Story,
 };
 
 /**  How a story's text is written: prose (a story or a treatment) or a screenplay in Fountain. */
@@ -913,7 +1060,11 @@ export type UsageKind =
 /**  Generated images (character angles). */
 "image" | 
 /**  Seconds of generated video. */
-"videoSecond";
+"videoSecond" | 
+/**  Tokens a text model read (the prompt): planning a story from its words. */
+"textInputToken" | 
+/**  Tokens a text model wrote, its thinking included (Google bills thinking as output). */
+"textOutputToken";
 
 /**  One version of a job, for the versions list. */
 export type VersionView = {
@@ -940,11 +1091,11 @@ export type VersionView = {
  *  undo what another part saved since (the player's volume lost when the storyboard saved the
  *  selected scene).
  */
-export type WindowPrefChange = ({ editorWidth: number }) & { lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; volume?: never } | ({ playerHeight: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; volume?: never } | ({ lastView: WindowView }) & { editorWidth?: never; lastScene?: never; muted?: never; playerHeight?: never; volume?: never } | 
+export type WindowPrefChange = ({ editorWidth: number }) & { lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ playerHeight: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ lastView: WindowView }) & { editorWidth?: never; lastScene?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
 /**  The scene whose editor is open (null: none). */
-({ lastScene: string | null }) & { editorWidth?: never; lastView?: never; muted?: never; playerHeight?: never; volume?: never } | 
+({ lastScene: string | null }) & { editorWidth?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
 /**  0..=1; a value outside is clamped. */
-({ volume: number | null }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never } | ({ muted: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; playerHeight?: never; volume?: never };
+({ volume: number | null }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never } | ({ muted: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ storyOpen: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyWidth?: never; volume?: never } | ({ storyWidth: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; volume?: never };
 
 /**
  *  Window-only preferences, saved on change. The page receives them whole and changes them by
@@ -962,6 +1113,10 @@ export type WindowPrefs = {
 	/**  Player volume, 0..=1. */
 	volume: number | null,
 	muted: boolean,
+	/**  The story panel beside the storyboard is open (a project planned from a story shows it). */
+	storyOpen: boolean,
+	/**  Width of the story panel, in CSS pixels. */
+	storyWidth: number,
 };
 
 /**  The view the window showed last; the next start reopens it. */

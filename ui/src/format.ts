@@ -99,6 +99,11 @@ export function jobStateText(p: Progress): string {
   return `${p.stage.replace(/_/g, " ")} · ${p.percentage}%${p.paused ? " · paused" : ""}`;
 }
 
+/** An amount and what it could not price ("$0.004", "$0 (no price for m)"). */
+export function costText(cost: Cost): string {
+  return `${usd(cost.usd ?? 0)}${unpriced(cost)}`;
+}
+
 export function spentText(cost: Cost): string {
   return `Spent ${usd(cost.usd ?? 0)}${unpriced(cost)}`;
 }

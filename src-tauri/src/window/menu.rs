@@ -22,6 +22,8 @@ const RECENT_ITEM: &str = "recent:";
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum MenuAction {
     New,
+    /// A new project planned from a story ("New from story").
+    NewFromStory,
     Open,
     /// A recent project, already granted: open it.
     OpenRecent {
@@ -90,6 +92,11 @@ pub fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
     let recent = SubmenuBuilder::with_id(app, RECENT_MENU, "Open &Recent").build()?;
     let file = SubmenuBuilder::new(app, "&File")
         .item(&item("new", "&New Project", Some("CmdOrCtrl+N"))?)
+        .item(&item(
+            "new-from-story",
+            "New from S&tory…",
+            Some("CmdOrCtrl+Shift+N"),
+        )?)
         .item(&item("open", "&Open…", Some("CmdOrCtrl+O"))?)
         .item(&recent)
         .separator()
@@ -152,6 +159,7 @@ pub fn install_menu(app: &AppHandle) -> tauri::Result<()> {
         let id = event.id().as_ref();
         let action = match id {
             "new" => MenuAction::New,
+            "new-from-story" => MenuAction::NewFromStory,
             "open" => MenuAction::Open,
             "save" => MenuAction::Save,
             "save-as" => MenuAction::SaveAs,

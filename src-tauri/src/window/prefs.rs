@@ -36,6 +36,10 @@ pub struct WindowPrefs {
     /// Player volume, 0..=1.
     pub volume: f64,
     pub muted: bool,
+    /// The story panel beside the storyboard is open (a project planned from a story shows it).
+    pub story_open: bool,
+    /// Width of the story panel, in CSS pixels.
+    pub story_width: u32,
 }
 
 impl WindowPrefs {
@@ -75,6 +79,8 @@ impl Default for WindowPrefs {
             last_scene: None,
             volume: 1.0,
             muted: false,
+            story_open: true,
+            story_width: 360,
         }
     }
 }
@@ -96,6 +102,8 @@ pub enum WindowPrefChange {
     /// 0..=1; a value outside is clamped.
     Volume(f64),
     Muted(bool),
+    StoryOpen(bool),
+    StoryWidth(u32),
 }
 
 impl WindowPrefChange {

@@ -242,3 +242,25 @@ fn the_window_lock_admits_one_instance() {
     drop(first);
     assert!(InstanceLock::acquire(dir.path()).is_ok());
 }
+
+/// The story panel's place (open, width) is kept like the editor's width: an older file without
+/// it reads the defaults (open, 360 px), and a change of one keeps the other.
+#[test]
+fn the_story_panel_is_remembered_and_defaults_for_older_files() {
+    let old = WindowPrefs::from_stored(serde_json::json!({"editorWidth": 400}));
+    assert_eq!((old.story_open, old.story_width), (true, 360));
+    let dir = tempfile::tempdir().unwrap();
+    let store = WindowStore::new(dir.path().join("window.json"));
+    update_prefs(&store, &[WindowPrefChange::StoryWidth(420)]).unwrap();
+    let merged = update_prefs(&store, &[WindowPrefChange::StoryOpen(false)]).unwrap();
+    assert_eq!((merged.story_open, merged.story_width), (false, 420));
+    let sent: Vec<WindowPrefChange> =
+        serde_json::from_str(r#"[{"storyOpen": true}, {"storyWidth": 300}]"#).unwrap();
+    assert_eq!(
+        sent,
+        [
+            WindowPrefChange::StoryOpen(true),
+            WindowPrefChange::StoryWidth(300)
+        ]
+    );
+}

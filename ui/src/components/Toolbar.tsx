@@ -9,6 +9,9 @@ export default function Toolbar() {
     <header class="toolbar" role="toolbar" aria-label="Project">
       <strong class="brand">SmokeTech Studio</strong>
       <button id="new" onClick={() => void project.newProject()}>New</button>
+      <button id="new-from-story" title="A new project planned from a story, script or treatment (Ctrl+Shift+N)" onClick={() => studio.story.planning.open()}>
+        From story…
+      </button>
       <button id="open" onClick={() => void project.open()}>Open…</button>
       <button id="save" onClick={() => project.save()}>Save</button>
       <button id="save-as" onClick={() => void project.saveAs()}>Save As…</button>

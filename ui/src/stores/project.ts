@@ -3,8 +3,8 @@
 // editing its characters and scenes (`castEdits.ts`, `sceneEdits.ts`), reference images and
 // their thumbnails (`references.ts`), its file (Save, conflicts: `file.ts`; `autosave.ts`),
 // and leaving it for another (`opening.ts`). Components see one `state` and one set of actions.
-import { batch, mergeProps } from "solid-js";
-import type { Project } from "../bindings";
+import { batch, createSignal, mergeProps } from "solid-js";
+import { commands, type Project } from "../bindings";
 import { createAutosave } from "./project/autosave";
 import { createCastEdits } from "./project/castEdits";
 import { createChecks } from "./project/checks";
@@ -13,6 +13,7 @@ import { createConflictChoices, createProjectFile } from "./project/file";
 import { createLeaving, createOpening } from "./project/opening";
 import { createReferences } from "./project/references";
 import { createSceneEdits } from "./project/sceneEdits";
+import { createElementEdits, createShotEdits } from "./project/shotEdits";
 import type { StatusStore } from "./status";
 
 export { AUTOSAVE_MS } from "./project/autosave";
@@ -31,8 +32,12 @@ export function createProjectStore(status: StatusStore) {
   const autosave = createAutosave(doc, file);
   const references = createReferences(doc, path, status);
 
+  /** Counts the project's changes (edits, undo, another project shown): what follows it reads it. */
+  const [revision, setRevision] = createSignal(0);
+
   /** After an edit, or once a project is shown: check soon, and autosave a saved, edited project. */
   function changed() {
+    setRevision((r) => r + 1);
     checks.schedule();
     autosave.schedule();
   }
@@ -49,10 +54,23 @@ export function createProjectStore(status: StatusStore) {
 
   const leaving = createLeaving(doc, file, autosave.flush);
 
+  /**
+   * A new, never-saved project made from a plan, once this one may go: a new project with the
+   * plan applied as its first edit (Undo goes back to the empty project). False when the
+   * creator kept this one.
+   */
+  async function startFrom(planned: Project): Promise<boolean> {
+    if (!(await leaving.leave("Start a project from a story"))) return false;
+    load(await commands.newProject(), null);
+    doc.edit(planned);
+    return true;
+  }
+
   return {
     /** The project's state, read through from each store (read-only). */
     state: mergeProps(doc.state, file.state, checks.state, references.state),
     current: doc.current,
+    revision,
     changed,
     load,
     undo: doc.undo,
@@ -74,6 +92,11 @@ export function createProjectStore(status: StatusStore) {
     ...createOpening({ file, status, load, changed, leave: leaving.leave }),
     ...createCastEdits(doc, status),
     ...createSceneEdits(doc),
+    ...createShotEdits(doc),
+    ...createElementEdits(doc, status),
+    startFrom,
+    /** The whole project replaced by `next` (a re-plan applied): one undo step. */
+    replaceProject: (next: Project) => doc.edit(next),
     addReferences: references.addReferences,
     chooseReferences: references.chooseReferences,
     removeReference: references.removeReference,

@@ -13,7 +13,7 @@ import { createSceneStatus } from "./storyboard/sceneStatus";
 import { createBoardPrefs } from "./storyboard/prefs";
 import { createSelection } from "./storyboard/selection";
 
-export { EDITOR_MAX, EDITOR_MIN } from "./storyboard/prefs";
+export { EDITOR_MAX, EDITOR_MIN, STORY_MAX, STORY_MIN } from "./storyboard/prefs";
 export type { StoryboardState } from "./storyboard/board";
 
 export function createStoryboardStore(deps: { project: ProjectStore; jobs: JobsStore }) {

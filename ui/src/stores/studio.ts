@@ -10,6 +10,7 @@ import { createPlayerStore } from "./player";
 import { createProjectStore } from "./project";
 import { createSettingsStore } from "./settings";
 import { createStatusStore } from "./status";
+import { createStoryStore } from "./story";
 import { createStoryboardStore } from "./storyboard";
 import { createKeys } from "./studio/keys";
 import { createStartup } from "./studio/startup";
@@ -23,6 +24,7 @@ export function createStudio() {
   const library = createLibraryStore({ status, project });
   const settings = createSettingsStore(status);
   const storyboard = createStoryboardStore({ project, jobs });
+  const story = createStoryStore({ project, status, storyboard });
   // While the Characters view is open it is the window's last view.
   createEffect(on(() => library.state.open, (open) => storyboard.charactersShown(open), { defer: true }));
   const [helpOpen, setHelpOpen] = createSignal(false);
@@ -45,6 +47,8 @@ export function createStudio() {
       case "new":
         storyboard.dismissWelcome();
         return void project.newProject();
+      case "newFromStory":
+        return story.planning.open();
       case "open":
         return void project.open();
       case "openRecent":
@@ -74,7 +78,7 @@ export function createStudio() {
 
   const { start } = createStartup({ status, project, jobs, library, storyboard, listenKeys: keys.listen, onMenu });
 
-  return { status, player, project, jobs, library, settings, storyboard, start, render, close, onMenu, helpOpen, setHelpOpen };
+  return { status, player, project, jobs, library, settings, storyboard, story, start, render, close, onMenu, helpOpen, setHelpOpen };
 }
 
 export type Studio = ReturnType<typeof createStudio>;

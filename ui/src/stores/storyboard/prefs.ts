@@ -7,8 +7,12 @@ import type { Board } from "./board";
 
 export const EDITOR_MIN = 280;
 export const EDITOR_MAX = 720;
+export const STORY_MIN = 240;
+export const STORY_MAX = 640;
 
 const clampWidth = (w: number) => Math.round(Math.min(EDITOR_MAX, Math.max(EDITOR_MIN, Number.isFinite(w) && w > 0 ? w : 380)));
+
+const clampStory = (w: number) => Math.round(Math.min(STORY_MAX, Math.max(STORY_MIN, Number.isFinite(w) && w > 0 ? w : 360)));
 
 export function createBoardPrefs({ setState }: Board) {
   let prefsTimer: number | undefined;
@@ -17,7 +21,7 @@ export function createBoardPrefs({ setState }: Board) {
   async function loadPrefs() {
     try {
       const p = await commands.windowPrefs();
-      if (p) setState("prefs", { ...p, editorWidth: clampWidth(p.editorWidth) });
+      if (p) setState("prefs", { ...p, editorWidth: clampWidth(p.editorWidth), storyWidth: clampStory(p.storyWidth) });
     } catch {
       // No prefs yet (or no store): the defaults stand.
     }
@@ -40,5 +44,8 @@ export function createBoardPrefs({ setState }: Board) {
 
   const setEditorWidth = (w: number) => savePrefs({ editorWidth: clampWidth(w) });
 
-  return { loadPrefs, savePrefs, setEditorWidth };
+  const setStoryWidth = (w: number) => savePrefs({ storyWidth: clampStory(w) });
+  const setStoryOpen = (open: boolean) => savePrefs({ storyOpen: open });
+
+  return { loadPrefs, savePrefs, setEditorWidth, setStoryWidth, setStoryOpen };
 }
