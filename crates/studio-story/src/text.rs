@@ -3300,4 +3300,9 @@ impl Ids {
         self.used.insert(id.clone());
         id
     }
+
+    /// Marks `id` as used.
+    pub(crate) fn take(&mut self, id: &str) {
+        self.used.insert(id.to_owned());
+    }
 }
