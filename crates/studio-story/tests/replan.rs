@@ -73,7 +73,7 @@ fn an_edit_keeps_the_hand_edited_and_unchanged_shots_and_replans_only_the_change
     let ShotChange::Replanned { id, replaces } = replanned[0] else {
         unreachable!()
     };
-    assert_eq!(replaces, &[tom_id.clone()]);
+    assert_eq!(replaces, std::slice::from_ref(&tom_id));
     // The new shot's id collides with none: the next number.
     assert_eq!(id, &format!("shot-{}", n + 1));
     assert!(kinds.contains(&("edited", "shot-1")), "{kinds:?}");
