@@ -100,7 +100,7 @@ impl StudioActivities {
 }
 
 /// Turns a media error into the failure Temporal records, typed by class.
-fn to_activity_error(err: MediaError) -> ActivityError {
+pub(crate) fn to_activity_error(err: MediaError) -> ActivityError {
     let class = err.class();
     if matches!(err, MediaError::Cancelled) {
         return ActivityError::cancelled();
@@ -116,7 +116,7 @@ fn to_activity_error(err: MediaError) -> ActivityError {
 
 /// Runs `work` with a [`TaskCtx`] bridged to the activity: heartbeats carry progress and the
 /// provider checkpoint, and an activity cancellation cancels the task.
-async fn run_task<T, F, Fut>(
+pub(crate) async fn run_task<T, F, Fut>(
     ctx: &ActivityContext,
     every: Duration,
     fallback_resume: Option<serde_json::Value>,

@@ -15,6 +15,7 @@ pub mod heartbeat;
 pub mod messages;
 pub mod names;
 pub mod replay;
+pub mod story;
 pub mod tuning;
 pub mod versions;
 pub mod workflows;

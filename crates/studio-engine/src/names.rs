@@ -9,12 +9,18 @@ pub const TASK_QUEUE: &str = "video-generation";
 /// Workflow types.
 pub const VIDEO_WORKFLOW: &str = "ultraRealisticVideoWorkflow";
 pub const BATCH_WORKFLOW: &str = "batchCharacterGenerationWorkflow";
+/// Plans a story with the catalog's text model: asked once, and once more when its plan fails
+/// the faithfulness check.
+pub const STORY_PLAN_WORKFLOW: &str = "storyPlanWorkflow";
 
 /// Activity types.
 pub const GENERATE_CHARACTER_IMAGES: &str = "generateCharacterImages";
 pub const GENERATE_VIDEO_SEGMENT: &str = "generateVideoSegment";
 pub const STITCH_VIDEOS: &str = "stitchVideos";
 pub const ENHANCE_4K: &str = "enhance4K";
+/// One question to the text model about a story's plan (one paid call; its answer, parsed and
+/// checked, is what history records).
+pub const ASK_STORY_PLANNER: &str = "askStoryPlanner";
 /// Local activity: which of a render's artifacts identical earlier inputs already made.
 pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
 /// Local activity: the models a render uses (chosen from what the worker's key can use) and
@@ -42,6 +48,10 @@ pub const ENGINE_V2_PATCH: &str = "engine-v2";
 /// grew past it through signals before the limit existed replays them as it ran. Asked only when
 /// a signal would pass the limit, so only a job that reaches it carries the marker.
 pub const SCENE_LIMIT_PATCH: &str = "scene-limit-v1";
+
+/// Failure type of a planning job whose first question is estimated above what the creator
+/// approved: nothing was asked, nothing paid.
+pub const OVER_BUDGET_ERROR: &str = "OverBudgetError";
 
 /// Heartbeat detail fields: the provider's checkpoint (e.g. a Veo operation name) and how many
 /// attempts of the activity ended in a provider error.

@@ -204,6 +204,53 @@ impl Tuning {
     }
 }
 
+/// Timeouts and retries of a planning job (`storyPlanWorkflow`), and how long an answer may be.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StoryTuning {
+    /// One question to the text model. Retried only for retryable errors (a 429 after its
+    /// `RetryInfo` delay, a 5xx, a dropped connection): Google bills no failed call, and an
+    /// answer once returned is recorded and never asked again.
+    pub ask: ActivityTuning,
+    /// The most tokens an answer may take, thinking included (`maxOutputTokens`): what bounds
+    /// an answer's price, so the estimate can promise it.
+    pub max_output_tokens: u32,
+}
+
+impl Default for StoryTuning {
+    fn default() -> Self {
+        StoryTuning {
+            // A Flash model thinks and writes a 20,000-character story's plan in about a
+            // minute; a Pro model in a few.
+            ask: ActivityTuning {
+                start_to_close_ms: 10 * MIN,
+                schedule_to_close_ms: Some(30 * MIN),
+                heartbeat_ms: MIN,
+                retry: Retry {
+                    initial_ms: 5 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: Some(2 * MIN),
+                    max_attempts: 4,
+                },
+            },
+            // A plan of the most shots a project holds (50 shots of about 150 tokens, the cast
+            // and places) and the thinking before it fit with room to spare.
+            max_output_tokens: 32_768,
+        }
+    }
+}
+
+impl StoryTuning {
+    /// Short timeouts for tests: a crashed attempt is retried within seconds.
+    pub fn fast() -> Self {
+        let mut t = StoryTuning::default();
+        t.ask.heartbeat_ms = 3 * SEC;
+        t.ask.retry.initial_ms = 200;
+        t.ask.retry.max_interval_ms = Some(2 * SEC);
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,8 @@ use crate::client::Endpoint;
 use crate::config::{Limits, Machine, WorkerConfig};
 use crate::error::{EngineError, Result};
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
-use crate::workflows::{BatchWorkflow, VideoWorkflow};
+use crate::story::StoryActivities;
+use crate::workflows::{BatchWorkflow, StoryPlanWorkflow, VideoWorkflow};
 use studio_core::QueueRole;
 
 /// Everything a worker needs to start.
@@ -146,6 +147,8 @@ async fn build(
                 .map_err(worker_err)?
                 .register_workflow::<BatchWorkflow>()
                 .map_err(worker_err)?
+                .register_workflow::<StoryPlanWorkflow>()
+                .map_err(worker_err)?
                 .workflow_interceptor(metrics.job_interceptor());
         }
         // Every activity is registered on every queue: a job started by a client that does not
@@ -153,6 +156,7 @@ async fn build(
         let activities = StudioActivities::new(store.clone(), toolkit.clone(), metrics.clone());
         let options = options
             .register_activities(activities)
+            .register_activities(StoryActivities::new(toolkit.clone(), metrics.clone()))
             .tuner(tuner)
             .max_cached_workflows(limits.cached_workflows)
             // Heartbeats reach the server at least this often, so cancellation reaches activities

@@ -70,6 +70,21 @@ impl Studio {
         let status = client.status(id).await?;
         let prices = &self.settings.prices;
         let timeline = studio_engine::history::timeline(&client.history(id).await?);
+        // A planning job has no takes or versions: its spend is the text model's tokens.
+        if client.workflow_type(id).await? == studio_engine::names::STORY_PLAN_WORKFLOW {
+            let usage = client.job_usage(id).await?;
+            return Ok(JobDetail {
+                id: id.to_owned(),
+                status,
+                version: 1,
+                segments: Vec::new(),
+                versions: Vec::new(),
+                spent: price(prices, &usage),
+                usage,
+                timeline,
+                web_ui_url: self.web_ui_url(id),
+            });
+        }
         let (version, segments, usage, versions) = if status == JobStatus::Completed {
             let r = client.result(id).await?;
             let mut versions = Vec::new();
@@ -150,20 +165,11 @@ impl Studio {
         Ok(price(&self.settings.prices, &usage))
     }
 
-    /// What a job has generated (empty when it cannot be told).
+    /// What a job has generated, a render's or a planning job's (empty when it cannot be
+    /// told).
     async fn job_usage(&self, id: &str) -> Result<Vec<Usage>, ApiError> {
         let client = &self.session().await?.client;
-        Ok(match client.status(id).await {
-            Ok(JobStatus::Completed) => {
-                client.result(id).await.map(|r| r.usage).unwrap_or_default()
-            }
-            Ok(_) => client
-                .progress(id)
-                .await
-                .map(|p| p.usage)
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        })
+        Ok(client.job_usage(id).await.unwrap_or_default())
     }
 
     /// The studio's jobs (window and CLI renders), newest first, with their current status

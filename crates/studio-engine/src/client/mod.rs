@@ -10,6 +10,7 @@ mod endpoint;
 mod queue;
 mod read;
 mod render;
+mod story;
 
 use temporalio_client::errors::{
     WorkflowGetResultError, WorkflowInteractionError, WorkflowUpdateError,
@@ -25,6 +26,7 @@ pub(crate) use endpoint::namespace_ready;
 pub use endpoint::{key_bound_to, temporal_env, Endpoint};
 pub use queue::QueueStatus;
 pub use read::{JobSummary, QUEUED_CHECK_AFTER};
+pub use story::STORY_QUERY_WAIT;
 
 /// A Temporal client bound to the studio's task queue.
 #[derive(Clone)]

@@ -3,9 +3,11 @@
 
 pub mod batch;
 mod budget;
+pub mod story;
 pub mod video;
 
 pub use batch::BatchWorkflow;
+pub use story::StoryPlanWorkflow;
 pub use video::VideoWorkflow;
 
 use crate::messages::RawArgs;
