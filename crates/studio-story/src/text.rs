@@ -3306,3 +3306,195 @@ impl Ids {
         self.used.insert(id.to_owned());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> StoryText {
+        StoryText::read(&Story {
+            text: text.into(),
+            format: StoryFormat::Plain,
+            accepted: Vec::new(),
+        })
+    }
+
+    fn sentences(text: &str) -> Vec<String> {
+        let st = read(text);
+        st.sentences.iter().map(|s| st.slice(s.span)).collect()
+    }
+
+    /// (quote, speaker's name) for every quote.
+    fn said(text: &str) -> Vec<(String, Option<String>)> {
+        let st = read(text);
+        st.quotes
+            .iter()
+            .map(|q| {
+                let who = q
+                    .speaker
+                    .and_then(|p| st.people.get(p))
+                    .map(|p| p.name.clone());
+                (q.text.clone(), who)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sentences_end_at_stops_but_not_after_abbreviations_initials_or_lowercase() {
+        assert_eq!(
+            sentences("Mr. Hale met Dr. Ruiz at 3.15 p.m. today. J. R. Hale waved… Then left."),
+            [
+                "Mr. Hale met Dr. Ruiz at 3.15 p.m. today.",
+                "J. R. Hale waved…",
+                "Then left."
+            ]
+        );
+        // A quote closing after the stop belongs to its sentence; a lowercase word after
+        // `?"` goes on with it.
+        assert_eq!(
+            sentences("\"We go now.\" Tom nodded. \"Now?\" she asked. Wait... what? Yes!"),
+            [
+                "\"We go now.\"",
+                "Tom nodded.",
+                "\"Now?\" she asked.",
+                "Wait... what?",
+                "Yes!"
+            ]
+        );
+        // Offsets are chars: emoji and CJK count one each.
+        let st = read("🙂 Hi. 火星。次");
+        let spans: Vec<(u32, u32)> = st
+            .sentences
+            .iter()
+            .map(|s| (s.span.start, s.span.end))
+            .collect();
+        assert_eq!(spans, [(0, 5), (6, 9), (9, 10)]);
+        // Paragraphs: blank lines (with CRLF and spaces) split them; single breaks do not.
+        let st = read("One\r\ntwo.\r\n \r\nThree.");
+        assert_eq!(st.paragraphs.len(), 2);
+        assert_eq!(st.slice(st.sentences[0].span), "One\r\ntwo.");
+    }
+
+    #[test]
+    fn every_usual_attribution_finds_its_speaker() {
+        let text = "\"It's late,\" Mara said. Tom said, \"Not yet.\"\n\n\
+                    Tom: \"Go on.\"\n\n\
+                    \"Fine,\" said Mara. \"I will.\"\n\n\
+                    Mara turned away. “Goodbye,” she whispered.\n\n\
+                    Mara looked at Tom. \"Well?\" she asked.";
+        let got = said(text);
+        let want = [
+            ("It's late", Some("Mara")),
+            ("Not yet.", Some("Tom")),
+            ("Go on.", Some("Tom")),
+            ("Fine", Some("Mara")),
+            // A second passage with no tag: not checked (but planned as Mara's).
+            ("I will.", None),
+            ("Goodbye", Some("Mara")),
+            // Two people before `she`: ambiguous, so not checked.
+            ("Well?", None),
+        ];
+        let got: Vec<(&str, Option<&str>)> = got
+            .iter()
+            .map(|(q, w)| (q.as_str(), w.as_deref()))
+            .collect();
+        assert_eq!(got, want);
+        let st = read(text);
+        let likely: Vec<Option<&str>> = st
+            .quotes
+            .iter()
+            .map(|q| {
+                q.likely
+                    .and_then(|p| st.people.get(p))
+                    .map(|p| p.name.as_str())
+            })
+            .collect();
+        assert_eq!(likely[4], Some("Mara"));
+    }
+
+    #[test]
+    fn names_are_capitalised_words_that_act_or_speak_merged_across_mentions() {
+        let st = read(
+            "Rain fell on Harbour Street. Mara Voss ran to the boat. In Paris nobody waited. \
+             MARA laughed. Later, Mara said nothing. The Boat was gone. Voss sighed.",
+        );
+        let names: Vec<(&str, usize)> = st
+            .people
+            .iter()
+            .map(|p| (p.name.as_str(), p.mentions))
+            .collect();
+        assert_eq!(names, [("Mara Voss", 4)]);
+        // Fountain cues are speakers, named as prose would write them.
+        let st = StoryText::read(&Story {
+            text:
+                "INT. KITCHEN - DAY\n\nDR. HALE (V.O.)\nWho's there?\n\nMARA\n(quietly)\nOnly me.\n"
+                    .into(),
+            format: StoryFormat::Fountain,
+            accepted: vec![],
+        });
+        let names: Vec<&str> = st.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Dr. Hale", "Mara"]);
+        let kinds: Vec<SentenceKind> = st.sentences.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SentenceKind::Heading,
+                SentenceKind::Cue,
+                SentenceKind::Dialogue,
+                SentenceKind::Cue,
+                SentenceKind::Parenthetical,
+                SentenceKind::Dialogue
+            ]
+        );
+        assert_eq!(st.elements[0].name, "Kitchen");
+    }
+
+    #[test]
+    fn places_are_where_people_go_and_props_what_they_hold() {
+        let st = read(
+            "Mara walked into the old lighthouse. She lit the lantern. Tom waited at the Blue \
+             Anchor. The lighthouse was dark. She looked at the sea. Tom held the lantern.",
+        );
+        let things: Vec<(ElementKind, &str)> = st
+            .elements
+            .iter()
+            .map(|e| (e.kind, e.name.as_str()))
+            .collect();
+        assert_eq!(
+            things,
+            [
+                (ElementKind::Location, "Old lighthouse"),
+                (ElementKind::Location, "Blue Anchor"),
+                (ElementKind::Prop, "Lantern"),
+            ]
+        );
+        let places: Vec<Option<usize>> = st.sentences.iter().map(|s| s.place).collect();
+        assert_eq!(
+            places,
+            [Some(0), Some(0), Some(1), Some(1), Some(1), Some(1)]
+        );
+    }
+
+    #[test]
+    fn speech_tags_are_not_what_a_shot_shows() {
+        assert_eq!(without_speech_tags(", Mara said."), "");
+        assert_eq!(without_speech_tags("said Old Jonah."), "");
+        assert_eq!(without_speech_tags("she whispered softly."), "");
+        assert_eq!(without_speech_tags("Jonah:"), "");
+        assert_eq!(
+            without_speech_tags("Mara said, and she lifted the lantern high."),
+            "She lifted the lantern high."
+        );
+        assert_eq!(
+            without_speech_tags("Mara climbed the stairs."),
+            "Mara climbed the stairs."
+        );
+    }
+
+    #[test]
+    fn lines_compare_without_quote_marks_or_spacing() {
+        assert_eq!(normalise_line("  “It’s\n late”  "), "It's late");
+        assert_eq!(slug("Dr. Hale-Smith"), "dr-hale-smith");
+        assert_eq!(slug("Zoë 火"), "zoë-火");
+    }
+}
