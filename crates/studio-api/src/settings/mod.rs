@@ -272,6 +272,18 @@ impl Settings {
         studio_media::google::discovery::cached_plan(&self.google, backend, quality)
     }
 
+    /// The text model planning jobs of these settings would ask, from the last listing cached
+    /// in the data dir (None for the offline and bench providers, which have none, and until
+    /// the key's models were listed).
+    pub(crate) fn text_model(&self) -> Option<studio_catalog::Choice> {
+        let backend = match self.provider() {
+            ProviderKind::Offline | ProviderKind::Bench => return None,
+            ProviderKind::Gemini => studio_media::google::Backend::Gemini,
+            ProviderKind::Vertex => studio_media::google::Backend::Vertex,
+        };
+        studio_media::google::discovery::cached_text_choice(&self.google, backend)
+    }
+
     /// The input of a render of `request` with these settings' tuning and queues.
     pub(crate) fn render_input(&self, request: studio_core::VideoRequest) -> RenderInput {
         RenderInput {

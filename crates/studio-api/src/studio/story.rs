@@ -352,25 +352,103 @@ pub fn story_format_of(path: &Path) -> StoryFormat {
 }
 
 impl Studio {
-    /// Plans with the catalog's text model as a durable job. (The engine's planning workflow
-    /// lands with the text model; until then the model planner is refused by name.)
+    /// Plans with the catalog's text model as a durable job (`storyPlanWorkflow`): recorded in
+    /// the studio's jobs before it starts (so its spend is listed with the renders'), bounded
+    /// by what the creator approved, waited for, and read back as a plan with its gaps.
     async fn plan_with_model(
         &self,
         req: &PlanStoryRequest,
         rules: &PlanRules,
     ) -> Result<(studio_story::Plan, PlannerUsed, Cost), ApiError> {
-        let _ = (req, rules);
-        Err(ApiError::new(
-            ErrorCode::Rejected,
-            "the text-model planner is not available yet; choose the offline planner",
-        ))
+        let approved = match req.approved_usd {
+            Some(usd) => usd,
+            None => self.model_plan_estimate(&req.story)?.cost.usd,
+        };
+        let budget = studio_core::Usd::from_dollars(approved).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("{approved} is not an amount of US dollars to approve"),
+            )
+        })?;
+        let session = self.session().await?;
+        let name = story_name(&req.story);
+        let id = crate::session::job_id(&format!("plan {name}"));
+        let record = JobRecord {
+            id: id.clone(),
+            name: format!("Plan: {name}"),
+            project_path: None,
+            started_at: now_secs(),
+        };
+        let recorded_now = self.jobs.add_if_new(record)?;
+        let input = studio_engine::story::StoryPlanInput {
+            story: req.story.clone(),
+            rules: rules.clone(),
+            model: self.settings.text_model().map(|c| c.model),
+            budget: Some(budget),
+            tuning: None,
+        };
+        if let Err(e) = session.client.start_story_plan(&id, input).await {
+            if recorded_now {
+                self.jobs.remove(&id)?;
+            }
+            return Err(e.into());
+        }
+        let done = session.client.story_plan_result(&id).await?;
+        let cost = price(&self.settings.prices, &done.usage);
+        let Some(plan) = done.plan else {
+            return Err(ApiError::new(
+                ErrorCode::JobFailed,
+                format!(
+                    "the text model made no plan: {} (job {id}; spent ${:.4})",
+                    done.problem.as_deref().unwrap_or("no answer"),
+                    cost.usd
+                ),
+            ));
+        };
+        let planner = PlannerUsed::Model {
+            model: done.model.unwrap_or_default(),
+            job_id: id,
+            asks: done.asks,
+        };
+        Ok((plan, planner, cost))
     }
 
+    /// What planning `story` with the settings' text model costs at most: two questions (the
+    /// second, with the first plan's issues, only when that plan fails the check).
     fn model_plan_estimate(&self, story: &Story) -> Result<PlanEstimate, ApiError> {
-        let _ = story;
-        Err(ApiError::new(
-            ErrorCode::Rejected,
-            "the text-model planner is not available yet; choose the offline planner",
-        ))
+        let choice = self.settings.text_model().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::UnsupportedModel,
+                "the key's models have not been listed yet, so the text model and its price \
+                 are unknown: run `studio doctor` (or open Settings → Google), or choose the \
+                 offline planner",
+            )
+        })?;
+        let rules = self.plan_rules(&Studio::new_project());
+        let max_tokens = studio_engine::tuning::StoryTuning::default().max_output_tokens;
+        let one = studio_engine::story::estimate_ask(story, &rules, &[], &choice.model, max_tokens)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::UnsupportedModel,
+                    format!(
+                        "models.toml has no price for the text model {}",
+                        choice.model
+                    ),
+                )
+            })?;
+        Ok(PlanEstimate {
+            planner: PlannerChoice::Model,
+            model: Some(choice.model),
+            cost: Cost {
+                usd: one.usd * 2.0,
+                ..Cost::default()
+            },
+        })
     }
+}
+
+/// A planning job's name: the story's first words.
+fn story_name(story: &Story) -> String {
+    let words: Vec<&str> = story.text.split_whitespace().take(6).collect();
+    words.join(" ")
 }
