@@ -523,7 +523,11 @@ mod tests {
         let fam = |m: &str| c.family_of(m).map(|f| (f.id.as_str(), f.role));
         // Every image and Omni pattern, filled as Google fills them (a version, a preview
         // suffix), stays in its own family: the first match wins and text comes last.
-        for f in c.families.iter().filter(|f| matches!(f.role, Role::Image | Role::Video)) {
+        for f in c
+            .families
+            .iter()
+            .filter(|f| matches!(f.role, Role::Image | Role::Video))
+        {
             for pattern in &f.patterns {
                 for fill in ["9.9", "9.9-flash", "9.9-preview"] {
                     let id = pattern.replace('*', fill);
@@ -534,7 +538,13 @@ mod tests {
         }
         // Speech, live and audio models built on Flash are no planners: they end otherwise.
         let flash = member("text-flash", &["9.9"]);
-        for suffix in ["-preview-tts", "-tts", "-live-001", "-native-audio-dialog", "-image"] {
+        for suffix in [
+            "-preview-tts",
+            "-tts",
+            "-live-001",
+            "-native-audio-dialog",
+            "-image",
+        ] {
             let id = format!("{flash}{suffix}");
             assert!(
                 fam(&id).is_none_or(|(_, role)| role != Role::Text),
@@ -542,7 +552,11 @@ mod tests {
             );
         }
         // The three text families, told apart, each priced per token and served at global.
-        for (family, fill) in [("text-flash", "9.9"), ("text-flash-lite", "9.9"), ("text-pro", "9")] {
+        for (family, fill) in [
+            ("text-flash", "9.9"),
+            ("text-flash-lite", "9.9"),
+            ("text-pro", "9"),
+        ] {
             let id = member(family, &[fill]);
             let f = c.family_of(&id).unwrap();
             assert_eq!(f.id, family, "{id}");
@@ -551,8 +565,15 @@ mod tests {
             assert_eq!(f.vertex_location, Some(VertexLocation::Global));
         }
         // A text family without token prices is refused.
-        let bad = BUILTIN.replacen("price_per_million_tokens = { input = 0.75, output = 3.75 }\n", "", 1);
+        let bad = BUILTIN.replacen(
+            "price_per_million_tokens = { input = 0.75, output = 3.75 }\n",
+            "",
+            1,
+        );
         let err = Catalog::parse(&bad).unwrap_err().to_string();
-        assert!(err.contains("text-flash") && err.contains("price_per_million_tokens"), "{err}");
+        assert!(
+            err.contains("text-flash") && err.contains("price_per_million_tokens"),
+            "{err}"
+        );
     }
 }

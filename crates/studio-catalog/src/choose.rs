@@ -324,9 +324,22 @@ mod tests {
     #[test]
     fn the_text_model_is_discovered_from_the_listing() {
         let c = Catalog::builtin();
-        let (flash_new, flash_old) = (member("text-flash", &["9.8"]), member("text-flash", &["9.5"]));
-        let (lite, pro) = (member("text-flash-lite", &["9.9"]), member("text-pro", &["9"]));
-        let alias = c.family("text-flash").unwrap().patterns.iter().find(|p| !p.contains('*')).unwrap().clone();
+        let (flash_new, flash_old) = (
+            member("text-flash", &["9.8"]),
+            member("text-flash", &["9.5"]),
+        );
+        let (lite, pro) = (
+            member("text-flash-lite", &["9.9"]),
+            member("text-pro", &["9"]),
+        );
+        let alias = c
+            .family("text-flash")
+            .unwrap()
+            .patterns
+            .iter()
+            .find(|p| !p.contains('*'))
+            .unwrap()
+            .clone();
         let image = member("nano-banana-flash", &["9.9"]);
         let text_methods: &[&str] = &["generateContent", "countTokens"];
         let list = listed(&[
@@ -339,7 +352,9 @@ mod tests {
             ("text-embedding-x", &["embedContent"]),
         ]);
         for backend in [Backend::Gemini, Backend::Vertex] {
-            let chosen = c.choose(&list, backend, Role::Text, Preference::Best).unwrap();
+            let chosen = c
+                .choose(&list, backend, Role::Text, Preference::Best)
+                .unwrap();
             assert_eq!(chosen.model, flash_new, "{backend:?}");
             assert_eq!(chosen.family.role, Role::Text);
             let alts = c.alternatives(&list, backend, Role::Text);
@@ -349,17 +364,21 @@ mod tests {
         }
         // The image choice is not disturbed by text models.
         assert_eq!(
-            c.choose(&list, Backend::Gemini, Role::Image, Preference::Best).map(|ch| ch.model),
+            c.choose(&list, Backend::Gemini, Role::Image, Preference::Best)
+                .map(|ch| ch.model),
             Some(image.clone())
         );
         // Only the alias: it is chosen. A listed model without generateContent is not.
         let only_alias = listed(&[(&alias, text_methods), (&flash_new, &["embedContent"])]);
         assert_eq!(
-            c.choose(&only_alias, Backend::Gemini, Role::Text, Preference::Best).map(|ch| ch.model),
+            c.choose(&only_alias, Backend::Gemini, Role::Text, Preference::Best)
+                .map(|ch| ch.model),
             Some(alias)
         );
         // No text model listed: none, whatever else is.
         let none = listed(&[(&image, &["generateContent"])]);
-        assert!(c.choose(&none, Backend::Gemini, Role::Text, Preference::Best).is_none());
+        assert!(c
+            .choose(&none, Backend::Gemini, Role::Text, Preference::Best)
+            .is_none());
     }
 }

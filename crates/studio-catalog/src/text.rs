@@ -89,9 +89,9 @@ impl Catalog {
         match usage.kind {
             UsageKind::Image => self.unit_price(&usage.model, false, tier),
             UsageKind::VideoSecond => self.unit_price(&usage.model, true, tier),
-            UsageKind::TextInputToken | UsageKind::TextOutputToken => self
-                .token_prices(&usage.model)?
-                .per_token(usage.kind),
+            UsageKind::TextInputToken | UsageKind::TextOutputToken => {
+                self.token_prices(&usage.model)?.per_token(usage.kind)
+            }
         }
     }
 
@@ -144,7 +144,10 @@ mod tests {
         let prices = f.price_per_million_tokens.unwrap();
         let usage = text_usage(&flash, 10_000, 3_000);
         assert_eq!(usage.len(), 2);
-        let usd: f64 = usage.iter().map(|u| c.usage_price(u).unwrap() * f64::from(u.quantity)).sum();
+        let usd: f64 = usage
+            .iter()
+            .map(|u| c.usage_price(u).unwrap() * f64::from(u.quantity))
+            .sum();
         let expected = 10_000.0 * prices.input / 1e6 + 3_000.0 * prices.output / 1e6;
         assert!((usd - expected).abs() < 1e-12, "{usd} vs {expected}");
         // Priced through the creator's table like images and clips.
@@ -168,15 +171,21 @@ mod tests {
         let c = Catalog::builtin();
         let flash = member("text-flash", &["9.9"]);
         let f = c.family_of(&flash).unwrap();
-        let (prices, thinking) = (f.price_per_million_tokens.unwrap(), f.thinking_tokens.unwrap());
+        let (prices, thinking) = (
+            f.price_per_million_tokens.unwrap(),
+            f.thinking_tokens.unwrap(),
+        );
         assert!(thinking > 0, "the default thinking level thinks");
         let e = c.text_estimate(&flash, 20_000, 4_000).unwrap();
         assert_eq!(e.input_tokens, 5_000);
         assert_eq!(e.output_tokens, 4_000 + thinking);
-        let expected = 5_000.0 * prices.input / 1e6 + f64::from(4_000 + thinking) * prices.output / 1e6;
+        let expected =
+            5_000.0 * prices.input / 1e6 + f64::from(4_000 + thinking) * prices.output / 1e6;
         assert!((e.usd - expected).abs() < 1e-12);
         assert_eq!(e.usage(), text_usage(&flash, 5_000, 4_000 + thinking));
-        assert!(c.text_estimate(&member("veo", &["9.9-generate-001"]), 10, 10).is_none());
+        assert!(c
+            .text_estimate(&member("veo", &["9.9-generate-001"]), 10, 10)
+            .is_none());
         assert!(c.text_estimate("mystery", 10, 10).is_none());
     }
 }

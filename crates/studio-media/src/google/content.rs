@@ -107,7 +107,10 @@ impl GenerateContentResponse {
     /// Why the prompt was refused before anything was generated, if it was.
     pub fn block(&self) -> Option<(&str, Option<&str>)> {
         let f = self.prompt_feedback.as_ref()?;
-        Some((f.block_reason.as_deref()?, f.block_reason_message.as_deref()))
+        Some((
+            f.block_reason.as_deref()?,
+            f.block_reason_message.as_deref(),
+        ))
     }
 
     /// The first candidate's finish reason.
