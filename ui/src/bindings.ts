@@ -785,7 +785,7 @@ export type ReplanOutcome = {
 
 /**  How and where one role's model is called (`studio doctor`'s per-role lines). */
 export type RoleRoute = {
-	/**  `images`, `video` or `drafts`. */
+	/**  `images`, `video`, `drafts` or `text` (planning a story). */
 	role: string,
 	model: string,
 	/**  `generateContent`, `predictLongRunning`, `interactions` or `local`. */
