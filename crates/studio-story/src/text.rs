@@ -2335,8 +2335,8 @@ impl Analysis {
                 })
                 .map(|(j, _)| j)
                 .collect();
-            if let [owner] = owners.as_slice() {
-                merged[i] = Some(*owner);
+            if let ([owner], Some(m)) = (owners.as_slice(), merged.get_mut(i)) {
+                *m = Some(*owner);
             }
         }
         for (i, m) in merged.iter().enumerate() {
