@@ -107,6 +107,23 @@ pub struct VideoResult {
     /// The angles of each `cast` member of the request, in its order (absent for one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cast_images: Vec<CharacterImages>,
+    /// The images made for the request's elements that came with none (generated, or reused
+    /// from the cache or an earlier version), in the request's order; absent when there are
+    /// none, as in every result made before elements existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub element_images: Vec<ElementImages>,
+}
+
+/// The images a render made for one element (a location or a prop) that had no reference
+/// images: a location's establishing wide and reverse, a prop's product view and detail, as
+/// artifact URIs. They are the element's references in every shot that names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ElementImages {
+    /// The element's id in the request.
+    pub id: String,
+    pub images: Vec<String>,
 }
 
 impl VideoResult {

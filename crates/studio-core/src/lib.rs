@@ -26,7 +26,9 @@ pub mod worker;
 pub use atomic::{replace_with, write_atomic, FileLock, Mode as FileMode};
 pub use character::{Character, ProjectReference, MAX_CAST};
 pub use data_dir::DataDir;
-pub use job::{BatchProgress, CharacterImages, JobStatus, VideoRequest, VideoResult};
+pub use job::{
+    BatchProgress, CharacterImages, ElementImages, JobStatus, VideoRequest, VideoResult,
+};
 pub use money::Usd;
 pub use progress::{BudgetState, Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{

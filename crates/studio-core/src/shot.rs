@@ -203,6 +203,18 @@ pub struct Element<R = PathBuf> {
     pub library_id: Option<String>,
 }
 
+impl<R> Element<R> {
+    /// How many images a render generates for an element that needs them: an establishing
+    /// wide and a reverse for a location, a product view and a detail for a prop.
+    pub const GENERATED_IMAGES: u32 = 2;
+
+    /// Whether a render generates this element's images: it has no reference images and is
+    /// not from the library (whose stored images are its references).
+    pub fn needs_images(&self) -> bool {
+        self.reference_images.is_empty() && self.library_id.is_none()
+    }
+}
+
 impl Element {
     /// This project element as a render takes it: `references` are the artifact URIs its
     /// reference images were copied to, in order.

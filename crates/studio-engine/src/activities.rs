@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog, ClipPlan, Family};
-use studio_core::{CharacterImages, Usage, UsageKind};
+use studio_core::{CharacterImages, ElementImages, Usage, UsageKind};
 use studio_media::{
     Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, TaskProgress, Toolkit,
 };
@@ -20,14 +20,16 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{character_key, segment_key};
+use crate::cache::{character_key, element_key, segment_key};
 use crate::heartbeat::HeartbeatDetails;
 use crate::messages::{
-    CacheHits, CacheQuery, CharacterInput, CharacterOutput, EnhanceInput, PlanQuery, PrepareQuery,
-    Prepared, RenderPlan, SegmentInput, SegmentOutput, StitchInput, StitchOutput, UnitPrices,
+    CacheHits, CacheQuery, CharacterInput, CharacterOutput, ElementInput, ElementOutput,
+    EnhanceInput, PlanQuery, PrepareQuery, Prepared, RenderPlan, SegmentInput, SegmentOutput,
+    StitchInput, StitchOutput, UnitPrices,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
+use crate::references::{scene_elements, scene_references};
 
 /// What a worker's activities need: where media lives, who makes it, what to count.
 pub struct StudioActivities {
@@ -268,6 +270,7 @@ impl StudioActivities {
     /// What identical inputs made before; a lookup that fails is a miss.
     async fn lookup(&self, query: CacheQuery) -> CacheHits {
         let provider = self.toolkit.provider.cache_identity();
+        let elements = self.lookup_elements(&query).await;
         let character = match query.known_character {
             Some(known) => Some(known),
             None => self
@@ -283,13 +286,15 @@ impl StudioActivities {
         let mut segments = Vec::with_capacity(query.scenarios.len());
         for scenario in query.scenarios {
             // A cast or a first frame from the previous clip are known only later: those
-            // clips look themselves up when they run (`SegmentInput::recall`).
+            // clips look themselves up when they run (`SegmentInput::recall`), as do those
+            // naming a place or a prop whose images are not made yet.
             let later = !scenario.cast.is_empty() || scenario.continue_from_previous;
-            let hit = match &character {
+            let places = scene_elements(&scenario, &query.elements, &elements);
+            let hit = match (&character, places) {
                 // New character images mean new clips: only a cached character can have them.
-                None => None,
-                Some(_) if later => None,
-                Some(images) => {
+                (None, _) | (_, None) => None,
+                (Some(_), _) if later => None,
+                (Some(images), Some(places)) => {
                     let input = SegmentInput {
                         scenario,
                         character_image: images.front.clone(),
@@ -299,7 +304,7 @@ impl StudioActivities {
                         variant: 0,
                         model: query.video_model.clone(),
                         references: if query.video_model.is_some() {
-                            images.to_vec()
+                            scene_references(&[images], &places)
                         } else {
                             Vec::new()
                         },
@@ -316,7 +321,77 @@ impl StudioActivities {
         CacheHits {
             character,
             segments,
+            elements,
         }
+    }
+
+    /// The views the cache holds of the query's elements that need images (with the
+    /// character's image model: one plan makes both).
+    async fn lookup_elements(&self, query: &CacheQuery) -> Vec<ElementImages> {
+        let provider = self.toolkit.provider.cache_identity();
+        let mut found = Vec::new();
+        for element in query.elements.iter().filter(|e| e.needs_images()) {
+            let input = ElementInput {
+                element: element.clone(),
+                aspect_ratio: query.character.aspect_ratio,
+                model: query.character.model.clone(),
+                recall: false,
+            };
+            if let Some(images) = self.recall_views(&element_key(&provider, &input)).await {
+                found.push(ElementImages {
+                    id: element.id.clone(),
+                    images,
+                });
+            }
+        }
+        found
+    }
+
+    /// An element's views as the cache holds them (as many as an element gets, or a miss).
+    async fn recall_views(&self, key: &str) -> Option<Vec<String>> {
+        let wanted = studio_core::Element::<String>::GENERATED_IMAGES as usize;
+        self.recall(key).await.filter(|uris| uris.len() == wanted)
+    }
+
+    /// Makes one image per view in `angles` of `subject` (at once: they are independent
+    /// requests), reporting progress as each lands; returns their URIs in `angles`' order.
+    async fn views(
+        &self,
+        subject: &ImageRequest,
+        angles: &[Angle],
+        task: &TaskCtx,
+    ) -> Result<Vec<String>, MediaError> {
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let total = angles.len().max(1) as f32;
+        let made = angles.iter().map(|&angle| {
+            let done = &done;
+            let req = ImageRequest {
+                angle,
+                ..subject.clone()
+            };
+            async move {
+                let scratch = self.store.scratch(self.toolkit.provider.image_ext())?;
+                let sub = TaskCtx::new(task.cancel.clone(), None);
+                self.toolkit
+                    .provider
+                    .character_image(&req, scratch.path(), &sub)
+                    .await?;
+                let uri = self.store.commit(scratch).await?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                task.report(n as f32 / total);
+                Ok::<_, MediaError>(uri)
+            }
+        });
+        futures::future::try_join_all(made).await
+    }
+
+    /// The local paths of reference images given as artifact URIs.
+    async fn local_paths(&self, uris: &[String]) -> Result<Vec<PathBuf>, MediaError> {
+        let mut paths = Vec::with_capacity(uris.len());
+        for uri in uris {
+            paths.push(self.store.local_path(uri).await?);
+        }
+        Ok(paths)
     }
 }
 
@@ -498,37 +573,15 @@ impl StudioActivities {
                     });
                 }
             }
-            let mut references = Vec::new();
-            for uri in &input.character.reference_images {
-                references.push(this.store.local_path(uri).await?);
-            }
-            // The three angles are independent requests: make them at once.
-            let done = std::sync::atomic::AtomicUsize::new(0);
-            let angles = Angle::ALL.into_iter().map(|angle| {
-                let (this, task, done, input) = (&this, &task, &done, &input);
-                let references = references.clone();
-                async move {
-                    let scratch = this.store.scratch(this.toolkit.provider.image_ext())?;
-                    let req = ImageRequest {
-                        name: input.character.name.clone(),
-                        prompt: input.character.base_prompt.clone(),
-                        angle,
-                        aspect_ratio: input.aspect_ratio,
-                        references,
-                        model: input.model.clone(),
-                    };
-                    let sub = TaskCtx::new(task.cancel.clone(), None);
-                    this.toolkit
-                        .provider
-                        .character_image(&req, scratch.path(), &sub)
-                        .await?;
-                    let uri = this.store.commit(scratch).await?;
-                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    task.report(n as f32 / 3.0);
-                    Ok::<_, MediaError>(uri)
-                }
-            });
-            let uris = futures::future::try_join_all(angles).await?;
+            let subject = ImageRequest {
+                name: input.character.name.clone(),
+                prompt: input.character.base_prompt.clone(),
+                angle: Angle::Front,
+                aspect_ratio: input.aspect_ratio,
+                references: this.local_paths(&input.character.reference_images).await?,
+                model: input.model.clone(),
+            };
+            let uris = this.views(&subject, &Angle::ALL, &task).await?;
             this.remember(&key, &uris).await;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
@@ -547,6 +600,53 @@ impl StudioActivities {
                     quantity: 3,
                     resolution: None,
                 }),
+            })
+        })
+        .await
+    }
+
+    /// The views of a location or a prop that came with no images (a location's establishing
+    /// wide and reverse, a prop's product view and detail), made like a character's angles:
+    /// the cache's when asked to look and it has them, else generated, counted and remembered.
+    #[activity(name = names::GENERATE_ELEMENT_IMAGES)]
+    pub async fn generate_element_images(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ElementInput,
+    ) -> Result<ElementOutput, ActivityError> {
+        let this = self.clone();
+        self.run_task(&ctx, |task| async move {
+            let key = element_key(&this.toolkit.provider.cache_identity(), &input);
+            if input.recall {
+                if let Some(images) = this.recall_views(&key).await {
+                    return Ok(ElementOutput {
+                        images,
+                        usage: None,
+                    });
+                }
+            }
+            let subject = ImageRequest {
+                name: input.element.name.clone(),
+                prompt: input.element.prompt.clone(),
+                angle: Angle::Front,
+                aspect_ratio: input.aspect_ratio,
+                references: Vec::new(),
+                model: input.model.clone(),
+            };
+            let angles = Angle::views_of(input.element.kind);
+            let images = this.views(&subject, &angles, &task).await?;
+            this.remember(&key, &images).await;
+            Ok(ElementOutput {
+                usage: Some(Usage {
+                    model: input
+                        .model
+                        .clone()
+                        .unwrap_or_else(|| this.toolkit.provider.image_model()),
+                    kind: UsageKind::Image,
+                    quantity: images.len() as u32,
+                    resolution: None,
+                }),
+                images,
             })
         })
         .await

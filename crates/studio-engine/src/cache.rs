@@ -7,7 +7,7 @@
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::messages::{CharacterInput, SegmentInput};
+use crate::messages::{CharacterInput, ElementInput, SegmentInput};
 
 /// Bump to invalidate every key (e.g. when what goes into them changes).
 const KEY_VERSION: u32 = 1;
@@ -29,6 +29,25 @@ pub fn character_key(provider: &str, input: &CharacterInput) -> String {
         "aspectRatio": input.aspect_ratio,
     });
     // The model of the job's plan; absent for jobs without one (their old keys stand).
+    if let Some(model) = &input.model {
+        key["model"] = model.as_str().into();
+    }
+    digest(key)
+}
+
+/// An element's views: provider and image model, its kind, name and prompt, and aspect ratio.
+/// Its id is left out (another project's element of the same description is the same
+/// picture), as are its (empty) reference images: only an element without any is generated.
+pub fn element_key(provider: &str, input: &ElementInput) -> String {
+    let mut key = json!({
+        "v": KEY_VERSION,
+        "kind": "element",
+        "provider": provider,
+        "elementKind": input.element.kind,
+        "name": input.element.name,
+        "prompt": input.element.prompt,
+        "aspectRatio": input.aspect_ratio,
+    });
     if let Some(model) = &input.model {
         key["model"] = model.as_str().into();
     }
@@ -86,6 +105,49 @@ mod tests {
             first_frame_from: None,
             recall: false,
         }
+    }
+
+    #[test]
+    fn element_keys_follow_kind_name_prompt_and_model_not_id() {
+        use studio_core::{Element, ElementKind};
+        let place = ElementInput {
+            element: Element {
+                id: "harbour".into(),
+                kind: ElementKind::Location,
+                name: "The harbour".into(),
+                prompt: "a fishing harbour at dawn".into(),
+                reference_images: vec![],
+                library_id: None,
+            },
+            aspect_ratio: AspectRatio::Landscape,
+            model: Some("image-model".into()),
+            recall: false,
+        };
+        let key = element_key("offline:v3", &place);
+        let mut other_id = place.clone();
+        other_id.element.id = "dock".into();
+        other_id.recall = true;
+        assert_eq!(key, element_key("offline:v3", &other_id));
+        let mut prop = place.clone();
+        prop.element.kind = ElementKind::Prop;
+        let mut reworded = place.clone();
+        reworded.element.prompt = "a fishing harbour at dusk".into();
+        let mut remodelled = place.clone();
+        remodelled.model = None;
+        for changed in [prop, reworded, remodelled] {
+            assert_ne!(key, element_key("offline:v3", &changed), "{changed:?}");
+        }
+        let as_character = CharacterInput {
+            character: Character {
+                name: "The harbour".into(),
+                base_prompt: "a fishing harbour at dawn".into(),
+                ..Default::default()
+            },
+            aspect_ratio: AspectRatio::Landscape,
+            model: Some("image-model".into()),
+            recall: false,
+        };
+        assert_ne!(key, character_key("offline:v3", &as_character));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod config;
 pub mod heartbeat;
 pub mod messages;
 pub mod names;
+pub mod references;
 pub mod replay;
 pub mod story;
 pub mod tuning;

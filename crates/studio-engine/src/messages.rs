@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use studio_catalog::Problem;
 use studio_core::{
-    AspectRatio, Character, CharacterImages, Quality, Scenario, Take, Usage, Usd, Version,
-    VideoRequest,
+    AspectRatio, Character, CharacterImages, Element, ElementImages, Quality, Scenario, Take,
+    Usage, Usd, Version, VideoRequest,
 };
 use studio_media::{ModelPlan, StitchMode};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -61,8 +61,14 @@ pub struct RenderInput {
 }
 
 /// The newest [`RenderInput::engine`]: 2 runs as a job with the `engine-v2` marker does
-/// (one local activity for the plan and cache lookup, one fan-out of every clip).
-pub const ENGINE_LATEST: u32 = 2;
+/// (one local activity for the plan and cache lookup, one fan-out of every clip); 3 also makes
+/// the images of the request's elements that have none (beside the characters' step) and sends
+/// the scenes' locations and props as references after the faces. A request without elements
+/// runs at 3 exactly as at 2: the same commands in the same order.
+pub const ENGINE_LATEST: u32 = 3;
+
+/// The first [`RenderInput::engine`] that uses the request's elements.
+pub const ENGINE_ELEMENTS: u32 = 3;
 
 /// What a new version of a job starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +78,9 @@ pub struct BaseVersion {
     /// The angles of each cast member, in the request's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cast_images: Vec<CharacterImages>,
+    /// The images the job made for its elements (none are made again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub element_images: Vec<ElementImages>,
     /// Per scenario of the request, in order.
     pub segments: Vec<BaseSegment>,
     /// The job's earlier versions, oldest first.
@@ -140,6 +149,12 @@ pub struct CacheQuery {
     /// The video model of the job's plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_model: Option<String>,
+    /// The request's elements, for a job that uses them ([`ENGINE_ELEMENTS`]): the images of
+    /// those that need some are looked up (with the character's image model), and a scene
+    /// naming a place or a prop is looked up with their images as its references. Absent
+    /// otherwise, as in every query of earlier jobs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<Element<String>>,
 }
 
 /// Artifacts found in the cache: the character's images, and a clip per scenario (in order).
@@ -148,6 +163,10 @@ pub struct CacheQuery {
 pub struct CacheHits {
     pub character: Option<CharacterImages>,
     pub segments: Vec<Option<String>>,
+    /// The images of elements that need some, found in the cache (absent in earlier jobs'
+    /// lookups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ElementImages>,
 }
 
 /// What a job asks before its first activity: the plan, and the cache when it uses one. The
@@ -290,6 +309,32 @@ pub struct SegmentOutput {
     /// The model rendered the clip in 4k itself: the video needs no upscale.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub native_4k: bool,
+}
+
+/// What `generateElementImages` is asked: the views of one element that came with no images
+/// (a location's establishing wide and reverse, a prop's product view and detail).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ElementInput {
+    pub element: Element<String>,
+    #[serde(default)]
+    pub aspect_ratio: AspectRatio,
+    /// The image model of the job's plan (None: the worker's own choice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Whether to look in the artifact cache first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recall: bool,
+}
+
+/// Result of `generateElementImages`: the element's views, and what the provider generated
+/// for them (None: all from the cache).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ElementOutput {
+    pub images: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 /// Result of `generateCharacterImages`: the three angles (the seed's shape) and the images

@@ -16,6 +16,8 @@ pub const STORY_PLAN_WORKFLOW: &str = "storyPlanWorkflow";
 /// Activity types.
 pub const GENERATE_CHARACTER_IMAGES: &str = "generateCharacterImages";
 pub const GENERATE_VIDEO_SEGMENT: &str = "generateVideoSegment";
+/// The views of a location or prop that came with no images (engine 3 jobs).
+pub const GENERATE_ELEMENT_IMAGES: &str = "generateElementImages";
 pub const STITCH_VIDEOS: &str = "stitchVideos";
 pub const ENHANCE_4K: &str = "enhance4K";
 /// One question to the text model about a story's plan (one paid call; its answer, parsed and

@@ -82,6 +82,7 @@ pub fn next_version(
             profile,
         },
         cast_images: last.cast_images.clone(),
+        element_images: last.element_images.clone(),
         segments: base,
         versions: last.versions.clone(),
         usage: last.usage.clone(),
@@ -191,6 +192,7 @@ mod tests {
             }],
             usage: vec![],
             cast_images: vec![],
+            element_images: vec![],
         };
         (input, result)
     }

@@ -73,7 +73,12 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
     let outfit = draw::color(&seed[9..12]);
     // Body, then head; the angle moves the facial features and narrows the silhouette.
     let (body_rx, eye_dx, nose) = match req.angle {
-        Angle::Front => (unit * 3 / 2, [-unit / 3, unit / 3], None),
+        // Element views are painted by `paint_element`; never asked here.
+        Angle::Front
+        | Angle::EstablishingWide
+        | Angle::Reverse
+        | Angle::ProductView
+        | Angle::Detail => (unit * 3 / 2, [-unit / 3, unit / 3], None),
         Angle::ThreeQuarter => (unit * 5 / 4, [-unit / 8, unit * 2 / 5], None),
         Angle::Profile => (unit, [unit * 2 / 5, unit * 2 / 5], Some(unit * 9 / 10)),
     };
@@ -107,6 +112,70 @@ fn paint_character(req: &ImageRequest) -> Result<RgbImage, MediaError> {
     let label = format!("{} - {}", req.angle.phrase().to_uppercase(), req.name);
     caption(&mut img, hi - hi / 4, &label, &req.prompt);
     Ok(img)
+}
+
+/// Paints one view of an element: for a location a landscape (ground, sky, a row of buildings)
+/// seen from one side, the reverse mirrored and lower on the horizon; for a prop an object on a
+/// table, the detail a close crop of it. Colours come from the name and prompt, so the two
+/// views of one element belong together and another element looks different; the view's name
+/// and the prompt are written on it.
+fn paint_element(req: &ImageRequest) -> RgbImage {
+    let (w, h) = req.aspect_ratio.hd_size();
+    let seed = digest(&["element", &req.name, &req.prompt]);
+    let mut img = RgbImage::new(w, h);
+    draw::vertical_gradient(&mut img, draw::color(&seed[0..3]), draw::color(&seed[3..6]));
+    let (wi, hi) = (w as i32, h as i32);
+    let unit = wi.min(hi) / 8;
+    let ground = draw::color(&seed[6..9]);
+    let accent = draw::color(&seed[9..12]);
+    match req.angle {
+        Angle::EstablishingWide | Angle::Reverse => {
+            let reverse = req.angle == Angle::Reverse;
+            let horizon = if reverse { hi * 3 / 5 } else { hi / 2 };
+            draw::fill_rect(&mut img, 0, horizon, wi, hi - horizon, ground);
+            // A sun on one side, buildings along the horizon; the reverse mirrors them.
+            let sun_x = if reverse { wi - wi / 5 } else { wi / 5 };
+            draw::fill_ellipse(
+                &mut img,
+                sun_x,
+                hi / 5,
+                unit / 2,
+                unit / 2,
+                Rgb([250, 230, 160]),
+            );
+            for (k, b) in seed[12..20].iter().enumerate() {
+                let bw = unit / 2 + i32::from(*b % 32) * unit / 64;
+                let bh = unit + i32::from(*b) * unit * 2 / 255;
+                let x = (k as i32 * wi / 8) + unit / 4;
+                let x = if reverse { wi - x - bw } else { x };
+                draw::fill_rect(&mut img, x, horizon - bh, bw, bh, accent);
+            }
+        }
+        Angle::ProductView | Angle::Detail => {
+            let table = hi * 2 / 3;
+            draw::fill_rect(&mut img, 0, table, wi, hi - table, ground);
+            let (rx, ry) = if req.angle == Angle::Detail {
+                (unit * 4, unit * 3)
+            } else {
+                (unit * 3 / 2, unit)
+            };
+            draw::fill_ellipse(&mut img, wi / 2, table - ry / 2, rx, ry, accent);
+            draw::fill_ellipse(&mut img, wi / 2 - rx / 3, table - ry, rx / 5, ry / 5, WHITE);
+        }
+        // Character angles are painted by `paint_character`; never asked here.
+        Angle::Front | Angle::ThreeQuarter | Angle::Profile => {}
+    }
+    // The view's short name: the phrase sent to a model is a sentence, too long for one line.
+    let view = match req.angle {
+        Angle::EstablishingWide => "ESTABLISHING WIDE",
+        Angle::Reverse => "REVERSE",
+        Angle::ProductView => "PRODUCT VIEW",
+        Angle::Detail => "DETAIL",
+        Angle::Front | Angle::ThreeQuarter | Angle::Profile => "VIEW",
+    };
+    let label = format!("{view} - {}", req.name);
+    caption(&mut img, hi - hi / 4, &label, &req.prompt);
+    img
 }
 
 /// Hex SHA-256 of a file's bytes (artifact URIs are named by the same digest).
@@ -227,7 +296,14 @@ impl MediaProvider for OfflineProvider {
     ) -> Result<(), MediaError> {
         let req = req.clone();
         let out = out.to_owned();
-        let work = tokio::task::spawn_blocking(move || save_png(&paint_character(&req)?, &out));
+        let work = tokio::task::spawn_blocking(move || {
+            let img = if req.angle.is_element_view() {
+                paint_element(&req)
+            } else {
+                paint_character(&req)?
+            };
+            save_png(&img, &out)
+        });
         tokio::select! {
             r = work => r.map_err(|e| MediaError::Image(e.to_string()))?,
             _ = task.cancel.cancelled() => Err(MediaError::Cancelled),
@@ -313,6 +389,44 @@ mod tests {
         assert_ne!(bytes[0], bytes[3]);
         let img = image::load_from_memory(&bytes[0]).unwrap();
         assert_eq!((img.width(), img.height()), (1280, 720));
+    }
+
+    /// An element's two views are real PNGs of the render's size, drawn apart from a
+    /// character's (the same prompt as a face would be another picture), and unlike each other.
+    #[tokio::test]
+    async fn element_views_are_their_own_pictures() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = OfflineProvider::new(Ffmpeg::from_env());
+        let task = TaskCtx::detached();
+        let mut bytes = Vec::new();
+        for (i, angle) in [
+            Angle::EstablishingWide,
+            Angle::Reverse,
+            Angle::ProductView,
+            Angle::Detail,
+            Angle::Front,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let out = dir.path().join(format!("{i}.png"));
+            p.character_image(&req("a lighthouse on a cliff", angle), &out, &task)
+                .await
+                .unwrap();
+            bytes.push(std::fs::read(&out).unwrap());
+        }
+        for (i, a) in bytes.iter().enumerate() {
+            let img = image::load_from_memory(a).unwrap();
+            assert_eq!((img.width(), img.height()), (1280, 720));
+            for b in &bytes[i + 1..] {
+                assert_ne!(a, b, "view {i} is drawn like another");
+            }
+        }
+        assert_eq!(
+            Angle::views_of(studio_core::ElementKind::Location),
+            [Angle::EstablishingWide, Angle::Reverse]
+        );
+        assert!(Angle::Detail.is_element_view() && !Angle::Profile.is_element_view());
     }
 
     #[tokio::test]

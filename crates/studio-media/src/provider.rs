@@ -10,31 +10,58 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use studio_catalog::{Catalog, Choice, VideoRules};
-use studio_core::{AspectRatio, ClipSeconds, ProviderKind, Quality};
+use studio_core::{AspectRatio, ClipSeconds, ElementKind, ProviderKind, Quality};
 
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};
 use crate::task::TaskCtx;
 use crate::text::{JsonAnswer, JsonRequest};
 
-/// The three angles of a character sheet.
+/// The view an image shows: the three angles of a character sheet, or the two views of an
+/// element (a location's establishing wide and reverse, a prop's product view and detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Angle {
     Front,
     ThreeQuarter,
     Profile,
+    /// A location, wide, as the shot that opens a scene there; no one in it.
+    EstablishingWide,
+    /// The same location from the opposite side, so a cut between two shots there matches.
+    Reverse,
+    /// A prop alone and whole.
+    ProductView,
+    /// A prop close up: its material and markings.
+    Detail,
 }
 
 impl Angle {
     pub const ALL: [Angle; 3] = [Angle::Front, Angle::ThreeQuarter, Angle::Profile];
 
-    /// The phrase appended to the character prompt for this angle.
+    /// The views generated for an element of `kind`, in the order they go to the video model.
+    pub fn views_of(kind: ElementKind) -> [Angle; 2] {
+        match kind {
+            ElementKind::Location => [Angle::EstablishingWide, Angle::Reverse],
+            ElementKind::Prop => [Angle::ProductView, Angle::Detail],
+        }
+    }
+
+    /// Whether this is a view of an element rather than an angle of a character.
+    pub fn is_element_view(self) -> bool {
+        !Self::ALL.contains(&self)
+    }
+
+    /// The phrase appended to the prompt for this view. An element's views ask for no people,
+    /// so the faces a shot gets come from its cast's references alone.
     pub fn phrase(self) -> &'static str {
         match self {
             Angle::Front => "front view",
             Angle::ThreeQuarter => "three-quarter view",
             Angle::Profile => "side profile view",
+            Angle::EstablishingWide => "establishing wide shot of this place, no people",
+            Angle::Reverse => "reverse angle of the same place, no people",
+            Angle::ProductView => "the object alone and whole on a plain background",
+            Angle::Detail => "close-up detail of the object",
         }
     }
 }

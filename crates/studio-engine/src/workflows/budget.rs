@@ -114,6 +114,14 @@ impl Budget {
             .map_or(Usd::ZERO, |p| p.image.times(3 * n as u32))
     }
 
+    /// The price of `n` elements' views ([`studio_core::Element::GENERATED_IMAGES`] each).
+    pub(crate) fn element_images_cost(&self, n: usize) -> Usd {
+        let each = studio_core::Element::<String>::GENERATED_IMAGES;
+        self.prices
+            .as_ref()
+            .map_or(Usd::ZERO, |p| p.image.times(each * n as u32))
+    }
+
     /// The price of a clip of `seconds` from `family` at `quality` (its resolution by the
     /// model's rules, as the clip activity asks it).
     pub(crate) fn clip_cost(&self, family: &Family, quality: Quality, seconds: u32) -> Usd {

@@ -5,6 +5,7 @@
 //! One test binary (this one, its areas as modules), so one dev server for them all.
 
 mod batch;
+mod elements;
 mod failures;
 mod queue;
 mod render;

@@ -107,12 +107,3 @@ pub(super) async fn cast(
     }
     Ok(ctx.state(|s| s.cast_images.iter().flatten().cloned().collect()))
 }
-
-/// The reference images of a scene with `faces` in it: the first angle of each, then the
-/// second of each, and so on, so a model that takes only a few still sees every face.
-pub(super) fn interleave(faces: &[&CharacterImages]) -> Vec<String> {
-    let angles: Vec<Vec<String>> = faces.iter().map(|f| f.to_vec()).collect();
-    (0..3)
-        .flat_map(|k| angles.iter().map(move |a| a[k].clone()))
-        .collect()
-}

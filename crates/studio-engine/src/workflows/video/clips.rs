@@ -8,10 +8,10 @@ use temporalio_sdk::{ActivityExecutionError, ActivityOptions, WorkflowContext, W
 use crate::activities::StudioActivities;
 use crate::messages::{SegmentInput, SegmentOutput};
 
-use super::characters::interleave;
 use super::crashes::{activity_failed, surviving_crashes};
 use super::plan::Run;
 use super::VideoWorkflow;
+use crate::references::scene_references;
 
 /// Marks the scenarios the cache already has a clip for as done with that clip as take 1.
 fn take_cached_clips(s: &mut VideoWorkflow, hits: &[Option<String>]) {
@@ -81,7 +81,11 @@ fn next_launch(
     } else {
         None
     };
-    let recall = s.use_cache && (first_frame_from.is_some() || !scenario.cast.is_empty());
+    // The scene's place and props (a job using elements), after the faces.
+    let places = s.scene_places(&scenario);
+    let places: Vec<&[String]> = places.iter().map(Vec::as_slice).collect();
+    let recall = s.use_cache
+        && (first_frame_from.is_some() || !scenario.cast.is_empty() || !places.is_empty());
     let input = SegmentInput {
         character_image: faces.first().map_or(&images.front, |f| &f.front).clone(),
         scenario,
@@ -89,9 +93,10 @@ fn next_launch(
         quality: s.quality,
         resume: None,
         variant,
-        // Jobs planned send the angles; the model's rules decide their use.
+        // Jobs planned send the angles (and the places' and props' images); the model's rules
+        // decide their use and the clip activity cuts them to what it takes.
         references: if model.is_some() {
-            interleave(&faces)
+            scene_references(&faces, &places)
         } else {
             Vec::new()
         },

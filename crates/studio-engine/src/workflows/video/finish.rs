@@ -98,6 +98,7 @@ pub(super) async fn finish(
             versions,
             usage: s.progress.usage.clone(),
             cast_images,
+            element_images: s.made_element_images(),
         };
         s.progress = VideoWorkflow::progress_when_done(&result);
         result

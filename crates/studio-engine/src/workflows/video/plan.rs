@@ -183,5 +183,11 @@ fn cache_query(s: &VideoWorkflow) -> CacheQuery {
         scenarios: s.request.scenarios.clone(),
         quality: s.quality,
         video_model: s.rules.as_ref().map(|r| r.model.clone()),
+        // Only a job that uses its elements asks about them (and so about its scenes' places).
+        elements: if s.uses_elements() {
+            s.request.elements.clone()
+        } else {
+            Vec::new()
+        },
     }
 }

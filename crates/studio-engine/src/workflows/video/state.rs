@@ -65,6 +65,7 @@ impl VideoWorkflow {
         if !base.cast_images.is_empty() {
             self.cast_images = base.cast_images.into_iter().map(Some).collect();
         }
+        self.element_images = base.element_images;
         self.progress.version = base.versions.len() as u32 + 1;
         self.progress.usage = base.usage;
         self.base_versions = base.versions;
