@@ -87,3 +87,73 @@ async fn a_job_grown_past_the_scene_limit_before_the_limit_replays() {
     let results = replay_json(&[bytes]).await.unwrap();
     assert!(results[0].is_none(), "{}: {:?}", path.display(), results[0]);
 }
+
+/// `history` with its job's input changed by `edit` (the start event's first payload).
+fn with_input(history: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    use temporalio_common::protos::temporal::api::history::v1::{history_event, History};
+    let mut h: History = serde_json::from_slice(history).unwrap();
+    let Some(history_event::Attributes::WorkflowExecutionStartedEventAttributes(start)) =
+        h.events[0].attributes.as_mut()
+    else {
+        panic!("the first event is not the start");
+    };
+    let payload = &mut start.input.as_mut().unwrap().payloads[0];
+    let mut input: serde_json::Value = serde_json::from_slice(&payload.data).unwrap();
+    edit(&mut input);
+    payload.data = serde_json::to_vec(&input).unwrap();
+    serde_json::to_vec(&h).unwrap()
+}
+
+fn engine(input: &serde_json::Value) -> Option<u64> {
+    input.get("engine").and_then(serde_json::Value::as_u64)
+}
+
+/// Engine 3 (the elements') adds no command to a job without elements: every recorded job of
+/// engine 2 replays as it ran with its input saying 3. And the generation is what decides: the
+/// elements job of engine 3 does not replay as engine 2 (which has no elements' phase).
+#[tokio::test]
+async fn engine_3_without_elements_makes_the_commands_of_engine_2() {
+    let engine_2: Vec<(PathBuf, Vec<u8>)> = fixtures()
+        .into_iter()
+        .filter(|(_, bytes)| {
+            let h: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let start = &h["events"][0]["attributes"]["WorkflowExecutionStartedEventAttributes"];
+            start["workflow_type"]["name"] == studio_engine::names::VIDEO_WORKFLOW
+                && input_of(start).as_ref().and_then(engine) == Some(2)
+        })
+        .collect();
+    assert!(engine_2.len() >= 10, "{} engine-2 fixtures", engine_2.len());
+    let as_3: Vec<Vec<u8>> = engine_2
+        .iter()
+        .map(|(_, b)| with_input(b, |i| i["engine"] = 3.into()))
+        .collect();
+    let results = replay_json(&as_3).await.unwrap();
+    let failures: Vec<String> = engine_2
+        .iter()
+        .zip(results)
+        .filter_map(|((p, _), r)| r.map(|why| format!("{} as engine 3: {why}", p.display())))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+
+    let (path, elements) = fixtures()
+        .into_iter()
+        .find(|(p, _)| p.to_string_lossy().contains("-elements"))
+        .expect("an elements fixture");
+    let as_2 = with_input(&elements, |i| {
+        assert_eq!(engine(i), Some(3), "{}", path.display());
+        i["engine"] = 2.into();
+    });
+    let results = replay_json(&[as_2]).await.unwrap();
+    assert!(
+        results[0].is_some(),
+        "{} replayed as engine 2 although engine 2 has no elements' phase",
+        path.display()
+    );
+}
+
+/// The job input in a start event as the fixture's JSON holds it (base64 of the JSON).
+fn input_of(start: &serde_json::Value) -> Option<serde_json::Value> {
+    use temporalio_common::protos::temporal::api::common::v1::Payload;
+    let payload: Payload = serde_json::from_value(start["input"]["payloads"][0].clone()).ok()?;
+    serde_json::from_slice(&payload.data).ok()
+}
