@@ -1,5 +1,10 @@
 //! Character archives: an uncompressed tar (the images are compressed already) holding
-//! `manifest.json` and each character's files under `<id>/`.
+//! `manifest.json` and each character's (and location's and prop's) files under `<id>/`.
+//!
+//! Elements came later, in the same format version: a manifest without them has none, and an
+//! archive of characters alone is written byte for byte as before. A studio from before them
+//! imports the characters and drops the elements' files (it keeps only what its manifest
+//! names).
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -7,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{image_ext, io, Character, Library, LibraryError, Result};
+use crate::{image_ext, io, Character, Element, Item, Library, LibraryError, Result};
 
 /// The manifest's `format`: what the studio writes and accepts.
 pub const ARCHIVE_FORMAT: &str = "smoketech-characters";
@@ -27,14 +32,21 @@ struct Manifest {
     format: String,
     version: u32,
     characters: Vec<Character>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    elements: Vec<Element>,
 }
 
 /// Writes the archive atomically ([`studio_core::replace_with`]: a failed export leaves no
 /// half archive, and an archive replaced in place keeps its mode and symlink).
-pub(crate) fn write(lib: &Library, characters: &[Character], out: &Path) -> Result<()> {
+pub(crate) fn write(
+    lib: &Library,
+    characters: &[Character],
+    elements: &[Element],
+    out: &Path,
+) -> Result<()> {
     let mut failure = None;
     let written = studio_core::replace_with(out, studio_core::FileMode::KeepOrUmask, |file| {
-        write_tar(lib, characters, file, out).map_err(|e| {
+        write_tar(lib, characters, elements, file, out).map_err(|e| {
             let io = std::io::Error::other(e.to_string());
             failure = Some(e);
             io
@@ -49,6 +61,7 @@ pub(crate) fn write(lib: &Library, characters: &[Character], out: &Path) -> Resu
 fn write_tar(
     lib: &Library,
     characters: &[Character],
+    elements: &[Element],
     file: &std::fs::File,
     out: &Path,
 ) -> Result<()> {
@@ -57,22 +70,30 @@ fn write_tar(
         format: ARCHIVE_FORMAT.into(),
         version: VERSION,
         characters: characters.to_vec(),
+        elements: elements.to_vec(),
     })
     .expect("a manifest serializes");
     append(&mut tar, MANIFEST, &manifest, out)?;
-    for c in characters {
-        let files = c
-            .references
-            .iter()
-            .map(String::as_str)
-            .chain(c.angles.iter().flat_map(|a| a.files()));
-        for name in files {
-            let path = lib.file(&c.id, name);
+    append_files(lib, &mut tar, characters, out)?;
+    append_files(lib, &mut tar, elements, out)?;
+    tar.finish().map_err(io(out))
+}
+
+/// Each item's files, under `<id>/`.
+fn append_files<T: Item>(
+    lib: &Library,
+    tar: &mut tar::Builder<&std::fs::File>,
+    items: &[T],
+    out: &Path,
+) -> Result<()> {
+    for c in items {
+        for name in c.files() {
+            let path = lib.file(c.id(), name);
             let bytes = std::fs::read(&path).map_err(io(&path))?;
-            append(&mut tar, &format!("{}/{name}", c.id), &bytes, out)?;
+            append(tar, &format!("{}/{name}", c.id()), &bytes, out)?;
         }
     }
-    tar.finish().map_err(io(out))
+    Ok(())
 }
 
 fn append(
@@ -104,20 +125,20 @@ fn safe_name(name: &str) -> bool {
         && matches!(p.components().next(), Some(Component::Normal(_)))
 }
 
-/// Unpacks and checks an archive into `staging`; returns its characters, whose files are in
-/// `staging/<id>/`.
+/// Unpacks and checks an archive into `staging`; returns its characters and elements, whose
+/// files are in `staging/<id>/`.
 ///
 /// Three steps, each refusing the archive with a named reason: unpack the entries (bounded in
 /// size and number), check the manifest's characters against the files unpacked, and drop the
 /// files the manifest does not name.
-pub(crate) fn read(path: &Path, staging: &Path) -> Result<Vec<Character>> {
+pub(crate) fn read(path: &Path, staging: &Path) -> Result<(Vec<Character>, Vec<Element>)> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     std::fs::create_dir_all(staging).map_err(io(staging))?;
     let reading = Reading { path, staging };
     let manifest = reading.unpack(file)?;
-    let listed = reading.check_characters(&manifest.characters)?;
+    let listed = reading.check_items(&manifest.characters, &manifest.elements)?;
     drop_unlisted(staging, &listed)?;
-    Ok(manifest.characters)
+    Ok((manifest.characters, manifest.elements))
 }
 
 /// One archive being read into its staging folder: what every refusal names.
@@ -230,51 +251,56 @@ impl Reading<'_> {
         write_durable(&dir.join(file), bytes)
     }
 
-    /// Checks the manifest's characters (how many, their ids, their text, their files) and
-    /// returns the staged paths they name: only those are kept.
-    fn check_characters(&self, characters: &[Character]) -> Result<HashSet<PathBuf>> {
-        if characters.len() > MAX_CHARACTERS {
+    /// Checks the manifest's characters and elements (how many, their ids, their text, their
+    /// files) and returns the staged paths they name: only those are kept.
+    fn check_items(
+        &self,
+        characters: &[Character],
+        elements: &[Element],
+    ) -> Result<HashSet<PathBuf>> {
+        if characters.len() + elements.len() > MAX_CHARACTERS {
             return Err(self.bad(format!(
-                "it holds {} characters; at most {MAX_CHARACTERS} are imported at once",
-                characters.len()
+                "it holds {} characters, locations and props; at most {MAX_CHARACTERS} are \
+                 imported at once",
+                characters.len() + elements.len()
             )));
         }
+        // One set of ids for both kinds: they name folders side by side.
         let mut seen = HashSet::new();
         let mut listed = HashSet::new();
         for c in characters {
-            self.check_character(c, &mut seen, &mut listed)?;
+            self.check_item("character", c, &mut seen, &mut listed)?;
+        }
+        for e in elements {
+            if e.images.is_empty() {
+                return Err(self.bad(format!("element {:?} has no image", e.name)));
+            }
+            self.check_item("element", e, &mut seen, &mut listed)?;
         }
         Ok(listed)
     }
 
-    /// One character: a safe id not seen before, valid text, and each file it names a safe
-    /// name whose staged bytes are an image (added to `listed`).
-    fn check_character(
+    /// One item (`kind` names it in messages): a safe id not seen before, valid text, and each
+    /// file it names a safe name whose staged bytes are an image (added to `listed`).
+    fn check_item<T: Item>(
         &self,
-        c: &Character,
+        kind: &str,
+        c: &T,
         seen: &mut HashSet<String>,
         listed: &mut HashSet<PathBuf>,
     ) -> Result<()> {
-        let who = format!(
-            "character {:?}",
-            c.name.chars().take(60).collect::<String>()
-        );
-        if !safe_id(&c.id) || !seen.insert(c.id.clone()) {
-            return Err(self.bad(format!("{who} has a bad or repeated id {:?}", c.id)));
+        let who = format!("{kind} {:?}", c.name().chars().take(60).collect::<String>());
+        if !safe_id(c.id()) || !seen.insert(c.id().to_owned()) {
+            return Err(self.bad(format!("{who} has a bad or repeated id {:?}", c.id())));
         }
-        if let Err(e) = crate::checked_text(&c.name, &c.base_prompt) {
+        if let Err(e) = crate::checked_text(c.name(), c.prompt()) {
             return Err(self.bad(format!("{who}: {e}")));
         }
-        let files = c
-            .references
-            .iter()
-            .map(String::as_str)
-            .chain(c.angles.iter().flat_map(|a| a.files()));
-        for f in files {
+        for f in c.files() {
             if !safe_name(f) {
                 return Err(self.bad(format!("{who} names a bad file {f:?}")));
             }
-            let p = self.staging.join(&c.id).join(f);
+            let p = self.staging.join(c.id()).join(f);
             let bytes =
                 std::fs::read(&p).map_err(|_| self.bad(format!("{who}: {f} is missing")))?;
             if image_ext(&bytes).is_none() {

@@ -1,5 +1,6 @@
 //! The character library: characters built once and reused in every project, so the same
-//! character looks the same everywhere and its images are paid for once.
+//! character looks the same everywhere and its images are paid for once; and beside them the
+//! locations and props (elements), kept the same way with their images ([`Element`]).
 //!
 //! A character is a name, a base prompt, the creator's reference images and the three angle
 //! images generated for it (front, three-quarter, profile) with the provider and model that made
@@ -11,6 +12,7 @@
 //! Importing validates everything in a staging folder first; a bad archive changes nothing.
 
 mod archive;
+mod elements;
 mod list;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use archive::ARCHIVE_FORMAT;
+pub use elements::Element;
 pub use list::parse_list;
 
 /// Folder of the library inside the data dir.
@@ -69,10 +72,16 @@ const INDEX_VERSION: u32 = 1;
 /// `index.json`. Fields this studio does not know, at the top and in each character, are kept
 /// on every rewrite (a newer studio's library survives this one's edits); they stay here,
 /// beside the [`Character`] the window sees, so its TypeScript type stays clean.
+///
+/// `elements` came later, in the same version: an index without them reads as having none, and
+/// one without any is written without the key, byte for byte as before. A studio from before
+/// them keeps the list as a field it does not know.
 #[derive(Debug, Serialize, Deserialize)]
 struct Index {
     version: u32,
-    characters: Vec<Entry>,
+    characters: Vec<Entry<Character>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    elements: Vec<Entry<Element>>,
     #[serde(flatten)]
     unknown: serde_json::Map<String, serde_json::Value>,
 }
@@ -82,36 +91,90 @@ impl Default for Index {
         Index {
             version: INDEX_VERSION,
             characters: Vec::new(),
+            elements: Vec::new(),
             unknown: serde_json::Map::new(),
         }
     }
 }
 
-/// One character of the index with the fields of its entry this studio does not know.
+/// One item of the index (a character or an element) with the fields of its entry this studio
+/// does not know.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
+struct Entry<T> {
     #[serde(flatten)]
-    character: Character,
+    item: T,
     #[serde(flatten)]
     unknown: serde_json::Map<String, serde_json::Value>,
 }
 
-impl From<Character> for Entry {
-    fn from(character: Character) -> Self {
+impl<T> Entry<T> {
+    fn new(item: T) -> Self {
         Entry {
-            character,
+            item,
             unknown: serde_json::Map::new(),
         }
     }
 }
 
 impl Index {
-    fn find(&self, id: &str) -> Option<&Entry> {
-        self.characters.iter().find(|e| e.character.id == id)
+    fn find<T: Item>(&self, id: &str) -> Option<&Entry<T>> {
+        T::entries(self).iter().find(|e| e.item.id() == id)
     }
 
+    /// Whether any item (of either kind: they share the library's folders) has this id.
     fn contains(&self, id: &str) -> bool {
-        self.find(id).is_some()
+        self.find::<Character>(id).is_some() || self.find::<Element>(id).is_some()
+    }
+}
+
+/// What the library keeps of both characters and elements: an id naming its folder, a name and
+/// a prompt, and the files in that folder. Storing, finding, deleting, undoing, exporting and
+/// importing are written once over it.
+pub(crate) trait Item: Clone + Serialize + serde::de::DeserializeOwned {
+    fn id(&self) -> &str;
+    fn set_id(&mut self, id: String);
+    fn name(&self) -> &str;
+    fn prompt(&self) -> &str;
+    /// Its files, as names inside its folder.
+    fn files(&self) -> Vec<&str>;
+    fn set_updated(&mut self, at: u32);
+    /// Why `id` is not in the library.
+    fn not_found(id: &str) -> LibraryError;
+    /// Its list in the index.
+    fn entries(index: &Index) -> &Vec<Entry<Self>>;
+    fn entries_mut(index: &mut Index) -> &mut Vec<Entry<Self>>;
+}
+
+impl Item for Character {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn prompt(&self) -> &str {
+        &self.base_prompt
+    }
+    fn files(&self) -> Vec<&str> {
+        (self.references.iter().map(String::as_str))
+            .chain(self.angles.iter().flat_map(|a| a.files()))
+            .collect()
+    }
+    fn set_updated(&mut self, at: u32) {
+        self.updated_at = at;
+    }
+    fn not_found(id: &str) -> LibraryError {
+        LibraryError::NotFound(id.to_owned())
+    }
+    fn entries(index: &Index) -> &Vec<Entry<Self>> {
+        &index.characters
+    }
+    fn entries_mut(index: &mut Index) -> &mut Vec<Entry<Self>> {
+        &mut index.characters
     }
 }
 
@@ -120,9 +183,11 @@ impl Index {
 pub enum LibraryError {
     #[error("no character {0:?} in the library")]
     NotFound(String),
-    #[error("the character's name is empty")]
+    #[error("no location or prop {0:?} in the library")]
+    NoElement(String),
+    #[error("the name is empty")]
     EmptyName,
-    #[error("the character's prompt is empty")]
+    #[error("the prompt is empty")]
     EmptyPrompt,
     #[error("{path:?}: {source}")]
     Io {
@@ -148,15 +213,17 @@ pub enum LibraryError {
     NoAngles(String),
     #[error("the character list, line {line}: {message}")]
     BadList { line: usize, message: String },
-    #[error("the character's {what} is longer than {max} characters")]
+    #[error("the {what} is longer than {max} characters")]
     TooLong { what: &'static str, max: usize },
+    #[error("a location or prop is kept with at least one image")]
+    NoImages,
 }
 
 /// Longest name and prompt a character may have (a prompt is a paragraph, not a document).
 pub const MAX_NAME: usize = 200;
 pub const MAX_PROMPT: usize = 4000;
 
-/// A character's name and prompt, trimmed, or why they cannot be used.
+/// A name and prompt (a character's or an element's), trimmed, or why they cannot be used.
 fn checked_text<'a>(name: &'a str, prompt: &'a str) -> Result<(&'a str, &'a str)> {
     let (name, prompt) = (name.trim(), prompt.trim());
     if name.is_empty() {
@@ -318,7 +385,7 @@ impl Library {
             .read()?
             .characters
             .into_iter()
-            .map(|e| e.character)
+            .map(|e| e.item)
             .filter(|c| {
                 q.is_empty()
                     || c.name.to_lowercase().contains(&q)
@@ -330,15 +397,20 @@ impl Library {
     }
 
     pub fn get(&self, id: &str) -> Result<Character> {
-        self.entry(id).map(|e| e.character)
+        self.entry::<Character>(id).map(|e| e.item)
     }
 
-    /// A character with the fields of its entry this studio does not know.
-    fn entry(&self, id: &str) -> Result<Entry> {
+    /// An item with the fields of its entry this studio does not know.
+    fn entry<T: Item>(&self, id: &str) -> Result<Entry<T>> {
         self.read()?
-            .find(id)
+            .find::<T>(id)
             .cloned()
-            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
+            .ok_or_else(|| T::not_found(id))
+    }
+
+    /// A new id, for an item's folder.
+    fn new_id() -> String {
+        uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
     }
 
     /// A new character from a name, a prompt and reference images (copied in).
@@ -349,16 +421,8 @@ impl Library {
         references: &[PathBuf],
     ) -> Result<Character> {
         let (name, base_prompt) = checked_text(name, base_prompt)?;
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        let dir = self.dir(&id);
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let refs = match self.copy_references(&id, references) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(e);
-            }
-        };
+        let id = Self::new_id();
+        let refs = self.new_folder(&id, references, "reference")?;
         let t = now();
         let c = Character {
             id,
@@ -369,20 +433,35 @@ impl Library {
             created_at: t,
             updated_at: t,
         };
-        self.update(|i| {
-            i.characters.push(c.clone().into());
-            Ok(())
-        })?;
+        self.add(c.clone())?;
         Ok(c)
     }
 
-    fn copy_references(&self, id: &str, references: &[PathBuf]) -> Result<Vec<String>> {
+    /// Adds a new item to the index.
+    fn add<T: Item>(&self, item: T) -> Result<()> {
+        self.update(|i| {
+            T::entries_mut(i).push(Entry::new(item));
+            Ok(())
+        })
+    }
+
+    /// A new item's folder with `images` copied in as `<stem>-N.<ext>`; nothing is left behind
+    /// when one cannot be copied. Returns the files' names.
+    fn new_folder(&self, id: &str, images: &[PathBuf], stem: &str) -> Result<Vec<String>> {
+        let dir = self.dir(id);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        self.copy_images(id, images, stem).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&dir);
+        })
+    }
+
+    fn copy_images(&self, id: &str, images: &[PathBuf], stem: &str) -> Result<Vec<String>> {
         let mut names = Vec::new();
-        for (n, src) in references.iter().enumerate() {
+        for (n, src) in images.iter().enumerate() {
             let bytes = std::fs::read(src).map_err(io(src))?;
             let ext =
                 image_ext(&bytes).ok_or_else(|| LibraryError::NotAnImage { path: src.clone() })?;
-            let name = format!("reference-{}.{ext}", n + 1);
+            let name = format!("{stem}-{}.{ext}", n + 1);
             let dest = self.file(id, &name);
             studio_core::write_atomic(&dest, &bytes).map_err(io(&dest))?;
             names.push(name);
@@ -393,13 +472,13 @@ impl Library {
     /// Renames a character.
     pub fn rename(&self, id: &str, name: &str) -> Result<Character> {
         let (name, _) = checked_text(name, "-")?;
-        self.edit(id, |c| c.name = name.to_owned())
+        self.edit(id, |c: &mut Character| c.name = name.to_owned())
     }
 
     /// Changes the prompt; the angles no longer match it and are dropped (regenerate them).
     pub fn set_prompt(&self, id: &str, base_prompt: &str) -> Result<Character> {
         let (_, p) = checked_text("-", base_prompt)?;
-        self.edit(id, |c| {
+        self.edit(id, |c: &mut Character| {
             if c.base_prompt != p {
                 c.base_prompt = p.to_owned();
                 c.angles = None;
@@ -407,16 +486,15 @@ impl Library {
         })
     }
 
-    fn edit(&self, id: &str, f: impl FnOnce(&mut Character)) -> Result<Character> {
+    fn edit<T: Item>(&self, id: &str, f: impl FnOnce(&mut T)) -> Result<T> {
         self.update(|i| {
-            let c = i
-                .characters
+            let c = T::entries_mut(i)
                 .iter_mut()
-                .map(|e| &mut e.character)
-                .find(|c| c.id == id)
-                .ok_or_else(|| LibraryError::NotFound(id.to_owned()))?;
+                .map(|e| &mut e.item)
+                .find(|c| c.id() == id)
+                .ok_or_else(|| T::not_found(id))?;
             f(c);
-            c.updated_at = now();
+            c.set_updated(now());
             Ok(c.clone())
         })
     }
@@ -436,7 +514,7 @@ impl Library {
             names.push(name);
         }
         let [front, three_quarter, profile]: [String; 3] = names.try_into().expect("three");
-        self.edit(id, |c| {
+        self.edit(id, |c: &mut Character| {
             c.angles = Some(Angles {
                 front,
                 three_quarter,
@@ -448,12 +526,9 @@ impl Library {
 
     /// A copy under a new name (files and all), to edit without touching the original.
     pub fn duplicate(&self, id: &str, name: &str) -> Result<Character> {
-        let Entry {
-            character: src,
-            unknown,
-        } = self.entry(id)?;
+        let Entry { item: src, unknown } = self.entry::<Character>(id)?;
         let (name, _) = checked_text(name, "-")?;
-        let new_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let new_id = Self::new_id();
         copy_dir(&self.dir(id), &self.dir(&new_id))?;
         let t = now();
         let copy = Character {
@@ -465,7 +540,7 @@ impl Library {
         };
         self.update(|i| {
             i.characters.push(Entry {
-                character: copy.clone(),
+                item: copy.clone(),
                 unknown,
             });
             Ok(())
@@ -480,8 +555,13 @@ impl Library {
     /// crash at any point leaves either the character in the library or its undo in the trash,
     /// never an index naming files that are gone.
     pub fn delete(&self, id: &str) -> Result<()> {
+        self.delete_item::<Character>(id)
+    }
+
+    /// [`Library::delete`] of either kind of item.
+    fn delete_item<T: Item>(&self, id: &str) -> Result<()> {
         // The whole entry: an undo brings back what this studio does not know of it too.
-        let c = self.entry(id)?;
+        let c = self.entry::<T>(id)?;
         let trash = self.root.join(TRASH).join(id);
         std::fs::create_dir_all(self.root.join(TRASH)).map_err(io(&trash))?;
         if trash.exists() {
@@ -494,13 +574,18 @@ impl Library {
         let rec_path = trash.with_extension("json");
         studio_core::write_atomic(&rec_path, &record).map_err(io(&rec_path))?;
         self.update(|i| {
-            i.characters.retain(|e| e.character.id != id);
+            T::entries_mut(i).retain(|e| e.item.id() != id);
             Ok(())
         })?;
         std::fs::rename(self.dir(id), &trash).map_err(io(&trash))
     }
 
     pub fn undo_delete(&self, id: &str) -> Result<Character> {
+        self.undo_delete_item(id)
+    }
+
+    /// [`Library::undo_delete`] of either kind of item: only one deleted as that kind.
+    fn undo_delete_item<T: Item>(&self, id: &str) -> Result<T> {
         // The id comes from the window: it names a folder only if it is one of ours.
         if !archive::safe_id(id) {
             return Err(LibraryError::NothingToUndo(id.to_owned()));
@@ -509,7 +594,7 @@ impl Library {
         let rec_path = trash.with_extension("json");
         let record =
             std::fs::read(&rec_path).map_err(|_| LibraryError::NothingToUndo(id.to_owned()))?;
-        let c: Entry = serde_json::from_slice(&record).map_err(|e| LibraryError::Damaged {
+        let c: Entry<T> = serde_json::from_slice(&record).map_err(|e| LibraryError::Damaged {
             path: rec_path.clone(),
             message: e.to_string(),
         })?;
@@ -519,10 +604,10 @@ impl Library {
         }
         let _ = std::fs::remove_file(&rec_path);
         self.update(|i| {
-            i.characters.push(c.clone());
+            T::entries_mut(i).push(c.clone());
             Ok(())
         })?;
-        Ok(c.character)
+        Ok(c.item)
     }
 
     /// Batches started from this library, oldest first.
@@ -549,33 +634,40 @@ impl Library {
         studio_core::write_atomic(&path, &bytes).map_err(io(&path))
     }
 
-    /// Writes `ids` (every character when empty) into one archive at `out`, atomically.
+    /// Writes `ids` (characters or elements; everything when empty) into one archive at `out`,
+    /// atomically. Returns how many items it holds.
     pub fn export(&self, ids: &[String], out: &Path) -> Result<usize> {
-        let all: Vec<Character> = self
-            .read()?
-            .characters
-            .into_iter()
-            .map(|e| e.character)
-            .collect();
-        let chosen: Vec<Character> = if ids.is_empty() {
-            all
+        let index = self.read()?;
+        let characters: Vec<Character> = index.characters.into_iter().map(|e| e.item).collect();
+        let elements: Vec<Element> = index.elements.into_iter().map(|e| e.item).collect();
+        let (characters, elements) = if ids.is_empty() {
+            (characters, elements)
         } else {
-            ids.iter()
-                .map(|id| {
-                    all.iter()
-                        .find(|c| &c.id == id)
-                        .cloned()
-                        .ok_or_else(|| LibraryError::NotFound(id.clone()))
-                })
-                .collect::<Result<_>>()?
+            let mut chosen = (Vec::new(), Vec::new());
+            for id in ids {
+                if let Some(c) = characters.iter().find(|c| &c.id == id) {
+                    chosen.0.push(c.clone());
+                } else if let Some(e) = elements.iter().find(|e| &e.id == id) {
+                    chosen.1.push(e.clone());
+                } else {
+                    return Err(LibraryError::NotFound(id.clone()));
+                }
+            }
+            chosen
         };
-        archive::write(self, &chosen, out)?;
-        Ok(chosen.len())
+        archive::write(self, &characters, &elements, out)?;
+        Ok(characters.len() + elements.len())
     }
 
-    /// Adds the characters of an archive (new ids where one is taken). Everything is checked
-    /// before anything is added: a bad archive leaves the library as it was.
+    /// Adds the characters of an archive (and its locations and props, see
+    /// [`Library::import_all`]); returns the characters added.
     pub fn import(&self, archive_path: &Path) -> Result<Vec<Character>> {
+        self.import_all(archive_path).map(|i| i.characters)
+    }
+
+    /// Adds the characters and elements of an archive (new ids where one is taken). Everything
+    /// is checked before anything is added: a bad archive leaves the library as it was.
+    pub fn import_all(&self, archive_path: &Path) -> Result<Imported> {
         let staging = self
             .root
             .join(STAGING)
@@ -585,33 +677,50 @@ impl Library {
         result
     }
 
-    fn import_via(&self, archive_path: &Path, staging: &Path) -> Result<Vec<Character>> {
-        let incoming = archive::read(archive_path, staging)?;
+    fn import_via(&self, archive_path: &Path, staging: &Path) -> Result<Imported> {
+        let (characters, elements) = archive::read(archive_path, staging)?;
         let index_path = self.root.join(INDEX);
         let _lock = studio_core::FileLock::exclusive(&index_path).map_err(io(&index_path))?;
         let mut index = self.read_for_update()?;
-        let mut added = Vec::new();
-        for mut c in incoming {
-            let from = staging.join(&c.id);
-            if index.contains(&c.id) || self.dir(&c.id).exists() {
-                c.id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-            }
-            let to = self.dir(&c.id);
-            if from.is_dir() {
-                std::fs::rename(&from, &to).map_err(io(&from))?;
-            } else {
-                // A character with no files (no references, no angles yet).
-                std::fs::create_dir_all(&to).map_err(io(&to))?;
-            }
-            index.characters.push(c.clone().into());
-            added.push(c);
-        }
+        let imported = Imported {
+            characters: self.file_in(&mut index, staging, characters)?,
+            elements: self.file_in(&mut index, staging, elements)?,
+        };
         // The index is written last, once the moved folders are durable (their files were
         // fsynced in staging): a power cut never leaves an index naming files that are not there.
         sync_dir(&self.root)?;
         self.write(&index)?;
+        Ok(imported)
+    }
+
+    /// Moves staged items' folders into the library (a new id where theirs is taken) and adds
+    /// them to `index`; returns them as added.
+    fn file_in<T: Item>(&self, index: &mut Index, staging: &Path, items: Vec<T>) -> Result<Vec<T>> {
+        let mut added = Vec::new();
+        for mut c in items {
+            let from = staging.join(c.id());
+            if index.contains(c.id()) || self.dir(c.id()).exists() {
+                c.set_id(Self::new_id());
+            }
+            let to = self.dir(c.id());
+            if from.is_dir() {
+                std::fs::rename(&from, &to).map_err(io(&from))?;
+            } else {
+                // An item with no files (a character with no references and no angles yet).
+                std::fs::create_dir_all(&to).map_err(io(&to))?;
+            }
+            T::entries_mut(index).push(Entry::new(c.clone()));
+            added.push(c);
+        }
         Ok(added)
     }
+}
+
+/// What an archive added to the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub characters: Vec<Character>,
+    pub elements: Vec<Element>,
 }
 
 /// Makes a directory's entries (files created or renamed into it) durable.
