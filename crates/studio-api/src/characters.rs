@@ -17,7 +17,7 @@ use crate::Studio;
 impl From<LibraryError> for ApiError {
     fn from(e: LibraryError) -> Self {
         let code = match &e {
-            LibraryError::NotFound(_) => ErrorCode::NotFound,
+            LibraryError::NotFound(_) | LibraryError::NoElement(_) => ErrorCode::NotFound,
             LibraryError::Io { .. } => ErrorCode::Io,
             _ => ErrorCode::Rejected,
         };

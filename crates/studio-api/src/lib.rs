@@ -7,6 +7,7 @@
 
 mod batches;
 pub mod characters;
+pub mod elements;
 mod embedded;
 pub mod error;
 pub mod jobs;

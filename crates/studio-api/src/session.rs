@@ -182,15 +182,26 @@ impl Session {
     }
 
     /// Each element's reference images copied into the artifact store, by the element's
-    /// index. A library element's stored images are its references.
+    /// index. A library element's stored images are its references (it renders as it looks
+    /// in the library, with no images generated).
     async fn element_references(
         &self,
         project: &Project,
         references: &References,
     ) -> Result<Vec<Vec<String>>> {
         let mut all = Vec::with_capacity(project.elements.len());
-        for i in 0..project.elements.len() {
+        let mut library = None;
+        for (i, element) in project.elements.iter().enumerate() {
             let mut uris = Vec::new();
+            if let Some(lib_id) = &element.library_id {
+                let lib = match &library {
+                    Some(lib) => lib,
+                    None => library.insert(studio_library::Library::open(self.data_dir.root())?),
+                };
+                for path in lib.element_paths(&lib.element(lib_id)?) {
+                    uris.push(self.store.import(&path).await?);
+                }
+            }
             for r in references.of_element(i) {
                 uris.push(r.import(self.store.as_ref()).await?);
             }

@@ -114,11 +114,14 @@ impl Studio {
 /// See [`Studio::estimate`].
 pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
     let plan = settings.models(project.quality);
-    // Three angles per character; a library character's are made already.
+    // Three angles per character; a library character's are made already. Two views per
+    // element with no images of its own (none for a library element).
     let images = 3 * project
         .characters()
         .filter(|(_, c)| c.library_id.is_none())
-        .count() as u32;
+        .count() as u32
+        + studio_core::Element::<std::path::PathBuf>::GENERATED_IMAGES
+            * project.elements.iter().filter(|e| e.needs_images()).count() as u32;
     let video_seconds: u32 = project
         .scenarios
         .iter()
