@@ -200,19 +200,37 @@ fn check_text_config(config: &Value) -> Result<(), Response> {
 /// of a line, the longest, so a `[1]` in the instructions is not taken for the story.
 /// Returns the story's text rebuilt from the sentences, and each sentence's span (in chars) in
 /// it, in order.
-pub(crate) fn numbered_story(prompt: &str) -> Option<(String, Vec<(usize, usize)>)> {
+pub(crate) fn numbered_story(prompt: &str) -> Option<(Story, Vec<(usize, usize)>)> {
+    // The prompt says when the story is a screenplay: its lines are rebuilt one a line.
+    let format = if prompt.contains("a screenplay in Fountain") {
+        StoryFormat::Fountain
+    } else {
+        StoryFormat::Plain
+    };
     let starts = prompt
         .match_indices("[1]")
         .map(|(i, _)| i)
         .filter(|&i| i == 0 || prompt[..i].ends_with('\n') || prompt[..i].ends_with("\n "));
     starts
-        .map(|i| run_from(&prompt[i..]))
+        .map(|i| run_from(&prompt[i..], format))
         .max_by_key(|(_, spans)| spans.len())
         .filter(|(_, spans)| !spans.is_empty())
+        .map(|(text, spans)| {
+            let story = Story {
+                text,
+                format,
+                accepted: Vec::new(),
+            };
+            (story, spans)
+        })
 }
 
 /// The numbered run at the start of `text` (which begins with `[1]`).
-fn run_from(text: &str) -> (String, Vec<(usize, usize)>) {
+fn run_from(text: &str, format: StoryFormat) -> (String, Vec<(usize, usize)>) {
+    let same_paragraph = match format {
+        StoryFormat::Plain => " ",
+        StoryFormat::Fountain => "\n",
+    };
     let mut story = String::new();
     let mut spans = Vec::new();
     let mut rest = text;
@@ -229,7 +247,11 @@ fn run_from(text: &str) -> (String, Vec<(usize, usize)>) {
         let sentence = after[..end].trim();
         if !sentence.is_empty() {
             if !story.is_empty() {
-                story.push_str(if new_paragraph { "\n\n" } else { " " });
+                story.push_str(if new_paragraph {
+                    "\n\n"
+                } else {
+                    same_paragraph
+                });
             }
             let start = story.chars().count();
             story.push_str(sentence);
@@ -252,14 +274,9 @@ fn sentence_of(spans: &[(usize, usize)], at: usize) -> u32 {
 /// The plan's answer for `story` (as `studio_story::model` reads it), its sentence numbers the
 /// prompt's (found from each shot's span, whatever the planner's own sentence split), with the
 /// last sentence left out of every shot when `drop_last` (shots that told nothing else go).
-fn plan_answer(story: &str, spans: &[(usize, usize)], drop_last: bool) -> Value {
-    let story = Story {
-        text: story.to_owned(),
-        format: StoryFormat::Plain,
-        accepted: Vec::new(),
-    };
-    let plan = studio_story::plan_offline(&story, &studio_story::PlanRules::default());
-    let mut answer = answer_of(&plan);
+fn plan_answer(story: &Story, spans: &[(usize, usize)], drop_last: bool) -> Value {
+    let plan = studio_story::plan_offline(story, &studio_story::PlanRules::default());
+    let mut answer = studio_story::model::answer_of(&plan, story);
     let last = u32::try_from(spans.len()).unwrap_or(u32::MAX);
     for (shot, planned) in answer.shots.iter_mut().zip(&plan.shots) {
         if let Some(src) = planned.source {
@@ -275,50 +292,6 @@ fn plan_answer(story: &str, spans: &[(usize, usize)], drop_last: bool) -> Value 
         }
     }
     serde_json::to_value(answer).unwrap_or(Value::Null)
-}
-
-/// The plan in the contract's answer shape, sentence numbers left to the caller. Interim:
-/// `studio_story::model::answer_of` replaces it once the story crate has it.
-fn answer_of(plan: &studio_story::Plan) -> studio_story::PlanAnswer {
-    use studio_story::model::{AnswerEntity, AnswerShot};
-    let entity = |id: &str, name: &str, description: &str| AnswerEntity {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        description: description.to_owned(),
-        invented: plan.invented.iter().any(|i| i == id),
-    };
-    let elements = |kind: studio_core::ElementKind| {
-        plan.elements
-            .iter()
-            .filter(|e| e.kind == kind)
-            .map(|e| entity(&e.id, &e.name, &e.prompt))
-            .collect()
-    };
-    studio_story::PlanAnswer {
-        characters: plan
-            .characters
-            .iter()
-            .map(|c| entity(c.id.as_deref().unwrap_or(&c.name), &c.name, &c.base_prompt))
-            .collect(),
-        locations: elements(studio_core::ElementKind::Location),
-        props: elements(studio_core::ElementKind::Prop),
-        shots: plan
-            .shots
-            .iter()
-            .map(|sc| AnswerShot {
-                first_sentence: 0,
-                last_sentence: 0,
-                prompt: sc.prompt.clone(),
-                location: sc.location.clone(),
-                props: sc.props.clone(),
-                cast: sc.cast.clone(),
-                shot_size: sc.camera.map(|c| c.shot).unwrap_or_default(),
-                camera_move: sc.camera.map(|c| c.movement).unwrap_or_default(),
-                dialogue: sc.dialogue.clone(),
-                duration_seconds: sc.duration_seconds.get(),
-            })
-            .collect(),
-    }
 }
 
 fn tokens(chars: usize) -> u32 {
@@ -359,7 +332,9 @@ pub(crate) async fn generate_content(
     let story = numbered_story(&prompt);
     let key = format!(
         "text:{}",
-        story.as_ref().map_or(prompt.as_str(), |(s, _)| s.as_str())
+        story
+            .as_ref()
+            .map_or(prompt.as_str(), |(s, _)| s.text.as_str())
     );
     if let Some(r) = common_faults(state, &key, model, &faults).await {
         return r;
@@ -374,14 +349,14 @@ pub(crate) async fn generate_content(
         .into_response();
     }
     let text = match &story {
-        Some((text, spans)) => {
+        Some((story, spans)) => {
             let answers = {
                 let mut seen = state.text_answers.lock().expect("lock");
                 let n = seen.entry(key.clone()).or_default();
                 *n += 1;
                 *n
             };
-            plan_answer(text, spans, faults.drop_sentence && answers == 1).to_string()
+            plan_answer(story, spans, faults.drop_sentence && answers == 1).to_string()
         }
         // No numbered story: an empty object (the mock plans stories only).
         None => "{}".to_owned(),
@@ -465,6 +440,8 @@ mod tests {
     fn the_numbered_story_is_found_after_instructions_that_mention_numbers() {
         let prompt = "Plan the story. Sentences are numbered:\n[1] like this.\n\nStory:\n[1] Mara ran. [2] \"Wait,\" she said.\n\n[3] The door shut.\n\nIssues: sentence [3] is told by no shot.";
         let (story, spans) = numbered_story(prompt).unwrap();
+        assert_eq!(story.format, StoryFormat::Plain);
+        let story = story.text;
         assert_eq!(story, "Mara ran. \"Wait,\" she said.\n\nThe door shut.");
         let texts: Vec<String> = spans
             .iter()

@@ -342,3 +342,78 @@ async fn drop_sentence_misses_the_last_sentence_once() {
     let second = told(&m.gemini_post(FLASH, &text_body(&again)).await);
     assert!((1..=3).all(|n| covers(&second, n)), "{second:?}");
 }
+
+/// The planning contract end to end, prose and Fountain: the story crate's own prompt and
+/// response schema pass the mock's checks (the schema stays in Google's supported subset), the
+/// answer parses into a plan the faithfulness check passes; with `drop-sentence` the first
+/// answer fails the check on the last sentence and the answer to the re-asked prompt (the
+/// issues listed after the story) passes it.
+#[tokio::test]
+async fn the_story_crates_prompt_and_schema_round_trip() {
+    use studio_core::{Project, Story, StoryFormat};
+    use studio_story::{check, model, PlanIssue, PlanRules};
+
+    let m = Mock::start(options()).await;
+    let rules = PlanRules::default();
+    let ask = |story: &Story, issues: &[PlanIssue]| {
+        json!({
+            "contents": [{"role": "user", "parts": [{"text": model::prompt(story, &rules, issues)}]}],
+            "generationConfig": {"responseMimeType": "application/json",
+                                 "responseJsonSchema": model::response_schema()}
+        })
+    };
+    let plan_issues = |story: &Story, a: &Answer| {
+        assert_eq!(a.status, 200, "{}", a.body);
+        let text: String = a.body["candidates"][0]["content"]["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["thought"] != true)
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        let plan = model::parse_answer(story, &rules, &text).unwrap();
+        assert!(!plan.shots.is_empty());
+        check(&plan.into_project(story.clone(), &Project::new("Lead")))
+    };
+    for (text, format) in [
+        (
+            include_str!("../../../studio-story/tests/fixtures/lighthouse.txt"),
+            StoryFormat::Plain,
+        ),
+        (
+            include_str!("../../../studio-story/tests/fixtures/lighthouse.fountain"),
+            StoryFormat::Fountain,
+        ),
+    ] {
+        let story = Story {
+            text: text.to_owned(),
+            format,
+            accepted: Vec::new(),
+        };
+        let a = m.gemini_post(FLASH, &ask(&story, &[])).await;
+        let issues = plan_issues(&story, &a);
+        assert!(issues.is_empty(), "{format:?}: {issues:?}");
+    }
+
+    let story = Story {
+        // The fault's marker in the story's first line (the title).
+        text: include_str!("../../../studio-story/tests/fixtures/lighthouse.txt").replacen(
+            "Night",
+            "Night [mock:drop-sentence]",
+            1,
+        ),
+        format: StoryFormat::Plain,
+        accepted: Vec::new(),
+    };
+    let first = m.gemini_post(FLASH, &ask(&story, &[])).await;
+    let issues = plan_issues(&story, &first);
+    assert!(
+        issues
+            .iter()
+            .any(|i| matches!(i, PlanIssue::Uncovered { sentence, .. } if sentence.contains("lamp kept turning"))),
+        "{issues:?}"
+    );
+    let again = m.gemini_post(FLASH, &ask(&story, &issues)).await;
+    let issues = plan_issues(&story, &again);
+    assert!(issues.is_empty(), "{issues:?}");
+}
