@@ -23,6 +23,10 @@ pub const WORDS_PER_SECOND: f64 = 2.5;
 /// Seconds a shot holds beyond its spoken words (a breath before and after).
 const LEAD_IN_SECONDS: f64 = 1.0;
 
+/// The shortest shot worth making: under four seconds an action does not read on screen (and
+/// Google's video models make 4 s at the least), however few words are spoken in it.
+const MIN_SHOT_SECONDS: f64 = 4.0;
+
 /// The longest prompt a planned shot gets: a video model reads a paragraph, not a chapter.
 const MAX_SHOT_PROMPT_CHARS: usize = 1_200;
 
@@ -91,10 +95,10 @@ pub(crate) fn allowed_durations(rules: &PlanRules) -> Vec<u32> {
     d
 }
 
-/// The shortest allowed length that holds `words` spoken words at a natural pace (the
-/// longest when none does).
+/// The shortest allowed length that holds `words` spoken words at a natural pace, and at least
+/// [`MIN_SHOT_SECONDS`] (the longest when none does).
 pub(crate) fn duration_for(words: usize, allowed: &[u32]) -> ClipSeconds {
-    let needed = words as f64 / WORDS_PER_SECOND + LEAD_IN_SECONDS;
+    let needed = (words as f64 / WORDS_PER_SECOND + LEAD_IN_SECONDS).max(MIN_SHOT_SECONDS);
     let pick = (allowed.iter().copied())
         .find(|d| f64::from(*d) >= needed)
         .or_else(|| allowed.last().copied())

@@ -206,6 +206,19 @@ fn durations_hold_the_words_spoken_at_a_natural_pace() {
         .collect();
     // 10 words would need 5 s: 20 words 9 s → 10; 5 words 3 s → 5.
     assert_eq!(d, [10, 5]);
+    // A model allowing any length: a shot with few or no words still lasts 4 s.
+    let rules = PlanRules {
+        durations: (1..=10).collect(),
+        max_shots: 50,
+    };
+    let quiet = self::story(
+        "Mara climbed the stairs.\n\n\"Go,\" Tom said.\n",
+        StoryFormat::Plain,
+    );
+    let d: Vec<u32> = (plan_offline(&quiet, &rules).shots.iter())
+        .map(|s| s.duration_seconds.get())
+        .collect();
+    assert_eq!(d, [4, 4]);
 }
 
 #[test]
