@@ -157,3 +157,52 @@ fn input_of(start: &serde_json::Value) -> Option<serde_json::Value> {
     let payload: Payload = serde_json::from_value(start["input"]["payloads"][0].clone()).ok()?;
     serde_json::from_slice(&payload.data).ok()
 }
+
+/// A planning job decides from the answers its history recorded, never from today's parser or
+/// check: `r18-story-plan-reasked` (a first plan that missed a sentence, asked again once)
+/// replays, and the same history with the first answer's recorded issues removed does not (the
+/// code would not ask again, so the recorded second question is one it no longer makes).
+#[tokio::test]
+async fn a_planning_job_replays_from_its_recorded_answers() {
+    use studio_engine::{history, names};
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    use temporalio_common::protos::temporal::api::history::v1::History;
+    let (path, bytes) = fixtures()
+        .into_iter()
+        .find(|(p, _)| p.to_string_lossy().contains("story-plan-reasked"))
+        .expect("the re-asked planning fixture");
+    let mut events = serde_json::from_slice::<History>(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .events;
+    let asks = history::activities(&events)
+        .iter()
+        .filter(|a| a.activity_type == names::ASK_STORY_PLANNER)
+        .count();
+    assert_eq!(asks, 2, "{}: not a job asked twice", path.display());
+    let results = replay_json(&[bytes]).await.unwrap();
+    assert!(results[0].is_none(), "{}: {:?}", path.display(), results[0]);
+
+    // The first answer, made good: no issues recorded.
+    let first = events
+        .iter_mut()
+        .find_map(|e| match &mut e.attributes {
+            Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => a.result.as_mut(),
+            _ => None,
+        })
+        .and_then(|r| r.payloads.first_mut())
+        .expect("the first answer's payload");
+    let mut answer: serde_json::Value = serde_json::from_slice(&first.data).unwrap();
+    let issues = answer
+        .as_object_mut()
+        .and_then(|o| o.remove("issues"))
+        .expect("the first answer had issues");
+    assert!(issues.as_array().is_some_and(|i| !i.is_empty()), "{issues}");
+    first.data = serde_json::to_vec(&answer).unwrap();
+    let tampered = studio_engine::replay::to_json(events).unwrap();
+    let results = replay_json(&[tampered]).await.unwrap();
+    assert!(
+        results[0].is_some(),
+        "{}: replayed although its first answer had no gaps",
+        path.display()
+    );
+}
