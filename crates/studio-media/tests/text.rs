@@ -180,48 +180,61 @@ async fn stops_and_blocks_are_typed_errors() {
         other => panic!("not a text stop: {other}"),
     };
 
-    // A cap too small for the answer: cut off, the JSON incomplete.
-    let e = p
-        .generate_json(&request("", Some(40)), &task)
-        .await
-        .unwrap_err();
-    assert_eq!(e.class(), ErrorClass::InvalidInput);
-    assert!(e.to_string().contains("40 output tokens"), "{e}");
-    assert_eq!(stop(e), TextStop::MaxTokens { limit: Some(40) });
-
-    let e = p
-        .generate_json(&request(" [mock:safety]", None), &task)
-        .await
-        .unwrap_err();
-    assert_eq!(e.class(), ErrorClass::ContentPolicy);
-    assert!(e.to_string().contains("reword"), "{e}");
-    assert!(matches!(stop(e), TextStop::Blocked { reason, .. } if reason == "SAFETY"));
-
-    let e = p
-        .generate_json(&request(" [mock:finish=SAFETY]", None), &task)
-        .await
-        .unwrap_err();
-    assert_eq!(e.class(), ErrorClass::ContentPolicy);
-    assert_eq!(
-        stop(e),
-        TextStop::Filtered {
-            reason: "SAFETY".into()
-        }
-    );
-
-    let e = p
-        .generate_json(&request(" [mock:finish=RECITATION]", None), &task)
-        .await
-        .unwrap_err();
-    assert_eq!(e.class(), ErrorClass::Transient);
-    assert_eq!(stop(e), TextStop::Recitation);
-
-    let e = p
-        .generate_json(&request(" [mock:finish=OTHER]", None), &task)
-        .await
-        .unwrap_err();
-    assert!(e.class().is_retryable());
-    assert!(matches!(stop(e), TextStop::NoAnswer { .. }));
+    // Each scripted stop: its class, what its message tells the creator, its typed reason.
+    let cases: [(&str, Option<u32>, ErrorClass, &str, TextStop); 5] = [
+        // A cap too small for the answer: cut off, the JSON incomplete.
+        (
+            "",
+            Some(40),
+            ErrorClass::InvalidInput,
+            "40 output tokens",
+            TextStop::MaxTokens { limit: Some(40) },
+        ),
+        (
+            " [mock:safety]",
+            None,
+            ErrorClass::ContentPolicy,
+            "reword",
+            TextStop::Blocked {
+                reason: "SAFETY".into(),
+                detail: None,
+            },
+        ),
+        (
+            " [mock:finish=SAFETY]",
+            None,
+            ErrorClass::ContentPolicy,
+            "reword",
+            TextStop::Filtered {
+                reason: "SAFETY".into(),
+            },
+        ),
+        (
+            " [mock:finish=RECITATION]",
+            None,
+            ErrorClass::Transient,
+            "ask again",
+            TextStop::Recitation,
+        ),
+        (
+            " [mock:finish=OTHER]",
+            None,
+            ErrorClass::Transient,
+            "asking again may work",
+            TextStop::NoAnswer {
+                reason: "finishReason OTHER".into(),
+            },
+        ),
+    ];
+    for (mark, max, class, says, expected) in cases {
+        let e = p
+            .generate_json(&request(mark, max), &task)
+            .await
+            .unwrap_err();
+        assert_eq!(e.class(), class, "{mark}: {e}");
+        assert!(e.to_string().contains(says), "{mark}: {e}");
+        assert_eq!(stop(e), expected, "{mark}");
+    }
 
     // A request Google refuses (here a schema keyword it lacks) is permanent, with its message.
     let mut bad = request("", None);
