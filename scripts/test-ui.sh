@@ -56,3 +56,8 @@ WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
 STUDIO_E2E_DIR="$work" STUDIO_E2E_PORT="$port" \
 TEMPORAL_CLI="$PWD/.venv/bin/temporal" E2E_ARTIFACTS="$artifacts" \
   node ui/e2e/studio.e2e.mjs
+# A story becoming a storyboard (New from story, the story panel, the shot fields, Save As).
+STUDIO_APP="$target/debug/smoketech-studio" \
+WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
+STUDIO_E2E_DIR="$work" E2E_ARTIFACTS="$artifacts" \
+  node ui/e2e/story.e2e.mjs

@@ -1,7 +1,7 @@
 // Locations and props, a strip like the cast's: each with its name, prompt and reference images
 // (supplied by file dialog, shown as thumbnails; without any, a render generates an
 // establishing wide and a reverse, a prop's view and detail). Shots name them in the editor.
-import { createEffect, createSignal, For, Match, on, Show, Switch } from "solid-js";
+import { createEffect, createSignal, For, Match, Show, Switch } from "solid-js";
 import type { Element } from "../bindings";
 import { useStudio } from "../stores/studio";
 import "./Story.css";
@@ -72,11 +72,8 @@ function ElementCard(props: { element: Element; index: number }) {
 export default function ElementsPanel() {
   const { project } = useStudio();
   const all = () => project.state.project.elements ?? [];
+  // Folded to one line of names at first: the storyboard and the scene editor need the height.
   const [open, setOpen] = createSignal(false);
-  // A project with elements (a planned one) shows them unfolded in a tall enough window.
-  createEffect(on(() => all().length, (n, before) => {
-    if (n && !before && window.innerHeight >= 860) setOpen(true);
-  }));
   let list!: HTMLUListElement;
   function add(kind: "location" | "prop") {
     project.addElement(kind);

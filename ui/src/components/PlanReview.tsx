@@ -110,7 +110,7 @@ export default function PlanReview() {
         const p = () => o().project;
         const names = (kind: "location" | "prop") => (p().elements ?? []).filter((e) => e.kind === kind).map((e) => e.name).join(", ") || "none";
         return (
-          <div class="plan-review" data-shots={p().scenarios.length}>
+          <div class="plan-review" data-shots={p().scenarios.length} data-shown-after-ms={s.shownAfterMs ?? ""}>
             <p id="plan-summary" class="muted">
               {p().scenarios.length} shots · cast: {characters(p()).map((c) => c.name).join(", ")} · locations: {names("location")} · props: {names("prop")} ·{" "}
               {plannerText(o().planner, o().millis)}
