@@ -14,7 +14,7 @@ use studio_core::{
     SourceSpan, Story,
 };
 
-use crate::text::{self, ParagraphKind, SentenceKind, StoryText};
+use crate::text::{self, clip, ParagraphKind, SentenceKind, StoryText};
 use crate::{Plan, PlanRules};
 
 /// Words spoken a second at a natural pace (150 words a minute).
@@ -545,16 +545,4 @@ fn prompt(st: &StoryText, sentences: &[text::Sentence], dialogue: &[DialogueLine
     } else {
         "The scene continues.".to_owned()
     }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = match cut.rfind(' ') {
-        Some(i) => cut.get(..i).unwrap_or(&cut).to_owned(),
-        None => cut,
-    };
-    format!("{}…", cut.trim_end_matches([',', ';', ' ']))
 }

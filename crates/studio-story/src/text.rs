@@ -3375,7 +3375,9 @@ fn pieces(
     }
 }
 
-fn clip(text: &str, max: usize) -> String {
+/// `text` cut to at most `max` characters at a word boundary, with `…` where it was cut: the
+/// prompts both planners draw from the story (a person's description, a shot's words).
+pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
