@@ -2700,14 +2700,7 @@ impl Analysis {
         if headings.is_empty() {
             for (si, key, name) in self.prose_places(&view, &person_key) {
                 let i = *place_of_key.entry(key.clone()).or_insert_with(|| {
-                    elements.push(Thing {
-                        kind: ElementKind::Location,
-                        name: capitalise(&name),
-                        id: ids.unique(&slug(&name), "location"),
-                        key: key.clone(),
-                        prompt: String::new(),
-                    });
-                    elements.len() - 1
+                    push_named(&mut elements, &mut ids, ElementKind::Location, &key, &name)
                 });
                 sentence_place.entry(si).or_insert(i);
             }
@@ -2718,14 +2711,7 @@ impl Analysis {
         if headings.is_empty() {
             for (_, key, name) in self.named_places(&view) {
                 place_of_key.entry(key.clone()).or_insert_with(|| {
-                    elements.push(Thing {
-                        kind: ElementKind::Location,
-                        name: capitalise(&name),
-                        id: ids.unique(&slug(&name), "location"),
-                        key: key.clone(),
-                        prompt: String::new(),
-                    });
-                    elements.len() - 1
+                    push_named(&mut elements, &mut ids, ElementKind::Location, &key, &name)
                 });
             }
         }
@@ -2761,14 +2747,8 @@ impl Analysis {
             if place_of_key.contains_key(&key) || prop_of_key.contains_key(&key) {
                 continue;
             }
-            prop_of_key.insert(key.clone(), elements.len());
-            elements.push(Thing {
-                kind: ElementKind::Prop,
-                name: capitalise(&name),
-                id: ids.unique(&slug(&name), "prop"),
-                key,
-                prompt: String::new(),
-            });
+            let i = push_named(&mut elements, &mut ids, ElementKind::Prop, &key, &name);
+            prop_of_key.insert(key, i);
         }
         // Props and prose places are described by the first sentence that names them; each
         // sentence knows the props it names.
@@ -3373,6 +3353,30 @@ fn pieces(
             likely: None,
         });
     }
+}
+
+/// An element the prose names (`into the lighthouse`, `lifted the lantern`), as the text
+/// writes it, with no prompt yet (the first sentence naming it gives one later): pushed to
+/// `elements`, its index returned.
+fn push_named(
+    elements: &mut Vec<Thing>,
+    ids: &mut Ids,
+    kind: ElementKind,
+    key: &str,
+    name: &str,
+) -> usize {
+    let fallback = match kind {
+        ElementKind::Location => "location",
+        ElementKind::Prop => "prop",
+    };
+    elements.push(Thing {
+        kind,
+        name: capitalise(name),
+        id: ids.unique(&slug(name), fallback),
+        key: key.to_owned(),
+        prompt: String::new(),
+    });
+    elements.len() - 1
 }
 
 /// `text` cut to at most `max` characters at a word boundary, with `…` where it was cut: the
