@@ -3137,29 +3137,7 @@ impl Analysis {
                 continue;
             }
             // `the [adjective] noun`: up to three lowercase words, the last one the noun.
-            let mut phrase: Vec<&Tok> = Vec::new();
-            let mut prev = n;
-            for k in i + 2..i + 5 {
-                let Some(w) = v.toks.get(k) else { break };
-                if w.sentence != t.sentence
-                    || w.cap
-                    || w.quoted
-                    || !v.gap(prev, w).chars().all(char::is_whitespace)
-                    || listed(STOP, &w.lower)
-                    || verbish(&w.lower) && !phrase.is_empty()
-                {
-                    break;
-                }
-                phrase.push(w);
-                prev = w;
-                // Stop at a word followed by punctuation.
-                if v.toks
-                    .get(k + 1)
-                    .is_none_or(|x| !v.gap(w, x).chars().all(char::is_whitespace))
-                {
-                    break;
-                }
-            }
+            let phrase = v.lower_phrase(i + 1, 3, true);
             // The noun is the last word; a following word that is no noun ends the phrase
             // early only through punctuation, so prefer the word the text repeats.
             let Some(head) = phrase
@@ -3182,11 +3160,7 @@ impl Analysis {
             {
                 continue;
             }
-            let name = phrase
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let name = written(phrase);
             out.push((t.sentence, key, name));
         }
         out
@@ -3244,27 +3218,7 @@ impl Analysis {
             if !listed(DETERMINERS, &det.lower) || det.sentence != t.sentence {
                 continue;
             }
-            let mut phrase: Vec<&Tok> = Vec::new();
-            let mut prev = det;
-            for m in k + 1..k + 3 {
-                let Some(w) = v.toks.get(m) else { break };
-                if w.sentence != t.sentence
-                    || w.cap
-                    || w.quoted
-                    || !v.gap(prev, w).chars().all(char::is_whitespace)
-                    || listed(STOP, &w.lower)
-                {
-                    break;
-                }
-                phrase.push(w);
-                prev = w;
-                if v.toks
-                    .get(m + 1)
-                    .is_none_or(|x| !v.gap(w, x).chars().all(char::is_whitespace))
-                {
-                    break;
-                }
-            }
+            let mut phrase = v.lower_phrase(k, 2, false);
             // `took a deep breath and`: the phrase ends at the noun; a word after the noun
             // is never part of it, so the noun is the last word unless that is a verb.
             while phrase.len() > 1
@@ -3289,11 +3243,7 @@ impl Analysis {
             {
                 continue;
             }
-            let name = phrase
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let name = written(&phrase);
             out.push((key, name));
         }
         out
@@ -3379,6 +3329,13 @@ fn push_named(
     elements.len() - 1
 }
 
+/// A phrase's words as the text writes them, one space between.
+fn written(phrase: &[&Tok]) -> String {
+    (phrase.iter().map(|w| w.text.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `text` cut to at most `max` characters at a word boundary, with `…` where it was cut: the
 /// prompts both planners draw from the story (a person's description, a shot's words).
 pub(crate) fn clip(text: &str, max: usize) -> String {
@@ -3400,7 +3357,40 @@ struct View<'a> {
     quoted: &'a [bool],
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// The lowercase words after the determiner at token `det`, in its sentence, at most
+    /// `most` of them, up to the first that is capitalised, quoted, a stop word or (with
+    /// `verb_ends`, after the first) verb-like, or that punctuation follows: a noun phrase
+    /// (`the brass lantern`), the noun not yet chosen.
+    fn lower_phrase(&self, det: usize, most: usize, verb_ends: bool) -> Vec<&'a Tok> {
+        let mut phrase: Vec<&Tok> = Vec::new();
+        let Some(mut prev) = self.toks.get(det) else {
+            return phrase;
+        };
+        let sentence = prev.sentence;
+        for k in det + 1..det + 1 + most {
+            let Some(w) = self.toks.get(k) else { break };
+            if w.sentence != sentence
+                || w.cap
+                || w.quoted
+                || !self.gap(prev, w).chars().all(char::is_whitespace)
+                || listed(STOP, &w.lower)
+                || verb_ends && verbish(&w.lower) && !phrase.is_empty()
+            {
+                break;
+            }
+            phrase.push(w);
+            prev = w;
+            // Stop at a word followed by punctuation.
+            if (self.toks.get(k + 1))
+                .is_none_or(|x| !self.gap(w, x).chars().all(char::is_whitespace))
+            {
+                break;
+            }
+        }
+        phrase
+    }
+
     fn string(&self, a: usize, b: usize) -> String {
         self.chars.get(a..b.max(a)).unwrap_or(&[]).iter().collect()
     }
