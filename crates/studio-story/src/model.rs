@@ -157,7 +157,8 @@ pub fn response_schema() -> Value {
     })
 }
 
-const SHOT_FIELDS: [&str; 10] = [
+/// The fields of a shot in an answer, in the order the schema asks for them (all required).
+pub const SHOT_FIELDS: [&str; 10] = [
     "firstSentence",
     "lastSentence",
     "prompt",

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use studio_core::{CameraMove, Project, ShotSize, Story, StoryFormat};
-use studio_story::model::{answer_of, parse_answer, prompt, response_schema};
+use studio_story::model::{answer_of, parse_answer, prompt, response_schema, SHOT_FIELDS};
 use studio_story::text::StoryText;
 use studio_story::{check, plan_offline, InventedKind, PlanAnswerError, PlanIssue, PlanRules};
 
@@ -346,19 +346,7 @@ fn any_json_reads_without_a_panic() {
         json!([1, 2]),
         json!({"a": null}),
     ];
-    let shot_fields = [
-        "firstSentence",
-        "lastSentence",
-        "prompt",
-        "location",
-        "props",
-        "cast",
-        "shotSize",
-        "cameraMove",
-        "dialogue",
-        "durationSeconds",
-    ];
-    for field in shot_fields {
+    for field in SHOT_FIELDS {
         for o in &odd {
             let mut v = base.clone();
             v["shots"][0][field] = o.clone();
