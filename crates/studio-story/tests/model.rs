@@ -18,59 +18,14 @@ fn story(text: &str, format: StoryFormat) -> Story {
     }
 }
 
-/// Every keyword of `schema` (recursively), property names aside.
-fn keywords(schema: &Value, out: &mut Vec<String>) {
-    if let Value::Object(map) = schema {
-        for (k, v) in map {
-            out.push(k.clone());
-            match k.as_str() {
-                "properties" => {
-                    if let Value::Object(props) = v {
-                        props.values().for_each(|p| keywords(p, out));
-                    }
-                }
-                "items" => keywords(v, out),
-                _ => {}
-            }
-        }
-    }
-}
-
+/// Google's supported subset of JSON Schema is the mock's rule, kept once there as Google's
+/// stand-in (`studio_mock_google`'s `SCHEMA_KEYWORDS`): its strict test
+/// `the_story_crates_prompt_and_schema_round_trip` sends this schema and is refused on any
+/// other keyword, `$schema` included. (The mock depends on this crate, so this test cannot
+/// read its list without a cycle.) Here: the menus and the fields are the answer's.
 #[test]
-fn the_schema_uses_only_what_google_s_response_json_schema_takes() {
+fn the_schema_s_menus_and_fields_are_the_answer_s() {
     let schema = response_schema();
-    let mut used = Vec::new();
-    keywords(&schema, &mut used);
-    let allowed = [
-        "type",
-        "format",
-        "title",
-        "description",
-        "enum",
-        "items",
-        "prefixItems",
-        "minItems",
-        "maxItems",
-        "minimum",
-        "maximum",
-        "anyOf",
-        "oneOf",
-        "properties",
-        "additionalProperties",
-        "required",
-        "propertyOrdering",
-        "$id",
-        "$defs",
-        "$ref",
-        "$anchor",
-    ];
-    for k in &used {
-        assert!(
-            allowed.contains(&k.as_str()),
-            "keyword {k} is not in Google's subset"
-        );
-    }
-    assert!(schema.get("$schema").is_none());
     // Enums are the serde names of the camera's menus.
     let shot = &schema["properties"]["shots"]["items"];
     let sizes: Vec<Value> = ShotSize::ALL.iter().map(|s| json!(s)).collect();
