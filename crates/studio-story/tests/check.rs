@@ -2,20 +2,13 @@
 //! a plan by hand is reported, with the sentence or line concerned, in story order.
 
 use studio_core::{
-    Character, DialogueLine, Element, ElementKind, Project, SourceSpan, Story, StoryFormat,
+    Character, DialogueLine, Element, ElementKind, Project, SourceSpan, StoryFormat,
 };
 use studio_story::{check, plan_offline, InventedKind, PlanIssue, PlanRules};
 
-const PROSE: &str = include_str!("fixtures/lighthouse.txt");
-const SCRIPT: &str = include_str!("fixtures/lighthouse.fountain");
+mod common;
 
-fn story(text: &str, format: StoryFormat) -> Story {
-    Story {
-        text: text.into(),
-        format,
-        accepted: Vec::new(),
-    }
-}
+use common::{story, PROSE, SCRIPT};
 
 fn planned(text: &str, format: StoryFormat) -> Project {
     let story = story(text, format);

@@ -7,16 +7,9 @@ use studio_story::model::{answer_of, parse_answer, prompt, response_schema, SHOT
 use studio_story::text::StoryText;
 use studio_story::{check, plan_offline, InventedKind, PlanAnswerError, PlanIssue, PlanRules};
 
-const PROSE: &str = include_str!("fixtures/lighthouse.txt");
-const SCRIPT: &str = include_str!("fixtures/lighthouse.fountain");
+mod common;
 
-fn story(text: &str, format: StoryFormat) -> Story {
-    Story {
-        text: text.into(),
-        format,
-        accepted: Vec::new(),
-    }
-}
+use common::{story, PROSE, SCRIPT};
 
 /// Google's supported subset of JSON Schema is the mock's rule, kept once there as Google's
 /// stand-in (`studio_mock_google`'s `SCHEMA_KEYWORDS`): its strict test

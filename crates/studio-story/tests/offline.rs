@@ -6,16 +6,9 @@ use studio_core::{CameraMove, ShotSize, Story, StoryFormat, MAX_STORY_CHARS};
 use studio_story::text::StoryText;
 use studio_story::{check, plan_offline, Plan, PlanIssue, PlanRules};
 
-const PROSE: &str = include_str!("fixtures/lighthouse.txt");
-const SCRIPT: &str = include_str!("fixtures/lighthouse.fountain");
+mod common;
 
-fn story(text: &str, format: StoryFormat) -> Story {
-    Story {
-        text: text.into(),
-        format,
-        accepted: Vec::new(),
-    }
-}
+use common::{story, PROSE, SCRIPT};
 
 /// Every sentence lies inside the union of the shots' spans, spans follow one another.
 fn assert_tells_every_sentence(story: &Story, plan: &Plan) {
