@@ -58,7 +58,7 @@ fs.writeFileSync(
     scenarios: [
       { id: "first", prompt: "first shot: walks to the plane", durationSeconds: 4 },
       { id: "second", prompt: "second shot: climbs in", durationSeconds: 4 },
-      { id: "third", prompt: "third shot: takes off", durationSeconds: 4, camera: { lens: 35 } },
+      { id: "third", prompt: "third shot: takes off", durationSeconds: 4, grade: { lut: "teal" } },
     ],
     quality: "standard",
     aspectRatio: "16:9",
@@ -152,8 +152,8 @@ while (order().join() !== "third,first,second") {
 step(`drag and drop saved the order ${order()}`);
 const rewritten = JSON.parse(fs.readFileSync(projectPath, "utf8"));
 assert.deepEqual(
-  [rewritten.soundtrack, rewritten.character.voice, rewritten.scenarios.find((x) => x.id === "third").camera],
-  [{ track: "theme.ogg" }, "alto", { lens: 35 }],
+  [rewritten.soundtrack, rewritten.character.voice, rewritten.scenarios.find((x) => x.id === "third").grade],
+  [{ track: "theme.ogg" }, "alto", { lut: "teal" }],
   `the fields this studio does not know survive its save: ${JSON.stringify(rewritten)}`,
 );
 

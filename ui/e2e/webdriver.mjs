@@ -91,14 +91,21 @@ export class Session {
   /**
    * Finds `css` and clicks it with a real (WebDriver) click. An element the page replaced between
    * the find and the click ("stale element reference") is found again, as a person's next look
-   * would: a few times, then the error stands.
+   * would: a few times, then the error stands. One half hidden in a scrolled panel is scrolled
+   * into view first.
    */
   async clickOn(css) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.click(await this.find(css));
       } catch (e) {
-        if (attempt >= 3 || !/stale element reference/.test(e.message)) throw e;
+        if (attempt >= 3 || !/stale element reference|element not interactable/.test(e.message)) throw e;
+        // Half hidden at the edge of a scrolled panel (WebKitWebDriver scrolls only the page
+        // into view, not a panel inside it): the panel is scrolled to it, as a person's wheel
+        // would, and the click is made again (a real click; the script only scrolls).
+        if (/element not interactable/.test(e.message)) {
+          await this.exec("document.querySelector(arguments[0])?.scrollIntoView({block: 'center'})", [css]);
+        }
       }
     }
   }
