@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use studio_core::ElementKind;
 use studio_library::{Library, LibraryError};
 
+mod common;
+
+use common::{snapshot, tar_of};
+
 fn png(dir: &Path, name: &str, seed: u8) -> PathBuf {
     let img = image::RgbImage::from_fn(8, 8, |x, y| {
         image::Rgb([seed, (x * 30) as u8, (y * 30) as u8])
@@ -186,7 +190,7 @@ fn archives_carry_elements_beside_characters_and_bad_ones_change_nothing() {
 
     // An element naming a file that is not an image, or with no image at all, is refused and
     // changes nothing.
-    let before = listing(other.root());
+    let before = snapshot(other.root());
     let bad_manifest = |images: &str| {
         format!(
             r#"{{"format":"smoketech-characters","version":1,"characters":[],
@@ -195,23 +199,21 @@ fn archives_carry_elements_beside_characters_and_bad_ones_change_nothing() {
         )
     };
     let text = tar_of(
-        src.path(),
-        "text.tar",
+        &src.path().join("text.tar"),
         &[
             ("manifest.json", bad_manifest(r#""image-1.png""#).as_bytes()),
             ("e1/image-1.png", b"hello"),
         ],
     );
     let empty = tar_of(
-        src.path(),
-        "empty.tar",
+        &src.path().join("empty.tar"),
         &[("manifest.json", bad_manifest("").as_bytes())],
     );
     for (needle, path) in [("not an image", text), ("no image", empty)] {
         let err = other.import_all(&path).unwrap_err().to_string();
         assert!(err.contains(needle), "{err}");
         assert_eq!(
-            listing(other.root()),
+            snapshot(other.root()),
             before,
             "{path:?} changed the library"
         );
@@ -230,36 +232,4 @@ fn manifest_of(archive: &Path) -> serde_json::Value {
         }
     }
     panic!("no manifest in {archive:?}")
-}
-
-fn tar_of(dir: &Path, name: &str, entries: &[(&str, &[u8])]) -> PathBuf {
-    let path = dir.join(name);
-    let mut b = tar::Builder::new(std::fs::File::create(&path).unwrap());
-    for (n, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, n, *data).unwrap();
-    }
-    b.finish().unwrap();
-    path
-}
-
-/// Every file under the library with its bytes.
-fn listing(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }

@@ -5,30 +5,16 @@ use std::path::{Path, PathBuf};
 
 use studio_library::{Library, LibraryError};
 
+mod common;
+
+use common::{snapshot, tar_of};
+
 fn png(dir: &Path, name: &str, seed: u8) -> PathBuf {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     bytes.extend((0..2048u32).map(|i| (i as u8).wrapping_mul(seed)));
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
-}
-
-/// Every file under the library, with its bytes (what "changed nothing" compares).
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -367,19 +353,6 @@ fn character_lists_parse_from_json_csv_and_lines_with_named_errors() {
     );
     assert!(parse_list(r#"[{"name":"Ava"}]"#).is_err());
     assert!(parse_list("  ").is_err());
-}
-
-/// A tar archive of `entries` (name, bytes) at `path`.
-fn tar_of(path: &Path, entries: &[(&str, &[u8])]) {
-    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
-    for (n, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, n, *data).unwrap();
-    }
-    b.finish().unwrap();
 }
 
 #[test]
