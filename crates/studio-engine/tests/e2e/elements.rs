@@ -2,9 +2,6 @@
 //! (beside the characters), a shot's references are its faces, then its place, then its props,
 //! cut to what the model takes, and a re-render reuses the views from the cache.
 
-use std::path::Path;
-use std::process::Command;
-
 use studio_core::{AspectRatio, Character, Element, ElementKind, Quality, Scenario, UsageKind};
 use studio_engine::names;
 use studio_engine::versions::{next_version, VersionChange};
@@ -13,6 +10,8 @@ use studio_media::{
     Angle, ArtifactStore, Ffmpeg, ImageRequest, LocalStore, MediaProvider, TaskCtx,
 };
 use studio_testkit::*;
+
+use crate::{clip_record, sha256_of};
 
 fn element(id: &str, kind: ElementKind, prompt: &str, images: Vec<String>) -> Element<String> {
     Element {
@@ -25,29 +24,8 @@ fn element(id: &str, kind: ElementKind, prompt: &str, images: Vec<String>) -> El
     }
 }
 
-/// What an offline clip was made from: its `comment` tag (prompt, first frame and the
-/// references the provider received, by content digest).
-fn clip_record(uri: &str) -> serde_json::Value {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format_tags=comment"])
-        .args(["-of", "json"])
-        .arg(file_path(uri))
-        .output()
-        .unwrap();
-    let probe: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let comment = probe["format"]["tags"]["comment"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{uri} has no record: {probe}"));
-    serde_json::from_str(comment).unwrap()
-}
-
 fn digest(uri: &str) -> String {
     sha256_of(&file_path(uri))
-}
-
-fn sha256_of(path: &Path) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
 
 /// A PNG's size, from its header.

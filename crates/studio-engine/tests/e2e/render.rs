@@ -11,6 +11,8 @@ use studio_engine::names;
 use studio_media::Ffmpeg;
 use studio_testkit::*;
 
+use crate::{clip_record, sha256_of};
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_render_makes_a_playable_video_and_progress_reaches_100() {
     let env = Env::new("full").await;
@@ -196,33 +198,6 @@ async fn a_rerender_reuses_every_artifact_and_an_edit_remakes_one_clip() {
         r5.video_url, r1.video_url,
         "the offline provider is deterministic"
     );
-}
-
-/// What an offline clip was made from: its `comment` tag (prompt, first frame and references
-/// by content digest).
-fn clip_record(uri: &str) -> serde_json::Value {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format_tags=comment",
-            "-of",
-            "json",
-        ])
-        .arg(file_path(uri))
-        .output()
-        .unwrap();
-    let probe: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let comment = probe["format"]["tags"]["comment"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{uri} has no record: {probe}"));
-    serde_json::from_str(comment).unwrap()
-}
-
-fn sha256_of(path: &Path) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
 
 /// A cast: a scene with two characters gets both faces as its references (the second made by
