@@ -77,6 +77,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
             story::check_plan,
             story::video_prompt,
             story::open_story_file,
+            story::job_element_images,
             window::menu::recent_projects,
             window::menu::open_recent,
             window::prefs::window_prefs,

@@ -69,6 +69,44 @@ pub async fn video_prompt(project: Project, scene_id: String) -> Result<String, 
     Studio::video_prompt(&project, &scene_id)
 }
 
+/// The images a render generated for one of its elements (a location's establishing wide and
+/// reverse, a prop's views), as media URLs for the window to show.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedImages {
+    /// The element's id in the project.
+    pub id: String,
+    pub urls: Vec<String>,
+}
+
+/// The images job `id` generated for the elements that came with none (empty for a job that
+/// made none, or made before elements existed). An image no longer on this machine is left out.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_element_images(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<GeneratedImages>, ApiError> {
+    let studio = state.studio()?;
+    let result = studio.result(&id).await?;
+    let mut out = Vec::with_capacity(result.element_images.len());
+    for made in result.element_images {
+        let mut urls = Vec::with_capacity(made.images.len());
+        for uri in &made.images {
+            let Some(path) = studio.local_file(uri).await else {
+                tracing::debug!(%uri, "a generated element image is not on this machine");
+                continue;
+            };
+            // Artifacts only: the media server serves nothing else.
+            if let Ok(url) = state.media_url(std::path::Path::new(&path)).await {
+                urls.push(url);
+            }
+        }
+        out.push(GeneratedImages { id: made.id, urls });
+    }
+    Ok(out)
+}
+
 /// Shows the Open dialog for a story (plain text or Fountain) and reads the file picked, in
 /// Rust; None when the creator cancels.
 #[tauri::command]

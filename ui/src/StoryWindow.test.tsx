@@ -111,13 +111,16 @@ describe("a story becoming a storyboard", () => {
       },
       { shouldMockEvents: true },
     );
+    await mount();
+  });
+  async function mount() {
     document.body.innerHTML = '<div id="app"></div>';
     delete document.body.dataset.ready;
     const root = $("#app");
     if (!root) throw new Error("no #app");
     dispose = render(() => <App />, root);
     await waitFor(() => document.body.dataset.ready === "true");
-  });
+  }
   afterEach(async () => {
     dispose();
     vi.restoreAllMocks();
@@ -270,6 +273,29 @@ describe("a story becoming a storyboard", () => {
       expect($("#story-view")?.textContent).toBe(STORY);
     } finally {
       delete handlers.replan_story;
+    }
+  });
+
+  it("shows the images the last render generated for a location that had none", async () => {
+    dispose();
+    handlers.list_jobs = () => [{ id: "job-9", name: "Mara", projectPath: null, startedAt: 1, status: "completed", videoPath: "/v/9.mp4", version: 1 }];
+    handlers.job_element_images = (a) => (a.id === "job-9" ? [{ id: "bar", urls: ["http://127.0.0.1:9/media/bar-wide.png", "http://127.0.0.1:9/media/bar-reverse.png"] }] : []);
+    try {
+      await mount();
+      await planStory();
+      $<HTMLButtonElement>("#plan-accept")?.click();
+      await waitFor(() => cards().length === 3);
+      $<HTMLButtonElement>("#elements-toggle")?.click();
+      const imgs = await waitFor(() => {
+        const found = [...document.querySelectorAll<HTMLImageElement>('#elements-list li[data-id="bar"] .generated img')];
+        return found.length === 2 && found;
+      });
+      expect(imgs.map((i) => i.alt)).toEqual(["The bar, generated view 1", "The bar, generated view 2"]);
+      expect($('#elements-list li[data-id="door"] .generated')).toBeNull();
+      expect($('#elements-list li[data-id="door"]')?.textContent).toContain("images made at the next render");
+    } finally {
+      handlers.list_jobs = () => [];
+      delete handlers.job_element_images;
     }
   });
 });

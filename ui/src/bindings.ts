@@ -143,6 +143,11 @@ export const commands = {
 	 *  Rust; None when the creator cancels.
 	 */
 	openStoryFile: () => typedError<StoryFile | null, ApiError>(__TAURI_INVOKE("open_story_file")),
+	/**
+	 *  The images job `id` generated for the elements that came with none (empty for a job that
+	 *  made none, or made before elements existed). An image no longer on this machine is left out.
+	 */
+	jobElementImages: (id: string) => typedError<GeneratedImages[], ApiError>(__TAURI_INVOKE("job_element_images", { id })),
 	/**  The recent projects, newest first, for the welcome screen. */
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
@@ -426,6 +431,16 @@ export type FieldProblem = {
  *  for afterwards.
  */
 export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo";
+
+/**
+ *  The images a render generated for one of its elements (a location's establishing wide and
+ *  reverse, a prop's views), as media URLs for the window to show.
+ */
+export type GeneratedImages = {
+	/**  The element's id in the project. */
+	id: string,
+	urls: string[],
+};
 
 /**  What the status bar shows. */
 export type Health = {
