@@ -4,6 +4,7 @@ import { useStudio } from "../stores/studio";
 
 const KEYS: [string, string][] = [
   ["Ctrl+N / Ctrl+O", "New project / Open…"],
+  ["Ctrl+Shift+N", "New from story…"],
   ["Ctrl+S / Ctrl+Shift+S", "Save / Save As…"],
   ["Ctrl+Z", "Undo"],
   ["Ctrl+Shift+Z or Ctrl+Y", "Redo"],
@@ -14,6 +15,7 @@ const KEYS: [string, string][] = [
   ["Click, Ctrl/Shift+click", "Select scenes (Ctrl+A: all, Delete: delete them)"],
   ["Alt+Arrow keys", "Move the focused scene"],
   ["Enter", "Edit the focused scene"],
+  ["↑ / ↓ in the story", "The shot before or after (selecting words selects their shot)"],
 ];
 
 export default function HelpDialog() {
