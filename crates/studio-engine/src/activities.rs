@@ -353,6 +353,27 @@ impl StudioActivities {
         self.recall(key).await.filter(|uris| uris.len() == wanted)
     }
 
+    /// The views in `angles` of `subject` made ([`Self::views`]), remembered under the cache
+    /// `key` and counted as images of `subject`'s model: what a character's angles and an
+    /// element's views both are once the cache had none.
+    async fn made_views(
+        &self,
+        key: &str,
+        subject: &ImageRequest,
+        angles: &[Angle],
+        task: &TaskCtx,
+    ) -> Result<(Vec<String>, Usage), MediaError> {
+        let uris = self.views(subject, angles, task).await?;
+        self.remember(key, &uris).await;
+        let usage = Usage {
+            model: (subject.model.clone()).unwrap_or_else(|| self.toolkit.provider.image_model()),
+            kind: UsageKind::Image,
+            quantity: uris.len() as u32,
+            resolution: None,
+        };
+        Ok((uris, usage))
+    }
+
     /// Makes one image per view in `angles` of `subject` (at once: they are independent
     /// requests), reporting progress as each lands; returns their URIs in `angles`' order.
     async fn views(
@@ -581,8 +602,7 @@ impl StudioActivities {
                 references: this.local_paths(&input.character.reference_images).await?,
                 model: input.model.clone(),
             };
-            let uris = this.views(&subject, &Angle::ALL, &task).await?;
-            this.remember(&key, &uris).await;
+            let (uris, usage) = this.made_views(&key, &subject, &Angle::ALL, &task).await?;
             let [front, three_quarter, profile]: [String; 3] =
                 uris.try_into().expect("three angles");
             Ok(CharacterOutput {
@@ -591,15 +611,7 @@ impl StudioActivities {
                     three_quarter,
                     profile,
                 },
-                usage: Some(Usage {
-                    model: input
-                        .model
-                        .clone()
-                        .unwrap_or_else(|| this.toolkit.provider.image_model()),
-                    kind: UsageKind::Image,
-                    quantity: 3,
-                    resolution: None,
-                }),
+                usage: Some(usage),
             })
         })
         .await
@@ -634,19 +646,10 @@ impl StudioActivities {
                 model: input.model.clone(),
             };
             let angles = Angle::views_of(input.element.kind);
-            let images = this.views(&subject, &angles, &task).await?;
-            this.remember(&key, &images).await;
+            let (images, usage) = this.made_views(&key, &subject, &angles, &task).await?;
             Ok(ElementOutput {
-                usage: Some(Usage {
-                    model: input
-                        .model
-                        .clone()
-                        .unwrap_or_else(|| this.toolkit.provider.image_model()),
-                    kind: UsageKind::Image,
-                    quantity: images.len() as u32,
-                    resolution: None,
-                }),
                 images,
+                usage: Some(usage),
             })
         })
         .await
