@@ -111,12 +111,6 @@ pub enum MediaError {
     },
     #[error("image: {0}")]
     Image(String),
-    /// A text model stopped without a usable answer (`stop` says why and what to do).
-    #[error("{provider}: {stop}")]
-    TextStopped {
-        provider: String,
-        stop: crate::text::TextStop,
-    },
     /// The provider has no text model (offline, bench): the story is planned in-process.
     #[error(
         "the {provider} provider has no text model: plan offline (no key needed), or set a Gemini \
@@ -148,7 +142,6 @@ impl MediaError {
         match self {
             MediaError::Provider { class, .. } | MediaError::Remote { class, .. } => *class,
             MediaError::Cancelled => ErrorClass::Cancelled,
-            MediaError::TextStopped { stop, .. } => stop.class(),
             MediaError::NoTextModel { .. } => ErrorClass::UnsupportedModel,
             MediaError::Artifact { .. } | MediaError::Image(_) => ErrorClass::InvalidInput,
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {

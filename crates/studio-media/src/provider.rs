@@ -182,8 +182,10 @@ pub trait MediaProvider: Send + Sync {
             provider: self.name().to_owned(),
         })
     }
-    /// Asks a text model for JSON following `req.schema` (planning a story). Providers without
-    /// a text model refuse ([`MediaError::NoTextModel`]): the offline planner needs none.
+    /// Asks a text model for JSON following `req.schema` (planning a story). An answer the
+    /// model stopped (cut off, withheld, not JSON) is `Ok`, with its usage and
+    /// [`JsonAnswer::stop`]: it was billed. Providers without a text model refuse
+    /// ([`MediaError::NoTextModel`]): the offline planner needs none.
     async fn generate_json(
         &self,
         req: &JsonRequest,

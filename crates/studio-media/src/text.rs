@@ -6,6 +6,13 @@
 //! tokens; output tokens with the thinking, which Google bills as output), priced like images and
 //! clips. Only Google's provider has a text model: the offline planner runs in-process without
 //! one ([`MediaProvider::generate_json`](crate::MediaProvider::generate_json) refuses there).
+//!
+//! A 200 is an answer, even when the model stopped without a usable one (cut off, withheld,
+//! not JSON): Google bills its tokens, so it comes back as a [`JsonAnswer`] with its usage and
+//! its [`TextStop`], never as an error. An error would drop the usage (the spend never counted)
+//! and a retryable one would be asked, and paid, again by the engine's retry policy, uncounted.
+//! Only what bills nothing (an HTTP error, a transport failure) is a
+//! [`MediaError`](crate::MediaError).
 
 use serde::{Deserialize, Serialize};
 use studio_core::Usage;
@@ -32,21 +39,28 @@ pub struct JsonRequest {
     pub max_output_tokens: Option<u32>,
 }
 
-/// A text model's answer.
+/// A text model's answer: paid for whether or not it is usable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonAnswer {
     /// The model that answered.
     pub model: String,
-    /// The answer's text (its non-thought parts, joined): JSON following the request's schema.
+    /// The answer's text (its non-thought parts, joined): JSON following the request's schema;
+    /// when `stop` is set, whatever the model gave (possibly empty, or cut off).
     pub text: String,
     /// What the call used: input tokens, and output tokens with the thinking (billed as
-    /// output). Priced by [`studio_catalog::Catalog::usage_price`].
+    /// output). Priced by [`studio_catalog::Catalog::usage_price`]. Counted for a stopped
+    /// answer too: Google bills it.
     pub usage: Vec<Usage>,
+    /// Why the model stopped without a usable answer (its class says whether asking again can
+    /// help); None for a JSON answer that ended naturally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<TextStop>,
 }
 
 /// Why a text model stopped without a usable answer; each says what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum TextStop {
     /// `finishReason: MAX_TOKENS`: the answer was cut off, so its JSON is incomplete.
@@ -94,9 +108,10 @@ pub enum TextStop {
 }
 
 impl TextStop {
-    /// How the engine treats it: a refused prompt or answer is not retried (the same words
-    /// get the same refusal), nor is an answer too long for its cap or a language the model
-    /// lacks; a recitation, an empty or a broken answer may come out otherwise next time.
+    /// Whether asking again may help: a refused prompt or answer gets the same refusal for the
+    /// same words (content policy), an answer too long for its cap or a language the model
+    /// lacks stops the same way (invalid input); a recitation, an empty or a broken answer may
+    /// come out otherwise next time (transient).
     pub fn class(&self) -> ErrorClass {
         match self {
             TextStop::Blocked { .. } | TextStop::Filtered { .. } => ErrorClass::ContentPolicy,

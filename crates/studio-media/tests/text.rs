@@ -2,7 +2,8 @@
 //! Google, on both back ends: the request carries the schema and the JSON MIME type, the model
 //! is discovered from the listing (Vertex at `global`, with the user credentials' quota
 //! project), thought parts are skipped, the usage is read (thinking billed as output) and
-//! priced, every stop is a typed error that says what to do, and a 429 carries Google's delay.
+//! priced, every stop is an answer with its usage and a typed stop that says what to do (Google
+//! bills it), and a 429 carries Google's delay.
 
 use std::path::Path;
 use std::time::Duration;
@@ -78,6 +79,15 @@ fn request(mark: &str, max_output_tokens: Option<u32>) -> JsonRequest {
     }
 }
 
+/// The tokens of `kind` that `model` used, in `usage`.
+fn used(usage: &[studio_core::Usage], model: &str, kind: UsageKind) -> u32 {
+    usage
+        .iter()
+        .filter(|u| u.kind == kind && u.model == model)
+        .map(|u| u.quantity)
+        .sum()
+}
+
 fn tokens(chars: usize) -> u32 {
     u32::try_from(chars.div_ceil(4)).unwrap()
 }
@@ -132,14 +142,7 @@ async fn the_request_carries_the_schema_and_the_usage_is_counted_on_both_back_en
         }
 
         // Input: the prompt's tokens; output: the answer's and the thinking's.
-        let of = |kind| {
-            answer
-                .usage
-                .iter()
-                .find(|u| u.kind == kind && u.model == chosen)
-                .map(|u| u.quantity)
-                .unwrap()
-        };
+        let of = |kind| used(&answer.usage, &chosen, kind);
         assert_eq!(
             of(UsageKind::TextInputToken),
             tokens(req.prompt.chars().count())
@@ -165,23 +168,29 @@ async fn the_request_carries_the_schema_and_the_usage_is_counted_on_both_back_en
     }
 }
 
-/// Each way a model stops without an answer is a typed error with its class and what to do.
+/// A scripted stop: the prompt's mark, the answer's cap, the stop's class, what its message
+/// says, the stop, and whether the model wrote anything (billed as output).
+type StopCase = (
+    &'static str,
+    Option<u32>,
+    ErrorClass,
+    &'static str,
+    TextStop,
+    bool,
+);
+
+/// Each way a model stops without a usable answer is still an answer (Google bills it): `Ok`,
+/// with its usage read from `usageMetadata` and its typed stop, whose class says whether asking
+/// again can help and whose message says what to do. Only what bills nothing is an error.
 #[tokio::test]
-async fn stops_and_blocks_are_typed_errors() {
+async fn a_stopped_answer_is_an_answer_with_its_usage_and_its_stop() {
     let m = mock().await;
     let dir = tempfile::tempdir().unwrap();
     let p = provider(&m, Backend::Gemini, dir.path()).await;
     let task = TaskCtx::detached();
-    let stop = |e: MediaError| match e {
-        MediaError::TextStopped { provider, stop } => {
-            assert!(provider.contains("gemini-3.8-flash"), "{provider}");
-            stop
-        }
-        other => panic!("not a text stop: {other}"),
-    };
+    let model = "gemini-3.8-flash";
 
-    // Each scripted stop: its class, what its message tells the creator, its typed reason.
-    let cases: [(&str, Option<u32>, ErrorClass, &str, TextStop); 5] = [
+    let cases: [StopCase; 6] = [
         // A cap too small for the answer: cut off, the JSON incomplete.
         (
             "",
@@ -189,6 +198,7 @@ async fn stops_and_blocks_are_typed_errors() {
             ErrorClass::InvalidInput,
             "40 output tokens",
             TextStop::MaxTokens { limit: Some(40) },
+            true,
         ),
         (
             " [mock:safety]",
@@ -199,6 +209,7 @@ async fn stops_and_blocks_are_typed_errors() {
                 reason: "SAFETY".into(),
                 detail: None,
             },
+            false,
         ),
         (
             " [mock:finish=SAFETY]",
@@ -208,6 +219,7 @@ async fn stops_and_blocks_are_typed_errors() {
             TextStop::Filtered {
                 reason: "SAFETY".into(),
             },
+            true,
         ),
         (
             " [mock:finish=RECITATION]",
@@ -215,6 +227,7 @@ async fn stops_and_blocks_are_typed_errors() {
             ErrorClass::Transient,
             "ask again",
             TextStop::Recitation,
+            true,
         ),
         (
             " [mock:finish=OTHER]",
@@ -224,17 +237,62 @@ async fn stops_and_blocks_are_typed_errors() {
             TextStop::NoAnswer {
                 reason: "finishReason OTHER".into(),
             },
+            true,
+        ),
+        (
+            " [mock:not-json]",
+            None,
+            ErrorClass::Transient,
+            "not JSON",
+            TextStop::NotJson("expected value at line 1 column 1".into()),
+            true,
         ),
     ];
-    for (mark, max, class, says, expected) in cases {
-        let e = p
-            .generate_json(&request(mark, max), &task)
+    for (mark, max, class, says, expected, wrote) in cases {
+        let req = request(mark, max);
+        let answer = p
+            .generate_json(&req, &task)
             .await
-            .unwrap_err();
-        assert_eq!(e.class(), class, "{mark}: {e}");
-        assert!(e.to_string().contains(says), "{mark}: {e}");
-        assert_eq!(stop(e), expected, "{mark}");
+            .unwrap_or_else(|e| panic!("{mark}: a billed answer is not an error: {e}"));
+        assert_eq!(answer.model, model, "{mark}");
+        let stop = answer
+            .stop
+            .clone()
+            .unwrap_or_else(|| panic!("{mark}: no stop: {answer:?}"));
+        assert_eq!(stop, expected, "{mark}");
+        assert_eq!(stop.class(), class, "{mark}: {stop}");
+        assert!(stop.to_string().contains(says), "{mark}: {stop}");
+        // The usage is Google's usageMetadata: the prompt read, and what was written.
+        let of = |kind| used(&answer.usage, model, kind);
+        assert_eq!(
+            of(UsageKind::TextInputToken),
+            tokens(req.prompt.chars().count()),
+            "{mark}: {:?}",
+            answer.usage
+        );
+        assert_eq!(
+            of(UsageKind::TextOutputToken) > 0,
+            wrote,
+            "{mark}: {:?}",
+            answer.usage
+        );
+        // It round-trips as recorded (the stop left out when there is none).
+        let json = serde_json::to_value(&answer).unwrap();
+        assert_eq!(
+            serde_json::from_value::<studio_media::JsonAnswer>(json).unwrap(),
+            answer
+        );
     }
+    // A natural answer has no stop, and one recorded before stops were kept still reads.
+    let answer = p.generate_json(&request("", None), &task).await.unwrap();
+    assert_eq!(answer.stop, None);
+    let mut old = serde_json::to_value(&answer).unwrap();
+    assert!(old.get("stop").is_none(), "{old}");
+    old.as_object_mut().unwrap().remove("stop");
+    assert_eq!(
+        serde_json::from_value::<studio_media::JsonAnswer>(old).unwrap(),
+        answer
+    );
 
     // A request Google refuses (here a schema keyword it lacks) is permanent, with its message.
     let mut bad = request("", None);

@@ -50,6 +50,9 @@ pub struct Faults {
     /// Text models: `finish=REASON` ends the candidate with that `finishReason` (`MAX_TOKENS`
     /// with the answer cut short; `SAFETY`, `RECITATION`, … with no content).
     pub finish: Option<String>,
+    /// Text models: `not-json` answers prose (ending `STOP`, billed like any answer) although
+    /// JSON was asked for.
+    pub not_json: bool,
 }
 
 impl Faults {
@@ -90,6 +93,7 @@ impl Faults {
             "gcs-key" => self.gcs_key = true,
             "redirect" => self.redirect = true,
             "drop-sentence" => self.drop_sentence = true,
+            "not-json" => self.not_json = true,
             other => {
                 if let Some(n) = other.strip_prefix("fail=") {
                     self.fail_first = n.trim().parse().ok();

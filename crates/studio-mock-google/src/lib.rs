@@ -73,7 +73,7 @@
 //! story in the prompt (the offline planner's, in the plan contract's JSON), with thought parts
 //! and `usageMetadata`. Faults: `drop-sentence` (the first answer for a story misses its last
 //! sentence), `finish=REASON` (e.g. `MAX_TOKENS`, `SAFETY`, `RECITATION`), `safety` (a blocked
-//! prompt), and the shared ones. [`Stats::text_requests`] keeps what each call asked.
+//! prompt), `not-json` (prose answered), and the shared ones; each with its `usageMetadata`. [`Stats::text_requests`] keeps what each call asked.
 //!
 //! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
 //! 403; a wrong bearer token a 401.

@@ -19,7 +19,9 @@
 //! thoughts tokens. `maxOutputTokens` too small for the answer and its thinking cuts it short
 //! with `finishReason: MAX_TOKENS`. Faults (in the story's text): `drop-sentence` (the first
 //! answer for a story leaves its last sentence out of every shot; the next is whole),
-//! `finish=REASON`, `safety` (`promptFeedback.blockReason`), and the shared ones (429, …).
+//! `finish=REASON`, `safety` (`promptFeedback.blockReason`), `not-json` (prose instead of the
+//! JSON asked for), and the shared ones (429, …). Every 200 carries `usageMetadata`, stopped
+//! answers and blocked prompts too, as Google's do (they are billed).
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -349,6 +351,9 @@ pub(crate) async fn generate_content(
         .into_response();
     }
     let text = match &story {
+        _ if faults.not_json => {
+            "Here is the plan: the bakery at dawn, then Tom at the glass.".to_owned()
+        }
         Some((story, spans)) => {
             let answers = {
                 let mut seen = state.text_answers.lock().expect("lock");

@@ -1,8 +1,10 @@
 //! Planning a story with the text model (`storyPlanWorkflow`) through the strict Google mock:
 //! the request carries the JSON schema and MIME type, an answer that misses a sentence is asked
 //! again exactly once and the final plan passes the check, every question's tokens are counted
-//! and priced, a worker killed between the questions never pays for the first again, a job
-//! over its budget asks nothing, and cancelling a job stops its question.
+//! and priced, an answer Google stopped is counted and asked again by the job only (once, or
+//! not at all when refused on content policy), a worker killed between the questions never
+//! pays for the first again, a job over its budget asks nothing, and cancelling a job stops
+//! its question.
 //!
 //! The crash test runs `studio worker` processes: build `studio-cli` first
 //! (`cargo build -p studio-cli`; `cargo test --workspace` does).
@@ -115,6 +117,16 @@ fn assert_faithful(result: &StoryPlanned, story: &Story) {
     assert!(result.issues.is_empty(), "{:#?}", result.issues);
 }
 
+/// The tokens of `kind` in `result`'s usage, of the model that answered.
+fn used(result: &StoryPlanned, kind: UsageKind) -> u32 {
+    result
+        .usage
+        .iter()
+        .filter(|u| u.kind == kind && Some(&u.model) == result.model.as_ref())
+        .map(|u| u.quantity)
+        .sum()
+}
+
 /// Every question's tokens are what the mock's `usageMetadata` said (prompt tokens = its
 /// characters / 4; output = the answer's characters / 4 plus the thinking), and the cost is
 /// those tokens at the model table's price, the studio's `price` agreeing.
@@ -124,14 +136,7 @@ fn assert_priced(result: &StoryPlanned, calls: &[TextRequest]) {
         .iter()
         .map(|c| tokens_of_chars(c.prompt.chars().count()))
         .sum();
-    let tokens = |kind: UsageKind| -> u32 {
-        result
-            .usage
-            .iter()
-            .filter(|u| u.kind == kind && u.model == model)
-            .map(|u| u.quantity)
-            .sum()
-    };
+    let tokens = |kind| used(result, kind);
     assert_eq!(
         tokens(UsageKind::TextInputToken),
         read,
@@ -145,7 +150,13 @@ fn assert_priced(result: &StoryPlanned, calls: &[TextRequest]) {
         .expect("a priced text model");
     let expected = f64::from(read) * prices.input / 1e6 + f64::from(wrote) * prices.output / 1e6;
     assert!(expected > 0.0);
-    assert_eq!(result.cost, Usd::from_dollars(expected).unwrap());
+    // Each question's cost is rounded to the micro-dollar on its own, then summed.
+    let off = (result.cost.micros() as f64 - expected * 1e6).abs();
+    assert!(
+        off <= 0.5 * calls.len() as f64 + 1e-6,
+        "{:?} vs {expected}",
+        result.cost
+    );
     let spent = studio_api::price(&PriceTable::default(), &result.usage);
     assert!(
         (spent.usd - expected).abs() < 1e-9,
@@ -251,6 +262,100 @@ async fn a_plan_missing_a_sentence_is_asked_again_once_and_every_question_is_cou
 
     let recorded = record_history(&env, &id, "story-plan-reasked").await;
     assert_replays(&[("story-plan-reasked", recorded)]).await;
+}
+
+/// The text calls the mock accepted whose prompt carries `mark` (stories that differ only by
+/// their fault share their first words).
+fn calls_marked(mock: &MockGoogle, mark: &str) -> Vec<TextRequest> {
+    mock.stats()
+        .text_requests
+        .into_iter()
+        .filter(|r| r.prompt.contains(mark.trim()))
+        .collect()
+}
+
+/// An answer Google stopped (a recitation withheld, prose instead of JSON) is billed: it is
+/// counted and asked again once by the job, never by the retry policy (which would pay again,
+/// uncounted): exactly two questions, both in the usage and the cost, one attempt each. An
+/// answer withheld on content policy, or a prompt refused, is counted and not asked again (the
+/// same story is refused the same way): the problem tells the creator to edit the story.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_answer_is_counted_and_asked_again_by_the_job_only() {
+    let mock = mock().await;
+    let env = gemini_env("plan-stopped", &mock).await;
+
+    // Each story's fault, the questions its job asks, what its problem says, and the fixture
+    // its history is kept as.
+    let cases = [
+        (
+            " [mock:finish=RECITATION]",
+            2,
+            "RECITATION",
+            Some("story-plan-recited"),
+        ),
+        (" [mock:not-json]", 2, "not JSON", None),
+        (
+            " [mock:finish=SAFETY]",
+            1,
+            "edit the story",
+            Some("story-plan-withheld"),
+        ),
+        // The prompt itself refused (blockReason): only the tokens read are billed.
+        (" [mock:safety]", 1, "edit the story", None),
+    ];
+    for (n, (mark, asks, says, fixture)) in cases.into_iter().enumerate() {
+        let id = env.job_id(&format!("stopped-{n}"));
+        env.client
+            .start_story_plan(&id, plan_input(story(mark)))
+            .await
+            .unwrap();
+        let result = planned(&env, &id).await.unwrap();
+        assert_eq!(
+            (result.asks, result.plan.is_none()),
+            (asks, true),
+            "{mark}: {result:?}"
+        );
+        let problem = result.problem.clone().unwrap_or_default();
+        assert!(problem.contains(says), "{mark}: {problem}");
+        let calls = calls_marked(&mock, mark);
+        assert_eq!(
+            calls.len(),
+            asks as usize,
+            "{mark}: each question paid once: {:?}",
+            short(&calls)
+        );
+        assert_structured(&calls);
+        if mark.contains("[mock:safety]") {
+            let read = used(&result, UsageKind::TextInputToken);
+            assert_eq!(read, tokens_of_chars(calls[0].prompt.chars().count()));
+            assert!(result.cost > Usd::ZERO, "{result:?}");
+        } else {
+            assert_priced(&result, &calls);
+        }
+        // Asked by the job, never by the retry policy.
+        let ran = activities(&env, &id).await;
+        assert_eq!(
+            count(&ran, names::ASK_STORY_PLANNER),
+            asks as usize,
+            "{ran:?}"
+        );
+        for a in &ran {
+            assert_eq!(
+                (a.outcome, a.attempts),
+                (ActivityOutcome::Completed, 1),
+                "{mark}: a stopped answer is an answer, not a failure to retry: {a:?}"
+            );
+        }
+        let progress = env.client.story_plan_progress(&id).await.unwrap();
+        assert_eq!(
+            (progress.stage, progress.asks, progress.spent),
+            (StoryPlanStage::Done, asks, result.cost)
+        );
+        if let Some(fixture) = fixture {
+            let recorded = record_history(&env, &id, fixture).await;
+            assert_replays(&[(fixture, recorded)]).await;
+        }
+    }
 }
 
 /// A loopback TCP gate in front of the mock: it forwards every byte both ways, but holds the

@@ -5,7 +5,9 @@
 //! cancellation, errors typed by class so only retryable ones are retried, after the provider's
 //! `RetryInfo` delay). The answer is parsed and checked here, on the worker, and recorded with
 //! its plan and issues: nothing after the paid call can fail the activity, so a retry never
-//! pays for an answer already had.
+//! pays for an answer already had. An answer the model stopped (cut off, withheld, recited,
+//! not JSON) is paid for too: it is recorded like any other, with its usage, its cost and why
+//! it is no plan, so the job, not the retry policy, decides whether to ask again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use serde_json::Value;
 use studio_catalog::Catalog;
 use studio_core::{Project, Story, Usage, Usd};
 use studio_media::error::UNSUPPORTED_MODEL_ERROR;
-use studio_media::{JsonRequest, MediaError, TaskCtx, Toolkit};
+use studio_media::{ErrorClass, JsonRequest, MediaError, TaskCtx, TextStop, Toolkit};
 use studio_story::{PlanIssue, PlanRules};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -118,12 +120,27 @@ impl StoryActivities {
             })
             .await?;
         let cost = list_cost(&answer.usage);
-        let (plan, issues, problem) = read_answer(&input.story, &input.rules, &answer.text);
+        // A stopped answer is paid for like any other: recorded with its usage and cost, no
+        // plan, and why, so the workflow asks again at most once (and not at all when asking
+        // again would stop the same way), never the retry policy, which would pay uncounted.
+        let (plan, issues, problem, settled) = match &answer.stop {
+            Some(stop) => {
+                self.metrics.provider_error(stop.class().type_name());
+                let (problem, settled) = stopped(stop);
+                (None, Vec::new(), Some(problem), settled)
+            }
+            None => {
+                let (plan, issues, problem) = read_answer(&input.story, &input.rules, &answer.text);
+                (plan, issues, problem, false)
+            }
+        };
         tracing::info!(
             model = %answer.model,
             %cost,
             planned = plan.is_some(),
             issues = issues.len(),
+            stopped = answer.stop.is_some(),
+            settled,
             "the text model answered"
         );
         Ok(AskOutcome::Answered(Answer {
@@ -134,7 +151,29 @@ impl StoryActivities {
             plan,
             issues,
             problem,
+            settled,
         }))
+    }
+}
+
+/// What a stopped answer tells the creator, and whether it settles the job (asking again would
+/// stop the same way, so it is not asked again): a story Google refuses is refused again until
+/// it is edited; an answer past its cap or in a language the model lacks stops again too. A
+/// recitation, an empty or a broken answer may come out otherwise: asked again (once).
+fn stopped(stop: &TextStop) -> (String, bool) {
+    match stop.class() {
+        ErrorClass::ContentPolicy => (
+            format!(
+                "{stop}. Not asked again: the same story is refused the same way, so edit the \
+                 story (the passage Google objects to) and plan again"
+            ),
+            true,
+        ),
+        class if !class.is_retryable() => (
+            format!("{stop}. Not asked again: the same question would stop the same way"),
+            true,
+        ),
+        _ => (stop.to_string(), false),
     }
 }
 

@@ -96,6 +96,13 @@ pub struct Answer {
     /// Why the answer makes no plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Asking again would stop the same way (Google refused the story on content policy, or
+    /// the answer ran past its cap, or the language is one the model lacks): the job does
+    /// not ask again, and `problem` says what the creator can change. Decided on the worker
+    /// and recorded, so the workflow decides from history; absent (false) in histories
+    /// recorded before it existed, which never had such an answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub settled: bool,
 }
 
 impl Answer {

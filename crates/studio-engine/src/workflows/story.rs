@@ -58,13 +58,14 @@ impl StoryPlanWorkflow {
     }
 
     /// The next question to ask, or None when the job is done: the first; then one more when
-    /// the last answer has no plan or a plan with issues, unless stopped.
+    /// the last answer has no plan or a plan with issues, unless stopped or the answer says
+    /// asking again would stop the same way (`settled`, recorded).
     fn next_ask(&self) -> Option<AskInput> {
         if self.stopped.is_some() || self.answers.len() >= MOST_ASKS {
             return None;
         }
         let last = self.answers.last();
-        if last.is_some_and(Answer::is_good) {
+        if last.is_some_and(|a| a.is_good() || a.settled) {
             return None;
         }
         Some(AskInput {
@@ -150,7 +151,23 @@ impl StoryPlanWorkflow {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            Some(a) if !a.issues.is_empty() => self.stopped.clone(),
+            Some(a) if !a.issues.is_empty() => self.stopped.clone().or_else(|| {
+                // A later question answered with no plan (a stopped answer): why the gaps
+                // remain.
+                let later: Vec<String> = self
+                    .answers
+                    .iter()
+                    .skip_while(|x| !std::ptr::eq(*x, a))
+                    .skip(1)
+                    .filter_map(|x| x.problem.clone())
+                    .collect();
+                (!later.is_empty()).then(|| {
+                    format!(
+                        "asking again made no plan ({}): the first plan stands",
+                        later.join("; ")
+                    )
+                })
+            }),
             Some(_) => None,
         }
         .filter(|p| !p.is_empty());

@@ -34,8 +34,8 @@ pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::{ClipRequest, ImageRequest, MediaProvider, ModelPlan};
-use crate::text::{JsonAnswer, JsonRequest};
 use crate::task::TaskCtx;
+use crate::text::{JsonAnswer, JsonRequest};
 use auth::Auth;
 use classify::CallSite;
 use studio_catalog::{Catalog, Choice, Role, Route};

@@ -1,7 +1,9 @@
 //! A text model asked for JSON: `generateContent` with `responseMimeType: application/json` and
 //! the answer's JSON Schema (`responseJsonSchema`), on either back end (Vertex at
 //! `locations/global`, where Gemini 3.x is served). The answer is the first candidate's text
-//! parts joined, thinking skipped; what the call used comes from `usageMetadata`.
+//! parts joined, thinking skipped; what the call used comes from `usageMetadata`. An answer
+//! the model stopped (cut off, withheld, not JSON) is still an answer, with its usage and its
+//! stop: Google billed it.
 
 use serde_json::json;
 use studio_catalog::{text_usage, tokens_of_chars};
@@ -46,53 +48,67 @@ pub(super) async fn generate(
         model,
         chars = answer.text.len(),
         usage = ?answer.usage,
+        stopped = answer.stop.is_some(),
         "text model answered"
     );
     task.report(1.0);
     Ok(answer)
 }
 
-/// The answer in a `generateContent` body, or why there is none. Pure, so it is fuzzed with
-/// arbitrary bodies: whatever comes back, an error naming the call, never a panic.
+/// The answer in a `generateContent` body, with why it is unusable if it is. Pure, so it is
+/// fuzzed with arbitrary bodies: whatever comes back, an answer or an error naming the call,
+/// never a panic.
+///
+/// A body that parses is an answer Google billed (a blocked prompt's tokens too), so every
+/// stop is an `Ok` carrying the usage and the [`TextStop`]: an error would leave the spend
+/// uncounted, and a retryable one would be asked and paid again by the retry policy. Only a
+/// body that is no `generateContent` answer at all is an error.
 pub(crate) fn decode_answer(
     site: &CallSite,
     body: &[u8],
     req: &JsonRequest,
 ) -> Result<JsonAnswer, MediaError> {
     let resp = content::parse(site, body)?;
-    let stopped = |stop: TextStop| MediaError::TextStopped {
-        provider: format!("{} ({})", site.provider, site.model),
-        stop,
-    };
-    if let Some((reason, detail)) = resp.block() {
-        return Err(stopped(TextStop::Blocked {
-            reason: reason.to_owned(),
-            detail: detail.map(str::to_owned),
-        }));
-    }
-    if let Some(stop) = resp.finish_reason().and_then(|r| stop_of(r, req)) {
-        return Err(stopped(stop));
-    }
     let usage = usage_of(site, &resp, req);
     let has_candidate = !resp.candidates.is_empty();
+    // A refused prompt first, then a stopped candidate: both known before the text is taken.
+    let refused = resp
+        .block()
+        .map(|(reason, detail)| TextStop::Blocked {
+            reason: reason.to_owned(),
+            detail: detail.map(str::to_owned),
+        })
+        .or_else(|| resp.finish_reason().and_then(|r| stop_of(r, req)));
     let text: String = resp.answer_parts().filter_map(|p| p.text).collect();
-    if text.trim().is_empty() {
-        let reason = if has_candidate {
-            "an empty answer"
-        } else {
-            "no candidate"
-        };
-        return Err(stopped(TextStop::NoAnswer {
-            reason: reason.into(),
-        }));
-    }
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
-        return Err(stopped(TextStop::NotJson(e.to_string())));
+    let stop = refused.or_else(|| {
+        if text.trim().is_empty() {
+            let reason = if has_candidate {
+                "an empty answer"
+            } else {
+                "no candidate"
+            };
+            return Some(TextStop::NoAnswer {
+                reason: reason.into(),
+            });
+        }
+        serde_json::from_str::<serde_json::Value>(&text)
+            .err()
+            .map(|e| TextStop::NotJson(e.to_string()))
+    });
+    if let Some(stop) = &stop {
+        tracing::warn!(
+            provider = site.provider,
+            model = %site.model,
+            class = ?stop.class(),
+            %stop,
+            "the text model stopped without a usable answer (its tokens are counted)"
+        );
     }
     Ok(JsonAnswer {
         model: site.model.clone(),
         text,
         usage,
+        stop,
     })
 }
 

@@ -33,6 +33,18 @@ fn schema() -> Value {
     })
 }
 
+/// A 200 answer's text: its first candidate's parts, thoughts skipped, joined.
+fn answer_text(a: &Answer) -> String {
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.body["candidates"][0]["content"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["thought"] != true)
+        .map(|p| p["text"].as_str().unwrap())
+        .collect()
+}
+
 fn text_body(prompt: &str) -> Value {
     json!({
         "contents": [{"role": "user", "parts": [{"text": prompt}]}],
@@ -237,6 +249,26 @@ async fn text_models_are_listed_and_answer_with_thoughts_and_usage() {
     assert!(recited.body["candidates"][0]["content"]
         .get("parts")
         .is_none());
+    // Each billed as Google bills them: the prompt's tokens (and any answer's) in usageMetadata.
+    for (stopped, prompt) in [
+        (&blocked, story_prompt(" [mock:safety]")),
+        (&recited, story_prompt(" [mock:finish=RECITATION]")),
+    ] {
+        assert_eq!(
+            stopped.body["usageMetadata"]["promptTokenCount"],
+            prompt.chars().count().div_ceil(4) as u64,
+            "{}",
+            stopped.body
+        );
+    }
+    // `not-json`: prose, ended naturally, billed.
+    let prose = m
+        .gemini_post(FLASH, &text_body(&story_prompt(" [mock:not-json]")))
+        .await;
+    assert_eq!(prose.body["candidates"][0]["finishReason"], "STOP");
+    let text = answer_text(&prose);
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+    assert!(prose.body["usageMetadata"]["candidatesTokenCount"].as_u64() > Some(0));
 }
 
 /// Vertex serves text models (Gemini 3.x) only at `global`: a regional path is Google's 404;
@@ -296,14 +328,7 @@ async fn a_text_call_is_throttled_like_the_media_routes() {
 async fn drop_sentence_misses_the_last_sentence_once() {
     let m = Mock::start(options()).await;
     let told = |a: &Answer| -> Vec<(u64, u64)> {
-        assert_eq!(a.status, 200, "{}", a.body);
-        let text: String = a.body["candidates"][0]["content"]["parts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["thought"] != true)
-            .map(|p| p["text"].as_str().unwrap())
-            .collect();
+        let text = answer_text(a);
         let answer: Value = serde_json::from_str(&text).unwrap();
         answer["shots"]
             .as_array()
@@ -357,14 +382,7 @@ async fn the_story_crates_prompt_and_schema_round_trip() {
         })
     };
     let plan_issues = |story: &Story, a: &Answer| {
-        assert_eq!(a.status, 200, "{}", a.body);
-        let text: String = a.body["candidates"][0]["content"]["parts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["thought"] != true)
-            .map(|p| p["text"].as_str().unwrap())
-            .collect();
+        let text = answer_text(a);
         let plan = model::parse_answer(story, &rules, &text).unwrap();
         assert!(!plan.shots.is_empty());
         check(&plan.into_project(story.clone(), &Project::new("Lead")))

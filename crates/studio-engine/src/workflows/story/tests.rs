@@ -35,7 +35,56 @@ fn answer(model: &str, plan: Option<&str>, issues: usize, cents: f64) -> AskOutc
             .map(|i| json!({ "kind": "uncovered", "n": i }))
             .collect(),
         problem: plan.is_none().then(|| "not JSON".to_owned()),
+        settled: false,
     })
+}
+
+/// A stopped answer (no plan) that says asking again would stop the same way.
+fn settled(model: &str, cents: f64) -> AskOutcome {
+    let AskOutcome::Answered(mut a) = answer(model, None, 0, cents) else {
+        unreachable!()
+    };
+    a.problem = Some("Google withheld the answer: edit the story".into());
+    a.settled = true;
+    AskOutcome::Answered(a)
+}
+
+#[test]
+fn a_settled_answer_is_not_asked_again_and_is_counted() {
+    let mut wf = StoryPlanWorkflow::from_input(input(None, Some("m")));
+    wf.take(settled("m", 1.0)).unwrap();
+    assert!(wf.next_ask().is_none(), "not asked again");
+    let r = wf.result();
+    assert_eq!((r.plan, r.asks), (None, 1));
+    assert_eq!(r.usage, usage("m", 1000, 500));
+    assert_eq!(r.cost, Usd::from_dollars(0.01).unwrap());
+    assert!(r.problem.unwrap().contains("edit the story"));
+    // An answer recorded before `settled` existed reads as not settled (asked again).
+    let AskOutcome::Answered(a) = answer("m", None, 0, 1.0) else {
+        unreachable!()
+    };
+    let mut old = serde_json::to_value(&a).unwrap();
+    assert!(old.get("settled").is_none(), "{old}");
+    old.as_object_mut().unwrap().remove("settled");
+    assert!(!serde_json::from_value::<Answer>(old).unwrap().settled);
+}
+
+#[test]
+fn a_plan_with_gaps_then_a_stopped_answer_says_why_the_gaps_remain() {
+    let mut wf = StoryPlanWorkflow::from_input(input(None, Some("m")));
+    wf.take(answer("m", Some("one"), 1, 1.0)).unwrap();
+    assert!(wf.next_ask().is_some());
+    wf.take(answer("m", None, 0, 1.0)).unwrap();
+    let r = wf.result();
+    assert_eq!(
+        (r.plan, r.issues.len(), r.asks),
+        (Some(json!({"tag": "one"})), 1, 2)
+    );
+    assert_eq!(
+        r.problem.as_deref(),
+        Some("asking again made no plan (not JSON): the first plan stands")
+    );
+    assert_eq!(r.cost, Usd::from_dollars(0.02).unwrap());
 }
 
 #[test]
