@@ -321,12 +321,6 @@ impl Renames {
 /// one it has (same id, or same name) is used instead.
 fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
     let mut renames = Renames::default();
-    let needed_characters: HashSet<&str> = shots
-        .iter()
-        .flat_map(|s| {
-            (s.cast.iter().map(String::as_str)).chain(s.dialogue.iter().map(|l| l.speaker.as_str()))
-        })
-        .collect();
     let mut ids = Ids::default();
     for (_, c) in project.characters() {
         if let Some(id) = &c.id {
@@ -336,9 +330,30 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
     for e in &project.elements {
         ids.take(&e.id);
     }
+    adopt_characters(project, fresh, shots, &mut ids, &mut renames);
+    adopt_elements(project, fresh, shots, &mut ids, &mut renames);
+    renames
+}
+
+/// The characters of `fresh` that `shots` cast or give lines to: an old character of the
+/// same id or name stands for one (an unnamed lead takes its id); any other joins the
+/// cast with an id unique in `project`.
+fn adopt_characters(
+    project: &mut Project,
+    fresh: &Plan,
+    shots: &[Scenario],
+    ids: &mut Ids,
+    renames: &mut Renames,
+) {
+    let needed: HashSet<&str> = shots
+        .iter()
+        .flat_map(|s| {
+            (s.cast.iter().map(String::as_str)).chain(s.dialogue.iter().map(|l| l.speaker.as_str()))
+        })
+        .collect();
     for c in &fresh.characters {
         let Some(id) = c.id.as_deref() else { continue };
-        if !needed_characters.contains(id) {
+        if !needed.contains(id) {
             continue;
         }
         let same = |o: &Character| {
@@ -372,14 +387,25 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
             }
         }
     }
-    let needed_elements: HashSet<&str> = shots
+}
+
+/// The elements of `fresh` that `shots` use as location or prop: an old one of the same
+/// kind and id or name stands for one; any other is added with an id unique in `project`.
+fn adopt_elements(
+    project: &mut Project,
+    fresh: &Plan,
+    shots: &[Scenario],
+    ids: &mut Ids,
+    renames: &mut Renames,
+) {
+    let needed: HashSet<&str> = shots
         .iter()
         .flat_map(|s| {
             (s.location.iter().map(String::as_str)).chain(s.props.iter().map(String::as_str))
         })
         .collect();
     for e in &fresh.elements {
-        if !needed_elements.contains(e.id.as_str()) {
+        if !needed.contains(e.id.as_str()) {
             continue;
         }
         let existing = project.elements.iter().find(|o| {
@@ -398,7 +424,6 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
             }
         }
     }
-    renames
 }
 
 /// Where an old span's words are in the new text.
