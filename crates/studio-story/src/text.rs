@@ -1501,6 +1501,24 @@ struct Said {
     pronoun: bool,
 }
 
+impl Said {
+    /// The name a group writes (`Mara Voss`).
+    fn named(g: &Group) -> Said {
+        Said {
+            name: Some(g.display.clone()),
+            pronoun: false,
+        }
+    }
+
+    /// A pronoun, resolved later.
+    fn pronoun() -> Said {
+        Said {
+            name: None,
+            pronoun: true,
+        }
+    }
+}
+
 impl StoryText {
     /// Reads `story` (never panics, whatever the text).
     pub fn read(story: &Story) -> StoryText {
@@ -3196,9 +3214,25 @@ impl Analysis {
         None
     }
 
-    /// Who the text says speaks a passage (see [`Quote::speaker`]).
+    /// Who the text says speaks a passage (see [`Quote::speaker`]): a tag after the
+    /// closing mark wins over one before the opening mark (`Mara said, "…," Tom said`
+    /// is Tom's).
     fn attribution(&self, v: &View, p: &Passage, all: &[Passage]) -> Said {
-        // After the closing mark: up to the next passage in the paragraph.
+        (self.tag_after(v, p, all))
+            .or_else(|| self.tag_before(v, p, all))
+            .unwrap_or_default()
+    }
+
+    /// The group (a name) that starts at token `i`, if any.
+    fn group_starting(&self, i: Option<&usize>) -> Option<&Group> {
+        i.and_then(|i| self.group_at.get(i))
+            .and_then(|g| self.groups.get(*g))
+    }
+
+    /// A tag after the closing mark, within six words and before the paragraph's next
+    /// passage, when only a comma or a dash stands between: `"…," Mara said`, `"…,"
+    /// Mara Voss said softly`, `"…" said Mara`, `"…," she said`.
+    fn tag_after(&self, v: &View, p: &Passage, all: &[Passage]) -> Option<Said> {
         let next_open = all
             .iter()
             .filter(|o| o.paragraph == p.paragraph && o.open > p.close)
@@ -3221,51 +3255,38 @@ impl Analysis {
                 .chars()
                 .all(|c| c.is_whitespace() || matches!(c, ',' | '—' | '-' | '–'))
         });
-        if first_gap_ok {
-            let t1 = tok(after.first());
-            let t2 = tok(after.get(1));
-            let t3 = tok(after.get(2));
-            let say = |t: Option<&Tok>| t.is_some_and(|t| listed(SAY_VERBS, &t.lower));
-            let adverb = |t: Option<&Tok>| t.is_some_and(|t| t.lower.ends_with("ly") && !t.cap);
-            // `"…," Mara said` / `"…," Mara Voss said softly`.
-            if let Some(g) = after
-                .first()
-                .and_then(|i| self.group_at.get(i))
-                .and_then(|g| self.groups.get(*g))
-            {
-                let n = v.toks.get(g.b);
-                let n2 = v.toks.get(g.b + 1);
-                if say(n) || (adverb(n) && say(n2)) {
-                    return Said {
-                        name: Some(g.display.clone()),
-                        pronoun: false,
-                    };
-                }
-            }
-            // `"…" said Mara`.
-            if say(t1) {
-                if let Some(g) = after
-                    .get(1)
-                    .and_then(|i| self.group_at.get(i))
-                    .and_then(|g| self.groups.get(*g))
-                {
-                    return Said {
-                        name: Some(g.display.clone()),
-                        pronoun: false,
-                    };
-                }
-            }
-            // `"…," she said`.
-            if t1.is_some_and(|t| listed(PRONOUNS, &t.lower))
-                && (say(t2) || (adverb(t2) && say(t3)))
-            {
-                return Said {
-                    name: None,
-                    pronoun: true,
-                };
+        if !first_gap_ok {
+            return None;
+        }
+        let t1 = tok(after.first());
+        let t2 = tok(after.get(1));
+        let t3 = tok(after.get(2));
+        let say = |t: Option<&Tok>| t.is_some_and(|t| listed(SAY_VERBS, &t.lower));
+        let adverb = |t: Option<&Tok>| t.is_some_and(|t| t.lower.ends_with("ly") && !t.cap);
+        // `"…," Mara said` / `"…," Mara Voss said softly`.
+        if let Some(g) = self.group_starting(after.first()) {
+            let n = v.toks.get(g.b);
+            let n2 = v.toks.get(g.b + 1);
+            if say(n) || (adverb(n) && say(n2)) {
+                return Some(Said::named(g));
             }
         }
-        // Before the opening mark: `Mara said, "…"` / `Mara: "…"`.
+        // `"…" said Mara`.
+        if say(t1) {
+            if let Some(g) = self.group_starting(after.get(1)) {
+                return Some(Said::named(g));
+            }
+        }
+        // `"…," she said`.
+        if t1.is_some_and(|t| listed(PRONOUNS, &t.lower)) && (say(t2) || (adverb(t2) && say(t3))) {
+            return Some(Said::pronoun());
+        }
+        None
+    }
+
+    /// A tag before the opening mark, since the paragraph's previous passage, ending in a
+    /// comma or a colon with no sentence end between: `Mara: "…"`, `Mara said, "…"`.
+    fn tag_before(&self, v: &View, p: &Passage, all: &[Passage]) -> Option<Said> {
         let prev_close = all
             .iter()
             .filter(|o| o.paragraph == p.paragraph && o.close < p.open)
@@ -3275,29 +3296,25 @@ impl Analysis {
         let end = v.toks.partition_point(|t| t.start < p.open);
         let from = v.toks.partition_point(|t| t.start < start);
         let before: Vec<usize> = (from..end).collect();
-        let Some(&last) = before.last() else {
-            return Said::default();
-        };
-        let Some(lt) = v.toks.get(last) else {
-            return Said::default();
-        };
+        let &last = before.last()?;
+        let lt = v.toks.get(last)?;
         let between = v.string(lt.end, p.open);
-        if !between.contains([',', ':']) || between.chars().any(is_stop) {
-            return Said::default();
-        }
-        if lt.quoted {
-            return Said::default();
+        if !between.contains([',', ':']) || between.chars().any(is_stop) || lt.quoted {
+            return None;
         }
         // `Mara: "…"`.
         if between.trim() == ":" {
             if let Some(g) = self.groups.iter().find(|g| g.b == last + 1) {
-                return Said {
-                    name: Some(g.display.clone()),
-                    pronoun: false,
-                };
+                return Some(Said::named(g));
             }
         }
-        // A verb of speech in the last three words, its subject just before it.
+        self.say_verb_subject(v, &before)
+    }
+
+    /// A verb of speech in the last three words before the passage, its subject just
+    /// before it (a name, or a pronoun in the same sentence); an adverb may stand between
+    /// (`Mara quietly said`).
+    fn say_verb_subject(&self, v: &View, before: &[usize]) -> Option<Said> {
         let tail: Vec<usize> = before.iter().rev().take(3).copied().collect();
         for &vi in &tail {
             let Some(vt) = v.toks.get(vi) else { continue };
@@ -3305,28 +3322,21 @@ impl Analysis {
                 continue;
             }
             let mut s = vi;
-            // Skip an adverb between subject and verb (`Mara quietly said`).
             if let Some(prev) = s.checked_sub(1).and_then(|i| v.toks.get(i)) {
                 if prev.lower.ends_with("ly") && !prev.cap && prev.sentence == vt.sentence {
                     s -= 1;
                 }
             }
             if let Some(g) = self.groups.iter().find(|g| g.b == s) {
-                return Said {
-                    name: Some(g.display.clone()),
-                    pronoun: false,
-                };
+                return Some(Said::named(g));
             }
             if let Some(pt) = s.checked_sub(1).and_then(|i| v.toks.get(i)) {
                 if listed(PRONOUNS, &pt.lower) && pt.sentence == vt.sentence {
-                    return Said {
-                        name: None,
-                        pronoun: true,
-                    };
+                    return Some(Said::pronoun());
                 }
             }
         }
-        Said::default()
+        None
     }
 
     /// Prose places: `in/into/inside/at the X` where X recurs in the text, or a capitalised
