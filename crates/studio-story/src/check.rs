@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
-use studio_core::{DialogueLine, ElementKind, Project, SourceSpan};
+use studio_core::{DialogueLine, ElementKind, Project, SourceSpan, Story};
 
-use crate::text::{self, normalise_line, Person, StoryText};
+use crate::text::{self, normalise_line, Person, Quote, StoryText};
 
 /// What an invented name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,9 +77,29 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
     let st = StoryText::read(story);
     let n = u32::try_from(st.len()).unwrap_or(u32::MAX);
     let mut issues: Vec<(u32, PlanIssue)> = Vec::new();
+    let told = shots_in_order(project, n, &mut issues);
+    uncovered(&st, &told, &mut issues);
+    for q in &st.quotes {
+        quote_spoken(project, &st, q, &told, &mut issues);
+    }
+    invented(project, story, n, &mut issues);
+    // Issues read in story order, wherever in the check they were found.
+    issues.sort_by_key(|(at, _)| *at);
+    issues.into_iter().map(|(_, i)| i).collect()
+}
 
-    // Shots' words: inside the story and in story order.
-    let mut told: Vec<(&str, SourceSpan, &[DialogueLine])> = Vec::new();
+/// A shot that tells part of the story: its id, its words' span, and its dialogue.
+type Told<'a> = (&'a str, SourceSpan, &'a [DialogueLine]);
+
+/// Shots' words must lie inside the story and come in story order. A span that goes
+/// backwards is flagged but still tells its words; an empty one or one past the end
+/// tells nothing (it cannot be sliced). Returns the shots that tell words.
+fn shots_in_order<'a>(
+    project: &'a Project,
+    n: u32,
+    issues: &mut Vec<(u32, PlanIssue)>,
+) -> Vec<Told<'a>> {
+    let mut told: Vec<Told> = Vec::new();
     let mut last_start = 0;
     for shot in &project.scenarios {
         let Some(span) = shot.source else { continue };
@@ -98,8 +118,12 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
         last_start = span.start;
         told.push((&shot.id, span, &shot.dialogue));
     }
+    told
+}
 
-    // Every sentence told: inside the union of the shots' spans.
+/// Every sentence must be told: inside the union of the shots' spans (a sentence may
+/// run over two shots).
+fn uncovered(st: &StoryText, told: &[Told], issues: &mut Vec<(u32, PlanIssue)>) {
     let covered = union(told.iter().map(|(_, s, _)| *s));
     for s in &st.sentences {
         let inside = covered.iter().any(|c| c.contains(s.span));
@@ -113,55 +137,66 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
             ));
         }
     }
+}
 
-    // Every quote spoken, word for word, in a shot that tells it, by its speaker.
-    for q in &st.quotes {
-        let mut telling: Vec<&(&str, SourceSpan, &[DialogueLine])> =
-            told.iter().filter(|(_, s, _)| s.contains(q.span)).collect();
-        if telling.is_empty() {
-            telling = told.iter().filter(|(_, s, _)| s.overlaps(q.span)).collect();
-        }
-        let wanted = normalise_line(&q.text);
-        let spoken: Vec<(&str, &DialogueLine)> = telling
-            .iter()
-            .flat_map(|(id, _, lines)| lines.iter().map(move |l| (*id, l)))
-            .filter(|(_, l)| normalise_line(&l.line).contains(&wanted))
-            .collect();
-        let Some((first_shot, first_line)) = spoken.first() else {
-            issues.push((
-                q.span.start,
-                PlanIssue::LineMissing {
-                    span: q.span,
-                    quote: q.text.clone(),
-                    shot: telling.first().map(|(id, _, _)| (*id).to_owned()),
-                },
-            ));
-            continue;
-        };
-        let Some(expected) = q.speaker.and_then(|p| st.people.get(p)) else {
-            continue;
-        };
-        if !spoken
-            .iter()
-            .any(|(_, l)| same_person(project, expected, &l.speaker))
-        {
-            let found = project
-                .character_by_id(&first_line.speaker)
-                .map_or_else(|| first_line.speaker.clone(), |c| c.name.clone());
-            issues.push((
-                q.span.start,
-                PlanIssue::WrongSpeaker {
-                    span: q.span,
-                    quote: q.text.clone(),
-                    shot: (*first_shot).to_owned(),
-                    expected: expected.name.clone(),
-                    found,
-                },
-            ));
-        }
+/// A quote must be spoken, word for word (as [`normalise_line`] compares), in a shot that
+/// tells it (else one that overlaps it), and by its speaker when the text names one: any
+/// of the lines that speak it may have the right speaker.
+fn quote_spoken(
+    project: &Project,
+    st: &StoryText,
+    q: &Quote,
+    told: &[Told],
+    issues: &mut Vec<(u32, PlanIssue)>,
+) {
+    let mut telling: Vec<&Told> = told.iter().filter(|(_, s, _)| s.contains(q.span)).collect();
+    if telling.is_empty() {
+        telling = told.iter().filter(|(_, s, _)| s.overlaps(q.span)).collect();
     }
+    let wanted = normalise_line(&q.text);
+    let spoken: Vec<(&str, &DialogueLine)> = telling
+        .iter()
+        .flat_map(|(id, _, lines)| lines.iter().map(move |l| (*id, l)))
+        .filter(|(_, l)| normalise_line(&l.line).contains(&wanted))
+        .collect();
+    let Some((first_shot, first_line)) = spoken.first() else {
+        issues.push((
+            q.span.start,
+            PlanIssue::LineMissing {
+                span: q.span,
+                quote: q.text.clone(),
+                shot: telling.first().map(|(id, _, _)| (*id).to_owned()),
+            },
+        ));
+        return;
+    };
+    let Some(expected) = q.speaker.and_then(|p| st.people.get(p)) else {
+        return;
+    };
+    if !spoken
+        .iter()
+        .any(|(_, l)| same_person(project, expected, &l.speaker))
+    {
+        let found = project
+            .character_by_id(&first_line.speaker)
+            .map_or_else(|| first_line.speaker.clone(), |c| c.name.clone());
+        issues.push((
+            q.span.start,
+            PlanIssue::WrongSpeaker {
+                span: q.span,
+                quote: q.text.clone(),
+                shot: (*first_shot).to_owned(),
+                expected: expected.name.clone(),
+                found,
+            },
+        ));
+    }
+}
 
-    // Nobody and nothing the text does not name, unless the creator accepted it.
+/// Nobody and nothing the text does not name, unless the creator accepted it (by id or
+/// name, any case). Each invention is placed where a shot first uses it, so it reads
+/// beside that shot's other issues.
+fn invented(project: &Project, story: &Story, n: u32, issues: &mut Vec<(u32, PlanIssue)>) {
     let vocabulary: HashSet<String> = text::words(&story.text).into_iter().collect();
     let accepted: HashSet<String> = (story.accepted.iter())
         .map(|a| a.trim().to_lowercase())
@@ -169,21 +204,6 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
     let is_accepted = |id: &str, name: &str| {
         accepted.contains(&id.trim().to_lowercase())
             || accepted.contains(&name.trim().to_lowercase())
-    };
-    let first_use = |id: &str| {
-        project
-            .scenarios
-            .iter()
-            .filter(|s| {
-                s.cast.iter().any(|c| c == id)
-                    || s.dialogue.iter().any(|l| l.speaker == id)
-                    || s.location.as_deref() == Some(id)
-                    || s.props.iter().any(|p| p == id)
-            })
-            .filter_map(|s| s.source)
-            .map(|s| s.start.min(n))
-            .min()
-            .unwrap_or(u32::MAX)
     };
     // The lead counts once a planner has named them (given an id): a project's placeholder
     // lead, which no story names, is not the plan's invention.
@@ -194,7 +214,7 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
             continue;
         }
         issues.push((
-            first_use(&id),
+            first_use(project, &id, n),
             PlanIssue::Invented {
                 id,
                 name: c.name.clone(),
@@ -207,7 +227,7 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
             continue;
         }
         issues.push((
-            first_use(&e.id),
+            first_use(project, &e.id, n),
             PlanIssue::Invented {
                 id: e.id.clone(),
                 name: e.name.clone(),
@@ -218,9 +238,24 @@ pub fn check(project: &Project) -> Vec<PlanIssue> {
             },
         ));
     }
+}
 
-    issues.sort_by_key(|(at, _)| *at);
-    issues.into_iter().map(|(_, i)| i).collect()
+/// Where the first shot that uses `id` (in its cast, dialogue, location or props) starts;
+/// `u32::MAX` (the end) when no shot does.
+fn first_use(project: &Project, id: &str, n: u32) -> u32 {
+    project
+        .scenarios
+        .iter()
+        .filter(|s| {
+            s.cast.iter().any(|c| c == id)
+                || s.dialogue.iter().any(|l| l.speaker == id)
+                || s.location.as_deref() == Some(id)
+                || s.props.iter().any(|p| p == id)
+        })
+        .filter_map(|s| s.source)
+        .map(|s| s.start.min(n))
+        .min()
+        .unwrap_or(u32::MAX)
 }
 
 /// Words that name nothing by themselves (`The Old Mill` is named by `old` or `mill`).

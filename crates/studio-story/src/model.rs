@@ -297,7 +297,6 @@ pub fn parse_answer(story: &Story, rules: &PlanRules, json: &str) -> Result<Plan
     let answer: PlanAnswer =
         serde_json::from_str(json).map_err(|e| PlanAnswerError::Json(e.to_string()))?;
     let st = StoryText::read(story);
-    let count = st.sentences.len();
     let max = rules.max_shots.max(1) as usize;
     if answer.shots.len() > max {
         return Err(PlanAnswerError::TooManyShots {
@@ -305,8 +304,31 @@ pub fn parse_answer(story: &Story, rules: &PlanRules, json: &str) -> Result<Plan
             max,
         });
     }
-    let mut sources = Vec::with_capacity(answer.shots.len());
-    for (i, shot) in answer.shots.iter().enumerate() {
+    let sources = shot_sources(&answer.shots, &st)?;
+    let mut ids = Ids::default();
+    let mut invented = Vec::new();
+    let mut refs = Refs::default();
+    let characters = refs.characters(&answer.characters, &mut ids, &mut invented);
+    let elements = refs.elements(&answer, &mut ids, &mut invented);
+    let durations = allowed_durations(rules);
+    let shots = (answer.shots.iter().zip(sources).enumerate())
+        .map(|(i, (a, source))| refs.shot(i, a, source, &st, &durations))
+        .collect();
+    Ok(Plan {
+        characters,
+        elements,
+        shots,
+        invented,
+    })
+}
+
+/// Each shot's words from its sentence numbers (1-based, first to last inclusive): the
+/// offsets are ours, exact. A number outside the story, or a shot that ends before it
+/// begins, fails the whole answer, since no span could stand for it.
+fn shot_sources(shots: &[AnswerShot], st: &StoryText) -> Result<Vec<SourceSpan>, PlanAnswerError> {
+    let count = st.sentences.len();
+    let mut sources = Vec::with_capacity(shots.len());
+    for (i, shot) in shots.iter().enumerate() {
         let (first, last) = (shot.first_sentence, shot.last_sentence);
         let a = (first as usize)
             .checked_sub(1)
@@ -329,88 +351,156 @@ pub fn parse_answer(story: &Story, rules: &PlanRules, json: &str) -> Result<Plan
             }
         }
     }
+    Ok(sources)
+}
 
-    let mut ids = Ids::default();
-    let mut invented = Vec::new();
-    let mut character_ids: HashMap<String, String> = HashMap::new();
-    let mut characters = Vec::with_capacity(answer.characters.len());
-    for c in &answer.characters {
-        let id = ids.unique(&text::slug(pick(&c.id, &c.name)), "character");
-        character_ids
-            .entry(c.id.clone())
-            .or_insert_with(|| id.clone());
-        character_ids
-            .entry(text::slug(&c.name))
-            .or_insert_with(|| id.clone());
-        if c.invented {
-            invented.push(id.clone());
-        }
-        characters.push(Character {
-            id: Some(id),
-            name: c.name.trim().to_owned(),
-            base_prompt: pick(&c.description, &c.name).trim().to_owned(),
-            reference_images: Vec::new(),
-            library_id: None,
-        });
-    }
-    let mut element_ids: HashMap<(ElementKind, String), String> = HashMap::new();
-    let mut elements = Vec::with_capacity(answer.locations.len() + answer.props.len());
-    let kinds = [
-        (ElementKind::Location, &answer.locations, "location"),
-        (ElementKind::Prop, &answer.props, "prop"),
-    ];
-    for (kind, list, fallback) in kinds {
-        for e in list {
-            let id = ids.unique(&text::slug(pick(&e.id, &e.name)), fallback);
-            element_ids
-                .entry((kind, e.id.clone()))
+/// The answer's ids (and the slugs of its names) to the unique ids the plan gives: a shot
+/// may refer to an entity by either, and the first entity to claim one keeps it.
+#[derive(Default)]
+struct Refs {
+    character_ids: HashMap<String, String>,
+    element_ids: HashMap<(ElementKind, String), String>,
+}
+
+impl Refs {
+    /// The answer's characters, with unique ids (characters first, so they keep the
+    /// plainest slugs); those it marks invented are listed in `invented`.
+    fn characters(
+        &mut self,
+        answer: &[AnswerEntity],
+        ids: &mut Ids,
+        invented: &mut Vec<String>,
+    ) -> Vec<Character> {
+        let mut characters = Vec::with_capacity(answer.len());
+        for c in answer {
+            let id = ids.unique(&text::slug(pick(&c.id, &c.name)), "character");
+            self.character_ids
+                .entry(c.id.clone())
                 .or_insert_with(|| id.clone());
-            element_ids
-                .entry((kind, text::slug(&e.name)))
+            self.character_ids
+                .entry(text::slug(&c.name))
                 .or_insert_with(|| id.clone());
-            if e.invented {
+            if c.invented {
                 invented.push(id.clone());
             }
-            elements.push(Element {
-                id,
-                kind,
-                name: e.name.trim().to_owned(),
-                prompt: pick(&e.description, &e.name).trim().to_owned(),
+            characters.push(Character {
+                id: Some(id),
+                name: c.name.trim().to_owned(),
+                base_prompt: pick(&c.description, &c.name).trim().to_owned(),
                 reference_images: Vec::new(),
                 library_id: None,
             });
         }
+        characters
     }
-    let character = |id: &str| {
-        (character_ids.get(id))
-            .or_else(|| character_ids.get(&text::slug(id)))
-            .cloned()
-    };
-    let element = |kind: ElementKind, id: &str| {
-        (element_ids.get(&(kind, id.to_owned())))
-            .or_else(|| element_ids.get(&(kind, text::slug(id))))
-            .cloned()
-    };
 
-    let durations = allowed_durations(rules);
-    let mut shots = Vec::with_capacity(answer.shots.len());
-    for (i, (a, source)) in answer.shots.iter().zip(sources).enumerate() {
+    /// The answer's locations then props, with unique ids; references to them are per
+    /// kind (a prop and a place may share a name).
+    fn elements(
+        &mut self,
+        answer: &PlanAnswer,
+        ids: &mut Ids,
+        invented: &mut Vec<String>,
+    ) -> Vec<Element> {
+        let mut elements = Vec::with_capacity(answer.locations.len() + answer.props.len());
+        let kinds = [
+            (ElementKind::Location, &answer.locations, "location"),
+            (ElementKind::Prop, &answer.props, "prop"),
+        ];
+        for (kind, list, fallback) in kinds {
+            for e in list {
+                let id = ids.unique(&text::slug(pick(&e.id, &e.name)), fallback);
+                self.element_ids
+                    .entry((kind, e.id.clone()))
+                    .or_insert_with(|| id.clone());
+                self.element_ids
+                    .entry((kind, text::slug(&e.name)))
+                    .or_insert_with(|| id.clone());
+                if e.invented {
+                    invented.push(id.clone());
+                }
+                elements.push(Element {
+                    id,
+                    kind,
+                    name: e.name.trim().to_owned(),
+                    prompt: pick(&e.description, &e.name).trim().to_owned(),
+                    reference_images: Vec::new(),
+                    library_id: None,
+                });
+            }
+        }
+        elements
+    }
+
+    /// The plan's id of the character an answer refers to, by id or by name.
+    fn character(&self, id: &str) -> Option<String> {
+        (self.character_ids.get(id))
+            .or_else(|| self.character_ids.get(&text::slug(id)))
+            .cloned()
+    }
+
+    /// The plan's id of the element of `kind` an answer refers to, by id or by name.
+    fn element(&self, kind: ElementKind, id: &str) -> Option<String> {
+        (self.element_ids.get(&(kind, id.to_owned())))
+            .or_else(|| self.element_ids.get(&(kind, text::slug(id))))
+            .cloned()
+    }
+
+    /// Shot `i` of the answer as a scenario telling `source`: references followed (an
+    /// unknown one dropped, each kept once), the duration snapped to one the rules allow,
+    /// and a fingerprint so a later hand edit shows.
+    fn shot(
+        &self,
+        i: usize,
+        a: &AnswerShot,
+        source: SourceSpan,
+        st: &StoryText,
+        durations: &[u32],
+    ) -> Scenario {
         let mut cast: Vec<String> = Vec::new();
-        for c in a.cast.iter().filter_map(|c| character(c)) {
+        for c in a.cast.iter().filter_map(|c| self.character(c)) {
             if !cast.contains(&c) {
                 cast.push(c);
             }
         }
         let mut props: Vec<String> = Vec::new();
-        for p in a.props.iter().filter_map(|p| element(ElementKind::Prop, p)) {
+        for p in (a.props.iter()).filter_map(|p| self.element(ElementKind::Prop, p)) {
             if !props.contains(&p) {
                 props.push(p);
             }
         }
-        let dialogue: Vec<DialogueLine> = (a.dialogue.iter())
+        let mut shot = Scenario {
+            id: format!("shot-{}", i + 1),
+            prompt: shot_prompt(i, a, source, st),
+            negative_prompt: None,
+            duration_seconds: snap(a.duration_seconds, durations),
+            cast,
+            continue_from_previous: false,
+            location: a
+                .location
+                .as_deref()
+                .and_then(|l| self.element(ElementKind::Location, l)),
+            props,
+            source: Some(source),
+            camera: Some(Camera {
+                shot: a.shot_size,
+                movement: a.camera_move,
+            }),
+            dialogue: self.dialogue(a),
+            planned: None,
+        };
+        shot.planned = Some(shot.plan_fingerprint());
+        shot
+    }
+
+    /// The shot's lines, trimmed; an empty line is dropped, and so is a line whose
+    /// speaker the answer does not name (the check then reports it missing, so nothing
+    /// is lost silently).
+    fn dialogue(&self, a: &AnswerShot) -> Vec<DialogueLine> {
+        (a.dialogue.iter())
             .filter(|l| !l.line.trim().is_empty())
             .filter_map(|l| {
-                let speaker = character(&l.speaker);
+                let speaker = self.character(&l.speaker);
                 if speaker.is_none() {
                     tracing::warn!(speaker = %l.speaker, "the answer gives a line to no character it names");
                 }
@@ -419,47 +509,23 @@ pub fn parse_answer(story: &Story, rules: &PlanRules, json: &str) -> Result<Plan
                     line: l.line.trim().to_owned(),
                 })
             })
-            .collect();
-        let prompt = if a.prompt.trim().is_empty() {
-            // A shot needs a prompt to render: its own words, unquoted.
-            let shown = st.unquoted(source);
-            if shown.is_empty() {
-                format!("Shot {}", i + 1)
-            } else {
-                shown
-            }
-        } else {
-            a.prompt.trim().to_owned()
-        };
-        let mut shot = Scenario {
-            id: format!("shot-{}", i + 1),
-            prompt,
-            negative_prompt: None,
-            duration_seconds: snap(a.duration_seconds, &durations),
-            cast,
-            continue_from_previous: false,
-            location: a
-                .location
-                .as_deref()
-                .and_then(|l| element(ElementKind::Location, l)),
-            props,
-            source: Some(source),
-            camera: Some(Camera {
-                shot: a.shot_size,
-                movement: a.camera_move,
-            }),
-            dialogue,
-            planned: None,
-        };
-        shot.planned = Some(shot.plan_fingerprint());
-        shots.push(shot);
+            .collect()
     }
-    Ok(Plan {
-        characters,
-        elements,
-        shots,
-        invented,
-    })
+}
+
+/// The shot's prompt, trimmed. A shot needs a prompt to render: without one, its own
+/// words, unquoted (or `Shot N` when it has none).
+fn shot_prompt(i: usize, a: &AnswerShot, source: SourceSpan, st: &StoryText) -> String {
+    if a.prompt.trim().is_empty() {
+        let shown = st.unquoted(source);
+        if shown.is_empty() {
+            format!("Shot {}", i + 1)
+        } else {
+            shown
+        }
+    } else {
+        a.prompt.trim().to_owned()
+    }
 }
 
 /// The answer a model would give for `plan` of `story`: the inverse of [`parse_answer`]

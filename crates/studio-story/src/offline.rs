@@ -323,6 +323,8 @@ fn moves(words: &[String]) -> bool {
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "him", "her", "them", "his", "their"];
 
+/// Shot `n` of the offline plan: the chunk's sentences, with its dialogue, cast, props,
+/// place, camera, prompt and a duration long enough for its lines.
 fn shot(
     st: &StoryText,
     lines: &[Option<usize>],
@@ -334,9 +336,47 @@ fn shot(
 ) -> Scenario {
     let source = c.span(st);
     let sentences = st.sentences.get(c.first..=c.last).unwrap_or(&[]);
-    let person_id = |i: usize| st.people.get(i).map(|p| p.id.clone());
+    let dialogue = shot_dialogue(st, lines, c);
+    let words: Vec<String> = sentences
+        .iter()
+        .flat_map(|s| text::words(&st.unquoted(s.span)))
+        .collect();
+    let cast = shot_cast(st, sentences, &dialogue, &words, previous_cast);
+    let props = shot_props(st, sentences);
+    let location = c
+        .place
+        .and_then(|p| st.elements.get(p))
+        .map(|e| e.id.clone());
+    let prompt = prompt(st, sentences, &dialogue);
+    let spoken: usize = dialogue
+        .iter()
+        .map(|l| l.line.split_whitespace().count())
+        .sum();
+    let new_place = previous.is_none_or(|p| p.place != c.place);
+    let camera = camera(new_place, &dialogue, &words);
+    let mut shot = Scenario {
+        id: format!("shot-{n}"),
+        prompt,
+        negative_prompt: None,
+        duration_seconds: duration_for(spoken, durations),
+        cast,
+        continue_from_previous: false,
+        location,
+        props,
+        source,
+        camera: Some(camera),
+        dialogue,
+        planned: None,
+    };
+    shot.planned = Some(shot.plan_fingerprint());
+    shot
+}
 
-    // Dialogue: each quote's words, as written, joined while one speaker goes on speaking.
+/// The chunk's dialogue: each quote's words, as written, given to `lines`' speaker, and
+/// joined while one speaker goes on speaking (only whitespace and quotation marks between
+/// two quotes). A quote with no speaker is left out: no one can say it.
+fn shot_dialogue(st: &StoryText, lines: &[Option<usize>], c: &Chunk) -> Vec<DialogueLine> {
+    let person_id = |i: usize| st.people.get(i).map(|p| p.id.clone());
     let mut dialogue: Vec<DialogueLine> = Vec::new();
     let mut last_end: Option<u32> = None;
     for (q, who) in st.quotes.iter().zip(lines) {
@@ -366,32 +406,41 @@ fn shot(
         }
         last_end = Some(q.span.end);
     }
+    dialogue
+}
 
-    // Cast: who is named in these sentences or speaks, in order.
+/// Who is in the shot: those named in its sentences, then its speakers, in order, each
+/// once. A shot naming no one that says `she` or `they` keeps the previous shot's cast.
+fn shot_cast(
+    st: &StoryText,
+    sentences: &[text::Sentence],
+    dialogue: &[DialogueLine],
+    words: &[String],
+    previous_cast: &[String],
+) -> Vec<String> {
     let mut cast: Vec<String> = Vec::new();
     for s in sentences {
         for p in &s.people {
-            if let Some(id) = person_id(*p) {
+            if let Some(id) = st.people.get(*p).map(|p| p.id.clone()) {
                 if !cast.contains(&id) {
                     cast.push(id);
                 }
             }
         }
     }
-    for line in &dialogue {
+    for line in dialogue {
         if !cast.contains(&line.speaker) {
             cast.push(line.speaker.clone());
         }
     }
-    let words: Vec<String> = sentences
-        .iter()
-        .flat_map(|s| text::words(&st.unquoted(s.span)))
-        .collect();
     if cast.is_empty() && words.iter().any(|w| PRONOUNS.contains(&w.as_str())) {
         cast = previous_cast.to_vec();
     }
+    cast
+}
 
-    // Props named in these sentences.
+/// The props named in the shot's sentences, in order, each once.
+fn shot_props(st: &StoryText, sentences: &[text::Sentence]) -> Vec<String> {
     let mut props: Vec<String> = Vec::new();
     for s in sentences {
         for e in &s.props {
@@ -402,69 +451,60 @@ fn shot(
             }
         }
     }
-    let location = c
-        .place
-        .and_then(|p| st.elements.get(p))
-        .map(|e| e.id.clone());
+    props
+}
 
-    let prompt = prompt(st, sentences, &dialogue);
-    let spoken: usize = dialogue
-        .iter()
-        .map(|l| l.line.split_whitespace().count())
-        .sum();
+/// The camera: a wide shot for a new place (tracking if someone moves), a close-up for
+/// one speaker, a medium shot for several, else medium, tracking whoever moves.
+fn camera(new_place: bool, dialogue: &[DialogueLine], words: &[String]) -> Camera {
     let speakers: HashSet<&str> = dialogue.iter().map(|l| l.speaker.as_str()).collect();
-    let new_place = previous.is_none_or(|p| p.place != c.place);
-    let camera = if new_place {
-        Camera {
-            shot: ShotSize::Wide,
-            movement: if moves(&words) {
-                CameraMove::Tracking
-            } else {
-                CameraMove::Static
-            },
-        }
+    let (shot, movement) = if new_place {
+        let movement = if moves(words) {
+            CameraMove::Tracking
+        } else {
+            CameraMove::Static
+        };
+        (ShotSize::Wide, movement)
     } else if speakers.len() == 1 {
-        Camera {
-            shot: ShotSize::CloseUp,
-            movement: CameraMove::Static,
-        }
+        (ShotSize::CloseUp, CameraMove::Static)
     } else if speakers.len() > 1 {
-        Camera {
-            shot: ShotSize::Medium,
-            movement: CameraMove::Static,
-        }
-    } else if moves(&words) {
-        Camera {
-            shot: ShotSize::Medium,
-            movement: CameraMove::Tracking,
-        }
+        (ShotSize::Medium, CameraMove::Static)
+    } else if moves(words) {
+        (ShotSize::Medium, CameraMove::Tracking)
     } else {
-        Camera {
-            shot: ShotSize::Medium,
-            movement: CameraMove::Static,
-        }
+        (ShotSize::Medium, CameraMove::Static)
     };
-    let mut shot = Scenario {
-        id: format!("shot-{n}"),
-        prompt,
-        negative_prompt: None,
-        duration_seconds: duration_for(spoken, durations),
-        cast,
-        continue_from_previous: false,
-        location,
-        props,
-        source,
-        camera: Some(camera),
-        dialogue,
-        planned: None,
-    };
-    shot.planned = Some(shot.plan_fingerprint());
-    shot
+    Camera { shot, movement }
 }
 
 /// What the shot shows: its sentences without the quoted words (and without the script's
 /// headings and cues, which are its place and its speakers).
 fn prompt(st: &StoryText, sentences: &[text::Sentence], dialogue: &[DialogueLine]) -> String {
+    let (parts, asides) = prompt_parts(st, sentences);
+    let out = join_within_limit(parts);
+    if !out.is_empty() {
+        return out;
+    }
+    if let Some(who) = who_speaks(st, dialogue, &asides) {
+        return who;
+    }
+    // A heading or a transition alone: its words.
+    let raw: Vec<String> = sentences
+        .iter()
+        .map(|s| st.slice(s.span).trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let raw = clip(&raw.join(" "), MAX_SHOT_PROMPT_CHARS);
+    if raw.chars().any(char::is_alphanumeric) {
+        raw
+    } else {
+        "The scene continues.".to_owned()
+    }
+}
+
+/// The prose of the sentences (speech and its tags taken out) and the parentheticals'
+/// words (`quietly`), which say how lines are spoken. A title page's lines are skipped.
+fn prompt_parts(st: &StoryText, sentences: &[text::Sentence]) -> (Vec<String>, Vec<String>) {
     let mut parts: Vec<String> = Vec::new();
     let mut asides: Vec<String> = Vec::new();
     for s in sentences {
@@ -496,6 +536,12 @@ fn prompt(st: &StoryText, sentences: &[text::Sentence], dialogue: &[DialogueLine
             _ => {}
         }
     }
+    (parts, asides)
+}
+
+/// Whole parts, joined, as many as fit in [`MAX_SHOT_PROMPT_CHARS`] (a prompt is sent
+/// as is); a first part too long on its own is clipped.
+fn join_within_limit(parts: Vec<String>) -> String {
     let mut out = String::new();
     for p in parts {
         if out.chars().count() + p.chars().count() > MAX_SHOT_PROMPT_CHARS {
@@ -509,10 +555,12 @@ fn prompt(st: &StoryText, sentences: &[text::Sentence], dialogue: &[DialogueLine
         }
         out.push_str(&p);
     }
-    if !out.is_empty() {
-        return out;
-    }
-    // All speech: who speaks, and how (the parentheticals).
+    out
+}
+
+/// For a shot that is all speech: who speaks, and how (the parentheticals), as in `Mara
+/// and Tom speak, quietly.`; `None` when no one does.
+fn who_speaks(st: &StoryText, dialogue: &[DialogueLine], asides: &[String]) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
     for l in dialogue {
         let name = st
@@ -524,25 +572,14 @@ fn prompt(st: &StoryText, sentences: &[text::Sentence], dialogue: &[DialogueLine
             names.push(name);
         }
     }
-    if !names.is_empty() {
-        let how = if asides.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", asides.join(", "))
-        };
-        let verb = if names.len() == 1 { "speaks" } else { "speak" };
-        return format!("{} {verb}{how}.", names.join(" and "));
+    if names.is_empty() {
+        return None;
     }
-    // A heading or a transition alone: its words.
-    let raw: Vec<String> = sentences
-        .iter()
-        .map(|s| st.slice(s.span).trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let raw = clip(&raw.join(" "), MAX_SHOT_PROMPT_CHARS);
-    if raw.chars().any(char::is_alphanumeric) {
-        raw
+    let how = if asides.is_empty() {
+        String::new()
     } else {
-        "The scene continues.".to_owned()
-    }
+        format!(", {}", asides.join(", "))
+    };
+    let verb = if names.len() == 1 { "speaks" } else { "speak" };
+    Some(format!("{} {verb}{how}.", names.join(" and ")))
 }

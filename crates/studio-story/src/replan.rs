@@ -63,12 +63,53 @@ pub fn replan(old: &Project, story: Story, fresh: Plan) -> Replan {
     let diff = Diff::new(old_text, &story.text);
 
     // 1. Old shots: kept (with their new span) or changed (with where their words went).
-    let mut placed: Vec<Placed> = Vec::new();
-    let mut changes: Vec<(u64, ShotChange)> = Vec::new();
-    let mut changed: Vec<(String, Option<SourceSpan>, u64)> = Vec::new();
-    let mut last_at: u64 = 0;
-    // Order keys: a span's start (shifted past the sequence numbers), plus the old order.
-    for (seq, shot) in (1_u64..).zip(&old.scenarios) {
+    let mut sorting = Sorting::default();
+    sorting.place_old_shots(old, &diff);
+
+    // 2. Fresh shots for the words no kept shot tells.
+    let taken = sorting.take_fresh(old, &diff, &fresh);
+
+    // 3. The cast and elements the new shots need, matched to the old ones.
+    let mut project = old.clone();
+    let renames = adopt(&mut project, &fresh, &taken);
+    let (shots, changes) = sorting.finish(taken, &renames);
+    project.scenarios = shots;
+    project.story = Some(story);
+    tracing::debug!(
+        shots = project.scenarios.len(),
+        changes = changes.len(),
+        "planned again"
+    );
+    Replan { project, changes }
+}
+
+/// The result of [`replan`] as it is sorted out: every shot and change carries an order
+/// key, a span's start shifted past the sequence numbers plus the old order, so the
+/// result reads in story order with old shots' relative order kept.
+#[derive(Default)]
+struct Sorting {
+    placed: Vec<Placed>,
+    changes: Vec<(u64, ShotChange)>,
+    /// Old shots not kept: id, where their words went (if anywhere), order key.
+    changed: Vec<(String, Option<SourceSpan>, u64)>,
+}
+
+impl Sorting {
+    /// Step 1 of [`replan`], per old shot in order. A shot without a span goes where the
+    /// shot before it went.
+    fn place_old_shots(&mut self, old: &Project, diff: &Diff) {
+        let mut last_at: u64 = 0;
+        for (seq, shot) in (1_u64..).zip(&old.scenarios) {
+            last_at = self.place_old(seq, shot, diff, last_at);
+        }
+    }
+
+    /// An old shot whose words are unchanged is kept (its span moved, its fingerprint
+    /// renewed); one edited by hand is kept whatever happened to its words (the creator's
+    /// work is never thrown away, only flagged); any other is changed, to be replaced or
+    /// removed. Returns the order key the next shot follows.
+    fn place_old(&mut self, seq: u64, shot: &Scenario, diff: &Diff, last_at: u64) -> u64 {
+        let mut last_at = last_at;
         let edited = shot.edited_by_hand();
         let mapped = shot.source.map(|s| diff.map(s));
         let at = |span: Option<SourceSpan>, last_at: u64| {
@@ -80,13 +121,13 @@ pub fn replan(old: &Project, story: Story, fresh: Plan) -> Replan {
                 kept.source = Some(span);
                 kept.planned = Some(kept.plan_fingerprint());
                 last_at = at(Some(span), last_at);
-                changes.push((
+                self.changes.push((
                     last_at,
                     ShotChange::Kept {
                         id: shot.id.clone(),
                     },
                 ));
-                placed.push(Placed::old(last_at, kept));
+                self.placed.push(Placed::old(last_at, kept));
             }
             _ if edited => {
                 let (span, words_changed) = match mapped {
@@ -97,113 +138,138 @@ pub fn replan(old: &Project, story: Story, fresh: Plan) -> Replan {
                 let mut kept = shot.clone();
                 kept.source = span;
                 last_at = at(span, last_at);
-                changes.push((
+                self.changes.push((
                     last_at,
                     ShotChange::KeptEdited {
                         id: shot.id.clone(),
                         words_changed,
                     },
                 ));
-                placed.push(Placed::old(last_at, kept));
+                self.placed.push(Placed::old(last_at, kept));
             }
             Some(Mapped::Same(span)) | Some(Mapped::Changed(Some(span))) => {
                 last_at = at(Some(span), last_at);
-                changed.push((shot.id.clone(), Some(span), last_at));
+                self.changed.push((shot.id.clone(), Some(span), last_at));
             }
             Some(Mapped::Changed(None)) | None => {
-                changed.push((shot.id.clone(), None, at(None, last_at)));
+                self.changed
+                    .push((shot.id.clone(), None, at(None, last_at)));
             }
         }
+        last_at
     }
 
-    // 2. Fresh shots for the words no kept shot tells.
-    let kept_spans: Vec<SourceSpan> = placed
-        .iter()
-        .filter_map(|p| p.shot.as_ref().and_then(|s| s.source))
-        .collect();
-    let mut next_number = old
-        .scenarios
-        .iter()
-        .filter_map(|s| {
-            s.id.strip_prefix("shot-")
-                .and_then(|n| n.parse::<u64>().ok())
-        })
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let mut used: HashSet<String> = old.scenarios.iter().map(|s| s.id.clone()).collect();
-    let mut replaced: HashSet<String> = HashSet::new();
-    let mut taken: Vec<Scenario> = Vec::new();
-    for f in &fresh.shots {
-        let Some(span) = f.source else { continue };
-        if !diff.untold(span, &kept_spans) {
-            continue;
-        }
-        let Some(span) = diff.clip(span, &kept_spans) else {
-            continue;
-        };
-        let mut shot = f.clone();
-        shot.source = Some(span);
-        let replaces: Vec<String> = (changed.iter())
-            .filter(|(_, s, _)| s.is_some_and(|s| s.overlaps(span)))
-            .map(|(id, _, _)| id.clone())
+    /// Step 2 of [`replan`]: the fresh shots telling words no kept shot tells, cut back
+    /// where they run into a kept shot, with new ids. A fresh shot over a changed old
+    /// shot's words replaces it; a changed shot nothing replaces is removed. Returns the
+    /// shots taken, in the order their places were pushed.
+    fn take_fresh(&mut self, old: &Project, diff: &Diff, fresh: &Plan) -> Vec<Scenario> {
+        let kept_spans: Vec<SourceSpan> = (self.placed.iter())
+            .filter_map(|p| p.shot.as_ref().and_then(|s| s.source))
             .collect();
-        replaced.extend(replaces.iter().cloned());
-        let id = loop {
-            let id = format!("shot-{next_number}");
-            next_number += 1;
-            if used.insert(id.clone()) {
-                break id;
+        let mut ids = FreshIds::new(old);
+        let mut replaced: HashSet<String> = HashSet::new();
+        let mut taken: Vec<Scenario> = Vec::new();
+        for f in &fresh.shots {
+            let Some(span) = f.source else { continue };
+            if !diff.untold(span, &kept_spans) {
+                continue;
             }
-        };
-        shot.id = id.clone();
-        let at = (u64::from(span.start) << 20) + (1 << 19);
-        changes.push((
-            at,
-            if replaces.is_empty() {
-                ShotChange::Added { id }
-            } else {
-                ShotChange::Replanned { id, replaces }
-            },
-        ));
-        taken.push(shot);
-        placed.push(Placed { at, shot: None });
-    }
-    for (id, _, at) in &changed {
-        if !replaced.contains(id) {
-            changes.push((*at, ShotChange::Removed { id: id.clone() }));
+            let Some(span) = diff.clip(span, &kept_spans) else {
+                continue;
+            };
+            let mut shot = f.clone();
+            shot.source = Some(span);
+            let replaces: Vec<String> = (self.changed.iter())
+                .filter(|(_, s, _)| s.is_some_and(|s| s.overlaps(span)))
+                .map(|(id, _, _)| id.clone())
+                .collect();
+            replaced.extend(replaces.iter().cloned());
+            let id = ids.next();
+            shot.id = id.clone();
+            // After any old shot starting at the same offset.
+            let at = (u64::from(span.start) << 20) + (1 << 19);
+            self.changes.push((
+                at,
+                if replaces.is_empty() {
+                    ShotChange::Added { id }
+                } else {
+                    ShotChange::Replanned { id, replaces }
+                },
+            ));
+            taken.push(shot);
+            self.placed.push(Placed { at, shot: None });
         }
+        for (id, _, at) in &self.changed {
+            if !replaced.contains(id) {
+                self.changes
+                    .push((*at, ShotChange::Removed { id: id.clone() }));
+            }
+        }
+        taken
     }
 
-    // 3. The cast and elements the new shots need, matched to the old ones.
-    let mut project = old.clone();
-    let renames = adopt(&mut project, &fresh, &taken);
-    let mut taken = taken.into_iter();
-    let mut shots: Vec<(u64, Scenario)> = Vec::new();
-    for p in placed {
-        match p.shot {
-            Some(s) => shots.push((p.at, s)),
-            None => {
-                if let Some(mut s) = taken.next() {
-                    renames.apply(&mut s);
-                    s.planned = Some(s.plan_fingerprint());
-                    shots.push((p.at, s));
+    /// Step 3 of [`replan`]: the shots and changes in order. The fresh shots fill their
+    /// places with the cast and elements renamed to the result's ids, and are
+    /// fingerprinted as planned.
+    fn finish(self, taken: Vec<Scenario>, renames: &Renames) -> (Vec<Scenario>, Vec<ShotChange>) {
+        let Sorting {
+            placed,
+            mut changes,
+            ..
+        } = self;
+        let mut taken = taken.into_iter();
+        let mut shots: Vec<(u64, Scenario)> = Vec::new();
+        for p in placed {
+            match p.shot {
+                Some(s) => shots.push((p.at, s)),
+                None => {
+                    if let Some(mut s) = taken.next() {
+                        renames.apply(&mut s);
+                        s.planned = Some(s.plan_fingerprint());
+                        shots.push((p.at, s));
+                    }
                 }
             }
         }
+        shots.sort_by_key(|(at, _)| *at);
+        changes.sort_by_key(|(at, _)| *at);
+        (
+            shots.into_iter().map(|(_, s)| s).collect(),
+            changes.into_iter().map(|(_, c)| c).collect(),
+        )
     }
-    shots.sort_by_key(|(at, _)| *at);
-    changes.sort_by_key(|(at, _)| *at);
-    project.scenarios = shots.into_iter().map(|(_, s)| s).collect();
-    project.story = Some(story);
-    tracing::debug!(
-        shots = project.scenarios.len(),
-        changes = changes.len(),
-        "planned again"
-    );
-    Replan {
-        project,
-        changes: changes.into_iter().map(|(_, c)| c).collect(),
+}
+
+/// Ids for fresh shots: `shot-N` past the highest old number, never one an old shot has
+/// (an old id may not follow the pattern).
+struct FreshIds {
+    next_number: u64,
+    used: HashSet<String>,
+}
+
+impl FreshIds {
+    fn new(old: &Project) -> FreshIds {
+        let next_number = (old.scenarios.iter())
+            .filter_map(|s| {
+                s.id.strip_prefix("shot-")
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let used = old.scenarios.iter().map(|s| s.id.clone()).collect();
+        FreshIds { next_number, used }
+    }
+
+    fn next(&mut self) -> String {
+        loop {
+            let id = format!("shot-{}", self.next_number);
+            self.next_number += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }
 
@@ -255,12 +321,6 @@ impl Renames {
 /// one it has (same id, or same name) is used instead.
 fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
     let mut renames = Renames::default();
-    let needed_characters: HashSet<&str> = shots
-        .iter()
-        .flat_map(|s| {
-            (s.cast.iter().map(String::as_str)).chain(s.dialogue.iter().map(|l| l.speaker.as_str()))
-        })
-        .collect();
     let mut ids = Ids::default();
     for (_, c) in project.characters() {
         if let Some(id) = &c.id {
@@ -270,9 +330,30 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
     for e in &project.elements {
         ids.take(&e.id);
     }
+    adopt_characters(project, fresh, shots, &mut ids, &mut renames);
+    adopt_elements(project, fresh, shots, &mut ids, &mut renames);
+    renames
+}
+
+/// The characters of `fresh` that `shots` cast or give lines to: an old character of the
+/// same id or name stands for one (an unnamed lead takes its id); any other joins the
+/// cast with an id unique in `project`.
+fn adopt_characters(
+    project: &mut Project,
+    fresh: &Plan,
+    shots: &[Scenario],
+    ids: &mut Ids,
+    renames: &mut Renames,
+) {
+    let needed: HashSet<&str> = shots
+        .iter()
+        .flat_map(|s| {
+            (s.cast.iter().map(String::as_str)).chain(s.dialogue.iter().map(|l| l.speaker.as_str()))
+        })
+        .collect();
     for c in &fresh.characters {
         let Some(id) = c.id.as_deref() else { continue };
-        if !needed_characters.contains(id) {
+        if !needed.contains(id) {
             continue;
         }
         let same = |o: &Character| {
@@ -306,14 +387,25 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
             }
         }
     }
-    let needed_elements: HashSet<&str> = shots
+}
+
+/// The elements of `fresh` that `shots` use as location or prop: an old one of the same
+/// kind and id or name stands for one; any other is added with an id unique in `project`.
+fn adopt_elements(
+    project: &mut Project,
+    fresh: &Plan,
+    shots: &[Scenario],
+    ids: &mut Ids,
+    renames: &mut Renames,
+) {
+    let needed: HashSet<&str> = shots
         .iter()
         .flat_map(|s| {
             (s.location.iter().map(String::as_str)).chain(s.props.iter().map(String::as_str))
         })
         .collect();
     for e in &fresh.elements {
-        if !needed_elements.contains(e.id.as_str()) {
+        if !needed.contains(e.id.as_str()) {
             continue;
         }
         let existing = project.elements.iter().find(|o| {
@@ -332,7 +424,6 @@ fn adopt(project: &mut Project, fresh: &Plan, shots: &[Scenario]) -> Renames {
             }
         }
     }
-    renames
 }
 
 /// Where an old span's words are in the new text.

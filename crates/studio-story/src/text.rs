@@ -1501,6 +1501,24 @@ struct Said {
     pronoun: bool,
 }
 
+impl Said {
+    /// The name a group writes (`Mara Voss`).
+    fn named(g: &Group) -> Said {
+        Said {
+            name: Some(g.display.clone()),
+            pronoun: false,
+        }
+    }
+
+    /// A pronoun, resolved later.
+    fn pronoun() -> Said {
+        Said {
+            name: None,
+            pronoun: true,
+        }
+    }
+}
+
 impl StoryText {
     /// Reads `story` (never panics, whatever the text).
     pub fn read(story: &Story) -> StoryText {
@@ -2226,6 +2244,567 @@ struct Draft {
     acts: bool,
 }
 
+/// The people of steps 2 and 3 of [`Analysis::into_story`], before they are ordered:
+/// drafts, and which written key names whom.
+#[derive(Default)]
+struct Cast {
+    drafts: Vec<Draft>,
+    /// A draft's own keys, as they were added.
+    by_key: HashMap<String, usize>,
+    /// Per draft: the draft it was merged into (`Mara` into `Mara Voss`), if any.
+    merged: Vec<Option<usize>>,
+    /// Every key that names someone (own keys, merged short names, lone name words).
+    alias: HashMap<String, usize>,
+}
+
+impl Cast {
+    /// The draft for `key`, made if new; marks it as acting. Prose's form of a name
+    /// (`Mara`) wins over a cue's capitals, and the first mention is the earliest seen.
+    fn add(&mut self, key: String, display: String, first: usize) -> usize {
+        let drafts = &mut self.drafts;
+        let i = *self.by_key.entry(key.clone()).or_insert_with(|| {
+            drafts.push(Draft {
+                display: display.clone(),
+                keys: vec![key.clone()],
+                first,
+                ..Draft::default()
+            });
+            drafts.len() - 1
+        });
+        if let Some(d) = self.drafts.get_mut(i) {
+            d.acts = true;
+            if d.display.chars().all(|c| !c.is_lowercase())
+                && display.chars().any(char::is_lowercase)
+            {
+                d.display = display;
+            }
+            d.first = d.first.min(first);
+        }
+        i
+    }
+
+    /// The draft a written key names, if anyone.
+    fn resolve(&self, key: &str) -> Option<usize> {
+        self.alias.get(key).copied()
+    }
+
+    /// `Mara` alone is `Mara Voss` when only one person has that word in their name: the
+    /// short draft is merged into the long one (its keys and first mention move over).
+    /// Titles never tie names together (`Captain` is no one's short name).
+    fn merge_short_names(&mut self) {
+        for (i, d) in self.drafts.iter().enumerate() {
+            for k in &d.keys {
+                self.alias.insert(k.clone(), i);
+            }
+        }
+        let drafts = &self.drafts;
+        let mut merged: Vec<Option<usize>> = vec![None; drafts.len()];
+        for (i, d) in drafts.iter().enumerate() {
+            let Some(key) = d.keys.first() else { continue };
+            if key.contains(' ') {
+                continue;
+            }
+            let owners: Vec<usize> = (drafts.iter().enumerate())
+                .filter(|(j, o)| {
+                    *j != i
+                        && o.keys.iter().any(|k| {
+                            k.contains(' ') && k.split(' ').any(|w| w == key && !listed(TITLES, w))
+                        })
+                })
+                .map(|(j, _)| j)
+                .collect();
+            if let ([owner], Some(m)) = (owners.as_slice(), merged.get_mut(i)) {
+                *m = Some(*owner);
+            }
+        }
+        for (i, m) in merged.iter().enumerate() {
+            if let Some(owner) = m {
+                let (key, first) = match self.drafts.get(i) {
+                    Some(d) => (d.keys.clone(), d.first),
+                    None => continue,
+                };
+                if let Some(o) = self.drafts.get_mut(*owner) {
+                    o.keys.extend(key.iter().cloned());
+                    o.first = o.first.min(first);
+                }
+                for k in key {
+                    self.alias.insert(k, *owner);
+                }
+            }
+        }
+        self.merged = merged;
+    }
+
+    /// Unmerged single words of a multi-word name name it too (`Voss` for `Mara Voss`),
+    /// when no one else has that word; a key already taken keeps its person.
+    fn alias_name_words(&mut self) {
+        let mut word_owner: HashMap<String, Option<usize>> = HashMap::new();
+        for (i, d) in self.drafts.iter().enumerate() {
+            if self.merged.get(i).copied().flatten().is_some() {
+                continue;
+            }
+            for k in &d.keys {
+                for w in k.split(' ') {
+                    if !listed(TITLES, w) && !listed(STOP, w) {
+                        word_owner
+                            .entry(w.to_owned())
+                            .and_modify(|o| {
+                                if *o != Some(i) {
+                                    *o = None
+                                }
+                            })
+                            .or_insert(Some(i));
+                    }
+                }
+            }
+        }
+        for (w, o) in word_owner {
+            if let Some(o) = o {
+                self.alias.entry(w).or_insert(o);
+            }
+        }
+    }
+
+    /// A Fountain cue is a mention too, and makes its dialogue block that person's (and
+    /// the block's first sentence names them).
+    fn mark_cue_speakers(
+        &mut self,
+        cues: &[(usize, String)],
+        paragraphs: &mut [Paragraph],
+        sentences: &mut [Sentence],
+    ) {
+        for (p, name) in cues {
+            let Some(d) = self.resolve(&words(name).join(" ")) else {
+                continue;
+            };
+            if let Some(dr) = self.drafts.get_mut(d) {
+                dr.mentions += 1;
+            }
+            if let Some(par) = paragraphs.get_mut(*p) {
+                par.speaker = Some(d);
+                if let Some(s) = sentences.get_mut(par.sentences.start) {
+                    if !s.people.contains(&d) {
+                        s.people.push(d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The lead: the most mentioned unmerged draft, the earliest on a tie.
+    fn lead(&self, live: &[usize]) -> Option<usize> {
+        live.iter().copied().max_by(|a, b| {
+            let (da, db) = (self.drafts.get(*a), self.drafts.get(*b));
+            let ma = da.map_or(0, |d| d.mentions);
+            let mb = db.map_or(0, |d| d.mentions);
+            ma.cmp(&mb)
+                .then_with(|| db.map_or(0, |d| d.first).cmp(&da.map_or(0, |d| d.first)))
+        })
+    }
+}
+
+/// The cast in its final order (step 4 of [`Analysis::into_story`]): maps drafts and
+/// written keys to indices into [`StoryText::people`].
+struct Roster {
+    cast: Cast,
+    /// Unmerged draft to its index among people.
+    new_index: HashMap<usize, usize>,
+}
+
+impl Roster {
+    /// Orders the unmerged drafts, the lead first (plans take the first character as
+    /// the lead), then by first appearance, and makes them people with unique ids.
+    fn order(cast: Cast, ids: &mut Ids) -> (Roster, Vec<Person>) {
+        let live: Vec<usize> = (0..cast.drafts.len())
+            .filter(|i| cast.merged.get(*i).copied().flatten().is_none())
+            .collect();
+        let lead = cast.lead(&live);
+        let mut order: Vec<usize> = live;
+        order.sort_by_key(|i| {
+            (
+                Some(*i) != lead,
+                cast.drafts.get(*i).map_or(usize::MAX, |d| d.first),
+            )
+        });
+        let new_index: HashMap<usize, usize> =
+            order.iter().enumerate().map(|(n, old)| (*old, n)).collect();
+        let people: Vec<Person> = order
+            .iter()
+            .filter_map(|i| cast.drafts.get(*i))
+            .map(|d| Person {
+                name: d.display.clone(),
+                id: ids.unique(&slug(&d.display), "character"),
+                keys: d.keys.clone(),
+                mentions: d.mentions,
+                first: u32::try_from(d.first).unwrap_or(u32::MAX),
+                descriptions: d.descriptions.clone(),
+                first_sentence: d.first_sentence,
+            })
+            .collect();
+        (Roster { cast, new_index }, people)
+    }
+
+    /// A draft's index among people (a merged draft's is its owner's).
+    fn remap(&self, old: usize) -> Option<usize> {
+        let root = self.cast.merged.get(old).copied().flatten().unwrap_or(old);
+        self.new_index.get(&root).copied()
+    }
+
+    /// The person a written key names, if anyone.
+    fn person(&self, key: &str) -> Option<usize> {
+        self.cast.resolve(key).and_then(|d| self.remap(d))
+    }
+
+    /// Rewrites the draft indices steps 2 and 3 left in sentences and paragraphs as
+    /// people indices (a short name and its full name become one person).
+    fn renumber(&self, sentences: &mut [Sentence], paragraphs: &mut [Paragraph]) {
+        for s in sentences {
+            let mut ps: Vec<usize> = s.people.iter().filter_map(|p| self.remap(*p)).collect();
+            ps.dedup();
+            s.people = ps;
+        }
+        for p in paragraphs {
+            p.speaker = p.speaker.and_then(|d| self.remap(d));
+        }
+    }
+}
+
+/// A passage `(open, close)` whose pronoun tag names nobody for sure, with the person it
+/// is planned as.
+type Guess = (usize, usize, usize);
+
+/// Step 5 of [`Analysis::into_story`]: quoted passages and Fountain dialogue cut into
+/// quotes at sentence bounds, in text order, each with the speaker the text gives (which
+/// the check holds plans to) and a likely speaker (used only to plan).
+fn gather_quotes(
+    v: &View,
+    passages: &[Passage],
+    said: &[Said],
+    paragraphs: &[Paragraph],
+    sentences: &[Sentence],
+    roster: &Roster,
+) -> Vec<Quote> {
+    let mut quotes = Vec::new();
+    let mut par_speakers: HashMap<usize, Vec<Option<usize>>> = HashMap::new();
+    let mut guesses: Vec<Guess> = Vec::new();
+    for (p, s) in passages.iter().zip(said) {
+        let speaker = match (&s.name, s.pronoun) {
+            (Some(name), _) => roster.person(&words(name).join(" ")),
+            (None, true) => {
+                let sure = only_named_before(p, paragraphs, sentences);
+                if sure.is_none() {
+                    if let Some(n) = nearest_named_before(p, paragraphs, sentences) {
+                        guesses.push((p.open, p.close, n));
+                    }
+                }
+                sure
+            }
+            (None, false) => None,
+        };
+        par_speakers.entry(p.paragraph).or_default().push(speaker);
+        let (a, b) = (p.open + 1, p.close);
+        pieces(v.chars, sentences, a, b, speaker, &mut quotes);
+    }
+    for (a, b, p) in &r_dialogue(paragraphs, sentences) {
+        let speaker = paragraphs.get(*p).and_then(|p| p.speaker);
+        pieces(v.chars, sentences, *a, *b, speaker, &mut quotes);
+    }
+    quotes.sort_by_key(|q: &Quote| q.span.start);
+    for q in &mut quotes {
+        let likely = likely_speaker(q, &guesses, &par_speakers, paragraphs, sentences);
+        q.likely = likely;
+    }
+    quotes
+}
+
+/// A pronoun tag (`"…," she said`) names for sure only the one person named before it in
+/// its paragraph.
+fn only_named_before(
+    p: &Passage,
+    paragraphs: &[Paragraph],
+    sentences: &[Sentence],
+) -> Option<usize> {
+    let mut named: Vec<usize> = Vec::new();
+    if let Some(par) = paragraphs.get(p.paragraph) {
+        for s in sentences.get(par.sentences.clone()).unwrap_or(&[]) {
+            if (s.span.start as usize) < p.open {
+                for q in &s.people {
+                    if !named.contains(q) {
+                        named.push(*q);
+                    }
+                }
+            }
+        }
+    }
+    match named.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// With several people named before a pronoun tag: not checked, but planned as the
+/// subject of the nearest sentence that names someone (`Tomas looked up. "…," he
+/// answered.`).
+fn nearest_named_before(
+    p: &Passage,
+    paragraphs: &[Paragraph],
+    sentences: &[Sentence],
+) -> Option<usize> {
+    let par = paragraphs.get(p.paragraph);
+    (par.and_then(|par| sentences.get(par.sentences.clone())))
+        .unwrap_or(&[])
+        .iter()
+        .rev()
+        .filter(|s| (s.span.start as usize) < p.open)
+        .find_map(|s| s.people.first().copied())
+}
+
+/// The likely speaker of a quote: its speaker; else a pronoun tag's guess; else the
+/// paragraph's only speaker, the person of the sentence, or of the sentence before it
+/// in the paragraph (`Mara shook her head. "Not tonight."`).
+fn likely_speaker(
+    q: &Quote,
+    guesses: &[Guess],
+    par_speakers: &HashMap<usize, Vec<Option<usize>>>,
+    paragraphs: &[Paragraph],
+    sentences: &[Sentence],
+) -> Option<usize> {
+    if q.speaker.is_some() {
+        return q.speaker;
+    }
+    let (qa, qb) = (q.span.start as usize, q.span.end as usize);
+    if let Some((_, _, n)) = guesses.iter().find(|(a, b, _)| *a <= qa && qb <= *b + 1) {
+        return Some(*n);
+    }
+    let par = sentences.get(q.sentence).map(|s| s.paragraph);
+    let only = par.and_then(|p| par_speakers.get(&p)).and_then(|v| {
+        let named: Vec<usize> = v.iter().flatten().copied().collect();
+        match named.first() {
+            Some(f) if named.iter().all(|n| n == f) => Some(*f),
+            _ => None,
+        }
+    });
+    let in_sentence = sentences
+        .get(q.sentence)
+        .and_then(|s| s.people.first().copied());
+    let before = par.and_then(|p| paragraphs.get(p)).and_then(|p| {
+        sentences
+            .get(p.sentences.start..q.sentence)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .find_map(|s| s.people.last().copied())
+    });
+    only.or(in_sentence).or(before)
+}
+
+/// The elements of step 6 of [`Analysis::into_story`] as they are gathered.
+#[derive(Default)]
+struct Things {
+    /// Locations first, then props.
+    elements: Vec<Thing>,
+    place_of_key: HashMap<String, usize>,
+    prop_of_key: HashMap<String, usize>,
+}
+
+impl Things {
+    /// A location per distinct scene heading (`INT. LIGHTHOUSE - NIGHT`), its prompt the
+    /// heading's words; returns the location of each heading sentence.
+    fn heading_places(
+        &mut self,
+        headings: &[(usize, String, String)],
+        ids: &mut Ids,
+    ) -> HashMap<usize, usize> {
+        let mut heading_place = HashMap::new();
+        for (s, name, words_) in headings {
+            let key = words(name).join(" ");
+            let elements = &mut self.elements;
+            let i = *self.place_of_key.entry(key.clone()).or_insert_with(|| {
+                elements.push(Thing {
+                    kind: ElementKind::Location,
+                    name: name.clone(),
+                    id: ids.unique(&slug(name), "location"),
+                    key: key.clone(),
+                    prompt: capitalise(words_),
+                });
+                elements.len() - 1
+            });
+            heading_place.insert(*s, i);
+        }
+        heading_place
+    }
+
+    /// The first action after each heading describes its place (once: a place seen
+    /// again keeps its first description).
+    fn describe_heading_places(
+        &mut self,
+        v: &View,
+        headings: &[(usize, String, String)],
+        heading_place: &HashMap<usize, usize>,
+        sentences: &[Sentence],
+    ) {
+        for (s, _, _) in headings {
+            let Some(&i) = heading_place.get(s) else {
+                continue;
+            };
+            let next = sentences
+                .iter()
+                .skip(s + 1)
+                .take_while(|x| x.kind != SentenceKind::Heading)
+                .find(|x| x.kind == SentenceKind::Prose);
+            if let (Some(next), Some(e)) = (next, self.elements.get_mut(i)) {
+                if !e.prompt.contains(". ") {
+                    let text = v.unquoted(next.span);
+                    if !text.is_empty() {
+                        e.prompt =
+                            format!("{}. {}", e.prompt.trim_end_matches('.'), clip(&text, 300));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Locations from the places prose puts people in (`into the lighthouse`); returns
+    /// the place each such sentence moves to (its first).
+    fn prose_places(
+        &mut self,
+        found: Vec<(usize, String, String)>,
+        ids: &mut Ids,
+    ) -> HashMap<usize, usize> {
+        let mut sentence_place = HashMap::new();
+        for (si, key, name) in found {
+            let i = self.place(&key, &name, ids);
+            sentence_place.entry(si).or_insert(i);
+        }
+        sentence_place
+    }
+
+    /// A word that can only be a place (`the stairs of the lighthouse`) makes a location
+    /// too; it moves no one there (the prose does), but it tells where the story begins
+    /// (see [`Things::places_after_the`]).
+    fn add_named_places(&mut self, found: Vec<(usize, String, String)>, ids: &mut Ids) {
+        for (_, key, name) in found {
+            self.place(&key, &name, ids);
+        }
+    }
+
+    /// The location named `key`, made if new.
+    fn place(&mut self, key: &str, name: &str, ids: &mut Ids) -> usize {
+        let elements = &mut self.elements;
+        *self
+            .place_of_key
+            .entry(key.to_owned())
+            .or_insert_with(|| push_named(elements, ids, ElementKind::Location, key, name))
+    }
+
+    /// Before prose first puts someone somewhere, `the lighthouse` named any way (outside
+    /// speech) tells where the story begins: the first such place of each sentence.
+    fn places_after_the(&self, toks: &[Tok]) -> HashMap<usize, usize> {
+        let mut named_place = HashMap::new();
+        for (k, t) in toks.iter().enumerate() {
+            let after_the = k
+                .checked_sub(1)
+                .and_then(|p| toks.get(p))
+                .is_some_and(|p| p.lower == "the" && p.sentence == t.sentence);
+            if let Some(&e) = self
+                .place_of_key
+                .get(t.base())
+                .filter(|_| after_the && !t.quoted)
+            {
+                named_place.entry(t.sentence).or_insert(e);
+            }
+        }
+        named_place
+    }
+
+    /// Props the prose names, skipping any word that is already a place or a prop.
+    fn add_props(&mut self, found: Vec<(String, String)>, ids: &mut Ids) {
+        for (key, name) in found {
+            if self.place_of_key.contains_key(&key) || self.prop_of_key.contains_key(&key) {
+                continue;
+            }
+            let i = push_named(&mut self.elements, ids, ElementKind::Prop, &key, &name);
+            self.prop_of_key.insert(key, i);
+        }
+    }
+
+    /// Each sentence learns the props it names (a plural names the prop too); props and
+    /// prose places are described by the first sentence that names them. Only the first
+    /// `locations` elements are places (heading places were described already).
+    fn tag_and_describe(&mut self, v: &View, sentences: &mut [Sentence], locations: usize) {
+        for t in v.toks.iter().filter(|t| !t.quoted) {
+            let singular = t.lower.strip_suffix('s').unwrap_or(&t.lower);
+            let hit = (self.prop_of_key.get(&t.lower))
+                .or_else(|| self.prop_of_key.get(singular))
+                .copied();
+            if let Some(e) = hit {
+                if let Some(s) = sentences.get_mut(t.sentence) {
+                    if !s.props.contains(&e) {
+                        s.props.push(e);
+                    }
+                }
+            }
+            let described = hit.or_else(|| {
+                (self.place_of_key.get(&t.lower))
+                    .copied()
+                    .filter(|i| *i < locations)
+            });
+            if let Some(e) = described.and_then(|i| self.elements.get_mut(i)) {
+                if e.prompt.is_empty() {
+                    if let Some(s) = sentences.get(t.sentence) {
+                        e.prompt = clip(&v.unquoted(s.span), 300);
+                    }
+                }
+            }
+        }
+    }
+
+    /// An element nothing describes is prompted by its name (a prompt is never empty).
+    fn name_the_undescribed(&mut self) {
+        for e in &mut self.elements {
+            if e.prompt.trim().is_empty() {
+                e.prompt = e.name.clone();
+            }
+        }
+    }
+}
+
+/// The place in effect for each sentence: a heading's or the place prose moves someone to
+/// sets it; until one does, the first place named after `the` does.
+fn assign_places(
+    sentences: &mut [Sentence],
+    heading_place: &HashMap<usize, usize>,
+    sentence_place: &HashMap<usize, usize>,
+    named_place: &HashMap<usize, usize>,
+) {
+    let mut current = None;
+    for (i, s) in sentences.iter_mut().enumerate() {
+        if let Some(p) = heading_place.get(&i).or_else(|| sentence_place.get(&i)) {
+            current = Some(*p);
+        } else if current.is_none() {
+            current = named_place.get(&i).copied();
+        }
+        s.place = current;
+    }
+}
+
+/// The sentence that shows each person best: the first in prose that names them with a
+/// few words besides (else the first in prose that names them).
+fn best_sentences(v: &View, sentences: &[Sentence], people: &mut [Person]) {
+    for (i, p) in people.iter_mut().enumerate() {
+        let theirs = || {
+            sentences
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.kind == SentenceKind::Prose && s.people.contains(&i))
+        };
+        p.first_sentence = theirs()
+            .find(|(_, s)| v.unquoted(s.span).split_whitespace().count() >= 4)
+            .or_else(|| theirs().next())
+            .map(|(k, _)| k);
+    }
+}
+
 impl Analysis {
     fn new(r: &Reader, toks: &[Tok]) -> Analysis {
         let mut lower_seen = HashSet::new();
@@ -2305,6 +2884,10 @@ impl Analysis {
         }
     }
 
+    /// Turns the reading into a [`StoryText`]. The steps run in this order because each
+    /// needs the ones before: who says what, who the people are, where they are named,
+    /// their final order (which renumbers them), the quotes with their speakers, then the
+    /// places and props (whose ids come after the people's).
     fn into_story(self, r: Reader, toks: &[Tok]) -> StoryText {
         let Reader {
             chars,
@@ -2329,37 +2912,49 @@ impl Analysis {
             .collect();
 
         // 2. People: cues, speakers, and names that act.
-        let mut drafts: Vec<Draft> = Vec::new();
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        fn add(
-            by_key: &mut HashMap<String, usize>,
-            drafts: &mut Vec<Draft>,
-            key: String,
-            display: String,
-            first: usize,
-        ) -> usize {
-            let i = *by_key.entry(key.clone()).or_insert_with(|| {
-                drafts.push(Draft {
-                    display: display.clone(),
-                    keys: vec![key.clone()],
-                    first,
-                    ..Draft::default()
-                });
-                drafts.len() - 1
-            });
-            if let Some(d) = drafts.get_mut(i) {
-                d.acts = true;
-                // Prefer the form prose writes (`Mara`) over a cue's capitals.
-                if d.display.chars().all(|c| !c.is_lowercase())
-                    && display.chars().any(char::is_lowercase)
-                {
-                    d.display = display;
-                }
-                d.first = d.first.min(first);
-            }
-            i
+        let mut cast = self.gather_people(&view, &paragraphs, &cues, &passages, &said);
+
+        // 3. Mentions, per sentence, and descriptions.
+        self.count_mentions(&view, &mut cast, &mut sentences);
+        cast.mark_cue_speakers(&cues, &mut paragraphs, &mut sentences);
+
+        // 4. Order: the lead (most mentioned, then first) first, then by appearance.
+        let mut ids = Ids::default();
+        let (roster, mut people) = Roster::order(cast, &mut ids);
+        roster.renumber(&mut sentences, &mut paragraphs);
+
+        // 5. Quotes, piece by piece, with their speakers.
+        let quotes = gather_quotes(&view, &passages, &said, &paragraphs, &sentences, &roster);
+
+        // 6. Places and props.
+        let elements = self.places_and_props(&view, &headings, &mut sentences, &roster, &mut ids);
+        best_sentences(&view, &sentences, &mut people);
+        StoryText {
+            chars,
+            quoted,
+            paragraphs,
+            sentences,
+            quotes,
+            people,
+            elements,
         }
-        for (p, name) in &cues {
+    }
+
+    /// Step 2: everyone who speaks or acts, as drafts. Fountain cues and speech tags name
+    /// people for sure; a name in prose counts only when it acts (`Mara climbs`), is not
+    /// always where places stand (`in Paris`), and is not a common word capitalised
+    /// (`Poor` at a sentence's start) unless someone already has it. Then short forms are
+    /// tied to the full names they belong to.
+    fn gather_people(
+        &self,
+        v: &View,
+        paragraphs: &[Paragraph],
+        cues: &[(usize, String)],
+        passages: &[Passage],
+        said: &[Said],
+    ) -> Cast {
+        let mut cast = Cast::default();
+        for (p, name) in cues {
             let display: String = name
                 .split_whitespace()
                 .map(title_case)
@@ -2370,22 +2965,30 @@ impl Analysis {
                 continue;
             }
             let first = paragraphs.get(*p).map_or(0, |p| p.span.start as usize);
-            add(&mut by_key, &mut drafts, key, display, first);
+            cast.add(key, display, first);
         }
-        for (p, s) in passages.iter().zip(&said) {
+        for (p, s) in passages.iter().zip(said) {
             if let Some(name) = &s.name {
                 let key = words(name).join(" ");
                 if !key.is_empty() {
-                    add(&mut by_key, &mut drafts, key, name.clone(), p.open);
+                    cast.add(key, name.clone(), p.open);
                 }
             }
         }
-        // Per name: whether it stands where places do every time (`in Paris`): computed
-        // once, not per mention.
-        let acting: Vec<bool> = self.groups.iter().map(|g| self.acts(&view, g)).collect();
+        self.add_acting_names(v, &mut cast);
+        cast.merge_short_names();
+        cast.alias_name_words();
+        cast
+    }
+
+    /// Adds the names in prose that act (see [`Analysis::gather_people`]). Whether a name
+    /// always stands where places do is computed once per name, not per mention, since a
+    /// person is sometimes `in` a sentence too.
+    fn add_acting_names(&self, v: &View, cast: &mut Cast) {
+        let acting: Vec<bool> = self.groups.iter().map(|g| self.acts(v, g)).collect();
         let mut always_place: HashMap<&str, bool> = HashMap::new();
         for g in &self.groups {
-            let here = self.at_place(&view, g);
+            let here = self.at_place(v, g);
             always_place
                 .entry(&g.key)
                 .and_modify(|all| *all &= here)
@@ -2396,417 +2999,78 @@ impl Analysis {
                 && !always_place.get(g.key.as_str()).copied().unwrap_or(false)
                 && (g.key.contains(' ')
                     || !self.lower_seen.contains(&g.key)
-                    || by_key.contains_key(&g.key))
+                    || cast.by_key.contains_key(&g.key))
             {
-                let first = toks.get(g.a).map_or(0, |t| t.start);
-                add(
-                    &mut by_key,
-                    &mut drafts,
-                    g.key.clone(),
-                    g.display.clone(),
-                    first,
-                );
+                let first = v.toks.get(g.a).map_or(0, |t| t.start);
+                cast.add(g.key.clone(), g.display.clone(), first);
             }
         }
-        // `Mara` alone is `Mara Voss` when only one person has that word in their name.
-        let mut alias: HashMap<String, usize> = HashMap::new();
-        for (i, d) in drafts.iter().enumerate() {
-            for k in &d.keys {
-                alias.insert(k.clone(), i);
-            }
-        }
-        let mut merged: Vec<Option<usize>> = vec![None; drafts.len()];
-        for (i, d) in drafts.iter().enumerate() {
-            let Some(key) = d.keys.first() else { continue };
-            if key.contains(' ') {
-                continue;
-            }
-            let owners: Vec<usize> = (drafts.iter().enumerate())
-                .filter(|(j, o)| {
-                    *j != i
-                        && o.keys.iter().any(|k| {
-                            k.contains(' ') && k.split(' ').any(|w| w == key && !listed(TITLES, w))
-                        })
-                })
-                .map(|(j, _)| j)
-                .collect();
-            if let ([owner], Some(m)) = (owners.as_slice(), merged.get_mut(i)) {
-                *m = Some(*owner);
-            }
-        }
-        for (i, m) in merged.iter().enumerate() {
-            if let Some(owner) = m {
-                let (key, first) = match drafts.get(i) {
-                    Some(d) => (d.keys.clone(), d.first),
-                    None => continue,
-                };
-                if let Some(o) = drafts.get_mut(*owner) {
-                    o.keys.extend(key.iter().cloned());
-                    o.first = o.first.min(first);
-                }
-                for k in key {
-                    alias.insert(k, *owner);
-                }
-            }
-        }
-        // Unmerged single words of a multi-word name name it too (`Voss` for `Mara Voss`),
-        // when no one else has that word.
-        let mut word_owner: HashMap<String, Option<usize>> = HashMap::new();
-        for (i, d) in drafts.iter().enumerate() {
-            if merged.get(i).copied().flatten().is_some() {
-                continue;
-            }
-            for k in &d.keys {
-                for w in k.split(' ') {
-                    if !listed(TITLES, w) && !listed(STOP, w) {
-                        word_owner
-                            .entry(w.to_owned())
-                            .and_modify(|o| {
-                                if *o != Some(i) {
-                                    *o = None
-                                }
-                            })
-                            .or_insert(Some(i));
-                    }
-                }
-            }
-        }
-        for (w, o) in word_owner {
-            if let Some(o) = o {
-                alias.entry(w).or_insert(o);
-            }
-        }
-        let resolve = |key: &str| alias.get(key).copied();
+    }
 
-        // 3. Mentions, per sentence, and descriptions.
+    /// Step 3: counts every mention of a person, records who each sentence names outside
+    /// speech (what shots are checked against), and keeps up to three descriptions from
+    /// prose (`Mara, a keeper with grey hair`) for the character's prompt.
+    fn count_mentions(&self, v: &View, cast: &mut Cast, sentences: &mut [Sentence]) {
         for g in &self.groups {
-            let Some(d) = resolve(&g.key) else { continue };
-            let Some(t) = toks.get(g.a) else { continue };
-            if let Some(dr) = drafts.get_mut(d) {
+            let Some(d) = cast.resolve(&g.key) else {
+                continue;
+            };
+            let Some(t) = v.toks.get(g.a) else { continue };
+            if let Some(dr) = cast.drafts.get_mut(d) {
                 dr.mentions += 1;
             }
-            if !t.quoted {
-                if let Some(s) = sentences.get_mut(t.sentence) {
-                    if !s.people.contains(&d) {
-                        s.people.push(d);
-                    }
+            if t.quoted {
+                continue;
+            }
+            if let Some(s) = sentences.get_mut(t.sentence) {
+                if !s.people.contains(&d) {
+                    s.people.push(d);
                 }
-                let prose = sentences
-                    .get(t.sentence)
-                    .is_some_and(|s| s.kind == SentenceKind::Prose);
-                if let Some(dr) = drafts.get_mut(d).filter(|_| prose) {
-                    if dr.descriptions.len() < 3 {
-                        if let Some(desc) = self.description(&view, g) {
-                            if !dr.descriptions.contains(&desc) {
-                                dr.descriptions.push(desc);
-                            }
+            }
+            let prose = sentences
+                .get(t.sentence)
+                .is_some_and(|s| s.kind == SentenceKind::Prose);
+            if let Some(dr) = cast.drafts.get_mut(d).filter(|_| prose) {
+                if dr.descriptions.len() < 3 {
+                    if let Some(desc) = self.description(v, g) {
+                        if !dr.descriptions.contains(&desc) {
+                            dr.descriptions.push(desc);
                         }
                     }
                 }
             }
         }
-        for (p, name) in &cues {
-            if let Some(d) = resolve(&words(name).join(" ")) {
-                if let Some(dr) = drafts.get_mut(d) {
-                    dr.mentions += 1;
-                }
-                if let Some(par) = paragraphs.get_mut(*p) {
-                    par.speaker = Some(d);
-                    if let Some(s) = sentences.get_mut(par.sentences.start) {
-                        if !s.people.contains(&d) {
-                            s.people.push(d);
-                        }
-                    }
-                }
-            }
-        }
+    }
 
-        // 4. Order: the lead (most mentioned, then first) first, then by appearance.
-        let live: Vec<usize> = (0..drafts.len())
-            .filter(|i| merged.get(*i).copied().flatten().is_none())
-            .collect();
-        let lead = live.iter().copied().max_by(|a, b| {
-            let (da, db) = (drafts.get(*a), drafts.get(*b));
-            let ma = da.map_or(0, |d| d.mentions);
-            let mb = db.map_or(0, |d| d.mentions);
-            ma.cmp(&mb)
-                .then_with(|| db.map_or(0, |d| d.first).cmp(&da.map_or(0, |d| d.first)))
-        });
-        let mut order: Vec<usize> = live.clone();
-        order.sort_by_key(|i| {
-            (
-                Some(*i) != lead,
-                drafts.get(*i).map_or(usize::MAX, |d| d.first),
-            )
-        });
-        let new_index: HashMap<usize, usize> =
-            order.iter().enumerate().map(|(n, old)| (*old, n)).collect();
-        let remap = |old: usize| -> Option<usize> {
-            let root = merged.get(old).copied().flatten().unwrap_or(old);
-            new_index.get(&root).copied()
-        };
-        let mut ids = Ids::default();
-        let mut people: Vec<Person> = order
-            .iter()
-            .filter_map(|i| drafts.get(*i))
-            .map(|d| Person {
-                name: d.display.clone(),
-                id: ids.unique(&slug(&d.display), "character"),
-                keys: d.keys.clone(),
-                mentions: d.mentions,
-                first: u32::try_from(d.first).unwrap_or(u32::MAX),
-                descriptions: d.descriptions.clone(),
-                first_sentence: d.first_sentence,
-            })
-            .collect();
-        for s in &mut sentences {
-            let mut ps: Vec<usize> = s.people.iter().filter_map(|p| remap(*p)).collect();
-            ps.dedup();
-            s.people = ps;
-        }
-        for p in &mut paragraphs {
-            p.speaker = p.speaker.and_then(remap);
-        }
-        let resolve = |key: &str| resolve(key).and_then(remap);
-
-        // 5. Quotes, piece by piece, with their speakers.
-        let mut quotes = Vec::new();
-        let mut par_speakers: HashMap<usize, Vec<Option<usize>>> = HashMap::new();
-        // Passages (open, close) whose pronoun tag names nobody for sure, with the person
-        // they are planned as.
-        let mut guesses: Vec<(usize, usize, usize)> = Vec::new();
-        for (p, s) in passages.iter().zip(&said) {
-            let speaker = match (&s.name, s.pronoun) {
-                (Some(name), _) => resolve(&words(name).join(" ")),
-                (None, true) => {
-                    // The only person named before it in the paragraph.
-                    let par = paragraphs.get(p.paragraph);
-                    let mut named: Vec<usize> = Vec::new();
-                    if let Some(par) = par {
-                        for s in sentences.get(par.sentences.clone()).unwrap_or(&[]) {
-                            if (s.span.start as usize) < p.open {
-                                for q in &s.people {
-                                    if !named.contains(q) {
-                                        named.push(*q);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    // Several: not checked, but planned as the subject of the nearest
-                    // sentence that names someone (`Tomas looked up. "…," he answered.`).
-                    let nearest = (par.and_then(|par| sentences.get(par.sentences.clone())))
-                        .unwrap_or(&[])
-                        .iter()
-                        .rev()
-                        .filter(|s| (s.span.start as usize) < p.open)
-                        .find_map(|s| s.people.first().copied());
-                    match named.as_slice() {
-                        [one] => Some(*one),
-                        _ => {
-                            if let Some(n) = nearest {
-                                guesses.push((p.open, p.close, n));
-                            }
-                            None
-                        }
-                    }
-                }
-                (None, false) => None,
-            };
-            par_speakers.entry(p.paragraph).or_default().push(speaker);
-            let (a, b) = (p.open + 1, p.close);
-            pieces(&chars, &sentences, a, b, speaker, &mut quotes);
-        }
-        for (a, b, p) in &r_dialogue(&paragraphs, &sentences) {
-            let speaker = paragraphs.get(*p).and_then(|p| p.speaker);
-            pieces(&chars, &sentences, *a, *b, speaker, &mut quotes);
-        }
-        quotes.sort_by_key(|q: &Quote| q.span.start);
-        // Likely speakers: the paragraph's only speaker, else the person of the sentence.
-        for q in &mut quotes {
-            if q.speaker.is_some() {
-                q.likely = q.speaker;
-                continue;
-            }
-            let (qa, qb) = (q.span.start as usize, q.span.end as usize);
-            if let Some((_, _, n)) = guesses.iter().find(|(a, b, _)| *a <= qa && qb <= *b + 1) {
-                q.likely = Some(*n);
-                continue;
-            }
-            let par = sentences.get(q.sentence).map(|s| s.paragraph);
-            let only = par.and_then(|p| par_speakers.get(&p)).and_then(|v| {
-                let named: Vec<usize> = v.iter().flatten().copied().collect();
-                match named.first() {
-                    Some(f) if named.iter().all(|n| n == f) => Some(*f),
-                    _ => None,
-                }
-            });
-            let in_sentence = sentences
-                .get(q.sentence)
-                .and_then(|s| s.people.first().copied());
-            // The person of the sentence before it in the paragraph (`Mara shook her head.
-            // "Not tonight."`).
-            let before = par.and_then(|p| paragraphs.get(p)).and_then(|p| {
-                sentences
-                    .get(p.sentences.start..q.sentence)
-                    .unwrap_or(&[])
-                    .iter()
-                    .rev()
-                    .find_map(|s| s.people.last().copied())
-            });
-            q.likely = only.or(in_sentence).or(before);
-        }
-
-        // 6. Places and props.
-        let mut elements: Vec<Thing> = Vec::new();
-        let mut place_of_key: HashMap<String, usize> = HashMap::new();
-        let person_key = |w: &str| resolve(w).is_some();
-        let mut heading_place: HashMap<usize, usize> = HashMap::new();
-        for (s, name, words_) in &headings {
-            let key = words(name).join(" ");
-            let i = *place_of_key.entry(key.clone()).or_insert_with(|| {
-                elements.push(Thing {
-                    kind: ElementKind::Location,
-                    name: name.clone(),
-                    id: ids.unique(&slug(name), "location"),
-                    key: key.clone(),
-                    prompt: capitalise(words_),
-                });
-                elements.len() - 1
-            });
-            heading_place.insert(*s, i);
-        }
-        // The first action after each heading describes its place.
-        for (s, _, _) in &headings {
-            let Some(&i) = heading_place.get(s) else {
-                continue;
-            };
-            let next = sentences
-                .iter()
-                .skip(s + 1)
-                .take_while(|x| x.kind != SentenceKind::Heading)
-                .find(|x| x.kind == SentenceKind::Prose);
-            if let (Some(next), Some(e)) = (next, elements.get_mut(i)) {
-                if !e.prompt.contains(". ") {
-                    let text = view.unquoted(next.span);
-                    if !text.is_empty() {
-                        e.prompt =
-                            format!("{}. {}", e.prompt.trim_end_matches('.'), clip(&text, 300));
-                    }
-                }
-            }
-        }
-        let mut sentence_place: HashMap<usize, usize> = HashMap::new();
+    /// Step 6: the locations (scene headings, else the places prose puts people in) and
+    /// the props, each described by the text; every sentence learns the place in effect
+    /// and the props it names.
+    fn places_and_props(
+        &self,
+        v: &View,
+        headings: &[(usize, String, String)],
+        sentences: &mut [Sentence],
+        roster: &Roster,
+        ids: &mut Ids,
+    ) -> Vec<Thing> {
+        let person_key = |w: &str| roster.person(w).is_some();
+        let mut things = Things::default();
+        let heading_place = things.heading_places(headings, ids);
+        things.describe_heading_places(v, headings, &heading_place, sentences);
+        // Only a story without scene headings has its places read from the prose.
+        let mut sentence_place = HashMap::new();
+        let mut named_place = HashMap::new();
         if headings.is_empty() {
-            for (si, key, name) in self.prose_places(&view, &person_key) {
-                let i = *place_of_key.entry(key.clone()).or_insert_with(|| {
-                    push_named(&mut elements, &mut ids, ElementKind::Location, &key, &name)
-                });
-                sentence_place.entry(si).or_insert(i);
-            }
+            sentence_place = things.prose_places(self.prose_places(v, &person_key), ids);
+            things.add_named_places(self.named_places(v), ids);
+            named_place = things.places_after_the(v.toks);
         }
-        // A word that can only be a place (`the stairs of the lighthouse`) makes a location
-        // too; it moves no one there (the prose above does), but it tells where the story
-        // begins (below).
-        if headings.is_empty() {
-            for (_, key, name) in self.named_places(&view) {
-                place_of_key.entry(key.clone()).or_insert_with(|| {
-                    push_named(&mut elements, &mut ids, ElementKind::Location, &key, &name)
-                });
-            }
-        }
-        // Before prose first puts someone somewhere, `the lighthouse` named any way tells
-        // where the story begins.
-        let mut named_place: HashMap<usize, usize> = HashMap::new();
-        if headings.is_empty() {
-            for (k, t) in toks.iter().enumerate() {
-                let after_the = k
-                    .checked_sub(1)
-                    .and_then(|p| toks.get(p))
-                    .is_some_and(|p| p.lower == "the" && p.sentence == t.sentence);
-                if let Some(&e) = place_of_key
-                    .get(t.base())
-                    .filter(|_| after_the && !t.quoted)
-                {
-                    named_place.entry(t.sentence).or_insert(e);
-                }
-            }
-        }
-        let mut current = None;
-        for (i, s) in sentences.iter_mut().enumerate() {
-            if let Some(p) = heading_place.get(&i).or_else(|| sentence_place.get(&i)) {
-                current = Some(*p);
-            } else if current.is_none() {
-                current = named_place.get(&i).copied();
-            }
-            s.place = current;
-        }
-        let locations = elements.len();
-        let mut prop_of_key: HashMap<String, usize> = HashMap::new();
-        for (key, name) in self.props(&view, &person_key) {
-            if place_of_key.contains_key(&key) || prop_of_key.contains_key(&key) {
-                continue;
-            }
-            let i = push_named(&mut elements, &mut ids, ElementKind::Prop, &key, &name);
-            prop_of_key.insert(key, i);
-        }
-        // Props and prose places are described by the first sentence that names them; each
-        // sentence knows the props it names.
-        for t in toks.iter().filter(|t| !t.quoted) {
-            let singular = t.lower.strip_suffix('s').unwrap_or(&t.lower);
-            let hit = prop_of_key
-                .get(&t.lower)
-                .or_else(|| prop_of_key.get(singular))
-                .copied();
-            if let Some(e) = hit {
-                if let Some(s) = sentences.get_mut(t.sentence) {
-                    if !s.props.contains(&e) {
-                        s.props.push(e);
-                    }
-                }
-            }
-            let described = hit.or_else(|| {
-                place_of_key
-                    .get(&t.lower)
-                    .copied()
-                    .filter(|i| *i < locations)
-            });
-            if let Some(e) = described.and_then(|i| elements.get_mut(i)) {
-                if e.prompt.is_empty() {
-                    if let Some(s) = sentences.get(t.sentence) {
-                        e.prompt = clip(&view.unquoted(s.span), 300);
-                    }
-                }
-            }
-        }
-        for e in &mut elements {
-            if e.prompt.trim().is_empty() {
-                e.prompt = e.name.clone();
-            }
-        }
-        // The sentence that shows each person best: the first in prose that names them with
-        // a few words besides.
-        for (i, p) in people.iter_mut().enumerate() {
-            let theirs = || {
-                sentences
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.kind == SentenceKind::Prose && s.people.contains(&i))
-            };
-            p.first_sentence = theirs()
-                .find(|(_, s)| view.unquoted(s.span).split_whitespace().count() >= 4)
-                .or_else(|| theirs().next())
-                .map(|(k, _)| k);
-        }
-        StoryText {
-            chars,
-            quoted,
-            paragraphs,
-            sentences,
-            quotes,
-            people,
-            elements,
-        }
+        assign_places(sentences, &heading_place, &sentence_place, &named_place);
+        let locations = things.elements.len();
+        things.add_props(self.props(v, &person_key), ids);
+        things.tag_and_describe(v, sentences, locations);
+        things.name_the_undescribed();
+        things.elements
     }
 
     /// Whether this mention acts: outside speech, followed by a verb (`Mara climbs`, `Mara
@@ -2950,9 +3214,25 @@ impl Analysis {
         None
     }
 
-    /// Who the text says speaks a passage (see [`Quote::speaker`]).
+    /// Who the text says speaks a passage (see [`Quote::speaker`]): a tag after the
+    /// closing mark wins over one before the opening mark (`Mara said, "…," Tom said`
+    /// is Tom's).
     fn attribution(&self, v: &View, p: &Passage, all: &[Passage]) -> Said {
-        // After the closing mark: up to the next passage in the paragraph.
+        (self.tag_after(v, p, all))
+            .or_else(|| self.tag_before(v, p, all))
+            .unwrap_or_default()
+    }
+
+    /// The group (a name) that starts at token `i`, if any.
+    fn group_starting(&self, i: Option<&usize>) -> Option<&Group> {
+        i.and_then(|i| self.group_at.get(i))
+            .and_then(|g| self.groups.get(*g))
+    }
+
+    /// A tag after the closing mark, within six words and before the paragraph's next
+    /// passage, when only a comma or a dash stands between: `"…," Mara said`, `"…,"
+    /// Mara Voss said softly`, `"…" said Mara`, `"…," she said`.
+    fn tag_after(&self, v: &View, p: &Passage, all: &[Passage]) -> Option<Said> {
         let next_open = all
             .iter()
             .filter(|o| o.paragraph == p.paragraph && o.open > p.close)
@@ -2975,51 +3255,38 @@ impl Analysis {
                 .chars()
                 .all(|c| c.is_whitespace() || matches!(c, ',' | '—' | '-' | '–'))
         });
-        if first_gap_ok {
-            let t1 = tok(after.first());
-            let t2 = tok(after.get(1));
-            let t3 = tok(after.get(2));
-            let say = |t: Option<&Tok>| t.is_some_and(|t| listed(SAY_VERBS, &t.lower));
-            let adverb = |t: Option<&Tok>| t.is_some_and(|t| t.lower.ends_with("ly") && !t.cap);
-            // `"…," Mara said` / `"…," Mara Voss said softly`.
-            if let Some(g) = after
-                .first()
-                .and_then(|i| self.group_at.get(i))
-                .and_then(|g| self.groups.get(*g))
-            {
-                let n = v.toks.get(g.b);
-                let n2 = v.toks.get(g.b + 1);
-                if say(n) || (adverb(n) && say(n2)) {
-                    return Said {
-                        name: Some(g.display.clone()),
-                        pronoun: false,
-                    };
-                }
-            }
-            // `"…" said Mara`.
-            if say(t1) {
-                if let Some(g) = after
-                    .get(1)
-                    .and_then(|i| self.group_at.get(i))
-                    .and_then(|g| self.groups.get(*g))
-                {
-                    return Said {
-                        name: Some(g.display.clone()),
-                        pronoun: false,
-                    };
-                }
-            }
-            // `"…," she said`.
-            if t1.is_some_and(|t| listed(PRONOUNS, &t.lower))
-                && (say(t2) || (adverb(t2) && say(t3)))
-            {
-                return Said {
-                    name: None,
-                    pronoun: true,
-                };
+        if !first_gap_ok {
+            return None;
+        }
+        let t1 = tok(after.first());
+        let t2 = tok(after.get(1));
+        let t3 = tok(after.get(2));
+        let say = |t: Option<&Tok>| t.is_some_and(|t| listed(SAY_VERBS, &t.lower));
+        let adverb = |t: Option<&Tok>| t.is_some_and(|t| t.lower.ends_with("ly") && !t.cap);
+        // `"…," Mara said` / `"…," Mara Voss said softly`.
+        if let Some(g) = self.group_starting(after.first()) {
+            let n = v.toks.get(g.b);
+            let n2 = v.toks.get(g.b + 1);
+            if say(n) || (adverb(n) && say(n2)) {
+                return Some(Said::named(g));
             }
         }
-        // Before the opening mark: `Mara said, "…"` / `Mara: "…"`.
+        // `"…" said Mara`.
+        if say(t1) {
+            if let Some(g) = self.group_starting(after.get(1)) {
+                return Some(Said::named(g));
+            }
+        }
+        // `"…," she said`.
+        if t1.is_some_and(|t| listed(PRONOUNS, &t.lower)) && (say(t2) || (adverb(t2) && say(t3))) {
+            return Some(Said::pronoun());
+        }
+        None
+    }
+
+    /// A tag before the opening mark, since the paragraph's previous passage, ending in a
+    /// comma or a colon with no sentence end between: `Mara: "…"`, `Mara said, "…"`.
+    fn tag_before(&self, v: &View, p: &Passage, all: &[Passage]) -> Option<Said> {
         let prev_close = all
             .iter()
             .filter(|o| o.paragraph == p.paragraph && o.close < p.open)
@@ -3029,29 +3296,25 @@ impl Analysis {
         let end = v.toks.partition_point(|t| t.start < p.open);
         let from = v.toks.partition_point(|t| t.start < start);
         let before: Vec<usize> = (from..end).collect();
-        let Some(&last) = before.last() else {
-            return Said::default();
-        };
-        let Some(lt) = v.toks.get(last) else {
-            return Said::default();
-        };
+        let &last = before.last()?;
+        let lt = v.toks.get(last)?;
         let between = v.string(lt.end, p.open);
-        if !between.contains([',', ':']) || between.chars().any(is_stop) {
-            return Said::default();
-        }
-        if lt.quoted {
-            return Said::default();
+        if !between.contains([',', ':']) || between.chars().any(is_stop) || lt.quoted {
+            return None;
         }
         // `Mara: "…"`.
         if between.trim() == ":" {
             if let Some(g) = self.groups.iter().find(|g| g.b == last + 1) {
-                return Said {
-                    name: Some(g.display.clone()),
-                    pronoun: false,
-                };
+                return Some(Said::named(g));
             }
         }
-        // A verb of speech in the last three words, its subject just before it.
+        self.say_verb_subject(v, &before)
+    }
+
+    /// A verb of speech in the last three words before the passage, its subject just
+    /// before it (a name, or a pronoun in the same sentence); an adverb may stand between
+    /// (`Mara quietly said`).
+    fn say_verb_subject(&self, v: &View, before: &[usize]) -> Option<Said> {
         let tail: Vec<usize> = before.iter().rev().take(3).copied().collect();
         for &vi in &tail {
             let Some(vt) = v.toks.get(vi) else { continue };
@@ -3059,28 +3322,21 @@ impl Analysis {
                 continue;
             }
             let mut s = vi;
-            // Skip an adverb between subject and verb (`Mara quietly said`).
             if let Some(prev) = s.checked_sub(1).and_then(|i| v.toks.get(i)) {
                 if prev.lower.ends_with("ly") && !prev.cap && prev.sentence == vt.sentence {
                     s -= 1;
                 }
             }
             if let Some(g) = self.groups.iter().find(|g| g.b == s) {
-                return Said {
-                    name: Some(g.display.clone()),
-                    pronoun: false,
-                };
+                return Some(Said::named(g));
             }
             if let Some(pt) = s.checked_sub(1).and_then(|i| v.toks.get(i)) {
                 if listed(PRONOUNS, &pt.lower) && pt.sentence == vt.sentence {
-                    return Said {
-                        name: None,
-                        pronoun: true,
-                    };
+                    return Some(Said::pronoun());
                 }
             }
         }
-        Said::default()
+        None
     }
 
     /// Prose places: `in/into/inside/at the X` where X recurs in the text, or a capitalised
