@@ -20,7 +20,9 @@ npm --prefix ui run build
 cargo clippy --workspace --all-targets
 cargo test --workspace
 # Chaos: 20 jobs while 30 kills hit workers, the Temporal server and clients (seed printed).
-cargo build -q -p studio-chaos -p studio-cli
+# Every binary is built with the workspace's features, the ones the tests just built its crates
+# with: a `-p` subset would unify features differently and build most crates a second time.
+cargo build -q --workspace --bins
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 "$target/debug/studio-chaos" --jobs 20 --kills 30
 # Kubernetes manifests rendered and validated offline, and the autoscaler simulated.
@@ -28,3 +30,5 @@ target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 ./scripts/test-ui.sh
 # The installable bundle as a user meets it: .deb built, installed, launched, rendering, removed.
 ./scripts/test-bundle.sh
+# The target dir is most of what a run writes; CI machines share a disk, so say how much it took.
+echo "test: target dir $(du -sh "$target" | cut -f1), $(df -h --output=avail "$target" | tail -1 | tr -d ' ') left on its disk"
