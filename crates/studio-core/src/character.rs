@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::sound::Voice;
+
 /// Most characters one project (and one job) has: the lead and up to five more.
 pub const MAX_CAST: usize = 6;
 
@@ -46,6 +48,13 @@ pub struct Character<R = PathBuf> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub library_id: Option<String>,
+    /// How this character sounds: described for the video model's native speech, and the
+    /// speech model's voice for voice-over. Left out when None (the default voice is then
+    /// picked by the character's place, [`crate::default_voice`]), in files as in requests,
+    /// so both read and write as before voices existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Voice))]
+    pub voice: Option<Voice>,
 }
 
 /// A reference type whose characters have the project's JSON (derived on [`Character`]): only
@@ -71,6 +80,7 @@ impl Character {
             base_prompt: self.base_prompt.clone(),
             reference_images: references,
             library_id: None,
+            voice: self.voice.clone(),
         }
     }
 }
@@ -78,7 +88,8 @@ impl Character {
 /// [`Character`] in a render's input (`Character<String>`): the seed design's wire shape,
 /// recorded in every job's history and sent by its clients. `id`, `name` and
 /// `referenceImages` are left out when empty and read as empty when absent; there is no
-/// `libraryId` (a library character's angles travel beside the request).
+/// `libraryId` (a library character's angles travel beside the request). `voice` is left out
+/// when None, so a request of a character without one is written as before.
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "Character<String>", rename_all = "camelCase")]
 struct SeedCharacter {
@@ -91,6 +102,8 @@ struct SeedCharacter {
     reference_images: Vec<String>,
     #[serde(skip)]
     library_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    voice: Option<Voice>,
 }
 
 impl Serialize for Character<String> {

@@ -11,6 +11,7 @@ use crate::progress::SegmentState;
 use crate::quality::{AspectRatio, Quality};
 use crate::scenario::Scenario;
 use crate::shot::Element;
+use crate::sound::{SoundPlan, Stems};
 use crate::takes::{Usage, Version};
 
 /// Input of `ultraRealisticVideoWorkflow`: what a client asks a render of.
@@ -39,6 +40,12 @@ pub struct VideoRequest {
     /// (absent when there are none, as in every request made before they existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<Element<String>>,
+    /// The film's spoken lines, music and mix (absent for a project with no dialogue,
+    /// narration or music, as in every request made before sound existed: its clips' own
+    /// sound is the film's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = SoundPlan))]
+    pub sound: Option<SoundPlan>,
 }
 
 impl VideoRequest {
@@ -112,6 +119,19 @@ pub struct VideoResult {
     /// none, as in every result made before elements existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub element_images: Vec<ElementImages>,
+    /// The film's captions as SubRip (SRT), beside the video (absent when nothing is spoken,
+    /// and in every result made before sound existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub captions_url: Option<String>,
+    /// The same captions as WebVTT, which browsers (the window's player) show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub captions_vtt_url: Option<String>,
+    /// The mix's stems, time-aligned with the video (absent when the film has no sound plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Stems))]
+    pub stems: Option<Stems>,
 }
 
 /// The images a render made for one element (a location or a prop) that had no reference

@@ -19,6 +19,7 @@ pub mod project;
 pub mod quality;
 pub mod scenario;
 pub mod shot;
+pub mod sound;
 pub mod takes;
 pub mod timeline;
 pub mod worker;
@@ -32,13 +33,19 @@ pub use job::{
 pub use money::Usd;
 pub use progress::{BudgetState, Progress, SegmentState, SegmentStatus, Stage};
 pub use project::{
-    Fingerprint, Problem, Project, ProjectError, ProjectFile, UnknownFields, PROJECT_VERSION,
+    Fingerprint, LineTiming, Problem, Project, ProjectError, ProjectFile, UnknownFields, NO_SPEECH,
+    PROJECT_VERSION,
 };
 pub use quality::{AspectRatio, ClipSeconds, ParseError, Quality};
 pub use scenario::{ProjectSceneId, Scenario};
 pub use shot::{
     Camera, CameraMove, DialogueLine, Element, ElementKind, ShotSize, SourceSpan, Story,
     StoryFormat, MAX_STORY_CHARS,
+};
+pub use sound::{
+    default_voice, DialogueMode, LineKind, Mix, Music, MusicCue, SoundPlan, SpokenLine, Stems,
+    Track, Voice, MAX_FADE_SECONDS, NARRATOR_VOICE, PREBUILT_VOICES, SPEECH_WORDS_PER_SECOND,
+    VOLUME_DB_RANGE,
 };
 pub use takes::{Cost, Iteration, Price, PriceTable, Take, Usage, UsageKind, Version};
 pub use timeline::{TimelineEntry, TimelineKind};

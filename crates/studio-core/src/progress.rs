@@ -19,12 +19,16 @@ pub enum Stage {
     GeneratingVideos,
     Stitching,
     Enhancing,
+    /// Mixing sound: the spoken lines, music and clips' sound mixed, normalised and muxed
+    /// with captions, after the picture is final (a render with a sound plan only).
+    Mixing,
     Completed,
 }
 
 impl Stage {
     /// The seed's progress milestones: character 10 %, segments 30→80 %, stitch 80 %,
-    /// enhance 90 %, done 100 %.
+    /// enhance 90 %, done 100 %; the sound's mix (which the seed had not) after the enhance,
+    /// at 95 %.
     pub fn base_percentage(self) -> u8 {
         match self {
             Stage::Initializing => 0,
@@ -32,6 +36,7 @@ impl Stage {
             Stage::GeneratingVideos => 30,
             Stage::Stitching => 80,
             Stage::Enhancing => 90,
+            Stage::Mixing => 95,
             Stage::Completed => 100,
         }
     }

@@ -24,6 +24,10 @@ use crate::job::VideoRequest;
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
 pub use crate::scenario::Scenario;
 use crate::shot::{Camera, DialogueLine, Element, ElementKind, SourceSpan, Story, MAX_STORY_CHARS};
+use crate::sound::{
+    default_voice, DialogueMode, LineKind, Mix, Music, MusicCue, SoundPlan, SpokenLine, Voice,
+    MAX_FADE_SECONDS, NARRATOR_VOICE, SPEECH_WORDS_PER_SECOND, VOLUME_DB_RANGE,
+};
 
 mod build;
 mod file;
@@ -74,6 +78,21 @@ pub struct Project {
     /// The locations and props shots name (absent when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<Element>,
+    /// How dialogue is spoken, unless a shot says otherwise: natively in the clip (the
+    /// default, left out of the file), or as voice-over.
+    #[serde(default, skip_serializing_if = "DialogueMode::is_native")]
+    pub dialogue_mode: DialogueMode,
+    /// The voice that speaks the shots' narration (None: [`crate::NARRATOR_VOICE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Voice))]
+    pub narrator: Option<Voice>,
+    /// The music under the film (None: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Music))]
+    pub music: Option<Music>,
+    /// Each track's volume and mute, and burned-in captions (left out when all default).
+    #[serde(default, skip_serializing_if = "Mix::is_default")]
+    pub mix: Mix,
 }
 
 /// One thing wrong with a project, with the JSON path of the field at fault.
@@ -204,6 +223,10 @@ struct RawProject {
     story: Option<serde_json::Value>,
     #[serde(default)]
     elements: Vec<serde_json::Value>,
+    dialogue_mode: Option<serde_json::Value>,
+    narrator: Option<serde_json::Value>,
+    music: Option<serde_json::Value>,
+    mix: Option<serde_json::Value>,
     /// Every field not named above: kept and written back ([`UnknownFields`]).
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -218,6 +241,7 @@ struct RawCharacter {
     #[serde(default)]
     reference_images: Vec<PathBuf>,
     library_id: Option<String>,
+    voice: Option<serde_json::Value>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
 }
@@ -240,6 +264,8 @@ struct RawScenario {
     camera: Option<serde_json::Value>,
     #[serde(default)]
     dialogue: Vec<serde_json::Value>,
+    narration: Option<String>,
+    dialogue_mode: Option<serde_json::Value>,
     planned: Option<String>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -259,6 +285,7 @@ impl Project {
                 base_prompt: String::new(),
                 reference_images: Vec::new(),
                 library_id: None,
+                voice: None,
             },
             cast: Vec::new(),
             scenarios: Vec::new(),
@@ -267,6 +294,10 @@ impl Project {
             budget: None,
             story: None,
             elements: Vec::new(),
+            dialogue_mode: DialogueMode::Native,
+            narrator: None,
+            music: None,
+            mix: Mix::default(),
         }
     }
 
@@ -363,12 +394,15 @@ impl Project {
     /// input. `character` gives each character as the render takes it (`0` the lead, `i` the
     /// cast's `i - 1`): its reference images copied into the artifact store by the caller
     /// (media never travels in workflow payloads), see [`Character::for_render`].
-    /// `element` does the same for each of `elements` (by index). Each scene's prompt is its
-    /// [`Project::video_prompt`]: the text the model gets.
+    /// `element` does the same for each of `elements` (by index), and `music_file` for the
+    /// music's file (called only when the project's music is a file). Each scene's prompt is
+    /// its [`Project::video_prompt`]: the text the model gets; the sound is
+    /// [`Project::sound_plan`].
     pub fn to_request(
         &self,
         mut character: impl FnMut(usize, &Character) -> Character<String>,
         mut element: impl FnMut(usize, &Element) -> Element<String>,
+        music_file: impl FnOnce(&Path) -> String,
     ) -> VideoRequest {
         VideoRequest {
             character: character(0, &self.character),
@@ -386,7 +420,111 @@ impl Project {
             elements: (self.elements.iter().enumerate())
                 .map(|(i, e)| element(i, e))
                 .collect(),
+            sound: self.sound_plan(music_file),
         }
+    }
+
+    /// How `scene`'s dialogue is spoken: as the scene says, else as the project does.
+    pub fn dialogue_mode_of(&self, scene: &Scenario) -> DialogueMode {
+        scene.dialogue_mode.unwrap_or(self.dialogue_mode)
+    }
+
+    /// The sound a render of this project makes: every line spoken in it, in scene order (a
+    /// scene's narration, then its dialogue), each with the voice that speaks it, and the
+    /// music (its file turned into an artifact URI by `music_file`) over the scenes it spans.
+    /// None when nothing is spoken and there is no music: the render is then the clips' own
+    /// sound, as every render was before sound existed (and its request is the same bytes).
+    pub fn sound_plan(&self, music_file: impl FnOnce(&Path) -> String) -> Option<SoundPlan> {
+        let spoken = |s: &Scenario| !s.dialogue.is_empty() || narration_of(s).is_some();
+        if self.music.is_none() && !self.scenarios.iter().any(spoken) {
+            return None;
+        }
+        let narrator = self.narrator.as_ref();
+        let mut lines = Vec::new();
+        for (i, scene) in self.scenarios.iter().enumerate() {
+            if let Some(text) = narration_of(scene) {
+                lines.push(SpokenLine {
+                    scene: i,
+                    kind: LineKind::Narration,
+                    speaker: None,
+                    voice: speech_voice(narrator).unwrap_or(NARRATOR_VOICE).to_owned(),
+                    style: narrator.and_then(Voice::style).map(str::to_owned),
+                    text: text.to_owned(),
+                    native: false,
+                });
+            }
+            let native = self.dialogue_mode_of(scene).is_native();
+            for line in &scene.dialogue {
+                let (position, voice) = self.speaker(&line.speaker);
+                lines.push(SpokenLine {
+                    scene: i,
+                    kind: LineKind::Dialogue,
+                    speaker: Some(line.speaker.clone()),
+                    voice: speech_voice(voice)
+                        .unwrap_or_else(|| default_voice(position))
+                        .to_owned(),
+                    style: voice.and_then(Voice::style).map(str::to_owned),
+                    text: line.line.trim().to_owned(),
+                    native,
+                });
+            }
+        }
+        let last = self.scenarios.len().saturating_sub(1);
+        let index_of = |id: &Option<String>| {
+            let id = id.as_ref()?;
+            self.scenarios.iter().position(|s| s.id == *id)
+        };
+        let music = self.music.as_ref().map(|m| MusicCue {
+            prompt: m.prompt.clone(),
+            file: m.file.as_deref().map(music_file),
+            from: index_of(&m.from).unwrap_or(0),
+            to: index_of(&m.to).unwrap_or(last),
+            looped: m.looped,
+            fade_seconds: m.fade_seconds,
+        });
+        Some(SoundPlan {
+            lines,
+            music,
+            mix: self.mix,
+        })
+    }
+
+    /// The place among the characters (0 the lead, then the cast) of the one with `id`, and
+    /// its voice; place 0 for an id no character has (validation refuses one).
+    fn speaker(&self, id: &str) -> (usize, Option<&Voice>) {
+        self.characters()
+            .map(|(_, c)| c)
+            .enumerate()
+            .find(|(_, c)| c.id.as_deref() == Some(id))
+            .map_or((0, None), |(i, c)| (i, c.voice.as_ref()))
+    }
+
+    /// The scenes whose spoken words (dialogue and narration) do not fit their length at a
+    /// natural pace ([`SPEECH_WORDS_PER_SECOND`]), each with what it needs and the fix: the
+    /// preflight shows them as warnings before a render is paid for.
+    pub fn lines_too_long(&self) -> Vec<LineTiming> {
+        self.scenarios
+            .iter()
+            .filter_map(|scene| {
+                let texts: Vec<&str> = (narration_of(scene).into_iter())
+                    .chain(scene.dialogue.iter().map(|l| l.line.as_str()))
+                    .collect();
+                let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+                let needed = words as f64 / SPEECH_WORDS_PER_SECOND;
+                let available = scene.duration_seconds.get();
+                (needed > f64::from(available)).then(|| LineTiming {
+                    scene: scene.id.clone(),
+                    // A hair under, so float noise (6.4 * 10 = 64.000…01) does not round up.
+                    needed_seconds: (needed * 10.0 - 1e-9).ceil() / 10.0,
+                    available_seconds: available,
+                    fix: if texts.len() > 1 {
+                        "split the shot".into()
+                    } else {
+                        "shorten the line".into()
+                    },
+                })
+            })
+            .collect()
     }
 
     /// The character a scene or a line names by `id` (the lead's id included).
@@ -408,7 +546,10 @@ impl Project {
     /// their prompts (and their cached clips).
     ///
     /// Speech follows the Vertex best-practice form `Name says: line` with no quotation
-    /// marks, which the guide says keeps the model from drawing the words on screen.
+    /// marks, which the guide says keeps the model from drawing the words on screen; a
+    /// speaker with a voice description is `Name (description) says: line`, as the guide
+    /// gives each character "a specific voice style". A scene whose dialogue is voice-over
+    /// ([`DialogueMode::VoiceOver`]) has no speech lines and asks for none ([`NO_SPEECH`]).
     pub fn video_prompt(&self, scene: &Scenario) -> String {
         let mut parts: Vec<String> = Vec::new();
         if let Some(camera) = scene.camera {
@@ -437,19 +578,66 @@ impl Project {
         if !props.is_empty() {
             parts.push(format!("Props: {}.", props.join("; ")));
         }
-        for line in &scene.dialogue {
-            let who = self
-                .character_by_id(&line.speaker)
-                .map(|c| c.name.trim())
-                .filter(|n| !n.is_empty())
-                .unwrap_or(line.speaker.as_str());
-            parts.push(format!("{who} says: {}", sentence(&unquote(&line.line))));
+        match self.dialogue_mode_of(scene) {
+            DialogueMode::Native => {
+                for line in &scene.dialogue {
+                    let speaker = self.character_by_id(&line.speaker);
+                    let who = (speaker.map(|c| c.name.trim()))
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or(line.speaker.as_str());
+                    let how = (speaker.and_then(|c| c.voice.as_ref()))
+                        .and_then(Voice::style)
+                        .map(|d| format!(" ({})", trim_stop(d)))
+                        .unwrap_or_default();
+                    parts.push(format!(
+                        "{who}{how} says: {}",
+                        sentence(&unquote(&line.line))
+                    ));
+                }
+            }
+            // The words are laid over the clip: a clip that spoke too would talk over them.
+            DialogueMode::VoiceOver => parts.push(NO_SPEECH.to_owned()),
         }
         if parts.len() == 1 {
             return scene.prompt.clone();
         }
         parts.join(" ")
     }
+}
+
+/// The sentence a voice-over scene's prompt ends with: its words are laid over the clip by
+/// the speech model, so the clip must not speak (short, as Veo's guide writes audio cues).
+pub const NO_SPEECH: &str = "No one speaks; no dialogue.";
+
+/// A scene's narration, trimmed, when it has words.
+fn narration_of(scene: &Scenario) -> Option<&str> {
+    (scene.narration.as_deref())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
+/// The speech voice `voice` names, when it names one.
+fn speech_voice(voice: Option<&Voice>) -> Option<&str> {
+    (voice?.speech.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// A scene whose spoken words do not fit its length at a natural pace (see
+/// [`Project::lines_too_long`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LineTiming {
+    /// The scene's id.
+    pub scene: String,
+    /// Seconds its narration and dialogue take at [`SPEECH_WORDS_PER_SECOND`] (rounded up to
+    /// a tenth).
+    pub needed_seconds: f64,
+    /// The scene's length.
+    pub available_seconds: u32,
+    /// What to do: "split the shot" (several lines) or "shorten the line" (one).
+    pub fix: String,
 }
 
 /// `text` trimmed, ending with a full stop unless it ends a sentence already.
@@ -528,5 +716,7 @@ impl ProjectError {
     }
 }
 
+#[cfg(test)]
+mod sound_tests;
 #[cfg(test)]
 mod tests;

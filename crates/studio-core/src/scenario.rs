@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::quality::ClipSeconds;
 use crate::shot::{Camera, DialogueLine, SourceSpan};
+use crate::sound::DialogueMode;
 
 /// One scenario: becomes one clip of the final video.
 ///
@@ -65,6 +66,16 @@ pub struct Scenario<Id = String> {
     /// speech.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dialogue: Vec<DialogueLine>,
+    /// What the narrator says over this shot (spoken by the speech model in the narrator's
+    /// voice; never in the clip's prompt). A render gets it in its sound plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub narration: Option<String>,
+    /// How this shot's dialogue is spoken, when not as the project says
+    /// ([`crate::Project::dialogue_mode`]). None: the project's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = DialogueMode))]
+    pub dialogue_mode: Option<DialogueMode>,
     /// The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
     /// a shot whose fields no longer match it was changed by hand, and planning again keeps
     /// it. Absent for a shot no planner made.
@@ -166,6 +177,10 @@ struct SeedScenario {
     camera: Option<Camera>,
     #[serde(skip)]
     dialogue: Vec<DialogueLine>,
+    #[serde(skip)]
+    narration: Option<String>,
+    #[serde(skip)]
+    dialogue_mode: Option<DialogueMode>,
     #[serde(skip)]
     planned: Option<String>,
 }

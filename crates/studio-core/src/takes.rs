@@ -42,6 +42,12 @@ pub enum UsageKind {
     TextInputToken,
     /// Tokens a text model wrote, its thinking included (Google bills thinking as output).
     TextOutputToken,
+    /// Tokens a speech model read: the line's words and its style.
+    SpeechInputToken,
+    /// Audio tokens a speech model wrote: 25 per second of speech (Google's count).
+    SpeechOutputToken,
+    /// Clips of music made by the music model (Google bills per clip or song).
+    MusicClip,
 }
 
 impl UsageKind {
@@ -135,13 +141,18 @@ pub struct Price {
 }
 
 impl Price {
-    /// The creator's price of one unit of `kind`; None for text tokens, which only the model
-    /// table prices (a row written for images and video says nothing about tokens).
+    /// The creator's price of one unit of `kind`; None for text and speech tokens and music,
+    /// which only the model table prices (a row written for images and video says nothing
+    /// about them).
     pub fn unit(&self, kind: UsageKind) -> Option<f64> {
         match kind {
             UsageKind::Image => Some(self.per_image),
             UsageKind::VideoSecond => Some(self.per_video_second),
-            UsageKind::TextInputToken | UsageKind::TextOutputToken => None,
+            UsageKind::TextInputToken
+            | UsageKind::TextOutputToken
+            | UsageKind::SpeechInputToken
+            | UsageKind::SpeechOutputToken
+            | UsageKind::MusicClip => None,
         }
     }
 }

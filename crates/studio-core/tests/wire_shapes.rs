@@ -16,6 +16,7 @@ fn request() -> VideoRequest {
             base_prompt: "a boxer".into(),
             reference_images: vec!["file:///a/objects/ab/abc.png".into()],
             library_id: None,
+            voice: None,
         }],
         scenarios: vec![
             Scenario::new("takes off"),
@@ -31,6 +32,7 @@ fn request() -> VideoRequest {
         quality: Quality::High,
         aspect_ratio: AspectRatio::Portrait,
         elements: Vec::new(),
+        sound: None,
     }
 }
 
@@ -113,4 +115,33 @@ fn a_project_file_reads_and_writes_as_before() {
     let compact: String = PROJECT.lines().map(str::trim).collect();
     assert_eq!(sent, compact.replace("\": ", "\":"));
     assert_eq!(serde_json::from_str::<Project>(&sent).unwrap(), project);
+}
+
+/// The request of that project (no dialogue, narration or music: no sound plan), as it was
+/// sent before sound existed: a render of an earlier project finds its recorded inputs and
+/// cached work unchanged.
+#[test]
+fn an_earlier_projects_request_is_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rex.png"), b"\x89PNG\r\n\x1a\n\0\0\0\0").unwrap();
+    let project = Project::from_json(PROJECT, dir.path()).unwrap();
+    let request = project.to_request(
+        |_, c| c.for_render(vec![]),
+        |_, e| e.for_render(vec![]),
+        |_| unreachable!("no music file"),
+    );
+    assert_eq!(
+        serde_json::to_string(&request).unwrap(),
+        r#"{"character":{"id":"ava","basePrompt":"a pilot"},"cast":[{"id":"rex","name":"Rex","basePrompt":"a boxer"}],"scenarios":[{"id":"scene-1","prompt":"takes off","durationSeconds":8},{"id":"b","prompt":"lands","negativePrompt":"rain","durationSeconds":4,"cast":["rex"],"continueFromPrevious":true}],"quality":"high","aspectRatio":"9:16"}"#
+    );
+}
+
+/// A result of an earlier release (no captions, stems) reads and writes as it was.
+#[test]
+fn a_result_of_earlier_releases_reads_and_writes_the_same() {
+    let old = r#"{"videoUrl":"file:///v.mp4","characterImages":["file:///a.png"],"usage":[{"model":"veo","kind":"videoSecond","quantity":8,"resolution":"720p"}]}"#;
+    let result: studio_core::VideoResult = serde_json::from_str(old).unwrap();
+    assert_eq!(result.captions_url, None);
+    assert_eq!(result.stems, None);
+    assert_eq!(serde_json::to_string(&result).unwrap(), old);
 }

@@ -389,6 +389,7 @@ impl Refs {
                 base_prompt: pick(&c.description, &c.name).trim().to_owned(),
                 reference_images: Vec::new(),
                 library_id: None,
+                voice: None,
             });
         }
         characters
@@ -487,6 +488,8 @@ impl Refs {
                 movement: a.camera_move,
             }),
             dialogue: self.dialogue(a),
+            narration: None,
+            dialogue_mode: None,
             planned: None,
         };
         shot.planned = Some(shot.plan_fingerprint());

@@ -17,8 +17,9 @@ use studio_core::{
 use crate::text::{self, clip, ParagraphKind, SentenceKind, StoryText};
 use crate::{Plan, PlanRules};
 
-/// Words spoken a second at a natural pace (150 words a minute).
-pub const WORDS_PER_SECOND: f64 = 2.5;
+/// Words spoken a second at a natural pace: the studio's one pace
+/// ([`studio_core::SPEECH_WORDS_PER_SECOND`]), which the preflight checks shots' lines by too.
+pub const WORDS_PER_SECOND: f64 = studio_core::SPEECH_WORDS_PER_SECOND;
 
 /// Seconds a shot holds beyond its spoken words (a breath before and after).
 const LEAD_IN_SECONDS: f64 = 1.0;
@@ -130,6 +131,7 @@ fn characters(st: &StoryText) -> Vec<Character> {
                 base_prompt,
                 reference_images: Vec::new(),
                 library_id: None,
+                voice: None,
             }
         })
         .collect()
@@ -366,6 +368,8 @@ fn shot(
         source,
         camera: Some(camera),
         dialogue,
+        narration: None,
+        dialogue_mode: None,
         planned: None,
     };
     shot.planned = Some(shot.plan_fingerprint());

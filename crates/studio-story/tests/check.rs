@@ -133,6 +133,7 @@ fn a_line_given_to_someone_else_has_the_wrong_speaker() {
         base_prompt: "Mara".into(),
         reference_images: vec![],
         library_id: None,
+        voice: None,
     });
     project.scenarios[i].dialogue[0].speaker = "mara".into();
     assert!(check(&project).is_empty(), "{:?}", check(&project));
@@ -155,6 +156,7 @@ fn an_invented_character_or_place_is_flagged_until_accepted() {
         base_prompt: "a bearded sea captain".into(),
         reference_images: vec![],
         library_id: None,
+        voice: None,
     });
     project.elements.push(Element {
         id: "space-station".into(),
@@ -205,6 +207,7 @@ fn an_invented_character_or_place_is_flagged_until_accepted() {
         base_prompt: "x".into(),
         reference_images: vec![],
         library_id: None,
+        voice: None,
     });
     assert!(check(&project).is_empty(), "{:?}", check(&project));
 }
@@ -259,6 +262,7 @@ fn a_plan_from_another_planner_is_checked_the_same() {
         base_prompt: "Mara".into(),
         reference_images: vec![],
         library_id: None,
+        voice: None,
     };
     project.cast.push(Character {
         id: Some("tom".into()),
@@ -266,6 +270,7 @@ fn a_plan_from_another_planner_is_checked_the_same() {
         base_prompt: "Tom".into(),
         reference_images: vec![],
         library_id: None,
+        voice: None,
     });
     let mut shot = studio_core::Scenario {
         id: "a".into(),

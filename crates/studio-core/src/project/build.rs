@@ -65,6 +65,14 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
         story_chars: story.as_ref().map(|s| s.text.chars().count()),
     };
     let scenarios = build_scenarios(raw.scenarios.unwrap_or_default(), &known, problems);
+    let dialogue_mode = (raw.dialogue_mode)
+        .and_then(|v| typed::<DialogueMode>("dialogueMode", v, problems))
+        .unwrap_or_default();
+    let narrator = (raw.narrator).and_then(|v| build_voice("narrator", v, problems));
+    let music = (raw.music).and_then(|v| build_music(v, &scenarios, problems));
+    let mix = (raw.mix)
+        .and_then(|v| build_mix(v, problems))
+        .unwrap_or_default();
     Some(Project {
         version: PROJECT_VERSION,
         character: character?,
@@ -75,7 +83,113 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
         budget,
         story,
         elements,
+        dialogue_mode,
+        narrator,
+        music,
+        mix,
     })
+}
+
+/// A voice (a character's, at `label`, or the narrator's): a speech voice name, when given,
+/// is not empty.
+fn build_voice(
+    label: &str,
+    value: serde_json::Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Voice> {
+    let voice: Voice = typed(label, value, problems)?;
+    if voice.speech.as_ref().is_some_and(|s| s.trim().is_empty()) {
+        problems.push(Problem::InvalidValue {
+            field: format!("{label}.speech"),
+            message: "empty voice name: name a voice of the speech model (e.g. \"Kore\"), or \
+                      leave it out for the default"
+                .into(),
+        });
+    }
+    Some(voice)
+}
+
+/// The music: a prompt or a file (exactly one), spanning scenes that exist in order, with a
+/// fade from 0 to [`MAX_FADE_SECONDS`].
+fn build_music(
+    value: serde_json::Value,
+    scenarios: &[Scenario],
+    problems: &mut Vec<Problem>,
+) -> Option<Music> {
+    let music: Music = typed("music", value, problems)?;
+    match (&music.prompt, &music.file) {
+        (Some(_), Some(_)) => problems.push(Problem::InvalidValue {
+            field: "music".into(),
+            message: "give the music a prompt (made by the music model) or a file (your own), \
+                      not both"
+                .into(),
+        }),
+        (None, None) => problems.push(Problem::InvalidValue {
+            field: "music".into(),
+            message: "give the music a prompt (made by the music model) or a file (your own)"
+                .into(),
+        }),
+        (Some(prompt), None) => check_prompt("music.prompt".into(), Some(prompt), problems),
+        (None, Some(file)) if file.as_os_str().is_empty() => problems.push(Problem::Missing {
+            field: "music.file".into(),
+        }),
+        (None, Some(_)) => {}
+    }
+    let mut index_of = |name: &str, id: &Option<String>| {
+        let id = id.as_ref()?;
+        let found = scenarios.iter().position(|s| s.id == *id);
+        if found.is_none() {
+            problems.push(Problem::InvalidValue {
+                field: format!("music.{name}"),
+                message: format!("no scene with id {id:?} in this project"),
+            });
+        }
+        found
+    };
+    let from = index_of("from", &music.from);
+    let to = index_of("to", &music.to);
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            problems.push(Problem::InvalidValue {
+                field: "music.to".into(),
+                message: format!(
+                    "the music ends with scene {:?}, which comes before the one it starts \
+                     with ({:?})",
+                    music.to.as_deref().unwrap_or_default(),
+                    music.from.as_deref().unwrap_or_default()
+                ),
+            });
+        }
+    }
+    if !(music.fade_seconds.is_finite() && (0.0..=MAX_FADE_SECONDS).contains(&music.fade_seconds)) {
+        problems.push(Problem::InvalidValue {
+            field: "music.fadeSeconds".into(),
+            message: format!(
+                "{} is not a fade: give seconds from 0 to {MAX_FADE_SECONDS}",
+                music.fade_seconds
+            ),
+        });
+    }
+    Some(music)
+}
+
+/// The mix: every track's volume a finite number of dB in [`VOLUME_DB_RANGE`].
+fn build_mix(value: serde_json::Value, problems: &mut Vec<Problem>) -> Option<Mix> {
+    let mix: Mix = typed("mix", value, problems)?;
+    for (name, track) in mix.tracks() {
+        let db = track.volume_db;
+        if !(db.is_finite() && VOLUME_DB_RANGE.contains(&db)) {
+            problems.push(Problem::InvalidValue {
+                field: format!("mix.{name}.volumeDb"),
+                message: format!(
+                    "{db} dB is out of range: give {} to {} dB (mute the track to silence it)",
+                    VOLUME_DB_RANGE.start(),
+                    VOLUME_DB_RANGE.end()
+                ),
+            });
+        }
+    }
+    Some(mix)
 }
 
 /// What scenes may name: the characters' ids, the elements, and the story's length.
@@ -298,6 +412,14 @@ fn build_scenario(
             message: "the first scenario has no previous shot to continue from".into(),
         });
     }
+    if s.narration.as_ref().is_some_and(|n| n.trim().is_empty()) {
+        problems.push(Problem::InvalidValue {
+            field: field("narration"),
+            message: "empty narration: write what the narrator says, or leave it out".into(),
+        });
+    }
+    let dialogue_mode =
+        (s.dialogue_mode).and_then(|v| typed::<DialogueMode>(&field("dialogueMode"), v, problems));
     Scenario {
         id,
         prompt: s.prompt.unwrap_or_default(),
@@ -305,6 +427,8 @@ fn build_scenario(
         duration_seconds,
         cast: s.cast,
         continue_from_previous: s.continue_from_previous,
+        narration: s.narration,
+        dialogue_mode,
         planned: s.planned,
         ..plan
     }
@@ -435,6 +559,7 @@ pub(super) fn build_character(
         c.base_prompt.as_deref(),
         problems,
     );
+    let voice = (c.voice).and_then(|v| build_voice(&format!("{label}.voice"), v, problems));
     let id = c.id.map(|id| id.trim().to_owned());
     if id.as_deref() == Some("") {
         problems.push(Problem::InvalidValue {
@@ -448,6 +573,7 @@ pub(super) fn build_character(
         base_prompt: c.base_prompt.unwrap_or_default(),
         reference_images: c.reference_images,
         library_id: c.library_id.filter(|id| !id.trim().is_empty()),
+        voice,
     }
 }
 

@@ -37,9 +37,11 @@ fn a_one_character_project_keeps_the_seeds_shape() {
     assert!(written["scenarios"][0]
         .get("continueFromPrevious")
         .is_none());
-    let request = serde_json::to_value(
-        p.to_request(|_, c| c.for_render(vec![]), |_, e| e.for_render(vec![])),
-    )
+    let request = serde_json::to_value(p.to_request(
+        |_, c| c.for_render(vec![]),
+        |_, e| e.for_render(vec![]),
+        |_| String::new(),
+    ))
     .unwrap();
     assert!(request.get("cast").is_none(), "{request}");
 }
@@ -87,6 +89,7 @@ fn a_cast_is_named_by_id_and_every_mistake_is_named() {
             c.for_render(uris)
         },
         |_, e| e.for_render(vec![]),
+        |_| String::new(),
     );
     assert_eq!(request.cast[0].reference_images, ["file:///r.png"]);
     assert_eq!(request.scene_cast(&request.scenarios[0]), [1, 0]);
@@ -236,7 +239,7 @@ fn newer_studios_file() -> serde_json::Value {
     let mut v = valid_json();
     v["soundtrack"] = serde_json::json!({"track": "theme.ogg", "gain": -3});
     v["character"]["id"] = "ava".into();
-    v["character"]["voice"] = "alto".into();
+    v["character"]["gait"] = "alto".into();
     v["cast"] =
         serde_json::json!([{"id": "rex", "name": "Rex", "basePrompt": "a boxer", "pose": "guard"}]);
     v["scenarios"][0]["lens"] = serde_json::json!({"mm": 35});
@@ -264,7 +267,7 @@ fn a_save_keeps_the_fields_this_studio_does_not_know() {
         w["soundtrack"],
         serde_json::json!({"track": "theme.ogg", "gain": -3})
     );
-    assert_eq!(w["character"]["voice"], "alto");
+    assert_eq!(w["character"]["gait"], "alto");
     assert_eq!(w["character"]["name"], "Ava B.");
     assert_eq!(w["cast"][0]["pose"], "guard");
     // Scenes keep their own fields wherever they move (by id; "scene-2" had none written).
@@ -316,7 +319,7 @@ fn a_deleted_scenes_or_characters_fields_do_not_come_back_on_a_new_one() {
     assert!(w["cast"][0].get("pose").is_none(), "{w}");
     // What stayed in the project kept its fields throughout.
     assert_eq!(w["scenarios"][0]["transition"], "fade");
-    assert_eq!(w["character"]["voice"], "alto");
+    assert_eq!(w["character"]["gait"], "alto");
     assert_eq!(w["soundtrack"]["track"], "theme.ogg");
     assert_eq!(second.unknown.scenarios.len(), 1, "{:?}", second.unknown);
 }
@@ -337,7 +340,7 @@ fn the_leads_fields_stay_with_the_lead_when_its_id_goes() {
             ProjectFile::write(&path, &p, &written.unknown, Some(&written.fingerprint)).unwrap();
         let w: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(w["character"]["voice"], "alto", "{w}");
+        assert_eq!(w["character"]["gait"], "alto", "{w}");
         assert!(w["character"].get("id").is_none(), "{w}");
     }
     // A cast again: the lead gets an id (another one, even) and keeps its fields; Rex,
@@ -347,7 +350,7 @@ fn the_leads_fields_stay_with_the_lead_when_its_id_goes() {
     ProjectFile::write(&path, &p, &written.unknown, Some(&written.fingerprint)).unwrap();
     let w: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(w["character"]["voice"], "alto", "{w}");
+    assert_eq!(w["character"]["gait"], "alto", "{w}");
     assert!(w["cast"][0].get("pose").is_none(), "{w}");
 }
 
@@ -479,6 +482,18 @@ mod fuzz {
         "durationSeconds",
         "quality",
         "aspectRatio",
+        "voice",
+        "speech",
+        "description",
+        "narrator",
+        "narration",
+        "dialogueMode",
+        "music",
+        "mix",
+        "volumeDb",
+        "fadeSeconds",
+        "from",
+        "to",
     ];
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -588,7 +603,11 @@ fn a_planned_shot_keeps_its_fields_and_composes_the_prompt_sent() {
             super::sentence(&s.prompt)
         )
     );
-    let request = p.to_request(|_, c| c.for_render(vec![]), |_, e| e.for_render(vec![]));
+    let request = p.to_request(
+        |_, c| c.for_render(vec![]),
+        |_, e| e.for_render(vec![]),
+        |_| String::new(),
+    );
     assert_eq!(
         request.scenarios[0].prompt, prompt,
         "the render sends the preview's text"

@@ -133,6 +133,14 @@ pub(super) struct ProjectOut<'a> {
     story: Option<&'a Story>,
     #[serde(skip_serializing_if = "<[Element]>::is_empty")]
     elements: &'a [Element],
+    #[serde(skip_serializing_if = "DialogueMode::is_native")]
+    dialogue_mode: DialogueMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    narrator: Option<&'a Voice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    music: Option<&'a Music>,
+    #[serde(skip_serializing_if = "Mix::is_default")]
+    mix: Mix,
     #[serde(flatten)]
     unknown: &'a Map<String, Value>,
 }
@@ -150,6 +158,10 @@ impl<'a> ProjectOut<'a> {
             budget,
             story,
             elements,
+            dialogue_mode,
+            narrator,
+            music,
+            mix,
         } = p;
         ProjectOut {
             version: *version,
@@ -176,6 +188,10 @@ impl<'a> ProjectOut<'a> {
             budget: *budget,
             story: story.as_ref(),
             elements,
+            dialogue_mode: *dialogue_mode,
+            narrator: narrator.as_ref(),
+            music: music.as_ref(),
+            mix: *mix,
             unknown: &unknown.top,
         }
     }
