@@ -111,4 +111,61 @@ impl Finisher for BenchProvider {
         let body = format!("bench last frame: {}\n", name.unwrap_or_default());
         self.produce(out, body, task).await
     }
+
+    /// Placeholders for every file a mix writes (after one delay), each line starting at its
+    /// shot's start, and the loudness a real mix aims at.
+    async fn mix(
+        &self,
+        job: &crate::sound::MixJob,
+        out_dir: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::sound::MixReport, MediaError> {
+        use crate::sound::{Loudness, MixReport, StemPaths, TARGET_LUFS, TARGET_TRUE_PEAK};
+        tokio::fs::create_dir_all(out_dir)
+            .await
+            .map_err(|e| MediaError::io(format!("create {}", out_dir.display()), e))?;
+        let name = job
+            .video
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let body = format!(
+            "bench mix: {} / {} lines\n",
+            name.unwrap_or_default(),
+            job.lines.len()
+        );
+        let report = MixReport {
+            video: out_dir.join("film.mp4"),
+            srt: out_dir.join("captions.srt"),
+            vtt: out_dir.join("captions.vtt"),
+            stems: StemPaths {
+                dialogue: out_dir.join("dialogue.wav"),
+                narration: out_dir.join("narration.wav"),
+                music: out_dir.join("music.wav"),
+                effects: out_dir.join("effects.wav"),
+            },
+            loudness: Loudness {
+                integrated_lufs: TARGET_LUFS,
+                true_peak_dbtp: TARGET_TRUE_PEAK,
+            },
+            line_starts: job
+                .lines
+                .iter()
+                .map(|l| job.shots.iter().take(l.shot).sum())
+                .collect(),
+        };
+        self.produce(&report.video, body.clone(), task).await?;
+        for path in [
+            &report.srt,
+            &report.vtt,
+            &report.stems.dialogue,
+            &report.stems.narration,
+            &report.stems.music,
+            &report.stems.effects,
+        ] {
+            tokio::fs::write(path, &body)
+                .await
+                .map_err(|e| MediaError::io(format!("write {}", path.display()), e))?;
+        }
+        Ok(report)
+    }
 }

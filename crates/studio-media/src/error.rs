@@ -117,6 +117,10 @@ pub enum MediaError {
          API key or a Vertex project to plan with Gemini"
     )]
     NoTextModel { provider: String },
+    /// A sound mix that cannot be made as asked (a missing input, shots that do not match the
+    /// video, a line in no shot): retrying it unchanged cannot succeed.
+    #[error("sound mix: {0}")]
+    Mix(#[from] crate::sound::MixProblem),
 }
 
 impl MediaError {
@@ -143,7 +147,9 @@ impl MediaError {
             MediaError::Provider { class, .. } | MediaError::Remote { class, .. } => *class,
             MediaError::Cancelled => ErrorClass::Cancelled,
             MediaError::NoTextModel { .. } => ErrorClass::UnsupportedModel,
-            MediaError::Artifact { .. } | MediaError::Image(_) => ErrorClass::InvalidInput,
+            MediaError::Artifact { .. } | MediaError::Image(_) | MediaError::Mix(_) => {
+                ErrorClass::InvalidInput
+            }
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {
                 ErrorClass::Transient
             }

@@ -59,7 +59,7 @@ impl Default for Ffmpeg {
 
 /// Arguments that make ffmpeg's output depend only on its input (no encoder version strings, no
 /// creation times), so the same project renders byte-identical files.
-const BITEXACT: &[&str] = &[
+pub(crate) const BITEXACT: &[&str] = &[
     "-map_metadata",
     "-1",
     "-fflags",
@@ -70,7 +70,7 @@ const BITEXACT: &[&str] = &[
 
 /// H.264 settings shared by every encode: yuv420p plays everywhere; one thread keeps output
 /// identical across machines with different core counts.
-const H264: &[&str] = &[
+pub(crate) const H264: &[&str] = &[
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
 ];
 

@@ -13,6 +13,7 @@ pub mod offline;
 pub mod process;
 pub mod provider;
 pub mod shared;
+pub mod sound;
 pub mod store;
 pub mod task;
 pub mod text;

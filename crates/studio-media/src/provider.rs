@@ -216,6 +216,14 @@ pub trait Finisher: Send + Sync {
     ) -> Result<(), MediaError>;
     /// The last frame of `clip` as a PNG: the first frame of a scene continuing from it.
     async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError>;
+    /// The film's sound pass into `out_dir` ([`crate::sound::mix_film`]): the tracks mixed and
+    /// normalised, captions and stems written, the video stream copied untouched.
+    async fn mix(
+        &self,
+        job: &crate::sound::MixJob,
+        out_dir: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::sound::MixReport, MediaError>;
 }
 
 /// The ffmpeg finisher: concat (copy or re-encode) and a lanczos upscale to 4K.
@@ -248,6 +256,15 @@ impl Finisher for FfmpegFinisher {
 
     async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
         self.ffmpeg.last_frame(clip, out, task).await
+    }
+
+    async fn mix(
+        &self,
+        job: &crate::sound::MixJob,
+        out_dir: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::sound::MixReport, MediaError> {
+        crate::sound::mix_film(&self.ffmpeg, job, out_dir, task).await
     }
 }
 
