@@ -12,7 +12,10 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{image_ext, io, Character, Element, Item, Library, LibraryError, Result};
+use crate::error::io;
+use crate::index::Item;
+use crate::store::image_ext;
+use crate::{Character, Element, Library, LibraryError, Result};
 
 /// The manifest's `format`: what the studio writes and accepts.
 pub const ARCHIVE_FORMAT: &str = "smoketech-characters";
@@ -293,7 +296,7 @@ impl Reading<'_> {
         if !safe_id(c.id()) || !seen.insert(c.id().to_owned()) {
             return Err(self.bad(format!("{who} has a bad or repeated id {:?}", c.id())));
         }
-        if let Err(e) = crate::checked_text(c.name(), c.prompt()) {
+        if let Err(e) = crate::store::checked_text(c.name(), c.prompt()) {
             return Err(self.bad(format!("{who}: {e}")));
         }
         for f in c.files() {
@@ -323,7 +326,7 @@ fn drop_unlisted(staging: &Path, listed: &HashSet<PathBuf>) -> Result<()> {
                 std::fs::remove_file(&file).map_err(io(&file))?;
             }
         }
-        crate::sync_dir(&dir)?;
+        crate::store::sync_dir(&dir)?;
     }
     Ok(())
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use studio_core::ElementKind;
 
-use crate::{checked_text, now, Entry, Index, Item, Library, LibraryError, Result};
+use crate::index::{Entry, Index, Item};
+use crate::store::{checked_text, now};
+use crate::{Library, LibraryError, Result};
 
 /// A location or a prop of the library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
