@@ -42,6 +42,10 @@ pub enum Role {
     Local,
     /// Text (Gemini Flash): planning a story into shots, answered as JSON.
     Text,
+    /// Speech (Gemini TTS): voice-over dialogue and narration in a fixed voice.
+    Speech,
+    /// Music (Lyria): a film's music bed.
+    Music,
 }
 
 /// The HTTP route a family is called through.
@@ -53,6 +57,8 @@ pub enum Route {
     GenerateContent,
     /// `models/{id}:predictLongRunning`, then poll the operation (Veo).
     PredictLongRunning,
+    /// `models/{id}:predict`, answered at once (Lyria 2 on Vertex).
+    Predict,
     /// `interactions`, then poll the interaction (Gemini Omni).
     Interactions,
     /// No network.
@@ -65,6 +71,7 @@ impl Route {
         match self {
             Route::GenerateContent => Some("generateContent"),
             Route::PredictLongRunning => Some("predictLongRunning"),
+            Route::Predict => Some("predict"),
             Route::Interactions | Route::Local => None,
         }
     }
@@ -82,6 +89,40 @@ pub enum VertexLocation {
     /// The creator's region (`google.location` / `GOOGLE_CLOUD_LOCATION`, `us-central1` by
     /// default).
     Region,
+}
+
+/// How a speech request names its voice in `speechConfig.voiceConfig`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum VoiceConfig {
+    /// `{"voice": "Kore"}` (Gemini 3.8 TTS; also takes extended, designed and replicated ids).
+    Voice,
+    /// `{"prebuiltVoiceConfig": {"voiceName": "Kore"}}` (the legacy 2.5 and 3.1 previews).
+    Prebuilt,
+}
+
+/// What a speech or music model answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum AudioFormat {
+    /// A whole RIFF WAV file.
+    Wav,
+    /// Raw 16-bit little-endian mono PCM at 24 kHz (`audio/L16;codec=pcm;rate=24000`).
+    Pcm24k,
+    /// MP3.
+    Mp3,
+}
+
+impl AudioFormat {
+    /// The file extension of audio in this format once written (raw PCM is wrapped in a WAV).
+    pub fn ext(self) -> &'static str {
+        match self {
+            AudioFormat::Wav | AudioFormat::Pcm24k => "wav",
+            AudioFormat::Mp3 => "mp3",
+        }
+    }
 }
 
 /// Full models for high and 4k; fast and lite ones for drafts when the creator allows.
@@ -159,6 +200,45 @@ pub struct Family {
     /// level, for the estimate made before asking.
     #[serde(default)]
     pub thinking_tokens: Option<u32>,
+    /// Speech: the prebuilt voice names the model speaks in.
+    #[serde(default)]
+    pub voices: Vec<String>,
+    /// Speech: glob patterns of the other voice ids the model takes (extended library `ext_…`,
+    /// designed `voice_…`, replicated `voicekey_…`).
+    #[serde(default)]
+    pub voice_patterns: Vec<String>,
+    /// Speech: how `speechConfig` names the voice.
+    #[serde(default)]
+    pub voice_config: Option<VoiceConfig>,
+    /// Speech: the delivery goes in `speechMetadata.style`, apart from the words (3.8: the text
+    /// is spoken verbatim); else the model reads a style prefix from the text.
+    #[serde(default)]
+    pub style_metadata: bool,
+    /// Speech: `temperature`, `topP` and `topK` are refused (400), not ignored.
+    #[serde(default)]
+    pub refuses_sampling: bool,
+    /// Speech: the most voices one request may hold.
+    #[serde(default)]
+    pub max_speakers: Option<u32>,
+    /// Speech: the most text tokens one request may send.
+    #[serde(default)]
+    pub input_token_limit: Option<u32>,
+    /// Speech: audio output tokens billed per second of audio (for estimates; the answer's
+    /// usage counts them exactly).
+    #[serde(default)]
+    pub audio_tokens_per_second: Option<f64>,
+    /// Speech and music: what the model answers with.
+    #[serde(default)]
+    pub output_format: Option<AudioFormat>,
+    /// Music: the fixed length of every clip, in seconds.
+    #[serde(default)]
+    pub clip_seconds: Option<f64>,
+    /// Music: the longest piece the model makes, in seconds (models of no fixed length).
+    #[serde(default)]
+    pub max_seconds: Option<f64>,
+    /// Music: USD per clip (or song).
+    #[serde(default)]
+    pub price_per_clip: Option<f64>,
 }
 
 impl Family {
@@ -255,9 +335,10 @@ impl Catalog {
             if f.patterns.is_empty() {
                 return Err(bad("no patterns"));
             }
-            if !matches!(f.role, Role::Image | Role::Text) && f.durations.is_empty() {
+            if matches!(f.role, Role::Video | Role::Local) && f.durations.is_empty() {
                 return Err(bad("no durations"));
             }
+            crate::sound::check_family(f).map_err(|what| bad(&what))?;
             if f.role == Role::Text && f.price_per_million_tokens.is_none() {
                 return Err(bad("a text family without price_per_million_tokens"));
             }
@@ -280,7 +361,8 @@ impl Catalog {
                     f.price_per_million_tokens
                         .iter()
                         .flat_map(|t| [&t.input, &t.output]),
-                );
+                )
+                .chain(f.price_per_clip.iter());
             if prices.into_iter().any(|p| !p.is_finite() || *p < 0.0) {
                 return Err(bad("a price is negative or not a number"));
             }
@@ -326,7 +408,7 @@ impl Catalog {
 }
 
 /// Glob match with `*` standing for any text (possibly empty).
-fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;
@@ -409,6 +491,12 @@ mod tests {
             "text-flash",
             "text-flash-lite",
             "text-pro",
+            "speech-legacy",
+            "speech-flash",
+            "speech-flash-lite",
+            "lyria-2",
+            "lyria-3-clip",
+            "lyria-3-pro",
         ] {
             for pattern in &c.family(family).unwrap().patterns {
                 for fill in ["x", "9.9"] {
@@ -457,9 +545,10 @@ mod tests {
         let c = Catalog::builtin();
         for f in &c.families {
             if f.backends.contains(&Backend::Vertex) {
-                // Gemini 3.x (images, Omni) only at global; Veo in the creator's region.
+                // Gemini 3.x (images, Omni, text, speech, Lyria 3) only at global; Veo and
+                // Lyria 2 (`:predict`) in the creator's region.
                 let expected = match f.route {
-                    Route::PredictLongRunning => VertexLocation::Region,
+                    Route::PredictLongRunning | Route::Predict => VertexLocation::Region,
                     _ => VertexLocation::Global,
                 };
                 assert_eq!(f.vertex_location, Some(expected), "{}", f.id);

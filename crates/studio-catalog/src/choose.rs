@@ -139,8 +139,8 @@ impl Catalog {
             })
     }
 
-    /// Every listed model that can serve `role` on `backend`, best first (text in the order
-    /// [`Catalog::choose`] prefers them; images and video full tier first).
+    /// Every listed model that can serve `role` on `backend`, best first (text, speech and music
+    /// in the order [`Catalog::choose`] prefers them; images and video full tier first).
     pub fn alternatives(
         &self,
         listed: &[ListedModel],
@@ -153,7 +153,7 @@ impl Catalog {
             .collect();
         usable.sort_by(|(a, fa), (b, fb)| {
             let key = |m: &ListedModel, f: &Family| {
-                let tier = if role == Role::Text {
+                let tier = if matches!(role, Role::Text | Role::Speech | Role::Music) {
                     0
                 } else {
                     tier_rank(f.tier, Preference::Best)

@@ -15,9 +15,13 @@
 pub mod catalog;
 pub mod choose;
 pub mod rules;
+pub mod sound;
 pub mod text;
 
-pub use catalog::{Backend, Catalog, Family, Retired, Role, Route, Tier, VertexLocation};
+pub use catalog::{
+    AudioFormat, Backend, Catalog, Family, Retired, Role, Route, Tier, VertexLocation, VoiceConfig,
+};
 pub use choose::{version_key, Choice, ListedModel, Preference};
 pub use rules::{check_clip, check_first_frame, clip_plan, ClipPlan, Problem, Rule, VideoRules};
+pub use sound::{music_usage, speech_usage};
 pub use text::{text_usage, tokens_of_chars, TextEstimate, TokenPrices};

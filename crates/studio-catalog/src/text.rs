@@ -18,12 +18,13 @@ pub struct TokenPrices {
 }
 
 impl TokenPrices {
-    /// USD of one token of `kind` (None for images and video).
+    /// USD of one token of `kind` (None for images, video and music clips). A speech family's
+    /// prices are per text token read and per audio token written.
     pub fn per_token(&self, kind: UsageKind) -> Option<f64> {
         match kind {
-            UsageKind::TextInputToken => Some(self.input / 1e6),
-            UsageKind::TextOutputToken => Some(self.output / 1e6),
-            UsageKind::Image | UsageKind::VideoSecond => None,
+            UsageKind::TextInputToken | UsageKind::SpeechInputToken => Some(self.input / 1e6),
+            UsageKind::TextOutputToken | UsageKind::SpeechOutputToken => Some(self.output / 1e6),
+            UsageKind::Image | UsageKind::VideoSecond | UsageKind::MusicClip => None,
         }
     }
 }
@@ -83,7 +84,7 @@ impl Catalog {
     }
 
     /// The list price of one unit of `usage`: an image at its size, a second of video at its
-    /// resolution, a token of a text model. None where the table has no price.
+    /// resolution, a token of a text or speech model, a music clip. None where the table has no price.
     pub fn usage_price(&self, usage: &Usage) -> Option<f64> {
         let tier = usage.resolution.as_deref();
         match usage.kind {
@@ -92,6 +93,10 @@ impl Catalog {
             UsageKind::TextInputToken | UsageKind::TextOutputToken => {
                 self.token_prices(&usage.model)?.per_token(usage.kind)
             }
+            UsageKind::SpeechInputToken | UsageKind::SpeechOutputToken => {
+                self.speech_prices(&usage.model)?.per_token(usage.kind)
+            }
+            UsageKind::MusicClip => self.clip_price(&usage.model),
         }
     }
 

@@ -117,6 +117,19 @@ pub enum MediaError {
          API key or a Vertex project to plan with Gemini"
     )]
     NoTextModel { provider: String },
+    /// The provider has no speech model (the bench provider): voice-over and narration cannot
+    /// be spoken with it.
+    #[error(
+        "the {provider} provider has no speech model: render offline (espeak-ng, no key needed), \
+         or set a Gemini API key or a Vertex project to speak with Gemini"
+    )]
+    NoSpeechModel { provider: String },
+    /// The provider has no music model (the bench provider): use a music file of your own.
+    #[error(
+        "the {provider} provider has no music model: use a music file of your own, render \
+         offline (a synthesised bed), or set a Gemini API key or a Vertex project for Lyria"
+    )]
+    NoMusicModel { provider: String },
     /// A sound mix that cannot be made as asked (a missing input, shots that do not match the
     /// video, a line in no shot): retrying it unchanged cannot succeed.
     #[error("sound mix: {0}")]
@@ -146,7 +159,9 @@ impl MediaError {
         match self {
             MediaError::Provider { class, .. } | MediaError::Remote { class, .. } => *class,
             MediaError::Cancelled => ErrorClass::Cancelled,
-            MediaError::NoTextModel { .. } => ErrorClass::UnsupportedModel,
+            MediaError::NoTextModel { .. }
+            | MediaError::NoSpeechModel { .. }
+            | MediaError::NoMusicModel { .. } => ErrorClass::UnsupportedModel,
             MediaError::Artifact { .. } | MediaError::Image(_) | MediaError::Mix(_) => {
                 ErrorClass::InvalidInput
             }

@@ -20,7 +20,10 @@ pub mod text;
 
 pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
 pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
-pub use provider::{Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, Toolkit};
+pub use provider::{
+    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, MusicAnswer,
+    MusicRequest, SpeechAnswer, SpeechRequest, Toolkit,
+};
 pub use shared::SharedStore;
 pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch};
 /// Which provider a worker uses: a plain value of `studio-core`, named here too because

@@ -1,8 +1,12 @@
 //! The offline provider: real PNGs and real H.264 clips with an AAC tone made locally,
-//! deterministic from the prompt, so the whole pipeline (audio included) runs and is tested
-//! without the internet or keys.
+//! deterministic from the prompt, real speech by espeak-ng ([`speech`]) and a synthesised music
+//! bed ([`music`]), so the whole pipeline (sound included) runs and is tested without the
+//! internet or keys.
 
-use std::path::Path;
+pub mod music;
+pub mod speech;
+
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use image::{imageops, Rgb, RgbImage, Rgba, RgbaImage};
@@ -11,16 +15,27 @@ use sha2::{Digest, Sha256};
 use crate::draw;
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StillClip};
-use crate::provider::{Angle, ClipRequest, ImageRequest, MediaProvider};
+use crate::provider::{
+    Angle, ClipRequest, ImageRequest, MediaProvider, MusicAnswer, MusicRequest, SpeechAnswer,
+    SpeechRequest,
+};
 use crate::task::TaskCtx;
+
+/// The name offline work is priced and counted under (the table's `offline` family: free).
+const MODEL: &str = "offline";
 
 pub struct OfflineProvider {
     ffmpeg: Ffmpeg,
+    /// espeak-ng (`STUDIO_ESPEAK` overrides the PATH lookup).
+    espeak: PathBuf,
 }
 
 impl OfflineProvider {
     pub fn new(ffmpeg: Ffmpeg) -> Self {
-        OfflineProvider { ffmpeg }
+        OfflineProvider {
+            ffmpeg,
+            espeak: speech::espeak_program(),
+        }
     }
 }
 
@@ -346,6 +361,54 @@ impl MediaProvider for OfflineProvider {
         let _ = tokio::fs::remove_file(&caption_path).await;
         let _ = tokio::fs::remove_file(&frame_path).await;
         result
+    }
+
+    async fn speech_model(&self, _task: &TaskCtx) -> Result<String, MediaError> {
+        Ok(MODEL.into())
+    }
+
+    /// espeak-ng in the voice's own variant and pitch, as a 24 kHz mono 16-bit WAV; counted
+    /// like a speech model's call (text tokens in, 25 audio tokens a second out), at no cost.
+    async fn speak(
+        &self,
+        req: &SpeechRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<SpeechAnswer, MediaError> {
+        speech::speak(&self.ffmpeg, &self.espeak, req, out, task).await?;
+        let seconds = self.ffmpeg.probe(out).await?.duration;
+        let chars =
+            req.text.chars().count() + req.style.as_deref().map_or(0, |s| s.chars().count());
+        let usage = studio_catalog::Catalog::builtin()
+            .speech_estimate(MODEL, chars, seconds)
+            .unwrap_or_default();
+        tracing::debug!(voice = %req.voice, seconds, "spoke a line offline");
+        Ok(SpeechAnswer {
+            model: MODEL.into(),
+            seconds,
+            usage,
+        })
+    }
+
+    async fn music_model(&self, _task: &TaskCtx) -> Result<String, MediaError> {
+        Ok(MODEL.into())
+    }
+
+    /// A synthesised bed exactly as long as asked, as a 48 kHz stereo 16-bit WAV.
+    async fn make_music(
+        &self,
+        req: &MusicRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<MusicAnswer, MediaError> {
+        music::make_bed(&self.ffmpeg, req, out, task).await?;
+        let seconds = self.ffmpeg.probe(out).await?.duration;
+        Ok(MusicAnswer {
+            model: MODEL.into(),
+            ext: "wav".into(),
+            seconds,
+            usage: studio_catalog::music_usage(MODEL),
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use studio_catalog::{Catalog, Choice, VideoRules};
-use studio_core::{AspectRatio, ClipSeconds, ElementKind, ProviderKind, Quality};
+use studio_core::{AspectRatio, ClipSeconds, ElementKind, ProviderKind, Quality, Usage};
 
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StitchMode};
@@ -95,6 +95,56 @@ pub struct ClipRequest {
     /// 0 for a prompt's first take; n for the n-th retake of the same prompt, which must not
     /// come out the same (deterministic providers fold it into their seed).
     pub variant: u32,
+}
+
+/// One line spoken by a speech model in a fixed voice (a character's voice-over, the narrator).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeechRequest {
+    /// The words, spoken verbatim (today's speech models speak a style prefix too, so the
+    /// delivery goes in `style`, never here).
+    pub text: String,
+    /// The speech model's voice name (one of the table's prebuilt voices, or an extended,
+    /// designed or replicated voice id): the same name always sounds the same.
+    pub voice: String,
+    /// How to say it (accent, age, timbre, mood), for models that take a style apart from the
+    /// words; None: the voice's own delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+}
+
+/// What a speech call made: the audio is at the `out` path it was given, always a WAV, mono,
+/// 16-bit little-endian PCM (Google's 24 kHz, whatever shape the model answered in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeechAnswer {
+    /// The model that spoke, as prices and usage name it.
+    pub model: String,
+    /// The audio's length, measured from the file written (captions are timed by it).
+    pub seconds: f64,
+    /// What the call used (text tokens in, audio tokens out), to price and count in spend.
+    pub usage: Vec<Usage>,
+}
+
+/// A music cue to compose: instrumental, about `seconds` long (a model with fixed-length clips
+/// answers its own length; the mix loops or trims it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MusicRequest {
+    pub prompt: String,
+    pub seconds: f64,
+}
+
+/// What a music call made: the audio is at `out`, in the container `ext` names (`wav`, `mp3`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MusicAnswer {
+    pub model: String,
+    /// The file's format as an extension: `wav` or `mp3`.
+    pub ext: String,
+    /// The audio's length, measured from the file written.
+    pub seconds: f64,
+    pub usage: Vec<Usage>,
 }
 
 /// The models a job renders with, chosen once when it starts (and recorded in its history, so
@@ -193,6 +243,48 @@ pub trait MediaProvider: Send + Sync {
     ) -> Result<JsonAnswer, MediaError> {
         let _ = (req, task);
         Err(MediaError::NoTextModel {
+            provider: self.name().to_owned(),
+        })
+    }
+    /// The speech model [`Self::speak`] would use (chosen from the models the key can use), so
+    /// a line's cost can be estimated and its cache key fixed before it is spoken. Providers
+    /// without one refuse ([`MediaError::NoSpeechModel`]).
+    async fn speech_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        let _ = task;
+        Err(MediaError::NoSpeechModel {
+            provider: self.name().to_owned(),
+        })
+    }
+    /// Speaks `req.text` in `req.voice`, writing a mono 16-bit WAV to `out`.
+    async fn speak(
+        &self,
+        req: &SpeechRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<SpeechAnswer, MediaError> {
+        let _ = (req, out, task);
+        Err(MediaError::NoSpeechModel {
+            provider: self.name().to_owned(),
+        })
+    }
+    /// The music model [`Self::make_music`] would use. Providers without one refuse
+    /// ([`MediaError::NoMusicModel`]).
+    async fn music_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        let _ = task;
+        Err(MediaError::NoMusicModel {
+            provider: self.name().to_owned(),
+        })
+    }
+    /// Composes a music cue for `req.prompt`, writing it to `out` in the format the answer's
+    /// `ext` names.
+    async fn make_music(
+        &self,
+        req: &MusicRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<MusicAnswer, MediaError> {
+        let _ = (req, out, task);
+        Err(MediaError::NoMusicModel {
             provider: self.name().to_owned(),
         })
     }

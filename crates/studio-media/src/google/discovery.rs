@@ -517,6 +517,8 @@ fn role_name(role: Role) -> &'static str {
         Role::Video => "a video",
         Role::Local => "a local",
         Role::Text => "a text",
+        Role::Speech => "a speech",
+        Role::Music => "a music",
     }
 }
 
