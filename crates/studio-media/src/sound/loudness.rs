@@ -106,8 +106,14 @@ pub(crate) async fn normalising_chain(
             gain += TARGET_LUFS - m.i;
         }
     }
-    Ok(format!("{pre}{},aresample=48000", second_pass(&m)))
+    Ok(format!("{pre}{},{AFTER_LOUDNORM}", second_pass(&m)))
 }
+
+/// What follows `loudnorm` (which works at 192 kHz): back to the mix's 48 kHz stereo. The format
+/// is pinned first: ffmpeg 5.1 reconfigures the graph when `loudnorm`'s frames arrive, and a
+/// resampler straight after it then loses the channel layout and fails ("Cannot select channel
+/// layout for the link").
+const AFTER_LOUDNORM: &str = "aformat=sample_fmts=fltp:channel_layouts=stereo,aresample=48000";
 
 /// A limiter holding true peaks at `ceiling_dbtp`: the samples are upsampled 4× so the peaks
 /// between them are limited too, then brought back to 48 kHz.
