@@ -8,6 +8,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::messages::{CharacterInput, ElementInput, SegmentInput};
+use crate::sound::MusicInput;
 
 /// Bump to invalidate every key (e.g. when what goes into them changes).
 const KEY_VERSION: u32 = 1;
@@ -85,6 +86,33 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
         key["firstFrameFrom"] = from.as_str().into();
     }
     digest(key)
+}
+
+/// A spoken line: provider and speech model, voice, style and words. Its place in the film and
+/// its speaker's id are left out: the same words in the same voice are the same audio.
+pub fn speech_key(provider: &str, model: Option<&str>, line: &studio_core::SpokenLine) -> String {
+    digest(json!({
+        "v": KEY_VERSION,
+        "kind": "speech",
+        "provider": provider,
+        "model": model,
+        "voice": line.voice,
+        "style": line.style,
+        "text": line.text,
+    }))
+}
+
+/// A music cue: provider and music model, prompt and length.
+pub fn music_key(provider: &str, model: Option<&str>, input: &MusicInput) -> String {
+    digest(json!({
+        "v": KEY_VERSION,
+        "kind": "music",
+        "provider": provider,
+        "model": model,
+        "prompt": input.prompt,
+        // Whole milliseconds: a float's last digit must not make another cue.
+        "ms": (input.seconds * 1000.0).round() as u64,
+    }))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod names;
 pub mod references;
 pub mod replay;
+pub mod sound;
 pub mod story;
 pub mod tuning;
 pub mod versions;

@@ -64,11 +64,16 @@ pub struct RenderInput {
 /// (one local activity for the plan and cache lookup, one fan-out of every clip); 3 also makes
 /// the images of the request's elements that have none (beside the characters' step) and sends
 /// the scenes' locations and props as references after the faces. A request without elements
-/// runs at 3 exactly as at 2: the same commands in the same order.
-pub const ENGINE_LATEST: u32 = 3;
+/// runs at 3 exactly as at 2: the same commands in the same order. 4 also voices the request's
+/// sound plan and mixes it under the finished picture; a request without one runs at 4 exactly
+/// as at 3.
+pub const ENGINE_LATEST: u32 = 4;
 
 /// The first [`RenderInput::engine`] that uses the request's elements.
 pub const ENGINE_ELEMENTS: u32 = 3;
+
+/// The first [`RenderInput::engine`] that makes the request's sound (`crate::sound`).
+pub const ENGINE_SOUND: u32 = 4;
 
 /// What a new version of a job starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +247,11 @@ impl UnitPrices {
                 // A render asks no text model; planning counts its tokens apart.
                 studio_core::UsageKind::TextInputToken
                 | studio_core::UsageKind::TextOutputToken => Usd::default(),
+                // Lines and music are priced by their activities, which record what each cost
+                // (`crate::sound::SpeakOutput::cost`): the render's plan knows no speech model.
+                studio_core::UsageKind::SpeechInputToken
+                | studio_core::UsageKind::SpeechOutputToken
+                | studio_core::UsageKind::MusicClip => Usd::default(),
             })
             .sum()
     }

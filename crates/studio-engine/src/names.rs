@@ -23,6 +23,13 @@ pub const ENHANCE_4K: &str = "enhance4K";
 /// One question to the text model about a story's plan (one paid call; its answer, parsed and
 /// checked, is what history records).
 pub const ASK_STORY_PLANNER: &str = "askStoryPlanner";
+/// The film's sound (engine 4 jobs): one voice-over line spoken by the speech model, the
+/// music cue made from its prompt, and the mix under the finished picture (captions, stems).
+pub const SPEAK_LINE: &str = "speakLine";
+pub const MAKE_MUSIC: &str = "makeMusic";
+pub const MIX_SOUND: &str = "mixSound";
+/// Local activity: which of a job's lines and music the cache has, and the price of the rest.
+pub const PREPARE_SOUND: &str = "prepareSound";
 /// Local activity: which of a render's artifacts identical earlier inputs already made.
 pub const FIND_CACHED_ARTIFACTS: &str = "findCachedArtifacts";
 /// Local activity: the models a render uses (chosen from what the worker's key can use) and

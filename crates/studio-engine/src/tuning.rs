@@ -101,6 +101,10 @@ pub struct Tuning {
     pub segment: ActivityTuning,
     pub stitch: ActivityTuning,
     pub enhance: ActivityTuning,
+    /// One voice-over line or music cue (a paid call, seconds long).
+    pub speech: ActivityTuning,
+    /// The sound mix under the finished picture (ffmpeg, no video frame re-encoded).
+    pub mix: ActivityTuning,
     /// The plan: listing the key's models (once per worker, then cached) and checking rules.
     pub plan: LocalTuning,
     /// The artifact-cache lookup; a lookup that fails is a miss, so it is retried little.
@@ -159,6 +163,28 @@ impl Default for Tuning {
                     max_attempts: 3,
                 },
             },
+            speech: ActivityTuning {
+                start_to_close_ms: 5 * MIN,
+                schedule_to_close_ms: Some(60 * MIN),
+                heartbeat_ms: MIN,
+                retry: Retry {
+                    initial_ms: 5 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: Some(5 * MIN),
+                    max_attempts: 5,
+                },
+            },
+            mix: ActivityTuning {
+                start_to_close_ms: 10 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: MIN,
+                retry: Retry {
+                    initial_ms: 5 * SEC,
+                    backoff: 2.0,
+                    max_interval_ms: None,
+                    max_attempts: 3,
+                },
+            },
             plan: LocalTuning {
                 start_to_close_ms: 2 * MIN,
                 schedule_to_close_ms: 5 * MIN,
@@ -193,6 +219,8 @@ impl Tuning {
             &mut t.segment,
             &mut t.stitch,
             &mut t.enhance,
+            &mut t.speech,
+            &mut t.mix,
         ] {
             a.heartbeat_ms = 3 * SEC;
             a.retry.initial_ms = 200;

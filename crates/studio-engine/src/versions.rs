@@ -193,6 +193,7 @@ mod tests {
             usage: vec![],
             cast_images: vec![],
             element_images: vec![],
+            ..Default::default()
         };
         (input, result)
     }

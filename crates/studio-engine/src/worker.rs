@@ -21,6 +21,7 @@ use crate::client::Endpoint;
 use crate::config::{Limits, Machine, WorkerConfig};
 use crate::error::{EngineError, Result};
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
+use crate::sound::SoundActivities;
 use crate::story::StoryActivities;
 use crate::workflows::{BatchWorkflow, StoryPlanWorkflow, VideoWorkflow};
 use studio_core::QueueRole;
@@ -157,6 +158,11 @@ async fn build(
         let options = options
             .register_activities(activities)
             .register_activities(StoryActivities::new(toolkit.clone(), metrics.clone()))
+            .register_activities(SoundActivities::new(
+                store.clone(),
+                toolkit.clone(),
+                metrics.clone(),
+            ))
             .tuner(tuner)
             .max_cached_workflows(limits.cached_workflows)
             // Heartbeats reach the server at least this often, so cancellation reaches activities

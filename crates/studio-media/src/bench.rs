@@ -112,6 +112,25 @@ impl Finisher for BenchProvider {
         self.produce(out, body, task).await
     }
 
+    /// A bench clip says its length on its last line (`bench clip: PROMPT / Ns`).
+    async fn durations(&self, clips: &[PathBuf], _task: &TaskCtx) -> Result<Vec<f64>, MediaError> {
+        let mut seconds = Vec::with_capacity(clips.len());
+        for clip in clips {
+            let body = tokio::fs::read_to_string(clip)
+                .await
+                .map_err(|e| MediaError::io(format!("read {}", clip.display()), e))?;
+            let length = body
+                .trim_end()
+                .rsplit(" / ")
+                .next()
+                .and_then(|s| s.strip_suffix('s'))
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            seconds.push(length);
+        }
+        Ok(seconds)
+    }
+
     /// Placeholders for every file a mix writes (after one delay), each line starting at its
     /// shot's start, and the loudness a real mix aims at.
     async fn mix(

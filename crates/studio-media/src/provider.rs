@@ -316,6 +316,9 @@ pub trait Finisher: Send + Sync {
         out_dir: &Path,
         task: &TaskCtx,
     ) -> Result<crate::sound::MixReport, MediaError>;
+    /// How long each of `clips` plays, in seconds: where each shot starts in the film the
+    /// clips were stitched into (the mix places every line in its shot by them).
+    async fn durations(&self, clips: &[PathBuf], task: &TaskCtx) -> Result<Vec<f64>, MediaError>;
 }
 
 /// The ffmpeg finisher: concat (copy or re-encode) and a lanczos upscale to 4K.
@@ -357,6 +360,17 @@ impl Finisher for FfmpegFinisher {
         task: &TaskCtx,
     ) -> Result<crate::sound::MixReport, MediaError> {
         crate::sound::mix_film(&self.ffmpeg, job, out_dir, task).await
+    }
+
+    async fn durations(&self, clips: &[PathBuf], task: &TaskCtx) -> Result<Vec<f64>, MediaError> {
+        let mut seconds = Vec::with_capacity(clips.len());
+        for clip in clips {
+            if task.is_cancelled() {
+                return Err(MediaError::Cancelled);
+            }
+            seconds.push(self.ffmpeg.probe(clip).await?.duration);
+        }
+        Ok(seconds)
     }
 }
 

@@ -13,7 +13,7 @@ mod render;
 mod story;
 
 use temporalio_client::errors::{
-    WorkflowGetResultError, WorkflowInteractionError, WorkflowUpdateError,
+    WorkflowGetResultError, WorkflowInteractionError, WorkflowStartError, WorkflowUpdateError,
 };
 use temporalio_client::{Client, WorkflowExecutionStatus, WorkflowStartOptions};
 
@@ -33,6 +33,15 @@ pub use story::STORY_QUERY_WAIT;
 pub struct StudioClient {
     client: Client,
     task_queue: String,
+}
+
+/// A start refused: [`EngineError::AlreadyExists`] when a job runs under `id` (starts are
+/// idempotent by id: never a second paid job), else the server's error.
+fn start_error(id: &str, e: WorkflowStartError) -> EngineError {
+    match e {
+        WorkflowStartError::AlreadyStarted { .. } => EngineError::AlreadyExists { id: id.into() },
+        other => EngineError::Rpc(other.to_string()),
+    }
 }
 
 fn interaction(id: &str, e: WorkflowInteractionError) -> EngineError {

@@ -2,7 +2,6 @@
 //! quality, retakes and spending approved.
 
 use studio_core::{Quality, Scenario};
-use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{
     WorkflowCancelOptions, WorkflowExecuteUpdateOptions, WorkflowSignalOptions,
 };
@@ -11,7 +10,7 @@ use crate::error::{EngineError, Result};
 use crate::messages::{RawArgs, RegenerateRequest, RenderInput};
 use crate::workflows::VideoWorkflow;
 
-use super::{interaction, raw_json, to_value, update_error, StudioClient};
+use super::{interaction, raw_json, start_error, to_value, update_error, StudioClient};
 
 impl StudioClient {
     /// Starts a render under `id`. A finished job's id can start again: that run is the job's
@@ -21,12 +20,7 @@ impl StudioClient {
             .start_workflow(VideoWorkflow::run, input, self.start_options(id))
             .await
             .map(|_| ())
-            .map_err(|e| match e {
-                WorkflowStartError::AlreadyStarted { .. } => {
-                    EngineError::AlreadyExists { id: id.into() }
-                }
-                other => EngineError::Rpc(other.to_string()),
-            })
+            .map_err(|e| start_error(id, e))
     }
 
     /// Adds a scenario to job `id`, starting the job with `start` if it is not running

@@ -2,7 +2,7 @@
 //! asked, and their result read as a typed plan with its issues and usage.
 
 use studio_core::{JobStatus, Usage};
-use temporalio_client::errors::{WorkflowQueryError, WorkflowStartError};
+use temporalio_client::errors::WorkflowQueryError;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowQueryOptions};
 
 use crate::error::{EngineError, Result};
@@ -10,7 +10,7 @@ use crate::names;
 use crate::story::{StoryPlanInput, StoryPlanProgress, StoryPlanResult, StoryPlanned};
 use crate::workflows::StoryPlanWorkflow;
 
-use super::{result_error, StudioClient};
+use super::{result_error, start_error, StudioClient};
 
 /// How long a look at a planning job waits for a worker to answer its progress query. A worker
 /// holding the job answers in milliseconds; none at all means no worker has taken it yet.
@@ -24,24 +24,13 @@ impl StudioClient {
             .start_workflow(StoryPlanWorkflow::run, input, self.start_options(id))
             .await
             .map(|_| ())
-            .map_err(|e| match e {
-                WorkflowStartError::AlreadyStarted { .. } => {
-                    EngineError::AlreadyExists { id: id.into() }
-                }
-                other => EngineError::Rpc(other.to_string()),
-            })
+            .map_err(|e| start_error(id, e))
     }
 
     /// Waits for planning job `id` to finish; its plan, the gaps that remain, and what every
     /// question used.
     pub async fn story_plan_result(&self, id: &str) -> Result<StoryPlanned> {
-        let raw: StoryPlanResult = self
-            .client
-            .get_workflow_handle::<StoryPlanWorkflow>(id)
-            .get_result(WorkflowGetResultOptions::default())
-            .await
-            .map_err(|e| result_error(id, e))?;
-        raw.typed().map_err(|e| {
+        self.raw_story_result(id).await?.typed().map_err(|e| {
             EngineError::Rpc(format!(
                 "job {id}: its plan is not one this studio reads: {e}"
             ))
@@ -52,12 +41,7 @@ impl StudioClient {
     /// its result; a job no worker answers for within [`STORY_QUERY_WAIT`] is waiting for one.
     pub async fn story_plan_progress(&self, id: &str) -> Result<StoryPlanProgress> {
         if self.status(id).await? == JobStatus::Completed {
-            let raw: StoryPlanResult = self
-                .client
-                .get_workflow_handle::<StoryPlanWorkflow>(id)
-                .get_result(WorkflowGetResultOptions::default())
-                .await
-                .map_err(|e| result_error(id, e))?;
+            let raw = self.raw_story_result(id).await?;
             return Ok(StoryPlanWorkflow::progress_when_done(&raw));
         }
         let handle = self.client.get_workflow_handle::<StoryPlanWorkflow>(id);
@@ -76,6 +60,15 @@ impl StudioClient {
                 ..Default::default()
             }),
         }
+    }
+
+    /// Planning job `id`'s result as recorded (plain JSON plan and issues).
+    async fn raw_story_result(&self, id: &str) -> Result<StoryPlanResult> {
+        self.client
+            .get_workflow_handle::<StoryPlanWorkflow>(id)
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| result_error(id, e))
     }
 
     /// The workflow type of job `id`'s latest run (`names::VIDEO_WORKFLOW`,

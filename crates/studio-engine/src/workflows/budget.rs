@@ -52,6 +52,11 @@ impl Budget {
         }
     }
 
+    /// Counts a finished step billed at `cost`, priced where it ran (a line, a music cue).
+    pub(crate) fn charge(&mut self, cost: Usd) {
+        self.spent += cost;
+    }
+
     /// Whether a paid step of `cost` may start now: always without a limit; else only when
     /// what is spent, what runs and the step stay within what was approved.
     pub(crate) fn fits(&self, cost: Usd) -> bool {

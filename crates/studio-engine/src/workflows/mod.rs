@@ -10,7 +10,24 @@ pub use batch::BatchWorkflow;
 pub use story::StoryPlanWorkflow;
 pub use video::VideoWorkflow;
 
+use temporalio_sdk::{ActivityExecutionError, WorkflowContext, WorkflowTermination};
+
 use crate::messages::RawArgs;
+
+/// Turns an activity error into the workflow's outcome: cancelled if the workflow itself is being
+/// cancelled, failed (with the activity's message) otherwise.
+fn activity_failed<W>(
+    ctx: &WorkflowContext<W>,
+    err: ActivityExecutionError,
+) -> WorkflowTermination {
+    if matches!(err, ActivityExecutionError::Cancelled(_))
+        && ctx.cancellation_token().is_cancelled()
+    {
+        WorkflowTermination::cancelled()
+    } else {
+        err.into()
+    }
+}
 
 /// Says (in the worker's log) that a signal's payloads were ignored: `pause` and `resume`
 /// take none, and act on their name whatever came with them.

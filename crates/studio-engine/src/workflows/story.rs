@@ -210,20 +210,6 @@ impl StoryPlanWorkflow {
     }
 }
 
-/// An activity's error as the job's end: cancelled when the job is being cancelled.
-fn ask_failed(
-    ctx: &WorkflowContext<StoryPlanWorkflow>,
-    err: ActivityExecutionError,
-) -> WorkflowTermination {
-    if matches!(err, ActivityExecutionError::Cancelled(_))
-        && ctx.cancellation_token().is_cancelled()
-    {
-        WorkflowTermination::cancelled()
-    } else {
-        err.into()
-    }
-}
-
 /// A failure's message, with its causes' down to the activity's own error.
 fn failure_text(f: &temporalio_common::protos::temporal::api::failure::v1::Failure) -> String {
     let mut parts = vec![f.message.clone()];
@@ -269,7 +255,7 @@ impl StoryPlanWorkflow {
                     ctx.state_mut(|s| s.stop_after_failure(&why));
                     continue;
                 }
-                Err(e) => return Err(ask_failed(ctx, e)),
+                Err(e) => return Err(super::activity_failed(ctx, e)),
             };
             if let Err(message) = ctx.state_mut(|s| s.take(outcome)) {
                 ctx.state_mut(|s| s.progress.current_step = message.clone());

@@ -1,26 +1,11 @@
 //! Activities and dead workers: an activity whose retries ran out only because its workers died
 //! is scheduled anew from its last checkpoint, and an activity's error becomes the job's end.
 
-use temporalio_sdk::{ActivityExecutionError, WorkflowContext, WorkflowTermination};
+use temporalio_sdk::ActivityExecutionError;
+
+pub(super) use super::super::activity_failed;
 
 use crate::heartbeat::HeartbeatDetails;
-
-use super::VideoWorkflow;
-
-/// Turns an activity error into the workflow's outcome: cancelled if the workflow itself is being
-/// cancelled, failed (with the activity's message) otherwise.
-pub(super) fn activity_failed(
-    ctx: &WorkflowContext<VideoWorkflow>,
-    err: ActivityExecutionError,
-) -> WorkflowTermination {
-    if matches!(err, ActivityExecutionError::Cancelled(_))
-        && ctx.cancellation_token().is_cancelled()
-    {
-        WorkflowTermination::cancelled()
-    } else {
-        err.into()
-    }
-}
 
 /// When an activity ran out of attempts only because its workers died (its last attempt ended
 /// in a heartbeat timeout and no attempt before it reported a provider error), the checkpoint

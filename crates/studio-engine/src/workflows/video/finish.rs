@@ -1,5 +1,5 @@
-//! The last phases: the clips stitched in scenario order, enhanced to 4K when asked, and the
-//! result with this version added to the earlier ones.
+//! The last phases: the clips stitched in scenario order, enhanced to 4K when asked, and (after
+//! the sound, `super::sound`) the result with this version added to the earlier ones.
 
 use studio_core::{CharacterImages, Quality, Stage, Version, VideoResult};
 use temporalio_sdk::{WorkflowContext, WorkflowResult};
@@ -9,6 +9,7 @@ use crate::messages::{EnhanceInput, StitchInput};
 
 use super::crashes::{activity_failed, surviving_crashes};
 use super::plan::Run;
+use super::sound::Mixed;
 use super::VideoWorkflow;
 
 /// Stitch, in scenario order. Returns the stitched video.
@@ -42,15 +43,13 @@ pub(super) async fn stitch(
     Ok(stitched.video_url)
 }
 
-/// Finish: enhance when the quality is 4k at this point (it may have changed while running), then
-/// the result: this version added to the earlier ones.
-pub(super) async fn finish(
+/// Enhances when the quality is 4k at this point (it may have changed while running); else the
+/// stitched video is the picture.
+pub(super) async fn enhance(
     ctx: &WorkflowContext<VideoWorkflow>,
     run: &Run,
-    images: CharacterImages,
-    cast_images: Vec<CharacterImages>,
     stitched: String,
-) -> WorkflowResult<VideoResult> {
+) -> WorkflowResult<String> {
     ctx.wait_condition(|s| !s.paused).await?;
     let enhance = ctx.state_mut(|s| {
         s.quality_locked = true;
@@ -70,7 +69,7 @@ pub(super) async fn finish(
     });
     let mut enhance_opts = run.tuning.enhance.options();
     enhance_opts.task_queue = run.slow_queue.clone();
-    let video_url = match enhance {
+    Ok(match enhance {
         Some(input) => surviving_crashes(run.reschedule, |_| {
             ctx.execute_activity(
                 StudioActivities::enhance_4k,
@@ -81,8 +80,19 @@ pub(super) async fn finish(
         .await
         .map_err(|e| activity_failed(ctx, e))?,
         None => stitched,
-    };
-    Ok(ctx.state_mut(|s| {
+    })
+}
+
+/// The result: this version (the picture with its sound, when it has one) added to the
+/// earlier ones.
+pub(super) fn finish(
+    ctx: &WorkflowContext<VideoWorkflow>,
+    images: CharacterImages,
+    cast_images: Vec<CharacterImages>,
+    film: Mixed,
+) -> VideoResult {
+    let Mixed { video_url, mix } = film;
+    ctx.state_mut(|s| {
         let mut versions = s.base_versions.clone();
         versions.push(Version {
             number: s.progress.version,
@@ -99,8 +109,11 @@ pub(super) async fn finish(
             usage: s.progress.usage.clone(),
             cast_images,
             element_images: s.made_element_images(),
+            captions_url: mix.as_ref().map(|m| m.captions_url.clone()),
+            captions_vtt_url: mix.as_ref().map(|m| m.captions_vtt_url.clone()),
+            stems: mix.map(|m| m.stems),
         };
         s.progress = VideoWorkflow::progress_when_done(&result);
         result
-    }))
+    })
 }

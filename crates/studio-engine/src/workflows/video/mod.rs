@@ -1,9 +1,10 @@
-//! `ultraRealisticVideoWorkflow`: character images → clips in parallel → stitch → optional 4K.
+//! `ultraRealisticVideoWorkflow`: character images → clips in parallel → stitch → optional 4K →
+//! the film's sound.
 //!
 //! This file holds the workflow's state, its `init`, `run` and message handlers; each phase of
 //! `run` lives in a module of its own: `plan` (patches, models, cache), `characters`,
 //! `elements` (locations and props, beside the characters), `clips` (the scenes), `finish`
-//! (stitch, 4K, the result). `state` and `spend` are the state's plain
+//! (stitch, 4K, the result), `sound` (voices, music and the mix, between 4K and the result). `state` and `spend` are the state's plain
 //! methods, `crashes` how activities survive dead workers.
 
 mod characters;
@@ -12,6 +13,7 @@ mod crashes;
 mod elements;
 mod finish;
 mod plan;
+mod sound;
 mod spend;
 mod state;
 
@@ -35,8 +37,9 @@ use super::budget::{usd_from, Budget};
 use characters::{cast, character};
 use clips::scenes;
 use elements::elements;
-use finish::{finish, stitch};
+use finish::{enhance, finish, stitch};
 use plan::prepare;
+use sound::sound;
 
 #[workflow]
 pub struct VideoWorkflow {
@@ -217,7 +220,9 @@ impl VideoWorkflow {
             futures::future::try_join(people, elements(ctx, &run, hits.elements)).await?;
         scenes(ctx, &run, &images, &cast_images, &hits.segments).await?;
         let stitched = stitch(ctx, &run).await?;
-        finish(ctx, &run, images, cast_images, stitched).await
+        let picture = enhance(ctx, &run, stitched).await?;
+        let film = sound(ctx, &run, picture).await?;
+        Ok(finish(ctx, images, cast_images, film))
     }
 
     #[query(name = names::GET_PROGRESS)]
