@@ -30,13 +30,36 @@ fn need(bin: &str) {
     );
 }
 
+/// A session bus without service activation: every name on it is owned by a process the test
+/// started.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
 /// A session bus and an unlocked gnome-keyring on it; returns the bus address.
 fn start_secret_service(home: &std::path::Path) -> (Daemons, String) {
     for bin in ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"] {
         need(bin);
     }
+    // A session bus that activates nothing: with the system's session config, a client asking
+    // for the Secret Service before our keyring has claimed its name makes the bus start a
+    // second gnome-keyring (no login keyring, a prompt that cannot open) which takes the name,
+    // and the test waits on it in vain. Seen on a loaded machine.
+    let config = home.join("session.conf");
+    std::fs::write(&config, BUS_CONFIG).unwrap();
     let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .args(["--nofork", "--print-address=1"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("dbus-daemon starts");
