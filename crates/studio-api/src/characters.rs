@@ -155,6 +155,7 @@ impl Studio {
                 base_prompt: c.base_prompt.clone(),
                 reference_images: refs,
                 library_id: None,
+                voice: None,
             });
         }
         let batch_id = format!(

@@ -148,7 +148,7 @@ mod tests {
 
     const FILE: &str = r#"{
   "version": 1,
-  "character": {"name": "Ava", "basePrompt": "a pilot", "voice": "alto"},
+  "character": {"name": "Ava", "basePrompt": "a pilot", "gait": "alto"},
   "scenarios": [{"id": "a", "prompt": "takes off", "lens": "anamorphic"}],
   "soundtrack": "theme.ogg"
 }"#;
@@ -210,7 +210,7 @@ mod tests {
         files.save(&other, &p, &from).unwrap();
         let w = json(&other);
         assert_eq!(w["soundtrack"], "theme.ogg");
-        assert_eq!(w["character"]["voice"], "alto");
+        assert_eq!(w["character"]["gait"], "alto");
 
         // Opened through a symlink: saved through it, the link kept.
         let link = dir.path().join("link.studio.json");
@@ -223,7 +223,7 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(json(&path)["character"]["name"], "Ava B.");
-        assert_eq!(json(&path)["character"]["voice"], "alto");
+        assert_eq!(json(&path)["character"]["gait"], "alto");
     }
 
     #[test]
@@ -280,7 +280,7 @@ mod tests {
         let w = json(&path);
         assert_eq!(w["character"]["name"], "Zed");
         assert!(w.get("soundtrack").is_none(), "{w}");
-        assert!(w["character"].get("voice").is_none(), "{w}");
+        assert!(w["character"].get("gait").is_none(), "{w}");
         assert!(w["scenarios"][0].get("lens").is_none(), "{w}");
         // Another program changed it since: the creator confirmed the replace, so no conflict.
         std::fs::write(&path, FILE).unwrap();

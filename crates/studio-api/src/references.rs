@@ -75,11 +75,14 @@ pub struct References {
     characters: Vec<Vec<Reference>>,
     /// Per element of the project (locations and props), in its order.
     elements: Vec<Vec<Reference>>,
+    /// The project's music file, when its music is one (opened and checked like the images:
+    /// it is uploaded too).
+    music: Option<Reference>,
 }
 
 impl References {
     /// Opens the reference images of every character of `project` (relative paths resolve
-    /// against `base_dir`) that `allowed` accepts, asked with the real path of each before
+    /// against `base_dir`), and its music file, that `allowed` accepts, asked with the real path of each before
     /// anything is opened. Any file refused, missing, unreadable or not a regular file comes
     /// back as a problem on its field, and nothing is returned then.
     ///
@@ -133,10 +136,43 @@ impl References {
                 )
             })
             .collect();
+        let music = (project.music.as_ref())
+            .and_then(|m| m.file.as_ref())
+            .and_then(|written| {
+                let field = "music.file".to_owned();
+                match open_allowed(&base_dir.join(written), &allowed) {
+                    Ok((file, path)) => Some(Reference {
+                        field,
+                        written: written.clone(),
+                        path,
+                        file,
+                    }),
+                    Err(OpenError::Refused(_)) => {
+                        problems.push(FieldProblem {
+                            field,
+                            message: format!(
+                                "{} was not chosen for this project here: choose the music \
+                                 file again, or open the project again and allow it, to confirm \
+                                 it may be uploaded",
+                                written.display()
+                            ),
+                        });
+                        None
+                    }
+                    Err(e) => {
+                        problems.push(FieldProblem {
+                            field,
+                            message: format!("music file {}: {e}", written.display()),
+                        });
+                        None
+                    }
+                }
+            });
         if problems.is_empty() {
             Ok(References {
                 characters,
                 elements,
+                music,
             })
         } else {
             Err(problems)
@@ -146,6 +182,11 @@ impl References {
     /// The references of element `index` of the project's `elements`.
     pub fn of_element(&self, index: usize) -> &[Reference] {
         self.elements.get(index).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The project's music file, opened (None when its music is not a file).
+    pub fn music(&self) -> Option<&Reference> {
+        self.music.as_ref()
     }
 
     /// The lead's references, then each cast member's.
@@ -327,6 +368,41 @@ mod tests {
         let refused = References::open(&p, &root, |path| path.ends_with("a.png")).unwrap_err();
         assert_eq!(refused.len(), 1);
         assert_eq!(refused[0].field, "cast[0].referenceImages[0]");
+    }
+
+    /// The project's music file is asked about and opened like the images (it is uploaded
+    /// too): refused, it is named by its field; allowed, the store gets its bytes.
+    #[tokio::test]
+    async fn the_music_file_is_checked_and_opened_like_the_images() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("theme.wav"), b"RIFF....WAVE").unwrap();
+        let mut p = project(&[], &[]);
+        p.music = Some(studio_core::Music {
+            file: Some("theme.wav".into()),
+            ..Default::default()
+        });
+        let refused = References::open(&p, &root, |path| !path.ends_with("theme.wav"));
+        let problems = refused.unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "music.file");
+        let refs = References::open(&p, &root, |_| true).unwrap();
+        let music = refs.music().expect("opened");
+        assert_eq!(music.path, root.join("theme.wav"));
+        let store = studio_media::LocalStore::open(root.join("store")).unwrap();
+        let uri = music.import(&store).await.unwrap();
+        assert!(uri.ends_with(".wav"), "{uri}");
+        let stored = store.local_path(&uri).await.unwrap();
+        assert_eq!(std::fs::read(stored).unwrap(), b"RIFF....WAVE");
+        // Music made from a prompt has no file to open.
+        p.music = Some(studio_core::Music {
+            prompt: Some("piano".into()),
+            ..Default::default()
+        });
+        assert!(References::open(&p, &root, |_| true)
+            .unwrap()
+            .music()
+            .is_none());
     }
 
     /// A reference that is a symlink is judged by where it leads, and once opened, a swap of

@@ -159,6 +159,10 @@ impl Session {
             assets.push(self.character_assets(c, references.of(i)).await?);
         }
         let element_refs = self.element_references(project, references).await?;
+        let music = match references.music() {
+            Some(file) => Some(file.import(self.store.as_ref()).await?),
+            None => None,
+        };
         let request = project.to_request(
             |i, c| {
                 let a = &assets[i];
@@ -170,6 +174,8 @@ impl Session {
                 character
             },
             |i, e| e.for_render(element_refs[i].clone()),
+            // Opened with the images whenever the project's music is a file.
+            |_| music.unwrap_or_default(),
         );
         let mut input = self.settings.render_input(request);
         input.budget = project.budget;

@@ -16,6 +16,11 @@ pub struct Estimate {
     /// How long the render is expected to take, in seconds: the cast's images (at once), the
     /// clips in waves of the parallel limit, then the stitch (None until the models are known).
     pub wall_seconds: Option<u32>,
+    /// Warnings: the scenes whose dialogue and narration cannot be spoken in their length at a
+    /// natural pace, with the fix ([`Project::lines_too_long`]). A render still starts: the
+    /// words would run past their shot, or be cut.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines_too_long: Vec<studio_core::LineTiming>,
 }
 
 impl Studio {
@@ -193,5 +198,39 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
         images,
         video_seconds,
         wall_seconds,
+        lines_too_long: project.lines_too_long(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The estimate warns of a scene whose words cannot be spoken in it, with the fix; a
+    /// project whose lines fit gets no warning (and its JSON no field for one).
+    #[test]
+    fn the_estimate_warns_of_lines_too_long_for_their_shot() {
+        let mut project = Studio::new_project();
+        project.scenarios[0].prompt = "the harbour at dawn".into();
+        project.scenarios[0].duration_seconds = studio_core::ClipSeconds::try_from(4).unwrap();
+        project.scenarios[0].narration = Some("a few words".into());
+        let settings = Settings::default();
+        let fits = estimate(&settings, &project);
+        assert!(fits.lines_too_long.is_empty());
+        assert!(serde_json::to_value(&fits)
+            .unwrap()
+            .get("linesTooLong")
+            .is_none());
+        project.scenarios[0].narration = Some("word ".repeat(15));
+        let warned = estimate(&settings, &project).lines_too_long;
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert_eq!(
+            (
+                warned[0].scene.as_str(),
+                warned[0].needed_seconds,
+                warned[0].fix.as_str()
+            ),
+            ("scene-1", 6.0, "shorten the line")
+        );
     }
 }

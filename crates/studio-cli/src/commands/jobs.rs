@@ -140,6 +140,15 @@ pub async fn estimate(studio: &Studio, out: Out, path: &Path) -> Result<()> {
         if !e.cost.unpriced_models.is_empty() {
             outln!("no price set for: {}", e.cost.unpriced_models.join(", "));
         }
+        for t in &e.lines_too_long {
+            outln!(
+                "warning: {}: its words take {:.1} s to speak, the shot is {} s: {}",
+                t.scene,
+                t.needed_seconds,
+                t.available_seconds,
+                t.fix
+            );
+        }
     })
 }
 
