@@ -148,6 +148,14 @@ export const commands = {
 	 *  made none, or made before elements existed). An image no longer on this machine is left out.
 	 */
 	jobElementImages: (id: string) => typedError<GeneratedImages[], ApiError>(__TAURI_INVOKE("job_element_images", { id })),
+	/**  The speech voices a cast member or the narrator may have, and the defaults. */
+	speechVoices: () => __TAURI_INVOKE<SpeechVoices>("speech_voices"),
+	/**  Speaks a voice's sample once (then it comes from the artifact cache) and returns its URL. */
+	voiceSample: (request: VoiceSampleRequest) => typedError<VoiceSampleView, ApiError>(__TAURI_INVOKE("voice_sample", { request })),
+	/**  The captions and stems of a finished job's latest version. */
+	jobSound: (id: string) => typedError<JobSoundView, ApiError>(__TAURI_INVOKE("job_sound", { id })),
+	/**  The waveform peaks of one stem of a finished job (the job and stem by name; no path). */
+	stemPeaks: (id: string, stem: Stem, count: number) => typedError<(number | null)[], ApiError>(__TAURI_INVOKE("stem_peaks", { id, stem, count })),
 	/**  The recent projects, newest first, for the welcome screen. */
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
@@ -301,6 +309,13 @@ export type Character<R = string> = {
 	 *  which carries those angles themselves (the engine's `characterImages`).
 	 */
 	libraryId?: string,
+	/**
+	 *  How this character sounds: described for the video model's native speech, and the
+	 *  speech model's voice for voice-over. Left out when None (the default voice is then
+	 *  picked by the character's place, [`crate::default_voice`]), in files as in requests,
+	 *  so both read and write as before voices existed.
+	 */
+	voice?: Voice,
 };
 
 /**  A character as the view shows it: the record plus where its images are on disk. */
@@ -330,6 +345,19 @@ export type DialogueLine = {
 	speaker: string,
 	line: string,
 };
+
+/**  How a project's (or a shot's) dialogue is spoken. */
+export type DialogueMode = 
+/**
+ *  By the video model, in the clip (`Name says: line` in its prompt), lip-synced where
+ *  the model makes audio. The default: what every project did before voices existed.
+ */
+"native" | 
+/**
+ *  By the speech model, in the character's fixed voice, laid over a clip whose prompt asks
+ *  for no speech: one consistent voice per character across shots.
+ */
+"voiceOver";
 
 /**
  *  A location or a prop: like a character, a name, a prompt and reference images (supplied,
@@ -417,6 +445,12 @@ export type Estimate = {
 	 *  clips in waves of the parallel limit, then the stitch (None until the models are known).
 	 */
 	wallSeconds: number | null,
+	/**
+	 *  Warnings: the scenes whose dialogue and narration cannot be spoken in their length at a
+	 *  natural pace, with the fix ([`Project::lines_too_long`]). A render still starts: the
+	 *  words would run past their shot, or be cut.
+	 */
+	linesTooLong?: LineTiming[],
 };
 
 /**  One problem with one field, for marking the editor. */
@@ -430,7 +464,9 @@ export type FieldProblem = {
  *  What the creator is choosing a file for: decides the dialog and what the path may be used
  *  for afterwards.
  */
-export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo";
+export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo" | 
+/**  The project's music (a file the creator owns): read by a render. */
+"musicFile";
 
 /**
  *  The images a render generated for one of its elements (a location's establishing wide and
@@ -511,6 +547,18 @@ export type JobRecord = {
 	startedAt: number,
 };
 
+/**  A finished job's sound for the player: its captions' text and its stems' URLs. */
+export type JobSoundView = {
+	/**  The version they belong to (the job's latest). */
+	version: number,
+	/**
+	 *  WebVTT text for the player's caption track (a blob URL in the page: a cross-origin
+	 *  track would need CORS from the media server).
+	 */
+	captionsVtt: string | null,
+	stems: StemUrls | null,
+};
+
 /**
  *  Where a job (a Temporal workflow execution) stands, as Temporal reports it; `Unknown` when
  *  the studio cannot tell (server unreachable, job gone). Shared with the window, so neither
@@ -554,6 +602,7 @@ export type KeysView = {
 	temporalApiKeyAddress: string | null,
 };
 
+/**  A character of the library. */
 export type LibraryCharacter = {
 	id: string,
 	name: string,
@@ -577,6 +626,24 @@ export type LibraryMatch = {
 	used: boolean,
 };
 
+/**
+ *  A scene whose spoken words do not fit its length at a natural pace (see
+ *  [`Project::lines_too_long`]).
+ */
+export type LineTiming = {
+	/**  The scene's id. */
+	scene: string,
+	/**
+	 *  Seconds its narration and dialogue take at [`SPEECH_WORDS_PER_SECOND`] (rounded up to
+	 *  a tenth).
+	 */
+	neededSeconds: number | null,
+	/**  The scene's length. */
+	availableSeconds: number,
+	/**  What to do: "split the shot" (several lines) or "shorten the line" (one). */
+	fix: string,
+};
+
 /**  What a menu item (or its accelerator) asks the window to do. */
 export type MenuAction = { kind: "new" } | 
 /**  A new project planned from a story ("New from story"). */
@@ -587,6 +654,21 @@ export type MenuAction = { kind: "new" } |
 /**  Sent to the window when the creator picks a menu item. */
 export type MenuEvent = {
 	action: MenuAction,
+};
+
+/**  The mix of a film: its four tracks and whether captions are burned into the picture. */
+export type Mix = {
+	/**  The clips' own sound: effects, ambience, and natively spoken dialogue. */
+	clips?: Track,
+	/**  Dialogue spoken by the speech model (voice-over). */
+	dialogue?: Track,
+	narration?: Track,
+	music?: Track,
+	/**
+	 *  Burns the captions into the picture (an export choice: it re-encodes the video). The
+	 *  soft subtitle track and the SRT/WebVTT files are written either way.
+	 */
+	burnCaptions?: boolean,
 };
 
 /**  What the key can use and what the studio picks. */
@@ -620,6 +702,28 @@ export type ModelReport = {
 	unknown: string[],
 	/**  Per role (images, video, drafts): the model, how it is called and where. */
 	roles: RoleRoute[],
+};
+
+/**
+ *  The music under a film: made by the music model from `prompt`, or a `file` the creator
+ *  owns (exactly one of the two).
+ * 
+ *  `R` is what the file is, as for [`crate::Character`]: a path in a project (relative to its
+ *  folder, the default), an artifact URI in a render's request ([`MusicCue`]).
+ */
+export type Music<R = string> = {
+	/**  What the music model is asked for ("slow ambient piano, melancholic"). */
+	prompt?: string,
+	/**  An audio file of the creator's (relative to the project's folder). */
+	file?: R,
+	/**  The scene (id) the music starts with; None: the first. */
+	from?: string,
+	/**  The scene (id) the music ends with, inclusive; None: the last. */
+	to?: string,
+	/**  Loops music shorter than its span (else it ends early); longer music is trimmed. */
+	loop?: boolean,
+	/**  Fade in and out, in seconds (0 to [`MAX_FADE_SECONDS`]). */
+	fadeSeconds?: number | null,
 };
 
 /**  What planning a story would cost, before anything is paid. */
@@ -766,6 +870,17 @@ export type Project = {
 	story?: Story,
 	/**  The locations and props shots name (absent when there are none). */
 	elements?: Element[],
+	/**
+	 *  How dialogue is spoken, unless a shot says otherwise: natively in the clip (the
+	 *  default, left out of the file), or as voice-over.
+	 */
+	dialogueMode?: DialogueMode,
+	/**  The voice that speaks the shots' narration (None: [`crate::NARRATOR_VOICE`]). */
+	narrator?: Voice,
+	/**  The music under the film (None: none). */
+	music?: Music,
+	/**  Each track's volume and mute, and burned-in captions (left out when all default). */
+	mix?: Mix,
 };
 
 /**  Which provider workers started by this studio use. */
@@ -900,6 +1015,16 @@ export type Scenario<Id = string> = {
 	 */
 	dialogue?: DialogueLine[],
 	/**
+	 *  What the narrator says over this shot (spoken by the speech model in the narrator's
+	 *  voice; never in the clip's prompt). A render gets it in its sound plan.
+	 */
+	narration?: string,
+	/**
+	 *  How this shot's dialogue is spoken, when not as the project says
+	 *  ([`crate::Project::dialogue_mode`]). None: the project's.
+	 */
+	dialogueMode?: DialogueMode,
+	/**
 	 *  The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
 	 *  a shot whose fields no longer match it was changed by hand, and planning again keeps
 	 *  it. Absent for a shot no planner made.
@@ -951,8 +1076,37 @@ export type SourceSpan = {
 	end: number,
 };
 
+/**  The speech voices, for the cast panel's menus. */
+export type SpeechVoices = {
+	/**
+	 *  The prebuilt voices, in order: a character without a chosen voice speaks in
+	 *  `voices[position % voices.len()]` (0 the lead, then the cast: `studio_core::default_voice`).
+	 */
+	voices: string[],
+	/**  The narrator's voice when the project names none. */
+	narrator: string,
+};
+
 /**  Pipeline stage of a render. */
-export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | "completed";
+export type Stage = "initializing" | "generating_character" | "generating_videos" | "stitching" | "enhancing" | 
+/**
+ *  Mixing sound: the spoken lines, music and clips' sound mixed, normalised and muxed
+ *  with captions, after the picture is final (a render with a sound plan only).
+ */
+"mixing" | "completed";
+
+/**  One of a film's audio stems (each as long as the film, time-aligned with it). */
+export type Stem = "dialogue" | "narration" | "music" | 
+/**  The clips' own sound (effects, native dialogue). */
+"effects";
+
+/**  The stems' media URLs. */
+export type StemUrls = {
+	dialogue: string,
+	narration: string,
+	music: string,
+	effects: string,
+};
 
 /**
  *  The creator's story, kept in the project so the plan can be redone and every shot's
@@ -1054,6 +1208,18 @@ export type TimelineKind = "started" |
 "other";
 
 /**
+ *  One track of the mix: its gain and whether it is heard.
+ * 
+ *  `Eq` by hand: the gain is always a finite number (JSON has no NaN, and a project's
+ *  validation refuses one out of range), so equality is an equivalence.
+ */
+export type Track = {
+	/**  Gain in dB, within [`VOLUME_DB_RANGE`]; 0 leaves the track as made. */
+	volumeDb?: number | null,
+	mute?: boolean,
+};
+
+/**
  *  Work a provider did for a job: `quantity` units of `kind` from `model`. Artifacts reused from
  *  the cache or from earlier takes do not appear here: they cost nothing again. Part of
  *  workflow results that histories record: `resolution` is left out when None, as it always was
@@ -1079,7 +1245,13 @@ export type UsageKind =
 /**  Tokens a text model read (the prompt): planning a story from its words. */
 "textInputToken" | 
 /**  Tokens a text model wrote, its thinking included (Google bills thinking as output). */
-"textOutputToken";
+"textOutputToken" | 
+/**  Tokens a speech model read: the line's words and its style. */
+"speechInputToken" | 
+/**  Audio tokens a speech model wrote: 25 per second of speech (Google's count). */
+"speechOutputToken" | 
+/**  Clips of music made by the music model (Google bills per clip or song). */
+"musicClip";
 
 /**  One version of a job, for the versions list. */
 export type VersionView = {
@@ -1097,6 +1269,56 @@ export type VersionView = {
 	 */
 	sceneSeconds: (number | null)[],
 };
+
+/**  A character's (or the narrator's) voice. */
+export type Voice = {
+	/**
+	 *  Accent, age, timbre ("a warm, low voice with a soft Scottish accent"): composed into
+	 *  native speech in the clip prompt, and sent as the speech model's style.
+	 */
+	description: string,
+	/**
+	 *  The speech model's voice name, e.g. "Kore" (one of [`PREBUILT_VOICES`], or another
+	 *  voice id the model accepts). None: a default chosen per character ([`default_voice`])
+	 *  or, for the narrator, [`NARRATOR_VOICE`].
+	 */
+	speech?: string,
+};
+
+/**  A voice's sample: a WAV in the artifact store. */
+export type VoiceSample = {
+	/**  The local file (in the studio's artifact folder, which the window's media server serves). */
+	path: string,
+	/**  Made before for the same voice, style, line and model: nothing was spoken or paid now. */
+	cached: boolean,
+	/**  The speech model that spoke it. */
+	model: string,
+	/**  Its length. */
+	seconds: number | null,
+	/**  What speaking it cost now (nothing when cached or offline). */
+	cost: Cost,
+};
+
+/**
+ *  A voice to hear: a speech voice name, with the style it speaks in (a character's voice
+ *  description) and, optionally, the line it says.
+ */
+export type VoiceSampleRequest = {
+	/**
+	 *  A prebuilt voice (e.g. "Kore", see [`Studio::speech_voices`]) or another voice id the
+	 *  speech model takes.
+	 */
+	voice: string,
+	/**  How it speaks ("warm, low, a slight Irish accent"); None or empty: as the voice is. */
+	style?: string | null,
+	/**  The line; None or empty: [`SAMPLE_LINE`]. */
+	text?: string | null,
+};
+
+/**  A voice sample and the URL the page plays it from. */
+export type VoiceSampleView = {
+	url: string,
+} & VoiceSample;
 
 /**
  *  One window preference changed by one part of the window (the storyboard's last view and
