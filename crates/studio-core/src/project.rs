@@ -347,7 +347,32 @@ impl Project {
                 }
                 check_image(&path, rel, field)
             })
+            .chain(self.check_music_file(base_dir))
             .collect()
+    }
+
+    /// The music's file, when it is one: inside the project's folder when written relative
+    /// (as the images), and a regular file that is there, so the window says so before a
+    /// render would fail on it.
+    fn check_music_file(&self, base_dir: &Path) -> Option<Problem> {
+        let rel = self.music.as_ref()?.file.as_ref()?;
+        let field = "music.file".to_owned();
+        let path = base_dir.join(rel);
+        if rel.is_relative() && escapes(base_dir, &path) {
+            return Some(Problem::ReferenceOutsideProject {
+                field,
+                path: rel.clone(),
+            });
+        }
+        let message = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => return None,
+            Ok(_) => format!("{} is not a regular file", rel.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("music file {} does not exist", rel.display())
+            }
+            Err(e) => format!("music file {} cannot be read: {e}", rel.display()),
+        };
+        Some(Problem::InvalidValue { field, message })
     }
 
     /// Saves atomically as a new file would be (no fields of an older file kept, no check that

@@ -93,6 +93,7 @@ fn a_projects_sound_round_trips_and_only_what_is_set_is_written() {
 #[test]
 fn each_sound_mistake_is_named_by_its_path() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("song.mp3"), b"ID3").unwrap();
     let fields_of = |v: &serde_json::Value| -> Vec<String> {
         let err = load(v, dir.path()).unwrap_err();
         err.problems()
@@ -103,6 +104,8 @@ fn each_sound_mistake_is_named_by_its_path() {
     let mut v = sound_json();
     v["music"] = serde_json::json!({"prompt": "piano", "file": "song.mp3"});
     assert_eq!(fields_of(&v), ["music"], "both a prompt and a file");
+    v["music"] = serde_json::json!({"file": "../elsewhere.mp3"});
+    assert_eq!(fields_of(&v), ["music.file"], "outside the project's folder");
     v["music"] = serde_json::json!({"from": "a"});
     assert_eq!(fields_of(&v), ["music"], "neither a prompt nor a file");
     v["music"] = serde_json::json!({"prompt": "  "});
@@ -260,6 +263,10 @@ fn a_music_file_is_sent_as_its_artifact_over_the_whole_film() {
     let dir = tempfile::tempdir().unwrap();
     let mut v = sound_json();
     v["music"] = serde_json::json!({"file": "theme.wav", "loop": false});
+    let err = load(&v, dir.path()).unwrap_err();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    assert_eq!(err.problems()[0].field(), "music.file", "a missing file is named");
+    std::fs::write(dir.path().join("theme.wav"), b"RIFF").unwrap();
     let p = load(&v, dir.path()).unwrap();
     let cue = request_of(&p).sound.unwrap().music.unwrap();
     assert_eq!(cue.file.as_deref(), Some("file:///store/theme.wav"));
