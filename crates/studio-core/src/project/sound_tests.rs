@@ -105,7 +105,11 @@ fn each_sound_mistake_is_named_by_its_path() {
     v["music"] = serde_json::json!({"prompt": "piano", "file": "song.mp3"});
     assert_eq!(fields_of(&v), ["music"], "both a prompt and a file");
     v["music"] = serde_json::json!({"file": "../elsewhere.mp3"});
-    assert_eq!(fields_of(&v), ["music.file"], "outside the project's folder");
+    assert_eq!(
+        fields_of(&v),
+        ["music.file"],
+        "outside the project's folder"
+    );
     v["music"] = serde_json::json!({"from": "a"});
     assert_eq!(fields_of(&v), ["music"], "neither a prompt nor a file");
     v["music"] = serde_json::json!({"prompt": "  "});
@@ -265,7 +269,11 @@ fn a_music_file_is_sent_as_its_artifact_over_the_whole_film() {
     v["music"] = serde_json::json!({"file": "theme.wav", "loop": false});
     let err = load(&v, dir.path()).unwrap_err();
     assert_eq!(err.problems().len(), 1, "{err}");
-    assert_eq!(err.problems()[0].field(), "music.file", "a missing file is named");
+    assert_eq!(
+        err.problems()[0].field(),
+        "music.file",
+        "a missing file is named"
+    );
     std::fs::write(dir.path().join("theme.wav"), b"RIFF").unwrap();
     let p = load(&v, dir.path()).unwrap();
     let cue = request_of(&p).sound.unwrap().music.unwrap();
