@@ -115,7 +115,7 @@ impl SoundActivities {
                 cost: Usd::ZERO,
             }));
         }
-        let mut music_to_make = None;
+        let mut music_to_make = false;
         if let Some(music) = &query.music {
             let hit = match query.recall {
                 true => self.recall(&self.music_key_of(music, &task).await).await,
@@ -129,7 +129,7 @@ impl SoundActivities {
                         cost: Usd::ZERO,
                     })
                 }
-                None => music_to_make = Some(music.seconds),
+                None => music_to_make = true,
             }
         }
         // A provider without a speech or music model refuses when asked to make one; here
@@ -139,14 +139,10 @@ impl SoundActivities {
             false => self.toolkit.provider.speech_model(&task).await?,
         };
         let music_model = match music_to_make {
-            Some(_) => Some(self.toolkit.provider.music_model(&task).await?),
-            None => None,
+            true => Some(self.toolkit.provider.music_model(&task).await?),
+            false => None,
         };
-        let usage = estimate_usage(
-            &to_speak,
-            &speech_model,
-            music_model.as_deref().zip(music_to_make),
-        );
+        let usage = estimate_usage(&to_speak, &speech_model, music_model.as_deref());
         hits.cost = list_price(&usage);
         Ok(hits)
     }
@@ -266,7 +262,7 @@ impl SoundActivities {
                     let named = out.with_extension(&answer.ext);
                     match tokio::fs::rename(&out, &named).await {
                         Ok(()) => this.commit_file(&named).await.map(|url| (url, answer)),
-                        Err(e) => Err(MediaError::io(&out.display().to_string(), e)),
+                        Err(e) => Err(MediaError::io(out.display().to_string(), e)),
                     }
                 }
                 Err(e) => Err(e),

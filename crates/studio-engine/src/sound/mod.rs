@@ -11,13 +11,11 @@
 //! same picture whenever a line, the music or a volume changes.
 
 mod activities;
-mod estimate;
 
 use serde::{Deserialize, Serialize};
 use studio_core::{Mix, MusicCue, SpokenLine, Stems, Usage, Usd};
 
 pub use activities::SoundActivities;
-pub use estimate::{line_seconds, line_usage, music_usage};
 
 /// Input of `prepareSound` (a local activity): the lines to voice and the music to make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,19 +126,27 @@ pub struct MixOutput {
     pub true_peak_dbtp: f64,
 }
 
-/// What a job's estimate of its sound would cost before anything is spoken: the lines and
-/// music at `model`'s and `music_model`'s list prices (what the preflight shows).
+/// What speaking `lines` (the voice-over ones) with `speech_model` and making a cue with
+/// `music_model` is expected to use, by the catalog's rates: each line's words and style read,
+/// its words said at the studio's natural pace. Nothing for a model the table does not know.
 pub fn estimate_usage(
     lines: &[SpokenLine],
     speech_model: &str,
-    music: Option<(&str, f64)>,
+    music_model: Option<&str>,
 ) -> Vec<Usage> {
+    let catalog = studio_catalog::Catalog::builtin();
     let mut usage = Vec::new();
     for line in lines.iter().filter(|l| !l.native) {
-        Usage::merge(&mut usage, line_usage(speech_model, &line.text));
+        let chars =
+            line.text.chars().count() + line.style.as_deref().map_or(0, |s| s.chars().count());
+        let seconds =
+            line.text.split_whitespace().count() as f64 / studio_core::SPEECH_WORDS_PER_SECOND;
+        if let Some(u) = catalog.speech_estimate(speech_model, chars, seconds) {
+            Usage::merge(&mut usage, u);
+        }
     }
-    if let Some((model, seconds)) = music {
-        Usage::merge(&mut usage, music_usage(model, seconds));
+    if let Some(model) = music_model {
+        Usage::merge(&mut usage, studio_catalog::music_usage(model));
     }
     usage
 }

@@ -133,7 +133,12 @@ fn first_pass(pre: &str) -> String {
 /// `loudnorm` applying `m`. Its target loudness range is raised to the measured one (up to the
 /// filter's 50 LU), since a range over the target also forces the dynamic mode.
 fn second_pass(m: &Measured) -> String {
-    let lra = m.lra.max(11.0).min(50.0);
+    // loudnorm takes a range of 1-50 LU; a range it could not measure (NaN) is its default.
+    let lra = if m.lra.is_finite() {
+        m.lra.clamp(11.0, 50.0)
+    } else {
+        11.0
+    };
     format!(
         "loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={lra:.2}:measured_I={:.2}:\
          measured_TP={:.2}:measured_LRA={:.2}:measured_thresh={:.2}:offset={:.2}:linear=true",
