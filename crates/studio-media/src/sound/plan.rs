@@ -77,7 +77,7 @@ pub fn place(
         limit = limit - len - GAP;
     }
     if let Some(&first) = order.first() {
-        if spans[first].0 < 0.0 {
+        if spans[first].0 < -1e-9 {
             let needed: f64 = order.iter().map(|&i| voiced[i].unwrap_or(0.0)).sum::<f64>()
                 + GAP * (order.len() - 1) as f64;
             return Err(MixProblem::LinesDoNotFit {
@@ -190,7 +190,18 @@ mod tests {
         assert!(close(t.spans[1], (5.45, 6.45)), "{:?}", t.spans);
         assert!(close(t.spans[2], (7.5, 12.0)), "{:?}", t.spans);
         // Lines longer than the film together cannot be placed without cutting one.
-        let err = place(&[2.0], 2.0, &lines[..2], &[Some(1.5), Some(1.0)]).unwrap_err();
+        let two = [
+            line(0, TrackKind::Dialogue, None, true),
+            line(0, TrackKind::Narration, None, true),
+        ];
+        let err = place(&[2.0], 2.0, &two, &[Some(1.5), Some(1.0)]).unwrap_err();
         assert!(matches!(err, MixProblem::LinesDoNotFit { .. }), "{err}");
+        // Exactly as long as the film with their pause: placed end to end.
+        let t = place(&[2.0], 2.0, &two, &[Some(1.0), Some(0.8)]).unwrap();
+        assert!(
+            close(t.spans[0], (0.0, 1.0)) && close(t.spans[1], (1.2, 2.0)),
+            "{:?}",
+            t.spans
+        );
     }
 }
