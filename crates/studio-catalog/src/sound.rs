@@ -38,7 +38,10 @@ pub(crate) fn check_family(f: &Family) -> Result<(), String> {
             if f.output_format.is_none() {
                 return Err("a music family without output_format".into());
             }
-            if f.clip_seconds.or(f.max_seconds).is_none_or(|s| s.is_nan() || s <= 0.0) {
+            if f.clip_seconds
+                .or(f.max_seconds)
+                .is_none_or(|s| s.is_nan() || s <= 0.0)
+            {
                 return Err("a music family without clip_seconds or max_seconds".into());
             }
             if f.price_per_clip.is_none() {

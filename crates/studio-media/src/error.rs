@@ -130,6 +130,15 @@ pub enum MediaError {
          offline (a synthesised bed), or set a Gemini API key or a Vertex project for Lyria"
     )]
     NoMusicModel { provider: String },
+    /// The speech model does not speak in this voice (checked against the model table before
+    /// anything is sent, or refused by Google with a 400 naming it): the creator must choose
+    /// another voice for the character or the narrator.
+    #[error("{provider}: the voice {voice:?} was refused: {message}")]
+    VoiceRefused {
+        provider: String,
+        voice: String,
+        message: String,
+    },
     /// A sound mix that cannot be made as asked (a missing input, shots that do not match the
     /// video, a line in no shot): retrying it unchanged cannot succeed.
     #[error("sound mix: {0}")]
@@ -162,9 +171,10 @@ impl MediaError {
             MediaError::NoTextModel { .. }
             | MediaError::NoSpeechModel { .. }
             | MediaError::NoMusicModel { .. } => ErrorClass::UnsupportedModel,
-            MediaError::Artifact { .. } | MediaError::Image(_) | MediaError::Mix(_) => {
-                ErrorClass::InvalidInput
-            }
+            MediaError::Artifact { .. }
+            | MediaError::Image(_)
+            | MediaError::Mix(_)
+            | MediaError::VoiceRefused { .. } => ErrorClass::InvalidInput,
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {
                 ErrorClass::Transient
             }

@@ -53,6 +53,9 @@ pub struct Faults {
     /// Text models: `not-json` answers prose (ending `STOP`, billed like any answer) although
     /// JSON was asked for.
     pub not_json: bool,
+    /// Speech models: `refuse-voice` answers a 400 naming the request's voice (a voice Google
+    /// stopped serving since it was listed), whatever the voice.
+    pub refuse_voice: bool,
 }
 
 impl Faults {
@@ -94,6 +97,7 @@ impl Faults {
             "redirect" => self.redirect = true,
             "drop-sentence" => self.drop_sentence = true,
             "not-json" => self.not_json = true,
+            "refuse-voice" => self.refuse_voice = true,
             other => {
                 if let Some(n) = other.strip_prefix("fail=") {
                     self.fail_first = n.trim().parse().ok();

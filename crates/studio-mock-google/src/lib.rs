@@ -11,7 +11,7 @@
 //! - Vertex AI (OAuth bearer from the mock's own `POST /token`): `GET
 //!   /v1beta1/publishers/google/models` (paged), `POST
 //!   /{v1,v1beta1}/projects/P/locations/L/publishers/google/models/ID:{generateContent,
-//!   predictLongRunning,fetchPredictOperation}`, `POST /v1beta1/projects/P/locations/L/interactions`,
+//!   predict,predictLongRunning,fetchPredictOperation}`, `POST /v1beta1/projects/P/locations/L/interactions`,
 //!   `GET .../interactions/ID`, and Cloud Storage downloads of `gs://` results (`GET
 //!   /storage/v1/b/B/o/OBJECT?alt=media`, also under `/download/`).
 //! - `GET /mock/stats`: the [`Stats`], as JSON.
@@ -75,6 +75,16 @@
 //! sentence), `finish=REASON` (e.g. `MAX_TOKENS`, `SAFETY`, `RECITATION`), `safety` (a blocked
 //! prompt), `not-json` (prose answered), and the shared ones; each with its `usageMetadata`. [`Stats::text_requests`] keeps what each call asked.
 //!
+//! Speech models (`crate::speech`): Gemini TTS `generateContent` refused as Google refuses it
+//! (unknown voices with a field violation, other than 2 speakers, `voiceConfig` beside
+//! `multiSpeakerVoiceConfig`, sampling parameters on 3.8, a legacy model without
+//! `speechConfig`, input over the token limit) and answered with real espeak-ng speech: a WAV
+//! from 3.8, raw `audio/L16;codec=pcm;rate=24000` from the legacy previews. Fault:
+//! `refuse-voice`. Music (`crate::music`): Lyria 2 `:predict` on Vertex (prompt required, `seed`
+//! never with `sample_count`; a 30 s 48 kHz WAV per sample) and Lyria 3 `generateContent` (any
+//! format but MP3 refused; an MP3 and the piece's structure). [`Stats::sound_requests`] keeps
+//! every speech and music call accepted.
+//!
 //! Keys are checked like Google does: a wrong key is a 400 `API_KEY_INVALID`, a missing one a
 //! 403; a wrong bearer token a 401.
 
@@ -85,8 +95,10 @@
 mod faults;
 mod images;
 mod interactions;
+mod music;
 mod routes;
 mod rules;
+mod speech;
 mod text;
 mod veo;
 
@@ -144,6 +156,20 @@ pub struct Stats {
     /// Every accepted `generateContent` call of a text model, in order.
     #[serde(default)]
     pub text_requests: Vec<TextRequest>,
+    /// Every speech and music call that passed the checks (each would be paid), in order.
+    #[serde(default)]
+    pub sound_requests: Vec<SoundRequest>,
+}
+
+/// A speech or music call the mock accepted: its model, its words (or prompt), and the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SoundRequest {
+    pub model: String,
+    /// The text spoken (turns joined by a space), or the music prompt.
+    pub prompt: String,
+    /// The request body as sent.
+    pub body: serde_json::Value,
 }
 
 /// A text model's `generateContent` call the mock accepted: what it was asked.
@@ -219,7 +245,9 @@ pub struct MockOptions {
 impl MockOptions {
     /// The Gemini API's models of late 2026: text models (Flash, Flash-Lite, listed with the
     /// methods Google lists for them), Nano Banana, Gemini Omni (listed with `generateContent`
-    /// only; video is through Interactions) and an embedding model. No Veo.
+    /// only; video is through Interactions), an embedding model, speech (3.8 Flash and
+    /// Flash-Lite TTS, the legacy 3.1 preview) and music (Lyria 3 clip and pro). No Veo, no
+    /// Lyria 2 (Vertex only).
     pub fn default_gemini_models() -> Vec<MockModel> {
         const TEXT: &[&str] = &[
             "generateContent",
@@ -237,11 +265,22 @@ impl MockOptions {
             MockModel::new("gemini-omni-1.1-flash", &["generateContent"]),
             MockModel::new("gemini-omni-1.2-flash", &["generateContent"]),
             MockModel::new("text-embedding-004", &["embedContent"]),
+            MockModel::new("gemini-3.8-flash-tts", &["generateContent", "countTokens"]),
+            MockModel::new(
+                "gemini-3.8-flash-lite-tts",
+                &["generateContent", "countTokens"],
+            ),
+            MockModel::new(
+                "gemini-3.1-flash-tts-preview",
+                &["generateContent", "countTokens"],
+            ),
+            MockModel::new("lyria-3-clip-preview", &["generateContent"]),
+            MockModel::new("lyria-3-pro-preview", &["generateContent"]),
         ]
     }
 
-    /// Vertex's publisher models of late 2026: Veo 3.1, Gemini Omni, Nano Banana and Gemini
-    /// 3.8 Flash (text).
+    /// Vertex's publisher models of late 2026: Veo 3.1, Gemini Omni, Nano Banana, Gemini 3.8
+    /// Flash (text), Gemini TTS (3.8 and the legacy 2.5) and Lyria (2 on `:predict`, 3 clip).
     pub fn default_vertex_models() -> Vec<String> {
         [
             "veo-3.1-generate-001",
@@ -251,6 +290,11 @@ impl MockOptions {
             "gemini-3.1-flash-image",
             "gemini-3-pro-image",
             "gemini-3.8-flash",
+            "gemini-3.8-flash-tts",
+            "gemini-3.8-flash-lite-tts",
+            "gemini-2.5-flash-tts",
+            "lyria-002",
+            "lyria-3-clip-preview",
         ]
         .map(str::to_owned)
         .to_vec()

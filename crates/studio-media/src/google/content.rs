@@ -47,8 +47,13 @@ pub(crate) struct Part {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct InlineData {
     pub data: String,
+    /// What the data is (`image/png`, `audio/wav`, `audio/L16;codec=pcm;rate=24000`,
+    /// `audio/mpeg`); Google sends it, but a parser must not count on it.
+    #[serde(default)]
+    pub mime_type: Option<String>,
 }
 
 /// What a call used. Thinking is counted apart from the answer (`thoughtsTokenCount`) and

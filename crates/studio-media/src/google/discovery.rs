@@ -282,18 +282,21 @@ impl GoogleProvider {
         }
     }
 
-    /// Whether this project may call `model` through `predictLongRunning`. Vertex lists the
-    /// whole publisher catalog, which says too little: a request Google refuses for its body
-    /// (400, free) proves access, a 404 proves there is none. Answers are kept per worker.
-    async fn callable(&self, model: &str, task: &TaskCtx) -> Result<bool, MediaError> {
+    /// Whether this project may call `model` through its `predictLongRunning` (Veo) or
+    /// `predict` (Lyria 2) route. Vertex lists the whole publisher catalog, which says too
+    /// little: a request Google refuses for its body (400, free) proves access, a 404 proves
+    /// there is none. Answers are kept per worker.
+    async fn callable(
+        &self,
+        model: &str,
+        method: &str,
+        task: &TaskCtx,
+    ) -> Result<bool, MediaError> {
         if let Some(known) = self.probed.lock().expect("probe memo").get(model) {
             return Ok(*known);
         }
         let site = self.site(model);
-        let url = format!(
-            "{}/models/{model}:predictLongRunning",
-            self.config.model_base(model)?
-        );
+        let url = format!("{}/models/{model}:{method}", self.config.model_base(model)?);
         let empty = serde_json::json!({"instances": []});
         let callable = match self.send(&site, task, |c| c.post(&url).json(&empty)).await {
             Ok(_) => true,
@@ -323,9 +326,17 @@ impl GoogleProvider {
         let mut d = d.clone();
         loop {
             let choice = self.pick(&d, role, pinned, pref)?;
-            let probe = self.config.backend == Backend::Vertex
-                && choice.family.route == studio_catalog::Route::PredictLongRunning;
-            if !probe || self.callable(&choice.model, task).await? {
+            let method = match choice.family.route {
+                studio_catalog::Route::PredictLongRunning => Some("predictLongRunning"),
+                studio_catalog::Route::Predict => Some("predict"),
+                _ => None,
+            }
+            .filter(|_| self.config.backend == Backend::Vertex);
+            let callable = match method {
+                Some(m) => self.callable(&choice.model, m, task).await?,
+                None => true,
+            };
+            if callable {
                 return Ok(choice);
             }
             if pinned.is_some() {
@@ -422,6 +433,18 @@ impl GoogleProvider {
         self.pick(&d, Role::Text, None, Preference::Best)
     }
 
+    /// The speech or music model to use: the best the credentials list for `role` (Vertex
+    /// models with a `predict` route probed for access first).
+    pub async fn sound_choice(
+        &self,
+        role: Role,
+        task: &TaskCtx,
+    ) -> Result<studio_catalog::Choice, MediaError> {
+        let d = self.discovered(task, false).await?;
+        self.pick_callable(&d, role, None, Preference::Best, task)
+            .await
+    }
+
     /// Appends what the key can use instead to an "unsupported model" error (a 404 for a model
     /// that was listed a moment ago: retired since).
     pub(crate) async fn explain_unsupported(&self, err: MediaError, role: Role) -> MediaError {
@@ -509,6 +532,21 @@ pub fn cached_text_choice(
         .as_ref()
         .and_then(|dir| read_cache(&dir.join(format!("models-{}.json", backend.as_str()))))?;
     Catalog::builtin().choose(&d.models, backend, Role::Text, Preference::Best)
+}
+
+/// The speech (or music) model a render of these settings would use, from the last listing
+/// cached in the data dir (None until the key's models were listed): what the studio prices a
+/// film's voices and music at before making them.
+pub fn cached_sound_choice(
+    settings: &super::GoogleSettings,
+    backend: Backend,
+    role: Role,
+) -> Option<studio_catalog::Choice> {
+    let d = settings
+        .models_cache_dir
+        .as_ref()
+        .and_then(|dir| read_cache(&dir.join(format!("models-{}.json", backend.as_str()))))?;
+    Catalog::builtin().choose(&d.models, backend, role, Preference::Best)
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -56,6 +56,8 @@ const KEYS: &[&str] = &[
     "promptTokenCount",
     "candidatesTokenCount",
     "thoughtsTokenCount",
+    "predictions",
+    "speechMetadata",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -169,6 +171,46 @@ proptest! {
             names_the_call(&e);
         }
         let _ = is_mp4(&body);
+    }
+
+    /// Speech answers: an error naming the call, or a mono 16-bit WAV with sound in it
+    /// (whatever shape the audio came in: a WAV, raw PCM, or neither).
+    #[test]
+    fn speech_answers_never_panic(
+        v in json_value(),
+        raw in proptest::collection::vec(any::<u8>(), 0..256),
+        audio in proptest::collection::vec(any::<u8>(), 0..256),
+        mime in prop_oneof![Just("audio/wav".to_owned()), Just("audio/L16;codec=pcm;rate=24000".to_owned()), ".{0,24}"],
+    ) {
+        use base64::Engine;
+        let catalog = studio_catalog::Catalog::builtin();
+        let req = crate::provider::SpeechRequest { text: "hi".into(), voice: "Kore".into(), style: None };
+        let shaped = serde_json::json!({"candidates": [{"content": {"parts": [
+            {"inlineData": {"mimeType": mime, "data": super::b64().encode(&audio)}}]}}]});
+        for family in ["speech-flash", "speech-legacy"] {
+            let family = catalog.family(family).unwrap();
+            for body in [serde_json::to_vec(&v).unwrap(), raw.clone(), serde_json::to_vec(&shaped).unwrap()] {
+                match super::speech::decode_answer(&site(), &body, family, &req) {
+                    Ok((wav, _)) => {
+                        let info = super::audio::wav_info(&wav);
+                        prop_assert!(info.is_some_and(|i| i.is_mono_s16() && i.seconds() > 0.0));
+                    }
+                    Err(e) => names_the_call(&e),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn music_answers_never_panic(v in json_value(), raw in proptest::collection::vec(any::<u8>(), 0..256)) {
+        use studio_catalog::{AudioFormat, Route};
+        for (route, format) in [(Route::Predict, AudioFormat::Wav), (Route::GenerateContent, AudioFormat::Mp3)] {
+            for body in [serde_json::to_vec(&v).unwrap(), raw.clone()] {
+                if let Err(e) = super::music::decode_answer(&site(), &body, route, format) {
+                    names_the_call(&e);
+                }
+            }
+        }
     }
 
     #[test]

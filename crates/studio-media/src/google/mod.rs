@@ -1,6 +1,7 @@
 //! The real providers: Nano Banana for character images, Veo (`predictLongRunning`) or Gemini
-//! Omni (Interactions) for clips, a Gemini text model for planning (JSON by schema), on the
-//! Gemini Developer API or Vertex AI, over HTTP with reqwest (rustls).
+//! Omni (Interactions) for clips, a Gemini text model for planning (JSON by schema), Gemini TTS
+//! for voice-over and narration ([`speech`]) and Lyria for music ([`music`]), on the Gemini
+//! Developer API or Vertex AI, over HTTP with reqwest (rustls).
 //!
 //! No model is named here: the key's models are listed ([`discovery`]) and matched to the
 //! families of `studio-catalog`' table, whose route decides how a clip is asked for. The wire
@@ -9,6 +10,7 @@
 //! credential goes only to the origins it belongs to ([`GoogleConfig::credential_origins`]),
 //! redirects included, and no error or log line carries a key.
 
+mod audio;
 mod auth;
 mod classify;
 pub mod config;
@@ -19,7 +21,9 @@ mod files;
 mod fuzz;
 mod images;
 mod longrun;
+mod music;
 mod omni;
+mod speech;
 mod text;
 mod veo;
 
@@ -33,7 +37,10 @@ pub use config::{Backend, GoogleConfig, GoogleSettings};
 pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
-use crate::provider::{ClipRequest, ImageRequest, MediaProvider, ModelPlan};
+use crate::provider::{
+    ClipRequest, ImageRequest, MediaProvider, ModelPlan, MusicAnswer, MusicRequest, SpeechAnswer,
+    SpeechRequest,
+};
 use crate::task::TaskCtx;
 use crate::text::{JsonAnswer, JsonRequest};
 use auth::Auth;
@@ -53,6 +60,8 @@ pub struct GoogleProvider {
     discovered: tokio::sync::Mutex<Option<Discovered>>,
     /// Vertex models probed for this project: listed is not the same as callable.
     probed: std::sync::Mutex<std::collections::HashMap<String, bool>>,
+    /// ffprobe, to measure the music a model returns.
+    ffmpeg: crate::ffmpeg::Ffmpeg,
 }
 
 /// How many redirects one request follows (as many as reqwest's default policy).
@@ -109,6 +118,7 @@ impl GoogleProvider {
             credential_origins,
             discovered: tokio::sync::Mutex::new(None),
             probed: std::sync::Mutex::default(),
+            ffmpeg: crate::ffmpeg::Ffmpeg::from_env(),
         })
     }
 
@@ -516,6 +526,44 @@ impl MediaProvider for GoogleProvider {
         match text::generate(self, &model, req, task).await {
             Err(e) if e.class() == ErrorClass::UnsupportedModel => {
                 Err(self.explain_unsupported(e, Role::Text).await)
+            }
+            other => other,
+        }
+    }
+
+    async fn speech_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        Ok(self.sound_choice(Role::Speech, task).await?.model)
+    }
+
+    async fn speak(
+        &self,
+        req: &SpeechRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<SpeechAnswer, MediaError> {
+        let choice = self.sound_choice(Role::Speech, task).await?;
+        match speech::speak(self, &choice.model, &choice.family, req, out, task).await {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Speech).await)
+            }
+            other => other,
+        }
+    }
+
+    async fn music_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
+        Ok(self.sound_choice(Role::Music, task).await?.model)
+    }
+
+    async fn make_music(
+        &self,
+        req: &MusicRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<MusicAnswer, MediaError> {
+        let choice = self.sound_choice(Role::Music, task).await?;
+        match music::compose(self, &choice, req, out, task).await {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Music).await)
             }
             other => other,
         }

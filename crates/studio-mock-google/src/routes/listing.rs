@@ -74,6 +74,10 @@ pub(super) fn gemini_entry(m: &MockModel) -> Value {
     let has = |x: &str| m.methods.iter().any(|y| y == x);
     let family = Catalog::builtin().family_of(&m.id);
     let (input, output) = match family.map(|f| f.route) {
+        _ if family.and_then(|f| f.input_token_limit).is_some() => (
+            family.and_then(|f| f.input_token_limit).unwrap_or(8192),
+            16384,
+        ),
         Some(Route::PredictLongRunning) => (480, 8192),
         Some(Route::GenerateContent) => (32768, 32768),
         _ if has("embedContent") => (2048, 1),

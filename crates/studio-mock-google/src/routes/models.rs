@@ -1,6 +1,6 @@
 //! Calls of a model on either back end: `POST .../models/MODEL:ACTION` (`generateContent`,
-//! `predictLongRunning`, Vertex's `fetchPredictOperation`), and the Gemini API's `GET` of one
-//! model or of an operation.
+//! `predictLongRunning`, `predict` (Lyria 2), Vertex's `fetchPredictOperation`), and the Gemini
+//! API's `GET` of one model or of an operation.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
@@ -57,6 +57,7 @@ async fn dispatch(
     let route = match action {
         "generateContent" => Route::GenerateContent,
         "predictLongRunning" | "fetchPredictOperation" => Route::PredictLongRunning,
+        "predict" => Route::Predict,
         _ => return site.not_found(model, action),
     };
     if action == "fetchPredictOperation" && site.is_gemini() {
@@ -82,6 +83,15 @@ async fn dispatch(
     match (action, family) {
         ("generateContent", Some(family)) if family.role == Role::Text => {
             crate::text::generate_content(state, &site, model, &body).await
+        }
+        ("generateContent", Some(family)) if family.role == Role::Speech => {
+            crate::speech::generate_content(state, &site, model, family, &body).await
+        }
+        ("generateContent", Some(family)) if family.role == Role::Music => {
+            crate::music::generate_content(state, &site, model, family, &body).await
+        }
+        ("predict", Some(family)) if family.role == Role::Music => {
+            crate::music::predict(state, model, family, &body).await
         }
         ("generateContent", family) => {
             crate::images::generate_content(state, &site, model, family, &body).await

@@ -11,5 +11,6 @@ mod faults;
 mod interactions;
 mod listing;
 mod rules;
+mod sound;
 mod text;
 mod vertex;
