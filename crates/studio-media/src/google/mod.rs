@@ -1,6 +1,6 @@
 //! The real providers: Nano Banana for character images, Veo (`predictLongRunning`) or Gemini
 //! Omni (Interactions) for clips, a Gemini text model for planning (JSON by schema), Gemini TTS
-//! for voice-over and narration ([`speech`]) and Lyria for music ([`music`]), on the Gemini
+//! for voice-over and narration (`speech`) and Lyria for music (`music`), on the Gemini
 //! Developer API or Vertex AI, over HTTP with reqwest (rustls).
 //!
 //! No model is named here: the key's models are listed ([`discovery`]) and matched to the
