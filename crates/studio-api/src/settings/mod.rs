@@ -284,6 +284,20 @@ impl Settings {
         studio_media::google::discovery::cached_text_choice(&self.google, backend)
     }
 
+    /// The speech or music model (`role`) renders of these settings would use: the local
+    /// provider's own, or a Google key's from its last listing cached in the data dir (None
+    /// until the key's models were listed).
+    pub(crate) fn sound_model(&self, role: studio_catalog::Role) -> Option<String> {
+        let backend = match self.provider() {
+            ProviderKind::Offline => return Some("offline".to_owned()),
+            ProviderKind::Bench => return Some("bench".to_owned()),
+            ProviderKind::Gemini => studio_media::google::Backend::Gemini,
+            ProviderKind::Vertex => studio_media::google::Backend::Vertex,
+        };
+        studio_media::google::discovery::cached_sound_choice(&self.google, backend, role)
+            .map(|c| c.model)
+    }
+
     /// The input of a render of `request` with these settings' tuning and queues.
     pub(crate) fn render_input(&self, request: studio_core::VideoRequest) -> RenderInput {
         RenderInput {

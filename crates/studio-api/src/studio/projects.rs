@@ -21,6 +21,33 @@ pub struct Estimate {
     /// words would run past their shot, or be cut.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines_too_long: Vec<studio_core::LineTiming>,
+    /// The voice-over lines and narration the speech model speaks (their cost is in `cost`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub spoken_lines: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What `project`'s sound uses: its voice-over lines spoken and its music made, at the speech
+/// and music models these settings would use (nothing priced for a model not yet known).
+fn sound_usage(settings: &Settings, project: &Project) -> (u32, Vec<Usage>) {
+    // Only the lines and whether music is made from a prompt matter here, not the file's URI.
+    let Some(plan) = project.sound_plan(|_| String::new()) else {
+        return (0, Vec::new());
+    };
+    let speech = settings.sound_model(studio_catalog::Role::Speech);
+    let music = (plan.music.as_ref())
+        .filter(|m| m.prompt.is_some())
+        .and_then(|_| settings.sound_model(studio_catalog::Role::Music));
+    let usage = studio_engine::sound::estimate_usage(
+        &plan.lines,
+        speech.as_deref().unwrap_or_default(),
+        music.as_deref(),
+    );
+    let voiced = plan.lines.iter().filter(|l| !l.native).count();
+    (u32::try_from(voiced).unwrap_or(u32::MAX), usage)
 }
 
 impl Studio {
@@ -191,8 +218,11 @@ pub fn estimate(settings: &Settings, project: &Project) -> Estimate {
         let finish = 2.0 + f64::from(video_seconds) * 0.1;
         Some((characters + f64::from(waves) * clip + finish).round() as u32)
     });
+    let (spoken_lines, sound) = sound_usage(settings, project);
+    Usage::merge(&mut usage, sound);
     Estimate {
         cost: price(&settings.prices, &usage),
+        spoken_lines,
         image_model,
         video_model,
         images,
@@ -232,5 +262,27 @@ mod tests {
             ),
             ("scene-1", 6.0, "shorten the line")
         );
+    }
+
+    /// The estimate counts the lines the speech model speaks: the narration and voice-over
+    /// dialogue, not native lines (spoken in their clips).
+    #[test]
+    fn the_estimate_counts_the_voiced_lines() {
+        let mut project = Studio::new_project();
+        project.scenarios[0].prompt = "the harbour at dawn".into();
+        let settings = Settings::default();
+        assert_eq!(estimate(&settings, &project).spoken_lines, 0);
+        let lead = "lead".to_owned();
+        project.character.id = Some(lead.clone());
+        project.scenarios[0].narration = Some("The boats were late.".into());
+        project.scenarios[0].dialogue = vec![studio_core::DialogueLine {
+            speaker: lead,
+            line: "Where are they?".into(),
+        }];
+        assert_eq!(estimate(&settings, &project).spoken_lines, 1);
+        project.dialogue_mode = studio_core::DialogueMode::VoiceOver;
+        let e = estimate(&settings, &project);
+        assert_eq!(e.spoken_lines, 2);
+        assert_eq!(e.cost.usd, 0.0, "offline speaks for free");
     }
 }
