@@ -198,7 +198,7 @@ pub(super) async fn sound(
                 })
                 .collect(),
             music,
-            mix: plan.mix.clone(),
+            mix: plan.mix,
         }
     });
     let mixed = surviving_crashes(run.reschedule, |_| {
