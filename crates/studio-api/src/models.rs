@@ -346,8 +346,8 @@ pub async fn live_check(
 }
 
 /// The configured provider: Google's for a key or project, else the offline one (so the
-/// check runs, for free, without a key).
-async fn live_provider(
+/// check runs, for free, without a key). Also speaks voice samples (`studio::sound`).
+pub(crate) async fn live_provider(
     settings: &Settings,
     ffmpeg: &Ffmpeg,
 ) -> Result<Box<dyn MediaProvider>, ApiError> {

@@ -25,12 +25,17 @@ use crate::settings::Settings;
 mod jobs;
 mod projects;
 mod render;
+mod sound;
 mod story;
 mod system;
 
 pub use jobs::{price, JobDetail, JobView, VersionView, WorkflowView};
 pub use projects::{estimate, Estimate};
 pub use render::{invalid_references, RenderStarted};
+pub use sound::{
+    wav_peaks, JobSound, SpeechVoices, Stem, StemFiles, VoiceSample, VoiceSampleRequest,
+    MAX_SAMPLE_CHARS, SAMPLE_LINE,
+};
 pub use story::{
     read_story, story_format_of, LibraryMatch, PlanEstimate, PlanOutcome, PlanStoryRequest,
     PlannerChoice, PlannerUsed, ReplanOutcome,
