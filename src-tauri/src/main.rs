@@ -5,6 +5,7 @@
 mod commands;
 mod files;
 mod media;
+mod sound;
 mod state;
 mod story;
 mod window;
@@ -78,6 +79,10 @@ fn specta_builder() -> Builder<tauri::Wry> {
             story::video_prompt,
             story::open_story_file,
             story::job_element_images,
+            sound::speech_voices,
+            sound::voice_sample,
+            sound::job_sound,
+            sound::stem_peaks,
             window::menu::recent_projects,
             window::menu::open_recent,
             window::prefs::window_prefs,

@@ -451,6 +451,8 @@ export type Estimate = {
 	 *  words would run past their shot, or be cut.
 	 */
 	linesTooLong?: LineTiming[],
+	/**  The voice-over lines and narration the speech model speaks (their cost is in `cost`). */
+	spokenLines?: number,
 };
 
 /**  One problem with one field, for marking the editor. */

@@ -28,6 +28,10 @@ pub async fn choose_files(
             ("Character archive", &["tar"])
         }
         FileChoice::ExportVideo => ("MP4 video", &["mp4"]),
+        FileChoice::MusicFile => (
+            "Music",
+            &["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"],
+        ),
     };
     dialog = dialog.add_filter(filter, exts);
     if let Some(name) = suggested_name {
@@ -54,9 +58,10 @@ pub async fn choose_files(
             }
             return Ok(picked.iter().map(|p| p.display().to_string()).collect());
         }
-        FileChoice::OpenProject | FileChoice::CharacterList | FileChoice::ImportCharacters => {
-            dialog.pick_file(one)
-        }
+        FileChoice::OpenProject
+        | FileChoice::CharacterList
+        | FileChoice::ImportCharacters
+        | FileChoice::MusicFile => dialog.pick_file(one),
         FileChoice::SaveProject | FileChoice::ExportCharacters | FileChoice::ExportVideo => {
             dialog.save_file(one)
         }

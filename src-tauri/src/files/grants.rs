@@ -81,7 +81,8 @@ impl Grants {
             FileChoice::OpenProject => &[Access::Project],
             FileChoice::ReferenceImages
             | FileChoice::CharacterList
-            | FileChoice::ImportCharacters => &[Access::Read],
+            | FileChoice::ImportCharacters
+            | FileChoice::MusicFile => &[Access::Read],
             // Saved as: the project the page holds goes there; what it names was granted
             // already (picked, dropped, or named by a project the creator opened).
             FileChoice::SaveProject => &[Access::Read, Access::Write],

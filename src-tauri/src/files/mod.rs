@@ -41,6 +41,8 @@ pub enum FileChoice {
     ImportCharacters,
     ExportCharacters,
     ExportVideo,
+    /// The project's music (a file the creator owns): read by a render.
+    MusicFile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -26,7 +26,8 @@ pub(super) fn read_project_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The reference images the project file at `project_file`, read as `bytes`, names, resolved
+/// The reference images (and the music file) the project file at `project_file`, read as
+/// `bytes`, names, resolved
 /// (symlinks and `..` followed): those inside the project's own folder, and those elsewhere.
 /// Files that do not exist are left out (the project check names them); bytes that are not
 /// JSON name nothing.
@@ -46,20 +47,22 @@ pub(super) fn named_references(project_file: &Path, bytes: &[u8]) -> (Vec<PathBu
         .filter(|c| c.get("libraryId").is_none_or(|id| id.is_null()));
     let mut inside = Vec::new();
     let mut outside = Vec::new();
-    for c in characters {
-        for r in c["referenceImages"].as_array().into_iter().flatten() {
-            let Some(r) = r.as_str() else { continue };
-            let Ok(real) = std::fs::canonicalize(folder.join(r)) else {
-                continue;
-            };
-            let list = if real.starts_with(&folder) {
-                &mut inside
-            } else {
-                &mut outside
-            };
-            if !list.contains(&real) {
-                list.push(real);
-            }
+    // The characters' reference images, and the music file a render reads (issue 31).
+    let named = characters
+        .flat_map(|c| c["referenceImages"].as_array().into_iter().flatten())
+        .chain(std::iter::once(&value["music"]["file"]));
+    for r in named {
+        let Some(r) = r.as_str() else { continue };
+        let Ok(real) = std::fs::canonicalize(folder.join(r)) else {
+            continue;
+        };
+        let list = if real.starts_with(&folder) {
+            &mut inside
+        } else {
+            &mut outside
+        };
+        if !list.contains(&real) {
+            list.push(real);
         }
     }
     (inside, outside)

@@ -175,6 +175,38 @@ fn every_characters_references_outside_the_folder_need_the_creators_consent() {
     );
 }
 
+/// The music file a project names is read by a render like a reference image: beside the
+/// project it is granted on open, elsewhere it waits for the creator's consent.
+#[test]
+fn a_projects_music_file_is_granted_like_its_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let project_dir = root.join("proj");
+    std::fs::create_dir_all(&project_dir).unwrap();
+    let theme = project_dir.join("theme.wav");
+    std::fs::write(&theme, b"RIFF").unwrap();
+    let elsewhere = root.join("elsewhere.wav");
+    std::fs::write(&elsewhere, b"RIFF").unwrap();
+    let project_path = project_dir.join("p.studio.json");
+    let write = |file: &Path| {
+        let json = serde_json::json!({
+            "version": 1,
+            "character": {"name": "Ava", "basePrompt": "a pilot", "referenceImages": []},
+            "scenarios": [{"id": "s1", "prompt": "flies", "durationSeconds": 4}],
+            "music": {"file": file},
+        });
+        std::fs::write(&project_path, serde_json::to_vec(&json).unwrap()).unwrap();
+    };
+    write(Path::new("theme.wav"));
+    let g = Grants::default();
+    assert!(open(&g, &project_path).is_empty());
+    assert!(g.check(&s(&theme), Access::Read).is_ok());
+    write(&elsewhere);
+    let g = Grants::default();
+    assert_eq!(open(&g, &project_path), std::slice::from_ref(&elsewhere));
+    assert!(g.check(&s(&elsewhere), Access::Read).is_err());
+}
+
 /// A project file this session saved names what the page put in it: opening it again
 /// grants nothing it names.
 #[test]
