@@ -190,6 +190,31 @@ pub enum Command {
     /// Add the characters of a list file (JSON array of {name, basePrompt}, or CSV) to the
     /// library and generate their angles as one batch (`characters generate` without --wait).
     Batch { file: PathBuf },
+    /// Voices: hear one before paying for shots.
+    Voice {
+        #[command(subcommand)]
+        action: VoiceCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VoiceCmd {
+    /// Speak a short line in a speech voice (once: then from the artifact cache) and print the
+    /// WAV's path. Offline with espeak-ng without keys; with Google, a fraction of a cent.
+    Sample {
+        /// A speech voice name (Kore, Puck, Charon, …).
+        #[arg(long)]
+        voice: String,
+        /// How it speaks: a character's voice description (accent, age, timbre).
+        #[arg(long)]
+        style: Option<String>,
+        /// The line (default: a short introduction).
+        #[arg(long)]
+        text: Option<String>,
+        /// Copy the WAV here.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `studio plan --planner`.
@@ -271,7 +296,8 @@ impl Command {
             | Command::Takes { .. }
             | Command::Doctor { .. }
             | Command::Estimate { .. }
-            | Command::Batch { .. } => true,
+            | Command::Batch { .. }
+            | Command::Voice { .. } => true,
             Command::Characters { action } => matches!(
                 action,
                 CharactersCmd::Generate { .. } | CharactersCmd::Regenerate { .. }

@@ -16,7 +16,7 @@ use clap::Parser;
 use studio_api::{ApiError, ErrorCode, Overrides, Settings, Start, Studio};
 
 use crate::args::{Cli, Command};
-use crate::commands::{characters, jobs, story, system};
+use crate::commands::{characters, jobs, sound, story, system};
 use crate::output::Out;
 
 /// Exit codes beyond clap's 2 (usage).
@@ -148,5 +148,17 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Characters { action } => characters::run(studio, out, action).await,
         Command::List { limit, all } => jobs::list(studio, out, limit, all).await,
         Command::Batch { file } => characters::generate(studio, out, &file, false).await,
+        Command::Voice {
+            action:
+                args::VoiceCmd::Sample {
+                    voice,
+                    style,
+                    text,
+                    out: copy_to,
+                },
+        } => {
+            let request = studio_api::studio::VoiceSampleRequest { voice, style, text };
+            sound::voice_sample(studio, out, request, copy_to).await
+        }
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod characters;
 pub mod jobs;
+pub mod sound;
 pub mod story;
 pub mod system;
