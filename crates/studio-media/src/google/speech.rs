@@ -157,16 +157,21 @@ pub(super) async fn speak(
     })
 }
 
-/// Google's 400 for a speech call whose message or field names the voice becomes a typed
-/// [`MediaError::VoiceRefused`]; any other error stays as it was.
+/// Google's 400 for a speech call whose message names the voice asked for becomes a typed
+/// [`MediaError::VoiceRefused`]; any other error (a 400 about the request's shape included)
+/// stays as it was.
 fn name_the_voice(e: MediaError, req: &SpeechRequest) -> MediaError {
+    let names_it = |m: &str| {
+        let m = m.to_lowercase();
+        m.contains("voice") && m.contains(&req.voice.to_lowercase())
+    };
     match e {
         MediaError::Provider {
             provider,
             class: ErrorClass::InvalidInput,
             message,
             ..
-        } if message.to_ascii_lowercase().contains("voice") => MediaError::VoiceRefused {
+        } if !req.voice.trim().is_empty() && names_it(&message) => MediaError::VoiceRefused {
             provider,
             voice: req.voice.clone(),
             message,
