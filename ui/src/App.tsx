@@ -1,4 +1,4 @@
-// The studio window: toolbar; the cast strip, then locations and props; the story (a planned
+// The studio window: toolbar; the cast strip, then locations and props, then the music; the story (a planned
 // project's) at the left, the player over the storyboard, the scene editor at the right; the
 // jobs queue; the status bar. All work happens in Rust behind the
 // generated `commands`; components only show the stores.
@@ -9,6 +9,7 @@ import ConflictDialog from "./components/ConflictDialog";
 import ElementsPanel from "./components/ElementsPanel";
 import HelpDialog from "./components/HelpDialog";
 import JobsPanel from "./components/JobsPanel";
+import MusicPanel from "./components/MusicPanel";
 import Player from "./components/Player";
 import ProjectBar from "./components/ProjectBar";
 import ReplanDialog from "./components/ReplanDialog";
@@ -32,6 +33,7 @@ function Layout() {
         <main class="layout">
           <CastPanel />
           <ElementsPanel />
+          <MusicPanel />
           <div class="workspace">
             <StoryPanel />
             <div class="center" classList={{ "has-preview": player.request() !== null }}>

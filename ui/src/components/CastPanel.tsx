@@ -1,17 +1,20 @@
 // The cast strip: the project's characters, lead first, each with its angle thumbnails (a
-// library character's) or reference thumbnails, name, prompt and references; remove (never
-// the last one), add from the library or a new one. The lead keeps the ids #char-name,
+// library character's) or reference thumbnails, name, prompt, references and voice (with its
+// sample), then the narrator's voice; remove (never the last one), add from the library or a
+// new one. The lead keeps the ids #char-name,
 // #char-prompt and #char-library.
 import { createSignal, For, Show } from "solid-js";
 import type { Character } from "../bindings";
 import { characters, MAX_CHARACTERS } from "../cast";
+import { automaticVoice } from "../sound";
 import { useStudio } from "../stores/studio";
 import { Angles, Face } from "./Faces";
 import ReferenceImages from "./ReferenceImages";
+import VoiceFields from "./VoiceFields";
 import "./CastPanel.css";
 
 function Member(props: { character: Character; index: number; count: number }) {
-  const { project } = useStudio();
+  const { project, sound } = useStudio();
   const lead = () => props.index === 0;
   const field = (name: string) => (lead() ? `character.${name}` : `cast[${props.index - 1}].${name}`);
   const idOf = (name: string) => (lead() ? name : undefined);
@@ -65,6 +68,29 @@ function Member(props: { character: Character; index: number; count: number }) {
       <div class="field-error" data-field={field("basePrompt")}>{project.messages(field("basePrompt")).join("; ")}</div>
       <div class="field-error" data-field={field("name")}>{project.messages(field("name")).join("; ")}</div>
       <ReferenceImages character={props.index} />
+      <VoiceFields
+        voice={props.character.voice}
+        who={props.character.name || `character ${props.index + 1}`}
+        automatic={automaticVoice(sound.voices(), props.index)}
+        onChange={(change) => project.setVoice(props.index, change)}
+      />
+    </li>
+  );
+}
+
+/** The narrator: a voice of its own, which speaks the shots' narration. */
+function Narrator() {
+  const { project, sound } = useStudio();
+  return (
+    <li id="narrator" class="narrator">
+      <div class="row member-head">
+        <span class="narrator-mark" aria-hidden="true">🎙</span>
+        <div class="member-names">
+          <h3>Narrator</h3>
+          <span class="muted small-text">speaks the shots' narration</span>
+        </div>
+      </div>
+      <VoiceFields voice={project.state.project.narrator} who="the narrator" automatic={sound.narrator()} onChange={(change) => project.setNarrator(change)} />
     </li>
   );
 }
@@ -136,6 +162,7 @@ export default function CastPanel() {
       </div>
       <ul id="cast-list" ref={list} class="cast-list" hidden={!open()}>
         <For each={all()}>{(c, i) => <Member character={c} index={i()} count={all().length} />}</For>
+        <Narrator />
       </ul>
       <div class="field-error" data-field="cast">{project.messages("cast").join("; ")}</div>
     </section>

@@ -1,19 +1,29 @@
 // The player: the finished video (any version) or one clip, large, with the scenes' timeline under
-// it. Keys when the player area has focus: J / L back / forward one scene, K play-pause,
+// it, the sound lanes under that (`SoundLanes.tsx`), and the film's captions over the picture. Keys when the player area has focus: J / L back / forward one scene, K play-pause,
 // ← / → previous / next scene boundary.
 import { createContext, createEffect, For, onCleanup, onMount, Show, useContext } from "solid-js";
 import { versionText } from "../format";
 import type { PlayerStore } from "../stores/player";
 import { useStudio } from "../stores/studio";
 import { clockText } from "../timeline";
+import SoundLanes from "./SoundLanes";
 import Timeline from "./Timeline";
 import "./Player.css";
 
 /** Set by JobsPanel around the player it shows until the layout places one of its own. */
 export const InJobsPanel = createContext(false);
 
+/** The film's captions over the player (a WebVTT blob URL from the sound store), shown at once. */
+function Captions(props: { url: string }) {
+  let el!: HTMLTrackElement;
+  onMount(() => {
+    el.track.mode = "showing";
+  });
+  return <track ref={el} id="player-captions" kind="captions" srclang="en" label="Captions" src={props.url} default />;
+}
+
 export default function Player() {
-  const { player } = useStudio();
+  const { player, sound } = useStudio();
   const inJobsPanel = useContext(InJobsPanel);
   let video!: HTMLVideoElement;
   onMount(() => {
@@ -44,12 +54,19 @@ export default function Player() {
       onKeyDown={onKey}
     >
       <div class="player-stage">
-        <video id="player" ref={video} controls preload="metadata" aria-label="Video" hidden={player.request() === null}></video>
+        <video id="player" ref={video} controls preload="metadata" aria-label="Video" hidden={player.request() === null}>
+          <Show when={inJobsPanel ? null : sound.captionsUrl()}>
+            {(url) => <Captions url={url()} />}
+          </Show>
+        </video>
         <Show when={player.request() === null}>
           <p class="player-empty muted">Render, or press Preview on a job, to play the video here.</p>
         </Show>
       </div>
       <Timeline />
+      <Show when={!inJobsPanel}>
+        <SoundLanes />
+      </Show>
       <div class="player-bar row">
         <button class="player-toggle small" aria-label={player.paused() ? "Play" : "Pause"} onClick={() => player.togglePlay()}>
           {player.paused() ? "Play" : "Pause"}

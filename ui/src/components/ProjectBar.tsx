@@ -1,8 +1,10 @@
-// Under the storyboard: quality, aspect, the video's length, the estimate (price and
+// Under the storyboard: quality, aspect, how dialogue is spoken, the video's length, the estimate (price and
 // expected render time), what the project has cost, and why Render waits.
+import { For } from "solid-js";
 import type { AspectRatio } from "../bindings";
 import { lengthText } from "../format";
 import { qualityOf } from "../forms";
+import { DIALOGUE_MODES, dialogueModeOf } from "../sound";
 import { useStudio } from "../stores/studio";
 
 const ASPECTS: AspectRatio[] = ["16:9", "9:16"];
@@ -41,6 +43,19 @@ export default function ProjectBar() {
         >
           <option value="16:9">16:9</option>
           <option value="9:16">9:16</option>
+        </select>
+      </label>
+      <label class="inline" title="How the shots' dialogue is spoken (a shot may choose otherwise in the scene editor)">
+        Dialogue
+        <select
+          id="dialogue-mode"
+          value={p().dialogueMode ?? "native"}
+          onChange={(e) => {
+            const m = dialogueModeOf(e.currentTarget.value);
+            if (m) project.setDialogueMode(m);
+          }}
+        >
+          <For each={DIALOGUE_MODES}>{([v, words]) => <option value={v}>{words}</option>}</For>
         </select>
       </label>
       <p id="summary" class="muted" data-cost={project.state.cost === undefined ? undefined : String(project.state.cost)}>

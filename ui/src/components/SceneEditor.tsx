@@ -1,5 +1,6 @@
 // The scene editor (a resizable side panel): the selected scene's prompt, negative prompt,
-// length, camera, cast, location, props, dialogue (`SceneShot.tsx`), continuity, the exact
+// length, camera, cast, location, props, dialogue (`SceneShot.tsx`), how it is spoken and the
+// narration (`SceneSound.tsx`), continuity, the exact
 // prompt a render sends, and its takes in the project's latest job: use another take (stitched
 // at once as a new version) or regenerate the scene with the prompt as edited here.
 import { For, Index, Show, type Accessor } from "solid-js";
@@ -11,6 +12,7 @@ import { EDITOR_MAX, EDITOR_MIN } from "../stores/storyboard";
 import { useStudio } from "../stores/studio";
 import { Face } from "./Faces";
 import { CameraFields, DialogueFields, PlaceFields, PromptPreview } from "./SceneShot";
+import SceneSoundFields from "./SceneSound";
 import "./SceneEditor.css";
 
 const DURATIONS: Duration[] = [4, 6, 8];
@@ -83,6 +85,7 @@ export default function SceneEditor() {
             <SceneCast s={s} index={index} />
             <PlaceFields s={s} index={index} />
             <DialogueFields s={s} index={index} />
+            <SceneSoundFields s={s} index={index} />
             <ContinueField s={s} index={index} />
             <PromptPreview s={s} index={index} />
             <SceneTakes s={s} index={index} />

@@ -50,6 +50,10 @@ export function createPlayerStore(status: StatusStore) {
     muted: sound.muted,
     setVolume: sound.setVolume,
     setMuted: sound.setMuted,
+    /** The stems play in place of the video's own sound (the sound lanes). */
+    setSilenced: sound.setSilenced,
+    /** The `<video>`, reactively (undefined until the Player mounts). */
+    videoElement: element.element,
     playingIndex: timeline.playingIndex,
     playingSceneId: timeline.playingSceneId,
     attach: element.attach,

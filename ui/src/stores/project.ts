@@ -1,6 +1,7 @@
 // The open project, one store made of stores by concern (in `project/`): the document and its
 // undo history (`document.ts`), what Rust says of it (problems, estimate, cost: `checks.ts`),
-// editing its characters and scenes (`castEdits.ts`, `sceneEdits.ts`), reference images and
+// editing its characters and scenes (`castEdits.ts`, `sceneEdits.ts`), its sound (voices,
+// narration, music, the mix: `soundEdits.ts`), reference images and
 // their thumbnails (`references.ts`), its file (Save, conflicts: `file.ts`; `autosave.ts`),
 // and leaving it for another (`opening.ts`). Components see one `state` and one set of actions.
 import { batch, createSignal, mergeProps } from "solid-js";
@@ -14,6 +15,7 @@ import { createLeaving, createOpening } from "./project/opening";
 import { createReferences } from "./project/references";
 import { createSceneEdits } from "./project/sceneEdits";
 import { createElementEdits, createShotEdits } from "./project/shotEdits";
+import { createSoundEdits } from "./project/soundEdits";
 import type { StatusStore } from "./status";
 
 export { AUTOSAVE_MS } from "./project/autosave";
@@ -94,6 +96,7 @@ export function createProjectStore(status: StatusStore) {
     ...createSceneEdits(doc),
     ...createShotEdits(doc),
     ...createElementEdits(doc, status),
+    ...createSoundEdits(doc),
     startFrom,
     /** The whole project replaced by `next` (a re-plan applied): one undo step. */
     replaceProject: (next: Project) => doc.edit(next),

@@ -9,6 +9,7 @@ import { createLibraryStore } from "./library";
 import { createPlayerStore } from "./player";
 import { createProjectStore } from "./project";
 import { createSettingsStore } from "./settings";
+import { createSoundStore } from "./sound";
 import { createStatusStore } from "./status";
 import { createStoryStore } from "./story";
 import { createStoryboardStore } from "./storyboard";
@@ -21,6 +22,7 @@ export function createStudio() {
   const player = createPlayerStore(status);
   const project = createProjectStore(status);
   const jobs = createJobsStore({ status, project, player });
+  const sound = createSoundStore({ project, jobs, player, status });
   const library = createLibraryStore({ status, project });
   const settings = createSettingsStore(status);
   const storyboard = createStoryboardStore({ project, jobs });
@@ -78,7 +80,7 @@ export function createStudio() {
 
   const { start } = createStartup({ status, project, jobs, library, storyboard, listenKeys: keys.listen, onMenu });
 
-  return { status, player, project, jobs, library, settings, storyboard, story, start, render, close, onMenu, helpOpen, setHelpOpen };
+  return { status, player, project, jobs, sound, library, settings, storyboard, story, start, render, close, onMenu, helpOpen, setHelpOpen };
 }
 
 export type Studio = ReturnType<typeof createStudio>;

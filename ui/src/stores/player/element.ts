@@ -9,12 +9,15 @@ export function createVideoElement(sound: Sound, loaded: () => boolean) {
   const [duration, setDuration] = createSignal(0);
   const [paused, setPaused] = createSignal(true);
   let video: HTMLVideoElement | undefined;
+  /** The same element, for what must follow it reactively (the sound lanes' stems). */
+  const [element, setElement] = createSignal<HTMLVideoElement>();
   /** A seek asked for before the video could take it. */
   let pendingSeek: number | null = null;
 
   /** The `<video>` of the Player component: its events drive the signals. */
   function attach(el: HTMLVideoElement) {
     video = el;
+    setElement(el);
     sound.applyTo(el);
     const sync = () => {
       setTime(el.currentTime);
@@ -36,7 +39,10 @@ export function createVideoElement(sound: Sound, loaded: () => boolean) {
     el.addEventListener("durationchange", meta);
     el.addEventListener("volumechange", () => sound.readFrom(el));
     onCleanup(() => {
-      if (video === el) video = undefined;
+      if (video === el) {
+        video = undefined;
+        setElement(undefined);
+      }
     });
   }
 
@@ -63,7 +69,7 @@ export function createVideoElement(sound: Sound, loaded: () => boolean) {
     else video.pause();
   }
 
-  return { video: () => video, time, duration, paused, attach, reset, seek, togglePlay };
+  return { video: () => video, element, time, duration, paused, attach, reset, seek, togglePlay };
 }
 
 export type VideoElement = ReturnType<typeof createVideoElement>;

@@ -1,5 +1,6 @@
 // Volume and mute: on the `<video>` and in the window prefs (loaded at start, saved by field a
-// moment after a change).
+// moment after a change). While the sound lanes play the film's stems, the video's own mixed
+// sound is silenced (`setSilenced`) without that being taken for the creator's mute.
 import { createSignal, onCleanup } from "solid-js";
 import { commands } from "../../bindings";
 import { savePrefChanges } from "../prefs";
@@ -9,6 +10,8 @@ const PREFS_SAVE_DELAY_MS = 600;
 export function createSound(video: () => HTMLVideoElement | undefined) {
   const [volume, setVolumeSignal] = createSignal(1);
   const [muted, setMutedSignal] = createSignal(false);
+  /** The stems play in place of the video's own sound (not saved: not the creator's mute). */
+  const [silenced, setSilencedSignal] = createSignal(false);
   let prefsTimer: number | undefined;
   let savedPrefs = { volume: 1, muted: false };
   onCleanup(() => window.clearTimeout(prefsTimer));
@@ -24,21 +27,33 @@ export function createSound(video: () => HTMLVideoElement | undefined) {
   function setMuted(m: boolean) {
     setMutedSignal(m);
     const el = video();
-    if (el) el.muted = m;
+    if (el) el.muted = m || silenced();
     schedulePrefsSave();
+  }
+
+  function setSilenced(on: boolean) {
+    setSilencedSignal(on);
+    const el = video();
+    if (el) el.muted = muted() || on;
   }
 
   /** A newly attached `<video>` takes the volume and mute. */
   function applyTo(el: HTMLVideoElement) {
     el.volume = volume();
-    el.muted = muted();
+    el.muted = muted() || silenced();
   }
 
   /** The element's own controls changed them. */
   function readFrom(el: HTMLVideoElement) {
     // The element keeps a float32: 0.4 reads 0.4000000059604645.
     setVolumeSignal(Math.round(el.volume * 1000) / 1000);
-    setMutedSignal(el.muted);
+    if (!silenced()) setMutedSignal(el.muted);
+    else if (!el.muted) {
+      // Unmuted from the video's controls while the stems play: the creator wants sound,
+      // which the stems give; the video's own stays silent (it would double them).
+      setMutedSignal(false);
+      el.muted = true;
+    }
     schedulePrefsSave();
   }
 
@@ -54,7 +69,7 @@ export function createSound(video: () => HTMLVideoElement | undefined) {
       const el = video();
       if (el) {
         el.volume = v;
-        el.muted = m;
+        el.muted = m || silenced();
       }
     } catch {
       // No prefs (older backend): the defaults stay.
@@ -78,7 +93,7 @@ export function createSound(video: () => HTMLVideoElement | undefined) {
     if (await savePrefChanges(change)) savedPrefs = next;
   }
 
-  return { volume, muted, setVolume, setMuted, applyTo, readFrom, loadPrefs };
+  return { volume, muted, setVolume, setMuted, silenced, setSilenced, applyTo, readFrom, loadPrefs };
 }
 
 export type Sound = ReturnType<typeof createSound>;
