@@ -70,15 +70,30 @@ impl StudioActivities {
         F: FnOnce(TaskCtx) -> Fut,
         Fut: Future<Output = Result<T, MediaError>>,
     {
-        run_task(ctx, self.heartbeat_every, resume, work)
-            .await
-            .map_err(|err| {
-                if !matches!(err, MediaError::Cancelled) {
-                    self.metrics.provider_error(err.class().type_name());
-                }
-                to_activity_error(err)
-            })
+        bridged(ctx, self.heartbeat_every, resume, &self.metrics, work).await
     }
+}
+
+/// Runs `work` bridged to the activity ([`run_task`]), its error counted (a cancellation is
+/// not an error) and typed by class for the retry policy: how every activity that calls a
+/// provider or ffmpeg runs.
+pub(crate) async fn bridged<T, F, Fut>(
+    ctx: &ActivityContext,
+    every: Duration,
+    resume: Option<serde_json::Value>,
+    metrics: &StudioMetrics,
+    work: F,
+) -> Result<T, ActivityError>
+where
+    F: FnOnce(TaskCtx) -> Fut,
+    Fut: Future<Output = Result<T, MediaError>>,
+{
+    run_task(ctx, every, resume, work).await.map_err(|err| {
+        if !matches!(err, MediaError::Cancelled) {
+            metrics.provider_error(err.class().type_name());
+        }
+        to_activity_error(err)
+    })
 }
 
 impl StudioActivities {

@@ -248,7 +248,7 @@ impl UnitPrices {
                 studio_core::UsageKind::TextInputToken
                 | studio_core::UsageKind::TextOutputToken => Usd::default(),
                 // Lines and music are priced by their activities, which record what each cost
-                // (`crate::sound::SpeakOutput::cost`): the render's plan knows no speech model.
+                // (`crate::sound::AudioOutput::cost`): the render's plan knows no speech model.
                 studio_core::UsageKind::SpeechInputToken
                 | studio_core::UsageKind::SpeechOutputToken
                 | studio_core::UsageKind::MusicClip => Usd::default(),

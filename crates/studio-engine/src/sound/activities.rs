@@ -14,14 +14,13 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use tokio_util::sync::CancellationToken;
 
-use crate::activities::{run_task, to_activity_error};
+use crate::activities::{bridged, to_activity_error};
 use crate::cache::{music_key, speech_key};
 use crate::metrics::StudioMetrics;
 use crate::names;
 
 use super::{
-    estimate_usage, MixInput, MixOutput, MusicInput, MusicOutput, SoundHits, SoundQuery,
-    SpeakInput, SpeakOutput,
+    estimate_usage, AudioOutput, MixInput, MixOutput, MusicInput, SoundHits, SoundQuery, SpeakInput,
 };
 
 /// What a worker needs for a film's sound: where media lives, who speaks and mixes it.
@@ -47,14 +46,7 @@ impl SoundActivities {
         F: FnOnce(TaskCtx) -> Fut,
         Fut: std::future::Future<Output = Result<T, MediaError>>,
     {
-        run_task(ctx, self.heartbeat_every, None, work)
-            .await
-            .map_err(|err| {
-                if !matches!(err, MediaError::Cancelled) {
-                    self.metrics.provider_error(err.class().type_name());
-                }
-                to_activity_error(err)
-            })
+        bridged(ctx, self.heartbeat_every, None, &self.metrics, work).await
     }
 
     /// The cache's entry under `key`, if all of it is still in the store. A lookup that fails
@@ -109,11 +101,7 @@ impl SoundActivities {
             if hit.is_none() {
                 to_speak.push(line.clone());
             }
-            hits.lines.push(hit.map(|audio_url| SpeakOutput {
-                audio_url,
-                usage: Vec::new(),
-                cost: Usd::ZERO,
-            }));
+            hits.lines.push(hit.map(AudioOutput::cached));
         }
         let mut music_to_make = false;
         if let Some(music) = &query.music {
@@ -122,13 +110,7 @@ impl SoundActivities {
                 false => None,
             };
             match hit {
-                Some(audio_url) => {
-                    hits.music = Some(MusicOutput {
-                        audio_url,
-                        usage: Vec::new(),
-                        cost: Usd::ZERO,
-                    })
-                }
+                Some(audio_url) => hits.music = Some(AudioOutput::cached(audio_url)),
                 None => music_to_make = true,
             }
         }
@@ -188,7 +170,7 @@ impl SoundActivities {
         self: Arc<Self>,
         ctx: ActivityContext,
         input: SpeakInput,
-    ) -> Result<SpeakOutput, ActivityError> {
+    ) -> Result<AudioOutput, ActivityError> {
         let this = self.clone();
         self.task(&ctx, |task| async move {
             let key = this.line_key(&input.line, &task).await;
@@ -197,11 +179,7 @@ impl SoundActivities {
                 false => None,
             };
             if let Some(audio_url) = hit {
-                return Ok(SpeakOutput {
-                    audio_url,
-                    usage: Vec::new(),
-                    cost: Usd::ZERO,
-                });
+                return Ok(AudioOutput::cached(audio_url));
             }
             let req = SpeechRequest {
                 text: input.line.text.clone(),
@@ -216,7 +194,7 @@ impl SoundActivities {
                 .await?;
             let audio_url = this.store.commit(scratch).await?;
             this.remember(&key, &audio_url).await;
-            Ok(SpeakOutput {
+            Ok(AudioOutput {
                 audio_url,
                 cost: list_price(&answer.usage),
                 usage: answer.usage,
@@ -231,7 +209,7 @@ impl SoundActivities {
         self: Arc<Self>,
         ctx: ActivityContext,
         input: MusicInput,
-    ) -> Result<MusicOutput, ActivityError> {
+    ) -> Result<AudioOutput, ActivityError> {
         let this = self.clone();
         self.task(&ctx, |task| async move {
             let key = this.music_key_of(&input, &task).await;
@@ -240,11 +218,7 @@ impl SoundActivities {
                 false => None,
             };
             if let Some(audio_url) = hit {
-                return Ok(MusicOutput {
-                    audio_url,
-                    usage: Vec::new(),
-                    cost: Usd::ZERO,
-                });
+                return Ok(AudioOutput::cached(audio_url));
             }
             let req = MusicRequest {
                 prompt: input.prompt.clone(),
@@ -270,7 +244,7 @@ impl SoundActivities {
             let _ = tokio::fs::remove_dir_all(dir.path()).await;
             let (audio_url, answer) = result?;
             this.remember(&key, &audio_url).await;
-            Ok(MusicOutput {
+            Ok(AudioOutput {
                 audio_url,
                 cost: list_price(&answer.usage),
                 usage: answer.usage,

@@ -35,9 +35,9 @@ pub struct SoundQuery {
 #[serde(rename_all = "camelCase")]
 pub struct SoundHits {
     /// Per line of the query, in its order: the cache's audio, or None (to be spoken).
-    pub lines: Vec<Option<SpeakOutput>>,
+    pub lines: Vec<Option<AudioOutput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub music: Option<MusicOutput>,
+    pub music: Option<AudioOutput>,
     /// The list price of what is left to make (zero offline, or where the table has no price).
     #[serde(default)]
     pub cost: Usd,
@@ -52,11 +52,11 @@ pub struct SpeakInput {
     pub recall: bool,
 }
 
-/// A spoken line: its audio (a WAV artifact; the mix measures its length) and what it cost
-/// (nothing when the cache had it).
+/// A spoken line or a music cue: its audio (an artifact; the mix measures its length) and what
+/// it cost (nothing when the cache had it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SpeakOutput {
+pub struct AudioOutput {
     pub audio_url: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub usage: Vec<Usage>,
@@ -64,6 +64,17 @@ pub struct SpeakOutput {
     /// the job's spend never depends on a later release's price table.
     #[serde(default)]
     pub cost: Usd,
+}
+
+impl AudioOutput {
+    /// Audio the cache had: nothing paid.
+    pub fn cached(audio_url: String) -> Self {
+        AudioOutput {
+            audio_url,
+            usage: Vec::new(),
+            cost: Usd::ZERO,
+        }
+    }
 }
 
 /// Input of `makeMusic`: a cue from a prompt, as long as the span it lies under.
@@ -74,18 +85,6 @@ pub struct MusicInput {
     pub seconds: f64,
     /// Take the cache's audio when it has it (the job's `useCache`); not part of its key.
     pub recall: bool,
-}
-
-/// A music cue made: its audio artifact and cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MusicOutput {
-    pub audio_url: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub usage: Vec<Usage>,
-    /// What `usage` cost at list prices (see [`SpeakOutput::cost`]).
-    #[serde(default)]
-    pub cost: Usd,
 }
 
 /// One line as the mix takes it: the plan's line, its speaker's name (for captions) and its

@@ -22,7 +22,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::ApplicationFailure;
 
-use crate::activities::{run_task, to_activity_error};
+use crate::activities::bridged;
 use crate::metrics::StudioMetrics;
 use crate::names;
 
@@ -56,14 +56,7 @@ impl StoryActivities {
         F: FnOnce(TaskCtx) -> Fut,
         Fut: std::future::Future<Output = Result<T, MediaError>>,
     {
-        run_task(ctx, self.heartbeat_every, None, work)
-            .await
-            .map_err(|err| {
-                if !matches!(err, MediaError::Cancelled) {
-                    self.metrics.provider_error(err.class().type_name());
-                }
-                to_activity_error(err)
-            })
+        bridged(ctx, self.heartbeat_every, None, &self.metrics, work).await
     }
 
     /// The question, asked unless its estimate is above the budget left.
