@@ -9,6 +9,7 @@ mod faults;
 mod keys;
 mod render;
 mod rules;
+mod sound;
 
 use std::path::Path;
 use std::time::Duration;
