@@ -39,6 +39,8 @@ pub struct JobSoundView {
     /// track would need CORS from the media server).
     pub captions_vtt: Option<String>,
     pub stems: Option<StemUrls>,
+    /// The mix the render used: the stems carry it (a muted track's stem is silent).
+    pub mix: Option<studio_core::Mix>,
 }
 
 /// The speech voices a cast member or the narrator may have, and the defaults.
@@ -68,6 +70,7 @@ pub async fn job_sound(state: State<'_, AppState>, id: String) -> Result<JobSoun
         version,
         captions_vtt,
         stems,
+        mix,
         ..
     } = state.studio()?.job_sound(&id).await?;
     let stems = match stems {
@@ -91,6 +94,7 @@ pub async fn job_sound(state: State<'_, AppState>, id: String) -> Result<JobSoun
         version,
         captions_vtt,
         stems,
+        mix,
     })
 }
 

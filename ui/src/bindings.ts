@@ -559,6 +559,8 @@ export type JobSoundView = {
 	 */
 	captionsVtt: string | null,
 	stems: StemUrls | null,
+	/**  The mix the render used: the stems carry it (a muted track's stem is silent). */
+	mix: Mix | null,
 };
 
 /**

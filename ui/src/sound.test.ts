@@ -9,6 +9,7 @@ import {
   laneBlocks,
   laneGain,
   mixOf,
+  previewGain,
   setDialogueMode,
   setMusic,
   setNarration,
@@ -191,5 +192,22 @@ describe("waveforms", () => {
     expect(barsOf([0.5, 2], 8)).toEqual([0.5, 1]);
     expect(barsOf([], 8)).toEqual([]);
     expect(barsOf([0.1, 0.2, 0.3], 0)).toEqual([0.3]);
+  });
+});
+
+describe("the stems beside the video", () => {
+  it("apply the mix now relative to the render's, and cannot bring back what the render muted", () => {
+    const rendered = mixOf(setTrack(setTrack(P, "music", { volumeDb: -6 }), "narration", { mute: true }));
+    const none = new Set<Lane>();
+    // As rendered: every stem as it is.
+    expect(previewGain(rendered, rendered, none, "music")).toBe(1);
+    // Turned down 6 dB more since: 6 dB down; turned up past the render: as loud as the stem is.
+    expect(previewGain(mixOf(setTrack(P, "music", { volumeDb: -12 })), rendered, none, "music")).toBeCloseTo(0.501, 3);
+    expect(previewGain(mixOf(P), rendered, none, "music")).toBe(1);
+    // Muted or soloed away now: nothing.
+    expect(previewGain(mixOf(setTrack(P, "dialogue", { mute: true })), rendered, none, "dialogue")).toBe(0);
+    expect(previewGain(mixOf(P), rendered, new Set<Lane>(["music"]), "dialogue")).toBe(0);
+    // Without the render's mix: the stems as they are.
+    expect(previewGain(mixOf(setTrack(P, "music", { volumeDb: -6 })), null, none, "music")).toBe(1);
   });
 });

@@ -15,7 +15,7 @@ export const LANES: [Lane, string][] = [
   ["dialogue", "Dialogue"],
   ["narration", "Narration"],
   ["music", "Music"],
-  ["clips", "Clips' own sound"],
+  ["clips", "Clips' sound"],
 ];
 
 export const laneOf = (v: string): Lane | undefined => LANES.find(([l]) => l === v)?.[0];
@@ -42,7 +42,11 @@ const levelOf = (t: Track | undefined): Level => ({ volumeDb: clampDb(t?.volumeD
 
 /** The project's mix, every track filled in (the default when the file has none). */
 export function mixOf(p: Project): Levels {
-  const m = p.mix;
+  return levelsOf(p.mix);
+}
+
+/** A mix with every track filled in. */
+export function levelsOf(m: Mix | null | undefined): Levels {
   return {
     clips: levelOf(m?.clips),
     dialogue: levelOf(m?.dialogue),
@@ -225,6 +229,20 @@ export function laneGain(mix: Levels, solo: ReadonlySet<Lane>, lane: Lane): numb
   if (t.mute) return 0;
   if (solo.size > 0 && !solo.has(lane)) return 0;
   return Math.min(1, gainOf(t.volumeDb));
+}
+
+/**
+ * What a lane's stem plays at beside the video. The stems carry the render's mix (`rendered`),
+ * so the project's mix now is applied relative to it: a lane turned down 6 dB since the render
+ * plays 6 dB down, one muted or soloed away now plays at nothing. A track the render muted has
+ * a silent stem, which only a render brings back. Without the render's mix the stems play as
+ * they are. At most 1: a media element cannot amplify.
+ */
+export function previewGain(now: Levels, rendered: Levels | null, solo: ReadonlySet<Lane>, lane: Lane): number {
+  if (now[lane].mute) return 0;
+  if (solo.size > 0 && !solo.has(lane)) return 0;
+  const db = now[lane].volumeDb - (rendered ? rendered[lane].volumeDb : now[lane].volumeDb);
+  return Math.min(1, Math.pow(10, db / 20));
 }
 
 /** "−6 dB", "0 dB", "+3 dB". */

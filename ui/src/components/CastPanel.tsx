@@ -84,7 +84,9 @@ function Narrator() {
   return (
     <li id="narrator" class="narrator">
       <div class="row member-head">
-        <span class="narrator-mark" aria-hidden="true">🎙</span>
+        <span class="angles" aria-hidden="true">
+          <span class="placeholder">N</span>
+        </span>
         <div class="member-names">
           <h3>Narrator</h3>
           <span class="muted small-text">speaks the shots' narration</span>

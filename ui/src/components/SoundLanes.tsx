@@ -5,7 +5,7 @@
 // blocks where they will fall (estimated at a natural pace). A click on a lane seeks there.
 import { createEffect, createMemo, For, onCleanup, onMount, Show } from "solid-js";
 import type { Project, Scenario } from "../bindings";
-import { barsOf, dbText, hasSound, laneBlocks, laneGain, LANES, MAX_DB, MIN_DB, mixOf, type Lane } from "../sound";
+import { barsOf, dbText, hasSound, laneBlocks, LANES, MAX_DB, MIN_DB, mixOf, type Lane } from "../sound";
 import { useStudio } from "../stores/studio";
 import "./Sound.css";
 
@@ -47,20 +47,20 @@ function Waveform(props: { peaks: number[]; lane: Lane }) {
     onCleanup(() => ro.disconnect());
   });
   createEffect(draw);
-  return <canvas ref={canvas} class="waveform" data-peaks={props.peaks.length} aria-hidden="true" />;
+  return <canvas ref={canvas} class="waveform" data-peaks={props.peaks.length} data-max={props.peaks.reduce((m, v) => Math.max(m, v), 0).toFixed(3)} aria-hidden="true" />;
 }
 
 function LaneRow(props: { lane: Lane; name: string; total: number; layout: ReturnType<typeof useLayout> }) {
   const { project, player, sound } = useStudio();
   const track = () => mixOf(project.state.project)[props.lane];
-  const silent = () => laneGain(mixOf(project.state.project), sound.solo(), props.lane) === 0;
+  const silent = () => sound.laneLevel(props.lane) === 0;
   const soloed = () => sound.solo().has(props.lane);
   const peaks = () => sound.peaksOf(props.lane);
   const blocks = () => laneBlocks(props.layout().project, props.layout().durations).filter((b) => b.lane === props.lane);
   const pct = (t: number) => (props.total > 0 ? `${Math.max(0, Math.min(100, (t / props.total) * 100))}%` : "0%");
   let trackEl!: HTMLDivElement;
   return (
-    <div class="sound-lane" classList={{ silent: silent() }} data-lane={props.lane} role="group" aria-label={`${props.name} lane`}>
+    <div class="sound-lane" classList={{ silent: silent() }} data-lane={props.lane} data-gain={sound.laneLevel(props.lane).toFixed(3)} role="group" aria-label={`${props.name} lane`}>
       <div class="lane-head">
         <span class="lane-name" title={props.name}>
           {props.name}
@@ -132,6 +132,9 @@ function LaneRow(props: { lane: Lane; name: string; total: number; layout: Retur
           }
         >
           {(p) => <Waveform peaks={p()} lane={props.lane} />}
+        </Show>
+        <Show when={sound.mutedInRender(props.lane)}>
+          <span class="lane-note">muted in this render: render again to hear it</span>
         </Show>
         <Show when={props.total > 0 && player.request()}>
           <div class="lane-playhead" aria-hidden="true" style={{ left: pct(player.time()) }} />

@@ -8,7 +8,7 @@ import { createEffect, createMemo, createResource, createSignal, on, onCleanup }
 import { createStore } from "solid-js/store";
 import { commands, type JobSoundView, type VoiceSampleRequest, type VoiceSampleView } from "../bindings";
 import { errorText } from "../format";
-import { laneGain, mixOf, type Lane } from "../sound";
+import { laneGain, levelsOf, mixOf, previewGain, type Lane } from "../sound";
 import type { JobsStore } from "./jobs";
 import type { PlayerStore } from "./player";
 import type { ProjectStore } from "./project";
@@ -119,8 +119,17 @@ export function createSoundStore({ project, jobs, player, status }: Deps) {
 
   // ---------- the lanes heard ----------
   const mix = createMemo(() => mixOf(project.state.project));
+  /** The mix the render used (its stems carry it), when known. */
+  const rendered = createMemo(() => {
+    const m = current()?.mix;
+    return m ? levelsOf(m) : null;
+  });
+  /** A lane as heard beside the video now (before the player's own volume): 0 is silent. */
+  const laneLevel = (lane: Lane) => (current()?.stems ? previewGain(mix(), rendered(), solo(), lane) : laneGain(mix(), solo(), lane));
+  /** The render muted this track: its stem is silent until the next render. */
+  const mutedInRender = (lane: Lane) => Boolean(current()?.stems && rendered()?.[lane].mute);
   const master = () => (player.muted() ? 0 : player.volume());
-  const gain = (lane: Lane) => master() * laneGain(mix(), solo(), lane);
+  const gain = (lane: Lane) => master() * laneLevel(lane);
   const stems = createStemPlayback({ video: player.videoElement, urls: () => current()?.stems ?? null, gain });
   // While the stems play, the video's own (mixed) sound would double them.
   createEffect(() => player.setSilenced(stems.active()));
@@ -138,6 +147,8 @@ export function createSoundStore({ project, jobs, player, status }: Deps) {
     current,
     captionsUrl,
     peaksOf,
+    laneLevel,
+    mutedInRender,
     /** The stems play beside the video: the lanes' levels are heard. */
     stemsPlaying: stems.active,
     audioOf: stems.audioOf,

@@ -110,8 +110,12 @@ pub struct JobSound {
     pub captions_vtt: Option<String>,
     /// The SRT file beside the video.
     pub captions_srt: Option<String>,
-    /// The stems, when the render mixed a sound track.
+    /// The stems, when the render mixed a sound track. Each carries its track's volume and
+    /// mute as the render's `mix` had them.
     pub stems: Option<StemFiles>,
+    /// The mix the render used (its request's), so a player that plays the stems can apply
+    /// the project's mix now relative to it; None when the job's input cannot be read.
+    pub mix: Option<studio_core::Mix>,
 }
 
 impl VoiceSampleRequest {
@@ -266,11 +270,19 @@ impl Studio {
             }),
             None => None,
         };
+        let mix = match client.input(id).await {
+            Ok(input) => input.request.sound.map(|s| s.mix),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "the render's mix is not known");
+                None
+            }
+        };
         Ok(JobSound {
             version: r.version(),
             captions_vtt,
             captions_srt,
             stems,
+            mix,
         })
     }
 
