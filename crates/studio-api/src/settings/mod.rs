@@ -281,7 +281,11 @@ impl Settings {
             ProviderKind::Gemini => studio_media::google::Backend::Gemini,
             ProviderKind::Vertex => studio_media::google::Backend::Vertex,
         };
-        studio_media::google::discovery::cached_text_choice(&self.google, backend)
+        studio_media::google::discovery::cached_choice(
+            &self.google,
+            backend,
+            studio_catalog::Role::Text,
+        )
     }
 
     /// The speech or music model (`role`) renders of these settings would use: the local
@@ -294,8 +298,7 @@ impl Settings {
             ProviderKind::Gemini => studio_media::google::Backend::Gemini,
             ProviderKind::Vertex => studio_media::google::Backend::Vertex,
         };
-        studio_media::google::discovery::cached_sound_choice(&self.google, backend, role)
-            .map(|c| c.model)
+        studio_media::google::discovery::cached_choice(&self.google, backend, role).map(|c| c.model)
     }
 
     /// The input of a render of `request` with these settings' tuning and queues.

@@ -520,24 +520,10 @@ pub fn cached_plan(
     })
 }
 
-/// The text model a planning job of these settings would ask, from the last listing cached in
-/// the data dir (None until the key's models were listed): what the studio prices a plan at
-/// before asking.
-pub fn cached_text_choice(
-    settings: &super::GoogleSettings,
-    backend: Backend,
-) -> Option<studio_catalog::Choice> {
-    let d = settings
-        .models_cache_dir
-        .as_ref()
-        .and_then(|dir| read_cache(&dir.join(format!("models-{}.json", backend.as_str()))))?;
-    Catalog::builtin().choose(&d.models, backend, Role::Text, Preference::Best)
-}
-
-/// The speech (or music) model a render of these settings would use, from the last listing
+/// The model of `role` (text, speech, music) these settings would use, from the last listing
 /// cached in the data dir (None until the key's models were listed): what the studio prices a
-/// film's voices and music at before making them.
-pub fn cached_sound_choice(
+/// plan, or a film's voices and music, at before asking.
+pub fn cached_choice(
     settings: &super::GoogleSettings,
     backend: Backend,
     role: Role,
