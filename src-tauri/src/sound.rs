@@ -35,8 +35,8 @@ pub struct StemUrls {
 pub struct JobSoundView {
     /// The version they belong to (the job's latest).
     pub version: u32,
-    /// WebVTT text for the player's caption track (a blob URL in the page: a cross-origin
-    /// track would need CORS from the media server).
+    /// WebVTT text for the player's caption track (a `data:` URL in the page: a track from
+    /// the media server would be cross-origin and need CORS).
     pub captions_vtt: Option<String>,
     pub stems: Option<StemUrls>,
     /// The mix the render used: the stems carry it (a muted track's stem is silent).

@@ -554,8 +554,8 @@ export type JobSoundView = {
 	/**  The version they belong to (the job's latest). */
 	version: number,
 	/**
-	 *  WebVTT text for the player's caption track (a blob URL in the page: a cross-origin
-	 *  track would need CORS from the media server).
+	 *  WebVTT text for the player's caption track (a `data:` URL in the page: a track from
+	 *  the media server would be cross-origin and need CORS).
 	 */
 	captionsVtt: string | null,
 	stems: StemUrls | null,

@@ -13,7 +13,7 @@ import "./Player.css";
 /** Set by JobsPanel around the player it shows until the layout places one of its own. */
 export const InJobsPanel = createContext(false);
 
-/** The film's captions over the player (a WebVTT blob URL from the sound store), shown at once. */
+/** The film's captions over the player (a WebVTT `data:` URL from the sound store), shown at once. */
 function Captions(props: { url: string }) {
   let el!: HTMLTrackElement;
   onMount(() => {

@@ -2,9 +2,9 @@
 // store, with undo: `project/soundEdits.ts`): the speech voices, voice samples (spoken once by
 // Rust, then from its artifact cache, and played here from the loopback media server), which
 // lanes are soloed (a preview-only state, never saved), and the sound of the job that plays:
-// its captions (a caption track over the player), its stems' waveforms, and the stems played
+// its captions (a caption track over the player, from a `data:` URL), its stems' waveforms, and the stems played
 // beside the video so the lanes' mute, solo and volume are heard (`sound/stems.ts`).
-import { createEffect, createMemo, createResource, createSignal, on, onCleanup } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal } from "solid-js";
 import { createStore } from "solid-js/store";
 import { commands, type JobSoundView, type VoiceSampleRequest, type VoiceSampleView } from "../bindings";
 import { errorText } from "../format";
@@ -85,21 +85,14 @@ export function createSoundStore({ project, jobs, player, status }: Deps) {
     return s;
   });
 
-  /** The captions as a blob URL (a cross-origin track would need CORS), revoked when replaced. */
-  const [captionsUrl, setCaptionsUrl] = createSignal<string | null>(null);
-  createEffect(
-    on(
-      () => current()?.captionsVtt ?? null,
-      (vtt) => {
-        const old = captionsUrl();
-        setCaptionsUrl(vtt ? URL.createObjectURL(new Blob([vtt], { type: "text/vtt" })) : null);
-        if (old) URL.revokeObjectURL(old);
-      },
-    ),
-  );
-  onCleanup(() => {
-    const url = captionsUrl();
-    if (url) URL.revokeObjectURL(url);
+  /**
+   * The captions as a `data:` URL: a track from the loopback server is cross-origin (it would
+   * need CORS), and WebKitGTK refuses a `blob:` URL of the page's custom scheme (the track
+   * errors); a `data:` URL is fetched whatever the page's origin.
+   */
+  const captionsUrl = createMemo(() => {
+    const vtt = current()?.captionsVtt;
+    return vtt ? `data:text/vtt;charset=utf-8,${encodeURIComponent(vtt)}` : null;
   });
 
   // ---------- waveforms ----------
