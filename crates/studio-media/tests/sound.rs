@@ -421,6 +421,72 @@ async fn a_three_shot_film_is_mixed_normalised_captioned_and_its_video_copied() 
     );
 }
 
+/// Each track's gain and mute reach its stem (and so the mix): the same film mixed twice, the
+/// second time with the dialogue 6 dB down, the narration muted and the music 3 dB up.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_track_takes_its_own_gain_and_mute() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = three_shot_job(dir.path()).await;
+    let plain = mix(&job, &dir.path().join("plain")).await.unwrap();
+    let mut quiet = job.clone();
+    quiet.gains = Gains {
+        dialogue: Gain {
+            volume_db: -6.0,
+            mute: false,
+        },
+        narration: Gain {
+            volume_db: 6.0,
+            mute: true,
+        },
+        music: Gain {
+            volume_db: 3.0,
+            mute: false,
+        },
+        ..Gains::default()
+    };
+    let task = TaskCtx::detached();
+    let progress = task.subscribe();
+    let turned = bounded(
+        "mix_film",
+        mix_film(
+            &Ffmpeg::from_env(),
+            &quiet,
+            &dir.path().join("turned"),
+            &task,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(progress.borrow().fraction, 1.0);
+
+    let level = |path: &Path, from: f64, to: f64| {
+        let (samples, ch) = wav(path);
+        rms_db(&samples, ch, from, to)
+    };
+    // Mara's line, 0.25 s on.
+    let (a, z) = (0.35, 1.3);
+    let down = level(&plain.stems.dialogue, a, z) - level(&turned.stems.dialogue, a, z);
+    assert!((down - 6.0).abs() < 0.1, "dialogue {down:.2} dB down");
+    let (narration, _) = wav(&turned.stems.narration);
+    assert!(
+        narration.iter().all(|&x| x == 0),
+        "the muted narration is silence"
+    );
+    // Shot 1, where no one is voiced: the music 3 dB up, undisturbed by ducking.
+    let up = level(&turned.stems.music, 5.5, 8.5) - level(&plain.stems.music, 5.5, 8.5);
+    assert!((up - 3.0).abs() < 0.2, "music {up:.2} dB up");
+    // With the narration muted, nothing ducks the music under it any more.
+    let (n0, n1) = (plain.line_starts[1] + 0.1, plain.line_starts[1] + 1.0);
+    let unducked = level(&turned.stems.music, n0, n1) - level(&plain.stems.music, n0, n1);
+    assert!(
+        unducked > 6.0,
+        "the music under the muted narration rose {unducked:.1} dB"
+    );
+    // The effects are untouched.
+    let fx = level(&turned.stems.effects, 0.0, 14.0) - level(&plain.stems.effects, 0.0, 14.0);
+    assert!(fx.abs() < 0.01, "effects moved {fx} dB");
+}
+
 /// Clicks at full scale over a quiet tone: to reach −14 LUFS a linear gain would put the peaks
 /// far over 0 dBTP, so loudnorm alone falls back to its dynamic mode and misses the target.
 #[tokio::test(flavor = "multi_thread")]

@@ -145,3 +145,72 @@ fn volume(g: &Gain) -> String {
         format!("volume={:.2}dB", g.volume_db)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(music: Option<PlacedMusic>, lines: Vec<PlacedLine>, clip_audio: bool) -> String {
+        MixGraph {
+            samples: 480_000,
+            clip_audio,
+            lines,
+            music,
+            gains: &Gains::default(),
+        }
+        .build()
+    }
+
+    #[test]
+    fn music_plays_its_span_faded_and_placed() {
+        let g = graph(
+            Some(PlacedMusic {
+                input: 1,
+                start: 96_000,
+                length: 200_000,
+                fade: 48_000,
+            }),
+            vec![],
+            true,
+        );
+        assert!(
+            g.contains(
+                "[1:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,\
+                 atrim=end_sample=200000,afade=t=in:ss=0:ns=48000,\
+                 afade=t=out:ss=152000:ns=48000,adelay=delays=96000S:all=1,\
+                 apad=whole_len=480000,atrim=end_sample=480000"
+            ),
+            "{g}"
+        );
+        assert!(g.contains("[music_dry][voices]sidechaincompress="), "{g}");
+        assert!(g.starts_with("[0:a:0]"), "{g}");
+    }
+
+    #[test]
+    fn missing_tracks_are_silence_of_the_film_length() {
+        let g = graph(
+            None,
+            vec![
+                PlacedLine {
+                    track: TrackKind::Dialogue,
+                    input: 1,
+                    start: 0,
+                },
+                PlacedLine {
+                    track: TrackKind::Dialogue,
+                    input: 2,
+                    start: 12_000,
+                },
+            ],
+            false,
+        );
+        // No clip sound, no narration, no music: three silences, each cut to the film.
+        assert_eq!(g.matches("anullsrc=r=48000:cl=stereo").count(), 3, "{g}");
+        assert_eq!(g.matches("atrim=end_sample=480000").count(), 5, "{g}");
+        assert!(
+            g.contains("[dialogue0][dialogue1]amix=inputs=2:normalize=0"),
+            "{g}"
+        );
+        assert!(g.contains("[2:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=12000S:all=1[dialogue1]"), "{g}");
+    }
+}
