@@ -61,3 +61,8 @@ STUDIO_APP="$target/debug/smoketech-studio" \
 WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
 STUDIO_E2E_DIR="$work" E2E_ARTIFACTS="$artifacts" \
   node ui/e2e/story.e2e.mjs
+# The film's sound (voices and their samples, narration, music, the lanes, captions).
+STUDIO_APP="$target/debug/smoketech-studio" \
+WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
+STUDIO_E2E_DIR="$work" E2E_ARTIFACTS="$artifacts" \
+  node ui/e2e/sound.e2e.mjs

@@ -54,7 +54,7 @@ fs.writeFileSync(
   projectPath,
   JSON.stringify({
     version: 1,
-    character: { name: "Ava", basePrompt: "a bush pilot in a leather jacket", referenceImages: [], voice: "alto" },
+    character: { name: "Ava", basePrompt: "a bush pilot in a leather jacket", referenceImages: [], gait: "a slight limp" },
     scenarios: [
       { id: "first", prompt: "first shot: walks to the plane", durationSeconds: 4 },
       { id: "second", prompt: "second shot: climbs in", durationSeconds: 4 },
@@ -152,8 +152,8 @@ while (order().join() !== "third,first,second") {
 step(`drag and drop saved the order ${order()}`);
 const rewritten = JSON.parse(fs.readFileSync(projectPath, "utf8"));
 assert.deepEqual(
-  [rewritten.soundtrack, rewritten.character.voice, rewritten.scenarios.find((x) => x.id === "third").grade],
-  [{ track: "theme.ogg" }, "alto", { lut: "teal" }],
+  [rewritten.soundtrack, rewritten.character.gait, rewritten.scenarios.find((x) => x.id === "third").grade],
+  [{ track: "theme.ogg" }, "a slight limp", { lut: "teal" }],
   `the fields this studio does not know survive its save: ${JSON.stringify(rewritten)}`,
 );
 

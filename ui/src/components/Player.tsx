@@ -13,11 +13,31 @@ import "./Player.css";
 /** Set by JobsPanel around the player it shows until the layout places one of its own. */
 export const InJobsPanel = createContext(false);
 
-/** The film's captions over the player (a WebVTT `data:` URL from the sound store), shown at once. */
+/**
+ * The film's captions over the player (a WebVTT `data:` URL from the sound store), shown at
+ * once. WebKit chooses the tracks to show itself whenever one is added (the MP4's own caption
+ * track comes with the video) and loaded: ours is shown again then, and the others hidden, so
+ * the captions show once. Later choices from the video's own menu stand.
+ */
 function Captions(props: { url: string }) {
   let el!: HTMLTrackElement;
   onMount(() => {
-    el.track.mode = "showing";
+    const video = el.parentElement;
+    if (!(video instanceof HTMLVideoElement)) return;
+    const choose = () => {
+      for (const t of Array.from(video.textTracks)) {
+        const mode = t === el.track ? "showing" : "disabled";
+        if (t.mode !== mode) t.mode = mode;
+      }
+    };
+    choose();
+    video.textTracks.addEventListener("addtrack", choose);
+    video.addEventListener("loadedmetadata", choose);
+    el.addEventListener("load", choose);
+    onCleanup(() => {
+      video.textTracks.removeEventListener("addtrack", choose);
+      video.removeEventListener("loadedmetadata", choose);
+    });
   });
   return <track ref={el} id="player-captions" kind="captions" srclang="en" label="Captions" src={props.url} default />;
 }

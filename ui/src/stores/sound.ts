@@ -86,9 +86,9 @@ export function createSoundStore({ project, jobs, player, status }: Deps) {
   });
 
   /**
-   * The captions as a `data:` URL: a track from the loopback server is cross-origin (it would
-   * need CORS), and WebKitGTK refuses a `blob:` URL of the page's custom scheme (the track
-   * errors); a `data:` URL is fetched whatever the page's origin.
+   * The captions as a `data:` URL (the page's CSP lets media come from `data:` and the loopback
+   * server only): a track from the loopback server would be cross-origin, which a `<track>`
+   * refuses unless the video and the server both speak CORS.
    */
   const captionsUrl = createMemo(() => {
     const vtt = current()?.captionsVtt;
