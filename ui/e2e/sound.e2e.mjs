@@ -145,9 +145,15 @@ await until("the mix back to its default in the file", () => onDisk().mix === un
 
 // ---------- a render: waveforms from the stems, captions over the player ----------
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
+// The data dir is the earlier tests' too: their jobs are listed; this render is a new card.
+const jobsBefore = await s.exec("return document.querySelectorAll('#jobs li.job').length");
 const t0 = Date.now();
 await s.clickOn("#render");
-await s.waitFor("the render to complete", "return document.querySelector('#jobs li.job')?.dataset.status === 'completed'", 240000);
+await s.waitFor(
+  "the render to complete",
+  `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${jobsBefore} + 1 && j[0].dataset.status === 'completed'`,
+  240000,
+);
 metrics.renderMs = Date.now() - t0;
 await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 1 && v.duration > 0", 30000);
 const waves = await s.waitFor(
