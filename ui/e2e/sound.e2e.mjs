@@ -197,6 +197,9 @@ step(`rendered in ${metrics.renderMs} ms: stems' loudest peaks ${JSON.stringify(
 await s.clickOn("#cast-toggle");
 await s.clickOn("#music-toggle");
 await s.clickOn('#timeline .tl-seg[data-scene="quay"]');
+// The picture (and the captions at its foot) fit in the stage the column gives the player.
+const fit = await s.exec("const v = document.getElementById('player').getBoundingClientRect(); const st = document.querySelector('#preview .player-stage').getBoundingClientRect(); return {video: v.height, stage: st.height, inside: v.top >= st.top - 1 && v.bottom <= st.bottom + 1}");
+assert.ok(fit.inside, `the video overflows its stage: ${JSON.stringify(fit)}`);
 // At the second shot's start the narration is on screen: its cue is active.
 const active = await s.waitFor(
   "the narration's caption active",
