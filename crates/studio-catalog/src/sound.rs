@@ -207,12 +207,9 @@ mod tests {
         assert_eq!(lite.id, "speech-flash-lite");
         assert_eq!(lite.price_per_million_tokens.unwrap().output, 6.00);
         // The legacy previews: raw PCM, prebuilt voices only, their style read from the text.
-        for id in [
-            member("speech-legacy", &["9.9-flash"]),
-            member("speech-legacy", &["9.9-flash"]).replace("-tts-preview", "-preview-tts"),
-            "gemini-2.5-pro-tts".to_owned(),
-            "gemini-2.5-flash-tts".to_owned(),
-        ] {
+        // A name of each of the family's patterns (Gemini API and Vertex spellings alike).
+        let legacy = c.family("speech-legacy").unwrap();
+        for id in legacy.patterns.iter().map(|p| p.replace('*', "9x")) {
             let f = c.family_of(&id).unwrap();
             assert_eq!(f.id, "speech-legacy", "{id}");
             assert_eq!(f.output_format, Some(AudioFormat::Pcm24k));
