@@ -2,7 +2,7 @@
 //! into a render's sound plan and its clips' prompts.
 
 use super::*;
-use crate::sound::Track;
+use crate::sound::{LineKind, MusicCue, SpokenLine, Track, NARRATOR_VOICE};
 
 fn load(v: &serde_json::Value, dir: &Path) -> Result<Project, ProjectError> {
     Project::from_json(&v.to_string(), dir)
