@@ -129,6 +129,33 @@ impl SoundActivities {
         Ok(hits)
     }
 
+    /// The cache's audio under `key` when the job asks the cache (`recall`) and it has it.
+    async fn recalled(&self, key: &str, recall: bool) -> Option<AudioOutput> {
+        match recall {
+            true => self.recall(key).await.map(AudioOutput::cached),
+            false => None,
+        }
+    }
+
+    /// Audio just made: remembered under `key`, its usage priced at list prices.
+    async fn made(&self, key: &str, audio_url: String, usage: Vec<Usage>) -> AudioOutput {
+        self.remember(key, &audio_url).await;
+        AudioOutput {
+            audio_url,
+            cost: list_price(&usage),
+            usage,
+        }
+    }
+
+    /// A fresh scratch folder (for work that writes several files or names its own).
+    async fn scratch_dir(&self) -> Result<studio_media::Scratch, MediaError> {
+        let dir = self.store.scratch("d")?;
+        tokio::fs::create_dir_all(dir.path())
+            .await
+            .map_err(|e| MediaError::io(dir.path().display().to_string(), e))?;
+        Ok(dir)
+    }
+
     /// A file the mix wrote, moved into the store.
     async fn commit_file(&self, path: &Path) -> Result<String, MediaError> {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("bin");
@@ -174,12 +201,8 @@ impl SoundActivities {
         let this = self.clone();
         self.task(&ctx, |task| async move {
             let key = this.line_key(&input.line, &task).await;
-            let hit = match input.recall {
-                true => this.recall(&key).await,
-                false => None,
-            };
-            if let Some(audio_url) = hit {
-                return Ok(AudioOutput::cached(audio_url));
+            if let Some(hit) = this.recalled(&key, input.recall).await {
+                return Ok(hit);
             }
             let req = SpeechRequest {
                 text: input.line.text.clone(),
@@ -193,12 +216,7 @@ impl SoundActivities {
                 .speak(&req, scratch.path(), &task)
                 .await?;
             let audio_url = this.store.commit(scratch).await?;
-            this.remember(&key, &audio_url).await;
-            Ok(AudioOutput {
-                audio_url,
-                cost: list_price(&answer.usage),
-                usage: answer.usage,
-            })
+            Ok(this.made(&key, audio_url, answer.usage).await)
         })
         .await
     }
@@ -213,22 +231,15 @@ impl SoundActivities {
         let this = self.clone();
         self.task(&ctx, |task| async move {
             let key = this.music_key_of(&input, &task).await;
-            let hit = match input.recall {
-                true => this.recall(&key).await,
-                false => None,
-            };
-            if let Some(audio_url) = hit {
-                return Ok(AudioOutput::cached(audio_url));
+            if let Some(hit) = this.recalled(&key, input.recall).await {
+                return Ok(hit);
             }
             let req = MusicRequest {
                 prompt: input.prompt.clone(),
                 seconds: input.seconds,
             };
             // The extension is the model's (WAV or MP3): a scratch named after the answer.
-            let dir = this.store.scratch("d")?;
-            tokio::fs::create_dir_all(dir.path())
-                .await
-                .map_err(|e| MediaError::io(dir.path().display().to_string(), e))?;
+            let dir = this.scratch_dir().await?;
             let out = dir.path().join("music");
             let made = this.toolkit.provider.make_music(&req, &out, &task).await;
             let result = match made {
@@ -243,12 +254,7 @@ impl SoundActivities {
             };
             let _ = tokio::fs::remove_dir_all(dir.path()).await;
             let (audio_url, answer) = result?;
-            this.remember(&key, &audio_url).await;
-            Ok(AudioOutput {
-                audio_url,
-                cost: list_price(&answer.usage),
-                usage: answer.usage,
-            })
+            Ok(this.made(&key, audio_url, answer.usage).await)
         })
         .await
     }
@@ -264,10 +270,7 @@ impl SoundActivities {
         let this = self.clone();
         self.task(&ctx, |task| async move {
             let job = this.mix_job(&input).await?;
-            let dir = this.store.scratch("d")?;
-            tokio::fs::create_dir_all(dir.path())
-                .await
-                .map_err(|e| MediaError::io(dir.path().display().to_string(), e))?;
+            let dir = this.scratch_dir().await?;
             let mixed = this.mixed(&job, dir.path(), &task).await;
             let _ = tokio::fs::remove_dir_all(dir.path()).await;
             mixed
