@@ -50,6 +50,11 @@ pub fn rule_problems(settings: &Settings, project: &Project) -> Vec<FieldProblem
                     Rule::Duration | Rule::ResolutionDuration => {
                         format!("scenarios[{i}].durationSeconds")
                     }
+                    Rule::LastFrame => format!("scenarios[{i}].endFrame"),
+                    // Extension is asked of a take, not of a project's fields.
+                    Rule::Extend | Rule::ExtendSeconds | Rule::ExtendLength => {
+                        format!("scenarios[{i}]")
+                    }
                 },
                 message: p.to_string(),
             })

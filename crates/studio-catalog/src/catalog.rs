@@ -166,6 +166,9 @@ pub struct Family {
     pub first_frame: bool,
     #[serde(default)]
     pub last_frame: bool,
+    /// How the model continues a clip it made (video extension); None: it cannot.
+    #[serde(default)]
+    pub extend: Option<Extension>,
     #[serde(default)]
     pub audio: bool,
     /// `personGeneration` per mode (`text`, `image`, `references`); absent modes send none.
@@ -270,6 +273,23 @@ impl Family {
     }
 }
 
+/// A family's rules for continuing a clip (Veo's video extension on Vertex, Omni's `extend`
+/// task): what one call adds, and how long the clip may be before and after. Whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The seconds one call may add (Veo on Vertex: exactly 7).
+    pub seconds: Vec<u32>,
+    /// The shortest clip the model extends.
+    pub input_min: u32,
+    /// The longest clip the model extends (None: only `total_max` bounds it).
+    #[serde(default)]
+    pub input_max: Option<u32>,
+    /// The longest clip an extension may make (the input and what is added).
+    pub total_max: u32,
+}
+
 /// A model Google has shut down.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -341,6 +361,17 @@ impl Catalog {
             crate::sound::check_family(f).map_err(|what| bad(&what))?;
             if f.role == Role::Text && f.price_per_million_tokens.is_none() {
                 return Err(bad("a text family without price_per_million_tokens"));
+            }
+            if let Some(x) = &f.extend {
+                if x.seconds.is_empty() || x.seconds.contains(&0) {
+                    return Err(bad("extend adds no seconds"));
+                }
+                let input_max = x.input_max.unwrap_or(x.total_max);
+                if x.input_min == 0 || x.input_min > input_max || input_max > x.total_max {
+                    return Err(bad(
+                        "extend's lengths are out of order (input_min <= input_max <= total_max)",
+                    ));
+                }
             }
             for (feature, ds) in &f.durations_for {
                 if let Some(d) = ds.iter().find(|d| !f.durations.contains(d)) {
@@ -538,6 +569,17 @@ mod tests {
         );
         let err = Catalog::parse(&bad).unwrap_err().to_string();
         assert!(err.contains("veo-lite") && err.contains("9 s"), "{err}");
+        // Extension rules out of order (37 s in, 30 s out) are refused too.
+        let bad = BUILTIN.replacen(
+            "input_max = 30, total_max = 37",
+            "input_max = 37, total_max = 30",
+            1,
+        );
+        let err = Catalog::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("veo-fast") && err.contains("extend"), "{err}");
+        let bad = BUILTIN.replacen("extend = { seconds = [7]", "extend = { seconds = []", 1);
+        let err = Catalog::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("extend adds no seconds"), "{err}");
     }
 
     #[test]

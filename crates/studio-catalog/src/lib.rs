@@ -19,9 +19,13 @@ pub mod sound;
 pub mod text;
 
 pub use catalog::{
-    AudioFormat, Backend, Catalog, Family, Retired, Role, Route, Tier, VertexLocation, VoiceConfig,
+    AudioFormat, Backend, Catalog, Extension, Family, Retired, Role, Route, Tier, VertexLocation,
+    VoiceConfig,
 };
 pub use choose::{version_key, Choice, ListedModel, Preference};
-pub use rules::{check_clip, check_first_frame, clip_plan, ClipPlan, Problem, Rule, VideoRules};
+pub use rules::{
+    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, ClipPlan, Problem,
+    Rule, VideoRules,
+};
 pub use sound::{music_usage, speech_usage};
 pub use text::{text_usage, tokens_of_chars, TextEstimate, TokenPrices};

@@ -25,6 +25,14 @@ pub enum Rule {
     /// The model cannot start a clip from a given frame (a scene that continues the previous
     /// shot needs that).
     FirstFrame,
+    /// The model cannot end a clip on a given frame (a shot with an end frame needs that).
+    LastFrame,
+    /// The model cannot continue a clip (video extension).
+    Extend,
+    /// The model does not add this many seconds in one extension.
+    ExtendSeconds,
+    /// The clip is too short or too long to extend, or would be too long once extended.
+    ExtendLength,
 }
 
 /// One rule a scenario breaks, with what would fix it.
@@ -228,6 +236,87 @@ pub fn check_first_frame(rules: &VideoRules, scenario: Option<&str>) -> Option<P
     })
 }
 
+/// The problem with a shot that ends on a chosen frame (an image, or the next shot's first
+/// frame) on `rules`' model, if it cannot take a last frame.
+pub fn check_last_frame(rules: &VideoRules, scenario: Option<&str>) -> Option<Problem> {
+    (!rules.family.last_frame).then(|| Problem {
+        scenario: scenario.map(str::to_owned),
+        rule: Rule::LastFrame,
+        message: format!("{} cannot end a clip on a chosen frame", rules.model),
+        fix: "remove this shot's end frame, or use a model that takes a last frame".into(),
+    })
+}
+
+/// Every rule of `rules`' model that extending a clip of `input_seconds` by `seconds` breaks:
+/// the model cannot extend at all, does not add that many seconds in one call, or the clip is
+/// too short or too long before or after. `input_seconds` is the clip as measured (a model's
+/// clip lasts a frame more or less than asked): it is rounded to the nearest whole second.
+pub fn check_extend(
+    rules: &VideoRules,
+    scenario: Option<&str>,
+    input_seconds: f64,
+    seconds: u32,
+) -> Vec<Problem> {
+    let model = &rules.model;
+    let problem = |rule, message: String, fix: String| Problem {
+        scenario: scenario.map(str::to_owned),
+        rule,
+        message,
+        fix,
+    };
+    let Some(x) = &rules.family.extend else {
+        return vec![problem(
+            Rule::Extend,
+            format!("{model} cannot extend a clip"),
+            "use a model that extends clips, or make the shot again longer".into(),
+        )];
+    };
+    let mut problems = Vec::new();
+    if !x.seconds.contains(&seconds) {
+        let nearest = x
+            .seconds
+            .iter()
+            .min_by_key(|d| (d.abs_diff(seconds), **d))
+            .copied()
+            .unwrap_or(seconds);
+        problems.push(problem(
+            Rule::ExtendSeconds,
+            format!(
+                "{model} extends a clip by {} s, not {seconds} s",
+                seconds_list(&x.seconds)
+            ),
+            format!("extend by {nearest} s"),
+        ));
+    }
+    let input = if input_seconds.is_finite() && input_seconds > 0.0 {
+        input_seconds.round() as u32
+    } else {
+        0
+    };
+    let input_max = x.input_max.unwrap_or(x.total_max);
+    if input < x.input_min || input > input_max {
+        problems.push(problem(
+            Rule::ExtendLength,
+            format!(
+                "{model} extends clips of {} to {input_max} s; this take is {input} s",
+                x.input_min
+            ),
+            "extend an earlier, shorter take".into(),
+        ));
+    } else if input + seconds > x.total_max {
+        problems.push(problem(
+            Rule::ExtendLength,
+            format!(
+                "a clip extended on {model} lasts at most {} s; this one would last {} s",
+                x.total_max,
+                input + seconds
+            ),
+            format!("extend by at most {} s", x.total_max.saturating_sub(input)),
+        ));
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +380,68 @@ mod tests {
             check_clip(&older, None, Quality::High, 12, AspectRatio::Portrait)[0].fix,
             "make this scene 10 s"
         );
+    }
+
+    #[test]
+    fn extension_follows_each_family_s_rules() {
+        // Veo and Veo Fast on Vertex: 7 s at a time, 1-30 s in, 37 s out.
+        for veo in [
+            rules("veo", &["9.1-generate-001"]),
+            rules("veo-fast", &["9.1", "generate-001"]),
+        ] {
+            assert!(check_extend(&veo, Some("s1"), 8.0, 7).is_empty());
+            assert!(check_extend(&veo, Some("s1"), 30.04, 7).is_empty());
+            let p = check_extend(&veo, Some("s1"), 8.0, 5);
+            assert_eq!(p.len(), 1);
+            assert_eq!(p[0].rule, Rule::ExtendSeconds);
+            assert_eq!(p[0].fix, "extend by 7 s");
+            assert!(p[0].to_string().starts_with("s1: "), "{}", p[0]);
+            let p = check_extend(&veo, None, 31.0, 7);
+            assert_eq!(p[0].rule, Rule::ExtendLength);
+            assert!(p[0].message.contains("1 to 30 s"), "{}", p[0]);
+            assert_eq!(check_extend(&veo, None, 0.4, 7)[0].rule, Rule::ExtendLength);
+        }
+        // Lite cannot extend at all.
+        let lite = rules("veo-lite", &["9.1", "generate-001"]);
+        let p = check_extend(&lite, Some("s2"), 8.0, 7);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].rule, Rule::Extend);
+        assert!(p[0].message.contains("cannot extend"), "{}", p[0]);
+        // Omni: 3-10 s a call, 40 s in all.
+        for omni in [rules("omni", &["9.2-flash"]), rules("omni-1.1", &["flash"])] {
+            assert!(check_extend(&omni, None, 8.0, 3).is_empty());
+            assert!(check_extend(&omni, None, 30.0, 10).is_empty());
+            assert_eq!(
+                check_extend(&omni, None, 8.0, 11)[0].rule,
+                Rule::ExtendSeconds
+            );
+            let p = check_extend(&omni, None, 35.0, 8);
+            assert_eq!(p[0].rule, Rule::ExtendLength);
+            assert_eq!(p[0].fix, "extend by at most 5 s");
+        }
+    }
+
+    #[test]
+    fn last_frames_where_the_table_says() {
+        for (family, fills) in [
+            ("veo", &["9.1-generate-001"][..]),
+            ("veo-fast", &["9.1", "generate-001"]),
+            ("veo-lite", &["9.1", "generate-001"]),
+            ("omni", &["9.2-flash"]),
+            ("omni-1.1", &["flash"]),
+            ("offline", &[]),
+        ] {
+            assert_eq!(
+                check_last_frame(&rules(family, fills), None),
+                None,
+                "{family}"
+            );
+        }
+        let mut cannot = rules("veo", &["9.1-generate-001"]);
+        cannot.family.last_frame = false;
+        let p = check_last_frame(&cannot, Some("s3")).unwrap();
+        assert_eq!(p.rule, Rule::LastFrame);
+        assert!(p.to_string().starts_with("s3: "), "{p}");
     }
 
     #[test]
