@@ -176,6 +176,7 @@ impl Session {
             |i, e| e.for_render(element_refs[i].clone()),
             // Opened with the images whenever the project's music is a file.
             |_| music.unwrap_or_default(),
+            |_, path| path.to_owned(),
         );
         let mut input = self.settings.render_input(request);
         input.budget = project.budget;

@@ -46,6 +46,11 @@ pub struct VideoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = SoundPlan))]
     pub sound: Option<SoundPlan>,
+    /// The cut: trims, transitions, reframes and title cards (absent when every shot plays
+    /// whole and cuts to the next, as in every request made before the cut existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = crate::cut::CutPlan))]
+    pub cut: Option<crate::cut::CutPlan>,
 }
 
 impl VideoRequest {

@@ -11,6 +11,7 @@
 
 pub mod atomic;
 pub mod character;
+pub mod cut;
 pub mod data_dir;
 pub mod job;
 pub mod money;
@@ -26,6 +27,11 @@ pub mod worker;
 
 pub use atomic::{replace_with, write_atomic, FileLock, Mode as FileMode};
 pub use character::{Character, ProjectReference, MAX_CAST};
+pub use cut::{
+    Credits, CutPlan, EndFrame, ExportPreset, Piece, Reframe, ReframeMode, ShotCut, Span,
+    TitleCard, TitleCut, TitleStyle, Transition, TransitionKind, Trim, CUT_FPS, MAX_TITLES,
+    MAX_TITLE_CHARS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS, TITLE_SECONDS,
+};
 pub use data_dir::DataDir;
 pub use job::{
     BatchProgress, CharacterImages, ElementImages, JobStatus, VideoRequest, VideoResult,

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 pub use crate::character::{Character, MAX_CAST};
+use crate::cut::{Credits, EndFrame, TitleCard};
 use crate::job::VideoRequest;
 use crate::quality::{AspectRatio, ClipSeconds, Quality};
 pub use crate::scenario::Scenario;
@@ -27,11 +28,13 @@ use crate::shot::{Camera, DialogueLine, Element, ElementKind, SourceSpan, Story,
 use crate::sound::{DialogueMode, Mix, Music, Voice, MAX_FADE_SECONDS, VOLUME_DB_RANGE};
 
 mod build;
+mod cut;
 mod file;
 mod spoken;
 mod unknown;
 
 use build::*;
+use cut::*;
 pub use file::{Fingerprint, ProjectFile};
 pub use spoken::LineTiming;
 pub use unknown::UnknownFields;
@@ -92,6 +95,13 @@ pub struct Project {
     /// Each track's volume and mute, and burned-in captions (left out when all default).
     #[serde(default, skip_serializing_if = "Mix::is_default")]
     pub mix: Mix,
+    /// Cards of text between shots or after the last ([`crate::cut`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub titles: Vec<TitleCard>,
+    /// End credits made from the cast, after everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Credits))]
+    pub credits: Option<Credits>,
 }
 
 /// One thing wrong with a project, with the JSON path of the field at fault.
@@ -226,6 +236,9 @@ struct RawProject {
     narrator: Option<serde_json::Value>,
     music: Option<serde_json::Value>,
     mix: Option<serde_json::Value>,
+    #[serde(default)]
+    titles: Vec<serde_json::Value>,
+    credits: Option<serde_json::Value>,
     /// Every field not named above: kept and written back ([`UnknownFields`]).
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -265,6 +278,10 @@ struct RawScenario {
     dialogue: Vec<serde_json::Value>,
     narration: Option<String>,
     dialogue_mode: Option<serde_json::Value>,
+    trim: Option<serde_json::Value>,
+    transition: Option<serde_json::Value>,
+    reframe: Option<serde_json::Value>,
+    end_frame: Option<serde_json::Value>,
     planned: Option<String>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -297,6 +314,8 @@ impl Project {
             narrator: None,
             music: None,
             mix: Mix::default(),
+            titles: Vec::new(),
+            credits: None,
         }
     }
 
@@ -347,6 +366,7 @@ impl Project {
                 check_image(&path, rel, field)
             })
             .chain(self.check_music_file(base_dir))
+            .chain(self.check_end_frames(base_dir))
             .collect()
     }
 
@@ -427,15 +447,20 @@ impl Project {
         mut character: impl FnMut(usize, &Character) -> Character<String>,
         mut element: impl FnMut(usize, &Element) -> Element<String>,
         music_file: impl FnOnce(&Path) -> String,
+        mut end_frame_image: impl FnMut(usize, &str) -> String,
     ) -> VideoRequest {
         VideoRequest {
             character: character(0, &self.character),
             cast: (self.cast.iter().enumerate())
                 .map(|(i, c)| character(i + 1, c))
                 .collect(),
-            scenarios: (self.scenarios.iter())
-                .map(|s| Scenario {
+            scenarios: (self.scenarios.iter().enumerate())
+                .map(|(i, s)| Scenario {
                     prompt: self.video_prompt(s),
+                    end_frame: s.end_frame.as_ref().map(|f| match f {
+                        EndFrame::Image(path) => EndFrame::Image(end_frame_image(i, path)),
+                        EndFrame::NextShot => EndFrame::NextShot,
+                    }),
                     ..s.for_render()
                 })
                 .collect(),
@@ -445,6 +470,7 @@ impl Project {
                 .map(|(i, e)| element(i, e))
                 .collect(),
             sound: self.sound_plan(music_file),
+            cut: self.cut_plan(),
         }
     }
 
@@ -606,6 +632,8 @@ impl ProjectError {
     }
 }
 
+#[cfg(test)]
+mod cut_tests;
 #[cfg(test)]
 mod sound_tests;
 #[cfg(test)]

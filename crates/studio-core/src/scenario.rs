@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::cut::{EndFrame, Reframe, Transition, Trim};
 use crate::quality::ClipSeconds;
 use crate::shot::{Camera, DialogueLine, SourceSpan};
 use crate::sound::DialogueMode;
@@ -76,6 +77,24 @@ pub struct Scenario<Id = String> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = DialogueMode))]
     pub dialogue_mode: Option<DialogueMode>,
+    /// The part of the clip the film plays (None: all of it). A project's only: a render gets
+    /// it in its cut plan ([`crate::CutPlan`]), so trimming never makes the clip again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Trim))]
+    pub trim: Option<Trim>,
+    /// How the shot before gives way to this one (None: a cut). A project's only, as `trim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Transition))]
+    pub transition: Option<Transition>,
+    /// Where the picture sits when delivered in another shape. A project's only, as `trim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Reframe))]
+    pub reframe: Option<Reframe>,
+    /// The frame the clip ends on, for models that take one. Travels in a render's request
+    /// (an image there is its artifact URI): it is part of making the clip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = EndFrame))]
+    pub end_frame: Option<EndFrame>,
     /// The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
     /// a shot whose fields no longer match it was changed by hand, and planning again keeps
     /// it. Absent for a shot no planner made.
@@ -107,6 +126,7 @@ impl Scenario {
             continue_from_previous: self.continue_from_previous,
             location: self.location.clone(),
             props: self.props.clone(),
+            end_frame: self.end_frame.clone(),
             ..Default::default()
         }
     }
@@ -181,6 +201,14 @@ struct SeedScenario {
     narration: Option<String>,
     #[serde(skip)]
     dialogue_mode: Option<DialogueMode>,
+    #[serde(skip)]
+    trim: Option<Trim>,
+    #[serde(skip)]
+    transition: Option<Transition>,
+    #[serde(skip)]
+    reframe: Option<Reframe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end_frame: Option<EndFrame>,
     #[serde(skip)]
     planned: Option<String>,
 }

@@ -33,6 +33,7 @@ fn request() -> VideoRequest {
         aspect_ratio: AspectRatio::Portrait,
         elements: Vec::new(),
         sound: None,
+        cut: None,
     }
 }
 
@@ -129,6 +130,7 @@ fn an_earlier_projects_request_is_the_same_bytes() {
         |_, c| c.for_render(vec![]),
         |_, e| e.for_render(vec![]),
         |_| unreachable!("no music file"),
+        |_, _| unreachable!("no end frame image"),
     );
     assert_eq!(
         serde_json::to_string(&request).unwrap(),

@@ -491,6 +491,7 @@ impl Refs {
             narration: None,
             dialogue_mode: None,
             planned: None,
+            ..Default::default()
         };
         shot.planned = Some(shot.plan_fingerprint());
         shot

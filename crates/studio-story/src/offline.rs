@@ -371,6 +371,7 @@ fn shot(
         narration: None,
         dialogue_mode: None,
         planned: None,
+        ..Default::default()
     };
     shot.planned = Some(shot.plan_fingerprint());
     shot

@@ -65,6 +65,9 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
         story_chars: story.as_ref().map(|s| s.text.chars().count()),
     };
     let scenarios = build_scenarios(raw.scenarios.unwrap_or_default(), &known, problems);
+    check_cut(&scenarios, problems);
+    let titles = build_titles(raw.titles, &scenarios, problems);
+    let credits = (raw.credits).and_then(|v| build_credits(v, problems));
     let dialogue_mode = (raw.dialogue_mode)
         .and_then(|v| typed::<DialogueMode>("dialogueMode", v, problems))
         .unwrap_or_default();
@@ -87,6 +90,8 @@ pub(super) fn build(raw: RawProject, problems: &mut Vec<Problem>) -> Option<Proj
         narrator,
         music,
         mix,
+        titles,
+        credits,
     })
 }
 
@@ -201,7 +206,7 @@ struct Known<'a> {
 
 /// A value of a typed part read from the file, or a problem naming the field and what serde
 /// found wrong with it.
-fn typed<T: serde::de::DeserializeOwned>(
+pub(super) fn typed<T: serde::de::DeserializeOwned>(
     field: &str,
     value: serde_json::Value,
     problems: &mut Vec<Problem>,
@@ -378,6 +383,7 @@ fn build_scenario(
 ) -> Scenario {
     let ids = known.characters;
     let plan = build_shot_plan(i, &s, known, problems);
+    let cut = build_scene_cut(i, &s, problems);
     let field = |name: &str| format!("scenarios[{i}].{name}");
     check_prompt(field("prompt"), s.prompt.as_deref(), problems);
     let id = match s.id {
@@ -430,6 +436,10 @@ fn build_scenario(
         narration: s.narration,
         dialogue_mode,
         planned: s.planned,
+        trim: cut.trim,
+        transition: cut.transition,
+        reframe: cut.reframe,
+        end_frame: cut.end_frame,
         ..plan
     }
 }

@@ -44,6 +44,7 @@ fn request_of(p: &Project) -> crate::VideoRequest {
         |_, c| c.for_render(vec![]),
         |_, e| e.for_render(vec![]),
         |path| format!("file:///store/{}", path.display()),
+        |_, p| p.to_owned(),
     )
 }
 

@@ -41,6 +41,7 @@ fn a_one_character_project_keeps_the_seeds_shape() {
         |_, c| c.for_render(vec![]),
         |_, e| e.for_render(vec![]),
         |_| String::new(),
+        |_, p| p.to_owned(),
     ))
     .unwrap();
     assert!(request.get("cast").is_none(), "{request}");
@@ -90,6 +91,7 @@ fn a_cast_is_named_by_id_and_every_mistake_is_named() {
         },
         |_, e| e.for_render(vec![]),
         |_| String::new(),
+        |_, p| p.to_owned(),
     );
     assert_eq!(request.cast[0].reference_images, ["file:///r.png"]);
     assert_eq!(request.scene_cast(&request.scenarios[0]), [1, 0]);
@@ -243,7 +245,7 @@ fn newer_studios_file() -> serde_json::Value {
     v["cast"] =
         serde_json::json!([{"id": "rex", "name": "Rex", "basePrompt": "a boxer", "pose": "guard"}]);
     v["scenarios"][0]["lens"] = serde_json::json!({"mm": 35});
-    v["scenarios"][1]["transition"] = "fade".into();
+    v["scenarios"][1]["grade"] = "teal".into();
     v
 }
 
@@ -272,10 +274,10 @@ fn a_save_keeps_the_fields_this_studio_does_not_know() {
     assert_eq!(w["cast"][0]["pose"], "guard");
     // Scenes keep their own fields wherever they move (by id; "scene-2" had none written).
     assert_eq!(w["scenarios"][0]["id"], "scene-2");
-    assert_eq!(w["scenarios"][0]["transition"], "fade");
+    assert_eq!(w["scenarios"][0]["grade"], "teal");
     assert_eq!(w["scenarios"][1]["lens"], serde_json::json!({"mm": 35}));
     assert_eq!(w["scenarios"][1]["prompt"], "takes off at dawn");
-    assert!(w["scenarios"][1].get("transition").is_none(), "{w}");
+    assert!(w["scenarios"][1].get("grade").is_none(), "{w}");
     // The studio's order first, then what it does not know.
     assert!(
         text.trim_start().starts_with("{\n  \"version\": 1,"),
@@ -318,7 +320,7 @@ fn a_deleted_scenes_or_characters_fields_do_not_come_back_on_a_new_one() {
     assert_eq!(w["cast"][0]["id"], "rex");
     assert!(w["cast"][0].get("pose").is_none(), "{w}");
     // What stayed in the project kept its fields throughout.
-    assert_eq!(w["scenarios"][0]["transition"], "fade");
+    assert_eq!(w["scenarios"][0]["grade"], "teal");
     assert_eq!(w["character"]["gait"], "alto");
     assert_eq!(w["soundtrack"]["track"], "theme.ogg");
     assert_eq!(second.unknown.scenarios.len(), 1, "{:?}", second.unknown);
@@ -607,6 +609,7 @@ fn a_planned_shot_keeps_its_fields_and_composes_the_prompt_sent() {
         |_, c| c.for_render(vec![]),
         |_, e| e.for_render(vec![]),
         |_| String::new(),
+        |_, p| p.to_owned(),
     );
     assert_eq!(
         request.scenarios[0].prompt, prompt,

@@ -141,6 +141,10 @@ pub(super) struct ProjectOut<'a> {
     music: Option<&'a Music>,
     #[serde(skip_serializing_if = "Mix::is_default")]
     mix: Mix,
+    #[serde(skip_serializing_if = "<[TitleCard]>::is_empty")]
+    titles: &'a [TitleCard],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credits: Option<&'a Credits>,
     #[serde(flatten)]
     unknown: &'a Map<String, Value>,
 }
@@ -162,6 +166,8 @@ impl<'a> ProjectOut<'a> {
             narrator,
             music,
             mix,
+            titles,
+            credits,
         } = p;
         ProjectOut {
             version: *version,
@@ -192,6 +198,8 @@ impl<'a> ProjectOut<'a> {
             narrator: narrator.as_ref(),
             music: music.as_ref(),
             mix: *mix,
+            titles,
+            credits: credits.as_ref(),
             unknown: &unknown.top,
         }
     }
