@@ -340,6 +340,14 @@ export type Cost = {
 	unpricedModels: string[],
 };
 
+/**  End credits, after every shot and title: the cast's names under a heading. */
+export type Credits = {
+	seconds: number | null,
+	style?: TitleStyle,
+	/**  The line above the names; None: "Starring". */
+	heading?: string,
+};
+
 /**  One line spoken in a shot, by a character of the project (its id; the lead has one too). */
 export type DialogueLine = {
 	speaker: string,
@@ -379,6 +387,16 @@ export type Element<R = string> = {
 
 /**  Which kind of element: a place shots happen in, or an object they show. */
 export type ElementKind = "location" | "prop";
+
+/**  The frame a shot ends on, for models that take a last frame with the first. */
+export type EndFrame = 
+/**  The next shot's first frame: the join is seamless. The next shot is made first. */
+"nextShot" | 
+/**
+ *  An image: in a project, a path relative to its folder; in a render's request, the
+ *  image's artifact URI.
+ */
+{ image: string };
 
 /**
  *  Where the Temporal endpoint the studio uses comes from. The window's status bar says it, so
@@ -885,6 +903,10 @@ export type Project = {
 	music?: Music,
 	/**  Each track's volume and mute, and burned-in captions (left out when all default). */
 	mix?: Mix,
+	/**  Cards of text between shots or after the last ([`crate::cut`]). */
+	titles?: TitleCard[],
+	/**  End credits made from the cast, after everything else. */
+	credits?: Credits,
 };
 
 /**  Which provider workers started by this studio use. */
@@ -894,6 +916,22 @@ export type ProviderChoice =
 
 /**  Render quality. `standard` renders 720p clips, `high` 1080p, `4k` 1080p plus a 4K upscale. */
 export type Quality = "standard" | "high" | "4k";
+
+/**  Where a shot's picture sits when delivered in another shape (see [`ExportPreset`]). */
+export type Reframe = {
+	mode?: ReframeMode,
+	/**  Where the crop window sits across the picture: -1 left edge, 0 centred, 1 right edge. */
+	x?: number | null,
+	/**  Where the crop window sits down the picture: -1 top, 0 centred, 1 bottom. */
+	y?: number | null,
+};
+
+/**  How a shot fills a frame of another shape than its own. */
+export type ReframeMode = 
+/**  A window of the frame's shape cut from the picture, placed by `x` and `y`. */
+"crop" | 
+/**  The whole picture, on a blurred fill of itself. */
+"fit";
 
 /**  What [`Studio::render`] did. */
 export type RenderStarted = {
@@ -1028,6 +1066,20 @@ export type Scenario<Id = string> = {
 	 *  ([`crate::Project::dialogue_mode`]). None: the project's.
 	 */
 	dialogueMode?: DialogueMode,
+	/**
+	 *  The part of the clip the film plays (None: all of it). A project's only: a render gets
+	 *  it in its cut plan ([`crate::CutPlan`]), so trimming never makes the clip again.
+	 */
+	trim?: Trim,
+	/**  How the shot before gives way to this one (None: a cut). A project's only, as `trim`. */
+	transition?: Transition,
+	/**  Where the picture sits when delivered in another shape. A project's only, as `trim`. */
+	reframe?: Reframe,
+	/**
+	 *  The frame the clip ends on, for models that take one. Travels in a render's request
+	 *  (an image there is its artifact URI): it is part of making the clip.
+	 */
+	endFrame?: EndFrame,
 	/**
 	 *  The fingerprint of this shot as its planner made it ([`Scenario::plan_fingerprint`]):
 	 *  a shot whose fields no longer match it was changed by hand, and planning again keeps
@@ -1211,6 +1263,18 @@ export type TimelineKind = "started" |
 /**  Anything else the job recorded (terminated, timed out, continued as new, ...). */
 "other";
 
+/**  A card of text between shots (or after the last). */
+export type TitleCard = {
+	text: string,
+	seconds: number | null,
+	style?: TitleStyle,
+	/**  The scene id it comes before; None: after the last shot. */
+	before?: string,
+};
+
+/**  How a title card's text is set: white on black in DejaVu Sans, Sans Bold or Serif. */
+export type TitleStyle = "plain" | "bold" | "serif";
+
 /**
  *  One track of the mix: its gain and whether it is heard.
  * 
@@ -1221,6 +1285,31 @@ export type Track = {
 	/**  Gain in dB, within [`VOLUME_DB_RANGE`]; 0 leaves the track as made. */
 	volumeDb?: number | null,
 	mute?: boolean,
+};
+
+/**
+ *  The transition INTO a shot from the one before it. A crossfade or a dip of `seconds`
+ *  overlaps the end of the previous shot's trimmed part and the start of this one's (as an
+ *  editor's dissolve on media handles): the film is `seconds` shorter than its shots end to end.
+ */
+export type Transition = {
+	kind: TransitionKind,
+	/**  0 for a cut. */
+	seconds?: number | null,
+};
+
+/**  How one shot gives way to the next. */
+export type TransitionKind = "cut" | "crossfade" | 
+/**
+ *  The outgoing picture fades to black over the first half, the incoming one in from
+ *  black over the second.
+ */
+"dip-to-black";
+
+/**  The part of a shot's clip the film plays, in seconds from the clip's start. */
+export type Trim = {
+	in: number | null,
+	out: number | null,
 };
 
 /**
