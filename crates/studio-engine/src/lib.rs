@@ -1,7 +1,8 @@
 //! The SmokeTech Studio render engine on Temporal.
 //!
 //! - [`names`] and [`tuning`]: every wire name, timeout and retry policy, once.
-//! - [`workflows`]: deterministic orchestration; [`activities`]: the work itself.
+//! - [`workflows`]: deterministic orchestration; [`activities`]: the work itself ([`sound`],
+//!   [`story`] and [`export`] keep their own types and activities).
 //! - [`worker`]: a worker process (bundled in the app or headless on many machines).
 //! - [`client`]: start, watch and steer renders; [`devserver`]: the embedded local server.
 //! - [`config`]: where Temporal is and what a worker polls (plain values; the settings file,
@@ -11,6 +12,7 @@
 pub mod activities;
 pub mod cache;
 pub mod config;
+pub mod export;
 pub mod heartbeat;
 pub mod messages;
 pub mod names;

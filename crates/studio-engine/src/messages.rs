@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use studio_catalog::Problem;
 use studio_core::{
-    AspectRatio, Character, CharacterImages, Element, ElementImages, Quality, Scenario, Take,
-    Usage, Usd, Version, VideoRequest,
+    AspectRatio, Character, CharacterImages, CutPlan, Element, ElementImages, Quality, Scenario,
+    Span, Take, Usage, Usd, Version, VideoRequest,
 };
 use studio_media::{ModelPlan, StitchMode};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -66,14 +66,21 @@ pub struct RenderInput {
 /// the scenes' locations and props as references after the faces. A request without elements
 /// runs at 3 exactly as at 2: the same commands in the same order. 4 also voices the request's
 /// sound plan and mixes it under the finished picture; a request without one runs at 4 exactly
-/// as at 3.
-pub const ENGINE_LATEST: u32 = 4;
+/// as at 3. 5 cuts the film by the request's cut plan (trims, transitions, title cards) in
+/// the stitch and places the sound by where the cut put each shot; a request without a cut
+/// runs at 5 exactly as at 4.
+pub const ENGINE_LATEST: u32 = 5;
 
 /// The first [`RenderInput::engine`] that uses the request's elements.
 pub const ENGINE_ELEMENTS: u32 = 3;
 
 /// The first [`RenderInput::engine`] that makes the request's sound (`crate::sound`).
 pub const ENGINE_SOUND: u32 = 4;
+
+/// The first [`RenderInput::engine`] that cuts the film by the request's [`CutPlan`]
+/// (`StitchInput::cut`). Jobs of earlier engines stitch their clips end to end, whatever their
+/// request says.
+pub const ENGINE_CUT: u32 = 5;
 
 /// What a new version of a job starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -362,6 +369,11 @@ pub struct CharacterOutput {
 #[serde(rename_all = "camelCase")]
 pub struct StitchInput {
     pub clips: Vec<String>,
+    /// The cut to make of the clips (engine [`ENGINE_CUT`] jobs whose request has one): None
+    /// joins them whole, end to end, as every earlier job's stitch did (and is left out of the
+    /// JSON, so those jobs' inputs replay byte for byte).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<CutPlan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -369,6 +381,10 @@ pub struct StitchInput {
 pub struct StitchOutput {
     pub video_url: String,
     pub mode: StitchMode,
+    /// Where each shot shows on the cut film (snapped to frames), in scenario order: the sound
+    /// is placed by them. None for a stitch without a cut (the clips end to end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spans: Option<Vec<Span>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

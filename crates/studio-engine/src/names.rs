@@ -13,6 +13,10 @@ pub const BATCH_WORKFLOW: &str = "batchCharacterGenerationWorkflow";
 /// the faithfulness check.
 pub const STORY_PLAN_WORKFLOW: &str = "storyPlanWorkflow";
 
+/// Delivers a finished render: the film at an export preset's size and, when asked, the
+/// editor's package beside it (durable: a 4K master takes minutes, and can be cancelled).
+pub const EXPORT_WORKFLOW: &str = "exportFilm";
+
 /// Activity types.
 pub const GENERATE_CHARACTER_IMAGES: &str = "generateCharacterImages";
 pub const GENERATE_VIDEO_SEGMENT: &str = "generateVideoSegment";
@@ -28,6 +32,10 @@ pub const ASK_STORY_PLANNER: &str = "askStoryPlanner";
 pub const SPEAK_LINE: &str = "speakLine";
 pub const MAKE_MUSIC: &str = "makeMusic";
 pub const MIX_SOUND: &str = "mixSound";
+/// The export's two steps: the mixed film reframed and scaled to the preset's size, and the
+/// editor's package (timeline files, title cards, media, captions, stems).
+pub const RENDER_EXPORT: &str = "renderExport";
+pub const WRITE_PACKAGE: &str = "writePackage";
 /// Local activity: which of a job's lines and music the cache has, and the price of the rest.
 pub const PREPARE_SOUND: &str = "prepareSound";
 /// Local activity: which of a render's artifacts identical earlier inputs already made.

@@ -9,7 +9,7 @@ use temporalio_common::protos::temporal::api::history::v1::{History, HistoryEven
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 use crate::error::EngineError;
-use crate::workflows::{BatchWorkflow, StoryPlanWorkflow, VideoWorkflow};
+use crate::workflows::{BatchWorkflow, ExportWorkflow, StoryPlanWorkflow, VideoWorkflow};
 
 fn replay_error(e: impl std::fmt::Display) -> EngineError {
     EngineError::Rpc(format!("replay: {e}"))
@@ -29,6 +29,8 @@ pub async fn replay_json(histories: &[Vec<u8>]) -> Result<Vec<Option<String>>, E
         .register_workflow::<BatchWorkflow>()
         .map_err(replay_error)?
         .register_workflow::<StoryPlanWorkflow>()
+        .map_err(replay_error)?
+        .register_workflow::<ExportWorkflow>()
         .map_err(replay_error)?
         .build();
     let replayer = WorkflowReplayer::new(options).map_err(replay_error)?;

@@ -279,6 +279,56 @@ impl StoryTuning {
     }
 }
 
+/// Timeouts and retries of an export (`exportFilm`): plain ffmpeg work on files the render
+/// made, so a retry is cheap and a crashed worker's attempt is noticed by its heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExportTuning {
+    /// The film re-encoded at the preset's size: a 4K master of a long film takes minutes on a
+    /// laptop, so the budget is generous; the heartbeat is what notices a dead worker.
+    pub render: ActivityTuning,
+    /// The package: title cards encoded, timeline files written (seconds).
+    pub package: ActivityTuning,
+}
+
+impl Default for ExportTuning {
+    fn default() -> Self {
+        let retry = Retry {
+            initial_ms: 5 * SEC,
+            backoff: 2.0,
+            max_interval_ms: Some(MIN),
+            max_attempts: 3,
+        };
+        ExportTuning {
+            render: ActivityTuning {
+                start_to_close_ms: 60 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: MIN,
+                retry,
+            },
+            package: ActivityTuning {
+                start_to_close_ms: 10 * MIN,
+                schedule_to_close_ms: None,
+                heartbeat_ms: MIN,
+                retry,
+            },
+        }
+    }
+}
+
+impl ExportTuning {
+    /// Short heartbeats and retries for tests: a crashed attempt is retried within seconds.
+    pub fn fast() -> Self {
+        let mut t = ExportTuning::default();
+        for a in [&mut t.render, &mut t.package] {
+            a.heartbeat_ms = 3 * SEC;
+            a.retry.initial_ms = 200;
+            a.retry.max_interval_ms = Some(SEC);
+        }
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,10 +20,11 @@ use crate::activities::StudioActivities;
 use crate::client::Endpoint;
 use crate::config::{Limits, Machine, WorkerConfig};
 use crate::error::{EngineError, Result};
+use crate::export::ExportActivities;
 use crate::metrics::{MetricsEndpoint, StudioMetrics};
 use crate::sound::SoundActivities;
 use crate::story::StoryActivities;
-use crate::workflows::{BatchWorkflow, StoryPlanWorkflow, VideoWorkflow};
+use crate::workflows::{BatchWorkflow, ExportWorkflow, StoryPlanWorkflow, VideoWorkflow};
 use studio_core::QueueRole;
 
 /// Everything a worker needs to start.
@@ -150,6 +151,8 @@ async fn build(
                 .map_err(worker_err)?
                 .register_workflow::<StoryPlanWorkflow>()
                 .map_err(worker_err)?
+                .register_workflow::<ExportWorkflow>()
+                .map_err(worker_err)?
                 .workflow_interceptor(metrics.job_interceptor());
         }
         // Every activity is registered on every queue: a job started by a client that does not
@@ -161,6 +164,12 @@ async fn build(
             .register_activities(SoundActivities::new(
                 store.clone(),
                 toolkit.clone(),
+                metrics.clone(),
+            ))
+            .register_activities(ExportActivities::new(
+                store.clone(),
+                toolkit.clone(),
+                spec.ffmpeg.clone(),
                 metrics.clone(),
             ))
             .tuner(tuner)

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog, ClipPlan, Family};
 use studio_core::{CharacterImages, ElementImages, Usage, UsageKind};
-use studio_media::{Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, TaskCtx, Toolkit};
+use studio_media::{
+    Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, StitchMode, TaskCtx, Toolkit,
+};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
@@ -559,7 +561,8 @@ impl StudioActivities {
         .await
     }
 
-    /// Joins the clips in order.
+    /// Joins the clips in order: whole, end to end, or as the job's cut says (trimmed, joined
+    /// by its transitions, with its title cards; then the shots' spans come back with it).
     #[activity(name = names::STITCH_VIDEOS)]
     pub async fn stitch_videos(
         self: Arc<Self>,
@@ -573,14 +576,37 @@ impl StudioActivities {
                 clips.push(this.store.local_path(uri).await?);
             }
             let scratch = this.store.scratch(this.toolkit.provider.clip_ext())?;
-            let mode = this
-                .toolkit
-                .finisher
-                .stitch(&clips, scratch.path(), &task)
-                .await?;
+            let (mode, spans) = match input.cut {
+                None => {
+                    let mode = this
+                        .toolkit
+                        .finisher
+                        .stitch(&clips, scratch.path(), &task)
+                        .await?;
+                    (mode, None)
+                }
+                Some(plan) => {
+                    let job = studio_media::cut::CutJob {
+                        clips,
+                        plan,
+                        size: None,
+                    };
+                    let report = this
+                        .toolkit
+                        .finisher
+                        .cut(&job, scratch.path(), &task)
+                        .await?;
+                    let mode = match report.mode {
+                        studio_media::cut::CutMode::Smart => StitchMode::StreamCopy,
+                        studio_media::cut::CutMode::Full => StitchMode::Reencode,
+                    };
+                    (mode, Some(report.spans))
+                }
+            };
             Ok(StitchOutput {
                 video_url: this.store.commit(scratch).await?,
                 mode,
+                spans,
             })
         })
         .await

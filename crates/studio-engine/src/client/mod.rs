@@ -7,6 +7,7 @@
 
 mod batch;
 mod endpoint;
+mod export;
 mod queue;
 mod read;
 mod render;
@@ -24,6 +25,7 @@ use crate::messages::RawArgs;
 
 pub(crate) use endpoint::namespace_ready;
 pub use endpoint::{key_bound_to, temporal_env, Endpoint};
+pub use export::EXPORT_QUERY_WAIT;
 pub use queue::QueueStatus;
 pub use read::{JobSummary, QUEUED_CHECK_AFTER};
 pub use story::STORY_QUERY_WAIT;

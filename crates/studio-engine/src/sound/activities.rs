@@ -289,7 +289,28 @@ impl SoundActivities {
             clips.push(self.store.local_path(uri).await?);
         }
         let task = TaskCtx::new(CancellationToken::new(), None);
-        let shots = self.toolkit.finisher.durations(&clips, &task).await?;
+        // The film's pieces the lines are placed in: the clips end to end, or, for a cut film,
+        // the shots where the cut put them and the title cards between (see `super::cut`).
+        let (shots, shot_piece) = match &input.spans {
+            None => (self.toolkit.finisher.durations(&clips, &task).await?, None),
+            Some(spans) => {
+                let film = self
+                    .toolkit
+                    .finisher
+                    .durations(std::slice::from_ref(&video), &task)
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or_default();
+                let pieces = super::cut::pieces(spans, film);
+                (pieces.lengths, Some(pieces.shot_piece))
+            }
+        };
+        // A shot the cut does not know stays out of range, for the mix to refuse by name.
+        let piece = |shot: usize| match &shot_piece {
+            None => shot,
+            Some(map) => map.get(shot).copied().unwrap_or(shots.len() + shot),
+        };
         let mut lines = Vec::with_capacity(input.lines.len());
         for l in &input.lines {
             let audio = match &l.audio_url {
@@ -297,7 +318,7 @@ impl SoundActivities {
                 None => None,
             };
             lines.push(MixLine {
-                shot: l.line.scene,
+                shot: piece(l.line.scene),
                 track: match l.line.kind {
                     studio_core::LineKind::Dialogue => TrackKind::Dialogue,
                     studio_core::LineKind::Narration => TrackKind::Narration,
@@ -310,8 +331,8 @@ impl SoundActivities {
         let music = match &input.music {
             Some((cue, uri)) => Some(MixMusic {
                 audio: self.store.local_path(uri).await?,
-                from_shot: cue.from,
-                to_shot: cue.to,
+                from_shot: piece(cue.from),
+                to_shot: piece(cue.to),
                 looped: cue.looped,
                 fade_seconds: f64::from(cue.fade_seconds),
             }),

@@ -11,9 +11,10 @@
 //! same picture whenever a line, the music or a volume changes.
 
 mod activities;
+pub mod cut;
 
 use serde::{Deserialize, Serialize};
-use studio_core::{Mix, MusicCue, SpokenLine, Stems, Usage, Usd};
+use studio_core::{Mix, MusicCue, Span, SpokenLine, Stems, Usage, Usd};
 
 pub use activities::SoundActivities;
 
@@ -111,6 +112,11 @@ pub struct MixInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub music: Option<(MusicCue, String)>,
     pub mix: Mix,
+    /// Where the cut put each shot on the picture (engine 5 jobs with a cut): lines are
+    /// placed by these instead of the clips' lengths end to end ([`cut::pieces`]). Absent
+    /// otherwise, as in every earlier job's input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spans: Option<Vec<Span>>,
 }
 
 /// The mixed film, its captions and stems, and its measured loudness.

@@ -3,10 +3,12 @@
 
 pub mod batch;
 mod budget;
+pub mod export;
 pub mod story;
 pub mod video;
 
 pub use batch::BatchWorkflow;
+pub use export::ExportWorkflow;
 pub use story::StoryPlanWorkflow;
 pub use video::VideoWorkflow;
 

@@ -1,22 +1,29 @@
 //! The last phases: the clips stitched in scenario order, enhanced to 4K when asked, and (after
 //! the sound, `super::sound`) the result with this version added to the earlier ones.
 
-use studio_core::{CharacterImages, Quality, Stage, Version, VideoResult};
+use studio_core::{CharacterImages, Quality, Span, Stage, Version, VideoResult};
 use temporalio_sdk::{WorkflowContext, WorkflowResult};
 
 use crate::activities::StudioActivities;
-use crate::messages::{EnhanceInput, StitchInput};
+use crate::messages::{EnhanceInput, StitchInput, ENGINE_CUT};
 
 use super::crashes::{activity_failed, surviving_crashes};
 use super::plan::Run;
 use super::sound::Mixed;
 use super::VideoWorkflow;
 
-/// Stitch, in scenario order. Returns the stitched video.
+/// The stitched film, and where the cut put each shot on it (None: the clips end to end).
+pub(super) struct Stitched {
+    pub(super) video_url: String,
+    pub(super) spans: Option<Vec<Span>>,
+}
+
+/// Stitch, in scenario order; with the request's cut (engine [`ENGINE_CUT`] jobs), trimmed,
+/// joined by its transitions and with its title cards.
 pub(super) async fn stitch(
     ctx: &WorkflowContext<VideoWorkflow>,
     run: &Run,
-) -> WorkflowResult<String> {
+) -> WorkflowResult<Stitched> {
     ctx.wait_condition(|s| !s.paused).await?;
     let input = ctx.state_mut(|s| {
         s.accepting_segments = false;
@@ -29,6 +36,9 @@ pub(super) async fn stitch(
                 .iter()
                 .filter_map(|seg| seg.clip_url.clone())
                 .collect(),
+            cut: (s.engine >= ENGINE_CUT)
+                .then(|| s.request.cut.clone())
+                .flatten(),
         }
     });
     let stitched = surviving_crashes(run.reschedule, |_| {
@@ -40,7 +50,10 @@ pub(super) async fn stitch(
     })
     .await
     .map_err(|e| activity_failed(ctx, e))?;
-    Ok(stitched.video_url)
+    Ok(Stitched {
+        video_url: stitched.video_url,
+        spans: stitched.spans,
+    })
 }
 
 /// Enhances when the quality is 4k at this point (it may have changed while running); else the

@@ -220,8 +220,8 @@ impl VideoWorkflow {
             futures::future::try_join(people, elements(ctx, &run, hits.elements)).await?;
         scenes(ctx, &run, &images, &cast_images, &hits.segments).await?;
         let stitched = stitch(ctx, &run).await?;
-        let picture = enhance(ctx, &run, stitched).await?;
-        let film = sound(ctx, &run, picture).await?;
+        let picture = enhance(ctx, &run, stitched.video_url).await?;
+        let film = sound(ctx, &run, picture, stitched.spans).await?;
         Ok(finish(ctx, images, cast_images, film))
     }
 

@@ -4,7 +4,7 @@
 //! every job of an earlier engine, adds no command here.
 
 use futures::future::join_all;
-use studio_core::{LineKind, SoundPlan, Stage, Usage, Usd};
+use studio_core::{LineKind, SoundPlan, Span, Stage, Usage, Usd};
 use temporalio_sdk::{WorkflowContext, WorkflowResult};
 
 use crate::messages::ENGINE_SOUND;
@@ -61,11 +61,13 @@ impl VideoWorkflow {
     }
 }
 
-/// Voices, music and the mix, under `video_url` (the stitched or enhanced picture).
+/// Voices, music and the mix, under `video_url` (the stitched or enhanced picture); `spans`:
+/// where the cut put each shot on it (None: the clips end to end).
 pub(super) async fn sound(
     ctx: &WorkflowContext<VideoWorkflow>,
     run: &Run,
     video_url: String,
+    spans: Option<Vec<Span>>,
 ) -> WorkflowResult<Mixed> {
     let Some(plan) = ctx.state(VideoWorkflow::sound_plan) else {
         return Ok(Mixed {
@@ -199,6 +201,7 @@ pub(super) async fn sound(
                 .collect(),
             music,
             mix: plan.mix,
+            spans,
         }
     });
     let mixed = surviving_crashes(run.reschedule, |_| {
