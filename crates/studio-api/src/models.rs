@@ -401,6 +401,7 @@ async fn make_clip(
         references: vec![],
         model: Some(plan.video_model.clone()),
         variant: 0,
+        last_frame: None,
     };
     Ok(provider.video_clip(&request, clip, task).await?)
 }

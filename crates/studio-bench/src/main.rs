@@ -511,6 +511,7 @@ async fn stitch(data: &Path, segments: usize) -> Result<()> {
             references: vec![],
             model: None,
             variant: 0,
+            last_frame: None,
         };
         provider.video_clip(&req, &out, &task).await?;
         clips.push(out);

@@ -112,6 +112,12 @@ impl Finisher for BenchProvider {
         self.produce(out, body, task).await
     }
 
+    async fn first_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
+        let name = clip.file_name().map(|n| n.to_string_lossy().into_owned());
+        let body = format!("bench first frame: {}\n", name.unwrap_or_default());
+        self.produce(out, body, task).await
+    }
+
     /// A bench clip says its length on its last line (`bench clip: PROMPT / Ns`).
     async fn durations(&self, clips: &[PathBuf], _task: &TaskCtx) -> Result<Vec<f64>, MediaError> {
         let mut seconds = Vec::with_capacity(clips.len());

@@ -139,6 +139,18 @@ pub enum MediaError {
         voice: String,
         message: String,
     },
+    /// The provider or its model cannot continue a clip (video extension), or not as asked
+    /// (the seconds, the clip's length): the engine checks the model's rules before paying, so
+    /// this is the provider's own refusal.
+    #[error("{provider}: {model} cannot extend this clip: {reason}")]
+    CannotExtend {
+        provider: String,
+        model: String,
+        reason: String,
+    },
+    /// The model cannot end a clip on a given frame (first-and-last-frame generation).
+    #[error("{provider}: {model} cannot end a clip on a chosen frame")]
+    NoLastFrame { provider: String, model: String },
     /// A sound mix that cannot be made as asked (a missing input, shots that do not match the
     /// video, a line in no shot): retrying it unchanged cannot succeed.
     #[error("sound mix: {0}")]
@@ -170,7 +182,9 @@ impl MediaError {
             MediaError::Cancelled => ErrorClass::Cancelled,
             MediaError::NoTextModel { .. }
             | MediaError::NoSpeechModel { .. }
-            | MediaError::NoMusicModel { .. } => ErrorClass::UnsupportedModel,
+            | MediaError::NoMusicModel { .. }
+            | MediaError::CannotExtend { .. }
+            | MediaError::NoLastFrame { .. } => ErrorClass::UnsupportedModel,
             MediaError::Artifact { .. }
             | MediaError::Image(_)
             | MediaError::Mix(_)

@@ -21,8 +21,8 @@ pub mod text;
 pub use error::{ErrorClass, MediaError, NON_RETRYABLE_ERROR_TYPES};
 pub use ffmpeg::{Ffmpeg, ProbeInfo, StitchMode};
 pub use provider::{
-    Angle, ClipRequest, Finisher, ImageRequest, MediaProvider, ModelPlan, MusicAnswer,
-    MusicRequest, SpeechAnswer, SpeechRequest, Toolkit,
+    Angle, ClipRequest, ExtendRequest, Finisher, ImageRequest, MediaProvider, ModelPlan,
+    MusicAnswer, MusicRequest, SpeechAnswer, SpeechRequest, Toolkit,
 };
 pub use shared::SharedStore;
 pub use store::{ArtifactSettings, ArtifactStore, CacheUsage, LocalStore, Scratch};

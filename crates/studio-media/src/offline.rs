@@ -3,6 +3,7 @@
 //! bed ([`music`]), so the whole pipeline (sound included) runs and is tested without the
 //! internet or keys.
 
+mod continuation;
 pub mod music;
 pub mod speech;
 
@@ -16,8 +17,8 @@ use crate::draw;
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, StillClip};
 use crate::provider::{
-    Angle, ClipRequest, ImageRequest, MediaProvider, MusicAnswer, MusicRequest, SpeechAnswer,
-    SpeechRequest,
+    Angle, ClipRequest, ExtendRequest, ImageRequest, MediaProvider, ModelPlan, MusicAnswer,
+    MusicRequest, SpeechAnswer, SpeechRequest,
 };
 use crate::task::TaskCtx;
 
@@ -209,13 +210,18 @@ fn clip_record(req: &ClipRequest) -> Result<String, MediaError> {
         .iter()
         .map(|p| file_digest(p))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(serde_json::json!({
+    let mut record = serde_json::json!({
         "prompt": req.prompt,
         "image": file_digest(&req.image)?,
         "references": references,
         "variant": req.variant,
-    })
-    .to_string())
+    });
+    // Only a clip with an end frame says so: every other clip's record (and bytes) stay as
+    // they were.
+    if let Some(end) = &req.last_frame {
+        record["lastFrame"] = file_digest(end)?.into();
+    }
+    Ok(record.to_string())
 }
 
 /// The background of a clip: the character image tinted per scenario.
@@ -344,6 +350,8 @@ impl MediaProvider for OfflineProvider {
             })
         };
         let painted = frame.await.map_err(|e| MediaError::Image(e.to_string()));
+        // A clip that ends on a frame is animated first, then dissolved into that frame.
+        let body_path = out.with_extension("body.mp4");
         let result = match painted.and_then(|p| p.and_then(|()| clip_record(req))) {
             Ok(record) => {
                 let clip = StillClip {
@@ -354,13 +362,57 @@ impl MediaProvider for OfflineProvider {
                     tone_hz: Some(tone_hz(req)),
                     comment: Some(&record),
                 };
-                self.ffmpeg.animate(&clip, out, task).await
+                match &req.last_frame {
+                    None => self.ffmpeg.animate(&clip, out, task).await,
+                    Some(end) => {
+                        let sub = TaskCtx::new(task.cancel.clone(), None);
+                        match self.ffmpeg.animate(&clip, &body_path, &sub).await {
+                            Ok(()) => {
+                                continuation::end_on(
+                                    &self.ffmpeg,
+                                    &body_path,
+                                    end,
+                                    clip.size,
+                                    clip.seconds,
+                                    &record,
+                                    out,
+                                    task,
+                                )
+                                .await
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
+                }
             }
             Err(e) => Err(e),
         };
-        let _ = tokio::fs::remove_file(&caption_path).await;
-        let _ = tokio::fs::remove_file(&frame_path).await;
+        for scratch in [&caption_path, &frame_path, &body_path] {
+            let _ = tokio::fs::remove_file(scratch).await;
+        }
         result
+    }
+
+    /// A real continuation from the clip's last frame (see [`continuation`]), within the
+    /// offline family's extension rules (`models.toml`).
+    async fn extend_clip(
+        &self,
+        req: &ExtendRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let rules = ModelPlan::local(MODEL)?.video;
+        let input = self.ffmpeg.probe(&req.clip).await?.duration;
+        let problems = studio_catalog::check_extend(&rules, None, input, req.seconds);
+        if !problems.is_empty() {
+            let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(MediaError::CannotExtend {
+                provider: MODEL.into(),
+                model: MODEL.into(),
+                reason: reasons.join("; "),
+            });
+        }
+        continuation::extend(&self.ffmpeg, req, out, task).await
     }
 
     async fn speech_model(&self, _task: &TaskCtx) -> Result<String, MediaError> {

@@ -95,6 +95,25 @@ pub struct ClipRequest {
     /// 0 for a prompt's first take; n for the n-th retake of the same prompt, which must not
     /// come out the same (deterministic providers fold it into their seed).
     pub variant: u32,
+    /// The image the clip must end on (first-and-last-frame generation), where the shot has an
+    /// end frame; None: the model ends where it likes. Only models whose table row says
+    /// `last_frame` take one (the engine checks before paying; providers refuse otherwise).
+    pub last_frame: Option<PathBuf>,
+}
+
+/// A clip continued by the model (video extension): the answer is the WHOLE clip, the input
+/// followed by `seconds` more, as Google's extension returns it.
+#[derive(Debug, Clone)]
+pub struct ExtendRequest {
+    /// The clip to continue (an MP4 the model made).
+    pub clip: PathBuf,
+    /// What happens in the added seconds.
+    pub prompt: String,
+    /// Seconds to add: one of the model's `extend.seconds`.
+    pub seconds: u32,
+    pub aspect_ratio: AspectRatio,
+    /// The video model of the job's plan (None: the provider's own choice).
+    pub model: Option<String>,
 }
 
 /// One line spoken by a speech model in a fixed voice (a character's voice-over, the narrator).
@@ -224,6 +243,22 @@ pub trait MediaProvider: Send + Sync {
         out: &Path,
         task: &TaskCtx,
     ) -> Result<(), MediaError>;
+    /// Continues `req.clip` by `req.seconds`, writing the WHOLE extended clip (the input, then
+    /// the continuation) to `out`. Providers whose models cannot extend refuse with
+    /// [`MediaError::CannotExtend`].
+    async fn extend_clip(
+        &self,
+        req: &ExtendRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let _ = (out, task);
+        Err(MediaError::CannotExtend {
+            provider: self.name().to_owned(),
+            model: req.model.clone().unwrap_or_else(|| self.video_model()),
+            reason: "this provider does not extend clips".into(),
+        })
+    }
     /// The text model [`Self::generate_json`] would ask (chosen from the models the key can
     /// use), so its cost can be estimated before asking. Providers without one refuse.
     async fn text_model(&self, task: &TaskCtx) -> Result<String, MediaError> {
@@ -308,6 +343,9 @@ pub trait Finisher: Send + Sync {
     ) -> Result<(), MediaError>;
     /// The last frame of `clip` as a PNG: the first frame of a scene continuing from it.
     async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError>;
+    /// The first frame of `clip` as a PNG: the end frame of the shot before it (a seamless
+    /// join into the next shot).
+    async fn first_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError>;
     /// The film's sound pass into `out_dir` ([`crate::sound::mix_film`]): the tracks mixed and
     /// normalised, captions and stems written, the video stream copied untouched.
     async fn mix(
@@ -351,6 +389,10 @@ impl Finisher for FfmpegFinisher {
 
     async fn last_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
         self.ffmpeg.last_frame(clip, out, task).await
+    }
+
+    async fn first_frame(&self, clip: &Path, out: &Path, task: &TaskCtx) -> Result<(), MediaError> {
+        self.ffmpeg.first_frame(clip, out, task).await
     }
 
     async fn mix(

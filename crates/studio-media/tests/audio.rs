@@ -51,6 +51,7 @@ fn clip_req(image: &Path, prompt: &str, secs: u32) -> ClipRequest {
         references: vec![],
         model: None,
         variant: 0,
+        last_frame: None,
     }
 }
 

@@ -105,6 +105,7 @@ async fn a_full_disk_fails_the_clip_cleanly_and_the_retry_succeeds() {
         references: vec![],
         model: None,
         variant: 0,
+        last_frame: None,
     };
 
     // The same clip made where there is room tells how big it is.

@@ -39,6 +39,7 @@ fn clip_req(image: PathBuf, prompt: &str, secs: u32, aspect: AspectRatio) -> Cli
         references: vec![],
         model: None,
         variant: 0,
+        last_frame: None,
     }
 }
 

@@ -35,6 +35,7 @@ async fn clip(dir: &Path) -> PathBuf {
                 references: vec![],
                 model: None,
                 variant: 0,
+                last_frame: None,
             },
             &out,
             &TaskCtx::detached(),

@@ -92,10 +92,12 @@
 // refused request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod extend;
 mod faults;
 mod images;
 mod interactions;
 mod music;
+mod render;
 mod routes;
 mod rules;
 mod speech;

@@ -1,16 +1,16 @@
 //! `predictLongRunning` (Veo) on both back ends: the family's rules, the operation and its poll,
-//! and the finished payload in each back end's shape. Also the clip renderer the Interactions
-//! route shares.
+//! and the finished payload in each back end's shape; an extension (`video`) and a last frame
+//! are checked by [`crate::extend`].
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
 use studio_catalog::Family;
-use studio_core::{AspectRatio, ClipSeconds, Quality};
-use studio_media::{ClipRequest, MediaProvider, TaskCtx};
 
+use crate::extend::{self, InputVideo};
 use crate::faults::Faults;
+use crate::render::{render_clip, render_extension, Frames};
 use crate::routes::{
     common_faults, google_error, invalid, put_gcs, redirect_if_asked, refuse_unknown, Note, Shared,
     Site,
@@ -59,6 +59,10 @@ struct Ask {
     negative: Option<String>,
     samples: u32,
     storage_uri: Option<String>,
+    /// The image the clip ends on (`lastFrame`).
+    last_frame: Option<InputImage>,
+    /// The clip to extend (`video`): the answer is the whole clip, input and continuation.
+    video: Option<InputVideo>,
 }
 
 /// An image as Veo takes it: `{bytesBase64Encoded, mimeType}` (or, on Vertex, `gcsUri`), or the
@@ -101,12 +105,14 @@ fn veo_image(site: &Site, v: &Value, at: &str) -> Result<InputImage, Response> {
 /// Every rule of `family` (and of the back end) the request breaks, as Google's 400.
 fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
     let (instance, params) = check_fields(site, body)?;
-    if instance.get("video").is_some() || instance.get("mask").is_some() {
-        return Err(invalid(
-            "Video extension and masks are not supported by this mock.",
-        ));
+    if instance.get("mask").is_some() {
+        return Err(invalid("Masks are not supported by this mock."));
     }
     check_generate_audio(site, params)?;
+    if instance.get("video").is_some_and(|v| !v.is_null()) {
+        return check_extension(site, family, instance, params);
+    }
+    extend::check_last_frame_alone(instance)?;
     let duration = check_duration(family, params)?;
     let aspect = param_text(params, "aspectRatio", "16:9")?;
     rules::check_aspect_ratio(family, &aspect)?;
@@ -124,7 +130,7 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
         &resolution,
         duration,
     )?;
-    check_last_frame(site, family, instance, first_frame.is_some())?;
+    let last_frame = check_last_frame(site, family, instance, first_frame.is_some())?;
     let from_images = first_frame.is_some() || !references.is_empty();
     check_person_generation(site, params, from_images)?;
     let samples = match params.get("sampleCount") {
@@ -153,6 +159,48 @@ fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, Response> {
         negative: params["negativePrompt"].as_str().map(str::to_owned),
         samples,
         storage_uri,
+        last_frame,
+        video: None,
+    })
+}
+
+/// An extension request: the rules of its shape ([`extend::check_veo_shape`]), its
+/// `durationSeconds` among the seconds the model adds, and the input video (its length is
+/// measured once the request is accepted as a shape: [`predict`]).
+fn check_extension(
+    site: &Site,
+    family: &Family,
+    instance: &Value,
+    params: &Value,
+) -> Result<Ask, Response> {
+    let duration = match params.get("durationSeconds") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64() {
+            Some(n) => Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            None => {
+                return Err(invalid(format!(
+                    "Invalid value at 'parameters.duration_seconds' (TYPE_INT32), {v}"
+                )))
+            }
+        },
+    };
+    let seconds = extend::check_veo_shape(family, instance, duration)?;
+    let video = extend::veo_video(site, &instance["video"])?;
+    let aspect = param_text(params, "aspectRatio", "16:9")?;
+    rules::check_aspect_ratio(family, &aspect)?;
+    check_person_generation(site, params, false)?;
+    let prompt = check_prompt(instance, true)?;
+    Ok(Ask {
+        prompt,
+        first_frame: None,
+        references: Vec::new(),
+        duration: seconds,
+        aspect,
+        negative: params["negativePrompt"].as_str().map(str::to_owned),
+        samples: 1,
+        storage_uri: params["storageUri"].as_str().map(str::to_owned),
+        last_frame: None,
+        video: Some(video),
     })
 }
 
@@ -303,17 +351,17 @@ fn check_last_frame(
     family: &Family,
     instance: &Value,
     has_first_frame: bool,
-) -> Result<(), Response> {
-    if let Some(last) = instance.get("lastFrame").filter(|v| !v.is_null()) {
-        if !family.last_frame {
-            return Err(invalid("lastFrame is not supported by this model."));
-        }
-        if !has_first_frame {
-            return Err(invalid("lastFrame requires image (the first frame)."));
-        }
-        veo_image(site, last, "instances[0].lastFrame")?;
+) -> Result<Option<InputImage>, Response> {
+    let Some(last) = instance.get("lastFrame").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    if !family.last_frame {
+        return Err(invalid("lastFrame is not supported by this model."));
     }
-    Ok(())
+    if !has_first_frame {
+        return Err(invalid("lastFrame requires image (the first frame)."));
+    }
+    veo_image(site, last, "instances[0].lastFrame").map(Some)
 }
 
 /// `personGeneration`: one of Veo's values; the Gemini API refuses `allow_adult` for a video
@@ -372,6 +420,11 @@ pub(crate) async fn predict(
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Some(video) = &ask.video {
+        if let Err(r) = extend::check_input_length(state, family, video, ask.duration).await {
+            return r;
+        }
+    }
     let faults = Faults::parse(&ask.prompt);
     let key = format!("video:{}", ask.prompt);
     if let Some(r) = common_faults(state, &key, model, &faults).await {
@@ -448,17 +501,26 @@ async fn outcome(
         return scripted;
     }
     let first = ask.first_frame.as_ref().or(ask.references.first());
-    let bytes = match render_clip(
-        state,
-        model,
-        &ask.prompt,
-        first,
-        ask.duration,
-        &ask.aspect,
-        ask.negative.clone(),
-    )
-    .await
-    {
+    let rendered = match &ask.video {
+        Some(video) => render_extension(state, video, &ask.prompt, ask.duration, &ask.aspect).await,
+        None => {
+            let frames = Frames {
+                first,
+                last: ask.last_frame.as_ref(),
+            };
+            let clip = (ask.duration, ask.aspect.as_str());
+            render_clip(
+                state,
+                model,
+                &ask.prompt,
+                frames,
+                clip,
+                ask.negative.clone(),
+            )
+            .await
+        }
+    };
+    let bytes = match rendered {
         Ok(b) => b,
         Err(e) => return json!({"error": {"code": 13, "message": e}}),
     };
@@ -548,60 +610,6 @@ fn vertex_samples(state: &State, faults: &Faults, ask: &Ask, bytes: &[u8]) -> Va
         })
         .collect();
     json!({"response": {"@type": VERTEX_RESPONSE, "videos": videos}})
-}
-
-/// Renders a clip of `seconds` with the offline provider (which gives it its picture and sound),
-/// starting from `first` or, without one, from a drawn character.
-pub(crate) async fn render_clip(
-    state: &State,
-    model: &str,
-    prompt: &str,
-    first: Option<&InputImage>,
-    seconds: u32,
-    aspect: &str,
-    negative: Option<String>,
-) -> Result<Vec<u8>, String> {
-    let aspect_ratio: AspectRatio = aspect.parse().unwrap_or_default();
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let (image_bytes, ext) = match first {
-        Some(img) => (img.bytes.clone(), img.extension()),
-        None => (
-            crate::images::draw_png(
-                state,
-                model,
-                prompt,
-                studio_media::Angle::Front,
-                aspect_ratio,
-            )
-            .await?,
-            "png",
-        ),
-    };
-    let work = state.work.path();
-    let image_path = work.join(format!("{id}.{ext}"));
-    let out = work.join(format!("{id}.mp4"));
-    std::fs::write(&image_path, image_bytes).map_err(|e| e.to_string())?;
-    let req = ClipRequest {
-        prompt: prompt.to_owned(),
-        negative_prompt: negative,
-        duration: ClipSeconds::try_from(seconds).map_err(|e| e.to_string())?,
-        aspect_ratio,
-        quality: Quality::Standard,
-        image: image_path.clone(),
-        references: vec![],
-        model: Some(model.to_owned()),
-        variant: 0,
-    };
-    let r = state
-        .offline
-        .video_clip(&req, &out, &TaskCtx::detached())
-        .await
-        .map_err(|e| e.to_string());
-    let bytes = std::fs::read(&out).map_err(|e| e.to_string());
-    let _ = std::fs::remove_file(&image_path);
-    let _ = std::fs::remove_file(&out);
-    r?;
-    bytes
 }
 
 /// A poll of operation `name` (Gemini `GET`, Vertex `fetchPredictOperation`).

@@ -84,6 +84,7 @@ async fn render(
         references: vec![image],
         model: Some(model.into()),
         variant: 0,
+        last_frame: None,
     };
     provider
         .video_clip(&req, &out, &TaskCtx::detached())

@@ -349,6 +349,7 @@ impl StudioActivities {
             references,
             model: input.model.clone(),
             variant: input.variant,
+            last_frame: None,
         };
         self.toolkit
             .provider

@@ -65,6 +65,30 @@ impl Ffmpeg {
         self.run(args, None, task).await
     }
 
+    /// The first frame of `clip`, as a PNG at `out`: the frame a shot ending on the next shot
+    /// must reach. Only one frame is decoded.
+    pub async fn first_frame(
+        &self,
+        clip: &Path,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let mut args = os(&["-i"]);
+        args.push(clip.into());
+        args.extend(os(&[
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2",
+            "-c:v",
+            "png",
+        ]));
+        args.push(out.into());
+        self.run(args, None, task).await
+    }
+
     /// Animates a still into a silent H.264 clip; see [`Ffmpeg::animate`].
     pub async fn animate_still(
         &self,

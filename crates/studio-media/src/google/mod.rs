@@ -16,6 +16,7 @@ mod classify;
 pub mod config;
 mod content;
 pub mod discovery;
+mod extend;
 mod files;
 #[cfg(test)]
 mod fuzz;
@@ -38,8 +39,8 @@ pub use discovery::{read_cache, Discovered};
 
 use crate::error::{ErrorClass, MediaError};
 use crate::provider::{
-    ClipRequest, ImageRequest, MediaProvider, ModelPlan, MusicAnswer, MusicRequest, SpeechAnswer,
-    SpeechRequest,
+    ClipRequest, ExtendRequest, ImageRequest, MediaProvider, ModelPlan, MusicAnswer, MusicRequest,
+    SpeechAnswer, SpeechRequest,
 };
 use crate::task::TaskCtx;
 use crate::text::{JsonAnswer, JsonRequest};
@@ -501,11 +502,36 @@ impl MediaProvider for GoogleProvider {
         let choice = self
             .video_choice(req.model.as_deref(), req.quality, task)
             .await?;
+        // The engine checks the table before paying; this is the provider's own refusal.
+        if req.last_frame.is_some() && !choice.family.last_frame {
+            return Err(MediaError::NoLastFrame {
+                provider: self.provider_name().into(),
+                model: choice.model,
+            });
+        }
         let result = match choice.family.route {
             Route::Interactions => omni::generate(self, &choice, req, out, task).await,
             _ => veo::generate(self, &choice, req, out, task).await,
         };
         match result {
+            Err(e) if e.class() == ErrorClass::UnsupportedModel => {
+                Err(self.explain_unsupported(e, Role::Video).await)
+            }
+            other => other,
+        }
+    }
+
+    /// Veo's video extension on Vertex, or Omni's `extend` task ([`extend`]).
+    async fn extend_clip(
+        &self,
+        req: &ExtendRequest,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let choice = self
+            .video_choice(req.model.as_deref(), Quality::Standard, task)
+            .await?;
+        match extend::extend(self, &choice, req, out, task).await {
             Err(e) if e.class() == ErrorClass::UnsupportedModel => {
                 Err(self.explain_unsupported(e, Role::Video).await)
             }

@@ -117,19 +117,31 @@ pub(crate) fn too_big_for_inline(model: &str, resolution: &str, seconds: u32) ->
     )
 }
 
-/// The create body for `req`, as `choice`'s rules shape it.
+/// The create body for `req`, as `choice`'s rules shape it. A clip that ends on a frame sends
+/// two images, the first and the last, and opens its text with `<FIRST_FRAME> <LAST_FRAME>`
+/// (media Part B §2: `<LAST_FRAME>` must come with `<FIRST_FRAME>`); a model without last
+/// frames is refused here, before anything is sent.
 pub(crate) async fn request_body(
     choice: &Choice,
     req: &ClipRequest,
     delivery: &Delivery,
 ) -> Result<Value, MediaError> {
     let family = &choice.family;
-    let plan = clip_plan(
+    let mut plan = clip_plan(
         family,
         req.quality,
         req.duration.get(),
         req.references.len(),
     );
+    if req.last_frame.is_some() {
+        if !(family.last_frame && family.first_frame) {
+            return Err(MediaError::NoLastFrame {
+                provider: "google".into(),
+                model: choice.model.clone(),
+            });
+        }
+        plan.references = false;
+    }
     let mut content = Vec::new();
     let task = if plan.references {
         for path in req
@@ -142,14 +154,16 @@ pub(crate) async fn request_body(
         }
         "reference_to_video"
     } else if family.first_frame {
-        let (data, mime) = read_image(&req.image).await?;
-        content.push(json!({"type": "image", "data": data, "mime_type": mime}));
+        for path in std::iter::once(&req.image).chain(req.last_frame.as_ref()) {
+            let (data, mime) = read_image(path).await?;
+            content.push(json!({"type": "image", "data": data, "mime_type": mime}));
+        }
         "image_to_video"
     } else {
         "text_to_video"
     };
     // The route has no negative-prompt field: say it in the prompt.
-    let text = match req
+    let mut text = match req
         .negative_prompt
         .as_deref()
         .filter(|n| !n.trim().is_empty())
@@ -157,28 +171,64 @@ pub(crate) async fn request_body(
         Some(neg) => format!("{}\n\nAvoid: {neg}", req.prompt),
         None => req.prompt.clone(),
     };
+    if req.last_frame.is_some() {
+        text = format!("<FIRST_FRAME> <LAST_FRAME> {text}");
+    }
     content.push(json!({"type": "text", "text": text}));
+    Ok(create_body(
+        choice,
+        content,
+        &video_format(
+            req.aspect_ratio.as_str(),
+            Some(&plan.resolution),
+            req.duration.get(),
+            delivery,
+        ),
+        task,
+    ))
+}
+
+/// The `response_format` of a video of `seconds` (a string with its unit: December update 4).
+pub(crate) fn video_format(
+    aspect: &str,
+    resolution: Option<&str>,
+    seconds: u32,
+    delivery: &Delivery,
+) -> Value {
     let mut format = json!({
         "type": "video",
-        "aspect_ratio": req.aspect_ratio.as_str(),
-        "resolution": plan.resolution,
-        "duration": format!("{}s", req.duration.get()),
+        "aspect_ratio": aspect,
+        "duration": format!("{seconds}s"),
         "delivery": "inline"
     });
+    if let Some(r) = resolution {
+        format["resolution"] = json!(r);
+    }
     if let Delivery::Uri { gcs_uri } = delivery {
         format["delivery"] = json!("uri");
         if let Some(uri) = gcs_uri {
             format["gcs_uri"] = json!(uri);
         }
     }
-    Ok(json!({
+    format
+}
+
+/// A background, stored interaction of `choice`'s model: `content` as the user's input, the
+/// video `format`, and the task said outright.
+pub(crate) fn create_body(
+    choice: &Choice,
+    content: Vec<Value>,
+    format: &Value,
+    task: &str,
+) -> Value {
+    json!({
         "model": choice.model,
         "input": [{"type": "user_input", "content": content}],
         "response_format": format,
         "generation_config": {"video_config": {"task": task}},
         "background": true,
         "store": true
-    }))
+    })
 }
 
 pub(super) async fn generate(
@@ -188,8 +238,7 @@ pub(super) async fn generate(
     out: &Path,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
-    let model = choice.model.as_str();
-    let site = &p.site(model);
+    let site = &p.site(&choice.model);
     let plan = clip_plan(
         &choice.family,
         req.quality,
@@ -197,7 +246,21 @@ pub(super) async fn generate(
         req.references.len(),
     );
     let delivery = Delivery::choose(p, site, choice, &plan.resolution, req.duration.get())?;
-    let body = &request_body(choice, req, &delivery).await?;
+    let body = request_body(choice, req, &delivery).await?;
+    run(p, choice, &body, out, task).await
+}
+
+/// Creates the interaction `body` asks for, polls it and saves its video to `out` (a clip, or
+/// an extended one: the same route).
+pub(super) async fn run(
+    p: &GoogleProvider,
+    choice: &Choice,
+    body: &Value,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let model = choice.model.as_str();
+    let site = &p.site(model);
     let url = &p.config.interactions_url(model)?;
     let url = url.as_str();
     let route = longrun::Route {

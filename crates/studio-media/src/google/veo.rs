@@ -82,19 +82,32 @@ struct VideoEntry {
     video_gcs_uri: Option<String>,
 }
 
-/// The `predictLongRunning` body for `req` on `backend`, as `choice`'s rules shape it.
+/// The `predictLongRunning` body for `req` on `backend`, as `choice`'s rules shape it. A clip
+/// that ends on a frame sends the first frame as `image` and the end as `lastFrame` (never with
+/// `referenceImages`, which Veo refuses beside them: media Part B §3); a model without last
+/// frames is refused here, before anything is sent.
 pub(crate) async fn request_body(
     backend: Backend,
     choice: &Choice,
     req: &ClipRequest,
 ) -> Result<Value, MediaError> {
     let family = &choice.family;
-    let plan = clip_plan(
+    let mut plan = clip_plan(
         family,
         req.quality,
         req.duration.get(),
         req.references.len(),
     );
+    if req.last_frame.is_some() {
+        if !(family.last_frame && family.first_frame) {
+            return Err(MediaError::NoLastFrame {
+                provider: backend.as_str().into(),
+                model: choice.model.clone(),
+            });
+        }
+        plan.references = false;
+        plan.person_generation = family.person_generation.get("image").cloned();
+    }
     let mut instance = json!({"prompt": req.prompt});
     if plan.references {
         let mut refs = Vec::new();
@@ -113,6 +126,10 @@ pub(crate) async fn request_body(
     } else if family.first_frame {
         let (data, mime) = read_image(&req.image).await?;
         instance["image"] = json!({"bytesBase64Encoded": data, "mimeType": mime});
+    }
+    if let Some(end) = &req.last_frame {
+        let (data, mime) = read_image(end).await?;
+        instance["lastFrame"] = json!({"bytesBase64Encoded": data, "mimeType": mime});
     }
     let mut parameters = json!({
         "aspectRatio": req.aspect_ratio.as_str(),
@@ -145,9 +162,21 @@ pub(super) async fn generate(
     out: &Path,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
+    let body = request_body(p.config.backend, choice, req).await?;
+    run(p, choice, &body, out, task).await
+}
+
+/// Submits `body` to `choice`'s model, polls the operation and saves its video to `out` (a
+/// clip, or an extended one: the same route).
+pub(super) async fn run(
+    p: &GoogleProvider,
+    choice: &Choice,
+    body: &Value,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
     let model = choice.model.as_str();
     let site = &p.site(model);
-    let body = &request_body(p.config.backend, choice, req).await?;
     let base = &p.config.model_base(model)?;
     let url = &format!("{base}/models/{model}:predictLongRunning");
     let route = longrun::Route {

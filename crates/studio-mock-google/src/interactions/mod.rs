@@ -92,6 +92,16 @@ async fn create(state: &Shared, note: &Note, site: Site, origin: &str, body: &By
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Some(video) = &ask.video {
+        let family = site.resolve(state, &ask.model, "createInteraction", Route::Interactions);
+        if let Ok(Some(family)) = family {
+            let checked =
+                crate::extend::check_input_length(state, family, video, ask.duration).await;
+            if let Err(r) = checked {
+                return r;
+            }
+        }
+    }
     let faults = Faults::parse(&ask.prompt);
     let key = format!("video:{}", ask.prompt);
     if let Some(r) = common_faults(state, &key, &ask.model, &faults).await {

@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use studio_catalog::Family;
 
+use crate::extend::{self, InputVideo};
 use crate::routes::{invalid, refuse_unknown, Site};
 use crate::rules::{self, image_from, InputImage};
 
@@ -73,12 +74,17 @@ pub(super) struct Ask {
     pub(super) store: bool,
     /// The user's content as echoed in the `user_input` step (without image bytes).
     pub(super) user_content: Vec<Value>,
+    /// The second image is the clip's last frame (`<FIRST_FRAME> <LAST_FRAME>`).
+    pub(super) last_frame: bool,
+    /// The clip to extend (`task: "extend"`): the answer is the whole clip.
+    pub(super) video: Option<InputVideo>,
 }
 
-/// The checked `input`: its prompt, its images, and the content echoed back.
+/// The checked `input`: its prompt, its images, its video, and the content echoed back.
 struct Input {
     prompt: String,
     images: Vec<Option<InputImage>>,
+    video: Option<InputVideo>,
     user_content: Vec<Value>,
 }
 
@@ -130,8 +136,24 @@ pub(super) fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, R
     rules::check_resolution(family, &resolution)?;
     let (delivery_uri, gcs_prefix) = check_delivery(site, &format)?;
     let task = video_task(&body["generation_config"])?;
-    let references = check_images_for_task(family, task, input.images.len())?;
-    rules::check_durations_for(family, &resolution, references, duration)?;
+    // Optional and inferred (Part B §2): a video in the input asks for an extension.
+    let task = task.or(input.video.as_ref().map(|_| "extend"));
+    let mut last_frame = false;
+    if task == Some("extend") {
+        check_extend(family, &input, duration)?;
+    } else {
+        if input.video.is_some() {
+            return Err(invalid(format!(
+                "The {} task takes no input video.",
+                task.unwrap_or("requested")
+            )));
+        }
+        let references = check_images_for_task(family, task, input.images.len())?;
+        rules::check_durations_for(family, &resolution, references, duration)?;
+        if !references {
+            last_frame = extend::check_frame_tags(&input.prompt, input.images.len())?;
+        }
+    }
     let (background, store) = check_flags(body)?;
     Ok(Ask {
         model,
@@ -145,13 +167,28 @@ pub(super) fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, R
         background,
         store,
         user_content: input.user_content,
+        last_frame,
+        video: input.video,
     })
+}
+
+/// An `extend` task: one input video and no image, on a family that extends, by seconds it
+/// adds (the input's length is measured once the shape is accepted).
+fn check_extend(family: &Family, input: &Input, duration: u32) -> Result<(), Response> {
+    if input.video.is_none() {
+        return Err(invalid("The extend task requires an input video."));
+    }
+    if !input.images.is_empty() {
+        return Err(invalid("The extend task takes no input images."));
+    }
+    extend::extension_seconds(family, duration, "s").map(|_| ())
 }
 
 /// The input's text and image blocks; the text makes the prompt, which must not be empty.
 fn check_input(site: &Site, input: &Value) -> Result<Input, Response> {
     let mut prompt: Vec<String> = Vec::new();
     let mut images = Vec::new();
+    let mut video = None;
     let mut user_content = Vec::new();
     for (i, block) in blocks(input)?.iter().enumerate() {
         let at = format!("input.content[{i}]");
@@ -165,6 +202,13 @@ fn check_input(site: &Site, input: &Value) -> Result<Input, Response> {
                 images.push(image_block(site, block, &at)?);
                 let mime = block["mime_type"].as_str();
                 user_content.push(json!({"type": "image", "mime_type": mime}));
+            }
+            Some("video") => {
+                if video.is_some() {
+                    return Err(invalid("At most one input video is supported."));
+                }
+                video = Some(video_block(block, &at)?);
+                user_content.push(json!({"type": "video", "mime_type": "video/mp4"}));
             }
             Some(other) => {
                 return Err(invalid(format!(
@@ -181,8 +225,32 @@ fn check_input(site: &Site, input: &Value) -> Result<Input, Response> {
     Ok(Input {
         prompt,
         images,
+        video,
         user_content,
     })
+}
+
+/// A video block: inline MP4 `data` with `mime_type: video/mp4`.
+fn video_block(block: &Value, at: &str) -> Result<InputVideo, Response> {
+    refuse_unknown(block, &["type", "data", "uri", "mime_type"], at)?;
+    if block.get("uri").is_some_and(|u| !u.is_null()) {
+        return Err(invalid(format!(
+            "{at}.uri: this mock cannot read stored videos; send data."
+        )));
+    }
+    match block["mime_type"].as_str() {
+        Some("video/mp4") => {}
+        Some(_) => {
+            return Err(invalid(
+                "Unsupported input video: the video must be an MP4 (video/mp4) for video                  extension.",
+            ))
+        }
+        None => return Err(invalid(format!("{at}.mime_type is required."))),
+    }
+    let Some(data) = block["data"].as_str() else {
+        return Err(invalid(format!("{at}.data is required.")));
+    };
+    extend::decode(data, &format!("{at}.data"))
 }
 
 /// A text block's text.
@@ -359,7 +427,8 @@ fn video_task(config: &Value) -> Result<Option<&str>, Response> {
 /// the task says or, without one, their number; and whether the family takes them.
 fn check_images_for_task(family: &Family, task: Option<&str>, n: usize) -> Result<bool, Response> {
     let references = match task {
-        Some("extend") => return Err(invalid("Video extension is not supported by this model.")),
+        // Checked apart ([`check_extend`]); never asked here.
+        Some("extend") => return Err(invalid("The extend task requires an input video.")),
         Some("edit") => return Err(invalid("The edit task requires an input video.")),
         Some("text_to_video") if n > 0 => {
             return Err(invalid("The text_to_video task takes no input images."))

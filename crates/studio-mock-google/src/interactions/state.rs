@@ -126,18 +126,23 @@ pub(super) async fn finish(state: &State, r: &Render) -> Ending {
         return ending;
     }
     let ask = &r.ask;
-    let first = ask.images.iter().flatten().next();
-    let bytes = match crate::veo::render_clip(
-        state,
-        &ask.model,
-        &ask.prompt,
-        first,
-        ask.duration,
-        &ask.aspect,
-        None,
-    )
-    .await
-    {
+    let rendered = match &ask.video {
+        Some(video) => {
+            crate::render::render_extension(state, video, &ask.prompt, ask.duration, &ask.aspect)
+                .await
+        }
+        None => {
+            let mut images = ask.images.iter().flatten();
+            let first = images.next();
+            let frames = crate::render::Frames {
+                first,
+                last: if ask.last_frame { images.next() } else { None },
+            };
+            let clip = (ask.duration, ask.aspect.as_str());
+            crate::render::render_clip(state, &ask.model, &ask.prompt, frames, clip, None).await
+        }
+    };
+    let bytes = match rendered {
         Ok(b) => b,
         Err(e) => {
             return Ending::Failed {

@@ -1,0 +1,156 @@
+//! Video extension: a clip continued by the model that made it (media Part B §1).
+//!
+//! - Veo on Vertex: `predictLongRunning` with the clip as `instances[0].video`
+//!   (`{bytesBase64Encoded, mimeType}`; the retired Gemini API took `{encodedVideo, encoding}`)
+//!   and `parameters.durationSeconds` the seconds to add (7), as Google's notebook sends it.
+//! - Omni: an interaction with the clip as a `video` block, `task: "extend"` and the added
+//!   seconds as `response_format.duration`.
+//!
+//! Both are documented to answer one combined video (the input and the continuation). Sources
+//! disagree on little here, but no live answer was seen: an answer no longer than the added
+//! seconds is taken for the continuation alone and joined after the input, so the result is
+//! always the WHOLE clip.
+
+use std::path::Path;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use studio_catalog::{check_extend, Choice, Route};
+
+use super::omni::{self, Delivery};
+use super::{b64, veo, Backend, GoogleProvider};
+use crate::error::{ErrorClass, MediaError};
+use crate::provider::ExtendRequest;
+use crate::task::TaskCtx;
+
+/// The resolution an Omni extension is asked at and judged for inline delivery (the input's
+/// own is not sent: the model continues the clip as it is).
+const OMNI_RESOLUTION: &str = "720p";
+
+/// The input clip as base64, checked to be an MP4 (Google takes only MP4 for extension).
+async fn read_clip(p: &GoogleProvider, choice: &Choice, clip: &Path) -> Result<String, MediaError> {
+    let bytes = tokio::fs::read(clip)
+        .await
+        .map_err(|e| MediaError::io(format!("read {}", clip.display()), e))?;
+    if !veo::is_mp4(&bytes) {
+        return Err(p.site(&choice.model).error(
+            ErrorClass::InvalidInput,
+            format!(
+                "{} is not an MP4: only MP4 clips can be extended",
+                clip.display()
+            ),
+            None,
+        ));
+    }
+    Ok(b64().encode(bytes))
+}
+
+/// The `predictLongRunning` body continuing `data` (base64 MP4) by `req.seconds`.
+pub(crate) fn veo_body(
+    backend: Backend,
+    choice: &Choice,
+    req: &ExtendRequest,
+    data: String,
+) -> Value {
+    let video = match backend {
+        Backend::Vertex => json!({"bytesBase64Encoded": data, "mimeType": "video/mp4"}),
+        Backend::Gemini => json!({"encodedVideo": data, "encoding": "video/mp4"}),
+    };
+    let mut parameters = json!({"durationSeconds": req.seconds, "sampleCount": 1});
+    if backend == Backend::Vertex {
+        parameters["generateAudio"] = json!(choice.family.audio);
+    }
+    json!({
+        "instances": [{"prompt": req.prompt, "video": video}],
+        "parameters": parameters
+    })
+}
+
+/// The interaction continuing `data` (base64 MP4) by `req.seconds`.
+pub(crate) fn omni_body(
+    choice: &Choice,
+    req: &ExtendRequest,
+    data: String,
+    delivery: &Delivery,
+) -> Value {
+    let content = vec![
+        json!({"type": "video", "data": data, "mime_type": "video/mp4"}),
+        json!({"type": "text", "text": req.prompt}),
+    ];
+    let format = omni::video_format(
+        req.aspect_ratio.as_str(),
+        Some(OMNI_RESOLUTION),
+        req.seconds,
+        delivery,
+    );
+    omni::create_body(choice, content, &format, "extend")
+}
+
+/// Continues `req.clip` on `choice`'s model and writes the whole clip to `out`. The model's
+/// extension rules are checked first (nothing is sent, so nothing is paid, when they fail).
+pub(super) async fn extend(
+    p: &GoogleProvider,
+    choice: &Choice,
+    req: &ExtendRequest,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let input = p.ffmpeg.probe(&req.clip).await?.duration;
+    let problems = check_extend(choice, None, input, req.seconds);
+    if !problems.is_empty() {
+        let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(MediaError::CannotExtend {
+            provider: p.provider_name().into(),
+            model: choice.model.clone(),
+            reason: reasons.join("; "),
+        });
+    }
+    let data = read_clip(p, choice, &req.clip).await?;
+    let answer = out.with_extension("answer.mp4");
+    let made = match choice.family.route {
+        Route::Interactions => {
+            let site = &p.site(&choice.model);
+            let total = (input.round() as u32).saturating_add(req.seconds);
+            let delivery = Delivery::choose(p, site, choice, OMNI_RESOLUTION, total)?;
+            let body = omni_body(choice, req, data, &delivery);
+            omni::run(p, choice, &body, &answer, task).await
+        }
+        _ => {
+            let body = veo_body(p.config.backend, choice, req, data);
+            veo::run(p, choice, &body, &answer, task).await
+        }
+    };
+    let result = match made {
+        Ok(()) => whole_clip(p, req, input, &answer, out, task).await,
+        Err(e) => Err(e),
+    };
+    let _ = tokio::fs::remove_file(&answer).await;
+    result
+}
+
+/// The whole clip in `out`: the answer itself when it holds the input (documented), else the
+/// input followed by the answer (a continuation alone).
+async fn whole_clip(
+    p: &GoogleProvider,
+    req: &ExtendRequest,
+    input: f64,
+    answer: &Path,
+    out: &Path,
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let got = p.ffmpeg.probe(answer).await?.duration;
+    if got > f64::from(req.seconds) + 0.5 {
+        return tokio::fs::rename(answer, out)
+            .await
+            .map_err(|e| MediaError::io(format!("move {}", answer.display()), e));
+    }
+    tracing::info!(
+        got,
+        input,
+        "the extension came back alone: joined after the input"
+    );
+    p.ffmpeg
+        .stitch(&[req.clip.clone(), answer.to_owned()], out, task)
+        .await
+        .map(|_| ())
+}
