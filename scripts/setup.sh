@@ -56,4 +56,17 @@ if ! .venv/bin/python -c "import yaml" 2>/dev/null; then
   echo "setup: installing PyYAML into .venv (the deployment tests render the manifests with it)"
   .venv/bin/pip install -q --disable-pip-version-check "pyyaml>=6,<7"
 fi
+# OpenTimelineIO and its adapters read an export's package back (crates/studio-media/tests/package.rs
+# runs crates/studio-media/tests/otio_readback.py, and fails without them). Pinned: the test
+# knows what these adapter versions parse.
+OTIO_PACKAGES=("opentimelineio==0.18.1" "opentimelineio-plugins==0.18.1" "otio-fcpx-xml-adapter==1.0.0" "otio-cmx3600-adapter==1.0.0")
+if ! .venv/bin/python - "${OTIO_PACKAGES[@]}" 2>/dev/null <<'EOF'
+import sys
+from importlib.metadata import version
+sys.exit(any(version(p.split("==")[0]) != p.split("==")[1] for p in sys.argv[1:]))
+EOF
+then
+  echo "setup: installing OpenTimelineIO and its adapters into .venv (the package read-back test uses them)"
+  .venv/bin/pip install -q --disable-pip-version-check "${OTIO_PACKAGES[@]}"
+fi
 node --version | grep -qE '^v(1[89]|[2-9][0-9])\.' || echo "setup: warning: Node.js 18 or newer is needed for the window's front end"

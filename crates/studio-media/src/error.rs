@@ -155,6 +155,10 @@ pub enum MediaError {
     /// video, a line in no shot): retrying it unchanged cannot succeed.
     #[error("sound mix: {0}")]
     Mix(#[from] crate::sound::MixProblem),
+    /// A package timeline that cannot be written as asked (media outside the package, a trim
+    /// outside its clip, transitions longer than their shot): retrying cannot help.
+    #[error("package: {0}")]
+    Package(#[from] crate::package::PackageError),
 }
 
 impl MediaError {
@@ -188,6 +192,7 @@ impl MediaError {
             MediaError::Artifact { .. }
             | MediaError::Image(_)
             | MediaError::Mix(_)
+            | MediaError::Package(_)
             | MediaError::VoiceRefused { .. } => ErrorClass::InvalidInput,
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {
                 ErrorClass::Transient

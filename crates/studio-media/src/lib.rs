@@ -10,6 +10,7 @@ pub mod error;
 pub mod ffmpeg;
 pub mod google;
 pub mod offline;
+pub mod package;
 pub mod process;
 pub mod provider;
 pub mod shared;
