@@ -232,9 +232,11 @@ async fn omni_caps_inline_delivery_and_files_are_processing_first() {
     assert_eq!(done["status"], "completed", "{done}");
     assert!(done["steps"][2]["content"][0]["data"].is_string());
 
-    // Omni 1.1 keeps its own limits: one image, 10 s.
+    // Omni 1.1 keeps its own limits: 10 s (it takes a first and a last frame too: media
+    // Part B §2 names it).
     let mut older = two.clone();
     older["model"] = json!("gemini-omni-1.1-flash");
+    older["response_format"]["duration"] = json!("12s");
     m.gemini_post("/v1beta/interactions", &older)
         .await
         .interaction_error(400, "invalid_argument");

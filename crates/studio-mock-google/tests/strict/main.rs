@@ -11,6 +11,7 @@ mod faults;
 mod interactions;
 mod listing;
 mod rules;
+mod shots;
 mod sound;
 mod text;
 mod vertex;
