@@ -41,6 +41,11 @@ pub enum ErrorCode {
     /// The project file on disk is of a newer format, made by a newer studio: it is never
     /// overwritten (save as another file).
     NewerVersion,
+    /// An export asked for a project with no finished render (or whose render still runs).
+    NotRendered,
+    /// An export asked for a render the project has changed since: render again (only
+    /// changed shots are paid for; a change of the cut alone pays nothing).
+    RenderOutdated,
     Internal,
 }
 

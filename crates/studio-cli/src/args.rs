@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use studio_core::{ClipSeconds, ProviderKind, Quality, QueueRole};
+use studio_core::{ClipSeconds, ExportPreset, ProviderKind, Quality, QueueRole};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +64,22 @@ pub enum Command {
         /// Job id to use; if that job exists already, attach to it instead of starting another.
         #[arg(long)]
         id: Option<String>,
+    },
+    /// Deliver the project's latest finished render: the film at a preset's size in DIR, and
+    /// with --package the editor's package beside it (OTIO, FCPXML, EDL, media/, captions.srt,
+    /// stems/). Ctrl-C cancels it; nothing is written to DIR until every file is complete.
+    Export {
+        project: PathBuf,
+        /// The folder to write into (made if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// youtube (1920x1080), youtube-4k (3840x2160), shorts (1080x1920), square
+        /// (1080x1080) or portrait (1080x1350).
+        #[arg(long, default_value = "youtube")]
+        preset: ExportPreset,
+        /// Also write the editor's package.
+        #[arg(long)]
+        package: bool,
     },
     /// A new take of one scenario of a job (running: the job uses it; finished: the job's next
     /// version, reusing every other take). Keeps the prompt unless --prompt is given.
@@ -292,6 +308,8 @@ impl Command {
         match self {
             Command::Worker { .. }
             | Command::Render { .. }
+            // It may start the embedded worker, which takes any of the queue's work.
+            | Command::Export { .. }
             | Command::Regenerate { .. }
             | Command::Takes { .. }
             | Command::Doctor { .. }

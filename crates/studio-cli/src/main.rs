@@ -16,7 +16,7 @@ use clap::Parser;
 use studio_api::{ApiError, ErrorCode, Overrides, Settings, Start, Studio};
 
 use crate::args::{Cli, Command};
-use crate::commands::{characters, jobs, sound, story, system};
+use crate::commands::{characters, export, jobs, sound, story, system};
 use crate::output::Out;
 
 /// Exit codes beyond clap's 2 (usage).
@@ -84,6 +84,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
     // those that need no server never do).
     let start = match &cli.command {
         Command::Render { .. }
+        | Command::Export { .. }
         | Command::Regenerate { .. }
         | Command::Takes { .. }
         | Command::Batch { .. }
@@ -98,6 +99,15 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Worker { queues, metrics } => system::worker(studio, out, queues, metrics).await,
         Command::Render { project, wait, id } => {
             jobs::render(studio, out, &project, wait, id).await
+        }
+        Command::Export {
+            project,
+            out: out_dir,
+            preset,
+            package,
+        } => {
+            let options = studio_api::studio::ExportOptions { preset, package };
+            export::export(studio, out, &project, &out_dir, options).await
         }
         Command::Regenerate {
             id,

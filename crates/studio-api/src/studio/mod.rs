@@ -22,6 +22,7 @@ use crate::references::References;
 use crate::session::Session;
 use crate::settings::Settings;
 
+mod export;
 mod jobs;
 mod projects;
 mod render;
@@ -29,6 +30,7 @@ mod sound;
 mod story;
 mod system;
 
+pub use export::{what_changed, ExportOptions, ExportStatus, ExportStep, Exported, EXPORT_POLL};
 pub use jobs::{price, JobDetail, JobView, VersionView, WorkflowView};
 pub use projects::{estimate, Estimate};
 pub use render::{invalid_references, RenderStarted};

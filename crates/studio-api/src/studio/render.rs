@@ -218,7 +218,7 @@ impl Studio {
 }
 
 /// The name a job is listed under: the character's, else the project file's, else "project".
-fn project_name(project: &Project, path: Option<&Path>) -> String {
+pub(super) fn project_name(project: &Project, path: Option<&Path>) -> String {
     let name = project.character.name.trim();
     if !name.is_empty() {
         return name.to_owned();

@@ -2,6 +2,7 @@
 //! prints through [`crate::output::Out`].
 
 pub mod characters;
+pub mod export;
 pub mod jobs;
 pub mod sound;
 pub mod story;

@@ -1,0 +1,393 @@
+//! The cut and the export, through the studio's API and the `studio` binary, offline: a render
+//! with trims, a crossfade, a dip to black, a title card and end credits plays for the length
+//! the cut says, with its lines inside the shots where the cut put them; changing only the cut
+//! renders again from the cache (no clip made, nothing paid); `studio export --preset shorts
+//! --package` delivers a 1080x1920 film and the editor's package with every media file; an
+//! export refuses a project it cannot deliver; and a cancelled export kills its ffmpeg, ends
+//! Cancelled and leaves nothing in the folder. Real dev server, worker, ffmpeg and files.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use studio_api::studio::{ExportOptions, ExportStatus, ExportStep};
+use studio_api::{ErrorCode, Studio};
+use studio_core::{ExportPreset, JobStatus, Project};
+use studio_engine::names;
+use studio_media::Ffmpeg;
+use studio_testkit::*;
+
+/// Three 4 s shots: b trimmed to 0.5..3.5 and crossfaded into (1 s), c dipped to black into
+/// (1 s); a 2 s title before a, 2 s credits at the end. Narration on a and c.
+fn project_json(crossfade: f64) -> serde_json::Value {
+    serde_json::json!({
+        "version": 1,
+        "character": {"id": "mara", "name": "Mara", "basePrompt": "a lighthouse keeper",
+                      "voice": {"description": "warm, low", "speech": "Kore"}},
+        "narrator": {"description": "a calm storyteller", "speech": "Charon"},
+        "scenarios": [
+            {"id": "a", "prompt": "Mara climbs the tower stairs", "durationSeconds": 4,
+             "narration": "She climbed."},
+            {"id": "b", "prompt": "Mara trims the wick", "durationSeconds": 4,
+             "trim": {"in": 0.5, "out": 3.5},
+             "transition": {"kind": "crossfade", "seconds": crossfade}},
+            {"id": "c", "prompt": "Mara at the lamp", "durationSeconds": 4,
+             "transition": {"kind": "dip-to-black", "seconds": 1.0},
+             "narration": "The light went on."}
+        ],
+        "titles": [{"text": "The Lighthouse", "seconds": 2.0, "before": "a"}],
+        "credits": {"seconds": 2.0},
+        "quality": "standard", "aspectRatio": "16:9"
+    })
+}
+
+/// 2 (title) + 4 + 3 - crossfade + 4 - 1 (dip) + 2 (credits).
+fn film_seconds(crossfade: f64) -> f64 {
+    2.0 + 4.0 + 3.0 - crossfade + 4.0 - 1.0 + 2.0
+}
+
+fn write(path: &Path, json: &serde_json::Value) -> Project {
+    std::fs::write(path, json.to_string()).unwrap();
+    Studio::load_project(path).unwrap()
+}
+
+/// SRT cues: (start, end, text).
+fn cues(srt: &str) -> Vec<(f64, f64, String)> {
+    let time = |t: &str| -> f64 {
+        let (hms, ms) = t.trim().split_once(',').unwrap();
+        let p: Vec<f64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2] + ms.parse::<f64>().unwrap() / 1000.0
+    };
+    srt.replace("\r\n", "\n")
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .map(|block| {
+            let mut lines = block.lines();
+            lines.next();
+            let (a, b) = lines.next().unwrap().split_once("-->").unwrap();
+            (time(a), time(b), lines.collect::<Vec<_>>().join(" "))
+        })
+        .collect()
+}
+
+/// The video stream's size and the container's duration.
+async fn probe(path: &Path) -> ((u32, u32), f64) {
+    let info = Ffmpeg::from_env().probe(path).await.unwrap();
+    let v = info.video.as_ref().expect("a video stream");
+    ((v.width, v.height), info.duration)
+}
+
+/// One frame at 24 fps, and the encoder's rounding of the audio track's end.
+const FRAME_SLACK: f64 = 0.1;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing() {
+    let env = Env::new("cut").await;
+    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lighthouse.studio.json");
+    let project = write(&path, &project_json(1.0));
+
+    // Nothing rendered yet: an export is refused, naming what to do.
+    let refused = studio
+        .export(
+            &project,
+            &path,
+            &dir.path().join("never"),
+            ExportOptions::default(),
+            std::future::pending(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotRendered, "{refused}");
+
+    let first = studio
+        .render(&project, Some(&path), Some(env.job_id("first")))
+        .await
+        .unwrap();
+    let id = first.record.id;
+    let result = env.result(&id).await.unwrap();
+    let (size, seconds) = probe(&file_path(&result.video_url)).await;
+    assert_eq!(size, (1280, 720));
+    assert!(
+        (seconds - film_seconds(1.0)).abs() <= FRAME_SLACK,
+        "the cut film plays {seconds} s, the cut says {}",
+        film_seconds(1.0)
+    );
+    let recorded = record_history(&env, &id, "cut").await;
+    assert_replays(&[("cut", recorded)]).await;
+
+    // Each line inside its shot as the cut placed it: a shows 2..6 (after the title), b
+    // 5..8 (crossfaded in at 5), c 7..11 (dipped in at 7), the credits 11..13. A line goes
+    // in its shot's piece: a from 2 to the middle of the crossfade (5.5), c from the middle
+    // of the dip (7.5) to the credits (11).
+    let srt = std::fs::read_to_string(file_path(result.captions_url.as_deref().unwrap())).unwrap();
+    let cues = cues(&srt);
+    assert_eq!(cues.len(), 2, "{srt}");
+    assert!(cues[0].2.contains("She climbed."), "{srt}");
+    assert!(cues[0].0 >= 2.0 && cues[0].1 <= 5.5 + 0.01, "{cues:?}");
+    assert!(cues[1].2.contains("The light went on."), "{srt}");
+    assert!(cues[1].0 >= 7.5 && cues[1].1 <= 11.0 + 0.01, "{cues:?}");
+
+    // The project changes only its cut (a shorter crossfade): the render is out of date for an
+    // export, which says so...
+    let recut = write(&path, &project_json(0.5));
+    let refused = studio
+        .export(
+            &recut,
+            &path,
+            &dir.path().join("never"),
+            ExportOptions::default(),
+            std::future::pending(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::RenderOutdated, "{refused}");
+    assert!(
+        refused.message.contains("the cut")
+            && refused
+                .message
+                .contains("render again; only changed shots are paid for"),
+        "{refused}"
+    );
+    // ...and rendering again makes no clip, speaks no line, pays nothing: the same clips cut
+    // anew, to the new length.
+    let second = studio
+        .render(&recut, Some(&path), Some(env.job_id("recut")))
+        .await
+        .unwrap();
+    let id2 = second.record.id;
+    let r2 = env.result(&id2).await.unwrap();
+    let records = activities(&env, &id2).await;
+    assert_eq!(
+        count(&records, names::GENERATE_VIDEO_SEGMENT),
+        0,
+        "{records:?}"
+    );
+    assert_eq!(count(&records, names::GENERATE_CHARACTER_IMAGES), 0);
+    assert_eq!(count(&records, names::SPEAK_LINE), 0);
+    assert_eq!(count(&records, names::STITCH_VIDEOS), 1);
+    assert!(r2.usage.is_empty(), "paid for {:?}", r2.usage);
+    let clips = |r: &studio_core::VideoResult| -> Vec<Option<String>> {
+        r.segments.iter().map(|s| s.clip_url.clone()).collect()
+    };
+    assert_eq!(clips(&r2), clips(&result));
+    let (_, seconds) = probe(&file_path(&r2.video_url)).await;
+    assert!(
+        (seconds - film_seconds(0.5)).abs() <= FRAME_SLACK,
+        "the re-cut film plays {seconds} s, the cut says {}",
+        film_seconds(0.5)
+    );
+}
+
+/// `studio export` as the creator runs it, capturing its stderr (progress lines) and stdout.
+async fn studio_export(env: &Env, path: &Path, out: &Path, preset: &str) -> (bool, String, String) {
+    let mut c = env.studio();
+    c.arg("export")
+        .arg(path)
+        .arg("--out")
+        .arg(out)
+        .args(["--preset", preset, "--package"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = tokio::process::Command::from(c)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let done = tokio::time::timeout(RESULT_BOUND, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("`studio export` did not end within {RESULT_BOUND:?}"))
+        .unwrap();
+    (
+        done.status.success(),
+        String::from_utf8_lossy(&done.stdout).into_owned(),
+        String::from_utf8_lossy(&done.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn studio_export_delivers_a_shorts_film_and_the_editors_package() {
+    let env = Env::new("export").await;
+    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lighthouse.studio.json");
+    let project = write(&path, &project_json(1.0));
+    let started = studio
+        .render(&project, Some(&path), Some(env.job_id("render")))
+        .await
+        .unwrap();
+    env.result(&started.record.id).await.unwrap();
+
+    let out = dir.path().join("delivery");
+    let (ok, stdout, stderr) = studio_export(&env, &path, &out, "shorts").await;
+    assert!(ok, "studio export failed: {stderr}");
+    let video = PathBuf::from(stdout.trim());
+    assert_eq!(video.parent(), Some(out.as_path()), "{stdout}");
+    let (size, seconds) = probe(&video).await;
+    assert_eq!(size, (1080, 1920));
+    assert!(
+        (seconds - film_seconds(1.0)).abs() <= FRAME_SLACK,
+        "{seconds}"
+    );
+
+    // The package: three timelines, every clip and card in media/, captions and stems.
+    for name in [
+        "timeline.otio",
+        "timeline.fcpxml",
+        "timeline.edl",
+        "media/01-a.mp4",
+        "media/02-b.mp4",
+        "media/03-c.mp4",
+        "media/title-01.mp4",
+        "media/credits.mp4",
+        "captions.srt",
+        "stems/dialogue.wav",
+        "stems/narration.wav",
+        "stems/music.wav",
+        "stems/effects.wav",
+    ] {
+        let file = out.join(name);
+        assert!(
+            file.metadata().is_ok_and(|m| m.len() > 0),
+            "{name} missing: {:?}",
+            files_in(&out)
+        );
+    }
+    // Every media file a timeline names is in the folder.
+    let otio = std::fs::read_to_string(out.join("timeline.otio")).unwrap();
+    for media in files_in(&out.join("media")) {
+        let name = media.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            otio.contains(&format!("media/{name}")),
+            "{name} not in the OTIO"
+        );
+    }
+    let (card, _) = probe(&out.join("media/title-01.mp4")).await;
+    assert_eq!(card, (1280, 720), "a card is made like the clips");
+    // Nothing half-made is left beside the delivery.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".studio-export")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Progress on stderr advanced to the end.
+    let percents: Vec<u8> = stderr
+        .lines()
+        .filter_map(|l| l.trim_start().split_once('%'))
+        .filter_map(|(p, _)| p.trim().parse().ok())
+        .collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] <= w[1]) && percents.last() == Some(&100),
+        "{stderr}"
+    );
+    assert!(percents.len() >= 3, "{stderr}");
+
+    // Exported again into the same folder (another preset): files replaced whole, the
+    // earlier film kept.
+    let (ok, stdout, stderr) = studio_export(&env, &path, &out, "square").await;
+    assert!(ok, "{stderr}");
+    let (size, _) = probe(Path::new(stdout.trim())).await;
+    assert_eq!(size, (1080, 1080));
+    assert!(video.exists(), "the shorts film is still there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_export_kills_ffmpeg_ends_cancelled_and_writes_nothing() {
+    let env = Env::new("export-cancel").await;
+    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.studio.json");
+    // A longer film at 4K: minutes of encoding, time enough to cancel it mid-way.
+    let mut json = project_json(1.0);
+    json["scenarios"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .for_each(|s| s["durationSeconds"] = 8.into());
+    json["scenarios"][1]["trim"] = serde_json::json!({"in": 0.5, "out": 7.5});
+    let project = write(&path, &json);
+    let started = studio
+        .render(&project, Some(&path), Some(env.job_id("render")))
+        .await
+        .unwrap();
+    env.result(&started.record.id).await.unwrap();
+
+    let out = dir.path().join("never-written");
+    let needle = env.data.path().display().to_string();
+    let me = std::process::id();
+    let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut seen: Vec<ExportStatus> = Vec::new();
+    let mut cancel_tx = Some(cancel_tx);
+    let export = studio.export(
+        &project,
+        &path,
+        &out,
+        ExportOptions {
+            preset: ExportPreset::Youtube4k,
+            package: true,
+        },
+        async {
+            let _ = cancel_rx.await;
+        },
+        |s| {
+            // Cancel once the render has visibly advanced and its ffmpeg runs.
+            if s.step == ExportStep::Rendering
+                && s.percentage >= 5
+                && !ffmpeg_children(&needle, me).is_empty()
+            {
+                if let Some(tx) = cancel_tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+            seen.push(s.clone());
+        },
+    );
+    let err = tokio::time::timeout(RESULT_BOUND, export)
+        .await
+        .expect("the export ended")
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::JobCancelled, "{err}");
+    let id = seen
+        .first()
+        .map(|s| s.id.clone())
+        .expect("progress was pushed");
+    // Progress advanced before the cancel.
+    let rendering: Vec<u8> = seen
+        .iter()
+        .filter(|s| s.step == ExportStep::Rendering)
+        .map(|s| s.percentage)
+        .collect();
+    assert!(
+        rendering.len() >= 2 && rendering.windows(2).all(|w| w[0] < w[1]),
+        "{seen:?}"
+    );
+    assert_eq!(
+        env.client.status(&id).await.unwrap(),
+        JobStatus::Canceled,
+        "the export's workflow"
+    );
+    wait_for(
+        "the export's ffmpeg to be gone",
+        Duration::from_secs(20),
+        || async { ffmpeg_processes(&needle).is_empty() },
+    )
+    .await;
+    assert!(!out.exists(), "{:?}", files_in(&out));
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(beside.len(), 1, "only the project: {beside:?}");
+    // No scratch file of the cancelled render stays in the store.
+    let scratch = files_in(&env.artifacts().join("tmp"));
+    assert!(scratch.is_empty(), "{scratch:?}");
+}
