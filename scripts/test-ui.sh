@@ -66,3 +66,9 @@ STUDIO_APP="$target/debug/smoketech-studio" \
 WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
 STUDIO_E2E_DIR="$work" E2E_ARTIFACTS="$artifacts" \
   node ui/e2e/sound.e2e.mjs
+# The cut: the player's room at three sizes, a trim dragged by the pointer, a transition, a
+# title card, frame steps, and frame times with 50 shots (cut-metrics.json).
+STUDIO_APP="$target/debug/smoketech-studio" \
+WEBDRIVER_URL="http://127.0.0.1:$driver_port" \
+STUDIO_E2E_DIR="$work" E2E_ARTIFACTS="$artifacts" \
+  node ui/e2e/cut.e2e.mjs

@@ -222,8 +222,13 @@ assert.ok(video.src.startsWith("http://127.0.0.1:"), video.src);
 await s.waitFor("the timeline's three scenes", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 20000);
 await s.clickOn('#timeline .tl-seg[data-scene="second"]');
 await s.waitFor("a seek into the third segment", "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 7.9 && v.currentTime < 12");
+// J shuttles back (the picture follows, frame by frame), K stops it where it is.
 await s.keys(await s.find("#preview"), "j");
-await s.waitFor("J back one scene", "const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 3.9 && v.currentTime < 8");
+await s.waitFor("J shuttling back", "const v = document.getElementById('player'); return v.currentTime < 7.9");
+await s.keys(await s.find("#preview"), "k");
+const stopped = await s.waitFor("K to stop the shuttle", "const v = document.getElementById('player'); return !v.seeking && v.paused && document.querySelector('#cut .player-toggle').textContent === 'Play' ? v.currentTime : null");
+await new Promise((r) => setTimeout(r, 300));
+assert.equal(await s.exec("return document.getElementById('player').currentTime"), stopped, "stopped by K");
 step(`preview loaded (readyState ${video.rs}, ${video.d.toFixed(2)} s) and seeks`);
 await shot(s, "5-preview");
 

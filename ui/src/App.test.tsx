@@ -43,7 +43,7 @@ const DETAIL: JobDetail = {
 
 const REX: CharacterView = { id: "rex", name: "Rex", basePrompt: "a retired boxer", references: [], createdAt: 1, updatedAt: 1, anglePaths: [], referencePaths: [] };
 
-const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360 };
+const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360, panels: {} };
 
 type Args = Record<string, unknown>;
 

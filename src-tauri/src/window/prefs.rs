@@ -1,5 +1,7 @@
 //! The window's preferences in `window.json`: read field by field, changed by field.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use studio_api::ApiError;
 use tauri::{AppHandle, Manager, State};
@@ -40,6 +42,9 @@ pub struct WindowPrefs {
     pub story_open: bool,
     /// Width of the story panel, in CSS pixels.
     pub story_width: u32,
+    /// The panels the creator folded or unfolded (cast, music, storyboard, the sound lanes…),
+    /// by name: true open. A panel not named here opens as the window's size suggests.
+    pub panels: BTreeMap<String, bool>,
 }
 
 impl WindowPrefs {
@@ -81,6 +86,7 @@ impl Default for WindowPrefs {
             muted: false,
             story_open: true,
             story_width: 360,
+            panels: BTreeMap::new(),
         }
     }
 }
@@ -104,6 +110,8 @@ pub enum WindowPrefChange {
     Muted(bool),
     StoryOpen(bool),
     StoryWidth(u32),
+    /// Every panel's remembered fold, whole (the page alone writes it).
+    Panels(BTreeMap<String, bool>),
 }
 
 impl WindowPrefChange {

@@ -264,3 +264,25 @@ fn the_story_panel_is_remembered_and_defaults_for_older_files() {
         ]
     );
 }
+
+/// The panels' folds are remembered whole, beside the other preferences, and an older file
+/// without them opens every panel as the window's size suggests (none named).
+#[test]
+fn panel_folds_are_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = WindowStore::new(dir.path().join("window.json"));
+    assert!(prefs(&store).panels.is_empty());
+    update_prefs(&store, &[WindowPrefChange::EditorWidth(400)]).unwrap();
+    let folds: std::collections::BTreeMap<String, bool> =
+        [("cast".to_owned(), true), ("lanes".to_owned(), false)].into();
+    let merged = update_prefs(&store, &[WindowPrefChange::Panels(folds.clone())]).unwrap();
+    assert_eq!((merged.panels, merged.editor_width), (folds.clone(), 400));
+    assert_eq!(
+        prefs(&WindowStore::new(dir.path().join("window.json"))).panels,
+        folds
+    );
+    let bad =
+        WindowPrefs::from_stored(serde_json::json!({"panels": {"cast": "yes"}, "storyWidth": 300}));
+    assert!(bad.panels.is_empty());
+    assert_eq!(bad.story_width, 300);
+}

@@ -3,7 +3,7 @@
 // sample), then the narrator's voice; remove (never the last one), add from the library or a
 // new one. The lead keeps the ids #char-name,
 // #char-prompt and #char-library.
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import type { Character } from "../bindings";
 import { characters, MAX_CHARACTERS } from "../cast";
 import { automaticVoice } from "../sound";
@@ -98,13 +98,14 @@ function Narrator() {
 }
 
 export default function CastPanel() {
-  const { project, library } = useStudio();
+  const { project, library, panels } = useStudio();
   const all = () => characters(project.state.project);
   const full = () => all().length >= MAX_CHARACTERS;
   let pick!: HTMLSelectElement;
   let list!: HTMLUListElement;
   // Short windows start with the cast folded to one line of faces.
-  const [open, setOpen] = createSignal(window.innerHeight >= 860);
+  const open = () => panels.open("cast");
+  const setOpen = (on: boolean) => panels.set("cast", on);
   return (
     <section id="cast" class="cast" aria-label="Cast" classList={{ collapsed: !open() }}>
       <div class="row cast-bar">

@@ -2,7 +2,7 @@
 // (supplied by file dialog, shown as thumbnails; without any, a render generates an
 // establishing wide and a reverse, a prop's view and detail, shown once the project's last
 // render has finished). Shots name them in the editor.
-import { createEffect, createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { createEffect, createResource, For, Match, Show, Switch } from "solid-js";
 import { commands, type Element } from "../bindings";
 import { useStudio } from "../stores/studio";
 import "./Story.css";
@@ -78,7 +78,7 @@ function ElementCard(props: { element: Element; index: number; generated: string
 }
 
 export default function ElementsPanel() {
-  const { project, storyboard } = useStudio();
+  const { project, storyboard, panels } = useStudio();
   // The images the project's last finished render generated for elements that had none.
   const finished = () => {
     const j = storyboard.latestJob();
@@ -91,7 +91,8 @@ export default function ElementsPanel() {
   const generatedOf = (id: string) => generated()?.find((g) => g.id === id)?.urls ?? [];
   const all = () => project.state.project.elements ?? [];
   // Folded to one line of names at first: the storyboard and the scene editor need the height.
-  const [open, setOpen] = createSignal(false);
+  const open = () => panels.open("elements");
+  const setOpen = (on: boolean) => panels.set("elements", on);
   let list!: HTMLUListElement;
   function add(kind: "location" | "prop") {
     project.addElement(kind);

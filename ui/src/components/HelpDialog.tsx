@@ -16,6 +16,11 @@ const KEYS: [string, string][] = [
   ["Alt+Arrow keys", "Move the focused scene"],
   ["Enter", "Edit the focused scene"],
   ["↑ / ↓ in the story", "The shot before or after (selecting words selects their shot)"],
+  ["J / K / L (player, timeline)", "Shuttle back (again: faster) / stop / forward"],
+  ["Space", "Play or pause"],
+  ["← / → (Shift: a second)", "One frame back / on"],
+  ["↑ / ↓ (timeline)", "The previous / next shot or title"],
+  ["Home / End, + / −", "The film's start / end, zoom in / out"],
 ];
 
 export default function HelpDialog() {

@@ -1,17 +1,18 @@
 // The film's music, a strip like the cast's: a prompt for the music model, or a file of the
 // creator's (picked in Rust's dialog, so the render may read it), from which shot to which,
 // looped or not, and its fades. Every change is one undo step (typing the prompt: one per burst).
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { clampFade, fileName } from "../sound";
 import { useStudio } from "../stores/studio";
 import "./Sound.css";
 
 export default function MusicPanel() {
-  const { project, status } = useStudio();
+  const { project, status, panels } = useStudio();
   const music = () => project.state.project.music;
   const scenes = () => project.state.project.scenarios;
   // Folded at first unless the project has music: the storyboard needs the height.
-  const [open, setOpen] = createSignal(Boolean(music()));
+  const open = () => panels.open("music");
+  const setOpen = (on: boolean) => panels.set("music", on);
   const summary = () => {
     const m = music();
     if (!m) return "none";

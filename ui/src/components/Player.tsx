@@ -1,12 +1,17 @@
-// The player: the finished video (any version) or one clip, large, with the scenes' timeline under
-// it, the sound lanes under that (`SoundLanes.tsx`), and the film's captions over the picture. Keys when the player area has focus: J / L back / forward one scene, K play-pause,
-// ← / → previous / next scene boundary.
+// The player: the finished video (any version) or one clip, as large as the window allows and
+// always whole (letterboxed), the film's captions over the picture, a title card or the credits
+// when the playhead is on one, and the crop window to drag when reframing for another shape.
+// The timeline, the transport and the sound lanes are under it, across the column
+// (`CutPanel.tsx`); the keys are the timeline's (J/K/L shuttle, ←/→ one frame). In the jobs
+// panel (before the layout places a player) it keeps its own small scene strip and bar.
 import { createContext, createEffect, For, onCleanup, onMount, Show, useContext } from "solid-js";
+import { creditsOf, titlesOf } from "../cutEdit";
 import { versionText } from "../format";
 import type { PlayerStore } from "../stores/player";
 import { useStudio } from "../stores/studio";
 import { clockText } from "../timeline";
-import SoundLanes from "./SoundLanes";
+import { onCutKey } from "./CutTimeline";
+import Reframer from "./Reframer";
 import Timeline from "./Timeline";
 import "./Player.css";
 
@@ -43,11 +48,12 @@ function Captions(props: { url: string }) {
 }
 
 export default function Player() {
-  const { player, sound } = useStudio();
+  const { player, sound, cut, project } = useStudio();
   const inJobsPanel = useContext(InJobsPanel);
   let video!: HTMLVideoElement;
   onMount(() => {
     player.attach(video);
+    video.addEventListener("seeked", cut.onSeeked);
     if (!inJobsPanel) onCleanup(player.placePlayer());
   });
   // Each request loads again, like a click on Preview should, even for the same video.
@@ -58,7 +64,23 @@ export default function Player() {
     video.load();
     if (r.autoplay) void video.play()?.catch(() => undefined);
   });
-  const onKey = (e: KeyboardEvent) => onPlayerKey(e, player);
+  const onKey = (e: KeyboardEvent) => (inJobsPanel ? onPlayerKey(e, player) : onCutKey(e, cut));
+  /** The title card or credits under the playhead. */
+  const card = () => {
+    if (inJobsPanel) return null;
+    const cur = cut.current();
+    const p = project.state.project;
+    if (cur?.kind === "title") {
+      const t = titlesOf(p)[cur.index];
+      return t ? { text: t.text, style: t.style ?? "plain" } : null;
+    }
+    if (cur?.kind === "credits") {
+      const cr = creditsOf(p);
+      const names = [p.character, ...(p.cast ?? [])].map((c) => c.name.trim()).filter(Boolean);
+      return cr ? { text: [cr.heading?.trim() || "Starring", ...names].join("\n"), style: cr.style ?? "plain" } : null;
+    }
+    return null;
+  };
   return (
     <div
       id="preview"
@@ -67,43 +89,47 @@ export default function Player() {
       data-empty={player.request() === null ? "true" : undefined}
       tabindex="0"
       role="region"
-      aria-label="Player (J, K, L: previous scene, play or pause, next scene; arrows: scene boundaries)"
+      aria-label={inJobsPanel ? "Player (J, K, L: previous scene, play or pause, next scene; arrows: scene boundaries)" : "Player (J, K, L: shuttle back, stop, forward; arrows: one frame)"}
       aria-keyshortcuts="J K L ArrowLeft ArrowRight"
       data-kind={player.source().kind}
       data-playing-scene={player.playingSceneId() ?? undefined}
       onKeyDown={onKey}
     >
       <div class="player-stage">
+        <div class="player-frame" aria-hidden={player.request() !== null ? "true" : undefined}>
+          <Show when={player.request() === null}>
+            <p class="player-empty muted">Render, or press Preview on a job, to play the video here.</p>
+          </Show>
+        </div>
         <video id="player" ref={video} controls preload="metadata" aria-label="Video" hidden={player.request() === null}>
           <Show when={inJobsPanel ? null : sound.captionsUrl()}>
             {(url) => <Captions url={url()} />}
           </Show>
         </video>
-        <Show when={player.request() === null}>
-          <p class="player-empty muted">Render, or press Preview on a job, to play the video here.</p>
+        <Show when={card()}>
+          {(t) => (
+            <div class="player-card" data-style={t().style} aria-live="polite">
+              <p>{t().text}</p>
+            </div>
+          )}
+        </Show>
+        <Show when={!inJobsPanel}>
+          <Reframer />
         </Show>
       </div>
-      <Timeline />
-      <Show when={!inJobsPanel}>
-        <SoundLanes />
+      <Show when={inJobsPanel}>
+        <Timeline />
+        <div class="player-bar row">
+          <button class="player-toggle small" aria-label={player.paused() ? "Play" : "Pause"} onClick={() => player.togglePlay()}>
+            {player.paused() ? "Play" : "Pause"}
+          </button>
+          <span class="player-time" aria-live="off">
+            <span class="current">{clockText(player.time())}</span> / <span class="duration">{clockText(player.duration())}</span>
+          </span>
+          <span class="spacer"></span>
+          <VersionPicker />
+        </div>
       </Show>
-      <div class="player-bar row">
-        <button class="player-toggle small" aria-label={player.paused() ? "Play" : "Pause"} onClick={() => player.togglePlay()}>
-          {player.paused() ? "Play" : "Pause"}
-        </button>
-        <span class="player-time" aria-live="off">
-          <span class="current">{clockText(player.time())}</span> / <span class="duration">{clockText(player.duration())}</span>
-        </span>
-        <span class="player-scene muted">{player.playingSceneId() ?? ""}</span>
-        <span class="spacer"></span>
-        <VersionPicker />
-        <button id="reveal" class="small" disabled={!player.request()?.path} onClick={() => player.reveal()}>
-          Reveal in folder
-        </button>
-        <button id="export" class="small" disabled={!player.request()?.path} onClick={() => void player.exportVideo()}>
-          Export…
-        </button>
-      </div>
     </div>
   );
 }
@@ -128,7 +154,7 @@ function onPlayerKey(e: KeyboardEvent, player: PlayerStore) {
 }
 
 /** The versions of the job that plays (a clip has none): pick one to play it. */
-function VersionPicker() {
+export function VersionPicker() {
   const { player, jobs } = useStudio();
   const job = () => {
     const id = player.source().jobId;

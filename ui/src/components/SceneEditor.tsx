@@ -12,6 +12,7 @@ import { EDITOR_MAX, EDITOR_MIN } from "../stores/storyboard";
 import { useStudio } from "../stores/studio";
 import { Face } from "./Faces";
 import { CameraFields, DialogueFields, PlaceFields, PromptPreview } from "./SceneShot";
+import SceneCutFields from "./SceneCut";
 import SceneSoundFields from "./SceneSound";
 import "./SceneEditor.css";
 
@@ -87,6 +88,7 @@ export default function SceneEditor() {
             <DialogueFields s={s} index={index} />
             <SceneSoundFields s={s} index={index} />
             <ContinueField s={s} index={index} />
+            <SceneCutFields s={s} index={index} />
             <PromptPreview s={s} index={index} />
             <SceneTakes s={s} index={index} />
           </div>

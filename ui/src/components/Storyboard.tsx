@@ -152,7 +152,8 @@ function SceneCard(props: { scenario: Scenario; index: number }) {
 }
 
 export default function Storyboard() {
-  const { project, storyboard } = useStudio();
+  const { project, storyboard, panels } = useStudio();
+  const open = () => panels.open("storyboard");
   let list!: HTMLOListElement;
   const selectedCount = () => storyboard.state.selected.length;
 
@@ -181,6 +182,7 @@ export default function Storyboard() {
   return (
     <section
       class="storyboard"
+      classList={{ collapsed: !open() }}
       aria-label="Storyboard"
       onKeyDown={(ev) => {
         const typing = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement || ev.target instanceof HTMLSelectElement;
@@ -195,6 +197,17 @@ export default function Storyboard() {
       }}
     >
       <div class="storyboard-bar row">
+        <button
+          id="storyboard-toggle"
+          class="small icon"
+          aria-label="Show the storyboard"
+          aria-expanded={open()}
+          aria-controls="storyboard-scroll"
+          title={open() ? "Fold the storyboard (the player gets its width)" : "Unfold the storyboard"}
+          onClick={() => panels.toggle("storyboard")}
+        >
+          {open() ? "◂" : "▸"}
+        </button>
         <h2>Storyboard</h2>
         <span class="muted hint">click to edit · Ctrl/Shift+click to select several · drag ⋮⋮ or Alt+Arrows to reorder</span>
         <span class="spacer"></span>
@@ -208,7 +221,7 @@ export default function Storyboard() {
           Delete
         </button>
       </div>
-      <div class="storyboard-scroll">
+      <div id="storyboard-scroll" class="storyboard-scroll" hidden={!open()}>
         <ol id="scenarios" class="scenarios storyboard-cards" ref={list} role="listbox" aria-multiselectable="true" aria-label="Scenes">
           <For each={project.state.project.scenarios}>{(scenario, i) => <SceneCard scenario={scenario} index={i()} />}</For>
         </ol>

@@ -9,6 +9,7 @@ import { commands, type Project } from "../bindings";
 import { createAutosave } from "./project/autosave";
 import { createCastEdits } from "./project/castEdits";
 import { createChecks } from "./project/checks";
+import { createCutEdits } from "./project/cutEdits";
 import { createDocument } from "./project/document";
 import { createConflictChoices, createProjectFile } from "./project/file";
 import { createLeaving, createOpening } from "./project/opening";
@@ -97,6 +98,7 @@ export function createProjectStore(status: StatusStore) {
     ...createShotEdits(doc),
     ...createElementEdits(doc, status),
     ...createSoundEdits(doc),
+    ...createCutEdits(doc, path),
     startFrom,
     /** The whole project replaced by `next` (a re-plan applied): one undo step. */
     replaceProject: (next: Project) => doc.edit(next),

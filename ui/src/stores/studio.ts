@@ -4,8 +4,10 @@
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import { createContext, createEffect, createSignal, on, useContext } from "solid-js";
 import type { MenuAction } from "../bindings";
+import { createCutStore } from "./cut";
 import { createJobsStore } from "./jobs";
 import { createLibraryStore } from "./library";
+import { createPanels } from "./panels";
 import { createPlayerStore } from "./player";
 import { createProjectStore } from "./project";
 import { createSettingsStore } from "./settings";
@@ -23,10 +25,12 @@ export function createStudio() {
   const project = createProjectStore(status);
   const jobs = createJobsStore({ status, project, player });
   const sound = createSoundStore({ project, jobs, player, status });
+  const cut = createCutStore({ project, player });
   const library = createLibraryStore({ status, project });
   const settings = createSettingsStore(status);
   const storyboard = createStoryboardStore({ project, jobs });
   const story = createStoryStore({ project, status, storyboard });
+  const panels = createPanels({ storyboard, project });
   // While the Characters view is open it is the window's last view.
   createEffect(on(() => library.state.open, (open) => storyboard.charactersShown(open), { defer: true }));
   const [helpOpen, setHelpOpen] = createSignal(false);
@@ -80,7 +84,7 @@ export function createStudio() {
 
   const { start } = createStartup({ status, project, jobs, library, storyboard, listenKeys: keys.listen, onMenu });
 
-  return { status, player, project, jobs, sound, library, settings, storyboard, story, start, render, close, onMenu, helpOpen, setHelpOpen };
+  return { status, player, project, jobs, cut, panels, sound, library, settings, storyboard, story, start, render, close, onMenu, helpOpen, setHelpOpen };
 }
 
 export type Studio = ReturnType<typeof createStudio>;

@@ -24,7 +24,7 @@ export const initialState = (): StoryboardState => ({
   selected: [],
   anchor: null,
   editing: null,
-  prefs: { editorWidth: 380, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360 },
+  prefs: { editorWidth: 380, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360, panels: {} },
   welcomeDismissed: false,
   recent: [],
   detail: null,

@@ -1,0 +1,301 @@
+// End-to-end test of the cut in a real window (Xvfb + tauri-driver + WebKitWebDriver), driven
+// by real WebDriver input only (element clicks, key and pointer actions; page scripts only read
+// what the page shows, or record requestAnimationFrame timestamps): the player's picture at
+// least half the window's width and whole (letterboxed) at the default size, 1280x720 and
+// 1920x1080, before and after a preview loads; a trim handle dragged by the pointer and the
+// trim in the project file on disk (undo and redo from the keyboard); the playhead moved one
+// frame by → and the picture at that frame; a transition chosen; a title card typed; the
+// frame times while dragging a trim handle and scrubbing a 50-shot project (p95 ≤ 16 ms).
+// Run by scripts/test-ui.sh after the sound test.
+//
+// Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
+// writes the README's pictures there (cut-1280x720.jpg, cut-1920x1080.jpg).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import assert from "node:assert/strict";
+import { Key, Session } from "./webdriver.mjs";
+import { quit, until } from "./processes.mjs";
+
+const app = process.env.STUDIO_APP;
+const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const dir = process.env.STUDIO_E2E_DIR;
+const artifacts = process.env.E2E_ARTIFACTS ?? path.join(dir, "artifacts-out");
+fs.mkdirSync(artifacts, { recursive: true });
+const step = (msg) => console.log(`[e2e cut] ${msg}`);
+process.on("exit", (code) => {
+  if (code !== 0) {
+    try {
+      execFileSync("import", ["-window", "root", path.join(artifacts, "cut-failure.png")]);
+    } catch {
+      // no display
+    }
+  }
+});
+
+const scene = (id, prompt) => ({ id, prompt, durationSeconds: 4 });
+function writeProject(file, scenarios) {
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      character: { id: "ines", name: "Ines", basePrompt: "a lighthouse keeper in a yellow raincoat", referenceImages: [] },
+      scenarios,
+      quality: "standard",
+      aspectRatio: "16:9",
+    }),
+  );
+}
+const projectPath = path.join(dir, "cut.studio.json");
+writeProject(projectPath, [scene("dawn", "the lighthouse at dawn"), scene("stairs", "she climbs the spiral stairs"), scene("lamp", "she lights the lamp")]);
+const onDisk = (file = projectPath) => JSON.parse(fs.readFileSync(file, "utf8"));
+
+const metrics = {};
+const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
+async function launch(file) {
+  const s = await Session.create(driver, { "tauri:options": { application: app, args: [file] } });
+  const pid = Number(execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" }).trim());
+  await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
+  return { s, pid };
+}
+/** Render, and wait for this render's own job card (the data dir lists the earlier tests' jobs). */
+async function renderAndWait(what, ms) {
+  const before = await s.exec("return document.querySelectorAll('#jobs li.job').length");
+  await s.clickOn("#render");
+  await s.waitFor(what, `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${before} + 1 && j[0].dataset.status === 'completed'`, ms);
+}
+async function resize(s, w, h) {
+  execFileSync("xdotool", ["windowsize", "--sync", xid(), String(w), String(h)]);
+  execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
+  await s.waitFor(`the page at ${w} px`, `return innerWidth === ${w}`, 10000);
+  // Two frames: the layout settles (container units, the timeline's width).
+  await s.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))");
+}
+
+/**
+ * The player's picture as drawn: the `<video>`'s content box (object-fit: contain of its
+ * intrinsic size in its element box), or before a video the picture's place in the stage;
+ * whether it is whole (inside the stage and the window, nothing of it clipped).
+ */
+const PICTURE = `
+  const v = document.getElementById('player');
+  const stage = document.querySelector('#preview .player-stage').getBoundingClientRect();
+  let box, fit = null, intrinsic = null;
+  if (!v.hidden && v.videoWidth > 0) {
+    const r = v.getBoundingClientRect();
+    fit = getComputedStyle(v).objectFit;
+    const scale = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    const w = v.videoWidth * scale, h = v.videoHeight * scale;
+    box = { left: r.left + (r.width - w) / 2, top: r.top + (r.height - h) / 2, width: w, height: h };
+    intrinsic = v.videoWidth / v.videoHeight;
+  } else {
+    const f = document.querySelector('#preview .player-frame').getBoundingClientRect();
+    box = { left: f.left, top: f.top, width: f.width, height: f.height };
+  }
+  const inside = (b, o) => b.left >= o.left - 1 && b.top >= o.top - 1 && b.left + b.width <= o.right + 1 && b.top + b.height <= o.bottom + 1;
+  return { innerWidth, innerHeight, box, fit, intrinsic, aspect: box.width / box.height,
+    inStage: inside(box, stage), inWindow: inside(box, { left: 0, top: 0, right: innerWidth, bottom: innerHeight }) };`;
+async function checkPicture(s, label) {
+  const p = await s.exec(PICTURE);
+  const where = `${label} at ${p.innerWidth}x${p.innerHeight}: ${JSON.stringify(p)}`;
+  assert.ok(p.box.width >= p.innerWidth / 2 - 1, `the picture is at least half the window's width, ${where}`);
+  assert.ok(Math.abs(p.aspect - (p.intrinsic ?? 16 / 9)) < 0.02, `the picture keeps its shape, ${where}`);
+  assert.ok(p.inStage && p.inWindow, `the picture is shown whole, ${where}`);
+  if (p.fit !== null) assert.equal(p.fit, "contain", `the picture is letterboxed, never cropped, ${where}`);
+  return { width: Math.round(p.box.width), height: Math.round(p.box.height) };
+}
+const SIZES = [
+  ["default", 1360, 860],
+  ["720p", 1280, 720],
+  ["1080p", 1920, 1080],
+];
+
+let { s, pid } = await launch(projectPath);
+await s.waitFor("the project's three shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 30000);
+
+// ---------- the player's room, before a preview ----------
+metrics.pictureBefore = {};
+for (const [name, w, h] of SIZES) {
+  await resize(s, w, h);
+  metrics.pictureBefore[name] = await checkPicture(s, "before a preview");
+}
+step(`before a preview, the picture's place: ${JSON.stringify(metrics.pictureBefore)}`);
+
+// ---------- a render; the player's room after ----------
+await resize(s, 1360, 860);
+await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
+await renderAndWait("the render to complete", 240000);
+await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 11", 30000);
+metrics.pictureAfter = {};
+for (const [name, w, h] of SIZES) {
+  await resize(s, w, h);
+  metrics.pictureAfter[name] = await checkPicture(s, "with the preview loaded");
+}
+step(`with the preview loaded, the picture: ${JSON.stringify(metrics.pictureAfter)}`);
+
+// ---------- trim by dragging the handle ----------
+const seg = (id) => `#timeline .tl-seg[data-scene="${id}"]`;
+const handle = await s.find(`${seg("stairs")} .tl-trim-in`);
+const hr = await s.rect(handle);
+const pps = Number(await s.exec("return document.getElementById('timeline').dataset.pps"));
+assert.ok(pps > 10, `pixels per second: ${pps}`);
+const dragPx = Math.round(pps * 1.5); // 1.5 s into the clip
+const x0 = Math.round(hr.x + hr.width / 2);
+const y0 = Math.round(hr.y + hr.height / 2);
+const moves = [];
+for (let i = 1; i <= 12; i++) moves.push({ type: "pointerMove", duration: 16, x: x0 + Math.round((dragPx * i) / 12), y: y0 });
+await s.actions([
+  {
+    type: "pointer",
+    id: "mouse",
+    parameters: { pointerType: "mouse" },
+    actions: [{ type: "pointerMove", duration: 0, x: x0, y: y0 }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
+  },
+]);
+await until("the trim saved in the project file", () => onDisk().scenarios[1].trim !== undefined, 10000);
+const trim = onDisk().scenarios[1].trim;
+assert.ok(Math.abs(trim.in - 1.5) <= 2 / pps + 1 / 24, `the trim's in point follows the pointer (1.5 s): ${JSON.stringify(trim)}`);
+assert.equal(trim.out, 4, `the out point stays: ${JSON.stringify(trim)}`);
+assert.ok(Math.abs(trim.in * 24 - Math.round(trim.in * 24)) < 1e-6, `the in point is on a frame: ${trim.in}`);
+assert.deepEqual(onDisk().scenarios.map((x) => x.trim === undefined), [true, false, true], "only the dragged shot is trimmed");
+const total = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
+assert.ok(Math.abs(total - (12 - trim.in)) < 1e-3, `the film is shorter by the trim: ${total}`);
+// Undo and redo from the keyboard (the timeline has the focus, not a text field).
+await s.chord([Key.ctrl], "z");
+await until("Ctrl+Z removes the trim from the file", () => onDisk().scenarios[1].trim === undefined, 10000);
+await s.chord([Key.ctrl, Key.shift], "z");
+await until("Ctrl+Shift+Z puts it back", () => onDisk().scenarios[1].trim?.in === trim.in, 10000);
+step(`trim dragged by the pointer: ${JSON.stringify(trim)} in the file (undo, redo); the film ${total.toFixed(3)} s`);
+
+// ---------- the playhead, frame by frame ----------
+await s.clickOn(`${seg("stairs")}`);
+const before = await s.waitFor("the playhead at the trimmed shot's start", "const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Math.abs(Number(t.dataset.cursor) - 4) < 1e-3 ? {frame: Number(t.dataset.frame), v: v.currentTime} : null", 10000);
+// The raw render holds every clip whole: the trimmed shot's first frame is 1.5 s into its clip.
+assert.ok(Math.abs(before.v - (4 + trim.in)) < 1 / 24, `the picture is the trimmed shot's first frame: video at ${before.v}`);
+await s.pressKeys(Key.right, Key.right, Key.right, Key.right, Key.right);
+const after5 = await s.waitFor("five frames on", `const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Number(t.dataset.frame) === ${before.frame + 5} ? {frame: Number(t.dataset.frame), v: v.currentTime} : null`, 10000);
+assert.equal(Math.floor(after5.v * 24 + 1e-6), Math.floor((4 + trim.in) * 24 + 1e-6) + 5, `the video shows the frame five on: ${JSON.stringify(after5)}`);
+step(`→ ×5: frame ${before.frame} → ${after5.frame}, the video at ${after5.v.toFixed(4)} s`);
+
+// ---------- a transition and a title card ----------
+await s.clickOn(`#timeline .tl-transition[data-scene="lamp"]`);
+await s.clickOn("#transition-kind");
+await s.clickOn('#transition-kind option[value="crossfade"]');
+await until("the crossfade in the file", () => onDisk().scenarios[2].transition?.kind === "crossfade", 10000);
+await s.typeInto("#transition-seconds", "1");
+await s.pressKeys(Key.tab);
+await until("one second of crossfade in the file", () => onDisk().scenarios[2].transition?.seconds === 1, 10000);
+await s.waitFor("the transition on the timeline", "return document.querySelector('#timeline .tl-transition[data-scene=\"lamp\"]').dataset.kind === 'crossfade'", 5000);
+const total2 = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
+assert.ok(Math.abs(total2 - (total - 1)) < 1e-3, `a crossfade overlaps its shots: ${total2}`);
+await s.clickOn("#tl-inspector-close");
+// A title card before the first shot: the playhead at the start.
+await s.clickOn(`${seg("dawn")}`);
+await s.clickOn("#add-title");
+await s.typeInto("#title-text", "The Keeper");
+await until("the title card in the file", () => onDisk().titles?.[0]?.text === "The Keeper", 10000);
+assert.deepEqual(onDisk().titles, [{ text: "The Keeper", seconds: 3, before: "dawn" }]);
+await s.clickOn("#title-style");
+await s.clickOn('#title-style option[value="serif"]');
+await until("the title's style in the file", () => onDisk().titles?.[0]?.style === "serif", 10000);
+await s.clickOn('#timeline .tl-title[data-title="0"]');
+await s.waitFor("the title card over the player", "const c = document.querySelector('#preview .player-card'); return c && c.textContent.includes('The Keeper') && c.dataset.style === 'serif'", 5000);
+step(`a crossfade of 1 s into the third shot (film ${total2.toFixed(3)} s) and a serif title card before the first`);
+
+// ---------- the README's pictures ----------
+await s.clickOn("#tl-inspector-close");
+await s.clickOn(`${seg("lamp")}`);
+for (const [w, h] of [
+  [1280, 720],
+  [1920, 1080],
+]) {
+  await resize(s, w, h);
+  await s.actions([{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, x: w - 40, y: h - 20 }] }]);
+  await shot(`cut-${w}x${h}`, true);
+}
+await quit(s, pid);
+
+// ---------- 50 shots: frame times while dragging a trim handle and scrubbing ----------
+const bigPath = path.join(dir, "cut50.studio.json");
+writeProject(
+  bigPath,
+  Array.from({ length: 50 }, (_, i) => scene(`s${i + 1}`, `shot ${i + 1} of the long film`)),
+);
+({ s, pid } = await launch(bigPath));
+await resize(s, 1920, 1080);
+await s.waitFor("the fifty shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 50", 30000);
+const t50 = Date.now();
+await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
+await renderAndWait("the 50-shot render to complete", 600000);
+await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 190", 60000);
+metrics.render50Ms = Date.now() - t50;
+// Each frame's requestAnimationFrame timestamp, and its time on the main thread: from its
+// rAF callbacks through style, layout and paint to the next task (a message posted from the
+// callback runs once the frame's rendering is done).
+const RECORD = `window.__frames = []; window.__work = []; window.__rec = true;
+  const ch = new MessageChannel(); ch.port1.onmessage = (e) => window.__work.push(performance.now() - e.data);
+  const f = (t) => { window.__frames.push(t); ch.port2.postMessage(performance.now()); if (window.__rec) requestAnimationFrame(f); };
+  requestAnimationFrame(f);`;
+const STOP = "window.__rec = false; return {frames: window.__frames, work: window.__work};";
+const quantiles = (xs) => {
+  const d = [...xs].sort((a, b) => a - b);
+  const q = (p) => +d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(2);
+  return { n: d.length, p50: q(0.5), p95: q(0.95), max: q(1) };
+};
+function frameStats({ frames, work }) {
+  const intervals = frames.slice(1).map((t, i) => t - frames[i]);
+  return { interval: quantiles(intervals), frameTime: quantiles(work), dropped: intervals.filter((d) => d > 25).length };
+}
+/** Drags from (x, y) by dx over `n` pointer moves ~16 ms apart, recording frame times. */
+async function dragRecorded(x, y, dx, n) {
+  const moves = [];
+  for (let i = 1; i <= n; i++) moves.push({ type: "pointerMove", duration: 16, x: Math.round(x + (dx * i) / n), y });
+  await s.exec(RECORD);
+  await s.actions([
+    {
+      type: "pointer",
+      id: "mouse",
+      parameters: { pointerType: "mouse" },
+      actions: [{ type: "pointerMove", duration: 0, x, y }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
+    },
+  ]);
+  return frameStats(await s.exec(STOP));
+}
+// Zoomed in, as a creator trims: a shot a few hundred pixels wide.
+await s.clickOn("#zoom-in");
+await s.clickOn("#zoom-in");
+await s.clickOn("#zoom-in");
+const out = await s.rect(await s.find(`${seg("s2")} .tl-trim-out`));
+metrics.trimDrag50 = await dragRecorded(Math.round(out.x + out.width / 2), Math.round(out.y + out.height / 2), -120, 90);
+await until("the dragged trim saved", () => onDisk(bigPath).scenarios[1].trim !== undefined, 10000);
+await s.clickOn("#zoom-fit");
+const ruler = await s.rect(await s.find("#timeline .tl-ruler"));
+metrics.scrub50 = await dragRecorded(Math.round(ruler.x + 20), Math.round(ruler.y + ruler.height / 2), Math.round(ruler.width * 0.8), 120);
+const scrubbed = await s.waitFor("the scrub's picture", "const v = document.getElementById('player'); return !v.seeking ? {v: v.currentTime, cursor: Number(document.getElementById('timeline').dataset.cursor)} : null", 10000);
+assert.ok(scrubbed.cursor > 100, `the playhead went along the film: ${JSON.stringify(scrubbed)}`);
+metrics.jit = process.env.JSC_useJIT ?? "false (the app's default)";
+step(`50 shots (render ${metrics.render50Ms} ms): trim drag ${JSON.stringify(metrics.trimDrag50)}, scrub ${JSON.stringify(metrics.scrub50)} (ms between frames; JIT ${metrics.jit})`);
+fs.writeFileSync(path.join(artifacts, "cut-metrics.json"), JSON.stringify(metrics, null, 2));
+for (const [what, m] of [
+  ["dragging a trim handle", metrics.trimDrag50],
+  ["scrubbing", metrics.scrub50],
+]) {
+  assert.ok(m.frameTime.n >= 30, `${what}: enough frames recorded: ${JSON.stringify(m)}`);
+  assert.ok(m.frameTime.p95 <= 16, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms): ${JSON.stringify(m)}`);
+}
+await quit(s, pid);
+console.log(JSON.stringify(metrics));
+step("all passed");
+process.exit(0);
+
+/** The window as drawn (the X window, menu bar included); `docs` also writes the README's JPEG. */
+async function shot(name, docs = false) {
+  await new Promise((r) => setTimeout(r, 600));
+  const file = path.join(artifacts, `${name}.png`);
+  execFileSync("import", ["-window", xid(), file]);
+  const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
+  if (docs && docsDir) {
+    fs.mkdirSync(docsDir, { recursive: true });
+    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
+  }
+}
