@@ -97,7 +97,7 @@ pub struct ModelReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleRoute {
-    /// `images`, `video`, `drafts` or `text` (planning a story).
+    /// `images`, `video`, `drafts`, `text` (planning a story), `speech` or `music`.
     pub role: String,
     pub model: String,
     /// `generateContent`, `predictLongRunning`, `interactions` or `local`.
@@ -126,7 +126,6 @@ fn roles_of(
     draft: &studio_media::ModelPlan,
     text: &str,
 ) -> Vec<RoleRoute> {
-    let catalog = Catalog::builtin();
     [
         ("images", best.image_model.as_str()),
         ("video", best.video.model.as_str()),
@@ -134,22 +133,25 @@ fn roles_of(
         ("text", text),
     ]
     .into_iter()
-    .map(|(role, model)| {
-        let located = provider
-            .filter(|_| !model.is_empty())
-            .and_then(|p| p.location_of(model));
-        RoleRoute {
-            role: role.to_owned(),
-            model: model.to_owned(),
-            route: catalog
-                .family_of(model)
-                .map(|f| route_name(f.route))
-                .unwrap_or_default(),
-            location: located.as_ref().and_then(|l| l.as_ref().ok().cloned()),
-            problem: located.and_then(|l| l.err().map(|e| e.to_string())),
-        }
-    })
+    .map(|(role, model)| role_line(provider, role, model))
     .collect()
+}
+
+/// One role's line: the model's route from the table and where `provider` calls it.
+fn role_line(provider: Option<&GoogleProvider>, role: &str, model: &str) -> RoleRoute {
+    let located = provider
+        .filter(|_| !model.is_empty())
+        .and_then(|p| p.location_of(model));
+    RoleRoute {
+        role: role.to_owned(),
+        model: model.to_owned(),
+        route: Catalog::builtin()
+            .family_of(model)
+            .map(|f| route_name(f.route))
+            .unwrap_or_default(),
+        location: located.as_ref().and_then(|l| l.as_ref().ok().cloned()),
+        problem: located.and_then(|l| l.err().map(|e| e.to_string())),
+    }
 }
 
 fn google_backend(kind: ProviderKind) -> Option<Backend> {
@@ -257,6 +259,19 @@ pub async fn check_models(settings: &Settings, refresh: bool) -> Result<ModelRep
         .find(|r| r.role == "text" && r.model.is_empty())
     {
         line.problem = Some("no text model is listed: stories are planned offline".into());
+    }
+    // The sound's models: a key without one still renders pictures, so its absence is a
+    // problem on its line, not a failure of the report.
+    let sound = [
+        ("speech", provider.speech_model(&task).await),
+        ("music", provider.music_model(&task).await),
+    ];
+    for (role, model) in sound {
+        let mut line = role_line(Some(&provider), role, model.as_deref().unwrap_or_default());
+        if let Err(e) = model {
+            line.problem = Some(e.to_string());
+        }
+        roles.push(line);
     }
     Ok(report_of(
         kind,

@@ -222,7 +222,7 @@ async fn doctor_checks_the_key_and_the_table() {
     assert_eq!(report["native4k"], true);
     assert_eq!(report["referenceImages"], 3);
     // Each role's route and location: Nano Banana at global, Veo in the region, the text
-    // model (planning) at global.
+    // model (planning) and the speech model at global, Lyria 2 in the region.
     let roles: Vec<(String, String, String)> = report["roles"]
         .as_array()
         .unwrap()
@@ -240,6 +240,8 @@ async fn doctor_checks_the_key_and_the_table() {
             owned("video", "predictLongRunning", "us-central1"),
             owned("drafts", "predictLongRunning", "us-central1"),
             owned("text", "generateContent", "global"),
+            owned("speech", "generateContent", "global"),
+            owned("music", "predict", "us-central1"),
         ],
         "{report}"
     );
