@@ -78,6 +78,9 @@ pub struct References {
     /// The project's music file, when its music is one (opened and checked like the images:
     /// it is uploaded too).
     music: Option<Reference>,
+    /// Per scenario, in order: the image its shot ends on (`EndFrame::Image`), opened and
+    /// checked like the images (it is uploaded too).
+    end_frames: Vec<Option<Reference>>,
 }
 
 impl References {
@@ -168,11 +171,46 @@ impl References {
                     }
                 }
             });
+        let end_frames = (project.scenarios.iter().enumerate())
+            .map(|(i, scene)| {
+                let Some(studio_core::EndFrame::Image(written)) = &scene.end_frame else {
+                    return None;
+                };
+                let written = PathBuf::from(written);
+                let field = format!("scenarios[{i}].endFrame");
+                match open_allowed(&base_dir.join(&written), &allowed) {
+                    Ok((file, path)) => Some(Reference {
+                        field,
+                        written,
+                        path,
+                        file,
+                    }),
+                    Err(OpenError::Refused(_)) => {
+                        problems.push(FieldProblem {
+                            field,
+                            message: format!(
+                                "{} was not chosen for this project here: choose the end                                  frame again, or open the project again and allow it, to                                  confirm it may be uploaded",
+                                written.display()
+                            ),
+                        });
+                        None
+                    }
+                    Err(e) => {
+                        problems.push(FieldProblem {
+                            field,
+                            message: format!("end frame {}: {e}", written.display()),
+                        });
+                        None
+                    }
+                }
+            })
+            .collect();
         if problems.is_empty() {
             Ok(References {
                 characters,
                 elements,
                 music,
+                end_frames,
             })
         } else {
             Err(problems)
@@ -187,6 +225,12 @@ impl References {
     /// The project's music file, opened (None when its music is not a file).
     pub fn music(&self) -> Option<&Reference> {
         self.music.as_ref()
+    }
+
+    /// The image scenario `index`'s shot ends on, opened (None: no end frame, or the next
+    /// shot's).
+    pub fn end_frame(&self, index: usize) -> Option<&Reference> {
+        self.end_frames.get(index).and_then(Option::as_ref)
     }
 
     /// The lead's references, then each cast member's.

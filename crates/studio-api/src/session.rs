@@ -163,6 +163,15 @@ impl Session {
             Some(file) => Some(file.import(self.store.as_ref()).await?),
             None => None,
         };
+        // The images shots end on, uploaded like the references: a render's request names them
+        // by artifact URI.
+        let mut end_frames = Vec::with_capacity(project.scenarios.len());
+        for i in 0..project.scenarios.len() {
+            end_frames.push(match references.end_frame(i) {
+                Some(file) => Some(file.import(self.store.as_ref()).await?),
+                None => None,
+            });
+        }
         let request = project.to_request(
             |i, c| {
                 let a = &assets[i];
@@ -176,7 +185,7 @@ impl Session {
             |i, e| e.for_render(element_refs[i].clone()),
             // Opened with the images whenever the project's music is a file.
             |_| music.unwrap_or_default(),
-            |_, path| path.to_owned(),
+            |i, path| (end_frames.get(i).cloned().flatten()).unwrap_or_else(|| path.to_owned()),
         );
         let mut input = self.settings.render_input(request);
         input.budget = project.budget;
@@ -277,6 +286,33 @@ impl Session {
         }
         let change = VersionChange::Regenerate {
             scenario_id: scenario_id.to_owned(),
+            prompt,
+        };
+        let (version, last) = self.start_next_version(id, status, change).await?;
+        let take = last
+            .segments
+            .iter()
+            .find(|s| s.id == scenario_id)
+            .map(|s| s.takes.len() as u32 + 1);
+        Ok(Iteration { version, take })
+    }
+
+    /// A finished job's next version in which one scenario's current take is continued by
+    /// `seconds` (the model's video extension), with `prompt` for the added seconds (None: the
+    /// scenario's own). The model's rules are checked when the run is planned: a model that
+    /// cannot extend, or not by this much, fails the run before anything is paid. Returns the
+    /// version and the number the new take will have.
+    pub async fn extend(
+        &self,
+        id: &str,
+        scenario_id: &str,
+        seconds: u32,
+        prompt: Option<String>,
+    ) -> Result<Iteration> {
+        let status = self.client.status(id).await?;
+        let change = VersionChange::Extend {
+            scenario_id: scenario_id.to_owned(),
+            seconds,
             prompt,
         };
         let (version, last) = self.start_next_version(id, status, change).await?;

@@ -59,6 +59,20 @@ pub fn element_key(provider: &str, input: &ElementInput) -> String {
 /// negative prompt and duration, aspect ratio and quality. The scenario's id is left out: moving
 /// or renaming a scene does not change its clip.
 pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
+    // An extension is what continued which clip, by how much, how: the scenario's own prompt
+    // and settings made that clip and are in its URI already.
+    if let Some(x) = &input.extend {
+        return digest(json!({
+            "v": KEY_VERSION,
+            "kind": "extension",
+            "provider": provider,
+            "model": input.model,
+            "clip": x.clip_url,
+            "seconds": x.seconds,
+            "prompt": x.prompt,
+            "aspectRatio": input.aspect_ratio,
+        }));
+    }
     let mut key = json!({
         "v": KEY_VERSION,
         "kind": "segment",
@@ -84,6 +98,13 @@ pub fn segment_key(provider: &str, input: &SegmentInput) -> String {
     // A continuing scene starts from that clip's last frame: another clip, another frame.
     if let Some(from) = &input.first_frame_from {
         key["firstFrameFrom"] = from.as_str().into();
+    }
+    // A clip that ends on a chosen frame: the image, or the next clip whose first frame it is.
+    if let Some(end) = &input.last_frame {
+        key["lastFrame"] = end.as_str().into();
+    }
+    if let Some(next) = &input.last_frame_from {
+        key["lastFrameFrom"] = next.as_str().into();
     }
     digest(key)
 }
@@ -132,6 +153,9 @@ mod tests {
             references: vec![],
             first_frame_from: None,
             recall: false,
+            last_frame: None,
+            last_frame_from: None,
+            extend: None,
         }
     }
 
@@ -212,6 +236,39 @@ mod tests {
             segment_key("offline:v1", &retake),
             "a retake is its own clip"
         );
+        // An end frame is part of the clip; each kind of it its own.
+        let mut ends = segment("runs");
+        ends.last_frame = Some("file:///a/objects/ef/end.png".into());
+        let mut joins = segment("runs");
+        joins.last_frame_from = Some("file:///a/objects/ef/end.png".into());
+        let (ends, joins) = (
+            segment_key("offline:v1", &ends),
+            segment_key("offline:v1", &joins),
+        );
+        assert!(a != ends && a != joins && ends != joins);
+        // An extension is keyed by the clip it continues, the seconds and its prompt only.
+        let extension = |clip: &str, seconds: u32, prompt: &str| {
+            let mut x = segment("runs");
+            x.extend = Some(crate::messages::ExtendTake {
+                clip_url: clip.into(),
+                seconds,
+                prompt: prompt.into(),
+            });
+            x
+        };
+        let e = segment_key("offline:v1", &extension("file:///c1.mp4", 7, "on"));
+        let mut elsewhere = extension("file:///c1.mp4", 7, "on");
+        elsewhere.scenario.prompt = "another scene's words".into();
+        elsewhere.variant = 3;
+        assert_eq!(e, segment_key("offline:v1", &elsewhere));
+        for other in [
+            extension("file:///c2.mp4", 7, "on"),
+            extension("file:///c1.mp4", 8, "on"),
+            extension("file:///c1.mp4", 7, "off"),
+        ] {
+            assert_ne!(e, segment_key("offline:v1", &other), "{other:?}");
+        }
+        assert_ne!(e, a);
 
         let c = CharacterInput {
             character: Character {

@@ -110,6 +110,34 @@ pub struct BaseSegment {
     pub takes: Vec<Take>,
     /// The take to stitch; None makes a new one from the scenario's (possibly edited) prompt.
     pub use_take: Option<u32>,
+    /// The new take continues a take's clip (video extension) instead of making one anew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend: Option<ExtendTake>,
+}
+
+/// A take made by continuing another's clip (the model's video extension): the whole clip, the
+/// input and `seconds` more, priced per second like any clip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtendTake {
+    /// The clip continued (artifact URI): the take the scenario had.
+    pub clip_url: String,
+    /// Seconds added (one of the model's `extend.seconds`).
+    pub seconds: u32,
+    /// What happens in the added seconds.
+    pub prompt: String,
+}
+
+/// An extension the plan checks against the model's rules before anything is paid: the clip's
+/// length is measured there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedExtension {
+    /// The scenario's id, as problems name it.
+    pub scenario: String,
+    /// The clip continued (artifact URI).
+    pub clip: String,
+    pub seconds: u32,
 }
 
 /// `regenerateSegment`: make a new take of one scenario of a running job.
@@ -209,6 +237,9 @@ pub struct PlanQuery {
     pub aspect_ratio: AspectRatio,
     /// The scenarios that will get a clip (not those a new version reuses).
     pub scenarios: Vec<Scenario<Option<String>>>,
+    /// The takes this run makes by extending a clip (absent from earlier plans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<PlannedExtension>,
 }
 
 /// The models a render uses, and every rule of theirs the job breaks (then nothing is paid).
@@ -310,6 +341,16 @@ pub struct SegmentInput {
     /// answer: a cast, or a first frame known only once the previous clip is made).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recall: bool,
+    /// The image the clip ends on (artifact URI): the scene's end frame (`EndFrame::Image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame: Option<String>,
+    /// The next scene's clip (artifact URI), whose first frame this clip ends on
+    /// (`EndFrame::NextShot`: that clip is made first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame_from: Option<String>,
+    /// This take continues a clip (video extension) instead of being made from the scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend: Option<ExtendTake>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -3,7 +3,7 @@
 
 use studio_core::{SegmentState, VideoResult};
 
-use crate::messages::{BaseSegment, BaseVersion, RenderInput, ENGINE_LATEST};
+use crate::messages::{BaseSegment, BaseVersion, ExtendTake, RenderInput, ENGINE_LATEST};
 
 /// What changes from one version to the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,14 @@ pub enum VersionChange {
     },
     /// Stitch these takes (one number per scenario, in order); nothing is generated.
     PickTakes(Vec<u32>),
+    /// A new take of one scenario made by continuing its current take's clip by `seconds`
+    /// (the model's video extension), with `prompt` for the added seconds (None: the
+    /// scenario's own). The model's rules are checked when the run is planned, before paying.
+    Extend {
+        scenario_id: String,
+        seconds: u32,
+        prompt: Option<String>,
+    },
 }
 
 /// Why a version cannot be made; the message names the scenario or take.
@@ -37,6 +45,10 @@ pub enum VersionError {
     Unchanged,
     #[error("the job's result has no takes to continue from (it ran on an older worker)")]
     NoTakes,
+    #[error("{0:?} has no clip to extend yet")]
+    NoClip(String),
+    #[error("an extension of {0:?} must add at least one second")]
+    NoSeconds(String),
 }
 
 /// The input of the run after `last` (the job's latest result, started from `input`).
@@ -56,6 +68,7 @@ pub fn next_version(
         .map(|s| BaseSegment {
             takes: s.takes.clone(),
             use_take: Some(s.take),
+            extend: None,
         })
         .collect();
     // Scenario ids as the job assigned them, so progress and takes line up across versions.
@@ -69,6 +82,11 @@ pub fn next_version(
             prompt,
         } => regenerate(&mut input, segments, &mut base, scenario_id, prompt)?,
         VersionChange::PickTakes(takes) => pick_takes(&mut input, segments, &mut base, &takes)?,
+        VersionChange::Extend {
+            scenario_id,
+            seconds,
+            prompt,
+        } => extend(segments, &mut base, scenario_id, seconds, prompt)?,
     }
     if let Some(v) = last.versions.last() {
         input.request.quality = v.quality;
@@ -110,6 +128,44 @@ fn regenerate(
         input.request.scenarios[i].prompt = p;
     }
     base[i].use_take = None;
+    Ok(())
+}
+
+/// A new take of `scenario_id` continuing its current take's clip by `seconds`; every other
+/// scenario keeps its take.
+fn extend(
+    segments: &[SegmentState],
+    base: &mut [BaseSegment],
+    scenario_id: String,
+    seconds: u32,
+    prompt: Option<String>,
+) -> Result<(), VersionError> {
+    let i = segments
+        .iter()
+        .position(|s| s.id == scenario_id)
+        .ok_or_else(|| VersionError::NoSuchScenario(scenario_id.clone()))?;
+    if seconds == 0 {
+        return Err(VersionError::NoSeconds(scenario_id));
+    }
+    let seg = &segments[i];
+    let clip_url = seg
+        .takes
+        .iter()
+        .find(|t| t.number == seg.take)
+        .map(|t| t.clip_url.clone())
+        .or_else(|| seg.clip_url.clone())
+        .ok_or_else(|| VersionError::NoClip(scenario_id.clone()))?;
+    let prompt = match prompt {
+        Some(p) if p.trim().is_empty() => return Err(VersionError::EmptyPrompt(scenario_id)),
+        Some(p) => p,
+        None => seg.prompt.clone(),
+    };
+    base[i].use_take = None;
+    base[i].extend = Some(ExtendTake {
+        clip_url,
+        seconds,
+        prompt,
+    });
     Ok(())
 }
 
@@ -217,6 +273,55 @@ mod tests {
         assert_eq!(next.request.scenarios[1].prompt, "sprints");
         assert_eq!(next.request.quality, Quality::High);
         assert_eq!(base.versions.len(), 1);
+    }
+
+    #[test]
+    fn an_extension_continues_the_current_take_and_keeps_the_others() {
+        let (input, last) = job();
+        let next = next_version(
+            input.clone(),
+            &last,
+            VersionChange::Extend {
+                scenario_id: "scene-2".into(),
+                seconds: 7,
+                prompt: None,
+            },
+        )
+        .unwrap();
+        let base = next.base.as_ref().unwrap();
+        assert_eq!(base.segments[0].use_take, Some(1));
+        assert_eq!(base.segments[0].extend, None);
+        assert_eq!(base.segments[1].use_take, None);
+        assert_eq!(
+            base.segments[1].extend,
+            Some(ExtendTake {
+                clip_url: "file:///c/sprints-2.mp4".into(),
+                seconds: 7,
+                prompt: "sprints".into(),
+            })
+        );
+        let extend = |seconds, prompt: Option<&str>| {
+            next_version(
+                input.clone(),
+                &last,
+                VersionChange::Extend {
+                    scenario_id: "scene-1".into(),
+                    seconds,
+                    prompt: prompt.map(str::to_owned),
+                },
+            )
+        };
+        let worded = extend(7, Some("keeps walking")).unwrap();
+        let x = worded.base.unwrap().segments[0].extend.clone().unwrap();
+        assert_eq!((x.prompt.as_str(), x.seconds), ("keeps walking", 7));
+        assert_eq!(
+            extend(0, None).unwrap_err(),
+            VersionError::NoSeconds("scene-1".into())
+        );
+        assert_eq!(
+            extend(7, Some(" ")).unwrap_err(),
+            VersionError::EmptyPrompt("scene-1".into())
+        );
     }
 
     #[test]

@@ -215,6 +215,23 @@ impl Studio {
     pub async fn pick_takes(&self, id: &str, takes: Vec<u32>) -> Result<Iteration, ApiError> {
         self.session().await?.pick_takes(id, takes).await
     }
+
+    /// The finished job's next version with scene `scene_id`'s current take continued by
+    /// `seconds` (video extension) as a new take: durable, cached, priced per second like a
+    /// clip, refused before paying where the job's video model cannot extend so (see
+    /// [`session::Session::extend`]).
+    pub async fn extend_shot(
+        &self,
+        id: &str,
+        scene_id: &str,
+        seconds: u32,
+        prompt: Option<String>,
+    ) -> Result<Iteration, ApiError> {
+        self.session()
+            .await?
+            .extend(id, scene_id, seconds, prompt)
+            .await
+    }
 }
 
 /// The name a job is listed under: the character's, else the project file's, else "project".

@@ -10,10 +10,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use studio_catalog::{check_clip, check_first_frame, clip_plan, Catalog, ClipPlan, Family};
+use studio_catalog::{
+    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, Catalog, ClipPlan,
+    Family,
+};
 use studio_core::{CharacterImages, ElementImages, Usage, UsageKind};
 use studio_media::{
-    Angle, ArtifactStore, ClipRequest, ImageRequest, MediaError, StitchMode, TaskCtx, Toolkit,
+    Angle, ArtifactStore, ClipRequest, ExtendRequest, ImageRequest, MediaError, StitchMode,
+    TaskCtx, Toolkit,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -25,8 +29,8 @@ pub(crate) use bridge::{bridged, to_activity_error};
 use crate::cache::{character_key, element_key, segment_key};
 use crate::messages::{
     CacheHits, CacheQuery, CharacterInput, CharacterOutput, ElementInput, ElementOutput,
-    EnhanceInput, PlanQuery, PrepareQuery, Prepared, RenderPlan, SegmentInput, SegmentOutput,
-    StitchInput, StitchOutput, UnitPrices,
+    EnhanceInput, ExtendTake, PlanQuery, PrepareQuery, Prepared, RenderPlan, SegmentInput,
+    SegmentOutput, StitchInput, StitchOutput, UnitPrices,
 };
 use crate::metrics::StudioMetrics;
 use crate::names;
@@ -125,7 +129,7 @@ impl StudioActivities {
         let this = self.clone();
         self.run_task(ctx, |task| async move {
             let models = this.toolkit.provider.plan(query.quality, &task).await?;
-            let problems = query
+            let mut problems: Vec<_> = query
                 .scenarios
                 .iter()
                 .enumerate()
@@ -135,6 +139,10 @@ impl StudioActivities {
                         .continue_from_previous
                         .then(|| check_first_frame(&models.video, Some(&label)))
                         .flatten();
+                    let ends = s
+                        .end_frame
+                        .as_ref()
+                        .and_then(|_| check_last_frame(&models.video, Some(&label)));
                     check_clip(
                         &models.video,
                         Some(&label),
@@ -144,8 +152,22 @@ impl StudioActivities {
                     )
                     .into_iter()
                     .chain(continues)
+                    .chain(ends)
                 })
                 .collect();
+            // Extensions: the clip continued is measured, then checked against the model's
+            // rules (can it extend, by this much, a clip this long).
+            for x in &query.extensions {
+                let clip = this.store.local_path(&x.clip).await?;
+                let lengths = this.toolkit.finisher.durations(&[clip], &task).await?;
+                let length = lengths.first().copied().unwrap_or_default();
+                problems.extend(check_extend(
+                    &models.video,
+                    Some(&x.scenario),
+                    length,
+                    x.seconds,
+                ));
+            }
             let prices = Some(unit_prices(&models));
             Ok(RenderPlan {
                 models,
@@ -177,7 +199,9 @@ impl StudioActivities {
             // A cast or a first frame from the previous clip are known only later: those
             // clips look themselves up when they run (`SegmentInput::recall`), as do those
             // naming a place or a prop whose images are not made yet.
-            let later = !scenario.cast.is_empty() || scenario.continue_from_previous;
+            let later = !scenario.cast.is_empty()
+                || scenario.continue_from_previous
+                || scenario.end_frame.is_some();
             let places = scene_elements(&scenario, &query.elements, &elements);
             let hit = match (&character, places) {
                 // New character images mean new clips: only a cached character can have them.
@@ -199,6 +223,9 @@ impl StudioActivities {
                         },
                         first_frame_from: None,
                         recall: false,
+                        last_frame: None,
+                        last_frame_from: None,
+                        extend: None,
                     };
                     self.recall(&segment_key(&provider, &input))
                         .await
@@ -320,7 +347,11 @@ impl StudioActivities {
                 });
             }
         }
+        if let Some(x) = &input.extend {
+            return self.extension(&input, x, &key, &task).await;
+        }
         let (image, reference_count) = self.start_image(&input, &task).await?;
+        let last_frame = self.end_image(&input, &task).await?;
         // What the clip is asked as, by the same rules the provider follows: the angles are
         // fetched only where the model takes them, the resolution prices the clip, and a
         // native 4k clip needs no upscale.
@@ -349,7 +380,7 @@ impl StudioActivities {
             references,
             model: input.model.clone(),
             variant: input.variant,
-            last_frame: None,
+            last_frame,
         };
         self.toolkit
             .provider
@@ -394,6 +425,76 @@ impl StudioActivities {
                 self.store.local_path(&input.character_image).await?,
                 input.references.len(),
             ),
+        })
+    }
+
+    /// The image the clip ends on: the scene's end frame, or the first frame of the next
+    /// scene's clip (made first); None for a clip that ends where the model likes.
+    async fn end_image(
+        &self,
+        input: &SegmentInput,
+        task: &TaskCtx,
+    ) -> Result<Option<PathBuf>, MediaError> {
+        if let Some(uri) = &input.last_frame {
+            return Ok(Some(self.store.local_path(uri).await?));
+        }
+        let Some(next) = &input.last_frame_from else {
+            return Ok(None);
+        };
+        let clip = self.store.local_path(next).await?;
+        let frame = self.store.scratch("png")?;
+        let sub = TaskCtx::new(task.cancel.clone(), None);
+        self.toolkit
+            .finisher
+            .first_frame(&clip, frame.path(), &sub)
+            .await?;
+        let uri = self.store.commit(frame).await?;
+        Ok(Some(self.store.local_path(&uri).await?))
+    }
+
+    /// A take continuing a clip (video extension), made by the provider (the WHOLE clip: the
+    /// input, then the seconds added), counted at the seconds added and remembered. The cache
+    /// was asked first ([`Self::clip`]): a continuation of this clip by these seconds and words
+    /// is never paid twice.
+    async fn extension(
+        &self,
+        input: &SegmentInput,
+        x: &ExtendTake,
+        key: &str,
+        task: &TaskCtx,
+    ) -> Result<SegmentOutput, MediaError> {
+        let model = input
+            .model
+            .clone()
+            .unwrap_or_else(|| self.toolkit.provider.video_model());
+        let resolution = Catalog::builtin()
+            .family_of(&model)
+            .map(|f| clip_plan(f, input.quality, x.seconds, 0).resolution);
+        let req = ExtendRequest {
+            clip: self.store.local_path(&x.clip_url).await?,
+            prompt: x.prompt.clone(),
+            seconds: x.seconds,
+            aspect_ratio: input.aspect_ratio,
+            model: input.model.clone(),
+        };
+        let scratch = self.store.scratch(self.toolkit.provider.clip_ext())?;
+        self.toolkit
+            .provider
+            .extend_clip(&req, scratch.path(), task)
+            .await?;
+        let clip_url = self.store.commit(scratch).await?;
+        self.metrics.clip_generated(x.seconds);
+        self.remember(key, std::slice::from_ref(&clip_url)).await;
+        tracing::info!(seconds = x.seconds, %clip_url, "extended a clip");
+        Ok(SegmentOutput {
+            clip_url,
+            usage: Some(Usage {
+                model,
+                kind: UsageKind::VideoSecond,
+                quantity: x.seconds,
+                resolution,
+            }),
+            native_4k: false,
         })
     }
 

@@ -2,7 +2,7 @@
 //! continuity allow, with retakes and added scenarios joining the queue while it runs.
 
 use futures::future::{select, select_all, Either, LocalBoxFuture};
-use studio_core::{CharacterImages, Progress, SegmentStatus, Stage, Take, Usd};
+use studio_core::{CharacterImages, EndFrame, Progress, SegmentStatus, Stage, Take, Usd};
 use temporalio_sdk::{ActivityExecutionError, ActivityOptions, WorkflowContext, WorkflowResult};
 
 use crate::activities::StudioActivities;
@@ -76,16 +76,33 @@ fn next_launch(
             }
         })
         .collect();
-    let first_frame_from = if scenario.continue_from_previous && i > 0 {
+    // An extension continues the take's clip as it is: no frame comes in or goes out.
+    let extend = s.extensions.remove(&i);
+    let first_frame_from = if scenario.continue_from_previous && i > 0 && extend.is_none() {
         s.progress.segments[i - 1].clip_url.clone()
     } else {
         None
     };
+    let (last_frame, last_frame_from) = match (&scenario.end_frame, &extend) {
+        (_, Some(_)) | (None, _) => (None, None),
+        (Some(EndFrame::Image(uri)), None) => (Some(uri.clone()), None),
+        (Some(EndFrame::NextShot), None) => (
+            None,
+            s.next_shot_of(i)
+                .and_then(|n| s.progress.segments[n].clip_url.clone()),
+        ),
+    };
     // The scene's place and props (a job using elements), after the faces.
     let places = s.scene_places(&scenario);
     let places: Vec<&[String]> = places.iter().map(Vec::as_slice).collect();
+    // Clips whose inputs are known only now look themselves up (an end frame or an extension
+    // is not in the workflow's own lookup).
     let recall = s.use_cache
-        && (first_frame_from.is_some() || !scenario.cast.is_empty() || !places.is_empty());
+        && (first_frame_from.is_some()
+            || !scenario.cast.is_empty()
+            || !places.is_empty()
+            || scenario.end_frame.is_some()
+            || extend.is_some());
     let input = SegmentInput {
         character_image: faces.first().map_or(&images.front, |f| &f.front).clone(),
         scenario,
@@ -103,6 +120,9 @@ fn next_launch(
         model,
         first_frame_from,
         recall,
+        last_frame,
+        last_frame_from,
+        extend,
     };
     Some((i, take, prompt, input, cost))
 }

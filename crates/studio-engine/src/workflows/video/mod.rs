@@ -86,6 +86,9 @@ pub struct VideoWorkflow {
     native_4k_clips: HashSet<String>,
     /// What this run may spend, and what it has.
     budget: Budget,
+    /// Scenarios (by index) whose next take continues a clip (video extension), taken when it
+    /// is launched.
+    extensions: std::collections::BTreeMap<usize, crate::messages::ExtendTake>,
 }
 
 /// The scenario a message carries: one JSON payload, which [`scenario_from`] reads.
@@ -159,6 +162,7 @@ impl VideoWorkflow {
             image_model: None,
             native_4k_clips: HashSet::new(),
             budget: Budget::new(budget),
+            extensions: std::collections::BTreeMap::new(),
         };
         wf.show_budget();
         wf.progress.quality = wf.quality;

@@ -5,7 +5,9 @@ use studio_media::error::INVALID_INPUT_ERROR;
 use temporalio_sdk::{ApplicationFailure, WorkflowContext, WorkflowResult};
 
 use crate::activities::StudioActivities;
-use crate::messages::{CacheHits, CacheQuery, CharacterInput, PlanQuery, PrepareQuery, RenderPlan};
+use crate::messages::{
+    CacheHits, CacheQuery, CharacterInput, PlanQuery, PlannedExtension, PrepareQuery, RenderPlan,
+};
 use crate::names;
 use crate::tuning::Tuning;
 
@@ -89,6 +91,15 @@ fn plan_query(s: &VideoWorkflow) -> PlanQuery {
         scenarios: pending
             .into_iter()
             .map(|i| s.request.scenarios[i].clone())
+            .collect(),
+        extensions: s
+            .extensions
+            .iter()
+            .map(|(&i, x)| PlannedExtension {
+                scenario: s.progress.segments[i].id.clone(),
+                clip: x.clip_url.clone(),
+                seconds: x.seconds,
+            })
             .collect(),
     }
 }

@@ -38,10 +38,14 @@ impl VideoWorkflow {
         self.progress.budget = self.budget.state();
     }
 
-    /// The price of scenario `i`'s clip at the job's quality.
+    /// The price of scenario `i`'s clip at the job's quality (an extension: of the seconds it
+    /// adds).
     pub(super) fn clip_cost(&self, i: usize) -> Usd {
         self.rules.as_ref().map_or(Usd::ZERO, |rules| {
-            let seconds = self.request.scenarios[i].duration_seconds.get();
+            let seconds = match self.extensions.get(&i) {
+                Some(x) => x.seconds,
+                None => self.request.scenarios[i].duration_seconds.get(),
+            };
             self.budget.clip_cost(&rules.family, self.quality, seconds)
         })
     }

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use studio_catalog::{check_clip, check_first_frame, Problem};
+use studio_catalog::{check_clip, check_first_frame, check_last_frame, Problem};
 use studio_core::project::MAX_SCENARIOS;
-use studio_core::{Quality, Scenario, SegmentState, SegmentStatus, Stage};
+use studio_core::{EndFrame, Quality, Scenario, SegmentState, SegmentStatus, Stage};
 
 use crate::messages::BaseVersion;
 
@@ -50,6 +50,9 @@ impl VideoWorkflow {
                 break;
             };
             self.launched[i] = seg.takes.iter().map(|t| t.prompt.clone()).collect();
+            if let Some(x) = seg.extend {
+                self.extensions.insert(i, x);
+            }
             let chosen = seg
                 .use_take
                 .and_then(|n| seg.takes.iter().find(|t| t.number == n).cloned());
@@ -116,6 +119,9 @@ impl VideoWorkflow {
                 if scenario.continue_from_previous {
                     problems.extend(check_first_frame(rules, Some(label)));
                 }
+                if scenario.end_frame.is_some() {
+                    problems.extend(check_last_frame(rules, Some(label)));
+                }
                 problems
             }
             None => Vec::new(),
@@ -124,14 +130,33 @@ impl VideoWorkflow {
 
     /// Whether scenario `i` can be launched now: a scene that continues from the previous shot
     /// waits until that one has its clip (and no new take of it is queued).
+    /// A scene that ends on the next shot's first frame waits for that shot's clip (unless
+    /// that shot starts from this one, which the project refuses: no wait, no end frame). An
+    /// extension continues a clip it has: it waits for nothing.
     pub(super) fn launchable(&self, i: usize) -> bool {
+        if self.extensions.contains_key(&i) {
+            return true;
+        }
+        if self.next_shot_of(i).is_some() && !self.has_clip(i + 1) {
+            return false;
+        }
         if i == 0 || !self.request.scenarios[i].continue_from_previous {
             return true;
         }
-        let prev = &self.progress.segments[i - 1];
-        prev.status == SegmentStatus::Done
-            && prev.clip_url.is_some()
-            && !self.queue.contains(&(i - 1))
+        self.has_clip(i - 1)
+    }
+
+    /// Whether scenario `i` has its clip and no new take of it is queued.
+    fn has_clip(&self, i: usize) -> bool {
+        let seg = &self.progress.segments[i];
+        seg.status == SegmentStatus::Done && seg.clip_url.is_some() && !self.queue.contains(&i)
+    }
+
+    /// The next scenario's index when scenario `i` ends on its first frame.
+    pub(super) fn next_shot_of(&self, i: usize) -> Option<usize> {
+        let ends_on_next = self.request.scenarios[i].end_frame == Some(EndFrame::NextShot);
+        let next = self.request.scenarios.get(i + 1)?;
+        (ends_on_next && !next.continue_from_previous).then_some(i + 1)
     }
 
     /// The scenarios still to be generated, by index.
