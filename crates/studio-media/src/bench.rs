@@ -137,6 +137,49 @@ impl Finisher for BenchProvider {
         Ok(seconds)
     }
 
+    /// A placeholder film saying its length (`bench cut: CLIPS / Ns`, as a clip says it), and
+    /// the spans the plan gives the bench clips' lengths.
+    async fn cut(
+        &self,
+        job: &crate::cut::CutJob,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::cut::CutReport, MediaError> {
+        let seconds = self.durations(&job.clips, task).await?;
+        let duration = job.plan.film_seconds(&seconds);
+        let names: Vec<_> = (job.clips.iter())
+            .filter_map(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let body = format!("bench cut: {} / {duration}s\n", names.join(" "));
+        self.produce(out, body, task).await?;
+        Ok(crate::cut::CutReport {
+            duration,
+            spans: job.plan.spans(&seconds),
+            copied_packets: 0,
+            reencoded_frames: 0,
+            mode: crate::cut::CutMode::Smart,
+            full_because: None,
+        })
+    }
+
+    async fn reframe(
+        &self,
+        film: &Path,
+        _plan: &studio_core::CutPlan,
+        _spans: &[studio_core::Span],
+        preset: studio_core::ExportPreset,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        let name = film.file_name().map(|n| n.to_string_lossy().into_owned());
+        let body = format!(
+            "bench reframe {}: {}\n",
+            preset.name(),
+            name.unwrap_or_default()
+        );
+        self.produce(out, body, task).await
+    }
+
     /// Placeholders for every file a mix writes (after one delay), each line starting at its
     /// shot's start, and the loudness a real mix aims at.
     async fn mix(

@@ -155,6 +155,10 @@ pub enum MediaError {
     /// video, a line in no shot): retrying it unchanged cannot succeed.
     #[error("sound mix: {0}")]
     Mix(#[from] crate::sound::MixProblem),
+    /// A cut that cannot be made as asked (a trim outside its clip, a transition longer than
+    /// a shot, a missing clip): retrying it unchanged cannot succeed.
+    #[error("cut: {0}")]
+    Cut(#[from] crate::cut::CutProblem),
     /// A package timeline that cannot be written as asked (media outside the package, a trim
     /// outside its clip, transitions longer than their shot): retrying cannot help.
     #[error("package: {0}")]
@@ -192,6 +196,7 @@ impl MediaError {
             MediaError::Artifact { .. }
             | MediaError::Image(_)
             | MediaError::Mix(_)
+            | MediaError::Cut(_)
             | MediaError::Package(_)
             | MediaError::VoiceRefused { .. } => ErrorClass::InvalidInput,
             MediaError::ToolMissing { .. } | MediaError::Tool { .. } | MediaError::Io { .. } => {

@@ -5,6 +5,7 @@
 //! channel, resume checkpoint) that the engine bridges to activity heartbeats.
 
 pub mod bench;
+pub mod cut;
 mod draw;
 pub mod error;
 pub mod ffmpeg;

@@ -357,6 +357,27 @@ pub trait Finisher: Send + Sync {
     /// How long each of `clips` plays, in seconds: where each shot starts in the film the
     /// clips were stitched into (the mix places every line in its shot by them).
     async fn durations(&self, clips: &[PathBuf], task: &TaskCtx) -> Result<Vec<f64>, MediaError>;
+    /// The film cut from `job.clips` as `job.plan` says ([`crate::cut::render_cut`]): trims,
+    /// transitions, title cards; smart (untouched GOPs copied) at the clips' own size, every
+    /// shot reframed at `job.size` when given. Nothing is left at `out` unless it is whole.
+    async fn cut(
+        &self,
+        job: &crate::cut::CutJob,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::cut::CutReport, MediaError>;
+    /// The mixed `film` at `preset`'s size ([`crate::cut::reframe`]): each shot's span (as the
+    /// cut reported them) cropped at its offsets or fitted on a blurred fill, shots already of
+    /// the preset's shape scaled only, the audio copied.
+    async fn reframe(
+        &self,
+        film: &Path,
+        plan: &studio_core::CutPlan,
+        spans: &[studio_core::Span],
+        preset: studio_core::ExportPreset,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError>;
 }
 
 /// The ffmpeg finisher: concat (copy or re-encode) and a lanczos upscale to 4K.
@@ -413,6 +434,32 @@ impl Finisher for FfmpegFinisher {
             seconds.push(self.ffmpeg.probe(clip).await?.duration);
         }
         Ok(seconds)
+    }
+
+    /// Cuts with `out`'s folder as scratch (a directory made there and removed at the end).
+    async fn cut(
+        &self,
+        job: &crate::cut::CutJob,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<crate::cut::CutReport, MediaError> {
+        let scratch = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        crate::cut::render_cut(&self.ffmpeg, job, &scratch, out, task).await
+    }
+
+    async fn reframe(
+        &self,
+        film: &Path,
+        plan: &studio_core::CutPlan,
+        spans: &[studio_core::Span],
+        preset: studio_core::ExportPreset,
+        out: &Path,
+        task: &TaskCtx,
+    ) -> Result<(), MediaError> {
+        crate::cut::reframe(&self.ffmpeg, film, plan, spans, preset, out, task).await
     }
 }
 

@@ -1,0 +1,166 @@
+//! The cut's smart render on a 60 s, 10-shot film (ten 6 s clips at 1280x720, 24 fps, with a
+//! tone each, joined by nine 1 s crossfades): the median time of `render_cut` (untouched GOPs
+//! copied, only the frames around each join encoded) against `render_cut_full` (the same cut,
+//! every frame decoded and encoded). docs/performance.md, "The cut: smart render".
+//!
+//! `cargo bench -p studio-media --bench cut` (no harness: a plain program, timed with
+//! `Instant`). Needs only ffmpeg. `CUT_BENCH_RUNS` sets the number of timed runs of each
+//! (default 3); `CUT_BENCH_GOP` the clips' keyframe interval in frames (default 24, one a
+//! second, x264 placing each at most that far apart).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use studio_core::{CutPlan, ShotCut, Transition, TransitionKind};
+use studio_media::cut::{render_cut, render_cut_full, CutJob, CutReport};
+use studio_media::{Ffmpeg, TaskCtx};
+
+const SHOTS: usize = 10;
+const SHOT_SECONDS: u32 = 6;
+const CROSSFADE: f64 = 1.0;
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
+}
+
+/// A moving 6 s clip with a tone, encoded as the studio encodes (ffmpeg.rs `H264`: x264
+/// veryfast, CRF 20, yuv420p, one thread) with a keyframe at least every `gop` frames.
+fn clip(dir: &Path, i: usize, gop: &str) -> PathBuf {
+    let out = dir.join(format!("clip{i}.mp4"));
+    let video = format!(
+        "testsrc2=size=1280x720:rate=24:duration={SHOT_SECONDS},hue=h={}",
+        i * 36
+    );
+    let audio = format!(
+        "sine=frequency={}:sample_rate=48000:duration={SHOT_SECONDS}",
+        220 + 40 * i
+    );
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v", "error", "-y", "-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio,
+        ])
+        .args([
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+        ])
+        .args([
+            "-threads", "1", "-g", gop, "-c:a", "aac", "-b:a", "128k", "-ac", "2",
+        ])
+        .args([
+            "-movflags",
+            "+faststart",
+            "-map_metadata",
+            "-1",
+            "-fflags",
+            "+bitexact",
+        ])
+        .args(["-flags", "+bitexact", "-f", "mp4", path(&out)])
+        .status()
+        .expect("ffmpeg could not start");
+    assert!(status.success(), "clip {i}");
+    out
+}
+
+/// Times `runs` renders, returning the sorted times and the last report.
+fn time(runs: usize, mut render: impl FnMut(usize) -> CutReport) -> (Vec<Duration>, CutReport) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for i in 0..runs {
+        let start = Instant::now();
+        last = Some(render(i));
+        times.push(start.elapsed());
+    }
+    times.sort();
+    (times, last.expect("at least one run"))
+}
+
+fn median(times: &[Duration]) -> f64 {
+    times
+        .get(times.len() / 2)
+        .map_or(0.0, Duration::as_secs_f64)
+}
+
+fn main() {
+    let runs: usize = std::env::var("CUT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let gop = std::env::var("CUT_BENCH_GOP").unwrap_or_else(|_| "24".into());
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let ff = Ffmpeg::from_env();
+    let task = TaskCtx::detached();
+    let made = Instant::now();
+    let clips: Vec<PathBuf> = (0..SHOTS).map(|i| clip(dir, i, &gop)).collect();
+    let shots = (0..SHOTS)
+        .map(|i| ShotCut {
+            transition: (i > 0).then_some(Transition {
+                kind: TransitionKind::Crossfade,
+                seconds: CROSSFADE,
+            }),
+            ..Default::default()
+        })
+        .collect();
+    let job = CutJob {
+        clips,
+        plan: CutPlan {
+            shots,
+            titles: vec![],
+        },
+        size: None,
+    };
+    println!(
+        "inputs: {SHOTS} clips x {SHOT_SECONDS} s, 1280x720, keyframes at most {gop} frames \
+         apart, {} crossfades of {CROSSFADE} s; made in {:.1} s",
+        SHOTS - 1,
+        made.elapsed().as_secs_f64()
+    );
+
+    let out = |name: String| dir.join(name);
+    let (smart, s) = time(runs, |i| {
+        rt.block_on(render_cut(
+            &ff,
+            &job,
+            dir,
+            &out(format!("smart{i}.mp4")),
+            &task,
+        ))
+        .expect("the smart render")
+    });
+    let (full, f) = time(runs, |i| {
+        rt.block_on(render_cut_full(
+            &ff,
+            &job,
+            dir,
+            &out(format!("full{i}.mp4")),
+            &task,
+        ))
+        .expect("the full render")
+    });
+    println!(
+        "smart: median {:.2} s over {runs} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
+         {} packets copied, {} frames encoded",
+        median(&smart),
+        smart.first().map_or(0.0, Duration::as_secs_f64),
+        smart.last().map_or(0.0, Duration::as_secs_f64),
+        s.mode,
+        s.duration,
+        s.copied_packets,
+        s.reencoded_frames
+    );
+    println!(
+        "full:  median {:.2} s over {runs} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
+         {} frames encoded",
+        median(&full),
+        full.first().map_or(0.0, Duration::as_secs_f64),
+        full.last().map_or(0.0, Duration::as_secs_f64),
+        f.mode,
+        f.duration,
+        f.reencoded_frames
+    );
+    println!(
+        "smart / full = {:.1} % (target <= 25 %)",
+        100.0 * median(&smart) / median(&full).max(1e-9)
+    );
+}
