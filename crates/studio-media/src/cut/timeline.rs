@@ -11,6 +11,10 @@ use studio_core::{
 
 use super::CutProblem;
 
+/// How far past its clip's last frame a trim's out may be and still mean the clip's end
+/// (seconds).
+const TRIM_SLACK: f64 = 0.1;
+
 /// How two pieces overlap at a join (a cut has no overlap and so no blend).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Blend {
@@ -136,6 +140,9 @@ impl Timeline {
             });
         }
         let half_frame = to_seconds(1, fps) / 2.0;
+        // A clip's length as its container says (what the window shows, what a trim's out is
+        // dragged to) can pass its last frame by its sound's last AAC frame.
+        let slack = half_frame.max(TRIM_SLACK);
         let mut ranges = Vec::with_capacity(shots.len());
         for (shot, (cut, &frames)) in plan.shots.iter().zip(shots).enumerate() {
             let clip_seconds = to_seconds(frames, fps);
@@ -144,7 +151,7 @@ impl Timeline {
                 Some(t) => {
                     let s = finite(format!("shot {shot}'s trim in"), t.start)?;
                     let e = finite(format!("shot {shot}'s trim out"), t.end)?;
-                    if s < 0.0 || e <= s || e > clip_seconds + half_frame {
+                    if s < 0.0 || e <= s || e > clip_seconds + slack {
                         return Err(CutProblem::TrimOutOfRange {
                             shot,
                             start: s,
