@@ -245,6 +245,23 @@ pub async fn regenerate_segment(
     state.studio()?.regenerate(&id, &scenario_id, prompt).await
 }
 
+/// The finished job's next version with one scene's current take continued by `seconds` (the
+/// video model's extension) as a new take; refused before paying where the model cannot.
+#[tauri::command]
+#[specta::specta]
+pub async fn extend_shot(
+    state: State<'_, AppState>,
+    id: String,
+    scene_id: String,
+    seconds: u32,
+    prompt: Option<String>,
+) -> Result<Iteration, ApiError> {
+    state
+        .studio()?
+        .extend_shot(&id, &scene_id, seconds, prompt)
+        .await
+}
+
 /// The finished job's next version, stitched from one take per scenario (in order).
 #[tauri::command]
 #[specta::specta]

@@ -39,6 +39,7 @@ fn specta_builder() -> Builder<tauri::Wry> {
             commands::add_segment,
             commands::list_jobs,
             commands::regenerate_segment,
+            commands::extend_shot,
             commands::pick_takes,
             commands::job_detail,
             commands::estimate_cost,

@@ -45,6 +45,11 @@ export const commands = {
 	listJobs: () => typedError<JobView[], ApiError>(__TAURI_INVOKE("list_jobs")),
 	/**  A new take of one scenario: in the running job, or as the finished job's next version. */
 	regenerateSegment: (id: string, scenarioId: string, prompt: string | null) => typedError<Iteration, ApiError>(__TAURI_INVOKE("regenerate_segment", { id, scenarioId, prompt })),
+	/**
+	 *  The finished job's next version with one scene's current take continued by `seconds` (the
+	 *  video model's extension) as a new take; refused before paying where the model cannot.
+	 */
+	extendShot: (id: string, sceneId: string, seconds: number, prompt: string | null) => typedError<Iteration, ApiError>(__TAURI_INVOKE("extend_shot", { id, sceneId, seconds, prompt })),
 	/**  The finished job's next version, stitched from one take per scenario (in order). */
 	pickTakes: (id: string, takes: number[]) => typedError<Iteration, ApiError>(__TAURI_INVOKE("pick_takes", { id, takes })),
 	/**  Takes, versions, cost and the readable timeline of one job. */

@@ -93,6 +93,24 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Continue a scene's current take by N seconds (the model's video extension) as a new
+    /// take: the finished job's next version, every other take reused. Refused before paying
+    /// where the job's video model cannot extend, or not by N seconds.
+    Extend {
+        id: String,
+        /// The scene's id (e.g. scene-2, as `studio job ID` lists them).
+        #[arg(long)]
+        scene: String,
+        /// Seconds to add (Veo on Vertex: 7; Omni: 3 to 10).
+        #[arg(long)]
+        seconds: u32,
+        /// What happens in the added seconds (default: the scene's own prompt).
+        #[arg(long)]
+        prompt: Option<String>,
+        /// Wait for the job and print the new video's path.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Stitch a finished job's next version from the takes picked per scenario, in order
     /// (e.g. `1,2,1`); no clip is generated.
     Takes {
@@ -311,6 +329,7 @@ impl Command {
             // It may start the embedded worker, which takes any of the queue's work.
             | Command::Export { .. }
             | Command::Regenerate { .. }
+            | Command::Extend { .. }
             | Command::Takes { .. }
             | Command::Doctor { .. }
             | Command::Estimate { .. }

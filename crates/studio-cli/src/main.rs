@@ -86,6 +86,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Render { .. }
         | Command::Export { .. }
         | Command::Regenerate { .. }
+        | Command::Extend { .. }
         | Command::Takes { .. }
         | Command::Batch { .. }
         | Command::Characters { .. }
@@ -115,6 +116,13 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
             prompt,
             wait,
         } => jobs::regenerate(studio, out, &id, &scenario, prompt, wait).await,
+        Command::Extend {
+            id,
+            scene,
+            seconds,
+            prompt,
+            wait,
+        } => jobs::extend(studio, out, &id, &scene, seconds, prompt, wait).await,
         Command::Takes { id, takes, wait } => jobs::takes(studio, out, &id, takes, wait).await,
         Command::Job { id } => jobs::job(studio, out, &id).await,
         Command::Doctor { cached, live, yes } => {

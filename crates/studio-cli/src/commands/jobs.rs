@@ -62,6 +62,31 @@ pub async fn regenerate(
     out.watch_to_end(studio, id).await
 }
 
+/// `studio extend JOB --scene ID --seconds N [--prompt TEXT]`: the scene's take continued
+/// as the job's next version.
+pub async fn extend(
+    studio: &Studio,
+    out: Out,
+    id: &str,
+    scene: &str,
+    seconds: u32,
+    prompt: Option<String>,
+    wait: bool,
+) -> Result<()> {
+    let it = studio.extend_shot(id, scene, seconds, prompt).await?;
+    match it.take {
+        Some(t) => out.note(format!(
+            "{id}: take {t} of {scene} (+{seconds} s) for version {}",
+            it.version
+        )),
+        None => out.note(format!("{id}: version {}", it.version)),
+    }
+    if !wait && !studio.is_embedded() {
+        return out.show(&it, |_| {});
+    }
+    out.watch_to_end(studio, id).await
+}
+
 pub async fn takes(studio: &Studio, out: Out, id: &str, takes: Vec<u32>, wait: bool) -> Result<()> {
     let it = studio.pick_takes(id, takes).await?;
     out.note(format!(

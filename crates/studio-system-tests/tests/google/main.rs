@@ -9,6 +9,7 @@ mod faults;
 mod keys;
 mod render;
 mod rules;
+mod shots;
 mod sound;
 
 use std::path::Path;
