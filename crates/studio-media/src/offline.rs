@@ -372,9 +372,7 @@ impl MediaProvider for OfflineProvider {
                                     &self.ffmpeg,
                                     &body_path,
                                     end,
-                                    clip.size,
-                                    clip.seconds,
-                                    &record,
+                                    &clip,
                                     out,
                                     task,
                                 )

@@ -16,7 +16,7 @@ use image::{RgbImage, Rgba, RgbaImage};
 
 use super::{caption, digest, save_png};
 use crate::error::MediaError;
-use crate::ffmpeg::{Ffmpeg, BITEXACT, H264};
+use crate::ffmpeg::{Ffmpeg, StillClip, BITEXACT, H264};
 use crate::provider::ExtendRequest;
 use crate::task::TaskCtx;
 
@@ -32,17 +32,17 @@ const END_HOLD: f64 = 0.25;
 
 /// Rewrites `body` (an offline clip of `seconds`) to `out` with its picture dissolving into
 /// `end` over the clip's second half and holding it for the last [`END_HOLD`]: the final frame
-/// is `end`, scaled to the clip's size. The sound is copied; `comment` is the file's record.
+/// is `end`, scaled to the clip's size. The sound is copied; `clip` says the size, the length
+/// and the file's record (its comment).
 pub(super) async fn end_on(
     ffmpeg: &Ffmpeg,
     body: &Path,
     end: &Path,
-    (w, h): (u32, u32),
-    seconds: u32,
-    comment: &str,
+    clip: &StillClip<'_>,
     out: &Path,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
+    let ((w, h), seconds) = (clip.size, clip.seconds);
     let total = f64::from(seconds);
     let start = total / 2.0;
     let fade = (total - start - END_HOLD).max(1.0 / 24.0);
@@ -73,7 +73,9 @@ pub(super) async fn end_on(
     args.extend(os(H264));
     args.extend(os(&["-movflags", "+faststart"]));
     args.extend(os(BITEXACT));
-    args.extend(os(&["-metadata", &format!("comment={comment}")]));
+    if let Some(comment) = clip.comment {
+        args.extend(os(&["-metadata", &format!("comment={comment}")]));
+    }
     args.extend(os(&["-f", "mp4"]));
     args.push(out.into());
     ffmpeg
