@@ -89,7 +89,7 @@ const PICTURE = `
     box = { left: r.left + (r.width - w) / 2, top: r.top + (r.height - h) / 2, width: w, height: h };
     intrinsic = v.videoWidth / v.videoHeight;
   } else {
-    const f = document.querySelector('#preview .player-frame').getBoundingClientRect();
+    const f = (document.querySelector('#preview .player-frame') ?? document.querySelector('#preview .player-stage')).getBoundingClientRect();
     box = { left: f.left, top: f.top, width: f.width, height: f.height };
   }
   const inside = (b, o) => b.left >= o.left - 1 && b.top >= o.top - 1 && b.left + b.width <= o.right + 1 && b.top + b.height <= o.bottom + 1;

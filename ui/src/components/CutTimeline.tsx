@@ -3,7 +3,7 @@
 // the transitions between them, title cards and the end credits, a playhead to scrub on the
 // ruler, and zoom. Keys when it has focus: J/K/L shuttle, ←/→ one frame, ↑/↓ the previous or
 // next shot, Home/End, +/- zoom. A trim is saved (one undo step) when its handle is let go.
-import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSelector, createSignal, For, Index, onCleanup, onMount, Show } from "solid-js";
 import * as cut from "../cut";
 import type { CutItem } from "../cut";
 import { trimOf } from "../cutEdit";
@@ -63,6 +63,8 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
   const step = () => cut.tickStep(pps());
   const rulerTicks = createMemo(() => cut.ticks(c.layout().total, step()));
   const itemOf = (kind: "shot" | "title" | "credits", index: number) => c.layout().items.find((x) => x.kind === kind && x.index === index);
+  /** Only the dragged block follows each move of a drag (the other 49 are not even asked). */
+  const isDragged = createSelector(() => c.drag()?.id);
 
   // Keep the playhead in view when zoomed in (not while scrubbing: the pointer leads then).
   let scrubbing = false;
@@ -86,7 +88,7 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
     el.setPointerCapture?.(e.pointerId);
     scrubbing = true;
     c.stop();
-    c.seek(timeAt(e.clientX));
+    c.scrub(timeAt(e.clientX));
     let frame = 0;
     let lastX = e.clientX;
     const move = (ev: PointerEvent) => {
@@ -94,12 +96,13 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
       if (!frame)
         frame = requestAnimationFrame(() => {
           frame = 0;
-          c.seek(timeAt(lastX));
+          c.scrub(timeAt(lastX));
         });
     };
     const up = () => {
       scrubbing = false;
       if (frame) cancelAnimationFrame(frame);
+      // The exact frame where the pointer was let go.
       c.seek(timeAt(lastX));
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
@@ -125,25 +128,22 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
     const x0 = e.clientX;
     let lastX = x0;
     let frame = 0;
-    const show = () => {
+    const show = (exact = false) => {
       frame = 0;
       const trim = cut.dragTrim(from, edge, (lastX - x0) / Math.max(1e-6, heldPps), clip);
       c.setDrag({ id, edge, trim });
-      // The frame at the handle, in the player.
+      // The frame at the handle, in the player (near it while moving, exactly once let go).
       const base = c.clipStarts()[index];
-      if (c.raw() && base !== undefined) {
-        const at = edge === "in" ? trim.in : Math.max(trim.in, trim.out - 1 / cut.CUT_FPS);
-        player.seek(cut.seekTimeOf(cut.frameAt(base + at)));
-      }
+      if (c.raw() && base !== undefined) c.showVideo(base + (edge === "in" ? trim.in : Math.max(trim.in, trim.out - 1 / cut.CUT_FPS)), exact);
     };
     c.setDrag({ id, edge, trim: from });
     const move = (ev: PointerEvent) => {
       lastX = ev.clientX;
-      if (!frame) frame = requestAnimationFrame(show);
+      if (!frame) frame = requestAnimationFrame(() => show());
     };
     const up = () => {
       if (frame) cancelAnimationFrame(frame);
-      show();
+      show(true);
       const d = c.drag();
       c.setDrag(null);
       dragged = true;
@@ -166,11 +166,15 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
     return jobs.sceneStates()[id]?.thumbnailUrl;
   };
 
+  /** A block's tooltip: where it plays and its trim (as saved: not redone at each move of a drag). */
+  const blockTitle = (id: string, it: CutItem | undefined) =>
+    it && it.kind === "shot" ? `${id} · ${cut.timecode(it.start, true)}–${cut.timecode(it.end, true)} · in ${cut.timecode(it.trim.in, true)}, out ${cut.timecode(it.trim.out, true)}` : id;
+
   /** A shot's block on the track: where the layout puts it, or (dragged) where its handle is. */
   function rect(id: string, it: CutItem | undefined): { left: number; width: number } {
     if (!it || it.kind !== "shot") return { left: 0, width: 0 };
-    const d = c.drag();
-    if (d && d.id === id) {
+    const d = isDragged(id) ? c.drag() : null;
+    if (d) {
       const left = px(it.start + (d.trim.in - it.trim.in));
       return { left, width: Math.max(2, px(d.trim.out - d.trim.in)) };
     }
@@ -208,15 +212,15 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
               {(scene, i) => {
                 const it = () => itemOf("shot", i());
                 const r = () => rect(scene.id, it());
-                const dragging = () => c.drag()?.id === scene.id;
+                const dragging = () => isDragged(scene.id);
                 const playing = () => {
                   const cur = c.current();
                   return cur?.kind === "shot" && cur.index === i();
                 };
                 const trim = () => {
-                  const d = c.drag();
+                  const d = isDragged(scene.id) ? c.drag() : null;
                   const x = it();
-                  return d && d.id === scene.id ? d.trim : x && x.kind === "shot" ? x.trim : { in: 0, out: 0 };
+                  return d ? d.trim : x && x.kind === "shot" ? x.trim : { in: 0, out: 0 };
                 };
                 return (
                   <div
@@ -226,7 +230,7 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
                     data-start={(it()?.start ?? 0).toFixed(3)}
                     data-in={trim().in.toFixed(3)}
                     data-out={trim().out.toFixed(3)}
-                    title={`${scene.id} · ${cut.timecode(it()?.start ?? 0, true)}–${cut.timecode(it()?.end ?? 0, true)} · in ${cut.timecode(trim().in, true)}, out ${cut.timecode(trim().out, true)}`}
+                    title={blockTitle(scene.id, it())}
                     style={{
                       transform: `translateX(${r().left}px)`,
                       width: `${r().width}px`,

@@ -100,7 +100,38 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
     if (pendingVideo === null) return;
     const v = pendingVideo;
     pendingVideo = null;
-    player.seek(v);
+    seekVideo(v);
+  }
+
+  /**
+   * While a scrub or a trim handle moves, the picture follows when the pointer rests
+   * (`REST_MS`), exactly at its frame; the playhead follows every frame. WebKitGTK loads and
+   * demuxes a seek's media on the page's main thread: a seek at every move of the pointer
+   * across a long film cost the page 100-800 ms frames (measured in cut.e2e.mjs), so the
+   * moves themselves seek nothing.
+   */
+  const REST_MS = 90;
+  let restTimer: number | undefined;
+  function seekAtRest(v: number) {
+    window.clearTimeout(restTimer);
+    restTimer = window.setTimeout(() => seekVideo(cut.seekTimeOf(cut.frameAt(v))), REST_MS);
+  }
+  onCleanup(() => window.clearTimeout(restTimer));
+
+  /** While a scrub moves: the playhead at `t` at once, the picture there once the pointer rests. */
+  function scrub(t: number) {
+    const total = layout().total;
+    const f = Math.min(cut.frameAt(Math.max(0, t)), Math.max(0, Math.ceil(total * cut.CUT_FPS) - 1));
+    leading = true;
+    setCursor(f / cut.CUT_FPS);
+    const v = videoTime(f / cut.CUT_FPS);
+    if (v !== null) seekAtRest(v);
+  }
+  /** The video's frame at `v` while a trim handle moves (once the pointer rests), or at once (`exact`, let go). */
+  function showVideo(v: number, exact: boolean) {
+    if (!exact) return seekAtRest(v);
+    window.clearTimeout(restTimer);
+    seekVideo(cut.seekTimeOf(cut.frameAt(v)));
   }
 
   /** Moves the playhead to the frame at film time `t` and shows that frame. */
@@ -108,6 +139,7 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
     const total = layout().total;
     const f = Math.min(cut.frameAt(Math.max(0, t)), Math.max(0, Math.ceil(total * cut.CUT_FPS) - 1));
     const at = f / cut.CUT_FPS;
+    window.clearTimeout(restTimer);
     leading = true;
     setCursor(at);
     const v = videoTime(at);
@@ -217,6 +249,8 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
     current,
     onSeeked,
     seek,
+    scrub,
+    showVideo,
     stepFrames,
     stepItem,
     speed,
