@@ -1,8 +1,11 @@
 // The scene editor's cut fields: the shot's trim as numbers (the timeline's handles set the
 // same), and the frame it ends on (the next shot's first, for a seamless join, or an image;
-// for models that take a last frame: the render refuses it before paying where they cannot).
-import { Show, type Accessor } from "solid-js";
-import type { Scenario } from "../bindings";
+// for models that take a last frame: the render refuses it before paying where they cannot),
+// and "+N seconds": the latest render's take of this shot continued by the video model as a
+// new take (the job's next version; refused before paying where the model cannot extend).
+import { createSignal, Show, type Accessor } from "solid-js";
+import { commands, type Scenario } from "../bindings";
+import { errorText } from "../format";
 import { CUT_FPS } from "../cut";
 import { trimOf } from "../cutEdit";
 import { useStudio } from "../stores/studio";
@@ -13,7 +16,24 @@ interface Props {
 }
 
 export default function SceneCutFields(props: Props) {
-  const { project, cut, status } = useStudio();
+  const { project, cut, status, jobs } = useStudio();
+  const [extendBy, setExtendBy] = createSignal(4);
+  const [extending, setExtending] = createSignal(false);
+  async function extend() {
+    const job = jobs.projectJob();
+    if (!job) return status.set("Render first: a shot is extended from its take in the latest render", "warn");
+    setExtending(true);
+    try {
+      const r = await commands.extendShot(job.id, props.s().id, extendBy(), null);
+      if (r.status === "error") status.set(`Cannot extend ${props.s().id}: ${errorText(r.error)}`, "error");
+      else {
+        status.set(`Extending ${props.s().id} by ${extendBy()} s: take ${r.data.take ?? "?"} for version ${r.data.version}`);
+        void jobs.watch(job.id, job.name);
+      }
+    } finally {
+      setExtending(false);
+    }
+  }
   const clip = () => cut.clipSeconds()[props.index()] ?? props.s().durationSeconds;
   const trim = () => trimOf(project.state.project, props.s().id, clip());
   const last = () => props.index() === project.state.project.scenarios.length - 1;
@@ -81,6 +101,13 @@ export default function SceneCutFields(props: Props) {
       <Show when={props.s().endFrame && props.s().endFrame !== "nextShot" ? (props.s().endFrame as { image: string }).image : null}>
         {(img) => <span class="muted small-text">{img()}</span>}
       </Show>
+      <div class="row">
+        <button id="scene-extend" class="small" disabled={extending() || !jobs.projectJob() || jobs.projectJob()?.status === "running"} onClick={() => void extend()}>
+          Extend by
+        </button>
+        <input id="scene-extend-seconds" type="number" min="1" max="30" step="1" aria-label="Seconds to extend by" value={String(extendBy())} onChange={(e) => setExtendBy(Math.max(1, Math.min(30, Math.round(Number(e.currentTarget.value) || 4))))} />
+        <span class="muted small-text">s, as a new take</span>
+      </div>
       <div class="field-error" data-field={field("endFrame")}>
         {[...project.messages(field("endFrame")), ...project.messages(field("endFrame.image")), ...project.messages(field("trim"))].join("; ")}
       </div>
