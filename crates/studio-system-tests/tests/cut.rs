@@ -180,6 +180,31 @@ async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing()
         "the re-cut film plays {seconds} s, the cut says {}",
         film_seconds(0.5)
     );
+
+    // Now the project's film: exported through the API (YouTube, no package), named after the
+    // project file; the export's workflow replays (a fixture of its own).
+    let out = dir.path().join("youtube");
+    let done = studio
+        .export(
+            &recut,
+            &path,
+            &out,
+            ExportOptions::default(),
+            std::future::pending(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.job_id, id2);
+    assert_eq!(done.files, ["lighthouse-youtube.mp4"]);
+    let (size, seconds) = probe(Path::new(&done.video)).await;
+    assert_eq!(size, (1920, 1080));
+    assert!(
+        (seconds - film_seconds(0.5)).abs() <= FRAME_SLACK,
+        "{seconds}"
+    );
+    let recorded = record_history(&env, &done.id, "export").await;
+    assert_replays(&[("export", recorded)]).await;
 }
 
 /// `studio export` as the creator runs it, capturing its stderr (progress lines) and stdout.
@@ -359,6 +384,8 @@ async fn a_cancelled_export_kills_ffmpeg_ends_cancelled_and_writes_nothing() {
         .first()
         .map(|s| s.id.clone())
         .expect("progress was pushed");
+    let recorded = record_history(&env, &id, "export-cancelled").await;
+    assert_replays(&[("export-cancelled", recorded)]).await;
     // Progress advanced before the cancel.
     let rendering: Vec<u8> = seen
         .iter()

@@ -134,7 +134,7 @@ impl Studio {
         self.refuse_outdated(project, &references, &rendered)
             .await?;
         let session = self.session().await?;
-        let name = super::render::project_name(project, Some(path));
+        let name = export_name(project, path);
         let id = export_id(&name, options.preset);
         let input = ExportInput {
             job_id: rendered.id.clone(),
@@ -405,6 +405,20 @@ fn same_file(recorded: Option<&str>, path: &Path) -> bool {
     match (std::fs::canonicalize(recorded), std::fs::canonicalize(path)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
+    }
+}
+
+/// The name an export's files take: the project file's (`lighthouse.studio.json` gives
+/// `lighthouse`), else the name its jobs are listed under.
+fn export_name(project: &Project, path: &Path) -> String {
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.trim_end_matches(".json").trim_end_matches(".studio"))
+        .filter(|n| !n.trim().is_empty());
+    match stem {
+        Some(stem) => stem.to_owned(),
+        None => super::render::project_name(project, Some(path)),
     }
 }
 
