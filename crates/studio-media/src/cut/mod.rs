@@ -13,9 +13,10 @@
 //! priming (see the stitch).
 //!
 //! [`timeline`] does the arithmetic (frames, keyframes, what to copy), [`graph`] writes the
-//! filter graphs, [`render`] runs ffmpeg, [`title`] draws the cards and [`reframe`] makes a
-//! delivery preset's frame shape of the mixed film.
+//! filter graphs, [`render`] takes the steps and [`encode`] runs ffmpeg for them, [`title`]
+//! draws the cards and [`reframe`] makes a delivery preset's frame shape of the mixed film.
 
+mod encode;
 mod facts;
 mod graph;
 mod reframe;

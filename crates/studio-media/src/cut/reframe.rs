@@ -11,12 +11,19 @@ use studio_core::{CutPlan, ExportPreset, Span};
 
 use super::facts::clip_facts;
 use super::graph::{shape, Shape};
-use super::render::same_aspect;
 use super::timeline::{to_frames, to_seconds};
 use super::CutProblem;
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, BITEXACT, H264};
 use crate::task::TaskCtx;
+
+/// Whether two frame shapes are the same aspect (within 1 %, so 1920x1080 and 1280x720 are,
+/// and 1080x1920 is not).
+pub(super) fn same_aspect((w, h): (u32, u32), (tw, th): (u32, u32)) -> bool {
+    let a = f64::from(w) / f64::from(h.max(1));
+    let b = f64::from(tw) / f64::from(th.max(1));
+    (a / b - 1.0).abs() < 0.01
+}
 
 /// A stretch of the film, frames `from..to`, and what shows there: shot `shot`, or (None) a
 /// title card or anything else outside the shots.
