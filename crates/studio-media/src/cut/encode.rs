@@ -1,0 +1,268 @@
+//! The ffmpeg runs of a cut: encoding a run of fragments (a join piece, or the whole film),
+//! cutting whole GOPs out of a clip by stream copy, and muxing the copied and encoded pieces
+//! with the film's sound.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::graph::{self, AudioPiece, Shape, VideoInput};
+use super::timeline::{to_seconds, Fragment, Source};
+use crate::error::MediaError;
+use crate::ffmpeg::{local_input, Ffmpeg, BITEXACT, H264};
+use crate::task::TaskCtx;
+
+/// AAC as the stitch encodes it.
+const AAC: &[&str] = &["-c:a", "aac", "-b:a", "128k"];
+
+/// One source of the film's pieces: a shot's clip or a title card made here.
+pub(super) struct Src {
+    pub path: PathBuf,
+    pub source: Source,
+    pub fps: (u32, u32),
+    pub size: (u32, u32),
+    pub audio: bool,
+}
+
+fn os(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+/// A task for one stage of the cut, its progress forwarded to `task` as the part `from..to`.
+pub(super) fn stage(task: &TaskCtx, from: f32, to: f32) -> (TaskCtx, tokio::task::JoinHandle<()>) {
+    let stage = TaskCtx::new(task.cancel.clone(), None);
+    let mut rx = stage.subscribe();
+    let task = task.clone();
+    let forward = tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let f = rx.borrow().fraction;
+            task.report(from + (to - from) * f);
+        }
+    });
+    (stage, forward)
+}
+
+/// Runs ffmpeg as the stage `from..to` of `task`.
+async fn run_stage(
+    ff: &Ffmpeg,
+    args: Vec<OsString>,
+    seconds: f64,
+    task: &TaskCtx,
+    (from, to): (f32, f32),
+) -> Result<(), MediaError> {
+    if task.is_cancelled() {
+        return Err(MediaError::Cancelled);
+    }
+    let (st, forward) = stage(task, from, to);
+    let result = ff
+        .run(args, Some(Duration::from_secs_f64(seconds.max(0.001))), &st)
+        .await;
+    drop(st);
+    let _ = forward.await;
+    result
+}
+
+/// The frames a run of fragments encodes to: their lengths less the overlaps of their joins.
+pub(super) fn encoded_len(frags: &[Fragment]) -> u64 {
+    frags
+        .iter()
+        .map(|f| f.len() - f.join.map_or(0, |j| j.frames))
+        .sum()
+}
+
+/// Encodes `frags` (item k's source is `srcs[k]`) into `out` at `fps`, each brought to its
+/// shape; with `audio`, the film's whole sound too (a full render in one run). Each fragment
+/// is its own input, seeked to the keyframe at or before its first frame (half a frame early,
+/// so the keyframe is kept whatever the rounding of its time), when its source has the film's
+/// rate.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn encode(
+    ff: &Ffmpeg,
+    frags: &[Fragment],
+    srcs: &[&Src],
+    fps: (u32, u32),
+    shapes: &[Shape],
+    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
+    out: &Path,
+    task: &TaskCtx,
+    range: (f32, f32),
+) -> Result<(), MediaError> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut inputs = Vec::with_capacity(frags.len());
+    for f in frags {
+        let Some(src) = srcs.get(f.item) else {
+            continue;
+        };
+        let seek = match src.fps == fps {
+            true => src
+                .source
+                .keyframes
+                .iter()
+                .copied()
+                .filter(|&key| key <= f.from)
+                .max()
+                .unwrap_or(0),
+            false => 0,
+        };
+        if seek > 0 {
+            let at = (seek as f64 - 0.5) * f64::from(fps.1) / f64::from(fps.0);
+            args.extend(os(&["-ss", &format!("{at:.6}")]));
+        }
+        args.push("-i".into());
+        args.push(local_input(&src.path)?);
+        inputs.push(VideoInput {
+            input: inputs.len(),
+            seek,
+            fragment: *f,
+            shape: shapes.get(f.item).copied().unwrap_or(Shape::Own),
+            size: src.size,
+        });
+    }
+    let mut filter = graph::video(&inputs, fps);
+    let mut pieces = Vec::new();
+    if let Some(audio) = audio {
+        let mut next = inputs.len();
+        for (path, piece) in audio {
+            let input = match path {
+                Some(p) => {
+                    args.push("-i".into());
+                    args.push(local_input(p)?);
+                    next += 1;
+                    Some(next - 1)
+                }
+                None => None,
+            };
+            pieces.push(AudioPiece { input, ..*piece });
+        }
+        filter.push(';');
+        filter.push_str(&graph::audio(&pieces));
+    }
+    tracing::debug!(%filter, "cut graph");
+    args.extend(os(&["-filter_complex", &filter, "-map", "[v]"]));
+    args.extend(os(&["-r", &format!("{}/{}", fps.0, fps.1)]));
+    args.extend(os(H264));
+    if audio.is_some() {
+        args.extend(os(&["-map", "[a]"]));
+        args.extend(os(AAC));
+    } else {
+        args.push("-an".into());
+    }
+    args.extend(os(&["-movflags", "+faststart"]));
+    args.extend(os(BITEXACT));
+    args.extend(os(&["-f", "mp4"]));
+    args.push(out.into());
+    let seconds = to_seconds(encoded_len(frags), fps);
+    run_stage(ff, args, seconds, task, range).await
+}
+
+/// Frames `from..to` (whole GOPs) of `src`'s video, copied packet for packet into a file of
+/// their own by the segment muxer, which splits at keyframes by frame number.
+pub(super) async fn cut_gops(
+    ff: &Ffmpeg,
+    src: &Src,
+    from: u64,
+    to: u64,
+    work: &Path,
+    n: usize,
+    task: &TaskCtx,
+) -> Result<PathBuf, MediaError> {
+    if src.path.starts_with(work) && from == 0 && to == src.source.frames && !src.audio {
+        // A title card made here: already a whole, video-only file.
+        return Ok(src.path.clone());
+    }
+    let splits: Vec<String> = [from, to]
+        .into_iter()
+        .filter(|&f| f > 0 && f < src.source.frames)
+        .map(|f| f.to_string())
+        .collect();
+    let dir = work.join(format!("gops{n}"));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| MediaError::io(format!("create {}", dir.display()), e))?;
+    let pattern = dir.to_string_lossy().replace('%', "%%") + "/%d.mp4";
+    let mut args = vec![OsString::from("-i"), local_input(&src.path)?];
+    args.extend(os(&["-map", "0:v:0", "-c", "copy", "-f", "segment"]));
+    if !splits.is_empty() {
+        args.extend(os(&["-segment_frames", &splits.join(",")]));
+    }
+    args.extend(os(&["-reset_timestamps", "1", "-segment_format", "mp4"]));
+    args.extend(os(BITEXACT));
+    args.push(pattern.into());
+    let seconds = to_seconds(src.source.frames, src.fps);
+    run_stage(ff, args, seconds, task, (0.86, 0.86)).await?;
+    let index = usize::from(from > 0);
+    Ok(dir.join(format!("{index}.mp4")))
+}
+
+/// One line of a concat list: `path`, a local file, played for `seconds`.
+fn concat_entry(path: &Path, seconds: f64) -> Result<String, MediaError> {
+    let input = local_input(path)?;
+    let text = input.to_str().ok_or_else(|| MediaError::Artifact {
+        uri: path.display().to_string(),
+        message: "a piece of the cut must have a UTF-8 path".into(),
+    })?;
+    if text.contains(['\n', '\r']) {
+        return Err(MediaError::Artifact {
+            uri: path.display().to_string(),
+            message: "a piece of the cut cannot have a line break in its path".into(),
+        });
+    }
+    Ok(format!(
+        "file '{}'\nduration {seconds:.6}\n",
+        text.replace('\'', r"'\''")
+    ))
+}
+
+/// The film: `entries` (files of whole GOPs and encoded pieces, each `frames` long) joined by
+/// the concat demuxer with their video copied, and the film's sound made from the sources.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn mux(
+    ff: &Ffmpeg,
+    entries: &[(PathBuf, u64)],
+    fps: (u32, u32),
+    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
+    list: &Path,
+    out: &Path,
+    task: &TaskCtx,
+    seconds: f64,
+) -> Result<(), MediaError> {
+    let mut body = String::new();
+    for (path, frames) in entries {
+        body.push_str(&concat_entry(path, to_seconds(*frames, fps))?);
+    }
+    tokio::fs::write(list, body)
+        .await
+        .map_err(|e| MediaError::io("write the cut's concat list", e))?;
+    // No `auto_convert`: it would put the SPS and PPS back into every keyframe (Annex B),
+    // changing the copied packets; every piece shares the clips' extradata, checked before.
+    let mut args = os(&["-f", "concat", "-safe", "0", "-auto_convert", "0", "-i"]);
+    args.push(list.into());
+    match audio {
+        None => args.extend(os(&["-map", "0:v:0", "-c:v", "copy", "-an"])),
+        Some(audio) => {
+            let mut pieces = Vec::with_capacity(audio.len());
+            let mut next = 1;
+            for (path, piece) in audio {
+                let input = match path {
+                    Some(p) => {
+                        args.push("-i".into());
+                        args.push(local_input(p)?);
+                        next += 1;
+                        Some(next - 1)
+                    }
+                    None => None,
+                };
+                pieces.push(AudioPiece { input, ..*piece });
+            }
+            let filter = graph::audio(&pieces);
+            args.extend(os(&["-filter_complex", &filter]));
+            args.extend(os(&["-map", "0:v:0", "-c:v", "copy", "-map", "[a]"]));
+            args.extend(os(AAC));
+        }
+    }
+    args.extend(os(&["-movflags", "+faststart"]));
+    args.extend(os(BITEXACT));
+    args.extend(os(&["-f", "mp4"]));
+    args.push(out.into());
+    run_stage(ff, args, seconds, task, (0.87, 1.0)).await
+}
