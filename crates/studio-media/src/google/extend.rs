@@ -154,3 +154,118 @@ async fn whole_clip(
         .await
         .map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The wire shapes of media Part B: Veo's extension and last frame (`instances[0].video` /
+    //! `lastFrame` beside `image`, never `referenceImages`), Omni's `extend` task and its two
+    //! frame tags. The mock checks the same shapes over HTTP (its strict tests).
+    use super::*;
+    use crate::provider::ClipRequest;
+    use studio_catalog::Catalog;
+    use studio_core::{AspectRatio, ClipSeconds, Quality};
+
+    /// A model of the table's `family`, named from its first pattern.
+    fn choice(family: &str) -> Choice {
+        let c = Catalog::builtin();
+        let f = c.family(family).unwrap().clone();
+        let model = f.patterns[0].replacen('*', "9.9", 1).replace('*', "x");
+        assert_eq!(c.family_of(&model).map(|x| x.id.as_str()), Some(family));
+        Choice { model, family: f }
+    }
+
+    fn png(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        image::RgbImage::from_pixel(8, 8, image::Rgb([9, 99, 199]))
+            .save(&path)
+            .unwrap();
+        path
+    }
+
+    fn ending(dir: &std::path::Path) -> ClipRequest {
+        let image = png(dir, "first.png");
+        ClipRequest {
+            prompt: "the plane lands".into(),
+            negative_prompt: None,
+            duration: ClipSeconds::try_from(8).unwrap(),
+            aspect_ratio: AspectRatio::Landscape,
+            quality: Quality::Standard,
+            references: vec![image.clone(); 3],
+            image,
+            model: None,
+            variant: 0,
+            last_frame: Some(png(dir, "last.png")),
+        }
+    }
+
+    #[tokio::test]
+    async fn veo_ends_on_a_last_frame_beside_the_first_and_without_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = veo::request_body(Backend::Vertex, &choice("veo"), &ending(dir.path()))
+            .await
+            .unwrap();
+        let instance = &body["instances"][0];
+        assert_eq!(instance["image"]["mimeType"], "image/png");
+        assert_eq!(instance["lastFrame"]["mimeType"], "image/png");
+        assert!(instance["lastFrame"]["bytesBase64Encoded"].is_string());
+        assert!(instance.get("referenceImages").is_none(), "{body}");
+        // A family without last frames is refused before anything is sent.
+        let mut cannot = choice("veo");
+        cannot.family.last_frame = false;
+        let err = veo::request_body(Backend::Vertex, &cannot, &ending(dir.path()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MediaError::NoLastFrame { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn omni_sends_two_images_and_both_frame_tags() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = omni::request_body(&choice("omni"), &ending(dir.path()), &Delivery::Inline)
+            .await
+            .unwrap();
+        let content = body["input"][0]["content"].as_array().unwrap();
+        let kinds: Vec<&str> = content
+            .iter()
+            .map(|c| c["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["image", "image", "text"]);
+        let text = content[2]["text"].as_str().unwrap();
+        assert!(text.starts_with("<FIRST_FRAME> <LAST_FRAME> "), "{text}");
+        assert_eq!(
+            body["generation_config"]["video_config"]["task"],
+            "image_to_video"
+        );
+    }
+
+    #[test]
+    fn extensions_go_as_each_route_takes_them() {
+        let req = ExtendRequest {
+            clip: "in.mp4".into(),
+            prompt: "it lifts off".into(),
+            seconds: 7,
+            aspect_ratio: AspectRatio::Landscape,
+            model: None,
+        };
+        let veo = veo_body(Backend::Vertex, &choice("veo"), &req, "AAAA".into());
+        assert_eq!(
+            veo,
+            json!({"instances": [{"prompt": "it lifts off",
+                                  "video": {"bytesBase64Encoded": "AAAA", "mimeType": "video/mp4"}}],
+                   "parameters": {"durationSeconds": 7, "sampleCount": 1, "generateAudio": true}})
+        );
+        let gemini = veo_body(Backend::Gemini, &choice("veo"), &req, "AAAA".into());
+        assert_eq!(
+            gemini["instances"][0]["video"],
+            json!({"encodedVideo": "AAAA", "encoding": "video/mp4"})
+        );
+        assert!(gemini["parameters"].get("generateAudio").is_none());
+        let omni = omni_body(&choice("omni"), &req, "AAAA".into(), &Delivery::Inline);
+        assert_eq!(omni["generation_config"]["video_config"]["task"], "extend");
+        assert_eq!(omni["response_format"]["duration"], "7s");
+        let content = &omni["input"][0]["content"];
+        assert_eq!(content[0]["type"], "video");
+        assert_eq!(content[0]["mime_type"], "video/mp4");
+        assert_eq!(content[1]["text"], "it lifts off");
+    }
+}
