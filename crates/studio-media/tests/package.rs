@@ -214,6 +214,8 @@ fn seen(format: &str, doc: &Value) -> Vec<Seen> {
                     });
                 }
             }
+            // A gap moves what follows on the film: the spans below catch it.
+            Some("gap") => {}
             other => panic!("{format}: unexpected {other:?} in the video track: {item}"),
         }
         k += 1;
