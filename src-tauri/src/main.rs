@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod export;
 mod files;
 mod media;
 mod sound;
@@ -84,6 +85,8 @@ fn specta_builder() -> Builder<tauri::Wry> {
             sound::voice_sample,
             sound::job_sound,
             sound::stem_peaks,
+            export::export_film,
+            export::cancel_export,
             window::menu::recent_projects,
             window::menu::open_recent,
             window::prefs::window_prefs,

@@ -161,6 +161,18 @@ export const commands = {
 	jobSound: (id: string) => typedError<JobSoundView, ApiError>(__TAURI_INVOKE("job_sound", { id })),
 	/**  The waveform peaks of one stem of a finished job (the job and stem by name; no path). */
 	stemPeaks: (id: string, stem: Stem, count: number) => typedError<(number | null)[], ApiError>(__TAURI_INVOKE("stem_peaks", { id, stem, count })),
+	/**
+	 *  Exports the latest finished render of the project at `path` (`project` as the page holds
+	 *  it) into `out_dir` (picked with the `exportFolder` dialog). Refused with `notRendered` when
+	 *  the project has no finished render and `renderOutdated` when it changed since; ends with
+	 *  `jobCancelled` when cancelled (nothing is then written to the folder).
+	 */
+	exportFilm: (project: Project, path: string, outDir: string, options: ExportOptions, onProgress: Channel<ExportStatus>) => typedError<Exported, ApiError>(__TAURI_INVOKE("export_film", { project, path, outDir, options, onProgress })),
+	/**
+	 *  Cancels a running export (`id` from its progress): its ffmpeg is killed, and the
+	 *  `export_film` call that started it ends with `jobCancelled`.
+	 */
+	cancelExport: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_export", { id })),
 	/**  The recent projects, newest first, for the welcome screen. */
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
@@ -453,7 +465,14 @@ export type ErrorCode =
  *  The project file on disk is of a newer format, made by a newer studio: it is never
  *  overwritten (save as another file).
  */
-"newerVersion" | "internal";
+"newerVersion" | 
+/**  An export asked for a project with no finished render (or whose render still runs). */
+"notRendered" | 
+/**
+ *  An export asked for a render the project has changed since: render again (only
+ *  changed shots are paid for; a change of the cut alone pays nothing).
+ */
+"renderOutdated" | "internal";
 
 /**  A render's expected cost, before it starts. */
 export type Estimate = {
@@ -478,6 +497,66 @@ export type Estimate = {
 	spokenLines?: number,
 };
 
+/**  What to deliver. */
+export type ExportOptions = {
+	preset: ExportPreset,
+	/**
+	 *  Also write the editor's package: OTIO, FCPXML and EDL naming the clips in `media/`,
+	 *  the title cards, `captions.srt` and `stems/`.
+	 */
+	package?: boolean,
+};
+
+/**  Where a film is delivered: a frame size for a platform. */
+export type ExportPreset = 
+/**  YouTube, 1920×1080. */
+"youtube" | 
+/**  YouTube in 4K, 3840×2160. */
+"youtube-4k" | 
+/**  Shorts, Reels and TikTok, 1080×1920. */
+"shorts" | 
+/**  1080×1080. */
+"square" | 
+/**  4:5, 1080×1350. */
+"portrait";
+
+/**  An export's progress, pushed whenever it changes. */
+export type ExportStatus = {
+	/**  The export's own id (`cancel_export` takes it). */
+	id: string,
+	/**  The render it delivers. */
+	jobId: string,
+	step: ExportStep,
+	/**  0 to 100. */
+	percentage: number,
+	currentStep: string,
+};
+
+/**  Where an export is, as the shells show it. */
+export type ExportStep = 
+/**  Started; no worker has taken it yet. */
+"waiting" | 
+/**  The film at the preset's size (most of the time). */
+"rendering" | 
+/**  The editor's package. */
+"packaging" | 
+/**  The files copied into the creator's folder. */
+"copying" | "done";
+
+/**  What an export delivered. */
+export type Exported = {
+	id: string,
+	jobId: string,
+	/**  The render's version delivered. */
+	version: number,
+	preset: ExportPreset,
+	outDir: string,
+	/**  The film's path. */
+	video: string,
+	/**  Every file written, relative to `out_dir`, the film first. */
+	files: string[],
+};
+
 /**  One problem with one field, for marking the editor. */
 export type FieldProblem = {
 	/**  JSON path of the field, e.g. `scenarios[2].prompt`. */
@@ -490,6 +569,8 @@ export type FieldProblem = {
  *  for afterwards.
  */
 export type FileChoice = "openProject" | "saveProject" | "referenceImages" | "characterList" | "importCharacters" | "exportCharacters" | "exportVideo" | 
+/**  The folder an export (`export_film`) writes the film and its package into. */
+"exportFolder" | 
 /**  The project's music (a file the creator owns): read by a render. */
 "musicFile";
 
@@ -962,7 +1043,7 @@ export type ReplanOutcome = {
 
 /**  How and where one role's model is called (`studio doctor`'s per-role lines). */
 export type RoleRoute = {
-	/**  `images`, `video`, `drafts` or `text` (planning a story). */
+	/**  `images`, `video`, `drafts`, `text` (planning a story), `speech` or `music`. */
 	role: string,
 	model: string,
 	/**  `generateContent`, `predictLongRunning`, `interactions` or `local`. */
@@ -1426,11 +1507,13 @@ export type VoiceSampleView = {
  *  undo what another part saved since (the player's volume lost when the storyboard saved the
  *  selected scene).
  */
-export type WindowPrefChange = ({ editorWidth: number }) & { lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ playerHeight: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ lastView: WindowView }) & { editorWidth?: never; lastScene?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
+export type WindowPrefChange = ({ editorWidth: number }) & { lastScene?: never; lastView?: never; muted?: never; panels?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ playerHeight: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; panels?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ lastView: WindowView }) & { editorWidth?: never; lastScene?: never; muted?: never; panels?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
 /**  The scene whose editor is open (null: none). */
-({ lastScene: string | null }) & { editorWidth?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
+({ lastScene: string | null }) & { editorWidth?: never; lastView?: never; muted?: never; panels?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | 
 /**  0..=1; a value outside is clamped. */
-({ volume: number | null }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never } | ({ muted: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ storyOpen: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyWidth?: never; volume?: never } | ({ storyWidth: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; volume?: never };
+({ volume: number | null }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; panels?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never } | ({ muted: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; panels?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never } | ({ storyOpen: boolean }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; panels?: never; playerHeight?: never; storyWidth?: never; volume?: never } | ({ storyWidth: number }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; panels?: never; playerHeight?: never; storyOpen?: never; volume?: never } | 
+/**  Every panel's remembered fold, whole (the page alone writes it). */
+({ panels: { [key in string]: boolean } }) & { editorWidth?: never; lastScene?: never; lastView?: never; muted?: never; playerHeight?: never; storyOpen?: never; storyWidth?: never; volume?: never };
 
 /**
  *  Window-only preferences, saved on change. The page receives them whole and changes them by
@@ -1452,6 +1535,11 @@ export type WindowPrefs = {
 	storyOpen: boolean,
 	/**  Width of the story panel, in CSS pixels. */
 	storyWidth: number,
+	/**
+	 *  The panels the creator folded or unfolded (cast, music, storyboard, the sound lanes…),
+	 *  by name: true open. A panel not named here opens as the window's size suggests.
+	 */
+	panels: { [key in string]: boolean },
 };
 
 /**  The view the window showed last; the next start reopens it. */

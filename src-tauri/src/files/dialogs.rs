@@ -28,12 +28,16 @@ pub async fn choose_files(
             ("Character archive", &["tar"])
         }
         FileChoice::ExportVideo => ("MP4 video", &["mp4"]),
+        // A folder: no filter applies.
+        FileChoice::ExportFolder => ("Folder", &[]),
         FileChoice::MusicFile => (
             "Music",
             &["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"],
         ),
     };
-    dialog = dialog.add_filter(filter, exts);
+    if !exts.is_empty() {
+        dialog = dialog.add_filter(filter, exts);
+    }
     if let Some(name) = suggested_name {
         // A file name only: the page does not pick the folder.
         if let Some(name) = Path::new(&name).file_name() {
@@ -65,6 +69,7 @@ pub async fn choose_files(
         FileChoice::SaveProject | FileChoice::ExportCharacters | FileChoice::ExportVideo => {
             dialog.save_file(one)
         }
+        FileChoice::ExportFolder => dialog.pick_folder(one),
     }
     let picked = rx.await.unwrap_or_default();
     for p in &picked {

@@ -86,7 +86,9 @@ impl Grants {
             // Saved as: the project the page holds goes there; what it names was granted
             // already (picked, dropped, or named by a project the creator opened).
             FileChoice::SaveProject => &[Access::Read, Access::Write],
-            FileChoice::ExportCharacters | FileChoice::ExportVideo => &[Access::Write],
+            FileChoice::ExportCharacters | FileChoice::ExportVideo | FileChoice::ExportFolder => {
+                &[Access::Write]
+            }
         };
         self.grant(path, access);
     }

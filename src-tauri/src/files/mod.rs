@@ -41,6 +41,8 @@ pub enum FileChoice {
     ImportCharacters,
     ExportCharacters,
     ExportVideo,
+    /// The folder an export (`export_film`) writes the film and its package into.
+    ExportFolder,
     /// The project's music (a file the creator owns): read by a render.
     MusicFile,
 }
