@@ -72,6 +72,9 @@ async fn an_extension_is_a_new_take_paid_once_and_refused_before_paying_past_the
     assert!((length(&extended).await - 7.0).abs() < 0.15, "4 s + 3 s");
     assert!((length(&v2.video_url).await - 11.0).abs() < 0.2);
     assert_eq!(v2.segments[1].clip_url, v1.segments[1].clip_url);
+    // The extension's run replays (recorded with STUDIO_RECORD_HISTORIES=<release>).
+    let recorded = record_history(&env, &a, "extend").await;
+    assert_replays(&[("extend", recorded)]).await;
 
     // The same extension of the same take in another job: the cache's, nothing paid.
     let b = env.job_id("b");
@@ -127,6 +130,8 @@ async fn a_shot_ending_on_the_next_shot_is_made_after_it_and_ends_on_its_first_f
     )
     .await;
     let r = env.result(&id).await.unwrap();
+    let recorded = record_history(&env, &id, "end-frame").await;
+    assert_replays(&[("end-frame", recorded)]).await;
     // The next shot's clip is scheduled first; this one after it ended, from its clip.
     let clips: Vec<_> = activities(&env, &id)
         .await
