@@ -500,6 +500,42 @@ pub fn what_changed(
 mod tests {
     use super::*;
 
+    /// A render is the project's film when only the job's own scenario ids or the quality it
+    /// was changed to differ; any other change is named, the cut last (it alone pays nothing).
+    #[test]
+    fn what_changed_names_the_change() {
+        let mut then = VideoRequest::default();
+        then.scenarios = vec![studio_core::Scenario::new("a takes off")];
+        let mut now = then.clone();
+        now.scenarios[0].id = Some("scene-1".into());
+        assert_eq!(what_changed(&now, &then, None), None);
+        now.quality = Quality::High;
+        assert_eq!(
+            what_changed(&now, &then, None),
+            Some("the quality or aspect ratio")
+        );
+        assert_eq!(what_changed(&now, &then, Some(Quality::High)), None);
+        let mut recut = then.clone();
+        recut.cut = Some(studio_core::CutPlan {
+            shots: vec![Default::default()],
+            titles: Vec::new(),
+        });
+        assert_eq!(what_changed(&recut, &then, None), Some("the cut"));
+        let mut reworded = recut.clone();
+        reworded.scenarios[0].prompt = "a lands".into();
+        assert_eq!(what_changed(&reworded, &then, None), Some("the shots"));
+    }
+
+    #[test]
+    fn export_names_come_from_the_project_file() {
+        let p = Project::new("Mara");
+        assert_eq!(
+            export_name(&p, Path::new("/x/lighthouse.studio.json")),
+            "lighthouse"
+        );
+        assert_eq!(export_name(&p, Path::new("/x/film.json")), "film");
+    }
+
     #[test]
     fn only_plain_relative_paths_are_delivered() {
         assert!(is_plain_relative("film-shorts.mp4"));
