@@ -43,6 +43,10 @@ pub fn rule_problems(settings: &Settings, project: &Project) -> Vec<FieldProblem
                     .then(|| check_first_frame(&plan.video, Some(&s.id)))
                     .flatten(),
             )
+            .chain(
+                (s.end_frame.as_ref())
+                    .and_then(|_| studio_catalog::check_last_frame(&plan.video, Some(&s.id))),
+            )
             .map(move |p| FieldProblem {
                 field: match p.rule {
                     Rule::AspectRatio => "aspectRatio".to_owned(),
