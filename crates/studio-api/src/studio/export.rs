@@ -504,8 +504,10 @@ mod tests {
     /// was changed to differ; any other change is named, the cut last (it alone pays nothing).
     #[test]
     fn what_changed_names_the_change() {
-        let mut then = VideoRequest::default();
-        then.scenarios = vec![studio_core::Scenario::new("a takes off")];
+        let then = VideoRequest {
+            scenarios: vec![studio_core::Scenario::new("a takes off")],
+            ..Default::default()
+        };
         let mut now = then.clone();
         now.scenarios[0].id = Some("scene-1".into());
         assert_eq!(what_changed(&now, &then, None), None);
