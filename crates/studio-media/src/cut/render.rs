@@ -16,6 +16,9 @@ use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, ProbeInfo, VideoStream};
 use crate::task::TaskCtx;
 
+/// The most join pieces encoded at once.
+const MAX_PARALLEL_PIECES: usize = 4;
+
 fn size_of(v: &VideoStream) -> (u32, u32) {
     (v.width, v.height)
 }
@@ -273,8 +276,10 @@ fn shapes(job: &CutJob, p: &Plan, srcs: &[&Src]) -> Vec<Shape> {
         .collect()
 }
 
-/// Step 4 (smart): each encode part to a piece, each copy part cut out of its clip, all
-/// concatenated with the sound into `film`. Counts what was copied and encoded in `report`.
+/// Step 4 (smart): each encode part to a piece (as many at once as the machine has cores, up
+/// to [`MAX_PARALLEL_PIECES`]: the pieces are independent, each one x264 thread as ever), each
+/// copy part cut out of its clip, all concatenated with the sound into `film`. Counts what was
+/// copied and encoded in `report`.
 #[allow(clippy::too_many_arguments)]
 async fn smart(
     ff: &Ffmpeg,
@@ -287,28 +292,48 @@ async fn smart(
     report: &mut CutReport,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
-    let decoded = |f: &[Fragment]| f.iter().map(Fragment::len).sum::<u64>();
-    let total: u64 = (parts.iter())
-        .map(|p| match p {
-            Part::Encode(f) => decoded(f),
-            Part::Copy { .. } => 0,
-        })
-        .sum::<u64>()
-        .max(1);
-    let at = |d: u64| 0.06 + 0.8 * d as f32 / total as f32;
+    use futures::StreamExt as _;
     let own = vec![Shape::Own; srcs.len()];
+    let pieces: Vec<(usize, &Vec<Fragment>)> = (parts.iter().enumerate())
+        .filter_map(|(n, p)| match p {
+            Part::Encode(f) => Some((n, f)),
+            Part::Copy { .. } => None,
+        })
+        .collect();
+    let count = pieces.len().max(1);
+    let parallel = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_PARALLEL_PIECES);
+    // Each piece reports nothing of its own (they overlap); the cut moves on as each ends.
+    let quiet = TaskCtx::new(task.cancel.clone(), None);
+    let mut done = 0usize;
+    let mut encoded = std::collections::BTreeMap::new();
+    type Run<'a> = futures::future::BoxFuture<'a, Result<(usize, PathBuf, u64), MediaError>>;
+    let (own, quiet) = (&own, &quiet);
+    let mut jobs: Vec<Run<'_>> = Vec::with_capacity(pieces.len());
+    for &(n, frags) in &pieces {
+        let piece = work.join(format!("piece{n}.mp4"));
+        jobs.push(Box::pin(async move {
+            encode(ff, frags, srcs, fps, own, None, &piece, quiet, (0.0, 1.0)).await?;
+            Ok((n, piece, encoded_len(frags)))
+        }));
+    }
+    let mut runs = futures::stream::iter(jobs).buffer_unordered(parallel);
+    while let Some(result) = runs.next().await {
+        let (n, piece, len) = result?;
+        done += 1;
+        task.report(0.06 + 0.74 * done as f32 / count as f32);
+        encoded.insert(n, (piece, len));
+    }
+    drop(runs);
     let mut entries = Vec::with_capacity(parts.len());
-    let mut done = 0u64;
     for (n, part) in parts.iter().enumerate() {
         match part {
-            Part::Encode(frags) => {
-                let piece = work.join(format!("piece{n}.mp4"));
-                let range = (at(done), at(done + decoded(frags)));
-                encode(ff, frags, srcs, fps, &own, None, &piece, task, range).await?;
-                done += decoded(frags);
-                let len = encoded_len(frags);
-                report.reencoded_frames += len;
-                entries.push((piece, len));
+            Part::Encode(_) => {
+                if let Some((piece, len)) = encoded.remove(&n) {
+                    report.reencoded_frames += len;
+                    entries.push((piece, len));
+                }
             }
             Part::Copy { item, from, to } => {
                 let Some(src) = srcs.get(*item) else {
