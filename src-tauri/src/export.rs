@@ -4,8 +4,6 @@
 //! (pushed only when it changes), and `cancel_export` stops it by the id every progress
 //! message carries.
 
-use std::path::PathBuf;
-
 use studio_api::studio::{ExportOptions, ExportStatus, Exported};
 use studio_api::{ApiError, ErrorCode};
 use studio_core::Project;
@@ -52,7 +50,7 @@ pub async fn export_film(
             &project,
             &path,
             references,
-            &PathBuf::from(out),
+            &out,
             options,
             // Cancelled by `cancel_export`, through the engine.
             std::future::pending::<()>(),
