@@ -1,8 +1,9 @@
 // End-to-end test of the cut in a real window (Xvfb + tauri-driver + WebKitWebDriver), driven
 // by real WebDriver input only (element clicks, key and pointer actions; page scripts only read
 // what the page shows, or record requestAnimationFrame timestamps): the player's picture at
-// least half the window's width and whole (letterboxed) at the default size, 1280x720 and
-// 1920x1080, before and after a preview loads; a trim handle dragged by the pointer and the
+// least half the window's width and whole (letterboxed), the timeline's ruler in view, at the
+// default size, 1280x720 and 1920x1080, before and after a preview loads, with the scene editor
+// open and every panel unfolded or folded; a trim handle dragged by the pointer and the
 // trim in the project file on disk (undo and redo from the keyboard); the playhead moved one
 // frame by → and the picture at that frame; a transition chosen; a title card typed; the
 // frame times while dragging a trim handle and scrubbing a 50-shot project (printed and in
@@ -11,28 +12,14 @@
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
 // writes the README's pictures there (cut-1280x720.jpg, cut-1920x1080.jpg).
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { Key, Session } from "./webdriver.mjs";
+import { Key } from "./webdriver.mjs";
+import { e2eRun, resize } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
 
-const app = process.env.STUDIO_APP;
-const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
-const dir = process.env.STUDIO_E2E_DIR;
-const artifacts = process.env.E2E_ARTIFACTS ?? path.join(dir, "artifacts-out");
-fs.mkdirSync(artifacts, { recursive: true });
-const step = (msg) => console.log(`[e2e cut] ${msg}`);
-process.on("exit", (code) => {
-  if (code !== 0) {
-    try {
-      execFileSync("import", ["-window", "root", path.join(artifacts, "cut-failure.png")]);
-    } catch {
-      // no display
-    }
-  }
-});
+const { dir, artifacts, step, launch, shot } = e2eRun("cut");
 
 const scene = (id, prompt) => ({ id, prompt, durationSeconds: 4 });
 function writeProject(file, scenarios) {
@@ -52,27 +39,12 @@ writeProject(projectPath, [scene("dawn", "the lighthouse at dawn"), scene("stair
 const onDisk = (file = projectPath) => JSON.parse(fs.readFileSync(file, "utf8"));
 
 const metrics = {};
-const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
-async function launch(file) {
-  const s = await Session.create(driver, { "tauri:options": { application: app, args: [file] } });
-  const pid = Number(execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" }).trim());
-  await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
-  return { s, pid };
-}
 /** Render, and wait for this render's own job card (the data dir lists the earlier tests' jobs). */
 async function renderAndWait(what, ms) {
   const before = await s.exec("return document.querySelectorAll('#jobs li.job').length");
   await s.clickOn("#render");
   await s.waitFor(what, `const j = document.querySelectorAll('#jobs li.job'); return j.length === ${before} + 1 && j[0].dataset.status === 'completed'`, ms);
 }
-async function resize(s, w, h) {
-  execFileSync("xdotool", ["windowsize", "--sync", xid(), String(w), String(h)]);
-  execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
-  await s.waitFor(`the page at ${w} px`, `return innerWidth === ${w}`, 10000);
-  // Two frames: the layout settles (container units, the timeline's width).
-  await s.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))");
-}
-
 /**
  * The player's picture as drawn: the `<video>`'s content box (object-fit: contain of its
  * intrinsic size in its element box), or before a video the picture's place in the stage;
@@ -94,7 +66,8 @@ const PICTURE = `
     box = { left: f.left, top: f.top, width: f.width, height: f.height };
   }
   const inside = (b, o) => b.left >= o.left - 1 && b.top >= o.top - 1 && b.left + b.width <= o.right + 1 && b.top + b.height <= o.bottom + 1;
-  return { innerWidth, innerHeight, box, fit, intrinsic, aspect: box.width / box.height,
+  const ruler = document.querySelector('#timeline .tl-ruler').getBoundingClientRect();
+  return { innerWidth, innerHeight, box, fit, intrinsic, aspect: box.width / box.height, rulerBottom: ruler.bottom,
     inStage: inside(box, stage), inWindow: inside(box, { left: 0, top: 0, right: innerWidth, bottom: innerHeight }) };`;
 async function checkPicture(s, label) {
   const p = await s.exec(PICTURE);
@@ -103,6 +76,7 @@ async function checkPicture(s, label) {
   assert.ok(Math.abs(p.aspect - (p.intrinsic ?? 16 / 9)) < 0.02, `the picture keeps its shape, ${where}`);
   assert.ok(p.inStage && p.inWindow, `the picture is shown whole, ${where}`);
   if (p.fit !== null) assert.equal(p.fit, "contain", `the picture is letterboxed, never cropped, ${where}`);
+  assert.ok(p.rulerBottom <= p.innerHeight, `the timeline's ruler under the player is in the window, ${where}`);
   return { width: Math.round(p.box.width), height: Math.round(p.box.height) };
 }
 const SIZES = [
@@ -111,15 +85,43 @@ const SIZES = [
   ["1080p", 1920, 1080],
 ];
 
-let { s, pid } = await launch(projectPath);
+let { s, pid } = await launch([projectPath]);
 await s.waitFor("the project's three shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 30000);
 
 // ---------- the player's room, before a preview ----------
-metrics.pictureBefore = {};
-for (const [name, w, h] of SIZES) {
-  await resize(s, w, h);
-  metrics.pictureBefore[name] = await checkPicture(s, "before a preview");
+// Whatever the panels' state, remembered in window.json from earlier runs (the e2e files share
+// one data dir): the scene editor open beside a long form (as the sound test leaves it), every
+// strip and the sound lanes unfolded, or everything folded. The first state is how CI found the
+// player's stage run past the window's bottom, the timeline out of view.
+const TOGGLES = ["#cast-toggle", "#elements-toggle", "#music-toggle", "#lanes-toggle", "#storyboard-toggle"];
+async function setPanels(s, open) {
+  for (const [css, on] of Object.entries(open)) {
+    if ((await s.exec(`return document.querySelector('${css}').getAttribute('aria-expanded')`)) !== String(on)) await s.clickOn(css);
+    await s.waitFor(`${css} ${on ? "unfolded" : "folded"}`, `return document.querySelector('${css}').getAttribute('aria-expanded') === '${on}'`, 5000);
+  }
 }
+const PANELS = [
+  ["the scene editor open", { "#cast-toggle": false, "#music-toggle": false }],
+  ["every panel unfolded", Object.fromEntries(TOGGLES.map((t) => [t, true]))],
+  ["every panel folded", Object.fromEntries(TOGGLES.map((t) => [t, false]))],
+];
+/** The picture checked at each size in each panel state; the panels end as a creator's first run has them. */
+async function checkRoom(s, label) {
+  const out = {};
+  for (const [state, open] of PANELS) {
+    await setPanels(s, open);
+    for (const [name, w, h] of SIZES) {
+      await resize(s, w, h);
+      out[`${name}, ${state}`] = await checkPicture(s, `${label}, ${state}`);
+    }
+  }
+  await setPanels(s, { "#cast-toggle": false, "#elements-toggle": false, "#music-toggle": false, "#lanes-toggle": false, "#storyboard-toggle": true });
+  return out;
+}
+await setPanels(s, { "#storyboard-toggle": true });
+await s.clickOn('#scenarios li[data-id="stairs"]');
+await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'stairs'", 10000);
+metrics.pictureBefore = await checkRoom(s, "before a preview");
 step(`before a preview, the picture's place: ${JSON.stringify(metrics.pictureBefore)}`);
 
 // ---------- a render; the player's room after ----------
@@ -127,11 +129,7 @@ await resize(s, 1360, 860);
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
 await renderAndWait("the render to complete", 240000);
 await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 11", 30000);
-metrics.pictureAfter = {};
-for (const [name, w, h] of SIZES) {
-  await resize(s, w, h);
-  metrics.pictureAfter[name] = await checkPicture(s, "with the preview loaded");
-}
+metrics.pictureAfter = await checkRoom(s, "with the preview loaded");
 step(`with the preview loaded, the picture: ${JSON.stringify(metrics.pictureAfter)}`);
 
 // ---------- trim by dragging the handle ----------
@@ -222,7 +220,7 @@ writeProject(
   bigPath,
   Array.from({ length: 50 }, (_, i) => scene(`s${i + 1}`, `shot ${i + 1} of the long film`)),
 );
-({ s, pid } = await launch(bigPath));
+({ s, pid } = await launch([bigPath]));
 await resize(s, 1920, 1080);
 await s.waitFor("the fifty shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 50", 30000);
 const t50 = Date.now();
@@ -293,15 +291,3 @@ await quit(s, pid);
 console.log(JSON.stringify(metrics));
 step("all passed");
 process.exit(0);
-
-/** The window as drawn (the X window, menu bar included); `docs` also writes the README's JPEG. */
-async function shot(name, docs = false) {
-  await new Promise((r) => setTimeout(r, 600));
-  const file = path.join(artifacts, `${name}.png`);
-  execFileSync("import", ["-window", xid(), file]);
-  const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
-  if (docs && docsDir) {
-    fs.mkdirSync(docsDir, { recursive: true });
-    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
-  }
-}
