@@ -47,6 +47,8 @@ const DETAIL: JobDetail = {
 let calls: { cmd: string; args: Record<string, unknown> }[];
 /** What `watch_job` does: never end (a running job), or end with a video after a moment. */
 let watchEnds = false;
+/** How `job_detail` answers, one per call in turn (then DETAIL at once): after `ms`, this detail. */
+let detailAnswers: { ms: number; detail: JobDetail }[] = [];
 
 function setup() {
   return createRoot((dispose) => {
@@ -79,7 +81,10 @@ describe("the jobs store for the storyboard and the player", () => {
       calls.push({ cmd, args });
       const handlers: Record<string, () => unknown> = {
         list_jobs: () => JOBS,
-        job_detail: () => structuredClone(DETAIL),
+        job_detail: () => {
+          const next = detailAnswers.shift();
+          return next ? new Promise((done) => setTimeout(() => done(structuredClone(next.detail)), next.ms)) : structuredClone(DETAIL);
+        },
         media_url: () => `http://m${String(args.path)}`,
         clip_thumbnail: () => `http://t/${String(args.clip)}`,
         window_prefs: () => ({ editorWidth: 400, playerHeight: 300, lastView: "storyboard", volume: 0.5, muted: false }),
@@ -97,6 +102,30 @@ describe("the jobs store for the storyboard and the player", () => {
   afterEach(() => {
     clearMocks();
     watchEnds = false;
+    detailAnswers = [];
+  });
+
+  it("keeps a new version's details when details asked for before it answer after them", async () => {
+    watchEnds = true;
+    const s = setup();
+    await s.jobs.loadJobs();
+    const job = () => s.jobs.state.jobs.find((j) => j.id === "new");
+    await until(() => job()?.detail);
+    // Opening the details asks again; Rust answers that late (a loaded machine), with version 2.
+    // Meanwhile a new take makes version 3, whose details come back at once when it ends.
+    const v3: JobDetail = { ...DETAIL, version: 3, versions: [...DETAIL.versions, { ...DETAIL.versions[1], number: 3 }] };
+    detailAnswers = [
+      { ms: 300, detail: DETAIL },
+      { ms: 0, detail: v3 },
+    ];
+    s.jobs.toggleDetails("new");
+    expect(await s.jobs.regenerate("new", DETAIL.segments[1], "climbs fast")).toBe(true);
+    await until(() => job()?.status === "completed" && job()?.detail?.version === 3);
+    // The late answer has come back by now: it does not take the job back to version 2.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(detailAnswers).toEqual([]);
+    expect(job()?.detail?.version).toBe(3);
+    s.dispose();
   });
 
   it("says what a run does while it runs, and clears it when the run ends", async () => {

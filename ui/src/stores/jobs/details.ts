@@ -15,8 +15,19 @@ export function createDetails(list: JobList, watch: Watch) {
     if (open) void loadDetail(id);
   }
 
+  /**
+   * The newest jobDetail asked per job. Answers can come back out of order (Rust reads the job's
+   * status, history and result one after another, each slower on a loaded machine): an answer
+   * asked for before a newer one is dropped, so details asked before a new version started
+   * never overwrite that version's once it has finished.
+   */
+  const asked = new Map<string, number>();
+
   async function loadDetail(id: string) {
+    const n = (asked.get(id) ?? 0) + 1;
+    asked.set(id, n);
     const r = await commands.jobDetail(id);
+    if (asked.get(id) !== n) return;
     if (r.status === "error") return report(id, r.error);
     update(id, { detail: r.data, picked: r.data.segments.map((s) => s.take ?? 0) });
     if (r.data.webUiUrl && !find(id)?.webUiUrl) update(id, { webUiUrl: r.data.webUiUrl });

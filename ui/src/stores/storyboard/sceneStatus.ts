@@ -41,9 +41,12 @@ export function createSceneStatus({ state, setState }: Board, { project, jobs, l
     return detail?.segments ?? job.progress?.segments;
   };
 
+  /** The newest details asked for: an older answer coming back after it is dropped (as in the jobs store). */
+  let asked = 0;
   async function loadDetail(id: string) {
+    const n = ++asked;
     const r = await commands.jobDetail(id);
-    if (r.status === "ok") setState("detail", r.data);
+    if (r.status === "ok" && n === asked) setState("detail", r.data);
   }
 
   // The details again when the latest job changes, ends, or finishes a clip.
