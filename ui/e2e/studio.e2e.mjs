@@ -320,15 +320,42 @@ for (const needle of ["Render started", "Character images", "Paused", "Resumed",
 }
 await s.typeInto('#jobs li.job .take-row[data-scene="first"] .retake-prompt', "Ava runs across the dock at night");
 await s.clickOn('#jobs li.job .take-row[data-scene="first"] .regenerate');
-const v2 = await s.waitFor(
-  "version 2 with a second take of the scenario",
-  `const li = document.querySelector('#jobs li.job');
+/** The job's latest run as Temporal has it (status, pending activities; the whole history in the
+ * artifacts as `<id>-history.json`): said when a wait on the job times out. */
+function jobInTemporal(id) {
+  try {
+    const at = ["--address", `127.0.0.1:${devPort}`, "-o", "json"];
+    const d = JSON.parse(execFileSync(process.env.TEMPORAL_CLI, ["workflow", "describe", "-w", id, ...at], { encoding: "utf8" }));
+    const h = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", id, ...at], { encoding: "utf8", maxBuffer: 64 << 20 });
+    fs.writeFileSync(path.join(artifacts, `${id}-history.json`), h);
+    const events = JSON.parse(h).events ?? [];
+    const last = events.slice(-3).map((e) => `${e.eventTime} ${e.eventType}`);
+    return JSON.stringify({ status: d.workflowExecutionInfo?.status, runId: d.workflowExecutionInfo?.execution?.runId, pending: d.pendingActivities ?? [], last });
+  } catch (e) {
+    return `(not read: ${e.message})`;
+  }
+}
+/** What the job's card shows: said when a wait on it times out. */
+const jobCard = () =>
+  s.exec(`const li = document.querySelector('#jobs li.job'); const sel = li.querySelector('.take-row[data-scene="first"] .take');
+    return JSON.stringify({status: li.dataset.status, stage: li.dataset.stage, pct: li.dataset.percentage, version: li.querySelector('.details')?.dataset.version,
+      takes: sel?.options.length, versions: li.querySelectorAll('.version-row').length, card: li.textContent.replace(/\\s+/g, ' ').slice(0, 300),
+      status_bar: document.getElementById('status').textContent})`);
+const regenAt = Date.now();
+const v2 = await s
+  .waitFor(
+    "version 2 with a second take of the scenario",
+    `const li = document.querySelector('#jobs li.job');
    const d = li.querySelector('.details');
    const sel = li.querySelector('.take-row[data-scene="first"] .take');
    return li.dataset.status === 'completed' && d.dataset.version === '2' && sel.options.length === 2
      ? {take: sel.value, versions: li.querySelectorAll('.version-row').length, spent: li.querySelector('.spent').textContent} : null`,
-  120000,
-);
+    120000,
+  )
+  .catch(async (e) => {
+    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${jobInTemporal(await s.exec("return document.querySelector('#jobs li.job').dataset.id"))}`);
+  });
+metrics.regenerateMs = Date.now() - regenAt;
 assert.equal(v2.take, "2");
 assert.equal(v2.versions, 2);
 assert.match(v2.spent, /^Spent \$/, v2.spent);
@@ -359,6 +386,48 @@ await s.waitFor(
   120000,
 );
 step("used take 2 from the scene editor: version 4 stitched");
+
+// "Extend by N s" in the scene editor (the offline model extends by 1-10 s, models.toml): the
+// take in use continued by 3 s as a new take, stitched as version 5. Typed and clicked with
+// real input; checked in the job's result as Temporal holds it (the clips' files measured).
+/** The job's latest result, as its workflow completed it. */
+function jobResult(id) {
+  const h = JSON.parse(execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", id, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }));
+  const done = (h.events ?? h).find((e) => e.workflowExecutionCompletedEventAttributes);
+  const p = done?.workflowExecutionCompletedEventAttributes.result.payloads[0];
+  return p && JSON.parse(typeof p.data === "string" ? Buffer.from(p.data, "base64").toString("utf8") : JSON.stringify(p.data));
+}
+const seconds = (uri) => Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", fileURLToPath(uri)], { encoding: "utf8" }).trim());
+const before = jobResult(jobId).segments.find((x) => x.id === "first");
+const inUse = before.takes.find((t) => t.number === before.take);
+await s.clickOn("#scene-extend-seconds");
+await s.chord([Key.ctrl], "a");
+await s.pressKeys("3", Key.tab);
+await s.waitFor("3 s to extend by", "return document.getElementById('scene-extend-seconds').value === '3'", 5000);
+await s.waitFor("Extend to be enabled", "return !document.getElementById('scene-extend').disabled", 10000);
+const extendAt = Date.now();
+await s.clickOn("#scene-extend");
+await s
+  .waitFor(
+    "version 5 with the extended take in use",
+    "const li = document.querySelector('#jobs li.job'); return li.dataset.status === 'completed' && li.querySelector('.details').dataset.version === '5' && document.querySelectorAll('#scene-takes li').length === 3 && document.querySelector('#scene-takes li.current')?.dataset.take === '3'",
+    120000,
+  )
+  .catch(async (e) => {
+    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${jobInTemporal(jobId)}`);
+  });
+metrics.extendMs = Date.now() - extendAt;
+const after = jobResult(jobId);
+const extended = after.segments.find((x) => x.id === "first");
+const take3 = extended.takes.find((t) => t.number === 3);
+assert.equal(extended.take, 3, `the extended take is in use: ${JSON.stringify(extended)}`);
+const firstAt = after.segments.findIndex((x) => x.id === "first");
+const [v4, v5] = after.versions.slice(-2);
+assert.equal(v5.number, 5);
+assert.deepEqual(v5.takes, v4.takes.map((n, i) => (i === firstAt ? 3 : n)), "only the first scene's take changed");
+const grown = seconds(take3.clipUrl) - seconds(inUse.clipUrl);
+assert.ok(Math.abs(grown - 3) < 0.1, `the extended clip is 3 s longer than take ${inUse.number}'s: ${grown.toFixed(3)} s`);
+step(`extended the first scene by 3 s from its editor: take 3 (${seconds(take3.clipUrl).toFixed(2)} s, +${grown.toFixed(2)} s) in version 5, in ${metrics.extendMs} ms`);
 
 // The character library: generate three in bulk, search, rename, delete and undo, then use one
 // in the project and render with no character step.
