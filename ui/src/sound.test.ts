@@ -151,7 +151,10 @@ describe("the lanes before a render", () => {
     };
     p = setSceneDialogueMode(setDialogueMode(p, "voiceOver"), "a", "native");
     p = setMusic(p, { prompt: "strings", from: "b" });
-    const blocks = laneBlocks(p, [4, 8]);
+    const blocks = laneBlocks(p, [
+      { start: 0, end: 4 },
+      { start: 4, end: 12 },
+    ]);
     const dialogue = blocks.filter((b) => b.lane === "dialogue");
     expect(dialogue.map((b) => [b.who, b.native])).toEqual([
       ["Ava", true],
@@ -173,8 +176,13 @@ describe("the lanes before a render", () => {
     expect(narration[0].end - narration[0].start).toBeCloseTo(2);
     const music = blocks.filter((b) => b.lane === "music");
     expect(music).toEqual([{ lane: "music", scene: "b", start: 4, end: 12, text: "strings" }]);
-    // Fitted to a video of other lengths (the player's durations): the blocks follow.
-    expect(laneBlocks(p, [5, 10]).find((b) => b.lane === "music")?.start).toBe(5);
+    // Shots elsewhere on the film (another cut, or clips of other lengths): the blocks follow.
+    expect(
+      laneBlocks(p, [
+        { start: 0, end: 5 },
+        { start: 5, end: 15 },
+      ]).find((b) => b.lane === "music")?.start,
+    ).toBe(5);
     expect(hasSound(p)).toBe(true);
     expect(hasSound(P)).toBe(false);
   });

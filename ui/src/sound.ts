@@ -6,6 +6,7 @@
 import type { DialogueMode, Mix, Music, Project, Scenario, Track, Voice } from "./bindings";
 
 import { characters, updateCharacter } from "./cast";
+import type { FilmWindow } from "./lanes";
 import { speakers } from "./shots";
 
 /** The tracks of the mix, as the lanes under the player list them. */
@@ -280,18 +281,22 @@ const LEAD_IN = 0.3;
 const GAP = 0.25;
 
 /**
- * Where dialogue, narration and music fall, estimated: each shot's lines one after another from
- * its start at 2.5 words a second, its narration from its start, the music from its first shot's
- * start to its last's end. `durations[i]` is scene i's length (the player's, fitted to the
- * video, or the planned one).
+ * Where dialogue, narration and music fall on the film, estimated: each shot's lines one after
+ * another from the start of its window at 2.5 words a second, its narration from there, the
+ * music from its first shot's window to its last's. `windows[i]` is where scene i's lines may
+ * go on the film (`lanes.shotWindows` of the cut's layout: after trims, transitions and title
+ * cards the film's time is not the clips' end to end).
  */
-export function laneBlocks(p: Project, durations: readonly number[]): LaneBlock[] {
+export function laneBlocks(p: Project, windows: readonly FilmWindow[]): LaneBlock[] {
   const names = new Map(speakers(p));
   const out: LaneBlock[] = [];
-  let t0 = 0;
+  const windowOf = (i: number): FilmWindow => {
+    const w = windows[i];
+    const last = windows.length ? windows[windows.length - 1].end : 0;
+    return w ? { start: w.start, end: Math.max(w.start, w.end) } : { start: last, end: last };
+  };
   p.scenarios.forEach((s, i) => {
-    const d = Math.max(0, durations[i] ?? s.durationSeconds);
-    const end = t0 + d;
+    const { start: t0, end } = windowOf(i);
     let cursor = t0 + LEAD_IN;
     const native = sceneMode(p, s) === "native";
     for (const l of s.dialogue ?? []) {
@@ -308,7 +313,6 @@ export function laneBlocks(p: Project, durations: readonly number[]): LaneBlock[
       const start = Math.min(t0 + LEAD_IN, end);
       out.push({ lane: "narration", scene: s.id, start, end: Math.min(start + len, end), text: narration, overflows: start + len > end + 1e-9 });
     }
-    t0 = end;
   });
   const m = p.music;
   if (m && (m.prompt?.trim() || m.file) && p.scenarios.length) {
@@ -316,8 +320,7 @@ export function laneBlocks(p: Project, durations: readonly number[]): LaneBlock[
     const from = Math.max(0, m.from ? ids.indexOf(m.from) : 0);
     const toAt = m.to ? ids.indexOf(m.to) : ids.length - 1;
     const to = toAt < 0 ? ids.length - 1 : Math.max(from, toAt);
-    const startOfScene = (k: number) => p.scenarios.slice(0, k).reduce((t, s, j) => t + Math.max(0, durations[j] ?? s.durationSeconds), 0);
-    out.push({ lane: "music", scene: ids[from], start: startOfScene(from), end: startOfScene(to + 1), text: m.prompt?.trim() || fileName(m.file ?? "") });
+    out.push({ lane: "music", scene: ids[from], start: windowOf(from).start, end: windowOf(to).end, text: m.prompt?.trim() || fileName(m.file ?? "") });
   }
   return out;
 }

@@ -59,6 +59,11 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
   let heldPps = 0;
   const pps = createMemo(() => (c.drag() && heldPps > 0 ? heldPps : cut.pixelsPerSecond(width(), Math.max(1, c.layout().total), c.zoom())));
   const px = (t: number) => t * pps();
+  // The sound lanes under the timeline draw with its scale and scroll (`CutStore.view`).
+  createEffect(() => {
+    const p = pps();
+    c.setView((v) => ({ ...v, pps: p }));
+  });
   const contentWidth = () => Math.max(width(), Math.ceil(px(c.layout().total)) + 2);
   const step = () => cut.tickStep(pps());
   const rulerTicks = createMemo(() => cut.ticks(c.layout().total, step()));
@@ -196,7 +201,7 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
       data-frame={cut.frameAt(c.cursor())}
       onKeyDown={(e) => onCutKey(e, c)}
     >
-      <div class="tl-scroll" ref={scroller}>
+      <div class="tl-scroll" ref={scroller} onScroll={() => c.setView((v) => ({ ...v, scrollX: scroller.scrollLeft }))}>
         <div class="tl-content" style={{ width: `${contentWidth()}px` }}>
           <div class="tl-ruler" onPointerDown={scrubStart} aria-hidden="true">
             <Index each={rulerTicks()}>

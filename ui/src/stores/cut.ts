@@ -29,6 +29,11 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
   const [speed, setSpeed] = createSignal(0);
   /** The delivery shape the player shows a crop window for (null: none). */
   const [reframeFor, setReframeFor] = createSignal<ExportPreset | null>(null);
+  /**
+   * The timeline as drawn: its pixels per second and horizontal scroll (set by CutTimeline).
+   * The sound lanes under it draw with the same, so a line sits under its shot at any zoom.
+   */
+  const [view, setView] = createSignal({ pps: 0, scrollX: 0 });
 
   /** Each shot's whole clip: as measured in the video that plays (when it has the shot), else as planned. */
   const clipSeconds = createMemo(() => {
@@ -265,6 +270,8 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
     videoTime,
     reframeFor,
     setReframeFor,
+    view,
+    setView,
   };
 }
 
