@@ -184,10 +184,10 @@ fn check_extension(
             }
         },
     };
-    let seconds = extend::check_veo_shape(family, instance, duration)?;
-    let video = extend::veo_video(site, &instance["video"])?;
+    let seconds = extend::check_veo_shape(site, family, instance, params, duration)?;
     let aspect = param_text(params, "aspectRatio", "16:9")?;
     rules::check_aspect_ratio(family, &aspect)?;
+    let video = extend::veo_video(site, &instance["video"], &aspect)?;
     check_person_generation(site, params, false)?;
     let prompt = check_prompt(instance, true)?;
     Ok(Ask {
@@ -359,7 +359,7 @@ fn check_last_frame(
         return Err(invalid("lastFrame is not supported by this model."));
     }
     if !has_first_frame {
-        return Err(invalid("lastFrame requires image (the first frame)."));
+        return Err(invalid(extend::LAST_FRAME_NEEDS_IMAGE));
     }
     veo_image(site, last, "instances[0].lastFrame").map(Some)
 }

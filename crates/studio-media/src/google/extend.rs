@@ -2,9 +2,22 @@
 //!
 //! - Veo on Vertex: `predictLongRunning` with the clip as `instances[0].video`
 //!   (`{bytesBase64Encoded, mimeType}`; the retired Gemini API took `{encodedVideo, encoding}`)
-//!   and `parameters.durationSeconds` the seconds to add (7), as Google's notebook sends it.
+//!   and `parameters.durationSeconds` the seconds to add (7), as Google's notebook sends it;
+//!   `aspectRatio` is the clip's own (absent, it means 16:9, and a 9:16 clip is refused with
+//!   "Aspect ratio of the input video must be 16:9, but got: 9:16": googleapis/js-genai#1176)
+//!   and `resolution` 720p, the only one Veo extends at ("1080, except for video extension":
+//!   Vertex model page 3-1-generate; "capped at 720p": juliandickie/banana-claude
+//!   skills/video/references/veo-models.md).
 //! - Omni: an interaction with the clip as a `video` block, `task: "extend"` and the added
-//!   seconds as `response_format.duration`.
+//!   seconds as `response_format.duration` (the seconds ADDED: 3.0 s + "3s" gave 6.0 s, live
+//!   [3p search-index file 58523410548]), and no `aspect_ratio`: Omni keeps the input's and
+//!   refuses one ("Aspect ratio cannot be set in response format for extend task." [3p, three
+//!   independent live reports]); `resolution` is taken and honoured [3p].
+//!
+//! Billing (issue 32): both are priced per ADDED second. Omni was measured billing the added
+//! seconds (a 13 s answer to a 3 s input billed about 10 s of new video plus the input's
+//! tokens [3p 58523410548]); for Veo on Vertex no Google statement was found, and resellers
+//! (fal.ai `veo3.1/extend-video`, jiekou.ai) price an extension as its 7 s.
 //!
 //! Both are documented to answer one combined video (the input and the continuation). Sources
 //! disagree on little here, but no live answer was seen: an answer no longer than the added
@@ -26,6 +39,9 @@ use crate::task::TaskCtx;
 /// The resolution an Omni extension is asked at and judged for inline delivery (the input's
 /// own is not sent: the model continues the clip as it is).
 const OMNI_RESOLUTION: &str = "720p";
+
+/// The resolution a Veo extension is asked at: the only one Veo extends at (module doc).
+const VEO_RESOLUTION: &str = "720p";
 
 /// The input clip as base64, checked to be an MP4 (Google takes only MP4 for extension).
 async fn read_clip(p: &GoogleProvider, choice: &Choice, clip: &Path) -> Result<String, MediaError> {
@@ -56,7 +72,12 @@ pub(crate) fn veo_body(
         Backend::Vertex => json!({"bytesBase64Encoded": data, "mimeType": "video/mp4"}),
         Backend::Gemini => json!({"encodedVideo": data, "encoding": "video/mp4"}),
     };
-    let mut parameters = json!({"durationSeconds": req.seconds, "sampleCount": 1});
+    let mut parameters = json!({
+        "durationSeconds": req.seconds,
+        "sampleCount": 1,
+        "aspectRatio": req.aspect_ratio.as_str(),
+        "resolution": VEO_RESOLUTION
+    });
     if backend == Backend::Vertex {
         parameters["generateAudio"] = json!(choice.family.audio);
     }
@@ -77,12 +98,16 @@ pub(crate) fn omni_body(
         json!({"type": "video", "data": data, "mime_type": "video/mp4"}),
         json!({"type": "text", "text": req.prompt}),
     ];
-    let format = omni::video_format(
+    let mut format = omni::video_format(
         req.aspect_ratio.as_str(),
         Some(OMNI_RESOLUTION),
         req.seconds,
         delivery,
     );
+    // Omni keeps the input's aspect ratio and refuses one said on an extension (module doc).
+    if let Some(f) = format.as_object_mut() {
+        f.remove("aspect_ratio");
+    }
     omni::create_body(choice, content, &format, "extend")
 }
 
@@ -252,7 +277,8 @@ mod tests {
             veo,
             json!({"instances": [{"prompt": "it lifts off",
                                   "video": {"bytesBase64Encoded": "AAAA", "mimeType": "video/mp4"}}],
-                   "parameters": {"durationSeconds": 7, "sampleCount": 1, "generateAudio": true}})
+                   "parameters": {"durationSeconds": 7, "sampleCount": 1, "aspectRatio": "16:9",
+                                  "resolution": "720p", "generateAudio": true}})
         );
         let gemini = veo_body(Backend::Gemini, &choice("veo"), &req, "AAAA".into());
         assert_eq!(
@@ -263,6 +289,10 @@ mod tests {
         let omni = omni_body(&choice("omni"), &req, "AAAA".into(), &Delivery::Inline);
         assert_eq!(omni["generation_config"]["video_config"]["task"], "extend");
         assert_eq!(omni["response_format"]["duration"], "7s");
+        assert!(
+            omni["response_format"].get("aspect_ratio").is_none(),
+            "Omni refuses an aspect ratio on an extension: {omni}"
+        );
         let content = &omni["input"][0]["content"];
         assert_eq!(content[0]["type"], "video");
         assert_eq!(content[0]["mime_type"], "video/mp4");

@@ -140,7 +140,8 @@ pub(super) fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, R
     let task = task.or(input.video.as_ref().map(|_| "extend"));
     let mut last_frame = false;
     if task == Some("extend") {
-        check_extend(family, &input, duration)?;
+        let videos = usize::from(input.video.is_some());
+        extend::check_omni_extend(family, &format, videos, input.images.len(), duration)?;
     } else {
         if input.video.is_some() {
             return Err(invalid(format!(
@@ -170,18 +171,6 @@ pub(super) fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, R
         last_frame,
         video: input.video,
     })
-}
-
-/// An `extend` task: one input video and no image, on a family that extends, by seconds it
-/// adds (the input's length is measured once the shape is accepted).
-fn check_extend(family: &Family, input: &Input, duration: u32) -> Result<(), Response> {
-    if input.video.is_none() {
-        return Err(invalid("The extend task requires an input video."));
-    }
-    if !input.images.is_empty() {
-        return Err(invalid("The extend task takes no input images."));
-    }
-    extend::extension_seconds(family, duration, "s").map(|_| ())
 }
 
 /// The input's text and image blocks; the text makes the prompt, which must not be empty.
@@ -240,11 +229,7 @@ fn video_block(block: &Value, at: &str) -> Result<InputVideo, Response> {
     }
     match block["mime_type"].as_str() {
         Some("video/mp4") => {}
-        Some(_) => {
-            return Err(invalid(
-                "Unsupported input video: the video must be an MP4 (video/mp4) for video                  extension.",
-            ))
-        }
+        Some(_) => return Err(invalid(extend::NOT_MP4)),
         None => return Err(invalid(format!("{at}.mime_type is required."))),
     }
     let Some(data) = block["data"].as_str() else {
@@ -427,8 +412,8 @@ fn video_task(config: &Value) -> Result<Option<&str>, Response> {
 /// the task says or, without one, their number; and whether the family takes them.
 fn check_images_for_task(family: &Family, task: Option<&str>, n: usize) -> Result<bool, Response> {
     let references = match task {
-        // Checked apart ([`check_extend`]); never asked here.
-        Some("extend") => return Err(invalid("The extend task requires an input video.")),
+        // Checked apart ([`extend::check_omni_extend`]); never asked here.
+        Some("extend") => return Err(invalid(extend::OMNI_ONE_VIDEO)),
         Some("edit") => return Err(invalid("The edit task requires an input video.")),
         Some("text_to_video") if n > 0 => {
             return Err(invalid("The text_to_video task takes no input images."))

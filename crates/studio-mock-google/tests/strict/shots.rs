@@ -144,7 +144,18 @@ async fn veo_extension_and_last_frames_are_refused_and_accepted_as_google_does()
         (
             &veo,
             changed(ok.clone(), |b| b["parameters"]["durationSeconds"] = json!(8)),
-            "The requested duration 8s is not supported for video extension. Duration must be one of [7s].",
+            "Unsupported output video duration 8 seconds, supported durations are [7] for feature video_extension.",
+        ),
+        (
+            &veo,
+            changed(ok.clone(), |b| b["parameters"]["resolution"] = json!("1080p")),
+            "Unsupported output video resolution 1080p, supported resolutions are [720p] for feature video_extension.",
+        ),
+        (
+            // A 16:9 clip said to be 9:16 (an absent aspectRatio means 16:9: js-genai#1176).
+            &veo,
+            changed(ok.clone(), |b| b["parameters"]["aspectRatio"] = json!("9:16")),
+            "Aspect ratio of the input video must be 9:16, but got: 16:9",
         ),
         (
             &veo,
@@ -190,7 +201,12 @@ async fn veo_extension_and_last_frames_are_refused_and_accepted_as_google_does()
         m.mock.stats().video_submissions
     );
 
-    // Accepted: the notebook's shape answers the whole clip, 4 + 7 s.
+    // Accepted: the notebook's shape answers the whole clip, 4 + 7 s; 720p and the input's
+    // own aspect ratio may be said outright.
+    let ok = changed(ok, |b| {
+        b["parameters"]["resolution"] = json!("720p");
+        b["parameters"]["aspectRatio"] = json!("16:9");
+    });
     let a = m.vertex_post(&path(&veo), &ok).await;
     assert_eq!(a.status, 200, "{}", a.body);
     let name = a.body["name"].as_str().unwrap().to_owned();
@@ -213,7 +229,7 @@ fn omni_extend(model: &str, prompt: &str, video: &[u8], seconds: &str) -> Value 
             {"type": "video", "data": b64(video), "mime_type": "video/mp4"},
             {"type": "text", "text": prompt}
         ]}],
-        "response_format": {"type": "video", "aspect_ratio": "16:9", "resolution": "720p",
+        "response_format": {"type": "video", "resolution": "720p",
                             "duration": seconds, "delivery": "inline"},
         "generation_config": {"video_config": {"task": "extend"}},
         "background": false,
@@ -245,7 +261,19 @@ async fn omni_extends_by_3_to_10_seconds_and_last_frames_need_first_frames() {
             changed(ok.clone(), |b| {
                 b["response_format"]["duration"] = json!("11s")
             }),
-            "The requested duration 11s is not supported for video extension.",
+            "The value '11s' is not supported for 'response_format.duration' in an extend task.",
+        ),
+        (
+            changed(ok.clone(), |b| {
+                b["response_format"]["aspect_ratio"] = json!("16:9")
+            }),
+            "Aspect ratio cannot be set in response format for extend task.",
+        ),
+        (
+            changed(ok.clone(), |b| {
+                b["input"][0]["content"].as_array_mut().unwrap().remove(0);
+            }),
+            "Exactly one input video is required for extend task.",
         ),
         (
             changed(ok.clone(), |b| {
