@@ -10,42 +10,14 @@ import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { Key, Session } from "./webdriver.mjs";
+import { e2eRun, resize, xid } from "./harness.mjs";
 import { quit, treeMemory, until } from "./processes.mjs";
 
-const app = process.env.STUDIO_APP;
-const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
-const dir = process.env.STUDIO_E2E_DIR;
-const artifacts = process.env.E2E_ARTIFACTS ?? path.join(dir, "artifacts-out");
+// The shared run settings (ui/e2e/harness.mjs): env, artifacts, a screen shot on failure
+// (studio-failure.png), and window shots (`shot(name, docs)`: the X window as drawn).
+const { app, driver, dir, artifacts, step, shot } = e2eRun("studio");
 const devPort = Number(process.env.STUDIO_E2E_PORT ?? 17233);
-fs.mkdirSync(artifacts, { recursive: true });
-
 const metrics = {};
-// A failed run leaves a picture of the display beside its log.
-process.on("exit", (code) => {
-  if (code !== 0) {
-    try {
-      execFileSync("import", ["-window", "root", path.join(artifacts, "failure.png")]);
-    } catch {
-      // no display
-    }
-  }
-});
-const step = (msg) => console.log(`[e2e] ${msg}`);
-
-async function shot(s, name) {
-  const file = path.join(artifacts, `${name}.png`);
-  try {
-    const png = await Promise.race([
-      s.screenshot(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), 15000)),
-    ]);
-    fs.writeFileSync(file, Buffer.from(png, "base64"));
-  } catch (e) {
-    // WebKitWebDriver's snapshot can stall; grab the X display instead.
-    console.log(`[e2e] WebDriver screenshot failed (${e.message}); using import -window root`);
-    execFileSync("import", ["-window", "root", file]);
-  }
-}
 
 // The project the app opens from its command line; autosave writes the new order back here.
 // It holds fields a newer studio might write (this one keeps them on every rewrite).
@@ -106,7 +78,7 @@ let { s, interactive, ready } = await launch();
 metrics.coldStartToInteractiveMs = interactive;
 metrics.coldStartToStudioReadyMs = ready;
 step(`window interactive after ${interactive} ms, studio ready after ${ready} ms`);
-await shot(s, "1-editor");
+await shot("1-editor");
 
 // Opening is not an edit: the file is as it was written (bytes and time), also after the
 // autosave delay (800 ms) has passed twice since the project was shown.
@@ -180,7 +152,7 @@ await waitOrder("the menu's Undo (Ctrl+Z on the display)", "first,second,third")
 xdo("key", "--clearmodifiers", "ctrl+shift+z");
 await waitOrder("the menu's Redo (Ctrl+Shift+Z on the display)", "third,first,second");
 step(`undo/redo by keys and by the native menu's accelerators: ${await shownOrder()}`);
-await shot(s, "2-reordered");
+await shot("2-reordered");
 
 // Render, watch, pause and resume mid-run.
 await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 10000);
@@ -192,10 +164,10 @@ await s.exec(`
   new MutationObserver(() => window.__progress.push({t: Date.now(), pct: Number(li.dataset.percentage), done: li.querySelectorAll('.seg.done').length, stage: li.dataset.stage}))
     .observe(li, {attributes: true, subtree: true, childList: true});`);
 await s.waitFor("clips to start", "return document.querySelector('#jobs li.job')?.dataset.stage === 'generating_videos'", 60000);
-await shot(s, "3-rendering");
+await shot("3-rendering");
 await s.click(await s.find("#jobs li.job .pause"));
 await s.waitFor("the job to show paused", "return document.querySelector('#jobs li.job .state').textContent.includes('paused')", 10000);
-await shot(s, "4-paused");
+await shot("4-paused");
 await s.waitFor("Resume to show", "return !document.querySelector('#jobs li.job .resume').hidden", 10000);
 await s.click(await s.find("#jobs li.job .resume"));
 step("paused and resumed");
@@ -230,7 +202,7 @@ const stopped = await s.waitFor("K to stop the shuttle", "const v = document.get
 await new Promise((r) => setTimeout(r, 300));
 assert.equal(await s.exec("return document.getElementById('player').currentTime"), stopped, "stopped by K");
 step(`preview loaded (readyState ${video.rs}, ${video.d.toFixed(2)} s) and seeks`);
-await shot(s, "5-preview");
+await shot("5-preview");
 
 // Progress latency: each clip's completion (history) to the window showing it.
 const jobId = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
@@ -303,7 +275,7 @@ const modelReport = await s.exec("return document.getElementById('model-report')
 await s.click(await s.find("#settings-dialog button[value=cancel]"));
 await s.waitFor("the Settings dialog to close", "return !document.getElementById('settings-dialog').open", 10000);
 step(`Test key shows the choice per role: ${modelReport.replace(/\s+/g, " ").slice(0, 120)}`);
-await shot(s, "6-relaunched");
+await shot("6-relaunched");
 
 // Iterate on one shot: the job's takes, timeline and cost; regenerate one scenario with a new
 // prompt (version 2), then pick its first take again (version 3: nothing generated).
@@ -360,7 +332,7 @@ assert.equal(v2.take, "2");
 assert.equal(v2.versions, 2);
 assert.match(v2.spent, /^Spent \$/, v2.spent);
 step(`regenerated one scenario: version 2, take ${v2.take}, ${v2.spent}`);
-await shot(s, "7-takes");
+await shot("7-takes");
 await s.clickOn('#jobs li.job .take-row[data-scene="first"] .take');
 await s.clickOn('#jobs li.job .take-row[data-scene="first"] .take option[value="1"]');
 await s.waitFor("take 1 picked", "return document.querySelector('#jobs li.job .take-row[data-scene=\"first\"] .take').value === '1'", 5000);
@@ -474,7 +446,7 @@ await s.waitFor(
   60000,
 );
 step("edited a prompt (angles dropped) and regenerated the angles");
-await shot(s, "8-characters");
+await shot("8-characters");
 await s.clickOn(`${card("Nova")} .use`);
 await s.waitFor("the library badge in the editor", "return !document.getElementById('char-library').hidden && document.getElementById('char-name').value === 'Nova'", 10000);
 const saved = await (async () => {
@@ -544,38 +516,24 @@ step(`a two-character scene: its clip was made from both faces (${record.referen
 
 // Each view at 1280x720 and 1920x1080, as the window draws it (the X window, menu bar included).
 // With STUDIO_E2E_SCREENSHOTS=DIR they are also written there as JPEGs (docs/screenshots/).
-const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
-const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
-async function viewShot(name) {
-  await new Promise((r) => setTimeout(r, 800));
-  const file = path.join(artifacts, `${name}.png`);
-  execFileSync("import", ["-window", xid(), file]);
-  if (docsDir) {
-    fs.mkdirSync(docsDir, { recursive: true });
-    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
-  }
-}
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
-  execFileSync("xdotool", ["windowsize", "--sync", xid(), String(w), String(h)]);
-  execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
   // The page lays out at the new size before anything is clicked at its new place.
-  await s.waitFor(`the page at ${w} px`, `return innerWidth === ${w}`, 10000);
+  await resize(s, w, h);
   await s.clickOn('#scenarios li[data-id="first"]');
   await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'first'", 10000);
-  await viewShot(`studio-${w}x${h}`);
+  await shot(`studio-${w}x${h}`, true);
   await s.clickOn("#characters");
   await s.waitFor("the Characters view", "return document.getElementById('characters-dialog').open", 10000);
-  await viewShot(`characters-${w}x${h}`);
+  await shot(`characters-${w}x${h}`, true);
   await s.pressKeys(Key.escape);
   await s.waitFor("the Characters view to close", "return !document.getElementById('characters-dialog').open", 10000);
   await s.clickOn("#settings");
   await s.waitFor("the Settings dialog", "return document.getElementById('settings-dialog').open", 10000);
-  await viewShot(`settings-${w}x${h}`);
+  await shot(`settings-${w}x${h}`, true);
   await s.clickOn("#settings-dialog button[value=cancel]");
   await s.waitFor("the Settings dialog to close", "return !document.getElementById('settings-dialog').open", 10000);
 }
-execFileSync("xdotool", ["windowsize", "--sync", xid(), "1360", "860"]);
-await s.waitFor("the page at 1360 px", "return innerWidth === 1360", 10000);
+await resize(s, 1360, 860);
 step("each view shot at 1280x720 and 1920x1080");
 
 // One instance: a second start hands its project to this window and exits before it touches
