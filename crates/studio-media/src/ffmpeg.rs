@@ -15,7 +15,8 @@ mod stitch;
 pub use clips::StillClip;
 pub use inputs::local_input;
 use inputs::local_inputs;
-pub use probe::{AudioStream, ProbeInfo, VideoStream};
+pub(crate) use probe::parse_rate;
+pub use probe::{AudioStream, Packet, PacketProbe, ProbeInfo, VideoStream};
 pub use stitch::StitchMode;
 
 use std::collections::VecDeque;

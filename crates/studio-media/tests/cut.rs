@@ -303,6 +303,17 @@ async fn untouched_gops_are_the_clips_own_packets() {
         a[copied_a..copied_a + 8],
         "the blend is new"
     );
+    // Picture and sound start together, at 0, as in the clips (the copies keep the clips'
+    // times, not shifted by the sound's AAC priming).
+    for stream in ["v:0", "a:0"] {
+        assert_eq!(
+            probe(&film, stream, "stream=start_time"),
+            probe(&clips[0], stream, "stream=start_time"),
+            "{stream}"
+        );
+    }
+    let first_pts = |f: &Path| probe(f, "v:0", "packet=pts").into_iter().next();
+    assert_eq!(first_pts(&film), first_pts(&clips[0]), "the film's first frame");
     // And the joined stream decodes without a complaint.
     let decode = Command::new("ffmpeg")
         .args(["-v", "error", "-i", path(&film), "-f", "null", "-"])

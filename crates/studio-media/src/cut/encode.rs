@@ -1,11 +1,12 @@
 //! The ffmpeg runs of a cut: encoding a run of fragments (a join piece, or the whole film),
-//! cutting whole GOPs out of a clip by stream copy, and muxing the copied and encoded pieces
-//! with the film's sound.
+//! the film's sound, cutting whole GOPs out of a clip by stream copy where they cannot be read
+//! straight from it, and muxing the copied and encoded pieces with the sound.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::facts::Gops;
 use super::graph::{self, AudioPiece, Shape, VideoInput};
 use super::timeline::{to_seconds, Fragment, Source};
 use crate::error::MediaError;
@@ -22,6 +23,8 @@ pub(super) struct Src {
     pub fps: (u32, u32),
     pub size: (u32, u32),
     pub audio: bool,
+    /// Where its whole GOPs can be read and its keyframes sought exactly.
+    pub gops: Gops,
 }
 
 fn os(args: &[&str]) -> Vec<OsString> {
@@ -72,9 +75,9 @@ pub(super) fn encoded_len(frags: &[Fragment]) -> u64 {
 
 /// Encodes `frags` (item k's source is `srcs[k]`) into `out` at `fps`, each brought to its
 /// shape; with `audio`, the film's whole sound too (a full render in one run). Each fragment
-/// is its own input, seeked to the keyframe at or before its first frame (half a frame early,
-/// so the keyframe is kept whatever the rounding of its time), when its source has the film's
-/// rate.
+/// is its own input, seeked to the keyframe at or before its first frame when its source has
+/// the film's rate: exactly onto it (`-noaccurate_seek`, nothing before it decoded) where the
+/// clip's packets allow, else half a frame before it (the GOP before decoded and dropped).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn encode(
     ff: &Ffmpeg,
@@ -94,19 +97,19 @@ pub(super) async fn encode(
             continue;
         };
         let seek = match src.fps == fps {
-            true => src
-                .source
-                .keyframes
-                .iter()
-                .copied()
+            true => (src.source.keyframes.iter().copied())
                 .filter(|&key| key <= f.from)
                 .max()
                 .unwrap_or(0),
             false => 0,
         };
-        if seek > 0 {
-            let at = (seek as f64 - 0.5) * f64::from(fps.1) / f64::from(fps.0);
-            args.extend(os(&["-ss", &format!("{at:.6}")]));
+        match src.gops.seek(seek, fps) {
+            _ if seek == 0 => {}
+            Some(at) => args.extend(os(&["-ss", &format!("{at:.6}"), "-noaccurate_seek"])),
+            None => {
+                let at = (seek as f64 - 0.5) * f64::from(fps.1) / f64::from(fps.0);
+                args.extend(os(&["-ss", &format!("{at:.6}")]));
+            }
         }
         args.push("-i".into());
         args.push(local_input(&src.path)?);
@@ -119,23 +122,9 @@ pub(super) async fn encode(
         });
     }
     let mut filter = graph::video(&inputs, fps);
-    let mut pieces = Vec::new();
     if let Some(audio) = audio {
-        let mut next = inputs.len();
-        for (path, piece) in audio {
-            let input = match path {
-                Some(p) => {
-                    args.push("-i".into());
-                    args.push(local_input(p)?);
-                    next += 1;
-                    Some(next - 1)
-                }
-                None => None,
-            };
-            pieces.push(AudioPiece { input, ..*piece });
-        }
         filter.push(';');
-        filter.push_str(&graph::audio(&pieces));
+        filter.push_str(&audio_inputs(audio, inputs.len(), &mut args)?);
     }
     tracing::debug!(%filter, "cut graph");
     args.extend(os(&["-filter_complex", &filter, "-map", "[v]"]));
@@ -155,8 +144,52 @@ pub(super) async fn encode(
     run_stage(ff, args, seconds, task, range).await
 }
 
+/// The inputs of the film's sound added to `args` (ffmpeg input `first` onwards, one per
+/// piece with a source) and its graph into `[a]`.
+fn audio_inputs(
+    audio: &[(Option<PathBuf>, AudioPiece)],
+    first: usize,
+    args: &mut Vec<OsString>,
+) -> Result<String, MediaError> {
+    let mut pieces = Vec::with_capacity(audio.len());
+    let mut next = first;
+    for (path, piece) in audio {
+        let input = match path {
+            Some(p) => {
+                args.push("-i".into());
+                args.push(local_input(p)?);
+                next += 1;
+                Some(next - 1)
+            }
+            None => None,
+        };
+        pieces.push(AudioPiece { input, ..*piece });
+    }
+    Ok(graph::audio(&pieces))
+}
+
+/// The film's sound alone (`seconds` long) into `out` (AAC in MP4), for a smart render: made
+/// while the pieces are encoded, so the film's last step only copies.
+pub(super) async fn sound(
+    ff: &Ffmpeg,
+    audio: &[(Option<PathBuf>, AudioPiece)],
+    out: &Path,
+    task: &TaskCtx,
+    seconds: f64,
+) -> Result<(), MediaError> {
+    let mut args = Vec::new();
+    let filter = audio_inputs(audio, 0, &mut args)?;
+    args.extend(os(&["-filter_complex", &filter, "-map", "[a]"]));
+    args.extend(os(AAC));
+    args.extend(os(BITEXACT));
+    args.extend(os(&["-f", "mp4"]));
+    args.push(out.into());
+    run_stage(ff, args, seconds, task, (0.0, 1.0)).await
+}
+
 /// Frames `from..to` (whole GOPs) of `src`'s video, copied packet for packet into a file of
-/// their own by the segment muxer, which splits at keyframes by frame number.
+/// their own by the segment muxer, which splits at keyframes by frame number: for clips whose
+/// GOPs cannot be read straight from the file (see [`Gops::read`]).
 pub(super) async fn cut_gops(
     ff: &Ffmpeg,
     src: &Src,
@@ -166,10 +199,6 @@ pub(super) async fn cut_gops(
     n: usize,
     task: &TaskCtx,
 ) -> Result<PathBuf, MediaError> {
-    if src.path.starts_with(work) && from == 0 && to == src.source.frames && !src.audio {
-        // A title card made here: already a whole, video-only file.
-        return Ok(src.path.clone());
-    }
     let splits: Vec<String> = [from, to]
         .into_iter()
         .filter(|&f| f > 0 && f < src.source.frames)
@@ -194,8 +223,31 @@ pub(super) async fn cut_gops(
     Ok(dir.join(format!("{index}.mp4")))
 }
 
-/// One line of a concat list: `path`, a local file, played for `seconds`.
-fn concat_entry(path: &Path, seconds: f64) -> Result<String, MediaError> {
+/// One entry of the film's concat list.
+pub(super) enum Entry {
+    /// A whole file: a piece encoded here, a title card, GOPs cut out by [`cut_gops`].
+    Whole(PathBuf),
+    /// Whole GOPs read straight from a clip: from `inpoint` (microseconds, a keyframe's time)
+    /// to `outpoint` (microseconds, a decoding time; None: the clip's end).
+    Read {
+        path: PathBuf,
+        inpoint: i64,
+        outpoint: Option<i64>,
+    },
+}
+
+/// `us` microseconds as seconds for a concat list, exactly.
+fn micros_text(us: i64) -> String {
+    let sign = if us < 0 { "-" } else { "" };
+    let us = us.unsigned_abs();
+    format!("{sign}{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+/// One entry of a concat list, played for `seconds`.
+fn concat_entry(entry: &Entry, seconds: f64) -> Result<String, MediaError> {
+    let path = match entry {
+        Entry::Whole(path) | Entry::Read { path, .. } => path,
+    };
     let input = local_input(path)?;
     let text = input.to_str().ok_or_else(|| MediaError::Artifact {
         uri: path.display().to_string(),
@@ -207,57 +259,63 @@ fn concat_entry(path: &Path, seconds: f64) -> Result<String, MediaError> {
             message: "a piece of the cut cannot have a line break in its path".into(),
         });
     }
-    Ok(format!(
-        "file '{}'\nduration {seconds:.6}\n",
-        text.replace('\'', r"'\''")
-    ))
+    let mut line = format!("file '{}'\n", text.replace('\'', r"'\''"));
+    if let Entry::Read {
+        inpoint, outpoint, ..
+    } = entry
+    {
+        line.push_str(&format!("inpoint {}\n", micros_text(*inpoint)));
+        if let Some(out) = outpoint {
+            line.push_str(&format!("outpoint {}\n", micros_text(*out)));
+        }
+    }
+    line.push_str(&format!("duration {seconds:.6}\n"));
+    Ok(line)
 }
 
-/// The film: `entries` (files of whole GOPs and encoded pieces, each `frames` long) joined by
-/// the concat demuxer with their video copied, and the film's sound made from the sources.
+/// The film: `entries` (each `frames` long) joined by the concat demuxer with their video
+/// copied, and the film's sound (made beforehand: `sound`) copied beside it.
+///
+/// `-copyts`: the timestamps stay as the concat demuxer makes them. Without it ffmpeg would
+/// shift the film by its inputs' start time, which a clip's AAC priming makes negative (the
+/// picture would start 21 ms late and the sound lose its priming).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn mux(
     ff: &Ffmpeg,
-    entries: &[(PathBuf, u64)],
+    entries: &[(Entry, u64)],
     fps: (u32, u32),
-    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
+    sound: Option<&Path>,
     list: &Path,
     out: &Path,
     task: &TaskCtx,
     seconds: f64,
 ) -> Result<(), MediaError> {
     let mut body = String::new();
-    for (path, frames) in entries {
-        body.push_str(&concat_entry(path, to_seconds(*frames, fps))?);
+    for (entry, frames) in entries {
+        body.push_str(&concat_entry(entry, to_seconds(*frames, fps))?);
     }
     tokio::fs::write(list, body)
         .await
         .map_err(|e| MediaError::io("write the cut's concat list", e))?;
     // No `auto_convert`: it would put the SPS and PPS back into every keyframe (Annex B),
     // changing the copied packets; every piece shares the clips' extradata, checked before.
-    let mut args = os(&["-f", "concat", "-safe", "0", "-auto_convert", "0", "-i"]);
+    let mut args = os(&[
+        "-copyts",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-auto_convert",
+        "0",
+    ]);
+    args.push("-i".into());
     args.push(list.into());
-    match audio {
+    match sound {
         None => args.extend(os(&["-map", "0:v:0", "-c:v", "copy", "-an"])),
-        Some(audio) => {
-            let mut pieces = Vec::with_capacity(audio.len());
-            let mut next = 1;
-            for (path, piece) in audio {
-                let input = match path {
-                    Some(p) => {
-                        args.push("-i".into());
-                        args.push(local_input(p)?);
-                        next += 1;
-                        Some(next - 1)
-                    }
-                    None => None,
-                };
-                pieces.push(AudioPiece { input, ..*piece });
-            }
-            let filter = graph::audio(&pieces);
-            args.extend(os(&["-filter_complex", &filter]));
-            args.extend(os(&["-map", "0:v:0", "-c:v", "copy", "-map", "[a]"]));
-            args.extend(os(AAC));
+        Some(sound) => {
+            args.push("-i".into());
+            args.push(local_input(sound)?);
+            args.extend(os(&["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]));
         }
     }
     args.extend(os(&["-movflags", "+faststart"]));

@@ -21,6 +21,7 @@ mod facts;
 mod graph;
 mod reframe;
 mod render;
+mod smart;
 mod timeline;
 mod title;
 

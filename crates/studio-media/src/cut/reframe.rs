@@ -98,7 +98,7 @@ pub async fn reframe(
     out: &Path,
     task: &TaskCtx,
 ) -> Result<(), MediaError> {
-    let facts = clip_facts(ffmpeg, film).await?;
+    let facts = clip_facts(ffmpeg, film, task).await?;
     let Some(video) = facts.probe.video.as_ref() else {
         return Err(CutProblem::NoFilmVideo {
             path: film.to_owned(),

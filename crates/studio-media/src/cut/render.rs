@@ -1,23 +1,25 @@
-//! A cut, step by step: probe the clips and plan the timeline; make the title cards; decide
-//! smart or full (and check that smart can join); then either encode the join pieces, cut the
-//! untouched GOPs out of their clips and concatenate them with the sound, or encode it all.
+//! A cut, step by step: probe the clips (side by side) and plan the timeline; make the title
+//! cards; decide smart or full; then either make the film smart ([`super::smart`]: the sound
+//! and the join pieces side by side, the untouched GOPs read straight from the clips, checked
+//! that the pieces join) or encode it all.
 
 use std::path::{Path, PathBuf};
 
 use studio_core::{Piece, CUT_FPS};
 
-use super::encode::{cut_gops, encode, encoded_len, mux, stage, Src};
-use super::facts::{clip_facts, extradata, ClipFacts};
+use futures::future::BoxFuture;
+use futures::{StreamExt as _, TryStreamExt as _};
+
+use super::encode::{encode, Src};
+use super::facts::{clip_facts, ClipFacts};
 use super::graph::{AudioPiece, Shape, RATE};
-use super::timeline::{to_frames, to_seconds, Fragment, Part, Timeline};
+use super::smart::{parallel, smart, Smart};
+use super::timeline::{to_frames, to_seconds, Part, Timeline};
 use super::title::title_card;
 use super::{CutJob, CutMode, CutProblem, CutReport};
 use crate::error::MediaError;
 use crate::ffmpeg::{Ffmpeg, ProbeInfo, VideoStream};
 use crate::task::TaskCtx;
-
-/// The most join pieces encoded at once.
-const MAX_PARALLEL_PIECES: usize = 4;
 
 fn size_of(v: &VideoStream) -> (u32, u32) {
     (v.width, v.height)
@@ -71,7 +73,12 @@ struct Plan {
 }
 
 /// Step 1: every clip there and probed, the timeline built and checked.
-async fn plan(ff: &Ffmpeg, job: &CutJob, force_full: bool) -> Result<Plan, MediaError> {
+async fn plan(
+    ff: &Ffmpeg,
+    job: &CutJob,
+    force_full: bool,
+    task: &TaskCtx,
+) -> Result<Plan, MediaError> {
     if job.plan.shots.len() != job.clips.len() {
         return Err(CutProblem::ShotCount {
             plan: job.plan.shots.len(),
@@ -79,7 +86,6 @@ async fn plan(ff: &Ffmpeg, job: &CutJob, force_full: bool) -> Result<Plan, Media
         }
         .into());
     }
-    let mut clips = Vec::with_capacity(job.clips.len());
     for (shot, path) in job.clips.iter().enumerate() {
         if !tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file()) {
             return Err(CutProblem::MissingClip {
@@ -88,15 +94,24 @@ async fn plan(ff: &Ffmpeg, job: &CutJob, force_full: bool) -> Result<Plan, Media
             }
             .into());
         }
-        let facts = clip_facts(ff, path).await?;
+    }
+    // One ffprobe per clip, as many at once as there are cores.
+    // (Boxed first: a stream holding the closure would not be Send for every lifetime.)
+    let probes: Vec<BoxFuture<'_, Result<ClipFacts, MediaError>>> = (job.clips.iter())
+        .map(|path| Box::pin(clip_facts(ff, path, task)) as BoxFuture<'_, _>)
+        .collect();
+    let clips: Vec<ClipFacts> = futures::stream::iter(probes)
+        .buffered(parallel())
+        .try_collect()
+        .await?;
+    for (shot, facts) in clips.iter().enumerate() {
         if facts.probe.video.is_none() || facts.source.frames == 0 {
             return Err(CutProblem::NoVideo {
                 shot,
-                path: path.clone(),
+                path: facts.path.clone(),
             }
             .into());
         }
-        clips.push(facts);
     }
     let Some(first) = clips.first() else {
         return Err(CutProblem::NoShots.into());
@@ -136,7 +151,7 @@ async fn plan(ff: &Ffmpeg, job: &CutJob, force_full: bool) -> Result<Plan, Media
 }
 
 /// Step 2: the sources, the clips then the title cards (made at the film's size and rate in
-/// `work`), with the cards' extradata hashes.
+/// `work`, side by side), with the cards' extradata hashes.
 async fn sources(
     ff: &Ffmpeg,
     job: &CutJob,
@@ -152,6 +167,7 @@ async fn sources(
             fps: c.fps,
             size: c.probe.video.as_ref().map_or(p.size, size_of),
             audio: c.probe.has_audio(),
+            gops: c.gops.clone(),
         })
         .collect();
     let like = ProbeInfo {
@@ -164,15 +180,25 @@ async fn sources(
         }),
         audio: None,
     };
-    let mut extradata = Vec::with_capacity(job.plan.titles.len());
+    let like = &like;
+    type Card = Result<(PathBuf, ClipFacts), MediaError>;
+    let mut cards: Vec<BoxFuture<'_, Card>> = Vec::with_capacity(job.plan.titles.len());
     for (t, title) in job.plan.titles.iter().enumerate() {
-        let path = work.join(format!("title{t}.mp4"));
-        let (st, forward) = stage(task, 0.0, 0.05);
-        let made = title_card(ff, title, &like, &path, &st).await;
-        drop(st);
-        let _ = forward.await;
-        made?;
-        let facts = clip_facts(ff, &path).await?;
+        cards.push(Box::pin(async move {
+            let path = work.join(format!("title{t}.mp4"));
+            let quiet = TaskCtx::new(task.cancel.clone(), None);
+            title_card(ff, title, like, &path, &quiet).await?;
+            let facts = clip_facts(ff, &path, task).await?;
+            Ok((path, facts))
+        }));
+    }
+    let cards: Vec<_> = futures::stream::iter(cards)
+        .buffered(parallel())
+        .try_collect()
+        .await?;
+    task.report(0.05);
+    let mut extradata = Vec::with_capacity(cards.len());
+    for (path, facts) in cards {
         extradata.push(facts.extradata);
         srcs.push(Src {
             path,
@@ -180,63 +206,10 @@ async fn sources(
             fps,
             size: p.size,
             audio: false,
+            gops: facts.gops,
         });
     }
     Ok((srcs, extradata))
-}
-
-/// Step 3: whether a piece encoded here joins the clips' packets (same SPS and PPS as the
-/// clips and the title cards): two frames of the first clip are encoded and compared. None:
-/// it does.
-async fn cannot_join(
-    ff: &Ffmpeg,
-    p: &Plan,
-    titles: &[String],
-    work: &Path,
-    task: &TaskCtx,
-) -> Result<Option<String>, MediaError> {
-    let Some(first) = p.clips.first() else {
-        return Ok(None);
-    };
-    let probe = work.join("probe.mp4");
-    let frag = Fragment {
-        item: 0,
-        from: 0,
-        to: first.source.frames.min(2),
-        join: None,
-    };
-    let src = Src {
-        path: first.path.clone(),
-        source: first.source.clone(),
-        fps: p.timeline.fps,
-        size: p.size,
-        audio: false,
-    };
-    let fps = p.timeline.fps;
-    encode(
-        ff,
-        &[frag],
-        &[&src],
-        fps,
-        &[Shape::Own],
-        None,
-        &probe,
-        task,
-        (0.05, 0.06),
-    )
-    .await?;
-    let ours = extradata(ff, &probe).await?;
-    Ok(if ours != first.extradata {
-        Some(
-            "the clips were not encoded with the studio's H.264 settings, so frames encoded here \
-             cannot follow their packets"
-                .into(),
-        )
-    } else if titles.iter().any(|x| *x != ours) {
-        Some("a title card's encoding differs from the clips'".into())
-    } else {
-        None
-    })
 }
 
 /// The film's sound: every item's part of its source's (None: silence), joined as the picture
@@ -276,80 +249,6 @@ fn shapes(job: &CutJob, p: &Plan, srcs: &[&Src]) -> Vec<Shape> {
         .collect()
 }
 
-/// Step 4 (smart): each encode part to a piece (as many at once as the machine has cores, up
-/// to [`MAX_PARALLEL_PIECES`]: the pieces are independent, each one x264 thread as ever), each
-/// copy part cut out of its clip, all concatenated with the sound into `film`. Counts what was
-/// copied and encoded in `report`.
-#[allow(clippy::too_many_arguments)]
-async fn smart(
-    ff: &Ffmpeg,
-    parts: &[Part],
-    srcs: &[&Src],
-    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
-    fps: (u32, u32),
-    work: &Path,
-    film: &Path,
-    report: &mut CutReport,
-    task: &TaskCtx,
-) -> Result<(), MediaError> {
-    use futures::StreamExt as _;
-    let own = vec![Shape::Own; srcs.len()];
-    let pieces: Vec<(usize, &Vec<Fragment>)> = (parts.iter().enumerate())
-        .filter_map(|(n, p)| match p {
-            Part::Encode(f) => Some((n, f)),
-            Part::Copy { .. } => None,
-        })
-        .collect();
-    let count = pieces.len().max(1);
-    let parallel = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_PARALLEL_PIECES);
-    // Each piece reports nothing of its own (they overlap); the cut moves on as each ends.
-    let quiet = TaskCtx::new(task.cancel.clone(), None);
-    let mut done = 0usize;
-    let mut encoded = std::collections::BTreeMap::new();
-    type Run<'a> = futures::future::BoxFuture<'a, Result<(usize, PathBuf, u64), MediaError>>;
-    let (own, quiet) = (&own, &quiet);
-    let mut jobs: Vec<Run<'_>> = Vec::with_capacity(pieces.len());
-    for &(n, frags) in &pieces {
-        let piece = work.join(format!("piece{n}.mp4"));
-        jobs.push(Box::pin(async move {
-            encode(ff, frags, srcs, fps, own, None, &piece, quiet, (0.0, 1.0)).await?;
-            Ok((n, piece, encoded_len(frags)))
-        }));
-    }
-    let mut runs = futures::stream::iter(jobs).buffer_unordered(parallel);
-    while let Some(result) = runs.next().await {
-        let (n, piece, len) = result?;
-        done += 1;
-        task.report(0.06 + 0.74 * done as f32 / count as f32);
-        encoded.insert(n, (piece, len));
-    }
-    drop(runs);
-    let mut entries = Vec::with_capacity(parts.len());
-    for (n, part) in parts.iter().enumerate() {
-        match part {
-            Part::Encode(_) => {
-                if let Some((piece, len)) = encoded.remove(&n) {
-                    report.reencoded_frames += len;
-                    entries.push((piece, len));
-                }
-            }
-            Part::Copy { item, from, to } => {
-                let Some(src) = srcs.get(*item) else {
-                    continue;
-                };
-                let gops = cut_gops(ff, src, *from, *to, work, n, task).await?;
-                report.copied_packets += to - from;
-                entries.push((gops, to - from));
-            }
-        }
-    }
-    task.report(0.87);
-    let list = work.join("cut.txt");
-    mux(ff, &entries, fps, audio, &list, film, task, report.duration).await
-}
-
 pub(super) async fn render(
     ff: &Ffmpeg,
     job: &CutJob,
@@ -358,7 +257,7 @@ pub(super) async fn render(
     task: &TaskCtx,
     force_full: bool,
 ) -> Result<CutReport, MediaError> {
-    let p = plan(ff, job, force_full).await?;
+    let p = plan(ff, job, force_full, task).await?;
     let fps = p.timeline.fps;
     tracing::info!(
         shots = p.clips.len(),
@@ -386,8 +285,9 @@ pub(super) async fn render(
         })
         .collect();
     let mut full_because = p.full_because.clone();
-    if full_because.is_none() {
-        full_because = cannot_join(ff, &p, &title_extradata, work, task).await?;
+    let extradata = p.clips.first().map_or("", |c| c.extradata.as_str());
+    if full_because.is_none() && title_extradata.iter().any(|x| x != extradata) {
+        full_because = Some("a title card's encoding differs from the clips'".into());
     }
     let parts = match full_because {
         None => (p.timeline).smart(&item_srcs.iter().map(|s| &s.source).collect::<Vec<_>>()),
@@ -419,47 +319,40 @@ pub(super) async fn render(
         mode: CutMode::Smart,
         full_because: None,
     };
-    match full_because {
-        None => {
-            let film = film.path();
-            smart(
-                ff,
-                &parts,
-                &item_srcs,
-                audio,
-                fps,
-                work,
-                film,
-                &mut report,
-                task,
-            )
-            .await?;
-        }
-        Some(why) => {
-            tracing::info!(because = %why, "the cut is encoded whole");
-            let frags = match parts.into_iter().next() {
-                Some(Part::Encode(f)) => f,
-                _ => Vec::new(),
-            };
-            let shapes = shapes(job, &p, &item_srcs);
-            let film = film.path();
-            encode(
-                ff,
-                &frags,
-                &item_srcs,
-                fps,
-                &shapes,
-                audio,
-                film,
-                task,
-                (0.06, 1.0),
-            )
-            .await?;
-            report.mode = CutMode::Full;
-            report.reencoded_frames = p.timeline.frames;
-            // A delivery size redraws every frame by design: that is no fallback to explain.
-            report.full_because = job.size.is_none().then_some(why);
-        }
+    if full_because.is_none() {
+        let s = Smart {
+            parts: &parts,
+            srcs: &item_srcs,
+            audio,
+            fps,
+            extradata,
+            work,
+        };
+        full_because = smart(ff, &s, film.path(), &mut report, task).await?;
+    }
+    if let Some(why) = full_because {
+        tracing::info!(because = %why, "the cut is encoded whole");
+        let frags = match p.timeline.full().into_iter().next() {
+            Some(Part::Encode(f)) => f,
+            _ => Vec::new(),
+        };
+        let shapes = shapes(job, &p, &item_srcs);
+        (report.copied_packets, report.reencoded_frames) = (0, p.timeline.frames);
+        encode(
+            ff,
+            &frags,
+            &item_srcs,
+            fps,
+            &shapes,
+            audio,
+            film.path(),
+            task,
+            (0.06, 1.0),
+        )
+        .await?;
+        report.mode = CutMode::Full;
+        // A delivery size redraws every frame by design: that is no fallback to explain.
+        report.full_because = job.size.is_none().then_some(why);
     }
     film.persist(out)
         .map_err(|e| MediaError::io(format!("move the film to {}", out.display()), e.error))?;

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use studio_core::{TitleCut, TitleStyle};
 
-use super::facts::parse_rate;
 use super::graph::escape_option;
 use super::timeline::to_frames;
 use crate::error::MediaError;
-use crate::ffmpeg::{Ffmpeg, ProbeInfo, BITEXACT, H264};
+use crate::ffmpeg::{parse_rate, Ffmpeg, ProbeInfo, BITEXACT, H264};
 use crate::task::TaskCtx;
 
 /// Where distributions put DejaVu (Debian/Ubuntu `fonts-dejavu-core`, Fedora, Arch, macOS with

@@ -1,4 +1,5 @@
-//! What ffprobe says about a file: its duration and its first video and audio streams.
+//! What ffprobe says about a file: its duration and its first video and audio streams, and
+//! (for the cut) its packets, in one run and one parser.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -46,48 +47,130 @@ pub struct AudioStream {
     pub channel_layout: String,
 }
 
+/// One packet as ffprobe lists it, in the order the demuxer reads the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet {
+    /// The index of its stream in the file.
+    pub stream: usize,
+    pub pts: Option<i64>,
+    pub dts: Option<i64>,
+    pub key: bool,
+}
+
+/// [`ProbeInfo`] and what a smart cut must know beyond it, from one ffprobe run: every
+/// packet's times (demuxed, not decoded: fast), the streams' time bases and the video codec's
+/// extradata hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacketProbe {
+    pub info: ProbeInfo,
+    /// The index in the file of the first video stream.
+    pub video_index: Option<usize>,
+    /// The first video stream's frame rate as num/den (`r_frame_rate`; None if not a rate).
+    pub frame_rate: Option<(u32, u32)>,
+    /// Each stream's time base as num/den, by stream index ((0, 1) when unknown).
+    pub time_bases: Vec<(u32, u32)>,
+    /// `SHA256:` and the hash of the first video stream's extradata (its SPS and PPS for H.264;
+    /// empty when it has none): two streams with the same one can follow each other in one
+    /// track.
+    pub video_extradata: String,
+    /// Every packet of every stream, in the order the demuxer reads them.
+    pub packets: Vec<Packet>,
+    /// The file's start time in seconds (where ffmpeg's `-ss` counts from; 0 when unknown).
+    pub start_seconds: f64,
+}
+
+/// `"24/1"` as (24, 1); None when it is not a positive ratio.
+pub(crate) fn parse_rate(rate: &str) -> Option<(u32, u32)> {
+    let (n, d) = rate.split_once('/').unwrap_or((rate, "1"));
+    let (n, d) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+    (n > 0 && d > 0).then_some((n, d))
+}
+
 #[derive(Deserialize)]
 struct RawProbe {
     #[serde(default)]
     streams: Vec<RawStream>,
     format: Option<RawFormat>,
+    #[serde(default)]
+    packets: Vec<RawPacket>,
 }
 
 #[derive(Deserialize)]
 struct RawStream {
+    index: Option<usize>,
     codec_type: Option<String>,
     codec_name: Option<String>,
     width: Option<u32>,
     height: Option<u32>,
     pix_fmt: Option<String>,
     r_frame_rate: Option<String>,
+    time_base: Option<String>,
     profile: Option<String>,
     sample_rate: Option<String>,
     channels: Option<u32>,
     channel_layout: Option<String>,
+    extradata_hash: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RawFormat {
     duration: Option<String>,
+    start_time: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawPacket {
+    stream_index: Option<usize>,
+    pts: Option<i64>,
+    dts: Option<i64>,
+    #[serde(default)]
+    flags: String,
+}
+
+impl RawProbe {
+    fn video(&self) -> Option<&RawStream> {
+        (self.streams.iter()).find(|s| s.codec_type.as_deref() == Some("video"))
+    }
+
+    fn info(&self) -> ProbeInfo {
+        let video = self.video().map(|s| VideoStream {
+            codec: s.codec_name.clone().unwrap_or_default(),
+            width: s.width.unwrap_or(0),
+            height: s.height.unwrap_or(0),
+            pix_fmt: s.pix_fmt.clone().unwrap_or_default(),
+            frame_rate: s.r_frame_rate.clone().unwrap_or_default(),
+            profile: s.profile.clone().unwrap_or_default(),
+        });
+        let audio = (self.streams.iter())
+            .find(|s| s.codec_type.as_deref() == Some("audio"))
+            .map(|s| AudioStream {
+                codec: s.codec_name.clone().unwrap_or_default(),
+                sample_rate: (s.sample_rate.as_deref())
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0),
+                channels: s.channels.unwrap_or(0),
+                channel_layout: s.channel_layout.clone().unwrap_or_default(),
+            });
+        ProbeInfo {
+            duration: (self.format.as_ref())
+                .and_then(|f| f.duration.as_deref())
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0.0),
+            video,
+            audio,
+        }
+    }
 }
 
 impl Ffmpeg {
-    /// Reads duration and stream parameters with ffprobe.
-    pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
+    /// Runs ffprobe on `path` with `args` (what to show) and reads its JSON.
+    async fn ffprobe(&self, path: &Path, args: &[&str]) -> Result<RawProbe, MediaError> {
         let mut cmd = Command::new(&self.ffprobe);
         crate::process::die_with_parent(cmd.as_std_mut());
         let out = cmd
-            .args([
-                "-v",
-                "error",
-                "-print_format",
-                "json",
-                "-show_streams",
-                "-show_format",
-                "-protocol_whitelist",
-                INPUT_PROTOCOLS,
-            ])
+            .args(["-v", "error", "-print_format", "json"])
+            .args(args)
+            .args(["-protocol_whitelist", INPUT_PROTOCOLS])
             .arg(local_input(path)?)
             .stdin(Stdio::null())
             .kill_on_drop(true)
@@ -104,44 +187,90 @@ impl Ffmpeg {
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
             });
         }
-        let raw: RawProbe = serde_json::from_slice(&out.stdout).map_err(|e| MediaError::Tool {
+        serde_json::from_slice(&out.stdout).map_err(|e| MediaError::Tool {
             program: "ffprobe".into(),
             status: "unreadable output".into(),
             stderr: e.to_string(),
-        })?;
-        let video = raw
-            .streams
-            .iter()
-            .find(|s| s.codec_type.as_deref() == Some("video"))
-            .map(|s| VideoStream {
-                codec: s.codec_name.clone().unwrap_or_default(),
-                width: s.width.unwrap_or(0),
-                height: s.height.unwrap_or(0),
-                pix_fmt: s.pix_fmt.clone().unwrap_or_default(),
-                frame_rate: s.r_frame_rate.clone().unwrap_or_default(),
-                profile: s.profile.clone().unwrap_or_default(),
-            });
-        Ok(ProbeInfo {
-            duration: raw
-                .format
-                .and_then(|f| f.duration)
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0.0),
-            audio: raw
-                .streams
-                .iter()
-                .find(|s| s.codec_type.as_deref() == Some("audio"))
-                .map(|s| AudioStream {
-                    codec: s.codec_name.clone().unwrap_or_default(),
-                    sample_rate: s
-                        .sample_rate
-                        .as_deref()
-                        .and_then(|r| r.parse().ok())
-                        .unwrap_or(0),
-                    channels: s.channels.unwrap_or(0),
-                    channel_layout: s.channel_layout.clone().unwrap_or_default(),
-                }),
-            video,
         })
+    }
+
+    /// Reads duration and stream parameters with ffprobe.
+    pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
+        let raw = self
+            .ffprobe(path, &["-show_streams", "-show_format"])
+            .await?;
+        Ok(raw.info())
+    }
+
+    /// [`Ffmpeg::probe`] and every packet's times, the time bases and the video extradata's
+    /// hash, in one ffprobe run (packets are demuxed, not decoded). Killed if dropped.
+    pub async fn probe_packets(&self, path: &Path) -> Result<PacketProbe, MediaError> {
+        let raw = self
+            .ffprobe(
+                path,
+                &[
+                    "-show_streams",
+                    "-show_format",
+                    "-show_data_hash",
+                    "SHA256",
+                    "-show_entries",
+                    "packet=stream_index,pts,dts,flags",
+                ],
+            )
+            .await?;
+        let info = raw.info();
+        let video = raw.video();
+        let mut time_bases = Vec::new();
+        for (n, s) in raw.streams.iter().enumerate() {
+            let index = s.index.unwrap_or(n);
+            if time_bases.len() <= index {
+                time_bases.resize(index + 1, (0, 1));
+            }
+            if let Some(slot) = time_bases.get_mut(index) {
+                *slot = (s.time_base.as_deref())
+                    .and_then(parse_rate)
+                    .unwrap_or((0, 1));
+            }
+        }
+        Ok(PacketProbe {
+            video_index: video.and_then(|s| s.index),
+            frame_rate: video
+                .and_then(|s| s.r_frame_rate.as_deref())
+                .and_then(parse_rate),
+            video_extradata: video
+                .and_then(|s| s.extradata_hash.clone())
+                .unwrap_or_default(),
+            time_bases,
+            packets: (raw.packets.iter())
+                .filter_map(|p| {
+                    Some(Packet {
+                        stream: p.stream_index?,
+                        pts: p.pts,
+                        dts: p.dts,
+                        key: p.flags.contains('K'),
+                    })
+                })
+                .collect(),
+            start_seconds: (raw.format.as_ref())
+                .and_then(|f| f.start_time.as_deref())
+                .and_then(|t| t.parse().ok())
+                .filter(|t: &f64| t.is_finite())
+                .unwrap_or(0.0),
+            info,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(parse_rate("24/1"), Some((24, 1)));
+        assert_eq!(parse_rate("30000/1001"), Some((30000, 1001)));
+        assert_eq!(parse_rate("1/12288"), Some((1, 12288)));
+        assert_eq!(parse_rate("0/0"), None);
+        assert_eq!(parse_rate("x"), None);
     }
 }

@@ -1,0 +1,205 @@
+//! A smart render's film: the sound and the join pieces made side by side (as many ffmpeg
+//! runs at once as the machine has cores), the copied GOPs read straight from the clips by the
+//! concat demuxer, and one last run that only copies both into the film.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use futures::future::BoxFuture;
+use futures::StreamExt as _;
+
+use super::encode::{cut_gops, encode, encoded_len, mux, sound, Entry, Src};
+use super::facts::clip_facts;
+use super::graph::{AudioPiece, Shape};
+use super::timeline::Part;
+use super::CutReport;
+use crate::error::MediaError;
+use crate::ffmpeg::Ffmpeg;
+use crate::task::TaskCtx;
+
+/// The most ffmpeg runs of a cut at once.
+const MAX_PARALLEL: usize = 4;
+
+/// How many ffmpeg (or ffprobe) runs a cut makes at once: one per core, each with one x264
+/// thread as ever (the studio's encodes are single-threaded so they are the same on every
+/// machine), up to [`MAX_PARALLEL`].
+pub(super) fn parallel() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_PARALLEL)
+}
+
+/// What a smart render's film is made from.
+pub(super) struct Smart<'a> {
+    pub parts: &'a [Part],
+    /// Item k's source.
+    pub srcs: &'a [&'a Src],
+    /// The film's sound (None: it has none).
+    pub audio: Option<&'a [(Option<PathBuf>, AudioPiece)]>,
+    pub fps: (u32, u32),
+    /// The clips' extradata hash, which every piece encoded here must have.
+    pub extradata: &'a str,
+    pub work: &'a Path,
+}
+
+/// One ffmpeg run done.
+enum Done {
+    Sound,
+    /// Part `n` encoded to `path`, `len` frames; `joins` false when its extradata differs from
+    /// the clips' (its packets cannot follow theirs).
+    Piece {
+        n: usize,
+        path: PathBuf,
+        len: u64,
+        joins: bool,
+    },
+}
+
+/// The sound and every encode part, as runs to make side by side. The first piece is probed
+/// for its extradata (the pieces share their settings, size and rate, so one speaks for all).
+fn runs<'a>(
+    ff: &'a Ffmpeg,
+    s: &'a Smart<'a>,
+    sound_path: &'a Path,
+    seconds: f64,
+    own: &'a [Shape],
+    quiet: &'a TaskCtx,
+) -> Vec<BoxFuture<'a, Result<Done, MediaError>>> {
+    let mut runs: Vec<BoxFuture<'a, Result<Done, MediaError>>> = Vec::new();
+    if let Some(audio) = s.audio {
+        // The longest run: first, so it is not left for last.
+        runs.push(Box::pin(async move {
+            sound(ff, audio, sound_path, quiet, seconds).await?;
+            Ok(Done::Sound)
+        }));
+    }
+    let encodes = (s.parts.iter().enumerate()).filter_map(|(n, p)| match p {
+        Part::Encode(f) => Some((n, f)),
+        Part::Copy { .. } => None,
+    });
+    for (k, (n, frags)) in encodes.enumerate() {
+        let path = s.work.join(format!("piece{n}.mp4"));
+        runs.push(Box::pin(async move {
+            encode(
+                ff,
+                frags,
+                s.srcs,
+                s.fps,
+                own,
+                None,
+                &path,
+                quiet,
+                (0.0, 1.0),
+            )
+            .await?;
+            let joins = k > 0 || clip_facts(ff, &path, quiet).await?.extradata == s.extradata;
+            Ok(Done::Piece {
+                n,
+                path,
+                len: encoded_len(frags),
+                joins,
+            })
+        }));
+    }
+    runs
+}
+
+/// Makes the film at `film` as `s` says, counting what was copied and encoded in `report`.
+/// Ok(Some(why)) when a piece encoded here cannot follow the clips' packets: nothing is made
+/// then, the cut must be encoded whole.
+pub(super) async fn smart(
+    ff: &Ffmpeg,
+    s: &Smart<'_>,
+    film: &Path,
+    report: &mut CutReport,
+    task: &TaskCtx,
+) -> Result<Option<String>, MediaError> {
+    let own = vec![Shape::Own; s.srcs.len()];
+    let sound_path = s.work.join("sound.m4a");
+    // The runs overlap: each reports nothing of its own; the cut moves on as each ends.
+    let quiet = TaskCtx::new(task.cancel.clone(), None);
+    let runs = runs(ff, s, &sound_path, report.duration, &own, &quiet);
+    let count = runs.len().max(1);
+    let mut done = 0usize;
+    let mut encoded = BTreeMap::new();
+    let mut stream = futures::stream::iter(runs).buffer_unordered(parallel());
+    while let Some(result) = stream.next().await {
+        match result? {
+            Done::Sound => {}
+            Done::Piece { joins: false, .. } => {
+                // Dropping the other runs kills their ffmpeg.
+                return Ok(Some(
+                    "the clips were not encoded with the studio's H.264 settings, so frames \
+                     encoded here cannot follow their packets"
+                        .into(),
+                ));
+            }
+            Done::Piece { n, path, len, .. } => {
+                encoded.insert(n, (path, len));
+            }
+        }
+        done += 1;
+        task.report(0.06 + 0.8 * done as f32 / count as f32);
+    }
+    drop(stream);
+    let mut entries = Vec::with_capacity(s.parts.len());
+    for (n, part) in s.parts.iter().enumerate() {
+        match part {
+            Part::Encode(_) => {
+                if let Some((piece, len)) = encoded.remove(&n) {
+                    report.reencoded_frames += len;
+                    entries.push((Entry::Whole(piece), len));
+                }
+            }
+            &Part::Copy { item, from, to } => {
+                let Some(src) = s.srcs.get(item) else {
+                    continue;
+                };
+                entries.push((copy(ff, src, from, to, s.work, n, task).await?, to - from));
+                report.copied_packets += to - from;
+            }
+        }
+    }
+    task.report(0.87);
+    let list = s.work.join("cut.txt");
+    let sound = s.audio.is_some().then_some(sound_path.as_path());
+    mux(
+        ff,
+        &entries,
+        s.fps,
+        sound,
+        &list,
+        film,
+        task,
+        report.duration,
+    )
+    .await?;
+    Ok(None)
+}
+
+/// The concat entry copying frames `from..to` (whole GOPs) of `src`: the whole file, a read
+/// straight from it, or (where its packets do not allow a read) the GOPs cut out first.
+async fn copy(
+    ff: &Ffmpeg,
+    src: &Src,
+    from: u64,
+    to: u64,
+    work: &Path,
+    n: usize,
+    task: &TaskCtx,
+) -> Result<Entry, MediaError> {
+    if from == 0 && to == src.source.frames && !src.audio {
+        return Ok(Entry::Whole(src.path.clone()));
+    }
+    if let Some((inpoint, outpoint)) = src.gops.read(from, to) {
+        return Ok(Entry::Read {
+            path: src.path.clone(),
+            inpoint,
+            outpoint,
+        });
+    }
+    tracing::debug!(path = %src.path.display(), from, to, "GOPs cut out: no direct read");
+    Ok(Entry::Whole(
+        cut_gops(ff, src, from, to, work, n, task).await?,
+    ))
+}
