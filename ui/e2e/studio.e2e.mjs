@@ -249,10 +249,33 @@ await s.clickOn('#scenarios li[data-id="second"]');
 await s.waitFor("the second scene's editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'second'", 10000);
 // The prefs are saved a moment after a change: wait for the file to say so.
 await until("the last view saved in window.json", () => savedPrefs().lastView === "scene" && savedPrefs().lastScene === "second");
+/** The dev server this data dir recorded (pid, port): the app stops its own as it exits. */
+const serverRecord = () => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "data", "temporal", "server.json"), "utf8"));
+  } catch {
+    return null;
+  }
+};
+const firstServer = serverRecord();
 await quit(s, appPid());
+// Relaunched at once: the first app's dev server may still be stopping. Which server the
+// relaunch uses is said, to tell a later failure that comes from it.
+/** A process's state letter (R, S, Z for exited but not yet reaped…), or "gone". */
+const procState = (pid) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0];
+  } catch {
+    return "gone";
+  }
+};
+const stateAtRelaunch = firstServer ? procState(firstServer.pid) : "gone";
 
 // ---------- relaunch: the finished job is listed with its output ----------
 ({ s } = await launch());
+step(
+  `relaunched: the first dev server (pid ${firstServer?.pid}) was ${{ gone: "gone", Z: "exited (not yet reaped)" }[stateAtRelaunch] ?? `still running (state ${stateAtRelaunch})`} at relaunch; the relaunch uses ${serverRecord()?.pid === firstServer?.pid ? "that one" : `its own (pid ${serverRecord()?.pid})`}`,
+);
 await s.waitFor("the finished job", "const li = document.querySelector('#jobs li.job'); return li && li.dataset.status === 'completed' && !li.querySelector('.play').hidden", 30000);
 await new Promise((r) => setTimeout(r, 3000));
 metrics.idleMemory = treeMemory(appPid());
@@ -312,7 +335,7 @@ const jobCard = () =>
   s.exec(`const li = document.querySelector('#jobs li.job'); const sel = li.querySelector('.take-row[data-scene="first"] .take');
     return JSON.stringify({status: li.dataset.status, stage: li.dataset.stage, pct: li.dataset.percentage, version: li.querySelector('.details')?.dataset.version,
       takes: sel?.options.length, versions: li.querySelectorAll('.version-row').length, card: li.textContent.replace(/\\s+/g, ' ').slice(0, 300),
-      status_bar: document.getElementById('status').textContent})`);
+      status_bar: document.getElementById('status').textContent, health: document.getElementById('health').textContent})`);
 const regenAt = Date.now();
 const v2 = await s
   .waitFor(
