@@ -7,7 +7,10 @@
 //! included. The shared harness (dev server, workers, histories) is `studio-testkit`; this
 //! crate adds what only a system test needs: the studio's API on a test's server.
 
+use std::path::Path;
+
 use studio_api::{Settings, Studio};
+use studio_core::{Project, VideoResult};
 use studio_engine::Tuning;
 use studio_testkit::{server_port, Env};
 
@@ -24,4 +27,40 @@ pub async fn api(env: &Env, tweak: impl FnOnce(&mut Settings)) -> Studio {
     Studio::connect(env.data.path(), s)
         .await
         .expect("studio connects")
+}
+
+/// A test's own server queue and worker ([`Env::new`]) and the studio on it with the cache on,
+/// as the creator's studio runs: the setup of a test that renders projects through the API.
+pub async fn cached_api(name: &str) -> (Env, Studio) {
+    let env = Env::new(name).await;
+    let studio = api(&env, |s| s.use_cache = true).await;
+    (env, studio)
+}
+
+/// Writes `json` as the project file at `path` and loads it as the studio does (checked): a
+/// test's project is the file the creator would save.
+pub fn save_project(path: &Path, json: &serde_json::Value) -> Project {
+    std::fs::write(path, json.to_string()).expect("project file written");
+    Studio::load_project(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Renders `project` (saved at `path`) as the job `env.job_id(name)` and waits for its result
+/// (at most [`studio_testkit::RESULT_BOUND`]); returns the job's id and result.
+pub async fn render_and_wait(
+    env: &Env,
+    studio: &Studio,
+    project: &Project,
+    path: &Path,
+    name: &str,
+) -> (String, VideoResult) {
+    let started = studio
+        .render(project, Some(path), Some(env.job_id(name)))
+        .await
+        .unwrap_or_else(|e| panic!("render {name}: {e}"));
+    let id = started.record.id;
+    let result = env
+        .result(&id)
+        .await
+        .unwrap_or_else(|e| panic!("job {id}: {e}"));
+    (id, result)
 }

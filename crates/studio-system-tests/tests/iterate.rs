@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use studio_core::{Quality, SegmentStatus, TimelineKind, Usage, UsageKind, VideoResult};
+use studio_core::{Quality, SegmentStatus, TimelineKind, UsageKind};
 use studio_engine::history::{self, ActivityOutcome};
 use studio_engine::names;
 use studio_engine::EngineError;
-use studio_media::Ffmpeg;
 use studio_testkit::*;
 
 /// (character, clip, stitch) activities in the latest run of `id`.
@@ -24,24 +23,6 @@ async fn counts(env: &Env, id: &str) -> (usize, usize, usize) {
         count(&records, names::GENERATE_VIDEO_SEGMENT),
         count(&records, names::STITCH_VIDEOS),
     )
-}
-
-fn offline(kind: UsageKind, quantity: u32) -> Usage {
-    Usage {
-        model: "offline".into(),
-        kind,
-        quantity,
-        // Standard renders: the offline family's 720p.
-        resolution: (kind == UsageKind::VideoSecond).then(|| "720p".to_owned()),
-    }
-}
-
-async fn duration(r: &VideoResult) -> f64 {
-    Ffmpeg::from_env()
-        .probe(&file_path(&r.video_url))
-        .await
-        .unwrap()
-        .duration
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,8 +45,8 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     assert_eq!(
         v1.usage,
         [
-            offline(UsageKind::Image, 3),
-            offline(UsageKind::VideoSecond, 20)
+            offline_usage(UsageKind::Image, 3),
+            offline_usage(UsageKind::VideoSecond, 20)
         ]
     );
 
@@ -79,7 +60,7 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     assert_eq!(v2.version(), 2);
     assert_eq!(counts(&env, &id).await, (0, 1, 1), "only the edited clip");
     assert_ne!(v2.video_url, v1.video_url);
-    assert!((duration(&v2).await - 20.0).abs() <= 0.1);
+    assert!((seconds_of(&v2.video_url).await - 20.0).abs() <= 0.1);
     let s3 = &v2.segments[2];
     assert_eq!((s3.take, s3.takes.len()), (2, 2));
     assert_eq!(s3.prompt, "c, now in the rain");
@@ -93,12 +74,15 @@ async fn regenerating_one_of_five_scenarios_makes_one_clip_and_one_stitch() {
     assert_eq!(v2.versions.len(), 2);
     assert_eq!(v2.versions[0].video_url, v1.video_url);
     assert_eq!(v2.versions[1].takes, [1, 1, 2, 1, 1]);
-    assert_eq!(v2.versions[1].usage, [offline(UsageKind::VideoSecond, 4)]);
+    assert_eq!(
+        v2.versions[1].usage,
+        [offline_usage(UsageKind::VideoSecond, 4)]
+    );
     assert_eq!(
         v2.usage,
         [
-            offline(UsageKind::Image, 3),
-            offline(UsageKind::VideoSecond, 24)
+            offline_usage(UsageKind::Image, 3),
+            offline_usage(UsageKind::VideoSecond, 24)
         ]
     );
 
@@ -199,7 +183,7 @@ async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
     let records = history::activities(&events);
     assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 4);
     assert_eq!(history::updates_accepted(&events), 2);
-    assert!((duration(&r).await - 24.0).abs() <= 0.1);
+    assert!((seconds_of(&r.video_url).await - 24.0).abs() <= 0.1);
 
     // The timeline, in order: started, cache-free steps with durations, the steering.
     let timeline = studio_engine::history::timeline(&events);
@@ -236,20 +220,8 @@ async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
 /// the cost of each version and of the job follow the price table in settings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cost_figures_match_the_price_table() {
-    let env = Env::new("cost").await;
-    let data = env.data.path();
-    std::fs::write(
-        data.join("settings.json"),
-        serde_json::json!({
-            "provider": "offline",
-            "worker": {"bundled": false},
-            "tuning": studio_engine::Tuning::fast(),
-            "prices": {"offline": {"perImage": 0.05, "perVideoSecond": 0.1}},
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let project = data.join("p.studio.json");
+    let env = Env::priced_cli("cost").await;
+    let project = env.data.path().join("p.studio.json");
     write_project(
         &project,
         serde_json::json!([
@@ -258,35 +230,17 @@ async fn cost_figures_match_the_price_table() {
             {"id": "three", "prompt": "lands", "durationSeconds": 8}
         ]),
     );
-    let json = |args: &[&str]| -> serde_json::Value {
-        let out = env.studio().args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    let run = |args: &[&str]| {
-        let out = env.studio().args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let usd = |v: &serde_json::Value| v["usd"].as_f64().unwrap();
     let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
     let p = project.to_str().unwrap();
 
     // 3 images × $0.05 + 18 s × $0.10.
-    let estimate = json(&["estimate", p, "--json"]);
+    let estimate = env.studio_json(["estimate", p, "--json"]).await;
     assert!(close(usd(&estimate["cost"]), 1.95), "{estimate}");
     assert_eq!(estimate["videoSeconds"], 18);
 
     let id = env.job_id("job");
-    run(&["render", p, "--id", &id, "--wait"]);
-    let job = json(&["job", &id, "--json"]);
+    env.studio_ok(["render", p, "--id", &id, "--wait"]).await;
+    let job = env.studio_json(["job", &id, "--json"]).await;
     assert!(close(usd(&job["spent"]), 1.95), "{job}");
     assert!(close(usd(&job["versions"][0]["cost"]), 1.95), "{job}");
     assert!(job["spent"]["unpricedModels"]
@@ -295,15 +249,16 @@ async fn cost_figures_match_the_price_table() {
         .is_empty());
 
     // A new take of the 6 s scene costs 6 × $0.10, and only that.
-    run(&[
+    env.studio_ok([
         "regenerate",
         &id,
         "two",
         "--prompt",
         "jumps higher",
         "--wait",
-    ]);
-    let job = json(&["job", &id, "--json"]);
+    ])
+    .await;
+    let job = env.studio_json(["job", &id, "--json"]).await;
     assert_eq!(job["version"], 2);
     assert!(close(usd(&job["versions"][1]["cost"]), 0.6), "{job}");
     assert!(close(usd(&job["spent"]), 2.55), "{job}");
@@ -311,16 +266,15 @@ async fn cost_figures_match_the_price_table() {
 
     // Re-rendering the unchanged project reuses everything: no clip made, nothing spent.
     let again = env.job_id("again");
-    run(&["render", p, "--id", &again, "--wait"]);
+    env.studio_ok(["render", p, "--id", &again, "--wait"]).await;
     let records = activities(&env, &again).await;
     assert_eq!(count(&records, names::GENERATE_VIDEO_SEGMENT), 0);
     assert_eq!(count(&records, names::GENERATE_CHARACTER_IMAGES), 0);
-    let job = json(&["job", &again, "--json"]);
+    let job = env.studio_json(["job", &again, "--json"]).await;
     assert!(close(usd(&job["spent"]), 0.0), "{job}");
 
     // The human-readable view names versions, takes and the timeline.
-    let out = env.studio().args(["job", &id]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = env.studio_ok(["job", &id]).await;
     for needle in [
         "version 2",
         "spent $2.55",

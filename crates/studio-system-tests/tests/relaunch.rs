@@ -10,16 +10,7 @@ use studio_testkit::grpc_proxy::{self, PERMISSION_DENIED};
 use studio_testkit::*;
 
 fn settings(env: &Env) {
-    std::fs::write(
-        env.data.path().join("settings.json"),
-        serde_json::json!({
-            "provider": "offline",
-            "worker": {"bundled": false},
-            "tuning": studio_engine::Tuning::fast(),
-        })
-        .to_string(),
-    )
-    .unwrap();
+    env.write_cli_settings(serde_json::json!({"tuning": studio_engine::Tuning::fast()}));
 }
 
 fn project(env: &Env) -> std::path::PathBuf {
@@ -32,14 +23,8 @@ fn project(env: &Env) -> std::path::PathBuf {
 }
 
 /// The job list as `studio list --json` prints it: (id, status) per record.
-fn listed(env: &Env) -> Vec<(String, String)> {
-    let out = env.studio().args(["--json", "list"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+async fn listed(env: &Env) -> Vec<(String, String)> {
+    let jobs = env.studio_json(["--json", "list"]).await;
     jobs.as_array()
         .unwrap_or_else(|| panic!("a list: {jobs}"))
         .iter()
@@ -69,21 +54,11 @@ async fn a_job_recorded_but_never_started_is_listed_and_started_by_the_relaunch(
             started_at: 1,
         })
         .unwrap();
-    assert_eq!(listed(&env), [(id.clone(), "unknown".to_owned())]);
+    assert_eq!(listed(&env).await, [(id.clone(), "unknown".to_owned())]);
 
-    let out = env
-        .studio()
-        .arg("render")
-        .arg(&project)
-        .args(["--id", &id, "--wait"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(listed(&env), [(id.clone(), "completed".to_owned())]);
+    let p = project.to_str().unwrap();
+    env.studio_ok(["render", p, "--id", &id, "--wait"]).await;
+    assert_eq!(listed(&env).await, [(id.clone(), "completed".to_owned())]);
     env.result(&id).await.expect("the job the relaunch started");
 }
 

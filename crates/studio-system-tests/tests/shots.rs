@@ -5,28 +5,11 @@
 
 use std::path::Path;
 
-use studio_core::{EndFrame, Quality, Usage, UsageKind, VideoResult};
+use studio_core::{EndFrame, Quality, UsageKind, VideoResult};
 use studio_engine::names;
 use studio_engine::versions::{next_version, VersionChange};
 use studio_media::{Ffmpeg, TaskCtx};
 use studio_testkit::*;
-
-fn seconds(kind: UsageKind, quantity: u32) -> Usage {
-    Usage {
-        model: "offline".into(),
-        kind,
-        quantity,
-        resolution: (kind == UsageKind::VideoSecond).then(|| "720p".to_owned()),
-    }
-}
-
-async fn length(uri: &str) -> f64 {
-    Ffmpeg::from_env()
-        .probe(&file_path(uri))
-        .await
-        .unwrap()
-        .duration
-}
 
 /// Starts the version after `id`'s last with `change`, and waits for it.
 async fn next(env: &Env, id: &str, change: VersionChange) -> Result<VideoResult, String> {
@@ -64,17 +47,22 @@ async fn an_extension_is_a_new_take_paid_once_and_refused_before_paying_past_the
     let v2 = next(&env, &a, extend("scene-1", 3)).await.unwrap();
     let runs = activities(&env, &a).await;
     assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 1, "{runs:?}");
-    assert_eq!(v2.versions[1].usage, [seconds(UsageKind::VideoSecond, 3)]);
+    assert_eq!(
+        v2.versions[1].usage,
+        [offline_usage(UsageKind::VideoSecond, 3)]
+    );
     let s1 = &v2.segments[0];
     assert_eq!((s1.take, s1.takes.len()), (2, 2));
     assert_eq!(s1.takes[0], v1.segments[0].takes[0], "take 1 is kept");
     let extended = s1.clip_url.clone().unwrap();
-    assert!((length(&extended).await - 7.0).abs() < 0.15, "4 s + 3 s");
-    assert!((length(&v2.video_url).await - 11.0).abs() < 0.2);
+    assert!(
+        (seconds_of(&extended).await - 7.0).abs() < 0.15,
+        "4 s + 3 s"
+    );
+    assert!((seconds_of(&v2.video_url).await - 11.0).abs() < 0.2);
     assert_eq!(v2.segments[1].clip_url, v1.segments[1].clip_url);
     // The extension's run replays (recorded with STUDIO_RECORD_HISTORIES=<release>).
-    let recorded = record_history(&env, &a, "extend").await;
-    assert_replays(&[("extend", recorded)]).await;
+    assert_history_replays(&env, &a, "extend").await;
 
     // The same extension of the same take in another job: the cache's, nothing paid.
     let b = env.job_id("b");
@@ -130,8 +118,7 @@ async fn a_shot_ending_on_the_next_shot_is_made_after_it_and_ends_on_its_first_f
     )
     .await;
     let r = env.result(&id).await.unwrap();
-    let recorded = record_history(&env, &id, "end-frame").await;
-    assert_replays(&[("end-frame", recorded)]).await;
+    assert_history_replays(&env, &id, "end-frame").await;
     // The next shot's clip is scheduled first; this one after it ended, from its clip.
     let clips: Vec<_> = activities(&env, &id)
         .await
@@ -178,4 +165,116 @@ async fn a_shot_ending_on_the_next_shot_is_made_after_it_and_ends_on_its_first_f
         start > 4.0 * join.max(1.0),
         "it did not start there ({start:.2})"
     );
+}
+
+/// `studio extend` as the creator runs it, on a job `studio render` made: the take continued
+/// by N s is the job's next version, its clip N s longer, paid for once at the price table's
+/// rate; a scene the job does not have or seconds the model refuses are named on stderr with
+/// a non-zero exit, and nothing is paid for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn studio_extend_continues_a_take_paid_once_and_names_what_it_refuses() {
+    let env = Env::priced_cli("extend-cli").await;
+    let project = env.data.path().join("p.studio.json");
+    write_project(
+        &project,
+        serde_json::json!([
+            {"id": "walk", "prompt": "walks to the hangar", "durationSeconds": 4},
+            {"id": "wave", "prompt": "waves", "durationSeconds": 4}
+        ]),
+    );
+    let id = env.job_id("job");
+    let p = project.to_str().unwrap();
+    env.studio_ok(["render", p, "--id", &id, "--wait"]).await;
+    let v1 = env.result(&id).await.unwrap();
+    let spent = |job: &serde_json::Value| usd(&job["spent"]);
+    let job = env.studio_json(["job", &id, "--json"]).await;
+    // 3 images × $0.05 + 8 s × $0.10.
+    assert!((spent(&job) - 0.95).abs() < 1e-9, "{job}");
+
+    // +3 s on walk: take 2, version 2, printed as the film's path.
+    let ran = env
+        .run_studio([
+            "extend",
+            &id,
+            "--scene",
+            "walk",
+            "--seconds",
+            "3",
+            "--prompt",
+            "she opens the hangar door",
+            "--wait",
+        ])
+        .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("take 2 of walk (+3 s) for version 2"),
+        "{}",
+        ran.stderr
+    );
+    let v2 = env.result(&id).await.unwrap();
+    assert_eq!(v2.version(), 2);
+    assert_eq!(
+        std::path::PathBuf::from(ran.stdout.trim()),
+        file_path(&v2.video_url)
+    );
+    let walk = &v2.segments[0];
+    assert_eq!((walk.take, walk.takes.len()), (2, 2));
+    assert_eq!(walk.takes[0], v1.segments[0].takes[0], "take 1 is kept");
+    let before = seconds_of(v1.segments[0].clip_url.as_deref().unwrap()).await;
+    let after = seconds_of(walk.clip_url.as_deref().unwrap()).await;
+    assert!(
+        (after - before - 3.0).abs() < 0.15,
+        "{before} s + 3 s = {after} s"
+    );
+    assert_eq!(
+        v2.segments[1].clip_url, v1.segments[1].clip_url,
+        "wave reused"
+    );
+    // One clip made in the run, and the version paid 3 s of video, once.
+    let runs = activities(&env, &id).await;
+    assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 1, "{runs:?}");
+    assert_eq!(
+        v2.versions[1].usage,
+        [offline_usage(UsageKind::VideoSecond, 3)]
+    );
+    let job = env.studio_json(["job", &id, "--json"]).await;
+    assert!((spent(&job) - 1.25).abs() < 1e-9, "{job}");
+    assert!(
+        (usd(&job["versions"][1]["cost"]) - 0.3).abs() < 1e-9,
+        "{job}"
+    );
+
+    // A scene the job does not have: named, exit 1, no run started.
+    let ran = env
+        .run_studio(["extend", &id, "--scene", "fly", "--seconds", "3", "--wait"])
+        .await;
+    assert_eq!(ran.code(), Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("no scenario \"fly\""), "{}", ran.stderr);
+    assert_eq!(env.result(&id).await.unwrap().version(), 2);
+
+    // Seconds the offline model refuses (it extends by 1-10 s): named with the rule, a
+    // non-zero exit, no clip made, nothing paid.
+    let ran = env
+        .run_studio([
+            "extend",
+            &id,
+            "--scene",
+            "wave",
+            "--seconds",
+            "11",
+            "--wait",
+        ])
+        .await;
+    assert!(!ran.ok(), "{ran:?}");
+    assert!(
+        ran.stderr.contains("wave")
+            && ran.stderr.contains("extends a clip by")
+            && ran.stderr.contains("11 s"),
+        "{}",
+        ran.stderr
+    );
+    let runs = activities(&env, &id).await;
+    assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 0, "{runs:?}");
+    let job = env.studio_json(["job", &id, "--json"]).await;
+    assert!((spent(&job) - 1.25).abs() < 1e-9, "{job}");
 }

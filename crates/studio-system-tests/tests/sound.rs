@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use studio_api::Studio;
 use studio_engine::names;
+use studio_system_tests::{cached_api, render_and_wait, save_project};
 use studio_testkit::*;
 
 fn project_json(tom_says: &str) -> serde_json::Value {
@@ -83,25 +83,6 @@ fn streams(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// SRT cues: (start, end, text).
-fn cues(srt: &str) -> Vec<(f64, f64, String)> {
-    let time = |t: &str| -> f64 {
-        let (hms, ms) = t.trim().split_once(',').unwrap();
-        let p: Vec<f64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
-        p[0] * 3600.0 + p[1] * 60.0 + p[2] + ms.parse::<f64>().unwrap() / 1000.0
-    };
-    srt.replace("\r\n", "\n")
-        .split("\n\n")
-        .filter(|b| !b.trim().is_empty())
-        .map(|block| {
-            let mut lines = block.lines();
-            lines.next(); // the cue's number
-            let (a, b) = lines.next().unwrap().split_once("-->").unwrap();
-            (time(a), time(b), lines.collect::<Vec<_>>().join(" "))
-        })
-        .collect()
-}
-
 /// The RMS level (dBFS) of `path` between `from` and `to` seconds.
 fn rms_db(path: &Path, from: f64, to: f64) -> f64 {
     let out = Command::new("ffmpeg")
@@ -127,30 +108,18 @@ fn rms_db(path: &Path, from: f64, to: f64) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_film_speaks_its_lines_over_music_at_broadcast_loudness_and_revoices_one_line() {
-    let env = Env::new("sound-api").await;
-    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let (env, studio) = cached_api("sound-api").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lighthouse.studio.json");
-    std::fs::write(
-        &path,
-        project_json("The boats are late tonight.").to_string(),
-    )
-    .unwrap();
-    let project = Studio::load_project(&path).unwrap();
+    let project = save_project(&path, &project_json("The boats are late tonight."));
 
-    let first = studio
-        .render(&project, Some(&path), Some(env.job_id("first")))
-        .await
-        .unwrap();
-    let id = first.record.id;
-    let result = env.result(&id).await.unwrap();
+    let (id, result) = render_and_wait(&env, &studio, &project, &path, "first").await;
     let records = activities(&env, &id).await;
     // The narration and Tom's voice-over line; Mara's native line is spoken in its clip.
     assert_eq!(count(&records, names::SPEAK_LINE), 2);
     assert_eq!(count(&records, names::MAKE_MUSIC), 1);
     assert_eq!(count(&records, names::MIX_SOUND), 1);
-    let recorded = record_history(&env, &id, "sound").await;
-    assert_replays(&[("sound", recorded)]).await;
+    assert_history_replays(&env, &id, "sound").await;
 
     // One AAC track at -14 LUFS (+-1), true peak at most -1 dBTP; subtitles ride along.
     let film = file_path(&result.video_url);
@@ -169,8 +138,8 @@ async fn a_film_speaks_its_lines_over_music_at_broadcast_loudness_and_revoices_o
     assert!(peak <= -1.0 + 0.05, "true peak {peak} dBTP");
 
     // Every line in order, each inside its shot's time (shots of 4 s: a, b, c).
-    let srt = std::fs::read_to_string(file_path(result.captions_url.as_deref().unwrap())).unwrap();
-    let cues = cues(&srt);
+    let srt = captions(&result);
+    let cues = srt_cues(&srt);
     assert_eq!(cues.len(), 3, "{srt}");
     assert!(
         cues[0].2.contains("Every night she climbed the tower."),
@@ -202,28 +171,15 @@ async fn a_film_speaks_its_lines_over_music_at_broadcast_loudness_and_revoices_o
 
     // Tom says something else: only his line is spoken again; the clips, the narration and
     // the music come from the cache, and the picture is the same.
-    std::fs::write(
-        &path,
-        project_json("The boats came home early.").to_string(),
-    )
-    .unwrap();
-    let changed = Studio::load_project(&path).unwrap();
-    let second = studio
-        .render(&changed, Some(&path), Some(env.job_id("second")))
-        .await
-        .unwrap();
-    let id2 = second.record.id;
-    let r2 = env.result(&id2).await.unwrap();
+    let changed = save_project(&path, &project_json("The boats came home early."));
+    let (id2, r2) = render_and_wait(&env, &studio, &changed, &path, "second").await;
     let records = activities(&env, &id2).await;
     assert_eq!(count(&records, names::SPEAK_LINE), 1);
     assert_eq!(count(&records, names::MAKE_MUSIC), 0);
     assert_eq!(count(&records, names::MIX_SOUND), 1);
     // The clips are the first job's (a cast member's clip looks itself up when it runs), and
     // nothing but Tom's line was paid for.
-    let clips = |r: &studio_core::VideoResult| -> Vec<Option<String>> {
-        r.segments.iter().map(|s| s.clip_url.clone()).collect()
-    };
-    assert_eq!(clips(&r2), clips(&result));
+    assert_eq!(clip_urls(&r2), clip_urls(&result));
     let kinds: Vec<_> = r2.usage.iter().map(|u| u.kind).collect();
     assert!(
         kinds.iter().all(|k| matches!(
@@ -233,6 +189,6 @@ async fn a_film_speaks_its_lines_over_music_at_broadcast_loudness_and_revoices_o
         "{:?}",
         r2.usage
     );
-    let srt2 = std::fs::read_to_string(file_path(r2.captions_url.as_deref().unwrap())).unwrap();
+    let srt2 = captions(&r2);
     assert!(srt2.contains("The boats came home early."), "{srt2}");
 }

@@ -3,7 +3,12 @@
 //! workers; history helpers; the `studio` binary; and a scan for stray ffmpeg processes.
 //! Dev-only: nothing shipped depends on it.
 
+pub mod cli;
+pub mod film;
 pub mod grpc_proxy;
+
+pub use cli::{run_bounded, usd, Ran};
+pub use film::*;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -292,6 +297,13 @@ pub async fn assert_replays(histories: &[(&str, Vec<u8>)]) {
     for ((name, _), failure) in histories.iter().zip(results) {
         assert!(failure.is_none(), "{name}: {failure:?}");
     }
+}
+
+/// Records job `id`'s latest history as [`record_history`] does and replays it as
+/// [`assert_replays`] does: the run's workflow code stays deterministic.
+pub async fn assert_history_replays(env: &Env, id: &str, scenario: &str) {
+    let recorded = record_history(env, id, scenario).await;
+    assert_replays(&[(scenario, recorded)]).await;
 }
 
 pub async fn activities(env: &Env, id: &str) -> Vec<history::ActivityRecord> {
