@@ -16,7 +16,7 @@
 //! on each constant, `[3p]` = a third party quoting a live answer). The other refusals are in
 //! our own words, no source having been found for them: `video` beside `image`,
 //! `referenceImages` beside `video`/`lastFrame`, `lastFrame` without `image` or on a model
-//! without last frames (Vertex), extension on a model without it (Vertex), the extension's
+//! without last frames (on Vertex), extension on a model without it (on Vertex), the extension's
 //! resolution, a non-MP4 input, the input's length and the total's, Omni's duration on an
 //! extension (patterned on Omni's own "The value … is not supported for …" message), images
 //! beside an extension's video, and the Omni frame tags.
@@ -146,6 +146,20 @@ pub(crate) fn check_veo_shape(
     }
     check_veo_resolution(params)?;
     Ok(seconds)
+}
+
+/// A `lastFrame` on a model without first-and-last-frame generation. The Gemini API answers a
+/// mode a model does not offer with "Your use case is currently not supported. Please refer to
+/// Gemini API documentation for current model offering." (quoted from live first-and-last-frame
+/// and extension calls [3p search-index files 61931973747, 7786800152, 58685082366]); Vertex's
+/// answer is not found: our words.
+pub(crate) fn no_last_frame(site: &Site) -> &'static str {
+    if site.is_gemini() {
+        "Your use case is currently not supported. Please refer to Gemini API documentation for \
+         current model offering."
+    } else {
+        "lastFrame is not supported by this model."
+    }
 }
 
 /// Our refusal of a `lastFrame` without an `image` (no quote of Google's found).
@@ -309,4 +323,34 @@ pub(crate) async fn check_input_length(
         )));
     }
     Ok(length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each back end answers a mode its model lacks in its own words: the Gemini API with the
+    /// messages users quote from it, Vertex (none quoted) with ours.
+    #[test]
+    fn unsupported_modes_are_refused_in_each_back_end_s_words() {
+        let gemini = Site::Gemini;
+        let vertex = Site::Vertex {
+            project: "p".into(),
+            location: "us-central1".into(),
+        };
+        assert!(no_last_frame(&gemini).starts_with("Your use case is currently not supported."));
+        assert_eq!(
+            no_last_frame(&vertex),
+            "lastFrame is not supported by this model."
+        );
+        assert_eq!(
+            no_extension(&gemini),
+            "encodedVideo isn't supported by this model."
+        );
+        assert_eq!(
+            veo_duration_refusal(8, &[7]),
+            "Unsupported output video duration 8 seconds, supported durations are [7] for \
+             feature video_extension."
+        );
+    }
 }

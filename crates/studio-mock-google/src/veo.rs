@@ -356,7 +356,7 @@ fn check_last_frame(
         return Ok(None);
     };
     if !family.last_frame {
-        return Err(invalid("lastFrame is not supported by this model."));
+        return Err(invalid(extend::no_last_frame(site)));
     }
     if !has_first_frame {
         return Err(invalid(extend::LAST_FRAME_NEEDS_IMAGE));
