@@ -7,7 +7,7 @@
 // trim in the project file on disk (undo and redo from the keyboard); the playhead moved one
 // frame by → and the picture at that frame; a transition chosen; a title card typed; the
 // frame times while dragging a trim handle and scrubbing a 50-shot project (printed and in
-// cut-metrics.json; the p95 ≤ 16 ms budget is enforced with STUDIO_E2E_FRAME_BUDGET=enforce).
+// cut-metrics.json; the p95 ≤ 16 ms budget is enforced unless STUDIO_E2E_FRAME_BUDGET=report).
 // Run by scripts/test-ui.sh after the sound test.
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
@@ -231,19 +231,20 @@ metrics.render50Ms = Date.now() - t50;
 // Each frame's requestAnimationFrame timestamp, and its time on the main thread: from its
 // rAF callbacks through style, layout and paint to the next task (a message posted from the
 // callback runs once the frame's rendering is done).
-const RECORD = `window.__frames = []; window.__work = []; window.__rec = true;
+const RECORD = `window.__frames = []; window.__work = []; window.__rec = true; window.__seeks = 0;
+  document.getElementById('player').onseeking = () => window.__seeks++;
   const ch = new MessageChannel(); ch.port1.onmessage = (e) => window.__work.push(performance.now() - e.data);
   const f = (t) => { window.__frames.push(t); ch.port2.postMessage(performance.now()); if (window.__rec) requestAnimationFrame(f); };
   requestAnimationFrame(f);`;
-const STOP = "window.__rec = false; return {frames: window.__frames, work: window.__work};";
+const STOP = "window.__rec = false; return {frames: window.__frames, work: window.__work, seeks: window.__seeks};";
 const quantiles = (xs) => {
   const d = [...xs].sort((a, b) => a - b);
   const q = (p) => +d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(2);
   return { n: d.length, p50: q(0.5), p95: q(0.95), max: q(1) };
 };
-function frameStats({ frames, work }) {
+function frameStats({ frames, work, seeks }) {
   const intervals = frames.slice(1).map((t, i) => t - frames[i]);
-  return { interval: quantiles(intervals), frameTime: quantiles(work), dropped: intervals.filter((d) => d > 25).length };
+  return { interval: quantiles(intervals), frameTime: quantiles(work), dropped: intervals.filter((d) => d > 25).length, seeks };
 }
 /** Drags from (x, y) by dx over `n` pointer moves ~16 ms apart, recording frame times. */
 async function dragRecorded(x, y, dx, n) {
@@ -260,7 +261,13 @@ async function dragRecorded(x, y, dx, n) {
   ]);
   return frameStats(await s.exec(STOP));
 }
+// One scrub first, not recorded: the film's first seeks and the page's first draws of the
+// long timeline happen once per window (seconds on a loaded machine), not per gesture.
+const warm = await s.rect(await s.find("#timeline .tl-ruler"));
+await dragRecorded(Math.round(warm.x + 20), Math.round(warm.y + warm.height / 2), Math.round(warm.width * 0.5), 40);
+await s.waitFor("the warm-up's picture", "return !document.getElementById('player').seeking", 20000);
 // Zoomed in, as a creator trims: a shot a few hundred pixels wide.
+await s.clickOn('#timeline .tl-seg[data-scene="s1"]');
 await s.clickOn("#zoom-in");
 await s.clickOn("#zoom-in");
 await s.clickOn("#zoom-in");
@@ -280,11 +287,11 @@ for (const [what, m] of [
   ["scrubbing", metrics.scrub50],
 ]) {
   assert.ok(m.frameTime.n >= 30, `${what}: enough frames recorded: ${JSON.stringify(m)}`);
-  // The issue's budget. Not met yet on JavaScriptCore's interpreter under Xvfb (scrub p95
-  // ~530 ms, drag ~32 ms in the last runs): enforced with STUDIO_E2E_FRAME_BUDGET=enforce, so
-  // the figures are printed (and in cut-metrics.json) on every run without failing it.
+  // The issue's budget: the page's time per frame (from each requestAnimationFrame callback
+  // until the frame is rendered and the next task runs), p95 over every frame of the gesture.
+  // STUDIO_E2E_FRAME_BUDGET=report prints it without failing (for a machine known to be busy).
   const within = m.frameTime.p95 <= 16;
-  if (process.env.STUDIO_E2E_FRAME_BUDGET === "enforce") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms): ${JSON.stringify(m)}`);
+  if (process.env.STUDIO_E2E_FRAME_BUDGET !== "report") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms): ${JSON.stringify(m)}`);
   else if (!within) step(`OVER BUDGET: ${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (budget 16 ms)`);
 }
 await quit(s, pid);

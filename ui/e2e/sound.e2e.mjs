@@ -10,28 +10,14 @@
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
 // writes the README's picture of the sound lanes there (sound-1920x1080.jpg).
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { Key, Session } from "./webdriver.mjs";
+import { Key } from "./webdriver.mjs";
+import { e2eRun, resize } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
 
-const app = process.env.STUDIO_APP;
-const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
-const dir = process.env.STUDIO_E2E_DIR;
-const artifacts = process.env.E2E_ARTIFACTS ?? path.join(dir, "artifacts-out");
-fs.mkdirSync(artifacts, { recursive: true });
-const step = (msg) => console.log(`[e2e sound] ${msg}`);
-process.on("exit", (code) => {
-  if (code !== 0) {
-    try {
-      execFileSync("import", ["-window", "root", path.join(artifacts, "sound-failure.png")]);
-    } catch {
-      // no display
-    }
-  }
-});
+const { dir, artifacts, step, launch, shot } = e2eRun("sound");
 
 // Two characters, two shots with lines: the lanes have something to show before any render.
 const projectPath = path.join(dir, "sound.studio.json");
@@ -52,14 +38,9 @@ fs.writeFileSync(
 const onDisk = () => JSON.parse(fs.readFileSync(projectPath, "utf8"));
 
 const metrics = {};
-const s = await Session.create(driver, { "tauri:options": { application: app, args: [projectPath] } });
-const pid = Number(execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" }).trim());
+const { s, pid } = await launch([projectPath]);
 await s.waitFor("the project's two shots", "return document.querySelectorAll('#scenarios li').length === 2", 60000);
-await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
-const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
-execFileSync("xdotool", ["windowsize", "--sync", xid(), "1920", "1080"]);
-execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
-await s.waitFor("the page at 1920 px", "return innerWidth === 1920", 10000);
+await resize(s, 1920, 1080);
 
 // ---------- a voice per cast member, and its sample ----------
 if ((await s.exec("return document.getElementById('cast-toggle').getAttribute('aria-expanded')")) !== "true") await s.clickOn("#cast-toggle");
@@ -215,15 +196,3 @@ fs.writeFileSync(path.join(artifacts, "sound-metrics.json"), JSON.stringify(metr
 console.log(JSON.stringify(metrics));
 step("all passed");
 process.exit(0);
-
-/** The window as drawn (the X window, menu bar included); `docs` also writes the README's JPEG. */
-async function shot(name, docs = false) {
-  await new Promise((r) => setTimeout(r, 600));
-  const file = path.join(artifacts, `${name}.png`);
-  execFileSync("import", ["-window", xid(), file]);
-  const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
-  if (docs && docsDir) {
-    fs.mkdirSync(docsDir, { recursive: true });
-    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
-  }
-}

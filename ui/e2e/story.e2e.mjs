@@ -12,24 +12,11 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { Key, Session } from "./webdriver.mjs";
+import { Key } from "./webdriver.mjs";
+import { e2eRun, resize, xid } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
 
-const app = process.env.STUDIO_APP;
-const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
-const dir = process.env.STUDIO_E2E_DIR;
-const artifacts = process.env.E2E_ARTIFACTS ?? path.join(dir, "artifacts-out");
-fs.mkdirSync(artifacts, { recursive: true });
-const step = (msg) => console.log(`[e2e story] ${msg}`);
-process.on("exit", (code) => {
-  if (code !== 0) {
-    try {
-      execFileSync("import", ["-window", "root", path.join(artifacts, "story-failure.png")]);
-    } catch {
-      // no display
-    }
-  }
-});
+const { dir, artifacts, step, launch, shot } = e2eRun("story");
 
 // Three characters in two places, with quoted speech in the usual patterns.
 const STORY = [
@@ -44,14 +31,8 @@ const STORY = [
 ].join("\n");
 
 const metrics = {};
-const s = await Session.create(driver, { "tauri:options": { application: app, args: [] } });
-const pgrep = () => Number(execFileSync("pgrep", ["-n", "-f", path.basename(app)], { encoding: "utf8" }).trim());
-const pid = pgrep();
-await s.waitFor("the studio to be ready", "return document.body.dataset.ready === 'true'", 120000);
-const xid = () => execFileSync("xdotool", ["search", "--onlyvisible", "--name", "SmokeTech Studio"], { encoding: "utf8" }).trim().split("\n")[0];
-execFileSync("xdotool", ["windowsize", "--sync", xid(), "1920", "1080"]);
-execFileSync("xdotool", ["windowmove", xid(), "0", "0"]);
-await s.waitFor("the page at 1920 px", "return innerWidth === 1920", 10000);
+const { s, pid } = await launch();
+await resize(s, 1920, 1080);
 
 // ---------- New from story: typed with real keys, planned offline ----------
 await s.clickOn("#new-from-story");
@@ -192,18 +173,6 @@ fs.writeFileSync(path.join(artifacts, "story-metrics.json"), JSON.stringify(metr
 console.log(JSON.stringify(metrics));
 step("all passed");
 process.exit(0);
-
-/** The window as drawn (the X window, menu bar included); `docs` also writes the README's JPEG. */
-async function shot(name, docs = false) {
-  await new Promise((r) => setTimeout(r, 600));
-  const file = path.join(artifacts, `${name}.png`);
-  execFileSync("import", ["-window", xid(), file]);
-  const docsDir = process.env.STUDIO_E2E_SCREENSHOTS;
-  if (docs && docsDir) {
-    fs.mkdirSync(docsDir, { recursive: true });
-    execFileSync("/usr/bin/convert", [file, "-quality", "82", path.join(docsDir, `${name}.jpg`)]);
-  }
-}
 
 /** The native Save dialog (GTK, opened by Rust): the path typed into its name field, Enter. */
 async function answerSaveDialog(file) {

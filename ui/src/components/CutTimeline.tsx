@@ -3,6 +3,11 @@
 // the transitions between them, title cards and the end credits, a playhead to scrub on the
 // ruler, and zoom. Keys when it has focus: J/K/L shuttle, ←/→ one frame, ↑/↓ the previous or
 // next shot, Home/End, +/- zoom. A trim is saved (one undo step) when its handle is let go.
+//
+// What moves at every frame of a scrub or a drag (the playhead, the dragged trim) is drawn on
+// a canvas over the track (`Overlay`), not by moving elements: without a GPU the page is painted
+// without compositing, and moving an element among the 50 blocks cost the page 45-60 ms a frame
+// (cut.e2e.mjs), drawing a line on the canvas a few.
 import { createEffect, createMemo, createSelector, createSignal, For, Index, onCleanup, onMount, Show } from "solid-js";
 import * as cut from "../cut";
 import type { CutItem } from "../cut";
@@ -46,12 +51,19 @@ export function onCutKey(e: KeyboardEvent, c: CutStore): boolean {
 export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: TimelinePick) => void }) {
   const { cut: c, project, jobs, player } = useStudio();
   let scroller!: HTMLDivElement;
+  let track: HTMLDivElement | undefined;
   const [width, setWidth] = createSignal(0);
+  const [height, setHeight] = createSignal(0);
+  const [scrollX, setScrollX] = createSignal(0);
   onMount(() => {
     setWidth(scroller.clientWidth);
+    setHeight(scroller.clientHeight);
     // (No ResizeObserver in the unit tests' DOM.)
     if (typeof ResizeObserver === "undefined") return;
-    const ro = new ResizeObserver(() => setWidth(scroller.clientWidth));
+    const ro = new ResizeObserver(() => {
+      setWidth(scroller.clientWidth);
+      setHeight(scroller.clientHeight);
+    });
     ro.observe(scroller);
     onCleanup(() => ro.disconnect());
   });
@@ -175,16 +187,22 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
   const blockTitle = (id: string, it: CutItem | undefined) =>
     it && it.kind === "shot" ? `${id} · ${cut.timecode(it.start, true)}–${cut.timecode(it.end, true)} · in ${cut.timecode(it.trim.in, true)}, out ${cut.timecode(it.trim.out, true)}` : id;
 
-  /** A shot's block on the track: where the layout puts it, or (dragged) where its handle is. */
-  function rect(id: string, it: CutItem | undefined): { left: number; width: number } {
+  /** A shot's block on the track, where the layout puts it (a drag is drawn over it, not moved). */
+  function rect(it: CutItem | undefined): { left: number; width: number } {
     if (!it || it.kind !== "shot") return { left: 0, width: 0 };
-    const d = isDragged(id) ? c.drag() : null;
-    if (d) {
-      const left = px(it.start + (d.trim.in - it.trim.in));
-      return { left, width: Math.max(2, px(d.trim.out - d.trim.in)) };
-    }
     return { left: px(it.start), width: Math.max(2, px(it.end - it.start)) };
   }
+  /** Where the dragged block would be, in content pixels (its saved place and its trim now). */
+  const dragBox = createMemo(() => {
+    const d = c.drag();
+    if (!d) return null;
+    const index = project.state.project.scenarios.findIndex((s) => s.id === d.id);
+    const it = itemOf("shot", index);
+    if (!it || it.kind !== "shot") return null;
+    const from = { left: px(it.start), right: px(it.end) };
+    const left = px(it.start + (d.trim.in - it.trim.in));
+    return { from, to: { left, right: left + Math.max(2, px(d.trim.out - d.trim.in)) }, edge: d.edge };
+  });
 
   return (
     <div
@@ -201,7 +219,14 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
       data-frame={cut.frameAt(c.cursor())}
       onKeyDown={(e) => onCutKey(e, c)}
     >
-      <div class="tl-scroll" ref={scroller} onScroll={() => c.setView((v) => ({ ...v, scrollX: scroller.scrollLeft }))}>
+      <div
+        class="tl-scroll"
+        ref={scroller}
+        onScroll={() => {
+          setScrollX(scroller.scrollLeft);
+          c.setView((v) => ({ ...v, scrollX: scroller.scrollLeft }));
+        }}
+      >
         <div class="tl-content" style={{ width: `${contentWidth()}px` }}>
           <div class="tl-ruler" onPointerDown={scrubStart} aria-hidden="true">
             <Index each={rulerTicks()}>
@@ -212,11 +237,11 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
               )}
             </Index>
           </div>
-          <div class="tl-track" onPointerDown={(e) => e.target === e.currentTarget && scrubStart(e)}>
+          <div class="tl-track" ref={track} onPointerDown={(e) => e.target === e.currentTarget && scrubStart(e)}>
             <For each={project.state.project.scenarios}>
               {(scene, i) => {
                 const it = () => itemOf("shot", i());
-                const r = () => rect(scene.id, it());
+                const r = () => rect(it());
                 const dragging = () => isDragged(scene.id);
                 const playing = () => {
                   const cur = c.current();
@@ -343,9 +368,75 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
               }}
             </Show>
           </div>
-          <div class="tl-playhead" aria-hidden="true" style={{ transform: `translateX(${playheadX()}px)` }} />
         </div>
       </div>
+      <Overlay width={width()} height={height()} scrollX={scrollX()} playheadX={playheadX()} track={() => track} dragged={dragBox()} />
     </div>
   );
+}
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * The playhead and a dragged trim, drawn on a canvas over the timeline's visible part. Each
+ * draw clears only the boxes drawn last time and draws the new ones, so the page repaints two
+ * thin strips, not the track (and its 50 blocks) under the canvas.
+ */
+function Overlay(props: {
+  width: number;
+  height: number;
+  scrollX: number;
+  playheadX: number;
+  track: () => HTMLDivElement | undefined;
+  dragged: { from: { left: number; right: number }; to: { left: number; right: number }; edge: "in" | "out" } | null;
+}) {
+  let canvas!: HTMLCanvasElement;
+  let drawn: Box[] = [];
+  let size = "";
+  createEffect(() => {
+    const g = canvas.getContext?.("2d");
+    if (!g) return;
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${props.width}x${props.height}@${dpr}`;
+    if (key !== size) {
+      // A new size clears the canvas.
+      size = key;
+      canvas.width = Math.round(props.width * dpr);
+      canvas.height = Math.round(props.height * dpr);
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawn = [];
+    }
+    for (const b of drawn) g.clearRect(b.x - 1, b.y - 1, b.w + 2, b.h + 2);
+    drawn = [];
+    const fill = (style: string, b: Box) => {
+      if (b.w <= 0 || b.x + b.w < 0 || b.x > props.width) return;
+      g.fillStyle = style;
+      g.fillRect(b.x, b.y, b.w, b.h);
+      drawn.push(b);
+    };
+    const d = props.dragged;
+    const track = props.track();
+    if (d && track) {
+      // The track's band: the part the trim takes away dimmed, the part it adds tinted, the
+      // handle at the pointer.
+      const y = track.offsetTop + 3;
+      const h = track.offsetHeight - 6;
+      const at = (x: number) => x - props.scrollX;
+      const cut = (a: number, b: number) => fill("rgba(14, 11, 18, 0.72)", { x: at(a), y, w: b - a, h });
+      const add = (a: number, b: number) => fill("rgba(255, 211, 76, 0.28)", { x: at(a), y, w: b - a, h });
+      if (d.to.left > d.from.left) cut(d.from.left, Math.min(d.to.left, d.from.right));
+      else if (d.to.left < d.from.left) add(d.to.left, d.from.left);
+      if (d.to.right < d.from.right) cut(Math.max(d.to.right, d.from.left), d.from.right);
+      else if (d.to.right > d.from.right) add(d.from.right, d.to.right);
+      const edge = d.edge === "in" ? d.to.left : d.to.right - 3;
+      fill("#ffd34c", { x: at(edge), y, w: 3, h });
+    }
+    fill("#ffffff", { x: props.playheadX - props.scrollX - 1, y: 0, w: 2, h: props.height });
+  });
+  return <canvas ref={canvas} class="tl-overlay" aria-hidden="true" style={{ width: `${props.width}px`, height: `${props.height}px` }} />;
 }

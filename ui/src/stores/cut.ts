@@ -113,9 +113,11 @@ export function createCutStore(deps: { project: ProjectStore; player: PlayerStor
    * (`REST_MS`), exactly at its frame; the playhead follows every frame. WebKitGTK loads and
    * demuxes a seek's media on the page's main thread: a seek at every move of the pointer
    * across a long film cost the page 100-800 ms frames (measured in cut.e2e.mjs), so the
-   * moves themselves seek nothing.
+   * moves themselves seek nothing. A quarter second: at 90 ms the pauses of a hand (or of
+   * WebDriver's moves on a loaded machine) that is still moving seeked several times a scrub,
+   * and each seek cost the frames around it.
    */
-  const REST_MS = 90;
+  const REST_MS = 250;
   let restTimer: number | undefined;
   function seekAtRest(v: number) {
     window.clearTimeout(restTimer);
