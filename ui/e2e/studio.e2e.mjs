@@ -12,11 +12,14 @@ import assert from "node:assert/strict";
 import { Key, Session } from "./webdriver.mjs";
 import { e2eRun, resize, xid } from "./harness.mjs";
 import { quit, treeMemory, until } from "./processes.mjs";
+import { mediaSeconds, temporalAt } from "./temporal.mjs";
+import { tabStops, tabTo } from "./focus.mjs";
 
 // The shared run settings (ui/e2e/harness.mjs): env, artifacts, a screen shot on failure
 // (studio-failure.png), and window shots (`shot(name, docs)`: the X window as drawn).
 const { app, driver, dir, artifacts, step, shot } = e2eRun("studio");
 const devPort = Number(process.env.STUDIO_E2E_PORT ?? 17233);
+const temporal = temporalAt(devPort);
 const metrics = {};
 
 // The project the app opens from its command line; autosave writes the new order back here.
@@ -206,10 +209,7 @@ await shot("5-preview");
 
 // Progress latency: each clip's completion (history) to the window showing it.
 const jobId = await s.exec("return document.querySelector('#jobs li.job').dataset.id");
-const history = JSON.parse(
-  execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", jobId, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8" }),
-);
-const events = history.events ?? history;
+const events = temporal.history(jobId);
 const progress = await s.exec("return window.__progress");
 const latencies = [];
 // Pair the k-th clip completion (history) with the first window update showing k clips done,
@@ -315,21 +315,6 @@ for (const needle of ["Render started", "Character images", "Paused", "Resumed",
 }
 await s.typeInto('#jobs li.job .take-row[data-scene="first"] .retake-prompt', "Ava runs across the dock at night");
 await s.clickOn('#jobs li.job .take-row[data-scene="first"] .regenerate');
-/** The job's latest run as Temporal has it (status, pending activities; the whole history in the
- * artifacts as `<id>-history.json`): said when a wait on the job times out. */
-function jobInTemporal(id) {
-  try {
-    const at = ["--address", `127.0.0.1:${devPort}`, "-o", "json"];
-    const d = JSON.parse(execFileSync(process.env.TEMPORAL_CLI, ["workflow", "describe", "-w", id, ...at], { encoding: "utf8" }));
-    const h = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", id, ...at], { encoding: "utf8", maxBuffer: 64 << 20 });
-    fs.writeFileSync(path.join(artifacts, `${id}-history.json`), h);
-    const events = JSON.parse(h).events ?? [];
-    const last = events.slice(-3).map((e) => `${e.eventTime} ${e.eventType}`);
-    return JSON.stringify({ status: d.workflowExecutionInfo?.status, runId: d.workflowExecutionInfo?.execution?.runId, pending: d.pendingActivities ?? [], last });
-  } catch (e) {
-    return `(not read: ${e.message})`;
-  }
-}
 /** What the job's card shows: said when a wait on it times out. */
 const jobCard = () =>
   s.exec(`const li = document.querySelector('#jobs li.job'); const sel = li.querySelector('.take-row[data-scene="first"] .take');
@@ -348,7 +333,7 @@ const v2 = await s
     120000,
   )
   .catch(async (e) => {
-    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${jobInTemporal(await s.exec("return document.querySelector('#jobs li.job').dataset.id"))}`);
+    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${temporal.standing(jobId, artifacts)}`);
   });
 metrics.regenerateMs = Date.now() - regenAt;
 assert.equal(v2.take, "2");
@@ -385,15 +370,7 @@ step("used take 2 from the scene editor: version 4 stitched");
 // "Extend by N s" in the scene editor (the offline model extends by 1-10 s, models.toml): the
 // take in use continued by 3 s as a new take, stitched as version 5. Typed and clicked with
 // real input; checked in the job's result as Temporal holds it (the clips' files measured).
-/** The job's latest result, as its workflow completed it. */
-function jobResult(id) {
-  const h = JSON.parse(execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", id, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }));
-  const done = (h.events ?? h).find((e) => e.workflowExecutionCompletedEventAttributes);
-  const p = done?.workflowExecutionCompletedEventAttributes.result.payloads[0];
-  return p && JSON.parse(typeof p.data === "string" ? Buffer.from(p.data, "base64").toString("utf8") : JSON.stringify(p.data));
-}
-const seconds = (uri) => Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", fileURLToPath(uri)], { encoding: "utf8" }).trim());
-const before = jobResult(jobId).segments.find((x) => x.id === "first");
+const before = temporal.result(jobId).segments.find((x) => x.id === "first");
 const inUse = before.takes.find((t) => t.number === before.take);
 await s.clickOn("#scene-extend-seconds");
 await s.chord([Key.ctrl], "a");
@@ -409,10 +386,10 @@ await s
     120000,
   )
   .catch(async (e) => {
-    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${jobInTemporal(jobId)}`);
+    throw new Error(`${e.message}; the job's card: ${await jobCard()}; the job in Temporal: ${temporal.standing(jobId, artifacts)}`);
   });
 metrics.extendMs = Date.now() - extendAt;
-const after = jobResult(jobId);
+const after = temporal.result(jobId);
 const extended = after.segments.find((x) => x.id === "first");
 const take3 = extended.takes.find((t) => t.number === 3);
 assert.equal(extended.take, 3, `the extended take is in use: ${JSON.stringify(extended)}`);
@@ -420,9 +397,9 @@ const firstAt = after.segments.findIndex((x) => x.id === "first");
 const [v4, v5] = after.versions.slice(-2);
 assert.equal(v5.number, 5);
 assert.deepEqual(v5.takes, v4.takes.map((n, i) => (i === firstAt ? 3 : n)), "only the first scene's take changed");
-const grown = seconds(take3.clipUrl) - seconds(inUse.clipUrl);
+const grown = mediaSeconds(take3.clipUrl) - mediaSeconds(inUse.clipUrl);
 assert.ok(Math.abs(grown - 3) < 0.1, `the extended clip is 3 s longer than take ${inUse.number}'s: ${grown.toFixed(3)} s`);
-step(`extended the first scene by 3 s from its editor: take 3 (${seconds(take3.clipUrl).toFixed(2)} s, +${grown.toFixed(2)} s) in version 5, in ${metrics.extendMs} ms`);
+step(`extended the first scene by 3 s from its editor: take 3 (${mediaSeconds(take3.clipUrl).toFixed(2)} s, +${grown.toFixed(2)} s) in version 5, in ${metrics.extendMs} ms`);
 
 // The character library: generate three in bulk, search, rename, delete and undo, then use one
 // in the project and render with no character step.
@@ -494,7 +471,7 @@ async function renderAndWait(what) {
   return s.exec("return document.querySelector('#jobs li.job').dataset.id");
 }
 const libJob = await renderAndWait("the render with the library character");
-const libHistory = execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", libJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8" });
+const libHistory = JSON.stringify(temporal.history(libJob));
 assert.ok(!libHistory.includes("generateCharacterImages"), "a library character needs no character step");
 assert.ok(libHistory.includes("generateVideoSegment"));
 step("rendered with a library character: no character step in its history");
@@ -516,15 +493,10 @@ await s.waitFor(
   10000,
 );
 const castJob = await renderAndWait("the two-character render");
-const castHistory = JSON.parse(
-  execFileSync(process.env.TEMPORAL_CLI, ["workflow", "show", "-w", castJob, "--address", `127.0.0.1:${devPort}`, "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }),
-);
-const castEvents = castHistory.events ?? castHistory;
-const payload = (p) => JSON.parse(typeof p.data === "string" ? Buffer.from(p.data, "base64").toString("utf8") : JSON.stringify(p.data ?? p));
+const castEvents = temporal.history(castJob);
 const characterSteps = castEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateCharacterImages");
 assert.equal(characterSteps.length, 1, "one character step: the new character's (the lead is from the library)");
-const done = castEvents.find((e) => e.workflowExecutionCompletedEventAttributes);
-const castResult = payload(done.workflowExecutionCompletedEventAttributes.result.payloads[0]);
+const castResult = temporal.result(castJob);
 const sha = (uri) => crypto.createHash("sha256").update(fs.readFileSync(fileURLToPath(uri))).digest("hex");
 const leadFront = sha(castResult.characterImages[0]);
 const lenaFront = sha(castResult.castImages[0].front);
@@ -672,30 +644,7 @@ if ((await s.exec("return document.getElementById('cast-toggle').getAttribute('a
 await s.clickOn('#cast-list li.cast-member[data-index="1"] .remove-character');
 await s.waitFor("Ivy removed", "return !document.querySelector('#cast-list li.cast-member[data-index=\"1\"]')", 10000);
 step("a render naming the declined outside reference was refused; without it the project renders");
-const FOCUS = `const e = document.activeElement;
-  if (!e || e === document.body || e === document.documentElement) return null;
-  const path = []; for (let n = e; n && n !== document.body; n = n.parentElement) path.unshift(n.tagName + ':' + [...n.parentElement.children].indexOf(n));
-  const cs = getComputedStyle(e); const r = e.getBoundingClientRect();
-  const name = e.getAttribute('aria-label') || (e.labels && [...e.labels].map(l => l.textContent).join(' ').trim()) || e.getAttribute('title') || e.getAttribute('placeholder') || e.textContent.trim();
-  return { path: path.join('/'), what: e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''), name: (name || '').slice(0, 50),
-    ring: (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none',
-    shown: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth };`;
-const stops = [];
-const start = await s.exec(FOCUS);
-if (start) stops.push(start);
-let stay = 0; // Tabs that stayed on one element (the video's own controls take a few)
-for (let i = 0; i < 200; i++) {
-  await s.pressKeys(Key.tab);
-  const f = await s.exec(FOCUS);
-  if (!f) continue;
-  if (stops.length && f.path === stops[stops.length - 1].path) {
-    assert.ok(++stay < 12, `Tab is stuck in ${f.what}`);
-    continue;
-  }
-  stay = 0;
-  if (stops.some((x) => x.path === f.path)) break; // round the window once
-  stops.push(f);
-}
+const stops = await tabStops(s);
 const names = stops.map((f) => f.what);
 for (const must of ["#render", "#characters", "#settings", "#new-character", "#add-scenario"]) {
   assert.ok(names.includes(must), `Tab never reaches ${must}: ${names.join(" ")}`);
@@ -707,17 +656,10 @@ const ringless = stops.filter((f) => !f.ring).map((f) => f.what);
 assert.deepEqual(ringless, [], "every focus stop shows a focus ring");
 const offscreen = stops.filter((f) => !f.shown).map((f) => f.what);
 assert.deepEqual(offscreen, [], "every focus stop is on screen when focused");
-const tabTo = async (what, script) => {
-  for (let i = 0; i < 150; i++) {
-    if (await s.exec(script)) return;
-    await s.pressKeys(Key.tab);
-  }
-  throw new Error(`Tab never reached ${what}`);
-};
-await tabTo("the scene card", "return document.activeElement?.dataset?.id === 'z1'");
+await tabTo(s, "the scene card", "return document.activeElement?.dataset?.id === 'z1'");
 await s.pressKeys(Key.enter);
 await s.waitFor("the scene editor from Enter", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'z1'", 10000);
-await tabTo("the scene's prompt", "return document.activeElement?.id === 'scene-prompt'");
+await tabTo(s, "the scene's prompt", "return document.activeElement?.id === 'scene-prompt'");
 await s.chord([Key.ctrl], Key.end); // the caret to the end of the prompt
 await s.pressKeys(...[..." at dusk"]);
 const savedPrompt = () => JSON.parse(fs.readFileSync(secondProject, "utf8")).scenarios[0].prompt;
