@@ -4,7 +4,6 @@
 //! library, and ends when the batch ends; `studio characters generate --wait` follows a batch
 //! so. Real dev server, a worker on the test's queue (offline provider), the `studio` binary.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use studio_api::characters::BatchView;
@@ -85,31 +84,15 @@ async fn a_watched_batch_pushes_each_change_and_ends_with_the_batch() {
 async fn the_cli_waits_for_a_batch_by_its_stream() {
     let env = Env::new("batch-wait").await;
     let data = env.data.path();
-    std::fs::write(
-        data.join("settings.json"),
-        serde_json::json!({"provider": "offline", "worker": {"bundled": false}}).to_string(),
-    )
-    .unwrap();
+    env.write_cli_settings(serde_json::json!({}));
     let file = data.join("list.json");
     std::fs::write(&file, list("Pilot")).unwrap();
     let mut c = env.studio();
-    c.args(["characters", "generate", "--wait"])
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = tokio::process::Command::from(c)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let out = tokio::time::timeout(RESULT_BOUND, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| {
-            panic!("`characters generate --wait` did not end within {RESULT_BOUND:?}")
-        })
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{said}");
-    let batch = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    c.args(["characters", "generate", "--wait"]).arg(&file);
+    let out = run_bounded(c).await;
+    let said = &out.stderr;
+    assert!(out.ok(), "{said}");
+    let batch = out.stdout.trim().to_owned();
     let progress: Vec<&str> = said
         .lines()
         .filter(|l| l.starts_with(&format!("{batch}: ")))

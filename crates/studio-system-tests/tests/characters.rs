@@ -4,31 +4,24 @@
 //! export imported on "another machine" has byte-identical images. Real dev server, real worker
 //! processes, the `studio` binary.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use studio_engine::names;
 use studio_testkit::*;
 
-fn run(mut c: Command) -> String {
-    let out = c.stderr(Stdio::piped()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// Runs a `studio` command (bounded) that must succeed; its stdout.
+async fn run(c: Command) -> String {
+    let ran = run_bounded(c).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    ran.stdout
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() {
     let env = Env::without_worker("characters").await;
     let data = env.data.path();
-    std::fs::write(
-        data.join("settings.json"),
-        serde_json::json!({"provider": "offline", "worker": {"bundled": false}}).to_string(),
-    )
-    .unwrap();
+    env.write_cli_settings(serde_json::json!({}));
     let list: Vec<serde_json::Value> = (1..=25)
         .map(|i| serde_json::json!({"name": format!("Hero {i}"), "basePrompt": format!("hero number {i}, studio portrait")}))
         .collect();
@@ -38,7 +31,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     let mut worker = env.worker_process();
     let mut c = env.studio();
     c.args(["characters", "generate"]).arg(&list_file);
-    let batch = run(c).trim().to_owned();
+    let batch = run(c).await.trim().to_owned();
     assert!(batch.starts_with("characters-"), "{batch}");
 
     // Kill the worker once some characters are done and the batch is not.
@@ -62,7 +55,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     for _ in 0..240 {
         let mut c = env.studio();
         c.args(["characters", "sync", &batch]);
-        last = run(c);
+        last = run(c).await;
         let v: serde_json::Value = serde_json::from_str(&last).unwrap();
         if v["status"] == "completed" && v["inLibrary"] == 25 {
             break;
@@ -85,7 +78,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     assert_eq!((outputs.len(), names.len()), (25, 25));
     let mut c = env.studio();
     c.args(["characters", "list", "--json"]);
-    let lib: Vec<serde_json::Value> = serde_json::from_str(&run(c)).unwrap();
+    let lib: Vec<serde_json::Value> = serde_json::from_str(&run(c).await).unwrap();
     assert_eq!(lib.len(), 25);
     assert!(lib.iter().all(
         |c| c["angles"]["model"] == "offline" && c["anglePaths"].as_array().unwrap().len() == 3
@@ -93,7 +86,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     let search = {
         let mut c = env.studio();
         c.args(["characters", "list", "number 17", "--json"]);
-        serde_json::from_str::<Vec<serde_json::Value>>(&run(c)).unwrap()
+        serde_json::from_str::<Vec<serde_json::Value>>(&run(c).await).unwrap()
     };
     assert_eq!(search.len(), 1);
     let hero = search[0]["id"].as_str().unwrap().to_owned();
@@ -114,7 +107,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     let id = env.job_id("with-library-character");
     let mut c = env.studio();
     c.args(["render", "--id", &id, "--wait"]).arg(&project);
-    run(c);
+    run(c).await;
     let records = activities(&env, &id).await;
     assert_eq!(
         count(&records, names::GENERATE_CHARACTER_IMAGES),
@@ -133,7 +126,7 @@ async fn a_batch_of_25_survives_a_worker_kill_and_fills_the_library_once_each() 
     let archive = data.join("all.characters.tar");
     let mut c = env.studio();
     c.args(["characters", "export"]).arg(&archive);
-    run(c);
+    run(c).await;
     let other = tempfile::tempdir().unwrap();
     let out = Command::new(studio_bin())
         .args(["characters", "import"])

@@ -6,15 +6,15 @@
 //! export refuses a project it cannot deliver; and a cancelled export kills its ffmpeg, ends
 //! Cancelled and leaves nothing in the folder. Real dev server, worker, ffmpeg and files.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use studio_api::studio::{ExportOptions, ExportStatus, ExportStep};
-use studio_api::{ErrorCode, Studio};
+use studio_api::studio::{ExportOptions, ExportStatus, ExportStep, Exported};
+use studio_api::{ApiError, ErrorCode, Studio};
 use studio_core::{ExportPreset, JobStatus, Project};
 use studio_engine::names;
-use studio_media::Ffmpeg;
+use studio_system_tests::{cached_api, render_and_wait, save_project};
 use studio_testkit::*;
 
 /// Three 4 s shots: b trimmed to 0.5..3.5 and crossfaded into (1 s), c dipped to black into
@@ -46,35 +46,19 @@ fn film_seconds(crossfade: f64) -> f64 {
     2.0 + 4.0 + 3.0 - crossfade + 4.0 - 1.0 + 2.0
 }
 
-fn write(path: &Path, json: &serde_json::Value) -> Project {
-    std::fs::write(path, json.to_string()).unwrap();
-    Studio::load_project(path).unwrap()
-}
-
-/// SRT cues: (start, end, text).
-fn cues(srt: &str) -> Vec<(f64, f64, String)> {
-    let time = |t: &str| -> f64 {
-        let (hms, ms) = t.trim().split_once(',').unwrap();
-        let p: Vec<f64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
-        p[0] * 3600.0 + p[1] * 60.0 + p[2] + ms.parse::<f64>().unwrap() / 1000.0
-    };
-    srt.replace("\r\n", "\n")
-        .split("\n\n")
-        .filter(|b| !b.trim().is_empty())
-        .map(|block| {
-            let mut lines = block.lines();
-            lines.next();
-            let (a, b) = lines.next().unwrap().split_once("-->").unwrap();
-            (time(a), time(b), lines.collect::<Vec<_>>().join(" "))
-        })
-        .collect()
-}
-
-/// The video stream's size and the container's duration.
-async fn probe(path: &Path) -> ((u32, u32), f64) {
-    let info = Ffmpeg::from_env().probe(path).await.unwrap();
-    let v = info.video.as_ref().expect("a video stream");
-    ((v.width, v.height), info.duration)
+/// The project's film exported through the API at the default preset (YouTube, no package),
+/// with no cancel and no progress watched.
+async fn export_youtube(
+    studio: &Studio,
+    project: &Project,
+    path: &Path,
+    out: &Path,
+) -> Result<Exported, ApiError> {
+    let (cancel, progress) = (std::future::pending(), |_: &ExportStatus| {});
+    let options = ExportOptions::default();
+    studio
+        .export(project, path, out, options, cancel, progress)
+        .await
 }
 
 /// One frame at 24 fps, and the encoder's rounding of the audio track's end.
@@ -82,48 +66,33 @@ const FRAME_SLACK: f64 = 0.1;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing() {
-    let env = Env::new("cut").await;
-    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let (env, studio) = cached_api("cut").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lighthouse.studio.json");
-    let project = write(&path, &project_json(1.0));
+    let project = save_project(&path, &project_json(1.0));
 
     // Nothing rendered yet: an export is refused, naming what to do.
-    let refused = studio
-        .export(
-            &project,
-            &path,
-            &dir.path().join("never"),
-            ExportOptions::default(),
-            std::future::pending(),
-            |_| {},
-        )
+    let refused = export_youtube(&studio, &project, &path, &dir.path().join("never"))
         .await
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::NotRendered, "{refused}");
 
-    let first = studio
-        .render(&project, Some(&path), Some(env.job_id("first")))
-        .await
-        .unwrap();
-    let id = first.record.id;
-    let result = env.result(&id).await.unwrap();
-    let (size, seconds) = probe(&file_path(&result.video_url)).await;
+    let (id, result) = render_and_wait(&env, &studio, &project, &path, "first").await;
+    let (size, seconds) = size_and_seconds(&file_path(&result.video_url)).await;
     assert_eq!(size, (1280, 720));
     assert!(
         (seconds - film_seconds(1.0)).abs() <= FRAME_SLACK,
         "the cut film plays {seconds} s, the cut says {}",
         film_seconds(1.0)
     );
-    let recorded = record_history(&env, &id, "cut").await;
-    assert_replays(&[("cut", recorded)]).await;
+    assert_history_replays(&env, &id, "cut").await;
 
     // Each line inside its shot as the cut placed it: a shows 2..6 (after the title), b
     // 5..8 (crossfaded in at 5), c 7..11 (dipped in at 7), the credits 11..13. A line goes
     // in its shot's piece: a from 2 to the middle of the crossfade (5.5), c from the middle
     // of the dip (7.5) to the credits (11).
-    let srt = std::fs::read_to_string(file_path(result.captions_url.as_deref().unwrap())).unwrap();
-    let cues = cues(&srt);
+    let srt = captions(&result);
+    let cues = srt_cues(&srt);
     assert_eq!(cues.len(), 2, "{srt}");
     assert!(cues[0].2.contains("She climbed."), "{srt}");
     assert!(cues[0].0 >= 2.0 && cues[0].1 <= 5.5 + 0.01, "{cues:?}");
@@ -132,16 +101,8 @@ async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing()
 
     // The project changes only its cut (a shorter crossfade): the render is out of date for an
     // export, which says so...
-    let recut = write(&path, &project_json(0.5));
-    let refused = studio
-        .export(
-            &recut,
-            &path,
-            &dir.path().join("never"),
-            ExportOptions::default(),
-            std::future::pending(),
-            |_| {},
-        )
+    let recut = save_project(&path, &project_json(0.5));
+    let refused = export_youtube(&studio, &recut, &path, &dir.path().join("never"))
         .await
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::RenderOutdated, "{refused}");
@@ -154,12 +115,7 @@ async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing()
     );
     // ...and rendering again makes no clip, speaks no line, pays nothing: the same clips cut
     // anew, to the new length.
-    let second = studio
-        .render(&recut, Some(&path), Some(env.job_id("recut")))
-        .await
-        .unwrap();
-    let id2 = second.record.id;
-    let r2 = env.result(&id2).await.unwrap();
+    let (id2, r2) = render_and_wait(&env, &studio, &recut, &path, "recut").await;
     let records = activities(&env, &id2).await;
     assert_eq!(
         count(&records, names::GENERATE_VIDEO_SEGMENT),
@@ -170,11 +126,8 @@ async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing()
     assert_eq!(count(&records, names::SPEAK_LINE), 0);
     assert_eq!(count(&records, names::STITCH_VIDEOS), 1);
     assert!(r2.usage.is_empty(), "paid for {:?}", r2.usage);
-    let clips = |r: &studio_core::VideoResult| -> Vec<Option<String>> {
-        r.segments.iter().map(|s| s.clip_url.clone()).collect()
-    };
-    assert_eq!(clips(&r2), clips(&result));
-    let (_, seconds) = probe(&file_path(&r2.video_url)).await;
+    assert_eq!(clip_urls(&r2), clip_urls(&result));
+    let (_, seconds) = size_and_seconds(&file_path(&r2.video_url)).await;
     assert!(
         (seconds - film_seconds(0.5)).abs() <= FRAME_SLACK,
         "the re-cut film plays {seconds} s, the cut says {}",
@@ -184,73 +137,48 @@ async fn a_cut_plays_for_its_length_and_a_change_of_the_cut_alone_pays_nothing()
     // Now the project's film: exported through the API (YouTube, no package), named after the
     // project file; the export's workflow replays (a fixture of its own).
     let out = dir.path().join("youtube");
-    let done = studio
-        .export(
-            &recut,
-            &path,
-            &out,
-            ExportOptions::default(),
-            std::future::pending(),
-            |_| {},
-        )
-        .await
-        .unwrap();
+    let done = export_youtube(&studio, &recut, &path, &out).await.unwrap();
     assert_eq!(done.job_id, id2);
     assert_eq!(done.files, ["lighthouse-youtube.mp4"]);
-    let (size, seconds) = probe(Path::new(&done.video)).await;
+    let (size, seconds) = size_and_seconds(Path::new(&done.video)).await;
     assert_eq!(size, (1920, 1080));
     assert!(
         (seconds - film_seconds(0.5)).abs() <= FRAME_SLACK,
         "{seconds}"
     );
-    let recorded = record_history(&env, &done.id, "export").await;
-    assert_replays(&[("export", recorded)]).await;
+    assert_history_replays(&env, &done.id, "export").await;
 }
 
-/// `studio export` as the creator runs it, capturing its stderr (progress lines) and stdout.
+/// `studio export PATH --out OUT --preset PRESET --package` as the creator runs it (bounded):
+/// its progress lines go to stderr, the film's path to stdout.
 async fn studio_export(env: &Env, path: &Path, out: &Path, preset: &str) -> (bool, String, String) {
-    let mut c = env.studio();
-    c.arg("export")
-        .arg(path)
-        .arg("--out")
-        .arg(out)
-        .args(["--preset", preset, "--package"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = tokio::process::Command::from(c)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let done = tokio::time::timeout(RESULT_BOUND, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("`studio export` did not end within {RESULT_BOUND:?}"))
-        .unwrap();
-    (
-        done.status.success(),
-        String::from_utf8_lossy(&done.stdout).into_owned(),
-        String::from_utf8_lossy(&done.stderr).into_owned(),
-    )
+    let args: [&OsStr; 7] = [
+        "export".as_ref(),
+        path.as_ref(),
+        "--out".as_ref(),
+        out.as_ref(),
+        "--preset".as_ref(),
+        preset.as_ref(),
+        "--package".as_ref(),
+    ];
+    let ran = env.run_studio(args).await;
+    (ran.ok(), ran.stdout, ran.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn studio_export_delivers_a_shorts_film_and_the_editors_package() {
-    let env = Env::new("export").await;
-    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let (env, studio) = cached_api("export").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lighthouse.studio.json");
-    let project = write(&path, &project_json(1.0));
-    let started = studio
-        .render(&project, Some(&path), Some(env.job_id("render")))
-        .await
-        .unwrap();
-    env.result(&started.record.id).await.unwrap();
+    let project = save_project(&path, &project_json(1.0));
+    render_and_wait(&env, &studio, &project, &path, "render").await;
 
     let out = dir.path().join("delivery");
     let (ok, stdout, stderr) = studio_export(&env, &path, &out, "shorts").await;
     assert!(ok, "studio export failed: {stderr}");
     let video = PathBuf::from(stdout.trim());
     assert_eq!(video.parent(), Some(out.as_path()), "{stdout}");
-    let (size, seconds) = probe(&video).await;
+    let (size, seconds) = size_and_seconds(&video).await;
     assert_eq!(size, (1080, 1920));
     assert!(
         (seconds - film_seconds(1.0)).abs() <= FRAME_SLACK,
@@ -289,7 +217,7 @@ async fn studio_export_delivers_a_shorts_film_and_the_editors_package() {
             "{name} not in the OTIO"
         );
     }
-    let (card, _) = probe(&out.join("media/title-01.mp4")).await;
+    let (card, _) = size_and_seconds(&out.join("media/title-01.mp4")).await;
     assert_eq!(card, (1280, 720), "a card is made like the clips");
     // Nothing half-made is left beside the delivery.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -319,15 +247,14 @@ async fn studio_export_delivers_a_shorts_film_and_the_editors_package() {
     // earlier film kept.
     let (ok, stdout, stderr) = studio_export(&env, &path, &out, "square").await;
     assert!(ok, "{stderr}");
-    let (size, _) = probe(Path::new(stdout.trim())).await;
+    let (size, _) = size_and_seconds(Path::new(stdout.trim())).await;
     assert_eq!(size, (1080, 1080));
     assert!(video.exists(), "the shorts film is still there");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_export_kills_ffmpeg_ends_cancelled_and_writes_nothing() {
-    let env = Env::new("export-cancel").await;
-    let studio = studio_system_tests::api(&env, |s| s.use_cache = true).await;
+    let (env, studio) = cached_api("export-cancel").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.studio.json");
     // A longer film at 4K: minutes of encoding, time enough to cancel it mid-way.
@@ -338,12 +265,8 @@ async fn a_cancelled_export_kills_ffmpeg_ends_cancelled_and_writes_nothing() {
         .iter_mut()
         .for_each(|s| s["durationSeconds"] = 8.into());
     json["scenarios"][1]["trim"] = serde_json::json!({"in": 0.5, "out": 7.5});
-    let project = write(&path, &json);
-    let started = studio
-        .render(&project, Some(&path), Some(env.job_id("render")))
-        .await
-        .unwrap();
-    env.result(&started.record.id).await.unwrap();
+    let project = save_project(&path, &json);
+    render_and_wait(&env, &studio, &project, &path, "render").await;
 
     let out = dir.path().join("never-written");
     let needle = env.data.path().display().to_string();
@@ -384,8 +307,7 @@ async fn a_cancelled_export_kills_ffmpeg_ends_cancelled_and_writes_nothing() {
         .first()
         .map(|s| s.id.clone())
         .expect("progress was pushed");
-    let recorded = record_history(&env, &id, "export-cancelled").await;
-    assert_replays(&[("export-cancelled", recorded)]).await;
+    assert_history_replays(&env, &id, "export-cancelled").await;
     // Progress advanced before the cancel.
     let rendering: Vec<u8> = seen
         .iter()

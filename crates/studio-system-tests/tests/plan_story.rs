@@ -260,8 +260,7 @@ async fn a_plan_missing_a_sentence_is_asked_again_once_and_every_question_is_cou
         .collect();
     assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()));
 
-    let recorded = record_history(&env, &id, "story-plan-reasked").await;
-    assert_replays(&[("story-plan-reasked", recorded)]).await;
+    assert_history_replays(&env, &id, "story-plan-reasked").await;
 }
 
 /// The text calls the mock accepted whose prompt carries `mark` (stories that differ only by
@@ -352,8 +351,7 @@ async fn a_stopped_answer_is_counted_and_asked_again_by_the_job_only() {
             (StoryPlanStage::Done, asks, result.cost)
         );
         if let Some(fixture) = fixture {
-            let recorded = record_history(&env, &id, fixture).await;
-            assert_replays(&[(fixture, recorded)]).await;
+            assert_history_replays(&env, &id, fixture).await;
         }
     }
 }
@@ -499,8 +497,7 @@ async fn a_worker_killed_between_the_questions_does_not_pay_for_the_first_again(
     );
     assert_ne!(asks[0].worker, asks[1].worker, "{asks:?}");
 
-    let recorded = record_history(&env, &id, "story-plan-worker-died").await;
-    assert_replays(&[("story-plan-worker-died", recorded)]).await;
+    assert_history_replays(&env, &id, "story-plan-worker-died").await;
 }
 
 /// A job whose first question is estimated above what the creator approved asks nothing and
@@ -547,6 +544,5 @@ async fn over_its_budget_a_job_asks_nothing_and_a_cancelled_job_stops_its_questi
     assert_eq!(count(&asks, names::ASK_STORY_PLANNER), 1, "{asks:?}");
     assert_eq!(asks[0].outcome, ActivityOutcome::Cancelled, "{asks:?}");
 
-    let recorded = record_history(&env, &id, "story-plan-cancelled").await;
-    assert_replays(&[("story-plan-cancelled", recorded)]).await;
+    assert_history_replays(&env, &id, "story-plan-cancelled").await;
 }
