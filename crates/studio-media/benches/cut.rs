@@ -6,7 +6,8 @@
 //! `cargo bench -p studio-media --bench cut` (no harness: a plain program, timed with
 //! `Instant`). Needs only ffmpeg. `CUT_BENCH_RUNS` sets the number of timed runs of each
 //! (default 3); `CUT_BENCH_GOP` the clips' keyframe interval in frames (default 24, one a
-//! second, x264 placing each at most that far apart).
+//! second, x264 placing each at most that far apart); `CUT_BENCH_ONLY=smart` (or `full`) times
+//! only that one, to profile it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -60,8 +61,11 @@ fn clip(dir: &Path, i: usize, gop: &str) -> PathBuf {
     out
 }
 
-/// Times `runs` renders, returning the sorted times and the last report.
-fn time(runs: usize, mut render: impl FnMut(usize) -> CutReport) -> (Vec<Duration>, CutReport) {
+/// Times `runs` renders, returning the sorted times and the last report (None if no run).
+fn time(
+    runs: usize,
+    mut render: impl FnMut(usize) -> CutReport,
+) -> (Vec<Duration>, Option<CutReport>) {
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for i in 0..runs {
@@ -70,7 +74,7 @@ fn time(runs: usize, mut render: impl FnMut(usize) -> CutReport) -> (Vec<Duratio
         times.push(start.elapsed());
     }
     times.sort();
-    (times, last.expect("at least one run"))
+    (times, last)
 }
 
 fn median(times: &[Duration]) -> f64 {
@@ -118,7 +122,12 @@ fn main() {
     );
 
     let out = |name: String| dir.join(name);
-    let (smart, s) = time(runs, |i| {
+    let only = std::env::var("CUT_BENCH_ONLY").unwrap_or_default();
+    let runs_of = |which: &str| match only.is_empty() || only == which {
+        true => runs,
+        false => 0,
+    };
+    let (smart, s) = time(runs_of("smart"), |i| {
         rt.block_on(render_cut(
             &ff,
             &job,
@@ -128,7 +137,7 @@ fn main() {
         ))
         .expect("the smart render")
     });
-    let (full, f) = time(runs, |i| {
+    let (full, f) = time(runs_of("full"), |i| {
         rt.block_on(render_cut_full(
             &ff,
             &job,
@@ -138,29 +147,37 @@ fn main() {
         ))
         .expect("the full render")
     });
-    println!(
-        "smart: median {:.2} s over {runs} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
-         {} packets copied, {} frames encoded",
-        median(&smart),
-        smart.first().map_or(0.0, Duration::as_secs_f64),
-        smart.last().map_or(0.0, Duration::as_secs_f64),
-        s.mode,
-        s.duration,
-        s.copied_packets,
-        s.reencoded_frames
-    );
-    println!(
-        "full:  median {:.2} s over {runs} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
-         {} frames encoded",
-        median(&full),
-        full.first().map_or(0.0, Duration::as_secs_f64),
-        full.last().map_or(0.0, Duration::as_secs_f64),
-        f.mode,
-        f.duration,
-        f.reencoded_frames
-    );
-    println!(
-        "smart / full = {:.1} % (target <= 25 %)",
-        100.0 * median(&smart) / median(&full).max(1e-9)
-    );
+    if let Some(s) = s {
+        println!(
+            "smart: median {:.2} s over {} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
+             {} packets copied, {} frames encoded",
+            median(&smart),
+            smart.len(),
+            smart.first().map_or(0.0, Duration::as_secs_f64),
+            smart.last().map_or(0.0, Duration::as_secs_f64),
+            s.mode,
+            s.duration,
+            s.copied_packets,
+            s.reencoded_frames
+        );
+    }
+    if let Some(f) = f {
+        println!(
+            "full:  median {:.2} s over {} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \
+             {} frames encoded",
+            median(&full),
+            full.len(),
+            full.first().map_or(0.0, Duration::as_secs_f64),
+            full.last().map_or(0.0, Duration::as_secs_f64),
+            f.mode,
+            f.duration,
+            f.reencoded_frames
+        );
+    }
+    if !smart.is_empty() && !full.is_empty() {
+        println!(
+            "smart / full = {:.1} % (target <= 25 %)",
+            100.0 * median(&smart) / median(&full).max(1e-9)
+        );
+    }
 }

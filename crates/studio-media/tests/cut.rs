@@ -196,6 +196,39 @@ async fn a_crossfade_blends_the_shots_over_its_length() {
     assert!(l[74] > l[84] && l[84] > l[94], "{:?}", &l[70..98]);
 }
 
+/// Three crossfades: their pieces are encoded in batches (one ffmpeg run encoding several
+/// pieces) and the copied GOPs between them read from the middle of the clips.
+#[tokio::test]
+async fn many_joins_each_blend_their_own_shots() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = clips(dir.path());
+    let fade = || into(TransitionKind::Crossfade, 1.0);
+    let job = CutJob {
+        clips: vec![c[0].clone(), c[1].clone(), c[2].clone(), c[0].clone()],
+        plan: plan(vec![ShotCut::default(), fade(), fade(), fade()]),
+        size: None,
+    };
+    let (film, report) = cut(&job, dir.path(), "film.mp4").await;
+    assert_eq!(report.mode, CutMode::Smart, "{report:?}");
+    // At least the three seconds blended are encoded (more where x264 put no keyframe on a
+    // join); the rest is copied.
+    assert!(report.reencoded_frames >= 3 * 24, "{report:?}");
+    assert_eq!(report.reencoded_frames + report.copied_packets, 312);
+    near(seconds(&film, "v:0"), 13.0, 0.01, "video length");
+    near(seconds(&film, "a:0"), 13.0, 0.03, "audio length");
+    let l = lumas(&film);
+    assert_eq!(l.len(), 312);
+    // Copied stretches: A (200 - n), B (20 + n), C (150), A again.
+    near(l[60], 140.0, 3.0, "A");
+    near(l[120], 20.0 + 48.0, 3.0, "B");
+    near(l[190], 150.0, 3.0, "C");
+    near(l[250], 200.0 - 34.0, 3.0, "A again");
+    // Each crossfade's middle: the mean of its two shots there.
+    near(l[84], (116.0 + 32.0) / 2.0, 8.0, "A into B");
+    near(l[156], (104.0 + 150.0) / 2.0, 8.0, "B into C");
+    near(l[228], (150.0 + 188.0) / 2.0, 8.0, "C into A");
+}
+
 #[tokio::test]
 async fn a_dip_to_black_is_black_at_its_middle() {
     let dir = tempfile::tempdir().unwrap();
@@ -313,7 +346,11 @@ async fn untouched_gops_are_the_clips_own_packets() {
         );
     }
     let first_pts = |f: &Path| probe(f, "v:0", "packet=pts").into_iter().next();
-    assert_eq!(first_pts(&film), first_pts(&clips[0]), "the film's first frame");
+    assert_eq!(
+        first_pts(&film),
+        first_pts(&clips[0]),
+        "the film's first frame"
+    );
     // And the joined stream decodes without a complaint.
     let decode = Command::new("ffmpeg")
         .args(["-v", "error", "-i", path(&film), "-f", "null", "-"])

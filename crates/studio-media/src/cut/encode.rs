@@ -73,24 +73,21 @@ pub(super) fn encoded_len(frags: &[Fragment]) -> u64 {
         .sum()
 }
 
-/// Encodes `frags` (item k's source is `srcs[k]`) into `out` at `fps`, each brought to its
-/// shape; with `audio`, the film's whole sound too (a full render in one run). Each fragment
-/// is its own input, seeked to the keyframe at or before its first frame when its source has
-/// the film's rate: exactly onto it (`-noaccurate_seek`, nothing before it decoded) where the
+/// Adds one input per fragment of `frags` to `args` (ffmpeg inputs `first` onwards) and
+/// returns the graph joining them into `[{out}]`, each brought to its shape. Each input is
+/// seeked to the keyframe at or before its fragment's first frame when its source has the
+/// film's rate: exactly onto it (`-noaccurate_seek`, nothing before it decoded) where the
 /// clip's packets allow, else half a frame before it (the GOP before decoded and dropped).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn encode(
-    ff: &Ffmpeg,
+fn video_inputs(
     frags: &[Fragment],
     srcs: &[&Src],
     fps: (u32, u32),
     shapes: &[Shape],
-    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
-    out: &Path,
-    task: &TaskCtx,
-    range: (f32, f32),
-) -> Result<(), MediaError> {
-    let mut args: Vec<OsString> = Vec::new();
+    first: usize,
+    out: &str,
+    args: &mut Vec<OsString>,
+) -> Result<(String, usize), MediaError> {
     let mut inputs = Vec::with_capacity(frags.len());
     for f in frags {
         let Some(src) = srcs.get(f.item) else {
@@ -114,34 +111,93 @@ pub(super) async fn encode(
         args.push("-i".into());
         args.push(local_input(&src.path)?);
         inputs.push(VideoInput {
-            input: inputs.len(),
+            input: first + inputs.len(),
             seek,
             fragment: *f,
             shape: shapes.get(f.item).copied().unwrap_or(Shape::Own),
             size: src.size,
         });
     }
-    let mut filter = graph::video(&inputs, fps);
+    Ok((graph::video(&inputs, fps, out), inputs.len()))
+}
+
+/// The studio's H.264 at `fps` (and the MP4 options) for the output `out`.
+fn video_output(fps: (u32, u32), args: &mut Vec<OsString>) {
+    args.extend(os(&["-r", &format!("{}/{}", fps.0, fps.1)]));
+    args.extend(os(H264));
+}
+
+/// The MP4 options ending an output's arguments, and the output `out`.
+fn mp4_output(out: &Path, args: &mut Vec<OsString>) {
+    args.extend(os(&["-movflags", "+faststart"]));
+    args.extend(os(BITEXACT));
+    args.extend(os(&["-f", "mp4"]));
+    args.push(out.into());
+}
+
+/// Encodes `frags` (item k's source is `srcs[k]`) into `out` at `fps`, each brought to its
+/// shape (see [`video_inputs`]); with `audio`, the film's whole sound too (a full render in
+/// one run).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn encode(
+    ff: &Ffmpeg,
+    frags: &[Fragment],
+    srcs: &[&Src],
+    fps: (u32, u32),
+    shapes: &[Shape],
+    audio: Option<&[(Option<PathBuf>, AudioPiece)]>,
+    out: &Path,
+    task: &TaskCtx,
+    range: (f32, f32),
+) -> Result<(), MediaError> {
+    let mut args: Vec<OsString> = Vec::new();
+    let (mut filter, inputs) = video_inputs(frags, srcs, fps, shapes, 0, "v", &mut args)?;
     if let Some(audio) = audio {
         filter.push(';');
-        filter.push_str(&audio_inputs(audio, inputs.len(), &mut args)?);
+        filter.push_str(&audio_inputs(audio, inputs, &mut args)?);
     }
     tracing::debug!(%filter, "cut graph");
     args.extend(os(&["-filter_complex", &filter, "-map", "[v]"]));
-    args.extend(os(&["-r", &format!("{}/{}", fps.0, fps.1)]));
-    args.extend(os(H264));
+    video_output(fps, &mut args);
     if audio.is_some() {
         args.extend(os(&["-map", "[a]"]));
         args.extend(os(AAC));
     } else {
         args.push("-an".into());
     }
-    args.extend(os(&["-movflags", "+faststart"]));
-    args.extend(os(BITEXACT));
-    args.extend(os(&["-f", "mp4"]));
-    args.push(out.into());
+    mp4_output(out, &mut args);
     let seconds = to_seconds(encoded_len(frags), fps);
     run_stage(ff, args, seconds, task, range).await
+}
+
+/// Encodes each of `pieces` (its fragments, and the file to write) as [`encode`] does, all in
+/// one ffmpeg run: a graph and an output per piece, encoded in turn by one process (one
+/// start-up of ffmpeg, its libraries and decoders for them all instead of one each).
+pub(super) async fn encode_batch(
+    ff: &Ffmpeg,
+    pieces: &[(&[Fragment], PathBuf)],
+    srcs: &[&Src],
+    fps: (u32, u32),
+    task: &TaskCtx,
+) -> Result<(), MediaError> {
+    let shapes = vec![Shape::Own; srcs.len()];
+    let mut args: Vec<OsString> = Vec::new();
+    let mut graphs = Vec::with_capacity(pieces.len());
+    let mut inputs = 0;
+    for (k, (frags, _)) in pieces.iter().enumerate() {
+        let out = format!("v{k}");
+        let (graph, used) = video_inputs(frags, srcs, fps, &shapes, inputs, &out, &mut args)?;
+        inputs += used;
+        graphs.push(graph);
+    }
+    for (k, ((_, out), graph)) in pieces.iter().zip(&graphs).enumerate() {
+        args.extend(os(&["-filter_complex", graph, "-map", &format!("[v{k}]")]));
+        video_output(fps, &mut args);
+        args.push("-an".into());
+        mp4_output(out, &mut args);
+    }
+    let frames: u64 = pieces.iter().map(|(f, _)| encoded_len(f)).sum();
+    run_stage(ff, args, to_seconds(frames, fps), task, (0.0, 1.0)).await
 }
 
 /// The inputs of the film's sound added to `args` (ffmpeg input `first` onwards, one per

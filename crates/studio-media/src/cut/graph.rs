@@ -34,14 +34,14 @@ pub(crate) struct VideoInput {
     pub size: (u32, u32),
 }
 
-/// The graph joining `inputs` in order into `[v]`, at `fps` (num/den): each fragment trimmed
+/// The graph joining `inputs` in order into `[{out}]`, at `fps` (num/den): each fragment trimmed
 /// to its frames, brought to one shape and rate, then joined to the one before by a concat (a
 /// cut) or an `xfade` over the last `join.frames` of what is joined so far (the first of them
 /// still all the outgoing picture, as xfade draws it, the frame after them all the incoming
 /// one). Every
 /// chain goes through `fps`, so every link has the time base 1/fps and the `xfade` offsets are
 /// whole frames.
-pub(crate) fn video(inputs: &[VideoInput], fps: (u32, u32)) -> String {
+pub(crate) fn video(inputs: &[VideoInput], fps: (u32, u32), out: &str) -> String {
     let (num, den) = fps;
     let mut g = String::new();
     for (k, v) in inputs.iter().enumerate() {
@@ -104,7 +104,7 @@ pub(crate) fn video(inputs: &[VideoInput], fps: (u32, u32)) -> String {
         }
         current = next;
     }
-    let _ = write!(g, "[{current}]null[v]");
+    let _ = write!(g, "[{current}]null[{out}]");
     g
 }
 
@@ -282,6 +282,7 @@ mod tests {
                 input(2, frag(0, 48, join)),
             ],
             (24, 1),
+            "v",
         );
         assert!(g.contains("[f0][f1]concat=n=2:v=1:a=0[j1]"), "{g}");
         // 72 frames so far: the dip fades them out over their last 6, the next in over 6.

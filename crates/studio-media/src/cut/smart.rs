@@ -1,6 +1,6 @@
-//! A smart render's film: the sound and the join pieces made side by side (as many ffmpeg
-//! runs at once as the machine has cores), the copied GOPs read straight from the clips by the
-//! concat demuxer, and one last run that only copies both into the film.
+//! A smart render's film: the sound and the join pieces made side by side (the sound in one
+//! ffmpeg run, the pieces in one run per core), the copied GOPs read straight from the clips
+//! by the concat demuxer, and one last run that only copies both into the film.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use futures::future::BoxFuture;
 use futures::StreamExt as _;
 
-use super::encode::{cut_gops, encode, encoded_len, mux, sound, Entry, Src};
+use super::encode::{cut_gops, encode_batch, encoded_len, mux, sound, Entry, Src};
 use super::facts::clip_facts;
-use super::graph::{AudioPiece, Shape};
-use super::timeline::Part;
+use super::graph::AudioPiece;
+use super::timeline::{Fragment, Part};
 use super::CutReport;
 use crate::error::MediaError;
 use crate::ffmpeg::Ffmpeg;
@@ -45,58 +45,66 @@ pub(super) struct Smart<'a> {
 /// One ffmpeg run done.
 enum Done {
     Sound,
-    /// Part `n` encoded to `path`, `len` frames; `joins` false when its extradata differs from
-    /// the clips' (its packets cannot follow theirs).
-    Piece {
-        n: usize,
-        path: PathBuf,
-        len: u64,
+    /// Parts encoded: (part, file, frames) each; `joins` false when the first piece's
+    /// extradata differs from the clips' (its packets cannot follow theirs).
+    Pieces {
+        pieces: Vec<(usize, PathBuf, u64)>,
         joins: bool,
     },
 }
 
-/// The sound and every encode part, as runs to make side by side. The first piece is probed
-/// for its extradata (the pieces share their settings, size and rate, so one speaks for all).
+/// The encode parts (index, fragments) shared out into at most `batches` batches of about as
+/// many frames each, in the parts' order within each (the same batches every time).
+fn batches(parts: &[Part], batches: usize) -> Vec<Vec<(usize, &[Fragment])>> {
+    let mut out: Vec<(u64, Vec<(usize, &[Fragment])>)> = Vec::new();
+    for (n, part) in parts.iter().enumerate() {
+        let Part::Encode(frags) = part else {
+            continue;
+        };
+        let len = encoded_len(frags);
+        if out.len() < batches.max(1) {
+            out.push((len, vec![(n, frags.as_slice())]));
+        } else if let Some(b) = out.iter_mut().min_by_key(|(frames, _)| *frames) {
+            b.0 += len;
+            b.1.push((n, frags.as_slice()));
+        }
+    }
+    out.into_iter().map(|(_, b)| b).collect()
+}
+
+/// The sound and the encode parts, as runs to make side by side: the sound's, and the pieces
+/// in one batch per core. The first piece is probed for its extradata (the pieces share
+/// their settings, size and rate, so one speaks for all).
 fn runs<'a>(
     ff: &'a Ffmpeg,
     s: &'a Smart<'a>,
     sound_path: &'a Path,
     seconds: f64,
-    own: &'a [Shape],
     quiet: &'a TaskCtx,
 ) -> Vec<BoxFuture<'a, Result<Done, MediaError>>> {
     let mut runs: Vec<BoxFuture<'a, Result<Done, MediaError>>> = Vec::new();
     if let Some(audio) = s.audio {
-        // The longest run: first, so it is not left for last.
         runs.push(Box::pin(async move {
             sound(ff, audio, sound_path, quiet, seconds).await?;
             Ok(Done::Sound)
         }));
     }
-    let encodes = (s.parts.iter().enumerate()).filter_map(|(n, p)| match p {
-        Part::Encode(f) => Some((n, f)),
-        Part::Copy { .. } => None,
-    });
-    for (k, (n, frags)) in encodes.enumerate() {
-        let path = s.work.join(format!("piece{n}.mp4"));
+    for (b, batch) in batches(s.parts, parallel()).into_iter().enumerate() {
         runs.push(Box::pin(async move {
-            encode(
-                ff,
-                frags,
-                s.srcs,
-                s.fps,
-                own,
-                None,
-                &path,
-                quiet,
-                (0.0, 1.0),
-            )
-            .await?;
-            let joins = k > 0 || clip_facts(ff, &path, quiet).await?.extradata == s.extradata;
-            Ok(Done::Piece {
-                n,
-                path,
-                len: encoded_len(frags),
+            let pieces: Vec<(&[Fragment], PathBuf)> = (batch.iter())
+                .map(|&(n, frags)| (frags, s.work.join(format!("piece{n}.mp4"))))
+                .collect();
+            encode_batch(ff, &pieces, s.srcs, s.fps, quiet).await?;
+            let joins = match (b, pieces.first()) {
+                (0, Some((_, first))) => {
+                    clip_facts(ff, first, quiet).await?.extradata == s.extradata
+                }
+                _ => true,
+            };
+            Ok(Done::Pieces {
+                pieces: (batch.iter().zip(pieces))
+                    .map(|(&(n, frags), (_, path))| (n, path, encoded_len(frags)))
+                    .collect(),
                 joins,
             })
         }));
@@ -114,19 +122,19 @@ pub(super) async fn smart(
     report: &mut CutReport,
     task: &TaskCtx,
 ) -> Result<Option<String>, MediaError> {
-    let own = vec![Shape::Own; s.srcs.len()];
     let sound_path = s.work.join("sound.m4a");
     // The runs overlap: each reports nothing of its own; the cut moves on as each ends.
     let quiet = TaskCtx::new(task.cancel.clone(), None);
-    let runs = runs(ff, s, &sound_path, report.duration, &own, &quiet);
+    let runs = runs(ff, s, &sound_path, report.duration, &quiet);
     let count = runs.len().max(1);
     let mut done = 0usize;
     let mut encoded = BTreeMap::new();
-    let mut stream = futures::stream::iter(runs).buffer_unordered(parallel());
+    // All at once: one batch of pieces per core, and the sound beside them.
+    let mut stream = futures::stream::iter(runs).buffer_unordered(count);
     while let Some(result) = stream.next().await {
         match result? {
             Done::Sound => {}
-            Done::Piece { joins: false, .. } => {
+            Done::Pieces { joins: false, .. } => {
                 // Dropping the other runs kills their ffmpeg.
                 return Ok(Some(
                     "the clips were not encoded with the studio's H.264 settings, so frames \
@@ -134,8 +142,10 @@ pub(super) async fn smart(
                         .into(),
                 ));
             }
-            Done::Piece { n, path, len, .. } => {
-                encoded.insert(n, (path, len));
+            Done::Pieces { pieces, .. } => {
+                for (n, path, len) in pieces {
+                    encoded.insert(n, (path, len));
+                }
             }
         }
         done += 1;
