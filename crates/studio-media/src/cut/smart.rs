@@ -53,10 +53,13 @@ enum Done {
     },
 }
 
+/// A batch of encode parts: (part index, its fragments) each.
+type Batch<'a> = Vec<(usize, &'a [Fragment])>;
+
 /// The encode parts (index, fragments) shared out into at most `batches` batches of about as
 /// many frames each, in the parts' order within each (the same batches every time).
-fn batches(parts: &[Part], batches: usize) -> Vec<Vec<(usize, &[Fragment])>> {
-    let mut out: Vec<(u64, Vec<(usize, &[Fragment])>)> = Vec::new();
+fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
+    let mut out: Vec<(u64, Batch<'_>)> = Vec::new();
     for (n, part) in parts.iter().enumerate() {
         let Part::Encode(frags) = part else {
             continue;
