@@ -221,17 +221,12 @@ async fn a_running_job_takes_a_new_take_by_update_and_the_timeline_tells_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cost_figures_match_the_price_table() {
     let env = Env::priced_cli("cost").await;
-    let project = env.data.path().join("p.studio.json");
-    write_project(
-        &project,
-        serde_json::json!([
-            {"id": "one", "prompt": "runs", "durationSeconds": 4},
-            {"id": "two", "prompt": "jumps", "durationSeconds": 6},
-            {"id": "three", "prompt": "lands", "durationSeconds": 8}
-        ]),
-    );
+    let p = &env.write_cli_project(serde_json::json!([
+        {"id": "one", "prompt": "runs", "durationSeconds": 4},
+        {"id": "two", "prompt": "jumps", "durationSeconds": 6},
+        {"id": "three", "prompt": "lands", "durationSeconds": 8}
+    ]));
     let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
-    let p = project.to_str().unwrap();
 
     // 3 images × $0.05 + 18 s × $0.10.
     let estimate = env.studio_json(["estimate", p, "--json"]).await;

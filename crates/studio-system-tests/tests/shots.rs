@@ -174,16 +174,11 @@ async fn a_shot_ending_on_the_next_shot_is_made_after_it_and_ends_on_its_first_f
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn studio_extend_continues_a_take_paid_once_and_names_what_it_refuses() {
     let env = Env::priced_cli("extend-cli").await;
-    let project = env.data.path().join("p.studio.json");
-    write_project(
-        &project,
-        serde_json::json!([
-            {"id": "walk", "prompt": "walks to the hangar", "durationSeconds": 4},
-            {"id": "wave", "prompt": "waves", "durationSeconds": 4}
-        ]),
-    );
+    let p = &env.write_cli_project(serde_json::json!([
+        {"id": "walk", "prompt": "walks to the hangar", "durationSeconds": 4},
+        {"id": "wave", "prompt": "waves", "durationSeconds": 4}
+    ]));
     let id = env.job_id("job");
-    let p = project.to_str().unwrap();
     env.studio_ok(["render", p, "--id", &id, "--wait"]).await;
     let v1 = env.result(&id).await.unwrap();
     let spent = |job: &serde_json::Value| usd(&job["spent"]);

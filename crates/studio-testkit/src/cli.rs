@@ -70,6 +70,14 @@ impl Env {
         env
     }
 
+    /// Writes the project file `p.studio.json` in the data dir ([`crate::write_project`]: Kay
+    /// the courier with `scenarios`); returns its path as `studio` takes it.
+    pub fn write_cli_project(&self, scenarios: serde_json::Value) -> String {
+        let path = self.data.path().join("p.studio.json");
+        crate::write_project(&path, scenarios);
+        path.to_str().expect("a UTF-8 temp dir").to_owned()
+    }
+
     /// `studio ARGS` on this test's server, queue and data dir, run to its end (bounded).
     pub async fn run_studio<I, S>(&self, args: I) -> Ran
     where
