@@ -13,7 +13,7 @@ use studio_engine::worker::WorkerThread;
 use studio_engine::{Endpoint, EngineError, StudioClient};
 use studio_media::ArtifactStore;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::references::{Reference, References};
 use crate::settings::Settings;
 
@@ -299,9 +299,11 @@ impl Session {
 
     /// A finished job's next version in which one scenario's current take is continued by
     /// `seconds` (the model's video extension), with `prompt` for the added seconds (None: the
-    /// scenario's own). The model's rules are checked when the run is planned: a model that
-    /// cannot extend, or not by this much, fails the run before anything is paid. Returns the
-    /// version and the number the new take will have.
+    /// scenario's own). The model's rules are checked here first, against the take as it is
+    /// measured, so a refused extension starts no run and leaves the job as it was (a run
+    /// failing on them would leave the job failed, and no further version could be made);
+    /// the workflow checks them again when the run is planned, before anything is paid.
+    /// Returns the version and the number the new take will have.
     pub async fn extend(
         &self,
         id: &str,
@@ -310,6 +312,9 @@ impl Session {
         prompt: Option<String>,
     ) -> Result<Iteration> {
         let status = self.client.status(id).await?;
+        if status == JobStatus::Completed {
+            self.check_extension(id, scenario_id, seconds).await?;
+        }
         let change = VersionChange::Extend {
             scenario_id: scenario_id.to_owned(),
             seconds,
@@ -322,6 +327,36 @@ impl Session {
             .find(|s| s.id == scenario_id)
             .map(|s| s.takes.len() as u32 + 1);
         Ok(Iteration { version, take })
+    }
+
+    /// The rules of the video model this studio would use that extending `scenario_id`'s take
+    /// in use by `seconds` breaks, as an [`ErrorCode::InvalidInput`] naming the scene and the
+    /// rule. Nothing is checked for a scene the job does not have (the version change names
+    /// it) or before the key's models were listed (the run's plan checks then).
+    async fn check_extension(&self, id: &str, scenario_id: &str, seconds: u32) -> Result<()> {
+        let last = self.client.result(id).await?;
+        let Some(clip) = (last.segments.iter())
+            .find(|s| s.id == scenario_id)
+            .and_then(|s| s.clip_url.clone())
+        else {
+            return Ok(());
+        };
+        let quality = self.client.input(id).await?.request.quality;
+        let Some(plan) = self.settings.models(quality) else {
+            return Ok(());
+        };
+        let path = self.store.local_path(&clip).await?;
+        let length = studio_media::Ffmpeg::from_env()
+            .probe(&path)
+            .await?
+            .duration;
+        let problems =
+            studio_catalog::check_extend(&plan.video, Some(scenario_id), length, seconds);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Err(ApiError::new(ErrorCode::InvalidInput, said.join("; ")))
     }
 
     /// Stitches a finished job again from the takes picked per scenario (in order): its next

@@ -247,8 +247,9 @@ async fn studio_extend_continues_a_take_paid_once_and_names_what_it_refuses() {
     assert!(ran.stderr.contains("no scenario \"fly\""), "{}", ran.stderr);
     assert_eq!(env.result(&id).await.unwrap().version(), 2);
 
-    // Seconds the offline model refuses (it extends by 1-10 s): named with the rule, a
-    // non-zero exit, no clip made, nothing paid.
+    // Seconds the offline model refuses (it extends by 1-10 s): named with the rule, exit 1,
+    // refused before any run starts (the job stays completed at version 2, so it can still be
+    // iterated on), no clip made, nothing paid.
     let ran = env
         .run_studio([
             "extend",
@@ -260,7 +261,7 @@ async fn studio_extend_continues_a_take_paid_once_and_names_what_it_refuses() {
             "--wait",
         ])
         .await;
-    assert!(!ran.ok(), "{ran:?}");
+    assert_eq!(ran.code(), Some(1), "{ran:?}");
     assert!(
         ran.stderr.contains("wave")
             && ran.stderr.contains("extends a clip by")
@@ -268,8 +269,11 @@ async fn studio_extend_continues_a_take_paid_once_and_names_what_it_refuses() {
         "{}",
         ran.stderr
     );
+    // No run: the last run is still version 2's, whose one clip was the extension.
+    assert_eq!(env.result(&id).await.unwrap().version(), 2);
     let runs = activities(&env, &id).await;
-    assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 0, "{runs:?}");
+    assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 1, "{runs:?}");
     let job = env.studio_json(["job", &id, "--json"]).await;
     assert!((spent(&job) - 1.25).abs() < 1e-9, "{job}");
+    assert_eq!(job["status"], "completed", "{job}");
 }
