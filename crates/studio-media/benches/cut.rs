@@ -5,9 +5,9 @@
 //!
 //! `cargo bench -p studio-media --bench cut` (no harness: a plain program, timed with
 //! `Instant`). Needs only ffmpeg. `CUT_BENCH_RUNS` sets the number of timed runs of each
-//! (default 3); `CUT_BENCH_GOP` the clips' keyframe interval in frames (default 24, one a
-//! second, x264 placing each at most that far apart); `CUT_BENCH_ONLY=smart` (or `full`) times
-//! only that one, to profile it.
+//! (default 3, smart and full alternating); `CUT_BENCH_GOP` the clips' keyframe interval in
+//! frames (default 24, one a second, x264 placing each at most that far apart);
+//! `CUT_BENCH_ONLY=smart` (or `full`) times only that one, to profile it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -61,20 +61,12 @@ fn clip(dir: &Path, i: usize, gop: &str) -> PathBuf {
     out
 }
 
-/// Times `runs` renders, returning the sorted times and the last report (None if no run).
-fn time(
-    runs: usize,
-    mut render: impl FnMut(usize) -> CutReport,
-) -> (Vec<Duration>, Option<CutReport>) {
-    let mut times = Vec::with_capacity(runs);
-    let mut last = None;
-    for i in 0..runs {
-        let start = Instant::now();
-        last = Some(render(i));
-        times.push(start.elapsed());
-    }
-    times.sort();
-    (times, last)
+/// Times one render, pushing its time onto `times`.
+fn time(times: &mut Vec<Duration>, render: impl FnOnce() -> CutReport) -> CutReport {
+    let start = Instant::now();
+    let report = render();
+    times.push(start.elapsed());
+    report
 }
 
 fn median(times: &[Duration]) -> f64 {
@@ -127,26 +119,26 @@ fn main() {
         true => runs,
         false => 0,
     };
-    let (smart, s) = time(runs_of("smart"), |i| {
-        rt.block_on(render_cut(
-            &ff,
-            &job,
-            dir,
-            &out(format!("smart{i}.mp4")),
-            &task,
-        ))
-        .expect("the smart render")
-    });
-    let (full, f) = time(runs_of("full"), |i| {
-        rt.block_on(render_cut_full(
-            &ff,
-            &job,
-            dir,
-            &out(format!("full{i}.mp4")),
-            &task,
-        ))
-        .expect("the full render")
-    });
+    // Smart and full runs alternate, so a change in the machine's load falls on both.
+    let (mut smart, mut full, mut s, mut f) = (Vec::new(), Vec::new(), None, None);
+    for i in 0..runs {
+        if runs_of("smart") > 0 {
+            let film = out(format!("smart{i}.mp4"));
+            s = Some(time(&mut smart, || {
+                rt.block_on(render_cut(&ff, &job, dir, &film, &task))
+                    .expect("the smart render")
+            }));
+        }
+        if runs_of("full") > 0 {
+            let film = out(format!("full{i}.mp4"));
+            f = Some(time(&mut full, || {
+                rt.block_on(render_cut_full(&ff, &job, dir, &film, &task))
+                    .expect("the full render")
+            }));
+        }
+    }
+    smart.sort();
+    full.sort();
     if let Some(s) = s {
         println!(
             "smart: median {:.2} s over {} runs (min {:.2}, max {:.2}); {:?}, {:.2} s film, \

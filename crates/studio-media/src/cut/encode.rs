@@ -78,14 +78,15 @@ pub(super) fn encoded_len(frags: &[Fragment]) -> u64 {
 /// seeked to the keyframe at or before its fragment's first frame when its source has the
 /// film's rate: exactly onto it (`-noaccurate_seek`, nothing before it decoded) where the
 /// clip's packets allow, else half a frame before it (the GOP before decoded and dropped).
+/// `decoder` options go before each input.
 #[allow(clippy::too_many_arguments)]
 fn video_inputs(
     frags: &[Fragment],
     srcs: &[&Src],
     fps: (u32, u32),
     shapes: &[Shape],
-    first: usize,
-    out: &str,
+    (first, out): (usize, &str),
+    decoder: &[&str],
     args: &mut Vec<OsString>,
 ) -> Result<(String, usize), MediaError> {
     let mut inputs = Vec::with_capacity(frags.len());
@@ -93,6 +94,7 @@ fn video_inputs(
         let Some(src) = srcs.get(f.item) else {
             continue;
         };
+        args.extend(os(decoder));
         let seek = match src.fps == fps {
             true => (src.source.keyframes.iter().copied())
                 .filter(|&key| key <= f.from)
@@ -151,7 +153,7 @@ pub(super) async fn encode(
     range: (f32, f32),
 ) -> Result<(), MediaError> {
     let mut args: Vec<OsString> = Vec::new();
-    let (mut filter, inputs) = video_inputs(frags, srcs, fps, shapes, 0, "v", &mut args)?;
+    let (mut filter, inputs) = video_inputs(frags, srcs, fps, shapes, (0, "v"), &[], &mut args)?;
     if let Some(audio) = audio {
         filter.push(';');
         filter.push_str(&audio_inputs(audio, inputs, &mut args)?);
@@ -172,7 +174,9 @@ pub(super) async fn encode(
 
 /// Encodes each of `pieces` (its fragments, and the file to write) as [`encode`] does, all in
 /// one ffmpeg run: a graph and an output per piece, encoded in turn by one process (one
-/// start-up of ffmpeg, its libraries and decoders for them all instead of one each).
+/// start-up of ffmpeg, its libraries and decoders for them all instead of one each). Its
+/// decoders run one thread each: a few frames each, while the other runs of the cut keep
+/// every core busy, frame threads would only add their overhead.
 pub(super) async fn encode_batch(
     ff: &Ffmpeg,
     pieces: &[(&[Fragment], PathBuf)],
@@ -186,7 +190,15 @@ pub(super) async fn encode_batch(
     let mut inputs = 0;
     for (k, (frags, _)) in pieces.iter().enumerate() {
         let out = format!("v{k}");
-        let (graph, used) = video_inputs(frags, srcs, fps, &shapes, inputs, &out, &mut args)?;
+        let (graph, used) = video_inputs(
+            frags,
+            srcs,
+            fps,
+            &shapes,
+            (inputs, &out),
+            &["-threads", "1"],
+            &mut args,
+        )?;
         inputs += used;
         graphs.push(graph);
     }
