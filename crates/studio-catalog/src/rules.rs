@@ -384,10 +384,11 @@ mod tests {
 
     #[test]
     fn extension_follows_each_family_s_rules() {
-        // Veo and Veo Fast on Vertex: 7 s at a time, 1-30 s in, 37 s out.
+        // Veo, Veo Fast and Veo Lite on Vertex: 7 s at a time, 1-30 s in, 37 s out.
         for veo in [
             rules("veo", &["9.1-generate-001"]),
             rules("veo-fast", &["9.1", "generate-001"]),
+            rules("veo-lite", &["9.1", "generate-001"]),
         ] {
             assert!(check_extend(&veo, Some("s1"), 8.0, 7).is_empty());
             assert!(check_extend(&veo, Some("s1"), 30.04, 7).is_empty());
@@ -401,9 +402,10 @@ mod tests {
             assert!(p[0].message.contains("1 to 30 s"), "{}", p[0]);
             assert_eq!(check_extend(&veo, None, 0.4, 7)[0].rule, Rule::ExtendLength);
         }
-        // Lite cannot extend at all.
-        let lite = rules("veo-lite", &["9.1", "generate-001"]);
-        let p = check_extend(&lite, Some("s2"), 8.0, 7);
+        // A model whose row has no `extend` cannot extend at all (no video row lacks it today).
+        let mut cannot = rules("veo-lite", &["9.1", "generate-001"]);
+        cannot.family.extend = None;
+        let p = check_extend(&cannot, Some("s2"), 8.0, 7);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].rule, Rule::Extend);
         assert!(p[0].message.contains("cannot extend"), "{}", p[0]);

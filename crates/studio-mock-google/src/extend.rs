@@ -5,7 +5,7 @@
 //!
 //! Refused with Google's 400: a `video` beside an `image` ("Not allowed if image is provided"),
 //! `referenceImages` beside a `video` or a `lastFrame`, a `lastFrame` without an `image`, an
-//! extension on a model whose table row has no `extend` (Lite), a `durationSeconds` (or Omni
+//! extension on a model whose table row has no `extend`, a `durationSeconds` (or Omni
 //! duration) the model does not extend by, a Veo extension at a `resolution` other than 720p or
 //! an `aspectRatio` (16:9 when absent) other than the input's, an input that is not an MP4 or
 //! whose length is out of the model's range, on Omni an `extend` task without exactly one input
@@ -346,6 +346,10 @@ mod tests {
         assert_eq!(
             no_extension(&gemini),
             "encodedVideo isn't supported by this model."
+        );
+        assert_eq!(
+            no_extension(&vertex),
+            "Video extension is not supported by this model."
         );
         assert_eq!(
             veo_duration_refusal(8, &[7]),

@@ -95,7 +95,7 @@ fn a_broken_table_is_refused_with_the_reason() {
         1,
     );
     let err = Catalog::parse(&bad).unwrap_err().to_string();
-    assert!(err.contains("veo-fast") && err.contains("extend"), "{err}");
+    assert!(err.contains("veo-lite") && err.contains("extend"), "{err}");
     let bad = BUILTIN.replacen("extend = { seconds = [7]", "extend = { seconds = []", 1);
     let err = Catalog::parse(&bad).unwrap_err().to_string();
     assert!(err.contains("extend adds no seconds"), "{err}");

@@ -137,11 +137,6 @@ async fn veo_extension_and_last_frames_are_refused_and_accepted_as_google_does()
             "referenceImages cannot be used together with video or lastFrame.",
         ),
         (
-            &lite,
-            ok.clone(),
-            "Video extension is not supported by this model.",
-        ),
-        (
             &veo,
             changed(ok.clone(), |b| b["parameters"]["durationSeconds"] = json!(8)),
             "Unsupported output video duration 8 seconds, supported durations are [7] for feature video_extension.",
@@ -213,13 +208,22 @@ async fn veo_extension_and_last_frames_are_refused_and_accepted_as_google_does()
     let whole = vertex_video(&m, &veo, &name).await;
     let length = seconds_of(dir.path(), &whole).await;
     assert!((length - 11.0).abs() < 0.2, "{length}");
+    // Veo Lite extends on Vertex too, by the same 7 s (Google's "Extend Veo videos" page).
+    let a = m
+        .vertex_post(&path(&lite), &extension("she closes the door", &input, 7))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let name = a.body["name"].as_str().unwrap().to_owned();
+    let whole = vertex_video(&m, &lite, &name).await;
+    let length = seconds_of(dir.path(), &whole).await;
+    assert!((length - 11.0).abs() < 0.2, "{length}");
     // A first and a last frame (no references) are accepted too.
     let ends = changed(veo_body("ends on a frame"), |b| {
         b["instances"][0]["lastFrame"] = png_image()
     });
     let a = m.vertex_post(&path(&lite), &ends).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(m.mock.stats().video_submissions.len(), 2);
+    assert_eq!(m.mock.stats().video_submissions.len(), 3);
 }
 
 fn omni_extend(model: &str, prompt: &str, video: &[u8], seconds: &str) -> Value {

@@ -1,7 +1,7 @@
 //! Extension through Vertex Veo on the mock (issue 32): the take is made once, with the clip
 //! as `instances[0].video` and `durationSeconds` the seconds added, priced at the model's
-//! per-second price; a model that cannot extend (Lite) fails the run before any clip activity
-//! is scheduled and before Google is asked.
+//! per-second price at the resolution Veo extends at (720p); seconds the model does not add
+//! fail the run before any clip activity is scheduled and before Google is asked.
 
 use studio_catalog::Catalog;
 use studio_engine::versions::{next_version, VersionChange};
@@ -17,11 +17,12 @@ fn vertex_model(family: &str) -> String {
         .unwrap_or_else(|| panic!("no {family} model on the mock's Vertex list"))
 }
 
-/// Renders one 8 s scene with `family`'s model pinned, then asks for its extension by
-/// `seconds`; returns the env, the job, the extension's outcome.
+/// Renders one 8 s scene at `quality` with `family`'s model pinned, then asks for its
+/// extension by `seconds`; returns the env, the job, the extension's outcome.
 async fn extended(
     mock: &MockGoogle,
     family: &str,
+    quality: Quality,
     seconds: u32,
 ) -> (Env, String, Result<studio_core::VideoResult, String>) {
     let model = vertex_model(family);
@@ -31,7 +32,7 @@ async fn extended(
     .await;
     let id = env.job_id("job");
     let prompt = format!("{family} taxis to the runway");
-    env.start(&id, input(vec![scenario(&prompt, 8)], Quality::Standard))
+    env.start(&id, input(vec![scenario(&prompt, 8)], quality))
         .await;
     env.result(&id).await.unwrap();
     let last = env.client.result(&id).await.unwrap();
@@ -47,32 +48,35 @@ async fn extended(
     (env, id, outcome)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn veo_extends_a_take_on_vertex_at_its_price_and_lite_is_refused_before_paying() {
-    let mock = mock().await;
-    let (env, id, outcome) = extended(&mock, "veo", 7).await;
+/// Extends `family`'s 8 s take made at `quality` by 7 s and checks it was made once, answered
+/// with the whole 15 s clip and billed as 7 s at the family's 720p price (Veo extends at 720p
+/// only, whatever the job's quality). Returns what the added seconds cost.
+async fn extends_by_7_at_720p(mock: &MockGoogle, family: &str, quality: Quality) -> f64 {
+    let (env, id, outcome) = extended(mock, family, quality, 7).await;
     let v2 = outcome.unwrap();
     let runs = activities(&env, &id).await;
     assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 1, "{runs:?}");
-    // Priced like a clip: 7 s at the model's 720p price from the table.
-    let model = vertex_model("veo");
+    let model = vertex_model(family);
     let added = &v2.versions[1].usage;
     assert_eq!(added.len(), 1, "{added:?}");
     assert_eq!(
         (added[0].model.as_str(), added[0].quantity),
         (model.as_str(), 7)
     );
-    assert_eq!(added[0].resolution.as_deref(), Some("720p"));
+    assert_eq!(added[0].resolution.as_deref(), Some("720p"), "{family}");
     let per_second = Catalog::builtin()
         .unit_price(&model, true, Some("720p"))
         .unwrap();
     println!(
-        "extension: 7 s at ${per_second}/s = ${:.2}",
+        "{family} extension: 7 s at ${per_second}/s = ${:.2}",
         7.0 * per_second
     );
     // On the wire: one extension submitted, answered with the whole clip (8 + 7 s).
     let stats = mock.stats();
-    assert_eq!(stats.video_submissions.get("veo lifts off"), Some(&1));
+    assert_eq!(
+        stats.video_submissions.get(&format!("{family} lifts off")),
+        Some(&1)
+    );
     let clip = v2.segments[0].clip_url.as_deref().unwrap();
     let length = Ffmpeg::from_env()
         .probe(&file_path(clip))
@@ -80,19 +84,30 @@ async fn veo_extends_a_take_on_vertex_at_its_price_and_lite_is_refused_before_pa
         .unwrap()
         .duration;
     assert!((length - 15.0).abs() < 0.2, "{length}");
+    7.0 * per_second
+}
 
-    // Veo Lite cannot extend: the run fails naming the scene and the rule; no clip activity,
-    // nothing asked of Google.
-    let (env, id, outcome) = extended(&mock, "veo-lite", 7).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn veo_and_lite_extend_a_take_on_vertex_at_their_720p_price() {
+    let mock = mock().await;
+    let veo = extends_by_7_at_720p(&mock, "veo", Quality::Standard).await;
+    // Lite extends on Vertex too (Google's "Extend Veo videos" page), at its own price.
+    let lite = extends_by_7_at_720p(&mock, "veo-lite", Quality::Standard).await;
+    assert!(lite < veo, "Lite ${lite} vs Veo ${veo}");
+
+    // Seconds the model does not add: the run fails naming the scene and the rule; no clip
+    // activity, nothing asked of Google.
+    let (env, id, outcome) = extended(&mock, "veo-lite", Quality::Standard, 8).await;
     let err = outcome.unwrap_err();
     assert!(
-        err.contains("scene-1") && err.contains("cannot extend"),
+        err.contains("scene-1") && err.contains("extends a clip by 7 s"),
         "{err}"
     );
     let runs = activities(&env, &id).await;
     assert_eq!(count(&runs, names::GENERATE_VIDEO_SEGMENT), 0, "{runs:?}");
-    assert!(!mock
-        .stats()
-        .video_submissions
-        .contains_key("veo-lite lifts off"));
+    assert_eq!(
+        mock.stats().video_submissions.get("veo-lite lifts off"),
+        Some(&1),
+        "only the first extension reached Google"
+    );
 }
