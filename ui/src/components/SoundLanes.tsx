@@ -170,11 +170,46 @@ function LaneRow(props: { lane: Lane; name: string; blocks: LaneBlock[] }) {
           <span class="lane-note">muted in this render: render again to hear it</span>
         </Show>
         <Show when={c.layout().total > 0 && player.request()}>
-          <div class="lane-playhead" aria-hidden="true" style={{ transform: `translateX(${px(c.cursor()) - axis().scrollX}px)` }} />
+          <LanePlayhead x={px(c.cursor()) - axis().scrollX} />
         </Show>
       </div>
     </div>
   );
+}
+
+/**
+ * The playhead across one lane, drawn on a canvas: moving an element at every frame of a scrub
+ * costs a layout of the page where WebKit composites nothing (no GPU), about 45 ms a frame,
+ * while a canvas repaints two thin strips (as the timeline's own playhead, `CutTimeline`).
+ */
+function LanePlayhead(props: { x: number }) {
+  let canvas!: HTMLCanvasElement;
+  let drawn: number | null = null;
+  let size = "";
+  createEffect(() => {
+    const x = props.x;
+    const g = canvas.getContext?.("2d");
+    if (!g) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    const key = `${w}x${h}@${dpr}`;
+    if (key !== size) {
+      // A new size clears the canvas.
+      size = key;
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawn = null;
+    }
+    if (drawn !== null) g.clearRect(drawn - 2, 0, 4, h);
+    drawn = null;
+    if (x < -1 || x > w + 1) return;
+    g.fillStyle = "#ffffff";
+    g.fillRect(x - 1, 0, 2, h);
+    drawn = x;
+  });
+  return <canvas ref={canvas} class="lane-playhead" aria-hidden="true" />;
 }
 
 export default function SoundLanes() {
