@@ -20,6 +20,10 @@ use crate::task::TaskCtx;
 /// The most ffmpeg runs of a cut at once.
 const MAX_PARALLEL: usize = 4;
 
+/// The most pieces one ffmpeg run encodes: each keeps its decoders and an x264 encoder alive
+/// until the run ends, so a 50-shot film is encoded in runs of this many, not in one per core.
+const MAX_BATCH: usize = 5;
+
 /// How many ffmpeg (or ffprobe) runs a cut makes at once: one per core, each with one x264
 /// thread as ever (the studio's encodes are single-threaded so they are the same on every
 /// machine), up to [`MAX_PARALLEL`].
@@ -56,18 +60,26 @@ enum Done {
 /// A batch of encode parts: (part index, its fragments) each.
 type Batch<'a> = Vec<(usize, &'a [Fragment])>;
 
-/// The encode parts (index, fragments) shared out into at most `batches` batches of about as
-/// many frames each, in the parts' order within each (the same batches every time).
+/// The encode parts (index, fragments) shared out into batches of about as many frames each:
+/// `batches` of them, or more so that none has over [`MAX_BATCH`] pieces; in the parts' order
+/// within each (the same batches every time).
 fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
+    let count = (parts.iter())
+        .filter(|p| matches!(p, Part::Encode(_)))
+        .count();
+    let batches = batches.max(count.div_ceil(MAX_BATCH)).max(1);
     let mut out: Vec<(u64, Batch<'_>)> = Vec::new();
     for (n, part) in parts.iter().enumerate() {
         let Part::Encode(frags) = part else {
             continue;
         };
         let len = encoded_len(frags);
-        if out.len() < batches.max(1) {
+        if out.len() < batches {
             out.push((len, vec![(n, frags.as_slice())]));
-        } else if let Some(b) = out.iter_mut().min_by_key(|(frames, _)| *frames) {
+        } else if let Some(b) = (out.iter_mut())
+            .filter(|(_, b)| b.len() < MAX_BATCH)
+            .min_by_key(|(frames, _)| *frames)
+        {
             b.0 += len;
             b.1.push((n, frags.as_slice()));
         }
@@ -75,8 +87,8 @@ fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
     out.into_iter().map(|(_, b)| b).collect()
 }
 
-/// The sound and the encode parts, as runs to make side by side: the sound's, and the pieces
-/// in one batch per core. The first piece is probed for its extradata (the pieces share
+/// The sound and the encode parts, as runs to make side by side: the sound's first, and the
+/// pieces in batches ([`batches`]). The first piece is probed for its extradata (the pieces share
 /// their settings, size and rate, so one speaks for all).
 fn runs<'a>(
     ff: &'a Ffmpeg,
@@ -132,8 +144,8 @@ pub(super) async fn smart(
     let count = runs.len().max(1);
     let mut done = 0usize;
     let mut encoded = BTreeMap::new();
-    // All at once: one batch of pieces per core, and the sound beside them.
-    let mut stream = futures::stream::iter(runs).buffer_unordered(count);
+    // The sound and one batch of pieces per core at once.
+    let mut stream = futures::stream::iter(runs).buffer_unordered(parallel() + 1);
     while let Some(result) = stream.next().await {
         match result? {
             Done::Sound => {}
@@ -215,4 +227,48 @@ async fn copy(
     Ok(Entry::Whole(
         cut_gops(ff, src, from, to, work, n, task).await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(frames: u64) -> Part {
+        Part::Encode(vec![Fragment {
+            item: 0,
+            from: 0,
+            to: frames,
+            join: None,
+        }])
+    }
+
+    #[test]
+    fn batches_share_the_frames_and_stay_small() {
+        let copy = Part::Copy {
+            item: 0,
+            from: 0,
+            to: 24,
+        };
+        let mut parts = vec![copy.clone()];
+        for _ in 0..9 {
+            parts.extend([piece(24), copy.clone()]);
+        }
+        let b = batches(&parts, 2);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [5, 4]);
+        // In the parts' order, every encode part once.
+        assert_eq!(
+            b[0].iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            [1, 5, 9, 13, 17]
+        );
+        // 49 joins of a 50-shot film: ten runs of at most five, one long piece among them.
+        let mut parts: Vec<Part> = (0..49).map(|_| piece(24)).collect();
+        parts[3] = piece(240);
+        let b = batches(&parts, 2);
+        assert_eq!(b.len(), 10);
+        assert!(
+            b.iter().all(|x| !x.is_empty() && x.len() <= MAX_BATCH),
+            "{b:?}"
+        );
+        assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 49);
+    }
 }
