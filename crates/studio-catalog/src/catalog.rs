@@ -288,6 +288,11 @@ pub struct Extension {
     pub input_max: Option<u32>,
     /// The longest clip an extension may make (the input and what is added).
     pub total_max: u32,
+    /// The one resolution the model extends at, whatever the job's quality (Veo: 720p); the
+    /// added seconds are priced and billed at it. None: at the job's quality, like a clip.
+    /// Absent from the plans recorded by earlier releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
 }
 
 /// A model Google has shut down.
@@ -371,6 +376,13 @@ impl Catalog {
                     return Err(bad(
                         "extend's lengths are out of order (input_min <= input_max <= total_max)",
                     ));
+                }
+                if let Some(r) = &x.resolution {
+                    if !f.price_per_second.contains_key(r) {
+                        return Err(bad(&format!(
+                            "extends at {r}, which has no price_per_second"
+                        )));
+                    }
                 }
             }
             for (feature, ds) in &f.durations_for {

@@ -24,8 +24,8 @@ pub use catalog::{
 };
 pub use choose::{version_key, Choice, ListedModel, Preference};
 pub use rules::{
-    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, ClipPlan, Problem,
-    Rule, VideoRules,
+    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, extension_resolution,
+    ClipPlan, Problem, Rule, VideoRules,
 };
 pub use sound::{music_usage, speech_usage};
 pub use text::{text_usage, tokens_of_chars, TextEstimate, TokenPrices};

@@ -121,6 +121,17 @@ pub fn clip_plan(family: &Family, quality: Quality, duration: u32, references: u
     }
 }
 
+/// The resolution `family` continues a clip at, for a job at `quality`: the table's `extend`
+/// resolution where the model extends at one only (Veo: 720p), else the clip's own. The added
+/// seconds are reserved and billed at this resolution's price.
+pub fn extension_resolution(family: &Family, quality: Quality, seconds: u32) -> String {
+    family
+        .extend
+        .as_ref()
+        .and_then(|x| x.resolution.clone())
+        .unwrap_or_else(|| clip_plan(family, quality, seconds, 0).resolution)
+}
+
 fn seconds_list(ds: &[u32]) -> String {
     match ds {
         [] => String::new(),
@@ -402,6 +413,14 @@ mod tests {
             assert!(p[0].message.contains("1 to 30 s"), "{}", p[0]);
             assert_eq!(check_extend(&veo, None, 0.4, 7)[0].rule, Rule::ExtendLength);
         }
+        // Veo extends at 720p whatever the quality; Omni at the clip's resolution.
+        let veo = rules("veo", &["9.1-generate-001"]);
+        assert_eq!(extension_resolution(&veo.family, Quality::FourK, 7), "720p");
+        let omni = rules("omni", &["9.2-flash"]);
+        assert_eq!(
+            extension_resolution(&omni.family, Quality::High, 7),
+            clip_plan(&omni.family, Quality::High, 7, 0).resolution
+        );
         // A model whose row has no `extend` cannot extend at all (no video row lacks it today).
         let mut cannot = rules("veo-lite", &["9.1", "generate-001"]);
         cannot.family.extend = None;

@@ -99,6 +99,13 @@ fn a_broken_table_is_refused_with_the_reason() {
     let bad = BUILTIN.replacen("extend = { seconds = [7]", "extend = { seconds = []", 1);
     let err = Catalog::parse(&bad).unwrap_err().to_string();
     assert!(err.contains("extend adds no seconds"), "{err}");
+    let bad = BUILTIN.replacen(
+        "total_max = 37, resolution = \"720p\"",
+        "total_max = 37, resolution = \"9k\"",
+        1,
+    );
+    let err = Catalog::parse(&bad).unwrap_err().to_string();
+    assert!(err.contains("extends at 9k"), "{err}");
 }
 
 #[test]

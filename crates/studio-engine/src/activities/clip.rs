@@ -142,9 +142,10 @@ impl StudioActivities {
             .model
             .clone()
             .unwrap_or_else(|| self.toolkit.provider.video_model());
+        // Billed at the resolution the model extends at (Veo: 720p whatever the quality).
         let resolution = Catalog::builtin()
             .family_of(&model)
-            .map(|f| clip_plan(f, input.quality, x.seconds, 0).resolution);
+            .map(|f| extension_resolution(f, input.quality, x.seconds));
         let req = ExtendRequest {
             clip: self.store.local_path(&x.clip_url).await?,
             prompt: x.prompt.clone(),

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use studio_catalog::{
-    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, Catalog, ClipPlan,
-    Family,
+    check_clip, check_extend, check_first_frame, check_last_frame, clip_plan, extension_resolution,
+    Catalog, ClipPlan, Family,
 };
 use studio_core::{CharacterImages, ElementImages, Usage, UsageKind};
 use studio_media::{

@@ -3,7 +3,7 @@
 //! come from the plan recorded in history, amounts are whole micro-dollars.
 
 use serde_json::Value;
-use studio_catalog::{clip_plan, Family};
+use studio_catalog::{clip_plan, extension_resolution, Family};
 use studio_core::{BudgetState, Quality, Usage, Usd};
 
 use crate::messages::UnitPrices;
@@ -130,16 +130,27 @@ impl Budget {
     /// The price of a clip of `seconds` from `family` at `quality` (its resolution by the
     /// model's rules, as the clip activity asks it).
     pub(crate) fn clip_cost(&self, family: &Family, quality: Quality, seconds: u32) -> Usd {
-        let Some(prices) = &self.prices else {
-            return Usd::ZERO;
-        };
-        let resolution = clip_plan(family, quality, seconds, 0).resolution;
-        prices
-            .video_per_second
-            .get(&resolution)
-            .copied()
-            .unwrap_or_default()
-            .times(seconds)
+        self.seconds_cost(&clip_plan(family, quality, seconds, 0).resolution, seconds)
+    }
+
+    /// The price of extending a clip from `family` by `seconds` in a job at `quality`: at the
+    /// resolution the model extends at (Veo: 720p only, [`extension_resolution`]), as the clip
+    /// activity bills it. The family is the plan's, recorded in history: plans of earlier
+    /// releases name no extension resolution and keep the job quality's price on replay.
+    pub(crate) fn extension_cost(&self, family: &Family, quality: Quality, seconds: u32) -> Usd {
+        self.seconds_cost(&extension_resolution(family, quality, seconds), seconds)
+    }
+
+    /// The price of `seconds` of video at `resolution` (nothing where the plan has no price).
+    fn seconds_cost(&self, resolution: &str, seconds: u32) -> Usd {
+        self.prices.as_ref().map_or(Usd::ZERO, |prices| {
+            prices
+                .video_per_second
+                .get(resolution)
+                .copied()
+                .unwrap_or_default()
+                .times(seconds)
+        })
     }
 }
 
@@ -154,4 +165,50 @@ pub(crate) fn usd_from(value: &Value) -> Result<Usd, String> {
         .ok_or_else(|| {
             format!("{value} is not an amount to approve: expected a number of dollars above 0")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studio_catalog::Catalog;
+
+    /// A budget priced by `family`'s row of the table.
+    fn priced(family: &Family) -> Budget {
+        let mut b = Budget::new(None);
+        b.set_prices(Some(UnitPrices {
+            image: Usd::ZERO,
+            video_per_second: family
+                .price_per_second
+                .iter()
+                .filter_map(|(r, p)| Some((r.clone(), Usd::from_dollars(*p)?)))
+                .collect(),
+        }));
+        b
+    }
+
+    /// Veo Fast makes a high-quality clip at 1080p but extends at 720p only: the added seconds
+    /// are reserved at the 720p price; a family without an extension resolution keeps the
+    /// clip's.
+    #[test]
+    fn an_extension_is_priced_at_the_resolution_the_model_extends_at() {
+        let c = Catalog::builtin();
+        let fast = c
+            .family("veo-fast")
+            .cloned()
+            .unwrap_or_else(|| panic!("no veo-fast row"));
+        let b = priced(&fast);
+        let at = |r: &str| {
+            Usd::from_dollars(fast.price_per_second[r])
+                .unwrap_or_default()
+                .times(7)
+        };
+        assert_ne!(at("1080p"), at("720p"), "the test needs distinct prices");
+        assert_eq!(b.clip_cost(&fast, Quality::High, 7), at("1080p"));
+        assert_eq!(b.extension_cost(&fast, Quality::High, 7), at("720p"));
+        let mut clip_s = fast.clone();
+        if let Some(x) = clip_s.extend.as_mut() {
+            x.resolution = None;
+        }
+        assert_eq!(b.extension_cost(&clip_s, Quality::High, 7), at("1080p"));
+    }
 }

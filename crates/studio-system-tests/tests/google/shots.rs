@@ -111,3 +111,22 @@ async fn veo_and_lite_extend_a_take_on_vertex_at_their_720p_price() {
         "only the first extension reached Google"
     );
 }
+
+/// A high-quality job's take is made at 1080p, but Veo extends at 720p only: the added seconds
+/// are reserved and recorded at the 720p price (Veo Fast's 1080p costs more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_high_quality_take_is_extended_at_the_720p_price() {
+    let mock = mock().await;
+    let model = vertex_model("veo-fast");
+    let price = |r: &str| {
+        Catalog::builtin()
+            .unit_price(&model, true, Some(r))
+            .unwrap()
+    };
+    assert!(
+        price("1080p") > price("720p"),
+        "the test needs distinct prices"
+    );
+    let cost = extends_by_7_at_720p(&mock, "veo-fast", Quality::High).await;
+    assert!((cost - 7.0 * price("720p")).abs() < 1e-9, "{cost}");
+}

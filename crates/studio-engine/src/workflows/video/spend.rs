@@ -39,15 +39,20 @@ impl VideoWorkflow {
     }
 
     /// The price of scenario `i`'s clip at the job's quality (an extension: of the seconds it
-    /// adds).
+    /// adds, at the resolution the model extends at).
     pub(super) fn clip_cost(&self, i: usize) -> Usd {
-        self.rules.as_ref().map_or(Usd::ZERO, |rules| {
-            let seconds = match self.extensions.get(&i) {
-                Some(x) => x.seconds,
-                None => self.request.scenarios[i].duration_seconds.get(),
-            };
-            self.budget.clip_cost(&rules.family, self.quality, seconds)
-        })
+        self.rules
+            .as_ref()
+            .map_or(Usd::ZERO, |rules| match self.extensions.get(&i) {
+                Some(x) => self
+                    .budget
+                    .extension_cost(&rules.family, self.quality, x.seconds),
+                None => self.budget.clip_cost(
+                    &rules.family,
+                    self.quality,
+                    self.request.scenarios[i].duration_seconds.get(),
+                ),
+            })
     }
 
     /// Whether the next queued clip that could be launched fits the budget.
