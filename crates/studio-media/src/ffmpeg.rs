@@ -70,9 +70,13 @@ pub(crate) const BITEXACT: &[&str] = &[
 ];
 
 /// H.264 settings shared by every encode: yuv420p plays everywhere; one thread keeps output
-/// identical across machines with different core counts.
+/// identical across machines with different core counts; a keyframe at least every second
+/// (`-g` is [`studio_core::CUT_FPS`], the studio's frame rate) so the cut's smart render
+/// re-encodes only the second around a join, not a whole clip (x264's default, 250 frames,
+/// makes a 6 s clip one GOP).
 pub(crate) const H264: &[&str] = &[
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
+    "-g", "24",
 ];
 
 /// AAC settings shared by every audio encode (ffmpeg's own encoder, deterministic under

@@ -190,3 +190,40 @@ async fn an_extended_clip_is_the_input_then_a_continuation_from_its_last_frame()
     assert!(err.to_string().contains("11 s"), "{err}");
     assert!(!f("no.mp4").exists());
 }
+
+/// The studio's own clips carry a keyframe every second (`CUT_FPS` frames), so the cut's smart
+/// render re-encodes only the second around a join: with x264's default interval a 6 s clip
+/// is one GOP, and every join would re-encode both clips whole.
+#[tokio::test]
+async fn an_offline_clip_has_a_keyframe_every_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let ff = Ffmpeg::from_env();
+    let p = OfflineProvider::new(ff.clone());
+    let image = character(dir.path()).await;
+    let clip = dir.path().join("six.mp4");
+    p.video_clip(
+        &clip_req(image, "she walks", 6, None),
+        &clip,
+        &TaskCtx::detached(),
+    )
+    .await
+    .unwrap();
+    let probe = ff.probe_packets(&clip).await.unwrap();
+    let video = probe.video_index.expect("a video stream");
+    let keys: Vec<usize> = (probe.packets.iter())
+        .filter(|k| k.stream == video)
+        .enumerate()
+        .filter(|(_, k)| k.key)
+        .map(|(i, _)| i)
+        .collect();
+    let frames = probe.packets.iter().filter(|k| k.stream == video).count();
+    println!("{frames} frames, keyframes at {keys:?}");
+    assert!(keys.len() >= 6, "a keyframe a second: {keys:?}");
+    let gaps = keys.windows(2).map(|w| w[1] - w[0]);
+    let last_gap = frames - keys.last().copied().unwrap_or(0);
+    assert!(
+        gaps.chain([last_gap])
+            .all(|g| g <= studio_core::CUT_FPS as usize),
+        "no GOP longer than a second: {keys:?} of {frames}"
+    );
+}
