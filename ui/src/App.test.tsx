@@ -1,9 +1,7 @@
 // The window against mocked Rust commands: the ids, classes, data-* attributes and events that the
 // end-to-end tests (e2e/*.e2e.mjs) drive, checked without a real window.
-import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import App from "./App";
+import { $, type Args, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type {
   CharacterView,
   JobDetail,
@@ -45,7 +43,6 @@ const REX: CharacterView = { id: "rex", name: "Rex", basePrompt: "a retired boxe
 
 const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360, panels: {} };
 
-type Args = Record<string, unknown>;
 
 let calls: { cmd: string; args: Args }[];
 let files: Record<string, string>;
@@ -81,18 +78,6 @@ const handlers: Record<string, (args: Args) => unknown> = {
 /** The prefs as the mocked Rust stores them. */
 let prefs: WindowPrefs;
 
-async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
-  return vi.waitFor(
-    () => {
-      const v = what();
-      if (!v) throw new Error("not yet");
-      return v;
-    },
-    { timeout: 2000, interval: 10 },
-  );
-}
-
-const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector<T>(selector);
 
 describe("the studio window", () => {
   let dispose: () => void;
@@ -101,34 +86,18 @@ describe("the studio window", () => {
     calls = [];
     files = {};
     prefs = structuredClone(PREFS);
-    mockWindows("main");
-    mockIPC(
-      (cmd, payload) => {
-        const args = payload && !Array.isArray(payload) && !(payload instanceof ArrayBuffer) && !(payload instanceof Uint8Array) ? payload : {};
-        calls.push({ cmd, args });
-        return handlers[cmd]?.(args) ?? null;
-      },
-      { shouldMockEvents: true },
-    );
+    mockCommands((cmd, args) => {
+      calls.push({ cmd, args });
+      return handlers[cmd]?.(args) ?? null;
+    });
     await mount();
   });
 
   async function mount() {
-    document.body.innerHTML = '<div id="app"></div>';
-    delete document.body.dataset.ready;
-    const root = $("#app");
-    if (!root) throw new Error("no #app");
-    dispose = render(() => <App />, root);
-    await waitFor(() => document.body.dataset.ready === "true");
+    dispose = await mountApp();
   }
 
-  afterEach(async () => {
-    dispose();
-    vi.restoreAllMocks();
-    // The window's listeners stop asynchronously; let them before the mocks go.
-    await new Promise((r) => setTimeout(r, 0));
-    clearMocks();
-  });
+  afterEach(() => unmountApp(dispose));
 
   it("shows the project given at start, ready to render", async () => {
     const cards = [...document.querySelectorAll<HTMLLIElement>("#scenarios li")];
@@ -357,12 +326,7 @@ describe("the studio window", () => {
     dispose();
     handlers.initial_project = () => null;
     try {
-      document.body.innerHTML = '<div id="app"></div>';
-      delete document.body.dataset.ready;
-      const root = $("#app");
-      if (!root) throw new Error("no #app");
-      dispose = render(() => <App />, root);
-      await waitFor(() => document.body.dataset.ready === "true");
+      dispose = await mountApp();
       const recent = await waitFor(() => $<HTMLButtonElement>("#recent li button"));
       expect(recent.textContent).toBe("dock.studio.json");
       expect(recent.title).toBe("/films/dock.studio.json");

@@ -1,10 +1,8 @@
 // The scene editor's "Extend by N s", in the window against mocked Rust commands: the seconds
 // typed are what Rust is asked for, the run that makes the new take is watched, and a refusal
 // (Rust's, or the run's when the model cannot extend so) is said in the status bar.
-import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import { render } from "solid-js/web";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import App from "./App";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { ApiError, JobDetail, JobView, Project, WindowPrefs } from "./bindings";
 
 const PROJECT: Project = {
@@ -61,18 +59,6 @@ const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
   watch_job: () => runEnds(),
 };
 
-async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
-  return vi.waitFor(
-    () => {
-      const v = what();
-      if (!v) throw new Error("not yet");
-      return v;
-    },
-    { timeout: 2000, interval: 10 },
-  );
-}
-
-const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector<T>(selector);
 const refusal = (message: string): ApiError => ({ code: "rejected", message, problems: [] });
 
 describe("the scene editor's Extend", () => {
@@ -82,29 +68,14 @@ describe("the scene editor's Extend", () => {
     calls = [];
     extendAnswer = () => ({ version: 2, take: 2 });
     runEnds = () => new Promise(() => undefined);
-    mockWindows("main");
-    mockIPC(
-      (cmd, payload) => {
-        const args = (payload ?? {}) as Record<string, unknown>;
-        calls.push({ cmd, args });
-        return handlers[cmd]?.(args) ?? null;
-      },
-      { shouldMockEvents: true },
-    );
-    document.body.innerHTML = '<div id="app"></div>';
-    delete document.body.dataset.ready;
-    const root = $("#app");
-    if (!root) throw new Error("no #app");
-    dispose = render(() => <App />, root);
-    await waitFor(() => document.body.dataset.ready === "true");
+    mockCommands((cmd, args) => {
+      calls.push({ cmd, args });
+      return handlers[cmd]?.(args) ?? null;
+    });
+    dispose = await mountApp();
   });
 
-  afterEach(async () => {
-    dispose();
-    vi.restoreAllMocks();
-    await new Promise((r) => setTimeout(r, 0));
-    clearMocks();
-  });
+  afterEach(() => unmountApp(dispose));
 
   /** Types `n` into the seconds field (committed on change, as when it loses focus) and presses Extend. */
   async function extendBy(n: string) {
@@ -132,9 +103,7 @@ describe("the scene editor's Extend", () => {
     // Out of range: clamped to what the field allows (30 s), and Rust's refusal is said.
     calls = [];
     extendAnswer = () => Promise.reject(refusal("job job-1 is running: wait for it to finish"));
-    document.body.innerHTML = '<div id="app"></div>';
-    dispose = render(() => <App />, $("#app") as HTMLElement);
-    await waitFor(() => document.body.dataset.ready === "true");
+    dispose = await mountApp();
     await waitFor(() => $<HTMLLIElement>('#jobs li.job[data-status="completed"]'));
     await extendBy("45");
     await waitFor(() => $("#status")?.dataset.kind === "error");
@@ -146,9 +115,7 @@ describe("the scene editor's Extend", () => {
     calls = [];
     extendAnswer = () => ({ version: 2, take: 2 });
     runEnds = () => Promise.reject(refusal("offline cannot extend a 4.0 s clip by 12 s: it extends by 1 to 10 s"));
-    document.body.innerHTML = '<div id="app"></div>';
-    dispose = render(() => <App />, $("#app") as HTMLElement);
-    await waitFor(() => document.body.dataset.ready === "true");
+    dispose = await mountApp();
     await waitFor(() => $<HTMLLIElement>('#jobs li.job[data-status="completed"]'));
     await extendBy("12");
     await waitFor(() => $("#status")?.dataset.kind === "error");

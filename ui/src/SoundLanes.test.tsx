@@ -1,10 +1,8 @@
 // The sound lanes under the cut's timeline, in the window against mocked Rust commands: a line
 // is drawn under the shot it belongs to (the timeline's own pixels per second and scroll), at
 // any zoom, after a trim and a title card have moved the shots on the film.
-import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import App from "./App";
+import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { Project, WindowPrefs } from "./bindings";
 
 const PROJECT: Project = {
@@ -43,18 +41,6 @@ const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
   update_window_prefs: () => structuredClone(PREFS),
 };
 
-async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
-  return vi.waitFor(
-    () => {
-      const v = what();
-      if (!v) throw new Error("not yet");
-      return v;
-    },
-    { timeout: 2000, interval: 10 },
-  );
-}
-
-const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector<T>(selector);
 /** The x of a `translateX(…px)` transform. */
 const shiftOf = (el: HTMLElement | null) => Number(/translateX\((-?[\d.]+)px\)/.exec(el?.style.transform ?? "")?.[1] ?? NaN);
 /** A length in pixels: `12px`, or a share of the lane's width (`35%`, `calc(50% - 35%)`). */
@@ -92,23 +78,12 @@ describe("the sound lanes under the timeline", () => {
   let dispose: () => void;
 
   beforeEach(async () => {
-    mockWindows("main");
-    mockIPC((cmd, payload) => handlers[cmd]?.((payload ?? {}) as Record<string, unknown>) ?? null, { shouldMockEvents: true });
+    mockCommands((cmd, args) => handlers[cmd]?.(args) ?? null);
     vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(WIDTH);
-    document.body.innerHTML = '<div id="app"></div>';
-    delete document.body.dataset.ready;
-    const root = $("#app");
-    if (!root) throw new Error("no #app");
-    dispose = render(() => <App />, root);
-    await waitFor(() => document.body.dataset.ready === "true");
+    dispose = await mountApp();
   });
 
-  afterEach(async () => {
-    dispose();
-    vi.restoreAllMocks();
-    await new Promise((r) => setTimeout(r, 0));
-    clearMocks();
-  });
+  afterEach(() => unmountApp(dispose));
 
   it("draw each line under its shot, on the timeline's scale, zoomed and scrolled", async () => {
     await waitFor(() => $('#sound-lanes .lane-block[data-scene="third"]') && $('#timeline .tl-seg[data-scene="third"]'));

@@ -1,9 +1,7 @@
 // "New from story", the story panel, the shot fields and planning again, in the window against
 // mocked Rust commands: the ids and events the end-to-end test drives, without a real window.
-import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import { render } from "solid-js/web";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import App from "./App";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { $, type Args, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { PlanOutcome, Project, ReplanOutcome } from "./bindings";
 import { charToUnit } from "./story";
 
@@ -44,7 +42,6 @@ const OUTCOME = (): PlanOutcome => ({
   millis: 3,
 });
 
-type Args = Record<string, unknown>;
 let calls: { cmd: string; args: Args }[];
 const handlers: Record<string, (args: Args) => unknown> = {
   new_project: () => ({ version: 1, character: { name: "", basePrompt: "", referenceImages: [] }, scenarios: [], quality: "standard", aspectRatio: "16:9" }),
@@ -68,17 +65,6 @@ const handlers: Record<string, (args: Args) => unknown> = {
   },
 };
 
-async function waitFor<T>(what: () => T | null | undefined | false): Promise<T> {
-  return vi.waitFor(
-    () => {
-      const v = what();
-      if (!v) throw new Error(`not yet: ${what.toString().slice(0, 160)}`);
-      return v;
-    },
-    { timeout: 2000, interval: 10 },
-  );
-}
-const $ = <T extends Element = HTMLElement>(selector: string) => document.querySelector<T>(selector);
 const cards = () => [...document.querySelectorAll<HTMLLIElement>("#scenarios li")].map((li) => li.dataset.id);
 function type(el: HTMLInputElement | HTMLTextAreaElement | null, value: string) {
   if (!el) throw new Error("no field");
@@ -102,31 +88,16 @@ describe("a story becoming a storyboard", () => {
       this.open = false;
     };
     Element.prototype.scrollIntoView ??= () => {};
-    mockWindows("main");
-    mockIPC(
-      (cmd, payload) => {
-        const args = payload && !Array.isArray(payload) && !(payload instanceof ArrayBuffer) && !(payload instanceof Uint8Array) ? payload : {};
-        calls.push({ cmd, args });
-        return handlers[cmd]?.(args) ?? null;
-      },
-      { shouldMockEvents: true },
-    );
+    mockCommands((cmd, args) => {
+      calls.push({ cmd, args });
+      return handlers[cmd]?.(args) ?? null;
+    });
     await mount();
   });
   async function mount() {
-    document.body.innerHTML = '<div id="app"></div>';
-    delete document.body.dataset.ready;
-    const root = $("#app");
-    if (!root) throw new Error("no #app");
-    dispose = render(() => <App />, root);
-    await waitFor(() => document.body.dataset.ready === "true");
+    dispose = await mountApp();
   }
-  afterEach(async () => {
-    dispose();
-    vi.restoreAllMocks();
-    await new Promise((r) => setTimeout(r, 0));
-    clearMocks();
-  });
+  afterEach(() => unmountApp(dispose));
 
   /** New from story → type → Plan → the review. */
   async function planStory() {
