@@ -10,7 +10,7 @@ use studio_engine::devserver::DevServer;
 use studio_engine::messages::RegenerateRequest;
 use studio_engine::versions::{next_version, VersionChange};
 use studio_engine::worker::WorkerThread;
-use studio_engine::{Endpoint, EngineError, StudioClient};
+use studio_engine::{Endpoint, EngineError, RenderInput, StudioClient};
 use studio_media::ArtifactStore;
 
 use crate::error::{ApiError, ErrorCode};
@@ -312,15 +312,15 @@ impl Session {
         prompt: Option<String>,
     ) -> Result<Iteration> {
         let status = self.client.status(id).await?;
-        if status == JobStatus::Completed {
-            self.check_extension(id, scenario_id, seconds).await?;
-        }
+        let finished = self.finished(id, status).await?;
+        self.check_extension(&finished, scenario_id, seconds)
+            .await?;
         let change = VersionChange::Extend {
             scenario_id: scenario_id.to_owned(),
             seconds,
             prompt,
         };
-        let (version, last) = self.start_next_version(id, status, change).await?;
+        let (version, last) = self.start_after(id, finished, change).await?;
         let take = last
             .segments
             .iter()
@@ -333,16 +333,19 @@ impl Session {
     /// in use by `seconds` breaks, as an [`ErrorCode::InvalidInput`] naming the scene and the
     /// rule. Nothing is checked for a scene the job does not have (the version change names
     /// it) or before the key's models were listed (the run's plan checks then).
-    async fn check_extension(&self, id: &str, scenario_id: &str, seconds: u32) -> Result<()> {
-        let last = self.client.result(id).await?;
+    async fn check_extension(
+        &self,
+        (last, previous): &(VideoResult, RenderInput),
+        scenario_id: &str,
+        seconds: u32,
+    ) -> Result<()> {
         let Some(clip) = (last.segments.iter())
             .find(|s| s.id == scenario_id)
             .and_then(|s| s.clip_url.clone())
         else {
             return Ok(());
         };
-        let quality = self.client.input(id).await?.request.quality;
-        let Some(plan) = self.settings.models(quality) else {
+        let Some(plan) = self.settings.models(previous.request.quality) else {
             return Ok(());
         };
         let path = self.store.local_path(&clip).await?;
@@ -380,6 +383,13 @@ impl Session {
         status: JobStatus,
         change: VersionChange,
     ) -> Result<(u32, VideoResult)> {
+        let finished = self.finished(id, status).await?;
+        self.start_after(id, finished, change).await
+    }
+
+    /// A completed job's last result and the input its run started with (refused for a job
+    /// in any other state: only a completed one can be iterated on).
+    async fn finished(&self, id: &str, status: JobStatus) -> Result<(VideoResult, RenderInput)> {
         if status != JobStatus::Completed {
             return Err(EngineError::NotIterable {
                 id: id.into(),
@@ -387,8 +397,17 @@ impl Session {
             }
             .into());
         }
-        let last = self.client.result(id).await?;
-        let previous = self.client.input(id).await?;
+        Ok((self.client.result(id).await?, self.client.input(id).await?))
+    }
+
+    /// Starts the run after `finished` (a completed job's result and input) with `change`;
+    /// returns its version number and the result it continues.
+    async fn start_after(
+        &self,
+        id: &str,
+        (last, previous): (VideoResult, RenderInput),
+        change: VersionChange,
+    ) -> Result<(u32, VideoResult)> {
         // Today's queues and tuning, the job's own request and budget (a new version pays for
         // its new takes under the same limit).
         let mut input = self.settings.render_input(previous.request);
