@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::StreamExt as _;
@@ -88,8 +90,8 @@ fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
 }
 
 /// The sound and the encode parts, as runs to make side by side: the sound's first, and the
-/// pieces in batches ([`batches`]). The first piece is probed for its extradata (the pieces share
-/// their settings, size and rate, so one speaks for all).
+/// pieces in batches ([`batches`]). The first piece of the first batch done is probed for its
+/// extradata (the pieces share their settings, size and rate, so one speaks for all).
 fn runs<'a>(
     ff: &'a Ffmpeg,
     s: &'a Smart<'a>,
@@ -104,14 +106,17 @@ fn runs<'a>(
             Ok(Done::Sound)
         }));
     }
-    for (b, batch) in batches(s.parts, parallel()).into_iter().enumerate() {
+    // The first batch to finish probes its first piece while the others still encode.
+    let checked = Arc::new(AtomicBool::new(false));
+    for batch in batches(s.parts, parallel()) {
+        let checked = checked.clone();
         runs.push(Box::pin(async move {
             let pieces: Vec<(&[Fragment], PathBuf)> = (batch.iter())
                 .map(|&(n, frags)| (frags, s.work.join(format!("piece{n}.mp4"))))
                 .collect();
             encode_batch(ff, &pieces, s.srcs, s.fps, quiet).await?;
-            let joins = match (b, pieces.first()) {
-                (0, Some((_, first))) => {
+            let joins = match (checked.swap(true, Ordering::Relaxed), pieces.first()) {
+                (false, Some((_, first))) => {
                     clip_facts(ff, first, quiet).await?.extradata == s.extradata
                 }
                 _ => true,

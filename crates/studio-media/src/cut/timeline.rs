@@ -22,17 +22,6 @@ pub(crate) enum Blend {
     DipToBlack,
 }
 
-impl Blend {
-    /// The ffmpeg `xfade` transition that draws it (the dip is drawn with fades instead: xfade's
-    /// `fadeblack` is never all black).
-    pub(crate) fn xfade(self) -> &'static str {
-        match self {
-            Blend::Crossfade => "fade",
-            Blend::DipToBlack => "fadeblack",
-        }
-    }
-}
-
 /// A blended join INTO a piece: `frames` of the previous piece's end overlap as many of this
 /// piece's start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
