@@ -267,6 +267,23 @@ impl Family {
             .is_some_and(|mbps| mbps * f64::from(seconds) / 8.0 <= 0.75 * limit)
     }
 
+    /// How the model continues a clip on `backend`; None where it cannot there.
+    pub fn extension_on(&self, backend: Backend) -> Option<&Extension> {
+        self.extend.as_ref().filter(|x| x.served_on(backend))
+    }
+
+    /// The family as `backend` serves it: its extension dropped where that back end does not
+    /// serve one. The table's rows are per family, but Google serves some modes per back end
+    /// (Veo Lite extends on Vertex only); a model chosen for a back end carries this view, so
+    /// every rule checked on its `Choice` (`check_extend`) is the back end's.
+    pub fn on(&self, backend: Backend) -> Family {
+        let mut family = self.clone();
+        if self.extension_on(backend).is_none() {
+            family.extend = None;
+        }
+        family
+    }
+
     /// The durations `feature` (a resolution or `references`) allows; `None`: any of the family's.
     pub fn durations_for(&self, feature: &str) -> Option<&[u32]> {
         self.durations_for.get(feature).map(Vec::as_slice)
@@ -293,6 +310,19 @@ pub struct Extension {
     /// Absent from the plans recorded by earlier releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
+    /// The back ends the model extends on; empty: every back end of its family. Google serves
+    /// extension per back end, not per model (Veo Lite extends on Vertex, not on the Gemini
+    /// API). Absent from the plans recorded by earlier releases, and left out when empty so a
+    /// family without it is written as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<Backend>,
+}
+
+impl Extension {
+    /// Whether the model extends clips on `backend`.
+    pub fn served_on(&self, backend: Backend) -> bool {
+        self.backends.is_empty() || self.backends.contains(&backend)
+    }
 }
 
 /// A model Google has shut down.
@@ -368,6 +398,12 @@ impl Catalog {
                 return Err(bad("a text family without price_per_million_tokens"));
             }
             if let Some(x) = &f.extend {
+                if let Some(b) = x.backends.iter().find(|b| !f.backends.contains(b)) {
+                    return Err(bad(&format!(
+                        "extends on {}, a back end that does not serve the family (backends)",
+                        b.as_str()
+                    )));
+                }
                 if x.seconds.is_empty() || x.seconds.contains(&0) {
                     return Err(bad("extend adds no seconds"));
                 }

@@ -108,7 +108,8 @@ impl Catalog {
     /// by priority and version alone (tiers are a video trade-off): the newest Nano Banana, and
     /// for planning the newest Flash (the text family with the highest priority: Pro is slower
     /// and dearer, Flash-Lite plans worse), an alias such as `…-flash-latest` only when no
-    /// numbered version is listed (it has no version to sort by).
+    /// numbered version is listed (it has no version to sort by). The family chosen is the one
+    /// `backend` serves ([`Family::on`]).
     pub fn choose(
         &self,
         listed: &[ListedModel],
@@ -135,7 +136,8 @@ impl Catalog {
             })
             .map(|(m, f)| Choice {
                 model: m.id.clone(),
-                family: f.clone(),
+                // As `backend` serves it: its rules are the ones checked (Family::on).
+                family: f.on(backend),
             })
     }
 

@@ -233,3 +233,84 @@ fn text_patterns_never_take_an_image_omni_or_speech_model() {
         "{err}"
     );
 }
+
+/// Google serves video extension per back end: Veo Lite extends on Vertex (+7 s) but not on the
+/// Gemini API ("Lite cannot extend" there), so a Lite chosen on the Gemini API carries no
+/// extension and its rules say it cannot extend. Every other family is the same on each of its
+/// back ends.
+#[test]
+fn extension_is_served_per_back_end() {
+    use crate::{check_extend, Choice, ListedModel, Preference, Rule};
+    let c = Catalog::builtin();
+    let model = member("veo-lite", &["9.1", "generate-001"]);
+    let lite = c.family_of(&model).unwrap();
+    let on = |backend| Choice {
+        model: model.clone(),
+        family: lite.on(backend),
+    };
+    let gemini = on(Backend::Gemini);
+    assert_eq!(gemini.family.extend, None);
+    assert!(lite.extension_on(Backend::Gemini).is_none());
+    let p = check_extend(&gemini, Some("s1"), 8.0, 7);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].rule, Rule::Extend);
+    assert!(p[0].message.contains("cannot extend"), "{}", p[0]);
+    let vertex = on(Backend::Vertex);
+    assert!(vertex.family.extend.is_some());
+    assert!(check_extend(&vertex, Some("s1"), 8.0, 7).is_empty());
+    // Chosen from a listing: the back end's view, whatever the listing.
+    let listed = [ListedModel {
+        id: model.clone(),
+        methods: Vec::new(),
+        display_name: None,
+    }];
+    let chosen = |backend| {
+        c.choose(&listed, backend, Role::Video, Preference::Draft)
+            .unwrap()
+    };
+    assert_eq!(chosen(Backend::Gemini).family.extend, None);
+    assert!(check_extend(&chosen(Backend::Vertex), None, 8.0, 7).is_empty());
+    // The other families extend (or not) alike on every back end they are served on.
+    for f in c.families.iter().filter(|f| f.id != "veo-lite") {
+        for &backend in &f.backends {
+            assert_eq!(&f.on(backend), f, "{} on {}", f.id, backend.as_str());
+        }
+    }
+}
+
+/// `Extension` is part of the plans recorded in earlier releases' workflow histories: their
+/// JSON (no `backends`) still reads, extending everywhere, and a row without back ends is
+/// written byte for byte as before.
+#[test]
+fn extension_rows_read_and_write_as_earlier_releases_did() {
+    let earlier =
+        r#"{"seconds":[7],"input_min":1,"input_max":30,"total_max":37,"resolution":"720p"}"#;
+    let x: Extension = serde_json::from_str(earlier).unwrap();
+    assert!(x.backends.is_empty());
+    assert!(x.served_on(Backend::Gemini) && x.served_on(Backend::Vertex));
+    assert_eq!(serde_json::to_string(&x).unwrap(), earlier);
+    // A row naming its back ends keeps them.
+    let lite = Catalog::builtin().family("veo-lite").unwrap();
+    let json = serde_json::to_string(lite).unwrap();
+    assert_eq!(&serde_json::from_str::<Family>(&json).unwrap(), lite);
+}
+
+/// An `extend.backends` naming a back end the family is not served on is refused at load.
+#[test]
+fn a_family_cannot_extend_where_it_is_not_served() {
+    let lite = "backends = [\"vertex\", \"gemini\"]\nvertex_location = \"region\"\npatterns = [\"veo-*-lite-*\"]";
+    assert!(BUILTIN.contains(lite), "the table's Veo Lite row moved");
+    let bad = BUILTIN.replacen(
+        lite,
+        &lite.replace(
+            "backends = [\"vertex\", \"gemini\"]",
+            "backends = [\"gemini\"]",
+        ),
+        1,
+    );
+    let err = Catalog::parse(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("veo-lite") && err.contains("extends on vertex"),
+        "{err}"
+    );
+}

@@ -268,7 +268,8 @@ impl GoogleProvider {
                 }
                 Ok(studio_catalog::Choice {
                     model: model.to_owned(),
-                    family: family.clone(),
+                    // As this back end serves it (Veo Lite extends on Vertex only).
+                    family: family.on(backend),
                 })
             }
             None => catalog
@@ -509,7 +510,8 @@ pub fn cached_plan(
             .filter(|f| f.role == role)
             .map(|f| studio_catalog::Choice {
                 model: p.to_owned(),
-                family: f.clone(),
+                // As `backend` serves it, like the worker's own choice.
+                family: f.on(backend),
             }),
         Some(_) => None,
         None => catalog.choose(&d.as_ref()?.models, backend, role, pref),
@@ -556,6 +558,75 @@ mod tests {
         assert!(!plausible_id("../../files/x"));
         assert!(!plausible_id("a?key=1"));
         assert!(!plausible_id(""));
+    }
+
+    /// The plan the window prices and the editor checks extensions against is the back end's:
+    /// a Veo Lite, listed or pinned, extends on Vertex but not on the Gemini API.
+    #[test]
+    fn a_cached_plan_carries_the_back_end_s_rules() {
+        let c = Catalog::builtin();
+        let member = |family: &str| {
+            let pattern = &c.family(family).unwrap().patterns[0];
+            pattern.replacen('*', "9.9", 1).replace('*', "x")
+        };
+        let (lite, image) = (member("veo-lite"), member("nano-banana-flash"));
+        let dir = tempfile::tempdir().unwrap();
+        for backend in [Backend::Gemini, Backend::Vertex] {
+            let d = Discovered {
+                backend,
+                fetched_at: 1,
+                models: [(&lite, "predictLongRunning"), (&image, "generateContent")]
+                    .map(|(id, method)| ListedModel {
+                        id: id.clone(),
+                        methods: vec![method.into()],
+                        display_name: None,
+                    })
+                    .to_vec(),
+            };
+            let path = dir.path().join(format!("models-{}.json", backend.as_str()));
+            write_cache(&path, &d).unwrap();
+        }
+        for pinned in [None, Some(lite.clone())] {
+            let settings = super::super::GoogleSettings {
+                pinned_video_model: pinned.clone(),
+                models_cache_dir: Some(dir.path().to_owned()),
+                ..Default::default()
+            };
+            let plan = |backend| cached_plan(&settings, backend, Quality::Standard).unwrap();
+            let gemini = plan(Backend::Gemini).video;
+            assert_eq!(gemini.model, lite);
+            assert_eq!(gemini.family.extend, None, "pinned: {pinned:?}");
+            let vertex = plan(Backend::Vertex).video;
+            assert!(vertex.family.extend.is_some(), "pinned: {pinned:?}");
+        }
+    }
+
+    /// A model pinned in Settings carries the rules of the back end it is called on: a Veo
+    /// Lite pinned on the Gemini API cannot extend.
+    #[tokio::test]
+    async fn a_pinned_model_has_the_back_end_s_rules() {
+        let settings = super::super::GoogleSettings {
+            stored_api_key: studio_secrets::StoredSecret::new(Some("k".into())),
+            ..Default::default()
+        };
+        let config = super::super::GoogleConfig::resolve(Backend::Gemini, &settings).unwrap();
+        let gemini = GoogleProvider::new(config).await.unwrap();
+        let pattern = &Catalog::builtin().family("veo-lite").unwrap().patterns[0];
+        let lite = pattern.replacen('*', "9.9", 1).replace('*', "x");
+        let d = Discovered {
+            backend: Backend::Gemini,
+            fetched_at: 1,
+            models: vec![ListedModel {
+                id: lite.clone(),
+                methods: vec!["predictLongRunning".into()],
+                display_name: None,
+            }],
+        };
+        let choice = gemini
+            .pick(&d, Role::Video, Some(&lite), Preference::Best)
+            .unwrap();
+        assert_eq!(choice.model, lite);
+        assert_eq!(choice.family.extend, None);
     }
 
     #[test]

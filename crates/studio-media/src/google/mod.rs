@@ -160,7 +160,8 @@ impl GoogleProvider {
                 .filter(|f| f.role == Role::Video)
                 .map(|f| Choice {
                     model: m.to_owned(),
-                    family: f.clone(),
+                    // As this back end serves it: an extension's rules are its (Family::on).
+                    family: f.on(self.config.backend),
                 })
                 .ok_or_else(|| {
                     self.site(m).error(

@@ -309,3 +309,37 @@ mod images {
         assert_eq!(sniff_image(b""), None);
     }
 }
+
+mod rules {
+    use super::super::*;
+
+    /// A job's video model (the plan's, named again for an extension) carries its back end's
+    /// rules: a Veo Lite on the Gemini API cannot extend (Google refuses it there), so nothing
+    /// is sent.
+    #[tokio::test]
+    async fn a_named_video_model_has_the_back_end_s_rules() {
+        let settings = GoogleSettings {
+            stored_api_key: studio_secrets::StoredSecret::new(Some("k".into())),
+            ..Default::default()
+        };
+        let gemini =
+            GoogleProvider::new(GoogleConfig::resolve(Backend::Gemini, &settings).unwrap())
+                .await
+                .unwrap();
+        let family = Catalog::builtin().family("veo-lite").unwrap();
+        let lite = family.patterns[0].replacen('*', "9.9", 1).replace('*', "x");
+        let task = TaskCtx::detached();
+        let choice = gemini
+            .video_choice(Some(&lite), Quality::Standard, &task)
+            .await
+            .unwrap();
+        assert_eq!(choice.family.extend, None);
+        let problems = studio_catalog::check_extend(&choice, None, 8.0, 7);
+        assert!(
+            problems[0].message.contains("cannot extend"),
+            "{problems:?}"
+        );
+        // The table's row itself extends (on Vertex).
+        assert!(family.extend.is_some());
+    }
+}
