@@ -5,12 +5,13 @@
 //!
 //! Refused with Google's 400: a `video` beside an `image` ("Not allowed if image is provided"),
 //! `referenceImages` beside a `video` or a `lastFrame`, a `lastFrame` without an `image`, an
-//! extension on a model whose table row has no `extend`, a `durationSeconds` (or Omni
-//! duration) the model does not extend by, a Veo extension at a `resolution` other than 720p or
-//! an `aspectRatio` (16:9 when absent) other than the input's, an input that is not an MP4 or
-//! whose length is out of the model's range, on Omni an `extend` task without exactly one input
-//! video or with an `aspect_ratio` (the input's is kept), and a `<LAST_FRAME>` without
-//! `<FIRST_FRAME>` (or without a second image).
+//! extension on a model whose table row has no `extend`, or whose `extend.backends` leave out
+//! the back end asked (Google serves extension per back end: Veo Lite extends on Vertex, not
+//! on the Gemini API), a `durationSeconds` (or Omni duration) the model does not extend by, a
+//! Veo extension at a `resolution` other than 720p or an `aspectRatio` (16:9 when absent) other
+//! than the input's, an input that is not an MP4 or whose length is out of the model's range,
+//! on Omni an `extend` task without exactly one input video or with an `aspect_ratio` (the
+//! input's is kept), and a `<LAST_FRAME>` without `<FIRST_FRAME>` (or without a second image).
 //!
 //! Wording. Where users quote Google's own message, the mock answers with it (the sources are
 //! on each constant, `[3p]` = a third party quoting a live answer). The other refusals are in
@@ -114,7 +115,7 @@ pub(crate) fn decode(data: &str, at: &str) -> Result<InputVideo, Response> {
 }
 
 /// The rules of a Veo extension request that need no decoding: not beside an image, a last
-/// frame or references; a family that extends; the seconds it adds; 720p.
+/// frame or references; a family that extends on this back end; the seconds it adds; 720p.
 pub(crate) fn check_veo_shape(
     site: &Site,
     family: &Family,
@@ -137,7 +138,8 @@ pub(crate) fn check_veo_shape(
     if has("lastFrame") {
         return Err(invalid(LAST_FRAME_NEEDS_IMAGE));
     }
-    let Some(x) = &family.extend else {
+    // Per back end: Veo Lite extends on Vertex, not on the Gemini API (models.toml).
+    let Some(x) = family.extension_on(site.backend()) else {
         return Err(invalid(no_extension(site)));
     };
     let seconds = duration.unwrap_or(8);
@@ -209,9 +211,10 @@ fn check_veo_resolution(params: &Value) -> Result<(), Response> {
 }
 
 /// The rules of an Omni `extend` task: exactly one input video and no image, no
-/// `aspect_ratio` (the input's is kept), a family that extends, by seconds it adds (the
-/// input's length is measured once the shape is accepted).
+/// `aspect_ratio` (the input's is kept), a family that extends on this back end, by seconds it
+/// adds (the input's length is measured once the shape is accepted).
 pub(crate) fn check_omni_extend(
+    site: &Site,
     family: &Family,
     format: &Value,
     videos: usize,
@@ -227,7 +230,7 @@ pub(crate) fn check_omni_extend(
     if images > 0 {
         return Err(invalid("The extend task takes no input images."));
     }
-    let Some(x) = &family.extend else {
+    let Some(x) = family.extension_on(site.backend()) else {
         return Err(invalid("Video extension is not supported by this model."));
     };
     if !x.seconds.contains(&seconds) {
@@ -273,15 +276,16 @@ pub(crate) fn check_frame_tags(prompt: &str, images: usize) -> Result<bool, Resp
     Ok(last)
 }
 
-/// The input clip's length, measured, checked against the family's extension range and the
-/// longest clip an extension may make. Returns the input's seconds.
+/// The input clip's length, measured, checked against the family's extension range on this
+/// back end and the longest clip an extension may make. Returns the input's seconds.
 pub(crate) async fn check_input_length(
     state: &State,
+    site: &Site,
     family: &Family,
     video: &InputVideo,
     seconds: u32,
 ) -> Result<f64, Response> {
-    let Some(x) = &family.extend else {
+    let Some(x) = family.extension_on(site.backend()) else {
         return Err(invalid("Video extension is not supported by this model."));
     };
     let path = state

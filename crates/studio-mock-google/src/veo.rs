@@ -421,7 +421,7 @@ pub(crate) async fn predict(
         Err(r) => return r,
     };
     if let Some(video) = &ask.video {
-        if let Err(r) = extend::check_input_length(state, family, video, ask.duration).await {
+        if let Err(r) = extend::check_input_length(state, site, family, video, ask.duration).await {
             return r;
         }
     }

@@ -96,7 +96,7 @@ async fn create(state: &Shared, note: &Note, site: Site, origin: &str, body: &By
         let family = site.resolve(state, &ask.model, "createInteraction", Route::Interactions);
         if let Ok(Some(family)) = family {
             let checked =
-                crate::extend::check_input_length(state, family, video, ask.duration).await;
+                crate::extend::check_input_length(state, &site, family, video, ask.duration).await;
             if let Err(r) = checked {
                 return r;
             }

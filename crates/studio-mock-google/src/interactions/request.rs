@@ -141,7 +141,7 @@ pub(super) fn check(site: &Site, family: &Family, body: &Value) -> Result<Ask, R
     let mut last_frame = false;
     if task == Some("extend") {
         let videos = usize::from(input.video.is_some());
-        extend::check_omni_extend(family, &format, videos, input.images.len(), duration)?;
+        extend::check_omni_extend(site, family, &format, videos, input.images.len(), duration)?;
     } else {
         if input.video.is_some() {
             return Err(invalid(format!(

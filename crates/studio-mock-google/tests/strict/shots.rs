@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 use studio_catalog::Catalog;
-use studio_mock_google::MockOptions;
+use studio_mock_google::{MockModel, MockOptions};
 
 use crate::common::*;
 
@@ -224,6 +224,44 @@ async fn veo_extension_and_last_frames_are_refused_and_accepted_as_google_does()
     let a = m.vertex_post(&path(&lite), &ends).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(m.mock.stats().video_submissions.len(), 3);
+}
+
+/// Google serves extension per back end: Veo Lite extends on Vertex, but not on the Gemini API
+/// (its copy: "Lite cannot extend"), which refuses an extension on a model without one with
+/// "encodedVideo isn't supported by this model." The same Lite model, listed on both.
+#[tokio::test]
+async fn veo_lite_extends_on_vertex_but_not_on_the_gemini_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let lite = vertex_model("veo-lite");
+    let mut o = options();
+    o.gemini_models
+        .push(MockModel::new(&lite, &["predictLongRunning"]));
+    let m = Mock::start(o).await;
+    let input = mp4(dir.path(), 4.0).await;
+    // The Gemini API's shape (`encodedVideo`, no `generateAudio`), otherwise the accepted one.
+    let gemini = json!({
+        "instances": [{"prompt": "she closes the door",
+                       "video": {"encodedVideo": b64(&input), "encoding": "video/mp4"}}],
+        "parameters": {"durationSeconds": 7, "sampleCount": 1}
+    });
+    let a = m
+        .gemini_post(
+            &format!("/v1beta/models/{lite}:predictLongRunning"),
+            &gemini,
+        )
+        .await;
+    a.error(400, "INVALID_ARGUMENT");
+    assert_eq!(a.message(), "encodedVideo isn't supported by this model.");
+    assert!(m.mock.stats().video_submissions.is_empty());
+    // The same request on Vertex is accepted.
+    let a = m
+        .vertex_post(
+            &format!("{VERTEX}/{lite}:predictLongRunning"),
+            &extension("she closes the door", &input, 7),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(m.mock.stats().video_submissions.len(), 1);
 }
 
 fn omni_extend(model: &str, prompt: &str, video: &[u8], seconds: &str) -> Value {
