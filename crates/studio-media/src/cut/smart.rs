@@ -26,7 +26,7 @@ const MAX_PARALLEL: usize = 4;
 /// until the run ends, so a 50-shot film is encoded in runs of this many, not in one per core.
 const MAX_BATCH: usize = 5;
 
-/// How many ffmpeg (or ffprobe) runs a cut makes at once: one per core, each with one x264
+/// How many ffmpeg runs a cut makes at once: one per core, each with one x264
 /// thread as ever (the studio's encodes are single-threaded so they are the same on every
 /// machine), up to [`MAX_PARALLEL`].
 pub(super) fn parallel() -> usize {
@@ -64,7 +64,7 @@ type Batch<'a> = Vec<(usize, &'a [Fragment])>;
 
 /// The encode parts (index, fragments) shared out into batches of about as many frames each:
 /// `batches` of them, or more so that none has over [`MAX_BATCH`] pieces; in the parts' order
-/// within each (the same batches every time).
+/// within each (the same batches every time), the batch of most frames first.
 fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
     let count = (parts.iter())
         .filter(|p| matches!(p, Part::Encode(_)))
@@ -86,6 +86,8 @@ fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
             b.1.push((n, frags.as_slice()));
         }
     }
+    // Stable: batches of as many frames stay in the parts' order.
+    out.sort_by_key(|(frames, _)| std::cmp::Reverse(*frames));
     out.into_iter().map(|(_, b)| b).collect()
 }
 
@@ -149,8 +151,11 @@ pub(super) async fn smart(
     let count = runs.len().max(1);
     let mut done = 0usize;
     let mut encoded = BTreeMap::new();
-    // The sound and one batch of pieces per core at once.
-    let mut stream = futures::stream::iter(runs).buffer_unordered(parallel() + 1);
+    // One run per core: the sound and the batch of most frames first, each next batch on the
+    // core that comes free. The sound then shares its core with a smaller batch, and both cores
+    // end together (a third run beside them shared the cores until the sound was done, then
+    // left one idle while the biggest batch finished: 0.3 s of a 4.6 s render).
+    let mut stream = futures::stream::iter(runs).buffer_unordered(parallel());
     while let Some(result) = stream.next().await {
         match result? {
             Done::Sound => {}
@@ -275,5 +280,7 @@ mod tests {
             "{b:?}"
         );
         assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 49);
+        // The batch of most frames first: it starts at once, beside the sound.
+        assert!(b[0].iter().any(|&(n, _)| n == 3), "{b:?}");
     }
 }
