@@ -6,12 +6,15 @@
 // open and every panel unfolded or folded; a trim handle dragged by the pointer and the
 // trim in the project file on disk (undo and redo from the keyboard); the playhead moved one
 // frame by → and the picture at that frame; a transition chosen; a title card typed; the
-// frame times while dragging a trim handle and scrubbing a 50-shot project (printed and in
-// cut-metrics.json; p95 ≤ 100 ms enforced, the issue's 16 ms with STUDIO_E2E_FRAME_BUDGET=enforce).
+// frame times while dragging a trim handle and scrubbing a 50-shot project, until 300 ms after
+// the pointer is let go (printed and in cut-metrics.json, with each slow frame's time from the
+// pointer's down and up, the seeks, IPC calls and DOM mutations around it; p95 ≤ 100 ms
+// enforced, the issue's 16 ms with STUDIO_E2E_FRAME_BUDGET=enforce).
 // Run by scripts/test-ui.sh after the sound test.
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
-// writes the README's pictures there (cut-1280x720.jpg, cut-1920x1080.jpg).
+// writes the README's pictures there (cut-1280x720.jpg, cut-1920x1080.jpg); STUDIO_E2E_CUT=50
+// runs the 50-shot part alone (STUDIO_E2E_ONLY=cut STUDIO_E2E_CUT=50 scripts/test-ui.sh).
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
@@ -85,134 +88,139 @@ const SIZES = [
   ["1080p", 1920, 1080],
 ];
 
-let { s, pid } = await launch([projectPath]);
-await s.waitFor("the project's three shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 30000);
+/** STUDIO_E2E_CUT=50: only the 50-shot frame times (to measure them again without the rest). */
+const only50 = process.env.STUDIO_E2E_CUT === "50";
+const seg = (id) => `#timeline .tl-seg[data-scene="${id}"]`;
+let s, pid;
+if (!only50) {
+  ({ s, pid } = await launch([projectPath]));
+  await s.waitFor("the project's three shots on the timeline", "return document.querySelectorAll('#timeline .tl-seg').length === 3", 30000);
 
-// ---------- the player's room, before a preview ----------
-// Whatever the panels' state, remembered in window.json from earlier runs (the e2e files share
-// one data dir): the scene editor open beside a long form (as the sound test leaves it), every
-// strip and the sound lanes unfolded, or everything folded. The first state is how CI found the
-// player's stage run past the window's bottom, the timeline out of view.
-const TOGGLES = ["#cast-toggle", "#elements-toggle", "#music-toggle", "#lanes-toggle", "#storyboard-toggle"];
-async function setPanels(s, open) {
-  for (const [css, on] of Object.entries(open)) {
-    if ((await s.exec(`return document.querySelector('${css}').getAttribute('aria-expanded')`)) !== String(on)) await s.clickOn(css);
-    await s.waitFor(`${css} ${on ? "unfolded" : "folded"}`, `return document.querySelector('${css}').getAttribute('aria-expanded') === '${on}'`, 5000);
-  }
-}
-const PANELS = [
-  ["the scene editor open", { "#cast-toggle": false, "#music-toggle": false }],
-  ["every panel unfolded", Object.fromEntries(TOGGLES.map((t) => [t, true]))],
-  ["every panel folded", Object.fromEntries(TOGGLES.map((t) => [t, false]))],
-];
-/** The picture checked at each size in each panel state; the panels end as a creator's first run has them. */
-async function checkRoom(s, label) {
-  const out = {};
-  for (const [state, open] of PANELS) {
-    await setPanels(s, open);
-    for (const [name, w, h] of SIZES) {
-      await resize(s, w, h);
-      out[`${name}, ${state}`] = await checkPicture(s, `${label}, ${state}`);
+  // ---------- the player's room, before a preview ----------
+  // Whatever the panels' state, remembered in window.json from earlier runs (the e2e files share
+  // one data dir): the scene editor open beside a long form (as the sound test leaves it), every
+  // strip and the sound lanes unfolded, or everything folded. The first state is how CI found the
+  // player's stage run past the window's bottom, the timeline out of view.
+  const TOGGLES = ["#cast-toggle", "#elements-toggle", "#music-toggle", "#lanes-toggle", "#storyboard-toggle"];
+  async function setPanels(s, open) {
+    for (const [css, on] of Object.entries(open)) {
+      if ((await s.exec(`return document.querySelector('${css}').getAttribute('aria-expanded')`)) !== String(on)) await s.clickOn(css);
+      await s.waitFor(`${css} ${on ? "unfolded" : "folded"}`, `return document.querySelector('${css}').getAttribute('aria-expanded') === '${on}'`, 5000);
     }
   }
-  await setPanels(s, { "#cast-toggle": false, "#elements-toggle": false, "#music-toggle": false, "#lanes-toggle": false, "#storyboard-toggle": true });
-  return out;
+  const PANELS = [
+    ["the scene editor open", { "#cast-toggle": false, "#music-toggle": false }],
+    ["every panel unfolded", Object.fromEntries(TOGGLES.map((t) => [t, true]))],
+    ["every panel folded", Object.fromEntries(TOGGLES.map((t) => [t, false]))],
+  ];
+  /** The picture checked at each size in each panel state; the panels end as a creator's first run has them. */
+  async function checkRoom(s, label) {
+    const out = {};
+    for (const [state, open] of PANELS) {
+      await setPanels(s, open);
+      for (const [name, w, h] of SIZES) {
+        await resize(s, w, h);
+        out[`${name}, ${state}`] = await checkPicture(s, `${label}, ${state}`);
+      }
+    }
+    await setPanels(s, { "#cast-toggle": false, "#elements-toggle": false, "#music-toggle": false, "#lanes-toggle": false, "#storyboard-toggle": true });
+    return out;
+  }
+  await setPanels(s, { "#storyboard-toggle": true });
+  await s.clickOn('#scenarios li[data-id="stairs"]');
+  await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'stairs'", 10000);
+  metrics.pictureBefore = await checkRoom(s, "before a preview");
+  step(`before a preview, the picture's place: ${JSON.stringify(metrics.pictureBefore)}`);
+
+  // ---------- a render; the player's room after ----------
+  await resize(s, 1360, 860);
+  await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
+  await renderAndWait("the render to complete", 240000);
+  await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 11", 30000);
+  metrics.pictureAfter = await checkRoom(s, "with the preview loaded");
+  step(`with the preview loaded, the picture: ${JSON.stringify(metrics.pictureAfter)}`);
+
+  // ---------- trim by dragging the handle ----------
+  const handle = await s.find(`${seg("stairs")} .tl-trim-in`);
+  const hr = await s.rect(handle);
+  const pps = Number(await s.exec("return document.getElementById('timeline').dataset.pps"));
+  assert.ok(pps > 10, `pixels per second: ${pps}`);
+  const dragPx = Math.round(pps * 1.5); // 1.5 s into the clip
+  const x0 = Math.round(hr.x + hr.width / 2);
+  const y0 = Math.round(hr.y + hr.height / 2);
+  const moves = [];
+  for (let i = 1; i <= 12; i++) moves.push({ type: "pointerMove", duration: 16, x: x0 + Math.round((dragPx * i) / 12), y: y0 });
+  await s.actions([
+    {
+      type: "pointer",
+      id: "mouse",
+      parameters: { pointerType: "mouse" },
+      actions: [{ type: "pointerMove", duration: 0, x: x0, y: y0 }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
+    },
+  ]);
+  await until("the trim saved in the project file", () => onDisk().scenarios[1].trim !== undefined, 10000);
+  const trim = onDisk().scenarios[1].trim;
+  assert.ok(Math.abs(trim.in - 1.5) <= 2 / pps + 1 / 24, `the trim's in point follows the pointer (1.5 s): ${JSON.stringify(trim)}`);
+  assert.equal(trim.out, 4, `the out point stays: ${JSON.stringify(trim)}`);
+  assert.ok(Math.abs(trim.in * 24 - Math.round(trim.in * 24)) < 1e-6, `the in point is on a frame: ${trim.in}`);
+  assert.deepEqual(onDisk().scenarios.map((x) => x.trim === undefined), [true, false, true], "only the dragged shot is trimmed");
+  const total = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
+  assert.ok(Math.abs(total - (12 - trim.in)) < 1e-3, `the film is shorter by the trim: ${total}`);
+  // Undo and redo from the keyboard (the timeline has the focus, not a text field).
+  await s.chord([Key.ctrl], "z");
+  await until("Ctrl+Z removes the trim from the file", () => onDisk().scenarios[1].trim === undefined, 10000);
+  await s.chord([Key.ctrl, Key.shift], "z");
+  await until("Ctrl+Shift+Z puts it back", () => onDisk().scenarios[1].trim?.in === trim.in, 10000);
+  step(`trim dragged by the pointer: ${JSON.stringify(trim)} in the file (undo, redo); the film ${total.toFixed(3)} s`);
+
+  // ---------- the playhead, frame by frame ----------
+  await s.clickOn(`${seg("stairs")}`);
+  const before = await s.waitFor("the playhead at the trimmed shot's start", "const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Math.abs(Number(t.dataset.cursor) - 4) < 1e-3 ? {frame: Number(t.dataset.frame), v: v.currentTime} : null", 10000);
+  // The raw render holds every clip whole: the trimmed shot's first frame is 1.5 s into its clip.
+  assert.ok(Math.abs(before.v - (4 + trim.in)) < 1 / 24, `the picture is the trimmed shot's first frame: video at ${before.v}`);
+  await s.pressKeys(Key.right, Key.right, Key.right, Key.right, Key.right);
+  const after5 = await s.waitFor("five frames on", `const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Number(t.dataset.frame) === ${before.frame + 5} ? {frame: Number(t.dataset.frame), v: v.currentTime} : null`, 10000);
+  assert.equal(Math.floor(after5.v * 24 + 1e-6), Math.floor((4 + trim.in) * 24 + 1e-6) + 5, `the video shows the frame five on: ${JSON.stringify(after5)}`);
+  step(`→ ×5: frame ${before.frame} → ${after5.frame}, the video at ${after5.v.toFixed(4)} s`);
+
+  // ---------- a transition and a title card ----------
+  await s.clickOn(`#timeline .tl-transition[data-scene="lamp"]`);
+  await s.clickOn("#transition-kind");
+  await s.clickOn('#transition-kind option[value="crossfade"]');
+  await until("the crossfade in the file", () => onDisk().scenarios[2].transition?.kind === "crossfade", 10000);
+  await s.typeInto("#transition-seconds", "1");
+  await s.pressKeys(Key.tab);
+  await until("one second of crossfade in the file", () => onDisk().scenarios[2].transition?.seconds === 1, 10000);
+  await s.waitFor("the transition on the timeline", "return document.querySelector('#timeline .tl-transition[data-scene=\"lamp\"]').dataset.kind === 'crossfade'", 5000);
+  const total2 = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
+  assert.ok(Math.abs(total2 - (total - 1)) < 1e-3, `a crossfade overlaps its shots: ${total2}`);
+  await s.clickOn("#tl-inspector-close");
+  // A title card before the first shot: the playhead at the start.
+  await s.clickOn(`${seg("dawn")}`);
+  await s.clickOn("#add-title");
+  await s.typeInto("#title-text", "The Keeper");
+  await until("the title card in the file", () => onDisk().titles?.[0]?.text === "The Keeper", 10000);
+  assert.deepEqual(onDisk().titles, [{ text: "The Keeper", seconds: 3, before: "dawn" }]);
+  await s.clickOn("#title-style");
+  await s.clickOn('#title-style option[value="serif"]');
+  await until("the title's style in the file", () => onDisk().titles?.[0]?.style === "serif", 10000);
+  await s.clickOn('#timeline .tl-title[data-title="0"]');
+  await s.waitFor("the title card over the player", "const c = document.querySelector('#preview .player-card'); return c && c.textContent.includes('The Keeper') && c.dataset.style === 'serif'", 5000);
+  step(`a crossfade of 1 s into the third shot (film ${total2.toFixed(3)} s) and a serif title card before the first`);
+
+  // ---------- the README's pictures ----------
+  await s.clickOn("#tl-inspector-close");
+  await s.clickOn(`${seg("lamp")}`);
+  for (const [w, h] of [
+    [1280, 720],
+    [1920, 1080],
+  ]) {
+    await resize(s, w, h);
+    await s.actions([{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, x: w - 40, y: h - 20 }] }]);
+    await shot(`cut-${w}x${h}`, true);
+  }
+  await quit(s, pid);
 }
-await setPanels(s, { "#storyboard-toggle": true });
-await s.clickOn('#scenarios li[data-id="stairs"]');
-await s.waitFor("the scene editor", "return document.querySelector('#scene-editor .scene-editor-body')?.dataset.id === 'stairs'", 10000);
-metrics.pictureBefore = await checkRoom(s, "before a preview");
-step(`before a preview, the picture's place: ${JSON.stringify(metrics.pictureBefore)}`);
-
-// ---------- a render; the player's room after ----------
-await resize(s, 1360, 860);
-await s.waitFor("Render to be enabled", "return !document.getElementById('render').disabled", 20000);
-await renderAndWait("the render to complete", 240000);
-await s.waitFor("the film in the player", "const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 11", 30000);
-metrics.pictureAfter = await checkRoom(s, "with the preview loaded");
-step(`with the preview loaded, the picture: ${JSON.stringify(metrics.pictureAfter)}`);
-
-// ---------- trim by dragging the handle ----------
-const seg = (id) => `#timeline .tl-seg[data-scene="${id}"]`;
-const handle = await s.find(`${seg("stairs")} .tl-trim-in`);
-const hr = await s.rect(handle);
-const pps = Number(await s.exec("return document.getElementById('timeline').dataset.pps"));
-assert.ok(pps > 10, `pixels per second: ${pps}`);
-const dragPx = Math.round(pps * 1.5); // 1.5 s into the clip
-const x0 = Math.round(hr.x + hr.width / 2);
-const y0 = Math.round(hr.y + hr.height / 2);
-const moves = [];
-for (let i = 1; i <= 12; i++) moves.push({ type: "pointerMove", duration: 16, x: x0 + Math.round((dragPx * i) / 12), y: y0 });
-await s.actions([
-  {
-    type: "pointer",
-    id: "mouse",
-    parameters: { pointerType: "mouse" },
-    actions: [{ type: "pointerMove", duration: 0, x: x0, y: y0 }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
-  },
-]);
-await until("the trim saved in the project file", () => onDisk().scenarios[1].trim !== undefined, 10000);
-const trim = onDisk().scenarios[1].trim;
-assert.ok(Math.abs(trim.in - 1.5) <= 2 / pps + 1 / 24, `the trim's in point follows the pointer (1.5 s): ${JSON.stringify(trim)}`);
-assert.equal(trim.out, 4, `the out point stays: ${JSON.stringify(trim)}`);
-assert.ok(Math.abs(trim.in * 24 - Math.round(trim.in * 24)) < 1e-6, `the in point is on a frame: ${trim.in}`);
-assert.deepEqual(onDisk().scenarios.map((x) => x.trim === undefined), [true, false, true], "only the dragged shot is trimmed");
-const total = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
-assert.ok(Math.abs(total - (12 - trim.in)) < 1e-3, `the film is shorter by the trim: ${total}`);
-// Undo and redo from the keyboard (the timeline has the focus, not a text field).
-await s.chord([Key.ctrl], "z");
-await until("Ctrl+Z removes the trim from the file", () => onDisk().scenarios[1].trim === undefined, 10000);
-await s.chord([Key.ctrl, Key.shift], "z");
-await until("Ctrl+Shift+Z puts it back", () => onDisk().scenarios[1].trim?.in === trim.in, 10000);
-step(`trim dragged by the pointer: ${JSON.stringify(trim)} in the file (undo, redo); the film ${total.toFixed(3)} s`);
-
-// ---------- the playhead, frame by frame ----------
-await s.clickOn(`${seg("stairs")}`);
-const before = await s.waitFor("the playhead at the trimmed shot's start", "const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Math.abs(Number(t.dataset.cursor) - 4) < 1e-3 ? {frame: Number(t.dataset.frame), v: v.currentTime} : null", 10000);
-// The raw render holds every clip whole: the trimmed shot's first frame is 1.5 s into its clip.
-assert.ok(Math.abs(before.v - (4 + trim.in)) < 1 / 24, `the picture is the trimmed shot's first frame: video at ${before.v}`);
-await s.pressKeys(Key.right, Key.right, Key.right, Key.right, Key.right);
-const after5 = await s.waitFor("five frames on", `const t = document.getElementById('timeline'); const v = document.getElementById('player'); return !v.seeking && Number(t.dataset.frame) === ${before.frame + 5} ? {frame: Number(t.dataset.frame), v: v.currentTime} : null`, 10000);
-assert.equal(Math.floor(after5.v * 24 + 1e-6), Math.floor((4 + trim.in) * 24 + 1e-6) + 5, `the video shows the frame five on: ${JSON.stringify(after5)}`);
-step(`→ ×5: frame ${before.frame} → ${after5.frame}, the video at ${after5.v.toFixed(4)} s`);
-
-// ---------- a transition and a title card ----------
-await s.clickOn(`#timeline .tl-transition[data-scene="lamp"]`);
-await s.clickOn("#transition-kind");
-await s.clickOn('#transition-kind option[value="crossfade"]');
-await until("the crossfade in the file", () => onDisk().scenarios[2].transition?.kind === "crossfade", 10000);
-await s.typeInto("#transition-seconds", "1");
-await s.pressKeys(Key.tab);
-await until("one second of crossfade in the file", () => onDisk().scenarios[2].transition?.seconds === 1, 10000);
-await s.waitFor("the transition on the timeline", "return document.querySelector('#timeline .tl-transition[data-scene=\"lamp\"]').dataset.kind === 'crossfade'", 5000);
-const total2 = Number(await s.exec("return document.getElementById('timeline').dataset.total"));
-assert.ok(Math.abs(total2 - (total - 1)) < 1e-3, `a crossfade overlaps its shots: ${total2}`);
-await s.clickOn("#tl-inspector-close");
-// A title card before the first shot: the playhead at the start.
-await s.clickOn(`${seg("dawn")}`);
-await s.clickOn("#add-title");
-await s.typeInto("#title-text", "The Keeper");
-await until("the title card in the file", () => onDisk().titles?.[0]?.text === "The Keeper", 10000);
-assert.deepEqual(onDisk().titles, [{ text: "The Keeper", seconds: 3, before: "dawn" }]);
-await s.clickOn("#title-style");
-await s.clickOn('#title-style option[value="serif"]');
-await until("the title's style in the file", () => onDisk().titles?.[0]?.style === "serif", 10000);
-await s.clickOn('#timeline .tl-title[data-title="0"]');
-await s.waitFor("the title card over the player", "const c = document.querySelector('#preview .player-card'); return c && c.textContent.includes('The Keeper') && c.dataset.style === 'serif'", 5000);
-step(`a crossfade of 1 s into the third shot (film ${total2.toFixed(3)} s) and a serif title card before the first`);
-
-// ---------- the README's pictures ----------
-await s.clickOn("#tl-inspector-close");
-await s.clickOn(`${seg("lamp")}`);
-for (const [w, h] of [
-  [1280, 720],
-  [1920, 1080],
-]) {
-  await resize(s, w, h);
-  await s.actions([{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, x: w - 40, y: h - 20 }] }]);
-  await shot(`cut-${w}x${h}`, true);
-}
-await quit(s, pid);
 
 // ---------- 50 shots: frame times while dragging a trim handle and scrubbing ----------
 const bigPath = path.join(dir, "cut50.studio.json");
@@ -230,21 +238,99 @@ await s.waitFor("the film in the player", "const v = document.getElementById('pl
 metrics.render50Ms = Date.now() - t50;
 // Each frame's requestAnimationFrame timestamp, and its time on the main thread: from its
 // rAF callbacks through style, layout and paint to the next task (a message posted from the
-// callback runs once the frame's rendering is done).
-const RECORD = `window.__frames = []; window.__work = []; window.__rec = true; window.__seeks = 0;
-  document.getElementById('player').onseeking = () => window.__seeks++;
+// callback runs once the frame's rendering is done). Beside them, to tell which frames are slow
+// and why: when the pointer went down and up, the video's seeks (seeking, seeked), the app's
+// IPC calls (their command names, when made and answered: the trim's save, the checks), and
+// how many DOM mutations each frame's tasks made and where. These probes are installed once
+// and only record (the IPC wrapper passes every call through unchanged).
+const RECORD = `window.__frames = []; window.__cb = []; window.__work = []; window.__ev = []; window.__mut = []; window.__rec = true; window.__seeks = 0;
+  const ev = (what) => window.__rec && window.__ev.push([performance.now(), what]);
+  const v = document.getElementById('player');
+  v.onseeking = () => { window.__seeks++; ev('seeking'); };
+  v.onseeked = () => ev('seeked');
+  if (!window.__probes) {
+    window.__probes = true;
+    addEventListener('pointerdown', () => ev('down'), true);
+    addEventListener('pointerup', () => ev('up'), true);
+    const name = (n) => n.nodeType === 1 ? n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') + (n.classList?.[0] ? '.' + n.classList[0] : '') : '#text<' + (n.parentElement?.id || n.parentElement?.className || '') + '>';
+    new MutationObserver((rs) => {
+      if (!window.__rec) return;
+      const now = performance.now();
+      for (const r of rs) window.__mut.push([now, name(r.target) + (r.attributeName ? '@' + r.attributeName : r.type === 'childList' ? '+-' : '')]);
+    }).observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
+    try {
+      const ti = window.__TAURI_INTERNALS__, inv = ti.invoke;
+      ti.invoke = function (cmd, ...rest) {
+        if (cmd.startsWith('plugin:')) return inv.call(this, cmd, ...rest);
+        ev('ipc ' + cmd);
+        const p = inv.call(this, cmd, ...rest);
+        Promise.resolve(p).then(() => ev('ipc-done ' + cmd), () => ev('ipc-done ' + cmd));
+        return p;
+      };
+      if (ti.invoke === inv) window.__noIpcProbe = true;
+    } catch { window.__noIpcProbe = true; }
+  }
   const ch = new MessageChannel(); ch.port1.onmessage = (e) => window.__work.push(performance.now() - e.data);
-  const f = (t) => { window.__frames.push(t); ch.port2.postMessage(performance.now()); if (window.__rec) requestAnimationFrame(f); };
+  const f = (t) => { const now = performance.now(); window.__frames.push(t); window.__cb.push(now); ch.port2.postMessage(now); if (window.__rec) requestAnimationFrame(f); };
   requestAnimationFrame(f);`;
-const STOP = "window.__rec = false; return {frames: window.__frames, work: window.__work, seeks: window.__seeks};";
+/**
+ * Stops recording 300 ms after the pointer was let go (at most 5 s after this is called): the
+ * release's frames (the exact seek, the trim saved and the blocks laid out again, the check
+ * that follows an edit) are part of the gesture. WebDriver's call returning right after the
+ * pointerup could stop the recording before them.
+ */
+const STOP = `const done = arguments[arguments.length - 1]; const t0 = performance.now();
+  const stop = () => { window.__rec = false; done({frames: window.__frames, cb: window.__cb, work: window.__work, seeks: window.__seeks, ev: window.__ev, mut: window.__mut, ipcProbe: !window.__noIpcProbe}); };
+  const wait = () => { const up = window.__ev.find(([, w]) => w === 'up')?.[0]; const now = performance.now();
+    if ((up !== undefined && now - up >= 300) || now - t0 > 5000) stop(); else setTimeout(wait, 20); };
+  wait();`;
 const quantiles = (xs) => {
+  if (!xs.length) return { n: 0 };
   const d = [...xs].sort((a, b) => a - b);
   const q = (p) => +d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(2);
   return { n: d.length, p50: q(0.5), p95: q(0.95), max: q(1) };
 };
-function frameStats({ frames, work, seeks }) {
+/**
+ * The gesture's figures (frame times and the intervals between frames, p50/p95/max, frames over
+ * 25 ms apart, seeks), then what tells the slow frames apart: the frame times before the
+ * pointer went down, while it moved and after it was let go, and each frame over 16 ms with
+ * its start relative to the pointer's down and up (ms), the seeks and IPC calls during it or
+ * just before it (since the previous frame's end), and its DOM mutations (count, the most
+ * frequent targets).
+ */
+function frameStats({ frames, cb, work, seeks, ev, mut, ipcProbe }) {
   const intervals = frames.slice(1).map((t, i) => t - frames[i]);
-  return { interval: quantiles(intervals), frameTime: quantiles(work), dropped: intervals.filter((d) => d > 25).length, seeks };
+  const down = ev.find(([, w]) => w === "down")?.[0] ?? null;
+  const up = ev.find(([, w]) => w === "up")?.[0] ?? null;
+  const phase = { before: [], moving: [], after: [] };
+  const slow = [];
+  const rel = (t, base) => (base === null ? null : Math.round(t - base));
+  for (let i = 0; i < work.length; i++) {
+    const start = cb[i];
+    const end = start + work[i];
+    phase[down !== null && start < down ? "before" : up !== null && start >= up ? "after" : "moving"].push(work[i]);
+    if (work[i] <= 16) continue;
+    const from = i > 0 ? cb[i - 1] + work[i - 1] : start - 50;
+    const during = ev.filter(([t]) => t >= from && t <= end).map(([t, w]) => `${w}${t < start ? " (before)" : ""}`);
+    const muts = mut.filter(([t]) => t >= from && t <= end).map(([, w]) => w);
+    const counts = {};
+    for (const m of muts) counts[m] = (counts[m] ?? 0) + 1;
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([w, n]) => `${w}×${n}`);
+    slow.push({ frame: i, sinceDown: rel(start, down), sinceUp: rel(start, up), work: +work[i].toFixed(1), interval: i > 0 ? +(frames[i] - frames[i - 1]).toFixed(1) : null, events: during, mutations: muts.length, top });
+  }
+  const events = {};
+  for (const [, w] of ev) events[w] = (events[w] ?? 0) + 1;
+  return {
+    interval: quantiles(intervals),
+    frameTime: quantiles(work),
+    dropped: intervals.filter((d) => d > 25).length,
+    seeks,
+    byPhase: { before: quantiles(phase.before), moving: quantiles(phase.moving), after: quantiles(phase.after) },
+    gestureMs: down !== null && up !== null ? Math.round(up - down) : null,
+    events,
+    ipcProbe,
+    slow,
+  };
 }
 /**
  * Waits (at most 20 s) until the page is quiet: 30 frames in a row under 8 ms each. After a
@@ -272,7 +358,7 @@ async function dragRecorded(x, y, dx, n) {
       actions: [{ type: "pointerMove", duration: 0, x, y }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
     },
   ]);
-  return { ...frameStats(await s.exec(STOP)), quietMs };
+  return { ...frameStats(await s.execAsync(STOP)), quietMs };
 }
 // One scrub first, not recorded: the film's first seeks and the page's first draws of the
 // long timeline happen once per window (seconds on a loaded machine), not per gesture.
@@ -293,7 +379,8 @@ metrics.scrub50 = await dragRecorded(Math.round(ruler.x + 20), Math.round(ruler.
 const scrubbed = await s.waitFor("the scrub's picture", "const v = document.getElementById('player'); return !v.seeking ? {v: v.currentTime, cursor: Number(document.getElementById('timeline').dataset.cursor)} : null", 10000);
 assert.ok(scrubbed.cursor > 100, `the playhead went along the film: ${JSON.stringify(scrubbed)}`);
 metrics.jit = process.env.JSC_useJIT ?? "false (the app's default)";
-step(`50 shots (render ${metrics.render50Ms} ms): trim drag ${JSON.stringify(metrics.trimDrag50)}, scrub ${JSON.stringify(metrics.scrub50)} (ms between frames; JIT ${metrics.jit})`);
+const brief = ({ slow, ...m }) => JSON.stringify({ ...m, slow: slow.length });
+step(`50 shots (render ${metrics.render50Ms} ms): trim drag ${brief(metrics.trimDrag50)}, scrub ${brief(metrics.scrub50)} (ms; JIT ${metrics.jit}; the slow frames in cut-metrics.json)`);
 fs.writeFileSync(path.join(artifacts, "cut-metrics.json"), JSON.stringify(metrics, null, 2));
 for (const [what, m] of [
   ["dragging a trim handle", metrics.trimDrag50],
@@ -302,8 +389,9 @@ for (const [what, m] of [
   assert.ok(m.frameTime.n >= 30, `${what}: enough frames recorded: ${JSON.stringify(m)}`);
   // The issue's budget: the page's time per frame (from each requestAnimationFrame callback
   // until the frame is rendered and the next task runs), p95 over every frame of the gesture.
-  // Not met yet on a loaded 2-core machine (trim drag p95 55 ms, scrub 32 ms in the last run,
-  // docs/performance.md): enforced with STUDIO_E2E_FRAME_BUDGET=enforce. Every run enforces
+  // Not met in 3 runs out of 3 yet on a loaded 2-core machine (trim drag p95 7-17 ms, scrub
+  // 17-28 ms in the last runs, docs/performance.md): enforced with
+  // STUDIO_E2E_FRAME_BUDGET=enforce. Every run enforces
   // 100 ms, which the timeline before its canvases failed (scrub p95 400-530 ms).
   const within = m.frameTime.p95 <= 16;
   if (process.env.STUDIO_E2E_FRAME_BUDGET === "enforce") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms): ${JSON.stringify(m)}`);

@@ -12,6 +12,7 @@ import { createEffect, createMemo, createSelector, createSignal, For, Index, onC
 import * as cut from "../cut";
 import type { CutItem } from "../cut";
 import { trimOf } from "../cutEdit";
+import { pixelBox, repaintPlan, type PaintRect } from "../overlay";
 import type { CutStore } from "../stores/cut";
 import { useStudio } from "../stores/studio";
 
@@ -183,7 +184,11 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
     return jobs.sceneStates()[id]?.thumbnailUrl;
   };
 
-  /** A block's tooltip: where it plays and its trim (as saved: not redone at each move of a drag). */
+  /**
+   * A block's tooltip: where it plays and its trim (as saved), set when the pointer comes over
+   * it. Kept on every block, a trim let go retitled the 49 blocks after it (the accessibility
+   * tree told of each) in the frame that also lays them out again.
+   */
   const blockTitle = (id: string, it: CutItem | undefined) =>
     it && it.kind === "shot" ? `${id} · ${cut.timecode(it.start, true)}–${cut.timecode(it.end, true)} · in ${cut.timecode(it.trim.in, true)}, out ${cut.timecode(it.trim.out, true)}` : id;
 
@@ -244,13 +249,13 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
                 const r = () => rect(it());
                 const dragging = () => isDragged(scene.id);
                 const playing = () => {
-                  const cur = c.current();
+                  const cur = c.highlighted();
                   return cur?.kind === "shot" && cur.index === i();
                 };
+                /** The trim as saved: a drag is drawn on the overlay, the block's attributes stay until it is let go. */
                 const trim = () => {
-                  const d = isDragged(scene.id) ? c.drag() : null;
                   const x = it();
-                  return d ? d.trim : x && x.kind === "shot" ? x.trim : { in: 0, out: 0 };
+                  return x && x.kind === "shot" ? x.trim : { in: 0, out: 0 };
                 };
                 return (
                   <div
@@ -260,7 +265,7 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
                     data-start={(it()?.start ?? 0).toFixed(3)}
                     data-in={trim().in.toFixed(3)}
                     data-out={trim().out.toFixed(3)}
-                    title={blockTitle(scene.id, it())}
+                    onPointerEnter={(e) => (e.currentTarget.title = blockTitle(scene.id, it()))}
                     style={{
                       transform: `translateX(${r().left}px)`,
                       width: `${r().width}px`,
@@ -328,7 +333,7 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
                   <button
                     type="button"
                     class="tl-title"
-                    classList={{ picked: props.pick?.kind === "title" && props.pick.index === i(), playing: c.current()?.kind === "title" && c.current()?.index === i() }}
+                    classList={{ picked: props.pick?.kind === "title" && props.pick.index === i(), playing: c.highlighted()?.kind === "title" && c.highlighted()?.index === i() }}
                     data-title={i()}
                     data-style={title.style ?? "plain"}
                     aria-label={`Title card ${i() + 1}: ${title.text}`}
@@ -375,17 +380,10 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
   );
 }
 
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
 /**
  * The playhead and a dragged trim, drawn on a canvas over the timeline's visible part. Each
- * draw clears only the boxes drawn last time and draws the new ones, so the page repaints two
- * thin strips, not the track (and its 50 blocks) under the canvas.
+ * draw repaints only the pixels that changed since the last (`repaintPlan`): the page then
+ * repaints a few thin strips of the track under the canvas, not the track (and its 50 blocks).
  */
 function Overlay(props: {
   width: number;
@@ -396,7 +394,7 @@ function Overlay(props: {
   dragged: { from: { left: number; right: number }; to: { left: number; right: number }; edge: "in" | "out" } | null;
 }) {
   let canvas!: HTMLCanvasElement;
-  let drawn: Box[] = [];
+  let drawn: PaintRect[] = [];
   let size = "";
   createEffect(() => {
     const g = canvas.getContext?.("2d");
@@ -411,13 +409,11 @@ function Overlay(props: {
       g.setTransform(dpr, 0, 0, dpr, 0, 0);
       drawn = [];
     }
-    for (const b of drawn) g.clearRect(b.x - 1, b.y - 1, b.w + 2, b.h + 2);
-    drawn = [];
-    const fill = (style: string, b: Box) => {
-      if (b.w <= 0 || b.x + b.w < 0 || b.x > props.width) return;
-      g.fillStyle = style;
-      g.fillRect(b.x, b.y, b.w, b.h);
-      drawn.push(b);
+    const next: PaintRect[] = [];
+    const add = (k: string, style: string, x: number, y: number, w: number, h: number) => {
+      if (w <= 0 || x + w < 0 || x > props.width) return;
+      const b = pixelBox(x, y, w, h);
+      if (b) next.push({ key: k, style, ...b });
     };
     const d = props.dragged;
     const track = props.track();
@@ -427,16 +423,23 @@ function Overlay(props: {
       const y = track.offsetTop + 3;
       const h = track.offsetHeight - 6;
       const at = (x: number) => x - props.scrollX;
-      const cut = (a: number, b: number) => fill("rgba(14, 11, 18, 0.72)", { x: at(a), y, w: b - a, h });
-      const add = (a: number, b: number) => fill("rgba(255, 211, 76, 0.28)", { x: at(a), y, w: b - a, h });
-      if (d.to.left > d.from.left) cut(d.from.left, Math.min(d.to.left, d.from.right));
-      else if (d.to.left < d.from.left) add(d.to.left, d.from.left);
-      if (d.to.right < d.from.right) cut(Math.max(d.to.right, d.from.left), d.from.right);
-      else if (d.to.right > d.from.right) add(d.from.right, d.to.right);
+      const dim = "rgba(14, 11, 18, 0.72)";
+      const tint = "rgba(255, 211, 76, 0.28)";
+      if (d.to.left > d.from.left) add("in", dim, at(d.from.left), y, Math.min(d.to.left, d.from.right) - d.from.left, h);
+      else if (d.to.left < d.from.left) add("in", tint, at(d.to.left), y, d.from.left - d.to.left, h);
+      if (d.to.right < d.from.right) add("out", dim, at(Math.max(d.to.right, d.from.left)), y, d.from.right - Math.max(d.to.right, d.from.left), h);
+      else if (d.to.right > d.from.right) add("out", tint, at(d.from.right), y, d.to.right - d.from.right, h);
       const edge = d.edge === "in" ? d.to.left : d.to.right - 3;
-      fill("#ffd34c", { x: at(edge), y, w: 3, h });
+      add("handle", "#ffd34c", at(edge), y, 3, h);
     }
-    fill("#ffffff", { x: props.playheadX - props.scrollX - 1, y: 0, w: 2, h: props.height });
+    add("playhead", "#ffffff", props.playheadX - props.scrollX - 1, 0, 2, props.height);
+    const plan = repaintPlan(drawn, next);
+    for (const b of plan.clear) g.clearRect(b.x, b.y, b.w, b.h);
+    for (const f of plan.fill) {
+      g.fillStyle = f.style;
+      g.fillRect(f.box.x, f.box.y, f.box.w, f.box.h);
+    }
+    drawn = next;
   });
   return <canvas ref={canvas} class="tl-overlay" aria-hidden="true" style={{ width: `${props.width}px`, height: `${props.height}px` }} />;
 }

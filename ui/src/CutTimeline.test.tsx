@@ -1,0 +1,75 @@
+// The cut's timeline in the window against mocked Rust commands: what a drag of a trim handle
+// changes on the page while it moves (the overlay, not the blocks), and the blocks' tooltips.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
+import type { Project, WindowPrefs } from "./bindings";
+
+const PROJECT: Project = {
+  version: 1,
+  character: { id: "ava", name: "Ava", basePrompt: "a bush pilot", referenceImages: [] },
+  scenarios: [
+    { id: "first", prompt: "walks to the plane", durationSeconds: 4 },
+    { id: "second", prompt: "climbs in", durationSeconds: 4, trim: { in: 1, out: 4 } },
+    { id: "third", prompt: "takes off", durationSeconds: 4 },
+  ],
+  quality: "standard",
+  aspectRatio: "16:9",
+};
+const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360, panels: {} };
+const handlers: Record<string, () => unknown> = {
+  new_project: () => ({ ...PROJECT, scenarios: [] }),
+  initial_project: () => "/p.studio.json",
+  open_project: () => structuredClone(PROJECT),
+  check_project: () => [],
+  estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
+  project_cost: () => ({ usd: 0, unpricedModels: [] }),
+  studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
+  health: () => ({ connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
+  list_jobs: () => [],
+  list_characters: () => [],
+  list_batches: () => [],
+  recent_projects: () => [],
+  window_prefs: () => structuredClone(PREFS),
+  update_window_prefs: () => structuredClone(PREFS),
+};
+const seg = (id: string) => $(`#timeline .tl-seg[data-scene="${id}"]`);
+const pointer = (el: EventTarget, type: string, clientX: number) => el.dispatchEvent(new MouseEvent(type, { bubbles: true, button: 0, clientX }));
+const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
+
+describe("the cut's timeline", () => {
+  let dispose: () => void;
+  beforeEach(async () => {
+    mockCommands((cmd) => handlers[cmd]?.() ?? null);
+    vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(660);
+    dispose = await mountApp();
+    await waitFor(() => seg("third"));
+  });
+  afterEach(() => unmountApp(dispose));
+
+  it("leaves the blocks alone while a trim handle moves: the drag is drawn, the block changes once let go", async () => {
+    const block = seg("second");
+    const handle = block?.querySelector(".tl-trim-in");
+    if (!block || !handle) throw new Error("no block");
+    const pps = Number($("#timeline")?.dataset.pps);
+    pointer(handle, "pointerdown", 100);
+    for (const dx of [10, 20, 30]) {
+      pointer(window, "pointermove", 100 + dx);
+      await frame();
+    }
+    expect(block.classList.contains("dragging")).toBe(true);
+    // Not moved, not retitled, its attributes as saved, at each move.
+    expect(block.dataset.in).toBe("1.000");
+    pointer(window, "pointerup", 130);
+    await waitFor(() => block.dataset.in !== "1.000");
+    expect(Number(block.dataset.in)).toBeCloseTo(1 + Math.round((30 / pps) * 24) / 24, 3);
+  });
+
+  it("titles a block when the pointer comes over it, with where it plays and its trim", async () => {
+    const block = seg("second");
+    if (!block) throw new Error("no block");
+    // Not kept on every block (a trim would retitle every block after it).
+    expect(block.hasAttribute("title")).toBe(false);
+    block.dispatchEvent(new MouseEvent("pointerenter"));
+    expect(block.title).toMatch(/^second · .*in .*, out /);
+  });
+});
