@@ -1,7 +1,7 @@
 // The cut's timeline in the window against mocked Rust commands: what a drag of a trim handle
 // changes on the page while it moves (the overlay, not the blocks), and the blocks' tooltips.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
+import { $, appHandlers, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { Project, WindowPrefs } from "./bindings";
 
 const PROJECT: Project = {
@@ -16,22 +16,7 @@ const PROJECT: Project = {
   aspectRatio: "16:9",
 };
 const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "storyboard", lastScene: null, volume: null, muted: false, storyOpen: true, storyWidth: 360, panels: {} };
-const handlers: Record<string, () => unknown> = {
-  new_project: () => ({ ...PROJECT, scenarios: [] }),
-  initial_project: () => "/p.studio.json",
-  open_project: () => structuredClone(PROJECT),
-  check_project: () => [],
-  estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
-  project_cost: () => ({ usd: 0, unpricedModels: [] }),
-  studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
-  health: () => ({ connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
-  list_jobs: () => [],
-  list_characters: () => [],
-  list_batches: () => [],
-  recent_projects: () => [],
-  window_prefs: () => structuredClone(PREFS),
-  update_window_prefs: () => structuredClone(PREFS),
-};
+const handlers = appHandlers(PROJECT, PREFS);
 const seg = (id: string) => $(`#timeline .tl-seg[data-scene="${id}"]`);
 const pointer = (el: EventTarget, type: string, clientX: number) => el.dispatchEvent(new MouseEvent(type, { bubbles: true, button: 0, clientX }));
 const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -39,7 +24,7 @@ const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
 describe("the cut's timeline", () => {
   let dispose: () => void;
   beforeEach(async () => {
-    mockCommands((cmd) => handlers[cmd]?.() ?? null);
+    mockCommands((cmd, args) => handlers[cmd]?.(args) ?? null);
     vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(660);
     dispose = await mountApp();
     await waitFor(() => seg("third"));

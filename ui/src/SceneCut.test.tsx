@@ -2,7 +2,7 @@
 // typed are what Rust is asked for, the run that makes the new take is watched, and a refusal
 // (Rust's, or the run's when the model cannot extend so) is said in the status bar.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
+import { $, appHandlers, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { ApiError, JobDetail, JobView, Project, WindowPrefs } from "./bindings";
 
 const PROJECT: Project = {
@@ -38,23 +38,12 @@ let extendAnswer: () => unknown;
 let runEnds: () => Promise<unknown>;
 
 const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
-  new_project: () => ({ ...PROJECT, scenarios: [] }),
-  initial_project: () => "/p.studio.json",
-  open_project: () => structuredClone(PROJECT),
+  ...appHandlers(PROJECT, PREFS),
   save_project: () => null,
-  check_project: () => [],
   estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 8, cost: { usd: 0, unpricedModels: [] } }),
-  project_cost: () => ({ usd: 0, unpricedModels: [] }),
-  studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
-  health: () => ({ connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
   list_jobs: () => [JOB],
   media_url: (a) => `http://127.0.0.1:9/media${String(a.path)}`,
   job_detail: () => structuredClone(DETAIL),
-  list_characters: () => [],
-  list_batches: () => [],
-  recent_projects: () => [],
-  window_prefs: () => structuredClone(PREFS),
-  update_window_prefs: () => structuredClone(PREFS),
   extend_shot: () => extendAnswer(),
   watch_job: () => runEnds(),
 };

@@ -2,7 +2,7 @@
 // is drawn under the shot it belongs to (the timeline's own pixels per second and scroll), at
 // any zoom, after a trim and a title card have moved the shots on the film.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { $, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
+import { $, appHandlers, type Args, mockCommands, mountApp, unmountApp, waitFor } from "./testing";
 import type { Project, WindowPrefs } from "./bindings";
 
 const PROJECT: Project = {
@@ -23,23 +23,7 @@ const PREFS: WindowPrefs = { editorWidth: 420, playerHeight: 360, lastView: "sto
 /** Every element's width in this DOM (jsdom lays nothing out): the timeline and the lanes alike. */
 const WIDTH = 660;
 
-const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
-  new_project: () => ({ ...PROJECT, scenarios: [] }),
-  initial_project: () => "/p.studio.json",
-  open_project: () => structuredClone(PROJECT),
-  save_project: () => null,
-  check_project: () => [],
-  estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
-  project_cost: () => ({ usd: 0, unpricedModels: [] }),
-  studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
-  health: () => ({ connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] }),
-  list_jobs: () => [],
-  list_characters: () => [],
-  list_batches: () => [],
-  recent_projects: () => [],
-  window_prefs: () => structuredClone(PREFS),
-  update_window_prefs: () => structuredClone(PREFS),
-};
+const handlers: Record<string, (args: Args) => unknown> = { ...appHandlers(PROJECT, PREFS), save_project: () => null };
 
 /** The x of a `translateX(…px)` transform. */
 const shiftOf = (el: HTMLElement | null) => Number(/translateX\((-?[\d.]+)px\)/.exec(el?.style.transform ?? "")?.[1] ?? NaN);

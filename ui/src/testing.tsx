@@ -52,3 +52,30 @@ export async function unmountApp(dispose: () => void) {
   await new Promise((r) => setTimeout(r, 0));
   clearMocks();
 }
+
+/** `health` of a studio on its own embedded server and worker, all well. */
+export const HEALTHY = { connected: true, address: "127.0.0.1:7233", endpointSource: { kind: "embedded" }, embeddedServer: true, bundledWorker: true, workers: 1, backlog: 0, backlogAgeSecs: 0, error: null, warnings: [] };
+
+/**
+ * The commands a mounted App asks as it starts, answered for a window opening `project` (a
+ * copy each time) with `prefs`, no jobs and an empty library: a test spreads them and answers
+ * what it looks at itself.
+ */
+export function appHandlers<P extends object, W extends object>(project: P, prefs: W): Record<string, (args: Args) => unknown> {
+  return {
+    new_project: () => ({ ...project, scenarios: [] }),
+    initial_project: () => "/p.studio.json",
+    open_project: () => structuredClone(project),
+    check_project: () => [],
+    estimate_cost: () => ({ imageModel: "i", videoModel: "offline", images: 3, videoSeconds: 12, cost: { usd: 0, unpricedModels: [] } }),
+    project_cost: () => ({ usd: 0, unpricedModels: [] }),
+    studio_status: () => ({ dataDir: "/data", artifactsDir: "/data/a" }),
+    health: () => HEALTHY,
+    list_jobs: () => [],
+    list_characters: () => [],
+    list_batches: () => [],
+    recent_projects: () => [],
+    window_prefs: () => structuredClone(prefs),
+    update_window_prefs: () => structuredClone(prefs),
+  };
+}
