@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::StreamExt as _;
@@ -93,13 +92,15 @@ fn batches(parts: &[Part], batches: usize) -> Vec<Batch<'_>> {
 
 /// The sound and the encode parts, as runs to make side by side: the sound's first, and the
 /// pieces in batches ([`batches`]). The first piece of the first batch done is probed for its
-/// extradata (the pieces share their settings, size and rate, so one speaks for all).
+/// extradata (the pieces share their settings, size and rate, so one speaks for all); `checked`
+/// says it has been.
 fn runs<'a>(
     ff: &'a Ffmpeg,
     s: &'a Smart<'a>,
     sound_path: &'a Path,
     seconds: f64,
     quiet: &'a TaskCtx,
+    checked: &'a AtomicBool,
 ) -> Vec<BoxFuture<'a, Result<Done, MediaError>>> {
     let mut runs: Vec<BoxFuture<'a, Result<Done, MediaError>>> = Vec::new();
     if let Some(audio) = s.audio {
@@ -108,10 +109,7 @@ fn runs<'a>(
             Ok(Done::Sound)
         }));
     }
-    // The first batch to finish probes its first piece while the others still encode.
-    let checked = Arc::new(AtomicBool::new(false));
     for batch in batches(s.parts, parallel()) {
-        let checked = checked.clone();
         runs.push(Box::pin(async move {
             let pieces: Vec<(&[Fragment], PathBuf)> = (batch.iter())
                 .map(|&(n, frags)| (frags, s.work.join(format!("piece{n}.mp4"))))
@@ -147,7 +145,9 @@ pub(super) async fn smart(
     let sound_path = s.work.join("sound.m4a");
     // The runs overlap: each reports nothing of its own; the cut moves on as each ends.
     let quiet = TaskCtx::new(task.cancel.clone(), None);
-    let runs = runs(ff, s, &sound_path, report.duration, &quiet);
+    // The first batch to finish probes its first piece while the others still encode.
+    let checked = AtomicBool::new(false);
+    let runs = runs(ff, s, &sound_path, report.duration, &quiet, &checked);
     let count = runs.len().max(1);
     let mut done = 0usize;
     let mut encoded = BTreeMap::new();
