@@ -1,5 +1,5 @@
-//! What a smart render must know of a clip beyond [`ProbeInfo`], all from the one ffprobe run
-//! of [`Ffmpeg::probe_packets`]: how many frames it has, which are keyframes, its codec's
+//! What a smart render must know of a clip beyond [`ProbeInfo`], all from one probe
+//! ([`Ffmpeg::probe_packets`]: the MP4's tables, or ffprobe): how many frames it has, which are keyframes, its codec's
 //! extradata (SPS/PPS, to tell whether a piece encoded here can be joined to its packets), and
 //! where whole GOPs can be read straight from the file ([`Gops`]).
 
@@ -169,7 +169,7 @@ fn end_before(
     (!early).then_some(out)
 }
 
-/// Probes `path` for the cut (one ffprobe run): stream facts, every packet (demuxed, not
+/// Probes `path` for the cut (its MP4 tables, or one ffprobe run): stream facts, every packet (demuxed, not
 /// decoded: fast) for the frame count, the keyframes and the direct reads, and the extradata's
 /// hash. Cancelling `task` kills ffprobe.
 pub(crate) async fn clip_facts(

@@ -203,8 +203,20 @@ impl Ffmpeg {
     }
 
     /// [`Ffmpeg::probe`] and every packet's times, the time bases and the video extradata's
-    /// hash, in one ffprobe run (packets are demuxed, not decoded). Killed if dropped.
+    /// hash. Read from the file's MP4 sample tables in this process when it is a shape they
+    /// are read exactly from (every clip the studio makes: see `mp4.rs`), otherwise by one
+    /// ffprobe run ([`Ffmpeg::ffprobe_packets`]).
     pub async fn probe_packets(&self, path: &Path) -> Result<PacketProbe, MediaError> {
+        let file = path.to_owned();
+        if let Ok(Some(p)) = tokio::task::spawn_blocking(move || super::mp4::read(&file)).await {
+            return Ok(p);
+        }
+        self.ffprobe_packets(path).await
+    }
+
+    /// [`Ffmpeg::probe_packets`] always asked of ffprobe, in one run (packets are demuxed, not
+    /// decoded). Killed if dropped.
+    pub async fn ffprobe_packets(&self, path: &Path) -> Result<PacketProbe, MediaError> {
         let raw = self
             .ffprobe(
                 path,
