@@ -49,6 +49,39 @@ describe("the cut's timeline", () => {
     expect(Number(block.dataset.in)).toBeCloseTo(1 + Math.round((30 / pps) * 24) / 24, 3);
   });
 
+  it("keeps a zoomed timeline's scale when a trim shortens the film: only the blocks after the trimmed one move", async () => {
+    $("#zoom-in")?.click();
+    $("#zoom-in")?.click();
+    await waitFor(() => $("#zoom-fit")?.textContent === "4×");
+    const timeline = $("#timeline");
+    const pps = Number(timeline?.dataset.pps);
+    const total = Number(timeline?.dataset.total);
+    const first = seg("first");
+    const third = seg("third");
+    const handle = seg("second")?.querySelector(".tl-trim-out");
+    if (!timeline || !first || !third || !handle) throw new Error("no timeline");
+    const firstStyle = first.getAttribute("style");
+    const ticks = [...document.querySelectorAll("#timeline .tl-tick")].map((t) => t.getAttribute("style"));
+    const thirdAt = third.dataset.start;
+    // The second block's end 1 s earlier.
+    pointer(handle, "pointerdown", 400);
+    pointer(window, "pointermove", 400 - pps);
+    await frame();
+    pointer(window, "pointerup", 400 - pps);
+    await waitFor(() => third.dataset.start !== thirdAt);
+    expect(Number(timeline.dataset.total)).toBeCloseTo(total - 1, 3);
+    expect(Number(timeline.dataset.pps)).toBe(pps);
+    // The block before and the ruler as they were; the next block one second earlier.
+    expect(first.getAttribute("style")).toBe(firstStyle);
+    const after = [...document.querySelectorAll("#timeline .tl-tick")].map((t) => t.getAttribute("style"));
+    expect(after).toEqual(ticks.slice(0, after.length));
+    expect(Number(third.dataset.start)).toBeCloseTo(Number(thirdAt) - 1, 3);
+    // Fitting the film again fits the shorter film.
+    $("#zoom-fit")?.click();
+    await waitFor(() => Number(timeline.dataset.pps) !== pps);
+    expect(Number(timeline.dataset.pps)).toBeCloseTo(660 / Number(timeline.dataset.total), 3);
+  });
+
   it("titles a block when the pointer comes over it, with where it plays and its trim", async () => {
     const block = seg("second");
     if (!block) throw new Error("no block");

@@ -70,7 +70,23 @@ export default function CutTimeline(props: { pick: TimelinePick; onPick: (p: Tim
   });
   /** Pixels per second; held while a handle is dragged (the film's length changes under it). */
   let heldPps = 0;
-  const pps = createMemo(() => (c.drag() && heldPps > 0 ? heldPps : cut.pixelsPerSecond(width(), Math.max(1, c.layout().total), c.zoom())));
+  /**
+   * The film's length the scale is set for. Fitted (zoom 1), the film as it is. Zoomed in, its
+   * length when the zoom or the width was last set: an edit that changes the film's length (a
+   * trim let go, a title added) keeps the pixels per second, so only what comes after the edit
+   * moves. Rescaled to the shorter film, a trim let go moved and resized the 50 blocks, the 49
+   * transitions and the 99 ruler ticks in the frame that also seeks the picture (28-104 ms in
+   * cut.e2e.mjs).
+   */
+  let scaleFor = { width: 0, zoom: 0, total: 0 };
+  const scaleTotal = createMemo(() => {
+    const w = width();
+    const z = c.zoom();
+    const total = Math.max(1, c.layout().total);
+    if (z <= 1 || w !== scaleFor.width || z !== scaleFor.zoom) scaleFor = { width: w, zoom: z, total };
+    return scaleFor.total;
+  });
+  const pps = createMemo(() => (c.drag() && heldPps > 0 ? heldPps : cut.pixelsPerSecond(width(), scaleTotal(), c.zoom())));
   const px = (t: number) => t * pps();
   // The sound lanes under the timeline draw with its scale and scroll (`CutStore.view`).
   createEffect(() => {
