@@ -155,8 +155,15 @@ pub(super) fn avc(avcc: &[u8]) -> Option<Avc> {
             full_range = r.bit()? == 1;
         }
     }
-    let width = (width_mbs * 16).checked_sub(2 * (left + right))?;
-    let height = (height_units * 16).checked_sub(2 * (top + bottom))?;
+    // In u64: a corrupt SPS can give any 32-bit size.
+    let size = |units: u32, a: u32, b: u32| {
+        let crop = 2 * (u64::from(a) + u64::from(b));
+        u32::try_from((u64::from(units) * 16).checked_sub(crop)?).ok()
+    };
+    let (width, height) = (
+        size(width_mbs, left, right)?,
+        size(height_units, top, bottom)?,
+    );
     Some(Avc {
         profile: profile_name(profile_idc, constraints)?,
         width,

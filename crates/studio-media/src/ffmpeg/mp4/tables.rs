@@ -361,7 +361,7 @@ pub(super) fn demux(t: &Track, movie_scale: u32) -> Option<(Vec<Demuxed>, i64)> 
         if s.pts < media_time || s.pts >= end {
             // A video frame outside the edit, or a sound frame straddling its start, is
             // handled in ways not reproduced here.
-            if video || (s.pts < media_time && s.pts + step > media_time) {
+            if video || (s.pts < media_time && s.pts.saturating_add(step) > media_time) {
                 return None;
             }
             if !started {
@@ -372,22 +372,22 @@ pub(super) fn demux(t: &Track, movie_scale: u32) -> Option<(Vec<Demuxed>, i64)> 
             // The frames discarded before the edit end where the first one in it starts.
             let mut at = counter;
             for (d, step) in out.iter_mut().zip(&steps).rev() {
-                at -= step;
+                at = at.saturating_sub(*step);
                 d.dts = at;
                 d.pts = at;
             }
         }
         out.push(Demuxed {
             dts: counter,
-            pts: counter + (s.pts - s.dts),
+            pts: counter.saturating_add(s.pts - s.dts),
             key: s.key,
             pos: s.pos,
         });
         steps.push(step);
         if started {
-            counter += step;
+            counter = counter.saturating_add(step);
         }
-        if s.pts + step >= end && (s.key || !video) {
+        if s.pts.saturating_add(step) >= end && (s.key || !video) {
             if t.ctts.is_some() && video && !key_after_edit {
                 key_after_edit = true;
                 continue;
@@ -395,18 +395,19 @@ pub(super) fn demux(t: &Track, movie_scale: u32) -> Option<(Vec<Demuxed>, i64)> 
             break;
         }
     }
-    let skipped: i64 = steps.iter().take(discarded_begin).sum();
+    let skipped = (steps.iter().take(discarded_begin)).fold(0i64, |a, s| a.saturating_add(*s));
     if video {
         // The smallest presentation time is moved to 0.
         let min = out.iter().map(|d| d.pts).min().unwrap_or(0);
         if min > 0 {
             for d in &mut out {
-                d.dts -= min;
-                d.pts -= min;
+                d.dts = d.dts.saturating_sub(min);
+                d.pts = d.pts.saturating_sub(min);
             }
         }
     }
-    let start = out.first().map_or(0, |d| d.pts) + if video { 0 } else { skipped };
+    let first = out.first().map_or(0, |d| d.pts);
+    let start = first.saturating_add(if video { 0 } else { skipped });
     Some((out, start))
 }
 
@@ -431,7 +432,7 @@ fn samples(t: &Track) -> Option<Vec<Demuxed>> {
                 key: t.stss.is_none(),
                 pos: 0,
             });
-            dts += i64::from(step);
+            dts = dts.checked_add(i64::from(step))?;
         }
     }
     if out.len() != n {
@@ -444,7 +445,8 @@ fn samples(t: &Track) -> Option<Vec<Demuxed>> {
                 return None;
             }
             for _ in 0..count {
-                it.next()?.pts += offset;
+                let s = it.next()?;
+                s.pts = s.pts.checked_add(offset)?;
             }
         }
         if it.next().is_some() {
@@ -466,7 +468,7 @@ fn samples(t: &Track) -> Option<Vec<Demuxed>> {
         for _ in 0..per_chunk {
             let s = out.get_mut(sample)?;
             s.pos = pos;
-            pos += u64::from(*t.sizes.get(sample)?);
+            pos = pos.checked_add(u64::from(*t.sizes.get(sample)?))?;
             if pos > t.file_len {
                 return None;
             }
