@@ -62,7 +62,7 @@ impl Default for Ffmpeg {
 
 /// Arguments that make ffmpeg's output depend only on its input (no encoder version strings, no
 /// creation times), so the same project renders byte-identical files.
-pub(crate) const BITEXACT: &[&str] = &[
+pub const BITEXACT: &[&str] = &[
     "-map_metadata",
     "-1",
     "-fflags",
@@ -76,7 +76,7 @@ pub(crate) const BITEXACT: &[&str] = &[
 /// (`-g` is [`studio_core::CUT_FPS`], the studio's frame rate) so the cut's smart render
 /// re-encodes only the second around a join, not a whole clip (x264's default, 250 frames,
 /// makes a 6 s clip one GOP).
-pub(crate) const H264: &[&str] = &[
+pub const H264: &[&str] = &[
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
     "-g", "24",
 ];

@@ -23,20 +23,10 @@ enum Expect {
 
 const SHOT: &str = "testsrc2=size=320x180:rate=24:duration=3";
 const TONE: &str = "sine=frequency=330:sample_rate=48000:duration=3";
-/// The studio's own H.264 settings (ffmpeg.rs `H264`).
-const OURS: &[&str] = &[
-    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-threads", "1",
-    "-g", "24",
-];
+/// The studio's own H.264 settings and output flags, as every clip it makes has them.
+const OURS: &[&str] = studio_media::ffmpeg::H264;
+const BITEXACT: &[&str] = studio_media::ffmpeg::BITEXACT;
 const AAC: &[&str] = &["-c:a", "aac", "-b:a", "128k", "-ac", "2"];
-const BITEXACT: &[&str] = &[
-    "-map_metadata",
-    "-1",
-    "-fflags",
-    "+bitexact",
-    "-flags",
-    "+bitexact",
-];
 
 fn lavfi(src: &str) -> Vec<String> {
     vec!["-f".into(), "lavfi".into(), "-i".into(), src.into()]
