@@ -8,8 +8,8 @@
 // frame by → and the picture at that frame; a transition chosen; a title card typed; the
 // frame times while dragging a trim handle and scrubbing a 50-shot project, until 300 ms after
 // the pointer is let go (printed and in cut-metrics.json, with each slow frame's time from the
-// pointer's down and up, the seeks, IPC calls and DOM mutations around it; p95 ≤ 100 ms
-// enforced, the issue's 16 ms with STUDIO_E2E_FRAME_BUDGET=enforce).
+// pointer's down and up, the seeks, IPC calls and DOM mutations around it; the issue's p95 ≤
+// 16 ms enforced, STUDIO_E2E_FRAME_BUDGET=report only prints it; p95 ≤ 100 ms always).
 // Run by scripts/test-ui.sh after the sound test.
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
@@ -21,6 +21,7 @@ import assert from "node:assert/strict";
 import { Key } from "./webdriver.mjs";
 import { e2eRun, resize } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
+import { frameStats } from "./frames.mjs";
 
 const { dir, artifacts, step, launch, shot } = e2eRun("cut");
 
@@ -284,54 +285,6 @@ const STOP = `const done = arguments[arguments.length - 1]; const t0 = performan
   const wait = () => { const up = window.__ev.find(([, w]) => w === 'up')?.[0]; const now = performance.now();
     if ((up !== undefined && now - up >= 300) || now - t0 > 5000) stop(); else setTimeout(wait, 20); };
   wait();`;
-const quantiles = (xs) => {
-  if (!xs.length) return { n: 0 };
-  const d = [...xs].sort((a, b) => a - b);
-  const q = (p) => +d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(2);
-  return { n: d.length, p50: q(0.5), p95: q(0.95), max: q(1) };
-};
-/**
- * The gesture's figures (frame times and the intervals between frames, p50/p95/max, frames over
- * 25 ms apart, seeks), then what tells the slow frames apart: the frame times before the
- * pointer went down, while it moved and after it was let go, and each frame over 16 ms with
- * its start relative to the pointer's down and up (ms), the seeks and IPC calls during it or
- * just before it (since the previous frame's end), and its DOM mutations (count, the most
- * frequent targets).
- */
-function frameStats({ frames, cb, work, seeks, ev, mut, ipcProbe }) {
-  const intervals = frames.slice(1).map((t, i) => t - frames[i]);
-  const down = ev.find(([, w]) => w === "down")?.[0] ?? null;
-  const up = ev.find(([, w]) => w === "up")?.[0] ?? null;
-  const phase = { before: [], moving: [], after: [] };
-  const slow = [];
-  const rel = (t, base) => (base === null ? null : Math.round(t - base));
-  for (let i = 0; i < work.length; i++) {
-    const start = cb[i];
-    const end = start + work[i];
-    phase[down !== null && start < down ? "before" : up !== null && start >= up ? "after" : "moving"].push(work[i]);
-    if (work[i] <= 16) continue;
-    const from = i > 0 ? cb[i - 1] + work[i - 1] : start - 50;
-    const during = ev.filter(([t]) => t >= from && t <= end).map(([t, w]) => `${w}${t < start ? " (before)" : ""}`);
-    const muts = mut.filter(([t]) => t >= from && t <= end).map(([, w]) => w);
-    const counts = {};
-    for (const m of muts) counts[m] = (counts[m] ?? 0) + 1;
-    const top = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([w, n]) => `${w}×${n}`);
-    slow.push({ frame: i, sinceDown: rel(start, down), sinceUp: rel(start, up), work: +work[i].toFixed(1), interval: i > 0 ? +(frames[i] - frames[i - 1]).toFixed(1) : null, events: during, mutations: muts.length, top });
-  }
-  const events = {};
-  for (const [, w] of ev) events[w] = (events[w] ?? 0) + 1;
-  return {
-    interval: quantiles(intervals),
-    frameTime: quantiles(work),
-    dropped: intervals.filter((d) => d > 25).length,
-    seeks,
-    byPhase: { before: quantiles(phase.before), moving: quantiles(phase.moving), after: quantiles(phase.after) },
-    gestureMs: down !== null && up !== null ? Math.round(up - down) : null,
-    events,
-    ipcProbe,
-    slow,
-  };
-}
 /**
  * Waits (at most 20 s) until the page is quiet: 30 frames in a row under 8 ms each. After a
  * render the page loads the film, its stems and 50 thumbnails for a while; a gesture's frames
@@ -388,13 +341,13 @@ for (const [what, m] of [
 ]) {
   assert.ok(m.frameTime.n >= 30, `${what}: enough frames recorded: ${JSON.stringify(m)}`);
   // The issue's budget: the page's time per frame (from each requestAnimationFrame callback
-  // until the frame is rendered and the next task runs), p95 over every frame of the gesture.
-  // Not met in 3 runs out of 3 yet on a loaded 2-core machine (trim drag p95 7-17 ms, scrub
-  // 17-28 ms in the last runs, docs/performance.md): enforced with
-  // STUDIO_E2E_FRAME_BUDGET=enforce. Every run enforces
-  // 100 ms, which the timeline before its canvases failed (scrub p95 400-530 ms).
+  // until the frame is rendered and the next task runs, or the next frame starts), p95 over
+  // every frame of the gesture, enforced. STUDIO_E2E_FRAME_BUDGET=report only prints it (a
+  // machine busy with other work: one busy core beside the run took the scrub to p95 13-17 ms,
+  // docs/performance.md). Every run enforces 100 ms, which the timeline before its canvases
+  // failed (scrub p95 400-530 ms).
   const within = m.frameTime.p95 <= 16;
-  if (process.env.STUDIO_E2E_FRAME_BUDGET === "enforce") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms): ${JSON.stringify(m)}`);
+  if (process.env.STUDIO_E2E_FRAME_BUDGET !== "report") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms; STUDIO_E2E_FRAME_BUDGET=report only prints it): ${JSON.stringify(m)}`);
   else if (!within) step(`OVER BUDGET: ${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (budget 16 ms)`);
   assert.ok(m.frameTime.p95 <= 100, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (regression bound 100 ms): ${JSON.stringify(m)}`);
 }
