@@ -17,7 +17,7 @@ pub use clips::StillClip;
 pub use inputs::local_input;
 use inputs::local_inputs;
 pub use mp4::read as read_mp4_tables;
-pub(crate) use probe::parse_rate;
+pub(crate) use probe::{div_round, parse_rate};
 pub use probe::{AudioStream, Packet, PacketProbe, ProbeInfo, VideoStream};
 pub use stitch::StitchMode;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::timeline::Source;
 use crate::error::MediaError;
-use crate::ffmpeg::{Ffmpeg, PacketProbe, ProbeInfo};
+use crate::ffmpeg::{div_round, Ffmpeg, PacketProbe, ProbeInfo};
 use crate::task::TaskCtx;
 
 /// A clip's facts for the cut.
@@ -70,15 +70,6 @@ impl Gops {
         let at = self.keys.get(&frame)?.seek_us?;
         let quarter = f64::from(fps.1) / f64::from(fps.0.max(1)) / 4.0;
         Some((at - self.start_us) as f64 / 1e6 + quarter)
-    }
-}
-
-/// `n / d` rounded to the nearest integer, halves away from zero (as ffmpeg's rescaling).
-fn div_round(n: i128, d: i128) -> i128 {
-    let half = d / 2;
-    match n < 0 {
-        true => (n - half) / d,
-        false => (n + half) / d,
     }
 }
 

@@ -79,6 +79,15 @@ pub struct PacketProbe {
     pub start_seconds: f64,
 }
 
+/// `n / d` rounded to the nearest integer, halves away from zero (as ffmpeg's rescaling).
+pub(crate) fn div_round(n: i128, d: i128) -> i128 {
+    let half = d / 2;
+    match n < 0 {
+        true => (n - half) / d,
+        false => (n + half) / d,
+    }
+}
+
 /// `"24/1"` as (24, 1); None when it is not a positive ratio.
 pub(crate) fn parse_rate(rate: &str) -> Option<(u32, u32)> {
     let (n, d) = rate.split_once('/').unwrap_or((rate, "1"));
@@ -204,7 +213,7 @@ impl Ffmpeg {
 
     /// [`Ffmpeg::probe`] and every packet's times, the time bases and the video extradata's
     /// hash. Read from the file's MP4 sample tables in this process when it is a shape they
-    /// are read exactly from (every clip the studio makes: see `mp4.rs`), otherwise by one
+    /// are read exactly from (every clip the studio makes: see `ffmpeg/mp4`), otherwise by one
     /// ffprobe run ([`Ffmpeg::ffprobe_packets`]).
     pub async fn probe_packets(&self, path: &Path) -> Result<PacketProbe, MediaError> {
         let file = path.to_owned();

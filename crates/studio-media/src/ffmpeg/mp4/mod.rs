@@ -27,6 +27,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::div_round;
 use super::probe::{AudioStream, Packet, PacketProbe, ProbeInfo, VideoStream};
 use tables::{Entry, Track};
 
@@ -96,14 +97,7 @@ fn rescale(a: i64, b: i64, c: i64) -> Option<i64> {
     if c <= 0 {
         return None;
     }
-    let n = i128::from(a) * i128::from(b);
-    let half = i128::from(c) / 2;
-    let r = if n < 0 {
-        (n - half) / i128::from(c)
-    } else {
-        (n + half) / i128::from(c)
-    };
-    i64::try_from(r).ok()
+    i64::try_from(div_round(i128::from(a) * i128::from(b), i128::from(c))).ok()
 }
 
 fn assemble(movie_scale: u32, movie_duration: u64, tracks: &[Track]) -> Option<PacketProbe> {
@@ -114,28 +108,20 @@ fn assemble(movie_scale: u32, movie_duration: u64, tracks: &[Track]) -> Option<P
         starts.push(rescale(start, 1_000_000, i64::from(t.timescale))?);
         streams.push(packets);
     }
-    let video_index = tracks
-        .iter()
-        .position(|t| matches!(t.entry, Entry::Video { .. }));
-    let audio_index = tracks
-        .iter()
-        .position(|t| matches!(t.entry, Entry::Audio { .. }));
+    let video_index = (tracks.iter()).position(|t| matches!(t.entry, Entry::Video { .. }));
     let video = match video_index.and_then(|i| tracks.get(i)) {
         Some(t) => Some(video_facts(t)?),
         None => None,
     };
-    let audio = match audio_index.and_then(|i| tracks.get(i)) {
-        Some(Track {
-            entry: Entry::Audio(a),
-            ..
-        }) => Some(AudioStream {
+    let audio = tracks.iter().find_map(|t| match &t.entry {
+        Entry::Audio(a) => Some(AudioStream {
             codec: "aac".into(),
             sample_rate: a.sample_rate,
             channels: a.channels,
             channel_layout: a.channel_layout.into(),
         }),
-        _ => None,
-    };
+        Entry::Video { .. } => None,
+    });
     let duration_us = rescale(
         i64::try_from(movie_duration).ok()?,
         1_000_000,

@@ -120,19 +120,7 @@ pub(super) fn parse_moov(moov: &[u8], file_len: u64) -> Option<(u32, u64, Vec<Tr
     let mut tracks = Vec::new();
     for (kind, body) in boxes(moov)? {
         match &kind {
-            b"mvhd" => {
-                let mut c = Cursor::new(body);
-                scale = Some(match c.version()? {
-                    1 => {
-                        c.skip(16)?;
-                        (c.u32()?, c.u64()?)
-                    }
-                    _ => {
-                        c.skip(8)?;
-                        (c.u32()?, u64::from(c.u32()?))
-                    }
-                });
-            }
+            b"mvhd" => scale = Some(timescale_and_duration(body)?),
             b"trak" => tracks.push(parse_trak(body, file_len)?),
             b"mvex" => return None,
             _ => {}
@@ -140,6 +128,22 @@ pub(super) fn parse_moov(moov: &[u8], file_len: u64) -> Option<(u32, u64, Vec<Tr
     }
     let (scale, duration) = scale?;
     (scale > 0 && !tracks.is_empty()).then_some((scale, duration, tracks))
+}
+
+/// The timescale and duration of an `mvhd` or `mdhd` (the same fields, after the creation and
+/// modification times: 32 or 64 bits by version).
+fn timescale_and_duration(body: &[u8]) -> Option<(u32, u64)> {
+    let mut c = Cursor::new(body);
+    match c.version()? {
+        1 => {
+            c.skip(16)?;
+            Some((c.u32()?, c.u64()?))
+        }
+        _ => {
+            c.skip(8)?;
+            Some((c.u32()?, u64::from(c.u32()?)))
+        }
+    }
 }
 
 fn parse_trak(trak: &[u8], file_len: u64) -> Option<Track> {
@@ -159,17 +163,7 @@ fn parse_trak(trak: &[u8], file_len: u64) -> Option<Track> {
         }
     }
     let mdia = child(trak, b"mdia")?;
-    let mut c = Cursor::new(child(mdia, b"mdhd")?);
-    let timescale = match c.version()? {
-        1 => {
-            c.skip(16)?;
-            c.u32()?
-        }
-        _ => {
-            c.skip(8)?;
-            c.u32()?
-        }
-    };
+    let (timescale, _) = timescale_and_duration(child(mdia, b"mdhd")?)?;
     let mut c = Cursor::new(child(mdia, b"hdlr")?);
     c.skip(8)?;
     let handler = c.take::<4>()?;
@@ -457,10 +451,22 @@ fn samples(t: &Track) -> Option<Vec<Demuxed>> {
         out.get_mut(usize::try_from(k).ok()?.checked_sub(1)?)?.key = true;
     }
     // Positions: chunk by chunk, each chunk's samples one after another.
+    // The runs' first chunks ascend (else None), so one pass walks both tables: a search per
+    // chunk would be quadratic on a crafted file.
+    if !t.stsc.windows(2).all(|w| w[0].0 < w[1].0) {
+        return None;
+    }
     let mut sample = 0usize;
+    let mut run = 0usize;
     for (c, &offset) in t.chunks.iter().enumerate() {
         let chunk = u32::try_from(c + 1).ok()?;
-        let &(_, per_chunk, desc) = t.stsc.iter().rev().find(|r| r.0 <= chunk)?;
+        while t.stsc.get(run + 1).is_some_and(|r| r.0 <= chunk) {
+            run += 1;
+        }
+        let &(first, per_chunk, desc) = t.stsc.get(run)?;
+        if first > chunk {
+            return None;
+        }
         if desc != 1 {
             return None;
         }
