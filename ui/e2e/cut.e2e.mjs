@@ -21,6 +21,7 @@ import assert from "node:assert/strict";
 import { Key } from "./webdriver.mjs";
 import { e2eRun, resize } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
+import { cpuBetween, cpuSnapshot } from "./cpu.mjs";
 import { frameStats } from "./frames.mjs";
 
 const { dir, artifacts, step, launch, shot } = e2eRun("cut");
@@ -297,12 +298,13 @@ const QUIET = `const done = arguments[arguments.length - 1]; const t0 = performa
     if (run >= 30) done(Math.round(now - t0)); else if (now - t0 > 20000) done(null); else requestAnimationFrame(f); };
   const f = (t) => ch.port2.postMessage({ t, at: performance.now() });
   requestAnimationFrame(f);`;
-/** Drags from (x, y) by dx over `n` pointer moves ~16 ms apart, recording frame times. */
+/** Drags from (x, y) by dx over `n` pointer moves ~16 ms apart, recording frame times and who else used the CPU. */
 async function dragRecorded(x, y, dx, n) {
   const moves = [];
   for (let i = 1; i <= n; i++) moves.push({ type: "pointerMove", duration: 16, x: Math.round(x + (dx * i) / n), y });
   const quietMs = await s.execAsync(QUIET);
   await s.exec(RECORD);
+  const cpu0 = cpuSnapshot();
   await s.actions([
     {
       type: "pointer",
@@ -311,7 +313,8 @@ async function dragRecorded(x, y, dx, n) {
       actions: [{ type: "pointerMove", duration: 0, x, y }, { type: "pointerDown", button: 0 }, ...moves, { type: "pointerUp", button: 0 }],
     },
   ]);
-  return { ...frameStats(await s.execAsync(STOP)), quietMs };
+  const recorded = await s.execAsync(STOP);
+  return { ...frameStats(recorded), quietMs, cpu: cpuBetween(cpu0, cpuSnapshot()) };
 }
 // One scrub first, not recorded: the film's first seeks and the page's first draws of the
 // long timeline happen once per window (seconds on a loaded machine), not per gesture.

@@ -230,14 +230,44 @@ async fn the_tables_read_as_ffprobe_reads_them() {
             (Some(_), Expect::Ffprobe) => panic!("{name} must be left to ffprobe"),
             (None, Expect::Native) => panic!("{name} must be read from its tables"),
         }
-        // Whatever reads it, the cut's probe answers as ffprobe does.
+        // Whatever reads it, the cut's probe and the plain one answer as ffprobe does.
         assert_eq!(ff.probe_packets(&file).await.unwrap(), probed, "{name}");
+        assert_eq!(
+            ff.probe(&file).await.unwrap(),
+            ff.ffprobe_info(&file).await.unwrap(),
+            "{name}: probe"
+        );
         eprintln!(
             "{name}: {}",
             if read.is_some() { "native" } else { "ffprobe" }
         );
     }
     assert!(native >= 12, "{native} files read natively");
+}
+
+/// The studio's clips are probed without running ffprobe at all (a film's 50 clips are probed
+/// after each render); a file the tables do not read still goes to ffprobe.
+#[tokio::test]
+async fn the_studios_clips_are_probed_without_ffprobe() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = make(
+        dir.path(),
+        "clip.mp4",
+        &[lavfi(SHOT), lavfi(TONE), args(&[OURS, AAC, BITEXACT])].concat(),
+    )
+    .unwrap();
+    let real = Ffmpeg::from_env();
+    let expected = real.ffprobe_info(&clip).await.unwrap();
+    let without = Ffmpeg {
+        ffprobe: dir.path().join("no-ffprobe-here"),
+        ..real.clone()
+    };
+    assert_eq!(without.probe(&clip).await.unwrap(), expected);
+    assert!((expected.duration - 3.0).abs() < 0.05, "{expected:?}");
+    // A sound file is not MP4: ffprobe reads it (here: is asked, and is missing).
+    let wav = make(dir.path(), "tone.wav", &lavfi(TONE)).unwrap();
+    assert!(real.probe(&wav).await.unwrap().audio.is_some());
+    assert!(without.probe(&wav).await.is_err());
 }
 
 #[test]

@@ -203,8 +203,22 @@ impl Ffmpeg {
         })
     }
 
-    /// Reads duration and stream parameters with ffprobe.
+    /// The file's duration and streams. Read from its MP4 sample tables in this process when
+    /// it is a shape they are read exactly from (every clip the studio makes), otherwise by
+    /// ffprobe ([`Ffmpeg::ffprobe_info`]). Why: the window asks the length of every clip of a
+    /// film after each render (50 shots, 50 probes); an ffprobe run costs about 50 ms of CPU
+    /// loading ffmpeg's libraries, and those runs, two at a time, took the cores a creator's
+    /// first trims and scrubs after a render needed (cut.e2e.mjs, `cpu` in its figures).
     pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
+        let file = path.to_owned();
+        if let Ok(Some(p)) = tokio::task::spawn_blocking(move || super::mp4::read(&file)).await {
+            return Ok(p.info);
+        }
+        self.ffprobe_info(path).await
+    }
+
+    /// [`Ffmpeg::probe`] always asked of ffprobe.
+    pub async fn ffprobe_info(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
         let raw = self
             .ffprobe(path, &["-show_streams", "-show_format"])
             .await?;
