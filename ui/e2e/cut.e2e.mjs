@@ -6,10 +6,11 @@
 // open and every panel unfolded or folded; a trim handle dragged by the pointer and the
 // trim in the project file on disk (undo and redo from the keyboard); the playhead moved one
 // frame by → and the picture at that frame; a transition chosen; a title card typed; the
-// frame times while dragging a trim handle and scrubbing a 50-shot project, until 300 ms after
-// the pointer is let go (printed and in cut-metrics.json, with each slow frame's time from the
-// pointer's down and up, the seeks, IPC calls and DOM mutations around it; the issue's p95 ≤
-// 16 ms with STUDIO_E2E_FRAME_BUDGET=enforce, printed otherwise; p95 ≤ 100 ms always).
+// frame times while dragging a trim handle and scrubbing a 50-shot project, each three times,
+// until 300 ms after the pointer is let go (printed and in cut-metrics.json, with each slow
+// frame's time from the pointer's down and up, the seeks, IPC calls and DOM mutations around
+// it, and the CPU other processes used; the issue's p95 ≤ 16 ms with
+// STUDIO_E2E_FRAME_BUDGET=enforce, printed otherwise; p95 ≤ 100 ms always).
 // Run by scripts/test-ui.sh after the sound test.
 //
 // Env: STUDIO_APP, WEBDRIVER_URL, STUDIO_E2E_DIR, E2E_ARTIFACTS; STUDIO_E2E_SCREENSHOTS=DIR also
@@ -22,7 +23,7 @@ import { Key } from "./webdriver.mjs";
 import { e2eRun, resize } from "./harness.mjs";
 import { quit, until } from "./processes.mjs";
 import { cpuBetween, cpuSnapshot } from "./cpu.mjs";
-import { frameStats } from "./frames.mjs";
+import { frameStats, pooled } from "./frames.mjs";
 
 const { dir, artifacts, step, launch, shot } = e2eRun("cut");
 
@@ -321,21 +322,34 @@ async function dragRecorded(x, y, dx, n) {
 const warm = await s.rect(await s.find("#timeline .tl-ruler"));
 await dragRecorded(Math.round(warm.x + 20), Math.round(warm.y + warm.height / 2), Math.round(warm.width * 0.5), 40);
 await s.waitFor("the warm-up's picture", "return !document.getElementById('player').seeking", 20000);
-// Zoomed in, as a creator trims: a shot a few hundred pixels wide.
-await s.clickOn('#timeline .tl-seg[data-scene="s1"]');
-await s.clickOn("#zoom-in");
-await s.clickOn("#zoom-in");
-await s.clickOn("#zoom-in");
-const out = await s.rect(await s.find(`${seg("s2")} .tl-trim-out`));
-metrics.trimDrag50 = await dragRecorded(Math.round(out.x + out.width / 2), Math.round(out.y + out.height / 2), -120, 90);
-await until("the dragged trim saved", () => onDisk(bigPath).scenarios[1].trim !== undefined, 10000);
-await s.clickOn("#zoom-fit");
-const ruler = await s.rect(await s.find("#timeline .tl-ruler"));
-metrics.scrub50 = await dragRecorded(Math.round(ruler.x + 20), Math.round(ruler.y + ruler.height / 2), Math.round(ruler.width * 0.8), 120);
+// Each gesture three times (the figure is over all their frames, `pooled`): zoomed in, as a
+// creator trims (a shot a few hundred pixels wide), the end of shots 2, 3 and 4 dragged in;
+// then the fitted film scrubbed across.
+const GESTURES = 3;
+const trims = [];
+for (let k = 1; k <= GESTURES; k++) {
+  await s.clickOn(`#timeline .tl-seg[data-scene="s${k}"]`);
+  await s.clickOn("#zoom-in");
+  await s.clickOn("#zoom-in");
+  await s.clickOn("#zoom-in");
+  const out = await s.rect(await s.find(`${seg(`s${k + 1}`)} .tl-trim-out`));
+  trims.push(await dragRecorded(Math.round(out.x + out.width / 2), Math.round(out.y + out.height / 2), -120, 90));
+  await until(`the dragged trim of s${k + 1} saved`, () => onDisk(bigPath).scenarios[k].trim !== undefined, 10000);
+  await s.clickOn("#zoom-fit");
+}
+metrics.trimDrag50 = pooled(trims);
+const scrubs = [];
+for (let k = 0; k < GESTURES; k++) {
+  const ruler = await s.rect(await s.find("#timeline .tl-ruler"));
+  scrubs.push(await dragRecorded(Math.round(ruler.x + 20), Math.round(ruler.y + ruler.height / 2), Math.round(ruler.width * 0.8), 120));
+  if (k + 1 < GESTURES) await s.waitFor("the scrub's picture", "return !document.getElementById('player').seeking", 10000);
+}
+metrics.scrub50 = pooled(scrubs);
 const scrubbed = await s.waitFor("the scrub's picture", "const v = document.getElementById('player'); return !v.seeking ? {v: v.currentTime, cursor: Number(document.getElementById('timeline').dataset.cursor)} : null", 10000);
 assert.ok(scrubbed.cursor > 100, `the playhead went along the film: ${JSON.stringify(scrubbed)}`);
 metrics.jit = process.env.JSC_useJIT ?? "false (the app's default)";
-const brief = ({ slow, ...m }) => JSON.stringify({ ...m, slow: slow.length });
+const brief = ({ frameTime, p95s, gestures }) =>
+  JSON.stringify({ frameTime, p95s, cpu: gestures.map((g) => `${g.cpu.totalMs} ms: ${g.cpu.top.slice(0, 3).join(", ")}`), slow: gestures.map((g) => g.slow.length) });
 step(`50 shots (render ${metrics.render50Ms} ms): trim drag ${brief(metrics.trimDrag50)}, scrub ${brief(metrics.scrub50)} (ms; JIT ${metrics.jit}; the slow frames in cut-metrics.json)`);
 fs.writeFileSync(path.join(artifacts, "cut-metrics.json"), JSON.stringify(metrics, null, 2));
 for (const [what, m] of [
@@ -345,11 +359,10 @@ for (const [what, m] of [
   assert.ok(m.frameTime.n >= 30, `${what}: enough frames recorded: ${JSON.stringify(m)}`);
   // The issue's budget: the page's time per frame (from each requestAnimationFrame callback
   // until the frame is rendered and the next task runs, or the next frame starts), p95 over
-  // every frame of the gesture. Enforced with STUDIO_E2E_FRAME_BUDGET=enforce, otherwise
-  // printed: met in the helper's three runs (trim drag p95 5-13 ms, scrub 10-13) but not in the
-  // CI run of 2026-12-08 (trim drag 19 ms: 17-27 ms frames while moving, with no DOM change in
-  // them; docs/performance.md). Every run enforces 100 ms, which the timeline before its
-  // canvases failed (scrub p95 400-530 ms).
+  // every frame of the three gestures. A speed target is a measurement, reported here and in
+  // docs/performance.md (with who else used the CPU during each gesture); it fails the run
+  // only with STUDIO_E2E_FRAME_BUDGET=enforce. Every run enforces 100 ms, which the timeline
+  // before its canvases failed (scrub p95 400-530 ms).
   const within = m.frameTime.p95 <= 16;
   if (process.env.STUDIO_E2E_FRAME_BUDGET === "enforce") assert.ok(within, `${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (≤ 16 ms, STUDIO_E2E_FRAME_BUDGET=enforce): ${JSON.stringify(m)}`);
   else if (!within) step(`OVER BUDGET: ${what} with 50 shots: p95 frame time ${m.frameTime.p95} ms (budget 16 ms)`);
