@@ -112,7 +112,11 @@ export class Session {
 
   /** Finds `css`, clears it and types `text` as a person would. */
   async typeInto(css, text) {
-    return this.type(await this.find(css), text);
+    // Clicked as `clickOn` clicks: a field re-rendered between the find and the click (a job's
+    // take rows when its detail answers again) is found again. Nothing is typed until then.
+    await this.clickOn(css);
+    await this.chord([Key.ctrl], "a");
+    return this.pressKeys(Key.backspace, ...text);
   }
 
   /** Key strokes to whatever has focus (W3C key actions). */
