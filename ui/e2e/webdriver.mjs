@@ -60,6 +60,11 @@ export class Session {
     // scrolled panel), select all, type. (WebDriver's Element Clear would fire a `change` with
     // the field empty, which no person causes.)
     await this.click(el);
+    return this.replaceFocused(text);
+  }
+
+  /** Selects all in the focused field and types `text` over it. */
+  async replaceFocused(text) {
     await this.chord([Key.ctrl], "a");
     return this.pressKeys(Key.backspace, ...text);
   }
@@ -115,8 +120,7 @@ export class Session {
     // Clicked as `clickOn` clicks: a field re-rendered between the find and the click (a job's
     // take rows when its detail answers again) is found again. Nothing is typed until then.
     await this.clickOn(css);
-    await this.chord([Key.ctrl], "a");
-    return this.pressKeys(Key.backspace, ...text);
+    return this.replaceFocused(text);
   }
 
   /** Key strokes to whatever has focus (W3C key actions). */

@@ -171,6 +171,16 @@ impl RawProbe {
     }
 }
 
+/// The file's MP4 sample tables read in-process (`ffmpeg/mp4`, off the async threads); None
+/// when they are not a shape read exactly, for ffprobe to answer instead.
+async fn read_tables(path: &Path) -> Option<PacketProbe> {
+    let file = path.to_owned();
+    tokio::task::spawn_blocking(move || super::mp4::read(&file))
+        .await
+        .ok()
+        .flatten()
+}
+
 impl Ffmpeg {
     /// Runs ffprobe on `path` with `args` (what to show) and reads its JSON.
     async fn ffprobe(&self, path: &Path, args: &[&str]) -> Result<RawProbe, MediaError> {
@@ -210,11 +220,10 @@ impl Ffmpeg {
     /// loading ffmpeg's libraries, and those runs, two at a time, took the cores a creator's
     /// first trims and scrubs after a render needed (cut.e2e.mjs, `cpu` in its figures).
     pub async fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
-        let file = path.to_owned();
-        if let Ok(Some(p)) = tokio::task::spawn_blocking(move || super::mp4::read(&file)).await {
-            return Ok(p.info);
+        match read_tables(path).await {
+            Some(p) => Ok(p.info),
+            None => self.ffprobe_info(path).await,
         }
-        self.ffprobe_info(path).await
     }
 
     /// [`Ffmpeg::probe`] always asked of ffprobe.
@@ -230,11 +239,10 @@ impl Ffmpeg {
     /// are read exactly from (every clip the studio makes: see `ffmpeg/mp4`), otherwise by one
     /// ffprobe run ([`Ffmpeg::ffprobe_packets`]).
     pub async fn probe_packets(&self, path: &Path) -> Result<PacketProbe, MediaError> {
-        let file = path.to_owned();
-        if let Ok(Some(p)) = tokio::task::spawn_blocking(move || super::mp4::read(&file)).await {
-            return Ok(p);
+        match read_tables(path).await {
+            Some(p) => Ok(p),
+            None => self.ffprobe_packets(path).await,
         }
-        self.ffprobe_packets(path).await
     }
 
     /// [`Ffmpeg::probe_packets`] always asked of ffprobe, in one run (packets are demuxed, not
